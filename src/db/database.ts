@@ -1,0 +1,35 @@
+/**
+ * The one database interface. Two engines behind it: PostgreSQL through `pg.Pool` when
+ * DATABASE_URL is set, an embedded PGlite (PostgreSQL in WASM) in a data folder otherwise.
+ * Nothing outside src/db touches a driver.
+ */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+export type DatabaseEngine = 'pglite' | 'postgres';
+
+export interface Database extends Queryable {
+  readonly engine: DatabaseEngine;
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement script (migrations). */
+  exec(script: string): Promise<void>;
+  /** LISTEN on a channel; resolves to an unsubscribe function. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Both engines return the same JS shapes: bigint and numeric as numbers (our counts and
+ * money fit in a double), DATE as the 'YYYY-MM-DD' text (a JS Date would shift it by the
+ * process time zone), timestamptz as Date.
+ */
+export const PG_TYPE_OIDS = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
+export const parseNumber = (value: string): number => Number(value);
+export const keepText = (value: string): string => value;

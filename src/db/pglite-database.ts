@@ -1,0 +1,39 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { keepText, parseNumber, PG_TYPE_OIDS, type Database, type Queryable, type QueryResult } from './database';
+
+function wrapResult<Row>(result: { rows: Row[]; affectedRows?: number }): QueryResult<Row> {
+  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+}
+
+function queryableOf(target: PGlite | Transaction): Queryable {
+  return {
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      return wrapResult(await target.query<Row>(text, params as unknown[] | undefined));
+    },
+  };
+}
+
+/** Opens PGlite in `dataDir` (or in memory when dataDir is undefined). */
+export async function openPgliteDatabase(dataDir: string | undefined): Promise<Database> {
+  const db = await PGlite.create(dataDir, {
+    parsers: {
+      [PG_TYPE_OIDS.INT8]: parseNumber,
+      [PG_TYPE_OIDS.NUMERIC]: parseNumber,
+      [PG_TYPE_OIDS.DATE]: keepText,
+    },
+  });
+  const root = queryableOf(db);
+  return {
+    engine: 'pglite',
+    query: root.query,
+    transaction: (work) => db.transaction((tx) => work(queryableOf(tx))),
+    exec: async (script) => {
+      await db.exec(script);
+    },
+    listen: async (channel, onMessage) => {
+      const unsubscribe = await db.listen(channel, onMessage);
+      return async () => unsubscribe();
+    },
+    close: () => db.close(),
+  };
+}

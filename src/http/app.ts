@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Services } from '../services';
+import type { Logger } from '../shared/logger';
+import { AppError } from './app-error';
+import { authenticate } from './auth';
+import type { ResponseBody } from './contract';
+import { docsRoutes } from './docs';
+import { problemErrorHandler, unknownRoute } from './error-handler';
+import { createMetrics } from './metrics';
+import './request-context';
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  /** False once shutdown begins, so /readyz tells load balancers to stop sending traffic. */
+  isAcceptingTraffic?: () => boolean;
+}
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+export function createApp({ services, logger, isAcceptingTraffic = () => true }: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const metrics = createMetrics();
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    req.requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    req.log = logger.child({ requestId: req.requestId });
+    res.setHeader('X-Request-Id', req.requestId);
+    next();
+  });
+  app.use(metrics.observeRequests);
+  app.use(express.json({ limit: '20mb', strict: true }));
+
+  app.get('/healthz', (_req, res) => {
+    const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
+    res.json(body);
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (!isAcceptingTraffic()) throw new AppError('unavailable', 'The service is shutting down');
+    try {
+      await services.db.query('select 1');
+    } catch (error) {
+      throw new AppError('unavailable', 'The database does not answer', { internalMessage: String(error) });
+    }
+    const body: ResponseBody<'getReadiness', 200> = { status: 'ok', database: services.db.engine };
+    res.json(body);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(docsRoutes());
+  for (const router of services.publicRouters) app.use(router);
+
+  app.use('/v1', authenticate(services.keys));
+  for (const router of services.routers) app.use(router);
+
+  app.use(unknownRoute);
+  app.use(problemErrorHandler);
+  return app;
+}

@@ -1,0 +1,24 @@
+/** Who is calling: an API key's role and the tenant it is scoped to. */
+export type Role = 'admin' | 'creator' | 'partner' | 'storefront';
+
+export type Principal =
+  | { keyId: string; role: 'admin' }
+  | { keyId: string; role: 'creator' | 'storefront'; creatorId: string }
+  | { keyId: string; role: 'partner'; partnerId: string };
+
+export function principalFromKey(row: { id: string; role: Role; creator_id: string | null; partner_id: string | null }): Principal {
+  switch (row.role) {
+    case 'admin':
+      return { keyId: row.id, role: 'admin' };
+    case 'creator':
+    case 'storefront':
+      return { keyId: row.id, role: row.role, creatorId: row.creator_id! };
+    case 'partner':
+      return { keyId: row.id, role: 'partner', partnerId: row.partner_id! };
+  }
+}
+
+/** True when the principal may act on data owned by `creatorId` (admin, or a key of that creator). */
+export function ownsCreator(principal: Principal, creatorId: string): boolean {
+  return principal.role === 'admin' || ('creatorId' in principal && principal.creatorId === creatorId);
+}

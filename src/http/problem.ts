@@ -1,0 +1,26 @@
+import type { Response } from 'express';
+import type { components } from '../generated/openapi';
+import { AppError } from './app-error';
+
+export type Problem = components['schemas']['Problem'];
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemFrom(error: AppError, instance: string, requestId: string): Problem {
+  return {
+    type: `/problems/${error.code.replaceAll('_', '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    instance,
+    code: error.code,
+    request_id: requestId,
+    ...(error.options.errors ? { errors: error.options.errors } : {}),
+    ...error.options.extensions,
+  };
+}
+
+export function sendProblem(res: Response, error: AppError, requestId: string): void {
+  for (const [name, value] of Object.entries(error.options.headers ?? {})) res.setHeader(name, value);
+  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemFrom(error, res.req.originalUrl, requestId)));
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { Schemas } from '../../http/contract';
+
+export const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-"');
+
+const zoneCache = new Map<string, boolean>();
+export function isValidTimeZone(zone: string): boolean {
+  let valid = zoneCache.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = zone.includes('/') || zone === 'UTC';
+    } catch {
+      valid = false;
+    }
+    zoneCache.set(zone, valid);
+  }
+  return valid;
+}
+
+export const timeZoneSchema = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/London');
+const name = z.string().min(1).max(200);
+const count = z.number().int().min(0);
+const timestamp = z.iso.datetime({ offset: true });
+
+/** Flags duplicate values of `key` in an array, naming the second occurrence. */
+function noDuplicates<T>(items: T[], key: (item: T) => string, ctx: z.RefinementCtx, path: (index: number) => (string | number)[], what: string) {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const value = key(item);
+    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: path(index), message: `duplicate ${what} '${value}'` });
+    seen.add(value);
+  });
+}
+
+export const creatorInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['CreatorInput']>;
+export const partnerInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['PartnerInput']>;
+
+export const regionInputSchema = z
+  .object({
+    name,
+    time_zone: timeZoneSchema,
+    weekend_days: z.array(z.number().int().min(1).max(7)).max(6).optional(),
+    postal_prefixes: z.array(z.string().min(1).max(16).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"')).optional(),
+  })
+  .strict()
+  .superRefine((region, ctx) => {
+    noDuplicates(region.weekend_days ?? [], String, ctx, (i) => ['weekend_days', i], 'weekday');
+    noDuplicates(region.postal_prefixes ?? [], normalisePostalCode, ctx, (i) => ['postal_prefixes', i], 'postal prefix');
+  }) satisfies z.ZodType<Schemas['RegionInput']>;
+
+/** Postal codes and prefixes compare without spaces or dashes, in upper case ("sw1a 1aa" = "SW1A1AA"). */
+export function normalisePostalCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toUpperCase();
+}
+
+const transitWindow = { transit_days_min: count, transit_days_max: count };
+function minNotAboveMax(window: { transit_days_min: number; transit_days_max: number }, ctx: z.RefinementCtx) {
+  if (window.transit_days_max < window.transit_days_min) {
+    ctx.addIssue({ code: 'custom', path: ['transit_days_max'], message: 'must be at least transit_days_min' });
+  }
+}
+
+export const laneSchema = z.object({ region_id: idSchema, ...transitWindow }).strict().superRefine(minNotAboveMax);
+
+export const hubInputSchema = z
+  .object({
+    name,
+    operator_partner_id: idSchema,
+    capacity_units: count,
+    time_zone: timeZoneSchema,
+    order_cutoff_local: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be local time HH:MM'),
+    handling_days: count,
+    lanes: z.array(laneSchema).max(10_000),
+  })
+  .strict()
+  .superRefine((hub, ctx) => noDuplicates(hub.lanes, (lane) => lane.region_id, ctx, (i) => ['lanes', i, 'region_id'], 'lane region')) satisfies z.ZodType<
+  Schemas['HubInput']
+>;
+
+export const supplierInputSchema = z
+  .object({
+    name,
+    kind: z.enum(['microfactory', 'offshore', 'warehouse']),
+    lead_time_days_min: count,
+    lead_time_days_max: count,
+    capacity_units: count,
+    unit_cost: z.number().min(0).finite(),
+    min_order_units: z.number().int().min(1).default(1),
+    order_multiple: z.number().int().min(1).default(1),
+  })
+  .strict()
+  .superRefine((supplier, ctx) => {
+    if (supplier.lead_time_days_max < supplier.lead_time_days_min) {
+      ctx.addIssue({ code: 'custom', path: ['lead_time_days_max'], message: 'must be at least lead_time_days_min' });
+    }
+  }) satisfies z.ZodType<Schemas['SupplierInput']>;
+
+const baselinePathSchema = z
+  .object({ region_id: idSchema, handling_days: count, ...transitWindow })
+  .strict()
+  .superRefine(minNotAboveMax);
+
+export const dropInputSchema = z
+  .object({
+    creator_id: idSchema,
+    name,
+    opens_at: timestamp,
+    closes_at: timestamp,
+    promise_business_days: z.number().int().min(0).max(30),
+    status: z.enum(['draft', 'scheduled', 'live', 'closed']).default('scheduled'),
+    baseline: z
+      .object({ source: z.string().min(1).max(200), paths: z.array(baselinePathSchema).max(10_000) })
+      .strict()
+      .superRefine((baseline, ctx) => noDuplicates(baseline.paths, (p) => p.region_id, ctx, (i) => ['paths', i, 'region_id'], 'baseline region')),
+  })
+  .strict()
+  .superRefine((drop, ctx) => {
+    if (Date.parse(drop.closes_at) <= Date.parse(drop.opens_at)) {
+      ctx.addIssue({ code: 'custom', path: ['closes_at'], message: 'must be after opens_at' });
+    }
+  }) satisfies z.ZodType<Schemas['DropInput']>;
+
+export const skuInputSchema = z
+  .object({
+    name,
+    price: z.number().min(0).finite(),
+    unit_cost: z.number().min(0).finite(),
+    sourcing: z
+      .array(z.object({ supplier_id: idSchema, units_available: count, available_on: z.iso.date() }).strict())
+      .min(1)
+      .max(20),
+  })
+  .strict()
+  .superRefine((sku, ctx) => noDuplicates(sku.sourcing, (s) => s.supplier_id, ctx, (i) => ['sourcing', i, 'supplier_id'], 'supplier')) satisfies z.ZodType<
+  Schemas['SkuInput']
+>;
+
+export type RegionInput = z.output<typeof regionInputSchema>;
+export type HubInput = z.output<typeof hubInputSchema>;
+export type SupplierInput = z.output<typeof supplierInputSchema>;
+export type DropInput = z.output<typeof dropInputSchema>;
+export type SkuInput = z.output<typeof skuInputSchema>;

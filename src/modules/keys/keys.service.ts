@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import { principalFromKey, type Principal } from '../../http/principal';
+import { generateApiKey, hashApiKey } from './api-key-secrets';
+import { keysRepository, type ApiKeyRow } from './keys.repository';
+
+type ApiKey = Schemas['ApiKey'];
+
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    role: row.role,
+    creator_id: row.creator_id,
+    partner_id: row.partner_id,
+    label: row.label,
+    key_prefix: row.key_prefix,
+    created_at: row.created_at.toISOString(),
+    revoked_at: row.revoked_at ? row.revoked_at.toISOString() : null,
+  };
+}
+
+export function createKeysService(db: Database) {
+  return {
+    async createApiKey(input: Schemas['ApiKeyInput']): Promise<Schemas['ApiKeyCreated']> {
+      return db.transaction(async (tx) => {
+        if (input.creator_id) {
+          const found = await tx.query('select 1 from creators where id = $1', [input.creator_id]);
+          if (found.rowCount === 0) throw new AppError('unprocessable', `creator '${input.creator_id}' does not exist`, { errors: [{ path: 'creator_id', message: 'unknown creator' }] });
+        }
+        if (input.partner_id) {
+          const found = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
+          if (found.rowCount === 0) throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, { errors: [{ path: 'partner_id', message: 'unknown partner' }] });
+        }
+        const secret = generateApiKey(input.role);
+        const row = await keysRepository.insertApiKey(tx, {
+          id: `key_${randomUUID()}`,
+          key_hash: secret.keyHash,
+          key_prefix: secret.keyPrefix,
+          role: input.role,
+          creator_id: input.creator_id ?? null,
+          partner_id: input.partner_id ?? null,
+          label: input.label ?? '',
+        });
+        return { ...toApiKey(row), key: secret.key };
+      });
+    },
+
+    async listApiKeys(): Promise<ApiKey[]> {
+      return (await keysRepository.listApiKeys(db)).map(toApiKey);
+    },
+
+    async revokeApiKey(id: string): Promise<ApiKey> {
+      const row = await keysRepository.revokeApiKey(db, id);
+      if (!row) throw notFound('API key', id);
+      return toApiKey(row);
+    },
+
+    /** The principal behind a presented key, or undefined when unknown or revoked. */
+    async authenticate(presentedKey: string): Promise<Principal | undefined> {
+      const row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
+      return row ? principalFromKey(row) : undefined;
+    },
+
+    /** On first start there is no admin key: make one so the operator can get in (printed once). */
+    async ensureBootstrapAdminKey(): Promise<string | undefined> {
+      if ((await keysRepository.countActiveAdminKeys(db)) > 0) return undefined;
+      const created = await this.createApiKey({ role: 'admin', label: 'bootstrap admin (created on first start)' });
+      return created.key;
+    },
+  };
+}
+
+export type KeysService = ReturnType<typeof createKeysService>;
