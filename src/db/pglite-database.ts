@@ -2,7 +2,8 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { keepText, parseNumber, PG_TYPE_OIDS, type Database, type Queryable, type QueryResult } from './database';
 
 function wrapResult<Row>(result: { rows: Row[]; affectedRows?: number }): QueryResult<Row> {
-  return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  // PGlite reports affectedRows = 0 for SELECT; pg's rowCount counts returned rows. Match pg.
+  return { rows: result.rows, rowCount: result.rows.length > 0 ? result.rows.length : (result.affectedRows ?? 0) };
 }
 
 function queryableOf(target: PGlite | Transaction): Queryable {

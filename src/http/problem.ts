@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { components } from '../generated/openapi';
-import { AppError } from './app-error';
+import type { AppError } from './app-error';
 
 export type Problem = components['schemas']['Problem'];
 

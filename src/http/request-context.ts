@@ -31,7 +31,7 @@ export function allowRoles(...roles: Role[]) {
   };
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** A path parameter that must be an id; a malformed one is a 400 naming the parameter. */
 export function pathId(req: Request, name: string): string {

@@ -17,5 +17,5 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
     }
     return { path: base, message: issue.message };
   });
-  throw new AppError('validation_failed', `The ${where} has ${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, { errors });
+  throw new AppError('validation_failed', `Invalid ${where}: ${errors.map((e) => `${e.path} (${e.message})`).join('; ')}`, { errors });
 }

@@ -1,0 +1,46 @@
+import { loadConfig, type AppConfig } from '../config';
+import type { Database } from '../db/database';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/open-database';
+import { createServices, type Services } from '../services';
+import { createLogger } from '../shared/logger';
+
+/**
+ * CLI commands run against the configured database (DATABASE_URL, or the embedded PGlite in
+ * DATA_DIR). An embedded database is one process at a time: stop `npm start` first, or use the API.
+ */
+export async function withServices<T>(work: (services: Services, db: Database, config: AppConfig) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    const services = createServices({ db, config, logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+    return await work(services, db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Minimal `--name value` / `--flag` parsing for the CLI commands. */
+export function parseFlags(args: string[]): { positional: string[]; flags: Record<string, string | true> } {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith('--')) {
+      const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      const next = args[i + 1];
+      if (inline !== undefined) flags[name] = inline;
+      else if (next !== undefined && !next.startsWith('--')) {
+        flags[name] = next;
+        i++;
+      } else flags[name] = true;
+    } else positional.push(arg);
+  }
+  return { positional, flags };
+}
+
+export function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../src/config';
+import { createApp } from '../../src/http/app';
+import { createServices, type Services } from '../../src/services';
+import { fixedClock, type Clock } from '../../src/shared/clock';
+import { createLogger } from '../../src/shared/logger';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+/** The service over real HTTP on an ephemeral port, on a fresh database, with an admin key. */
+export interface TestApp {
+  baseUrl: string;
+  services: Services;
+  database: TestDatabase;
+  adminKey: string;
+  clock: ReturnType<typeof fixedClock>;
+  request: (method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON members
+  body: any;
+  text: string;
+}
+
+export async function startTestApp(options: { clock?: Clock; now?: string } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off' });
+  const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
+  const services = createServices({ db: database.db, config, logger: createLogger('silent'), clock: options.clock ?? clock });
+  const adminKey = (await services.keys.ensureBootstrapAdminKey())!;
+  const app = createApp({ services, logger: services.logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request: TestApp['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? adminKey : opts.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    } else if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  return {
+    baseUrl,
+    services,
+    database,
+    adminKey,
+    clock,
+    request,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.drop();
+    },
+  };
+}

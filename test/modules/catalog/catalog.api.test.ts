@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../harness/test-app';
+import { createTenant, dropBody, freshId, hubBody, skuBody, supplierBody, type Tenant } from '../../factories/catalog-factory';
+
+let app: TestApp;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  tenant = await createTenant(app);
+});
+afterAll(() => app.close());
+
+describe('catalog: happy paths', () => {
+  it('creates a hub with 201 and reads it back with its lanes in lane order', async () => {
+    const id = freshId('hub');
+    const body = hubBody(tenant.partnerId, [...tenant.regionIds].reverse());
+    const created = await app.request('PUT', `/v1/hubs/${id}`, { body });
+    expect(created.status).toBe(201);
+    const read = await app.request('GET', `/v1/hubs/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.lanes.map((l: { region_id: string }) => l.region_id)).toEqual([...tenant.regionIds].reverse());
+    expect(read.body).toMatchObject({ capacity_units: 500, order_cutoff_local: '15:00', operator_partner_id: tenant.partnerId });
+  });
+
+  it('replays a PUT three times and leaves the same state, updated_at included', async () => {
+    const id = freshId('supplier');
+    const first = await app.request('PUT', `/v1/suppliers/${id}`, { body: supplierBody() });
+    const second = await app.request('PUT', `/v1/suppliers/${id}`, { body: supplierBody() });
+    const third = await app.request('PUT', `/v1/suppliers/${id}`, { body: supplierBody() });
+    expect([first.status, second.status, third.status]).toEqual([201, 200, 200]);
+    expect(third.body).toEqual(first.body);
+  });
+
+  it('replaces a resource on a changed PUT', async () => {
+    const id = freshId('supplier');
+    await app.request('PUT', `/v1/suppliers/${id}`, { body: supplierBody() });
+    const changed = await app.request('PUT', `/v1/suppliers/${id}`, { body: { ...supplierBody(), capacity_units: 42 } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.capacity_units).toBe(42);
+    const listed = await app.request('GET', '/v1/suppliers');
+    expect(listed.body.items.filter((s: { id: string }) => s.id === id)).toHaveLength(1);
+  });
+
+  it('stores a SKU with its sourcing in priority order and dates as dates', async () => {
+    const res = await app.request('GET', `/v1/drops/${tenant.dropId}/skus/${tenant.skuId}`);
+    expect(res.status).toBe(200);
+    expect(res.body.sourcing).toEqual([{ supplier_id: tenant.supplierId, units_available: 800, available_on: '2026-11-30' }]);
+  });
+
+  it('normalises postal prefixes and refuses one already mapped to another region', async () => {
+    const a = freshId('region');
+    const prefix = `Q${a.slice(-5)}`;
+    const created = await app.request('PUT', `/v1/regions/${a}`, { body: { name: 'A', time_zone: 'Europe/London', postal_prefixes: [prefix.toLowerCase()] } });
+    expect(created.status).toBe(201);
+    expect(created.body.postal_prefixes).toEqual([prefix.toUpperCase()]);
+    const clash = await app.request('PUT', `/v1/regions/${freshId('region')}`, { body: { name: 'B', time_zone: 'Europe/London', postal_prefixes: [prefix] } });
+    expect(clash.status).toBe(409);
+    expect(clash.body.errors[0].path).toBe('postal_prefixes[0]');
+  });
+});
+
+describe('catalog: bad input names the field and writes nothing', () => {
+  it('refuses malformed JSON with 400 problem+json', async () => {
+    const res = await app.request('PUT', `/v1/creators/${freshId('c')}`, { rawBody: '{"name": ' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'bad_request', status: 400, title: expect.any(String), detail: expect.stringContaining('JSON') });
+  });
+
+  it('refuses wrong types, unknown fields and negative capacities, listing every path', async () => {
+    const id = freshId('hub');
+    const res = await app.request('PUT', `/v1/hubs/${id}`, {
+      body: { ...hubBody(tenant.partnerId, tenant.regionIds), capacity_units: -5, handling_days: 'one', colour: 'red' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    const paths = res.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['capacity_units', 'handling_days', 'colour']));
+    expect((await app.request('GET', `/v1/hubs/${id}`)).status).toBe(404);
+  });
+
+  it('refuses a lane to an unknown region with 422 naming the lane, and writes nothing', async () => {
+    const id = freshId('hub');
+    const res = await app.request('PUT', `/v1/hubs/${id}`, { body: hubBody(tenant.partnerId, [tenant.regionIds[0]!, 'nowhere-region']) });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'lanes[1].region_id', message: "unknown region 'nowhere-region'" }]);
+    expect((await app.request('GET', `/v1/hubs/${id}`)).status).toBe(404);
+  });
+
+  it('keeps the old hub whole when a replacement is refused', async () => {
+    const res = await app.request('PUT', `/v1/hubs/${tenant.hubId}`, { body: { ...hubBody(tenant.partnerId, ['nowhere-region']), capacity_units: 1 } });
+    expect(res.status).toBe(422);
+    const hub = await app.request('GET', `/v1/hubs/${tenant.hubId}`);
+    expect(hub.body.capacity_units).toBe(500);
+    expect(hub.body.lanes).toHaveLength(2);
+  });
+
+  it('refuses a drop that closes before it opens', async () => {
+    const res = await app.request('PUT', `/v1/drops/${freshId('drop')}`, {
+      body: { ...dropBody(tenant.creatorId, tenant.regionIds), closes_at: '2026-12-01T00:00:00Z' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'closes_at', message: 'must be after opens_at' }]);
+  });
+
+  it('refuses a supplier whose minimum lead time exceeds its maximum', async () => {
+    const res = await app.request('PUT', `/v1/suppliers/${freshId('s')}`, { body: { ...supplierBody(), lead_time_days_min: 9, lead_time_days_max: 3 } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lead_time_days_max']);
+  });
+
+  it('refuses sourcing from an unknown supplier with 422 and an unknown time zone with 400', async () => {
+    const sku = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${freshId('sku')}`, {
+      body: { ...skuBody(tenant.supplierId), sourcing: [...skuBody(tenant.supplierId).sourcing, { supplier_id: 'ghost', units_available: 1, available_on: '2026-12-01' }] },
+    });
+    expect(sku.status).toBe(422);
+    expect(sku.body.errors[0].path).toBe('sourcing[1].supplier_id');
+    const region = await app.request('PUT', `/v1/regions/${freshId('r')}`, { body: { name: 'X', time_zone: 'Mars/Olympus' } });
+    expect(region.status).toBe(400);
+    expect(region.body.errors[0].path).toBe('time_zone');
+  });
+
+  it('refuses a malformed path id with 400 naming the parameter', async () => {
+    const res = await app.request('PUT', '/v1/creators/bad%20id!', { body: { name: 'x' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('creatorId');
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await app.request('GET', '/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const outside = await app.request('GET', '/not-an-api', { key: null });
+    expect(outside.status).toBe(404);
+    expect(outside.body.code).toBe('not_found');
+  });
+});
+
+describe('operations endpoints', () => {
+  it('serves health, readiness, metrics, the spec and the docs page', async () => {
+    expect((await app.request('GET', '/healthz', { key: null })).body).toEqual({ status: 'ok' });
+    expect((await app.request('GET', '/readyz', { key: null })).body).toEqual({ status: 'ok', database: app.database.engine });
+    const metrics = await app.request('GET', '/metrics', { key: null });
+    expect(metrics.text).toContain('http_request_duration_seconds_bucket');
+    expect(metrics.text).toMatch(/route="\/v1\/hubs\/:hubId",status="200"/);
+    expect((await app.request('GET', '/openapi.yaml', { key: null })).text).toContain('openapi: 3.1.0');
+    const docs = await app.request('GET', '/docs', { key: null });
+    expect(docs.text).toContain('swagger-ui');
+    expect((await app.request('GET', '/docs/assets/swagger-ui-bundle.js', { key: null })).status).toBe(200);
+  });
+
+  it('echoes a caller request id in the header and in problems', async () => {
+    const res = await app.request('GET', '/v1/hubs/none', { headers: { 'x-request-id': 'req-abc-123' } });
+    expect(res.headers.get('x-request-id')).toBe('req-abc-123');
+    expect(res.body.request_id).toBe('req-abc-123');
+  });
+});
