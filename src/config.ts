@@ -10,10 +10,11 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  // An empty DATABASE_URL means "not set": the embedded database.
+  DATABASE_URL: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
   DATA_DIR: z.string().min(1).default('var/data'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   DEMO_DATA: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
