@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
+import { createScheduler } from './jobs/scheduler';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
@@ -18,6 +19,9 @@ async function main() {
   const services = createServices({ db, config, logger });
   const adminKey = await services.keys.ensureBootstrapAdminKey();
   const demo = config.loadDemoData ? await loadDemoCatalog(services.catalog, services.clock) : undefined;
+
+  const scheduler = createScheduler(db, services.jobs, logger);
+  if (config.schedulerEnabled) scheduler.start();
 
   let accepting = true;
   const app = createApp({ services, logger, isAcceptingTraffic: () => accepting });
@@ -40,6 +44,7 @@ async function main() {
     force.unref();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await scheduler.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

@@ -5,6 +5,9 @@ import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { keysRoutes } from './modules/keys/keys.routes';
 import { createKeysService } from './modules/keys/keys.service';
+import { signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
+import { createSignalsService } from './modules/signals/signals.service';
+import type { Job } from './jobs/scheduler';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
 
@@ -17,10 +20,13 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   const clock = deps.clock ?? systemClock;
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
-  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog)];
+  const signals = createSignalsService(db, { catalog, clock });
+  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
   /** Routes outside /v1 authentication (e.g. the dashboard's static pages). */
-  const publicRouters: Router[] = [];
-  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, routers, publicRouters };
+  const publicRouters: Router[] = [signedSignalsRoutes(signals)];
+  /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
+  const jobs: Job[] = [];
+  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, routers, publicRouters, jobs };
 }
 
 export type Services = ReturnType<typeof createServices>;
