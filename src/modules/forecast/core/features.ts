@@ -1,0 +1,338 @@
+/**
+ * Feature builder: signals at forecast time + history of closed drops → numeric rows.
+ * Pure: the caller passes the snapshot, the closed drops and the forecast time.
+ *
+ * Counts enter as log1p (demand is multiplicative in its drivers, so a log-linear model of the
+ * NB mean is a sound start); shares as logs of smoothed shares. Every feature is documented in
+ * `FEATURE_DOCS`. Rows are standardised with statistics fitted on training rows and stored in
+ * the model metadata (`Standardiser`).
+ */
+import {
+  CHANNELS,
+  LEAD_TIMES,
+  SOCIAL_METRICS,
+  socialIndex,
+  type ClosedDrop,
+  type DropSnapshot,
+  type FeatureRow,
+} from './forecast-types';
+
+/** name → meaning, in feature order. */
+export const FEATURE_DOCS: ReadonlyArray<readonly [string, string]> = [
+  ['log_preorders_cell', 'log1p(cumulative pre-orders of this SKU in this region)'],
+  ['log_velocity_cell', 'log1p(pre-orders of this SKU in this region in the last 24 h)'],
+  ['log_preorders_region', 'log1p(pre-orders of the drop in this region, all SKUs)'],
+  ['log_preorders_sku', 'log1p(pre-orders of this SKU, all regions)'],
+  ['log_preorders_drop', 'log1p(pre-orders of the whole drop)'],
+  ['log_velocity_drop', 'log1p(pre-orders of the whole drop in the last 24 h)'],
+  ['days_to_open', 'days between forecast time and opening'],
+  ['log_price', 'log(unit price)'],
+  ['log_price_rel', 'log(price / mean SKU price of the drop)'],
+  ['n_skus', 'number of SKUs in the drop'],
+  ...CHANNELS.flatMap((ch) =>
+    SOCIAL_METRICS.map((m) => [`social_${ch}_${m}`, `log1p(cumulative ${m} on ${ch} in this region)`] as const),
+  ),
+  ...SOCIAL_METRICS.map((m) => [`social_drop_${m}`, `log1p(${m} of the drop, all channels and regions)`] as const),
+  ['log_social_region_share', 'log of the region share of the drop mentions (+1 smoothed)'],
+  ['log_holders_region', 'log1p(token holders of the creator in this region)'],
+  ['log_holders_total', 'log1p(token holders of the creator, all regions of the drop)'],
+  ['log_holders_share', 'log of the region share of token holders (+1 smoothed)'],
+  ['log_creator_region_share', "log of the creator's past demand share of this region (earlier drops only, shrunk to the global share)"],
+  ['log_global_region_share', 'log of the past demand share of this region over all creators (earlier drops only)'],
+  ['log_creator_past_drops', "log1p(number of the creator's closed drops)"],
+  ['log_creator_mean_drop_demand', "mean log1p(total demand) of the creator's past drops (global mean when none)"],
+  ['log_creator_ratio', "log median (final demand + 1)/(pre-orders at this lead + 1) of the creator's past drops (global, then 1, when none)"],
+  ['log_creator_demand_per_rsvp', "median log((final demand + 1)/(RSVPs at this lead + 1)) of the creator's past drops (global, then 0)"],
+  ['log_creator_demand_per_mention', "median log((final demand + 1)/(mentions at this lead + 1)) of the creator's past drops (global, then 0)"],
+  ['log_rsvp_drop_estimate', 'log1p(drop RSVPs) + log_creator_demand_per_rsvp: a pre-order-free guess of the drop total'],
+  ['log_preorder_drop_estimate', 'log1p(drop pre-orders) + log_creator_ratio: a pre-order guess of the drop total'],
+  ['log_naive_cell', 'log1p(drop pre-orders × creator ratio × SKU pre-order share × region share): a structural guess'],
+  ['is_new_creator', '1 when the creator has no closed drop'],
+];
+
+export const FEATURE_NAMES: readonly string[] = FEATURE_DOCS.map(([n]) => n);
+export const FEATURE_COUNT = FEATURE_NAMES.length;
+
+/** Pseudo-units of demand shrinking a creator's regional shares towards the global shares. */
+const SHARE_PRIOR_UNITS = 300;
+
+interface DropSummary {
+  id: string;
+  creatorId: string;
+  closesMs: number;
+  total: number;
+  byRegion: Map<string, number>;
+  /** total pre-orders at each LEAD_TIMES index */
+  preByLead: number[];
+  /** total RSVPs and mentions at each LEAD_TIMES index (NaN when the drop kept no social) */
+  rsvpByLead: number[];
+  mentionsByLead: number[];
+}
+
+/** What the history says about one creator as of a forecast time. */
+export interface CreatorHistoryStats {
+  creatorDrops: number;
+  creatorRegionShare: Map<string, number>;
+  creatorTotal: number;
+  globalRegionShare: Map<string, number>;
+  globalTotal: number;
+  meanLogDropDemand: number;
+  /** median (total + 1)/(pre-orders + 1) at each LEAD_TIMES index */
+  ratioByLead: number[];
+  /** median log((total + 1)/(RSVPs + 1)) and log((total + 1)/(mentions + 1)) at each LEAD_TIMES index */
+  logDemandPerRsvpByLead: number[];
+  logDemandPerMentionByLead: number[];
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * Index of closed drops for "as of" queries. Only drops closed at or before the forecast time
+ * are visible, so a backtest never peeks at the future.
+ */
+export class HistoryIndex {
+  private readonly summaries: DropSummary[];
+
+  constructor(drops: readonly ClosedDrop[]) {
+    this.summaries = drops
+      .map((d) => {
+        const byRegion = new Map<string, number>();
+        let total = 0;
+        const preByLead = LEAD_TIMES.map(() => 0);
+        const rsvpByLead = LEAD_TIMES.map(() => 0);
+        const mentionsByLead = LEAD_TIMES.map(() => 0);
+        for (const r of d.regions) {
+          LEAD_TIMES.forEach((_, li) => {
+            const social = r.social?.[li];
+            rsvpByLead[li] = (rsvpByLead[li] as number) + (social ? metricTotal(social, 4) : Number.NaN);
+            mentionsByLead[li] = (mentionsByLead[li] as number) + (social ? metricTotal(social, 0) : Number.NaN);
+          });
+          const s = r.demand.reduce((a, b) => a + b, 0);
+          byRegion.set(r.regionId, (byRegion.get(r.regionId) ?? 0) + s);
+          total += s;
+          for (const perSku of r.preorders) {
+            LEAD_TIMES.forEach((_, li) => (preByLead[li] = (preByLead[li] as number) + ((perSku[li] as number) ?? 0)));
+          }
+        }
+        return { id: d.id, creatorId: d.creatorId, closesMs: Date.parse(d.closesAt), total, byRegion, preByLead, rsvpByLead, mentionsByLead };
+      })
+      .sort((a, b) => a.closesMs - b.closesMs);
+  }
+
+  get size(): number {
+    return this.summaries.length;
+  }
+
+  /** Statistics from drops closed at or before `asOfMs` (excluding `excludeDropId`). */
+  statsAsOf(creatorId: string, asOfMs: number, excludeDropId?: string): CreatorHistoryStats {
+    const globalByRegion = new Map<string, number>();
+    const creatorByRegion = new Map<string, number>();
+    let globalTotal = 0;
+    let creatorTotal = 0;
+    let creatorDrops = 0;
+    const creatorLogs: number[] = [];
+    const globalLogs: number[] = [];
+    const creatorRatios: number[][] = LEAD_TIMES.map(() => []);
+    const globalRatios: number[][] = LEAD_TIMES.map(() => []);
+    const perRsvp = { creator: LEAD_TIMES.map((): number[] => []), global: LEAD_TIMES.map((): number[] => []) };
+    const perMention = { creator: LEAD_TIMES.map((): number[] => []), global: LEAD_TIMES.map((): number[] => []) };
+    for (const s of this.summaries) {
+      if (s.closesMs > asOfMs) break;
+      if (s.id === excludeDropId) continue;
+      const mine = s.creatorId === creatorId;
+      globalTotal += s.total;
+      globalLogs.push(Math.log1p(s.total));
+      for (const [r, v] of s.byRegion) globalByRegion.set(r, (globalByRegion.get(r) ?? 0) + v);
+      LEAD_TIMES.forEach((_, li) => {
+        const ratio = (s.total + 1) / ((s.preByLead[li] as number) + 1);
+        (globalRatios[li] as number[]).push(ratio);
+        if (mine) (creatorRatios[li] as number[]).push(ratio);
+        const rs = s.rsvpByLead[li] as number;
+        const me = s.mentionsByLead[li] as number;
+        if (Number.isFinite(rs)) {
+          const v = Math.log((s.total + 1) / (rs + 1));
+          (perRsvp.global[li] as number[]).push(v);
+          if (mine) (perRsvp.creator[li] as number[]).push(v);
+        }
+        if (Number.isFinite(me)) {
+          const v = Math.log((s.total + 1) / (me + 1));
+          (perMention.global[li] as number[]).push(v);
+          if (mine) (perMention.creator[li] as number[]).push(v);
+        }
+      });
+      if (mine) {
+        creatorDrops++;
+        creatorTotal += s.total;
+        creatorLogs.push(Math.log1p(s.total));
+        for (const [r, v] of s.byRegion) creatorByRegion.set(r, (creatorByRegion.get(r) ?? 0) + v);
+      }
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const pick = (own: number[], all: number[]): number => (own.length ? median(own) : all.length ? median(all) : 0);
+    return {
+      creatorDrops,
+      creatorRegionShare: creatorByRegion,
+      creatorTotal,
+      globalRegionShare: globalByRegion,
+      globalTotal,
+      meanLogDropDemand: creatorLogs.length ? mean(creatorLogs) : globalLogs.length ? mean(globalLogs) : 0,
+      ratioByLead: LEAD_TIMES.map((_, li) => {
+        const c = creatorRatios[li] as number[];
+        const g = globalRatios[li] as number[];
+        return c.length ? median(c) : g.length ? median(g) : 1;
+      }),
+      logDemandPerRsvpByLead: LEAD_TIMES.map((_, li) => pick(perRsvp.creator[li] as number[], perRsvp.global[li] as number[])),
+      logDemandPerMentionByLead: LEAD_TIMES.map((_, li) =>
+        pick(perMention.creator[li] as number[], perMention.global[li] as number[]),
+      ),
+    };
+  }
+}
+
+/** Sum of one social metric over channels. */
+function metricTotal(social: readonly number[], metric: number): number {
+  return CHANNELS.reduce((x, _c, ci) => x + (social[socialIndex(ci, metric)] ?? 0), 0);
+}
+
+function leadIndexOf(days: number): number {
+  let best = 0;
+  LEAD_TIMES.forEach((L, i) => {
+    if (Math.abs(L - days) < Math.abs((LEAD_TIMES[best] as number) - days)) best = i;
+  });
+  return best;
+}
+
+/**
+ * Feature rows for every SKU × region of a drop snapshot, regions outer, SKUs inner.
+ * `stats` must come from drops closed before the forecast time (see `HistoryIndex.statsAsOf`).
+ */
+export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats): FeatureRow[] {
+  const nSku = snap.skus.length;
+  const nReg = snap.regions.length;
+  if (nSku === 0 || nReg === 0) return [];
+  const meanPrice = snap.skus.reduce((a, s) => a + s.price, 0) / nSku;
+  const preSku = snap.skus.map((_, k) => snap.regions.reduce((a, r) => a + (r.preorders[k] ?? 0), 0));
+  const preDrop = preSku.reduce((a, b) => a + b, 0);
+  const velDrop = snap.regions.reduce((a, r) => a + r.velocity.reduce((x, y) => x + y, 0), 0);
+  const socialDrop = SOCIAL_METRICS.map((_, mi) =>
+    snap.regions.reduce((a, r) => a + CHANNELS.reduce((x, _c, ci) => x + (r.social[socialIndex(ci, mi)] ?? 0), 0), 0),
+  );
+  const mentionsOf = (social: number[]): number => CHANNELS.reduce((x, _c, ci) => x + (social[socialIndex(ci, 0)] ?? 0), 0);
+  const holdersTotal = snap.regions.reduce((a, r) => a + r.tokenHolders, 0);
+  const li = leadIndexOf(snap.daysToOpen);
+  const ratio = stats.ratioByLead[li] as number;
+  const perRsvp = stats.logDemandPerRsvpByLead[li] as number;
+  const perMention = stats.logDemandPerMentionByLead[li] as number;
+
+  // Shares are renormalised over the regions of this drop.
+  const globalRaw = snap.regions.map((r) => (stats.globalRegionShare.get(r.regionId) ?? 0) + 1);
+  const gSum = globalRaw.reduce((a, b) => a + b, 0);
+  const globalShare = globalRaw.map((g) => g / gSum);
+  const creatorRaw = snap.regions.map(
+    (r, i) => (stats.creatorRegionShare.get(r.regionId) ?? 0) + SHARE_PRIOR_UNITS * (globalShare[i] as number),
+  );
+  const cSum = creatorRaw.reduce((a, b) => a + b, 0);
+  const creatorShare = creatorRaw.map((c) => c / cSum);
+
+  const rows: FeatureRow[] = [];
+  snap.regions.forEach((reg, ri) => {
+    const preRegion = reg.preorders.reduce((a, b) => a + b, 0);
+    const socialRegion = CHANNELS.flatMap((_c, ci) => SOCIAL_METRICS.map((_m, mi) => Math.log1p(reg.social[socialIndex(ci, mi)] ?? 0)));
+    const socialShare = Math.log((mentionsOf(reg.social) + 1) / ((socialDrop[0] as number) + nReg));
+    const holdersShare = Math.log((reg.tokenHolders + 1) / (holdersTotal + nReg));
+    snap.skus.forEach((sku, k) => {
+      const p = reg.preorders[k] ?? 0;
+      const skuShare = ((preSku[k] as number) + 1) / (preDrop + nSku);
+      const naive = (preDrop + 1) * ratio * skuShare * (creatorShare[ri] as number);
+      const values = [
+        Math.log1p(p),
+        Math.log1p(reg.velocity[k] ?? 0),
+        Math.log1p(preRegion),
+        Math.log1p(preSku[k] as number),
+        Math.log1p(preDrop),
+        Math.log1p(velDrop),
+        snap.daysToOpen,
+        Math.log(Math.max(sku.price, 0.01)),
+        Math.log(Math.max(sku.price, 0.01) / Math.max(meanPrice, 0.01)),
+        nSku,
+        ...socialRegion,
+        ...socialDrop.map((v) => Math.log1p(v)),
+        socialShare,
+        Math.log1p(reg.tokenHolders),
+        Math.log1p(holdersTotal),
+        holdersShare,
+        Math.log(creatorShare[ri] as number),
+        Math.log(globalShare[ri] as number),
+        Math.log1p(stats.creatorDrops),
+        stats.meanLogDropDemand,
+        Math.log(ratio),
+        perRsvp,
+        perMention,
+        Math.log1p(socialDrop[4] as number) + perRsvp,
+        Math.log1p(preDrop) + Math.log(ratio),
+        Math.log1p(naive),
+        stats.creatorDrops === 0 ? 1 : 0,
+      ];
+      rows.push({
+        dropId: snap.dropId,
+        skuId: sku.id,
+        regionId: reg.regionId,
+        creatorId: snap.creatorId,
+        leadDays: snap.daysToOpen,
+        preorders: p,
+        values,
+      });
+    });
+  });
+  return rows;
+}
+
+/** Forecast time of a snapshot, in ms since epoch. */
+export function forecastTimeMs(snap: Pick<DropSnapshot, 'opensAt' | 'daysToOpen'>): number {
+  return Date.parse(snap.opensAt) - snap.daysToOpen * 86_400_000;
+}
+
+/** Per-feature mean and standard deviation, fitted on training rows. */
+export interface Standardiser {
+  features: string[];
+  mean: number[];
+  std: number[];
+}
+
+export function fitStandardiser(rows: readonly FeatureRow[]): Standardiser {
+  const n = rows.length;
+  const mean = new Array<number>(FEATURE_COUNT).fill(0);
+  const sq = new Array<number>(FEATURE_COUNT).fill(0);
+  for (const r of rows) for (let j = 0; j < FEATURE_COUNT; j++) mean[j] = (mean[j] as number) + (r.values[j] as number);
+  for (let j = 0; j < FEATURE_COUNT; j++) mean[j] = n ? (mean[j] as number) / n : 0;
+  for (const r of rows) {
+    for (let j = 0; j < FEATURE_COUNT; j++) {
+      const d = (r.values[j] as number) - (mean[j] as number);
+      sq[j] = (sq[j] as number) + d * d;
+    }
+  }
+  const std = sq.map((s) => {
+    const sd = n > 1 ? Math.sqrt(s / (n - 1)) : 1;
+    return sd > 1e-9 ? sd : 1;
+  });
+  return { features: [...FEATURE_NAMES], mean, std };
+}
+
+/** Standardised features as one flat Float32Array (row-major), ready for a tensor. */
+export function standardise(rows: readonly FeatureRow[], st: Standardiser): Float32Array {
+  const f = st.features.length;
+  const out = new Float32Array(rows.length * f);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < f; j++) {
+      const z = ((r.values[j] as number) - (st.mean[j] as number)) / (st.std[j] as number);
+      // clip extreme values so a wild signal cannot blow up the network
+      out[i * f + j] = Math.max(-8, Math.min(8, z));
+    }
+  });
+  return out;
+}
