@@ -1,0 +1,184 @@
+/** Input and output of `planAllocation`. Dates are ISO 8601 strings or epoch milliseconds. */
+import type { DemandDistribution } from './demand-distribution';
+
+export type SupplierKind = 'microfactory' | 'offshore' | 'warehouse';
+
+export interface SupplierOption {
+  supplierId: string;
+  kind: SupplierKind;
+  /** units the supplier can provide for this SKU */
+  unitsAvailable: number;
+  /** when those units can first ship */
+  availableDate: string | number;
+  /** calendar days from shipping to arrival at a hub */
+  leadTimeDaysMin: number;
+  leadTimeDaysMax: number;
+  /** most units the supplier can make/ship for this drop */
+  capacityUnits: number;
+  unitCost: number;
+  minOrderQuantity: number;
+  orderMultiple: number;
+}
+
+export interface SkuSupply {
+  skuId: string;
+  /** primary first, then fallbacks, in priority order */
+  sourcing: SupplierOption[];
+}
+
+export interface HubLane {
+  regionId: string;
+  /** business days */
+  transitDaysMin: number;
+  transitDaysMax: number;
+}
+
+export interface HubInput {
+  hubId: string;
+  capacityUnits: number;
+  handlingDays: number;
+  /** in lane order */
+  lanes: HubLane[];
+}
+
+export interface RegionDemand {
+  skuId: string;
+  regionId: string;
+  demand: DemandDistribution;
+}
+
+export interface AllocationEconomics {
+  /** c_fast: value of a unit delivered within the promise */
+  valuePerFastUnit: number;
+  /** c_left: cost of a unit left at a hub after the drop */
+  leftoverCostPerUnit: number;
+  /** holding cost per unit placed */
+  holdingCostPerUnit: number;
+}
+
+export interface AllocationInput {
+  skus: SkuSupply[];
+  hubs: HubInput[];
+  demand: RegionDemand[];
+  promiseBusinessDays: number;
+  /** delivery days without micro-hubs, per region */
+  baselineDaysByRegion: Record<string, number>;
+  now: string | number;
+  opensAt: string | number;
+  economics: AllocationEconomics;
+}
+
+export interface AllocationPolicy {
+  /**
+   * 'auto' (default): the LP when some region with demand has several hubs within the promise
+   * and the LP is small enough (`lpMaxScenarioCells`), else the fast allocator.
+   */
+  solver?: 'auto' | 'fast' | 'lp';
+  /** scenarios for the LP when demand is not given as samples (default 200) */
+  lpScenarioCount?: number;
+  /** auto picks the LP only if scenarios × (region, SKU, hub) triples ≤ this (default 200,000) */
+  lpMaxScenarioCells?: number;
+  /** seed for the LP's scenario sampler (default 1) */
+  seed?: number;
+  /** cap on negative-cycle cancellations in the fast allocator (default 20,000) */
+  maxRepairIterations?: number;
+  /** cap on arc relaxations spent cancelling cycles (default 5,000,000, ~0.1–0.3 s); past it the gap is bounded, not zero */
+  maxRepairWork?: number;
+}
+
+export interface HubAllocation {
+  skuId: string;
+  hubId: string;
+  units: number;
+}
+
+export interface SupplierOrderLine {
+  supplierId: string;
+  supplierKind: SupplierKind;
+  skuId: string;
+  /** units shipped to this hub; the purchase order is the sum over the SKU's lines */
+  quantity: number;
+  destinationHubId: string;
+  /** latest ship date that still arrives before opening at the worst-case lead time */
+  shipBy: string;
+  /** worst-case arrival if shipped on the earliest date */
+  arriveBy: string;
+  isFallback: boolean;
+  /** (unit cost − primary's unit cost) × quantity */
+  premium: number;
+}
+
+export interface SupplierOrder {
+  supplierId: string;
+  skuId: string;
+  /** respects min order size, order multiple and capacity */
+  quantity: number;
+  isFallback: boolean;
+  reason: 'primary' | 'primary-late' | 'primary-short';
+  lines: SupplierOrderLine[];
+}
+
+export interface RegionService {
+  regionId: string;
+  skuId: string;
+  servingHubId: string | null;
+  /** hubs within the promise, fastest first (the order a stock-out falls through) */
+  candidateHubIds: string[];
+  /**
+   * ≈ share of this region's expected demand that finds stock at a hub within the promise:
+   * E[units sold] / E[demand] at the serving hub (fast allocator, all of a hub's regions alike),
+   * or the scenario average of the LP's sales to this region (LP).
+   */
+  inStockProbability: number;
+  deliveryDaysP50: number | null;
+  deliveryDaysP90: number | null;
+  baselineDays: number | null;
+  /** baseline − planned p50 (positive = faster than baseline) */
+  leadTimeDeltaDays: number | null;
+  leadTimeDeltaDaysP90: number | null;
+}
+
+export type UnservedReason = 'no-hub-within-promise' | 'no-stock';
+
+export interface UnservedRegion {
+  regionId: string;
+  reason: UnservedReason;
+  skuIds: string[];
+  expectedDemandUnits: number;
+  detail: string;
+}
+
+export interface SkuIssue {
+  skuId: string;
+  reason: 'no-supplier-before-opening' | 'no-supplier' | 'no-demand-within-promise';
+  detail: string;
+}
+
+export interface SolverReport {
+  name: 'fast-greedy' | 'fast-greedy+cycle-canceling' | 'highs-sample-average-lp';
+  /** true when the solver proved optimality for its model */
+  optimal: boolean | null;
+  /** relative gap to the best bound, when known */
+  optimalityGap: number | null;
+  /** regions with demand that have several hubs within the promise */
+  pooledRegions: number;
+  notes: string[];
+}
+
+export interface AllocationPlan {
+  allocations: HubAllocation[];
+  supplierOrders: SupplierOrder[];
+  regions: RegionService[];
+  unservedRegions: UnservedRegion[];
+  skuIssues: SkuIssue[];
+  totals: {
+    expectedDemandUnits: number;
+    expectedUnitsWithinPromise: number;
+    fillRateWithinPromise: number;
+    expectedLeftoverByHub: Record<string, number>;
+    unitsPlaced: number;
+    cost: { fallbackPremium: number; leftover: number; holding: number; total: number };
+    objectiveValue: number;
+  };
+  solver: SolverReport;
+}

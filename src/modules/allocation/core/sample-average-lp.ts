@@ -1,0 +1,292 @@
+/**
+ * The exact tool for pooled regions: a sample-average LP solved by HiGHS.
+ *
+ *   maximise  (a/N) Σ_w Σ y[w,r,h,s] − b Σ x[h,s] − Σ premium_f z[f,s]
+ *   s.t.      Σ_s x[h,s] ≤ C_h                       hub capacity
+ *             Σ_h x[h,s] = Σ_f z[f,s], z ≤ supply_f   stock arriving in time
+ *             Σ_h y[w,r,h,s] ≤ D[w,r,s]              sales ≤ demand, per scenario and region
+ *             Σ_r y[w,r,h,s] ≤ x[h,s]                sales ≤ stock, per scenario and hub
+ *
+ * with a = c_fast + c_left, b = c_left + holding, y only over hubs within the promise. Any unit
+ * sold within the promise is worth the same, so letting the LP route a region's demand to any of
+ * its hubs is the same value as the "fastest first, then the next" rule whenever stock allows
+ * (it is an upper bound on a strict fall-through rule). Integer units: the relaxation is often
+ * integral (network structure, integer samples); if not, or if min order / multiple rules apply,
+ * the MIP is solved and the gap to the relaxation is reported.
+ */
+import type { AllocationPlan, AllocationPolicy } from './plan-types';
+import type { PreparedInstance } from './plan-allocation';
+import { buildSupplierOrders, describeRegions, listSkuIssues, planAllocationFast, totalDemand } from './plan-allocation';
+import { toCount, toPmf } from './demand-distribution';
+import { solveLpText } from './highs-solver';
+
+/** mulberry32: small, seedable, deterministic. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Scenario demands per SKU and demand entry. Samples are used as given (joint scenarios). */
+export function buildScenarios(prepared: PreparedInstance, policy: AllocationPolicy): { count: number; demand: Float64Array[][] } {
+  const entries = prepared.demandBySku.flat();
+  const first = entries[0]?.demand;
+  const allSamples = first?.kind === 'samples' && entries.every((e) => e.demand.kind === 'samples' && e.demand.samples.length === first.samples.length && first.samples.length > 0);
+  const count = allSamples && first?.kind === 'samples' ? first.samples.length : Math.max(1, policy.lpScenarioCount ?? 200);
+  const random = seededRandom(policy.seed ?? 1);
+  const demand = prepared.demandBySku.map((list) =>
+    list.map((entry) => {
+      const out = new Float64Array(count);
+      const d = entry.demand;
+      if (d.kind === 'samples' && d.samples.length > 0) {
+        for (let w = 0; w < count; w += 1) out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]);
+        return out;
+      }
+      // Latin hypercube: one draw per stratum, strata shuffled, so each region's marginal is
+      // matched closely and regions stay independent.
+      const pmf = toPmf(d);
+      const cdf = new Float64Array(pmf.length);
+      let acc = 0;
+      for (let k = 0; k < pmf.length; k += 1) cdf[k] = acc += pmf[k];
+      const strata = Array.from({ length: count }, (_, w) => w);
+      for (let i = count - 1; i > 0; i -= 1) {
+        const j = Math.floor(random() * (i + 1));
+        [strata[i], strata[j]] = [strata[j], strata[i]];
+      }
+      for (let w = 0; w < count; w += 1) {
+        const u = ((strata[w] + random()) / count) * acc;
+        let k = 0;
+        while (k < cdf.length - 1 && cdf[k] < u) k += 1;
+        out[w] = k;
+      }
+      return out;
+    }),
+  );
+  return { count, demand };
+}
+
+function num(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(15);
+}
+
+class LpWriter {
+  private lines: string[] = [];
+  private current: string[] = [];
+  term(coefficient: number, name: string): void {
+    if (coefficient === 0) return;
+    this.current.push(`${coefficient < 0 ? '-' : '+'} ${num(Math.abs(coefficient))} ${name}`);
+    if (this.current.length >= 8) this.flush();
+  }
+  flush(): void {
+    if (this.current.length > 0) this.lines.push(` ${this.current.join(' ')}`);
+    this.current = [];
+  }
+  line(text: string): void {
+    this.flush();
+    this.lines.push(text);
+  }
+  toString(): string {
+    this.flush();
+    return this.lines.join('\n');
+  }
+}
+
+export async function solveSampleAverageLp(prepared: PreparedInstance, policy: AllocationPolicy): Promise<AllocationPlan> {
+  const { count: N, demand } = buildScenarios(prepared, policy);
+  const S = prepared.skus.length;
+  const H = prepared.hubs.length;
+  // Hubs each SKU can use: candidates of its regions with demand.
+  const skuHubs: number[][] = prepared.demandBySku.map((list) => {
+    const set = new Set<number>();
+    for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region].candidates) set.add(h);
+    return [...set].sort((a, b) => a - b);
+  });
+  const needsMip = prepared.skus.some((sku) => sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1));
+
+  const build = (integer: boolean): string => {
+    const w = new LpWriter();
+    w.line('Maximize');
+    w.line(' obj:');
+    const a = prepared.valuePerSale / N;
+    for (let s = 0; s < S; s += 1) {
+      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit, `x${s}_${h}`);
+      prepared.skus[s].suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
+      prepared.demandBySku[s].forEach((d, i) => {
+        const cands = prepared.regions[d.region].candidates;
+        for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
+      });
+    }
+    w.line('Subject To');
+    for (let h = 0; h < H; h += 1) {
+      const terms: number[] = [];
+      for (let s = 0; s < S; s += 1) if (skuHubs[s].includes(h)) terms.push(s);
+      if (terms.length === 0) continue;
+      w.line(` cap${h}:`);
+      for (const s of terms) w.term(1, `x${s}_${h}`);
+      w.line(` <= ${num(prepared.hubCapacity[h])}`);
+    }
+    for (let s = 0; s < S; s += 1) {
+      if (skuHubs[s].length === 0) continue;
+      w.line(` sup${s}:`);
+      for (const h of skuHubs[s]) w.term(1, `x${s}_${h}`);
+      prepared.skus[s].suppliers.forEach((_, i) => w.term(-1, `z${s}_${i}`));
+      w.line(' = 0');
+      const perHub = new Map<number, string[]>();
+      prepared.demandBySku[s].forEach((d, i) => {
+        const cands = prepared.regions[d.region].candidates;
+        if (cands.length === 0 || !(d.mean > 0)) return;
+        for (let sc = 0; sc < N; sc += 1) {
+          const D = demand[s][i][sc];
+          if (D <= 0) continue;
+          w.line(` d${s}_${i}_${sc}:`);
+          for (let c = 0; c < cands.length; c += 1) {
+            w.term(1, `y${s}_${i}_${sc}_${c}`);
+            const key = cands[c] * N + sc;
+            let list = perHub.get(key);
+            if (list === undefined) perHub.set(key, (list = []));
+            list.push(`y${s}_${i}_${sc}_${c}`);
+          }
+          w.line(` <= ${num(D)}`);
+        }
+      });
+      for (const [key, names] of [...perHub.entries()].sort((p, q) => p[0] - q[0])) {
+        const h = Math.floor(key / N);
+        w.line(` k${s}_${key}:`);
+        for (const name of names) w.term(1, name);
+        w.term(-1, `x${s}_${h}`);
+        w.line(' <= 0');
+      }
+      if (integer) {
+        prepared.skus[s].suppliers.forEach((f, i) => {
+          const { minOrderQuantity: moq, orderMultiple: m } = f.option;
+          if (moq <= 1 && m <= 1) return;
+          w.line(` m${s}_${i}: z${s}_${i} - ${num(Math.max(1, Math.floor(m)))} n${s}_${i} = 0`);
+          w.line(` lo${s}_${i}: z${s}_${i} - ${num(Math.max(1, moq))} o${s}_${i} >= 0`);
+          w.line(` hi${s}_${i}: z${s}_${i} - ${num(f.maxUnits)} o${s}_${i} <= 0`);
+        });
+      }
+    }
+    w.line('Bounds');
+    for (let s = 0; s < S; s += 1) prepared.skus[s].suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
+    if (integer) {
+      w.line('Generals');
+      for (let s = 0; s < S; s += 1) {
+        for (const h of skuHubs[s]) w.line(` x${s}_${h}`);
+        prepared.skus[s].suppliers.forEach((f, i) => {
+          if (f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1) w.line(` n${s}_${i}`);
+        });
+      }
+      w.line('Binaries');
+      for (let s = 0; s < S; s += 1) {
+        prepared.skus[s].suppliers.forEach((f, i) => {
+          if (f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1) w.line(` o${s}_${i}`);
+        });
+      }
+    }
+    w.line('End');
+    return w.toString();
+  };
+
+  if (skuHubs.every((hubs) => hubs.length === 0)) {
+    const plan = planAllocationFast(prepared.input, policy);
+    plan.solver.notes.push('nothing for the LP to decide (no demand within the promise); fast allocator used');
+    return plan;
+  }
+  const notes: string[] = [];
+  const relaxed = await solveLpText(build(false));
+  if (relaxed.Status !== 'Optimal') {
+    const plan = planAllocationFast(prepared.input, policy);
+    plan.solver.notes.push(`HiGHS returned "${relaxed.Status}" for the sample-average LP; fast allocator used instead`);
+    return plan;
+  }
+  const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
+  let columns = relaxed.Columns as Record<string, { Primal?: number }>;
+  let objective = relaxed.ObjectiveValue;
+  let gap = 0;
+  const fractional = Object.entries(columns).some(([name, col]) => name.startsWith('x') && Math.abs((col.Primal ?? 0) - Math.round(col.Primal ?? 0)) > 1e-6);
+  if (fractional || needsMip) {
+    const mip = await solveLpText(build(true));
+    if (mip.Status === 'Optimal') {
+      columns = mip.Columns as Record<string, { Primal?: number }>;
+      gap = Math.abs(objective) > 1e-12 ? Math.max(0, (objective - mip.ObjectiveValue) / Math.abs(objective)) : 0;
+      objective = mip.ObjectiveValue;
+      notes.push(`integer units by MIP; gap to the LP relaxation ${gap.toExponential(2)}`);
+    } else {
+      const plan = planAllocationFast(prepared.input, policy);
+      plan.solver.notes.push(`HiGHS returned "${mip.Status}" for the integer model; fast allocator used instead`);
+      return plan;
+    }
+  }
+
+  const units = prepared.skus.map(() => new Float64Array(H));
+  const quantities = prepared.skus.map((sku, s) => sku.suppliers.map((_, i) => Math.round(value(columns, `z${s}_${i}`))));
+  for (let s = 0; s < S; s += 1) for (const h of skuHubs[s]) units[s][h] = Math.round(value(columns, `x${s}_${h}`));
+  const sales = prepared.demandBySku.map((list, s) =>
+    list.map((d, i) => {
+      let sum = 0;
+      const cands = prepared.regions[d.region].candidates;
+      for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) sum += value(columns, `y${s}_${i}_${sc}_${c}`);
+      return sum / N;
+    }),
+  );
+  const soldAtHub = prepared.skus.map(() => new Float64Array(H));
+  prepared.demandBySku.forEach((list, s) =>
+    list.forEach((d, i) => {
+      const cands = prepared.regions[d.region].candidates;
+      for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) soldAtHub[s][cands[c]] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
+    }),
+  );
+
+  const allocations: AllocationPlan['allocations'] = [];
+  const leftoverByHub: Record<string, number> = {};
+  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
+  let placed = 0;
+  let delivered = 0;
+  for (let s = 0; s < S; s += 1) {
+    for (let h = 0; h < H; h += 1) {
+      if (units[s][h] <= 0) continue;
+      allocations.push({ skuId: prepared.skus[s].skuId, hubId: prepared.hubs[h].hubId, units: units[s][h] });
+      placed += units[s][h];
+      delivered += soldAtHub[s][h];
+      leftoverByHub[prepared.hubs[h].hubId] += units[s][h] - soldAtHub[s][h];
+    }
+  }
+  let premium = 0;
+  prepared.skus.forEach((sku, s) => sku.suppliers.forEach((f, i) => (premium += f.premium * quantities[s][i])));
+  const supplierOrders = buildSupplierOrders(prepared, (s, h) => units[s][h], quantities);
+  const { regions, unservedRegions } = describeRegions(
+    prepared,
+    (s, i) => sales[s][i],
+    (s, region) => prepared.regions[region].candidates.some((h) => units[s][h] > 0),
+  );
+  const e = prepared.input.economics;
+  const cost = { fallbackPremium: premium, leftover: e.leftoverCostPerUnit * (placed - delivered), holding: e.holdingCostPerUnit * placed, total: 0 };
+  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
+  const expectedDemandUnits = totalDemand(prepared);
+  const pooledRegions = new Set(prepared.demandBySku.flatMap((list) => list.filter((d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 1).map((d) => d.region))).size;
+  if (pooledRegions > 0) notes.unshift(`${pooledRegions} region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs`);
+  notes.push(`${N} demand scenarios`);
+  const skuIssues = listSkuIssues(prepared);
+  return {
+    allocations,
+    supplierOrders,
+    regions,
+    unservedRegions,
+    skuIssues,
+    totals: {
+      expectedDemandUnits,
+      expectedUnitsWithinPromise: delivered,
+      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
+      expectedLeftoverByHub: leftoverByHub,
+      unitsPlaced: placed,
+      cost,
+      objectiveValue: objective,
+    },
+    solver: { name: 'highs-sample-average-lp', optimal: true, optimalityGap: gap, pooledRegions, notes },
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The fast allocator's exact core: several SKUs sharing hub capacity.
+ *
+ *   maximise Σ_(s,h) [a·E[min(D_sh, x_sh)] − b·x_sh] − Σ_s premium_s(Σ_h x_sh)
+ *   s.t.     Σ_s x_sh ≤ C_h (hub capacity),  Σ_h x_sh ≤ supply_s,  x integer ≥ 0
+ *
+ * with a = c_fast + c_left and b = c_left + holding. Each pair's value is concave (marginal
+ * a·P(D ≥ k) − b is non-increasing) and the premium curve is convex when fallbacks cost more
+ * than the ones before them, so this is a convex-cost flow source → SKU → hub → sink.
+ *
+ * Why not greedy alone: the feasible set {x : Σ_s x ≤ C, Σ_h x ≤ supply} is the intersection of
+ * two polymatroids (a transportation polytope), not one polymatroid. Greedy over marginals is
+ * exact on a single polymatroid, so it is exact here whenever only one side binds: if no unit
+ * was ever refused for hub capacity (or SKU side: stock limit or a premium step reached), the result is the per-SKU greedy (Gross/Fox); if none was
+ * refused for SKU stock, it is the per-hub greedy. When both bind, greedy can be wrong
+ * (2 SKUs × 2 hubs with values 10/9/9/0 and unit capacities: greedy 10, optimum 18).
+ *
+ * So: (1) greedy with a heap; (2) if both sides refused units, cancel negative cycles in the
+ * unit-step residual graph (Klein's cycle cancelling). For separable convex costs a flow is
+ * optimal iff its unit-step residual graph has no negative cycle, so when SPFA finds none the
+ * result is certified optimal. The source and sink are merged into one node O, which makes the
+ * flow value free (we do not have to place every unit).
+ */
+import { BinaryMaxHeap } from './binary-heap';
+
+export interface TransportProblem {
+  skuCount: number;
+  hubCount: number;
+  /** pairs sorted by SKU then hub; pairSkuStart[s]..pairSkuStart[s+1] are SKU s's pairs */
+  pairSku: Int32Array;
+  pairHub: Int32Array;
+  pairSkuStart: Int32Array;
+  /** survival[pairSurvivalStart[p] + k] = P(D ≥ k) for k < pairSurvivalLength[p], else 0 */
+  survival: Float64Array;
+  pairSurvivalStart: Int32Array;
+  pairSurvivalLength: Int32Array;
+  valuePerSale: number;
+  costPerUnit: number;
+  hubCapacity: Float64Array;
+  /** supply steps of SKU s: stepStart[s]..stepStart[s+1]; cumulative end units and unit premium */
+  stepStart: Int32Array;
+  stepEnd: Float64Array;
+  stepPremium: Float64Array;
+}
+
+export interface TransportSolution {
+  units: Int32Array;
+  optimal: boolean;
+  repaired: boolean;
+  repairIterations: number;
+  /** objective of `units` (without constants) */
+  value: number;
+  /** a proven upper bound on the optimum (Lagrangian, hub prices), when computed */
+  upperBound: number | null;
+}
+
+const EPS = 1e-9;
+
+export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
+  const survival = unit < problem.pairSurvivalLength[pair] ? problem.survival[problem.pairSurvivalStart[pair] + unit] : 0;
+  return problem.valuePerSale * survival - problem.costPerUnit;
+}
+
+/** Premium of the `unit`-th unit of SKU s (1-based); +∞ beyond its supply. */
+export function unitPremium(problem: TransportProblem, sku: number, unit: number): number {
+  for (let i = problem.stepStart[sku]; i < problem.stepStart[sku + 1]; i += 1) {
+    if (unit <= problem.stepEnd[i]) return problem.stepPremium[i];
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+export function skuSupply(problem: TransportProblem, sku: number): number {
+  const last = problem.stepStart[sku + 1] - 1;
+  return last >= problem.stepStart[sku] ? problem.stepEnd[last] : 0;
+}
+
+export function solveTransportAllocation(problem: TransportProblem, maxRepairIterations = 20_000, maxRepairWork = 5_000_000): TransportSolution {
+  const pairCount = problem.pairSku.length;
+  const units = new Int32Array(pairCount);
+  const skuTotal = new Float64Array(problem.skuCount);
+  const hubLoad = new Float64Array(problem.hubCount);
+  const supply = new Float64Array(problem.skuCount);
+  for (let s = 0; s < problem.skuCount; s += 1) supply[s] = skuSupply(problem, s);
+
+  // (1) Greedy. Keys only fall (concave values, convex premiums), so a popped key that is
+  // stale is re-pushed with its true value: the classic lazy max-heap.
+  const heap = new BinaryMaxHeap(pairCount);
+  for (let p = 0; p < pairCount; p += 1) {
+    const key = pairGain(problem, p, 1) - unitPremium(problem, problem.pairSku[p], 1);
+    if (key > EPS) heap.push(p, key);
+  }
+  let refusedForStock = false;
+  let refusedForHub = false;
+  // Best gain each hub had to refuse: a natural price of its capacity for the Lagrangian bound.
+  const hubPrice = new Float64Array(problem.hubCount);
+  while (heap.size > 0 && heap.topKey() > EPS) {
+    const key = heap.topKey();
+    const p = heap.pop();
+    const s = problem.pairSku[p];
+    const h = problem.pairHub[p];
+    if (skuTotal[s] >= supply[s]) {
+      refusedForStock = true;
+      continue;
+    }
+    if (hubLoad[h] >= problem.hubCapacity[h]) {
+      refusedForHub = true;
+      const refused = pairGain(problem, p, units[p] + 1);
+      if (refused > hubPrice[h]) hubPrice[h] = refused;
+      continue;
+    }
+    const trueKey = pairGain(problem, p, units[p] + 1) - unitPremium(problem, s, skuTotal[s] + 1);
+    if (trueKey < key - 1e-12) {
+      if (trueKey > EPS) heap.push(p, trueKey);
+      continue;
+    }
+    units[p] += 1;
+    skuTotal[s] += 1;
+    hubLoad[h] += 1;
+    // A premium step couples a SKU's pairs exactly like a stock limit does.
+    if (unitPremium(problem, s, skuTotal[s] + 1) !== unitPremium(problem, s, skuTotal[s])) refusedForStock = true;
+    const nextKey = pairGain(problem, p, units[p] + 1) - unitPremium(problem, s, skuTotal[s] + 1);
+    if (nextKey > EPS) heap.push(p, nextKey);
+  }
+  if (!(refusedForStock && refusedForHub)) {
+    const value = solutionValue(problem, units);
+    return { units, optimal: true, repaired: false, repairIterations: 0, value, upperBound: value };
+  }
+
+  // (2) Cycle cancelling, within a work budget (relaxations) so that huge instances stay fast.
+  const repair = cancelNegativeCycles(problem, units, skuTotal, hubLoad, supply, maxRepairIterations, maxRepairWork);
+  const value = solutionValue(problem, units);
+  if (repair.converged) return { units, optimal: true, repaired: true, repairIterations: repair.iterations, value, upperBound: value };
+  // Not certified: bound the optimum with hub prices (weak duality) so the gap is still known.
+  // Two natural prices per full hub: the best gain it refused and the worst gain it kept.
+  const keptPrice = new Float64Array(problem.hubCount);
+  keptPrice.fill(Number.POSITIVE_INFINITY);
+  for (let p = 0; p < units.length; p += 1) {
+    const h = problem.pairHub[p];
+    if (units[p] > 0 && hubLoad[h] >= problem.hubCapacity[h]) keptPrice[h] = Math.min(keptPrice[h], pairGain(problem, p, units[p]));
+  }
+  for (let h = 0; h < problem.hubCount; h += 1) if (!Number.isFinite(keptPrice[h]) || hubLoad[h] < problem.hubCapacity[h]) keptPrice[h] = 0;
+  const upperBound = Math.min(lagrangianBound(problem, hubPrice), lagrangianBound(problem, keptPrice), lagrangianBound(problem, midpoint(hubPrice, keptPrice)));
+  return { units, optimal: false, repaired: true, repairIterations: repair.iterations, value, upperBound };
+}
+
+function midpoint(a: Float64Array, b: Float64Array): Float64Array {
+  return a.map((x, i) => (x + b[i]) / 2);
+}
+
+/** Σ pairs [a·E[min(D, x)] − b·x] − Σ SKUs premium of their units. */
+export function solutionValue(problem: TransportProblem, units: Int32Array): number {
+  let value = 0;
+  const skuTotal = new Float64Array(problem.skuCount);
+  for (let p = 0; p < units.length; p += 1) {
+    for (let k = 1; k <= units[p]; k += 1) value += pairGain(problem, p, k);
+    skuTotal[problem.pairSku[p]] += units[p];
+  }
+  for (let s = 0; s < problem.skuCount; s += 1) {
+    let done = 0;
+    for (let i = problem.stepStart[s]; i < problem.stepStart[s + 1] && done < skuTotal[s]; i += 1) {
+      const take = Math.min(skuTotal[s], problem.stepEnd[i]) - done;
+      value -= take * problem.stepPremium[i];
+      done += take;
+    }
+  }
+  return value;
+}
+
+/**
+ * Weak duality: for hub prices λ ≥ 0, OPT ≤ Σ_h λ_h C_h + Σ_s max_x [Σ_h (V_sh(x_sh) − λ_h x_sh)
+ * − premium_s(Σ_h x_sh)], and the inner problem is one SKU alone (greedy is exact for it).
+ */
+export function lagrangianBound(problem: TransportProblem, hubPrice: Float64Array): number {
+  let bound = 0;
+  for (let h = 0; h < problem.hubCount; h += 1) bound += hubPrice[h] * problem.hubCapacity[h];
+  const heap = new BinaryMaxHeap(64);
+  for (let s = 0; s < problem.skuCount; s += 1) {
+    const first = problem.pairSkuStart[s];
+    const last = problem.pairSkuStart[s + 1];
+    const count = new Int32Array(last - first);
+    heap.size = 0;
+    for (let p = first; p < last; p += 1) heap.push(p, pairGain(problem, p, 1) - hubPrice[problem.pairHub[p]]);
+    const supply = skuSupply(problem, s);
+    for (let total = 0; total < supply && heap.size > 0; total += 1) {
+      const gain = heap.topKey() - unitPremium(problem, s, total + 1);
+      if (!(gain > 0)) break;
+      const p = heap.pop();
+      bound += gain;
+      count[p - first] += 1;
+      heap.push(p, pairGain(problem, p, count[p - first] + 1) - hubPrice[problem.pairHub[p]]);
+    }
+  }
+  return bound;
+}
+
+function cancelNegativeCycles(
+  problem: TransportProblem,
+  units: Int32Array,
+  skuTotal: Float64Array,
+  hubLoad: Float64Array,
+  supply: Float64Array,
+  maxIterations: number,
+  maxWork: number,
+): { converged: boolean; iterations: number } {
+  let work = 0;
+  const S = problem.skuCount;
+  const H = problem.hubCount;
+  const V = 1 + S + H; // node 0 = O (merged source/sink), 1..S = SKUs, S+1..S+H = hubs
+  const pairCount = units.length;
+  // Hub → pairs adjacency (CSR).
+  const hubPairStart = new Int32Array(H + 1);
+  for (let p = 0; p < pairCount; p += 1) hubPairStart[problem.pairHub[p] + 1] += 1;
+  for (let h = 0; h < H; h += 1) hubPairStart[h + 1] += hubPairStart[h];
+  const hubPairs = new Int32Array(pairCount);
+  const fill = hubPairStart.slice(0, H);
+  for (let p = 0; p < pairCount; p += 1) hubPairs[fill[problem.pairHub[p]]++] = p;
+
+  const dist = new Float64Array(V);
+  const parent = new Int32Array(V);
+  const parentPair = new Int32Array(V);
+  const inQueue = new Uint8Array(V);
+  const queue = new Int32Array(V + 1);
+  const stamp = new Int32Array(V);
+  let stampCounter = 0;
+
+  const arcCost = (u: number, v: number, pair: number): number => {
+    if (u === 0) return v <= S ? (skuTotal[v - 1] < supply[v - 1] ? unitPremium(problem, v - 1, skuTotal[v - 1] + 1) : Number.POSITIVE_INFINITY) : hubLoad[v - 1 - S] > 0 ? 0 : Number.POSITIVE_INFINITY;
+    if (v === 0) return u <= S ? (skuTotal[u - 1] > 0 ? -unitPremium(problem, u - 1, skuTotal[u - 1]) : Number.POSITIVE_INFINITY) : hubLoad[u - 1 - S] < problem.hubCapacity[u - 1 - S] ? 0 : Number.POSITIVE_INFINITY;
+    if (u <= S) return -pairGain(problem, pair, units[pair] + 1);
+    return units[pair] > 0 ? pairGain(problem, pair, units[pair]) : Number.POSITIVE_INFINITY;
+  };
+  const applyArc = (u: number, v: number, pair: number): void => {
+    if (u === 0) {
+      if (v <= S) skuTotal[v - 1] += 1;
+      else hubLoad[v - 1 - S] -= 1;
+    } else if (v === 0) {
+      if (u <= S) skuTotal[u - 1] -= 1;
+      else hubLoad[u - 1 - S] += 1;
+    } else if (u <= S) units[pair] += 1;
+    else units[pair] -= 1;
+  };
+
+  /** A node on a cycle of the parent graph, or −1. */
+  const findParentCycle = (): number => {
+    // The parent graph is functional (one parent per node): walk each unvisited node until a
+    // node of this walk repeats (cycle) or an earlier walk's node / the root is reached. O(V).
+    const base = stampCounter;
+    for (let start = 0; start < V; start += 1) {
+      if (stamp[start] > base) continue;
+      stampCounter += 1;
+      let v = start;
+      while (v >= 0 && stamp[v] <= base) {
+        stamp[v] = stampCounter;
+        v = parent[v];
+      }
+      if (v >= 0 && stamp[v] === stampCounter) return v;
+    }
+    return -1;
+  };
+
+  for (let iteration = 0; iteration < maxIterations; iteration += 1) {
+    // SPFA from a virtual root linked to every node at cost 0.
+    dist.fill(0);
+    parent.fill(-1);
+    parentPair.fill(-1);
+    let head = 0;
+    let tail = 0;
+    for (let v = 0; v < V; v += 1) {
+      queue[tail++] = v;
+      inQueue[v] = 1;
+    }
+    let relaxations = 0;
+    let cycleNode = -1;
+    const relax = (u: number, v: number, pair: number, cost: number): void => {
+      // Once a cycle is found, freeze the parent pointers so it can be read back intact.
+      if (cycleNode >= 0) return;
+      work += 1;
+      const nd = dist[u] + cost;
+      if (nd < dist[v] - EPS) {
+        dist[v] = nd;
+        parent[v] = u;
+        parentPair[v] = pair;
+        relaxations += 1;
+        if (relaxations % V === 0 && cycleNode < 0) cycleNode = findParentCycle();
+        if (!inQueue[v]) {
+          inQueue[v] = 1;
+          queue[tail] = v;
+          tail = tail === V ? 0 : tail + 1;
+        }
+      }
+    };
+    while (head !== tail && cycleNode < 0 && work < maxWork) {
+      const u = queue[head];
+      head = head === V ? 0 : head + 1;
+      inQueue[u] = 0;
+      if (u === 0) {
+        for (let s = 0; s < S; s += 1) if (skuTotal[s] < supply[s]) relax(0, 1 + s, -1, unitPremium(problem, s, skuTotal[s] + 1));
+        for (let h = 0; h < H; h += 1) if (hubLoad[h] > 0) relax(0, 1 + S + h, -1, 0);
+      } else if (u <= S) {
+        const s = u - 1;
+        if (skuTotal[s] > 0) relax(u, 0, -1, -unitPremium(problem, s, skuTotal[s]));
+        for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1) relax(u, 1 + S + problem.pairHub[p], p, -pairGain(problem, p, units[p] + 1));
+      } else {
+        const h = u - 1 - S;
+        if (hubLoad[h] < problem.hubCapacity[h]) relax(u, 0, -1, 0);
+        for (let i = hubPairStart[h]; i < hubPairStart[h + 1]; i += 1) {
+          const p = hubPairs[i];
+          if (units[p] > 0) relax(u, 1 + problem.pairSku[p], p, pairGain(problem, p, units[p]));
+        }
+      }
+    }
+    if (cycleNode < 0) cycleNode = findParentCycle();
+    if (cycleNode < 0 && head === tail) return { converged: true, iterations: iteration };
+    if (cycleNode < 0) return { converged: false, iterations: iteration }; // out of work budget
+
+    // Collect the cycle (arcs parent[v] → v) and push units while it stays negative.
+    const cycle: number[] = [];
+    let v = cycleNode;
+    do {
+      cycle.push(v);
+      v = parent[v];
+    } while (v !== cycleNode && cycle.length <= V);
+    if (v !== cycleNode) return { converged: false, iterations: iteration }; // defensive: never expected
+    let pushed = 0;
+    for (; pushed < 1_000_000; pushed += 1) {
+      let total = 0;
+      for (const node of cycle) total += arcCost(parent[node], node, parentPair[node]);
+      if (!(total < -EPS)) break;
+      for (const node of cycle) applyArc(parent[node], node, parentPair[node]);
+    }
+    if (pushed === 0) return { converged: false, iterations: iteration };
+  }
+  return { converged: false, iterations: maxIterations };
+}
