@@ -1,11 +1,17 @@
 import fs from 'node:fs';
 import type { AppConfig } from '../config';
 import type { Database } from './database';
-import { openPgliteDatabase } from './pglite-database';
-import { openPostgresDatabase } from './postgres-database';
 
+/**
+ * PostgreSQL when DATABASE_URL is set, else the embedded PGlite in DATA_DIR. Each driver is loaded
+ * only when chosen: PGlite's module alone costs ~45 MB of memory a server deployment never needs.
+ */
 export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  if (config.databaseUrl) return openPostgresDatabase(config.databaseUrl);
+  if (config.databaseUrl) {
+    const { openPostgresDatabase } = await import('./postgres-database');
+    return openPostgresDatabase(config.databaseUrl);
+  }
   fs.mkdirSync(config.dataDir, { recursive: true });
+  const { openPgliteDatabase } = await import('./pglite-database');
   return openPgliteDatabase(config.dataDir);
 }
