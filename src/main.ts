@@ -20,6 +20,7 @@ async function main() {
   const adminKey = await services.keys.ensureBootstrapAdminKey();
   const demo = config.loadDemoData ? await loadDemoCatalog(services.catalog, services.clock) : undefined;
 
+  await services.start();
   const scheduler = createScheduler(db, services.jobs, logger);
   if (config.schedulerEnabled) scheduler.start();
 
@@ -45,6 +46,7 @@ async function main() {
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await scheduler.stop();
+    await services.stop();
     await db.close();
     logger.info('stopped');
     process.exit(0);

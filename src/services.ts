@@ -7,15 +7,32 @@ import { keysRoutes } from './modules/keys/keys.routes';
 import { createKeysService } from './modules/keys/keys.service';
 import { signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
 import { createSignalsService } from './modules/signals/signals.service';
+import { forecastJobs } from './modules/forecast/forecast.jobs';
+import { forecastRoutes } from './modules/forecast/forecast.routes';
+import { createForecastService } from './modules/forecast/forecast.service';
 import type { Job } from './jobs/scheduler';
+import { allocationJobs } from './modules/allocation/allocation.jobs';
+import { allocationRoutes } from './modules/allocation/allocation.routes';
+import { createAllocationService } from './modules/allocation/allocation.service';
+import { createAxiosWebhookSender, type WebhookSender } from './modules/webhooks/webhook-sender';
+import { webhookJobs } from './modules/webhooks/webhooks.jobs';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
+import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/webhooks.service';
+import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
+import { deliveryRoutes } from './modules/delivery/delivery.routes';
+import { createDeliveryService } from './modules/delivery/delivery.service';
+import { reportsRoutes } from './modules/reports/reports.routes';
+import { createReportsService } from './modules/reports/reports.service';
+import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import { webRoutes } from './web/web.routes';
 
 /**
  * The composition root: every service built once from the database and config, and the routers
  * that expose them. Entry points (HTTP, CLI, jobs) take what they need from here.
  */
-export function createServices(deps: { db: Database; config: AppConfig; logger: Logger; clock?: Clock }) {
+export function createServices(deps: { db: Database; config: AppConfig; logger: Logger; clock?: Clock; webhookSender?: WebhookSender; webhookPolicy?: Partial<WebhookPolicy> }) {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
   const keys = createKeysService(db);
@@ -24,9 +41,43 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
   /** Routes outside /v1 authentication (e.g. the dashboard's static pages). */
   const publicRouters: Router[] = [signedSignalsRoutes(signals)];
+  publicRouters.push(webRoutes()); // the dashboard's static pages at /app/ (issue 7)
+  const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
+  const delivery = createDeliveryService({ db, clock, snapshots, catalog });
+  // First among the /v1 routers: estimates are the hottest path, so they match before the rest.
+  routers.unshift(deliveryRoutes(delivery, { estimatesPerMinute: deps.config.estimateRateLimitPerMinute }));
   /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
   const jobs: Job[] = [];
-  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, routers, publicRouters, jobs };
+  jobs.push({ id: 'delivery.expire-holds', schedule: '*/30 * * * * *', run: async () => void (await delivery.expireDueHolds()) });
+  const forecast = createForecastService(db, { catalog, clock, logger: deps.logger, modelsDir: deps.config.modelsDir });
+  routers.push(forecastRoutes(forecast));
+  jobs.push(...forecastJobs(forecast));
+  // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
+  const webhooks = createWebhooksService(db, { clock, logger: deps.logger, sender: deps.webhookSender ?? createAxiosWebhookSender(), policy: deps.webhookPolicy });
+  const allocation = createAllocationService(db, { catalog, webhooks, clock });
+  routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
+  jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
+  // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.
+  const reports = createReportsService({ db, clock, logger: deps.logger, catalog, recordClosedDrop: (dropId) => forecast.recordClosedDrop(dropId) });
+  routers.push(reportsRoutes(reports));
+  jobs.push({ id: 'reports.closed-drops', schedule: '*/20 * * * * *', run: async () => void (await reports.reportClosedDrops()) });
+
+  // Caches refresh on NOTIFY from any replica (triggers in migration 0006).
+  const changes = createChangeFeed(db, deps.logger);
+  changes.on('mf_keys', () => keys.clearCache());
+  changes.on('mf_catalog', () => snapshots.scheduleReload('catalog'));
+  changes.on('mf_stock', () => snapshots.scheduleReload('stock'));
+  /** Loads caches and subscribes to changes; call once before serving. */
+  async function start() {
+    await snapshots.reloadAll();
+    await changes.start();
+  }
+  async function stop() {
+    snapshots.stop();
+    await webhooks.idle();
+    await changes.stop();
+  }
+  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, publicRouters, jobs, start, stop };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -20,6 +20,11 @@ function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
 
 export async function openPostgresDatabase(connectionString: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client dropped by the server (restart, failover, pg_terminate_backend) must not take the
+  // process down: the pool discards it and the next query opens a new connection.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL dropped an idle connection: ${error.message}`);
+  });
   // Fail at start, not at the first request, when the server is unreachable.
   await pool.query('select 1');
   const root = queryableOf(pool);
@@ -44,15 +49,37 @@ export async function openPostgresDatabase(connectionString: string, poolSize = 
       await pool.query(script);
     },
     async listen(channel, onMessage) {
-      // A dedicated connection: LISTEN is per session, and a pooled client would be recycled.
-      const client = new pg.Client({ connectionString });
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onMessage(message.payload ?? '');
-      });
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      // A dedicated connection: LISTEN is per session, and a pooled client would be recycled. If the
+      // connection is lost it reconnects, then calls onMessage('reconnected') since notifications
+      // may have been missed meanwhile.
+      let client: pg.Client | undefined;
+      let stopped = false;
+      const connect = async (): Promise<void> => {
+        const next = new pg.Client({ connectionString });
+        next.on('notification', (message) => {
+          if (message.channel === channel) onMessage(message.payload ?? '');
+        });
+        next.on('error', (error) => {
+          process.emitWarning(`PostgreSQL LISTEN connection lost (${channel}): ${error.message}`);
+          void next.end().catch(() => undefined);
+          if (!stopped) setTimeout(() => void reconnect(), 1_000).unref();
+        });
+        await next.connect();
+        await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+        client = next;
+      };
+      const reconnect = async () => {
+        try {
+          await connect();
+          onMessage('reconnected');
+        } catch {
+          if (!stopped) setTimeout(() => void reconnect(), 1_000).unref();
+        }
+      };
+      await connect();
       return async () => {
-        await client.end();
+        stopped = true;
+        await client?.end().catch(() => undefined);
       };
     },
     close: () => pool.end(),

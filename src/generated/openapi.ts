@@ -329,6 +329,682 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/drops/{dropId}/preorders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import pre-orders for a drop (admin, or a storefront key of the drop's creator).
+         * @description One request, one transaction: all rows are written or none. Three body formats:
+         *
+         *     * `application/json`: `{ "rows": [PreorderRow, …] }`, at most 10,000 rows;
+         *     * `application/x-ndjson`: one PreorderRow object per line, no size limit, streamed;
+         *     * `text/csv`: a header row naming PreorderRow fields, then one row per line, streamed.
+         *
+         *     Re-sending a pre-order id updates that pre-order (a cancellation sets its status);
+         *     re-sending the same rows changes nothing (`unchanged`). A cancellation is terminal: a late
+         *     re-send of the placed row does not revive it. A postal code maps to the region with the
+         *     longest matching postal prefix. Any bad row (unknown SKU, region or postal code, quantity
+         *     not a positive integer, `placed_at` more than 5 minutes in the future, a `drop_id` other
+         *     than the path's) rejects the whole import with a 422 whose `errors` name each row and field,
+         *     e.g. `rows[17].quantity` (row indexes count data rows from 0; blank lines and the CSV header
+         *     do not count). At most 1,000 errors are listed; `rejected_rows` counts them all.
+         */
+        post: operations["importPreorders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/preorders/{preorderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                preorderId: components["parameters"]["preorderId"];
+            };
+            cookie?: never;
+        };
+        /** One pre-order as stored (admin, the drop's creator, or its storefront). */
+        get: operations["getPreorder"];
+        /**
+         * Record one pre-order by the sender's id (admin, or a storefront key of the drop's creator).
+         * @description The same rules as a one-row import; 201 when created, 200 when updated or replayed.
+         */
+        put: operations["putPreorder"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/social-signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import social engagement readings for a drop (admin, or the drop's creator).
+         * @description Each row is a reading of a cumulative counter (e.g. mentions on TikTok in a region) at
+         *     `observed_at`. A reading is identified by (region, channel, metric, observed_at): re-sending
+         *     it replaces its value. Same body formats and all-or-nothing rule as pre-order imports
+         *     (JSON at most 10,000 rows; NDJSON and CSV streamed).
+         */
+        post: operations["importSocialSignals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/token-holder-snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import token-holder aggregates per region for a drop (admin, or the drop's creator).
+         * @description Aggregates only: holders and tokens per region at `observed_at` (re-sending a snapshot
+         *     replaces it). A payload carrying wallet data (a field named like wallets or addresses, or a
+         *     value shaped like a wallet address) is refused with a 422 naming the fields; fan identities
+         *     are never stored.
+         */
+        post: operations["importTokenHolderSnapshots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inventory-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import order and inventory events (admin; a partner for the hubs it operates; a storefront for its creator's SKUs).
+         * @description Events are facts identified by (hub, event id): re-sending one changes nothing. They may
+         *     arrive late and out of order; readers order them by `occurred_at`. An event for a hub the
+         *     key may not post for answers like an unknown hub.
+         *
+         *     **Signed requests.** Besides an API key, a partner's system may authenticate by signing the
+         *     body with its shared secret (set by an admin with `POST /v1/partners/{partnerId}/signing-secret`):
+         *     send no API key, and send `X-Partner-Id`, `X-Signature-Timestamp` (Unix seconds) and
+         *     `X-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`. A bad signature,
+         *     or a timestamp more than 5 minutes from the server clock, is refused with 401. A partner API
+         *     key may add the same headers, and then they are checked too. The signature covers the raw
+         *     bytes, so signed bodies are sent as `application/x-ndjson` or `text/csv` (at most 20 MB).
+         */
+        post: operations["importInventoryEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/signal-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** Signals of a drop per region, in totals and over time (admin, or the drop's creator). */
+        get: operations["getSignalSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/signing-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: components["parameters"]["partnerId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set or rotate a partner's HMAC signing secret (admin). The secret is in the response once.
+         * @description The previous secret stops working at once. The secret is stored as is (HMAC verification needs it) and never returned again.
+         */
+        post: operations["rotatePartnerSigningSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** A drop's plan versions, newest first, what-if plans included (admin, or the drop's creator). */
+        get: operations["listPlans"];
+        put?: never;
+        /**
+         * Compute a draft plan from the drop's latest forecast and the current catalog (admin, or the drop's creator).
+         * @description The plan records the forecast and a snapshot of the catalog it used. A region no hub reaches
+         *     within the promise, or a SKU with no stock, is a valid plan that says so (`unserved_regions`,
+         *     `sku_issues`), not an error. An inconsistent catalog (a forecast cell for an unknown region or
+         *     SKU, a sourcing entry naming an unknown supplier) answers 422. A drop with no forecast answers
+         *     422 with `reason: no_forecast` (the forecast service stores prior-only forecasts for drops with
+         *     no signals yet; the plan always rests on a stored forecast it can name).
+         *
+         *     Economics (defaults, per SKU): value of a unit delivered within the promise = price − unit cost;
+         *     leftover cost = 20% of unit cost; holding cost = 1% of unit cost. The planner takes one set of
+         *     economics per drop: the expected-demand-weighted mean over the drop's SKUs.
+         */
+        post: operations["computePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/plans/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compute a what-if plan with overrides (admin, or the drop's creator). A what-if plan is never published. */
+        post: operations["computeWhatIfPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/plans/published/hubs/{hubId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The published plan's allocations and inbound supplier orders for one hub (admin, the drop's creator, or the partner operating the hub), as JSON or CSV.
+         * @description Send `Accept: text/csv` (or `format=csv`) for CSV. A partner sees only hubs it operates, and only drops whose published plan involves them; anything else answers 404.
+         */
+        get: operations["getPublishedHubPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partner/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The published plan of a drop, restricted to the hubs the calling partner operates (partner keys; admin may name partner_id), as JSON or CSV. */
+        get: operations["getPartnerAllocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Differences between two plans of the same drop (b − a) in allocations, fill rate, cost and per region. */
+        get: operations["comparePlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{planId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One plan with allocations, supplier orders and regions (admin, or the drop's creator). */
+        get: operations["getPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{planId}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a draft (admin, or the drop's creator); the previously published plan becomes superseded.
+         * @description In one transaction: the published plan (if any) becomes `superseded`, this one `published`, and a
+         *     `plan.published` webhook event is written to the outbox for every subscribed partner whose hubs
+         *     the new or the superseded plan involves. Publishing the published plan again changes nothing
+         *     (200). A what-if or superseded plan answers 409.
+         */
+        post: operations["publishPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/replan-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A live re-plan proposal (admin, or the drop's creator), computed now from live stock and the latest forecast.
+         * @description Live stock per hub and SKU from inventory events (received +, shipped −, adjusted ±; reserved and
+         *     released move units between available and reserved). Demand still to come = the forecast scaled by
+         *     the share of the drop window left. Proposes transfers from hubs with surplus to hubs short of
+         *     their target and extra fallback orders. Advisory: nothing is changed. The scheduled job stores a
+         *     proposal for every live drop every 15 minutes (one replica at a time).
+         */
+        get: operations["getReplanProposal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook subscriptions (admin). Secrets are never listed. */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a partner's URL to events (admin). The signing secret is in the response once.
+         * @description Each delivery is a POST of JSON with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`,
+         *     `X-Webhook-Id` (the event id, stable across retries) and `X-Webhook-Event`. A non-2xx answer or a
+         *     timeout is retried with exponential backoff (2 s × 2^(attempt−1), at most 1 h apart, 8 attempts).
+         */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One subscription (admin). */
+        get: operations["getWebhookSubscription"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription and its pending events (admin). */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        /** Change a subscription's URL, events or active flag (admin). */
+        patch: operations["updateWebhookSubscription"];
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions/{subscriptionId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** The subscription's events and their delivery attempts, newest first (admin). */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-events/{eventId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an event again now, whatever its state (admin). The attempt is logged with trigger `manual`. */
+        post: operations["redeliverWebhookEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/estimates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * When will it arrive? A delivery window for one SKU to a buyer's region or postal code, from live stock.
+         * @description Answers from an in-memory snapshot of the published plan and live stock (refreshed on change
+         *     across replicas). Dates are `YYYY-MM-DD` in the buyer region's time zone; days are business
+         *     days. Rate-limited per key (429 with Retry-After). Give exactly one of `region_id` or `postal_code`.
+         */
+        get: operations["estimateDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/estimates/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delivery windows for a cart of up to 100 lines to one buyer; earlier lines take stock first. */
+        post: operations["estimateCart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold stock for a buyer for 5 to 15 minutes at the hub that would serve them (storefront, admin).
+         * @description Concurrent holds never oversell. An expired hold frees its stock by itself.
+         */
+        post: operations["createHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{holdId}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an active hold (the order is placed); its units become reserved. */
+        post: operations["confirmHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{holdId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release an active hold; its units are available again. */
+        post: operations["releaseHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** Live stock of a drop's SKUs per hub (on hand, reserved, held, available). */
+        get: operations["getLiveStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published). */
+        get: operations["getDropPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** The drop's forecast versions, newest first, without cells (admin, or the drop's creator). */
+        get: operations["listForecasts"];
+        put?: never;
+        /**
+         * Forecast the drop's demand per SKU × region from its signals as of now (admin, or the drop's creator).
+         * @description Builds the drop's signal snapshot as of the server's clock (latest social readings and token
+         *     holders at or before now; placed pre-orders so far and those of the last 24 h), runs the
+         *     serving model and stores the result as the drop's next version. A drop with no signals yet
+         *     gets a forecast from the prior alone, labelled `prior_only: true`. A drop without SKUs is 422
+         *     with `reason: no_skus`. Regions: the drop's baseline-path regions plus any region its signals
+         *     name (every catalog region when both are empty).
+         */
+        post: operations["runForecast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/forecasts/latest": {
+        parameters: {
+            query?: {
+                /** @description Only the cells of this region. */
+                region_id?: components["parameters"]["forecastRegionFilter"];
+                /** @description Only the cells of this SKU. */
+                sku_id?: components["parameters"]["forecastSkuFilter"];
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** The drop's newest forecast, whole or filtered to a region and/or SKU (admin, or the drop's creator). */
+        get: operations["getLatestForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/forecasts/{forecastId}": {
+        parameters: {
+            query?: {
+                /** @description Only the cells of this region. */
+                region_id?: components["parameters"]["forecastRegionFilter"];
+                /** @description Only the cells of this SKU. */
+                sku_id?: components["parameters"]["forecastSkuFilter"];
+            };
+            header?: never;
+            path: {
+                forecastId: components["parameters"]["forecastId"];
+            };
+            cookie?: never;
+        };
+        /** One forecast version, whole or filtered to a region and/or SKU (admin, or the drop's creator). */
+        get: operations["getForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * How the drop went, written within a minute of its close (creator, admin).
+         * @description Forecast against realised demand per region and SKU, fill within the promise, realised
+         *     against planned lead-time delta, stock-outs by hub and when, fallback supplier use and cost,
+         *     leftovers per hub, and the five regions where the plan missed most with their cause. The
+         *     outcome is a replay of the realised orders, in time order, against the stock the plan placed.
+         */
+        get: operations["getPostDropReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -544,6 +1220,689 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /** @enum {string} */
+        PreorderStatus: "placed" | "cancelled";
+        /** @description Exactly one of `region_id` and `postal_code`. */
+        PreorderInput: {
+            sku_id: components["schemas"]["Id"];
+            quantity: number;
+            region_id?: components["schemas"]["Id"];
+            /** @description Mapped to a region by the longest matching postal prefix; not stored. */
+            postal_code?: string;
+            placed_at: components["schemas"]["Timestamp"];
+            /** @default placed */
+            status: components["schemas"]["PreorderStatus"];
+        };
+        /** @description A PreorderInput with the sender's id; `drop_id`, when present, must be the path's drop. */
+        PreorderRow: {
+            id: components["schemas"]["Id"];
+            drop_id?: components["schemas"]["Id"];
+            sku_id: components["schemas"]["Id"];
+            quantity: number;
+            region_id?: components["schemas"]["Id"];
+            postal_code?: string;
+            placed_at: components["schemas"]["Timestamp"];
+            /** @default placed */
+            status: components["schemas"]["PreorderStatus"];
+        };
+        PreorderBatch: {
+            rows: components["schemas"]["PreorderRow"][];
+        };
+        Preorder: {
+            id: string;
+            drop_id: string;
+            sku_id: string;
+            region_id: string;
+            quantity: number;
+            placed_at: components["schemas"]["Timestamp"];
+            status: components["schemas"]["PreorderStatus"];
+            received_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /** @enum {string} */
+        SocialChannel: "telegram" | "tiktok" | "instagram" | "discord" | "youtube" | "other";
+        /** @enum {string} */
+        SocialMetric: "mentions" | "views" | "likes" | "shares" | "rsvps";
+        SocialSignalRow: {
+            drop_id?: components["schemas"]["Id"];
+            region_id: components["schemas"]["Id"];
+            channel: components["schemas"]["SocialChannel"];
+            metric: components["schemas"]["SocialMetric"];
+            /** @description The cumulative counter value at observed_at. */
+            value: number;
+            observed_at: components["schemas"]["Timestamp"];
+        };
+        SocialSignalBatch: {
+            rows: components["schemas"]["SocialSignalRow"][];
+        };
+        /** @description Aggregates only; wallet addresses are refused. */
+        TokenHolderSnapshotRow: {
+            drop_id?: components["schemas"]["Id"];
+            region_id: components["schemas"]["Id"];
+            holders: number;
+            tokens: number;
+            observed_at: components["schemas"]["Timestamp"];
+        };
+        TokenHolderSnapshotBatch: {
+            rows: components["schemas"]["TokenHolderSnapshotRow"][];
+        };
+        /** @enum {string} */
+        InventoryEventType: "received" | "reserved" | "released" | "shipped" | "adjusted";
+        InventoryEventRow: {
+            id: components["schemas"]["Id"];
+            type: components["schemas"]["InventoryEventType"];
+            hub_id: components["schemas"]["Id"];
+            sku_id: components["schemas"]["Id"];
+            /** @description Positive; `adjusted` may be negative (never 0). */
+            quantity: number;
+            occurred_at: components["schemas"]["Timestamp"];
+        };
+        InventoryEventBatch: {
+            rows: components["schemas"]["InventoryEventRow"][];
+        };
+        /** @description What one import did. `rows` = created + updated + unchanged. */
+        IngestResult: {
+            /** @description Rows received and accepted. */
+            rows: number;
+            created: number;
+            updated: number;
+            /** @description Replays of stored rows (and later duplicates inside the import). */
+            unchanged: number;
+        };
+        PreorderTotals: {
+            /** @description Pre-orders currently placed (not cancelled). */
+            placed: number;
+            placed_units: number;
+            cancelled: number;
+            cancelled_units: number;
+            /** Format: date-time */
+            last_placed_at: string | null;
+        };
+        SocialTotals: {
+            channel: components["schemas"]["SocialChannel"];
+            metric: components["schemas"]["SocialMetric"];
+            observations: number;
+            sum: number;
+            /** @description The latest reading by observed_at (the cumulative value). */
+            last_value: number;
+            last_observed_at: components["schemas"]["Timestamp"];
+        };
+        TokenHolderLatest: {
+            holders: number;
+            tokens: number;
+            observed_at: components["schemas"]["Timestamp"];
+        };
+        SignalBucket: {
+            bucket_start: components["schemas"]["Timestamp"];
+            /** @description Placed (not cancelled) pre-orders with placed_at in the bucket. */
+            preorders_placed: number;
+            units_placed: number;
+            preorders_cancelled: number;
+            social_observations: number;
+            social_sum: number;
+            /** @description The last snapshot in the bucket, if any. */
+            token_holders: number | null;
+        };
+        RegionSignalSummary: {
+            region_id: string;
+            preorders: components["schemas"]["PreorderTotals"];
+            social: components["schemas"]["SocialTotals"][];
+            token_holders: components["schemas"]["TokenHolderLatest"] | null;
+            series: components["schemas"]["SignalBucket"][];
+        };
+        InventoryTotals: {
+            hub_id: string;
+            sku_id: string;
+            events: number;
+            received: number;
+            reserved: number;
+            released: number;
+            shipped: number;
+            adjusted: number;
+            last_occurred_at: components["schemas"]["Timestamp"];
+        };
+        SignalSummary: {
+            drop_id: string;
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** Format: date-time */
+            from: string | null;
+            /** Format: date-time */
+            to: string | null;
+            regions: components["schemas"]["RegionSignalSummary"][];
+            /** @description Order and inventory events of the drop SKUs, per hub and SKU (quantities summed by type). */
+            inventory: components["schemas"]["InventoryTotals"][];
+        };
+        PartnerSigningSecret: {
+            partner_id: string;
+            /** @description The HMAC-SHA256 shared secret, shown once. */
+            secret: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description 'auto' (default): the sample-average LP when a region has several hubs within the promise, else the fast allocator.
+         * @enum {string}
+         */
+        PlanSolverChoice: "auto" | "fast" | "lp";
+        PlanRequest: {
+            solver?: components["schemas"]["PlanSolverChoice"];
+        };
+        PlanOverrides: {
+            hub_capacities?: {
+                hub_id: components["schemas"]["Id"];
+                capacity_units: number;
+            }[];
+            unavailable_supplier_ids?: components["schemas"]["Id"][];
+            promise_business_days?: number;
+        };
+        WhatIfRequest: {
+            solver?: components["schemas"]["PlanSolverChoice"];
+            overrides: components["schemas"]["PlanOverrides"];
+        };
+        /** @enum {string} */
+        PlanStatus: "draft" | "published" | "superseded" | "what_if";
+        PlanAllocation: {
+            sku_id: string;
+            hub_id: string;
+            units: number;
+        };
+        PlanSupplierOrder: {
+            line_no: number;
+            supplier_id: string;
+            sku_id: string;
+            quantity: number;
+            destination_hub_id: string;
+            ship_by: components["schemas"]["Timestamp"];
+            arrive_by: components["schemas"]["Timestamp"];
+            is_fallback: boolean;
+            /** @enum {string} */
+            reason: "primary" | "primary-late" | "primary-short";
+            premium: number;
+        };
+        PlanRegion: {
+            region_id: string;
+            sku_id: string;
+            serving_hub_id: string | null;
+            candidate_hub_ids: string[];
+            in_stock_probability: number;
+            delivery_days_p50: number | null;
+            delivery_days_p90: number | null;
+            baseline_days: number | null;
+            /** @description Baseline minus planned p50 delivery days (positive = faster than baseline). */
+            lead_time_delta_days: number | null;
+            lead_time_delta_days_p90: number | null;
+        };
+        PlanUnservedRegion: {
+            region_id: string;
+            /** @enum {string} */
+            reason: "no-hub-within-promise" | "no-stock";
+            sku_ids: string[];
+            expected_demand_units: number;
+            detail: string;
+        };
+        PlanSkuIssue: {
+            sku_id: string;
+            /** @enum {string} */
+            reason: "no-supplier-before-opening" | "no-supplier" | "no-demand-within-promise";
+            detail: string;
+        };
+        PlanTotals: {
+            expected_demand_units: number;
+            expected_units_within_promise: number;
+            fill_rate_within_promise: number;
+            expected_leftover_by_hub: {
+                [key: string]: number;
+            };
+            units_placed: number;
+            cost: {
+                fallback_premium: number;
+                leftover: number;
+                holding: number;
+                total: number;
+            };
+            objective_value: number;
+        };
+        PlanSolver: {
+            requested: components["schemas"]["PlanSolverChoice"];
+            name: string;
+            optimal: boolean | null;
+            optimality_gap: number | null;
+            pooled_regions: number;
+            notes: string[];
+            economics: {
+                value_per_fast_unit: number;
+                leftover_cost_per_unit: number;
+                holding_cost_per_unit: number;
+            };
+        };
+        PlanSummary: {
+            id: string;
+            drop_id: string;
+            version: number;
+            status: components["schemas"]["PlanStatus"];
+            forecast_id: string | null;
+            overrides: components["schemas"]["PlanOverrides"];
+            solver: components["schemas"]["PlanSolver"];
+            totals: components["schemas"]["PlanTotals"];
+            created_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            published_at: string | null;
+            /** Format: date-time */
+            superseded_at: string | null;
+        };
+        Plan: components["schemas"]["PlanSummary"] & {
+            allocations: components["schemas"]["PlanAllocation"][];
+            supplier_orders: components["schemas"]["PlanSupplierOrder"][];
+            regions: components["schemas"]["PlanRegion"][];
+            unserved_regions: components["schemas"]["PlanUnservedRegion"][];
+            sku_issues: components["schemas"]["PlanSkuIssue"][];
+            /** @description The drop, SKUs, sourcing, suppliers and hubs the plan was computed from. */
+            catalog_snapshot: {
+                [key: string]: unknown;
+            };
+        };
+        PlanList: {
+            items: components["schemas"]["PlanSummary"][];
+        };
+        PlanNumberDelta: {
+            a: number;
+            b: number;
+            delta: number;
+        };
+        PlanComparison: {
+            drop_id: string;
+            a: components["schemas"]["PlanSummary"];
+            b: components["schemas"]["PlanSummary"];
+            fill_rate_within_promise: components["schemas"]["PlanNumberDelta"];
+            expected_units_within_promise: components["schemas"]["PlanNumberDelta"];
+            units_placed: components["schemas"]["PlanNumberDelta"];
+            cost_total: components["schemas"]["PlanNumberDelta"];
+            objective_value: components["schemas"]["PlanNumberDelta"];
+            /** @description Every (SKU, hub) whose units differ. */
+            allocations: {
+                sku_id: string;
+                hub_id: string;
+                a: number;
+                b: number;
+                delta: number;
+            }[];
+            regions: {
+                region_id: string;
+                sku_id: string;
+                serving_hub_id_a: string | null;
+                serving_hub_id_b: string | null;
+                in_stock_probability: components["schemas"]["PlanNumberDelta"];
+                lead_time_delta_days_a: number | null;
+                lead_time_delta_days_b: number | null;
+            }[];
+        };
+        PartnerPlan: {
+            drop_id: string;
+            plan_id: string;
+            version: number;
+            published_at: components["schemas"]["Timestamp"];
+            /** @description The hubs this answer covers. */
+            hub_ids: string[];
+            allocations: components["schemas"]["PlanAllocation"][];
+            /** @description Inbound supplier orders to these hubs. */
+            supplier_orders: components["schemas"]["PlanSupplierOrder"][];
+        };
+        ReplanTransfer: {
+            sku_id: string;
+            from_hub_id: string;
+            to_hub_id: string;
+            units: number;
+        };
+        ReplanOrder: {
+            supplier_id: string;
+            sku_id: string;
+            destination_hub_id: string;
+            quantity: number;
+            arrive_by: components["schemas"]["Timestamp"];
+        };
+        ReplanStock: {
+            hub_id: string;
+            sku_id: string;
+            available: number;
+            reserved: number;
+            /** @description Available units the re-plan would hold here. */
+            target: number;
+        };
+        ReplanProposal: {
+            drop_id: string;
+            computed_at: components["schemas"]["Timestamp"];
+            forecast_id: string;
+            /** @description The published plan, if any. */
+            plan_id: string | null;
+            remaining_window_share: number;
+            stock: components["schemas"]["ReplanStock"][];
+            transfers: components["schemas"]["ReplanTransfer"][];
+            fallback_orders: components["schemas"]["ReplanOrder"][];
+            expected_fill_rate_before: number;
+            expected_fill_rate_after: number;
+        };
+        /** @enum {string} */
+        WebhookEventType: "plan.published";
+        WebhookSubscriptionInput: {
+            partner_id: components["schemas"]["Id"];
+            /**
+             * Format: uri
+             * @description http or https.
+             */
+            url: string;
+            event_types?: components["schemas"]["WebhookEventType"][];
+        };
+        WebhookSubscriptionUpdate: {
+            /** Format: uri */
+            url?: string;
+            event_types?: components["schemas"]["WebhookEventType"][];
+            active?: boolean;
+        };
+        WebhookSubscription: {
+            id: string;
+            partner_id: string;
+            url: string;
+            event_types: components["schemas"]["WebhookEventType"][];
+            active: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        WebhookSubscriptionCreated: components["schemas"]["WebhookSubscription"] & {
+            /** @description The HMAC-SHA256 signing secret, shown once. */
+            secret: string;
+        };
+        WebhookSubscriptionList: {
+            items: components["schemas"]["WebhookSubscription"][];
+        };
+        WebhookDelivery: {
+            id: string;
+            attempt: number;
+            /** @enum {string} */
+            trigger: "first" | "retry" | "manual";
+            status_code: number | null;
+            ok: boolean;
+            error: string | null;
+            duration_ms: number;
+            attempted_at: components["schemas"]["Timestamp"];
+        };
+        WebhookEvent: {
+            id: string;
+            subscription_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            next_attempt_at: components["schemas"]["Timestamp"];
+            last_error: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            delivered_at: string | null;
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        WebhookEventList: {
+            items: components["schemas"]["WebhookEvent"][];
+        };
+        DeliveryWindow: {
+            earliest_delivery: components["schemas"]["Date"];
+            latest_delivery: components["schemas"]["Date"];
+            days_min: number;
+            days_max: number;
+        };
+        DeliveryPromise: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "promise";
+            sku_id: string;
+            drop_id: string;
+            region_id: string;
+            quantity: number;
+            source: {
+                /** @enum {string} */
+                type: "hub" | "supplier" | "baseline";
+                id: string;
+            };
+            handling_days: number;
+            transit_days_min: number;
+            transit_days_max: number;
+            /** @description The order came after the source's local cutoff (or on a non-business day): work starts the next business day. */
+            cutoff_applied: boolean;
+            start_date: components["schemas"]["Date"];
+            earliest_delivery: components["schemas"]["Date"];
+            latest_delivery: components["schemas"]["Date"];
+            /** @description Business days from the buyer-local order date. */
+            days_min: number;
+            days_max: number;
+            baseline: components["schemas"]["DeliveryWindow"] | null;
+            /** @description Baseline days minus planned days at each end of the window (positive = faster than baseline). */
+            lead_time_delta: {
+                earliest: number;
+                latest: number;
+            } | null;
+            promise_business_days: number;
+            meets_promise: boolean;
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        DeliveryNoPromise: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "no_promise";
+            sku_id: string;
+            drop_id: string;
+            region_id: string;
+            quantity: number;
+            /** @enum {string} */
+            reason: "no_source" | "no_lane" | "out_of_stock" | "no_published_plan";
+            quantity_available: number;
+            detail: string;
+        };
+        DeliveryEstimate: components["schemas"]["DeliveryPromise"] | components["schemas"]["DeliveryNoPromise"];
+        CartEstimateInput: {
+            ordered_at?: components["schemas"]["Timestamp"];
+            region_id?: components["schemas"]["Id"];
+            postal_code?: string;
+            lines: {
+                sku_id: components["schemas"]["Id"];
+                quantity: number;
+            }[];
+        };
+        CartEstimate: {
+            region_id: string;
+            lines: (Omit<components["schemas"]["DeliveryEstimate"], "status"> & {
+                index: number;
+            })[];
+            summary: {
+                /** @enum {string} */
+                status: "promise" | "partial" | "no_promise";
+                earliest_delivery: string | null;
+                latest_delivery: string | null;
+                all_meet_promise: boolean;
+                expires_at: string | null;
+            };
+        };
+        HoldInput: {
+            sku_id: components["schemas"]["Id"];
+            quantity: number;
+            region_id?: components["schemas"]["Id"];
+            postal_code?: string;
+            /** @default 600 */
+            hold_seconds: number;
+        };
+        Hold: {
+            id: string;
+            /** @enum {string} */
+            status: "held" | "confirmed" | "released" | "expired";
+            sku_id: string;
+            hub_id: string;
+            region_id: string;
+            quantity: number;
+            expires_at: components["schemas"]["Timestamp"];
+        };
+        LiveStock: {
+            drop_id: string;
+            as_of: components["schemas"]["Timestamp"];
+            items: {
+                hub_id: string;
+                sku_id: string;
+                on_hand: number;
+                reserved: number;
+                held: number;
+                available: number;
+            }[];
+        };
+        DropPreview: {
+            drop_id: string;
+            opens_at: components["schemas"]["Timestamp"];
+            promise_business_days: number;
+            forecast_id: string | null;
+            plan: {
+                id: string;
+                /** @enum {string} */
+                status: "draft" | "published";
+                version: number;
+            } | null;
+            /** @description Keyed by region id (map-ready). */
+            regions: {
+                [key: string]: {
+                    demand: {
+                        mean: number;
+                        p10: number;
+                        p50: number;
+                        p90: number;
+                    };
+                    skus: {
+                        sku_id: string;
+                        serving_hub_id: string | null;
+                        units_at_serving_hub: number;
+                        in_stock_probability: number;
+                        delivery_days_p50: number | null;
+                        delivery_days_p90: number | null;
+                        baseline_days: number | null;
+                        lead_time_delta_days: number | null;
+                    }[];
+                    units_placed_at_serving_hubs: number;
+                    delivery_days_p50: number | null;
+                    delivery_days_p90: number | null;
+                    /** @description The worst (smallest) delta over the region's SKUs. */
+                    lead_time_delta_days: number | null;
+                    /** @description 1 − the lowest in-stock probability over the region's SKUs. */
+                    stock_out_risk: number | null;
+                };
+            };
+        };
+        ForecastSummary: {
+            cells: number;
+            skus: number;
+            regions: number;
+            /** @description Sum of the cell means: expected units of the whole drop. */
+            total_mean: number;
+            /** @description Placed pre-orders at as_of (a floor of demand). */
+            preorders: number;
+            /**
+             * @description `prior` (the shipped model trained on simulated history) for a creator with no closed drop in the history; else the default model.
+             * @enum {string}
+             */
+            model_role: "default" | "prior";
+            /** @description The NB-MLP asked for, as `models/<id>` (the baseline serves when it is missing, corrupt, incompatible or not better than the baseline). */
+            model_dir: string;
+            /** @description Why the baseline served instead of the NB-MLP, if it did. */
+            fallback_reason: string | null;
+            /** @description The creator's closed drops in the training history before as_of. */
+            creator_past_drops: number;
+        };
+        ForecastVersion: {
+            id: string;
+            drop_id: string;
+            /** @description Per drop, 1, 2, 3, … in the order forecasts were run. */
+            version: number;
+            model_id: string;
+            /** @description `nb-mlp` (TensorFlow.js, negative-binomial head) or `baseline` (pre-orders × past final/pre-order ratios). */
+            model_kind: string;
+            /** @description True when the drop had no signals at as_of: the forecast rests on the prior alone. */
+            prior_only: boolean;
+            /** @description Days from as_of to opening (negative once open). */
+            lead_days: number;
+            as_of: components["schemas"]["Timestamp"];
+            created_at: components["schemas"]["Timestamp"];
+            /** @description The levels of every cell's `quantiles`: 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95. */
+            quantile_levels: number[];
+            summary: components["schemas"]["ForecastSummary"];
+        };
+        ForecastCell: {
+            sku_id: string;
+            region_id: string;
+            /** @description Expected units of the SKU ordered from the region during the drop (pre-orders included). */
+            mean: number;
+            /**
+             * @description Negative-binomial dispersion α of the cell (variance = mean + α·mean²; 0 = Poisson), so an
+             *     allocator can rebuild the distribution. For the NB-MLP, moment-matched to pre-orders +
+             *     NB(μ, α) of the demand still to come; for the baseline, from the 5–95 % quantile spread.
+             */
+            dispersion: number;
+            /** @description Integer units at `quantile_levels`; non-negative and non-decreasing. */
+            quantiles: number[];
+            /** @description The feature values the model saw for this cell, by name. */
+            features: {
+                [key: string]: number;
+            };
+        };
+        Forecast: components["schemas"]["ForecastVersion"] & {
+            /** @description Ordered by region, then SKU; only the filtered ones when region_id or sku_id is given. */
+            cells: components["schemas"]["ForecastCell"][];
+        };
+        PostDropReport: {
+            drop_id: string;
+            plan_id: string | null;
+            forecast_id: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            cells: {
+                sku_id: string;
+                region_id: string;
+                forecast_p10: number;
+                forecast_p50: number;
+                forecast_p90: number;
+                realised: number;
+                inside_p10_p90: boolean;
+            }[];
+            share_inside_p10_p90: number | null;
+            units_ordered: number;
+            units_within_promise: number;
+            fill_rate_within_promise: number | null;
+            regions: {
+                region_id: string;
+                realised_units: number;
+                within_promise_units: number;
+                planned_lead_time_delta_days: number | null;
+                realised_lead_time_delta_days: number | null;
+            }[];
+            stock_outs: {
+                hub_id: string;
+                sku_id: string;
+                at: components["schemas"]["Timestamp"];
+                units_placed: number;
+            }[];
+            fallback_suppliers: {
+                supplier_id: string;
+                sku_id: string;
+                units: number;
+                premium_cost: number;
+                reason: string;
+            }[];
+            fallback_premium_total: number;
+            leftover_by_hub: {
+                [key: string]: number;
+            };
+            top_misses: {
+                region_id: string;
+                missed_units: number;
+                /** @enum {string} */
+                cause: "under-forecast" | "over-forecast" | "hub-capacity" | "supplier-lead-time" | "no-hub-within-promise";
+                detail: string;
+            }[];
+        };
     };
     responses: {
         /** @description An RFC 9457 problem document. */
@@ -618,6 +1977,24 @@ export interface components {
                 "application/json": components["schemas"]["Sku"];
             };
         };
+        /** @description The import was written in one transaction. */
+        IngestResult: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["IngestResult"];
+            };
+        };
+        /** @description Saved (201 when created, 200 when updated or replayed). */
+        PreorderSaved: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Preorder"];
+            };
+        };
     };
     parameters: {
         keyId: components["schemas"]["Id"];
@@ -628,6 +2005,12 @@ export interface components {
         supplierId: components["schemas"]["Id"];
         dropId: components["schemas"]["Id"];
         skuId: components["schemas"]["Id"];
+        preorderId: components["schemas"]["Id"];
+        forecastId: components["schemas"]["Id"];
+        /** @description Only the cells of this region. */
+        forecastRegionFilter: components["schemas"]["Id"];
+        /** @description Only the cells of this SKU. */
+        forecastSkuFilter: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: never;
@@ -1250,6 +2633,965 @@ export interface operations {
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    importPreorders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreorderBatch"];
+                "application/x-ndjson": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["IngestResult"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getPreorder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                preorderId: components["parameters"]["preorderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pre-order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preorder"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    putPreorder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                preorderId: components["parameters"]["preorderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreorderInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["PreorderSaved"];
+            201: components["responses"]["PreorderSaved"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    importSocialSignals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SocialSignalBatch"];
+                "application/x-ndjson": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["IngestResult"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    importTokenHolderSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenHolderSnapshotBatch"];
+                "application/x-ndjson": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["IngestResult"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    importInventoryEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Partner-Id"?: components["schemas"]["Id"];
+                "X-Signature-Timestamp"?: string;
+                "X-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventoryEventBatch"];
+                "application/x-ndjson": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            200: components["responses"]["IngestResult"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getSignalSummary: {
+        parameters: {
+            query?: {
+                bucket?: "hour" | "day";
+                region_id?: components["schemas"]["Id"];
+                from?: components["schemas"]["Timestamp"];
+                to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary. Buckets start at UTC boundaries; signals count by their own timestamps. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalSummary"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    rotatePartnerSigningSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: components["parameters"]["partnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown only now. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerSigningSecret"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions (summaries without allocations). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    computePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PlanRequest"];
+            };
+        };
+        responses: {
+            /** @description The draft plan. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    computeWhatIfPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfRequest"];
+            };
+        };
+        responses: {
+            /** @description The what-if plan (status `what_if`). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getPublishedHubPlan: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hub's part of the published plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerPlan"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getPartnerAllocations: {
+        parameters: {
+            query: {
+                drop_id: components["schemas"]["Id"];
+                /** @description Admin only: whose hubs. */
+                partner_id?: components["schemas"]["Id"];
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Allocations and inbound supplier orders for the partner's hubs only. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerPlan"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    comparePlans: {
+        parameters: {
+            query: {
+                a: components["schemas"]["Id"];
+                b: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comparison. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanComparison"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    publishPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getReplanProposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proposal. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplanProposal"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                partner_id?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscriptions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionInput"];
+            };
+        };
+        responses: {
+            /** @description The subscription with its secret, shown only now. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    updateWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionUpdate"];
+            };
+        };
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events with attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEventList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    redeliverWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                eventId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event after the attempt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    estimateDelivery: {
+        parameters: {
+            query: {
+                sku_id: components["schemas"]["Id"];
+                region_id?: components["schemas"]["Id"];
+                postal_code?: string;
+                quantity?: number;
+                /** @description The order instant (default now). */
+                ordered_at?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A window, or an explicit "no promise" with its reason. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryEstimate"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    estimateCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CartEstimateInput"];
+            };
+        };
+        responses: {
+            /** @description One estimate per line and a summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CartEstimate"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    createHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldInput"];
+            };
+        };
+        responses: {
+            /** @description Held until `expires_at`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    confirmHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    releaseHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    getLiveStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveStock"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getDropPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DropPreview"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    listForecasts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ForecastVersion"][];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    runForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored forecast, with every cell. */
+            201: {
+                headers: {
+                    /** @description The forecast, /v1/forecasts/{forecastId}. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getLatestForecast: {
+        parameters: {
+            query?: {
+                /** @description Only the cells of this region. */
+                region_id?: components["parameters"]["forecastRegionFilter"];
+                /** @description Only the cells of this SKU. */
+                sku_id?: components["parameters"]["forecastSkuFilter"];
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The forecast. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getForecast: {
+        parameters: {
+            query?: {
+                /** @description Only the cells of this region. */
+                region_id?: components["parameters"]["forecastRegionFilter"];
+                /** @description Only the cells of this SKU. */
+                sku_id?: components["parameters"]["forecastSkuFilter"];
+            };
+            header?: never;
+            path: {
+                forecastId: components["parameters"]["forecastId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The forecast. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getPostDropReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostDropReport"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
 }

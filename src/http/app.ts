@@ -28,7 +28,15 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     req.requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ requestId: req.requestId });
+    // The child logger is made on first use: most requests never log, and the estimate path is hot.
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => (child ??= logger.child({ requestId: req.requestId })),
+      set: (value: Logger) => {
+        child = value;
+      },
+    });
     res.setHeader('X-Request-Id', req.requestId);
     next();
   });

@@ -6,7 +6,12 @@ import { AppError, formatFieldPath } from './app-error';
  * every offending field path. Shape errors (types, unknown fields, ranges) are 400; rules that
  * need the database (unknown references) are raised by services as 422.
  */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, where = 'body'): z.output<Schema> {
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  where = 'body',
+  code: 'validation_failed' | 'unprocessable' = 'validation_failed',
+): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => {
@@ -17,5 +22,5 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
     }
     return { path: base, message: issue.message };
   });
-  throw new AppError('validation_failed', `Invalid ${where}: ${errors.map((e) => `${e.path} (${e.message})`).join('; ')}`, { errors });
+  throw new AppError(code, `Invalid ${where}: ${errors.map((e) => `${e.path} (${e.message})`).join('; ')}`, { errors });
 }

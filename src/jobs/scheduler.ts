@@ -28,17 +28,35 @@ export function advisoryLockKey(jobId: string): number {
   return hash | 0;
 }
 
+/** Keys whose work is running in this process (the PGlite path, and a guard against overlap). */
+const runningHere = new Set<number>();
+
 /**
- * Runs `work` only if this process wins the lock for `key`; the lock is held by an open transaction
- * for the duration of the work and released at its end, even if the process dies (the session ends).
+ * Runs `work` only if this replica wins the lock for `key`.
+ *
+ * PostgreSQL: a transaction-scoped advisory lock, held by an open transaction on one pooled
+ * connection while the work runs on others, released at its end even if the process dies.
+ * PGlite: one process owns the data folder, so there are no other replicas to exclude, and its
+ * single connection would make the work wait for the lock's own transaction. An in-process flag
+ * keeps two runs of one job from overlapping instead.
  */
 export async function runExclusively(db: Database, key: number, work: () => Promise<void>): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [key]);
-    if (!rows[0]?.locked) return false;
-    await work();
-    return true;
-  });
+  if (runningHere.has(key)) return false;
+  runningHere.add(key);
+  try {
+    if (db.engine === 'pglite') {
+      await work();
+      return true;
+    }
+    return await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [key]);
+      if (!rows[0]?.locked) return false;
+      await work();
+      return true;
+    });
+  } finally {
+    runningHere.delete(key);
+  }
 }
 
 export function createScheduler(db: Database, jobs: Job[], logger: Logger): Scheduler {

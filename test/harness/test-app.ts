@@ -26,12 +26,13 @@ export interface TestResponse {
   text: string;
 }
 
-export async function startTestApp(options: { clock?: Clock; now?: string } = {}): Promise<TestApp> {
+export async function startTestApp(options: { clock?: Clock; now?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off', ...options.env });
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
   const services = createServices({ db: database.db, config, logger: createLogger('silent'), clock: options.clock ?? clock });
   const adminKey = (await services.keys.ensureBootstrapAdminKey())!;
+  await services.start();
   const app = createApp({ services, logger: services.logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -67,6 +68,7 @@ export async function startTestApp(options: { clock?: Clock; now?: string } = {}
     request,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.stop();
       await database.drop();
     },
   };

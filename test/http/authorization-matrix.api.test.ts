@@ -15,6 +15,7 @@ let app: TestApp;
 let mine: Tenant;
 let theirs: Tenant;
 const keys = {} as Record<Role, string | null>;
+const forecastIds: Record<string, string> = {};
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const revoked = await app.request('POST', '/v1/keys', { body: { role: 'creator', creator_id: mine.creatorId } });
   await app.request('DELETE', `/v1/keys/${revoked.body.id}`);
   keys.revoked = revoked.body.key;
+  // A stored forecast per tenant, for the forecast-id family.
+  for (const t of [mine, theirs]) forecastIds[t.dropId] = (await app.request('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
 });
 afterAll(() => app.close());
 
@@ -53,6 +56,16 @@ const cases: Case[] = [
   { family: 'suppliers', method: 'GET', path: (t) => `/v1/suppliers/${t.supplierId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: [] },
   { family: 'drops', method: 'GET', path: (t) => `/v1/drops/${t.dropId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' }, scopedFor: ['creator', 'storefront'] },
   { family: 'skus', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/skus/${t.skuId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' }, scopedFor: ['creator', 'storefront'] },
+  // Plans (issue 5): partner reads of published plans and what-if/publish are covered in test/modules/allocation/partner-reads.api.test.ts and plans.api.test.ts.
+  { family: 'plans', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/plans`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'plans (compute)', method: 'POST', path: (t) => `/v1/drops/${t.dropId}/plans`, body: () => ({ solver: 'fast' }), own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'replan proposals', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/replan-proposals`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'plan compare', method: 'GET', path: () => '/v1/plans/compare?a=plan_x&b=plan_y', own: { creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
+  { family: 'webhook subscriptions', method: 'GET', path: () => '/v1/webhook-subscriptions', own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
+  { family: 'forecasts (run)', method: 'POST', path: (t) => `/v1/drops/${t.dropId}/forecasts`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'forecasts', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/forecasts`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'forecasts (latest)', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/forecasts/latest`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  { family: 'forecasts (by id)', method: 'GET', path: (t) => `/v1/forecasts/${forecastIds[t.dropId]}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
 ];
 
 describe.each(cases)('$family: $method', (c) => {

@@ -21,8 +21,19 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
-export function createKeysService(db: Database) {
+/** How long a resolved key is trusted without asking the database; revocations also clear it at once (NOTIFY mf_keys). */
+const KEY_CACHE_TTL_MS = 30_000;
+
+export function createKeysService(db: Database, now: () => number = Date.now) {
+  // Hash → principal with the time it was resolved. Keeps the hot paths (delivery estimates) free
+  // of a database round trip per request. Unknown keys are not cached: a key made a moment later works.
+  const cache = new Map<string, { principal: Principal; at: number }>();
   return {
+    /** Forget every cached key (called on NOTIFY mf_keys from any replica, and on local revoke). */
+    clearCache() {
+      cache.clear();
+    },
+
     async createApiKey(input: Schemas['ApiKeyInput']): Promise<Schemas['ApiKeyCreated']> {
       return db.transaction(async (tx) => {
         if (input.creator_id) {
@@ -54,13 +65,21 @@ export function createKeysService(db: Database) {
     async revokeApiKey(id: string): Promise<ApiKey> {
       const row = await keysRepository.revokeApiKey(db, id);
       if (!row) throw notFound('API key', id);
+      cache.clear();
       return toApiKey(row);
     },
 
     /** The principal behind a presented key, or undefined when unknown or revoked. */
     async authenticate(presentedKey: string): Promise<Principal | undefined> {
-      const row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
-      return row ? principalFromKey(row) : undefined;
+      const hash = hashApiKey(presentedKey);
+      const cached = cache.get(hash);
+      if (cached && now() - cached.at < KEY_CACHE_TTL_MS) return cached.principal;
+      const row = await keysRepository.findActiveKeyByHash(db, hash);
+      if (!row) return undefined;
+      const principal = principalFromKey(row);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { principal, at: now() });
+      return principal;
     },
 
     /** On first start there is no admin key: make one so the operator can get in (printed once). */

@@ -1,0 +1,271 @@
+/**
+ * Signals bench: a 1,000,000-row NDJSON pre-order import over HTTP into PostgreSQL, end to end,
+ * against PostgreSQL's own COPY of the same rows in the same database (the reference), and the
+ * service's peak RSS during the import.
+ *
+ * The service runs as a child process (`node --import tsx src/main.ts`) on a fresh database
+ * created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped
+ * afterwards. Its peak RSS is VmHWM from /proc/<pid>/status: the high-water mark of its whole
+ * life, start-up included. The NDJSON body is generated before the clock starts, so the bench's
+ * own CPU does not compete with the service while it is measured (the machine has 2 cores).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { BenchFigure, BenchModule } from './bench-types';
+
+const ROWS = Number(process.env.SIGNALS_BENCH_ROWS ?? 1_000_000);
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REGIONS = 20;
+const SKUS = 5;
+const LINES_PER_CHUNK = 2_000;
+
+interface GeneratedRow {
+  id: string;
+  sku_id: string;
+  quantity: number;
+  region_id: string;
+  postal_code: string;
+  placed_at: string;
+}
+
+function generateRow(i: number, base: number): GeneratedRow {
+  const region = i % REGIONS;
+  return {
+    id: `po-${i}`,
+    sku_id: `bench-sku-${i % SKUS}`,
+    quantity: 1 + (i % 4),
+    region_id: `BENCH-R${region}`,
+    // One row in five names a postal code instead, exercising the longest-prefix mapping.
+    postal_code: `B${String(region).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`,
+    placed_at: new Date(base - (i % 604_800) * 1000).toISOString(),
+  };
+}
+
+function ndjsonChunks(base: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  let lines: string[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    const r = generateRow(i, base);
+    const place = i % 5 === 0 ? `"postal_code":"${r.postal_code}"` : `"region_id":"${r.region_id}"`;
+    lines.push(`{"id":"${r.id}","sku_id":"${r.sku_id}","quantity":${r.quantity},${place},"placed_at":"${r.placed_at}","status":"placed"}`);
+    if (lines.length === LINES_PER_CHUNK) {
+      chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+      lines = [];
+    }
+  }
+  if (lines.length > 0) chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+  return chunks;
+}
+
+function copyCsvChunks(base: number, dropId: string): Buffer[] {
+  const chunks: Buffer[] = [];
+  let lines: string[] = [];
+  for (let i = 0; i < ROWS; i++) {
+    const r = generateRow(i, base);
+    lines.push(`${dropId},${r.id},${r.sku_id},${r.region_id},${r.quantity},${r.placed_at},placed`);
+    if (lines.length === LINES_PER_CHUNK) {
+      chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+      lines = [];
+    }
+  }
+  if (lines.length > 0) chunks.push(Buffer.from(`${lines.join('\n')}\n`));
+  return chunks;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function currentRssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+async function truncatePreorders(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('truncate preorders');
+  await client.query('checkpoint');
+  await client.end();
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function startService(databaseUrl: string): Promise<{ child: ChildProcess; base: string; adminKey: string }> {
+  const port = await freePort();
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+  const extraFlags = (process.env.SIGNALS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', SCHEDULER: 'off', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const key = /mf_admin_[A-Za-z0-9_-]{43}/.exec(output)?.[0];
+    if (key) {
+      const ready = await fetch(`${base}/readyz`).then((r) => r.ok).catch(() => false);
+      if (ready) return { child, base, adminKey: key };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the service did not start:\n${output}`);
+}
+
+async function api(base: string, key: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<Record<string, unknown>>;
+}
+
+async function seedCatalog(base: string, key: string, dropIds: string[]) {
+  await api(base, key, 'PUT', '/v1/creators/bench-creator', { name: 'Bench creator' });
+  for (let r = 0; r < REGIONS; r++) {
+    await api(base, key, 'PUT', `/v1/regions/BENCH-R${r}`, { name: `Region ${r}`, time_zone: 'Europe/London', postal_prefixes: [`B${String(r).padStart(2, '0')}`] });
+  }
+  await api(base, key, 'PUT', '/v1/suppliers/bench-supplier', {
+    name: 'Factory', kind: 'microfactory', lead_time_days_min: 1, lead_time_days_max: 2, capacity_units: 1_000_000, unit_cost: 5,
+  });
+  for (const dropId of dropIds) {
+    await api(base, key, 'PUT', `/v1/drops/${dropId}`, {
+      creator_id: 'bench-creator', name: 'Bench drop', opens_at: '2030-01-01T00:00:00Z', closes_at: '2030-01-02T00:00:00Z',
+      promise_business_days: 2, baseline: { source: 'central warehouse', paths: [] },
+    });
+    for (let s = 0; s < SKUS; s++) {
+      const skuId = `bench-sku-${s}`;
+      await api(base, key, 'PUT', `/v1/drops/${dropId}/skus/${skuId}`, { name: `SKU ${s}`, price: 30, unit_cost: 10, sourcing: [{ supplier_id: 'bench-supplier', units_available: 1_000_000, available_on: '2029-12-01' }] });
+    }
+  }
+}
+
+async function postNdjson(url: string, key: string, chunks: Buffer[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    pipeline(Readable.from(chunks), req).catch(reject);
+  });
+}
+
+async function copyRate(databaseUrl: string, chunks: Buffer[]): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await client.query('begin');
+    const stream = client.query(copyFrom('copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin with (format csv)'));
+    await pipeline(Readable.from(chunks), stream);
+    await client.query('commit');
+    return ROWS / ((performance.now() - started) / 1000);
+  } finally {
+    await client.end();
+  }
+}
+
+export const signalsBench: BenchModule = {
+  id: 'signals',
+  async run(progress) {
+    const name = `mf_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: SERVER_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(SERVER_URL);
+    url.pathname = `/${name}`;
+    const databaseUrl = url.toString();
+    let child: ChildProcess | undefined;
+    try {
+      progress(`fresh database ${name}; starting the service`);
+      const service = await startService(databaseUrl);
+      child = service.child;
+      await seedCatalog(service.base, service.adminKey, ['bench-drop']);
+      const base = Date.now() - 86_400_000;
+
+      const idleRss = currentRssMb(child.pid!);
+
+      progress(`generating ${ROWS.toLocaleString('en')} NDJSON rows`);
+      let chunks = ndjsonChunks(base);
+      const bytes = chunks.reduce((a, c) => a + c.length, 0);
+      progress(`streaming ${(bytes / 1e6).toFixed(0)} MB over HTTP (service RSS before: ${idleRss.toFixed(0)} MB)`);
+      const started = performance.now();
+      const res = await postNdjson(`${service.base}/v1/drops/bench-drop/preorders`, service.adminKey, chunks);
+      const seconds = (performance.now() - started) / 1000;
+      chunks = [];
+      if (res.status !== 200) throw new Error(`import answered ${res.status}: ${res.body.slice(0, 500)}`);
+      const counts = JSON.parse(res.body) as { rows: number; created: number };
+      if (counts.created !== ROWS) throw new Error(`expected ${ROWS} created, got ${res.body}`);
+      const rss = peakRssMb(child.pid!);
+      const rate = ROWS / seconds;
+
+      // The reference starts from the same state: an empty pre-order table, same indexes.
+      progress(`reference: PostgreSQL COPY of the same ${ROWS.toLocaleString('en')} rows into the emptied table`);
+      await truncatePreorders(databaseUrl);
+      const copyRowsPerSecond = await copyRate(databaseUrl, copyCsvChunks(base, 'bench-drop'));
+      const ratio = rate / copyRowsPerSecond;
+      progress(`import ${seconds.toFixed(2)} s (${Math.round(rate)} rows/s), COPY ${Math.round(copyRowsPerSecond)} rows/s, peak RSS ${rss.toFixed(0)} MB`);
+
+      const figures: BenchFigure[] = [
+        {
+          name: 'signals.preorder_ndjson_import_1m',
+          value: Math.round(rate),
+          unit: 'rows/s',
+          reference: { name: 'postgres COPY (same rows, same empty table)', value: Math.round(copyRowsPerSecond), unit: 'rows/s' },
+          ratio: Number(ratio.toFixed(3)),
+          target: '>= 100000 rows/s; ratio >= 0.5',
+          pass: rate >= 100_000,
+          note: `${ROWS} rows, ${(bytes / 1e6).toFixed(0)} MB NDJSON over HTTP in ${seconds.toFixed(2)} s, one transaction, 20% postal codes`,
+        },
+        { name: 'signals.preorder_import_vs_copy', value: Number(ratio.toFixed(3)), unit: 'ratio', target: '>= 0.5', pass: ratio >= 0.5, note: 'import rows/s ÷ COPY rows/s' },
+        {
+          name: 'signals.import_peak_rss',
+          value: Number(rss.toFixed(1)),
+          unit: 'MB',
+          target: '< 300 MB',
+          pass: rss < 300,
+          note: `VmHWM of the service process (whole life, start-up included); ${idleRss.toFixed(0)} MB before the import`,
+        },
+      ];
+      return figures;
+    } finally {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      const cleanup = new pg.Client({ connectionString: SERVER_URL });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    }
+  },
+};

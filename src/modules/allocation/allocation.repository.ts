@@ -1,0 +1,258 @@
+import type { Queryable } from '../../db/database';
+
+/** Plans SQL, one intent-named query per function, no business rules. */
+export interface ForecastRow {
+  id: string;
+  drop_id: string;
+  version: number;
+  prior_only: boolean;
+}
+export interface ForecastCellRow {
+  sku_id: string;
+  region_id: string;
+  mean: number;
+  dispersion: number;
+}
+export type PlanStatus = 'draft' | 'published' | 'superseded' | 'what_if';
+export interface PlanRow {
+  id: string;
+  drop_id: string;
+  version: number;
+  status: PlanStatus;
+  forecast_id: string | null;
+  catalog_snapshot: unknown;
+  overrides: unknown;
+  solver: unknown;
+  totals: unknown;
+  unserved_regions: unknown;
+  sku_issues: unknown;
+  created_at: Date;
+  published_at: Date | null;
+  superseded_at: Date | null;
+}
+export interface AllocationRow {
+  sku_id: string;
+  hub_id: string;
+  units: number;
+}
+export interface SupplierOrderRow {
+  line_no: number;
+  supplier_id: string;
+  sku_id: string;
+  quantity: number;
+  destination_hub_id: string;
+  ship_by: Date;
+  arrive_by: Date;
+  is_fallback: boolean;
+  reason: string;
+  premium: number;
+}
+export interface RegionRow {
+  region_id: string;
+  sku_id: string;
+  serving_hub_id: string | null;
+  candidate_hub_ids: string[];
+  in_stock_probability: number;
+  delivery_days_p50: number | null;
+  delivery_days_p90: number | null;
+  baseline_days: number | null;
+  lead_time_delta_days: number | null;
+  lead_time_delta_days_p90: number | null;
+}
+export interface NewPlan {
+  id: string;
+  drop_id: string;
+  version: number;
+  status: 'draft' | 'what_if';
+  forecast_id: string;
+  catalog_snapshot: unknown;
+  overrides: unknown;
+  solver: unknown;
+  totals: unknown;
+  unserved_regions: unknown;
+  sku_issues: unknown;
+  created_at: Date;
+}
+export interface LiveStockRow {
+  hub_id: string;
+  sku_id: string;
+  on_hand: number;
+  reserved: number;
+}
+
+const planColumns = `id, drop_id, version, status, forecast_id, catalog_snapshot, overrides, solver, totals, unserved_regions, sku_issues,
+  created_at, published_at, superseded_at`;
+const summaryColumns = `id, drop_id, version, status, forecast_id, overrides, solver, totals, created_at, published_at, superseded_at`;
+
+export const allocationRepository = {
+  /** Serialises plan writes of one drop (version numbers, publish). */
+  async lockDrop(tx: Queryable, dropId: string) {
+    await tx.query('select id from drops where id = $1 for update', [dropId]);
+  },
+  async findLatestForecast(db: Queryable, dropId: string) {
+    return (await db.query<ForecastRow>('select id, drop_id, version, prior_only from forecasts where drop_id = $1 order by version desc limit 1', [dropId])).rows[0];
+  },
+  async listForecastCells(db: Queryable, forecastId: string) {
+    return (
+      await db.query<ForecastCellRow>('select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1 order by sku_id, region_id', [forecastId])
+    ).rows;
+  },
+  async nextPlanVersion(tx: Queryable, dropId: string) {
+    return (await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId])).rows[0]!.v;
+  },
+  async insertPlan(tx: Queryable, p: NewPlan) {
+    await tx.query(
+      `insert into plans (id, drop_id, version, status, forecast_id, catalog_snapshot, overrides, solver, totals, unserved_regions, sku_issues, created_at)
+       values ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12)`,
+      [
+        p.id,
+        p.drop_id,
+        p.version,
+        p.status,
+        p.forecast_id,
+        JSON.stringify(p.catalog_snapshot),
+        JSON.stringify(p.overrides),
+        JSON.stringify(p.solver),
+        JSON.stringify(p.totals),
+        JSON.stringify(p.unserved_regions),
+        JSON.stringify(p.sku_issues),
+        p.created_at,
+      ],
+    );
+  },
+  async insertAllocations(tx: Queryable, planId: string, rows: AllocationRow[]) {
+    if (rows.length === 0) return;
+    await tx.query(
+      `insert into plan_allocations (plan_id, sku_id, hub_id, units)
+       select $1, * from unnest($2::text[], $3::text[], $4::int[])`,
+      [planId, rows.map((r) => r.sku_id), rows.map((r) => r.hub_id), rows.map((r) => r.units)],
+    );
+  },
+  async insertSupplierOrders(tx: Queryable, planId: string, rows: (Omit<SupplierOrderRow, 'ship_by' | 'arrive_by'> & { ship_by: string; arrive_by: string })[]) {
+    if (rows.length === 0) return;
+    await tx.query(
+      `insert into plan_supplier_orders (plan_id, line_no, supplier_id, sku_id, quantity, destination_hub_id, ship_by, arrive_by, is_fallback, reason, premium)
+       select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::boolean[], $10::text[], $11::float8[])`,
+      [
+        planId,
+        rows.map((r) => r.line_no),
+        rows.map((r) => r.supplier_id),
+        rows.map((r) => r.sku_id),
+        rows.map((r) => r.quantity),
+        rows.map((r) => r.destination_hub_id),
+        rows.map((r) => r.ship_by),
+        rows.map((r) => r.arrive_by),
+        rows.map((r) => r.is_fallback),
+        rows.map((r) => r.reason),
+        rows.map((r) => r.premium),
+      ],
+    );
+  },
+  async insertRegions(tx: Queryable, planId: string, rows: RegionRow[]) {
+    // candidate_hub_ids is an array per row: unnest cannot take an array of arrays of varying length, so it travels as JSON.
+    if (rows.length === 0) return;
+    await tx.query(
+      `insert into plan_regions (plan_id, region_id, sku_id, serving_hub_id, candidate_hub_ids, in_stock_probability, delivery_days_p50,
+         delivery_days_p90, baseline_days, lead_time_delta_days, lead_time_delta_days_p90)
+       select $1, r.region_id, r.sku_id, r.serving_hub_id,
+         coalesce((select array_agg(c order by o) from jsonb_array_elements_text(r.candidate_hub_ids) with ordinality as x(c, o)), '{}'),
+         r.in_stock_probability, r.delivery_days_p50, r.delivery_days_p90, r.baseline_days, r.lead_time_delta_days, r.lead_time_delta_days_p90
+       from jsonb_to_recordset($2::jsonb) as r(region_id text, sku_id text, serving_hub_id text, candidate_hub_ids jsonb,
+         in_stock_probability float8, delivery_days_p50 float8, delivery_days_p90 float8, baseline_days float8,
+         lead_time_delta_days float8, lead_time_delta_days_p90 float8)`,
+      [planId, JSON.stringify(rows)],
+    );
+  },
+
+  async findPlan(db: Queryable, planId: string) {
+    return (await db.query<PlanRow>(`select ${planColumns} from plans where id = $1`, [planId])).rows[0];
+  },
+  async listPlans(db: Queryable, dropId: string) {
+    return (await db.query<Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>>(`select ${summaryColumns} from plans where drop_id = $1 order by version desc`, [dropId])).rows;
+  },
+  async findPublishedPlan(db: Queryable, dropId: string) {
+    return (await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])).rows[0];
+  },
+  async listAllocations(db: Queryable, planId: string, hubIds?: string[]) {
+    return (
+      await db.query<AllocationRow>(
+        'select sku_id, hub_id, units from plan_allocations where plan_id = $1 and ($2::text[] is null or hub_id = any($2::text[])) order by sku_id, hub_id',
+        [planId, hubIds ?? null],
+      )
+    ).rows;
+  },
+  async listSupplierOrders(db: Queryable, planId: string, hubIds?: string[]) {
+    return (
+      await db.query<SupplierOrderRow>(
+        `select line_no, supplier_id, sku_id, quantity, destination_hub_id, ship_by, arrive_by, is_fallback, reason, premium
+         from plan_supplier_orders where plan_id = $1 and ($2::text[] is null or destination_hub_id = any($2::text[])) order by line_no`,
+        [planId, hubIds ?? null],
+      )
+    ).rows;
+  },
+  async listRegions(db: Queryable, planId: string) {
+    return (
+      await db.query<RegionRow>(
+        `select region_id, sku_id, serving_hub_id, candidate_hub_ids, in_stock_probability, delivery_days_p50, delivery_days_p90, baseline_days,
+           lead_time_delta_days, lead_time_delta_days_p90
+         from plan_regions where plan_id = $1 order by region_id, sku_id`,
+        [planId],
+      )
+    ).rows;
+  },
+  /** Hubs a plan involves: holding an allocation or receiving a supplier order. */
+  async listInvolvedHubIds(db: Queryable, planId: string) {
+    const { rows } = await db.query<{ hub_id: string }>(
+      `select hub_id from plan_allocations where plan_id = $1 and units > 0
+       union select destination_hub_id from plan_supplier_orders where plan_id = $1 order by 1`,
+      [planId],
+    );
+    return rows.map((r) => r.hub_id);
+  },
+  async listHubIdsOperatedBy(db: Queryable, partnerId: string) {
+    return (await db.query<{ id: string }>('select id from hubs where operator_partner_id = $1 order by id', [partnerId])).rows.map((r) => r.id);
+  },
+  async listOperatorsOfHubs(db: Queryable, hubIds: string[]) {
+    return (await db.query<{ id: string; operator_partner_id: string }>('select id, operator_partner_id from hubs where id = any($1::text[]) order by id', [hubIds])).rows;
+  },
+  async supersedePublished(tx: Queryable, dropId: string, at: Date) {
+    return (
+      await tx.query<{ id: string }>(`update plans set status = 'superseded', superseded_at = $2 where drop_id = $1 and status = 'published' returning id`, [dropId, at])
+    ).rows[0]?.id;
+  },
+  async markPublished(tx: Queryable, planId: string, at: Date) {
+    await tx.query(`update plans set status = 'published', published_at = $2 where id = $1`, [planId, at]);
+  },
+
+  /** Live stock per hub and SKU from inventory events (on hand = received − shipped + adjusted; reserved = reserved − released). */
+  async listLiveStock(db: Queryable, skuIds: string[]) {
+    return (
+      await db.query<LiveStockRow>(
+        `select hub_id, sku_id,
+           coalesce(sum(case type when 'received' then quantity when 'shipped' then -quantity when 'adjusted' then quantity else 0 end), 0)::int as on_hand,
+           coalesce(sum(case type when 'reserved' then quantity when 'released' then -quantity else 0 end), 0)::int as reserved
+         from inventory_events where sku_id = any($1::text[]) group by hub_id, sku_id order by hub_id, sku_id`,
+        [skuIds],
+      )
+    ).rows;
+  },
+  /** Drops whose window contains `now` (or marked live). */
+  async listLiveDropIds(db: Queryable, now: Date) {
+    return (
+      await db.query<{ id: string }>(`select id from drops where status <> 'closed' and (status = 'live' or (opens_at <= $1 and closes_at > $1)) order by id`, [now])
+    ).rows.map((r) => r.id);
+  },
+  async insertReplanProposal(db: Queryable, row: { id: string; drop_id: string; plan_id: string | null; forecast_id: string; proposal: unknown; created_at: Date }) {
+    await db.query('insert into replan_proposals (id, drop_id, plan_id, forecast_id, proposal, created_at) values ($1, $2, $3, $4, $5::jsonb, $6)', [
+      row.id,
+      row.drop_id,
+      row.plan_id,
+      row.forecast_id,
+      JSON.stringify(row.proposal),
+      row.created_at,
+    ]);
+  },
+  async findLatestReplanProposal(db: Queryable, dropId: string) {
+    return (await db.query<{ proposal: unknown }>('select proposal from replan_proposals where drop_id = $1 order by created_at desc limit 1', [dropId])).rows[0];
+  },
+};

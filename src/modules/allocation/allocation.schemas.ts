@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { Schemas } from '../../http/contract';
+import { idSchema } from '../catalog/catalog.schemas';
+
+const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
+
+export const planRequestSchema = z.object({ solver: solver.optional() }).strict() satisfies z.ZodType<Schemas['PlanRequest']>;
+
+export const planOverridesSchema = z
+  .object({
+    hub_capacities: z
+      .array(z.object({ hub_id: idSchema, capacity_units: z.number().int().min(0) }).strict())
+      .max(1000)
+      .optional(),
+    unavailable_supplier_ids: z.array(idSchema).max(1000).optional(),
+    promise_business_days: z.number().int().min(0).max(60).optional(),
+  })
+  .strict() satisfies z.ZodType<Schemas['PlanOverrides']>;
+
+export const whatIfRequestSchema = z.object({ solver: solver.optional(), overrides: planOverridesSchema }).strict() satisfies z.ZodType<Schemas['WhatIfRequest']>;
+
+export const compareQuerySchema = z.object({ a: idSchema, b: idSchema });
+
+const format = z.enum(['json', 'csv']).optional();
+export const hubPlanQuerySchema = z.object({ format });
+export const partnerAllocationsQuerySchema = z.object({ drop_id: idSchema, partner_id: idSchema.optional(), format });

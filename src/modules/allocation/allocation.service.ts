@@ -1,0 +1,414 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, Queryable } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../shared/clock';
+import { catalogRepository } from '../catalog/catalog.repository';
+import type { CatalogService } from '../catalog/catalog.service';
+import type { WebhooksService } from '../webhooks/webhooks.service';
+import { planAllocation, type AllocationPlan } from './core';
+import { allocationRepository as repo, type AllocationRow, type PlanRow, type RegionRow, type SupplierOrderRow } from './allocation.repository';
+import { buildAllocationInput, findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
+import { proposeReplan } from './replan';
+
+type Plan = Schemas['Plan'];
+type PlanSummary = Schemas['PlanSummary'];
+type PartnerPlan = Schemas['PartnerPlan'];
+export type SolverChoice = Schemas['PlanSolverChoice'];
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? iso(d) : null);
+const newPlanId = () => `plan_${randomBytes(8).toString('hex')}`;
+
+function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>): PlanSummary {
+  return {
+    id: row.id,
+    drop_id: row.drop_id,
+    version: row.version,
+    status: row.status,
+    forecast_id: row.forecast_id,
+    overrides: row.overrides as PlanOverrides,
+    solver: row.solver as Schemas['PlanSolver'],
+    totals: row.totals as Schemas['PlanTotals'],
+    created_at: iso(row.created_at),
+    published_at: isoOrNull(row.published_at),
+    superseded_at: isoOrNull(row.superseded_at),
+  };
+}
+const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
+  line_no: row.line_no,
+  supplier_id: row.supplier_id,
+  sku_id: row.sku_id,
+  quantity: row.quantity,
+  destination_hub_id: row.destination_hub_id,
+  ship_by: iso(row.ship_by),
+  arrive_by: iso(row.arrive_by),
+  is_fallback: row.is_fallback,
+  reason: row.reason as Schemas['PlanSupplierOrder']['reason'],
+  premium: row.premium,
+});
+
+/** The pure planner's answer in the contract's (and the tables') vocabulary. */
+function toStoredPlan(plan: AllocationPlan, requested: SolverChoice, economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number }) {
+  const t = plan.totals;
+  const totals: Schemas['PlanTotals'] = {
+    expected_demand_units: t.expectedDemandUnits,
+    expected_units_within_promise: t.expectedUnitsWithinPromise,
+    fill_rate_within_promise: t.fillRateWithinPromise,
+    expected_leftover_by_hub: t.expectedLeftoverByHub,
+    units_placed: t.unitsPlaced,
+    cost: { fallback_premium: t.cost.fallbackPremium, leftover: t.cost.leftover, holding: t.cost.holding, total: t.cost.total },
+    objective_value: t.objectiveValue,
+  };
+  const solver: Schemas['PlanSolver'] = {
+    requested,
+    name: plan.solver.name,
+    optimal: plan.solver.optimal,
+    optimality_gap: plan.solver.optimalityGap,
+    pooled_regions: plan.solver.pooledRegions,
+    notes: plan.solver.notes,
+    economics: { value_per_fast_unit: economics.valuePerFastUnit, leftover_cost_per_unit: economics.leftoverCostPerUnit, holding_cost_per_unit: economics.holdingCostPerUnit },
+  };
+  const allocations: AllocationRow[] = plan.allocations.filter((a) => a.units > 0).map((a) => ({ sku_id: a.skuId, hub_id: a.hubId, units: a.units }));
+  let lineNo = 0;
+  const orders = plan.supplierOrders.flatMap((order) =>
+    order.lines
+      .filter((line) => line.quantity > 0)
+      .map((line) => ({
+        line_no: ++lineNo,
+        supplier_id: line.supplierId,
+        sku_id: line.skuId,
+        quantity: line.quantity,
+        destination_hub_id: line.destinationHubId,
+        ship_by: line.shipBy,
+        arrive_by: line.arriveBy,
+        is_fallback: line.isFallback,
+        reason: order.reason,
+        premium: line.premium,
+      })),
+  );
+  const regions: RegionRow[] = plan.regions.map((r) => ({
+    region_id: r.regionId,
+    sku_id: r.skuId,
+    serving_hub_id: r.servingHubId,
+    candidate_hub_ids: r.candidateHubIds,
+    in_stock_probability: r.inStockProbability,
+    delivery_days_p50: r.deliveryDaysP50,
+    delivery_days_p90: r.deliveryDaysP90,
+    baseline_days: r.baselineDays,
+    lead_time_delta_days: r.leadTimeDeltaDays,
+    lead_time_delta_days_p90: r.leadTimeDeltaDaysP90,
+  }));
+  const unserved: Schemas['PlanUnservedRegion'][] = plan.unservedRegions.map((u) => ({
+    region_id: u.regionId,
+    reason: u.reason,
+    sku_ids: u.skuIds,
+    expected_demand_units: u.expectedDemandUnits,
+    detail: u.detail,
+  }));
+  const skuIssues: Schemas['PlanSkuIssue'][] = plan.skuIssues.map((i) => ({ sku_id: i.skuId, reason: i.reason, detail: i.detail }));
+  return { totals, solver, allocations, orders, regions, unserved, skuIssues };
+}
+
+/** The catalog as the planner sees it now: the drop, its SKUs and sourcing, their suppliers, every hub. */
+async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<CatalogSnapshot> {
+  const drop = (await catalogRepository.findDrop(db, dropId))!;
+  const skus = await catalogRepository.listSkus(db, dropId);
+  const used = new Set(skus.flatMap((s) => s.sourcing.map((o) => o.supplier_id)));
+  const suppliers = (await catalogRepository.listSuppliers(db)).filter((s) => used.has(s.id));
+  const hubs = await catalogRepository.listHubs(db);
+  const regions = await catalogRepository.listRegions(db);
+  return {
+    taken_at: iso(now),
+    drop: {
+      id: drop.id,
+      creator_id: drop.creator_id,
+      opens_at: iso(drop.opens_at),
+      closes_at: iso(drop.closes_at),
+      promise_business_days: drop.promise_business_days,
+      baseline: drop.baseline,
+    },
+    skus: skus.map((s) => ({ id: s.id, price: s.price, unit_cost: s.unit_cost, sourcing: s.sourcing })),
+    suppliers: suppliers.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      lead_time_days_min: s.lead_time_days_min,
+      lead_time_days_max: s.lead_time_days_max,
+      capacity_units: s.capacity_units,
+      unit_cost: s.unit_cost,
+      min_order_units: s.min_order_units,
+      order_multiple: s.order_multiple,
+    })),
+    hubs: hubs.map((h) => ({ id: h.id, operator_partner_id: h.operator_partner_id, capacity_units: h.capacity_units, handling_days: h.handling_days, lanes: h.lanes })),
+    region_ids: regions.map((r) => r.id),
+  };
+}
+
+export function planCsv(plan: PartnerPlan): string {
+  const header = 'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason';
+  const cell = (v: string | number | boolean) => {
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const base = [plan.plan_id, plan.drop_id, plan.version];
+  const lines = [
+    ...plan.allocations.map((a) => ['allocation', ...base, a.sku_id, a.hub_id, a.units, '', '', '', '', '']),
+    ...plan.supplier_orders.map((o) => ['supplier_order', ...base, o.sku_id, o.destination_hub_id, o.quantity, o.supplier_id, o.ship_by, o.arrive_by, o.is_fallback, o.reason]),
+  ];
+  return [header, ...lines.map((l) => l.map(cell).join(','))].join('\r\n') + '\r\n';
+}
+
+export function createAllocationService(db: Database, deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock }) {
+  const { catalog, webhooks, clock } = deps;
+
+  /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
+  async function visiblePlan(principal: Principal, planId: string, q: Queryable = db): Promise<PlanRow> {
+    const row = await repo.findPlan(q, planId);
+    if (!row) throw notFound('plan', planId);
+    try {
+      await catalog.visibleDrop(principal, row.drop_id, q);
+    } catch {
+      throw notFound('plan', planId);
+    }
+    return row;
+  }
+
+  async function toPlan(q: Queryable, row: PlanRow): Promise<Plan> {
+    // Sequential on purpose: a plan read holds one connection, whatever the pool size.
+    const allocations = await repo.listAllocations(q, row.id);
+    const orders = await repo.listSupplierOrders(q, row.id);
+    const regions = await repo.listRegions(q, row.id);
+    return {
+      ...toSummary(row),
+      allocations,
+      supplier_orders: orders.map(toOrder),
+      regions,
+      unserved_regions: row.unserved_regions as Schemas['PlanUnservedRegion'][],
+      sku_issues: row.sku_issues as Schemas['PlanSkuIssue'][],
+      catalog_snapshot: row.catalog_snapshot as Record<string, unknown>,
+    };
+  }
+
+  async function latestForecastOrFail(dropId: string) {
+    const forecast = await repo.findLatestForecast(db, dropId);
+    if (!forecast) {
+      throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, { extensions: { reason: 'no_forecast' } });
+    }
+    return forecast;
+  }
+
+  async function inputsFor(dropId: string, overrides: PlanOverrides) {
+    const forecast = await latestForecastOrFail(dropId);
+    const now = clock.now();
+    const snapshot = await loadSnapshot(db, dropId, now);
+    const cells = await repo.listForecastCells(db, forecast.id);
+    const errors = findInconsistencies(snapshot, cells, overrides);
+    if (errors.length > 0) {
+      throw new AppError('unprocessable', `the catalog is inconsistent: ${errors.length} reference(s) to unknown records`, { errors, extensions: { reason: 'inconsistent_catalog' } });
+    }
+    return { forecast, snapshot, cells, now };
+  }
+
+  /** The published plan's part for some hubs; undefined when there is none or it does not involve them. */
+  async function partnerPlanOf(q: Queryable, published: PlanRow, hubIds: string[]): Promise<PartnerPlan> {
+    const allocations = await repo.listAllocations(q, published.id, hubIds);
+    const orders = await repo.listSupplierOrders(q, published.id, hubIds);
+    return {
+      drop_id: published.drop_id,
+      plan_id: published.id,
+      version: published.version,
+      published_at: iso(published.published_at!),
+      hub_ids: hubIds,
+      allocations,
+      supplier_orders: orders.map(toOrder),
+    };
+  }
+
+  const service = {
+    /** Computes and stores a draft (or a what-if) plan. The plan rests on the latest stored forecast. */
+    async computePlan(principal: Principal, dropId: string, options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {}): Promise<Plan> {
+      await catalog.visibleDrop(principal, dropId);
+      const overrides = options.overrides ?? {};
+      const requested = options.solver ?? 'auto';
+      const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides);
+      const input = buildAllocationInput(snapshot, cells, overrides, now);
+      const stored = toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics);
+      const id = newPlanId();
+      await db.transaction(async (tx) => {
+        await repo.lockDrop(tx, dropId);
+        await repo.insertPlan(tx, {
+          id,
+          drop_id: dropId,
+          version: await repo.nextPlanVersion(tx, dropId),
+          status: options.whatIf ? 'what_if' : 'draft',
+          forecast_id: forecast.id,
+          catalog_snapshot: snapshot,
+          overrides,
+          solver: stored.solver,
+          totals: stored.totals,
+          unserved_regions: stored.unserved,
+          sku_issues: stored.skuIssues,
+          created_at: now,
+        });
+        await repo.insertAllocations(tx, id, stored.allocations);
+        await repo.insertSupplierOrders(tx, id, stored.orders);
+        await repo.insertRegions(tx, id, stored.regions);
+      });
+      return toPlan(db, (await repo.findPlan(db, id))!);
+    },
+
+    async listPlans(principal: Principal, dropId: string): Promise<PlanSummary[]> {
+      await catalog.visibleDrop(principal, dropId);
+      return (await repo.listPlans(db, dropId)).map(toSummary);
+    },
+
+    async getPlan(principal: Principal, planId: string): Promise<Plan> {
+      return toPlan(db, await visiblePlan(principal, planId));
+    },
+
+    /**
+     * draft → published; the published plan (if any) → superseded; one webhook event per subscribed
+     * partner whose hubs the new or the superseded plan involves, in the same transaction (outbox).
+     */
+    async publishPlan(principal: Principal, planId: string): Promise<Plan> {
+      const first = await visiblePlan(principal, planId);
+      let enqueued = 0;
+      await db.transaction(async (tx) => {
+        await repo.lockDrop(tx, first.drop_id);
+        const row = (await repo.findPlan(tx, planId))!;
+        if (row.status === 'published') return;
+        if (row.status !== 'draft') {
+          throw new AppError('conflict', `plan '${planId}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`, {
+            extensions: { status: row.status },
+          });
+        }
+        const at = clock.now();
+        const previous = await repo.supersedePublished(tx, row.drop_id, at);
+        await repo.markPublished(tx, planId, at);
+        const involved = new Set(await repo.listInvolvedHubIds(tx, planId));
+        if (previous) for (const h of await repo.listInvolvedHubIds(tx, previous)) involved.add(h);
+        const operators = await repo.listOperatorsOfHubs(tx, [...involved]);
+        const hubsByPartner = new Map<string, string[]>();
+        for (const o of operators) hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
+        const published = (await repo.findPlan(tx, planId))!;
+        const data = new Map<string, PartnerPlan>();
+        for (const [partnerId, hubIds] of hubsByPartner) data.set(partnerId, await partnerPlanOf(tx, published, hubIds));
+        enqueued = await webhooks.enqueue(tx, 'plan.published', [...hubsByPartner.keys()], (partnerId) => data.get(partnerId));
+      });
+      if (enqueued > 0) webhooks.kick();
+      return toPlan(db, (await repo.findPlan(db, planId))!);
+    },
+
+    async comparePlans(principal: Principal, aId: string, bId: string): Promise<Schemas['PlanComparison']> {
+      const [a, b] = [await toPlan(db, await visiblePlan(principal, aId)), await toPlan(db, await visiblePlan(principal, bId))];
+      if (a.drop_id !== b.drop_id) {
+        throw new AppError('unprocessable', 'only plans of the same drop can be compared', { errors: [{ path: 'b', message: `plan '${bId}' belongs to another drop` }] });
+      }
+      const delta = (x: number, y: number) => ({ a: x, b: y, delta: y - x });
+      const units = new Map<string, { sku_id: string; hub_id: string; a: number; b: number }>();
+      for (const [side, plan] of [['a', a], ['b', b]] as const) {
+        for (const al of plan.allocations) {
+          const k = `${al.sku_id}\u0000${al.hub_id}`;
+          const entry = units.get(k) ?? { sku_id: al.sku_id, hub_id: al.hub_id, a: 0, b: 0 };
+          entry[side] = al.units;
+          units.set(k, entry);
+        }
+      }
+      const regions = new Map<string, { a?: Schemas['PlanRegion']; b?: Schemas['PlanRegion'] }>();
+      for (const [side, plan] of [['a', a], ['b', b]] as const) {
+        for (const r of plan.regions) {
+          const k = `${r.region_id}\u0000${r.sku_id}`;
+          regions.set(k, { ...regions.get(k), [side]: r });
+        }
+      }
+      const { allocations: _a, supplier_orders: _o, regions: _r, unserved_regions: _u, sku_issues: _s, catalog_snapshot: _c, ...summaryA } = a;
+      const { allocations: _a2, supplier_orders: _o2, regions: _r2, unserved_regions: _u2, sku_issues: _s2, catalog_snapshot: _c2, ...summaryB } = b;
+      return {
+        drop_id: a.drop_id,
+        a: summaryA,
+        b: summaryB,
+        fill_rate_within_promise: delta(a.totals.fill_rate_within_promise, b.totals.fill_rate_within_promise),
+        expected_units_within_promise: delta(a.totals.expected_units_within_promise, b.totals.expected_units_within_promise),
+        units_placed: delta(a.totals.units_placed, b.totals.units_placed),
+        cost_total: delta(a.totals.cost.total, b.totals.cost.total),
+        objective_value: delta(a.totals.objective_value, b.totals.objective_value),
+        allocations: [...units.values()]
+          .filter((u) => u.a !== u.b)
+          .map((u) => ({ ...u, delta: u.b - u.a }))
+          .sort((x, y) => (x.sku_id === y.sku_id ? (x.hub_id < y.hub_id ? -1 : 1) : x.sku_id < y.sku_id ? -1 : 1)),
+        regions: [...regions.entries()]
+          .sort(([x], [y]) => (x < y ? -1 : 1))
+          .map(([, { a: ra, b: rb }]) => ({
+            region_id: (ra ?? rb)!.region_id,
+            sku_id: (ra ?? rb)!.sku_id,
+            serving_hub_id_a: ra?.serving_hub_id ?? null,
+            serving_hub_id_b: rb?.serving_hub_id ?? null,
+            in_stock_probability: delta(ra?.in_stock_probability ?? 0, rb?.in_stock_probability ?? 0),
+            lead_time_delta_days_a: ra?.lead_time_delta_days ?? null,
+            lead_time_delta_days_b: rb?.lead_time_delta_days ?? null,
+          })),
+      };
+    },
+
+    /**
+     * The published plan restricted to hubs. A partner sees only hubs it operates, and only when the
+     * published plan involves one of them; otherwise 404, like a drop that does not exist.
+     */
+    async readPublishedForHubs(principal: Principal, dropId: string, options: { hubId?: string; partnerId?: string }): Promise<PartnerPlan> {
+      const missing = () => notFound('published plan for drop', dropId);
+      let hubIds: string[];
+      if (principal.role === 'partner') {
+        hubIds = await repo.listHubIdsOperatedBy(db, principal.partnerId);
+        if (options.hubId) {
+          if (!hubIds.includes(options.hubId)) throw notFound('hub', options.hubId);
+          hubIds = [options.hubId];
+        }
+      } else if (principal.role === 'admin' || principal.role === 'creator') {
+        if (principal.role === 'creator') await catalog.visibleDrop(principal, dropId);
+        if (options.hubId) {
+          if (!(await catalogRepository.findHub(db, options.hubId))) throw notFound('hub', options.hubId);
+          hubIds = [options.hubId];
+        } else hubIds = options.partnerId ? await repo.listHubIdsOperatedBy(db, options.partnerId) : (await catalogRepository.listHubs(db)).map((h) => h.id);
+      } else throw missing();
+      const published = await repo.findPublishedPlan(db, dropId);
+      if (!published) throw missing();
+      if (principal.role === 'partner') {
+        const involved = new Set(await repo.listInvolvedHubIds(db, published.id));
+        if (!hubIds.some((h) => involved.has(h))) throw missing();
+      }
+      return partnerPlanOf(db, published, hubIds);
+    },
+
+    /** A live re-plan proposal for a drop, computed now (not stored). */
+    async proposeReplan(principal: Principal | null, dropId: string): Promise<Schemas['ReplanProposal']> {
+      if (principal) await catalog.visibleDrop(principal, dropId);
+      const { forecast, snapshot, cells, now } = await inputsFor(dropId, {});
+      const stock = await repo.listLiveStock(db, snapshot.skus.map((s) => s.id));
+      const published = await repo.findPublishedPlan(db, dropId);
+      return { drop_id: dropId, computed_at: iso(now), forecast_id: forecast.id, plan_id: published?.id ?? null, ...proposeReplan(snapshot, cells, stock, now) };
+    },
+
+    /** The scheduled re-plan: a stored proposal for every drop whose window is open now. */
+    async replanLiveDrops(): Promise<number> {
+      let stored = 0;
+      for (const dropId of await repo.listLiveDropIds(db, clock.now())) {
+        if (!(await repo.findLatestForecast(db, dropId))) continue;
+        const proposal = await service.proposeReplan(null, dropId);
+        await repo.insertReplanProposal(db, {
+          id: `replan_${randomBytes(8).toString('hex')}`,
+          drop_id: dropId,
+          plan_id: proposal.plan_id,
+          forecast_id: proposal.forecast_id,
+          proposal,
+          created_at: new Date(proposal.computed_at),
+        });
+        stored += 1;
+      }
+      return stored;
+    },
+  };
+  return service;
+}
+
+export type AllocationService = ReturnType<typeof createAllocationService>;

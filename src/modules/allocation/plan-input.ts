@@ -1,0 +1,124 @@
+/**
+ * From a catalog snapshot, a forecast and what-if overrides to the pure planner's input. Pure: the
+ * service loads the rows and passes `now`. An inconsistent snapshot (a reference to something the
+ * snapshot does not hold) is reported as field errors, which the service answers with 422.
+ */
+import type { FieldError } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import { negativeBinomialDemand, transitQuantile, type AllocationInput, type SupplierOption } from './core';
+import { dropEconomics } from './plan-economics';
+
+export interface CatalogSnapshot {
+  taken_at: string;
+  drop: {
+    id: string;
+    creator_id: string;
+    opens_at: string;
+    closes_at: string;
+    promise_business_days: number;
+    baseline: { source: string; paths: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[] };
+  };
+  skus: { id: string; price: number; unit_cost: number; sourcing: { supplier_id: string; units_available: number; available_on: string }[] }[];
+  suppliers: {
+    id: string;
+    kind: 'microfactory' | 'offshore' | 'warehouse';
+    lead_time_days_min: number;
+    lead_time_days_max: number;
+    capacity_units: number;
+    unit_cost: number;
+    min_order_units: number;
+    order_multiple: number;
+  }[];
+  hubs: { id: string; operator_partner_id: string; capacity_units: number; handling_days: number; lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[] }[];
+  region_ids: string[];
+}
+
+export interface ForecastCell {
+  sku_id: string;
+  region_id: string;
+  mean: number;
+  dispersion: number;
+}
+
+export type PlanOverrides = Schemas['PlanOverrides'];
+
+/** Every reference the planner will follow, checked against the snapshot. */
+export function findInconsistencies(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], overrides: PlanOverrides = {}): FieldError[] {
+  const errors: FieldError[] = [];
+  const skuIds = new Set(snapshot.skus.map((s) => s.id));
+  const regionIds = new Set(snapshot.region_ids);
+  const supplierIds = new Set(snapshot.suppliers.map((s) => s.id));
+  const hubIds = new Set(snapshot.hubs.map((h) => h.id));
+  cells.forEach((cell, i) => {
+    if (!skuIds.has(cell.sku_id)) errors.push({ path: `forecast.cells[${i}].sku_id`, message: `SKU '${cell.sku_id}' is not a SKU of this drop` });
+    if (!regionIds.has(cell.region_id)) errors.push({ path: `forecast.cells[${i}].region_id`, message: `unknown region '${cell.region_id}'` });
+  });
+  snapshot.skus.forEach((sku) =>
+    sku.sourcing.forEach((s, i) => {
+      if (!supplierIds.has(s.supplier_id)) errors.push({ path: `skus.${sku.id}.sourcing[${i}].supplier_id`, message: `unknown supplier '${s.supplier_id}'` });
+    }),
+  );
+  snapshot.hubs.forEach((hub) =>
+    hub.lanes.forEach((lane, i) => {
+      if (!regionIds.has(lane.region_id)) errors.push({ path: `hubs.${hub.id}.lanes[${i}].region_id`, message: `unknown region '${lane.region_id}'` });
+    }),
+  );
+  snapshot.drop.baseline.paths.forEach((p, i) => {
+    if (!regionIds.has(p.region_id)) errors.push({ path: `drop.baseline.paths[${i}].region_id`, message: `unknown region '${p.region_id}'` });
+  });
+  (overrides.hub_capacities ?? []).forEach((o, i) => {
+    if (!hubIds.has(o.hub_id)) errors.push({ path: `overrides.hub_capacities[${i}].hub_id`, message: `unknown hub '${o.hub_id}'` });
+  });
+  (overrides.unavailable_supplier_ids ?? []).forEach((id, i) => {
+    if (!supplierIds.has(id)) errors.push({ path: `overrides.unavailable_supplier_ids[${i}]`, message: `unknown supplier '${id}'` });
+  });
+  return errors;
+}
+
+/** Baseline delivery days of a region: handling plus the median transit day of its baseline path. */
+export function baselineDays(path: { handling_days: number; transit_days_min: number; transit_days_max: number }): number {
+  return path.handling_days + transitQuantile(path.transit_days_min, path.transit_days_max, 0.5);
+}
+
+export function buildAllocationInput(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], overrides: PlanOverrides, now: Date): AllocationInput {
+  const suppliers = new Map(snapshot.suppliers.map((s) => [s.id, s]));
+  const unavailable = new Set(overrides.unavailable_supplier_ids ?? []);
+  const capacityOverride = new Map((overrides.hub_capacities ?? []).map((o) => [o.hub_id, o.capacity_units]));
+  const demandBySku = new Map<string, number>();
+  for (const cell of cells) demandBySku.set(cell.sku_id, (demandBySku.get(cell.sku_id) ?? 0) + cell.mean);
+
+  return {
+    skus: snapshot.skus.map((sku) => ({
+      skuId: sku.id,
+      sourcing: sku.sourcing
+        .filter((s) => !unavailable.has(s.supplier_id))
+        .map((s): SupplierOption => {
+          const supplier = suppliers.get(s.supplier_id)!;
+          return {
+            supplierId: supplier.id,
+            kind: supplier.kind,
+            unitsAvailable: s.units_available,
+            availableDate: s.available_on,
+            leadTimeDaysMin: supplier.lead_time_days_min,
+            leadTimeDaysMax: supplier.lead_time_days_max,
+            capacityUnits: supplier.capacity_units,
+            unitCost: supplier.unit_cost,
+            minOrderQuantity: supplier.min_order_units,
+            orderMultiple: supplier.order_multiple,
+          };
+        }),
+    })),
+    hubs: snapshot.hubs.map((hub) => ({
+      hubId: hub.id,
+      capacityUnits: capacityOverride.get(hub.id) ?? hub.capacity_units,
+      handlingDays: hub.handling_days,
+      lanes: hub.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })),
+    })),
+    demand: cells.map((cell) => ({ skuId: cell.sku_id, regionId: cell.region_id, demand: negativeBinomialDemand(cell.mean, cell.dispersion) })),
+    promiseBusinessDays: overrides.promise_business_days ?? snapshot.drop.promise_business_days,
+    baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
+    now: now.toISOString(),
+    opensAt: snapshot.drop.opens_at,
+    economics: dropEconomics(snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 }))),
+  };
+}

@@ -1,0 +1,167 @@
+import type { Database } from '../../db/database';
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import { normalisePostalCode } from '../catalog/catalog.schemas';
+import type { DeliveryRegionInput, HubCandidate, PathCandidate } from './core/delivery-window';
+import { deliveryRepository as repo } from './delivery.repository';
+
+/**
+ * An in-memory snapshot of what estimates need: regions and postal prefixes, hubs with their lanes,
+ * SKUs with their drop's promise, baseline and published plan, and available stock per hub × SKU.
+ * Estimates never touch the database. Every replica refreshes its snapshot on NOTIFY (catalog or
+ * stock changed, from any replica), coalescing bursts into one reload.
+ */
+export interface SkuEntry {
+  id: string;
+  dropId: string;
+  creatorId: string;
+  promiseBusinessDays: number;
+  publishedPlanId: string | null;
+  baselineByRegion: Map<string, PathCandidate>;
+}
+
+export interface HubEntry {
+  id: string;
+  time_zone: string;
+  cutoff_local: string;
+  handling_days: number;
+  lane: { transit_days_min: number; transit_days_max: number };
+}
+
+export interface DeliverySnapshot {
+  regions: Map<string, DeliveryRegionInput>;
+  regionIdByPrefix: Map<string, string>;
+  longestPrefix: number;
+  skus: Map<string, SkuEntry>;
+  hubsByRegion: Map<string, HubEntry[]>;
+  availableByHubSku: Map<string, number>;
+  /** Bumps on every reload; two replicas that agree on a change show the same figures. */
+  loadedAt: Date;
+}
+
+export const stockKey = (hubId: string, skuId: string) => `${hubId}\u0000${skuId}`;
+
+const ISO_SATURDAY_SUNDAY = [6, 7];
+
+export function regionIdForPostalCode(snapshot: DeliverySnapshot, postalCode: string): string | undefined {
+  const code = normalisePostalCode(postalCode);
+  for (let length = Math.min(code.length, snapshot.longestPrefix); length > 0; length--) {
+    const regionId = snapshot.regionIdByPrefix.get(code.slice(0, length));
+    if (regionId) return regionId;
+  }
+  return undefined;
+}
+
+/** Hub candidates for one region and SKU with their live availability (input to estimateDelivery). */
+export function hubCandidates(snapshot: DeliverySnapshot, regionId: string, skuId: string): HubCandidate[] {
+  return (snapshot.hubsByRegion.get(regionId) ?? []).map((hub) => ({
+    id: hub.id,
+    time_zone: hub.time_zone,
+    cutoff_local: hub.cutoff_local,
+    handling_days: hub.handling_days,
+    lane: hub.lane,
+    available_units: Math.max(0, snapshot.availableByHubSku.get(stockKey(hub.id, skuId)) ?? 0),
+  }));
+}
+
+async function loadCatalogPart(db: Database) {
+  const [regionRows, prefixRows, hubRows, skuRows] = await Promise.all([repo.loadRegions(db), repo.loadPostalPrefixes(db), repo.loadHubs(db), repo.loadSkus(db)]);
+  const regions = new Map<string, DeliveryRegionInput>();
+  for (const r of regionRows) {
+    // The core counts weekdays Monday = 1 … Sunday = 7, as the catalog stores them.
+    regions.set(r.id, { id: r.id, time_zone: r.time_zone, weekend_days: (r.weekend_days.length ? r.weekend_days : ISO_SATURDAY_SUNDAY) as DeliveryRegionInput['weekend_days'] });
+  }
+  const regionIdByPrefix = new Map(prefixRows.map((p) => [p.prefix, p.region_id]));
+  const longestPrefix = Math.max(0, ...prefixRows.map((p) => p.prefix.length));
+  const hubsByRegion = new Map<string, HubEntry[]>();
+  for (const hub of hubRows) {
+    for (const lane of hub.lanes) {
+      const entry: HubEntry = {
+        id: hub.id,
+        time_zone: hub.time_zone,
+        cutoff_local: hub.order_cutoff_local,
+        handling_days: hub.handling_days,
+        lane: { transit_days_min: lane.transit_days_min, transit_days_max: lane.transit_days_max },
+      };
+      hubsByRegion.set(lane.region_id, [...(hubsByRegion.get(lane.region_id) ?? []), entry]);
+    }
+  }
+  const skus = new Map<string, SkuEntry>();
+  for (const sku of skuRows) {
+    skus.set(sku.id, {
+      id: sku.id,
+      dropId: sku.drop_id,
+      creatorId: sku.creator_id,
+      promiseBusinessDays: sku.promise_business_days,
+      publishedPlanId: sku.published_plan_id,
+      baselineByRegion: new Map(
+        sku.baseline.map((b) => [b.region_id, { id: 'baseline', handling_days: b.handling_days, transit_days_min: b.transit_days_min, transit_days_max: b.transit_days_max }]),
+      ),
+    });
+  }
+  return { regions, regionIdByPrefix, longestPrefix, hubsByRegion, skus };
+}
+
+async function loadStockPart(db: Database) {
+  const rows = await repo.loadStock(db);
+  return new Map(rows.map((row) => [stockKey(row.hub_id, row.sku_id), row.available]));
+}
+
+export interface DeliverySnapshotCache {
+  current(): DeliverySnapshot;
+  reloadAll(): Promise<void>;
+  /** Schedules a coalesced reload (called from NOTIFY handlers). */
+  scheduleReload(kind: 'catalog' | 'stock'): void;
+  stop(): void;
+}
+
+const emptySnapshot = (): DeliverySnapshot => ({
+  regions: new Map(),
+  regionIdByPrefix: new Map(),
+  longestPrefix: 0,
+  skus: new Map(),
+  hubsByRegion: new Map(),
+  availableByHubSku: new Map(),
+  loadedAt: new Date(0),
+});
+
+/** Starts empty; `reloadAll()` (at service start) fills it, NOTIFY-driven reloads keep it current. */
+export function createDeliverySnapshotCache(deps: { db: Database; clock: Clock; logger: Logger; coalesceMs?: number }): DeliverySnapshotCache {
+  const { db, clock, logger } = deps;
+  // Bursts of changes (a storm of holds) become one reload per window.
+  const coalesceMs = deps.coalesceMs ?? 50;
+  let snapshot = emptySnapshot();
+  let pending: 'catalog' | 'stock' | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function reload(kind: 'catalog' | 'stock') {
+    const catalogPart = kind === 'catalog' ? await loadCatalogPart(db) : snapshot;
+    const availableByHubSku = await loadStockPart(db);
+    snapshot = { ...catalogPart, availableByHubSku, loadedAt: clock.now() } as DeliverySnapshot;
+  }
+
+  return {
+    current: () => snapshot,
+    reloadAll: () => reload('catalog'),
+    scheduleReload(kind) {
+      if (stopped) return;
+      pending = pending === 'catalog' || kind === 'catalog' ? 'catalog' : 'stock';
+      if (timer) return;
+      timer = setTimeout(() => {
+        const what = pending ?? 'stock';
+        pending = undefined;
+        reload(what)
+          .catch((error: unknown) => logger.error({ err: error }, 'delivery snapshot reload failed'))
+          .finally(() => {
+            timer = undefined;
+            if (pending) this.scheduleReload(pending);
+          });
+      }, coalesceMs);
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import { ownsCreator, type Principal } from '../../http/principal';
+import type { Clock } from '../../shared/clock';
+import type { CatalogService } from '../catalog/catalog.service';
+import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
+import { deliveryRepository as repo } from './delivery.repository';
+import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
+import { hubCandidates, regionIdForPostalCode, type DeliverySnapshotCache, type SkuEntry } from './delivery-snapshot';
+
+type Estimate = Schemas['DeliveryEstimate'];
+
+/** Quantiles are stored at 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95: p10, p50 and p90 sit here. */
+const P10 = 1;
+const P50 = 3;
+const P90 = 5;
+
+export function createDeliveryService(deps: { db: Database; clock: Clock; snapshots: DeliverySnapshotCache; catalog: CatalogService }) {
+  const { db, clock, snapshots, catalog } = deps;
+
+  /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
+  function visibleSku(principal: Principal, skuId: string, field: string): SkuEntry {
+    const sku = snapshots.current().skus.get(skuId);
+    if (!sku || !ownsCreator(principal, sku.creatorId)) {
+      throw new AppError('not_found', `SKU '${skuId}' was not found`, { errors: [{ path: field, message: 'unknown SKU' }] });
+    }
+    return sku;
+  }
+
+  function resolveRegion(input: { region_id?: string; postal_code?: string }): string {
+    const snapshot = snapshots.current();
+    if (input.region_id) {
+      if (!snapshot.regions.has(input.region_id)) throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, { errors: [{ path: 'region_id', message: 'unknown region' }] });
+      return input.region_id;
+    }
+    const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
+    if (!regionId) throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, { errors: [{ path: 'postal_code', message: 'unknown postal code' }] });
+    return regionId;
+  }
+
+  type LineEstimate = DeliveryEstimate | Omit<Schemas['DeliveryNoPromise'], 'sku_id' | 'drop_id'>;
+
+  function estimateLine(sku: SkuEntry, regionId: string, quantity: number, orderedAt: string): LineEstimate {
+    if (!sku.publishedPlanId) {
+      return {
+        status: 'no_promise',
+        region_id: regionId,
+        quantity,
+        reason: 'no_published_plan',
+        quantity_available: 0,
+        detail: `drop '${sku.dropId}' has no published allocation plan yet`,
+      };
+    }
+    const snapshot = snapshots.current();
+    return estimateDelivery({
+      ordered_at: orderedAt,
+      quantity,
+      region: snapshot.regions.get(regionId)!,
+      promise_business_days: sku.promiseBusinessDays,
+      hubs: hubCandidates(snapshot, regionId, sku.id),
+      supplier: null,
+      baseline: sku.baselineByRegion.get(regionId) ?? null,
+    });
+  }
+
+  const withSku = (sku: SkuEntry, estimate: LineEstimate): Estimate => ({ sku_id: sku.id, drop_id: sku.dropId, ...estimate });
+
+  return {
+    estimate(principal: Principal, query: EstimateQuery): Estimate {
+      const sku = visibleSku(principal, query.sku_id, 'sku_id');
+      const regionId = resolveRegion(query);
+      return withSku(sku, estimateLine(sku, regionId, query.quantity, query.ordered_at ?? clock.now().toISOString()));
+    },
+
+    estimateCart(principal: Principal, input: CartInput): Schemas['CartEstimate'] {
+      const skus = input.lines.map((line, i) => visibleSku(principal, line.sku_id, `lines[${i}].sku_id`));
+      const regionId = resolveRegion(input);
+      const orderedAt = input.ordered_at ?? clock.now().toISOString();
+      const snapshot = snapshots.current();
+      const planned = skus.map((sku) => Boolean(sku.publishedPlanId));
+      const cart = estimateCart({
+        ordered_at: orderedAt,
+        region: snapshot.regions.get(regionId)!,
+        lines: input.lines.map((line, i) => ({
+          sku: line.sku_id,
+          quantity: line.quantity,
+          promise_business_days: skus[i]!.promiseBusinessDays,
+          // A SKU without a published plan has no hub stock to promise from.
+          hubs: planned[i] ? hubCandidates(snapshot, regionId, line.sku_id) : [],
+          supplier: null,
+          baseline: planned[i] ? (skus[i]!.baselineByRegion.get(regionId) ?? null) : null,
+        })),
+      });
+      return {
+        region_id: regionId,
+        lines: cart.lines.map((line) => {
+          const sku = skus[line.index]!;
+          const estimate = planned[line.index] ? line.estimate : estimateLine(sku, regionId, input.lines[line.index]!.quantity, orderedAt);
+          return { index: line.index, ...withSku(sku, estimate) };
+        }),
+        summary: cart.summary,
+      };
+    },
+
+    /**
+     * Holds units at the hub that would serve this buyer: hubs are tried in the estimate's lane
+     * order until one has the units (the conditional UPDATE is the arbiter under concurrency).
+     */
+    async createHold(principal: Principal, input: HoldInput): Promise<Schemas['Hold']> {
+      const sku = visibleSku(principal, input.sku_id, 'sku_id');
+      const regionId = resolveRegion(input);
+      if (!sku.publishedPlanId) throw new AppError('conflict', `drop '${sku.dropId}' has no published plan: nothing to hold`, { extensions: { reason: 'no_published_plan' } });
+      const snapshot = snapshots.current();
+      const candidates = hubCandidates(snapshot, regionId, sku.id).sort(
+        (a, b) => a.handling_days + a.lane!.transit_days_max - (b.handling_days + b.lane!.transit_days_max) || a.handling_days + a.lane!.transit_days_min - (b.handling_days + b.lane!.transit_days_min) || (a.id < b.id ? -1 : 1),
+      );
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
+      for (const hub of candidates) {
+        const id = `hold_${randomUUID()}`;
+        const placed = await repo.placeHold(db, { id, hubId: hub.id, skuId: sku.id, regionId, quantity: input.quantity, creatorId: sku.creatorId, now, expiresAt });
+        if (placed) {
+          snapshots.scheduleReload('stock');
+          return { id, status: 'held', sku_id: sku.id, hub_id: hub.id, region_id: regionId, quantity: input.quantity, expires_at: expiresAt.toISOString() };
+        }
+      }
+      throw new AppError('conflict', `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available`, {
+        extensions: { reason: 'out_of_stock', quantity_available: Math.max(0, ...candidates.map((c) => c.available_units)) },
+      });
+    },
+
+    async endHold(principal: Principal, holdId: string, outcome: 'confirmed' | 'released'): Promise<Schemas['Hold']> {
+      const hold = await repo.findHold(db, holdId);
+      if (!hold || !ownsCreator(principal, hold.creator_id)) throw notFound('hold', holdId);
+      const ended = await repo.endHold(db, holdId, outcome, clock.now());
+      if (!ended) {
+        const current = await repo.findHold(db, holdId);
+        const status = current!.status === 'held' ? 'expired' : current!.status;
+        throw new AppError('conflict', `hold '${holdId}' is ${status}; only an active hold can be ${outcome}`, { extensions: { hold_status: status } });
+      }
+      snapshots.scheduleReload('stock');
+      return { id: hold.id, status: outcome, sku_id: hold.sku_id, hub_id: hold.hub_id, region_id: hold.region_id, quantity: hold.quantity, expires_at: hold.expires_at.toISOString() };
+    },
+
+    async expireDueHolds(): Promise<number> {
+      return repo.expireDueHolds(db, clock.now());
+    },
+
+    /** Live stock per hub × SKU of a drop: on hand, reserved, held, available. */
+    async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
+      await catalog.visibleDrop(principal, dropId);
+      await repo.expireDueHolds(db, clock.now());
+      const skuIds = [...snapshots.current().skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
+      const rows = await repo.listStockForSkus(db, skuIds);
+      return { drop_id: dropId, as_of: clock.now().toISOString(), items: rows };
+    },
+
+    /**
+     * The creator's pre-drop preview, keyed by region for a map: forecast p10/p50/p90 (summed over
+     * SKUs), units placed at the serving hubs, delivery window, lead-time delta, stock-out risk.
+     * Storefronts see only drops with a published plan.
+     */
+    async preview(principal: Principal, dropId: string): Promise<Schemas['DropPreview']> {
+      const drop = await catalog.visibleDrop(principal, dropId);
+      const plan = await repo.previewPlan(db, dropId, principal.role === 'storefront');
+      if (principal.role === 'storefront' && !plan) throw notFound('drop', dropId);
+      const [cells, regions, allocations] = await Promise.all([
+        repo.latestForecastCells(db, dropId),
+        plan ? repo.planRegions(db, plan.id) : Promise.resolve([]),
+        plan ? repo.planAllocations(db, plan.id) : Promise.resolve([]),
+      ]);
+      const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
+      const byRegion: Schemas['DropPreview']['regions'] = {};
+      const entry = (regionId: string) =>
+        (byRegion[regionId] ??= { demand: { mean: 0, p10: 0, p50: 0, p90: 0 }, skus: [], units_placed_at_serving_hubs: 0, delivery_days_p50: null, delivery_days_p90: null, lead_time_delta_days: null, stock_out_risk: null });
+      for (const cell of cells) {
+        const e = entry(cell.region_id);
+        // Sums of per-SKU quantiles are a conservative band for the region total (not its exact quantiles).
+        e.demand.mean += cell.mean;
+        e.demand.p10 += cell.quantiles[P10] ?? 0;
+        e.demand.p50 += cell.quantiles[P50] ?? 0;
+        e.demand.p90 += cell.quantiles[P90] ?? 0;
+      }
+      for (const r of regions) {
+        const e = entry(r.region_id);
+        const placed = r.serving_hub_id ? (unitsAtHub.get(`${r.serving_hub_id}\u0000${r.sku_id}`) ?? 0) : 0;
+        e.skus.push({ sku_id: r.sku_id, serving_hub_id: r.serving_hub_id, units_at_serving_hub: placed, in_stock_probability: r.in_stock_probability, delivery_days_p50: r.delivery_days_p50, delivery_days_p90: r.delivery_days_p90, baseline_days: r.baseline_days, lead_time_delta_days: r.lead_time_delta_days });
+        e.units_placed_at_serving_hubs += placed;
+        e.delivery_days_p50 = maxOrNull(e.delivery_days_p50, r.delivery_days_p50);
+        e.delivery_days_p90 = maxOrNull(e.delivery_days_p90, r.delivery_days_p90);
+        e.lead_time_delta_days = minOrNull(e.lead_time_delta_days, r.lead_time_delta_days);
+        e.stock_out_risk = Math.max(e.stock_out_risk ?? 0, 1 - r.in_stock_probability);
+      }
+      return {
+        drop_id: drop.id,
+        opens_at: drop.opens_at.toISOString(),
+        promise_business_days: drop.promise_business_days,
+        forecast_id: cells[0]?.forecast_id ?? null,
+        plan: plan ? { id: plan.id, status: plan.status as 'draft' | 'published', version: plan.version } : null,
+        regions: byRegion,
+      };
+    },
+  };
+}
+
+const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const minOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+export type DeliveryService = ReturnType<typeof createDeliveryService>;

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import type { ResponseBody } from '../../http/contract';
+import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import { forecastCellFilterSchema } from './forecast.schemas';
+import type { ForecastService } from './forecast.service';
+
+/** Forecasts: the drop's creator and admin only; any other key gets 404. */
+export function forecastRoutes(forecast: ForecastService): Router {
+  const router = Router();
+  const owners = allowRoles('admin', 'creator');
+
+  router.post('/v1/drops/:dropId/forecasts', owners, async (req, res) => {
+    const body: ResponseBody<'runForecast', 201> = await forecast.runForecast(principalOf(req), pathId(req, 'dropId'));
+    res.status(201).location(`/v1/forecasts/${body.id}`).json(body);
+  });
+  router.get('/v1/drops/:dropId/forecasts', owners, async (req, res) => {
+    const body: ResponseBody<'listForecasts', 200> = { items: await forecast.listForecasts(principalOf(req), pathId(req, 'dropId')) };
+    res.json(body);
+  });
+  router.get('/v1/drops/:dropId/forecasts/latest', owners, async (req, res) => {
+    const filter = parseInput(forecastCellFilterSchema, { ...req.query }, 'query');
+    const body: ResponseBody<'getLatestForecast', 200> = await forecast.getLatestForecast(principalOf(req), pathId(req, 'dropId'), filter);
+    res.json(body);
+  });
+  router.get('/v1/forecasts/:forecastId', owners, async (req, res) => {
+    const filter = parseInput(forecastCellFilterSchema, { ...req.query }, 'query');
+    const body: ResponseBody<'getForecast', 200> = await forecast.getForecast(principalOf(req), pathId(req, 'forecastId'), filter);
+    res.json(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { idSchema } from '../catalog/catalog.schemas';
+import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
+
+/** GET /v1/forecasts/{forecastId}?region_id=&sku_id= */
+export const forecastCellFilterSchema = z
+  .object({
+    region_id: idSchema.optional(),
+    sku_id: idSchema.optional(),
+  })
+  .strict();
+
+export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
+
+/**
+ * One row of a history import (CSV columns or JSON members): a past drop × SKU × region with its
+ * realised demand and, optionally, its signals at the lead times 7, 3 and 1 days before opening.
+ *
+ * | column | required | meaning |
+ * |---|---|---|
+ * | drop_id, creator_id, sku_id, region_id | yes | ids (1–64 letters, digits, `.`, `_`, `:`, `-`) |
+ * | opens_at, closes_at | yes | ISO 8601 instants with offset; closes_at after opens_at; the same on every row of a drop |
+ * | price | yes | unit price ≥ 0, the same on every row of a SKU |
+ * | realised_demand | yes | integer ≥ 0: units ordered in the region during the drop, pre-orders included |
+ * | preorders_{7,3,1}d | no (0) | cumulative placed pre-orders of the cell at that lead |
+ * | velocity_{7,3,1}d | no (0) | pre-orders of the cell in the 24 h before that lead |
+ * | token_holders_{7,3,1}d | no (0) | token holders of the region at that lead |
+ * | social_{7,3,1}d_{channel}_{metric} | no | cumulative engagement of the region; channel ∈ telegram, tiktok, instagram, discord, youtube, other; metric ∈ mentions, views, likes, shares, rsvps. A row with any social column keeps social (absent ones are 0); without, the drop's social is "not kept" |
+ *
+ * Unknown columns are refused (a typo never silently drops data).
+ */
+const count = z.number().int().min(0);
+const leadColumns = (name: string) => Object.fromEntries(LEAD_TIMES.map((L) => [`${name}_${L}d`, count.optional()]));
+export const SOCIAL_COLUMNS = LEAD_TIMES.flatMap((L) => CHANNELS.flatMap((ch) => SOCIAL_METRICS.map((m) => `social_${L}d_${ch}_${m}`)));
+
+export const historyRowSchema = z
+  .object({
+    drop_id: idSchema,
+    creator_id: idSchema,
+    sku_id: idSchema,
+    region_id: idSchema,
+    opens_at: z.iso.datetime({ offset: true }),
+    closes_at: z.iso.datetime({ offset: true }),
+    price: z.number().min(0).finite(),
+    realised_demand: count,
+    ...leadColumns('preorders'),
+    ...leadColumns('velocity'),
+    ...leadColumns('token_holders'),
+    ...Object.fromEntries(SOCIAL_COLUMNS.map((c) => [c, z.number().min(0).finite().optional()])),
+  })
+  .strict()
+  .superRefine((row, ctx) => {
+    if (Date.parse(row.closes_at) <= Date.parse(row.opens_at)) ctx.addIssue({ code: 'custom', path: ['closes_at'], message: 'must be after opens_at' });
+  });
+
+export type HistoryRowInput = z.output<typeof historyRowSchema>;
+
+/** Columns a CSV import parses as numbers. */
+export const HISTORY_NUMERIC_COLUMNS: ReadonlySet<string> = new Set([
+  'price',
+  'realised_demand',
+  ...['preorders', 'velocity', 'token_holders'].flatMap((n) => LEAD_TIMES.map((L) => `${n}_${L}d`)),
+  ...SOCIAL_COLUMNS,
+]);

@@ -1,0 +1,254 @@
+import type { Queryable } from '../../db/database';
+import type { WriteCounts } from './core/batch-ingest';
+import type { PostalPrefix } from './core/postal-mapper';
+import type { InventoryEventRecord, PreorderRecord, SocialSignalRecord, TokenHolderSnapshotRecord } from './core/row-rules';
+
+/**
+ * Signals SQL, one intent-named query per function, no business rules. Bulk writes send one
+ * array per column and `unnest` them: one statement per chunk, no per-row round trips. Each
+ * write answers how many rows it created and how many it changed (`xmax = 0` marks an insert).
+ */
+export type PreorderRow = PreorderRecord & { drop_id: string; placed_at: Date; received_at: Date; updated_at: Date };
+export type BucketSize = 'hour' | 'day';
+/** id, sku_id, region_id, quantity, placed_at, status as PostgreSQL array literals. */
+export type PreorderColumns = [string, string, string, string, string, string];
+export interface SummaryFilter {
+  dropId: string;
+  bucket: BucketSize;
+  regionId: string | null;
+  from: string | null;
+  to: string | null;
+}
+
+/**
+ * A PostgreSQL array literal, built here rather than by the driver: a 10,000-element chunk per
+ * column is one join. Every element is quoted (so "NULL" stays text); `"` and `\\` are escaped.
+ */
+export function arrayLiteral(values: readonly (string | number)[]): string {
+  if (values.length === 0) return '{}';
+  if (typeof values[0] === 'number') return `{${values.join(',')}}`;
+  const needsEscape = values.some((v) => typeof v === 'string' && (v.includes('"') || v.includes('\\')));
+  const safe = needsEscape ? values.map((v) => String(v).replace(/(["\\])/g, '\\$1')) : values;
+  return `{"${safe.join('","')}"}`;
+}
+const column = <Row>(rows: readonly Row[], pick: (row: Row) => string | number) => arrayLiteral(rows.map(pick));
+
+const countWritten = `select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated from written`;
+
+async function counts(db: Queryable, text: string, params: unknown[]): Promise<WriteCounts> {
+  const { rows } = await db.query<WriteCounts>(text, params);
+  return { created: Number(rows[0]?.created ?? 0), updated: Number(rows[0]?.updated ?? 0) };
+}
+
+const filterParams = (f: SummaryFilter) => [f.dropId, f.regionId, f.from, f.to];
+const window = (column: string) => `drop_id = $1 and ($2::text is null or region_id = $2)
+  and ($3::timestamptz is null or ${column} >= $3) and ($4::timestamptz is null or ${column} < $4)`;
+
+export const signalsRepository = {
+  async listSkuIdsOfDrop(db: Queryable, dropId: string) {
+    const { rows } = await db.query<{ id: string }>('select id from skus where drop_id = $1', [dropId]);
+    return new Set(rows.map((r) => r.id));
+  },
+  /** SKU ids of a creator's drops, or of every drop when creatorId is null. */
+  async listSkuIds(db: Queryable, creatorId: string | null) {
+    const { rows } = await db.query<{ id: string }>(
+      'select s.id from skus s join drops d on d.id = s.drop_id where ($1::text is null or d.creator_id = $1)',
+      [creatorId],
+    );
+    return new Set(rows.map((r) => r.id));
+  },
+  async listRegionIds(db: Queryable) {
+    const { rows } = await db.query<{ id: string }>('select id from regions');
+    return new Set(rows.map((r) => r.id));
+  },
+  async listPostalPrefixes(db: Queryable) {
+    return (await db.query<PostalPrefix>('select prefix, region_id from region_postal_prefixes')).rows;
+  },
+  /** Hubs operated by a partner, or every hub when partnerId is null. */
+  async listHubIds(db: Queryable, partnerId: string | null) {
+    const { rows } = await db.query<{ id: string }>('select id from hubs where ($1::text is null or operator_partner_id = $1)', [partnerId]);
+    return new Set(rows.map((r) => r.id));
+  },
+
+  /** Pre-order columns as array literals, built once per chunk and shared by the queries below. */
+  preorderColumns(rows: PreorderRecord[]): PreorderColumns {
+    return [
+      column(rows, (r) => r.id),
+      column(rows, (r) => r.sku_id),
+      column(rows, (r) => r.region_id),
+      column(rows, (r) => r.quantity),
+      column(rows, (r) => r.placed_at),
+      column(rows, (r) => r.status),
+    ];
+  },
+  /** Plain insert of pre-orders expected to be new: fails on the primary key if one is not. */
+  async insertNewPreorders(db: Queryable, dropId: string, columns: PreorderColumns): Promise<WriteCounts> {
+    const { rowCount } = await db.query(
+      `insert into preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status)
+       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])`,
+      [dropId, ...columns],
+    );
+    return { created: rowCount, updated: 0 };
+  },
+  /** Upserts pre-orders; a stored cancellation is never overwritten, an identical re-send is not rewritten. */
+  async upsertPreorders(db: Queryable, dropId: string, columns: PreorderColumns): Promise<WriteCounts> {
+    return counts(
+      db,
+      `with written as (
+        insert into preorders as p (drop_id, id, sku_id, region_id, quantity, placed_at, status)
+        select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
+        on conflict (drop_id, id) do update set sku_id = excluded.sku_id, region_id = excluded.region_id,
+          quantity = excluded.quantity, placed_at = excluded.placed_at, status = excluded.status, updated_at = now()
+        where p.status = 'placed'
+          and (p.sku_id, p.region_id, p.quantity, p.placed_at, p.status)
+            is distinct from (excluded.sku_id, excluded.region_id, excluded.quantity, excluded.placed_at, excluded.status)
+        returning (xmax = 0) as inserted
+      ) ${countWritten}`,
+      [dropId, ...columns],
+    );
+  },
+  async findPreorder(db: Queryable, dropId: string, id: string) {
+    const { rows } = await db.query<PreorderRow>(
+      `select id, drop_id, sku_id, region_id, quantity, placed_at, status, received_at, updated_at
+       from preorders where drop_id = $1 and id = $2`,
+      [dropId, id],
+    );
+    return rows[0];
+  },
+
+  async upsertSocialSignals(db: Queryable, dropId: string, rows: SocialSignalRecord[]): Promise<WriteCounts> {
+    return counts(
+      db,
+      `with written as (
+        insert into social_signals as s (drop_id, region_id, channel, metric, value, observed_at)
+        select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::timestamptz[])
+        on conflict (drop_id, region_id, channel, metric, observed_at) do update set value = excluded.value, received_at = now()
+        where s.value is distinct from excluded.value
+        returning (xmax = 0) as inserted
+      ) ${countWritten}`,
+      [dropId, column(rows, (r) => r.region_id), column(rows, (r) => r.channel), column(rows, (r) => r.metric), column(rows, (r) => r.value), column(rows, (r) => r.observed_at)],
+    );
+  },
+
+  async upsertTokenHolderSnapshots(db: Queryable, dropId: string, rows: TokenHolderSnapshotRecord[]): Promise<WriteCounts> {
+    return counts(
+      db,
+      `with written as (
+        insert into token_holder_snapshots as t (drop_id, region_id, holders, tokens, observed_at)
+        select $1, * from unnest($2::text[], $3::int[], $4::float8[], $5::timestamptz[])
+        on conflict (drop_id, region_id, observed_at) do update set holders = excluded.holders, tokens = excluded.tokens, received_at = now()
+        where (t.holders, t.tokens) is distinct from (excluded.holders, excluded.tokens)
+        returning (xmax = 0) as inserted
+      ) ${countWritten}`,
+      [dropId, column(rows, (r) => r.region_id), column(rows, (r) => r.holders), column(rows, (r) => r.tokens), column(rows, (r) => r.observed_at)],
+    );
+  },
+
+  /** Events are immutable: a known (hub, id) is left as it is. */
+  async insertInventoryEvents(db: Queryable, rows: InventoryEventRecord[]): Promise<WriteCounts> {
+    return counts(
+      db,
+      `with written as (
+        insert into inventory_events (hub_id, id, type, sku_id, quantity, occurred_at)
+        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+        on conflict (hub_id, id) do nothing
+        returning true as inserted
+      ) ${countWritten}`,
+      [column(rows, (r) => r.hub_id), column(rows, (r) => r.id), column(rows, (r) => r.type), column(rows, (r) => r.sku_id), column(rows, (r) => r.quantity), column(rows, (r) => r.occurred_at)],
+    );
+  },
+
+  async upsertPartnerSigningSecret(db: Queryable, partnerId: string, secret: string) {
+    const { rows } = await db.query<{ created_at: Date }>(
+      `insert into partner_signing_secrets (partner_id, secret) values ($1, $2)
+       on conflict (partner_id) do update set secret = excluded.secret, created_at = now()
+       returning created_at`,
+      [partnerId, secret],
+    );
+    return rows[0]!;
+  },
+  async findPartnerSigningSecret(db: Queryable, partnerId: string) {
+    return (await db.query<{ secret: string }>('select secret from partner_signing_secrets where partner_id = $1', [partnerId])).rows[0]?.secret;
+  },
+
+  async summarisePreorders(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; placed: number; placed_units: number; cancelled: number; cancelled_units: number; last_placed_at: Date | null }>(
+        `select region_id,
+           count(*) filter (where status = 'placed') as placed,
+           coalesce(sum(quantity) filter (where status = 'placed'), 0) as placed_units,
+           count(*) filter (where status = 'cancelled') as cancelled,
+           coalesce(sum(quantity) filter (where status = 'cancelled'), 0) as cancelled_units,
+           max(placed_at) filter (where status = 'placed') as last_placed_at
+         from preorders where ${window('placed_at')} group by region_id`,
+        filterParams(f),
+      )
+    ).rows;
+  },
+  async seriesOfPreorders(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; bucket_start: Date; placed: number; placed_units: number; cancelled: number }>(
+        `select region_id, date_trunc($5, placed_at, 'UTC') as bucket_start,
+           count(*) filter (where status = 'placed') as placed,
+           coalesce(sum(quantity) filter (where status = 'placed'), 0) as placed_units,
+           count(*) filter (where status = 'cancelled') as cancelled
+         from preorders where ${window('placed_at')} group by 1, 2`,
+        [...filterParams(f), f.bucket],
+      )
+    ).rows;
+  },
+  async summariseSocialSignals(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; channel: SocialSignalRecord['channel']; metric: SocialSignalRecord['metric']; observations: number; sum: number; last_value: number; last_observed_at: Date }>(
+        `select region_id, channel, metric, count(*) as observations, sum(value) as sum,
+           (array_agg(value order by observed_at desc))[1] as last_value, max(observed_at) as last_observed_at
+         from social_signals where ${window('observed_at')} group by region_id, channel, metric order by channel, metric`,
+        filterParams(f),
+      )
+    ).rows;
+  },
+  async seriesOfSocialSignals(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; bucket_start: Date; observations: number; sum: number }>(
+        `select region_id, date_trunc($5, observed_at, 'UTC') as bucket_start, count(*) as observations, sum(value) as sum
+         from social_signals where ${window('observed_at')} group by 1, 2`,
+        [...filterParams(f), f.bucket],
+      )
+    ).rows;
+  },
+  async latestTokenHolderSnapshots(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; holders: number; tokens: number; observed_at: Date }>(
+        `select distinct on (region_id) region_id, holders, tokens, observed_at
+         from token_holder_snapshots where ${window('observed_at')} order by region_id, observed_at desc`,
+        filterParams(f),
+      )
+    ).rows;
+  },
+  async seriesOfTokenHolderSnapshots(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ region_id: string; bucket_start: Date; holders: number }>(
+        `select region_id, date_trunc($5, observed_at, 'UTC') as bucket_start, (array_agg(holders order by observed_at desc))[1] as holders
+         from token_holder_snapshots where ${window('observed_at')} group by 1, 2`,
+        [...filterParams(f), f.bucket],
+      )
+    ).rows;
+  },
+  async summariseInventoryEventsOfDrop(db: Queryable, f: SummaryFilter) {
+    return (
+      await db.query<{ hub_id: string; sku_id: string; events: number; received: number; reserved: number; released: number; shipped: number; adjusted: number; last_occurred_at: Date }>(
+        `select e.hub_id, e.sku_id, count(*) as events,
+           coalesce(sum(e.quantity) filter (where e.type = 'received'), 0) as received,
+           coalesce(sum(e.quantity) filter (where e.type = 'reserved'), 0) as reserved,
+           coalesce(sum(e.quantity) filter (where e.type = 'released'), 0) as released,
+           coalesce(sum(e.quantity) filter (where e.type = 'shipped'), 0) as shipped,
+           coalesce(sum(e.quantity) filter (where e.type = 'adjusted'), 0) as adjusted,
+           max(e.occurred_at) as last_occurred_at
+         from inventory_events e join skus s on s.id = e.sku_id
+         where s.drop_id = $1 and ($2::timestamptz is null or e.occurred_at >= $2) and ($3::timestamptz is null or e.occurred_at < $3)
+         group by e.hub_id, e.sku_id order by e.hub_id, e.sku_id`,
+        [f.dropId, f.from, f.to],
+      )
+    ).rows;
+  },
+};

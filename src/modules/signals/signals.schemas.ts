@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { Schemas } from '../../http/contract';
+import { idSchema } from '../catalog/catalog.schemas';
+
+/**
+ * Shapes of signal rows. One row schema per kind serves the JSON bulk body, NDJSON lines and CSV
+ * rows; rules that need the catalog (known SKU, region, hub) live in core/row-rules.ts.
+ */
+const timestamp = z.iso.datetime({ offset: true });
+const MAX_QUANTITY = 1_000_000;
+/** The bulk JSON body; larger imports stream NDJSON or CSV. */
+export const MAX_JSON_ROWS = 10_000;
+
+export const CHANNELS = ['telegram', 'tiktok', 'instagram', 'discord', 'youtube', 'other'] as const;
+export const SOCIAL_METRICS = ['mentions', 'views', 'likes', 'shares', 'rsvps'] as const;
+export const INVENTORY_EVENT_TYPES = ['received', 'reserved', 'released', 'shipped', 'adjusted'] as const;
+
+const positiveQuantity = z.number().int('must be a positive integer').min(1, 'must be a positive integer').max(MAX_QUANTITY);
+
+function oneRegionReference(row: { region_id?: string; postal_code?: string }, ctx: z.RefinementCtx) {
+  if (row.region_id === undefined && row.postal_code === undefined) ctx.addIssue({ code: 'custom', path: ['region_id'], message: 'give region_id or postal_code' });
+  if (row.region_id !== undefined && row.postal_code !== undefined) ctx.addIssue({ code: 'custom', path: ['postal_code'], message: 'give region_id or postal_code, not both' });
+}
+
+const preorderFields = {
+  sku_id: idSchema,
+  quantity: positiveQuantity,
+  region_id: idSchema.optional(),
+  postal_code: z.string().min(1).max(16).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"').optional(),
+  placed_at: timestamp,
+  status: z.enum(['placed', 'cancelled']).default('placed'),
+};
+
+export const preorderInputSchema = z.object(preorderFields).strict().superRefine(oneRegionReference) satisfies z.ZodType<Schemas['PreorderInput']>;
+
+export const preorderRowSchema = z
+  .object({ id: idSchema, drop_id: idSchema.optional(), ...preorderFields })
+  .strict()
+  .superRefine(oneRegionReference) satisfies z.ZodType<Schemas['PreorderRow']>;
+
+export const socialSignalRowSchema = z
+  .object({
+    drop_id: idSchema.optional(),
+    region_id: idSchema,
+    channel: z.enum(CHANNELS),
+    metric: z.enum(SOCIAL_METRICS),
+    value: z.number().min(0).finite(),
+    observed_at: timestamp,
+  })
+  .strict() satisfies z.ZodType<Schemas['SocialSignalRow']>;
+
+export const tokenHolderSnapshotRowSchema = z
+  .object({
+    drop_id: idSchema.optional(),
+    region_id: idSchema,
+    holders: z.number().int().min(0),
+    tokens: z.number().min(0).finite(),
+    observed_at: timestamp,
+  })
+  .strict() satisfies z.ZodType<Schemas['TokenHolderSnapshotRow']>;
+
+export const inventoryEventRowSchema = z
+  .object({
+    id: idSchema,
+    type: z.enum(INVENTORY_EVENT_TYPES),
+    hub_id: idSchema,
+    sku_id: idSchema,
+    quantity: z.number().int('must be an integer').min(-MAX_QUANTITY).max(MAX_QUANTITY),
+    occurred_at: timestamp,
+  })
+  .strict()
+  .superRefine((event, ctx) => {
+    if (event.type === 'adjusted' ? event.quantity === 0 : event.quantity < 1) {
+      ctx.addIssue({ code: 'custom', path: ['quantity'], message: event.type === 'adjusted' ? 'must be a non-zero integer' : 'must be a positive integer' });
+    }
+  }) satisfies z.ZodType<Schemas['InventoryEventRow']>;
+
+/** The JSON bulk envelope: rows are checked one by one afterwards so every bad row is named. */
+export const batchEnvelopeSchema = z.object({ rows: z.array(z.unknown()).min(1).max(MAX_JSON_ROWS) }).strict();
+
+export const signalSummaryQuerySchema = z
+  .object({
+    bucket: z.enum(['hour', 'day']).default('day'),
+    region_id: idSchema.optional(),
+    from: timestamp.optional(),
+    to: timestamp.optional(),
+  })
+  .strict();
+
+export type PreorderInput = z.output<typeof preorderInputSchema>;
+export type PreorderRowInput = z.output<typeof preorderRowSchema>;
+export type SocialSignalRowInput = z.output<typeof socialSignalRowSchema>;
+export type TokenHolderSnapshotRowInput = z.output<typeof tokenHolderSnapshotRowSchema>;
+export type InventoryEventRowInput = z.output<typeof inventoryEventRowSchema>;
+export type SignalSummaryQuery = z.output<typeof signalSummaryQuerySchema>;

@@ -1,0 +1,205 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import { isDelivered, type WebhookSender } from './webhook-sender';
+import { generateWebhookSecret, WEBHOOK_SIGNATURE_HEADER, webhookSignature } from './webhook-signing';
+import { webhooksRepository as repo, type DeliveryRow, type OutboxRow, type SubscriptionRow } from './webhooks.repository';
+
+/** Retry policy, stated once: 2 s × 2^(attempt − 1), capped at 1 h; after 8 attempts the event is `failed`. */
+export interface WebhookPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  /** how long a drainer holds a claimed event before another may take it */
+  leaseMs: number;
+  batchSize: number;
+}
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAttempts: 8, timeoutMs: 10_000, leaseMs: 60_000, batchSize: 50 };
+
+/** Delay before attempt `failedAttempts + 1`, after `failedAttempts` failures (≥ 1). */
+export function backoffDelayMs(failedAttempts: number, policy: Pick<WebhookPolicy, 'baseDelayMs' | 'maxDelayMs'> = DEFAULT_WEBHOOK_POLICY): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+}
+
+export type WebhookEventType = Schemas['WebhookEventType'];
+
+const iso = (d: Date) => d.toISOString();
+const toSubscription = (row: SubscriptionRow): Schemas['WebhookSubscription'] => ({
+  id: row.id,
+  partner_id: row.partner_id,
+  url: row.url,
+  event_types: row.event_types as WebhookEventType[],
+  active: row.active,
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
+const toDelivery = (row: DeliveryRow): Schemas['WebhookDelivery'] => ({
+  id: row.id,
+  attempt: row.attempt,
+  trigger: row.trigger,
+  status_code: row.status_code,
+  ok: row.ok,
+  error: row.error,
+  duration_ms: row.duration_ms,
+  attempted_at: iso(row.attempted_at),
+});
+const toEvent = (row: OutboxRow, deliveries: DeliveryRow[]): Schemas['WebhookEvent'] => ({
+  id: row.id,
+  subscription_id: row.subscription_id,
+  event_type: row.event_type as WebhookEventType,
+  status: row.status,
+  attempts: row.attempts,
+  next_attempt_at: iso(row.next_attempt_at),
+  last_error: row.last_error,
+  created_at: iso(row.created_at),
+  delivered_at: row.delivered_at ? iso(row.delivered_at) : null,
+  deliveries: deliveries.map(toDelivery),
+});
+
+export function createWebhooksService(db: Database, deps: { clock: Clock; sender: WebhookSender; logger: Logger; policy?: Partial<WebhookPolicy> }) {
+  const policy: WebhookPolicy = { ...DEFAULT_WEBHOOK_POLICY, ...deps.policy };
+  const { clock, sender, logger } = deps;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function requireSubscription(id: string) {
+    const row = await repo.findSubscription(db, id);
+    if (!row) throw notFound('webhook subscription', id);
+    return row;
+  }
+
+  /** One attempt: sign, send, log, and move the event on (delivered, retry later, or failed). */
+  async function attempt(event: OutboxRow, trigger: DeliveryRow['trigger']): Promise<boolean> {
+    const subscription = await repo.findSubscription(db, event.subscription_id);
+    if (!subscription) return false;
+    const started = clock.now();
+    const t = Math.floor(started.getTime() / 1000);
+    const wallStart = Date.now();
+    const response = await sender.send({
+      url: subscription.url,
+      body: event.payload,
+      timeoutMs: policy.timeoutMs,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'microfulfil-webhooks/1',
+        [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(subscription.secret, t, event.payload),
+        'X-Webhook-Id': event.id,
+        'X-Webhook-Event': event.event_type,
+      },
+    });
+    const ok = isDelivered(response);
+    const attemptNo = event.attempts + 1;
+    await db.transaction(async (tx) => {
+      await repo.insertDelivery(tx, {
+        id: `whd_${randomUUID()}`,
+        outbox_id: event.id,
+        attempt: attemptNo,
+        trigger,
+        status_code: response.status,
+        ok,
+        error: ok ? null : (response.error ?? 'failed'),
+        duration_ms: Math.max(0, Date.now() - wallStart),
+        attempted_at: started,
+      });
+      if (ok) {
+        await repo.recordAttempt(tx, event.id, { status: 'delivered', next_attempt_at: null, error: null, delivered_at: started });
+      } else if (trigger === 'manual') {
+        // A manual redelivery that fails leaves the schedule and the state as they were.
+        await repo.recordAttempt(tx, event.id, { status: event.status, next_attempt_at: null, error: response.error, delivered_at: null });
+      } else if (attemptNo >= policy.maxAttempts) {
+        await repo.recordAttempt(tx, event.id, { status: 'failed', next_attempt_at: null, error: response.error, delivered_at: null });
+      } else {
+        const next = new Date(started.getTime() + backoffDelayMs(attemptNo, policy));
+        await repo.recordAttempt(tx, event.id, { status: 'pending', next_attempt_at: next, error: response.error, delivered_at: null });
+      }
+    });
+    if (!ok) logger.warn({ event: event.id, attempt: attemptNo, status: response.status, error: response.error }, 'webhook delivery failed');
+    return ok;
+  }
+
+  const service = {
+    async createSubscription(input: Schemas['WebhookSubscriptionInput']): Promise<Schemas['WebhookSubscriptionCreated']> {
+      const id = `whs_${randomBytes(8).toString('hex')}`;
+      const secret = generateWebhookSecret();
+      await db.transaction(async (tx) => {
+        const partner = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
+        if (partner.rowCount === 0) {
+          throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, { errors: [{ path: 'partner_id', message: 'unknown partner' }] });
+        }
+        await repo.insertSubscription(tx, { id, partner_id: input.partner_id, url: input.url, secret, event_types: input.event_types ?? ['plan.published'] });
+      });
+      return { ...toSubscription((await repo.findSubscription(db, id))!), secret };
+    },
+    async listSubscriptions(partnerId?: string) {
+      return (await repo.listSubscriptions(db, partnerId)).map(toSubscription);
+    },
+    async getSubscription(id: string) {
+      return toSubscription(await requireSubscription(id));
+    },
+    async updateSubscription(id: string, patch: Schemas['WebhookSubscriptionUpdate']) {
+      await requireSubscription(id);
+      await repo.updateSubscription(db, id, patch);
+      return toSubscription((await repo.findSubscription(db, id))!);
+    },
+    async deleteSubscription(id: string) {
+      if (!(await repo.deleteSubscription(db, id))) throw notFound('webhook subscription', id);
+    },
+    async listEvents(subscriptionId: string): Promise<Schemas['WebhookEvent'][]> {
+      await requireSubscription(subscriptionId);
+      const events = await repo.listOutboxEvents(db, subscriptionId);
+      const deliveries = await repo.listDeliveries(db, events.map((e) => e.id));
+      return events.map((e) => toEvent(e, deliveries.filter((d) => d.outbox_id === e.id)));
+    },
+
+    /**
+     * Writes one event per active subscription of these partners, inside the caller's transaction
+     * (the outbox): the event exists exactly when the change it announces was committed.
+     */
+    async enqueue(tx: Queryable, eventType: WebhookEventType, partnerIds: string[], dataFor: (partnerId: string) => unknown): Promise<number> {
+      if (partnerIds.length === 0) return 0;
+      const subscriptions = await repo.listActiveSubscriptionsFor(tx, partnerIds, eventType);
+      const at = clock.now();
+      const rows = subscriptions.map((s) => {
+        const id = `evt_${randomUUID()}`;
+        return { id, subscription_id: s.id, event_type: eventType, payload: JSON.stringify({ id, type: eventType, created_at: iso(at), data: dataFor(s.partner_id) }), at };
+      });
+      await repo.insertOutboxEvents(tx, rows);
+      return rows.length;
+    },
+
+    /** Sends every due event once; returns how many were attempted. */
+    async drainOutbox(): Promise<{ attempted: number; delivered: number }> {
+      const now = clock.now();
+      const claimed = await db.transaction((tx) => repo.claimDueEvents(tx, now, new Date(now.getTime() + policy.leaseMs), policy.batchSize));
+      let delivered = 0;
+      for (const event of claimed) if (await attempt(event, event.attempts === 0 ? 'first' : 'retry')) delivered += 1;
+      return { attempted: claimed.length, delivered };
+    },
+
+    /** Starts a drain without waiting (after publish); `idle()` waits for it. */
+    kick() {
+      const p = service
+        .drainOutbox()
+        .catch((error: unknown) => logger.error({ err: error }, 'webhook drain failed'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+
+    async redeliver(eventId: string): Promise<Schemas['WebhookEvent']> {
+      const event = await repo.findOutboxEvent(db, eventId);
+      if (!event) throw notFound('webhook event', eventId);
+      await attempt(event, 'manual');
+      const after = (await repo.findOutboxEvent(db, eventId))!;
+      return toEvent(after, await repo.listDeliveries(db, [eventId]));
+    },
+  };
+  return service;
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>;

@@ -1,0 +1,404 @@
+// Drop page (creator): forecast ranges per region, units per hub vs capacity, supplier orders on a
+// timeline, lead-time delta per region, plan version and status; run forecast, compute, compare, publish.
+import { api, ApiError, DEMO_DROP_ID, el, fmt, getKey, param, setState, table } from './api.js';
+import { demandRangeChart, hubCapacityChart, leadTimeDeltaChart, supplierTimelineChart } from './charts.js';
+import { startPage } from './page.js';
+
+const dropId = param('drop', DEMO_DROP_ID);
+const enc = encodeURIComponent;
+const $ = (id) => document.getElementById(id);
+
+const panels = {
+  drop: $('drop-panel'),
+  forecast: $('forecast-panel'),
+  hubs: $('hubs-panel'),
+  orders: $('orders-panel'),
+  delta: $('delta-panel'),
+  issues: $('issues-panel'),
+  compare: $('compare-panel'),
+};
+const planPanels = [panels.hubs, panels.orders, panels.delta, panels.issues];
+/** Panels that load() fills; the comparison panel shows only the last comparison asked for. */
+const dataPanels = [panels.drop, panels.forecast, ...planPanels];
+const buttons = { forecast: $('run-forecast'), plan: $('compute-plan'), publish: $('publish-plan'), compare: $('compare-plans') };
+const actionStatus = $('action-status');
+
+const state = { drop: null, plans: [], forecasts: [], selectedPlanId: param('plan') || null, plan: null, hubs: [], busy: false };
+
+function showAction(kind, message) {
+  actionStatus.dataset.kind = kind;
+  actionStatus.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  actionStatus.textContent = message;
+}
+
+/** A panel that has data but also something to say (e.g. "this plan places nothing"). */
+function note(panel, message) {
+  setState(panel, 'ready');
+  const box = panel.querySelector('.state');
+  box.dataset.kind = 'empty';
+  box.textContent = message;
+}
+
+function setButtons() {
+  const hasKey = Boolean(getKey());
+  const ready = hasKey && state.drop && !state.busy;
+  buttons.forecast.disabled = !ready;
+  buttons.plan.disabled = !ready;
+  buttons.compare.disabled = !ready || state.plans.length < 2;
+  const canPublish = ready && state.plan && state.plan.status === 'draft';
+  buttons.publish.disabled = !canPublish;
+  buttons.publish.textContent = state.plan ? `Publish plan v${state.plan.version}` : 'Publish plan';
+}
+
+async function load() {
+  document.body.dataset.ready = 'false';
+  state.drop = null;
+  state.plan = null;
+  state.plans = [];
+  setButtons();
+  // A comparison describes plans as they were: hide it once anything reloads.
+  panels.compare.hidden = true;
+  if (!getKey()) {
+    for (const panel of dataPanels) setState(panel, 'empty', 'Enter an API key above to see this drop.');
+    fillPlanSelects();
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  for (const panel of dataPanels) setState(panel, 'loading', 'Loading…');
+  try {
+    state.drop = await api(`/v1/drops/${enc(dropId)}`);
+  } catch (error) {
+    setState(panels.drop, 'error', error.message);
+    for (const panel of dataPanels) if (panel !== panels.drop) setState(panel, 'empty', 'Nothing to show: the drop could not be loaded.');
+    fillPlanSelects();
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  $('drop-title').textContent = `${state.drop.name}`;
+  document.title = `${state.drop.name} · Drop plan`;
+  const [hubs, preview, plans, forecasts] = await Promise.allSettled([
+    api('/v1/hubs'),
+    api(`/v1/drops/${enc(dropId)}/preview`),
+    api(`/v1/drops/${enc(dropId)}/plans`),
+    api(`/v1/drops/${enc(dropId)}/forecasts`),
+  ]);
+  state.hubs = hubs.status === 'fulfilled' ? hubs.value.items : [];
+  state.forecasts = forecasts.status === 'fulfilled' ? forecasts.value.items : [];
+  renderForecast(preview);
+  if (plans.status === 'rejected') {
+    state.plans = [];
+    for (const panel of planPanels) setState(panel, 'error', `Plans could not be loaded: ${plans.reason.message}`);
+  } else {
+    state.plans = plans.value.items;
+    await loadPlan();
+  }
+  fillPlanSelects();
+  renderDropSummary();
+  setButtons();
+  document.body.dataset.ready = 'true';
+}
+
+async function loadPlan() {
+  const known = state.plans.some((p) => p.id === state.selectedPlanId);
+  if (!known) state.selectedPlanId = state.plans[0]?.id ?? null;
+  state.plan = null;
+  if (!state.selectedPlanId) {
+    const hint = state.forecasts.length ? 'No plan yet. Press “Compute plan”.' : 'No plan yet. Run a forecast first, then press “Compute plan”.';
+    for (const panel of planPanels) setState(panel, 'empty', hint);
+    return;
+  }
+  for (const panel of planPanels) setState(panel, 'loading', 'Loading the plan…');
+  try {
+    state.plan = await api(`/v1/plans/${enc(state.selectedPlanId)}`);
+  } catch (error) {
+    for (const panel of planPanels) setState(panel, 'error', error.message);
+    return;
+  }
+  renderHubs(state.plan);
+  renderOrders(state.plan);
+  renderDelta(state.plan);
+  renderIssues(state.plan);
+}
+
+function planLabel(p) {
+  return `v${p.version} · ${p.status.replace('_', '-')} · ${fmt.dateTime(p.created_at)}`;
+}
+
+function fillPlanSelects() {
+  const fill = (select, selected) => {
+    select.replaceChildren(...state.plans.map((p) => el('option', { value: p.id, selected: p.id === selected }, planLabel(p))));
+    if (!state.plans.length) select.append(el('option', { value: '' }, 'no plans yet'));
+    select.disabled = !state.plans.length;
+  };
+  fill($('plan-select'), state.selectedPlanId);
+  fill($('compare-a'), state.plans[1]?.id ?? state.plans[0]?.id);
+  fill($('compare-b'), state.plans[0]?.id);
+}
+
+function renderDropSummary() {
+  const drop = state.drop;
+  const plan = state.plan;
+  const forecast = state.forecasts[0];
+  $('drop-meta').textContent = `${drop.id} · creator ${drop.creator_id} · opens ${fmt.dateTime(drop.opens_at)} · closes ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · drop status ${drop.status}`;
+  const kpi = (label, value, attrs = {}) => el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
+  $('kpis').replaceChildren(
+    kpi('Forecast', forecast ? `v${forecast.version}${forecast.prior_only ? ' (prior only)' : ''}` : 'none yet', { id: 'kpi-forecast' }),
+    kpi('Expected demand', forecast ? `${fmt.num(forecast.summary?.total_mean)} units` : '–', { id: 'kpi-demand' }),
+    kpi('Plan', plan ? el('span', {}, `v${plan.version} `, el('span', { className: `badge ${plan.status}` }, plan.status)) : 'none yet', { id: 'kpi-plan', 'data-plan-id': plan?.id ?? '', 'data-plan-status': plan?.status ?? '' }),
+    kpi('Units placed', plan ? fmt.num(plan.totals.units_placed, 0) : '–', { id: 'kpi-units' }),
+    kpi('Filled within promise', plan ? fmt.pct(plan.totals.fill_rate_within_promise) : '–', { id: 'kpi-fill' }),
+    kpi('Plan value', plan ? fmt.num(plan.totals.objective_value, 0) : '–', { id: 'kpi-objective' }),
+  );
+  setState(panels.drop, 'ready');
+}
+
+function renderForecast(result) {
+  const panel = panels.forecast;
+  if (result.status === 'rejected') {
+    setState(panel, 'error', result.reason.message);
+    return;
+  }
+  const preview = result.value;
+  const entries = Object.entries(preview.regions ?? {});
+  if (!preview.forecast_id || entries.length === 0) {
+    setState(panel, 'empty', 'No forecast yet. Press “Run forecast”.');
+    return;
+  }
+  const rows = entries
+    .map(([region_id, r]) => ({ region_id, ...r.demand }))
+    .sort((a, b) => b.mean - a.mean || a.region_id.localeCompare(b.region_id));
+  setState(panel, 'ready');
+  const canvas = $('forecast-chart');
+  canvas.dataset.forecastId = preview.forecast_id;
+  demandRangeChart(canvas, rows);
+  $('forecast-table').replaceChildren(
+    table('Demand per region (units)', [
+      { label: 'Region', value: (r) => r.region_id },
+      { label: 'p10', value: (r) => fmt.num(r.p10, 0), num: true },
+      { label: 'median', value: (r) => fmt.num(r.p50, 0), num: true },
+      { label: 'p90', value: (r) => fmt.num(r.p90, 0), num: true },
+      { label: 'mean', value: (r) => fmt.num(r.mean, 1), num: true },
+    ], rows),
+  );
+}
+
+function renderHubs(plan) {
+  const panel = panels.hubs;
+  const snapshotHubs = plan.catalog_snapshot?.hubs ?? [];
+  const byId = new Map(state.hubs.map((h) => [h.id, { id: h.id, name: h.name, capacity: h.capacity_units }]));
+  for (const h of snapshotHubs) byId.set(h.id, { id: h.id, name: byId.get(h.id)?.name ?? h.id, capacity: h.capacity_units });
+  for (const a of plan.allocations) if (!byId.has(a.hub_id)) byId.set(a.hub_id, { id: a.hub_id, name: a.hub_id, capacity: 0 });
+  const hubs = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  if (!hubs.length) {
+    setState(panel, 'empty', 'No hubs in the catalog.');
+    return;
+  }
+  const skus = [...new Set([...(plan.catalog_snapshot?.skus ?? []).map((s) => s.id), ...plan.allocations.map((a) => a.sku_id)])].sort();
+  const units = new Map(plan.allocations.map((a) => [`${a.hub_id}|${a.sku_id}`, a.units]));
+  const placed = (hubId) => plan.allocations.filter((a) => a.hub_id === hubId).reduce((s, a) => s + a.units, 0);
+  if (plan.allocations.length === 0) note(panel, `Plan v${plan.version} places no units at hubs (see “What the plan could not do”).`);
+  else setState(panel, 'ready');
+  hubCapacityChart($('hubs-chart'), hubs, skus, units);
+  $('hubs-table').replaceChildren(
+    table('Units placed per hub', [
+      { label: 'Hub', value: (h) => `${h.name} (${h.id})` },
+      { label: 'Placed', value: (h) => fmt.num(placed(h.id), 0), num: true },
+      { label: 'Capacity', value: (h) => fmt.num(h.capacity, 0), num: true },
+      { label: 'Used', value: (h) => (h.capacity ? fmt.pct(placed(h.id) / h.capacity) : '–'), num: true },
+    ], hubs),
+  );
+}
+
+function renderOrders(plan) {
+  const panel = panels.orders;
+  const orders = [...plan.supplier_orders].sort((a, b) => a.line_no - b.line_no);
+  if (!orders.length) {
+    setState(panel, 'empty', `Plan v${plan.version} orders nothing from suppliers.`);
+    return;
+  }
+  setState(panel, 'ready');
+  supplierTimelineChart($('orders-chart'), orders, state.drop.opens_at);
+  $('orders-table').replaceChildren(
+    table('Supplier orders', [
+      { label: '#', value: (o) => o.line_no, num: true },
+      { label: 'Supplier', value: (o) => o.supplier_id },
+      { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
+      { label: 'SKU', value: (o) => o.sku_id },
+      { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
+      { label: 'To hub', value: (o) => o.destination_hub_id },
+      { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
+      { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
+      { label: 'Reason', value: (o) => o.reason },
+    ], orders),
+  );
+}
+
+/** Per region, the mean over SKUs of the plan's lead-time delta (null where no hub serves). */
+function regionDeltas(plan) {
+  const groups = new Map();
+  for (const r of plan.regions) {
+    const g = groups.get(r.region_id) ?? { region_id: r.region_id, deltas: [], baseline: r.baseline_days, hubs: new Set() };
+    if (r.lead_time_delta_days !== null && r.lead_time_delta_days !== undefined) g.deltas.push(r.lead_time_delta_days);
+    if (r.serving_hub_id) g.hubs.add(r.serving_hub_id);
+    groups.set(r.region_id, g);
+  }
+  return [...groups.values()].map((g) => ({
+    region_id: g.region_id,
+    delta: g.deltas.length ? g.deltas.reduce((s, d) => s + d, 0) / g.deltas.length : null,
+    baseline: g.baseline,
+    hubs: [...g.hubs].sort(),
+  }));
+}
+
+function renderDelta(plan) {
+  const panel = panels.delta;
+  const all = regionDeltas(plan);
+  const rows = all.filter((r) => r.delta !== null).sort((a, b) => b.delta - a.delta || a.region_id.localeCompare(b.region_id));
+  const none = all.filter((r) => r.delta === null).map((r) => r.region_id).sort();
+  if (!rows.length) {
+    setState(panel, 'empty', 'No region is served by a hub in this plan, so there is no lead-time gain to show.');
+    return;
+  }
+  setState(panel, 'ready');
+  leadTimeDeltaChart($('delta-chart'), rows);
+  $('delta-unserved').textContent = none.length ? `No hub lane within reach (baseline path only): ${none.join(', ')}.` : '';
+  $('delta-table').replaceChildren(
+    table('Lead-time delta per region', [
+      { label: 'Region', value: (r) => r.region_id },
+      { label: 'Delta (days)', value: (r) => fmt.signed(r.delta), num: true },
+      { label: 'Baseline (days)', value: (r) => fmt.num(r.baseline, 1), num: true },
+      { label: 'Serving hub', value: (r) => r.hubs.join(', ') || '–' },
+    ], rows),
+  );
+}
+
+function renderIssues(plan) {
+  const panel = panels.issues;
+  const body = $('issues-body');
+  const unserved = plan.unserved_regions ?? [];
+  const skuIssues = plan.sku_issues ?? [];
+  if (!unserved.length && !skuIssues.length) {
+    setState(panel, 'ok', `Plan v${plan.version}: every region and SKU is served.`);
+    body.replaceChildren();
+    return;
+  }
+  setState(panel, 'ready');
+  const parts = [];
+  if (skuIssues.length) {
+    parts.push(table('SKU issues', [
+      { label: 'SKU', value: (i) => i.sku_id },
+      { label: 'Reason', value: (i) => i.reason },
+      { label: 'Detail', value: (i) => i.detail },
+    ], skuIssues));
+  }
+  if (unserved.length) {
+    parts.push(table('Regions not served within the promise', [
+      { label: 'Region', value: (u) => u.region_id },
+      { label: 'Reason', value: (u) => u.reason },
+      { label: 'Expected demand', value: (u) => fmt.num(u.expected_demand_units, 1), num: true },
+      { label: 'Detail', value: (u) => u.detail },
+    ], unserved));
+  }
+  body.replaceChildren(...parts);
+}
+
+async function act(label, fn) {
+  state.busy = true;
+  setButtons();
+  showAction('loading', label);
+  try {
+    const message = await fn();
+    showAction('ok', message);
+  } catch (error) {
+    showAction('error', error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`);
+  } finally {
+    state.busy = false;
+    setButtons();
+  }
+}
+
+buttons.forecast.addEventListener('click', () =>
+  act('Running the forecast…', async () => {
+    const forecast = await api(`/v1/drops/${enc(dropId)}/forecasts`, { method: 'POST' });
+    await load();
+    return `Forecast v${forecast.version} stored: ${fmt.num(forecast.summary?.total_mean)} units expected across ${forecast.summary?.regions ?? '?'} regions${forecast.prior_only ? ' (prior only: no signals yet)' : ''}.`;
+  }),
+);
+
+buttons.plan.addEventListener('click', () =>
+  act('Computing a plan…', async () => {
+    const plan = await api(`/v1/drops/${enc(dropId)}/plans`, { method: 'POST', body: {} });
+    state.selectedPlanId = plan.id;
+    await load();
+    return `Plan v${plan.version} computed (${plan.status}): ${fmt.num(plan.totals.units_placed, 0)} units placed, ${fmt.pct(plan.totals.fill_rate_within_promise)} filled within the promise.`;
+  }),
+);
+
+buttons.publish.addEventListener('click', () =>
+  act('Publishing…', async () => {
+    const id = state.plan?.id;
+    if (!id) throw new Error('no plan selected');
+    const plan = await api(`/v1/plans/${enc(id)}/publish`, { method: 'POST' });
+    state.selectedPlanId = plan.id;
+    await load();
+    return `Plan v${plan.version} is ${plan.status}. Partners and storefronts now see it.`;
+  }),
+);
+
+$('plan-select').addEventListener('change', async (event) => {
+  state.selectedPlanId = event.target.value;
+  await loadPlan();
+  renderDropSummary();
+  setButtons();
+});
+
+$('compare-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const a = $('compare-a').value;
+  const b = $('compare-b').value;
+  act('Comparing plans…', async () => {
+    panels.compare.hidden = false;
+    setState(panels.compare, 'loading', 'Comparing…');
+    try {
+      const cmp = await api(`/v1/plans/compare?a=${enc(a)}&b=${enc(b)}`);
+      renderComparison(cmp);
+      return `Compared plan v${cmp.a.version} with v${cmp.b.version}.`;
+    } catch (error) {
+      setState(panels.compare, 'error', error.message);
+      throw error;
+    }
+  });
+});
+
+function renderComparison(cmp) {
+  const metrics = [
+    { label: 'Filled within promise', d: cmp.fill_rate_within_promise, f: fmt.pct },
+    { label: 'Units within promise (expected)', d: cmp.expected_units_within_promise, f: (v) => fmt.num(v, 1) },
+    { label: 'Units placed', d: cmp.units_placed, f: (v) => fmt.num(v, 0) },
+    { label: 'Cost', d: cmp.cost_total, f: (v) => fmt.num(v, 2) },
+    { label: 'Plan value', d: cmp.objective_value, f: (v) => fmt.num(v, 2) },
+  ];
+  const regionChanges = cmp.regions.filter((r) => r.serving_hub_id_a !== r.serving_hub_id_b || r.in_stock_probability.delta !== 0);
+  const parts = [
+    table(`Plan v${cmp.a.version} (A, ${cmp.a.status}) vs v${cmp.b.version} (B, ${cmp.b.status})`, [
+      { label: 'Measure', value: (m) => m.label },
+      { label: 'A', value: (m) => m.f(m.d.a), num: true },
+      { label: 'B', value: (m) => m.f(m.d.b), num: true },
+      { label: 'B − A', value: (m) => (m.f === fmt.pct ? `${fmt.signed(m.d.delta * 100)} pts` : fmt.signed(m.d.delta)), num: true },
+    ], metrics),
+  ];
+  if (cmp.allocations.length) {
+    parts.push(table('Allocations that differ', [
+      { label: 'SKU', value: (x) => x.sku_id },
+      { label: 'Hub', value: (x) => x.hub_id },
+      { label: 'A', value: (x) => x.a, num: true },
+      { label: 'B', value: (x) => x.b, num: true },
+      { label: 'B − A', value: (x) => fmt.signed(x.delta), num: true },
+    ], cmp.allocations));
+  } else parts.push(el('p', { className: 'muted' }, 'The two plans place the same units at every hub.'));
+  parts.push(el('p', { className: 'muted' }, `${regionChanges.length} region × SKU cell(s) change serving hub or in-stock probability.`));
+  $('compare-body').replaceChildren(...parts);
+  setState(panels.compare, 'ready');
+}
+
+startPage(load);

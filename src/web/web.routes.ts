@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+
+const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
+const PAGES_DIR = path.join(WEB_DIR, 'pages');
+const ASSETS_DIR = path.join(WEB_DIR, 'assets');
+/** Chart.js's own UMD build from node_modules (no CDN): `dist/` holds chart.umd.js. */
+const CHART_JS_DIR = path.dirname(createRequire(import.meta.url).resolve('chart.js'));
+
+/**
+ * Same-origin only: the pages load scripts, styles and data from this service and nothing else.
+ * Chart.js sizes canvases through the CSSOM (element.style), which style-src does not restrict.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction) {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  // The pages are small and change with the service; always revalidate.
+  res.setHeader('Cache-Control', 'no-cache');
+  next();
+}
+
+/**
+ * The dashboard (issue 7): static HTML pages and vanilla JS modules at /app/, public so a browser can
+ * load them without a key. The pages ask for an API key once, keep it in sessionStorage and call
+ * the /v1 JSON API with `Authorization: Bearer …`, so every datum still goes through auth.
+ */
+export function webRoutes(): Router {
+  const router = Router();
+  router.use('/app', securityHeaders);
+  // Routing is not strict, so '/app' also matches '/app/': redirect only the bare path.
+  router.get('/app', (req, res, next) => {
+    if (req.originalUrl.split('?')[0] !== '/app') return next();
+    res.redirect(301, '/app/');
+  });
+  router.use('/app/vendor/chart.js', express.static(CHART_JS_DIR, { index: false }));
+  router.use('/app/assets', express.static(ASSETS_DIR, { index: false }));
+  router.use('/app', express.static(PAGES_DIR, { index: 'index.html', extensions: ['html'], redirect: false }));
+  return router;
+}

@@ -1,0 +1,99 @@
+import { expect } from 'vitest';
+import type { TestApp } from '../harness/test-app';
+import { createKey, createTenant, freshId, skuBody, type Tenant } from './catalog-factory';
+
+/** A tenant with a creator key and a second SKU, ready to forecast. */
+export interface ForecastTenant extends Tenant {
+  skuIds: string[];
+  keys: { creator: string; storefront: string; partner: string };
+}
+
+export async function createForecastTenant(app: TestApp): Promise<ForecastTenant> {
+  const tenant = await createTenant(app);
+  const second = freshId('sku');
+  const res = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${second}`, { body: { ...skuBody(tenant.supplierId), name: 'Tee', price: 30 } });
+  expect(res.status, res.text).toBe(201);
+  return {
+    ...tenant,
+    skuIds: [tenant.skuId, second].sort(),
+    keys: {
+      creator: await createKey(app, { role: 'creator', creator_id: tenant.creatorId }),
+      storefront: await createKey(app, { role: 'storefront', creator_id: tenant.creatorId }),
+      partner: await createKey(app, { role: 'partner', partner_id: tenant.partnerId }),
+    },
+  };
+}
+
+async function post(app: TestApp, path: string, rows: unknown[]) {
+  const res = await app.request('POST', path, { body: { rows } });
+  expect(res.status, `${path}: ${res.text}`).toBe(200);
+  return res.body;
+}
+
+export interface PreorderSpec {
+  sku: string;
+  region: string;
+  quantity: number;
+  at: string;
+  status?: 'placed' | 'cancelled';
+}
+
+export function postPreorders(app: TestApp, tenant: Tenant, specs: PreorderSpec[]) {
+  return post(
+    app,
+    `/v1/drops/${tenant.dropId}/preorders`,
+    specs.map((s) => ({ id: freshId('po'), sku_id: s.sku, region_id: s.region, quantity: s.quantity, placed_at: s.at, status: s.status ?? 'placed' })),
+  );
+}
+
+export function postSocial(app: TestApp, tenant: Tenant, rows: { region: string; channel: string; metric: string; value: number; at: string }[]) {
+  return post(
+    app,
+    `/v1/drops/${tenant.dropId}/social-signals`,
+    rows.map((r) => ({ region_id: r.region, channel: r.channel, metric: r.metric, value: r.value, observed_at: r.at })),
+  );
+}
+
+export function postTokenHolders(app: TestApp, tenant: Tenant, rows: { region: string; holders: number; at: string }[]) {
+  return post(
+    app,
+    `/v1/drops/${tenant.dropId}/token-holder-snapshots`,
+    rows.map((r) => ({ region_id: r.region, holders: r.holders, tokens: r.holders * 2, observed_at: r.at })),
+  );
+}
+
+/** A drop with a little of every signal before the app clock (2026-11-23T12:00Z). */
+export async function seedSignals(app: TestApp, tenant: ForecastTenant) {
+  const [r0, r1] = tenant.regionIds as [string, string];
+  const [s0, s1] = tenant.skuIds as [string, string];
+  await postPreorders(app, tenant, [
+    { sku: s0, region: r0, quantity: 5, at: '2026-11-20T10:00:00Z' },
+    { sku: s0, region: r0, quantity: 3, at: '2026-11-23T08:00:00Z' },
+    { sku: s1, region: r1, quantity: 2, at: '2026-11-22T09:00:00Z' },
+    { sku: s1, region: r0, quantity: 4, at: '2026-11-21T09:00:00Z', status: 'cancelled' },
+  ]);
+  await postSocial(app, tenant, [
+    { region: r0, channel: 'tiktok', metric: 'views', value: 1000, at: '2026-11-21T00:00:00Z' },
+    { region: r0, channel: 'tiktok', metric: 'views', value: 2500, at: '2026-11-23T00:00:00Z' },
+    { region: r1, channel: 'discord', metric: 'rsvps', value: 40, at: '2026-11-22T00:00:00Z' },
+  ]);
+  await postTokenHolders(app, tenant, [
+    { region: r0, holders: 10, at: '2026-11-20T00:00:00Z' },
+    { region: r0, holders: 12, at: '2026-11-22T00:00:00Z' },
+  ]);
+}
+
+/** Every cell of a forecast keeps the contract's promises. */
+export function expectWellFormedCells(cells: { mean: number; dispersion: number; quantiles: number[] }[]) {
+  expect(cells.length).toBeGreaterThan(0);
+  for (const cell of cells) {
+    expect(cell.quantiles).toHaveLength(7);
+    expect(cell.mean).toBeGreaterThanOrEqual(0);
+    expect(cell.dispersion).toBeGreaterThanOrEqual(0);
+    cell.quantiles.forEach((q, i) => {
+      expect(Number.isFinite(q)).toBe(true);
+      expect(q).toBeGreaterThanOrEqual(0);
+      if (i > 0) expect(q).toBeGreaterThanOrEqual(cell.quantiles[i - 1]!);
+    });
+  }
+}

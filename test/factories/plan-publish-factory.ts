@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../../src/db/database';
+
+/**
+ * Publishes a plan with the given allocations straight into the plan tables (as the allocation
+ * service would), so delivery tests control stock exactly. Publishing goes through the same
+ * status update the service uses, so the live-stock trigger runs.
+ */
+export async function publishPlanWithAllocations(db: Database, dropId: string, allocations: { skuId: string; hubId: string; units: number }[]): Promise<string> {
+  const id = `plan-test-${randomBytes(5).toString('hex')}`;
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId]);
+    await tx.query("update plans set status = 'superseded', superseded_at = now() where drop_id = $1 and status = 'published'", [dropId]);
+    await tx.query(
+      `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ($1, $2, $3, 'draft', '{}', '{}', '{}')`,
+      [id, dropId, rows[0]!.v],
+    );
+    for (const a of allocations) {
+      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [id, a.skuId, a.hubId, a.units]);
+    }
+    await tx.query("update plans set status = 'published', published_at = now() where id = $1", [id]);
+  });
+  return id;
+}
+
+/** Waits until `probe` returns true (caches refresh on NOTIFY, a few milliseconds later). */
+export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 2_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResponseBody } from '../../../src/http/contract';
+import { createKey, createTenant } from '../../factories/catalog-factory';
+import { createForecast, createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
+import { startTestApp, type TestApp } from '../../harness/test-app';
+
+type Plan = ResponseBody<'getPlan', 200>;
+
+let app: TestApp;
+let s: PlanningScenario;
+beforeAll(async () => {
+  app = await startTestApp();
+  s = await createPlanningScenario(app);
+});
+afterAll(() => app.close());
+
+async function compute(body?: unknown, key = s.creatorKey): Promise<Plan> {
+  const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key, body });
+  expect(res.status, res.text).toBe(201);
+  return res.body as Plan;
+}
+
+/** Invariants read back from the stored rows, not from the response. */
+async function checkStoredInvariants(planId: string) {
+  const db = app.services.db;
+  const perHub = await db.query<{ hub_id: string; units: number; capacity_units: number }>(
+    `select a.hub_id, sum(a.units)::int as units, h.capacity_units from plan_allocations a join hubs h on h.id = a.hub_id
+     where a.plan_id = $1 group by a.hub_id, h.capacity_units`,
+    [planId],
+  );
+  const overrides = (await db.query<{ overrides: { hub_capacities?: { hub_id: string; capacity_units: number }[] } }>('select overrides from plans where id = $1', [planId])).rows[0]!
+    .overrides;
+  for (const row of perHub.rows) {
+    const cap = overrides.hub_capacities?.find((o) => o.hub_id === row.hub_id)?.capacity_units ?? row.capacity_units;
+    expect(row.units, `hub ${row.hub_id}`).toBeLessThanOrEqual(cap);
+  }
+  // Every allocated unit arrives through a supplier order line to that hub, and order lines sum to the allocation.
+  const lines = await db.query<{ sku_id: string; hub_id: string; units: number }>(
+    `select sku_id, destination_hub_id as hub_id, sum(quantity)::int as units from plan_supplier_orders where plan_id = $1 group by 1, 2 order by 1, 2`,
+    [planId],
+  );
+  const allocations = await db.query<{ sku_id: string; hub_id: string; units: number }>('select sku_id, hub_id, units from plan_allocations where plan_id = $1 order by 1, 2', [planId]);
+  expect(lines.rows).toEqual(allocations.rows.filter((a) => a.units > 0));
+  // No supplier ships more of a SKU than it has available for it.
+  const bySupplier = await db.query<{ ordered: number; units_available: number; capacity_units: number }>(
+    `select sum(o.quantity)::int as ordered, min(ss.units_available) as units_available, min(su.capacity_units) as capacity_units
+     from plan_supplier_orders o join sku_sourcing ss on ss.sku_id = o.sku_id and ss.supplier_id = o.supplier_id join suppliers su on su.id = o.supplier_id
+     where o.plan_id = $1 group by o.supplier_id, o.sku_id`,
+    [planId],
+  );
+  for (const row of bySupplier.rows) {
+    expect(row.ordered).toBeLessThanOrEqual(row.units_available);
+    expect(row.ordered).toBeLessThanOrEqual(row.capacity_units);
+  }
+  return { allocations: allocations.rows };
+}
+
+describe('computing a plan', () => {
+  it('stores a draft that respects hub capacities and supplier stock, records its forecast and catalog', async () => {
+    const plan = await compute();
+    expect(plan).toMatchObject({ drop_id: s.dropId, status: 'draft', forecast_id: s.forecastId, published_at: null });
+    expect(plan.catalog_snapshot).toMatchObject({ drop: { id: s.dropId } });
+    expect(plan.allocations.length).toBeGreaterThan(0);
+    const { allocations } = await checkStoredInvariants(plan.id);
+    expect(allocations.filter((a) => a.hub_id === s.hubBId).reduce((n, a) => n + a.units, 0)).toBeLessThanOrEqual(40);
+    expect(plan.totals.fill_rate_within_promise).toBeGreaterThan(0);
+    expect(plan.totals.fill_rate_within_promise).toBeLessThanOrEqual(1);
+    expect(plan.totals.units_placed).toBe(plan.allocations.reduce((n, a) => n + a.units, 0));
+    expect(Object.keys(plan.totals.expected_leftover_by_hub)).toEqual(expect.arrayContaining([s.hubId, s.hubBId]));
+    expect(plan.solver.economics.value_per_fast_unit).toBeGreaterThan(0);
+  });
+
+  it('reports per region the serving hub, in-stock probability, delivery days and lead-time delta', async () => {
+    const plan = await compute({ solver: 'fast' });
+    const region1 = plan.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
+    expect(region1).toMatchObject({ serving_hub_id: s.hubBId, candidate_hub_ids: [s.hubBId], baseline_days: 6 });
+    expect(region1.delivery_days_p50).toBe(1);
+    expect(region1.lead_time_delta_days).toBe(5);
+    expect(region1.in_stock_probability).toBeGreaterThan(0);
+    expect(plan.solver).toMatchObject({ requested: 'fast' });
+  });
+
+  it('says so per region when no hub reaches it, instead of failing', async () => {
+    const plan = await compute();
+    expect(plan.unserved_regions).toEqual([expect.objectContaining({ region_id: s.unreachableRegionId, reason: 'no-hub-within-promise', sku_ids: [s.skuId] })]);
+    expect(plan.regions.find((r) => r.region_id === s.unreachableRegionId)).toMatchObject({ serving_hub_id: null, in_stock_probability: 0 });
+  });
+
+  it('numbers versions and lists them newest first', async () => {
+    const before = (await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })).body.items.length;
+    const plan = await compute();
+    const list = await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey });
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(before + 1);
+    expect(list.body.items[0]).toMatchObject({ id: plan.id, version: before + 1 });
+    expect(list.body.items[0].allocations).toBeUndefined();
+  });
+
+  it('rejects an unknown solver with 400', async () => {
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey, body: { solver: 'magic' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('solver');
+  });
+});
+
+describe('errors', () => {
+  it('answers 422 no_forecast for a drop without any forecast', async () => {
+    const other = await createTenant(app);
+    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'unprocessable', reason: 'no_forecast' });
+  });
+
+  it('answers 422 naming the reference when the catalog is inconsistent', async () => {
+    const other = await createTenant(app);
+    await createForecast(app, other.dropId, [
+      { sku_id: other.skuId, region_id: other.regionIds[0]!, mean: 5 },
+      { sku_id: other.skuId, region_id: 'region-that-does-not-exist', mean: 5 },
+    ]);
+    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    expect(res.status).toBe(422);
+    expect(res.body.reason).toBe('inconsistent_catalog');
+    expect(res.body.errors).toEqual([{ path: 'forecast.cells[1].region_id', message: "unknown region 'region-that-does-not-exist'" }]);
+  });
+
+  it('plans a drop whose only supplier is late as a valid plan with a SKU issue and no stock', async () => {
+    const other = await createTenant(app); // the factory's supplier arrives after opening
+    await createForecast(app, other.dropId, [{ sku_id: other.skuId, region_id: other.regionIds[0]!, mean: 20 }]);
+    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.allocations).toEqual([]);
+    expect(res.body.sku_issues).toEqual([expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' })]);
+    expect(res.body.unserved_regions).toEqual([expect.objectContaining({ region_id: other.regionIds[0], reason: 'no-stock' })]);
+  });
+});
+
+describe('publishing', () => {
+  it('publishes a draft and supersedes the previously published plan', async () => {
+    const first = await compute();
+    const published = await app.request('POST', `/v1/plans/${first.id}/publish`, { key: s.creatorKey });
+    expect(published.status, published.text).toBe(200);
+    expect(published.body).toMatchObject({ status: 'published', published_at: '2026-11-23T12:00:00.000Z' });
+
+    const second = await compute();
+    expect((await app.request('POST', `/v1/plans/${second.id}/publish`, { key: s.creatorKey })).body.status).toBe('published');
+    const old = await app.request('GET', `/v1/plans/${first.id}`, { key: s.creatorKey });
+    expect(old.body).toMatchObject({ status: 'superseded', superseded_at: expect.any(String) });
+    const published2 = (await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })).body.items.filter((p: Plan) => p.status === 'published');
+    expect(published2.map((p: Plan) => p.id)).toEqual([second.id]);
+  });
+
+  it('answers 200 and changes nothing when the published plan is published again, 409 for a superseded one', async () => {
+    const a = await compute();
+    await app.request('POST', `/v1/plans/${a.id}/publish`);
+    const again = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('published');
+    const b = await compute();
+    await app.request('POST', `/v1/plans/${b.id}/publish`);
+    const stale = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe('conflict');
+  });
+});
+
+describe('what-if plans', () => {
+  it('applies overrides, is never published, and is compared with a real plan', async () => {
+    const base = await compute({ solver: 'fast' });
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      key: s.creatorKey,
+      body: { solver: 'fast', overrides: { hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }], unavailable_supplier_ids: [s.fallbackSupplierId] } },
+    });
+    expect(res.status, res.text).toBe(201);
+    const whatIf = res.body as Plan;
+    expect(whatIf.status).toBe('what_if');
+    expect(whatIf.overrides).toEqual({ hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }], unavailable_supplier_ids: [s.fallbackSupplierId] });
+    expect(whatIf.allocations.filter((a) => a.hub_id === s.hubBId)).toEqual([]);
+    expect(whatIf.supplier_orders.filter((o) => o.supplier_id === s.fallbackSupplierId)).toEqual([]);
+    await checkStoredInvariants(whatIf.id);
+
+    const publish = await app.request('POST', `/v1/plans/${whatIf.id}/publish`, { key: s.creatorKey });
+    expect(publish.status).toBe(409);
+    expect((await app.request('GET', `/v1/plans/${whatIf.id}`)).body.status).toBe('what_if');
+
+    const cmp = await app.request('GET', `/v1/plans/compare?a=${base.id}&b=${whatIf.id}`, { key: s.creatorKey });
+    expect(cmp.status, cmp.text).toBe(200);
+    const body = cmp.body as ResponseBody<'comparePlans', 200>;
+    expect(body.a.id).toBe(base.id);
+    expect(body.fill_rate_within_promise.delta).toBeCloseTo(whatIf.totals.fill_rate_within_promise - base.totals.fill_rate_within_promise, 12);
+    expect(body.fill_rate_within_promise.delta).toBeLessThan(0);
+    expect(body.allocations.find((a) => a.hub_id === s.hubBId)).toMatchObject({ b: 0, delta: expect.any(Number) });
+    for (const a of body.allocations) expect(a.delta).toBe(a.b - a.a);
+    const region1 = body.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
+    expect(region1.in_stock_probability.b).toBe(0);
+  });
+
+  it('a shorter promise leaves regions unserved', async () => {
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { promise_business_days: 0 } } });
+    expect(res.status).toBe(201);
+    expect(res.body.allocations).toEqual([]);
+    expect(res.body.unserved_regions.map((u: { reason: string }) => u.reason)).toEqual(expect.arrayContaining(['no-hub-within-promise']));
+  });
+
+  it('answers 422 for an override naming an unknown hub and 400 for a malformed one', async () => {
+    const unknown = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { hub_capacities: [{ hub_id: 'no-such-hub', capacity_units: 3 }] } } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].path).toBe('overrides.hub_capacities[0].hub_id');
+    const malformed = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { hub_capacities: [{ hub_id: s.hubId, capacity_units: -1 }] } } });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('answers 422 when comparing plans of two different drops', async () => {
+    const other = await createPlanningScenario(app);
+    const a = await compute();
+    const b = (await app.request('POST', `/v1/drops/${other.dropId}/plans`)).body as Plan;
+    const res = await app.request('GET', `/v1/plans/compare?a=${a.id}&b=${b.id}`);
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('tenancy', () => {
+  it("answers 404 to another creator, a storefront and a partner for a drop's plans", async () => {
+    const other = await createTenant(app);
+    const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
+    const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
+    const plan = await compute();
+    for (const key of [otherCreator, storefront, s.partnerKey]) {
+      expect((await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key })).status).toBe(404);
+      expect((await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key })).status).toBe(404);
+      expect((await app.request('GET', `/v1/plans/${plan.id}`, { key })).status).toBe(404);
+      expect((await app.request('POST', `/v1/plans/${plan.id}/publish`, { key })).status).toBe(404);
+      expect((await app.request('GET', `/v1/plans/compare?a=${plan.id}&b=${plan.id}`, { key })).status).toBe(404);
+      expect((await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { key, body: { overrides: {} } })).status).toBe(404);
+    }
+    expect((await app.request('GET', `/v1/plans/${plan.id}`, { key: s.creatorKey })).status).toBe(200);
+    expect((await app.request('GET', '/v1/plans/plan_missing', { key: s.creatorKey })).status).toBe(404);
+  });
+});
