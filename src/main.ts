@@ -18,7 +18,7 @@ async function main() {
 
   const services = createServices({ db, config, logger });
   const adminKey = await services.keys.ensureBootstrapAdminKey();
-  const demo = config.loadDemoData ? await loadDemoCatalog(services.catalog, services.clock) : undefined;
+  const demo = config.loadDemoData ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals) : undefined;
 
   await services.start();
   const scheduler = createScheduler(db, services.jobs, logger);

@@ -166,25 +166,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
     const created = await call('POST', '/v1/keys', { role: 'partner', partner_id: 'partner-swiftlane', label: 'dashboard e2e' });
     expect(created.status).toBe(201);
     partnerKey = created.body.key;
-    // Pre-orders so the forecast has signals (the demo drop ships none): most in California and New York.
-    const now = Date.now();
-    const weights: Record<string, number> = { 'US-CA': 24, 'US-NY': 18, 'US-TX': 12, 'US-IL': 8, 'US-WA': 6, 'US-FL': 6, 'GB-LND': 4, 'US-NJ': 5 };
-    const rows = Object.entries(weights).flatMap(([region, n]) =>
-      ['sku-nova-hoodie', 'sku-nova-tee', 'sku-nova-cap'].flatMap((sku, s) =>
-        Array.from({ length: Math.max(1, n - s * 3) }, (_, i) => ({ id: `e2e-${region}-${sku}-${i}`, sku_id: sku, quantity: 1, region_id: region, placed_at: new Date(now - (i + 1) * 3_600_000).toISOString() })),
-      ),
-    );
-    const imported = await call('POST', `/v1/drops/${DROP}/preorders`, { rows });
-    expect(imported.status).toBe(200);
-    // The demo's microfactory slot (available 4 days before opening, lead time up to 5 days) cannot
-    // arrive in time, so its plans place nothing. Book the slot earlier so the plan has stock to show.
-    const drop = (await call('GET', `/v1/drops/${DROP}`)).body;
-    const earlier = new Date(new Date(drop.opens_at).getTime() - 8 * 86_400_000).toISOString().slice(0, 10);
-    for (const sku of (await call('GET', `/v1/drops/${DROP}/skus`)).body.items) {
-      const sourcing = sku.sourcing.map((s: { supplier_id: string; units_available: number; available_on: string }) => ({ ...s, available_on: s.supplier_id === 'sup-microfactory' ? earlier : s.available_on }));
-      const saved = await call('PUT', `/v1/drops/${DROP}/skus/${sku.id}`, { name: sku.name, price: sku.price, unit_cost: sku.unit_cost, sourcing });
-      expect(saved.status).toBe(200);
-    }
+    // The demo drop ships its signals (data/demo/signals.json): no seeding needed.
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
@@ -261,7 +243,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
       expect(forecastChart!.datasets[0]!.data[i]).toEqual([preview.regions[region].demand.p10, preview.regions[region].demand.p90]);
       expect(forecastChart!.datasets[1]!.data[i]).toBe(preview.regions[region].demand.p50);
     });
-    // Ranked by expected demand: California leads the seeded pre-orders.
+    // Ranked by expected demand: California leads the demo's pre-orders.
     expect(forecastChart!.labels[0]).toBe('US-CA');
 
     await page.getByRole('button', { name: 'Compute plan' }).click();
@@ -272,7 +254,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
     expect(plans.map((p: { version: number }) => p.version)).toEqual([2, 1]);
     const plan = (await call('GET', `/v1/plans/${plans[0].id}`)).body;
     expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(plan.id);
-    await expect(page.locator('#kpi-units').textContent()).resolves.toBe(String(plan.totals.units_placed));
+    await expect(page.locator('#kpi-units').textContent()).resolves.toBe(plan.totals.units_placed.toLocaleString('en-US'));
 
     // Hub capacity: every hub of the plan's catalog, its capacity and the units placed there.
     const hubsChart = await chartData(page, 'hubs-chart');
@@ -364,7 +346,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
     await expect(page.locator('#kpi-hubs').textContent()).resolves.toBe(expected.hub_ids.join(', '));
     await expect(page.locator('#kpi-plan').textContent()).resolves.toBe(`v${expected.version} (published)`);
     const total = expected.allocations.reduce((s: number, a: { units: number }) => s + a.units, 0);
-    await expect(page.locator('#kpi-units').textContent()).resolves.toBe(String(total));
+    await expect(page.locator('#kpi-units').textContent()).resolves.toBe(total.toLocaleString('en-US'));
     if (expected.allocations.length) {
       const chart = await chartData(page, 'alloc-chart');
       expect(chart!.labels).toEqual(expected.hub_ids);

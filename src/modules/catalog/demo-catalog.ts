@@ -5,8 +5,11 @@ import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import { creatorInputSchema, dropInputSchema, hubInputSchema, idSchema, partnerInputSchema, regionInputSchema, supplierInputSchema } from './catalog.schemas';
 import type { CatalogService } from './catalog.service';
+import { recordsOfArray } from '../signals/core/record-stream';
+import type { SignalsService } from '../signals/signals.service';
 
 export const DEMO_CATALOG_PATH = path.resolve('data/demo/catalog.json');
+export const DEMO_SIGNALS_PATH = path.resolve('data/demo/signals.json');
 export const DEMO_DROP_ID = 'drop-nova-winter';
 const SYSTEM: Principal = { keyId: 'system', role: 'admin' };
 const DAY_MS = 86_400_000;
@@ -52,7 +55,12 @@ const strip = <T extends { id: string }>(item: T) => {
  * Loads the demo catalog through the same validated service calls the API uses. It runs once:
  * when the demo drop already exists it does nothing, so restarts keep what users changed.
  */
-export async function loadDemoCatalog(catalog: CatalogService, clock: Clock, file = DEMO_CATALOG_PATH): Promise<{ loaded: boolean; dropId: string }> {
+export async function loadDemoCatalog(
+  catalog: CatalogService,
+  clock: Clock,
+  file = DEMO_CATALOG_PATH,
+  signals?: Pick<SignalsService, 'importPreorders' | 'importSocialSignals' | 'importTokenHolderSnapshots'>,
+): Promise<{ loaded: boolean; dropId: string }> {
   const demo = demoCatalogSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
   const firstDrop = demo.drops[0]!;
   try {
@@ -96,5 +104,57 @@ export async function loadDemoCatalog(catalog: CatalogService, clock: Clock, fil
       });
     }
   }
+  if (signals) await loadDemoSignals(signals, firstDrop.id, clock.now());
   return { loaded: true, dropId: firstDrop.id };
+}
+
+const demoSignalsSchema = z.object({
+  channels: z.array(z.string()),
+  metrics: z.array(z.string()),
+  skus: z.array(idSchema),
+  regions: z.record(
+    z.string(),
+    z.object({ preorders: z.array(z.number().int().min(0)), velocity: z.array(z.number().int().min(0)), social: z.array(z.number().min(0)), token_holders: z.number().int().min(0) }),
+  ),
+});
+
+/**
+ * The demo drop's signals as they stand a week before opening (data/demo/signals.json, derived
+ * from a simulated drop), ingested through the signals service like any import: pre-orders spread
+ * over the last six days with the last day's share as given, one reading per social series, one
+ * token-holder snapshot per region.
+ */
+export async function loadDemoSignals(
+  signals: Pick<SignalsService, 'importPreorders' | 'importSocialSignals' | 'importTokenHolderSnapshots'>,
+  dropId: string,
+  now: Date,
+  file = DEMO_SIGNALS_PATH,
+): Promise<void> {
+  const demo = demoSignalsSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  const at = (msAgo: number) => new Date(now.getTime() - msAgo).toISOString();
+  const preorders: Record<string, unknown>[] = [];
+  const social: Record<string, unknown>[] = [];
+  const tokens: Record<string, unknown>[] = [];
+  for (const [regionId, region] of Object.entries(demo.regions)) {
+    demo.skus.forEach((skuId, s) => {
+      const total = region.preorders[s] ?? 0;
+      const lastDay = Math.min(total, region.velocity[s] ?? 0);
+      for (let k = 0; k < total; k++) {
+        // Older pre-orders evenly over days 6 → 1 ago; the last day's evenly over the last 24 h.
+        const msAgo = k < total - lastDay ? DAY_MS * (6 - (5 * k) / Math.max(1, total - lastDay)) : DAY_MS * (1 - (k - (total - lastDay) + 0.5) / lastDay);
+        preorders.push({ id: `demo-${regionId}-${skuId}-${k}`, sku_id: skuId, quantity: 1, region_id: regionId, placed_at: at(Math.max(60_000, msAgo)), status: 'placed' });
+      }
+    });
+    region.social.forEach((value, i) => {
+      if (value > 0) {
+        const channel = demo.channels[Math.floor(i / demo.metrics.length)];
+        const metric = demo.metrics[i % demo.metrics.length];
+        social.push({ region_id: regionId, channel, metric, value, observed_at: at(3_600_000) });
+      }
+    });
+    tokens.push({ region_id: regionId, holders: region.token_holders, tokens: region.token_holders * 2, observed_at: at(3_600_000) });
+  }
+  await signals.importPreorders(SYSTEM, dropId, [recordsOfArray(preorders)]);
+  await signals.importSocialSignals(SYSTEM, dropId, [recordsOfArray(social)]);
+  await signals.importTokenHolderSnapshots(SYSTEM, dropId, [recordsOfArray(tokens)]);
 }
