@@ -55,7 +55,7 @@ for nb in "${notebooks[@]}"; do
     [ -z "${NOTEBOOKS_OUTPUT_DIR:-}" ] && cp "$out_dir/$(basename "$nb")" "$nb"
     echo "   ok in $((SECONDS - started)) s"
   else
-    tail -n 25 "$out_dir/nbconvert.log" >&2
+    tail -n 6 "$out_dir/nbconvert.log" >&2
     echo "   FAILED after $((SECONDS - started)) s; what the cells wrote to stderr:" >&2
     execute --allow-errors --output-dir "$out_dir/failed" "$nb" 2>/dev/null || true
     /usr/bin/python3 "$root/notebooks/show_stderr.py" "$out_dir/failed/$(basename "$nb")" >&2 || true

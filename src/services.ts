@@ -39,9 +39,10 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
   const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
-  /** Routes outside /v1 authentication (e.g. the dashboard's static pages). */
+  /** Routes that authenticate by other means than an API key (HMAC-signed partner requests). */
   const publicRouters: Router[] = [signedSignalsRoutes(signals)];
-  publicRouters.push(webRoutes()); // the dashboard's static pages at /app/ (issue 7)
+  /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
+  const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
   const delivery = createDeliveryService({ db, clock, snapshots, catalog });
   // First among the /v1 routers: estimates are the hottest path, so they match before the rest.
@@ -77,7 +78,7 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
     await webhooks.idle();
     await changes.stop();
   }
-  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, publicRouters, jobs, start, stop };
+  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, publicRouters, pageRouters, jobs, start, stop };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -32,7 +32,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
     let child: Logger | undefined;
     Object.defineProperty(req, 'log', {
       configurable: true,
-      get: () => (child ??= logger.child({ requestId: req.requestId })),
+      get: () => (child ??= logger.child(req.principal ? { requestId: req.requestId, keyId: req.principal.keyId, role: req.principal.role } : { requestId: req.requestId })),
       set: (value: Logger) => {
         child = value;
       },
@@ -41,7 +41,9 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
     next();
   });
   app.use(metrics.observeRequests);
-  app.use(express.json({ limit: '20mb', strict: true }));
+  const parseJson = express.json({ limit: '20mb', strict: true });
+  // GET and HEAD carry no body: skip the parser on the hottest requests (delivery estimates).
+  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
@@ -60,11 +62,14 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(docsRoutes());
   for (const router of services.publicRouters) app.use(router);
 
   app.use('/v1', authenticate(services.keys));
   for (const router of services.routers) app.use(router);
+
+  // Docs and pages after the API: a /v1 request never walks their routes.
+  app.use(docsRoutes());
+  for (const router of services.pageRouters) app.use(router);
 
   app.use(unknownRoute);
   app.use(problemErrorHandler);

@@ -10,8 +10,8 @@ export function authenticate(keys: Pick<KeysService, 'authenticate'>) {
     if (!presented) throw new AppError('unauthorized', 'Send an API key as "Authorization: Bearer <key>"', { headers: { 'WWW-Authenticate': 'Bearer' } });
     const principal = await keys.authenticate(presented);
     if (!principal) throw new AppError('unauthorized', 'The API key is unknown or revoked', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    // The request's logger picks the key id up when first used (see app.ts); no child logger here.
     req.principal = principal;
-    req.log = req.log.child({ keyId: principal.keyId, role: principal.role });
     next();
   };
 }

@@ -100,9 +100,11 @@ export interface BarChartOptions {
   sort?: string[];
   /** a horizontal reference rule at this y */
   rule?: number;
+  /** stack the groups in one bar instead of side by side */
+  stack?: boolean;
 }
 
-/** Bars of `y` per `x` category, grouped side by side by `group`. */
+/** Bars of `y` per `x` category, grouped side by side (or stacked) by `group`. */
 export async function barChart(rows: readonly Row[], o: BarChartOptions): Promise<string> {
   const sort = o.sort ?? [...new Set(rows.map((r) => String(r[o.x])))];
   const layers: object[] = [
@@ -111,7 +113,8 @@ export async function barChart(rows: readonly Row[], o: BarChartOptions): Promis
       encoding: {
         x: { field: o.x, type: 'nominal', sort, title: o.xTitle ?? o.x, axis: { labelAngle: -45 } },
         y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y },
-        ...(o.group && { color: { field: o.group, type: 'nominal', title: o.group }, xOffset: { field: o.group } }),
+        ...(o.group && { color: { field: o.group, type: 'nominal', title: o.group } }),
+        ...(o.group && !o.stack && { xOffset: { field: o.group } }),
       },
     },
   ];

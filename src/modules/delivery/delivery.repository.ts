@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/database';
+import type { Queryable } from '../../db/database';
 
 /** Delivery SQL: the catalog slice estimates need, live stock, holds, and preview reads. */
 export interface SnapshotRegionRow {
@@ -83,35 +83,34 @@ export const deliveryRepository = {
    * available. The UPDATE's row lock on hub_stock serialises concurrent holds: no oversell.
    */
   async placeHold(
-    db: Database,
+    db: Queryable,
     hold: { id: string; hubId: string; skuId: string; regionId: string; quantity: number; creatorId: string; now: Date; expiresAt: Date },
   ): Promise<{ id: string; expires_at: Date } | undefined> {
-    // Asynchronous commit: the hub_stock row lock is released without waiting for the WAL flush,
-    // which is what bounds holds per second on one hot SKU. A crash can lose the last few
-    // milliseconds of holds — a lost hold frees stock (never oversells); the storefront's confirm
+    // One statement, one round trip, its own transaction. `async_commit` turns synchronous_commit off
+    // for this transaction only: the hub_stock row lock is released without waiting for the WAL
+    // flush, which is what bounds holds per second on one hot SKU. A crash can lose the last few
+    // milliseconds of holds — a lost hold frees stock (it never oversells); the storefront's confirm
     // then answers 409 and it holds again.
-    return db.transaction(async (tx) => {
-      await tx.query('set local synchronous_commit = off');
-      const { rows } = await tx.query<{ id: string; expires_at: Date }>(
-        `with expired as (
-           update reservation_holds set status = 'expired', ended_at = $7
-           where hub_id = $2 and sku_id = $3 and status = 'held' and expires_at <= $7
-           returning quantity
-         ), freed as (select coalesce(sum(quantity), 0)::int as units from expired),
-         taken as (
-           update hub_stock s set held = s.held - (select units from freed) + $5, updated_at = $7
-           where s.hub_id = $2 and s.sku_id = $3
-             and (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped
-                 - greatest(s.reserved_events, 0) - s.confirmed - (s.held - (select units from freed)) >= $5
-           returning s.hub_id
-         )
-         insert into reservation_holds (id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at)
-         select $1, $2, $3, $4, $5, $6, 'held', $7, $8 from taken
-         returning id, expires_at`,
-        [hold.id, hold.hubId, hold.skuId, hold.regionId, hold.quantity, hold.creatorId, hold.now, hold.expiresAt],
-      );
-      return rows[0];
-    });
+    const { rows } = await db.query<{ id: string; expires_at: Date }>(
+      `with async_commit as (select set_config('synchronous_commit', 'off', true)),
+       expired as (
+         update reservation_holds set status = 'expired', ended_at = $7
+         where hub_id = $2 and sku_id = $3 and status = 'held' and expires_at <= $7
+         returning quantity
+       ), freed as (select coalesce(sum(quantity), 0)::int as units from expired),
+       taken as (
+         update hub_stock s set held = s.held - (select units from freed) + $5, updated_at = $7
+         where s.hub_id = $2 and s.sku_id = $3
+           and (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped
+               - greatest(s.reserved_events, 0) - s.confirmed - (s.held - (select units from freed)) >= $5
+         returning s.hub_id
+       )
+       insert into reservation_holds (id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at)
+       select $1, $2, $3, $4, $5, $6, 'held', $7, $8 from taken cross join async_commit
+       returning id, expires_at`,
+      [hold.id, hold.hubId, hold.skuId, hold.regionId, hold.quantity, hold.creatorId, hold.now, hold.expiresAt],
+    );
+    return rows[0];
   },
 
   async findHold(db: Queryable, id: string) {

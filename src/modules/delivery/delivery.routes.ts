@@ -1,33 +1,17 @@
-import { Router, type Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import { AppError } from '../../http/app-error';
+import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { limitPerKey } from '../../http/rate-limit';
 import { parseInput } from '../../http/validate';
 import { cartInputSchema, estimateQuerySchema, holdInputSchema } from './delivery.schemas';
 import type { DeliveryService } from './delivery.service';
-
-/** Per-key limit on the public estimate endpoints: 429 problem+json with Retry-After. */
-function estimateRateLimit(limitPerMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: limitPerMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req: Request) => principalOf(req).keyId,
-    handler: (req, _res, next) => {
-      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-      next(new AppError('rate_limited', `More than ${limitPerMinute} estimate requests a minute for this key; retry in ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } }));
-    },
-  });
-}
 
 export function deliveryRoutes(delivery: DeliveryService, options: { estimatesPerMinute: number }): Router {
   const router = Router();
   const estimators = allowRoles('admin', 'creator', 'storefront');
   const holders = allowRoles('admin', 'storefront');
-  const limit = estimateRateLimit(options.estimatesPerMinute);
+  // Per-key limit on the public estimate endpoints: 429 problem+json with Retry-After.
+  const limit = limitPerKey({ limit: options.estimatesPerMinute, windowMs: 60_000, keyOf: (req) => principalOf(req).keyId });
 
   router.get('/v1/estimates', estimators, limit, (req, res) => {
     const query = parseInput(estimateQuerySchema, req.query, 'query', 'unprocessable');
