@@ -1,0 +1,91 @@
+import type { Database } from '../../db/database';
+import { notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import type { CatalogService } from '../catalog/catalog.service';
+import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
+import { reportsRepository as repo } from './reports.repository';
+
+/** Quantile levels 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95: p10, p50, p90 sit at these indexes. */
+const P10 = 1;
+const P50 = 3;
+const P90 = 5;
+
+export interface ReportsServiceDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  catalog: CatalogService;
+  /** The learning loop: a closed drop joins the forecast's training history. */
+  recordClosedDrop: (dropId: string) => Promise<unknown>;
+}
+
+export function createReportsService(deps: ReportsServiceDeps) {
+  const { db, clock, logger, catalog } = deps;
+
+  async function loadInput(dropId: string): Promise<{ input: PostDropInput; planId: string | null; forecastId: string | null }> {
+    const drop = (await repo.findDrop(db, dropId))!;
+    const [orders, hubs, plan, forecast, baseline] = await Promise.all([
+      repo.realisedOrders(db, dropId, drop.closes_at),
+      repo.hubsWithLanes(db),
+      repo.planInForce(db, dropId),
+      repo.lastForecastBeforeOpening(db, dropId, drop.opens_at),
+      repo.baselinePaths(db, dropId),
+    ]);
+    const [stock, planRegions, supplierOrders] = plan
+      ? await Promise.all([repo.stockAtOpening(db, plan.id), repo.planRegions(db, plan.id), repo.supplierOrders(db, plan.id)])
+      : [[], [], []];
+    return {
+      planId: plan?.id ?? null,
+      forecastId: forecast.forecastId ?? null,
+      input: {
+        dropId,
+        promiseBusinessDays: drop.promise_business_days,
+        orders: orders.map((o) => ({ skuId: o.sku_id, regionId: o.region_id, quantity: o.quantity, placedAt: o.placed_at.getTime() })),
+        hubs: hubs.map((h) => ({ hubId: h.id, handlingDays: h.handling_days, capacityUnits: h.capacity_units, lanes: h.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })) })),
+        stock: stock.map((s) => ({ skuId: s.sku_id, hubId: s.hub_id, units: s.units })),
+        forecast: forecast.cells.map((c) => ({ skuId: c.sku_id, regionId: c.region_id, mean: c.mean, p10: c.quantiles[P10] ?? 0, p50: c.quantiles[P50] ?? 0, p90: c.quantiles[P90] ?? 0 })),
+        planRegions: planRegions.map((r) => ({ skuId: r.sku_id, regionId: r.region_id, servingHubId: r.serving_hub_id, leadTimeDeltaDays: r.lead_time_delta_days })),
+        supplierOrders: supplierOrders.map((o) => ({ supplierId: o.supplier_id, skuId: o.sku_id, quantity: o.quantity, destinationHubId: o.destination_hub_id, isFallback: o.is_fallback, reason: o.reason, premium: o.premium })),
+        skuIssues: plan?.sku_issues ?? [],
+        baselineByRegion: Object.fromEntries(baseline.map((b) => [b.region_id, { handlingDays: b.handling_days, transitDaysMin: b.transit_days_min, transitDaysMax: b.transit_days_max }])),
+      },
+    };
+  }
+
+  return {
+    /**
+     * The scheduled step (every minute): each drop past its close gets its report, is marked
+     * closed, and joins the training history. A failure on one drop does not stop the others.
+     */
+    async reportClosedDrops(): Promise<string[]> {
+      const done: string[] = [];
+      for (const dropId of await repo.findDropsDueForReport(db, clock.now())) {
+        try {
+          const { input, planId, forecastId } = await loadInput(dropId);
+          const report = buildPostDropReport(input);
+          await db.transaction(async (tx) => {
+            await repo.insertReport(tx, { dropId, planId, forecastId, report });
+            await repo.markDropClosed(tx, dropId);
+          });
+          await deps.recordClosedDrop(dropId);
+          done.push(dropId);
+        } catch (error) {
+          logger.error({ err: error, dropId }, 'post-drop report failed');
+        }
+      }
+      return done;
+    },
+
+    async getReport(principal: Principal, dropId: string): Promise<Schemas['PostDropReport']> {
+      await catalog.visibleDrop(principal, dropId);
+      const row = await repo.findReport(db, dropId);
+      if (!row) throw notFound('report for drop', dropId);
+      return { ...(row.report as Omit<Schemas['PostDropReport'], 'plan_id' | 'forecast_id' | 'created_at'>), plan_id: row.plan_id, forecast_id: row.forecast_id, created_at: row.created_at.toISOString() };
+    },
+  };
+}
+
+export type ReportsService = ReturnType<typeof createReportsService>;
