@@ -72,6 +72,8 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   async function start() {
     await snapshots.reloadAll();
     await changes.start();
+    // Holds move only `held`, which does not NOTIFY: every replica re-reads the counters twice a second.
+    snapshots.pollStock(500);
   }
   async function stop() {
     snapshots.stop();

@@ -13,13 +13,19 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  // One labelled child per (method, route, status), found by a string key: prom-client would
+  // otherwise hash the label object on every request (this runs on the estimate hot path).
+  const children = new Map<string, { observe(value: number): void }>();
+
   function observeRequests(req: Request, res: Response, next: NextFunction) {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     res.on('finish', () => {
       // The route template keeps label cardinality bounded; unmatched paths share one label.
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      requestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      const key = `${req.method} ${route} ${res.statusCode}`;
+      let child = children.get(key);
+      if (!child) children.set(key, (child = requestDuration.labels(req.method, route, String(res.statusCode))));
+      child.observe((performance.now() - start) / 1000);
     });
     next();
   }

@@ -110,6 +110,8 @@ async function loadStockPart(db: Database) {
 export interface DeliverySnapshotCache {
   current(): DeliverySnapshot;
   reloadAll(): Promise<void>;
+  /** Polls the stock counters every `intervalMs` (holds do not NOTIFY; see migration 0008). */
+  pollStock(intervalMs: number): void;
   /** Schedules a coalesced reload (called from NOTIFY handlers). */
   scheduleReload(kind: 'catalog' | 'stock'): void;
   stop(): void;
@@ -134,6 +136,7 @@ export function createDeliverySnapshotCache(deps: { db: Database; clock: Clock; 
   let pending: 'catalog' | 'stock' | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let poller: NodeJS.Timeout | undefined;
 
   async function reload(kind: 'catalog' | 'stock') {
     const catalogPart = kind === 'catalog' ? await loadCatalogPart(db) : snapshot;
@@ -159,9 +162,14 @@ export function createDeliverySnapshotCache(deps: { db: Database; clock: Clock; 
           });
       }, coalesceMs);
     },
+    pollStock(intervalMs) {
+      poller ??= setInterval(() => this.scheduleReload('stock'), intervalMs);
+      poller.unref();
+    },
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (poller) clearInterval(poller);
     },
   };
 }

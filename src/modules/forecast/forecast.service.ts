@@ -12,7 +12,6 @@ import { signalsRepository } from '../signals/signals.repository';
 import { createBaselineModel } from './core/baseline-model';
 import { buildFeatureRows, FEATURE_NAMES, HistoryIndex } from './core/features';
 import { LEAD_TIMES, QUANTILE_LEVELS, type ClosedDrop, type DemandDistribution, type FeatureRow, type SkuInfo } from './core/forecast-types';
-import { saveNbModel } from './core/model-store';
 import { chooseDefaultModel } from './core/model-registry';
 import type { SimulatedDrop } from './core/simulate-history';
 import { assembleSnapshot, DAY_MS, type AssembledSnapshot } from './drop-snapshot';
@@ -353,6 +352,8 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       try {
         model.metadata.backtest = backtest;
         const dir = join(models.modelsDir, modelId);
+        // TensorFlow.js (~90 MB) is loaded on first use, not at service start.
+        const { saveNbModel } = await import('./core/model-store');
         await saveNbModel(model, dir);
         const becomesDefault = chooseDefaultModel(model.metadata) === 'nb-mlp';
         const scores = { scaled_pinball: backtest.pooled['nb-mlp']?.scaledPinball, baseline_scaled_pinball: backtest.pooled.baseline?.scaledPinball };

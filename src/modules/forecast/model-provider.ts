@@ -17,7 +17,6 @@ import type { Logger } from '../../shared/logger';
 import type { DemandModel } from './core/forecast-types';
 import { ModelLoadError } from './core/model-errors';
 import { chooseDefaultModel, DEFAULT_MODEL_ID } from './core/model-registry';
-import { loadNbModel } from './core/model-store';
 import type { NbMlpModel } from './core/nb-mlp-model';
 
 export const DEFAULT_POINTER_FILE = 'default-model.json';
@@ -84,6 +83,8 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
         if (previous.ok) previous.model.dispose();
       }
       try {
+        // TensorFlow.js (~90 MB) is loaded on the first forecast, not at service start.
+        const { loadNbModel } = await import('./core/model-store');
         const model = await loadNbModel(dir);
         if (chooseDefaultModel(model.metadata) === 'nb-mlp') {
           logger.info({ modelDir: dir, modelId: model.id }, 'forecast model loaded');

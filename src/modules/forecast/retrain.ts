@@ -7,8 +7,7 @@
  */
 import { buildLabelledRows } from './core/dataset';
 import { HistoryIndex } from './core/features';
-import { runBacktest, toBacktestRecord } from './core/backtest';
-import { trainNbMlp, type BacktestRecord, type NbMlpModel } from './core/nb-mlp-model';
+import type { BacktestRecord, NbMlpModel } from './core/nb-mlp-model';
 import { summariseHistory, type SimulatedHistory } from './core/simulate-history';
 
 export interface TrainedCandidate {
@@ -23,6 +22,7 @@ export const fullTrainer: ModelTrainer = async (history, { modelId, now }) => {
   const drops = [...history.drops].sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt));
   const data = buildLabelledRows(drops, new HistoryIndex(drops));
   const summary = summariseHistory({ ...history, drops });
+  const { trainNbMlp } = await import('./core/nb-mlp-model');
   const model = await trainNbMlp(
     { rows: data.rows, demand: data.demand, summary: { drops: summary.drops, firstOpen: summary.firstOpen, lastClose: summary.lastClose } },
     {},
@@ -30,6 +30,7 @@ export const fullTrainer: ModelTrainer = async (history, { modelId, now }) => {
     modelId,
   );
   try {
+    const { runBacktest, toBacktestRecord } = await import('./core/backtest');
     const result = await runBacktest({ ...history, drops });
     return { model, backtest: toBacktestRecord(result, now.toISOString()) };
   } catch (error) {

@@ -6,7 +6,6 @@
 import { createBaselineModel, type BaselineOptions } from './baseline-model';
 import type { ClosedDrop, DemandModel } from './forecast-types';
 import { ModelLoadError } from './model-errors';
-import { loadNbModel } from './model-store';
 import type { NbMlpMetadata } from './nb-mlp-model';
 
 /** The shipped prior model, trained on the simulated history. */
@@ -46,6 +45,8 @@ export async function loadDefaultModel(
     reason,
   });
   try {
+    // Loaded on demand so that importing the registry does not pull TensorFlow.js into memory.
+    const { loadNbModel } = await import('./model-store');
     const nb = await loadNbModel(modelDir);
     if (chooseDefaultModel(nb.metadata) === 'nb-mlp') return { model: nb, choice: 'nb-mlp' };
     nb.dispose();
