@@ -19,7 +19,7 @@ import { webhookJobs } from './modules/webhooks/webhooks.jobs';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
 import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/webhooks.service';
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
-import { deliveryRoutes } from './modules/delivery/delivery.routes';
+import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { createReportsService } from './modules/reports/reports.service';
@@ -45,8 +45,10 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
   const delivery = createDeliveryService({ db, clock, snapshots, catalog });
-  // First among the /v1 routers: estimates are the hottest path, so they match before the rest.
-  routers.unshift(deliveryRoutes(delivery, { estimatesPerMinute: deps.config.estimateRateLimitPerMinute }));
+  const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
+  routers.push(deliveryRoutes(delivery, estimateLimit));
+  /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
+  const hotRoutes = [estimateRoute(delivery, estimateLimit)];
   /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
   const jobs: Job[] = [];
   jobs.push({ id: 'delivery.expire-holds', schedule: '*/30 * * * * *', run: async () => void (await delivery.expireDueHolds()) });
@@ -80,7 +82,7 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
     await webhooks.idle();
     await changes.stop();
   }
-  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, publicRouters, pageRouters, jobs, start, stop };
+  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, hotRoutes, publicRouters, pageRouters, jobs, start, stop };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -8,7 +8,7 @@ import type { CatalogService } from '../catalog/catalog.service';
 import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
-import { hubCandidates, regionIdForPostalCode, type DeliverySnapshotCache, type SkuEntry } from './delivery-snapshot';
+import { hubCandidates, regionIdForPostalCode, type DeliverySnapshot, type DeliverySnapshotCache, type SkuEntry } from './delivery-snapshot';
 
 type Estimate = Schemas['DeliveryEstimate'];
 
@@ -67,11 +67,37 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
 
   const withSku = (sku: SkuEntry, estimate: LineEstimate): Estimate => ({ sku_id: sku.id, drop_id: sku.dropId, ...estimate });
 
+  // An estimate is a pure function of (snapshot, SKU, region, quantity, order minute): every cutoff
+  // and local midnight falls on a whole UTC minute, so all instants of one minute are on the same
+  // side of each. Storefronts ask the same questions many times a second; the cache keeps the
+  // answer and its JSON, and starts over whenever the snapshot is replaced.
+  let cachedFor: DeliverySnapshot | undefined;
+  const answers = new Map<string, { body: Estimate; json: string }>();
+  const MAX_CACHED_ANSWERS = 50_000;
+
   return {
     estimate(principal: Principal, query: EstimateQuery): Estimate {
+      return this.estimateWithJson(principal, query).body;
+    },
+
+    /** The estimate and its serialised JSON (the route sends the JSON as is). */
+    estimateWithJson(principal: Principal, query: EstimateQuery): { body: Estimate; json: string } {
       const sku = visibleSku(principal, query.sku_id, 'sku_id');
       const regionId = resolveRegion(query);
-      return withSku(sku, estimateLine(sku, regionId, query.quantity, query.ordered_at ?? clock.now().toISOString()));
+      const orderedAtMs = query.ordered_at ? Date.parse(query.ordered_at) : clock.now().getTime();
+      const snapshot = snapshots.current();
+      if (cachedFor !== snapshot || answers.size >= MAX_CACHED_ANSWERS) {
+        answers.clear();
+        cachedFor = snapshot;
+      }
+      const key = `${sku.id}\u0000${regionId}\u0000${query.quantity}\u0000${Math.floor(orderedAtMs / 60_000)}`;
+      let answer = answers.get(key);
+      if (!answer) {
+        const body = withSku(sku, estimateLine(sku, regionId, query.quantity, new Date(orderedAtMs).toISOString()));
+        answer = { body, json: JSON.stringify(body) };
+        answers.set(key, answer);
+      }
+      return answer;
     },
 
     estimateCart(principal: Principal, input: CartInput): Schemas['CartEstimate'] {

@@ -25,8 +25,9 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
 const KEY_CACHE_TTL_MS = 30_000;
 
 export function createKeysService(db: Database, now: () => number = Date.now) {
-  // Hash → principal with the time it was resolved. Keeps the hot paths (delivery estimates) free
-  // of a database round trip per request. Unknown keys are not cached: a key made a moment later works.
+  // Presented key → principal with the time it was resolved. Keeps the hot paths (delivery
+  // estimates) free of a database round trip, and of hashing, per request. Only process memory
+  // holds the raw key (as the request did); unknown keys are not cached, so a new key works at once.
   const cache = new Map<string, { principal: Principal; at: number }>();
   return {
     /** Forget every cached key (called on NOTIFY mf_keys from any replica, and on local revoke). */
@@ -71,14 +72,13 @@ export function createKeysService(db: Database, now: () => number = Date.now) {
 
     /** The principal behind a presented key, or undefined when unknown or revoked. */
     async authenticate(presentedKey: string): Promise<Principal | undefined> {
-      const hash = hashApiKey(presentedKey);
-      const cached = cache.get(hash);
+      const cached = cache.get(presentedKey);
       if (cached && now() - cached.at < KEY_CACHE_TTL_MS) return cached.principal;
-      const row = await keysRepository.findActiveKeyByHash(db, hash);
+      const row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
       if (!row) return undefined;
       const principal = principalFromKey(row);
       if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, at: now() });
+      cache.set(presentedKey, { principal, at: now() });
       return principal;
     },
 

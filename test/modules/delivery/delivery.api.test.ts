@@ -61,6 +61,16 @@ describe('delivery estimates', () => {
     expect(res.body).toMatchObject({ cutoff_applied: true, start_date: '2026-11-30', earliest_delivery: '2026-12-01' });
   });
 
+  it('answers each side of the cutoff minute correctly, cached answers included', async () => {
+    const at = (orderedAt: string) => estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, ordered_at: orderedAt });
+    // The hub's cutoff is 15:00 in New York = 20:00Z on 2026-11-24; asked twice each, the second from the cache.
+    for (let round = 0; round < 2; round++) {
+      expect((await at('2026-11-24T19:59:59.999Z')).body.cutoff_applied).toBe(false);
+      expect((await at('2026-11-24T20:00:00Z')).body.cutoff_applied).toBe(true);
+      expect((await at('2026-11-24T20:00:59Z')).body).toMatchObject({ cutoff_applied: true, start_date: '2026-11-25' });
+    }
+  });
+
   it('maps a postal code to its region by prefix', async () => {
     const res = await estimate(storefront, { sku_id: tenant.skuId, postal_code: postalCode.toLowerCase() });
     expect(res.body).toMatchObject({ status: 'promise', region_id: tenant.regionIds[0] });
