@@ -23,9 +23,14 @@ await loadDemoCatalog(services.catalog, services.clock);
 const skus = await services.catalog.listSkus({ keyId: 'bench', role: 'admin' }, DEMO_DROP_ID);
 const hubs = await services.catalog.listHubs({ keyId: 'bench', role: 'admin' });
 const unitsPerHub = Number(process.env.BENCH_UNITS_PER_HUB ?? 1_000_000);
+/** One SKU at one hub gets little stock, so the bench can drive holds past it and check no oversell. */
+const SCARCE = { skuId: 'sku-nova-tee', hubId: 'hub-lax', units: 200 };
 await db.transaction(async (tx) => {
   await tx.query(`insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ('plan-bench', $1, 1, 'draft', '{}', '{}', '{}')`, [DEMO_DROP_ID]);
-  for (const sku of skus) for (const hub of hubs) await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', ['plan-bench', sku.id, hub.id, unitsPerHub]);
+  for (const sku of skus) for (const hub of hubs) {
+      const units = sku.id === SCARCE.skuId && hub.id === SCARCE.hubId ? SCARCE.units : unitsPerHub;
+      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', ['plan-bench', sku.id, hub.id, units]);
+    }
   await tx.query("update plans set status = 'published', published_at = now() where id = 'plan-bench'");
 });
 const key = (await services.keys.createApiKey({ role: 'storefront', creator_id: 'creator-nova', label: 'bench' })).key;
@@ -47,6 +52,7 @@ process.stdout.write(
     hello: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/hello`,
     key,
     skuId: skus[0]!.id,
+    scarce: SCARCE,
   })}\n`,
 );
 process.on('SIGTERM', () => {

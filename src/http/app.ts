@@ -24,19 +24,24 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.disable('x-powered-by');
   app.set('etag', false);
   const metrics = createMetrics();
+  // req.log is made on first use, from a getter on this app's request prototype: most requests never
+  // log, and a per-request property definition would slow every request (the estimate path is hot).
+  const childLoggers = new WeakMap<Request, Logger>();
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request) {
+      let child = childLoggers.get(this);
+      if (!child) {
+        child = logger.child(this.principal ? { requestId: this.requestId, keyId: this.principal.keyId, role: this.principal.role } : { requestId: this.requestId });
+        childLoggers.set(this, child);
+      }
+      return child;
+    },
+  });
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     req.requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
-    // The child logger is made on first use: most requests never log, and the estimate path is hot.
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      get: () => (child ??= logger.child(req.principal ? { requestId: req.requestId, keyId: req.principal.keyId, role: req.principal.role } : { requestId: req.requestId })),
-      set: (value: Logger) => {
-        child = value;
-      },
-    });
     res.setHeader('X-Request-Id', req.requestId);
     next();
   });
