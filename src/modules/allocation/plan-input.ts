@@ -80,6 +80,35 @@ export function baselineDays(path: { handling_days: number; transit_days_min: nu
   return path.handling_days + transitQuantile(path.transit_days_min, path.transit_days_max, 0.5);
 }
 
+type SnapshotSupplier = CatalogSnapshot['suppliers'][number];
+type SnapshotHub = CatalogSnapshot['hubs'][number];
+
+/** A sourcing entry of a SKU with its supplier's terms, as the planner takes it. */
+export function toSupplierOption(supplier: SnapshotSupplier, sourcing: { units_available: number; available_on: string }): SupplierOption {
+  return {
+    supplierId: supplier.id,
+    kind: supplier.kind,
+    unitsAvailable: sourcing.units_available,
+    availableDate: sourcing.available_on,
+    leadTimeDaysMin: supplier.lead_time_days_min,
+    leadTimeDaysMax: supplier.lead_time_days_max,
+    capacityUnits: supplier.capacity_units,
+    unitCost: supplier.unit_cost,
+    minOrderQuantity: supplier.min_order_units,
+    orderMultiple: supplier.order_multiple,
+  };
+}
+
+/** A hub with its lanes, as the planner takes it, with the capacity to plan against. */
+export function toHubInput(hub: SnapshotHub, capacityUnits: number): AllocationInput['hubs'][number] {
+  return {
+    hubId: hub.id,
+    capacityUnits,
+    handlingDays: hub.handling_days,
+    lanes: hub.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })),
+  };
+}
+
 export function buildAllocationInput(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], overrides: PlanOverrides, now: Date): AllocationInput {
   const suppliers = new Map(snapshot.suppliers.map((s) => [s.id, s]));
   const unavailable = new Set(overrides.unavailable_supplier_ids ?? []);
@@ -92,28 +121,9 @@ export function buildAllocationInput(snapshot: CatalogSnapshot, cells: readonly 
       skuId: sku.id,
       sourcing: sku.sourcing
         .filter((s) => !unavailable.has(s.supplier_id))
-        .map((s): SupplierOption => {
-          const supplier = suppliers.get(s.supplier_id)!;
-          return {
-            supplierId: supplier.id,
-            kind: supplier.kind,
-            unitsAvailable: s.units_available,
-            availableDate: s.available_on,
-            leadTimeDaysMin: supplier.lead_time_days_min,
-            leadTimeDaysMax: supplier.lead_time_days_max,
-            capacityUnits: supplier.capacity_units,
-            unitCost: supplier.unit_cost,
-            minOrderQuantity: supplier.min_order_units,
-            orderMultiple: supplier.order_multiple,
-          };
-        }),
+        .map((s) => toSupplierOption(suppliers.get(s.supplier_id)!, s)),
     })),
-    hubs: snapshot.hubs.map((hub) => ({
-      hubId: hub.id,
-      capacityUnits: capacityOverride.get(hub.id) ?? hub.capacity_units,
-      handlingDays: hub.handling_days,
-      lanes: hub.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })),
-    })),
+    hubs: snapshot.hubs.map((hub) => toHubInput(hub, capacityOverride.get(hub.id) ?? hub.capacity_units)),
     demand: cells.map((cell) => ({ skuId: cell.sku_id, regionId: cell.region_id, demand: negativeBinomialDemand(cell.mean, cell.dispersion) })),
     promiseBusinessDays: overrides.promise_business_days ?? snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),

@@ -13,7 +13,7 @@
 import type { Schemas } from '../../http/contract';
 import { expectedSales, negativeBinomialDemand, planAllocationFast, pooledPmf, prepareInstance, survivalFromPmf, type AllocationInput, type DemandDistribution } from './core';
 import { liveEconomics } from './plan-economics';
-import { baselineDays, type CatalogSnapshot, type ForecastCell } from './plan-input';
+import { baselineDays, toHubInput, toSupplierOption, type CatalogSnapshot, type ForecastCell } from './plan-input';
 
 export const LIVE_STOCK_SUPPLIER_ID = 'live-stock';
 
@@ -67,30 +67,11 @@ export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly Forecas
         },
         ...sku.sourcing.flatMap((s) => {
           const supplier = suppliers.get(s.supplier_id);
-          if (!supplier) return [];
-          return [
-            {
-              supplierId: supplier.id,
-              kind: supplier.kind,
-              unitsAvailable: s.units_available,
-              availableDate: s.available_on,
-              leadTimeDaysMin: supplier.lead_time_days_min,
-              leadTimeDaysMax: supplier.lead_time_days_max,
-              capacityUnits: supplier.capacity_units,
-              unitCost: supplier.unit_cost,
-              minOrderQuantity: supplier.min_order_units,
-              orderMultiple: supplier.order_multiple,
-            },
-          ];
+          return supplier ? [toSupplierOption(supplier, s)] : [];
         }),
       ],
     })),
-    hubs: snapshot.hubs.map((hub) => ({
-      hubId: hub.id,
-      capacityUnits: Math.max(0, hub.capacity_units - (reservedAtHub.get(hub.id) ?? 0)),
-      handlingDays: hub.handling_days,
-      lanes: hub.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })),
-    })),
+    hubs: snapshot.hubs.map((hub) => toHubInput(hub, Math.max(0, hub.capacity_units - (reservedAtHub.get(hub.id) ?? 0)))),
     demand: cells.map((c) => ({ skuId: c.sku_id, regionId: c.region_id, demand: negativeBinomialDemand(c.mean * share, c.dispersion) })),
     promiseBusinessDays: snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
