@@ -121,14 +121,18 @@ function prepareSku(sku: SkuSupply, now: number, opensAt: number): PreparedSku {
   let primaryLate = false;
   sku.sourcing.forEach((option, index) => {
     const earliestShip = Math.max(now, toEpochMs(option.availableDate));
-    const arriveBy = earliestShip + Math.max(option.leadTimeDaysMin, option.leadTimeDaysMax) * DAY_MS;
-    if (arriveBy > opensAt) {
+    const leadMax = Math.max(option.leadTimeDaysMin, option.leadTimeDaysMax);
+    // Feasible only if shipping as soon as the stock is available arrives before opening, worst case.
+    if (earliestShip + leadMax * DAY_MS > opensAt) {
       if (index === 0) primaryLate = true;
       return;
     }
     const maxUnits = largestValidOrder(Math.min(option.unitsAvailable, option.capacityUnits), option.minOrderQuantity, option.orderMultiple);
     if (maxUnits <= 0) return;
-    suppliers.push({ option, isPrimary: index === 0, maxUnits, premium: option.unitCost - primary.unitCost, shipBy: opensAt - option.leadTimeDaysMax * DAY_MS, arriveBy });
+    // The order's dates read as one promise: ship by the latest date that still makes the opening,
+    // and it arrives by ship-by + the worst-case lead time (so arrive-by never precedes ship-by).
+    const shipBy = opensAt - leadMax * DAY_MS;
+    suppliers.push({ option, isPrimary: index === 0, maxUnits, premium: option.unitCost - primary.unitCost, shipBy, arriveBy: shipBy + leadMax * DAY_MS });
   });
   const issue: SkuIssue | null =
     suppliers.length === 0 ? { skuId: sku.skuId, reason: 'no-supplier-before-opening', detail: 'no supplier can deliver a valid order before the drop opens' } : null;

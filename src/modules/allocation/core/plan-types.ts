@@ -101,7 +101,7 @@ export interface SupplierOrderLine {
   destinationHubId: string;
   /** latest ship date that still arrives before opening at the worst-case lead time */
   shipBy: string;
-  /** worst-case arrival if shipped on the earliest date */
+  /** worst-case arrival when shipped on the ship-by date (never before it; at the latest the opening) */
   arriveBy: string;
   isFallback: boolean;
   /** (unit cost − primary's unit cost) × quantity */

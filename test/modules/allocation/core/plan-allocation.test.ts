@@ -29,6 +29,7 @@ function expectPlanInvariants(input: AllocationInput, plan: AllocationPlan): voi
     expect(order.lines.reduce((sum, l) => sum + l.quantity, 0)).toBe(order.quantity);
     for (const line of order.lines) {
       expect(Date.parse(line.arriveBy)).toBeLessThanOrEqual(opensAt);
+      expect(Date.parse(line.arriveBy)).toBeGreaterThanOrEqual(Date.parse(line.shipBy));
       expect(Date.parse(line.shipBy)).toBeGreaterThanOrEqual(Date.parse(String(input.now)) - 0);
     }
     ordered.set(order.skuId, (ordered.get(order.skuId) ?? 0) + order.quantity);
