@@ -6,14 +6,19 @@ import type { Database } from '../../src/db/database';
  * service would), so delivery tests control stock exactly. Publishing goes through the same
  * status update the service uses, so the live-stock trigger runs.
  */
-export async function publishPlanWithAllocations(db: Database, dropId: string, allocations: { skuId: string; hubId: string; units: number }[]): Promise<string> {
+export async function publishPlanWithAllocations(
+  db: Database,
+  dropId: string,
+  allocations: { skuId: string; hubId: string; units: number }[],
+  skuIssues: { sku_id: string; reason: string; detail: string }[] = [],
+): Promise<string> {
   const id = `plan-test-${randomBytes(5).toString('hex')}`;
   await db.transaction(async (tx) => {
     const { rows } = await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId]);
     await tx.query("update plans set status = 'superseded', superseded_at = now() where drop_id = $1 and status = 'published'", [dropId]);
     await tx.query(
-      `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ($1, $2, $3, 'draft', '{}', '{}', '{}')`,
-      [id, dropId, rows[0]!.v],
+      `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals, sku_issues) values ($1, $2, $3, 'draft', '{}', '{}', '{}', $4::jsonb)`,
+      [id, dropId, rows[0]!.v, JSON.stringify(skuIssues)],
     );
     for (const a of allocations) {
       await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [id, a.skuId, a.hubId, a.units]);

@@ -24,10 +24,11 @@ interface Service {
   dataDir: string;
 }
 
-async function startService(): Promise<Service> {
+/** `env` overrides the service's environment (e.g. SCHEDULER=on for the post-drop report's job). */
+async function startService(env: Record<string, string> = {}): Promise<Service> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-web-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_DATA: 'true', SCHEDULER: 'off', DATABASE_URL: '', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_DATA: 'true', SCHEDULER: 'off', DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -108,10 +109,10 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
   let partnerKey: string;
   const problems: string[] = [];
 
-  async function call(method: string, pathname: string, body?: unknown, accept = 'application/json') {
-    const res = await fetch(`${service.base}${pathname}`, {
+  async function call(method: string, pathname: string, body?: unknown, accept = 'application/json', on: Service = service) {
+    const res = await fetch(`${on.base}${pathname}`, {
       method,
-      headers: { authorization: `Bearer ${service.adminKey}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${on.adminKey}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -135,8 +136,8 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
   }
 
   /** Opens a page and answers its key prompt, the way a person does once per tab. */
-  async function openWithKey(page: Page, pathname: string, key: string) {
-    await page.goto(`${service.base}${pathname}`);
+  async function openWithKey(page: Page, pathname: string, key: string, on: Service = service) {
+    await page.goto(`${on.base}${pathname}`);
     await page.getByLabel('API key', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Use this key' }).click();
     await page.waitForSelector('body[data-ready="true"]');
@@ -408,10 +409,201 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
     await page.close();
   }, 90_000);
 
+  it('shows the post-drop report of a closed drop: headline figures and charts from the API, and "no report yet" before one is written', async () => {
+    // The report is written by the scheduled job `reports.closed-drops` (every 20 s), so this test
+    // runs its own service with the scheduler on; the shared one keeps SCHEDULER=off (the forecast
+    // refresh at every quarter hour would otherwise change the other tests' "fresh drop").
+    const sched = await startService({ SCHEDULER: 'on' });
+    const on = (method: string, pathname: string, body?: unknown) => call(method, pathname, body, 'application/json', sched);
+    try {
+      const HOUR = 3_600_000;
+      const now = Date.now();
+      const dropId = 'drop-nova-autumn-flash';
+      const skuId = 'sku-nova-autumn-beanie';
+      const demo = (await on('GET', `/v1/drops/${DROP}`)).body;
+      const demoSku = (await on('GET', `/v1/drops/${DROP}/skus/sku-nova-hoodie`)).body;
+      const opensAt = new Date(now - 30 * HOUR).toISOString();
+      const closesAt = new Date(now - 2 * HOUR).toISOString();
+      const dropBody = (status: string) => ({ creator_id: 'creator-nova', name: 'Nova Autumn Flash', opens_at: opensAt, closes_at: closesAt, promise_business_days: demo.promise_business_days, status, baseline: demo.baseline });
+      // A draft until its plan is published: the report job skips drafts, so it cannot report early.
+      expect((await on('PUT', `/v1/drops/${dropId}`, dropBody('draft'))).status).toBe(201);
+      const availableOn = new Date(now - 10 * 24 * HOUR).toISOString().slice(0, 10);
+      const sku = await on('PUT', `/v1/drops/${dropId}/skus/${skuId}`, {
+        name: 'Aurora beanie',
+        price: demoSku.price,
+        unit_cost: demoSku.unit_cost,
+        sourcing: demoSku.sourcing.map((s: { supplier_id: string; units_available: number }) => ({ supplier_id: s.supplier_id, units_available: s.units_available, available_on: availableOn })),
+      });
+      expect(sku.status).toBe(201);
+      const placed = (i: number) => new Date(now - 29 * HOUR + i * HOUR).toISOString();
+      const regions = ['US-CA', 'US-TX', 'US-NY', 'US-WA', 'US-CA', 'US-IL', 'US-NJ', 'US-CA'];
+      const first = await on('POST', `/v1/drops/${dropId}/preorders`, { rows: regions.map((region_id, i) => ({ id: `po-a${i}`, sku_id: skuId, quantity: 1 + (i % 3) * 10, region_id, placed_at: placed(i) })) });
+      expect(first.status).toBe(200);
+      expect((await on('POST', `/v1/drops/${dropId}/forecasts`)).status).toBe(201);
+      const plan = await on('POST', `/v1/drops/${dropId}/plans`, {});
+      expect(plan.status).toBe(201);
+      expect((await on('POST', `/v1/plans/${plan.body.id}/publish`)).status).toBe(200);
+      // Orders the forecast never saw: California and Texas end up above the forecast range.
+      const late = await on('POST', `/v1/drops/${dropId}/preorders`, { rows: [
+        { id: 'po-b0', sku_id: skuId, quantity: 60, region_id: 'US-CA', placed_at: placed(20) },
+        { id: 'po-b1', sku_id: skuId, quantity: 25, region_id: 'US-TX', placed_at: placed(22) },
+      ] });
+      expect(late.status).toBe(200);
+      expect((await on('PUT', `/v1/drops/${dropId}`, dropBody('scheduled'))).status).toBe(200);
+
+      // Before the job has run: the page says the report is not written yet (also true of the demo drop, still to open).
+      const page = await newPage(DESKTOP, { expectedStatuses: [404] });
+      await openWithKey(page, `/app/report.html?drop=${DROP}`, sched.adminKey, sched);
+      expect(await page.locator('#report-panel').getAttribute('data-state')).toBe('empty');
+      await expect(page.locator('#report-panel .state').textContent()).resolves.toContain('No report yet: it is written within a minute after the drop closes');
+      expect(await page.locator('#report-sections').isHidden()).toBe(true);
+
+      let report:
+        | {
+            plan_id: string | null;
+            units_ordered: number;
+            units_within_promise: number;
+            fill_rate_within_promise: number;
+            share_inside_p10_p90: number;
+            fallback_premium_total: number;
+            cells: unknown[];
+            regions: unknown[];
+            stock_outs: unknown[];
+            leftover_by_hub: Record<string, number>;
+            top_misses: unknown[];
+          }
+        | undefined;
+      for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
+        const res = await on('GET', `/v1/drops/${dropId}/report`);
+        if (res.status === 200) {
+          report = res.body;
+          break;
+        }
+        expect(res.status).toBe(404);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      expect(report, 'the report job wrote no report within 45 s').toBeDefined();
+      const r = report!;
+      expect(r.plan_id).toBe(plan.body.id);
+      expect(r.units_ordered).toBe(regions.reduce((s, _, i) => s + 1 + (i % 3) * 10, 0) + 85);
+
+      // The drop page links to it.
+      await page.goto(`${sched.base}/app/drop.html?drop=${dropId}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#report-link').getAttribute('href')).toBe(`/app/report.html?drop=${dropId}`);
+      await page.getByRole('link', { name: 'Post-drop report for this drop' }).click();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#report-panel[data-state="ready"]');
+
+      // Headline figures, formatted as the page formats them (en-US).
+      const pct = (v: number) => `${(v * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
+      await expect(page.locator('#kpi-ordered').textContent()).resolves.toBe(r.units_ordered.toLocaleString('en-US'));
+      await expect(page.locator('#kpi-filled').textContent()).resolves.toBe(`${r.units_within_promise.toLocaleString('en-US')} (${pct(r.fill_rate_within_promise)})`);
+      await expect(page.locator('#kpi-inside').textContent()).resolves.toBe(`${pct(r.share_inside_p10_p90)} of ${r.cells.length}`);
+      await expect(page.locator('#kpi-premium').textContent()).resolves.toBe(r.fallback_premium_total.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+
+      // Forecast range vs realised: one row per region of the SKU, realised inside/outside as two marker series.
+      type Cell = { sku_id: string; region_id: string; forecast_p10: number; forecast_p50: number; forecast_p90: number; realised: number; inside_p10_p90: boolean };
+      const cells = new Map((r.cells as Cell[]).filter((c) => c.sku_id === skuId).map((c) => [c.region_id, c]));
+      expect(await page.locator('#forecast-chart').getAttribute('data-sku')).toBe(skuId);
+      const forecastChart = (await chartData(page, 'forecast-chart'))!;
+      expect(forecastChart.width).toBeGreaterThan(100);
+      expect([...forecastChart.labels].sort()).toEqual([...cells.keys()].sort());
+      forecastChart.labels.forEach((region, i) => {
+        const c = cells.get(region)!;
+        expect(forecastChart.datasets[0]!.data[i]).toEqual([c.forecast_p10, c.forecast_p90]);
+        expect(forecastChart.datasets[1]!.data[i]).toBe(c.forecast_p50);
+        expect(forecastChart.datasets[2]!.data[i]).toBe(c.inside_p10_p90 ? c.realised : null);
+        expect(forecastChart.datasets[3]!.data[i]).toBe(c.inside_p10_p90 ? null : c.realised);
+      });
+      expect(forecastChart.labels[0]).toBe('US-CA');
+      expect(await page.locator('#forecast-table tbody tr').count()).toBe(cells.size);
+
+      // Planned vs realised lead-time delta: grouped bars for each region with either value.
+      type Region = { region_id: string; planned_lead_time_delta_days: number | null; realised_lead_time_delta_days: number | null };
+      const withDelta = (r.regions as Region[]).filter((g) => g.planned_lead_time_delta_days !== null || g.realised_lead_time_delta_days !== null);
+      const byRegion = new Map(withDelta.map((g) => [g.region_id, g]));
+      if (withDelta.length) {
+        const deltaChart = (await chartData(page, 'delta-chart'))!;
+        expect([...deltaChart.labels].sort()).toEqual([...byRegion.keys()].sort());
+        deltaChart.labels.forEach((region, i) => {
+          expect(deltaChart.datasets[0]!.data[i]).toBe(byRegion.get(region)!.planned_lead_time_delta_days);
+          expect(deltaChart.datasets[1]!.data[i]).toBe(byRegion.get(region)!.realised_lead_time_delta_days);
+        });
+      } else expect(await page.locator('#delta-panel').getAttribute('data-state')).toBe('empty');
+
+      // Stock-outs on a timeline (hours after opening), or the all-clear.
+      if (r.stock_outs.length) {
+        const timeline = (await chartData(page, 'stockouts-chart'))!;
+        expect(timeline.labels).toHaveLength(r.stock_outs.length);
+        for (const s of r.stock_outs as { hub_id: string; sku_id: string; at: string }[]) {
+          const i = timeline.labels.indexOf(`${s.hub_id} · ${s.sku_id}`);
+          expect(i).toBeGreaterThanOrEqual(0);
+          expect((timeline.datasets[0]!.data[i] as number[])[1]).toBeCloseTo((Date.parse(s.at) - Date.parse(opensAt)) / HOUR, 1);
+        }
+      } else expect(await page.locator('#stockouts-panel').getAttribute('data-state')).toBe('ok');
+
+      // Leftovers per hub.
+      const leftovers = Object.entries(r.leftover_by_hub as Record<string, number>).sort(([a], [b]) => a.localeCompare(b));
+      if (leftovers.length) {
+        const leftoverChart = (await chartData(page, 'leftover-chart'))!;
+        expect(leftoverChart.labels).toEqual(leftovers.map(([hub]) => hub));
+        expect(leftoverChart.datasets[0]!.data).toEqual(leftovers.map(([, units]) => units));
+      } else expect(await page.locator('#leftover-panel').getAttribute('data-state')).toBe('empty');
+
+      // Where the plan missed most: each miss with its cause and detail, in the report's order.
+      type Miss = { region_id: string; cause: string; detail: string };
+      const misses = page.locator('#misses-list li');
+      expect(await misses.count()).toBe(r.top_misses.length);
+      expect(r.top_misses.length).toBeGreaterThan(0);
+      for (const [i, m] of (r.top_misses as Miss[]).entries()) {
+        expect(await misses.nth(i).getAttribute('data-region')).toBe(m.region_id);
+        expect(await misses.nth(i).getAttribute('data-cause')).toBe(m.cause);
+        await expect(misses.nth(i).textContent()).resolves.toContain(m.detail);
+      }
+
+      expect(await page.evaluate(AUDIT_LABELS), 'report unlabelled').toEqual([]);
+      expect(await page.evaluate(AUDIT_CONTRAST), 'report low contrast').toEqual([]);
+      await shot(page, 'report');
+      await page.setViewportSize(PHONE);
+      await page.waitForTimeout(300);
+      await expectNoHorizontalScroll(page);
+      expect((await chartData(page, 'forecast-chart'))!.width).toBeLessThanOrEqual(PHONE.width);
+      await shot(page, 'report-phone');
+
+      // A drop created after its opening gets no stock at hubs (nothing can arrive in time), so the
+      // real report has no stock-outs or leftovers: draw those two charts from a report with some.
+      await page.setViewportSize(DESKTOP);
+      const opens = Date.parse(opensAt);
+      const stockOuts = [
+        { hub_id: 'hub-lax', sku_id: skuId, at: new Date(opens + 5 * HOUR).toISOString(), units_placed: 40 },
+        { hub_id: 'hub-dfw', sku_id: skuId, at: new Date(opens + 12.5 * HOUR).toISOString(), units_placed: 20 },
+      ];
+      const leftoverByHub = { 'hub-lax': 0, 'hub-ewr': 7, 'hub-dfw': 3 };
+      await page.route(`**/v1/drops/${dropId}/report`, (route) => route.fulfill({ json: { ...r, stock_outs: stockOuts, leftover_by_hub: leftoverByHub } }));
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#stockouts-panel').getAttribute('data-state')).toBe('ready');
+      const timeline = (await chartData(page, 'stockouts-chart'))!;
+      expect(timeline.labels).toEqual([`hub-lax · ${skuId}`, `hub-dfw · ${skuId}`]);
+      expect(timeline.datasets[0]!.data).toEqual([[0, 5], [0, 12.5]]);
+      expect(await page.locator('#stockouts-table tbody tr').count()).toBe(2);
+      const leftoverChart = (await chartData(page, 'leftover-chart'))!;
+      expect(leftoverChart.labels).toEqual(['hub-dfw', 'hub-ewr', 'hub-lax']);
+      expect(leftoverChart.datasets[0]!.data).toEqual([3, 7, 0]);
+      await page.unroute(`**/v1/drops/${dropId}/report`);
+      await page.close();
+    } finally {
+      await stopService(sched);
+    }
+  }, 240_000);
+
   it('labels every control and chart and keeps text contrast at WCAG AA on every page', async () => {
-    for (const pathname of ['/app/', `/app/drop.html?drop=${DROP}`, `/app/partner.html?drop=${DROP}&partner=partner-swiftlane`, '/app/estimate.html']) {
+    const pages = ['/app/', `/app/drop.html?drop=${DROP}`, `/app/partner.html?drop=${DROP}&partner=partner-swiftlane`, '/app/estimate.html', `/app/report.html?drop=${DROP}`];
+    for (const pathname of pages) {
       for (const withKey of [false, true]) {
-        const page = await newPage();
+        // The demo drop has not closed: its report page shows the empty state after the API's 404.
+        const page = await newPage(DESKTOP, { expectedStatuses: pathname.startsWith('/app/report.html') ? [404] : [] });
         if (withKey) await openWithKey(page, pathname, service.adminKey);
         else {
           await page.goto(`${service.base}${pathname}`);
@@ -424,7 +616,7 @@ describe.skipIf(!HAS_CHROMIUM)('the dashboard in headless Chromium, against the 
         await page.close();
       }
     }
-  }, 90_000);
+  }, 120_000);
 
   it('logged no script errors or blocked resources on any page', () => {
     expect(problems).toEqual([]);

@@ -43,7 +43,7 @@ export const reportsRepository = {
   /** The plan in force at close: the published one (or the one superseded last, if none is published). */
   async planInForce(db: Queryable, dropId: string) {
     return (
-      await db.query<{ id: string; sku_issues: { skuId: string; reason: string }[] }>(
+      await db.query<{ id: string; sku_issues: { sku_id: string; reason: string }[] }>(
         `select id, sku_issues from plans where drop_id = $1 and status in ('published', 'superseded')
          order by (status = 'published') desc, version desc limit 1`,
         [dropId],

@@ -49,7 +49,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
         forecast: forecast.cells.map((c) => ({ skuId: c.sku_id, regionId: c.region_id, mean: c.mean, p10: c.quantiles[P10] ?? 0, p50: c.quantiles[P50] ?? 0, p90: c.quantiles[P90] ?? 0 })),
         planRegions: planRegions.map((r) => ({ skuId: r.sku_id, regionId: r.region_id, servingHubId: r.serving_hub_id, leadTimeDeltaDays: r.lead_time_delta_days })),
         supplierOrders: supplierOrders.map((o) => ({ supplierId: o.supplier_id, skuId: o.sku_id, quantity: o.quantity, destinationHubId: o.destination_hub_id, isFallback: o.is_fallback, reason: o.reason, premium: o.premium })),
-        skuIssues: plan?.sku_issues ?? [],
+        skuIssues: (plan?.sku_issues ?? []).map((issue) => ({ skuId: issue.sku_id, reason: issue.reason })),
         baselineByRegion: Object.fromEntries(baseline.map((b) => [b.region_id, { handlingDays: b.handling_days, transitDaysMin: b.transit_days_min, transitDaysMax: b.transit_days_max }])),
       },
     };

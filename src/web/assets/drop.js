@@ -22,6 +22,7 @@ const planPanels = [panels.hubs, panels.orders, panels.delta, panels.issues];
 const dataPanels = [panels.drop, panels.forecast, ...planPanels];
 const buttons = { forecast: $('run-forecast'), plan: $('compute-plan'), publish: $('publish-plan'), compare: $('compare-plans') };
 const actionStatus = $('action-status');
+for (const link of [$('report-link'), $('nav-report')]) link.href = `/app/report.html?drop=${enc(dropId)}`;
 
 const state = { drop: null, plans: [], forecasts: [], selectedPlanId: param('plan') || null, plan: null, hubs: [], busy: false };
 

@@ -51,6 +51,19 @@ describe('post-drop report', () => {
     expect(await app.services.reports.reportClosedDrops()).toEqual([]);
   });
 
+  it('blames the supplier lead time when the plan could not stock a SKU in time', async () => {
+    app.clock.set('2026-12-04T12:00:00Z');
+    const late = await createTenant(app);
+    await publishPlanWithAllocations(app.database.db, late.dropId, [], [{ sku_id: late.skuId, reason: 'no-supplier-before-opening', detail: 'too late' }]);
+    const key = await createKey(app, { role: 'storefront', creator_id: late.creatorId });
+    const rows = [{ id: 'l1', sku_id: late.skuId, quantity: 4, region_id: late.regionIds[0], placed_at: '2026-12-03T18:00:00Z', status: 'placed' }];
+    expect((await app.request('POST', `/v1/drops/${late.dropId}/preorders`, { key, body: { rows } })).status).toBeLessThan(300);
+    app.clock.set('2026-12-05T17:01:00Z');
+    expect(await app.services.reports.reportClosedDrops()).toEqual([late.dropId]);
+    const report = (await app.request('GET', `/v1/drops/${late.dropId}/report`)).body;
+    expect(report.top_misses[0]).toMatchObject({ region_id: late.regionIds[0], missed_units: 4, cause: 'supplier-lead-time' });
+  });
+
   it("answers 404 to another creator's key", async () => {
     const other = await createTenant(app);
     const key = await createKey(app, { role: 'creator', creator_id: other.creatorId });
