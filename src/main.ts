@@ -61,6 +61,7 @@ function printBanner(info: { base: string; engine: string; where: string; adminK
     `  Micro-fulfilment planner is up (${info.engine}: ${info.where})`,
     '',
     `  API base      ${info.base}/v1`,
+    `  Dashboard     ${info.base}/app/`,
     `  API docs      ${info.base}/docs`,
     `  OpenAPI spec  ${info.base}/openapi.yaml`,
     `  Health        ${info.base}/readyz   Metrics ${info.base}/metrics`,

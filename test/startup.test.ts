@@ -36,6 +36,7 @@ describe('npm start', () => {
     const first = startService(port);
     const banner = await first.ready;
     expect(banner).toContain(`http://127.0.0.1:${port}/docs`);
+    expect(banner).toContain(`http://127.0.0.1:${port}/app/`);
     const key = banner.match(/mf_admin_[\w-]+/)?.[0];
     expect(key).toBeDefined();
     const drop = await fetch(`http://127.0.0.1:${port}/v1/drops/drop-nova-winter/skus`, { headers: { authorization: `Bearer ${key}` } });
