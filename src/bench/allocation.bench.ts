@@ -5,7 +5,7 @@
 import type { BenchFigure, BenchModule } from './bench-types';
 import type { AllocationInput, HubInput, RegionDemand, SkuSupply } from '../modules/allocation/core/plan-types';
 import { planAllocation, planAllocationFast } from '../modules/allocation/core/plan-allocation';
-import { seededRandom } from '../modules/allocation/core/sample-average-lp';
+import { mulberry32 } from '../shared/random';
 
 const NOW = '2025-03-01T00:00:00.000Z';
 const OPENS_AT = '2025-03-15T00:00:00.000Z';
@@ -20,7 +20,7 @@ interface BenchInstanceShape {
 
 /** Every region has one hub within the promise; hub capacity and SKU stock both bind. */
 export function buildBenchInstance(shape: BenchInstanceShape, seed = 1): AllocationInput {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const hubs: HubInput[] = [];
   const regionsPerHub = Math.ceil(shape.regions / shape.hubs);
   for (let h = 0; h < shape.hubs; h += 1) {

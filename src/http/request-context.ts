@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../shared/logger';
+import { ID_PATTERN, ID_RULE } from '../shared/ids';
 import { AppError } from './app-error';
 import type { Principal, Role } from './principal';
 
@@ -31,14 +32,13 @@ export function allowRoles(...roles: Role[]) {
   };
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** A path parameter that must be an id; a malformed one is a 400 naming the parameter. */
 export function pathId(req: Request, name: string): string {
   const value = req.params[name];
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
     throw new AppError('validation_failed', `The path parameter ${name} is not a valid id`, {
-      errors: [{ path: name, message: 'must be 1–64 letters, digits, ".", "_", ":" or "-"' }],
+      errors: [{ path: name, message: ID_RULE }],
     });
   }
   return value;

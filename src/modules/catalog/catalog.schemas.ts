@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
+import { ID_PATTERN, ID_RULE } from '../../shared/ids';
 
-export const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-"');
+export const idSchema = z.string().regex(ID_PATTERN, ID_RULE);
 
 const zoneCache = new Map<string, boolean>();
 export function isValidTimeZone(zone: string): boolean {

@@ -8,5 +8,5 @@ export * from './marginal-allocation';
 export * from './transport-allocation';
 export * from './plan-types';
 export { planAllocation, planAllocationFast, prepareInstance, transitQuantile } from './plan-allocation';
-export { solveSampleAverageLp, seededRandom } from './sample-average-lp';
+export { solveSampleAverageLp } from './sample-average-lp';
 export { solveLpText, highsInstanceStats, RECYCLE_AFTER_SOLVES } from './highs-solver';

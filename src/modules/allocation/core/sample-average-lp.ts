@@ -19,18 +19,7 @@ import type { PreparedInstance } from './plan-allocation';
 import { buildSupplierOrders, describeRegions, listSkuIssues, planAllocationFast, totalDemand } from './plan-allocation';
 import { toCount, toPmf } from './demand-distribution';
 import { solveLpText } from './highs-solver';
-
-/** mulberry32: small, seedable, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../shared/random';
 
 /** Scenario demands per SKU and demand entry. Samples are used as given (joint scenarios). */
 export function buildScenarios(prepared: PreparedInstance, policy: AllocationPolicy): { count: number; demand: Float64Array[][] } {
@@ -38,7 +27,7 @@ export function buildScenarios(prepared: PreparedInstance, policy: AllocationPol
   const first = entries[0]?.demand;
   const allSamples = first?.kind === 'samples' && entries.every((e) => e.demand.kind === 'samples' && e.demand.samples.length === first.samples.length && first.samples.length > 0);
   const count = allSamples && first?.kind === 'samples' ? first.samples.length : Math.max(1, policy.lpScenarioCount ?? 200);
-  const random = seededRandom(policy.seed ?? 1);
+  const random = mulberry32(policy.seed ?? 1);
   const demand = prepared.demandBySku.map((list) =>
     list.map((entry) => {
       const out = new Float64Array(count);

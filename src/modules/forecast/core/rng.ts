@@ -3,20 +3,9 @@
  * initialisation are reproducible bit for bit. No global state: every sampler takes an `Rng`.
  */
 
-/** A source of uniform numbers in [0, 1). */
-export type Rng = () => number;
+import { mulberry32, type Rng } from '../../../shared/random';
 
-/** mulberry32 (Tommy Ettinger): 32-bit state, period 2^32, fast, good enough for simulation. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng };
 
 /** Derive an independent child seed from a parent seed and a label (FNV-1a over the label). */
 export function deriveSeed(seed: number, label: string): number {

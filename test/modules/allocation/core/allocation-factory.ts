@@ -1,7 +1,7 @@
 /** Factories for allocation inputs: fresh, seeded, deterministic instances. */
 import type { AllocationInput, HubInput, RegionDemand, SkuSupply, SupplierOption } from '../../../../src/modules/allocation/core/plan-types';
 import { negativeBinomialPmf } from '../../../../src/modules/allocation/core/demand-distribution';
-import { seededRandom } from '../../../../src/modules/allocation/core/sample-average-lp';
+import { mulberry32 } from '../../../../src/shared/random';
 
 export const NOW = '2025-03-01T00:00:00.000Z';
 export const OPENS_AT = '2025-03-15T00:00:00.000Z';
@@ -63,7 +63,7 @@ export interface RandomInstanceOptions {
 
 /** A small random instance with demand as joint samples; each region has one serving hub unless overlapping. */
 export function randomInstance(seed: number, o: RandomInstanceOptions): AllocationInput {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const hubs: HubInput[] = [];
   for (let h = 0; h < o.hubs; h += 1) {
     const lanes = [];
