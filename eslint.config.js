@@ -13,6 +13,20 @@ export default tseslint.config(
   },
   {
     files: ['src/web/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', console: 'readonly', URLSearchParams: 'readonly', Plot: 'readonly', setTimeout: 'readonly', Chart: 'readonly', URL: 'readonly', Blob: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        console: 'readonly',
+        URLSearchParams: 'readonly',
+        Plot: 'readonly',
+        setTimeout: 'readonly',
+        Chart: 'readonly',
+        URL: 'readonly',
+        Blob: 'readonly',
+      },
+    },
   },
 );

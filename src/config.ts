@@ -13,12 +13,21 @@ const envSchema = z.object({
   // An empty DATABASE_URL means "not set": the embedded database.
   DATABASE_URL: z.preprocess(
     (value) => (value === '' ? undefined : value),
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
   ),
   DATA_DIR: z.string().min(1).default('var/data'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
-  DEMO_DATA: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  SCHEDULER: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  DEMO_DATA: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SCHEDULER: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
   MODELS_DIR: z.string().min(1).default('models'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   ESTIMATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
@@ -49,7 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`),
+      parsed.error.issues.map(
+        (issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`,
+      ),
     );
   }
   const e = parsed.data;

@@ -18,7 +18,9 @@ async function main() {
 
   const services = createServices({ db, config, logger });
   const adminKey = await services.keys.ensureBootstrapAdminKey();
-  const demo = config.loadDemoData ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals) : undefined;
+  const demo = config.loadDemoData
+    ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals)
+    : undefined;
 
   await services.start();
   const scheduler = createScheduler(db, services.jobs, logger);
@@ -32,7 +34,13 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
-  printBanner({ base, engine: db.engine, where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir, adminKey, demoDropId: demo?.dropId });
+  printBanner({
+    base,
+    engine: db.engine,
+    where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir,
+    adminKey,
+    demoDropId: demo?.dropId,
+  });
 
   const shutdown = async (signal: string) => {
     if (!accepting) return;

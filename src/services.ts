@@ -32,7 +32,14 @@ import { webRoutes } from './web/web.routes';
  * The composition root: every service built once from the database and config, and the routers
  * that expose them. Entry points (HTTP, CLI, jobs) take what they need from here.
  */
-export function createServices(deps: { db: Database; config: AppConfig; logger: Logger; clock?: Clock; webhookSender?: WebhookSender; webhookPolicy?: Partial<WebhookPolicy> }) {
+export function createServices(deps: {
+  db: Database;
+  config: AppConfig;
+  logger: Logger;
+  clock?: Clock;
+  webhookSender?: WebhookSender;
+  webhookPolicy?: Partial<WebhookPolicy>;
+}) {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
   const keys = createKeysService(db);
@@ -51,19 +58,38 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
   const hotRoutes = [estimateRoute(delivery, estimateLimit)];
   /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
   const jobs: Job[] = [];
-  jobs.push({ id: 'delivery.expire-holds', schedule: '*/30 * * * * *', run: async () => void (await delivery.expireDueHolds()) });
+  jobs.push({
+    id: 'delivery.expire-holds',
+    schedule: '*/30 * * * * *',
+    run: async () => void (await delivery.expireDueHolds()),
+  });
   const forecast = createForecastService(db, { catalog, clock, logger: deps.logger, modelsDir: deps.config.modelsDir });
   routers.push(forecastRoutes(forecast));
   jobs.push(...forecastJobs(forecast));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
-  const webhooks = createWebhooksService(db, { clock, logger: deps.logger, sender: deps.webhookSender ?? createAxiosWebhookSender(), policy: deps.webhookPolicy });
+  const webhooks = createWebhooksService(db, {
+    clock,
+    logger: deps.logger,
+    sender: deps.webhookSender ?? createAxiosWebhookSender(),
+    policy: deps.webhookPolicy,
+  });
   const allocation = createAllocationService(db, { catalog, webhooks, clock });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.
-  const reports = createReportsService({ db, clock, logger: deps.logger, catalog, recordClosedDrop: (dropId) => forecast.recordClosedDrop(dropId) });
+  const reports = createReportsService({
+    db,
+    clock,
+    logger: deps.logger,
+    catalog,
+    recordClosedDrop: (dropId) => forecast.recordClosedDrop(dropId),
+  });
   routers.push(reportsRoutes(reports));
-  jobs.push({ id: 'reports.closed-drops', schedule: '*/20 * * * * *', run: async () => void (await reports.reportClosedDrops()) });
+  jobs.push({
+    id: 'reports.closed-drops',
+    schedule: '*/20 * * * * *',
+    run: async () => void (await reports.reportClosedDrops()),
+  });
 
   // Caches refresh on NOTIFY from any replica (triggers in migration 0006).
   const changes = createChangeFeed(db, deps.logger);
@@ -82,7 +108,28 @@ export function createServices(deps: { db: Database; config: AppConfig; logger: 
     await webhooks.idle();
     await changes.stop();
   }
-  return { db, config: deps.config, logger: deps.logger, clock, keys, catalog, signals, forecast, delivery, allocation, webhooks, reports, snapshots, routers, hotRoutes, publicRouters, pageRouters, jobs, start, stop };
+  return {
+    db,
+    config: deps.config,
+    logger: deps.logger,
+    clock,
+    keys,
+    catalog,
+    signals,
+    forecast,
+    delivery,
+    allocation,
+    webhooks,
+    reports,
+    snapshots,
+    routers,
+    hotRoutes,
+    publicRouters,
+    pageRouters,
+    jobs,
+    start,
+    stop,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -10,7 +10,14 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 function startService(port: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', SCHEDULER: 'off', DATABASE_URL: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      SCHEDULER: 'off',
+      DATABASE_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -39,7 +46,9 @@ describe('npm start', () => {
     expect(banner).toContain(`http://127.0.0.1:${port}/app/`);
     const key = banner.match(/mf_admin_[\w-]+/)?.[0];
     expect(key).toBeDefined();
-    const drop = await fetch(`http://127.0.0.1:${port}/v1/drops/drop-nova-winter/skus`, { headers: { authorization: `Bearer ${key}` } });
+    const drop = await fetch(`http://127.0.0.1:${port}/v1/drops/drop-nova-winter/skus`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(drop.status).toBe(200);
     expect(((await drop.json()) as { items: unknown[] }).items).toHaveLength(3);
     first.child.kill('SIGTERM');
@@ -54,7 +63,10 @@ describe('npm start', () => {
   });
 
   it('refuses to start with a bad variable, naming it', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'not-a-port' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c) => (err += c));
     const code = await new Promise((resolve) => child.on('exit', resolve));

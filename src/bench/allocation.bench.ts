@@ -25,7 +25,8 @@ export function buildBenchInstance(shape: BenchInstanceShape, seed = 1): Allocat
   const regionsPerHub = Math.ceil(shape.regions / shape.hubs);
   for (let h = 0; h < shape.hubs; h += 1) {
     const lanes = [];
-    for (let r = h * regionsPerHub; r < Math.min(shape.regions, (h + 1) * regionsPerHub); r += 1) lanes.push({ regionId: `R${r}`, transitDaysMin: 1, transitDaysMax: 1 });
+    for (let r = h * regionsPerHub; r < Math.min(shape.regions, (h + 1) * regionsPerHub); r += 1)
+      lanes.push({ regionId: `R${r}`, transitDaysMin: 1, transitDaysMax: 1 });
     hubs.push({ hubId: `H${String(h).padStart(3, '0')}`, capacityUnits: 0, handlingDays: 0, lanes });
   }
   const skus: SkuSupply[] = [];
@@ -44,7 +45,7 @@ export function buildBenchInstance(shape: BenchInstanceShape, seed = 1): Allocat
         for (let w = 0; w < shape.scenarios; w += 1) {
           const lambda = mean * Math.exp(0.5 * (random() + random() + random() - 1.5));
           let k = 0;
-          for (let p = Math.exp(-lambda), u = random(), c = p; u > c && k < 200; ) {
+          for (let p = Math.exp(-lambda), u = random(), c = p; u > c && k < 200;) {
             k += 1;
             p *= lambda / k;
             c += p;
@@ -53,14 +54,40 @@ export function buildBenchInstance(shape: BenchInstanceShape, seed = 1): Allocat
         }
         demand.push({ skuId: `S${s}`, regionId: `R${r}`, demand: { kind: 'samples', samples } });
       } else {
-        demand.push({ skuId: `S${s}`, regionId: `R${r}`, demand: { kind: 'negative-binomial', mean, dispersion: 0.3 } });
+        demand.push({
+          skuId: `S${s}`,
+          regionId: `R${r}`,
+          demand: { kind: 'negative-binomial', mean, dispersion: 0.3 },
+        });
       }
     }
     skus.push({
       skuId: `S${s}`,
       sourcing: [
-        { supplierId: `P${s}`, kind: 'microfactory', unitsAvailable: Math.round(skuDemand * (0.6 + 0.6 * random())), availableDate: NOW, leadTimeDaysMin: 2, leadTimeDaysMax: 5, capacityUnits: 1e9, unitCost: 10, minOrderQuantity: 1, orderMultiple: 1 },
-        { supplierId: `F${s}`, kind: 'warehouse', unitsAvailable: Math.round(skuDemand * 0.3), availableDate: NOW, leadTimeDaysMin: 1, leadTimeDaysMax: 2, capacityUnits: 1e9, unitCost: 12, minOrderQuantity: 1, orderMultiple: 1 },
+        {
+          supplierId: `P${s}`,
+          kind: 'microfactory',
+          unitsAvailable: Math.round(skuDemand * (0.6 + 0.6 * random())),
+          availableDate: NOW,
+          leadTimeDaysMin: 2,
+          leadTimeDaysMax: 5,
+          capacityUnits: 1e9,
+          unitCost: 10,
+          minOrderQuantity: 1,
+          orderMultiple: 1,
+        },
+        {
+          supplierId: `F${s}`,
+          kind: 'warehouse',
+          unitsAvailable: Math.round(skuDemand * 0.3),
+          availableDate: NOW,
+          leadTimeDaysMin: 1,
+          leadTimeDaysMax: 2,
+          capacityUnits: 1e9,
+          unitCost: 12,
+          minOrderQuantity: 1,
+          orderMultiple: 1,
+        },
       ],
     });
   }

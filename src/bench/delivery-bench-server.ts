@@ -14,7 +14,13 @@ import { createLogger } from '../shared/logger';
  * real app on one port and a bare express "hello" route on another, as the reference.
  * Prints one JSON line with the URLs and the key, then serves until killed.
  */
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', SCHEDULER: 'off', ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000', DEMO_DATA: 'true' });
+const config = loadConfig({
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  SCHEDULER: 'off',
+  ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000',
+  DEMO_DATA: 'true',
+});
 const db = await openDatabase(config);
 await migrate(db);
 const logger = createLogger('warn');
@@ -26,10 +32,19 @@ const unitsPerHub = Number(process.env.BENCH_UNITS_PER_HUB ?? 1_000_000);
 /** One SKU at one hub gets little stock, so the bench can drive holds past it and check no oversell. */
 const SCARCE = { skuId: 'sku-nova-tee', hubId: 'hub-lax', units: 200 };
 await db.transaction(async (tx) => {
-  await tx.query(`insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ('plan-bench', $1, 1, 'draft', '{}', '{}', '{}')`, [DEMO_DROP_ID]);
-  for (const sku of skus) for (const hub of hubs) {
+  await tx.query(
+    `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ('plan-bench', $1, 1, 'draft', '{}', '{}', '{}')`,
+    [DEMO_DROP_ID],
+  );
+  for (const sku of skus)
+    for (const hub of hubs) {
       const units = sku.id === SCARCE.skuId && hub.id === SCARCE.hubId ? SCARCE.units : unitsPerHub;
-      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', ['plan-bench', sku.id, hub.id, units]);
+      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [
+        'plan-bench',
+        sku.id,
+        hub.id,
+        units,
+      ]);
     }
   await tx.query("update plans set status = 'published', published_at = now() where id = 'plan-bench'");
 });
@@ -58,5 +73,8 @@ process.stdout.write(
 process.on('SIGTERM', () => {
   server.close();
   bareServer.close();
-  void services.stop().then(() => db.close()).then(() => process.exit(0));
+  void services
+    .stop()
+    .then(() => db.close())
+    .then(() => process.exit(0));
 });

@@ -81,18 +81,31 @@ function wrkMs(text: string): number {
   return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
 }
 
-async function wrk(options: { url: string; headers?: Record<string, string>; method?: string; body?: string; delayMs?: number; durationS?: number }): Promise<LoadResult> {
+async function wrk(options: {
+  url: string;
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+  delayMs?: number;
+  durationS?: number;
+}): Promise<LoadResult> {
   const script = [
     options.method ? `wrk.method = ${JSON.stringify(options.method)}` : '',
     options.body ? `wrk.body = ${JSON.stringify(options.body)}` : '',
-    ...Object.entries(options.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+    ...Object.entries(options.headers ?? {}).map(
+      ([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`,
+    ),
     options.delayMs ? `function delay() return ${options.delayMs.toFixed(3)} end` : '',
   ].join('\n');
   const file = path.join(os.tmpdir(), `mf-wrk-${randomBytes(4).toString('hex')}.lua`);
   fs.writeFileSync(file, script);
   try {
     const out = await new Promise<string>((resolve, reject) =>
-      execFile('/usr/bin/wrk', ['-t1', `-c${CONNECTIONS}`, `-d${options.durationS ?? DURATION_S}s`, '--latency', '-s', file, options.url], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+      execFile(
+        '/usr/bin/wrk',
+        ['-t1', `-c${CONNECTIONS}`, `-d${options.durationS ?? DURATION_S}s`, '--latency', '-s', file, options.url],
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
     );
     const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
@@ -108,19 +121,35 @@ async function wrk(options: { url: string; headers?: Record<string, string>; met
   }
 }
 
-async function drive(options: { url: string; headers?: Record<string, string>; method?: string; body?: string; rate?: number; durationS?: number }): Promise<LoadResult> {
+async function drive(options: {
+  url: string;
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+  rate?: number;
+  durationS?: number;
+}): Promise<LoadResult> {
   if (hasWrk) {
     // Each connection waits delay() between requests: CONNECTIONS × 1000 / delay ≈ the rate.
     const delayMs = options.rate ? (CONNECTIONS * 1000) / options.rate : undefined;
     return wrk({ ...options, delayMs });
   }
-  const r = await load({ url: options.url, headers: options.headers, method: options.method as autocannon.Options['method'], body: options.body, overallRate: options.rate, duration: options.durationS });
+  const r = await load({
+    url: options.url,
+    headers: options.headers,
+    method: options.method as autocannon.Options['method'],
+    body: options.body,
+    overallRate: options.rate,
+    duration: options.durationS,
+  });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, ok: r['2xx'] };
 }
 
 function load(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
   });
 }
 
@@ -128,7 +157,9 @@ export const deliveryBench: BenchModule = {
   id: 'delivery',
   async run(progress) {
     const database = await freshDatabase();
-    progress(`service on ${database.url ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per run`);
+    progress(
+      `service on ${database.url ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per run`,
+    );
     const { info, stop } = await startServer(database.url);
     try {
       const headers = { authorization: `Bearer ${info.key}` };
@@ -174,14 +205,22 @@ export const deliveryBench: BenchModule = {
         );
         await c.end();
         const r = rows[0]!;
-        oversold = r.held === info.scarce.units && r.placed === info.scarce.units ? 'no' : `YES (held ${r.held}, hold rows ${r.placed}, stock ${info.scarce.units})`;
+        oversold =
+          r.held === info.scarce.units && r.placed === info.scarce.units
+            ? 'no'
+            : `YES (held ${r.held}, hold rows ${r.placed}, stock ${info.scarce.units})`;
       }
       progress(`  ${rush.ok} holds placed, ${rush.non2xx} refused (409), oversold: ${oversold}`);
 
       const ratio = estimates.rps / hello.rps;
       const client = hasWrk ? 'wrk' : 'autocannon';
       const figures: BenchFigure[] = [
-        { name: 'delivery.hello_reference_rps', value: hello.rps, unit: 'req/s', note: `bare express, ${CONNECTIONS} connections, ${client}` },
+        {
+          name: 'delivery.hello_reference_rps',
+          value: hello.rps,
+          unit: 'req/s',
+          note: `bare express, ${CONNECTIONS} connections, ${client}`,
+        },
         {
           name: 'delivery.estimate_rps',
           value: estimates.rps,
@@ -193,7 +232,12 @@ export const deliveryBench: BenchModule = {
         },
         { name: 'delivery.estimate_latency_p50_full_load', value: estimates.p50, unit: 'ms' },
         { name: 'delivery.estimate_latency_p99_full_load', value: estimates.p99, unit: 'ms' },
-        { name: 'delivery.estimate_latency_p50_half_load', value: half.p50, unit: 'ms', note: `${Math.round(half.rps)} req/s achieved` },
+        {
+          name: 'delivery.estimate_latency_p50_half_load',
+          value: half.p50,
+          unit: 'ms',
+          note: `${Math.round(half.rps)} req/s achieved`,
+        },
         {
           name: 'delivery.estimate_latency_p99_half_load',
           value: half.p99,

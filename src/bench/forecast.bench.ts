@@ -12,7 +12,11 @@ import type { FeatureRow } from '../modules/forecast/core/forecast-types';
 import { loadNbModel } from '../modules/forecast/core/model-store';
 import { DEFAULT_MODEL_DIR } from '../modules/forecast/core/model-registry';
 import { trainNbMlp } from '../modules/forecast/core/nb-mlp-model';
-import { parseSimulatedHistory, simulateHistory, type SimulatedHistory } from '../modules/forecast/core/simulate-history';
+import {
+  parseSimulatedHistory,
+  simulateHistory,
+  type SimulatedHistory,
+} from '../modules/forecast/core/simulate-history';
 import { ensureTf } from '../modules/forecast/core/tf-runtime';
 
 const HISTORY_PATH = 'data/history/simulated-history.json';

@@ -9,7 +9,10 @@ import type { BenchFigure, BenchModule } from './bench-types';
  */
 const only = process.argv.slice(2);
 const benchDir = path.dirname(new URL(import.meta.url).pathname);
-const files = fs.readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts')).sort();
+const files = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
 
 const modules: BenchModule[] = [];
 for (const file of files) {
@@ -39,12 +42,22 @@ const report = {
 fs.mkdirSync('reports', { recursive: true });
 fs.writeFileSync('reports/bench.json', `${JSON.stringify(report, null, 2)}\n`);
 
-const fmt = (n: number | undefined) => (n === undefined ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
+const fmt = (n: number | undefined) =>
+  n === undefined ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
 const rows = results.flatMap((r) =>
-  r.figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, f.reference ? `${f.reference.name}: ${fmt(f.reference.value)} ${f.reference.unit}` : '', fmt(f.ratio), f.target ?? '', f.pass === undefined ? '' : f.pass ? 'yes' : 'NO']),
+  r.figures.map((f) => [
+    f.name,
+    `${fmt(f.value)} ${f.unit}`,
+    f.reference ? `${f.reference.name}: ${fmt(f.reference.value)} ${f.reference.unit}` : '',
+    fmt(f.ratio),
+    f.target ?? '',
+    f.pass === undefined ? '' : f.pass ? 'yes' : 'NO',
+  ]),
 );
 const header = ['figure', 'value', 'reference (same run)', 'ratio', 'target', 'met'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-process.stdout.write(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n\nwritten: reports/bench.json\n`);
+process.stdout.write(
+  `\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n\nwritten: reports/bench.json\n`,
+);
 if (results.some((r) => r.error)) process.exitCode = 1;

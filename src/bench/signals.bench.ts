@@ -55,7 +55,9 @@ function ndjsonChunks(base: number): Buffer[] {
   for (let i = 0; i < ROWS; i++) {
     const r = generateRow(i, base);
     const place = i % 5 === 0 ? `"postal_code":"${r.postal_code}"` : `"region_id":"${r.region_id}"`;
-    lines.push(`{"id":"${r.id}","sku_id":"${r.sku_id}","quantity":${r.quantity},${place},"placed_at":"${r.placed_at}","status":"placed"}`);
+    lines.push(
+      `{"id":"${r.id}","sku_id":"${r.sku_id}","quantity":${r.quantity},${place},"placed_at":"${r.placed_at}","status":"placed"}`,
+    );
     if (lines.length === LINES_PER_CHUNK) {
       chunks.push(Buffer.from(`${lines.join('\n')}\n`));
       lines = [];
@@ -115,7 +117,15 @@ async function startService(databaseUrl: string): Promise<{ child: ChildProcess;
   const extraFlags = (process.env.SIGNALS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', DEMO_DATA: 'false', SCHEDULER: 'off', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DEMO_DATA: 'false',
+      SCHEDULER: 'off',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -125,7 +135,9 @@ async function startService(databaseUrl: string): Promise<{ child: ChildProcess;
   for (let attempt = 0; attempt < 240; attempt++) {
     const key = /mf_admin_[A-Za-z0-9_-]{43}/.exec(output)?.[0];
     if (key) {
-      const ready = await fetch(`${base}/readyz`).then((r) => r.ok).catch(() => false);
+      const ready = await fetch(`${base}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ready) return { child, base, adminKey: key };
     }
     if (child.exitCode !== null) break;
@@ -148,30 +160,52 @@ async function api(base: string, key: string, method: string, route: string, bod
 async function seedCatalog(base: string, key: string, dropIds: string[]) {
   await api(base, key, 'PUT', '/v1/creators/bench-creator', { name: 'Bench creator' });
   for (let r = 0; r < REGIONS; r++) {
-    await api(base, key, 'PUT', `/v1/regions/BENCH-R${r}`, { name: `Region ${r}`, time_zone: 'Europe/London', postal_prefixes: [`B${String(r).padStart(2, '0')}`] });
+    await api(base, key, 'PUT', `/v1/regions/BENCH-R${r}`, {
+      name: `Region ${r}`,
+      time_zone: 'Europe/London',
+      postal_prefixes: [`B${String(r).padStart(2, '0')}`],
+    });
   }
   await api(base, key, 'PUT', '/v1/suppliers/bench-supplier', {
-    name: 'Factory', kind: 'microfactory', lead_time_days_min: 1, lead_time_days_max: 2, capacity_units: 1_000_000, unit_cost: 5,
+    name: 'Factory',
+    kind: 'microfactory',
+    lead_time_days_min: 1,
+    lead_time_days_max: 2,
+    capacity_units: 1_000_000,
+    unit_cost: 5,
   });
   for (const dropId of dropIds) {
     await api(base, key, 'PUT', `/v1/drops/${dropId}`, {
-      creator_id: 'bench-creator', name: 'Bench drop', opens_at: '2030-01-01T00:00:00Z', closes_at: '2030-01-02T00:00:00Z',
-      promise_business_days: 2, baseline: { source: 'central warehouse', paths: [] },
+      creator_id: 'bench-creator',
+      name: 'Bench drop',
+      opens_at: '2030-01-01T00:00:00Z',
+      closes_at: '2030-01-02T00:00:00Z',
+      promise_business_days: 2,
+      baseline: { source: 'central warehouse', paths: [] },
     });
     for (let s = 0; s < SKUS; s++) {
       const skuId = `bench-sku-${s}`;
-      await api(base, key, 'PUT', `/v1/drops/${dropId}/skus/${skuId}`, { name: `SKU ${s}`, price: 30, unit_cost: 10, sourcing: [{ supplier_id: 'bench-supplier', units_available: 1_000_000, available_on: '2029-12-01' }] });
+      await api(base, key, 'PUT', `/v1/drops/${dropId}/skus/${skuId}`, {
+        name: `SKU ${s}`,
+        price: 30,
+        unit_cost: 10,
+        sourcing: [{ supplier_id: 'bench-supplier', units_available: 1_000_000, available_on: '2029-12-01' }],
+      });
     }
   }
 }
 
 async function postNdjson(url: string, key: string, chunks: Buffer[]): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     pipeline(Readable.from(chunks), req).catch(reject);
   });
@@ -183,7 +217,11 @@ async function copyRate(databaseUrl: string, chunks: Buffer[]): Promise<number> 
   try {
     const started = performance.now();
     await client.query('begin');
-    const stream = client.query(copyFrom('copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin with (format csv)'));
+    const stream = client.query(
+      copyFrom(
+        'copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin with (format csv)',
+      ),
+    );
     await pipeline(Readable.from(chunks), stream);
     await client.query('commit');
     return ROWS / ((performance.now() - started) / 1000);
@@ -232,20 +270,33 @@ export const signalsBench: BenchModule = {
       await truncatePreorders(databaseUrl);
       const copyRowsPerSecond = await copyRate(databaseUrl, copyCsvChunks(base, 'bench-drop'));
       const ratio = rate / copyRowsPerSecond;
-      progress(`import ${seconds.toFixed(2)} s (${Math.round(rate)} rows/s), COPY ${Math.round(copyRowsPerSecond)} rows/s, peak RSS ${rss.toFixed(0)} MB`);
+      progress(
+        `import ${seconds.toFixed(2)} s (${Math.round(rate)} rows/s), COPY ${Math.round(copyRowsPerSecond)} rows/s, peak RSS ${rss.toFixed(0)} MB`,
+      );
 
       const figures: BenchFigure[] = [
         {
           name: 'signals.preorder_ndjson_import_1m',
           value: Math.round(rate),
           unit: 'rows/s',
-          reference: { name: 'postgres COPY (same rows, same empty table)', value: Math.round(copyRowsPerSecond), unit: 'rows/s' },
+          reference: {
+            name: 'postgres COPY (same rows, same empty table)',
+            value: Math.round(copyRowsPerSecond),
+            unit: 'rows/s',
+          },
           ratio: Number(ratio.toFixed(3)),
           target: '>= 100000 rows/s; ratio >= 0.5',
           pass: rate >= 100_000,
           note: `${ROWS} rows, ${(bytes / 1e6).toFixed(0)} MB NDJSON over HTTP in ${seconds.toFixed(2)} s, one transaction, 20% postal codes`,
         },
-        { name: 'signals.preorder_import_vs_copy', value: Number(ratio.toFixed(3)), unit: 'ratio', target: '>= 0.5', pass: ratio >= 0.5, note: 'import rows/s ÷ COPY rows/s' },
+        {
+          name: 'signals.preorder_import_vs_copy',
+          value: Number(ratio.toFixed(3)),
+          unit: 'ratio',
+          target: '>= 0.5',
+          pass: ratio >= 0.5,
+          note: 'import rows/s ÷ COPY rows/s',
+        },
         {
           name: 'signals.import_peak_rss',
           value: Number(rss.toFixed(1)),

@@ -14,10 +14,15 @@ import { DEFAULT_MODEL_DIR } from '../modules/forecast/core/model-registry';
 
 export function formatBacktestTable(result: BacktestResult): string {
   const lines = ['lead  model      rows     WAPE    sPinball  cov80'];
-  const row = (lead: string, m: string, s: { rows: number; wape: number; scaledPinball: number; coverage80: number }): string =>
+  const row = (
+    lead: string,
+    m: string,
+    s: { rows: number; wape: number; scaledPinball: number; coverage80: number },
+  ): string =>
     `${lead.padEnd(5)} ${m.padEnd(9)} ${String(s.rows).padStart(6)}  ${s.wape.toFixed(4)}  ${s.scaledPinball.toFixed(4)}    ${s.coverage80.toFixed(3)}`;
   const leads = Object.keys(result.byLead).sort((a, b) => Number(b) - Number(a));
-  for (const L of leads) for (const m of BACKTEST_MODELS) lines.push(row(`${L}d`, m, (result.byLead[L] as BacktestResult['pooled'])[m]));
+  for (const L of leads)
+    for (const m of BACKTEST_MODELS) lines.push(row(`${L}d`, m, (result.byLead[L] as BacktestResult['pooled'])[m]));
   for (const m of BACKTEST_MODELS) lines.push(row('all', m, result.pooled[m]));
   return lines.join('\n');
 }
@@ -72,16 +77,27 @@ async function main(): Promise<void> {
         `coverage80 ${l3['nb-mlp'].coverage80.toFixed(3)} vs oracle ${l3.oracle.coverage80.toFixed(3)}`,
     );
   }
-  console.log(`folds: ${result.folds.map((f) => `#${f.fold} train ${f.trainDrops} drops (${f.trainSeconds}s, best epoch ${f.bestEpoch}) → test ${f.testDrops}`).join('; ')}`);
-  console.log(`default model: ${result.beatsBaseline ? 'nb-mlp (beats baseline pinball)' : 'baseline'}; ${seconds.toFixed(1)} s`);
+  console.log(
+    `folds: ${result.folds.map((f) => `#${f.fold} train ${f.trainDrops} drops (${f.trainSeconds}s, best epoch ${f.bestEpoch}) → test ${f.testDrops}`).join('; ')}`,
+  );
+  console.log(
+    `default model: ${result.beatsBaseline ? 'nb-mlp (beats baseline pinball)' : 'baseline'}; ${seconds.toFixed(1)} s`,
+  );
   const evaluatedAt = new Date().toISOString();
   const out = resolve(values.out as string);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, JSON.stringify({ evaluatedAt, history: values.history, seconds, ...result }, null, 2));
   console.log(`wrote ${out}`);
   if (!values['no-record']) {
-    const recorded = await recordBacktest(resolve(values['model-dir'] as string), toBacktestRecord(result, evaluatedAt));
-    console.log(recorded ? `recorded backtest in ${values['model-dir']}/metadata.json` : `no model at ${values['model-dir']}; nothing recorded`);
+    const recorded = await recordBacktest(
+      resolve(values['model-dir'] as string),
+      toBacktestRecord(result, evaluatedAt),
+    );
+    console.log(
+      recorded
+        ? `recorded backtest in ${values['model-dir']}/metadata.json`
+        : `no model at ${values['model-dir']}; nothing recorded`,
+    );
   }
 }
 

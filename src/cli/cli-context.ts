@@ -9,7 +9,9 @@ import { createLogger } from '../shared/logger';
  * CLI commands run against the configured database (DATABASE_URL, or the embedded PGlite in
  * DATA_DIR). An embedded database is one process at a time: stop `npm start` first, or use the API.
  */
-export async function withServices<T>(work: (services: Services, db: Database, config: AppConfig) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  work: (services: Services, db: Database, config: AppConfig) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     fail(`cannot read ${file}: ${(error as Error).message}`);
   }
   const started = performance.now();
-  const bar = new cliProgress.SingleBar({ format: 'history {phase} [{bar}] {value}/{total} rows', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'history {phase} [{bar}] {value}/{total} rows', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   let phase = '';
   try {
     const result = await withServices((services) =>

@@ -30,7 +30,8 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS;
 
-const USAGE = 'usage: npm run import -- preorders|social|token-holders|inventory-events FILE [--drop DROP_ID] [--format ndjson|csv|json]';
+const USAGE =
+  'usage: npm run import -- preorders|social|token-holders|inventory-events FILE [--drop DROP_ID] [--format ndjson|csv|json]';
 
 function formatOf(file: string, flag: string | true | undefined): 'ndjson' | 'csv' | 'json' {
   if (flag === 'ndjson' || flag === 'csv' || flag === 'json') return flag;
@@ -53,7 +54,10 @@ async function main() {
   const totalBytes = fs.statSync(file).size;
 
   const bar = new cliProgress.SingleBar(
-    { format: `${kind} [{bar}] {percentage}% | {rows} rows | {mb} of {totalMb} MB | {eta_formatted} left`, hideCursor: true },
+    {
+      format: `${kind} [{bar}] {percentage}% | {rows} rows | {mb} of {totalMb} MB | {eta_formatted} left`,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let bytesRead = 0;
@@ -114,10 +118,15 @@ async function main() {
     if (!(error instanceof AppError)) throw error;
     const extensions = error.options.extensions ?? {};
     const rejectedRows = typeof extensions.rejected_rows === 'number' ? extensions.rejected_rows : undefined;
-    if (rejectedRows !== undefined) process.stderr.write(`accepted 0 rows, rejected ${rejectedRows} of ${String(extensions.rows)}: nothing was written\n`);
+    if (rejectedRows !== undefined)
+      process.stderr.write(
+        `accepted 0 rows, rejected ${rejectedRows} of ${String(extensions.rows)}: nothing was written\n`,
+      );
     else process.stderr.write(`refused: ${error.detail}\n`);
-    for (const fieldError of (error.options.errors ?? []).slice(0, 20)) process.stderr.write(`  ${fieldError.path}: ${fieldError.message}\n`);
-    if ((error.options.errors?.length ?? 0) > 20) process.stderr.write(`  … and ${(error.options.errors?.length ?? 0) - 20} more listed problems\n`);
+    for (const fieldError of (error.options.errors ?? []).slice(0, 20))
+      process.stderr.write(`  ${fieldError.path}: ${fieldError.message}\n`);
+    if ((error.options.errors?.length ?? 0) > 20)
+      process.stderr.write(`  … and ${(error.options.errors?.length ?? 0) - 20} more listed problems\n`);
     process.exitCode = 1;
   }
 }

@@ -15,12 +15,18 @@ const text = (name: string) => (typeof flags[name] === 'string' ? (flags[name] a
 try {
   await withServices(async ({ keys }) => {
     if (command === 'create') {
-      const input = parseInput(apiKeyInputSchema, { role: text('role'), creator_id: text('creator'), partner_id: text('partner'), label: text('label') }, 'options');
+      const input = parseInput(
+        apiKeyInputSchema,
+        { role: text('role'), creator_id: text('creator'), partner_id: text('partner'), label: text('label') },
+        'options',
+      );
       const created = await keys.createApiKey(input);
       process.stdout.write(`Created ${created.role} key ${created.id}. The key is shown only now:\n${created.key}\n`);
     } else if (command === 'list') {
       for (const k of await keys.listApiKeys()) {
-        process.stdout.write(`${k.id}  ${k.role.padEnd(10)} ${(k.creator_id ?? k.partner_id ?? '').padEnd(24)} ${k.key_prefix}…  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.label}\n`);
+        process.stdout.write(
+          `${k.id}  ${k.role.padEnd(10)} ${(k.creator_id ?? k.partner_id ?? '').padEnd(24)} ${k.key_prefix}…  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.label}\n`,
+        );
       }
     } else if (command === 'revoke' && positional[1]) {
       const revoked = await keys.revokeApiKey(positional[1]);
@@ -28,6 +34,9 @@ try {
     } else fail(usage);
   });
 } catch (error) {
-  if (error instanceof AppError) fail(`${error.detail}${error.options.errors ? `\n${error.options.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}`);
+  if (error instanceof AppError)
+    fail(
+      `${error.detail}${error.options.errors ? `\n${error.options.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}`,
+    );
   throw error;
 }

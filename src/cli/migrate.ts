@@ -7,7 +7,9 @@ const config = loadConfig();
 const db = await openDatabase(config);
 try {
   const applied = await migrate(db);
-  process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply: the schema is current.\n');
+  process.stdout.write(
+    applied.length ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply: the schema is current.\n',
+  );
 } finally {
   await db.close();
 }

@@ -17,7 +17,11 @@ const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(di
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: (string | number)[]) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -29,32 +33,64 @@ function render(plan: Schemas['Plan']): string {
     `Cost ${num(t.cost.total, 2)} (fallback premium ${num(t.cost.fallback_premium, 2)}, leftover ${num(t.cost.leftover, 2)}, holding ${num(t.cost.holding, 2)}); objective ${num(t.objective_value, 2)}`,
     '',
     'Allocations',
-    table(['sku', 'hub', 'units', 'expected leftover at hub'], plan.allocations.map((a) => [a.sku_id, a.hub_id, a.units, num(t.expected_leftover_by_hub[a.hub_id] ?? 0)])),
+    table(
+      ['sku', 'hub', 'units', 'expected leftover at hub'],
+      plan.allocations.map((a) => [a.sku_id, a.hub_id, a.units, num(t.expected_leftover_by_hub[a.hub_id] ?? 0)]),
+    ),
     '',
     'Supplier orders',
     table(
       ['#', 'supplier', 'sku', 'qty', 'to hub', 'ship by', 'arrive by', 'kind'],
-      plan.supplier_orders.map((o) => [o.line_no, o.supplier_id, o.sku_id, o.quantity, o.destination_hub_id, o.ship_by.slice(0, 10), o.arrive_by.slice(0, 10), o.is_fallback ? `fallback (${o.reason})` : 'primary']),
+      plan.supplier_orders.map((o) => [
+        o.line_no,
+        o.supplier_id,
+        o.sku_id,
+        o.quantity,
+        o.destination_hub_id,
+        o.ship_by.slice(0, 10),
+        o.arrive_by.slice(0, 10),
+        o.is_fallback ? `fallback (${o.reason})` : 'primary',
+      ]),
     ),
     '',
     'Regions',
     table(
       ['region', 'sku', 'serving hub', 'in stock', 'days p50', 'days p90', 'baseline', 'delta'],
-      plan.regions.map((r) => [r.region_id, r.sku_id, r.serving_hub_id ?? '— none —', `${(r.in_stock_probability * 100).toFixed(0)}%`, num(r.delivery_days_p50, 0), num(r.delivery_days_p90, 0), num(r.baseline_days, 0), num(r.lead_time_delta_days, 0)]),
+      plan.regions.map((r) => [
+        r.region_id,
+        r.sku_id,
+        r.serving_hub_id ?? '— none —',
+        `${(r.in_stock_probability * 100).toFixed(0)}%`,
+        num(r.delivery_days_p50, 0),
+        num(r.delivery_days_p90, 0),
+        num(r.baseline_days, 0),
+        num(r.lead_time_delta_days, 0),
+      ]),
     ),
   ];
-  if (plan.unserved_regions.length > 0) out.push('', 'Unserved', ...plan.unserved_regions.map((u) => `  ${u.region_id} (${u.reason}): ${u.sku_ids.join(', ')} — ${u.detail}`));
-  if (plan.sku_issues.length > 0) out.push('', 'SKU issues', ...plan.sku_issues.map((i) => `  ${i.sku_id} (${i.reason}): ${i.detail}`));
+  if (plan.unserved_regions.length > 0)
+    out.push(
+      '',
+      'Unserved',
+      ...plan.unserved_regions.map((u) => `  ${u.region_id} (${u.reason}): ${u.sku_ids.join(', ')} — ${u.detail}`),
+    );
+  if (plan.sku_issues.length > 0)
+    out.push('', 'SKU issues', ...plan.sku_issues.map((i) => `  ${i.sku_id} (${i.reason}): ${i.detail}`));
   return `${out.join('\n')}\n`;
 }
 
 try {
   await withServices(async ({ allocation }) => {
     const admin = { keyId: 'cli', role: 'admin' } as const;
-    const plan = text('plan') ? await allocation.getPlan(admin, text('plan')!) : await allocation.computePlan(admin, text('drop')!, { solver: solver as 'auto' | 'fast' | 'lp' });
+    const plan = text('plan')
+      ? await allocation.getPlan(admin, text('plan')!)
+      : await allocation.computePlan(admin, text('drop')!, { solver: solver as 'auto' | 'fast' | 'lp' });
     process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : render(plan));
   });
 } catch (error) {
-  if (error instanceof AppError) fail(`${error.detail}${error.options.errors ? `\n${error.options.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}`);
+  if (error instanceof AppError)
+    fail(
+      `${error.detail}${error.options.errors ? `\n${error.options.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}`,
+    );
   throw error;
 }

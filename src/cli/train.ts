@@ -29,14 +29,23 @@ async function main(): Promise<void> {
   const drops = [...history.drops].sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt));
   const data = buildLabelledRows(drops, new HistoryIndex(drops));
   const summary = summariseHistory(history);
-  console.log(`history: ${summary.drops} drops, ${summary.regions} regions, ${data.rows.length} rows (SKU × region × lead)`);
+  console.log(
+    `history: ${summary.drops} drops, ${summary.regions} regions, ${data.rows.length} rows (SKU × region × lead)`,
+  );
   const bar = new cliProgress.SingleBar(
-    { format: 'train [{bar}] {percentage}% | epoch {epoch}/{epochs} | NB NLL {loss} | {eta_formatted} left', hideCursor: true },
+    {
+      format: 'train [{bar}] {percentage}% | epoch {epoch}/{epochs} | NB NLL {loss} | {eta_formatted} left',
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let barStarted = false;
   const model = await trainNbMlp(
-    { rows: data.rows, demand: data.demand, summary: { drops: summary.drops, firstOpen: summary.firstOpen, lastClose: summary.lastClose } },
+    {
+      rows: data.rows,
+      demand: data.demand,
+      summary: { drops: summary.drops, firstOpen: summary.firstOpen, lastClose: summary.lastClose },
+    },
     {
       ...(values.epochs !== undefined && { epochs: Number(values.epochs) }),
       ...(values.seed !== undefined && { seed: Number(values.seed) }),

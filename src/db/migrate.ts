@@ -42,7 +42,10 @@ export async function migrate(db: Database, migrations = readMigrations()): Prom
       const seen = await tx.query('select 1 from schema_migrations where version = $1', [migration.version]);
       if (seen.rowCount > 0) return false;
       for (const statement of splitSqlStatements(migration.sql)) await tx.query(statement);
-      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       return true;
     });
     if (didApply) applied.push(`${migration.version}_${migration.name}`);

@@ -32,7 +32,11 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
     get(this: Request) {
       let child = childLoggers.get(this);
       if (!child) {
-        child = logger.child(this.principal ? { requestId: this.requestId, keyId: this.principal.keyId, role: this.principal.role } : { requestId: this.requestId });
+        child = logger.child(
+          this.principal
+            ? { requestId: this.requestId, keyId: this.principal.keyId, role: this.principal.role }
+            : { requestId: this.requestId },
+        );
         childLoggers.set(this, child);
       }
       return child;
@@ -51,7 +55,9 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
   const parseJson = express.json({ limit: '20mb', strict: true });
   // GET and HEAD carry no body: skip the parser on the hottest requests (delivery estimates).
-  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next)));
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next),
+  );
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };

@@ -4,9 +4,5 @@ import type { components, operations } from '../generated/openapi';
 export type Schemas = components['schemas'];
 
 /** The JSON body a given operation answers with for a status. */
-export type ResponseBody<Op extends keyof operations, Status extends number> = operations[Op]['responses'] extends Record<
-  Status,
-  { content: { 'application/json': infer Body } }
->
-  ? Body
-  : never;
+export type ResponseBody<Op extends keyof operations, Status extends number> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }> ? Body : never;

@@ -6,7 +6,12 @@ export type Principal =
   | { keyId: string; role: 'creator' | 'storefront'; creatorId: string }
   | { keyId: string; role: 'partner'; partnerId: string };
 
-export function principalFromKey(row: { id: string; role: Role; creator_id: string | null; partner_id: string | null }): Principal {
+export function principalFromKey(row: {
+  id: string;
+  role: Role;
+  creator_id: string | null;
+  partner_id: string | null;
+}): Principal {
   switch (row.role) {
     case 'admin':
       return { keyId: row.id, role: 'admin' };

@@ -22,5 +22,8 @@ export function problemFrom(error: AppError, instance: string, requestId: string
 
 export function sendProblem(res: Response, error: AppError, requestId: string): void {
   for (const [name, value] of Object.entries(error.options.headers ?? {})) res.setHeader(name, value);
-  res.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemFrom(error, res.req.originalUrl, requestId)));
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemFrom(error, res.req.originalUrl, requestId)));
 }

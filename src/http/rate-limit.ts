@@ -6,7 +6,12 @@ import { AppError } from './app-error';
  * from express-rate-limit: on the estimate path that library cost ~15% of the CPU per request in a
  * profile (async store calls, header formatting); this is one Map lookup and an increment.
  */
-export function limitPerKey(options: { limit: number; windowMs: number; keyOf: (req: Request) => string; now?: () => number }) {
+export function limitPerKey(options: {
+  limit: number;
+  windowMs: number;
+  keyOf: (req: Request) => string;
+  now?: () => number;
+}) {
   const now = options.now ?? Date.now;
   const windows = new Map<string, { startedAt: number; count: number }>();
   let sweepAt = now() + options.windowMs;
@@ -27,9 +32,13 @@ export function limitPerKey(options: { limit: number; windowMs: number; keyOf: (
     window.count++;
     if (window.count > options.limit) {
       const retryAfter = Math.max(1, Math.ceil((window.startedAt + options.windowMs - at) / 1000));
-      throw new AppError('rate_limited', `More than ${options.limit} requests in ${options.windowMs / 1000} s for this key; retry in ${retryAfter} s`, {
-        headers: { 'Retry-After': String(retryAfter) },
-      });
+      throw new AppError(
+        'rate_limited',
+        `More than ${options.limit} requests in ${options.windowMs / 1000} s for this key; retry in ${retryAfter} s`,
+        {
+          headers: { 'Retry-After': String(retryAfter) },
+        },
+      );
     }
     next();
   };

@@ -32,7 +32,6 @@ export function allowRoles(...roles: Role[]) {
   };
 }
 
-
 /** A path parameter that must be an id; a malformed one is a 400 naming the parameter. */
 export function pathId(req: Request, name: string): string {
   const value = req.params[name];

@@ -18,7 +18,10 @@ export function parseInput<Schema extends z.ZodType>(
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const base = formatFieldPath(issue.path);
     if (unknownKeys.length > 0) {
-      return { path: unknownKeys.map((key) => (base === '(body)' ? key : `${base}.${key}`)).join(', '), message: `unknown field(s): ${unknownKeys.join(', ')}` };
+      return {
+        path: unknownKeys.map((key) => (base === '(body)' ? key : `${base}.${key}`)).join(', '),
+        message: `unknown field(s): ${unknownKeys.join(', ')}`,
+      };
     }
     return { path: base, message: issue.message };
   });

@@ -68,7 +68,9 @@ export function createScheduler(db: Database, jobs: Job[], logger: Logger): Sche
     const log = logger.child({ job: job.id });
     const started = Date.now();
     try {
-      const ran = await runExclusively(db, advisoryLockKey(job.id), () => job.run({ logger: log, signal: controller.signal }));
+      const ran = await runExclusively(db, advisoryLockKey(job.id), () =>
+        job.run({ logger: log, signal: controller.signal }),
+      );
       if (ran) log.info({ ms: Date.now() - started }, 'job ran');
       else log.debug('another replica holds this tick');
       return ran;

@@ -70,16 +70,29 @@ export async function lineChart(rows: readonly Row[], o: LineChartOptions): Prom
   if (o.diagonal) {
     const [lo, hi] = o.xDomain ?? [0, 1];
     layers.push({
-      data: { values: [{ [o.x]: lo, [o.y]: lo }, { [o.x]: hi, [o.y]: hi }] },
+      data: {
+        values: [
+          { [o.x]: lo, [o.y]: lo },
+          { [o.x]: hi, [o.y]: hi },
+        ],
+      },
       mark: { type: 'line', strokeDash: [4, 4], color: '#888' },
-      encoding: { x: { field: o.x, type: 'quantitative', scale: xScale }, y: { field: o.y, type: 'quantitative', scale: yScale } },
+      encoding: {
+        x: { field: o.x, type: 'quantitative', scale: xScale },
+        y: { field: o.y, type: 'quantitative', scale: yScale },
+      },
     });
   }
   layers.push({
     data: { values: rows },
     mark: { type: 'line', point: o.points ?? true },
     encoding: {
-      x: { field: o.x, type: o.xType ?? 'quantitative', title: o.xTitle ?? o.x, scale: o.xType === 'ordinal' ? undefined : xScale },
+      x: {
+        field: o.x,
+        type: o.xType ?? 'quantitative',
+        title: o.xTitle ?? o.x,
+        scale: o.xType === 'ordinal' ? undefined : xScale,
+      },
       y: { field: o.y, type: 'quantitative', title: o.yTitle ?? o.y, scale: yScale },
       ...(o.series && { color: { field: o.series, type: 'nominal', title: o.series } }),
     },
@@ -119,7 +132,11 @@ export async function barChart(rows: readonly Row[], o: BarChartOptions): Promis
     },
   ];
   if (o.rule !== undefined) {
-    layers.push({ data: { values: [{ ref: o.rule }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'ref', type: 'quantitative' } } });
+    layers.push({
+      data: { values: [{ ref: o.rule }] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+      encoding: { y: { field: 'ref', type: 'quantitative' } },
+    });
   }
   return toSvg({ title: o.title, width: WIDTH, height: HEIGHT, data: { values: rows }, layer: layers });
 }
@@ -142,10 +159,20 @@ export async function intervalChart(rows: readonly Row[], o: IntervalChartOption
   const sort = o.sort ?? [...new Set(rows.map((r) => String(r[o.x])))];
   const x = { field: o.x, type: 'nominal', sort, title: o.x, axis: { labelAngle: -45 } };
   const layers: object[] = [
-    { mark: { type: 'rule', strokeWidth: 6, opacity: 0.35, color: '#4c78a8' }, encoding: { x, y: { field: o.lo, type: 'quantitative', title: o.yTitle ?? 'units' }, y2: { field: o.hi } } },
-    { mark: { type: 'tick', color: '#4c78a8', thickness: 2 }, encoding: { x, y: { field: o.mid, type: 'quantitative' } } },
+    {
+      mark: { type: 'rule', strokeWidth: 6, opacity: 0.35, color: '#4c78a8' },
+      encoding: { x, y: { field: o.lo, type: 'quantitative', title: o.yTitle ?? 'units' }, y2: { field: o.hi } },
+    },
+    {
+      mark: { type: 'tick', color: '#4c78a8', thickness: 2 },
+      encoding: { x, y: { field: o.mid, type: 'quantitative' } },
+    },
   ];
-  if (o.actual) layers.push({ mark: { type: 'point', filled: true, color: '#e45756', size: 50 }, encoding: { x, y: { field: o.actual, type: 'quantitative' } } });
+  if (o.actual)
+    layers.push({
+      mark: { type: 'point', filled: true, color: '#e45756', size: 50 },
+      encoding: { x, y: { field: o.actual, type: 'quantitative' } },
+    });
   return toSvg({ title: o.title, width: WIDTH, height: HEIGHT, data: { values: rows }, layer: layers });
 }
 
@@ -154,7 +181,13 @@ export function htmlTable(rows: readonly Row[], digits = 3): string {
   if (rows.length === 0) return '<p>(no rows)</p>';
   const cols = Object.keys(rows[0] as Row);
   const fmt = (v: string | number | null | undefined): string =>
-    typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(digits)) : v === null || v === undefined ? '' : String(v);
+    typeof v === 'number'
+      ? Number.isInteger(v)
+        ? String(v)
+        : v.toFixed(digits)
+      : v === null || v === undefined
+        ? ''
+        : String(v);
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const head = cols.map((c) => `<th>${esc(c)}</th>`).join('');
   const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(fmt(r[c]))}</td>`).join('')}</tr>`).join('');

@@ -8,7 +8,10 @@ interface Operation {
   operationId?: string;
   responses?: Record<string, { $ref?: string; content?: Record<string, unknown> }>;
 }
-const spec = parse(fs.readFileSync('openapi.yaml', 'utf8')) as { openapi: string; paths: Record<string, Record<string, Operation>> };
+const spec = parse(fs.readFileSync('openapi.yaml', 'utf8')) as {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+};
 const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
   methods.filter((m) => item[m]).map((method) => ({ path, method, op: item[method]! })),
@@ -38,10 +41,15 @@ describe('openapi.yaml', () => {
     expect(offenders).toEqual([]);
   });
 
-  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s is served by a route', async (_name, { path, method }) => {
-    const concrete = path.replace(/\{[^}]+\}/g, 'contract-probe');
-    const res = await app.request(method.toUpperCase(), concrete, { body: method === 'get' || method === 'delete' ? undefined : {} });
-    // Any answer but the unknown-route 404 proves a handler is mounted (404 "not found" for the probe id is fine).
-    expect(res.body?.detail ?? '').not.toMatch(/^No route /);
-  });
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(
+    '%s is served by a route',
+    async (_name, { path, method }) => {
+      const concrete = path.replace(/\{[^}]+\}/g, 'contract-probe');
+      const res = await app.request(method.toUpperCase(), concrete, {
+        body: method === 'get' || method === 'delete' ? undefined : {},
+      });
+      // Any answer but the unknown-route 404 proves a handler is mounted (404 "not found" for the probe id is fine).
+      expect(res.body?.detail ?? '').not.toMatch(/^No route /);
+    },
+  );
 });

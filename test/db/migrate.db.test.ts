@@ -10,7 +10,9 @@ afterAll(() => database.drop());
 
 describe('migrations', () => {
   it('records every numbered file once, in order', async () => {
-    const { rows } = await database.db.query<{ version: string }>('select version from schema_migrations order by version');
+    const { rows } = await database.db.query<{ version: string }>(
+      'select version from schema_migrations order by version',
+    );
     expect(rows.map((r) => r.version)).toEqual(readMigrations().map((m) => m.version));
   });
 
@@ -32,7 +34,9 @@ describe('migrations', () => {
   });
 
   it('parses bigint and numeric as numbers and dates as text on both engines', async () => {
-    const { rows } = await database.db.query<{ n: unknown; m: unknown; d: unknown }>("select 9007199254740::bigint as n, 12.5::numeric as m, date '2026-12-01' as d");
+    const { rows } = await database.db.query<{ n: unknown; m: unknown; d: unknown }>(
+      "select 9007199254740::bigint as n, 12.5::numeric as m, date '2026-12-01' as d",
+    );
     expect(rows[0]).toEqual({ n: 9007199254740, m: 12.5, d: '2026-12-01' });
   });
 });
@@ -40,6 +44,9 @@ describe('migrations', () => {
 describe('splitSqlStatements', () => {
   it('splits on statement ends, skips comment lines and keeps $$ bodies whole', () => {
     const sql = `-- a comment; with a semicolon\ncreate table a (x int);\ncreate function f() returns int as $$\n  select 1;\n$$ language sql;\n`;
-    expect(splitSqlStatements(sql)).toEqual(['create table a (x int);', 'create function f() returns int as $$\n  select 1;\n$$ language sql;']);
+    expect(splitSqlStatements(sql)).toEqual([
+      'create table a (x int);',
+      'create function f() returns int as $$\n  select 1;\n$$ language sql;',
+    ]);
   });
 });

@@ -33,7 +33,11 @@ export async function createTenant(app: TestApp): Promise<Tenant> {
   await put(app, `/v1/creators/${creatorId}`, { name: 'Creator' });
   await put(app, `/v1/partners/${partnerId}`, { name: 'Partner' });
   for (const [i, id] of regionIds.entries()) {
-    await put(app, `/v1/regions/${id}`, { name: `Region ${i}`, time_zone: 'America/New_York', postal_prefixes: [`${id.slice(-6)}${i}`] });
+    await put(app, `/v1/regions/${id}`, {
+      name: `Region ${i}`,
+      time_zone: 'America/New_York',
+      postal_prefixes: [`${id.slice(-6)}${i}`],
+    });
   }
   await put(app, `/v1/hubs/${hubId}`, hubBody(partnerId, regionIds));
   await put(app, `/v1/suppliers/${supplierId}`, supplierBody());
@@ -69,7 +73,10 @@ export const dropBody = (creatorId: string, regionIds: string[]) => ({
   opens_at: '2026-12-03T17:00:00Z',
   closes_at: '2026-12-05T17:00:00Z',
   promise_business_days: 2,
-  baseline: { source: 'central warehouse', paths: regionIds.map((region_id) => ({ region_id, handling_days: 2, transit_days_min: 3, transit_days_max: 5 })) },
+  baseline: {
+    source: 'central warehouse',
+    paths: regionIds.map((region_id) => ({ region_id, handling_days: 2, transit_days_min: 3, transit_days_max: 5 })),
+  },
 });
 
 export const skuBody = (supplierId: string) => ({
@@ -79,7 +86,10 @@ export const skuBody = (supplierId: string) => ({
   sourcing: [{ supplier_id: supplierId, units_available: 800, available_on: '2026-11-30' }],
 });
 
-export async function createKey(app: TestApp, body: { role: string; creator_id?: string; partner_id?: string }): Promise<string> {
+export async function createKey(
+  app: TestApp,
+  body: { role: string; creator_id?: string; partner_id?: string },
+): Promise<string> {
   const res = await app.request('POST', '/v1/keys', { body });
   expect(res.status, res.text).toBe(201);
   return res.body.key as string;

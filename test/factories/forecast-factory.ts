@@ -11,7 +11,9 @@ export interface ForecastTenant extends Tenant {
 export async function createForecastTenant(app: TestApp): Promise<ForecastTenant> {
   const tenant = await createTenant(app);
   const second = freshId('sku');
-  const res = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${second}`, { body: { ...skuBody(tenant.supplierId), name: 'Tee', price: 30 } });
+  const res = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${second}`, {
+    body: { ...skuBody(tenant.supplierId), name: 'Tee', price: 30 },
+  });
   expect(res.status, res.text).toBe(201);
   return {
     ...tenant,
@@ -42,11 +44,22 @@ export function postPreorders(app: TestApp, tenant: Tenant, specs: PreorderSpec[
   return post(
     app,
     `/v1/drops/${tenant.dropId}/preorders`,
-    specs.map((s) => ({ id: freshId('po'), sku_id: s.sku, region_id: s.region, quantity: s.quantity, placed_at: s.at, status: s.status ?? 'placed' })),
+    specs.map((s) => ({
+      id: freshId('po'),
+      sku_id: s.sku,
+      region_id: s.region,
+      quantity: s.quantity,
+      placed_at: s.at,
+      status: s.status ?? 'placed',
+    })),
   );
 }
 
-export function postSocial(app: TestApp, tenant: Tenant, rows: { region: string; channel: string; metric: string; value: number; at: string }[]) {
+export function postSocial(
+  app: TestApp,
+  tenant: Tenant,
+  rows: { region: string; channel: string; metric: string; value: number; at: string }[],
+) {
   return post(
     app,
     `/v1/drops/${tenant.dropId}/social-signals`,
@@ -54,7 +67,11 @@ export function postSocial(app: TestApp, tenant: Tenant, rows: { region: string;
   );
 }
 
-export function postTokenHolders(app: TestApp, tenant: Tenant, rows: { region: string; holders: number; at: string }[]) {
+export function postTokenHolders(
+  app: TestApp,
+  tenant: Tenant,
+  rows: { region: string; holders: number; at: string }[],
+) {
   return post(
     app,
     `/v1/drops/${tenant.dropId}/token-holder-snapshots`,

@@ -20,20 +20,26 @@ export interface ForecastCellInput {
 export async function createForecast(app: TestApp, dropId: string, cells: ForecastCellInput[]): Promise<string> {
   const id = `fc-${randomBytes(5).toString('hex')}`;
   const db = app.services.db;
-  const { rows } = await db.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from forecasts where drop_id = $1', [dropId]);
+  const { rows } = await db.query<{ v: number }>(
+    'select coalesce(max(version), 0) + 1 as v from forecasts where drop_id = $1',
+    [dropId],
+  );
   await db.query(
     `insert into forecasts (id, drop_id, version, model_id, model_kind, prior_only, lead_days, as_of) values ($1, $2, $3, 'test-model', 'test', false, 10, now())`,
     [id, dropId, rows[0]!.v],
   );
   for (const c of cells) {
-    await db.query('insert into forecast_cells (forecast_id, sku_id, region_id, mean, dispersion, quantiles) values ($1, $2, $3, $4, $5, $6::float8[])', [
-      id,
-      c.sku_id,
-      c.region_id,
-      c.mean,
-      c.dispersion ?? 0.2,
-      [0, 0, 0, Math.round(c.mean), c.mean * 2, c.mean * 3, c.mean * 3],
-    ]);
+    await db.query(
+      'insert into forecast_cells (forecast_id, sku_id, region_id, mean, dispersion, quantiles) values ($1, $2, $3, $4, $5, $6::float8[])',
+      [
+        id,
+        c.sku_id,
+        c.region_id,
+        c.mean,
+        c.dispersion ?? 0.2,
+        [0, 0, 0, Math.round(c.mean), c.mean * 2, c.mean * 3, c.mean * 3],
+      ],
+    );
   }
   return id;
 }

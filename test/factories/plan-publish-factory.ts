@@ -14,14 +14,25 @@ export async function publishPlanWithAllocations(
 ): Promise<string> {
   const id = `plan-test-${randomBytes(5).toString('hex')}`;
   await db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId]);
-    await tx.query("update plans set status = 'superseded', superseded_at = now() where drop_id = $1 and status = 'published'", [dropId]);
+    const { rows } = await tx.query<{ v: number }>(
+      'select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1',
+      [dropId],
+    );
+    await tx.query(
+      "update plans set status = 'superseded', superseded_at = now() where drop_id = $1 and status = 'published'",
+      [dropId],
+    );
     await tx.query(
       `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals, sku_issues) values ($1, $2, $3, 'draft', '{}', '{}', '{}', $4::jsonb)`,
       [id, dropId, rows[0]!.v, JSON.stringify(skuIssues)],
     );
     for (const a of allocations) {
-      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [id, a.skuId, a.hubId, a.units]);
+      await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [
+        id,
+        a.skuId,
+        a.hubId,
+        a.units,
+      ]);
     }
     await tx.query("update plans set status = 'published', published_at = now() where id = $1", [id]);
   });

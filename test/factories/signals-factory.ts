@@ -46,11 +46,25 @@ export function toCsv(rows: readonly Record<string, unknown>[]): string {
   return [columns.join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))].join('\r\n') + '\r\n';
 }
 
-export function postNdjson(app: TestApp, path: string, rows: readonly object[], key?: string | null): Promise<TestResponse> {
-  return app.request('POST', path, { key, rawBody: toNdjson(rows), headers: { 'content-type': 'application/x-ndjson' } });
+export function postNdjson(
+  app: TestApp,
+  path: string,
+  rows: readonly object[],
+  key?: string | null,
+): Promise<TestResponse> {
+  return app.request('POST', path, {
+    key,
+    rawBody: toNdjson(rows),
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
 }
 
-export function postCsv(app: TestApp, path: string, rows: readonly Record<string, unknown>[], key?: string | null): Promise<TestResponse> {
+export function postCsv(
+  app: TestApp,
+  path: string,
+  rows: readonly Record<string, unknown>[],
+  key?: string | null,
+): Promise<TestResponse> {
   return app.request('POST', path, { key, rawBody: toCsv(rows), headers: { 'content-type': 'text/csv' } });
 }
 
@@ -74,7 +88,17 @@ export async function rotateSigningSecret(app: TestApp, partnerId: string): Prom
 }
 
 /** A request signed as a partner's system (no API key), at the app clock's time unless told. */
-export function postSigned(app: TestApp, options: { partnerId: string; secret: string; body: string; timestamp?: number; signature?: string; contentType?: string }) {
+export function postSigned(
+  app: TestApp,
+  options: {
+    partnerId: string;
+    secret: string;
+    body: string;
+    timestamp?: number;
+    signature?: string;
+    contentType?: string;
+  },
+) {
   const timestamp = options.timestamp ?? Math.floor(app.clock.now().getTime() / 1000);
   return app.request('POST', '/v1/inventory-events', {
     key: null,

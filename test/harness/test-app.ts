@@ -14,7 +14,11 @@ export interface TestApp {
   database: TestDatabase;
   adminKey: string;
   clock: ReturnType<typeof fixedClock>;
-  request: (method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<TestResponse>;
+  request: (
+    method: string,
+    path: string,
+    options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ) => Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -26,11 +30,18 @@ export interface TestResponse {
   text: string;
 }
 
-export async function startTestApp(options: { clock?: Clock; now?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { clock?: Clock; now?: string; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off', ...options.env });
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
-  const services = createServices({ db: database.db, config, logger: createLogger('silent'), clock: options.clock ?? clock });
+  const services = createServices({
+    db: database.db,
+    config,
+    logger: createLogger('silent'),
+    clock: options.clock ?? clock,
+  });
   const adminKey = (await services.keys.ensureBootstrapAdminKey())!;
   await services.start();
   const app = createApp({ services, logger: services.logger });

@@ -30,7 +30,8 @@ beforeAll(async () => {
   await app.request('DELETE', `/v1/keys/${revoked.body.id}`);
   keys.revoked = revoked.body.key;
   // A stored forecast per tenant, for the forecast-id family.
-  for (const t of [mine, theirs]) forecastIds[t.dropId] = (await app.request('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
+  for (const t of [mine, theirs])
+    forecastIds[t.dropId] = (await app.request('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
 });
 afterAll(() => app.close());
 
@@ -46,26 +47,143 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { family: 'keys', method: 'GET', path: () => '/v1/keys', own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'creators', method: 'GET', path: (t) => `/v1/creators/${t.creatorId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' }, scopedFor: ['creator', 'storefront'] },
-  { family: 'creators (write)', method: 'PUT', path: (t) => `/v1/creators/${t.creatorId}`, body: () => ({ name: 'Creator' }), own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'partners', method: 'GET', path: (t) => `/v1/partners/${t.partnerId}`, own: { admin: 'ok', creator: 404, partner: 'ok', storefront: 404 }, scopedFor: ['partner'] },
-  { family: 'regions', method: 'GET', path: (t) => `/v1/regions/${t.regionIds[0]}`, own: { admin: 'ok', creator: 'ok', partner: 'ok', storefront: 'ok' }, scopedFor: [] },
-  { family: 'regions (write)', method: 'PUT', path: (t) => `/v1/regions/${t.regionIds[0]}`, body: () => ({ name: 'Region 0', time_zone: 'America/New_York' }), own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'hubs', method: 'GET', path: (t) => `/v1/hubs/${t.hubId}`, own: { admin: 'ok', creator: 'ok', partner: 'ok', storefront: 404 }, scopedFor: ['partner'] },
-  { family: 'suppliers', method: 'GET', path: (t) => `/v1/suppliers/${t.supplierId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'drops', method: 'GET', path: (t) => `/v1/drops/${t.dropId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' }, scopedFor: ['creator', 'storefront'] },
-  { family: 'skus', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/skus/${t.skuId}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' }, scopedFor: ['creator', 'storefront'] },
+  {
+    family: 'keys',
+    method: 'GET',
+    path: () => '/v1/keys',
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'creators',
+    method: 'GET',
+    path: (t) => `/v1/creators/${t.creatorId}`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' },
+    scopedFor: ['creator', 'storefront'],
+  },
+  {
+    family: 'creators (write)',
+    method: 'PUT',
+    path: (t) => `/v1/creators/${t.creatorId}`,
+    body: () => ({ name: 'Creator' }),
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'partners',
+    method: 'GET',
+    path: (t) => `/v1/partners/${t.partnerId}`,
+    own: { admin: 'ok', creator: 404, partner: 'ok', storefront: 404 },
+    scopedFor: ['partner'],
+  },
+  {
+    family: 'regions',
+    method: 'GET',
+    path: (t) => `/v1/regions/${t.regionIds[0]}`,
+    own: { admin: 'ok', creator: 'ok', partner: 'ok', storefront: 'ok' },
+    scopedFor: [],
+  },
+  {
+    family: 'regions (write)',
+    method: 'PUT',
+    path: (t) => `/v1/regions/${t.regionIds[0]}`,
+    body: () => ({ name: 'Region 0', time_zone: 'America/New_York' }),
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'hubs',
+    method: 'GET',
+    path: (t) => `/v1/hubs/${t.hubId}`,
+    own: { admin: 'ok', creator: 'ok', partner: 'ok', storefront: 404 },
+    scopedFor: ['partner'],
+  },
+  {
+    family: 'suppliers',
+    method: 'GET',
+    path: (t) => `/v1/suppliers/${t.supplierId}`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'drops',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' },
+    scopedFor: ['creator', 'storefront'],
+  },
+  {
+    family: 'skus',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}/skus/${t.skuId}`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 'ok' },
+    scopedFor: ['creator', 'storefront'],
+  },
   // Plans (issue 5): partner reads of published plans and what-if/publish are covered in test/modules/allocation/partner-reads.api.test.ts and plans.api.test.ts.
-  { family: 'plans', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/plans`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'plans (compute)', method: 'POST', path: (t) => `/v1/drops/${t.dropId}/plans`, body: () => ({ solver: 'fast' }), own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'replan proposals', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/replan-proposals`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'plan compare', method: 'GET', path: () => '/v1/plans/compare?a=plan_x&b=plan_y', own: { creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'webhook subscriptions', method: 'GET', path: () => '/v1/webhook-subscriptions', own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 }, scopedFor: [] },
-  { family: 'forecasts (run)', method: 'POST', path: (t) => `/v1/drops/${t.dropId}/forecasts`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'forecasts', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/forecasts`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'forecasts (latest)', method: 'GET', path: (t) => `/v1/drops/${t.dropId}/forecasts/latest`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
-  { family: 'forecasts (by id)', method: 'GET', path: (t) => `/v1/forecasts/${forecastIds[t.dropId]}`, own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 }, scopedFor: ['creator'] },
+  {
+    family: 'plans',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}/plans`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'plans (compute)',
+    method: 'POST',
+    path: (t) => `/v1/drops/${t.dropId}/plans`,
+    body: () => ({ solver: 'fast' }),
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'replan proposals',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}/replan-proposals`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'plan compare',
+    method: 'GET',
+    path: () => '/v1/plans/compare?a=plan_x&b=plan_y',
+    own: { creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'webhook subscriptions',
+    method: 'GET',
+    path: () => '/v1/webhook-subscriptions',
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'forecasts (run)',
+    method: 'POST',
+    path: (t) => `/v1/drops/${t.dropId}/forecasts`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'forecasts',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}/forecasts`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'forecasts (latest)',
+    method: 'GET',
+    path: (t) => `/v1/drops/${t.dropId}/forecasts/latest`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
+  {
+    family: 'forecasts (by id)',
+    method: 'GET',
+    path: (t) => `/v1/forecasts/${forecastIds[t.dropId]}`,
+    own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
+    scopedFor: ['creator'],
+  },
 ];
 
 describe.each(cases)('$family: $method', (c) => {
@@ -100,13 +218,22 @@ describe('lists are filtered to the caller', () => {
     const hubs = await app.request('GET', '/v1/hubs', { key: keys.partner });
     expect(hubs.body.items.map((h: { id: string }) => h.id)).toEqual([mine.hubId]);
     const adminDrops = await app.request('GET', '/v1/drops');
-    expect(adminDrops.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining([mine.dropId, theirs.dropId]));
+    expect(adminDrops.body.items.map((d: { id: string }) => d.id)).toEqual(
+      expect.arrayContaining([mine.dropId, theirs.dropId]),
+    );
   });
 
   it("lets a creator write its own drop but not another creator's", async () => {
     const own = await app.request('GET', `/v1/drops/${mine.dropId}`, { key: keys.creator });
     const { id: _id, created_at: _c, updated_at: _u, ...body } = own.body;
     expect((await app.request('PUT', `/v1/drops/${mine.dropId}`, { key: keys.creator, body })).status).toBe(200);
-    expect((await app.request('PUT', `/v1/drops/${theirs.dropId}`, { key: keys.creator, body: { ...body, creator_id: mine.creatorId } })).status).toBe(404);
+    expect(
+      (
+        await app.request('PUT', `/v1/drops/${theirs.dropId}`, {
+          key: keys.creator,
+          body: { ...body, creator_id: mine.creatorId },
+        })
+      ).status,
+    ).toBe(404);
   });
 });

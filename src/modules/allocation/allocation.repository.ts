@@ -90,15 +90,25 @@ export const allocationRepository = {
     await tx.query('select id from drops where id = $1 for update', [dropId]);
   },
   async findLatestForecast(db: Queryable, dropId: string) {
-    return (await db.query<ForecastRow>('select id, drop_id, version, prior_only from forecasts where drop_id = $1 order by version desc limit 1', [dropId])).rows[0];
+    return (
+      await db.query<ForecastRow>(
+        'select id, drop_id, version, prior_only from forecasts where drop_id = $1 order by version desc limit 1',
+        [dropId],
+      )
+    ).rows[0];
   },
   async listForecastCells(db: Queryable, forecastId: string) {
     return (
-      await db.query<ForecastCellRow>('select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1 order by sku_id, region_id', [forecastId])
+      await db.query<ForecastCellRow>(
+        'select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1 order by sku_id, region_id',
+        [forecastId],
+      )
     ).rows;
   },
   async nextPlanVersion(tx: Queryable, dropId: string) {
-    return (await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId])).rows[0]!.v;
+    return (
+      await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId])
+    ).rows[0]!.v;
   },
   async insertPlan(tx: Queryable, p: NewPlan) {
     await tx.query(
@@ -128,7 +138,11 @@ export const allocationRepository = {
       [planId, rows.map((r) => r.sku_id), rows.map((r) => r.hub_id), rows.map((r) => r.units)],
     );
   },
-  async insertSupplierOrders(tx: Queryable, planId: string, rows: (Omit<SupplierOrderRow, 'ship_by' | 'arrive_by'> & { ship_by: string; arrive_by: string })[]) {
+  async insertSupplierOrders(
+    tx: Queryable,
+    planId: string,
+    rows: (Omit<SupplierOrderRow, 'ship_by' | 'arrive_by'> & { ship_by: string; arrive_by: string })[],
+  ) {
     if (rows.length === 0) return;
     await tx.query(
       `insert into plan_supplier_orders (plan_id, line_no, supplier_id, sku_id, quantity, destination_hub_id, ship_by, arrive_by, is_fallback, reason, premium)
@@ -168,10 +182,17 @@ export const allocationRepository = {
     return (await db.query<PlanRow>(`select ${planColumns} from plans where id = $1`, [planId])).rows[0];
   },
   async listPlans(db: Queryable, dropId: string) {
-    return (await db.query<Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>>(`select ${summaryColumns} from plans where drop_id = $1 order by version desc`, [dropId])).rows;
+    return (
+      await db.query<Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>>(
+        `select ${summaryColumns} from plans where drop_id = $1 order by version desc`,
+        [dropId],
+      )
+    ).rows;
   },
   async findPublishedPlan(db: Queryable, dropId: string) {
-    return (await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])).rows[0];
+    return (
+      await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])
+    ).rows[0];
   },
   async listAllocations(db: Queryable, planId: string, hubIds?: string[]) {
     return (
@@ -210,14 +231,24 @@ export const allocationRepository = {
     return rows.map((r) => r.hub_id);
   },
   async listHubIdsOperatedBy(db: Queryable, partnerId: string) {
-    return (await db.query<{ id: string }>('select id from hubs where operator_partner_id = $1 order by id', [partnerId])).rows.map((r) => r.id);
+    return (
+      await db.query<{ id: string }>('select id from hubs where operator_partner_id = $1 order by id', [partnerId])
+    ).rows.map((r) => r.id);
   },
   async listOperatorsOfHubs(db: Queryable, hubIds: string[]) {
-    return (await db.query<{ id: string; operator_partner_id: string }>('select id, operator_partner_id from hubs where id = any($1::text[]) order by id', [hubIds])).rows;
+    return (
+      await db.query<{ id: string; operator_partner_id: string }>(
+        'select id, operator_partner_id from hubs where id = any($1::text[]) order by id',
+        [hubIds],
+      )
+    ).rows;
   },
   async supersedePublished(tx: Queryable, dropId: string, at: Date) {
     return (
-      await tx.query<{ id: string }>(`update plans set status = 'superseded', superseded_at = $2 where drop_id = $1 and status = 'published' returning id`, [dropId, at])
+      await tx.query<{ id: string }>(
+        `update plans set status = 'superseded', superseded_at = $2 where drop_id = $1 and status = 'published' returning id`,
+        [dropId, at],
+      )
     ).rows[0]?.id;
   },
   async markPublished(tx: Queryable, planId: string, at: Date) {
@@ -239,20 +270,34 @@ export const allocationRepository = {
   /** Drops whose window contains `now` (or marked live). */
   async listLiveDropIds(db: Queryable, now: Date) {
     return (
-      await db.query<{ id: string }>(`select id from drops where status <> 'closed' and (status = 'live' or (opens_at <= $1 and closes_at > $1)) order by id`, [now])
+      await db.query<{ id: string }>(
+        `select id from drops where status <> 'closed' and (status = 'live' or (opens_at <= $1 and closes_at > $1)) order by id`,
+        [now],
+      )
     ).rows.map((r) => r.id);
   },
-  async insertReplanProposal(db: Queryable, row: { id: string; drop_id: string; plan_id: string | null; forecast_id: string; proposal: unknown; created_at: Date }) {
-    await db.query('insert into replan_proposals (id, drop_id, plan_id, forecast_id, proposal, created_at) values ($1, $2, $3, $4, $5::jsonb, $6)', [
-      row.id,
-      row.drop_id,
-      row.plan_id,
-      row.forecast_id,
-      JSON.stringify(row.proposal),
-      row.created_at,
-    ]);
+  async insertReplanProposal(
+    db: Queryable,
+    row: {
+      id: string;
+      drop_id: string;
+      plan_id: string | null;
+      forecast_id: string;
+      proposal: unknown;
+      created_at: Date;
+    },
+  ) {
+    await db.query(
+      'insert into replan_proposals (id, drop_id, plan_id, forecast_id, proposal, created_at) values ($1, $2, $3, $4, $5::jsonb, $6)',
+      [row.id, row.drop_id, row.plan_id, row.forecast_id, JSON.stringify(row.proposal), row.created_at],
+    );
   },
   async findLatestReplanProposal(db: Queryable, dropId: string) {
-    return (await db.query<{ proposal: unknown }>('select proposal from replan_proposals where drop_id = $1 order by created_at desc limit 1', [dropId])).rows[0];
+    return (
+      await db.query<{ proposal: unknown }>(
+        'select proposal from replan_proposals where drop_id = $1 order by created_at desc limit 1',
+        [dropId],
+      )
+    ).rows[0];
   },
 };

@@ -3,14 +3,28 @@ import { AppError } from '../../http/app-error';
 import type { ResponseBody, Schemas } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
-import { compareQuerySchema, hubPlanQuerySchema, partnerAllocationsQuerySchema, planRequestSchema, whatIfRequestSchema } from './allocation.schemas';
+import {
+  compareQuerySchema,
+  hubPlanQuerySchema,
+  partnerAllocationsQuerySchema,
+  planRequestSchema,
+  whatIfRequestSchema,
+} from './allocation.schemas';
 import { planCsv, type AllocationService } from './allocation.service';
 
 /** JSON unless the client asks for CSV (`format=csv`, or an Accept header preferring text/csv). */
-function sendPartnerPlan(req: Request, res: Response, plan: Schemas['PartnerPlan'], format: 'json' | 'csv' | undefined) {
-  const wantsCsv = format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+function sendPartnerPlan(
+  req: Request,
+  res: Response,
+  plan: Schemas['PartnerPlan'],
+  format: 'json' | 'csv' | undefined,
+) {
+  const wantsCsv =
+    format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
   if (wantsCsv) {
-    res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="plan-${plan.drop_id}-v${plan.version}.csv"`);
+    res
+      .type('text/csv')
+      .setHeader('Content-Disposition', `attachment; filename="plan-${plan.drop_id}-v${plan.version}.csv"`);
     res.send(planCsv(plan));
     return;
   }
@@ -24,33 +38,47 @@ export function allocationRoutes(allocation: AllocationService): Router {
   const hubReaders = allowRoles('admin', 'creator', 'partner');
 
   router.get('/v1/drops/:dropId/plans', planners, async (req, res) => {
-    const body: ResponseBody<'listPlans', 200> = { items: await allocation.listPlans(principalOf(req), pathId(req, 'dropId')) };
+    const body: ResponseBody<'listPlans', 200> = {
+      items: await allocation.listPlans(principalOf(req), pathId(req, 'dropId')),
+    };
     res.json(body);
   });
   router.post('/v1/drops/:dropId/plans', planners, async (req, res) => {
     const input = parseInput(planRequestSchema, req.body ?? {});
-    const body: ResponseBody<'computePlan', 201> = await allocation.computePlan(principalOf(req), pathId(req, 'dropId'), { solver: input.solver });
+    const body: ResponseBody<'computePlan', 201> = await allocation.computePlan(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      { solver: input.solver },
+    );
     res.status(201).json(body);
   });
   router.post('/v1/drops/:dropId/plans/what-if', planners, async (req, res) => {
     const input = parseInput(whatIfRequestSchema, req.body);
-    const body: ResponseBody<'computeWhatIfPlan', 201> = await allocation.computePlan(principalOf(req), pathId(req, 'dropId'), {
-      solver: input.solver,
-      overrides: input.overrides,
-      whatIf: true,
-    });
+    const body: ResponseBody<'computeWhatIfPlan', 201> = await allocation.computePlan(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      {
+        solver: input.solver,
+        overrides: input.overrides,
+        whatIf: true,
+      },
+    );
     res.status(201).json(body);
   });
   router.get('/v1/drops/:dropId/plans/published/hubs/:hubId', hubReaders, async (req, res) => {
     const query = parseInput(hubPlanQuerySchema, req.query, 'query');
-    const plan = await allocation.readPublishedForHubs(principalOf(req), pathId(req, 'dropId'), { hubId: pathId(req, 'hubId') });
+    const plan = await allocation.readPublishedForHubs(principalOf(req), pathId(req, 'dropId'), {
+      hubId: pathId(req, 'hubId'),
+    });
     sendPartnerPlan(req, res, plan, query.format);
   });
   router.get('/v1/partner/allocations', allowRoles('admin', 'partner'), async (req, res) => {
     const query = parseInput(partnerAllocationsQuerySchema, req.query, 'query');
     const principal = principalOf(req);
     if (query.partner_id && principal.role !== 'admin') {
-      throw new AppError('validation_failed', 'partner_id is for admin keys only', { errors: [{ path: 'partner_id', message: 'not allowed for a partner key' }] });
+      throw new AppError('validation_failed', 'partner_id is for admin keys only', {
+        errors: [{ path: 'partner_id', message: 'not allowed for a partner key' }],
+      });
     }
     const plan = await allocation.readPublishedForHubs(principal, query.drop_id, { partnerId: query.partner_id });
     sendPartnerPlan(req, res, plan, query.format);
@@ -65,11 +93,17 @@ export function allocationRoutes(allocation: AllocationService): Router {
     res.json(body);
   });
   router.post('/v1/plans/:planId/publish', planners, async (req, res) => {
-    const body: ResponseBody<'publishPlan', 200> = await allocation.publishPlan(principalOf(req), pathId(req, 'planId'));
+    const body: ResponseBody<'publishPlan', 200> = await allocation.publishPlan(
+      principalOf(req),
+      pathId(req, 'planId'),
+    );
     res.json(body);
   });
   router.get('/v1/drops/:dropId/replan-proposals', planners, async (req, res) => {
-    const body: ResponseBody<'getReplanProposal', 200> = await allocation.proposeReplan(principalOf(req), pathId(req, 'dropId'));
+    const body: ResponseBody<'getReplanProposal', 200> = await allocation.proposeReplan(
+      principalOf(req),
+      pathId(req, 'dropId'),
+    );
     res.json(body);
   });
   return router;

@@ -4,7 +4,9 @@ import { idSchema } from '../catalog/catalog.schemas';
 
 const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
 
-export const planRequestSchema = z.object({ solver: solver.optional() }).strict() satisfies z.ZodType<Schemas['PlanRequest']>;
+export const planRequestSchema = z.object({ solver: solver.optional() }).strict() satisfies z.ZodType<
+  Schemas['PlanRequest']
+>;
 
 export const planOverridesSchema = z
   .object({
@@ -17,7 +19,9 @@ export const planOverridesSchema = z
   })
   .strict() satisfies z.ZodType<Schemas['PlanOverrides']>;
 
-export const whatIfRequestSchema = z.object({ solver: solver.optional(), overrides: planOverridesSchema }).strict() satisfies z.ZodType<Schemas['WhatIfRequest']>;
+export const whatIfRequestSchema = z
+  .object({ solver: solver.optional(), overrides: planOverridesSchema })
+  .strict() satisfies z.ZodType<Schemas['WhatIfRequest']>;
 
 export const compareQuerySchema = z.object({ a: idSchema, b: idSchema });
 

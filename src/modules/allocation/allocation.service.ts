@@ -8,7 +8,13 @@ import { catalogRepository } from '../catalog/catalog.repository';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { planAllocation, type AllocationPlan } from './core';
-import { allocationRepository as repo, type AllocationRow, type PlanRow, type RegionRow, type SupplierOrderRow } from './allocation.repository';
+import {
+  allocationRepository as repo,
+  type AllocationRow,
+  type PlanRow,
+  type RegionRow,
+  type SupplierOrderRow,
+} from './allocation.repository';
 import { buildAllocationInput, findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
 import { proposeReplan } from './replan';
 
@@ -50,7 +56,11 @@ const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
 });
 
 /** The pure planner's answer in the contract's (and the tables') vocabulary. */
-function toStoredPlan(plan: AllocationPlan, requested: SolverChoice, economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number }) {
+function toStoredPlan(
+  plan: AllocationPlan,
+  requested: SolverChoice,
+  economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number },
+) {
   const t = plan.totals;
   const totals: Schemas['PlanTotals'] = {
     expected_demand_units: t.expectedDemandUnits,
@@ -58,7 +68,12 @@ function toStoredPlan(plan: AllocationPlan, requested: SolverChoice, economics: 
     fill_rate_within_promise: t.fillRateWithinPromise,
     expected_leftover_by_hub: t.expectedLeftoverByHub,
     units_placed: t.unitsPlaced,
-    cost: { fallback_premium: t.cost.fallbackPremium, leftover: t.cost.leftover, holding: t.cost.holding, total: t.cost.total },
+    cost: {
+      fallback_premium: t.cost.fallbackPremium,
+      leftover: t.cost.leftover,
+      holding: t.cost.holding,
+      total: t.cost.total,
+    },
     objective_value: t.objectiveValue,
   };
   const solver: Schemas['PlanSolver'] = {
@@ -68,9 +83,15 @@ function toStoredPlan(plan: AllocationPlan, requested: SolverChoice, economics: 
     optimality_gap: plan.solver.optimalityGap,
     pooled_regions: plan.solver.pooledRegions,
     notes: plan.solver.notes,
-    economics: { value_per_fast_unit: economics.valuePerFastUnit, leftover_cost_per_unit: economics.leftoverCostPerUnit, holding_cost_per_unit: economics.holdingCostPerUnit },
+    economics: {
+      value_per_fast_unit: economics.valuePerFastUnit,
+      leftover_cost_per_unit: economics.leftoverCostPerUnit,
+      holding_cost_per_unit: economics.holdingCostPerUnit,
+    },
   };
-  const allocations: AllocationRow[] = plan.allocations.filter((a) => a.units > 0).map((a) => ({ sku_id: a.skuId, hub_id: a.hubId, units: a.units }));
+  const allocations: AllocationRow[] = plan.allocations
+    .filter((a) => a.units > 0)
+    .map((a) => ({ sku_id: a.skuId, hub_id: a.hubId, units: a.units }));
   let lineNo = 0;
   const orders = plan.supplierOrders.flatMap((order) =>
     order.lines
@@ -107,7 +128,11 @@ function toStoredPlan(plan: AllocationPlan, requested: SolverChoice, economics: 
     expected_demand_units: u.expectedDemandUnits,
     detail: u.detail,
   }));
-  const skuIssues: Schemas['PlanSkuIssue'][] = plan.skuIssues.map((i) => ({ sku_id: i.skuId, reason: i.reason, detail: i.detail }));
+  const skuIssues: Schemas['PlanSkuIssue'][] = plan.skuIssues.map((i) => ({
+    sku_id: i.skuId,
+    reason: i.reason,
+    detail: i.detail,
+  }));
   return { totals, solver, allocations, orders, regions, unserved, skuIssues };
 }
 
@@ -140,13 +165,20 @@ async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<C
       min_order_units: s.min_order_units,
       order_multiple: s.order_multiple,
     })),
-    hubs: hubs.map((h) => ({ id: h.id, operator_partner_id: h.operator_partner_id, capacity_units: h.capacity_units, handling_days: h.handling_days, lanes: h.lanes })),
+    hubs: hubs.map((h) => ({
+      id: h.id,
+      operator_partner_id: h.operator_partner_id,
+      capacity_units: h.capacity_units,
+      handling_days: h.handling_days,
+      lanes: h.lanes,
+    })),
     region_ids: regions.map((r) => r.id),
   };
 }
 
 export function planCsv(plan: PartnerPlan): string {
-  const header = 'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason';
+  const header =
+    'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason';
   const cell = (v: string | number | boolean) => {
     const s = String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -154,12 +186,26 @@ export function planCsv(plan: PartnerPlan): string {
   const base = [plan.plan_id, plan.drop_id, plan.version];
   const lines = [
     ...plan.allocations.map((a) => ['allocation', ...base, a.sku_id, a.hub_id, a.units, '', '', '', '', '']),
-    ...plan.supplier_orders.map((o) => ['supplier_order', ...base, o.sku_id, o.destination_hub_id, o.quantity, o.supplier_id, o.ship_by, o.arrive_by, o.is_fallback, o.reason]),
+    ...plan.supplier_orders.map((o) => [
+      'supplier_order',
+      ...base,
+      o.sku_id,
+      o.destination_hub_id,
+      o.quantity,
+      o.supplier_id,
+      o.ship_by,
+      o.arrive_by,
+      o.is_fallback,
+      o.reason,
+    ]),
   ];
   return [header, ...lines.map((l) => l.map(cell).join(','))].join('\r\n') + '\r\n';
 }
 
-export function createAllocationService(db: Database, deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock }) {
+export function createAllocationService(
+  db: Database,
+  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock },
+) {
   const { catalog, webhooks, clock } = deps;
 
   /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
@@ -193,7 +239,9 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
   async function latestForecastOrFail(dropId: string) {
     const forecast = await repo.findLatestForecast(db, dropId);
     if (!forecast) {
-      throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, { extensions: { reason: 'no_forecast' } });
+      throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, {
+        extensions: { reason: 'no_forecast' },
+      });
     }
     return forecast;
   }
@@ -205,7 +253,11 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
     const cells = await repo.listForecastCells(db, forecast.id);
     const errors = findInconsistencies(snapshot, cells, overrides);
     if (errors.length > 0) {
-      throw new AppError('unprocessable', `the catalog is inconsistent: ${errors.length} reference(s) to unknown records`, { errors, extensions: { reason: 'inconsistent_catalog' } });
+      throw new AppError(
+        'unprocessable',
+        `the catalog is inconsistent: ${errors.length} reference(s) to unknown records`,
+        { errors, extensions: { reason: 'inconsistent_catalog' } },
+      );
     }
     return { forecast, snapshot, cells, now };
   }
@@ -227,7 +279,11 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
 
   const service = {
     /** Computes and stores a draft (or a what-if) plan. The plan rests on the latest stored forecast. */
-    async computePlan(principal: Principal, dropId: string, options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {}): Promise<Plan> {
+    async computePlan(
+      principal: Principal,
+      dropId: string,
+      options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {},
+    ): Promise<Plan> {
       await catalog.visibleDrop(principal, dropId);
       const overrides = options.overrides ?? {};
       const requested = options.solver ?? 'auto';
@@ -279,9 +335,13 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
         const row = (await repo.findPlan(tx, planId))!;
         if (row.status === 'published') return;
         if (row.status !== 'draft') {
-          throw new AppError('conflict', `plan '${planId}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`, {
-            extensions: { status: row.status },
-          });
+          throw new AppError(
+            'conflict',
+            `plan '${planId}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`,
+            {
+              extensions: { status: row.status },
+            },
+          );
         }
         const at = clock.now();
         const previous = await repo.supersedePublished(tx, row.drop_id, at);
@@ -290,24 +350,36 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
         if (previous) for (const h of await repo.listInvolvedHubIds(tx, previous)) involved.add(h);
         const operators = await repo.listOperatorsOfHubs(tx, [...involved]);
         const hubsByPartner = new Map<string, string[]>();
-        for (const o of operators) hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
+        for (const o of operators)
+          hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
         const published = (await repo.findPlan(tx, planId))!;
         const data = new Map<string, PartnerPlan>();
-        for (const [partnerId, hubIds] of hubsByPartner) data.set(partnerId, await partnerPlanOf(tx, published, hubIds));
-        enqueued = await webhooks.enqueue(tx, 'plan.published', [...hubsByPartner.keys()], (partnerId) => data.get(partnerId));
+        for (const [partnerId, hubIds] of hubsByPartner)
+          data.set(partnerId, await partnerPlanOf(tx, published, hubIds));
+        enqueued = await webhooks.enqueue(tx, 'plan.published', [...hubsByPartner.keys()], (partnerId) =>
+          data.get(partnerId),
+        );
       });
       if (enqueued > 0) webhooks.kick();
       return toPlan(db, (await repo.findPlan(db, planId))!);
     },
 
     async comparePlans(principal: Principal, aId: string, bId: string): Promise<Schemas['PlanComparison']> {
-      const [a, b] = [await toPlan(db, await visiblePlan(principal, aId)), await toPlan(db, await visiblePlan(principal, bId))];
+      const [a, b] = [
+        await toPlan(db, await visiblePlan(principal, aId)),
+        await toPlan(db, await visiblePlan(principal, bId)),
+      ];
       if (a.drop_id !== b.drop_id) {
-        throw new AppError('unprocessable', 'only plans of the same drop can be compared', { errors: [{ path: 'b', message: `plan '${bId}' belongs to another drop` }] });
+        throw new AppError('unprocessable', 'only plans of the same drop can be compared', {
+          errors: [{ path: 'b', message: `plan '${bId}' belongs to another drop` }],
+        });
       }
       const delta = (x: number, y: number) => ({ a: x, b: y, delta: y - x });
       const units = new Map<string, { sku_id: string; hub_id: string; a: number; b: number }>();
-      for (const [side, plan] of [['a', a], ['b', b]] as const) {
+      for (const [side, plan] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
         for (const al of plan.allocations) {
           const k = `${al.sku_id}\u0000${al.hub_id}`;
           const entry = units.get(k) ?? { sku_id: al.sku_id, hub_id: al.hub_id, a: 0, b: 0 };
@@ -316,20 +388,42 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
         }
       }
       const regions = new Map<string, { a?: Schemas['PlanRegion']; b?: Schemas['PlanRegion'] }>();
-      for (const [side, plan] of [['a', a], ['b', b]] as const) {
+      for (const [side, plan] of [
+        ['a', a],
+        ['b', b],
+      ] as const) {
         for (const r of plan.regions) {
           const k = `${r.region_id}\u0000${r.sku_id}`;
           regions.set(k, { ...regions.get(k), [side]: r });
         }
       }
-      const { allocations: _a, supplier_orders: _o, regions: _r, unserved_regions: _u, sku_issues: _s, catalog_snapshot: _c, ...summaryA } = a;
-      const { allocations: _a2, supplier_orders: _o2, regions: _r2, unserved_regions: _u2, sku_issues: _s2, catalog_snapshot: _c2, ...summaryB } = b;
+      const {
+        allocations: _a,
+        supplier_orders: _o,
+        regions: _r,
+        unserved_regions: _u,
+        sku_issues: _s,
+        catalog_snapshot: _c,
+        ...summaryA
+      } = a;
+      const {
+        allocations: _a2,
+        supplier_orders: _o2,
+        regions: _r2,
+        unserved_regions: _u2,
+        sku_issues: _s2,
+        catalog_snapshot: _c2,
+        ...summaryB
+      } = b;
       return {
         drop_id: a.drop_id,
         a: summaryA,
         b: summaryB,
         fill_rate_within_promise: delta(a.totals.fill_rate_within_promise, b.totals.fill_rate_within_promise),
-        expected_units_within_promise: delta(a.totals.expected_units_within_promise, b.totals.expected_units_within_promise),
+        expected_units_within_promise: delta(
+          a.totals.expected_units_within_promise,
+          b.totals.expected_units_within_promise,
+        ),
         units_placed: delta(a.totals.units_placed, b.totals.units_placed),
         cost_total: delta(a.totals.cost.total, b.totals.cost.total),
         objective_value: delta(a.totals.objective_value, b.totals.objective_value),
@@ -355,7 +449,11 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
      * The published plan restricted to hubs. A partner sees only hubs it operates, and only when the
      * published plan involves one of them; otherwise 404, like a drop that does not exist.
      */
-    async readPublishedForHubs(principal: Principal, dropId: string, options: { hubId?: string; partnerId?: string }): Promise<PartnerPlan> {
+    async readPublishedForHubs(
+      principal: Principal,
+      dropId: string,
+      options: { hubId?: string; partnerId?: string },
+    ): Promise<PartnerPlan> {
       const missing = () => notFound('published plan for drop', dropId);
       let hubIds: string[];
       if (principal.role === 'partner') {
@@ -369,7 +467,10 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
         if (options.hubId) {
           if (!(await catalogRepository.findHub(db, options.hubId))) throw notFound('hub', options.hubId);
           hubIds = [options.hubId];
-        } else hubIds = options.partnerId ? await repo.listHubIdsOperatedBy(db, options.partnerId) : (await catalogRepository.listHubs(db)).map((h) => h.id);
+        } else
+          hubIds = options.partnerId
+            ? await repo.listHubIdsOperatedBy(db, options.partnerId)
+            : (await catalogRepository.listHubs(db)).map((h) => h.id);
       } else throw missing();
       const published = await repo.findPublishedPlan(db, dropId);
       if (!published) throw missing();
@@ -384,9 +485,18 @@ export function createAllocationService(db: Database, deps: { catalog: CatalogSe
     async proposeReplan(principal: Principal | null, dropId: string): Promise<Schemas['ReplanProposal']> {
       if (principal) await catalog.visibleDrop(principal, dropId);
       const { forecast, snapshot, cells, now } = await inputsFor(dropId, {});
-      const stock = await repo.listLiveStock(db, snapshot.skus.map((s) => s.id));
+      const stock = await repo.listLiveStock(
+        db,
+        snapshot.skus.map((s) => s.id),
+      );
       const published = await repo.findPublishedPlan(db, dropId);
-      return { drop_id: dropId, computed_at: iso(now), forecast_id: forecast.id, plan_id: published?.id ?? null, ...proposeReplan(snapshot, cells, stock, now) };
+      return {
+        drop_id: dropId,
+        computed_at: iso(now),
+        forecast_id: forecast.id,
+        plan_id: published?.id ?? null,
+        ...proposeReplan(snapshot, cells, stock, now),
+      };
     },
 
     /** The scheduled re-plan: a stored proposal for every drop whose window is open now. */

@@ -38,7 +38,8 @@ export function skuEconomics(sku: { price: number; unitCost: number }): Allocati
 export function dropEconomics(skus: readonly SkuEconomicsInput[]): AllocationEconomics {
   if (skus.length === 0) return { valuePerFastUnit: 0, leftoverCostPerUnit: 0, holdingCostPerUnit: 0 };
   const totalDemand = skus.reduce((sum, s) => sum + Math.max(0, s.expectedDemand), 0);
-  const weight = (s: SkuEconomicsInput) => (totalDemand > 0 ? Math.max(0, s.expectedDemand) / totalDemand : 1 / skus.length);
+  const weight = (s: SkuEconomicsInput) =>
+    totalDemand > 0 ? Math.max(0, s.expectedDemand) / totalDemand : 1 / skus.length;
   const out: AllocationEconomics = { valuePerFastUnit: 0, leftoverCostPerUnit: 0, holdingCostPerUnit: 0 };
   for (const sku of skus) {
     const e = skuEconomics(sku);
@@ -60,6 +61,11 @@ export function liveEconomics(skus: readonly SkuEconomicsInput[]): AllocationEco
   const base = dropEconomics(skus);
   if (skus.length === 0) return base;
   const totalDemand = skus.reduce((sum, s) => sum + Math.max(0, s.expectedDemand), 0);
-  const weight = (s: SkuEconomicsInput) => (totalDemand > 0 ? Math.max(0, s.expectedDemand) / totalDemand : 1 / skus.length);
-  return { valuePerFastUnit: skus.reduce((sum, s) => sum + weight(s) * Math.max(0, s.price), 0), leftoverCostPerUnit: base.leftoverCostPerUnit, holdingCostPerUnit: 0 };
+  const weight = (s: SkuEconomicsInput) =>
+    totalDemand > 0 ? Math.max(0, s.expectedDemand) / totalDemand : 1 / skus.length;
+  return {
+    valuePerFastUnit: skus.reduce((sum, s) => sum + weight(s) * Math.max(0, s.price), 0),
+    leftoverCostPerUnit: base.leftoverCostPerUnit,
+    holdingCostPerUnit: 0,
+  };
 }

@@ -16,9 +16,17 @@ export interface CatalogSnapshot {
     opens_at: string;
     closes_at: string;
     promise_business_days: number;
-    baseline: { source: string; paths: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[] };
+    baseline: {
+      source: string;
+      paths: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
+    };
   };
-  skus: { id: string; price: number; unit_cost: number; sourcing: { supplier_id: string; units_available: number; available_on: string }[] }[];
+  skus: {
+    id: string;
+    price: number;
+    unit_cost: number;
+    sourcing: { supplier_id: string; units_available: number; available_on: string }[];
+  }[];
   suppliers: {
     id: string;
     kind: 'microfactory' | 'offshore' | 'warehouse';
@@ -29,7 +37,13 @@ export interface CatalogSnapshot {
     min_order_units: number;
     order_multiple: number;
   }[];
-  hubs: { id: string; operator_partner_id: string; capacity_units: number; handling_days: number; lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[] }[];
+  hubs: {
+    id: string;
+    operator_partner_id: string;
+    capacity_units: number;
+    handling_days: number;
+    lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
+  }[];
   region_ids: string[];
 }
 
@@ -43,40 +57,58 @@ export interface ForecastCell {
 export type PlanOverrides = Schemas['PlanOverrides'];
 
 /** Every reference the planner will follow, checked against the snapshot. */
-export function findInconsistencies(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], overrides: PlanOverrides = {}): FieldError[] {
+export function findInconsistencies(
+  snapshot: CatalogSnapshot,
+  cells: readonly ForecastCell[],
+  overrides: PlanOverrides = {},
+): FieldError[] {
   const errors: FieldError[] = [];
   const skuIds = new Set(snapshot.skus.map((s) => s.id));
   const regionIds = new Set(snapshot.region_ids);
   const supplierIds = new Set(snapshot.suppliers.map((s) => s.id));
   const hubIds = new Set(snapshot.hubs.map((h) => h.id));
   cells.forEach((cell, i) => {
-    if (!skuIds.has(cell.sku_id)) errors.push({ path: `forecast.cells[${i}].sku_id`, message: `SKU '${cell.sku_id}' is not a SKU of this drop` });
-    if (!regionIds.has(cell.region_id)) errors.push({ path: `forecast.cells[${i}].region_id`, message: `unknown region '${cell.region_id}'` });
+    if (!skuIds.has(cell.sku_id))
+      errors.push({ path: `forecast.cells[${i}].sku_id`, message: `SKU '${cell.sku_id}' is not a SKU of this drop` });
+    if (!regionIds.has(cell.region_id))
+      errors.push({ path: `forecast.cells[${i}].region_id`, message: `unknown region '${cell.region_id}'` });
   });
   snapshot.skus.forEach((sku) =>
     sku.sourcing.forEach((s, i) => {
-      if (!supplierIds.has(s.supplier_id)) errors.push({ path: `skus.${sku.id}.sourcing[${i}].supplier_id`, message: `unknown supplier '${s.supplier_id}'` });
+      if (!supplierIds.has(s.supplier_id))
+        errors.push({
+          path: `skus.${sku.id}.sourcing[${i}].supplier_id`,
+          message: `unknown supplier '${s.supplier_id}'`,
+        });
     }),
   );
   snapshot.hubs.forEach((hub) =>
     hub.lanes.forEach((lane, i) => {
-      if (!regionIds.has(lane.region_id)) errors.push({ path: `hubs.${hub.id}.lanes[${i}].region_id`, message: `unknown region '${lane.region_id}'` });
+      if (!regionIds.has(lane.region_id))
+        errors.push({ path: `hubs.${hub.id}.lanes[${i}].region_id`, message: `unknown region '${lane.region_id}'` });
     }),
   );
   snapshot.drop.baseline.paths.forEach((p, i) => {
-    if (!regionIds.has(p.region_id)) errors.push({ path: `drop.baseline.paths[${i}].region_id`, message: `unknown region '${p.region_id}'` });
+    if (!regionIds.has(p.region_id))
+      errors.push({ path: `drop.baseline.paths[${i}].region_id`, message: `unknown region '${p.region_id}'` });
   });
   (overrides.hub_capacities ?? []).forEach((o, i) => {
-    if (!hubIds.has(o.hub_id)) errors.push({ path: `overrides.hub_capacities[${i}].hub_id`, message: `unknown hub '${o.hub_id}'` });
+    if (!hubIds.has(o.hub_id))
+      errors.push({ path: `overrides.hub_capacities[${i}].hub_id`, message: `unknown hub '${o.hub_id}'` });
   });
   (overrides.unavailable_supplier_ids ?? []).forEach((id, i) => {
-    if (!supplierIds.has(id)) errors.push({ path: `overrides.unavailable_supplier_ids[${i}]`, message: `unknown supplier '${id}'` });
+    if (!supplierIds.has(id))
+      errors.push({ path: `overrides.unavailable_supplier_ids[${i}]`, message: `unknown supplier '${id}'` });
   });
   return errors;
 }
 
 /** Baseline delivery days of a region: handling plus the median transit day of its baseline path. */
-export function baselineDays(path: { handling_days: number; transit_days_min: number; transit_days_max: number }): number {
+export function baselineDays(path: {
+  handling_days: number;
+  transit_days_min: number;
+  transit_days_max: number;
+}): number {
   return path.handling_days + transitQuantile(path.transit_days_min, path.transit_days_max, 0.5);
 }
 
@@ -84,7 +116,10 @@ type SnapshotSupplier = CatalogSnapshot['suppliers'][number];
 type SnapshotHub = CatalogSnapshot['hubs'][number];
 
 /** A sourcing entry of a SKU with its supplier's terms, as the planner takes it. */
-export function toSupplierOption(supplier: SnapshotSupplier, sourcing: { units_available: number; available_on: string }): SupplierOption {
+export function toSupplierOption(
+  supplier: SnapshotSupplier,
+  sourcing: { units_available: number; available_on: string },
+): SupplierOption {
   return {
     supplierId: supplier.id,
     kind: supplier.kind,
@@ -105,11 +140,20 @@ export function toHubInput(hub: SnapshotHub, capacityUnits: number): AllocationI
     hubId: hub.id,
     capacityUnits,
     handlingDays: hub.handling_days,
-    lanes: hub.lanes.map((l) => ({ regionId: l.region_id, transitDaysMin: l.transit_days_min, transitDaysMax: l.transit_days_max })),
+    lanes: hub.lanes.map((l) => ({
+      regionId: l.region_id,
+      transitDaysMin: l.transit_days_min,
+      transitDaysMax: l.transit_days_max,
+    })),
   };
 }
 
-export function buildAllocationInput(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], overrides: PlanOverrides, now: Date): AllocationInput {
+export function buildAllocationInput(
+  snapshot: CatalogSnapshot,
+  cells: readonly ForecastCell[],
+  overrides: PlanOverrides,
+  now: Date,
+): AllocationInput {
   const suppliers = new Map(snapshot.suppliers.map((s) => [s.id, s]));
   const unavailable = new Set(overrides.unavailable_supplier_ids ?? []);
   const capacityOverride = new Map((overrides.hub_capacities ?? []).map((o) => [o.hub_id, o.capacity_units]));
@@ -124,11 +168,17 @@ export function buildAllocationInput(snapshot: CatalogSnapshot, cells: readonly 
         .map((s) => toSupplierOption(suppliers.get(s.supplier_id)!, s)),
     })),
     hubs: snapshot.hubs.map((hub) => toHubInput(hub, capacityOverride.get(hub.id) ?? hub.capacity_units)),
-    demand: cells.map((cell) => ({ skuId: cell.sku_id, regionId: cell.region_id, demand: negativeBinomialDemand(cell.mean, cell.dispersion) })),
+    demand: cells.map((cell) => ({
+      skuId: cell.sku_id,
+      regionId: cell.region_id,
+      demand: negativeBinomialDemand(cell.mean, cell.dispersion),
+    })),
     promiseBusinessDays: overrides.promise_business_days ?? snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),
     opensAt: snapshot.drop.opens_at,
-    economics: dropEconomics(snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 }))),
+    economics: dropEconomics(
+      snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
+    ),
   };
 }

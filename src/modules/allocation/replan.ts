@@ -11,7 +11,16 @@
  * are not modelled: proposals are advisory, for a person to confirm.
  */
 import type { Schemas } from '../../http/contract';
-import { expectedSales, negativeBinomialDemand, planAllocationFast, pooledPmf, prepareInstance, survivalFromPmf, type AllocationInput, type DemandDistribution } from './core';
+import {
+  expectedSales,
+  negativeBinomialDemand,
+  planAllocationFast,
+  pooledPmf,
+  prepareInstance,
+  survivalFromPmf,
+  type AllocationInput,
+  type DemandDistribution,
+} from './core';
 import { liveEconomics } from './plan-economics';
 import { baselineDays, toHubInput, toSupplierOption, type CatalogSnapshot, type ForecastCell } from './plan-input';
 
@@ -32,7 +41,12 @@ export function remainingWindowShare(opensAt: Date, closesAt: Date, now: Date): 
   return Math.min(1, Math.max(0, (closesAt.getTime() - Math.max(now.getTime(), opensAt.getTime())) / span));
 }
 
-export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly ForecastCell[], stock: readonly LiveStock[], now: Date): ReplanResult {
+export function proposeReplan(
+  snapshot: CatalogSnapshot,
+  cells: readonly ForecastCell[],
+  stock: readonly LiveStock[],
+  now: Date,
+): ReplanResult {
   const share = remainingWindowShare(new Date(snapshot.drop.opens_at), new Date(snapshot.drop.closes_at), now);
   const key = (hubId: string, skuId: string) => `${hubId}\u0000${skuId}`;
   const hubIds = new Set(snapshot.hubs.map((h) => h.id));
@@ -71,13 +85,21 @@ export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly Forecas
         }),
       ],
     })),
-    hubs: snapshot.hubs.map((hub) => toHubInput(hub, Math.max(0, hub.capacity_units - (reservedAtHub.get(hub.id) ?? 0)))),
-    demand: cells.map((c) => ({ skuId: c.sku_id, regionId: c.region_id, demand: negativeBinomialDemand(c.mean * share, c.dispersion) })),
+    hubs: snapshot.hubs.map((hub) =>
+      toHubInput(hub, Math.max(0, hub.capacity_units - (reservedAtHub.get(hub.id) ?? 0))),
+    ),
+    demand: cells.map((c) => ({
+      skuId: c.sku_id,
+      regionId: c.region_id,
+      demand: negativeBinomialDemand(c.mean * share, c.dispersion),
+    })),
     promiseBusinessDays: snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),
     opensAt: horizon,
-    economics: liveEconomics(snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 }))),
+    economics: liveEconomics(
+      snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
+    ),
   };
   const plan = planAllocationFast(input);
   const target = new Map<string, number>();
@@ -87,8 +109,18 @@ export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly Forecas
   const fallbackOrders: Schemas['ReplanOrder'][] = [];
   const hubsSorted = [...snapshot.hubs.map((h) => h.id)].sort();
   for (const sku of [...snapshot.skus].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    const surplus = hubsSorted.map((h) => ({ hub: h, units: Math.max(0, (available.get(key(h, sku.id)) ?? 0) - (target.get(key(h, sku.id)) ?? 0)) })).filter((x) => x.units > 0);
-    const deficit = hubsSorted.map((h) => ({ hub: h, units: Math.max(0, (target.get(key(h, sku.id)) ?? 0) - (available.get(key(h, sku.id)) ?? 0)) })).filter((x) => x.units > 0);
+    const surplus = hubsSorted
+      .map((h) => ({
+        hub: h,
+        units: Math.max(0, (available.get(key(h, sku.id)) ?? 0) - (target.get(key(h, sku.id)) ?? 0)),
+      }))
+      .filter((x) => x.units > 0);
+    const deficit = hubsSorted
+      .map((h) => ({
+        hub: h,
+        units: Math.max(0, (target.get(key(h, sku.id)) ?? 0) - (available.get(key(h, sku.id)) ?? 0)),
+      }))
+      .filter((x) => x.units > 0);
     let i = 0;
     for (const d of deficit) {
       while (d.units > 0 && i < surplus.length) {
@@ -100,21 +132,35 @@ export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly Forecas
       }
     }
     const stillShort = deficit.filter((d) => d.units > 0);
-    for (const order of plan.supplierOrders.filter((o) => o.skuId === sku.id && o.supplierId !== LIVE_STOCK_SUPPLIER_ID)) {
+    for (const order of plan.supplierOrders.filter(
+      (o) => o.skuId === sku.id && o.supplierId !== LIVE_STOCK_SUPPLIER_ID,
+    )) {
       let left = order.quantity;
       const arriveBy = order.lines[0]?.arriveBy ?? new Date(horizon).toISOString();
       for (const d of stillShort) {
         if (left <= 0) break;
         const take = Math.min(left, d.units);
         if (take <= 0) continue;
-        fallbackOrders.push({ supplier_id: order.supplierId, sku_id: sku.id, destination_hub_id: d.hub, quantity: take, arrive_by: arriveBy });
+        fallbackOrders.push({
+          supplier_id: order.supplierId,
+          sku_id: sku.id,
+          destination_hub_id: d.hub,
+          quantity: take,
+          arrive_by: arriveBy,
+        });
         d.units -= take;
         left -= take;
       }
       // Order rules (minimum, multiple) can buy more than the shortfall: the rest goes to the last short hub.
       if (left > 0) {
         const last = stillShort[stillShort.length - 1]?.hub ?? order.lines[0]?.destinationHubId ?? hubsSorted[0]!;
-        fallbackOrders.push({ supplier_id: order.supplierId, sku_id: sku.id, destination_hub_id: last, quantity: left, arrive_by: arriveBy });
+        fallbackOrders.push({
+          supplier_id: order.supplierId,
+          sku_id: sku.id,
+          destination_hub_id: last,
+          quantity: left,
+          arrive_by: arriveBy,
+        });
       }
     }
   }
@@ -126,7 +172,13 @@ export function proposeReplan(snapshot: CatalogSnapshot, cells: readonly Forecas
       .map((k) => {
         const [hub_id, sku_id] = k.split('\u0000') as [string, string];
         const row = stock.find((s) => s.hub_id === hub_id && s.sku_id === sku_id);
-        return { hub_id, sku_id, available: available.get(k) ?? 0, reserved: Math.max(0, row?.reserved ?? 0), target: target.get(k) ?? 0 };
+        return {
+          hub_id,
+          sku_id,
+          available: available.get(k) ?? 0,
+          reserved: Math.max(0, row?.reserved ?? 0),
+          target: target.get(k) ?? 0,
+        };
       })
       .sort((a, b) => (a.sku_id === b.sku_id ? (a.hub_id < b.hub_id ? -1 : 1) : a.sku_id < b.sku_id ? -1 : 1)),
     transfers,
@@ -149,7 +201,11 @@ function expectedFill(input: AllocationInput, unitsAt: (hubId: string, skuId: st
       if (hub === undefined) continue;
       byHub.set(hub, [...(byHub.get(hub) ?? []), d.demand]);
     }
-    for (const [h, parts] of byHub) sales += expectedSales(survivalFromPmf(pooledPmf(parts)), unitsAt(prepared.hubs[h].hubId, prepared.skus[s].skuId));
+    for (const [h, parts] of byHub)
+      sales += expectedSales(
+        survivalFromPmf(pooledPmf(parts)),
+        unitsAt(prepared.hubs[h].hubId, prepared.skus[s].skuId),
+      );
   });
   return demand > 0 ? sales / demand : 0;
 }

@@ -11,11 +11,21 @@ interface Timestamps {
 }
 export type CreatorRow = { id: string; name: string } & Timestamps;
 export type PartnerRow = CreatorRow;
-export type RegionRow = { id: string; name: string; time_zone: string; weekend_days: number[]; postal_prefixes: string[] } & Timestamps;
+export type RegionRow = {
+  id: string;
+  name: string;
+  time_zone: string;
+  weekend_days: number[];
+  postal_prefixes: string[];
+} & Timestamps;
 export type LaneRow = { region_id: string; transit_days_min: number; transit_days_max: number };
 export type HubRow = Omit<HubInput, 'lanes'> & { id: string; lanes: LaneRow[] } & Timestamps;
 export type SupplierRow = SupplierInput & { id: string } & Timestamps;
-export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & { id: string; opens_at: Date; closes_at: Date } & Timestamps;
+export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
+  id: string;
+  opens_at: Date;
+  closes_at: Date;
+} & Timestamps;
 export type SkuRow = SkuInput & { id: string; drop_id: string } & Timestamps;
 
 const regionSelect = `
@@ -50,10 +60,16 @@ const skuSelect = `
 
 export const catalogRepository = {
   async findCreator(db: Queryable, id: string) {
-    return (await db.query<CreatorRow>('select id, name, created_at, updated_at from creators where id = $1', [id])).rows[0];
+    return (await db.query<CreatorRow>('select id, name, created_at, updated_at from creators where id = $1', [id]))
+      .rows[0];
   },
   async listCreators(db: Queryable, onlyId?: string) {
-    return (await db.query<CreatorRow>('select id, name, created_at, updated_at from creators where ($1::text is null or id = $1) order by id', [onlyId ?? null])).rows;
+    return (
+      await db.query<CreatorRow>(
+        'select id, name, created_at, updated_at from creators where ($1::text is null or id = $1) order by id',
+        [onlyId ?? null],
+      )
+    ).rows;
   },
   async upsertCreator(db: Queryable, id: string, name: string) {
     await db.query(
@@ -64,10 +80,16 @@ export const catalogRepository = {
   },
 
   async findPartner(db: Queryable, id: string) {
-    return (await db.query<PartnerRow>('select id, name, created_at, updated_at from partners where id = $1', [id])).rows[0];
+    return (await db.query<PartnerRow>('select id, name, created_at, updated_at from partners where id = $1', [id]))
+      .rows[0];
   },
   async listPartners(db: Queryable, onlyId?: string) {
-    return (await db.query<PartnerRow>('select id, name, created_at, updated_at from partners where ($1::text is null or id = $1) order by id', [onlyId ?? null])).rows;
+    return (
+      await db.query<PartnerRow>(
+        'select id, name, created_at, updated_at from partners where ($1::text is null or id = $1) order by id',
+        [onlyId ?? null],
+      )
+    ).rows;
   },
   async upsertPartner(db: Queryable, id: string, name: string) {
     await db.query(
@@ -95,7 +117,11 @@ export const catalogRepository = {
     );
     return rows;
   },
-  async upsertRegion(db: Queryable, id: string, region: RegionInput & { weekend_days: number[]; postal_prefixes: string[] }) {
+  async upsertRegion(
+    db: Queryable,
+    id: string,
+    region: RegionInput & { weekend_days: number[]; postal_prefixes: string[] },
+  ) {
     await db.query(
       `insert into regions (id, name, time_zone, weekend_days) values ($1, $2, $3, $4::int[])
        on conflict (id) do update set name = excluded.name, time_zone = excluded.time_zone,
@@ -103,14 +129,21 @@ export const catalogRepository = {
       [id, region.name, region.time_zone, region.weekend_days],
     );
     await db.query('delete from region_postal_prefixes where region_id = $1', [id]);
-    await db.query('insert into region_postal_prefixes (prefix, region_id) select unnest($1::text[]), $2', [region.postal_prefixes, id]);
+    await db.query('insert into region_postal_prefixes (prefix, region_id) select unnest($1::text[]), $2', [
+      region.postal_prefixes,
+      id,
+    ]);
   },
 
   async findHub(db: Queryable, id: string) {
     return (await db.query<HubRow>(`${hubSelect} where h.id = $1`, [id])).rows[0];
   },
   async listHubs(db: Queryable, operatorPartnerId?: string) {
-    return (await db.query<HubRow>(`${hubSelect} where ($1::text is null or h.operator_partner_id = $1) order by h.id`, [operatorPartnerId ?? null])).rows;
+    return (
+      await db.query<HubRow>(`${hubSelect} where ($1::text is null or h.operator_partner_id = $1) order by h.id`, [
+        operatorPartnerId ?? null,
+      ])
+    ).rows;
   },
   async upsertHub(db: Queryable, id: string, hub: HubInput) {
     await db.query(
@@ -119,14 +152,27 @@ export const catalogRepository = {
        on conflict (id) do update set name = excluded.name, operator_partner_id = excluded.operator_partner_id,
          capacity_units = excluded.capacity_units, time_zone = excluded.time_zone,
          order_cutoff_local = excluded.order_cutoff_local, handling_days = excluded.handling_days, updated_at = now()`,
-      [id, hub.name, hub.operator_partner_id, hub.capacity_units, hub.time_zone, hub.order_cutoff_local, hub.handling_days],
+      [
+        id,
+        hub.name,
+        hub.operator_partner_id,
+        hub.capacity_units,
+        hub.time_zone,
+        hub.order_cutoff_local,
+        hub.handling_days,
+      ],
     );
     await db.query('delete from hub_lanes where hub_id = $1', [id]);
     await db.query(
       `insert into hub_lanes (hub_id, region_id, position, transit_days_min, transit_days_max)
        select $1, region_id, position - 1, transit_days_min, transit_days_max
        from unnest($2::text[], $3::int[], $4::int[]) with ordinality as lane(region_id, transit_days_min, transit_days_max, position)`,
-      [id, hub.lanes.map((l) => l.region_id), hub.lanes.map((l) => l.transit_days_min), hub.lanes.map((l) => l.transit_days_max)],
+      [
+        id,
+        hub.lanes.map((l) => l.region_id),
+        hub.lanes.map((l) => l.transit_days_min),
+        hub.lanes.map((l) => l.transit_days_max),
+      ],
     );
   },
 
@@ -148,7 +194,17 @@ export const catalogRepository = {
          lead_time_days_min = excluded.lead_time_days_min, lead_time_days_max = excluded.lead_time_days_max,
          capacity_units = excluded.capacity_units, unit_cost = excluded.unit_cost,
          min_order_units = excluded.min_order_units, order_multiple = excluded.order_multiple, updated_at = now()`,
-      [id, s.name, s.kind, s.lead_time_days_min, s.lead_time_days_max, s.capacity_units, s.unit_cost, s.min_order_units, s.order_multiple],
+      [
+        id,
+        s.name,
+        s.kind,
+        s.lead_time_days_min,
+        s.lead_time_days_max,
+        s.capacity_units,
+        s.unit_cost,
+        s.min_order_units,
+        s.order_multiple,
+      ],
     );
   },
 
@@ -156,7 +212,11 @@ export const catalogRepository = {
     return (await db.query<DropRow>(`${dropSelect} where d.id = $1`, [id])).rows[0];
   },
   async listDrops(db: Queryable, creatorId?: string) {
-    return (await db.query<DropRow>(`${dropSelect} where ($1::text is null or d.creator_id = $1) order by d.opens_at, d.id`, [creatorId ?? null])).rows;
+    return (
+      await db.query<DropRow>(`${dropSelect} where ($1::text is null or d.creator_id = $1) order by d.opens_at, d.id`, [
+        creatorId ?? null,
+      ])
+    ).rows;
   },
   async upsertDrop(db: Queryable, id: string, drop: DropInput) {
     await db.query(
@@ -165,14 +225,29 @@ export const catalogRepository = {
        on conflict (id) do update set creator_id = excluded.creator_id, name = excluded.name, opens_at = excluded.opens_at,
          closes_at = excluded.closes_at, promise_business_days = excluded.promise_business_days, status = excluded.status,
          baseline_source = excluded.baseline_source, updated_at = now()`,
-      [id, drop.creator_id, drop.name, drop.opens_at, drop.closes_at, drop.promise_business_days, drop.status, drop.baseline.source],
+      [
+        id,
+        drop.creator_id,
+        drop.name,
+        drop.opens_at,
+        drop.closes_at,
+        drop.promise_business_days,
+        drop.status,
+        drop.baseline.source,
+      ],
     );
     await db.query('delete from drop_baseline_paths where drop_id = $1', [id]);
     const paths = drop.baseline.paths;
     await db.query(
       `insert into drop_baseline_paths (drop_id, region_id, handling_days, transit_days_min, transit_days_max)
        select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[])`,
-      [id, paths.map((p) => p.region_id), paths.map((p) => p.handling_days), paths.map((p) => p.transit_days_min), paths.map((p) => p.transit_days_max)],
+      [
+        id,
+        paths.map((p) => p.region_id),
+        paths.map((p) => p.handling_days),
+        paths.map((p) => p.transit_days_min),
+        paths.map((p) => p.transit_days_max),
+      ],
     );
   },
 
@@ -193,7 +268,12 @@ export const catalogRepository = {
       `insert into sku_sourcing (sku_id, priority, supplier_id, units_available, available_on)
        select $1, position - 1, supplier_id, units_available, available_on
        from unnest($2::text[], $3::int[], $4::date[]) with ordinality as s(supplier_id, units_available, available_on, position)`,
-      [id, sku.sourcing.map((s) => s.supplier_id), sku.sourcing.map((s) => s.units_available), sku.sourcing.map((s) => s.available_on)],
+      [
+        id,
+        sku.sourcing.map((s) => s.supplier_id),
+        sku.sourcing.map((s) => s.units_available),
+        sku.sourcing.map((s) => s.available_on),
+      ],
     );
   },
 };

@@ -95,19 +95,31 @@ export function catalogRoutes(catalog: CatalogService): Router {
     res.json(body);
   });
   router.put('/v1/drops/:dropId', dropWriters, async (req, res) => {
-    sendSaved(res, await catalog.putDrop(principalOf(req), pathId(req, 'dropId'), parseInput(dropInputSchema, req.body)));
+    sendSaved(
+      res,
+      await catalog.putDrop(principalOf(req), pathId(req, 'dropId'), parseInput(dropInputSchema, req.body)),
+    );
   });
   router.get('/v1/drops/:dropId/skus', creatorSide, async (req, res) => {
-    const body: ResponseBody<'listSkus', 200> = { items: await catalog.listSkus(principalOf(req), pathId(req, 'dropId')) };
+    const body: ResponseBody<'listSkus', 200> = {
+      items: await catalog.listSkus(principalOf(req), pathId(req, 'dropId')),
+    };
     res.json(body);
   });
   router.get('/v1/drops/:dropId/skus/:skuId', creatorSide, async (req, res) => {
-    const body: ResponseBody<'getSku', 200> = await catalog.getSku(principalOf(req), pathId(req, 'dropId'), pathId(req, 'skuId'));
+    const body: ResponseBody<'getSku', 200> = await catalog.getSku(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      pathId(req, 'skuId'),
+    );
     res.json(body);
   });
   router.put('/v1/drops/:dropId/skus/:skuId', dropWriters, async (req, res) => {
     const skuId = pathId(req, 'skuId');
-    sendSaved(res, await catalog.putSku(principalOf(req), pathId(req, 'dropId'), skuId, parseInput(skuInputSchema, req.body)));
+    sendSaved(
+      res,
+      await catalog.putSku(principalOf(req), pathId(req, 'dropId'), skuId, parseInput(skuInputSchema, req.body)),
+    );
   });
 
   return router;

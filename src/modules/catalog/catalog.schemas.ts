@@ -25,7 +25,13 @@ const count = z.number().int().min(0);
 const timestamp = z.iso.datetime({ offset: true });
 
 /** Flags duplicate values of `key` in an array, naming the second occurrence. */
-function noDuplicates<T>(items: T[], key: (item: T) => string, ctx: z.RefinementCtx, path: (index: number) => (string | number)[], what: string) {
+function noDuplicates<T>(
+  items: T[],
+  key: (item: T) => string,
+  ctx: z.RefinementCtx,
+  path: (index: number) => (string | number)[],
+  what: string,
+) {
   const seen = new Set<string>();
   items.forEach((item, index) => {
     const value = key(item);
@@ -42,12 +48,26 @@ export const regionInputSchema = z
     name,
     time_zone: timeZoneSchema,
     weekend_days: z.array(z.number().int().min(1).max(7)).max(6).optional(),
-    postal_prefixes: z.array(z.string().min(1).max(16).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"')).optional(),
+    postal_prefixes: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(16)
+          .regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"'),
+      )
+      .optional(),
   })
   .strict()
   .superRefine((region, ctx) => {
     noDuplicates(region.weekend_days ?? [], String, ctx, (i) => ['weekend_days', i], 'weekday');
-    noDuplicates(region.postal_prefixes ?? [], normalisePostalCode, ctx, (i) => ['postal_prefixes', i], 'postal prefix');
+    noDuplicates(
+      region.postal_prefixes ?? [],
+      normalisePostalCode,
+      ctx,
+      (i) => ['postal_prefixes', i],
+      'postal prefix',
+    );
   }) satisfies z.ZodType<Schemas['RegionInput']>;
 
 /** Postal codes and prefixes compare without spaces or dashes, in upper case ("sw1a 1aa" = "SW1A1AA"). */
@@ -62,7 +82,10 @@ function minNotAboveMax(window: { transit_days_min: number; transit_days_max: nu
   }
 }
 
-export const laneSchema = z.object({ region_id: idSchema, ...transitWindow }).strict().superRefine(minNotAboveMax);
+export const laneSchema = z
+  .object({ region_id: idSchema, ...transitWindow })
+  .strict()
+  .superRefine(minNotAboveMax);
 
 export const hubInputSchema = z
   .object({
@@ -75,9 +98,15 @@ export const hubInputSchema = z
     lanes: z.array(laneSchema).max(10_000),
   })
   .strict()
-  .superRefine((hub, ctx) => noDuplicates(hub.lanes, (lane) => lane.region_id, ctx, (i) => ['lanes', i, 'region_id'], 'lane region')) satisfies z.ZodType<
-  Schemas['HubInput']
->;
+  .superRefine((hub, ctx) =>
+    noDuplicates(
+      hub.lanes,
+      (lane) => lane.region_id,
+      ctx,
+      (i) => ['lanes', i, 'region_id'],
+      'lane region',
+    ),
+  ) satisfies z.ZodType<Schemas['HubInput']>;
 
 export const supplierInputSchema = z
   .object({
@@ -113,7 +142,15 @@ export const dropInputSchema = z
     baseline: z
       .object({ source: z.string().min(1).max(200), paths: z.array(baselinePathSchema).max(10_000) })
       .strict()
-      .superRefine((baseline, ctx) => noDuplicates(baseline.paths, (p) => p.region_id, ctx, (i) => ['paths', i, 'region_id'], 'baseline region')),
+      .superRefine((baseline, ctx) =>
+        noDuplicates(
+          baseline.paths,
+          (p) => p.region_id,
+          ctx,
+          (i) => ['paths', i, 'region_id'],
+          'baseline region',
+        ),
+      ),
   })
   .strict()
   .superRefine((drop, ctx) => {
@@ -133,9 +170,15 @@ export const skuInputSchema = z
       .max(20),
   })
   .strict()
-  .superRefine((sku, ctx) => noDuplicates(sku.sourcing, (s) => s.supplier_id, ctx, (i) => ['sourcing', i, 'supplier_id'], 'supplier')) satisfies z.ZodType<
-  Schemas['SkuInput']
->;
+  .superRefine((sku, ctx) =>
+    noDuplicates(
+      sku.sourcing,
+      (s) => s.supplier_id,
+      ctx,
+      (i) => ['sourcing', i, 'supplier_id'],
+      'supplier',
+    ),
+  ) satisfies z.ZodType<Schemas['SkuInput']>;
 
 export type RegionInput = z.output<typeof regionInputSchema>;
 export type HubInput = z.output<typeof hubInputSchema>;

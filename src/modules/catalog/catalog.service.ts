@@ -12,7 +12,14 @@ import {
   type SkuRow,
   type SupplierRow,
 } from './catalog.repository';
-import { normalisePostalCode, type DropInput, type HubInput, type RegionInput, type SkuInput, type SupplierInput } from './catalog.schemas';
+import {
+  normalisePostalCode,
+  type DropInput,
+  type HubInput,
+  type RegionInput,
+  type SkuInput,
+  type SupplierInput,
+} from './catalog.schemas';
 
 /** A saved resource and whether the PUT created it (201) or replaced or replayed it (200). */
 export interface Saved<T> {
@@ -21,7 +28,10 @@ export interface Saved<T> {
 }
 
 const iso = (date: Date) => date.toISOString();
-const stamps = (row: { created_at: Date; updated_at: Date }) => ({ created_at: iso(row.created_at), updated_at: iso(row.updated_at) });
+const stamps = (row: { created_at: Date; updated_at: Date }) => ({
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
 
 export const toCreator = (row: CreatorRow): Schemas['Creator'] => ({ id: row.id, name: row.name, ...stamps(row) });
 export const toPartner = toCreator as (row: CreatorRow) => Schemas['Partner'];
@@ -91,8 +101,11 @@ function unprocessable(detail: string, errors: FieldError[]): AppError {
 async function requireReferences(tx: Queryable, kind: 'region' | 'supplier', refs: { id: string; path: string }[]) {
   if (refs.length === 0) return;
   const ids = [...new Set(refs.map((r) => r.id))];
-  const found = kind === 'region' ? await repo.findExistingRegionIds(tx, ids) : await repo.findExistingSupplierIds(tx, ids);
-  const errors = refs.filter((r) => !found.has(r.id)).map((r) => ({ path: r.path, message: `unknown ${kind} '${r.id}'` }));
+  const found =
+    kind === 'region' ? await repo.findExistingRegionIds(tx, ids) : await repo.findExistingSupplierIds(tx, ids);
+  const errors = refs
+    .filter((r) => !found.has(r.id))
+    .map((r) => ({ path: r.path, message: `unknown ${kind} '${r.id}'` }));
   if (errors.length > 0) throw unprocessable(`${errors.length} reference(s) to an unknown ${kind}`, errors);
 }
 
@@ -125,7 +138,9 @@ export function createCatalogService(db: Database) {
     },
 
     async listPartners(principal: Principal) {
-      return (await repo.listPartners(db, principal.role === 'partner' ? principal.partnerId : undefined)).map(toPartner);
+      return (await repo.listPartners(db, principal.role === 'partner' ? principal.partnerId : undefined)).map(
+        toPartner,
+      );
     },
     async getPartner(principal: Principal, id: string) {
       const row = await repo.findPartner(db, id);
@@ -157,9 +172,16 @@ export function createCatalogService(db: Database) {
       return db.transaction(async (tx) => {
         const taken = await repo.findPostalPrefixesOwnedElsewhere(tx, id, normalised.postal_prefixes);
         if (taken.length > 0) {
-          throw new AppError('conflict', `postal prefix(es) already mapped to another region: ${taken.map((t) => `${t.prefix} → ${t.region_id}`).join(', ')}`, {
-            errors: taken.map((t) => ({ path: `postal_prefixes[${normalised.postal_prefixes.indexOf(t.prefix)}]`, message: `already mapped to region '${t.region_id}'` })),
-          });
+          throw new AppError(
+            'conflict',
+            `postal prefix(es) already mapped to another region: ${taken.map((t) => `${t.prefix} → ${t.region_id}`).join(', ')}`,
+            {
+              errors: taken.map((t) => ({
+                path: `postal_prefixes[${normalised.postal_prefixes.indexOf(t.prefix)}]`,
+                message: `already mapped to region '${t.region_id}'`,
+              })),
+            },
+          );
         }
         const existing = await repo.findRegion(tx, id);
         if (!sameContent(existing, normalised)) await repo.upsertRegion(tx, id, normalised);
@@ -172,15 +194,22 @@ export function createCatalogService(db: Database) {
     },
     async getHub(principal: Principal, id: string) {
       const row = await repo.findHub(db, id);
-      if (!row || (principal.role === 'partner' && row.operator_partner_id !== principal.partnerId)) throw notFound('hub', id);
+      if (!row || (principal.role === 'partner' && row.operator_partner_id !== principal.partnerId))
+        throw notFound('hub', id);
       return toHub(row);
     },
     async putHub(id: string, input: HubInput): Promise<Saved<Schemas['Hub']>> {
       return db.transaction(async (tx) => {
         if (!(await repo.findPartner(tx, input.operator_partner_id))) {
-          throw unprocessable(`operator partner '${input.operator_partner_id}' does not exist`, [{ path: 'operator_partner_id', message: 'unknown partner' }]);
+          throw unprocessable(`operator partner '${input.operator_partner_id}' does not exist`, [
+            { path: 'operator_partner_id', message: 'unknown partner' },
+          ]);
         }
-        await requireReferences(tx, 'region', input.lanes.map((lane, i) => ({ id: lane.region_id, path: `lanes[${i}].region_id` })));
+        await requireReferences(
+          tx,
+          'region',
+          input.lanes.map((lane, i) => ({ id: lane.region_id, path: `lanes[${i}].region_id` })),
+        );
         const existing = await repo.findHub(tx, id);
         if (!sameContent(existing, input)) await repo.upsertHub(tx, id, input);
         return { resource: toHub((await repo.findHub(tx, id))!), created: !existing };
@@ -215,16 +244,27 @@ export function createCatalogService(db: Database) {
         const existing = await repo.findDrop(tx, id);
         if (existing && !ownsCreator(principal, existing.creator_id)) throw notFound('drop', id);
         if (!ownsCreator(principal, input.creator_id) || !(await repo.findCreator(tx, input.creator_id))) {
-          throw unprocessable(`creator '${input.creator_id}' does not exist`, [{ path: 'creator_id', message: 'unknown creator' }]);
+          throw unprocessable(`creator '${input.creator_id}' does not exist`, [
+            { path: 'creator_id', message: 'unknown creator' },
+          ]);
         }
         if (existing && existing.creator_id !== input.creator_id) {
-          throw new AppError('conflict', `drop '${id}' belongs to creator '${existing.creator_id}'; a drop cannot move between creators`, {
-            errors: [{ path: 'creator_id', message: 'cannot change' }],
-          });
+          throw new AppError(
+            'conflict',
+            `drop '${id}' belongs to creator '${existing.creator_id}'; a drop cannot move between creators`,
+            {
+              errors: [{ path: 'creator_id', message: 'cannot change' }],
+            },
+          );
         }
-        await requireReferences(tx, 'region', input.baseline.paths.map((p, i) => ({ id: p.region_id, path: `baseline.paths[${i}].region_id` })));
+        await requireReferences(
+          tx,
+          'region',
+          input.baseline.paths.map((p, i) => ({ id: p.region_id, path: `baseline.paths[${i}].region_id` })),
+        );
         const comparable = { ...toDropContent(input) };
-        if (!sameContent(existing ? toDropContent(toDrop(existing)) : undefined, comparable)) await repo.upsertDrop(tx, id, input);
+        if (!sameContent(existing ? toDropContent(toDrop(existing)) : undefined, comparable))
+          await repo.upsertDrop(tx, id, input);
         return { resource: toDrop((await repo.findDrop(tx, id))!), created: !existing };
       });
     },
@@ -244,9 +284,15 @@ export function createCatalogService(db: Database) {
         await visibleDrop(principal, dropId, tx);
         const existing = await repo.findSku(tx, skuId);
         if (existing && existing.drop_id !== dropId) {
-          throw new AppError('conflict', `SKU id '${skuId}' is already used by another drop`, { errors: [{ path: 'skuId', message: 'taken' }] });
+          throw new AppError('conflict', `SKU id '${skuId}' is already used by another drop`, {
+            errors: [{ path: 'skuId', message: 'taken' }],
+          });
         }
-        await requireReferences(tx, 'supplier', input.sourcing.map((s, i) => ({ id: s.supplier_id, path: `sourcing[${i}].supplier_id` })));
+        await requireReferences(
+          tx,
+          'supplier',
+          input.sourcing.map((s, i) => ({ id: s.supplier_id, path: `sourcing[${i}].supplier_id` })),
+        );
         if (!sameContent(existing, input)) await repo.upsertSku(tx, skuId, dropId, input);
         return { resource: toSku((await repo.findSku(tx, skuId))!), created: !existing };
       });
@@ -255,7 +301,12 @@ export function createCatalogService(db: Database) {
 }
 
 /** A drop's writable content with instants normalised, so "…Z" and "+00:00" replays compare equal. */
-function toDropContent(drop: Pick<DropInput, 'creator_id' | 'name' | 'opens_at' | 'closes_at' | 'promise_business_days' | 'status' | 'baseline'>) {
+function toDropContent(
+  drop: Pick<
+    DropInput,
+    'creator_id' | 'name' | 'opens_at' | 'closes_at' | 'promise_business_days' | 'status' | 'baseline'
+  >,
+) {
   return {
     creator_id: drop.creator_id,
     name: drop.name,
@@ -263,7 +314,10 @@ function toDropContent(drop: Pick<DropInput, 'creator_id' | 'name' | 'opens_at' 
     closes_at: new Date(drop.closes_at).toISOString(),
     promise_business_days: drop.promise_business_days,
     status: drop.status,
-    baseline: { source: drop.baseline.source, paths: [...drop.baseline.paths].sort((a, b) => a.region_id.localeCompare(b.region_id)) },
+    baseline: {
+      source: drop.baseline.source,
+      paths: [...drop.baseline.paths].sort((a, b) => a.region_id.localeCompare(b.region_id)),
+    },
   };
 }
 

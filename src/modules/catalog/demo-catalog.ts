@@ -3,7 +3,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import { creatorInputSchema, dropInputSchema, hubInputSchema, idSchema, partnerInputSchema, regionInputSchema, supplierInputSchema } from './catalog.schemas';
+import {
+  creatorInputSchema,
+  dropInputSchema,
+  hubInputSchema,
+  idSchema,
+  partnerInputSchema,
+  regionInputSchema,
+  supplierInputSchema,
+} from './catalog.schemas';
 import type { CatalogService } from './catalog.service';
 import { recordsOfArray } from '../signals/core/record-stream';
 import type { SignalsService } from '../signals/signals.service';
@@ -13,7 +21,6 @@ export const DEMO_SIGNALS_PATH = path.resolve('data/demo/signals.json');
 export const DEMO_DROP_ID = 'drop-nova-winter';
 const SYSTEM: Principal = { keyId: 'system', role: 'admin' };
 const DAY_MS = 86_400_000;
-
 
 /** The demo file: catalog inputs as the API takes them, with drop dates relative to "now". */
 const demoCatalogSchema = z.object({
@@ -39,7 +46,13 @@ const demoCatalogSchema = z.object({
           name: z.string(),
           price: z.number(),
           unit_cost: z.number(),
-          sourcing: z.array(z.object({ supplier_id: idSchema, units_available: z.number().int(), available_days_before_open: z.number().int() })),
+          sourcing: z.array(
+            z.object({
+              supplier_id: idSchema,
+              units_available: z.number().int(),
+              available_days_before_open: z.number().int(),
+            }),
+          ),
         }),
       ),
     }),
@@ -114,7 +127,12 @@ const demoSignalsSchema = z.object({
   skus: z.array(idSchema),
   regions: z.record(
     z.string(),
-    z.object({ preorders: z.array(z.number().int().min(0)), velocity: z.array(z.number().int().min(0)), social: z.array(z.number().min(0)), token_holders: z.number().int().min(0) }),
+    z.object({
+      preorders: z.array(z.number().int().min(0)),
+      velocity: z.array(z.number().int().min(0)),
+      social: z.array(z.number().min(0)),
+      token_holders: z.number().int().min(0),
+    }),
   ),
 });
 
@@ -141,8 +159,18 @@ export async function loadDemoSignals(
       const lastDay = Math.min(total, region.velocity[s] ?? 0);
       for (let k = 0; k < total; k++) {
         // Older pre-orders evenly over days 6 → 1 ago; the last day's evenly over the last 24 h.
-        const msAgo = k < total - lastDay ? DAY_MS * (6 - (5 * k) / Math.max(1, total - lastDay)) : DAY_MS * (1 - (k - (total - lastDay) + 0.5) / lastDay);
-        preorders.push({ id: `demo-${regionId}-${skuId}-${k}`, sku_id: skuId, quantity: 1, region_id: regionId, placed_at: at(Math.max(60_000, msAgo)), status: 'placed' });
+        const msAgo =
+          k < total - lastDay
+            ? DAY_MS * (6 - (5 * k) / Math.max(1, total - lastDay))
+            : DAY_MS * (1 - (k - (total - lastDay) + 0.5) / lastDay);
+        preorders.push({
+          id: `demo-${regionId}-${skuId}-${k}`,
+          sku_id: skuId,
+          quantity: 1,
+          region_id: regionId,
+          placed_at: at(Math.max(60_000, msAgo)),
+          status: 'placed',
+        });
       }
     });
     region.social.forEach((value, i) => {
@@ -152,7 +180,12 @@ export async function loadDemoSignals(
         social.push({ region_id: regionId, channel, metric, value, observed_at: at(3_600_000) });
       }
     });
-    tokens.push({ region_id: regionId, holders: region.token_holders, tokens: region.token_holders * 2, observed_at: at(3_600_000) });
+    tokens.push({
+      region_id: regionId,
+      holders: region.token_holders,
+      tokens: region.token_holders * 2,
+      observed_at: at(3_600_000),
+    });
   }
   await signals.importPreorders(SYSTEM, dropId, [recordsOfArray(preorders)]);
   await signals.importSocialSignals(SYSTEM, dropId, [recordsOfArray(social)]);

@@ -65,11 +65,22 @@ export function hubCandidates(snapshot: DeliverySnapshot, regionId: string, skuI
 }
 
 async function loadCatalogPart(db: Database) {
-  const [regionRows, prefixRows, hubRows, skuRows] = await Promise.all([repo.loadRegions(db), repo.loadPostalPrefixes(db), repo.loadHubs(db), repo.loadSkus(db)]);
+  const [regionRows, prefixRows, hubRows, skuRows] = await Promise.all([
+    repo.loadRegions(db),
+    repo.loadPostalPrefixes(db),
+    repo.loadHubs(db),
+    repo.loadSkus(db),
+  ]);
   const regions = new Map<string, DeliveryRegionInput>();
   for (const r of regionRows) {
     // The core counts weekdays Monday = 1 … Sunday = 7, as the catalog stores them.
-    regions.set(r.id, { id: r.id, time_zone: r.time_zone, weekend_days: (r.weekend_days.length ? r.weekend_days : ISO_SATURDAY_SUNDAY) as DeliveryRegionInput['weekend_days'] });
+    regions.set(r.id, {
+      id: r.id,
+      time_zone: r.time_zone,
+      weekend_days: (r.weekend_days.length
+        ? r.weekend_days
+        : ISO_SATURDAY_SUNDAY) as DeliveryRegionInput['weekend_days'],
+    });
   }
   const regionIdByPrefix = new Map(prefixRows.map((p) => [p.prefix, p.region_id]));
   const longestPrefix = Math.max(0, ...prefixRows.map((p) => p.prefix.length));
@@ -95,7 +106,15 @@ async function loadCatalogPart(db: Database) {
       promiseBusinessDays: sku.promise_business_days,
       publishedPlanId: sku.published_plan_id,
       baselineByRegion: new Map(
-        sku.baseline.map((b) => [b.region_id, { id: 'baseline', handling_days: b.handling_days, transit_days_min: b.transit_days_min, transit_days_max: b.transit_days_max }]),
+        sku.baseline.map((b) => [
+          b.region_id,
+          {
+            id: 'baseline',
+            handling_days: b.handling_days,
+            transit_days_min: b.transit_days_min,
+            transit_days_max: b.transit_days_max,
+          },
+        ]),
       ),
     });
   }
@@ -128,7 +147,12 @@ const emptySnapshot = (): DeliverySnapshot => ({
 });
 
 /** Starts empty; `reloadAll()` (at service start) fills it, NOTIFY-driven reloads keep it current. */
-export function createDeliverySnapshotCache(deps: { db: Database; clock: Clock; logger: Logger; coalesceMs?: number }): DeliverySnapshotCache {
+export function createDeliverySnapshotCache(deps: {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  coalesceMs?: number;
+}): DeliverySnapshotCache {
   const { db, clock, logger } = deps;
   // Bursts of changes (a storm of holds) become one reload per window.
   const coalesceMs = deps.coalesceMs ?? 50;

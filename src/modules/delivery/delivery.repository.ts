@@ -49,7 +49,9 @@ export const deliveryRepository = {
     return (await db.query<SnapshotRegionRow>('select id, time_zone, weekend_days from regions')).rows;
   },
   async loadPostalPrefixes(db: Queryable) {
-    return (await db.query<{ prefix: string; region_id: string }>('select prefix, region_id from region_postal_prefixes')).rows;
+    return (
+      await db.query<{ prefix: string; region_id: string }>('select prefix, region_id from region_postal_prefixes')
+    ).rows;
   },
   async loadHubs(db: Queryable) {
     return (
@@ -75,7 +77,9 @@ export const deliveryRepository = {
     return (await db.query<StockRow>(stockSelect)).rows;
   },
   async listStockForSkus(db: Queryable, skuIds: string[]) {
-    return (await db.query<StockRow>(`${stockSelect} where s.sku_id = any($1::text[]) order by s.hub_id, s.sku_id`, [skuIds])).rows;
+    return (
+      await db.query<StockRow>(`${stockSelect} where s.sku_id = any($1::text[]) order by s.hub_id, s.sku_id`, [skuIds])
+    ).rows;
   },
 
   /**
@@ -84,7 +88,16 @@ export const deliveryRepository = {
    */
   async placeHold(
     db: Queryable,
-    hold: { id: string; hubId: string; skuId: string; regionId: string; quantity: number; creatorId: string; now: Date; expiresAt: Date },
+    hold: {
+      id: string;
+      hubId: string;
+      skuId: string;
+      regionId: string;
+      quantity: number;
+      creatorId: string;
+      now: Date;
+      expiresAt: Date;
+    },
   ): Promise<{ id: string; expires_at: Date } | undefined> {
     // One statement, one round trip, its own transaction. `async_commit` turns synchronous_commit off
     // for this transaction only: the hub_stock row lock is released without waiting for the WAL
@@ -115,7 +128,18 @@ export const deliveryRepository = {
 
   async findHold(db: Queryable, id: string) {
     return (
-      await db.query<{ id: string; hub_id: string; sku_id: string; region_id: string; quantity: number; creator_id: string; status: string; created_at: Date; expires_at: Date; ended_at: Date | null }>(
+      await db.query<{
+        id: string;
+        hub_id: string;
+        sku_id: string;
+        region_id: string;
+        quantity: number;
+        creator_id: string;
+        status: string;
+        created_at: Date;
+        expires_at: Date;
+        ended_at: Date | null;
+      }>(
         'select id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at from reservation_holds where id = $1',
         [id],
       )
@@ -204,6 +228,11 @@ export const deliveryRepository = {
   },
 
   async planAllocations(db: Queryable, planId: string) {
-    return (await db.query<{ sku_id: string; hub_id: string; units: number }>('select sku_id, hub_id, units from plan_allocations where plan_id = $1', [planId])).rows;
+    return (
+      await db.query<{ sku_id: string; hub_id: string; units: number }>(
+        'select sku_id, hub_id, units from plan_allocations where plan_id = $1',
+        [planId],
+      )
+    ).rows;
   },
 };

@@ -12,7 +12,10 @@ const estimators = allowRoles('admin', 'creator', 'storefront');
  * GET /v1/estimates, the hottest route: the app mounts it ahead of everything but the request id
  * and metrics (with authentication inline), so a storefront's question walks as few layers as it can.
  */
-export function estimateRoute(delivery: DeliveryService, limit: RequestHandler): { path: string; handlers: RequestHandler[] } {
+export function estimateRoute(
+  delivery: DeliveryService,
+  limit: RequestHandler,
+): { path: string; handlers: RequestHandler[] } {
   return {
     path: '/v1/estimates',
     handlers: [
@@ -21,7 +24,10 @@ export function estimateRoute(delivery: DeliveryService, limit: RequestHandler):
       (req, res) => {
         const query = parseInput(estimateQuerySchema, req.query, 'query', 'unprocessable');
         // The JSON of a contract-typed body, serialised once per (snapshot, question, minute).
-        const answer: { body: ResponseBody<'estimateDelivery', 200>; json: string } = delivery.estimateWithJson(principalOf(req), query);
+        const answer: { body: ResponseBody<'estimateDelivery', 200>; json: string } = delivery.estimateWithJson(
+          principalOf(req),
+          query,
+        );
         res.type('application/json').send(answer.json);
       },
     ],
@@ -49,11 +55,19 @@ export function deliveryRoutes(delivery: DeliveryService, limit: RequestHandler)
     res.status(201).json(body);
   });
   router.post('/v1/holds/:holdId/confirm', holders, async (req, res) => {
-    const body: ResponseBody<'confirmHold', 200> = await delivery.endHold(principalOf(req), pathId(req, 'holdId'), 'confirmed');
+    const body: ResponseBody<'confirmHold', 200> = await delivery.endHold(
+      principalOf(req),
+      pathId(req, 'holdId'),
+      'confirmed',
+    );
     res.json(body);
   });
   router.post('/v1/holds/:holdId/release', holders, async (req, res) => {
-    const body: ResponseBody<'releaseHold', 200> = await delivery.endHold(principalOf(req), pathId(req, 'holdId'), 'released');
+    const body: ResponseBody<'releaseHold', 200> = await delivery.endHold(
+      principalOf(req),
+      pathId(req, 'holdId'),
+      'released',
+    );
     res.json(body);
   });
 

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { idSchema } from '../catalog/catalog.schemas';
 
-const positiveQuantity = z.coerce.number().int('must be a whole number').positive('must be a positive integer').max(100_000);
+const positiveQuantity = z.coerce
+  .number()
+  .int('must be a whole number')
+  .positive('must be a positive integer')
+  .max(100_000);
 const where = {
   region_id: idSchema.optional(),
   postal_code: z.string().min(1).max(16).optional(),
@@ -14,7 +18,12 @@ function exactlyOneDestination(input: { region_id?: string; postal_code?: string
 }
 
 export const estimateQuerySchema = z
-  .object({ sku_id: idSchema, quantity: positiveQuantity.default(1), ordered_at: z.iso.datetime({ offset: true }).optional(), ...where })
+  .object({
+    sku_id: idSchema,
+    quantity: positiveQuantity.default(1),
+    ordered_at: z.iso.datetime({ offset: true }).optional(),
+    ...where,
+  })
   .strict()
   .superRefine(exactlyOneDestination);
 
@@ -23,7 +32,14 @@ export const cartInputSchema = z
     ordered_at: z.iso.datetime({ offset: true }).optional(),
     ...where,
     lines: z
-      .array(z.object({ sku_id: idSchema, quantity: z.number().int('must be a whole number').positive('must be a positive integer').max(100_000) }).strict())
+      .array(
+        z
+          .object({
+            sku_id: idSchema,
+            quantity: z.number().int('must be a whole number').positive('must be a positive integer').max(100_000),
+          })
+          .strict(),
+      )
       .min(1)
       .max(100),
   })

@@ -8,7 +8,13 @@ import type { CatalogService } from '../catalog/catalog.service';
 import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
-import { hubCandidates, regionIdForPostalCode, type DeliverySnapshot, type DeliverySnapshotCache, type SkuEntry } from './delivery-snapshot';
+import {
+  hubCandidates,
+  regionIdForPostalCode,
+  type DeliverySnapshot,
+  type DeliverySnapshotCache,
+  type SkuEntry,
+} from './delivery-snapshot';
 
 type Estimate = Schemas['DeliveryEstimate'];
 
@@ -17,14 +23,21 @@ const P10 = 1;
 const P50 = 3;
 const P90 = 5;
 
-export function createDeliveryService(deps: { db: Database; clock: Clock; snapshots: DeliverySnapshotCache; catalog: CatalogService }) {
+export function createDeliveryService(deps: {
+  db: Database;
+  clock: Clock;
+  snapshots: DeliverySnapshotCache;
+  catalog: CatalogService;
+}) {
   const { db, clock, snapshots, catalog } = deps;
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
   function visibleSku(principal: Principal, skuId: string, field: string): SkuEntry {
     const sku = snapshots.current().skus.get(skuId);
     if (!sku || !ownsCreator(principal, sku.creatorId)) {
-      throw new AppError('not_found', `SKU '${skuId}' was not found`, { errors: [{ path: field, message: 'unknown SKU' }] });
+      throw new AppError('not_found', `SKU '${skuId}' was not found`, {
+        errors: [{ path: field, message: 'unknown SKU' }],
+      });
     }
     return sku;
   }
@@ -32,11 +45,17 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
   function resolveRegion(input: { region_id?: string; postal_code?: string }): string {
     const snapshot = snapshots.current();
     if (input.region_id) {
-      if (!snapshot.regions.has(input.region_id)) throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, { errors: [{ path: 'region_id', message: 'unknown region' }] });
+      if (!snapshot.regions.has(input.region_id))
+        throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, {
+          errors: [{ path: 'region_id', message: 'unknown region' }],
+        });
       return input.region_id;
     }
     const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
-    if (!regionId) throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, { errors: [{ path: 'postal_code', message: 'unknown postal code' }] });
+    if (!regionId)
+      throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, {
+        errors: [{ path: 'postal_code', message: 'unknown postal code' }],
+      });
     return regionId;
   }
 
@@ -65,7 +84,11 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
     });
   }
 
-  const withSku = (sku: SkuEntry, estimate: LineEstimate): Estimate => ({ sku_id: sku.id, drop_id: sku.dropId, ...estimate });
+  const withSku = (sku: SkuEntry, estimate: LineEstimate): Estimate => ({
+    sku_id: sku.id,
+    drop_id: sku.dropId,
+    ...estimate,
+  });
 
   // An estimate is a pure function of (snapshot, SKU, region, quantity, order minute): every cutoff
   // and local midnight falls on a whole UTC minute, so all instants of one minute are on the same
@@ -123,7 +146,9 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
         region_id: regionId,
         lines: cart.lines.map((line) => {
           const sku = skus[line.index]!;
-          const estimate = planned[line.index] ? line.estimate : estimateLine(sku, regionId, input.lines[line.index]!.quantity, orderedAt);
+          const estimate = planned[line.index]
+            ? line.estimate
+            : estimateLine(sku, regionId, input.lines[line.index]!.quantity, orderedAt);
           return { index: line.index, ...withSku(sku, estimate) };
         }),
         summary: cart.summary,
@@ -137,24 +162,54 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
     async createHold(principal: Principal, input: HoldInput): Promise<Schemas['Hold']> {
       const sku = visibleSku(principal, input.sku_id, 'sku_id');
       const regionId = resolveRegion(input);
-      if (!sku.publishedPlanId) throw new AppError('conflict', `drop '${sku.dropId}' has no published plan: nothing to hold`, { extensions: { reason: 'no_published_plan' } });
+      if (!sku.publishedPlanId)
+        throw new AppError('conflict', `drop '${sku.dropId}' has no published plan: nothing to hold`, {
+          extensions: { reason: 'no_published_plan' },
+        });
       const snapshot = snapshots.current();
       const candidates = hubCandidates(snapshot, regionId, sku.id).sort(
-        (a, b) => a.handling_days + a.lane!.transit_days_max - (b.handling_days + b.lane!.transit_days_max) || a.handling_days + a.lane!.transit_days_min - (b.handling_days + b.lane!.transit_days_min) || (a.id < b.id ? -1 : 1),
+        (a, b) =>
+          a.handling_days + a.lane!.transit_days_max - (b.handling_days + b.lane!.transit_days_max) ||
+          a.handling_days + a.lane!.transit_days_min - (b.handling_days + b.lane!.transit_days_min) ||
+          (a.id < b.id ? -1 : 1),
       );
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       for (const hub of candidates) {
         const id = `hold_${randomUUID()}`;
-        const placed = await repo.placeHold(db, { id, hubId: hub.id, skuId: sku.id, regionId, quantity: input.quantity, creatorId: sku.creatorId, now, expiresAt });
+        const placed = await repo.placeHold(db, {
+          id,
+          hubId: hub.id,
+          skuId: sku.id,
+          regionId,
+          quantity: input.quantity,
+          creatorId: sku.creatorId,
+          now,
+          expiresAt,
+        });
         if (placed) {
           snapshots.scheduleReload('stock');
-          return { id, status: 'held', sku_id: sku.id, hub_id: hub.id, region_id: regionId, quantity: input.quantity, expires_at: expiresAt.toISOString() };
+          return {
+            id,
+            status: 'held',
+            sku_id: sku.id,
+            hub_id: hub.id,
+            region_id: regionId,
+            quantity: input.quantity,
+            expires_at: expiresAt.toISOString(),
+          };
         }
       }
-      throw new AppError('conflict', `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available`, {
-        extensions: { reason: 'out_of_stock', quantity_available: Math.max(0, ...candidates.map((c) => c.available_units)) },
-      });
+      throw new AppError(
+        'conflict',
+        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available`,
+        {
+          extensions: {
+            reason: 'out_of_stock',
+            quantity_available: Math.max(0, ...candidates.map((c) => c.available_units)),
+          },
+        },
+      );
     },
 
     async endHold(principal: Principal, holdId: string, outcome: 'confirmed' | 'released'): Promise<Schemas['Hold']> {
@@ -164,10 +219,20 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
       if (!ended) {
         const current = await repo.findHold(db, holdId);
         const status = current!.status === 'held' ? 'expired' : current!.status;
-        throw new AppError('conflict', `hold '${holdId}' is ${status}; only an active hold can be ${outcome}`, { extensions: { hold_status: status } });
+        throw new AppError('conflict', `hold '${holdId}' is ${status}; only an active hold can be ${outcome}`, {
+          extensions: { hold_status: status },
+        });
       }
       snapshots.scheduleReload('stock');
-      return { id: hold.id, status: outcome, sku_id: hold.sku_id, hub_id: hold.hub_id, region_id: hold.region_id, quantity: hold.quantity, expires_at: hold.expires_at.toISOString() };
+      return {
+        id: hold.id,
+        status: outcome,
+        sku_id: hold.sku_id,
+        hub_id: hold.hub_id,
+        region_id: hold.region_id,
+        quantity: hold.quantity,
+        expires_at: hold.expires_at.toISOString(),
+      };
     },
 
     async expireDueHolds(): Promise<number> {
@@ -200,7 +265,15 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
       const entry = (regionId: string) =>
-        (byRegion[regionId] ??= { demand: { mean: 0, p10: 0, p50: 0, p90: 0 }, skus: [], units_placed_at_serving_hubs: 0, delivery_days_p50: null, delivery_days_p90: null, lead_time_delta_days: null, stock_out_risk: null });
+        (byRegion[regionId] ??= {
+          demand: { mean: 0, p10: 0, p50: 0, p90: 0 },
+          skus: [],
+          units_placed_at_serving_hubs: 0,
+          delivery_days_p50: null,
+          delivery_days_p90: null,
+          lead_time_delta_days: null,
+          stock_out_risk: null,
+        });
       for (const cell of cells) {
         const e = entry(cell.region_id);
         // Sums of per-SKU quantiles are a conservative band for the region total (not its exact quantiles).
@@ -212,7 +285,16 @@ export function createDeliveryService(deps: { db: Database; clock: Clock; snapsh
       for (const r of regions) {
         const e = entry(r.region_id);
         const placed = r.serving_hub_id ? (unitsAtHub.get(`${r.serving_hub_id}\u0000${r.sku_id}`) ?? 0) : 0;
-        e.skus.push({ sku_id: r.sku_id, serving_hub_id: r.serving_hub_id, units_at_serving_hub: placed, in_stock_probability: r.in_stock_probability, delivery_days_p50: r.delivery_days_p50, delivery_days_p90: r.delivery_days_p90, baseline_days: r.baseline_days, lead_time_delta_days: r.lead_time_delta_days });
+        e.skus.push({
+          sku_id: r.sku_id,
+          serving_hub_id: r.serving_hub_id,
+          units_at_serving_hub: placed,
+          in_stock_probability: r.in_stock_probability,
+          delivery_days_p50: r.delivery_days_p50,
+          delivery_days_p90: r.delivery_days_p90,
+          baseline_days: r.baseline_days,
+          lead_time_delta_days: r.lead_time_delta_days,
+        });
         e.units_placed_at_serving_hubs += placed;
         e.delivery_days_p50 = maxOrNull(e.delivery_days_p50, r.delivery_days_p50);
         e.delivery_days_p90 = maxOrNull(e.delivery_days_p90, r.delivery_days_p90);

@@ -9,7 +9,14 @@
  *   velocity: the same over the 24 h before as-of.
  * Regions and SKUs keep the order given (the service sorts them by id).
  */
-import { CHANNELS, SOCIAL_METRICS, SOCIAL_WIDTH, socialIndex, type DropSnapshot, type SkuInfo } from './core/forecast-types';
+import {
+  CHANNELS,
+  SOCIAL_METRICS,
+  SOCIAL_WIDTH,
+  socialIndex,
+  type DropSnapshot,
+  type SkuInfo,
+} from './core/forecast-types';
 
 export const DAY_MS = 86_400_000;
 
@@ -74,6 +81,7 @@ export function assembleSnapshot(parts: SnapshotParts): AssembledSnapshot {
       skus: parts.skus,
       regions: [...regions.values()],
     },
-    hasSignals: parts.social.length > 0 || parts.tokenHolders.length > 0 || parts.preorders.some((p) => Number(p.units) > 0),
+    hasSignals:
+      parts.social.length > 0 || parts.tokenHolders.length > 0 || parts.preorders.some((p) => Number(p.units) > 0),
   };
 }

@@ -13,7 +13,8 @@ export function forecastJobs(forecast: ForecastService): Job[] {
     {
       id: FORECAST_REFRESH_JOB,
       schedule: '*/15 * * * *',
-      run: async ({ logger, signal }) => logger.info({ result: await forecast.refreshOpenDrops(signal) }, 'forecasts refreshed'),
+      run: async ({ logger, signal }) =>
+        logger.info({ result: await forecast.refreshOpenDrops(signal) }, 'forecasts refreshed'),
     },
     {
       id: FORECAST_RETRAIN_JOB,

@@ -39,14 +39,27 @@ export const forecastRepository = {
     await db.query('select id from drops where id = $1 for update', [dropId]);
   },
   async nextVersion(db: Queryable, dropId: string): Promise<number> {
-    const { rows } = await db.query<{ version: number }>('select coalesce(max(version), 0) + 1 as version from forecasts where drop_id = $1', [dropId]);
+    const { rows } = await db.query<{ version: number }>(
+      'select coalesce(max(version), 0) + 1 as version from forecasts where drop_id = $1',
+      [dropId],
+    );
     return Number(rows[0]!.version);
   },
   async insertForecast(db: Queryable, f: NewForecast) {
     const { rows } = await db.query<ForecastRow>(
       `insert into forecasts (id, drop_id, version, model_id, model_kind, prior_only, lead_days, as_of, summary)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) returning ${forecastColumns}`,
-      [f.id, f.drop_id, f.version, f.model_id, f.model_kind, f.prior_only, f.lead_days, f.as_of, JSON.stringify(f.summary)],
+      [
+        f.id,
+        f.drop_id,
+        f.version,
+        f.model_id,
+        f.model_kind,
+        f.prior_only,
+        f.lead_days,
+        f.as_of,
+        JSON.stringify(f.summary),
+      ],
     );
     return rows[0]!;
   },
@@ -59,10 +72,19 @@ export const forecastRepository = {
     );
   },
   async listForecastsOfDrop(db: Queryable, dropId: string) {
-    return (await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where drop_id = $1 order by version desc`, [dropId])).rows;
+    return (
+      await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where drop_id = $1 order by version desc`, [
+        dropId,
+      ])
+    ).rows;
   },
   async findLatestForecastOfDrop(db: Queryable, dropId: string) {
-    return (await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where drop_id = $1 order by version desc limit 1`, [dropId])).rows[0];
+    return (
+      await db.query<ForecastRow>(
+        `select ${forecastColumns} from forecasts where drop_id = $1 order by version desc limit 1`,
+        [dropId],
+      )
+    ).rows[0];
   },
   async findForecast(db: Queryable, id: string) {
     return (await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where id = $1`, [id])).rows[0];
@@ -108,7 +130,10 @@ export const forecastRepository = {
   /** Drops whose forecast the refresh job keeps current: scheduled or live, not yet closed. */
   async listDropsToRefresh(db: Queryable, now: Date) {
     return (
-      await db.query<{ id: string }>(`select id from drops where status in ('scheduled', 'live') and closes_at > $1 order by opens_at, id`, [now])
+      await db.query<{ id: string }>(
+        `select id from drops where status in ('scheduled', 'live') and closes_at > $1 order by opens_at, id`,
+        [now],
+      )
     ).rows.map((r) => r.id);
   },
 
@@ -131,7 +156,9 @@ export const forecastRepository = {
   },
   /** A cheap fingerprint of demand_history: caches of the history rebuild when it changes. */
   async demandHistoryStamp(db: Queryable) {
-    const { rows } = await db.query<{ n: number; last: Date | null }>('select count(*) as n, max(recorded_at) as last from demand_history');
+    const { rows } = await db.query<{ n: number; last: Date | null }>(
+      'select count(*) as n, max(recorded_at) as last from demand_history',
+    );
     return `${rows[0]?.n ?? 0}|${rows[0]?.last ? new Date(rows[0].last).toISOString() : ''}`;
   },
   /** Upserts history rows on (drop, SKU, region); answers how many were created and replaced. */

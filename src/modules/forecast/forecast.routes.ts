@@ -15,17 +15,27 @@ export function forecastRoutes(forecast: ForecastService): Router {
     res.status(201).location(`/v1/forecasts/${body.id}`).json(body);
   });
   router.get('/v1/drops/:dropId/forecasts', owners, async (req, res) => {
-    const body: ResponseBody<'listForecasts', 200> = { items: await forecast.listForecasts(principalOf(req), pathId(req, 'dropId')) };
+    const body: ResponseBody<'listForecasts', 200> = {
+      items: await forecast.listForecasts(principalOf(req), pathId(req, 'dropId')),
+    };
     res.json(body);
   });
   router.get('/v1/drops/:dropId/forecasts/latest', owners, async (req, res) => {
     const filter = parseInput(forecastCellFilterSchema, { ...req.query }, 'query');
-    const body: ResponseBody<'getLatestForecast', 200> = await forecast.getLatestForecast(principalOf(req), pathId(req, 'dropId'), filter);
+    const body: ResponseBody<'getLatestForecast', 200> = await forecast.getLatestForecast(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      filter,
+    );
     res.json(body);
   });
   router.get('/v1/forecasts/:forecastId', owners, async (req, res) => {
     const filter = parseInput(forecastCellFilterSchema, { ...req.query }, 'query');
-    const body: ResponseBody<'getForecast', 200> = await forecast.getForecast(principalOf(req), pathId(req, 'forecastId'), filter);
+    const body: ResponseBody<'getForecast', 200> = await forecast.getForecast(
+      principalOf(req),
+      pathId(req, 'forecastId'),
+      filter,
+    );
     res.json(body);
   });
 

@@ -31,7 +31,9 @@ export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
  */
 const count = z.number().int().min(0);
 const leadColumns = (name: string) => Object.fromEntries(LEAD_TIMES.map((L) => [`${name}_${L}d`, count.optional()]));
-export const SOCIAL_COLUMNS = LEAD_TIMES.flatMap((L) => CHANNELS.flatMap((ch) => SOCIAL_METRICS.map((m) => `social_${L}d_${ch}_${m}`)));
+export const SOCIAL_COLUMNS = LEAD_TIMES.flatMap((L) =>
+  CHANNELS.flatMap((ch) => SOCIAL_METRICS.map((m) => `social_${L}d_${ch}_${m}`)),
+);
 
 export const historyRowSchema = z
   .object({
@@ -50,7 +52,8 @@ export const historyRowSchema = z
   })
   .strict()
   .superRefine((row, ctx) => {
-    if (Date.parse(row.closes_at) <= Date.parse(row.opens_at)) ctx.addIssue({ code: 'custom', path: ['closes_at'], message: 'must be after opens_at' });
+    if (Date.parse(row.closes_at) <= Date.parse(row.opens_at))
+      ctx.addIssue({ code: 'custom', path: ['closes_at'], message: 'must be after opens_at' });
   });
 
 export type HistoryRowInput = z.output<typeof historyRowSchema>;

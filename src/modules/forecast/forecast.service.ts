@@ -11,17 +11,36 @@ import type { CatalogService } from '../catalog/catalog.service';
 import { signalsRepository } from '../signals/signals.repository';
 import { createBaselineModel } from './core/baseline-model';
 import { buildFeatureRows, FEATURE_NAMES, HistoryIndex } from './core/features';
-import { LEAD_TIMES, QUANTILE_LEVELS, type ClosedDrop, type DemandDistribution, type FeatureRow, type SkuInfo } from './core/forecast-types';
+import {
+  LEAD_TIMES,
+  QUANTILE_LEVELS,
+  type ClosedDrop,
+  type DemandDistribution,
+  type FeatureRow,
+  type SkuInfo,
+} from './core/forecast-types';
 import { chooseDefaultModel } from './core/model-registry';
 import type { SimulatedDrop } from './core/simulate-history';
 import { assembleSnapshot, DAY_MS, type AssembledSnapshot } from './drop-snapshot';
-import { forecastRepository as repo, type DemandHistoryInsert, type ForecastCellRow, type ForecastRow } from './forecast.repository';
+import {
+  forecastRepository as repo,
+  type DemandHistoryInsert,
+  type ForecastCellRow,
+  type ForecastRow,
+} from './forecast.repository';
 import type { ForecastCellFilter } from './forecast.schemas';
 import { importDemandHistory, type HistoryFormat, type HistoryImportProgress } from './history-import';
 import { createModelProvider, type ModelProvider, type ResolvedModel } from './model-provider';
 import { dispersionFromParams, dispersionFromQuantiles } from './nb-dispersion';
 import { fullTrainer, retrainedModelId, type ModelTrainer } from './retrain';
-import { combineHistories, DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory, toClosedDrops, toSimulatedDrops, type CellSnapshots } from './training-history';
+import {
+  combineHistories,
+  DEFAULT_PRIOR_HISTORY_PATH,
+  readPriorHistory,
+  toClosedDrops,
+  toSimulatedDrops,
+  type CellSnapshots,
+} from './training-history';
 
 /**
  * The forecast service: builds a drop's signal snapshot from the database as of the clock's
@@ -94,7 +113,8 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
   const { catalog, clock, logger } = options;
   const models = options.models ?? createModelProvider({ modelsDir: options.modelsDir, logger });
   const trainer = options.trainer ?? fullTrainer;
-  const priorHistoryPath = options.priorHistoryPath === undefined ? DEFAULT_PRIOR_HISTORY_PATH : options.priorHistoryPath;
+  const priorHistoryPath =
+    options.priorHistoryPath === undefined ? DEFAULT_PRIOR_HISTORY_PATH : options.priorHistoryPath;
 
   let prior: Promise<SimulatedDrop[]> | undefined;
   function priorDrops(): Promise<SimulatedDrop[]> {
@@ -104,7 +124,10 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
         const history = await readPriorHistory(priorHistoryPath);
         return history.drops.map((d) => ({ ...d, id: `sim:${d.id}`, creatorId: `sim:${d.creatorId}` }));
       } catch (error) {
-        logger.warn({ path: priorHistoryPath, err: (error as Error).message }, 'no prior (simulated) history: history features use demand_history alone');
+        logger.warn(
+          { path: priorHistoryPath, err: (error as Error).message },
+          'no prior (simulated) history: history features use demand_history alone',
+        );
         return [];
       }
     })();
@@ -132,31 +155,65 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
 
   function requireSkus(drop: DropRow, skus: SkuInfo[]) {
     if (skus.length === 0) {
-      throw new AppError('unprocessable', `Drop '${drop.id}' has no SKUs to forecast; add one with PUT /v1/drops/${drop.id}/skus/{skuId}`, {
-        extensions: { reason: 'no_skus' },
-      });
+      throw new AppError(
+        'unprocessable',
+        `Drop '${drop.id}' has no SKUs to forecast; add one with PUT /v1/drops/${drop.id}/skus/{skuId}`,
+        {
+          extensions: { reason: 'no_skus' },
+        },
+      );
     }
   }
 
   /** The drop's signals as they stood at `asOf` (at or before it), per region of its market. */
-  async function snapshotAt(q: Queryable, drop: DropRow, skus: SkuInfo[], regionIds: string[], asOf: Date): Promise<AssembledSnapshot> {
+  async function snapshotAt(
+    q: Queryable,
+    drop: DropRow,
+    skus: SkuInfo[],
+    regionIds: string[],
+    asOf: Date,
+  ): Promise<AssembledSnapshot> {
     // The signals repository's windows are half-open [from, to): one millisecond past as-of includes it.
-    const filter = { dropId: drop.id, bucket: 'day' as const, regionId: null, from: null, to: new Date(asOf.getTime() + 1).toISOString() };
+    const filter = {
+      dropId: drop.id,
+      bucket: 'day' as const,
+      regionId: null,
+      from: null,
+      to: new Date(asOf.getTime() + 1).toISOString(),
+    };
     const [social, tokenHolders, preorders] = await Promise.all([
       signalsRepository.summariseSocialSignals(q, filter),
       signalsRepository.latestTokenHolderSnapshots(q, filter),
       repo.sumPreordersAsOf(q, drop.id, asOf),
     ]);
-    return assembleSnapshot({ dropId: drop.id, creatorId: drop.creator_id, opensAt: new Date(drop.opens_at), asOf, skus, regionIds, social, tokenHolders, preorders });
+    return assembleSnapshot({
+      dropId: drop.id,
+      creatorId: drop.creator_id,
+      opensAt: new Date(drop.opens_at),
+      asOf,
+      skus,
+      regionIds,
+      social,
+      tokenHolders,
+      preorders,
+    });
   }
 
-  function predict(resolved: ResolvedModel, rows: FeatureRow[]): { distribution: DemandDistribution; dispersion: number }[] {
+  function predict(
+    resolved: ResolvedModel,
+    rows: FeatureRow[],
+  ): { distribution: DemandDistribution; dispersion: number }[] {
     if (resolved.nb) {
       const params = resolved.nb.predictParams(rows);
       const distributions = resolved.nb.predict(rows);
-      return rows.map((row, i) => ({ distribution: distributions[i]!, dispersion: dispersionFromParams(row.preorders, params[i]!.mu, params[i]!.alpha) }));
+      return rows.map((row, i) => ({
+        distribution: distributions[i]!,
+        dispersion: dispersionFromParams(row.preorders, params[i]!.mu, params[i]!.alpha),
+      }));
     }
-    return resolved.model.predict(rows).map((distribution) => ({ distribution, dispersion: dispersionFromQuantiles(distribution) }));
+    return resolved.model
+      .predict(rows)
+      .map((distribution) => ({ distribution, dispersion: dispersionFromQuantiles(distribution) }));
   }
 
   async function forecastDrop(drop: DropRow, runOptions: ForecastRunOptions = {}): Promise<Schemas['Forecast']> {
@@ -165,7 +222,9 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
     requireSkus(drop, skus);
     const regionIds = await regionsOf(db, drop.id);
     if (regionIds.length === 0) {
-      throw new AppError('unprocessable', 'No region to forecast: the catalog has no regions', { extensions: { reason: 'no_regions' } });
+      throw new AppError('unprocessable', 'No region to forecast: the catalog has no regions', {
+        extensions: { reason: 'no_regions' },
+      });
     }
     const { snapshot, hasSignals } = await snapshotAt(db, drop, skus, regionIds, asOf);
     const hist = await currentHistory();
@@ -211,7 +270,14 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       return row;
     });
     logger.info(
-      { dropId: drop.id, forecastId: saved.id, version: saved.version, model: saved.model_id, priorOnly: saved.prior_only, cells: cells.length },
+      {
+        dropId: drop.id,
+        forecastId: saved.id,
+        version: saved.version,
+        model: saved.model_id,
+        priorOnly: saved.prior_only,
+        cells: cells.length,
+      },
       'forecast stored',
     );
     return { ...toForecastVersion(saved), cells: cells.map(toForecastCell) };
@@ -229,7 +295,11 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
   }
 
   /** Raw signals of every cell at each lead time before opening (the learning loop's snapshots). */
-  async function leadSnapshots(drop: DropRow, skus: SkuInfo[], regionIds: string[]): Promise<Map<string, CellSnapshots>> {
+  async function leadSnapshots(
+    drop: DropRow,
+    skus: SkuInfo[],
+    regionIds: string[],
+  ): Promise<Map<string, CellSnapshots>> {
     const out = new Map<string, CellSnapshots>();
     for (const L of LEAD_TIMES) {
       const asOf = new Date(new Date(drop.opens_at).getTime() - L * DAY_MS);
@@ -238,7 +308,12 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
         skus.forEach((sku, k) => {
           const key = `${sku.id}\u0000${region.regionId}`;
           const cell = out.get(key) ?? {};
-          cell[String(L)] = { preorders: region.preorders[k]!, velocity: region.velocity[k]!, token_holders: region.tokenHolders, social: region.social };
+          cell[String(L)] = {
+            preorders: region.preorders[k]!,
+            velocity: region.velocity[k]!,
+            token_holders: region.tokenHolders,
+            social: region.social,
+          };
           out.set(key, cell);
         });
       }
@@ -260,7 +335,11 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
     async getLatestForecast(principal: Principal, dropId: string, filter: ForecastCellFilter = {}) {
       await catalog.visibleDrop(principal, dropId);
       const row = await repo.findLatestForecastOfDrop(db, dropId);
-      if (!row) throw new AppError('not_found', `Drop '${dropId}' has no forecast yet; run one with POST /v1/drops/${dropId}/forecasts`);
+      if (!row)
+        throw new AppError(
+          'not_found',
+          `Drop '${dropId}' has no forecast yet; run one with POST /v1/drops/${dropId}/forecasts`,
+        );
       return withCells(row, filter);
     },
     async getForecast(principal: Principal, forecastId: string, filter: ForecastCellFilter = {}) {
@@ -286,12 +365,21 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       const drop = await catalog.visibleDrop(SYSTEM, dropId);
       const closesAt = new Date(drop.closes_at);
       if (drop.status !== 'closed' && closesAt.getTime() > clock.now().getTime()) {
-        throw new AppError('unprocessable', `Drop '${dropId}' has not closed yet (closes at ${closesAt.toISOString()})`, { extensions: { reason: 'drop_not_closed' } });
+        throw new AppError(
+          'unprocessable',
+          `Drop '${dropId}' has not closed yet (closes at ${closesAt.toISOString()})`,
+          { extensions: { reason: 'drop_not_closed' } },
+        );
       }
       const skus = await skusOf(db, dropId);
       requireSkus(drop, skus);
       const regionIds = await regionsOf(db, dropId);
-      const realised = new Map((await repo.sumPreordersAsOf(db, dropId, closesAt)).map((r) => [`${r.sku_id}\u0000${r.region_id}`, Number(r.units)]));
+      const realised = new Map(
+        (await repo.sumPreordersAsOf(db, dropId, closesAt)).map((r) => [
+          `${r.sku_id}\u0000${r.region_id}`,
+          Number(r.units),
+        ]),
+      );
       const snapshots = await leadSnapshots(drop, skus, regionIds);
       const rows: DemandHistoryInsert[] = regionIds.flatMap((regionId) =>
         skus.map((sku) => ({
@@ -309,7 +397,12 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       );
       const counts = await db.transaction((tx) => repo.upsertDemandHistory(tx, rows));
       logger.info({ dropId, rows: rows.length, ...counts }, 'closed drop recorded in demand_history');
-      return { drop_id: dropId, rows: rows.length, ...counts, realised_units: rows.reduce((a, r) => a + r.realised_demand, 0) };
+      return {
+        drop_id: dropId,
+        rows: rows.length,
+        ...counts,
+        realised_units: rows.reduce((a, r) => a + r.realised_demand, 0),
+      };
     },
 
     async listDemandHistoryOfDrop(dropId: string) {
@@ -346,7 +439,9 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       const now = clock.now();
       const modelId = retrainedModelId(now);
       const priorHistory = priorHistoryPath ? await readPriorHistory(priorHistoryPath).catch(() => null) : null;
-      const recorded = toSimulatedDrops(await repo.listDemandHistory(db)).filter((d) => Date.parse(d.closesAt) <= now.getTime());
+      const recorded = toSimulatedDrops(await repo.listDemandHistory(db)).filter(
+        (d) => Date.parse(d.closesAt) <= now.getTime(),
+      );
       const training = combineHistories(priorHistory, recorded);
       const { model, backtest } = await trainer(training, { modelId, now, signal });
       try {
@@ -356,10 +451,23 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
         const { saveNbModel } = await import('./core/model-store');
         await saveNbModel(model, dir);
         const becomesDefault = chooseDefaultModel(model.metadata) === 'nb-mlp';
-        const scores = { scaled_pinball: backtest.pooled['nb-mlp']?.scaledPinball, baseline_scaled_pinball: backtest.pooled.baseline?.scaledPinball };
+        const scores = {
+          scaled_pinball: backtest.pooled['nb-mlp']?.scaledPinball,
+          baseline_scaled_pinball: backtest.pooled.baseline?.scaledPinball,
+        };
         if (becomesDefault) await models.setDefault({ model_id: modelId, chosen_at: now.toISOString(), ...scores });
-        logger.info({ modelId, dir, becomesDefault, drops: training.drops.length, recordedDrops: recorded.length, ...scores }, 'forecast model retrained');
-        return { model_id: modelId, model_dir: dir, became_default: becomesDefault, training_drops: training.drops.length, recorded_drops: recorded.length, ...scores };
+        logger.info(
+          { modelId, dir, becomesDefault, drops: training.drops.length, recordedDrops: recorded.length, ...scores },
+          'forecast model retrained',
+        );
+        return {
+          model_id: modelId,
+          model_dir: dir,
+          became_default: becomesDefault,
+          training_drops: training.drops.length,
+          recorded_drops: recorded.length,
+          ...scores,
+        };
       } finally {
         model.dispose();
       }
@@ -367,7 +475,10 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
   };
 
   async function withCells(row: ForecastRow, filter: ForecastCellFilter): Promise<Schemas['Forecast']> {
-    const cells = await repo.listCells(db, row.id, { regionId: filter.region_id ?? null, skuId: filter.sku_id ?? null });
+    const cells = await repo.listCells(db, row.id, {
+      regionId: filter.region_id ?? null,
+      skuId: filter.sku_id ?? null,
+    });
     return { ...toForecastVersion(row), cells: cells.map(toForecastCell) };
   }
 }

@@ -47,10 +47,19 @@ export async function parseHistoryRecords(text: string, format: HistoryFormat): 
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new AppError('unprocessable', `The history file is not valid JSON: ${(error as Error).message}`, { extensions: { reason: 'bad_file' } });
+      throw new AppError('unprocessable', `The history file is not valid JSON: ${(error as Error).message}`, {
+        extensions: { reason: 'bad_file' },
+      });
     }
-    const rows = Array.isArray(json) ? json : json && typeof json === 'object' && Array.isArray((json as { rows?: unknown }).rows) ? (json as { rows: unknown[] }).rows : null;
-    if (!rows) throw new AppError('unprocessable', 'A JSON history is an array of rows or {"rows": [...]}', { extensions: { reason: 'bad_file' } });
+    const rows = Array.isArray(json)
+      ? json
+      : json && typeof json === 'object' && Array.isArray((json as { rows?: unknown }).rows)
+        ? (json as { rows: unknown[] }).rows
+        : null;
+    if (!rows)
+      throw new AppError('unprocessable', 'A JSON history is an array of rows or {"rows": [...]}', {
+        extensions: { reason: 'bad_file' },
+      });
     return recordsOfArray(rows);
   }
   const records: ParsedRecord[] = [];
@@ -59,7 +68,10 @@ export async function parseHistoryRecords(text: string, format: HistoryFormat): 
 }
 
 /** Validates every record; answers the rows ready to write, or throws naming every bad row and field. */
-export function validateHistoryRecords(records: readonly ParsedRecord[], onProgress?: (p: HistoryImportProgress) => void): DemandHistoryInsert[] {
+export function validateHistoryRecords(
+  records: readonly ParsedRecord[],
+  onProgress?: (p: HistoryImportProgress) => void,
+): DemandHistoryInsert[] {
   const errors: FieldError[] = [];
   const valid: { index: number; row: HistoryRowInput }[] = [];
   records.forEach((record, i) => {
@@ -70,12 +82,21 @@ export function validateHistoryRecords(records: readonly ParsedRecord[], onProgr
       if (parsed.success) valid.push({ index: record.index, row: parsed.data });
       else {
         for (const issue of parsed.error.issues) {
-          if (issue.code === 'unrecognized_keys') errors.push({ path: issue.keys.map((k) => at(k)).join(', '), message: `unknown column(s): ${issue.keys.join(', ')}` });
-          else errors.push({ path: at(formatFieldPath(issue.path) === '(body)' ? undefined : formatFieldPath(issue.path)), message: issue.message });
+          if (issue.code === 'unrecognized_keys')
+            errors.push({
+              path: issue.keys.map((k) => at(k)).join(', '),
+              message: `unknown column(s): ${issue.keys.join(', ')}`,
+            });
+          else
+            errors.push({
+              path: at(formatFieldPath(issue.path) === '(body)' ? undefined : formatFieldPath(issue.path)),
+              message: issue.message,
+            });
         }
       }
     }
-    if (onProgress && (i % 1000 === 999 || i === records.length - 1)) onProgress({ phase: 'validate', done: i + 1, total: records.length });
+    if (onProgress && (i % 1000 === 999 || i === records.length - 1))
+      onProgress({ phase: 'validate', done: i + 1, total: records.length });
   });
 
   // Consistency across rows: the first row of a drop (or SKU) sets what later rows must repeat.
@@ -87,17 +108,30 @@ export function validateHistoryRecords(records: readonly ParsedRecord[], onProgr
     const first = drops.get(row.drop_id);
     if (!first) drops.set(row.drop_id, row);
     else {
-      if (first.creator_id !== row.creator_id) errors.push({ path: at('creator_id'), message: `drop '${row.drop_id}' already has creator '${first.creator_id}'` });
+      if (first.creator_id !== row.creator_id)
+        errors.push({
+          path: at('creator_id'),
+          message: `drop '${row.drop_id}' already has creator '${first.creator_id}'`,
+        });
       for (const field of ['opens_at', 'closes_at'] as const) {
-        if (Date.parse(first[field]) !== Date.parse(row[field])) errors.push({ path: at(field), message: `drop '${row.drop_id}' already has ${field} ${first[field]}` });
+        if (Date.parse(first[field]) !== Date.parse(row[field]))
+          errors.push({ path: at(field), message: `drop '${row.drop_id}' already has ${field} ${first[field]}` });
       }
     }
     const skuKey = `${row.drop_id}\u0000${row.sku_id}`;
     const price = prices.get(skuKey);
     if (price === undefined) prices.set(skuKey, row.price);
-    else if (price !== row.price) errors.push({ path: at('price'), message: `SKU '${row.sku_id}' of drop '${row.drop_id}' already has price ${price}` });
+    else if (price !== row.price)
+      errors.push({
+        path: at('price'),
+        message: `SKU '${row.sku_id}' of drop '${row.drop_id}' already has price ${price}`,
+      });
     const cellKey = `${skuKey}\u0000${row.region_id}`;
-    if (cells.has(cellKey)) errors.push({ path: at('region_id'), message: `repeats drop '${row.drop_id}', SKU '${row.sku_id}', region '${row.region_id}'` });
+    if (cells.has(cellKey))
+      errors.push({
+        path: at('region_id'),
+        message: `repeats drop '${row.drop_id}', SKU '${row.sku_id}', region '${row.region_id}'`,
+      });
     cells.add(cellKey);
   }
   if (records.length === 0) errors.push({ path: 'rows', message: 'the file has no data rows' });
@@ -122,7 +156,9 @@ function toInsert(row: HistoryRowInput): DemandHistoryInsert {
   const snapshots: CellSnapshots = {};
   for (const L of LEAD_TIMES) {
     const social = new Array<number>(SOCIAL_WIDTH).fill(0);
-    CHANNELS.forEach((ch, ci) => SOCIAL_METRICS.forEach((m, mi) => (social[socialIndex(ci, mi)] = values[`social_${L}d_${ch}_${m}`] ?? 0)));
+    CHANNELS.forEach((ch, ci) =>
+      SOCIAL_METRICS.forEach((m, mi) => (social[socialIndex(ci, mi)] = values[`social_${L}d_${ch}_${m}`] ?? 0)),
+    );
     snapshots[String(L)] = {
       preorders: values[`preorders_${L}d`] ?? 0,
       velocity: values[`velocity_${L}d`] ?? 0,

@@ -62,9 +62,15 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
 
   async function readPointer(): Promise<DefaultPointer | null> {
     try {
-      const pointer = JSON.parse(await readFile(join(modelsDir, DEFAULT_POINTER_FILE), 'utf8')) as Partial<DefaultPointer>;
-      if (typeof pointer.model_id === 'string' && MODEL_ID_PATTERN.test(pointer.model_id)) return pointer as DefaultPointer;
-      logger.warn({ file: join(modelsDir, DEFAULT_POINTER_FILE) }, 'default-model pointer names no valid model id; using the shipped prior model');
+      const pointer = JSON.parse(
+        await readFile(join(modelsDir, DEFAULT_POINTER_FILE), 'utf8'),
+      ) as Partial<DefaultPointer>;
+      if (typeof pointer.model_id === 'string' && MODEL_ID_PATTERN.test(pointer.model_id))
+        return pointer as DefaultPointer;
+      logger.warn(
+        { file: join(modelsDir, DEFAULT_POINTER_FILE) },
+        'default-model pointer names no valid model id; using the shipped prior model',
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         logger.warn({ err: error }, 'default-model pointer is unreadable; using the shipped prior model');
@@ -74,7 +80,9 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
   }
 
   async function load(dir: string): Promise<Loaded> {
-    const stamp = (await Promise.all(['model.json', 'weights.bin', 'metadata.json'].map((f) => fileStamp(join(dir, f))))).join('|');
+    const stamp = (
+      await Promise.all(['model.json', 'weights.bin', 'metadata.json'].map((f) => fileStamp(join(dir, f))))
+    ).join('|');
     const hit = cache.get(dir);
     if (hit && hit.stamp === stamp) return hit.loaded;
     const loaded = (async (): Promise<Loaded> => {
@@ -96,7 +104,10 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
         return { ok: false, reason };
       } catch (error) {
         if (!(error instanceof ModelLoadError)) throw error;
-        logger.warn({ modelDir: dir, code: error.code, err: error.message }, `cannot load the forecast model (${error.code}); falling back to the baseline model`);
+        logger.warn(
+          { modelDir: dir, code: error.code, err: error.message },
+          `cannot load the forecast model (${error.code}); falling back to the baseline model`,
+        );
         return { ok: false, reason: `${error.code}: ${error.message.replaceAll(dir, shown(dir))}` };
       }
     })();

@@ -15,7 +15,10 @@ export interface TrainedCandidate {
   backtest: BacktestRecord;
 }
 
-export type ModelTrainer = (history: SimulatedHistory, context: { modelId: string; now: Date; signal?: AbortSignal }) => Promise<TrainedCandidate>;
+export type ModelTrainer = (
+  history: SimulatedHistory,
+  context: { modelId: string; now: Date; signal?: AbortSignal },
+) => Promise<TrainedCandidate>;
 
 /** The production trainer: the core's full fit on every drop, then its rolling-origin backtest. */
 export const fullTrainer: ModelTrainer = async (history, { modelId, now }) => {
@@ -24,7 +27,11 @@ export const fullTrainer: ModelTrainer = async (history, { modelId, now }) => {
   const summary = summariseHistory({ ...history, drops });
   const { trainNbMlp } = await import('./core/nb-mlp-model');
   const model = await trainNbMlp(
-    { rows: data.rows, demand: data.demand, summary: { drops: summary.drops, firstOpen: summary.firstOpen, lastClose: summary.lastClose } },
+    {
+      rows: data.rows,
+      demand: data.demand,
+      summary: { drops: summary.drops, firstOpen: summary.firstOpen, lastClose: summary.lastClose },
+    },
     {},
     undefined,
     modelId,
@@ -41,5 +48,8 @@ export const fullTrainer: ModelTrainer = async (history, { modelId, now }) => {
 
 /** `nb-mlp-20261124T030000Z` */
 export function retrainedModelId(now: Date): string {
-  return `nb-mlp-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `nb-mlp-${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }

@@ -103,14 +103,17 @@ function convert(rows: readonly DemandHistoryRow[]): { drop: SimulatedDrop; kept
       truth: { hype: 1, preorderShare: 0, timingExponent: 1, dispersion: 0 },
       regions: byId(regions.entries()).map(([regionId, cells]) => {
         const cellOf = (skuId: string) => cells.get(skuId);
-        const snap = (skuId: string, lead: number): CellSnapshot | undefined => cellOf(skuId)?.snapshots?.[String(lead)];
+        const snap = (skuId: string, lead: number): CellSnapshot | undefined =>
+          cellOf(skuId)?.snapshots?.[String(lead)];
         const anyCell = [...cells.values()][0]!;
         const regionSnap = (lead: number) => anyCell.snapshots?.[String(lead)];
         const kept = LEAD_TIMES.every((L) => Array.isArray(regionSnap(L)?.social));
         keptSocial.push(kept);
         return {
           regionId,
-          social: LEAD_TIMES.map((L) => (kept ? padSocial(regionSnap(L)!.social!) : new Array<number>(SOCIAL_WIDTH).fill(0))),
+          social: LEAD_TIMES.map((L) =>
+            kept ? padSocial(regionSnap(L)!.social!) : new Array<number>(SOCIAL_WIDTH).fill(0),
+          ),
           tokenHolders: LEAD_TIMES.map((L) => Number(regionSnap(L)?.token_holders ?? 0)),
           preorders: skuList.map((s) => LEAD_TIMES.map((L) => Number(snap(s.id, L)?.preorders ?? 0))),
           velocity: skuList.map((s) => LEAD_TIMES.map((L) => Number(snap(s.id, L)?.velocity ?? 0))),

@@ -15,7 +15,10 @@ export interface ApiKeyRow {
 const columns = 'id, role, creator_id, partner_id, label, key_prefix, created_at, revoked_at';
 
 export const keysRepository = {
-  async insertApiKey(db: Queryable, key: Omit<ApiKeyRow, 'created_at' | 'revoked_at'> & { key_hash: string }): Promise<ApiKeyRow> {
+  async insertApiKey(
+    db: Queryable,
+    key: Omit<ApiKeyRow, 'created_at' | 'revoked_at'> & { key_hash: string },
+  ): Promise<ApiKeyRow> {
     const { rows } = await db.query<ApiKeyRow>(
       `insert into api_keys (id, key_hash, key_prefix, role, creator_id, partner_id, label)
        values ($1, $2, $3, $4, $5, $6, $7) returning ${columns}`,
@@ -25,7 +28,10 @@ export const keysRepository = {
   },
 
   async findActiveKeyByHash(db: Queryable, keyHash: string): Promise<ApiKeyRow | undefined> {
-    const { rows } = await db.query<ApiKeyRow>(`select ${columns} from api_keys where key_hash = $1 and revoked_at is null`, [keyHash]);
+    const { rows } = await db.query<ApiKeyRow>(
+      `select ${columns} from api_keys where key_hash = $1 and revoked_at is null`,
+      [keyHash],
+    );
     return rows[0];
   },
 
@@ -34,7 +40,9 @@ export const keysRepository = {
   },
 
   async countActiveAdminKeys(db: Queryable): Promise<number> {
-    const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from api_keys where role = 'admin' and revoked_at is null`);
+    const { rows } = await db.query<{ n: number }>(
+      `select count(*)::int as n from api_keys where role = 'admin' and revoked_at is null`,
+    );
     return rows[0]!.n;
   },
 

@@ -12,8 +12,12 @@ export const apiKeyInputSchema = z
   .strict()
   .superRefine((input, ctx) => {
     const needsCreator = input.role === 'creator' || input.role === 'storefront';
-    if (needsCreator && !input.creator_id) ctx.addIssue({ code: 'custom', path: ['creator_id'], message: `required for a ${input.role} key` });
-    if (!needsCreator && input.creator_id) ctx.addIssue({ code: 'custom', path: ['creator_id'], message: `not allowed for a ${input.role} key` });
-    if (input.role === 'partner' && !input.partner_id) ctx.addIssue({ code: 'custom', path: ['partner_id'], message: 'required for a partner key' });
-    if (input.role !== 'partner' && input.partner_id) ctx.addIssue({ code: 'custom', path: ['partner_id'], message: `not allowed for a ${input.role} key` });
+    if (needsCreator && !input.creator_id)
+      ctx.addIssue({ code: 'custom', path: ['creator_id'], message: `required for a ${input.role} key` });
+    if (!needsCreator && input.creator_id)
+      ctx.addIssue({ code: 'custom', path: ['creator_id'], message: `not allowed for a ${input.role} key` });
+    if (input.role === 'partner' && !input.partner_id)
+      ctx.addIssue({ code: 'custom', path: ['partner_id'], message: 'required for a partner key' });
+    if (input.role !== 'partner' && input.partner_id)
+      ctx.addIssue({ code: 'custom', path: ['partner_id'], message: `not allowed for a ${input.role} key` });
   }) satisfies z.ZodType<Schemas['ApiKeyInput']>;

@@ -39,11 +39,17 @@ export function createKeysService(db: Database, now: () => number = Date.now) {
       return db.transaction(async (tx) => {
         if (input.creator_id) {
           const found = await tx.query('select 1 from creators where id = $1', [input.creator_id]);
-          if (found.rowCount === 0) throw new AppError('unprocessable', `creator '${input.creator_id}' does not exist`, { errors: [{ path: 'creator_id', message: 'unknown creator' }] });
+          if (found.rowCount === 0)
+            throw new AppError('unprocessable', `creator '${input.creator_id}' does not exist`, {
+              errors: [{ path: 'creator_id', message: 'unknown creator' }],
+            });
         }
         if (input.partner_id) {
           const found = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
-          if (found.rowCount === 0) throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, { errors: [{ path: 'partner_id', message: 'unknown partner' }] });
+          if (found.rowCount === 0)
+            throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, {
+              errors: [{ path: 'partner_id', message: 'unknown partner' }],
+            });
         }
         const secret = generateApiKey(input.role);
         const row = await keysRepository.insertApiKey(tx, {

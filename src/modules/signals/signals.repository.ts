@@ -1,7 +1,12 @@
 import type { Queryable } from '../../db/database';
 import type { WriteCounts } from './core/batch-ingest';
 import type { PostalPrefix } from './core/postal-mapper';
-import type { InventoryEventRecord, PreorderRecord, SocialSignalRecord, TokenHolderSnapshotRecord } from './core/row-rules';
+import type {
+  InventoryEventRecord,
+  PreorderRecord,
+  SocialSignalRecord,
+  TokenHolderSnapshotRecord,
+} from './core/row-rules';
 
 /**
  * Signals SQL, one intent-named query per function, no business rules. Bulk writes send one
@@ -66,7 +71,10 @@ export const signalsRepository = {
   },
   /** Hubs operated by a partner, or every hub when partnerId is null. */
   async listHubIds(db: Queryable, partnerId: string | null) {
-    const { rows } = await db.query<{ id: string }>('select id from hubs where ($1::text is null or operator_partner_id = $1)', [partnerId]);
+    const { rows } = await db.query<{ id: string }>(
+      'select id from hubs where ($1::text is null or operator_partner_id = $1)',
+      [partnerId],
+    );
     return new Set(rows.map((r) => r.id));
   },
 
@@ -126,11 +134,22 @@ export const signalsRepository = {
         where s.value is distinct from excluded.value
         returning (xmax = 0) as inserted
       ) ${countWritten}`,
-      [dropId, column(rows, (r) => r.region_id), column(rows, (r) => r.channel), column(rows, (r) => r.metric), column(rows, (r) => r.value), column(rows, (r) => r.observed_at)],
+      [
+        dropId,
+        column(rows, (r) => r.region_id),
+        column(rows, (r) => r.channel),
+        column(rows, (r) => r.metric),
+        column(rows, (r) => r.value),
+        column(rows, (r) => r.observed_at),
+      ],
     );
   },
 
-  async upsertTokenHolderSnapshots(db: Queryable, dropId: string, rows: TokenHolderSnapshotRecord[]): Promise<WriteCounts> {
+  async upsertTokenHolderSnapshots(
+    db: Queryable,
+    dropId: string,
+    rows: TokenHolderSnapshotRecord[],
+  ): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
@@ -140,7 +159,13 @@ export const signalsRepository = {
         where (t.holders, t.tokens) is distinct from (excluded.holders, excluded.tokens)
         returning (xmax = 0) as inserted
       ) ${countWritten}`,
-      [dropId, column(rows, (r) => r.region_id), column(rows, (r) => r.holders), column(rows, (r) => r.tokens), column(rows, (r) => r.observed_at)],
+      [
+        dropId,
+        column(rows, (r) => r.region_id),
+        column(rows, (r) => r.holders),
+        column(rows, (r) => r.tokens),
+        column(rows, (r) => r.observed_at),
+      ],
     );
   },
 
@@ -154,7 +179,14 @@ export const signalsRepository = {
         on conflict (hub_id, id) do nothing
         returning true as inserted
       ) ${countWritten}`,
-      [column(rows, (r) => r.hub_id), column(rows, (r) => r.id), column(rows, (r) => r.type), column(rows, (r) => r.sku_id), column(rows, (r) => r.quantity), column(rows, (r) => r.occurred_at)],
+      [
+        column(rows, (r) => r.hub_id),
+        column(rows, (r) => r.id),
+        column(rows, (r) => r.type),
+        column(rows, (r) => r.sku_id),
+        column(rows, (r) => r.quantity),
+        column(rows, (r) => r.occurred_at),
+      ],
     );
   },
 
@@ -168,12 +200,23 @@ export const signalsRepository = {
     return rows[0]!;
   },
   async findPartnerSigningSecret(db: Queryable, partnerId: string) {
-    return (await db.query<{ secret: string }>('select secret from partner_signing_secrets where partner_id = $1', [partnerId])).rows[0]?.secret;
+    return (
+      await db.query<{ secret: string }>('select secret from partner_signing_secrets where partner_id = $1', [
+        partnerId,
+      ])
+    ).rows[0]?.secret;
   },
 
   async summarisePreorders(db: Queryable, f: SummaryFilter) {
     return (
-      await db.query<{ region_id: string; placed: number; placed_units: number; cancelled: number; cancelled_units: number; last_placed_at: Date | null }>(
+      await db.query<{
+        region_id: string;
+        placed: number;
+        placed_units: number;
+        cancelled: number;
+        cancelled_units: number;
+        last_placed_at: Date | null;
+      }>(
         `select region_id,
            count(*) filter (where status = 'placed') as placed,
            coalesce(sum(quantity) filter (where status = 'placed'), 0) as placed_units,
@@ -187,7 +230,13 @@ export const signalsRepository = {
   },
   async seriesOfPreorders(db: Queryable, f: SummaryFilter) {
     return (
-      await db.query<{ region_id: string; bucket_start: Date; placed: number; placed_units: number; cancelled: number }>(
+      await db.query<{
+        region_id: string;
+        bucket_start: Date;
+        placed: number;
+        placed_units: number;
+        cancelled: number;
+      }>(
         `select region_id, date_trunc($5, placed_at, 'UTC') as bucket_start,
            count(*) filter (where status = 'placed') as placed,
            coalesce(sum(quantity) filter (where status = 'placed'), 0) as placed_units,
@@ -199,7 +248,15 @@ export const signalsRepository = {
   },
   async summariseSocialSignals(db: Queryable, f: SummaryFilter) {
     return (
-      await db.query<{ region_id: string; channel: SocialSignalRecord['channel']; metric: SocialSignalRecord['metric']; observations: number; sum: number; last_value: number; last_observed_at: Date }>(
+      await db.query<{
+        region_id: string;
+        channel: SocialSignalRecord['channel'];
+        metric: SocialSignalRecord['metric'];
+        observations: number;
+        sum: number;
+        last_value: number;
+        last_observed_at: Date;
+      }>(
         `select region_id, channel, metric, count(*) as observations, sum(value) as sum,
            (array_agg(value order by observed_at desc))[1] as last_value, max(observed_at) as last_observed_at
          from social_signals where ${window('observed_at')} group by region_id, channel, metric order by channel, metric`,
@@ -236,7 +293,17 @@ export const signalsRepository = {
   },
   async summariseInventoryEventsOfDrop(db: Queryable, f: SummaryFilter) {
     return (
-      await db.query<{ hub_id: string; sku_id: string; events: number; received: number; reserved: number; released: number; shipped: number; adjusted: number; last_occurred_at: Date }>(
+      await db.query<{
+        hub_id: string;
+        sku_id: string;
+        events: number;
+        received: number;
+        reserved: number;
+        released: number;
+        shipped: number;
+        adjusted: number;
+        last_occurred_at: Date;
+      }>(
         `select e.hub_id, e.sku_id, count(*) as events,
            coalesce(sum(e.quantity) filter (where e.type = 'received'), 0) as received,
            coalesce(sum(e.quantity) filter (where e.type = 'reserved'), 0) as reserved,

@@ -26,7 +26,10 @@ function bodyFormat(req: Request): BodyFormat {
   if (req.is('application/json')) return 'json';
   if (req.is(NDJSON_TYPES)) return 'ndjson';
   if (req.is('text/csv')) return 'csv';
-  throw new AppError('unsupported_media_type', 'Send rows as application/json ({"rows": [...]}), application/x-ndjson or text/csv');
+  throw new AppError(
+    'unsupported_media_type',
+    'Send rows as application/json ({"rows": [...]}), application/x-ndjson or text/csv',
+  );
 }
 
 /**
@@ -44,19 +47,30 @@ async function readWholeBody(req: Request, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new AppError('payload_too_large', `Signed bodies are limited to ${limit} bytes; split the import`);
+    if (size > limit)
+      throw new AppError('payload_too_large', `Signed bodies are limited to ${limit} bytes; split the import`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-const signatureHeaders = (req: Request) => ({ timestamp: req.get('x-signature-timestamp'), signature: req.get('x-signature') });
+const signatureHeaders = (req: Request) => ({
+  timestamp: req.get('x-signature-timestamp'),
+  signature: req.get('x-signature'),
+});
 
 /** A signed request's rows, after its signature checked out against `partnerId`'s secret. */
-async function signedRecords(signals: SignalsService, req: Request, partnerId: string): Promise<{ principal: Principal; records: RecordSource }> {
+async function signedRecords(
+  signals: SignalsService,
+  req: Request,
+  partnerId: string,
+): Promise<{ principal: Principal; records: RecordSource }> {
   const format = bodyFormat(req);
   if (format === 'json') {
-    throw new AppError('unsupported_media_type', 'Signed requests carry application/x-ndjson or text/csv: the signature covers the raw body bytes');
+    throw new AppError(
+      'unsupported_media_type',
+      'Signed requests carry application/x-ndjson or text/csv: the signature covers the raw body bytes',
+    );
   }
   const body = await readWholeBody(req, SIGNED_BODY_LIMIT_BYTES);
   const principal = await signals.verifyPartnerSignature(partnerId, signatureHeaders(req), body);
@@ -70,50 +84,85 @@ export function signalsRoutes(signals: SignalsService): Router {
 
   router.post('/v1/drops/:dropId/preorders', preorderWriters, async (req, res) => {
     const dropId = pathId(req, 'dropId');
-    const body: ResponseBody<'importPreorders', 200> = await signals.importPreorders(principalOf(req), dropId, recordsOf(req, NUMERIC_COLUMNS.preorders));
+    const body: ResponseBody<'importPreorders', 200> = await signals.importPreorders(
+      principalOf(req),
+      dropId,
+      recordsOf(req, NUMERIC_COLUMNS.preorders),
+    );
     res.json(body);
   });
-  router.get('/v1/drops/:dropId/preorders/:preorderId', allowRoles('admin', 'creator', 'storefront'), async (req, res) => {
-    const body: ResponseBody<'getPreorder', 200> = await signals.getPreorder(principalOf(req), pathId(req, 'dropId'), pathId(req, 'preorderId'));
-    res.json(body);
-  });
+  router.get(
+    '/v1/drops/:dropId/preorders/:preorderId',
+    allowRoles('admin', 'creator', 'storefront'),
+    async (req, res) => {
+      const body: ResponseBody<'getPreorder', 200> = await signals.getPreorder(
+        principalOf(req),
+        pathId(req, 'dropId'),
+        pathId(req, 'preorderId'),
+      );
+      res.json(body);
+    },
+  );
   router.put('/v1/drops/:dropId/preorders/:preorderId', preorderWriters, async (req, res) => {
     const dropId = pathId(req, 'dropId');
     const preorderId = pathId(req, 'preorderId');
-    const saved = await signals.putPreorder(principalOf(req), dropId, preorderId, parseInput(preorderInputSchema, req.body));
+    const saved = await signals.putPreorder(
+      principalOf(req),
+      dropId,
+      preorderId,
+      parseInput(preorderInputSchema, req.body),
+    );
     const body: ResponseBody<'putPreorder', 200> = saved.resource;
     res.status(saved.created ? 201 : 200).json(body);
   });
 
   router.post('/v1/drops/:dropId/social-signals', creatorSide, async (req, res) => {
     const dropId = pathId(req, 'dropId');
-    const body: ResponseBody<'importSocialSignals', 200> = await signals.importSocialSignals(principalOf(req), dropId, recordsOf(req, NUMERIC_COLUMNS.social));
+    const body: ResponseBody<'importSocialSignals', 200> = await signals.importSocialSignals(
+      principalOf(req),
+      dropId,
+      recordsOf(req, NUMERIC_COLUMNS.social),
+    );
     res.json(body);
   });
   router.post('/v1/drops/:dropId/token-holder-snapshots', creatorSide, async (req, res) => {
     const dropId = pathId(req, 'dropId');
     const records = recordsOf(req, NUMERIC_COLUMNS.tokenHolders);
-    const body: ResponseBody<'importTokenHolderSnapshots', 200> = await signals.importTokenHolderSnapshots(principalOf(req), dropId, records);
+    const body: ResponseBody<'importTokenHolderSnapshots', 200> = await signals.importTokenHolderSnapshots(
+      principalOf(req),
+      dropId,
+      records,
+    );
     res.json(body);
   });
 
   router.post('/v1/inventory-events', allowRoles('admin', 'partner', 'storefront'), async (req, res) => {
     const principal = principalOf(req);
     // A partner key may also sign; then the signature must hold as well.
-    const signed = principal.role === 'partner' && (req.get('x-signature') !== undefined || req.get('x-signature-timestamp') !== undefined);
-    const records = signed ? (await signedRecords(signals, req, principal.partnerId)).records : recordsOf(req, NUMERIC_COLUMNS.events);
+    const signed =
+      principal.role === 'partner' &&
+      (req.get('x-signature') !== undefined || req.get('x-signature-timestamp') !== undefined);
+    const records = signed
+      ? (await signedRecords(signals, req, principal.partnerId)).records
+      : recordsOf(req, NUMERIC_COLUMNS.events);
     const body: ResponseBody<'importInventoryEvents', 200> = await signals.importInventoryEvents(principal, records);
     res.json(body);
   });
 
   router.get('/v1/drops/:dropId/signal-summary', creatorSide, async (req, res) => {
     const query = parseInput(signalSummaryQuerySchema, { ...req.query }, 'query');
-    const body: ResponseBody<'getSignalSummary', 200> = await signals.getSignalSummary(principalOf(req), pathId(req, 'dropId'), query);
+    const body: ResponseBody<'getSignalSummary', 200> = await signals.getSignalSummary(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      query,
+    );
     res.json(body);
   });
 
   router.post('/v1/partners/:partnerId/signing-secret', allowRoles('admin'), async (req, res) => {
-    const body: ResponseBody<'rotatePartnerSigningSecret', 201> = await signals.rotatePartnerSigningSecret(pathId(req, 'partnerId'));
+    const body: ResponseBody<'rotatePartnerSigningSecret', 201> = await signals.rotatePartnerSigningSecret(
+      pathId(req, 'partnerId'),
+    );
     res.status(201).json(body);
   });
 

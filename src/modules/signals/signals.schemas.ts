@@ -15,23 +15,37 @@ export const CHANNELS = ['telegram', 'tiktok', 'instagram', 'discord', 'youtube'
 export const SOCIAL_METRICS = ['mentions', 'views', 'likes', 'shares', 'rsvps'] as const;
 export const INVENTORY_EVENT_TYPES = ['received', 'reserved', 'released', 'shipped', 'adjusted'] as const;
 
-const positiveQuantity = z.number().int('must be a positive integer').min(1, 'must be a positive integer').max(MAX_QUANTITY);
+const positiveQuantity = z
+  .number()
+  .int('must be a positive integer')
+  .min(1, 'must be a positive integer')
+  .max(MAX_QUANTITY);
 
 function oneRegionReference(row: { region_id?: string; postal_code?: string }, ctx: z.RefinementCtx) {
-  if (row.region_id === undefined && row.postal_code === undefined) ctx.addIssue({ code: 'custom', path: ['region_id'], message: 'give region_id or postal_code' });
-  if (row.region_id !== undefined && row.postal_code !== undefined) ctx.addIssue({ code: 'custom', path: ['postal_code'], message: 'give region_id or postal_code, not both' });
+  if (row.region_id === undefined && row.postal_code === undefined)
+    ctx.addIssue({ code: 'custom', path: ['region_id'], message: 'give region_id or postal_code' });
+  if (row.region_id !== undefined && row.postal_code !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['postal_code'], message: 'give region_id or postal_code, not both' });
 }
 
 const preorderFields = {
   sku_id: idSchema,
   quantity: positiveQuantity,
   region_id: idSchema.optional(),
-  postal_code: z.string().min(1).max(16).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"').optional(),
+  postal_code: z
+    .string()
+    .min(1)
+    .max(16)
+    .regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"')
+    .optional(),
   placed_at: timestamp,
   status: z.enum(['placed', 'cancelled']).default('placed'),
 };
 
-export const preorderInputSchema = z.object(preorderFields).strict().superRefine(oneRegionReference) satisfies z.ZodType<Schemas['PreorderInput']>;
+export const preorderInputSchema = z
+  .object(preorderFields)
+  .strict()
+  .superRefine(oneRegionReference) satisfies z.ZodType<Schemas['PreorderInput']>;
 
 export const preorderRowSchema = z
   .object({ id: idSchema, drop_id: idSchema.optional(), ...preorderFields })
@@ -71,7 +85,11 @@ export const inventoryEventRowSchema = z
   .strict()
   .superRefine((event, ctx) => {
     if (event.type === 'adjusted' ? event.quantity === 0 : event.quantity < 1) {
-      ctx.addIssue({ code: 'custom', path: ['quantity'], message: event.type === 'adjusted' ? 'must be a non-zero integer' : 'must be a positive integer' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quantity'],
+        message: event.type === 'adjusted' ? 'must be a non-zero integer' : 'must be a positive integer',
+      });
     }
   }) satisfies z.ZodType<Schemas['InventoryEventRow']>;
 

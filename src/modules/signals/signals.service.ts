@@ -61,7 +61,11 @@ export const toPreorder = (row: PreorderRow): Schemas['Preorder'] => ({
 });
 
 /** The 422 of a rejected import: every bad row named, nothing written. */
-function rejected(outcome: { errors: { path: string; message: string }[]; rejectedRows: number; rows: number }): AppError {
+function rejected(outcome: {
+  errors: { path: string; message: string }[];
+  rejectedRows: number;
+  rows: number;
+}): AppError {
   const listed = outcome.errors.length;
   return new AppError(
     'unprocessable',
@@ -70,7 +74,10 @@ function rejected(outcome: { errors: { path: string; message: string }[]; reject
   );
 }
 
-export function createSignalsService(db: Database, deps: { catalog: Pick<CatalogService, 'visibleDrop'>; clock: Clock }) {
+export function createSignalsService(
+  db: Database,
+  deps: { catalog: Pick<CatalogService, 'visibleDrop'>; clock: Clock },
+) {
   const { catalog, clock } = deps;
 
   async function dropCatalog(tx: Queryable, principal: Principal, dropId: string): Promise<DropCatalog> {
@@ -79,12 +86,29 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
     const skuIds = await repo.listSkuIdsOfDrop(tx, dropId);
     const regionIds = await repo.listRegionIds(tx);
     const prefixes = await repo.listPostalPrefixes(tx);
-    return { dropId, skuIds, regionIds, regionOfPostalCode: createPostalMapper(prefixes), latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS };
+    return {
+      dropId,
+      skuIds,
+      regionIds,
+      regionOfPostalCode: createPostalMapper(prefixes),
+      latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
+    };
   }
 
   /** Runs one import in one transaction; a rejected batch throws, so the transaction rolls back. */
-  async function runImport<Row>(tx: Queryable, records: RecordSource, options: ImportOptions, batch: Omit<BatchOptions<Row>, 'records'>): Promise<IngestCounts> {
-    const outcome = await ingestBatch<Row>({ ...batch, records, chunkSize: options.chunkSize, onProgress: options.onProgress, pathOf: options.pathOf });
+  async function runImport<Row>(
+    tx: Queryable,
+    records: RecordSource,
+    options: ImportOptions,
+    batch: Omit<BatchOptions<Row>, 'records'>,
+  ): Promise<IngestCounts> {
+    const outcome = await ingestBatch<Row>({
+      ...batch,
+      records,
+      chunkSize: options.chunkSize,
+      onProgress: options.onProgress,
+      pathOf: options.pathOf,
+    });
     if (!outcome.ok) throw rejected(outcome);
     return outcome.counts;
   }
@@ -95,7 +119,12 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
    * savepoint undoes the attempt and the chunk, and every later chunk of this import (likely a
    * replay), is upserted instead.
    */
-  async function writePreorders(tx: Queryable, dropId: string, rows: PreorderRecord[], strategy: { plainInsert: boolean }) {
+  async function writePreorders(
+    tx: Queryable,
+    dropId: string,
+    rows: PreorderRecord[],
+    strategy: { plainInsert: boolean },
+  ) {
     const columns = repo.preorderColumns(rows);
     if (!strategy.plainInsert) return repo.upsertPreorders(tx, dropId, columns);
     await tx.query('savepoint preorder_chunk');
@@ -111,7 +140,12 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
     }
   }
 
-  async function importPreorders(principal: Principal, dropId: string, records: RecordSource, options: ImportOptions = {}): Promise<IngestCounts> {
+  async function importPreorders(
+    principal: Principal,
+    dropId: string,
+    records: RecordSource,
+    options: ImportOptions = {},
+  ): Promise<IngestCounts> {
     return db.transaction(async (tx) => {
       const ctx = await dropCatalog(tx, principal, dropId);
       const strategy = { plainInsert: true };
@@ -142,7 +176,12 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
       return toPreorder(row);
     },
 
-    async importSocialSignals(principal: Principal, dropId: string, records: RecordSource, options: ImportOptions = {}) {
+    async importSocialSignals(
+      principal: Principal,
+      dropId: string,
+      records: RecordSource,
+      options: ImportOptions = {},
+    ) {
       return db.transaction(async (tx) => {
         const ctx = await dropCatalog(tx, principal, dropId);
         return runImport(tx, records, options, {
@@ -153,16 +192,27 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
       });
     },
 
-    async importTokenHolderSnapshots(principal: Principal, dropId: string, records: RecordSource, options: ImportOptions = {}) {
+    async importTokenHolderSnapshots(
+      principal: Principal,
+      dropId: string,
+      records: RecordSource,
+      options: ImportOptions = {},
+    ) {
       return db.transaction(async (tx) => {
         const ctx = await dropCatalog(tx, principal, dropId);
         const shape = rowCheck(tokenHolderSnapshotRowSchema, tokenHolderSnapshotRule(ctx));
         // Wallet data is refused before the shape check, so the problem says why, not just "unknown field".
         const check: typeof shape = (value) => {
           const wallets = findWalletData(value);
-          return wallets.length > 0 ? { problems: wallets.map((w) => ({ field: w.path, message: w.message })) } : shape(value);
+          return wallets.length > 0
+            ? { problems: wallets.map((w) => ({ field: w.path, message: w.message })) }
+            : shape(value);
         };
-        return runImport(tx, records, options, { check, keyOf: tokenHolderSnapshotKey, write: (rows) => repo.upsertTokenHolderSnapshots(tx, dropId, rows) });
+        return runImport(tx, records, options, {
+          check,
+          keyOf: tokenHolderSnapshotKey,
+          write: (rows) => repo.upsertTokenHolderSnapshots(tx, dropId, rows),
+        });
       });
     },
 
@@ -173,7 +223,11 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
         const skuIds = await repo.listSkuIds(tx, principal.role === 'storefront' ? principal.creatorId : null);
         const check = rowCheck(
           inventoryEventRowSchema,
-          inventoryEventRule({ hubIds, isKnownSku: (id) => skuIds.has(id), latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS }),
+          inventoryEventRule({
+            hubIds,
+            isKnownSku: (id) => skuIds.has(id),
+            latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
+          }),
         );
         return runImport(tx, records, options, {
           check,
@@ -199,28 +253,54 @@ export function createSignalsService(db: Database, deps: { catalog: Pick<Catalog
      * Checks a partner's HMAC signature over the raw body. Unknown partner, no secret, bad
      * signature and stale timestamp are all 401; the detail never says whether the partner exists.
      */
-    async verifyPartnerSignature(partnerId: string, headers: { timestamp?: string; signature?: string }, body: Buffer): Promise<Principal> {
+    async verifyPartnerSignature(
+      partnerId: string,
+      headers: { timestamp?: string; signature?: string },
+      body: Buffer,
+    ): Promise<Principal> {
       const secret = await repo.findPartnerSigningSecret(db, partnerId);
-      const check = verifySignature({ secret: secret ?? '', timestampHeader: headers.timestamp, signatureHeader: headers.signature, body, now: clock.now() });
+      const check = verifySignature({
+        secret: secret ?? '',
+        timestampHeader: headers.timestamp,
+        signatureHeader: headers.signature,
+        body,
+        now: clock.now(),
+      });
       if (!secret || !check.ok) {
-        const detail = !check.ok && check.reason !== 'bad_signature' ? check.detail : 'The request signature does not match the body';
-        throw new AppError('unauthorized', detail, { extensions: { reason: check.ok ? 'bad_signature' : check.reason } });
+        const detail =
+          !check.ok && check.reason !== 'bad_signature'
+            ? check.detail
+            : 'The request signature does not match the body';
+        throw new AppError('unauthorized', detail, {
+          extensions: { reason: check.ok ? 'bad_signature' : check.reason },
+        });
       }
       return { keyId: `signature:${partnerId}`, role: 'partner', partnerId };
     },
 
-    async getSignalSummary(principal: Principal, dropId: string, query: SignalSummaryQuery): Promise<Schemas['SignalSummary']> {
+    async getSignalSummary(
+      principal: Principal,
+      dropId: string,
+      query: SignalSummaryQuery,
+    ): Promise<Schemas['SignalSummary']> {
       await catalog.visibleDrop(principal, dropId);
-      const f = { dropId, bucket: query.bucket, regionId: query.region_id ?? null, from: query.from ?? null, to: query.to ?? null };
-      const [preorderTotals, preorderSeries, socialTotals, socialSeries, tokenLatest, tokenSeries, inventory] = await Promise.all([
-        repo.summarisePreorders(db, f),
-        repo.seriesOfPreorders(db, f),
-        repo.summariseSocialSignals(db, f),
-        repo.seriesOfSocialSignals(db, f),
-        repo.latestTokenHolderSnapshots(db, f),
-        repo.seriesOfTokenHolderSnapshots(db, f),
-        repo.summariseInventoryEventsOfDrop(db, f),
-      ]);
+      const f = {
+        dropId,
+        bucket: query.bucket,
+        regionId: query.region_id ?? null,
+        from: query.from ?? null,
+        to: query.to ?? null,
+      };
+      const [preorderTotals, preorderSeries, socialTotals, socialSeries, tokenLatest, tokenSeries, inventory] =
+        await Promise.all([
+          repo.summarisePreorders(db, f),
+          repo.seriesOfPreorders(db, f),
+          repo.summariseSocialSignals(db, f),
+          repo.seriesOfSocialSignals(db, f),
+          repo.latestTokenHolderSnapshots(db, f),
+          repo.seriesOfTokenHolderSnapshots(db, f),
+          repo.summariseInventoryEventsOfDrop(db, f),
+        ]);
       return buildSignalSummary({
         dropId,
         bucket: f.bucket,

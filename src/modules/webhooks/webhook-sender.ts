@@ -21,10 +21,16 @@ export interface WebhookSender {
   send(request: WebhookRequest): Promise<WebhookResponse>;
 }
 
-export const isDelivered = (response: WebhookResponse) => response.status !== null && response.status >= 200 && response.status < 300;
+export const isDelivered = (response: WebhookResponse) =>
+  response.status !== null && response.status >= 200 && response.status < 300;
 
 export function createAxiosWebhookSender(): WebhookSender {
-  const client = axios.create({ maxRedirects: 0, validateStatus: () => true, responseType: 'text', transformRequest: [(data: unknown) => data] });
+  const client = axios.create({
+    maxRedirects: 0,
+    validateStatus: () => true,
+    responseType: 'text',
+    transformRequest: [(data: unknown) => data],
+  });
   return {
     async send({ url, headers, body, timeoutMs }) {
       try {
@@ -38,7 +44,9 @@ export function createAxiosWebhookSender(): WebhookSender {
 }
 
 /** A test sender: records every request and answers with `respond` (default 200). */
-export function createRecordingWebhookSender(respond: (request: WebhookRequest) => WebhookResponse = () => ({ status: 200, error: null })) {
+export function createRecordingWebhookSender(
+  respond: (request: WebhookRequest) => WebhookResponse = () => ({ status: 200, error: null }),
+) {
   const requests: WebhookRequest[] = [];
   const sender: WebhookSender & { requests: WebhookRequest[] } = {
     requests,

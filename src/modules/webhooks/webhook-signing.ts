@@ -20,8 +20,16 @@ export function webhookSignature(secret: string, unixSeconds: number, body: stri
 }
 
 /** What a receiver does: parse the header, check freshness, compare in constant time. */
-export function verifyWebhookSignature(input: { secret: string; header: string | undefined; body: string; now: Date; toleranceSeconds?: number }): boolean {
-  const parts = Object.fromEntries((input.header ?? '').split(',').map((kv) => kv.trim().split('=', 2) as [string, string]));
+export function verifyWebhookSignature(input: {
+  secret: string;
+  header: string | undefined;
+  body: string;
+  now: Date;
+  toleranceSeconds?: number;
+}): boolean {
+  const parts = Object.fromEntries(
+    (input.header ?? '').split(',').map((kv) => kv.trim().split('=', 2) as [string, string]),
+  );
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1) return false;
   if (Math.abs(input.now.getTime() / 1000 - t) > (input.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS)) return false;

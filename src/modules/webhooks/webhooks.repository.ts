@@ -36,26 +36,30 @@ export interface DeliveryRow {
 }
 
 const subscriptionColumns = 'id, partner_id, url, secret, event_types, active, created_at, updated_at';
-const outboxColumns = 'id, subscription_id, event_type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at';
+const outboxColumns =
+  'id, subscription_id, event_type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at';
 
 export const webhooksRepository = {
-  async insertSubscription(db: Queryable, s: { id: string; partner_id: string; url: string; secret: string; event_types: string[] }) {
-    await db.query('insert into webhook_subscriptions (id, partner_id, url, secret, event_types) values ($1, $2, $3, $4, $5::text[])', [
-      s.id,
-      s.partner_id,
-      s.url,
-      s.secret,
-      s.event_types,
-    ]);
+  async insertSubscription(
+    db: Queryable,
+    s: { id: string; partner_id: string; url: string; secret: string; event_types: string[] },
+  ) {
+    await db.query(
+      'insert into webhook_subscriptions (id, partner_id, url, secret, event_types) values ($1, $2, $3, $4, $5::text[])',
+      [s.id, s.partner_id, s.url, s.secret, s.event_types],
+    );
   },
   async findSubscription(db: Queryable, id: string) {
-    return (await db.query<SubscriptionRow>(`select ${subscriptionColumns} from webhook_subscriptions where id = $1`, [id])).rows[0];
+    return (
+      await db.query<SubscriptionRow>(`select ${subscriptionColumns} from webhook_subscriptions where id = $1`, [id])
+    ).rows[0];
   },
   async listSubscriptions(db: Queryable, partnerId?: string) {
     return (
-      await db.query<SubscriptionRow>(`select ${subscriptionColumns} from webhook_subscriptions where ($1::text is null or partner_id = $1) order by created_at, id`, [
-        partnerId ?? null,
-      ])
+      await db.query<SubscriptionRow>(
+        `select ${subscriptionColumns} from webhook_subscriptions where ($1::text is null or partner_id = $1) order by created_at, id`,
+        [partnerId ?? null],
+      )
     ).rows;
   },
   async listActiveSubscriptionsFor(db: Queryable, partnerIds: string[], eventType: string) {
@@ -67,7 +71,11 @@ export const webhooksRepository = {
       )
     ).rows;
   },
-  async updateSubscription(db: Queryable, id: string, patch: { url?: string; event_types?: string[]; active?: boolean }) {
+  async updateSubscription(
+    db: Queryable,
+    id: string,
+    patch: { url?: string; event_types?: string[]; active?: boolean },
+  ) {
     await db.query(
       `update webhook_subscriptions set url = coalesce($2, url), event_types = coalesce($3::text[], event_types), active = coalesce($4, active), updated_at = now()
        where id = $1`,
@@ -78,13 +86,22 @@ export const webhooksRepository = {
     return (await db.query('delete from webhook_subscriptions where id = $1', [id])).rowCount > 0;
   },
 
-  async insertOutboxEvents(db: Queryable, rows: { id: string; subscription_id: string; event_type: string; payload: string; at: Date }[]) {
+  async insertOutboxEvents(
+    db: Queryable,
+    rows: { id: string; subscription_id: string; event_type: string; payload: string; at: Date }[],
+  ) {
     if (rows.length === 0) return;
     await db.query(
       `insert into webhook_outbox (id, subscription_id, event_type, payload, next_attempt_at, created_at)
        select id, subscription_id, event_type, payload, at, at from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
          as e(id, subscription_id, event_type, payload, at)`,
-      [rows.map((r) => r.id), rows.map((r) => r.subscription_id), rows.map((r) => r.event_type), rows.map((r) => r.payload), rows.map((r) => r.at)],
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.subscription_id),
+        rows.map((r) => r.event_type),
+        rows.map((r) => r.payload),
+        rows.map((r) => r.at),
+      ],
     );
   },
   /**
@@ -109,12 +126,22 @@ export const webhooksRepository = {
     return (await db.query<OutboxRow>(`select ${outboxColumns} from webhook_outbox where id = $1`, [id])).rows[0];
   },
   async listOutboxEvents(db: Queryable, subscriptionId: string) {
-    return (await db.query<OutboxRow>(`select ${outboxColumns} from webhook_outbox where subscription_id = $1 order by created_at desc, id desc`, [subscriptionId])).rows;
+    return (
+      await db.query<OutboxRow>(
+        `select ${outboxColumns} from webhook_outbox where subscription_id = $1 order by created_at desc, id desc`,
+        [subscriptionId],
+      )
+    ).rows;
   },
   async recordAttempt(
     db: Queryable,
     outboxId: string,
-    result: { status: 'pending' | 'delivered' | 'failed'; next_attempt_at: Date | null; error: string | null; delivered_at: Date | null },
+    result: {
+      status: 'pending' | 'delivered' | 'failed';
+      next_attempt_at: Date | null;
+      error: string | null;
+      delivered_at: Date | null;
+    },
   ) {
     await db.query(
       `update webhook_outbox set attempts = attempts + 1, status = $2, next_attempt_at = coalesce($3, next_attempt_at), last_error = $4,

@@ -2,7 +2,11 @@ import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
-import { subscriptionListQuerySchema, webhookSubscriptionInputSchema, webhookSubscriptionUpdateSchema } from './webhooks.schemas';
+import {
+  subscriptionListQuerySchema,
+  webhookSubscriptionInputSchema,
+  webhookSubscriptionUpdateSchema,
+} from './webhooks.schemas';
 import type { WebhooksService } from './webhooks.service';
 
 /** Webhook subscriptions, their delivery log and manual redelivery: admin only. */
@@ -12,20 +16,29 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
 
   router.get('/v1/webhook-subscriptions', admin, async (req, res) => {
     const query = parseInput(subscriptionListQuerySchema, req.query, 'query');
-    const body: ResponseBody<'listWebhookSubscriptions', 200> = { items: await webhooks.listSubscriptions(query.partner_id) };
+    const body: ResponseBody<'listWebhookSubscriptions', 200> = {
+      items: await webhooks.listSubscriptions(query.partner_id),
+    };
     res.json(body);
   });
   router.post('/v1/webhook-subscriptions', admin, async (req, res) => {
-    const body: ResponseBody<'createWebhookSubscription', 201> = await webhooks.createSubscription(parseInput(webhookSubscriptionInputSchema, req.body));
+    const body: ResponseBody<'createWebhookSubscription', 201> = await webhooks.createSubscription(
+      parseInput(webhookSubscriptionInputSchema, req.body),
+    );
     res.status(201).json(body);
   });
   router.get('/v1/webhook-subscriptions/:subscriptionId', admin, async (req, res) => {
-    const body: ResponseBody<'getWebhookSubscription', 200> = await webhooks.getSubscription(pathId(req, 'subscriptionId'));
+    const body: ResponseBody<'getWebhookSubscription', 200> = await webhooks.getSubscription(
+      pathId(req, 'subscriptionId'),
+    );
     res.json(body);
   });
   router.patch('/v1/webhook-subscriptions/:subscriptionId', admin, async (req, res) => {
     const id = pathId(req, 'subscriptionId');
-    const body: ResponseBody<'updateWebhookSubscription', 200> = await webhooks.updateSubscription(id, parseInput(webhookSubscriptionUpdateSchema, req.body));
+    const body: ResponseBody<'updateWebhookSubscription', 200> = await webhooks.updateSubscription(
+      id,
+      parseInput(webhookSubscriptionUpdateSchema, req.body),
+    );
     res.json(body);
   });
   router.delete('/v1/webhook-subscriptions/:subscriptionId', admin, async (req, res) => {
@@ -33,7 +46,9 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
     res.status(204).end();
   });
   router.get('/v1/webhook-subscriptions/:subscriptionId/deliveries', admin, async (req, res) => {
-    const body: ResponseBody<'listWebhookDeliveries', 200> = { items: await webhooks.listEvents(pathId(req, 'subscriptionId')) };
+    const body: ResponseBody<'listWebhookDeliveries', 200> = {
+      items: await webhooks.listEvents(pathId(req, 'subscriptionId')),
+    };
     res.json(body);
   });
   router.post('/v1/webhook-events/:eventId/redeliver', admin, async (req, res) => {

@@ -6,7 +6,12 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { isDelivered, type WebhookSender } from './webhook-sender';
 import { generateWebhookSecret, WEBHOOK_SIGNATURE_HEADER, webhookSignature } from './webhook-signing';
-import { webhooksRepository as repo, type DeliveryRow, type OutboxRow, type SubscriptionRow } from './webhooks.repository';
+import {
+  webhooksRepository as repo,
+  type DeliveryRow,
+  type OutboxRow,
+  type SubscriptionRow,
+} from './webhooks.repository';
 
 /** Retry policy, stated once: 2 s × 2^(attempt − 1), capped at 1 h; after 8 attempts the event is `failed`. */
 export interface WebhookPolicy {
@@ -18,10 +23,20 @@ export interface WebhookPolicy {
   leaseMs: number;
   batchSize: number;
 }
-export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAttempts: 8, timeoutMs: 10_000, leaseMs: 60_000, batchSize: 50 };
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
+  baseDelayMs: 2_000,
+  maxDelayMs: 3_600_000,
+  maxAttempts: 8,
+  timeoutMs: 10_000,
+  leaseMs: 60_000,
+  batchSize: 50,
+};
 
 /** Delay before attempt `failedAttempts + 1`, after `failedAttempts` failures (≥ 1). */
-export function backoffDelayMs(failedAttempts: number, policy: Pick<WebhookPolicy, 'baseDelayMs' | 'maxDelayMs'> = DEFAULT_WEBHOOK_POLICY): number {
+export function backoffDelayMs(
+  failedAttempts: number,
+  policy: Pick<WebhookPolicy, 'baseDelayMs' | 'maxDelayMs'> = DEFAULT_WEBHOOK_POLICY,
+): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
 }
 
@@ -60,7 +75,10 @@ const toEvent = (row: OutboxRow, deliveries: DeliveryRow[]): Schemas['WebhookEve
   deliveries: deliveries.map(toDelivery),
 });
 
-export function createWebhooksService(db: Database, deps: { clock: Clock; sender: WebhookSender; logger: Logger; policy?: Partial<WebhookPolicy> }) {
+export function createWebhooksService(
+  db: Database,
+  deps: { clock: Clock; sender: WebhookSender; logger: Logger; policy?: Partial<WebhookPolicy> },
+) {
   const policy: WebhookPolicy = { ...DEFAULT_WEBHOOK_POLICY, ...deps.policy };
   const { clock, sender, logger } = deps;
   const inFlight = new Set<Promise<unknown>>();
@@ -105,31 +123,65 @@ export function createWebhooksService(db: Database, deps: { clock: Clock; sender
         attempted_at: started,
       });
       if (ok) {
-        await repo.recordAttempt(tx, event.id, { status: 'delivered', next_attempt_at: null, error: null, delivered_at: started });
+        await repo.recordAttempt(tx, event.id, {
+          status: 'delivered',
+          next_attempt_at: null,
+          error: null,
+          delivered_at: started,
+        });
       } else if (trigger === 'manual') {
         // A manual redelivery that fails leaves the schedule and the state as they were.
-        await repo.recordAttempt(tx, event.id, { status: event.status, next_attempt_at: null, error: response.error, delivered_at: null });
+        await repo.recordAttempt(tx, event.id, {
+          status: event.status,
+          next_attempt_at: null,
+          error: response.error,
+          delivered_at: null,
+        });
       } else if (attemptNo >= policy.maxAttempts) {
-        await repo.recordAttempt(tx, event.id, { status: 'failed', next_attempt_at: null, error: response.error, delivered_at: null });
+        await repo.recordAttempt(tx, event.id, {
+          status: 'failed',
+          next_attempt_at: null,
+          error: response.error,
+          delivered_at: null,
+        });
       } else {
         const next = new Date(started.getTime() + backoffDelayMs(attemptNo, policy));
-        await repo.recordAttempt(tx, event.id, { status: 'pending', next_attempt_at: next, error: response.error, delivered_at: null });
+        await repo.recordAttempt(tx, event.id, {
+          status: 'pending',
+          next_attempt_at: next,
+          error: response.error,
+          delivered_at: null,
+        });
       }
     });
-    if (!ok) logger.warn({ event: event.id, attempt: attemptNo, status: response.status, error: response.error }, 'webhook delivery failed');
+    if (!ok)
+      logger.warn(
+        { event: event.id, attempt: attemptNo, status: response.status, error: response.error },
+        'webhook delivery failed',
+      );
     return ok;
   }
 
   const service = {
-    async createSubscription(input: Schemas['WebhookSubscriptionInput']): Promise<Schemas['WebhookSubscriptionCreated']> {
+    async createSubscription(
+      input: Schemas['WebhookSubscriptionInput'],
+    ): Promise<Schemas['WebhookSubscriptionCreated']> {
       const id = `whs_${randomBytes(8).toString('hex')}`;
       const secret = generateWebhookSecret();
       await db.transaction(async (tx) => {
         const partner = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
         if (partner.rowCount === 0) {
-          throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, { errors: [{ path: 'partner_id', message: 'unknown partner' }] });
+          throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, {
+            errors: [{ path: 'partner_id', message: 'unknown partner' }],
+          });
         }
-        await repo.insertSubscription(tx, { id, partner_id: input.partner_id, url: input.url, secret, event_types: input.event_types ?? ['plan.published'] });
+        await repo.insertSubscription(tx, {
+          id,
+          partner_id: input.partner_id,
+          url: input.url,
+          secret,
+          event_types: input.event_types ?? ['plan.published'],
+        });
       });
       return { ...toSubscription((await repo.findSubscription(db, id))!), secret };
     },
@@ -150,21 +202,40 @@ export function createWebhooksService(db: Database, deps: { clock: Clock; sender
     async listEvents(subscriptionId: string): Promise<Schemas['WebhookEvent'][]> {
       await requireSubscription(subscriptionId);
       const events = await repo.listOutboxEvents(db, subscriptionId);
-      const deliveries = await repo.listDeliveries(db, events.map((e) => e.id));
-      return events.map((e) => toEvent(e, deliveries.filter((d) => d.outbox_id === e.id)));
+      const deliveries = await repo.listDeliveries(
+        db,
+        events.map((e) => e.id),
+      );
+      return events.map((e) =>
+        toEvent(
+          e,
+          deliveries.filter((d) => d.outbox_id === e.id),
+        ),
+      );
     },
 
     /**
      * Writes one event per active subscription of these partners, inside the caller's transaction
      * (the outbox): the event exists exactly when the change it announces was committed.
      */
-    async enqueue(tx: Queryable, eventType: WebhookEventType, partnerIds: string[], dataFor: (partnerId: string) => unknown): Promise<number> {
+    async enqueue(
+      tx: Queryable,
+      eventType: WebhookEventType,
+      partnerIds: string[],
+      dataFor: (partnerId: string) => unknown,
+    ): Promise<number> {
       if (partnerIds.length === 0) return 0;
       const subscriptions = await repo.listActiveSubscriptionsFor(tx, partnerIds, eventType);
       const at = clock.now();
       const rows = subscriptions.map((s) => {
         const id = `evt_${randomUUID()}`;
-        return { id, subscription_id: s.id, event_type: eventType, payload: JSON.stringify({ id, type: eventType, created_at: iso(at), data: dataFor(s.partner_id) }), at };
+        return {
+          id,
+          subscription_id: s.id,
+          event_type: eventType,
+          payload: JSON.stringify({ id, type: eventType, created_at: iso(at), data: dataFor(s.partner_id) }),
+          at,
+        };
       });
       await repo.insertOutboxEvents(tx, rows);
       return rows.length;
@@ -173,7 +244,9 @@ export function createWebhooksService(db: Database, deps: { clock: Clock; sender
     /** Sends every due event once; returns how many were attempted. */
     async drainOutbox(): Promise<{ attempted: number; delivered: number }> {
       const now = clock.now();
-      const claimed = await db.transaction((tx) => repo.claimDueEvents(tx, now, new Date(now.getTime() + policy.leaseMs), policy.batchSize));
+      const claimed = await db.transaction((tx) =>
+        repo.claimDueEvents(tx, now, new Date(now.getTime() + policy.leaseMs), policy.batchSize),
+      );
       let delivered = 0;
       for (const event of claimed) if (await attempt(event, event.attempts === 0 ? 'first' : 'retry')) delivered += 1;
       return { attempted: claimed.length, delivered };

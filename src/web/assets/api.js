@@ -27,8 +27,10 @@ export class ApiError extends Error {
 function describeProblem(status, problem) {
   const detail = problem && typeof problem.detail === 'string' ? problem.detail : '';
   const requestId = problem && problem.request_id ? ` (request id ${problem.request_id})` : '';
-  if (status === 401) return `The API key was refused (401 unauthorized)${detail ? `: ${detail}` : ''}. Check the key, or change it above.`;
-  if (status === 404) return `Not found (404)${detail ? `: ${detail}` : ''}. It may not exist, or this key may not see it.`;
+  if (status === 401)
+    return `The API key was refused (401 unauthorized)${detail ? `: ${detail}` : ''}. Check the key, or change it above.`;
+  if (status === 404)
+    return `Not found (404)${detail ? `: ${detail}` : ''}. It may not exist, or this key may not see it.`;
   if (status === 429) return `Too many requests (429): wait a moment and try again.`;
   const title = problem && problem.title ? problem.title : 'Request failed';
   return `${title} (${status})${detail ? `: ${detail}` : ''}${requestId}`;
@@ -82,7 +84,13 @@ export function mountKeyBar(container, onChange) {
     container.replaceChildren();
     const key = getKey();
     if (key) {
-      const text = el('p', { className: 'keybar-status', 'data-testid': 'key-status' }, 'Using API key ', el('code', {}, maskKey(key)), ' (kept in this tab only).');
+      const text = el(
+        'p',
+        { className: 'keybar-status', 'data-testid': 'key-status' },
+        'Using API key ',
+        el('code', {}, maskKey(key)),
+        ' (kept in this tab only).',
+      );
       const change = el('button', { type: 'button', className: 'secondary', id: 'change-key' }, 'Change key');
       change.addEventListener('click', () => {
         clearKey();
@@ -94,7 +102,15 @@ export function mountKeyBar(container, onChange) {
       return;
     }
     const form = el('form', { id: 'key-form', 'aria-describedby': 'key-hint' });
-    const input = el('input', { id: 'api-key', name: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, placeholder: 'mf_…' });
+    const input = el('input', {
+      id: 'api-key',
+      name: 'api-key',
+      type: 'password',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      required: true,
+      placeholder: 'mf_…',
+    });
     form.append(
       el('div', { className: 'field' }, el('label', { for: 'api-key' }, 'API key'), input),
       el('button', { type: 'submit' }, 'Use this key'),
@@ -106,7 +122,14 @@ export function mountKeyBar(container, onChange) {
       render();
       onChange();
     });
-    container.append(form, el('p', { id: 'key-hint', className: 'muted' }, 'Paste an admin, creator, partner or storefront key. It stays in this browser tab (sessionStorage) and is sent only to this service.'));
+    container.append(
+      form,
+      el(
+        'p',
+        { id: 'key-hint', className: 'muted' },
+        'Paste an admin, creator, partner or storefront key. It stays in this browser tab (sessionStorage) and is sent only to this service.',
+      ),
+    );
   };
   render();
 }
@@ -144,9 +167,23 @@ export function el(tag, attrs = {}, ...children) {
 
 /** A table from column specs { label, value(row), num? } and rows; caption for screen readers. */
 export function table(caption, columns, rows) {
-  const head = el('tr', {}, columns.map((c) => el('th', { scope: 'col', className: c.num ? 'num' : undefined }, c.label)));
-  const body = rows.map((row) => el('tr', {}, columns.map((c) => el('td', { className: c.num ? 'num' : undefined }, c.value(row)))));
-  return el('div', { className: 'table-wrap' }, el('table', {}, el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, body)));
+  const head = el(
+    'tr',
+    {},
+    columns.map((c) => el('th', { scope: 'col', className: c.num ? 'num' : undefined }, c.label)),
+  );
+  const body = rows.map((row) =>
+    el(
+      'tr',
+      {},
+      columns.map((c) => el('td', { className: c.num ? 'num' : undefined }, c.value(row))),
+    ),
+  );
+  return el(
+    'div',
+    { className: 'table-wrap' },
+    el('table', {}, el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, body)),
+  );
 }
 
 export const fmt = {

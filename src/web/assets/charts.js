@@ -45,14 +45,48 @@ export function demandRangeChart(canvas, rows) {
     data: {
       labels: rows.map((r) => r.region_id),
       datasets: [
-        { type: 'bar', label: 'p10–p90 range (units)', data: rows.map((r) => [r.p10, r.p90]), backgroundColor: COLORS.brandLight, borderColor: COLORS.brand, borderWidth: 1, minBarLength: 3, order: 2 },
-        { type: 'line', label: 'median (p50)', data: rows.map((r) => r.p50), showLine: false, pointStyle: 'line', pointRotation: 90, pointRadius: 9, pointBorderWidth: 3, borderColor: COLORS.median, backgroundColor: COLORS.median, order: 1 },
-        { type: 'line', label: 'mean', data: rows.map((r) => r.mean), showLine: false, pointStyle: 'circle', pointRadius: 4, borderColor: COLORS.fallback, backgroundColor: COLORS.fallback, order: 0 },
+        {
+          type: 'bar',
+          label: 'p10–p90 range (units)',
+          data: rows.map((r) => [r.p10, r.p90]),
+          backgroundColor: COLORS.brandLight,
+          borderColor: COLORS.brand,
+          borderWidth: 1,
+          minBarLength: 3,
+          order: 2,
+        },
+        {
+          type: 'line',
+          label: 'median (p50)',
+          data: rows.map((r) => r.p50),
+          showLine: false,
+          pointStyle: 'line',
+          pointRotation: 90,
+          pointRadius: 9,
+          pointBorderWidth: 3,
+          borderColor: COLORS.median,
+          backgroundColor: COLORS.median,
+          order: 1,
+        },
+        {
+          type: 'line',
+          label: 'mean',
+          data: rows.map((r) => r.mean),
+          showLine: false,
+          pointStyle: 'circle',
+          pointRadius: 4,
+          borderColor: COLORS.fallback,
+          backgroundColor: COLORS.fallback,
+          order: 0,
+        },
       ],
     },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, title: { display: true, text: 'units of demand in the drop window' } }, y: { ticks: { autoSkip: false } } },
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: 'units of demand in the drop window' } },
+        y: { ticks: { autoSkip: false } },
+      },
       plugins: {
         legend: { position: 'bottom' },
         tooltip: {
@@ -82,16 +116,32 @@ export function hubCapacityChart(canvas, hubs, skus, units) {
     data: hubs.map((h) => units.get(`${h.id}|${sku}`) ?? 0),
     backgroundColor: SERIES[i % SERIES.length],
   }));
-  datasets.push({ label: 'unused capacity', data: hubs.map((h, i) => Math.max(0, h.capacity - placed[i])), backgroundColor: 'rgba(156, 163, 175, 0.35)', borderColor: '#6b7280', borderWidth: 1 });
+  datasets.push({
+    label: 'unused capacity',
+    data: hubs.map((h, i) => Math.max(0, h.capacity - placed[i])),
+    backgroundColor: 'rgba(156, 163, 175, 0.35)',
+    borderColor: '#6b7280',
+    borderWidth: 1,
+  });
   return draw(canvas, {
     type: 'bar',
     data: { labels: hubs.map((h) => h.id), datasets },
     options: {
       indexAxis: 'y',
-      scales: { x: { stacked: true, beginAtZero: true, title: { display: true, text: 'units (bar length = hub capacity)' } }, y: { stacked: true } },
+      scales: {
+        x: { stacked: true, beginAtZero: true, title: { display: true, text: 'units (bar length = hub capacity)' } },
+        y: { stacked: true },
+      },
       plugins: {
         legend: { position: 'bottom' },
-        tooltip: { callbacks: { footer: (items) => { const i = items[0].dataIndex; return `${placed[i]} of ${hubs[i].capacity} units placed`; } } },
+        tooltip: {
+          callbacks: {
+            footer: (items) => {
+              const i = items[0].dataIndex;
+              return `${placed[i]} of ${hubs[i].capacity} units placed`;
+            },
+          },
+        },
       },
     },
   });
@@ -103,7 +153,12 @@ const DAY_MS = 86_400_000;
  * Supplier orders on a timeline: one bar per order line from ship-by to arrive-by, in days relative
  * to the drop's opening (0 = opens; negative = before). Primary and fallback in two colours.
  */
-export function supplierTimelineChart(canvas, orders, originIso, axisLabel = 'days relative to the drop opening (0 = opens)') {
+export function supplierTimelineChart(
+  canvas,
+  orders,
+  originIso,
+  axisLabel = 'days relative to the drop opening (0 = opens)',
+) {
   const origin = new Date(originIso).getTime();
   const toDay = (iso) => Math.round(((new Date(iso).getTime() - origin) / DAY_MS) * 10) / 10;
   const labels = orders.map((o) => `#${o.line_no} ${o.sku_id} → ${o.destination_hub_id}`);
@@ -113,8 +168,18 @@ export function supplierTimelineChart(canvas, orders, originIso, axisLabel = 'da
     data: {
       labels,
       datasets: [
-        { label: 'primary supplier', data: orders.map((o) => (o.is_fallback ? null : span(o))), backgroundColor: COLORS.brand, minBarLength: 3 },
-        { label: 'fallback supplier', data: orders.map((o) => (o.is_fallback ? span(o) : null)), backgroundColor: COLORS.fallback, minBarLength: 3 },
+        {
+          label: 'primary supplier',
+          data: orders.map((o) => (o.is_fallback ? null : span(o))),
+          backgroundColor: COLORS.brand,
+          minBarLength: 3,
+        },
+        {
+          label: 'fallback supplier',
+          data: orders.map((o) => (o.is_fallback ? span(o) : null)),
+          backgroundColor: COLORS.fallback,
+          minBarLength: 3,
+        },
       ],
     },
     options: {
@@ -156,7 +221,10 @@ export function leadTimeDeltaChart(canvas, rows) {
     },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, title: { display: true, text: 'business days faster than the baseline path' } }, y: { ticks: { autoSkip: false } } },
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: 'business days faster than the baseline path' } },
+        y: { ticks: { autoSkip: false } },
+      },
       plugins: { legend: { display: false } },
     },
   });
@@ -168,11 +236,24 @@ export function windowChart(canvas, rows) {
     type: 'bar',
     data: {
       labels: rows.map((r) => r.label),
-      datasets: [{ label: 'business days from order', data: rows.map((r) => [r.min, r.max]), backgroundColor: rows.map((r) => r.color), minBarLength: 8 }],
+      datasets: [
+        {
+          label: 'business days from order',
+          data: rows.map((r) => [r.min, r.max]),
+          backgroundColor: rows.map((r) => r.color),
+          minBarLength: 8,
+        },
+      ],
     },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, ticks: { stepSize: 1 }, title: { display: true, text: 'business days from the order' } } },
+      scales: {
+        x: {
+          beginAtZero: true,
+          ticks: { stepSize: 1 },
+          title: { display: true, text: 'business days from the order' },
+        },
+      },
       plugins: { legend: { display: false } },
     },
   });

@@ -20,11 +20,24 @@ const panels = {
 const planPanels = [panels.hubs, panels.orders, panels.delta, panels.issues];
 /** Panels that load() fills; the comparison panel shows only the last comparison asked for. */
 const dataPanels = [panels.drop, panels.forecast, ...planPanels];
-const buttons = { forecast: $('run-forecast'), plan: $('compute-plan'), publish: $('publish-plan'), compare: $('compare-plans') };
+const buttons = {
+  forecast: $('run-forecast'),
+  plan: $('compute-plan'),
+  publish: $('publish-plan'),
+  compare: $('compare-plans'),
+};
 const actionStatus = $('action-status');
 for (const link of [$('report-link'), $('nav-report')]) link.href = `/app/report.html?drop=${enc(dropId)}`;
 
-const state = { drop: null, plans: [], forecasts: [], selectedPlanId: param('plan') || null, plan: null, hubs: [], busy: false };
+const state = {
+  drop: null,
+  plans: [],
+  forecasts: [],
+  selectedPlanId: param('plan') || null,
+  plan: null,
+  hubs: [],
+  busy: false,
+};
 
 function showAction(kind, message) {
   actionStatus.dataset.kind = kind;
@@ -70,7 +83,8 @@ async function load() {
     state.drop = await api(`/v1/drops/${enc(dropId)}`);
   } catch (error) {
     setState(panels.drop, 'error', error.message);
-    for (const panel of dataPanels) if (panel !== panels.drop) setState(panel, 'empty', 'Nothing to show: the drop could not be loaded.');
+    for (const panel of dataPanels)
+      if (panel !== panels.drop) setState(panel, 'empty', 'Nothing to show: the drop could not be loaded.');
     fillPlanSelects();
     document.body.dataset.ready = 'true';
     return;
@@ -104,7 +118,9 @@ async function loadPlan() {
   if (!known) state.selectedPlanId = state.plans[0]?.id ?? null;
   state.plan = null;
   if (!state.selectedPlanId) {
-    const hint = state.forecasts.length ? 'No plan yet. Press “Compute plan”.' : 'No plan yet. Run a forecast first, then press “Compute plan”.';
+    const hint = state.forecasts.length
+      ? 'No plan yet. Press “Compute plan”.'
+      : 'No plan yet. Run a forecast first, then press “Compute plan”.';
     for (const panel of planPanels) setState(panel, 'empty', hint);
     return;
   }
@@ -127,7 +143,9 @@ function planLabel(p) {
 
 function fillPlanSelects() {
   const fill = (select, selected) => {
-    select.replaceChildren(...state.plans.map((p) => el('option', { value: p.id, selected: p.id === selected }, planLabel(p))));
+    select.replaceChildren(
+      ...state.plans.map((p) => el('option', { value: p.id, selected: p.id === selected }, planLabel(p))),
+    );
     if (!state.plans.length) select.append(el('option', { value: '' }, 'no plans yet'));
     select.disabled = !state.plans.length;
   };
@@ -140,12 +158,22 @@ function renderDropSummary() {
   const drop = state.drop;
   const plan = state.plan;
   const forecast = state.forecasts[0];
-  $('drop-meta').textContent = `${drop.id} · creator ${drop.creator_id} · opens ${fmt.dateTime(drop.opens_at)} · closes ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · drop status ${drop.status}`;
-  const kpi = (label, value, attrs = {}) => el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
+  $('drop-meta').textContent =
+    `${drop.id} · creator ${drop.creator_id} · opens ${fmt.dateTime(drop.opens_at)} · closes ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · drop status ${drop.status}`;
+  const kpi = (label, value, attrs = {}) =>
+    el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
   $('kpis').replaceChildren(
-    kpi('Forecast', forecast ? `v${forecast.version}${forecast.prior_only ? ' (prior only)' : ''}` : 'none yet', { id: 'kpi-forecast' }),
+    kpi('Forecast', forecast ? `v${forecast.version}${forecast.prior_only ? ' (prior only)' : ''}` : 'none yet', {
+      id: 'kpi-forecast',
+    }),
     kpi('Expected demand', forecast ? `${fmt.num(forecast.summary?.total_mean)} units` : '–', { id: 'kpi-demand' }),
-    kpi('Plan', plan ? el('span', {}, `v${plan.version} `, el('span', { className: `badge ${plan.status}` }, plan.status)) : 'none yet', { id: 'kpi-plan', 'data-plan-id': plan?.id ?? '', 'data-plan-status': plan?.status ?? '' }),
+    kpi(
+      'Plan',
+      plan
+        ? el('span', {}, `v${plan.version} `, el('span', { className: `badge ${plan.status}` }, plan.status))
+        : 'none yet',
+      { id: 'kpi-plan', 'data-plan-id': plan?.id ?? '', 'data-plan-status': plan?.status ?? '' },
+    ),
     kpi('Units placed', plan ? fmt.num(plan.totals.units_placed, 0) : '–', { id: 'kpi-units' }),
     kpi('Filled within promise', plan ? fmt.pct(plan.totals.fill_rate_within_promise) : '–', { id: 'kpi-fill' }),
     kpi('Plan value', plan ? fmt.num(plan.totals.objective_value, 0) : '–', { id: 'kpi-objective' }),
@@ -173,13 +201,17 @@ function renderForecast(result) {
   canvas.dataset.forecastId = preview.forecast_id;
   demandRangeChart(canvas, rows);
   $('forecast-table').replaceChildren(
-    table('Demand per region (units)', [
-      { label: 'Region', value: (r) => r.region_id },
-      { label: 'p10', value: (r) => fmt.num(r.p10, 0), num: true },
-      { label: 'median', value: (r) => fmt.num(r.p50, 0), num: true },
-      { label: 'p90', value: (r) => fmt.num(r.p90, 0), num: true },
-      { label: 'mean', value: (r) => fmt.num(r.mean, 1), num: true },
-    ], rows),
+    table(
+      'Demand per region (units)',
+      [
+        { label: 'Region', value: (r) => r.region_id },
+        { label: 'p10', value: (r) => fmt.num(r.p10, 0), num: true },
+        { label: 'median', value: (r) => fmt.num(r.p50, 0), num: true },
+        { label: 'p90', value: (r) => fmt.num(r.p90, 0), num: true },
+        { label: 'mean', value: (r) => fmt.num(r.mean, 1), num: true },
+      ],
+      rows,
+    ),
   );
 }
 
@@ -187,26 +219,35 @@ function renderHubs(plan) {
   const panel = panels.hubs;
   const snapshotHubs = plan.catalog_snapshot?.hubs ?? [];
   const byId = new Map(state.hubs.map((h) => [h.id, { id: h.id, name: h.name, capacity: h.capacity_units }]));
-  for (const h of snapshotHubs) byId.set(h.id, { id: h.id, name: byId.get(h.id)?.name ?? h.id, capacity: h.capacity_units });
-  for (const a of plan.allocations) if (!byId.has(a.hub_id)) byId.set(a.hub_id, { id: a.hub_id, name: a.hub_id, capacity: 0 });
+  for (const h of snapshotHubs)
+    byId.set(h.id, { id: h.id, name: byId.get(h.id)?.name ?? h.id, capacity: h.capacity_units });
+  for (const a of plan.allocations)
+    if (!byId.has(a.hub_id)) byId.set(a.hub_id, { id: a.hub_id, name: a.hub_id, capacity: 0 });
   const hubs = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   if (!hubs.length) {
     setState(panel, 'empty', 'No hubs in the catalog.');
     return;
   }
-  const skus = [...new Set([...(plan.catalog_snapshot?.skus ?? []).map((s) => s.id), ...plan.allocations.map((a) => a.sku_id)])].sort();
+  const skus = [
+    ...new Set([...(plan.catalog_snapshot?.skus ?? []).map((s) => s.id), ...plan.allocations.map((a) => a.sku_id)]),
+  ].sort();
   const units = new Map(plan.allocations.map((a) => [`${a.hub_id}|${a.sku_id}`, a.units]));
   const placed = (hubId) => plan.allocations.filter((a) => a.hub_id === hubId).reduce((s, a) => s + a.units, 0);
-  if (plan.allocations.length === 0) note(panel, `Plan v${plan.version} places no units at hubs (see “What the plan could not do”).`);
+  if (plan.allocations.length === 0)
+    note(panel, `Plan v${plan.version} places no units at hubs (see “What the plan could not do”).`);
   else setState(panel, 'ready');
   hubCapacityChart($('hubs-chart'), hubs, skus, units);
   $('hubs-table').replaceChildren(
-    table('Units placed per hub', [
-      { label: 'Hub', value: (h) => `${h.name} (${h.id})` },
-      { label: 'Placed', value: (h) => fmt.num(placed(h.id), 0), num: true },
-      { label: 'Capacity', value: (h) => fmt.num(h.capacity, 0), num: true },
-      { label: 'Used', value: (h) => (h.capacity ? fmt.pct(placed(h.id) / h.capacity) : '–'), num: true },
-    ], hubs),
+    table(
+      'Units placed per hub',
+      [
+        { label: 'Hub', value: (h) => `${h.name} (${h.id})` },
+        { label: 'Placed', value: (h) => fmt.num(placed(h.id), 0), num: true },
+        { label: 'Capacity', value: (h) => fmt.num(h.capacity, 0), num: true },
+        { label: 'Used', value: (h) => (h.capacity ? fmt.pct(placed(h.id) / h.capacity) : '–'), num: true },
+      ],
+      hubs,
+    ),
   );
 }
 
@@ -220,17 +261,21 @@ function renderOrders(plan) {
   setState(panel, 'ready');
   supplierTimelineChart($('orders-chart'), orders, state.drop.opens_at);
   $('orders-table').replaceChildren(
-    table('Supplier orders', [
-      { label: '#', value: (o) => o.line_no, num: true },
-      { label: 'Supplier', value: (o) => o.supplier_id },
-      { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
-      { label: 'SKU', value: (o) => o.sku_id },
-      { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
-      { label: 'To hub', value: (o) => o.destination_hub_id },
-      { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
-      { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
-      { label: 'Reason', value: (o) => o.reason },
-    ], orders),
+    table(
+      'Supplier orders',
+      [
+        { label: '#', value: (o) => o.line_no, num: true },
+        { label: 'Supplier', value: (o) => o.supplier_id },
+        { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
+        { label: 'SKU', value: (o) => o.sku_id },
+        { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
+        { label: 'To hub', value: (o) => o.destination_hub_id },
+        { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
+        { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
+        { label: 'Reason', value: (o) => o.reason },
+      ],
+      orders,
+    ),
   );
 }
 
@@ -238,7 +283,12 @@ function renderOrders(plan) {
 function regionDeltas(plan) {
   const groups = new Map();
   for (const r of plan.regions) {
-    const g = groups.get(r.region_id) ?? { region_id: r.region_id, deltas: [], baseline: r.baseline_days, hubs: new Set() };
+    const g = groups.get(r.region_id) ?? {
+      region_id: r.region_id,
+      deltas: [],
+      baseline: r.baseline_days,
+      hubs: new Set(),
+    };
     if (r.lead_time_delta_days !== null && r.lead_time_delta_days !== undefined) g.deltas.push(r.lead_time_delta_days);
     if (r.serving_hub_id) g.hubs.add(r.serving_hub_id);
     groups.set(r.region_id, g);
@@ -254,22 +304,33 @@ function regionDeltas(plan) {
 function renderDelta(plan) {
   const panel = panels.delta;
   const all = regionDeltas(plan);
-  const rows = all.filter((r) => r.delta !== null).sort((a, b) => b.delta - a.delta || a.region_id.localeCompare(b.region_id));
-  const none = all.filter((r) => r.delta === null).map((r) => r.region_id).sort();
+  const rows = all
+    .filter((r) => r.delta !== null)
+    .sort((a, b) => b.delta - a.delta || a.region_id.localeCompare(b.region_id));
+  const none = all
+    .filter((r) => r.delta === null)
+    .map((r) => r.region_id)
+    .sort();
   if (!rows.length) {
     setState(panel, 'empty', 'No region is served by a hub in this plan, so there is no lead-time gain to show.');
     return;
   }
   setState(panel, 'ready');
   leadTimeDeltaChart($('delta-chart'), rows);
-  $('delta-unserved').textContent = none.length ? `No hub lane within reach (baseline path only): ${none.join(', ')}.` : '';
+  $('delta-unserved').textContent = none.length
+    ? `No hub lane within reach (baseline path only): ${none.join(', ')}.`
+    : '';
   $('delta-table').replaceChildren(
-    table('Lead-time delta per region', [
-      { label: 'Region', value: (r) => r.region_id },
-      { label: 'Delta (days)', value: (r) => fmt.signed(r.delta), num: true },
-      { label: 'Baseline (days)', value: (r) => fmt.num(r.baseline, 1), num: true },
-      { label: 'Serving hub', value: (r) => r.hubs.join(', ') || '–' },
-    ], rows),
+    table(
+      'Lead-time delta per region',
+      [
+        { label: 'Region', value: (r) => r.region_id },
+        { label: 'Delta (days)', value: (r) => fmt.signed(r.delta), num: true },
+        { label: 'Baseline (days)', value: (r) => fmt.num(r.baseline, 1), num: true },
+        { label: 'Serving hub', value: (r) => r.hubs.join(', ') || '–' },
+      ],
+      rows,
+    ),
   );
 }
 
@@ -286,19 +347,31 @@ function renderIssues(plan) {
   setState(panel, 'ready');
   const parts = [];
   if (skuIssues.length) {
-    parts.push(table('SKU issues', [
-      { label: 'SKU', value: (i) => i.sku_id },
-      { label: 'Reason', value: (i) => i.reason },
-      { label: 'Detail', value: (i) => i.detail },
-    ], skuIssues));
+    parts.push(
+      table(
+        'SKU issues',
+        [
+          { label: 'SKU', value: (i) => i.sku_id },
+          { label: 'Reason', value: (i) => i.reason },
+          { label: 'Detail', value: (i) => i.detail },
+        ],
+        skuIssues,
+      ),
+    );
   }
   if (unserved.length) {
-    parts.push(table('Regions not served within the promise', [
-      { label: 'Region', value: (u) => u.region_id },
-      { label: 'Reason', value: (u) => u.reason },
-      { label: 'Expected demand', value: (u) => fmt.num(u.expected_demand_units, 1), num: true },
-      { label: 'Detail', value: (u) => u.detail },
-    ], unserved));
+    parts.push(
+      table(
+        'Regions not served within the promise',
+        [
+          { label: 'Region', value: (u) => u.region_id },
+          { label: 'Reason', value: (u) => u.reason },
+          { label: 'Expected demand', value: (u) => fmt.num(u.expected_demand_units, 1), num: true },
+          { label: 'Detail', value: (u) => u.detail },
+        ],
+        unserved,
+      ),
+    );
   }
   body.replaceChildren(...parts);
 }
@@ -379,25 +452,47 @@ function renderComparison(cmp) {
     { label: 'Cost', d: cmp.cost_total, f: (v) => fmt.num(v, 2) },
     { label: 'Plan value', d: cmp.objective_value, f: (v) => fmt.num(v, 2) },
   ];
-  const regionChanges = cmp.regions.filter((r) => r.serving_hub_id_a !== r.serving_hub_id_b || r.in_stock_probability.delta !== 0);
+  const regionChanges = cmp.regions.filter(
+    (r) => r.serving_hub_id_a !== r.serving_hub_id_b || r.in_stock_probability.delta !== 0,
+  );
   const parts = [
-    table(`Plan v${cmp.a.version} (A, ${cmp.a.status}) vs v${cmp.b.version} (B, ${cmp.b.status})`, [
-      { label: 'Measure', value: (m) => m.label },
-      { label: 'A', value: (m) => m.f(m.d.a), num: true },
-      { label: 'B', value: (m) => m.f(m.d.b), num: true },
-      { label: 'B − A', value: (m) => (m.f === fmt.pct ? `${fmt.signed(m.d.delta * 100)} pts` : fmt.signed(m.d.delta)), num: true },
-    ], metrics),
+    table(
+      `Plan v${cmp.a.version} (A, ${cmp.a.status}) vs v${cmp.b.version} (B, ${cmp.b.status})`,
+      [
+        { label: 'Measure', value: (m) => m.label },
+        { label: 'A', value: (m) => m.f(m.d.a), num: true },
+        { label: 'B', value: (m) => m.f(m.d.b), num: true },
+        {
+          label: 'B − A',
+          value: (m) => (m.f === fmt.pct ? `${fmt.signed(m.d.delta * 100)} pts` : fmt.signed(m.d.delta)),
+          num: true,
+        },
+      ],
+      metrics,
+    ),
   ];
   if (cmp.allocations.length) {
-    parts.push(table('Allocations that differ', [
-      { label: 'SKU', value: (x) => x.sku_id },
-      { label: 'Hub', value: (x) => x.hub_id },
-      { label: 'A', value: (x) => x.a, num: true },
-      { label: 'B', value: (x) => x.b, num: true },
-      { label: 'B − A', value: (x) => fmt.signed(x.delta), num: true },
-    ], cmp.allocations));
+    parts.push(
+      table(
+        'Allocations that differ',
+        [
+          { label: 'SKU', value: (x) => x.sku_id },
+          { label: 'Hub', value: (x) => x.hub_id },
+          { label: 'A', value: (x) => x.a, num: true },
+          { label: 'B', value: (x) => x.b, num: true },
+          { label: 'B − A', value: (x) => fmt.signed(x.delta), num: true },
+        ],
+        cmp.allocations,
+      ),
+    );
   } else parts.push(el('p', { className: 'muted' }, 'The two plans place the same units at every hub.'));
-  parts.push(el('p', { className: 'muted' }, `${regionChanges.length} region × SKU cell(s) change serving hub or in-stock probability.`));
+  parts.push(
+    el(
+      'p',
+      { className: 'muted' },
+      `${regionChanges.length} region × SKU cell(s) change serving hub or in-stock probability.`,
+    ),
+  );
   $('compare-body').replaceChildren(...parts);
   setState(panels.compare, 'ready');
 }

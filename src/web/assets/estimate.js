@@ -22,19 +22,29 @@ async function load() {
   setState(resultPanel, 'empty', 'No estimate yet: choose a SKU and where to deliver, then press “Estimate delivery”.');
   try {
     const [drops, regions] = await Promise.all([api('/v1/drops'), api('/v1/regions')]);
-    const skuLists = await Promise.all(drops.items.map((d) => api(`/v1/drops/${encodeURIComponent(d.id)}/skus`).then((r) => ({ drop: d, skus: r.items }))));
+    const skuLists = await Promise.all(
+      drops.items.map((d) =>
+        api(`/v1/drops/${encodeURIComponent(d.id)}/skus`).then((r) => ({ drop: d, skus: r.items })),
+      ),
+    );
     const skuSelect = $('sku');
     const wanted = param('sku');
     skuSelect.replaceChildren(
       ...skuLists.map(({ drop, skus }) =>
-        el('optgroup', { label: drop.name }, skus.map((s) => el('option', { value: s.id, selected: s.id === wanted }, `${s.name} (${s.id})`))),
+        el(
+          'optgroup',
+          { label: drop.name },
+          skus.map((s) => el('option', { value: s.id, selected: s.id === wanted }, `${s.name} (${s.id})`)),
+        ),
       ),
     );
     const regionSelect = $('region');
     const wantedRegion = param('region', 'US-CA');
     regionSelect.replaceChildren(
       el('option', { value: '' }, '— choose a region —'),
-      ...regions.items.map((r) => el('option', { value: r.id, selected: r.id === wantedRegion }, `${r.name} (${r.id})`)),
+      ...regions.items.map((r) =>
+        el('option', { value: r.id, selected: r.id === wantedRegion }, `${r.name} (${r.id})`),
+      ),
     );
     if (!skuSelect.options.length) {
       setState(formPanel, 'empty', 'This key sees no SKUs.');
@@ -79,14 +89,39 @@ function render(estimate) {
   $('estimate-kpis').replaceChildren(
     kpi('Source', `${estimate.source.type}: ${estimate.source.id}`, 'est-source'),
     kpi('Window', daysText(estimate.days_min, estimate.days_max), 'est-days'),
-    kpi('Handling + transit', `${estimate.handling_days} + ${estimate.transit_days_min === estimate.transit_days_max ? estimate.transit_days_min : `${estimate.transit_days_min}–${estimate.transit_days_max}`} days`, 'est-parts'),
-    kpi('Faster than baseline', delta ? `${fmt.signed(delta.earliest)} / ${fmt.signed(delta.latest)} days` : '–', 'est-delta'),
-    kpi('Meets the promise', `${estimate.meets_promise ? 'yes' : 'no'} (${estimate.promise_business_days} days)`, 'est-promise'),
+    kpi(
+      'Handling + transit',
+      `${estimate.handling_days} + ${estimate.transit_days_min === estimate.transit_days_max ? estimate.transit_days_min : `${estimate.transit_days_min}–${estimate.transit_days_max}`} days`,
+      'est-parts',
+    ),
+    kpi(
+      'Faster than baseline',
+      delta ? `${fmt.signed(delta.earliest)} / ${fmt.signed(delta.latest)} days` : '–',
+      'est-delta',
+    ),
+    kpi(
+      'Meets the promise',
+      `${estimate.meets_promise ? 'yes' : 'no'} (${estimate.promise_business_days} days)`,
+      'est-promise',
+    ),
     kpi('Cutoff applied', estimate.cutoff_applied ? 'yes: starts next business day' : 'no', 'est-cutoff'),
     kpi('Valid until', fmt.dateTime(estimate.expires_at), 'est-expires'),
   );
-  const rows = [{ label: `This estimate (${estimate.source.id})`, min: estimate.days_min, max: estimate.days_max, color: COLORS.brand }];
-  if (estimate.baseline) rows.push({ label: 'Baseline path', min: estimate.baseline.days_min, max: estimate.baseline.days_max, color: COLORS.capacity });
+  const rows = [
+    {
+      label: `This estimate (${estimate.source.id})`,
+      min: estimate.days_min,
+      max: estimate.days_max,
+      color: COLORS.brand,
+    },
+  ];
+  if (estimate.baseline)
+    rows.push({
+      label: 'Baseline path',
+      min: estimate.baseline.days_min,
+      max: estimate.baseline.days_max,
+      color: COLORS.capacity,
+    });
   rows.push({ label: 'Promise', min: 0, max: estimate.promise_business_days, color: COLORS.good });
   windowChart($('window-chart'), rows);
 }

@@ -20,11 +20,17 @@ async function load() {
         list.replaceChildren(
           ...drops.map((d) => {
             const id = encodeURIComponent(d.id);
-            return el('li', {},
-              el('a', { href: `/app/drop.html?drop=${id}` }, d.name), ` (${d.id}, ${d.status}, opens ${fmt.dateTime(d.opens_at)}) · `,
-              el('a', { href: `/app/report.html?drop=${id}` }, 'post-drop report'), ' · ',
-              el('a', { href: `/app/partner.html?drop=${id}` }, 'partner view'), ' · ',
-              el('a', { href: '/app/estimate.html' }, 'estimate'));
+            return el(
+              'li',
+              {},
+              el('a', { href: `/app/drop.html?drop=${id}` }, d.name),
+              ` (${d.id}, ${d.status}, opens ${fmt.dateTime(d.opens_at)}) · `,
+              el('a', { href: `/app/report.html?drop=${id}` }, 'post-drop report'),
+              ' · ',
+              el('a', { href: `/app/partner.html?drop=${id}` }, 'partner view'),
+              ' · ',
+              el('a', { href: '/app/estimate.html' }, 'estimate'),
+            );
           }),
         );
       }

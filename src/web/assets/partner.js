@@ -39,14 +39,23 @@ async function load() {
   try {
     plan = await api(query());
   } catch (error) {
-    setState(panels.summary, 'error', error.status === 404 ? `${error.message} A partner sees a drop once a published plan uses its hubs.` : error.message);
+    setState(
+      panels.summary,
+      'error',
+      error.status === 404
+        ? `${error.message} A partner sees a drop once a published plan uses its hubs.`
+        : error.message,
+    );
     setState(panels.alloc, 'empty', 'Nothing to show.');
     setState(panels.inbound, 'empty', 'Nothing to show.');
     document.body.dataset.ready = 'true';
     return;
   }
   // Capacities for the chart; a key that cannot read hubs still sees its allocations.
-  const hubs = await api('/v1/hubs').then((r) => r.items, () => []);
+  const hubs = await api('/v1/hubs').then(
+    (r) => r.items,
+    () => [],
+  );
   render(plan, hubs);
   document.body.dataset.ready = 'true';
 }
@@ -67,17 +76,30 @@ function render(plan, hubs) {
   const capacity = new Map(hubs.map((h) => [h.id, h.capacity_units]));
   const hubRows = plan.hub_ids.map((id) => ({ id, name: id, capacity: capacity.get(id) ?? 0 }));
   if (!plan.allocations.length) {
-    setState(panels.alloc, 'empty', `Plan v${plan.version} places no units at your hubs (${plan.hub_ids.join(', ') || 'none'}).`);
+    setState(
+      panels.alloc,
+      'empty',
+      `Plan v${plan.version} places no units at your hubs (${plan.hub_ids.join(', ') || 'none'}).`,
+    );
   } else {
     setState(panels.alloc, 'ready');
     const skus = [...new Set(plan.allocations.map((a) => a.sku_id))].sort();
-    hubCapacityChart($('alloc-chart'), hubRows, skus, new Map(plan.allocations.map((a) => [`${a.hub_id}|${a.sku_id}`, a.units])));
+    hubCapacityChart(
+      $('alloc-chart'),
+      hubRows,
+      skus,
+      new Map(plan.allocations.map((a) => [`${a.hub_id}|${a.sku_id}`, a.units])),
+    );
     $('alloc-table').replaceChildren(
-      table('Allocations', [
-        { label: 'Hub', value: (a) => a.hub_id },
-        { label: 'SKU', value: (a) => a.sku_id },
-        { label: 'Units', value: (a) => fmt.num(a.units, 0), num: true },
-      ], [...plan.allocations].sort((a, b) => a.hub_id.localeCompare(b.hub_id) || a.sku_id.localeCompare(b.sku_id))),
+      table(
+        'Allocations',
+        [
+          { label: 'Hub', value: (a) => a.hub_id },
+          { label: 'SKU', value: (a) => a.sku_id },
+          { label: 'Units', value: (a) => fmt.num(a.units, 0), num: true },
+        ],
+        [...plan.allocations].sort((a, b) => a.hub_id.localeCompare(b.hub_id) || a.sku_id.localeCompare(b.sku_id)),
+      ),
     );
   }
 
@@ -87,18 +109,27 @@ function render(plan, hubs) {
   } else {
     setState(panels.inbound, 'ready');
     const first = orders.reduce((m, o) => (o.ship_by < m ? o.ship_by : m), orders[0].ship_by);
-    supplierTimelineChart($('inbound-chart'), orders, first, `days from the first ship-by date (${first.slice(0, 10)})`);
+    supplierTimelineChart(
+      $('inbound-chart'),
+      orders,
+      first,
+      `days from the first ship-by date (${first.slice(0, 10)})`,
+    );
     $('inbound-table').replaceChildren(
-      table('Inbound supplier orders', [
-        { label: '#', value: (o) => o.line_no, num: true },
-        { label: 'Supplier', value: (o) => o.supplier_id },
-        { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
-        { label: 'SKU', value: (o) => o.sku_id },
-        { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
-        { label: 'Hub', value: (o) => o.destination_hub_id },
-        { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
-        { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
-      ], orders),
+      table(
+        'Inbound supplier orders',
+        [
+          { label: '#', value: (o) => o.line_no, num: true },
+          { label: 'Supplier', value: (o) => o.supplier_id },
+          { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
+          { label: 'SKU', value: (o) => o.sku_id },
+          { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
+          { label: 'Hub', value: (o) => o.destination_hub_id },
+          { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
+          { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
+        ],
+        orders,
+      ),
     );
   }
 }

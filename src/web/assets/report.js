@@ -53,7 +53,10 @@ async function load() {
     return;
   }
   setState(panels.report, 'loading', 'Loading the report…');
-  const [drop, report] = await Promise.allSettled([api(`/v1/drops/${enc(dropId)}`), api(`/v1/drops/${enc(dropId)}/report`)]);
+  const [drop, report] = await Promise.allSettled([
+    api(`/v1/drops/${enc(dropId)}`),
+    api(`/v1/drops/${enc(dropId)}/report`),
+  ]);
   if (drop.status === 'rejected') {
     setState(panels.report, 'error', drop.reason.message);
     document.body.dataset.ready = 'true';
@@ -65,7 +68,10 @@ async function load() {
   if (report.status === 'rejected') {
     const error = report.reason;
     if (error instanceof ApiError && error.status === 404) {
-      const closes = new Date(state.drop.closes_at).getTime() > Date.now() ? ` This drop closes ${fmt.dateTime(state.drop.closes_at)}.` : '';
+      const closes =
+        new Date(state.drop.closes_at).getTime() > Date.now()
+          ? ` This drop closes ${fmt.dateTime(state.drop.closes_at)}.`
+          : '';
       setState(panels.report, 'empty', `${NO_REPORT_YET}${closes}`);
     } else setState(panels.report, 'error', error.message);
     document.body.dataset.ready = 'true';
@@ -85,24 +91,36 @@ async function load() {
 
 function renderHeadline() {
   const { drop, report } = state;
-  $('report-meta').textContent = `${drop.id} · opened ${fmt.dateTime(drop.opens_at)} · closed ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · report written ${fmt.dateTime(report.created_at)} · plan ${report.plan_id ?? 'none published'} · forecast ${report.forecast_id ?? 'none'}`;
-  const kpi = (label, value, attrs = {}) => el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
+  $('report-meta').textContent =
+    `${drop.id} · opened ${fmt.dateTime(drop.opens_at)} · closed ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · report written ${fmt.dateTime(report.created_at)} · plan ${report.plan_id ?? 'none published'} · forecast ${report.forecast_id ?? 'none'}`;
+  const kpi = (label, value, attrs = {}) =>
+    el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
   $('kpis').replaceChildren(
     kpi('Units ordered', fmt.num(report.units_ordered, 0), { id: 'kpi-ordered' }),
-    kpi('Filled within promise', `${fmt.num(report.units_within_promise, 0)} (${fmt.pct(report.fill_rate_within_promise)})`, { id: 'kpi-filled' }),
-    kpi('Cells inside p10–p90', `${fmt.pct(report.share_inside_p10_p90)} of ${report.cells.length}`, { id: 'kpi-inside' }),
+    kpi(
+      'Filled within promise',
+      `${fmt.num(report.units_within_promise, 0)} (${fmt.pct(report.fill_rate_within_promise)})`,
+      { id: 'kpi-filled' },
+    ),
+    kpi('Cells inside p10–p90', `${fmt.pct(report.share_inside_p10_p90)} of ${report.cells.length}`, {
+      id: 'kpi-inside',
+    }),
     kpi('Fallback premium', fmt.num(report.fallback_premium_total, 2), { id: 'kpi-premium' }),
   );
   const fallbacks = report.fallback_suppliers;
   $('fallback-table').replaceChildren(
     fallbacks.length
-      ? table('Fallback supplier orders', [
-          { label: 'Supplier', value: (f) => f.supplier_id },
-          { label: 'SKU', value: (f) => f.sku_id },
-          { label: 'Units', value: (f) => fmt.num(f.units, 0), num: true },
-          { label: 'Premium', value: (f) => fmt.num(f.premium_cost, 2), num: true },
-          { label: 'Reason', value: (f) => f.reason },
-        ], fallbacks)
+      ? table(
+          'Fallback supplier orders',
+          [
+            { label: 'Supplier', value: (f) => f.supplier_id },
+            { label: 'SKU', value: (f) => f.sku_id },
+            { label: 'Units', value: (f) => fmt.num(f.units, 0), num: true },
+            { label: 'Premium', value: (f) => fmt.num(f.premium_cost, 2), num: true },
+            { label: 'Reason', value: (f) => f.reason },
+          ],
+          fallbacks,
+        )
       : el('p', { className: 'muted' }, 'No fallback supplier was used.'),
   );
   setState(panels.report, 'ready');
@@ -126,7 +144,9 @@ function fillSkuSelect() {
 function forecastRows(cells, skuId) {
   return cells
     .filter((c) => c.sku_id === skuId)
-    .sort((a, b) => b.realised - a.realised || b.forecast_p50 - a.forecast_p50 || a.region_id.localeCompare(b.region_id));
+    .sort(
+      (a, b) => b.realised - a.realised || b.forecast_p50 - a.forecast_p50 || a.region_id.localeCompare(b.region_id),
+    );
 }
 
 function renderForecast() {
@@ -145,15 +165,61 @@ function renderForecast() {
     data: {
       labels: rows.map((r) => r.region_id),
       datasets: [
-        { type: 'bar', label: 'forecast p10–p90 (units)', data: rows.map((r) => [r.forecast_p10, r.forecast_p90]), pointStyle: 'rect', backgroundColor: COLORS.brandLight, borderColor: COLORS.brand, borderWidth: 1, minBarLength: 3, order: 3 },
-        { type: 'line', label: 'forecast median (p50)', data: rows.map((r) => r.forecast_p50), showLine: false, pointStyle: 'line', pointRotation: 90, pointRadius: 9, pointBorderWidth: 3, borderColor: COLORS.median, backgroundColor: COLORS.median, order: 2 },
-        { type: 'line', label: 'realised, inside p10–p90', data: rows.map((r) => (r.inside_p10_p90 ? r.realised : null)), showLine: false, pointStyle: 'circle', pointRadius: 6, borderColor: COLORS.good, backgroundColor: COLORS.good, order: 1 },
-        { type: 'line', label: 'realised, outside p10–p90', data: rows.map((r) => (r.inside_p10_p90 ? null : r.realised)), showLine: false, pointStyle: 'crossRot', pointRadius: 8, pointBorderWidth: 3, borderColor: COLORS.bad, backgroundColor: COLORS.bad, order: 0 },
+        {
+          type: 'bar',
+          label: 'forecast p10–p90 (units)',
+          data: rows.map((r) => [r.forecast_p10, r.forecast_p90]),
+          pointStyle: 'rect',
+          backgroundColor: COLORS.brandLight,
+          borderColor: COLORS.brand,
+          borderWidth: 1,
+          minBarLength: 3,
+          order: 3,
+        },
+        {
+          type: 'line',
+          label: 'forecast median (p50)',
+          data: rows.map((r) => r.forecast_p50),
+          showLine: false,
+          pointStyle: 'line',
+          pointRotation: 90,
+          pointRadius: 9,
+          pointBorderWidth: 3,
+          borderColor: COLORS.median,
+          backgroundColor: COLORS.median,
+          order: 2,
+        },
+        {
+          type: 'line',
+          label: 'realised, inside p10–p90',
+          data: rows.map((r) => (r.inside_p10_p90 ? r.realised : null)),
+          showLine: false,
+          pointStyle: 'circle',
+          pointRadius: 6,
+          borderColor: COLORS.good,
+          backgroundColor: COLORS.good,
+          order: 1,
+        },
+        {
+          type: 'line',
+          label: 'realised, outside p10–p90',
+          data: rows.map((r) => (r.inside_p10_p90 ? null : r.realised)),
+          showLine: false,
+          pointStyle: 'crossRot',
+          pointRadius: 8,
+          pointBorderWidth: 3,
+          borderColor: COLORS.bad,
+          backgroundColor: COLORS.bad,
+          order: 0,
+        },
       ],
     },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, title: { display: true, text: `units of ${skuId} over the drop window` } }, y: { ticks: { autoSkip: false } } },
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: `units of ${skuId} over the drop window` } },
+        y: { ticks: { autoSkip: false } },
+      },
       plugins: {
         // Point-style legend: the realised markers differ by shape (dot, cross) as well as colour.
         legend: { position: 'bottom', labels: { usePointStyle: true } },
@@ -171,14 +237,18 @@ function renderForecast() {
     },
   });
   $('forecast-table').replaceChildren(
-    table(`Forecast vs realised, ${skuId}`, [
-      { label: 'Region', value: (r) => r.region_id },
-      { label: 'p10', value: (r) => fmt.num(r.forecast_p10, 1), num: true },
-      { label: 'median', value: (r) => fmt.num(r.forecast_p50, 1), num: true },
-      { label: 'p90', value: (r) => fmt.num(r.forecast_p90, 1), num: true },
-      { label: 'Realised', value: (r) => fmt.num(r.realised, 0), num: true },
-      { label: 'Inside p10–p90', value: (r) => (r.inside_p10_p90 ? 'yes' : 'no') },
-    ], rows),
+    table(
+      `Forecast vs realised, ${skuId}`,
+      [
+        { label: 'Region', value: (r) => r.region_id },
+        { label: 'p10', value: (r) => fmt.num(r.forecast_p10, 1), num: true },
+        { label: 'median', value: (r) => fmt.num(r.forecast_p50, 1), num: true },
+        { label: 'p90', value: (r) => fmt.num(r.forecast_p90, 1), num: true },
+        { label: 'Realised', value: (r) => fmt.num(r.realised, 0), num: true },
+        { label: 'Inside p10–p90', value: (r) => (r.inside_p10_p90 ? 'yes' : 'no') },
+      ],
+      rows,
+    ),
   );
 }
 
@@ -186,14 +256,22 @@ function renderForecast() {
 function deltaRows(regions) {
   return regions
     .filter((r) => r.planned_lead_time_delta_days !== null || r.realised_lead_time_delta_days !== null)
-    .sort((a, b) => (b.planned_lead_time_delta_days ?? -Infinity) - (a.planned_lead_time_delta_days ?? -Infinity) || a.region_id.localeCompare(b.region_id));
+    .sort(
+      (a, b) =>
+        (b.planned_lead_time_delta_days ?? -Infinity) - (a.planned_lead_time_delta_days ?? -Infinity) ||
+        a.region_id.localeCompare(b.region_id),
+    );
 }
 
 function renderDelta() {
   const panel = panels.delta;
   const rows = deltaRows(state.report.regions);
   if (!rows.length) {
-    show(panel, 'empty', 'No region had a hub in the plan or a replayed order, so there is no lead-time delta to show.');
+    show(
+      panel,
+      'empty',
+      'No region had a hub in the plan or a replayed order, so there is no lead-time delta to show.',
+    );
     return;
   }
   show(panel, 'ready');
@@ -202,24 +280,41 @@ function renderDelta() {
     data: {
       labels: rows.map((r) => r.region_id),
       datasets: [
-        { label: 'planned (days faster)', data: rows.map((r) => r.planned_lead_time_delta_days), backgroundColor: COLORS.brand, minBarLength: 2 },
-        { label: 'realised (days faster)', data: rows.map((r) => r.realised_lead_time_delta_days), backgroundColor: COLORS.fallback, minBarLength: 2 },
+        {
+          label: 'planned (days faster)',
+          data: rows.map((r) => r.planned_lead_time_delta_days),
+          backgroundColor: COLORS.brand,
+          minBarLength: 2,
+        },
+        {
+          label: 'realised (days faster)',
+          data: rows.map((r) => r.realised_lead_time_delta_days),
+          backgroundColor: COLORS.fallback,
+          minBarLength: 2,
+        },
       ],
     },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, title: { display: true, text: 'business days faster than the baseline path' } }, y: { ticks: { autoSkip: false } } },
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: 'business days faster than the baseline path' } },
+        y: { ticks: { autoSkip: false } },
+      },
       plugins: { legend: { position: 'bottom' } },
     },
   });
   $('delta-table').replaceChildren(
-    table('Lead-time delta per region (days faster than the baseline)', [
-      { label: 'Region', value: (r) => r.region_id },
-      { label: 'Planned', value: (r) => fmt.signed(r.planned_lead_time_delta_days), num: true },
-      { label: 'Realised', value: (r) => fmt.signed(r.realised_lead_time_delta_days), num: true },
-      { label: 'Units ordered', value: (r) => fmt.num(r.realised_units, 0), num: true },
-      { label: 'Within promise', value: (r) => fmt.num(r.within_promise_units, 0), num: true },
-    ], rows),
+    table(
+      'Lead-time delta per region (days faster than the baseline)',
+      [
+        { label: 'Region', value: (r) => r.region_id },
+        { label: 'Planned', value: (r) => fmt.signed(r.planned_lead_time_delta_days), num: true },
+        { label: 'Realised', value: (r) => fmt.signed(r.realised_lead_time_delta_days), num: true },
+        { label: 'Units ordered', value: (r) => fmt.num(r.realised_units, 0), num: true },
+        { label: 'Within promise', value: (r) => fmt.num(r.within_promise_units, 0), num: true },
+      ],
+      rows,
+    ),
   );
 }
 
@@ -229,7 +324,9 @@ function hoursAfter(originIso, iso) {
 }
 
 function stockOutRows(stockOuts) {
-  return [...stockOuts].sort((a, b) => a.at.localeCompare(b.at) || a.hub_id.localeCompare(b.hub_id) || a.sku_id.localeCompare(b.sku_id));
+  return [...stockOuts].sort(
+    (a, b) => a.at.localeCompare(b.at) || a.hub_id.localeCompare(b.hub_id) || a.sku_id.localeCompare(b.sku_id),
+  );
 }
 
 function renderStockOuts() {
@@ -246,33 +343,57 @@ function renderStockOuts() {
     type: 'bar',
     data: {
       labels: rows.map((s) => `${s.hub_id} · ${s.sku_id}`),
-      datasets: [{ label: 'in stock until the stock-out', data: rows.map((s) => [0, hoursAfter(opens, s.at)]), backgroundColor: COLORS.bad, minBarLength: 3 }],
+      datasets: [
+        {
+          label: 'in stock until the stock-out',
+          data: rows.map((s) => [0, hoursAfter(opens, s.at)]),
+          backgroundColor: COLORS.bad,
+          minBarLength: 3,
+        },
+      ],
     },
     options: {
       indexAxis: 'y',
       scales: {
-        x: { min: 0, suggestedMax: windowHours, title: { display: true, text: `hours after the opening (the drop ran ${fmt.num(windowHours, 1)} h)` } },
+        x: {
+          min: 0,
+          suggestedMax: windowHours,
+          title: { display: true, text: `hours after the opening (the drop ran ${fmt.num(windowHours, 1)} h)` },
+        },
         y: { ticks: { autoSkip: false } },
       },
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { label: (ctx) => { const s = rows[ctx.dataIndex]; return `out at ${fmt.dateTime(s.at)} (${s.units_placed} units placed)`; } } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const s = rows[ctx.dataIndex];
+              return `out at ${fmt.dateTime(s.at)} (${s.units_placed} units placed)`;
+            },
+          },
+        },
       },
     },
   });
   $('stockouts-table').replaceChildren(
-    table('Stock-outs', [
-      { label: 'Hub', value: (s) => s.hub_id },
-      { label: 'SKU', value: (s) => s.sku_id },
-      { label: 'Out at', value: (s) => fmt.dateTime(s.at) },
-      { label: 'Hours after opening', value: (s) => fmt.num(hoursAfter(opens, s.at), 1), num: true },
-      { label: 'Units placed', value: (s) => fmt.num(s.units_placed, 0), num: true },
-    ], rows),
+    table(
+      'Stock-outs',
+      [
+        { label: 'Hub', value: (s) => s.hub_id },
+        { label: 'SKU', value: (s) => s.sku_id },
+        { label: 'Out at', value: (s) => fmt.dateTime(s.at) },
+        { label: 'Hours after opening', value: (s) => fmt.num(hoursAfter(opens, s.at), 1), num: true },
+        { label: 'Units placed', value: (s) => fmt.num(s.units_placed, 0), num: true },
+      ],
+      rows,
+    ),
   );
 }
 
 function leftoverRows(leftoverByHub) {
-  return Object.entries(leftoverByHub).map(([hub_id, units]) => ({ hub_id, units })).sort((a, b) => a.hub_id.localeCompare(b.hub_id));
+  return Object.entries(leftoverByHub)
+    .map(([hub_id, units]) => ({ hub_id, units }))
+    .sort((a, b) => a.hub_id.localeCompare(b.hub_id));
 }
 
 function renderLeftovers() {
@@ -285,18 +406,35 @@ function renderLeftovers() {
   show(panel, 'ready');
   draw($('leftover-chart'), {
     type: 'bar',
-    data: { labels: rows.map((r) => r.hub_id), datasets: [{ label: 'units left at the close', data: rows.map((r) => r.units), backgroundColor: COLORS.brand, minBarLength: 2 }] },
+    data: {
+      labels: rows.map((r) => r.hub_id),
+      datasets: [
+        {
+          label: 'units left at the close',
+          data: rows.map((r) => r.units),
+          backgroundColor: COLORS.brand,
+          minBarLength: 2,
+        },
+      ],
+    },
     options: {
       indexAxis: 'y',
-      scales: { x: { beginAtZero: true, title: { display: true, text: 'units left at the hub when the drop closed' } }, y: { ticks: { autoSkip: false } } },
+      scales: {
+        x: { beginAtZero: true, title: { display: true, text: 'units left at the hub when the drop closed' } },
+        y: { ticks: { autoSkip: false } },
+      },
       plugins: { legend: { display: false } },
     },
   });
   $('leftover-table').replaceChildren(
-    table('Leftover units per hub', [
-      { label: 'Hub', value: (r) => r.hub_id },
-      { label: 'Units left', value: (r) => fmt.num(r.units, 0), num: true },
-    ], rows),
+    table(
+      'Leftover units per hub',
+      [
+        { label: 'Hub', value: (r) => r.hub_id },
+        { label: 'Units left', value: (r) => fmt.num(r.units, 0), num: true },
+      ],
+      rows,
+    ),
   );
 }
 
@@ -319,10 +457,15 @@ function renderMisses() {
   show(panel, 'ready');
   $('misses-list').replaceChildren(
     ...misses.map((m) =>
-      el('li', { dataset: { region: m.region_id, cause: m.cause } },
-        el('strong', {}, m.region_id), ` · ${fmt.num(m.missed_units, 1)} unit(s) missed · `,
+      el(
+        'li',
+        { dataset: { region: m.region_id, cause: m.cause } },
+        el('strong', {}, m.region_id),
+        ` · ${fmt.num(m.missed_units, 1)} unit(s) missed · `,
         el('span', { className: 'badge' }, CAUSES[m.cause] ?? m.cause),
-        el('br'), el('span', { className: 'muted' }, m.detail)),
+        el('br'),
+        el('span', { className: 'muted' }, m.detail),
+      ),
     ),
   );
 }

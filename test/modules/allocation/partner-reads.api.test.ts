@@ -34,7 +34,8 @@ describe('partner reads of the published plan', () => {
     expect(body.supplier_orders.every((o) => o.destination_hub_id === s.hubId)).toBe(true);
     expect(JSON.stringify(body)).not.toContain(s.hubBId);
 
-    const b = (await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.partnerBKey })).body as PartnerPlan;
+    const b = (await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.partnerBKey }))
+      .body as PartnerPlan;
     expect(b.hub_ids).toEqual([s.hubBId]);
     expect(b.allocations.every((a) => a.hub_id === s.hubBId)).toBe(true);
     expect(JSON.stringify(b)).not.toContain(s.hubId);
@@ -50,7 +51,9 @@ describe('partner reads of the published plan', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/csv');
       const lines = res.text.trim().split('\r\n');
-      expect(lines[0]).toBe('record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason');
+      expect(lines[0]).toBe(
+        'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason',
+      );
       expect(lines.length).toBeGreaterThan(2);
       expect(lines.slice(1).every((l) => l.split(',')[5] === s.hubId)).toBe(true);
       expect(res.text).not.toContain(s.hubBId);
@@ -60,8 +63,13 @@ describe('partner reads of the published plan', () => {
   });
 
   it("answers 404 for another partner's hub, a drop that does not involve the partner, and storefronts", async () => {
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: s.partnerKey })).status).toBe(404);
-    const own = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: s.partnerKey });
+    expect(
+      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: s.partnerKey }))
+        .status,
+    ).toBe(404);
+    const own = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, {
+      key: s.partnerKey,
+    });
     expect(own.status).toBe(200);
     expect(own.body.hub_ids).toEqual([s.hubId]);
 
@@ -69,28 +77,49 @@ describe('partner reads of the published plan', () => {
     const strangerKey = await createKey(app, { role: 'partner', partner_id: stranger.partnerId });
     const res = await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: strangerKey });
     expect(res.status).toBe(404);
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: strangerKey })).status).toBe(404);
+    expect(
+      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: strangerKey })).status,
+    ).toBe(404);
     const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
-    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: storefront })).status).toBe(404);
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: storefront })).status).toBe(404);
+    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: storefront })).status).toBe(
+      404,
+    );
+    expect(
+      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: storefront })).status,
+    ).toBe(404);
   });
 
   it('answers 404 when the drop has no published plan, and 400 when a partner names partner_id', async () => {
     const other = await createPlanningScenario(app);
     await app.request('POST', `/v1/drops/${other.dropId}/plans`);
-    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${other.dropId}`, { key: other.partnerKey })).status).toBe(404);
-    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}&partner_id=${s.partnerId}`, { key: s.partnerKey })).status).toBe(400);
+    expect(
+      (await app.request('GET', `/v1/partner/allocations?drop_id=${other.dropId}`, { key: other.partnerKey })).status,
+    ).toBe(404);
+    expect(
+      (
+        await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}&partner_id=${s.partnerId}`, {
+          key: s.partnerKey,
+        })
+      ).status,
+    ).toBe(400);
     expect((await app.request('GET', '/v1/partner/allocations', { key: s.partnerKey })).status).toBe(400);
   });
 
   it("lets the admin read any partner's view and the drop's creator any hub, but not another creator", async () => {
     const admin = await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}&partner_id=${s.partnerBId}`);
     expect(admin.body.hub_ids).toEqual([s.hubBId]);
-    const creator = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: s.creatorKey });
+    const creator = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, {
+      key: s.creatorKey,
+    });
     expect(creator.status).toBe(200);
     const other = await createTenant(app);
     const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: otherCreator })).status).toBe(404);
-    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.creatorKey })).status).toBe(404);
+    expect(
+      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: otherCreator }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.creatorKey })).status,
+    ).toBe(404);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dropEconomics, ECONOMICS_DEFAULTS, skuEconomics } from '../../../src/modules/allocation/plan-economics';
-import { baselineDays, buildAllocationInput, findInconsistencies, type CatalogSnapshot } from '../../../src/modules/allocation/plan-input';
+import {
+  baselineDays,
+  buildAllocationInput,
+  findInconsistencies,
+  type CatalogSnapshot,
+} from '../../../src/modules/allocation/plan-input';
 
 const snapshot: CatalogSnapshot = {
   taken_at: '2026-11-23T12:00:00.000Z',
@@ -10,24 +15,70 @@ const snapshot: CatalogSnapshot = {
     opens_at: '2026-12-03T17:00:00.000Z',
     closes_at: '2026-12-05T17:00:00.000Z',
     promise_business_days: 2,
-    baseline: { source: 'warehouse', paths: [{ region_id: 'r1', handling_days: 2, transit_days_min: 3, transit_days_max: 5 }] },
+    baseline: {
+      source: 'warehouse',
+      paths: [{ region_id: 'r1', handling_days: 2, transit_days_min: 3, transit_days_max: 5 }],
+    },
   },
   skus: [
-    { id: 's1', price: 60, unit_cost: 20, sourcing: [{ supplier_id: 'p', units_available: 100, available_on: '2026-11-25' }, { supplier_id: 'f', units_available: 50, available_on: '2026-11-25' }] },
-    { id: 's2', price: 10, unit_cost: 10, sourcing: [{ supplier_id: 'p', units_available: 10, available_on: '2026-11-25' }] },
+    {
+      id: 's1',
+      price: 60,
+      unit_cost: 20,
+      sourcing: [
+        { supplier_id: 'p', units_available: 100, available_on: '2026-11-25' },
+        { supplier_id: 'f', units_available: 50, available_on: '2026-11-25' },
+      ],
+    },
+    {
+      id: 's2',
+      price: 10,
+      unit_cost: 10,
+      sourcing: [{ supplier_id: 'p', units_available: 10, available_on: '2026-11-25' }],
+    },
   ],
   suppliers: [
-    { id: 'p', kind: 'microfactory', lead_time_days_min: 1, lead_time_days_max: 2, capacity_units: 500, unit_cost: 20, min_order_units: 1, order_multiple: 1 },
-    { id: 'f', kind: 'warehouse', lead_time_days_min: 1, lead_time_days_max: 2, capacity_units: 500, unit_cost: 25, min_order_units: 1, order_multiple: 1 },
+    {
+      id: 'p',
+      kind: 'microfactory',
+      lead_time_days_min: 1,
+      lead_time_days_max: 2,
+      capacity_units: 500,
+      unit_cost: 20,
+      min_order_units: 1,
+      order_multiple: 1,
+    },
+    {
+      id: 'f',
+      kind: 'warehouse',
+      lead_time_days_min: 1,
+      lead_time_days_max: 2,
+      capacity_units: 500,
+      unit_cost: 25,
+      min_order_units: 1,
+      order_multiple: 1,
+    },
   ],
-  hubs: [{ id: 'h', operator_partner_id: 'x', capacity_units: 80, handling_days: 0, lanes: [{ region_id: 'r1', transit_days_min: 1, transit_days_max: 2 }] }],
+  hubs: [
+    {
+      id: 'h',
+      operator_partner_id: 'x',
+      capacity_units: 80,
+      handling_days: 0,
+      lanes: [{ region_id: 'r1', transit_days_min: 1, transit_days_max: 2 }],
+    },
+  ],
   region_ids: ['r1'],
 };
 
 describe('plan economics', () => {
   it('values a fast unit at its margin, leftovers at 20% and holding at 1% of unit cost', () => {
     expect(ECONOMICS_DEFAULTS).toEqual({ leftoverCostShareOfUnitCost: 0.2, holdingCostShareOfUnitCost: 0.01 });
-    expect(skuEconomics({ price: 60, unitCost: 20 })).toEqual({ valuePerFastUnit: 40, leftoverCostPerUnit: 4, holdingCostPerUnit: 0.2 });
+    expect(skuEconomics({ price: 60, unitCost: 20 })).toEqual({
+      valuePerFastUnit: 40,
+      leftoverCostPerUnit: 4,
+      holdingCostPerUnit: 0.2,
+    });
     expect(skuEconomics({ price: 5, unitCost: 10 }).valuePerFastUnit).toBe(0);
   });
 
@@ -38,28 +89,52 @@ describe('plan economics', () => {
     ]);
     expect(e.valuePerFastUnit).toBeCloseTo(30, 12);
     expect(e.leftoverCostPerUnit).toBeCloseTo(0.75 * 4 + 0.25 * 2, 12);
-    expect(dropEconomics([{ price: 60, unitCost: 20, expectedDemand: 0 }, { price: 20, unitCost: 20, expectedDemand: 0 }]).valuePerFastUnit).toBe(20);
+    expect(
+      dropEconomics([
+        { price: 60, unitCost: 20, expectedDemand: 0 },
+        { price: 20, unitCost: 20, expectedDemand: 0 },
+      ]).valuePerFastUnit,
+    ).toBe(20);
   });
 });
 
 describe('planner input', () => {
   it('finds every reference the snapshot cannot resolve', () => {
     const errors = findInconsistencies(
-      { ...snapshot, hubs: [{ ...snapshot.hubs[0]!, lanes: [{ region_id: 'ghost', transit_days_min: 0, transit_days_max: 1 }] }] },
+      {
+        ...snapshot,
+        hubs: [{ ...snapshot.hubs[0]!, lanes: [{ region_id: 'ghost', transit_days_min: 0, transit_days_max: 1 }] }],
+      },
       [{ sku_id: 'nope', region_id: 'r1', mean: 1, dispersion: 0 }],
       { hub_capacities: [{ hub_id: 'zz', capacity_units: 1 }], unavailable_supplier_ids: ['qq'] },
     );
-    expect(errors.map((e) => e.path)).toEqual(['forecast.cells[0].sku_id', 'hubs.h.lanes[0].region_id', 'overrides.hub_capacities[0].hub_id', 'overrides.unavailable_supplier_ids[0]']);
+    expect(errors.map((e) => e.path)).toEqual([
+      'forecast.cells[0].sku_id',
+      'hubs.h.lanes[0].region_id',
+      'overrides.hub_capacities[0].hub_id',
+      'overrides.unavailable_supplier_ids[0]',
+    ]);
     expect(findInconsistencies(snapshot, [{ sku_id: 's1', region_id: 'r1', mean: 1, dispersion: 0 }])).toEqual([]);
   });
 
   it('applies overrides: hub capacity, unavailable suppliers, promise', () => {
     const cells = [{ sku_id: 's1', region_id: 'r1', mean: 30, dispersion: 0.1 }];
-    const input = buildAllocationInput(snapshot, cells, { hub_capacities: [{ hub_id: 'h', capacity_units: 7 }], unavailable_supplier_ids: ['p'], promise_business_days: 1 }, new Date('2026-11-23T12:00:00Z'));
+    const input = buildAllocationInput(
+      snapshot,
+      cells,
+      {
+        hub_capacities: [{ hub_id: 'h', capacity_units: 7 }],
+        unavailable_supplier_ids: ['p'],
+        promise_business_days: 1,
+      },
+      new Date('2026-11-23T12:00:00Z'),
+    );
     expect(input.hubs[0]!.capacityUnits).toBe(7);
     expect(input.skus[0]!.sourcing.map((s) => s.supplierId)).toEqual(['f']);
     expect(input.promiseBusinessDays).toBe(1);
-    expect(input.demand).toEqual([{ skuId: 's1', regionId: 'r1', demand: { kind: 'negative-binomial', mean: 30, dispersion: 0.1 } }]);
+    expect(input.demand).toEqual([
+      { skuId: 's1', regionId: 'r1', demand: { kind: 'negative-binomial', mean: 30, dispersion: 0.1 } },
+    ]);
     expect(input.baselineDaysByRegion).toEqual({ r1: baselineDays(snapshot.drop.baseline.paths[0]!) });
     expect(baselineDays({ handling_days: 2, transit_days_min: 3, transit_days_max: 5 })).toBe(6);
     expect(input.economics.valuePerFastUnit).toBe(40);

@@ -28,8 +28,12 @@ async function checkStoredInvariants(planId: string) {
      where a.plan_id = $1 group by a.hub_id, h.capacity_units`,
     [planId],
   );
-  const overrides = (await db.query<{ overrides: { hub_capacities?: { hub_id: string; capacity_units: number }[] } }>('select overrides from plans where id = $1', [planId])).rows[0]!
-    .overrides;
+  const overrides = (
+    await db.query<{ overrides: { hub_capacities?: { hub_id: string; capacity_units: number }[] } }>(
+      'select overrides from plans where id = $1',
+      [planId],
+    )
+  ).rows[0]!.overrides;
   for (const row of perHub.rows) {
     const cap = overrides.hub_capacities?.find((o) => o.hub_id === row.hub_id)?.capacity_units ?? row.capacity_units;
     expect(row.units, `hub ${row.hub_id}`).toBeLessThanOrEqual(cap);
@@ -39,7 +43,10 @@ async function checkStoredInvariants(planId: string) {
     `select sku_id, destination_hub_id as hub_id, sum(quantity)::int as units from plan_supplier_orders where plan_id = $1 group by 1, 2 order by 1, 2`,
     [planId],
   );
-  const allocations = await db.query<{ sku_id: string; hub_id: string; units: number }>('select sku_id, hub_id, units from plan_allocations where plan_id = $1 order by 1, 2', [planId]);
+  const allocations = await db.query<{ sku_id: string; hub_id: string; units: number }>(
+    'select sku_id, hub_id, units from plan_allocations where plan_id = $1 order by 1, 2',
+    [planId],
+  );
   expect(lines.rows).toEqual(allocations.rows.filter((a) => a.units > 0));
   // No supplier ships more of a SKU than it has available for it.
   const bySupplier = await db.query<{ ordered: number; units_available: number; capacity_units: number }>(
@@ -82,8 +89,17 @@ describe('computing a plan', () => {
 
   it('says so per region when no hub reaches it, instead of failing', async () => {
     const plan = await compute();
-    expect(plan.unserved_regions).toEqual([expect.objectContaining({ region_id: s.unreachableRegionId, reason: 'no-hub-within-promise', sku_ids: [s.skuId] })]);
-    expect(plan.regions.find((r) => r.region_id === s.unreachableRegionId)).toMatchObject({ serving_hub_id: null, in_stock_probability: 0 });
+    expect(plan.unserved_regions).toEqual([
+      expect.objectContaining({
+        region_id: s.unreachableRegionId,
+        reason: 'no-hub-within-promise',
+        sku_ids: [s.skuId],
+      }),
+    ]);
+    expect(plan.regions.find((r) => r.region_id === s.unreachableRegionId)).toMatchObject({
+      serving_hub_id: null,
+      in_stock_probability: 0,
+    });
   });
 
   it('numbers versions and lists them newest first', async () => {
@@ -97,7 +113,10 @@ describe('computing a plan', () => {
   });
 
   it('rejects an unknown solver with 400', async () => {
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey, body: { solver: 'magic' } });
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, {
+      key: s.creatorKey,
+      body: { solver: 'magic' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('solver');
   });
@@ -120,7 +139,9 @@ describe('errors', () => {
     const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
     expect(res.status).toBe(422);
     expect(res.body.reason).toBe('inconsistent_catalog');
-    expect(res.body.errors).toEqual([{ path: 'forecast.cells[1].region_id', message: "unknown region 'region-that-does-not-exist'" }]);
+    expect(res.body.errors).toEqual([
+      { path: 'forecast.cells[1].region_id', message: "unknown region 'region-that-does-not-exist'" },
+    ]);
   });
 
   it('plans a drop whose only supplier is late as a valid plan with a SKU issue and no stock', async () => {
@@ -129,8 +150,12 @@ describe('errors', () => {
     const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
     expect(res.status, res.text).toBe(201);
     expect(res.body.allocations).toEqual([]);
-    expect(res.body.sku_issues).toEqual([expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' })]);
-    expect(res.body.unserved_regions).toEqual([expect.objectContaining({ region_id: other.regionIds[0], reason: 'no-stock' })]);
+    expect(res.body.sku_issues).toEqual([
+      expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' }),
+    ]);
+    expect(res.body.unserved_regions).toEqual([
+      expect.objectContaining({ region_id: other.regionIds[0], reason: 'no-stock' }),
+    ]);
   });
 });
 
@@ -142,10 +167,14 @@ describe('publishing', () => {
     expect(published.body).toMatchObject({ status: 'published', published_at: '2026-11-23T12:00:00.000Z' });
 
     const second = await compute();
-    expect((await app.request('POST', `/v1/plans/${second.id}/publish`, { key: s.creatorKey })).body.status).toBe('published');
+    expect((await app.request('POST', `/v1/plans/${second.id}/publish`, { key: s.creatorKey })).body.status).toBe(
+      'published',
+    );
     const old = await app.request('GET', `/v1/plans/${first.id}`, { key: s.creatorKey });
     expect(old.body).toMatchObject({ status: 'superseded', superseded_at: expect.any(String) });
-    const published2 = (await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })).body.items.filter((p: Plan) => p.status === 'published');
+    const published2 = (
+      await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })
+    ).body.items.filter((p: Plan) => p.status === 'published');
     expect(published2.map((p: Plan) => p.id)).toEqual([second.id]);
   });
 
@@ -168,12 +197,21 @@ describe('what-if plans', () => {
     const base = await compute({ solver: 'fast' });
     const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
       key: s.creatorKey,
-      body: { solver: 'fast', overrides: { hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }], unavailable_supplier_ids: [s.fallbackSupplierId] } },
+      body: {
+        solver: 'fast',
+        overrides: {
+          hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }],
+          unavailable_supplier_ids: [s.fallbackSupplierId],
+        },
+      },
     });
     expect(res.status, res.text).toBe(201);
     const whatIf = res.body as Plan;
     expect(whatIf.status).toBe('what_if');
-    expect(whatIf.overrides).toEqual({ hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }], unavailable_supplier_ids: [s.fallbackSupplierId] });
+    expect(whatIf.overrides).toEqual({
+      hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }],
+      unavailable_supplier_ids: [s.fallbackSupplierId],
+    });
     expect(whatIf.allocations.filter((a) => a.hub_id === s.hubBId)).toEqual([]);
     expect(whatIf.supplier_orders.filter((o) => o.supplier_id === s.fallbackSupplierId)).toEqual([]);
     await checkStoredInvariants(whatIf.id);
@@ -186,7 +224,10 @@ describe('what-if plans', () => {
     expect(cmp.status, cmp.text).toBe(200);
     const body = cmp.body as ResponseBody<'comparePlans', 200>;
     expect(body.a.id).toBe(base.id);
-    expect(body.fill_rate_within_promise.delta).toBeCloseTo(whatIf.totals.fill_rate_within_promise - base.totals.fill_rate_within_promise, 12);
+    expect(body.fill_rate_within_promise.delta).toBeCloseTo(
+      whatIf.totals.fill_rate_within_promise - base.totals.fill_rate_within_promise,
+      12,
+    );
     expect(body.fill_rate_within_promise.delta).toBeLessThan(0);
     expect(body.allocations.find((a) => a.hub_id === s.hubBId)).toMatchObject({ b: 0, delta: expect.any(Number) });
     for (const a of body.allocations) expect(a.delta).toBe(a.b - a.a);
@@ -195,17 +236,25 @@ describe('what-if plans', () => {
   });
 
   it('a shorter promise leaves regions unserved', async () => {
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { promise_business_days: 0 } } });
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      body: { overrides: { promise_business_days: 0 } },
+    });
     expect(res.status).toBe(201);
     expect(res.body.allocations).toEqual([]);
-    expect(res.body.unserved_regions.map((u: { reason: string }) => u.reason)).toEqual(expect.arrayContaining(['no-hub-within-promise']));
+    expect(res.body.unserved_regions.map((u: { reason: string }) => u.reason)).toEqual(
+      expect.arrayContaining(['no-hub-within-promise']),
+    );
   });
 
   it('answers 422 for an override naming an unknown hub and 400 for a malformed one', async () => {
-    const unknown = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { hub_capacities: [{ hub_id: 'no-such-hub', capacity_units: 3 }] } } });
+    const unknown = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      body: { overrides: { hub_capacities: [{ hub_id: 'no-such-hub', capacity_units: 3 }] } },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors[0].path).toBe('overrides.hub_capacities[0].hub_id');
-    const malformed = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: { hub_capacities: [{ hub_id: s.hubId, capacity_units: -1 }] } } });
+    const malformed = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      body: { overrides: { hub_capacities: [{ hub_id: s.hubId, capacity_units: -1 }] } },
+    });
     expect(malformed.status).toBe(400);
   });
 
@@ -230,7 +279,9 @@ describe('tenancy', () => {
       expect((await app.request('GET', `/v1/plans/${plan.id}`, { key })).status).toBe(404);
       expect((await app.request('POST', `/v1/plans/${plan.id}/publish`, { key })).status).toBe(404);
       expect((await app.request('GET', `/v1/plans/compare?a=${plan.id}&b=${plan.id}`, { key })).status).toBe(404);
-      expect((await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { key, body: { overrides: {} } })).status).toBe(404);
+      expect(
+        (await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { key, body: { overrides: {} } })).status,
+      ).toBe(404);
     }
     expect((await app.request('GET', `/v1/plans/${plan.id}`, { key: s.creatorKey })).status).toBe(200);
     expect((await app.request('GET', '/v1/plans/plan_missing', { key: s.creatorKey })).status).toBe(404);

@@ -46,10 +46,21 @@ describe('live re-plan', () => {
     const res = await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: s.creatorKey });
     expect(res.status, res.text).toBe(200);
     const p = res.body as Proposal;
-    expect(p).toMatchObject({ drop_id: s.dropId, forecast_id: s.forecastId, remaining_window_share: 0.5, plan_id: null });
+    expect(p).toMatchObject({
+      drop_id: s.dropId,
+      forecast_id: s.forecastId,
+      remaining_window_share: 0.5,
+      plan_id: null,
+    });
     // received 120 − adjusted 4 = 116 on hand; reserved 10 − released 4 = 6; available 110.
-    expect(p.stock.find((x) => x.hub_id === s.hubId && x.sku_id === s.skuId)).toMatchObject({ available: 110, reserved: 6 });
-    expect(p.stock.find((x) => x.hub_id === s.hubBId && x.sku_id === s.skuId)).toMatchObject({ available: 0, reserved: 0 });
+    expect(p.stock.find((x) => x.hub_id === s.hubId && x.sku_id === s.skuId)).toMatchObject({
+      available: 110,
+      reserved: 6,
+    });
+    expect(p.stock.find((x) => x.hub_id === s.hubBId && x.sku_id === s.skuId)).toMatchObject({
+      available: 0,
+      reserved: 0,
+    });
     const toB = p.transfers.filter((t) => t.sku_id === s.skuId && t.to_hub_id === s.hubBId);
     expect(toB).toHaveLength(1);
     expect(toB[0]).toMatchObject({ from_hub_id: s.hubId });
@@ -66,14 +77,23 @@ describe('live re-plan', () => {
   it('stores a proposal for every live drop when the scheduled job ticks, and 404s for other tenants', async () => {
     const scheduler = createScheduler(app.services.db, app.services.jobs, createLogger('silent'));
     expect(await scheduler.runOnce('allocation.live-replan')).toBe(true);
-    const { rows } = await app.services.db.query<{ n: number }>('select count(*)::int as n from replan_proposals where drop_id = $1', [s.dropId]);
+    const { rows } = await app.services.db.query<{ n: number }>(
+      'select count(*)::int as n from replan_proposals where drop_id = $1',
+      [s.dropId],
+    );
     expect(rows[0]!.n).toBe(1);
-    expect(app.services.jobs.map((j) => j.id)).toEqual(expect.arrayContaining(['allocation.live-replan', 'webhooks.drain-outbox']));
+    expect(app.services.jobs.map((j) => j.id)).toEqual(
+      expect.arrayContaining(['allocation.live-replan', 'webhooks.drain-outbox']),
+    );
 
     const other = await createTenant(app);
     const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: otherCreator })).status).toBe(404);
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: s.partnerKey })).status).toBe(404);
+    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: otherCreator })).status).toBe(
+      404,
+    );
+    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: s.partnerKey })).status).toBe(
+      404,
+    );
     expect((await app.request('GET', `/v1/drops/${other.dropId}/replan-proposals`)).body.reason).toBe('no_forecast');
   });
 });

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../harness/test-app';
-import { createTenant, dropBody, freshId, hubBody, skuBody, supplierBody, type Tenant } from '../../factories/catalog-factory';
+import {
+  createTenant,
+  dropBody,
+  freshId,
+  hubBody,
+  skuBody,
+  supplierBody,
+  type Tenant,
+} from '../../factories/catalog-factory';
 
 let app: TestApp;
 let tenant: Tenant;
@@ -20,7 +28,11 @@ describe('catalog: happy paths', () => {
     const read = await app.request('GET', `/v1/hubs/${id}`);
     expect(read.status).toBe(200);
     expect(read.body.lanes.map((l: { region_id: string }) => l.region_id)).toEqual([...tenant.regionIds].reverse());
-    expect(read.body).toMatchObject({ capacity_units: 500, order_cutoff_local: '15:00', operator_partner_id: tenant.partnerId });
+    expect(read.body).toMatchObject({
+      capacity_units: 500,
+      order_cutoff_local: '15:00',
+      operator_partner_id: tenant.partnerId,
+    });
   });
 
   it('replays a PUT three times and leaves the same state, updated_at included', async () => {
@@ -35,7 +47,9 @@ describe('catalog: happy paths', () => {
   it('replaces a resource on a changed PUT', async () => {
     const id = freshId('supplier');
     await app.request('PUT', `/v1/suppliers/${id}`, { body: supplierBody() });
-    const changed = await app.request('PUT', `/v1/suppliers/${id}`, { body: { ...supplierBody(), capacity_units: 42 } });
+    const changed = await app.request('PUT', `/v1/suppliers/${id}`, {
+      body: { ...supplierBody(), capacity_units: 42 },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.capacity_units).toBe(42);
     const listed = await app.request('GET', '/v1/suppliers');
@@ -45,16 +59,22 @@ describe('catalog: happy paths', () => {
   it('stores a SKU with its sourcing in priority order and dates as dates', async () => {
     const res = await app.request('GET', `/v1/drops/${tenant.dropId}/skus/${tenant.skuId}`);
     expect(res.status).toBe(200);
-    expect(res.body.sourcing).toEqual([{ supplier_id: tenant.supplierId, units_available: 800, available_on: '2026-11-30' }]);
+    expect(res.body.sourcing).toEqual([
+      { supplier_id: tenant.supplierId, units_available: 800, available_on: '2026-11-30' },
+    ]);
   });
 
   it('normalises postal prefixes and refuses one already mapped to another region', async () => {
     const a = freshId('region');
     const prefix = `Q${a.slice(-5)}`;
-    const created = await app.request('PUT', `/v1/regions/${a}`, { body: { name: 'A', time_zone: 'Europe/London', postal_prefixes: [prefix.toLowerCase()] } });
+    const created = await app.request('PUT', `/v1/regions/${a}`, {
+      body: { name: 'A', time_zone: 'Europe/London', postal_prefixes: [prefix.toLowerCase()] },
+    });
     expect(created.status).toBe(201);
     expect(created.body.postal_prefixes).toEqual([prefix.toUpperCase()]);
-    const clash = await app.request('PUT', `/v1/regions/${freshId('region')}`, { body: { name: 'B', time_zone: 'Europe/London', postal_prefixes: [prefix] } });
+    const clash = await app.request('PUT', `/v1/regions/${freshId('region')}`, {
+      body: { name: 'B', time_zone: 'Europe/London', postal_prefixes: [prefix] },
+    });
     expect(clash.status).toBe(409);
     expect(clash.body.errors[0].path).toBe('postal_prefixes[0]');
   });
@@ -65,7 +85,12 @@ describe('catalog: bad input names the field and writes nothing', () => {
     const res = await app.request('PUT', `/v1/creators/${freshId('c')}`, { rawBody: '{"name": ' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body).toMatchObject({ code: 'bad_request', status: 400, title: expect.any(String), detail: expect.stringContaining('JSON') });
+    expect(res.body).toMatchObject({
+      code: 'bad_request',
+      status: 400,
+      title: expect.any(String),
+      detail: expect.stringContaining('JSON'),
+    });
   });
 
   it('refuses wrong types, unknown fields and negative capacities, listing every path', async () => {
@@ -82,14 +107,18 @@ describe('catalog: bad input names the field and writes nothing', () => {
 
   it('refuses a lane to an unknown region with 422 naming the lane, and writes nothing', async () => {
     const id = freshId('hub');
-    const res = await app.request('PUT', `/v1/hubs/${id}`, { body: hubBody(tenant.partnerId, [tenant.regionIds[0]!, 'nowhere-region']) });
+    const res = await app.request('PUT', `/v1/hubs/${id}`, {
+      body: hubBody(tenant.partnerId, [tenant.regionIds[0]!, 'nowhere-region']),
+    });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ path: 'lanes[1].region_id', message: "unknown region 'nowhere-region'" }]);
     expect((await app.request('GET', `/v1/hubs/${id}`)).status).toBe(404);
   });
 
   it('keeps the old hub whole when a replacement is refused', async () => {
-    const res = await app.request('PUT', `/v1/hubs/${tenant.hubId}`, { body: { ...hubBody(tenant.partnerId, ['nowhere-region']), capacity_units: 1 } });
+    const res = await app.request('PUT', `/v1/hubs/${tenant.hubId}`, {
+      body: { ...hubBody(tenant.partnerId, ['nowhere-region']), capacity_units: 1 },
+    });
     expect(res.status).toBe(422);
     const hub = await app.request('GET', `/v1/hubs/${tenant.hubId}`);
     expect(hub.body.capacity_units).toBe(500);
@@ -105,18 +134,28 @@ describe('catalog: bad input names the field and writes nothing', () => {
   });
 
   it('refuses a supplier whose minimum lead time exceeds its maximum', async () => {
-    const res = await app.request('PUT', `/v1/suppliers/${freshId('s')}`, { body: { ...supplierBody(), lead_time_days_min: 9, lead_time_days_max: 3 } });
+    const res = await app.request('PUT', `/v1/suppliers/${freshId('s')}`, {
+      body: { ...supplierBody(), lead_time_days_min: 9, lead_time_days_max: 3 },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lead_time_days_max']);
   });
 
   it('refuses sourcing from an unknown supplier with 422 and an unknown time zone with 400', async () => {
     const sku = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${freshId('sku')}`, {
-      body: { ...skuBody(tenant.supplierId), sourcing: [...skuBody(tenant.supplierId).sourcing, { supplier_id: 'ghost', units_available: 1, available_on: '2026-12-01' }] },
+      body: {
+        ...skuBody(tenant.supplierId),
+        sourcing: [
+          ...skuBody(tenant.supplierId).sourcing,
+          { supplier_id: 'ghost', units_available: 1, available_on: '2026-12-01' },
+        ],
+      },
     });
     expect(sku.status).toBe(422);
     expect(sku.body.errors[0].path).toBe('sourcing[1].supplier_id');
-    const region = await app.request('PUT', `/v1/regions/${freshId('r')}`, { body: { name: 'X', time_zone: 'Mars/Olympus' } });
+    const region = await app.request('PUT', `/v1/regions/${freshId('r')}`, {
+      body: { name: 'X', time_zone: 'Mars/Olympus' },
+    });
     expect(region.status).toBe(400);
     expect(region.body.errors[0].path).toBe('time_zone');
   });
@@ -140,7 +179,10 @@ describe('catalog: bad input names the field and writes nothing', () => {
 describe('operations endpoints', () => {
   it('serves health, readiness, metrics, the spec and the docs page', async () => {
     expect((await app.request('GET', '/healthz', { key: null })).body).toEqual({ status: 'ok' });
-    expect((await app.request('GET', '/readyz', { key: null })).body).toEqual({ status: 'ok', database: app.database.engine });
+    expect((await app.request('GET', '/readyz', { key: null })).body).toEqual({
+      status: 'ok',
+      database: app.database.engine,
+    });
     const metrics = await app.request('GET', '/metrics', { key: null });
     expect(metrics.text).toContain('http_request_duration_seconds_bucket');
     expect(metrics.text).toMatch(/route="\/v1\/hubs\/:hubId",status="200"/);

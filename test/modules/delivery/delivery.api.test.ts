@@ -12,11 +12,16 @@ let otherStorefront: string;
 let postalCode: string;
 
 const estimate = (key: string, query: Record<string, string | number>) =>
-  app.request('GET', `/v1/estimates?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`, { key });
+  app.request('GET', `/v1/estimates?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`, {
+    key,
+  });
 
 async function availableAt(hubId: string, skuId: string): Promise<number> {
   const stock = await app.request('GET', `/v1/drops/${tenant.dropId}/stock`);
-  return stock.body.items.find((i: { hub_id: string; sku_id: string }) => i.hub_id === hubId && i.sku_id === skuId)?.available ?? 0;
+  return (
+    stock.body.items.find((i: { hub_id: string; sku_id: string }) => i.hub_id === hubId && i.sku_id === skuId)
+      ?.available ?? 0
+  );
 }
 
 beforeAll(async () => {
@@ -33,12 +38,23 @@ describe('delivery estimates', () => {
   it('answers "no promise" with its reason while the drop has no published plan', async () => {
     const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 1 });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'no_promise', reason: 'no_published_plan', sku_id: tenant.skuId, drop_id: tenant.dropId });
+    expect(res.body).toMatchObject({
+      status: 'no_promise',
+      reason: 'no_published_plan',
+      sku_id: tenant.skuId,
+      drop_id: tenant.dropId,
+    });
   });
 
   it('promises a window from the serving hub once a plan is published, with the delta against the baseline', async () => {
-    await publishPlanWithAllocations(app.database.db, tenant.dropId, [{ skuId: tenant.skuId, hubId: tenant.hubId, units: 5 }]);
-    await eventually(async () => (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).body.status === 'promise');
+    await publishPlanWithAllocations(app.database.db, tenant.dropId, [
+      { skuId: tenant.skuId, hubId: tenant.hubId, units: 5 },
+    ]);
+    await eventually(
+      async () =>
+        (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).body.status ===
+        'promise',
+    );
     const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 2 });
     expect(res.body).toMatchObject({
       status: 'promise',
@@ -57,12 +73,17 @@ describe('delivery estimates', () => {
   });
 
   it('moves the start a business day when the order comes after the hub cutoff', async () => {
-    const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, ordered_at: '2026-11-27T21:30:00Z' });
+    const res = await estimate(storefront, {
+      sku_id: tenant.skuId,
+      region_id: tenant.regionIds[0]!,
+      ordered_at: '2026-11-27T21:30:00Z',
+    });
     expect(res.body).toMatchObject({ cutoff_applied: true, start_date: '2026-11-30', earliest_delivery: '2026-12-01' });
   });
 
   it('answers each side of the cutoff minute correctly, cached answers included', async () => {
-    const at = (orderedAt: string) => estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, ordered_at: orderedAt });
+    const at = (orderedAt: string) =>
+      estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, ordered_at: orderedAt });
     // The hub's cutoff is 15:00 in New York = 20:00Z on 2026-11-24; asked twice each, the second from the cache.
     for (let round = 0; round < 2; round++) {
       expect((await at('2026-11-24T19:59:59.999Z')).body.cutoff_applied).toBe(false);
@@ -78,7 +99,12 @@ describe('delivery estimates', () => {
 
   it('falls back to the baseline path when the hub cannot cover the quantity', async () => {
     const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 50 });
-    expect(res.body).toMatchObject({ status: 'promise', source: { type: 'baseline' }, meets_promise: false, lead_time_delta: { earliest: 0, latest: 0 } });
+    expect(res.body).toMatchObject({
+      status: 'promise',
+      source: { type: 'baseline' },
+      meets_promise: false,
+      lead_time_delta: { earliest: 0, latest: 0 },
+    });
   });
 
   it('names bad input: unknown SKU 404, unknown region or postal code 422, quantity not a positive integer 422', async () => {
@@ -96,17 +122,31 @@ describe('delivery estimates', () => {
   });
 
   it("answers 404 for another creator's SKU", async () => {
-    expect((await estimate(otherStorefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).status).toBe(404);
+    expect((await estimate(otherStorefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).status).toBe(
+      404,
+    );
   });
 
   it('estimates a cart where earlier lines take the stock first', async () => {
     const res = await app.request('POST', '/v1/estimates/cart', {
       key: storefront,
-      body: { region_id: tenant.regionIds[0], lines: [{ sku_id: tenant.skuId, quantity: 4 }, { sku_id: tenant.skuId, quantity: 4 }] },
+      body: {
+        region_id: tenant.regionIds[0],
+        lines: [
+          { sku_id: tenant.skuId, quantity: 4 },
+          { sku_id: tenant.skuId, quantity: 4 },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.lines.map((l: { source: { type: string } }) => l.source.type)).toEqual(['hub', 'baseline']);
-    const tooMany = await app.request('POST', '/v1/estimates/cart', { key: storefront, body: { region_id: tenant.regionIds[0], lines: Array.from({ length: 101 }, () => ({ sku_id: tenant.skuId, quantity: 1 })) } });
+    const tooMany = await app.request('POST', '/v1/estimates/cart', {
+      key: storefront,
+      body: {
+        region_id: tenant.regionIds[0],
+        lines: Array.from({ length: 101 }, () => ({ sku_id: tenant.skuId, quantity: 1 })),
+      },
+    });
     expect(tooMany.status).toBe(422);
     expect(tooMany.body.errors[0].path).toBe('lines');
   });
@@ -115,11 +155,23 @@ describe('delivery estimates', () => {
 describe('reservation holds', () => {
   it('holds stock so estimates see less, and a release gives it back', async () => {
     const before = await availableAt(tenant.hubId, tenant.skuId);
-    const hold = await app.request('POST', '/v1/holds', { key: storefront, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 3, hold_seconds: 300 } });
+    const hold = await app.request('POST', '/v1/holds', {
+      key: storefront,
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 3, hold_seconds: 300 },
+    });
     expect(hold.status).toBe(201);
-    expect(hold.body).toMatchObject({ status: 'held', hub_id: tenant.hubId, quantity: 3, expires_at: '2026-11-23T12:05:00.000Z' });
+    expect(hold.body).toMatchObject({
+      status: 'held',
+      hub_id: tenant.hubId,
+      quantity: 3,
+      expires_at: '2026-11-23T12:05:00.000Z',
+    });
     expect(await availableAt(tenant.hubId, tenant.skuId)).toBe(before - 3);
-    await eventually(async () => (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 3 })).body.source?.type === 'baseline');
+    await eventually(
+      async () =>
+        (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 3 })).body.source
+          ?.type === 'baseline',
+    );
     const released = await app.request('POST', `/v1/holds/${hold.body.id}/release`, { key: storefront });
     expect(released.body.status).toBe('released');
     expect(await availableAt(tenant.hubId, tenant.skuId)).toBe(before);
@@ -127,26 +179,37 @@ describe('reservation holds', () => {
   });
 
   it('refuses a hold beyond the stock with 409 and the quantity available', async () => {
-    const res = await app.request('POST', '/v1/holds', { key: storefront, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 99 } });
+    const res = await app.request('POST', '/v1/holds', {
+      key: storefront,
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 99 },
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ reason: 'out_of_stock', quantity_available: expect.any(Number) });
   });
 
   it('frees the stock of an expired hold by itself', async () => {
     const before = await availableAt(tenant.hubId, tenant.skuId);
-    const hold = await app.request('POST', '/v1/holds', { key: storefront, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: before } });
+    const hold = await app.request('POST', '/v1/holds', {
+      key: storefront,
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: before },
+    });
     expect(hold.status).toBe(201);
     expect(await availableAt(tenant.hubId, tenant.skuId)).toBe(0);
     app.clock.set('2026-11-23T12:20:00Z');
     expect(await app.services.delivery.expireDueHolds()).toBe(before);
     expect(await availableAt(tenant.hubId, tenant.skuId)).toBe(before);
-    expect((await app.request('POST', `/v1/holds/${hold.body.id}/confirm`, { key: storefront })).body.hold_status).toBe('expired');
+    expect((await app.request('POST', `/v1/holds/${hold.body.id}/confirm`, { key: storefront })).body.hold_status).toBe(
+      'expired',
+    );
     app.clock.set('2026-11-23T12:00:00Z');
   });
 
   it('confirms a hold into a reservation', async () => {
     const before = await availableAt(tenant.hubId, tenant.skuId);
-    const hold = await app.request('POST', '/v1/holds', { key: storefront, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 } });
+    const hold = await app.request('POST', '/v1/holds', {
+      key: storefront,
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 },
+    });
     const confirmed = await app.request('POST', `/v1/holds/${hold.body.id}/confirm`, { key: storefront });
     expect(confirmed.body.status).toBe('confirmed');
     const stock = await app.request('GET', `/v1/drops/${tenant.dropId}/stock`);
@@ -157,22 +220,45 @@ describe('reservation holds', () => {
   it('never oversells under many parallel holds', async () => {
     const fresh = await createTenant(app);
     const key = await createKey(app, { role: 'storefront', creator_id: fresh.creatorId });
-    await publishPlanWithAllocations(app.database.db, fresh.dropId, [{ skuId: fresh.skuId, hubId: fresh.hubId, units: 20 }]);
-    await eventually(async () => (await estimate(key, { sku_id: fresh.skuId, region_id: fresh.regionIds[0]! })).body.status === 'promise');
+    await publishPlanWithAllocations(app.database.db, fresh.dropId, [
+      { skuId: fresh.skuId, hubId: fresh.hubId, units: 20 },
+    ]);
+    await eventually(
+      async () =>
+        (await estimate(key, { sku_id: fresh.skuId, region_id: fresh.regionIds[0]! })).body.status === 'promise',
+    );
     const attempts = await Promise.all(
-      Array.from({ length: 60 }, () => app.request('POST', '/v1/holds', { key, body: { sku_id: fresh.skuId, region_id: fresh.regionIds[0], quantity: 1 } })),
+      Array.from({ length: 60 }, () =>
+        app.request('POST', '/v1/holds', {
+          key,
+          body: { sku_id: fresh.skuId, region_id: fresh.regionIds[0], quantity: 1 },
+        }),
+      ),
     );
     expect(attempts.filter((r) => r.status === 201)).toHaveLength(20);
     expect(attempts.filter((r) => r.status === 409)).toHaveLength(40);
-    const { rows } = await app.database.db.query<{ held: number }>('select held from hub_stock where hub_id = $1 and sku_id = $2', [fresh.hubId, fresh.skuId]);
+    const { rows } = await app.database.db.query<{ held: number }>(
+      'select held from hub_stock where hub_id = $1 and sku_id = $2',
+      [fresh.hubId, fresh.skuId],
+    );
     expect(rows[0]!.held).toBe(20);
   });
 
   it("answers 404 to another tenant's hold and to a creator key posting holds", async () => {
-    const hold = await app.request('POST', '/v1/holds', { key: storefront, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 } });
+    const hold = await app.request('POST', '/v1/holds', {
+      key: storefront,
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 },
+    });
     expect((await app.request('POST', `/v1/holds/${hold.body.id}/release`, { key: otherStorefront })).status).toBe(404);
     const creator = await createKey(app, { role: 'creator', creator_id: tenant.creatorId });
-    expect((await app.request('POST', '/v1/holds', { key: creator, body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 } })).status).toBe(404);
+    expect(
+      (
+        await app.request('POST', '/v1/holds', {
+          key: creator,
+          body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 1 },
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 

@@ -23,7 +23,12 @@ beforeAll(async () => {
   app = await startTestApp();
   if (!app.database.url) return;
   const db = await openPostgresDatabase(app.database.url);
-  replicaB = createServices({ db, config: loadConfig({ LOG_LEVEL: 'silent', SCHEDULER: 'off' }), logger: createLogger('silent'), clock: fixedClock('2026-11-23T12:00:00Z') });
+  replicaB = createServices({
+    db,
+    config: loadConfig({ LOG_LEVEL: 'silent', SCHEDULER: 'off' }),
+    logger: createLogger('silent'),
+    clock: fixedClock('2026-11-23T12:00:00Z'),
+  });
   await replicaB.start();
   tenant = await createTenant(app);
 });
@@ -36,17 +41,25 @@ afterAll(async () => {
 });
 
 const unitsAtHubSeenBy = (services: Services) => {
-  const estimate = services.delivery.estimate(admin, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 1 });
+  const estimate = services.delivery.estimate(admin, {
+    sku_id: tenant.skuId,
+    region_id: tenant.regionIds[0]!,
+    quantity: 1,
+  });
   return estimate.status === 'promise' && estimate.source.type === 'hub';
 };
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('two replicas on one database', () => {
   it('agree within a second after a plan is published and after stock is held', async () => {
     await eventually(() => replicaB.snapshots.current().skus.has(tenant.skuId), 1_000);
-    await publishPlanWithAllocations(app.database.db, tenant.dropId, [{ skuId: tenant.skuId, hubId: tenant.hubId, units: 2 }]);
+    await publishPlanWithAllocations(app.database.db, tenant.dropId, [
+      { skuId: tenant.skuId, hubId: tenant.hubId, units: 2 },
+    ]);
     const publishLag = await eventually(() => unitsAtHubSeenBy(replicaB), 1_000);
 
-    const hold = await app.request('POST', '/v1/holds', { body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 2 } });
+    const hold = await app.request('POST', '/v1/holds', {
+      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 2 },
+    });
     expect(hold.status).toBe(201);
     const holdLag = await eventually(() => !unitsAtHubSeenBy(replicaB), 1_000);
     expect(publishLag).toBeLessThan(1_000);

@@ -3,7 +3,16 @@ import { createBaselineModel } from '../../../src/modules/forecast/core/baseline
 import type { ClosedDrop, FeatureRow } from '../../../src/modules/forecast/core/forecast-types';
 
 function row(partial: Partial<FeatureRow>): FeatureRow {
-  return { dropId: 'd-new', skuId: 's1', regionId: 'US-CA', creatorId: 'cr-1', leadDays: 3, preorders: 0, values: [], ...partial };
+  return {
+    dropId: 'd-new',
+    skuId: 's1',
+    regionId: 'US-CA',
+    creatorId: 'cr-1',
+    leadDays: 3,
+    preorders: 0,
+    values: [],
+    ...partial,
+  };
 }
 
 function drop(id: string, creatorId: string, closesAt: string, cells: { y: number; p3: number }[]): ClosedDrop {
@@ -19,8 +28,16 @@ function drop(id: string, creatorId: string, closesAt: string, cells: { y: numbe
 
 describe('baseline: pre-orders × median final/pre-order ratio', () => {
   const history = [
-    drop('a', 'cr-1', '2024-01-01T00:00:00Z', [{ y: 10, p3: 5 }, { y: 30, p3: 10 }, { y: 4, p3: 0 }]),
-    drop('b', 'cr-2', '2024-02-01T00:00:00Z', [{ y: 40, p3: 10 }, { y: 6, p3: 0 }, { y: 2, p3: 0 }]),
+    drop('a', 'cr-1', '2024-01-01T00:00:00Z', [
+      { y: 10, p3: 5 },
+      { y: 30, p3: 10 },
+      { y: 4, p3: 0 },
+    ]),
+    drop('b', 'cr-2', '2024-02-01T00:00:00Z', [
+      { y: 40, p3: 10 },
+      { y: 6, p3: 0 },
+      { y: 2, p3: 0 },
+    ]),
   ];
 
   it('scales pre-orders by the median ratio of past cells', () => {
@@ -53,6 +70,7 @@ describe('baseline: pre-orders × median final/pre-order ratio', () => {
 
   it('has non-decreasing quantiles', () => {
     const out = createBaselineModel(history).predict([row({ preorders: 3 }), row({ preorders: 0 })]);
-    for (const d of out) d.quantiles.forEach((q, i) => i > 0 && expect(q).toBeGreaterThanOrEqual(d.quantiles[i - 1] as number));
+    for (const d of out)
+      d.quantiles.forEach((q, i) => i > 0 && expect(q).toBeGreaterThanOrEqual(d.quantiles[i - 1] as number));
   });
 });

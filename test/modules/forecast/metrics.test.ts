@@ -29,10 +29,13 @@ describe('forecast metrics', () => {
   });
 
   it('scoreForecasts reads q0.5 for WAPE and [q0.1, q0.9] for coverage', () => {
-    const s = scoreForecasts([10, 0], [
-      { mean: 8, quantiles: [2, 4, 6, 8, 10, 12, 14] },
-      { mean: 1, quantiles: [0, 0, 0, 1, 1, 2, 3] },
-    ]);
+    const s = scoreForecasts(
+      [10, 0],
+      [
+        { mean: 8, quantiles: [2, 4, 6, 8, 10, 12, 14] },
+        { mean: 1, quantiles: [0, 0, 0, 1, 1, 2, 3] },
+      ],
+    );
     expect(s.wape).toBeCloseTo(3 / 10, 12);
     expect(s.scaledPinball).toBeCloseTo(4.5 / 70, 12);
     expect(s.coverage80).toBe(1);

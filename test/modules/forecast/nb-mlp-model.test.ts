@@ -7,7 +7,12 @@ import { HistoryIndex } from '../../../src/modules/forecast/core/features';
 import { ModelLoadError } from '../../../src/modules/forecast/core/model-errors';
 import { chooseDefaultModel, loadDefaultModel } from '../../../src/modules/forecast/core/model-registry';
 import { loadNbModel, recordBacktest, saveNbModel } from '../../../src/modules/forecast/core/model-store';
-import { lgammaTensor, nbNegLogLik, trainNbMlp, type NbMlpModel } from '../../../src/modules/forecast/core/nb-mlp-model';
+import {
+  lgammaTensor,
+  nbNegLogLik,
+  trainNbMlp,
+  type NbMlpModel,
+} from '../../../src/modules/forecast/core/nb-mlp-model';
 import { nbLogPmf } from '../../../src/modules/forecast/core/negative-binomial';
 import { lgammaJs } from '../../../src/modules/forecast/core/rng';
 import { simulateHistory } from '../../../src/modules/forecast/core/simulate-history';
@@ -57,9 +62,15 @@ describe('NB head maths', () => {
     const mu = [2, 4, 20];
     const alpha = [0.5, 0.1, 1.2];
     const got = tf.tidy(
-      () => nbNegLogLik(tf.tensor1d(mu.map(Math.log)), tf.tensor1d(alpha.map(Math.log)), tf.tensor1d(y)).dataSync()[0] as number,
+      () =>
+        nbNegLogLik(
+          tf.tensor1d(mu.map(Math.log)),
+          tf.tensor1d(alpha.map(Math.log)),
+          tf.tensor1d(y),
+        ).dataSync()[0] as number,
     );
-    const want = y.reduce((s, yi, i) => s - (nbLogPmf(yi, mu[i] as number, alpha[i] as number) + lgammaJs(yi + 1)), 0) / y.length;
+    const want =
+      y.reduce((s, yi, i) => s - (nbLogPmf(yi, mu[i] as number, alpha[i] as number) + lgammaJs(yi + 1)), 0) / y.length;
     expect(got).toBeCloseTo(want, 3);
   });
 });

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshId } from '../../factories/catalog-factory';
-import { createSignalsTenant, PAST, postCsv, postNdjson, preorderRows, type SignalsTenant } from '../../factories/signals-factory';
+import {
+  createSignalsTenant,
+  PAST,
+  postCsv,
+  postNdjson,
+  preorderRows,
+  type SignalsTenant,
+} from '../../factories/signals-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 let app: TestApp;
@@ -12,7 +19,10 @@ async function placedUnits(regionId?: string): Promise<{ placed: number; placed_
   expect(res.status, res.text).toBe(200);
   const regions = res.body.regions.filter((r: { region_id: string }) => !regionId || r.region_id === regionId);
   return regions.reduce(
-    (acc: { placed: number; placed_units: number; cancelled: number }, r: { preorders: { placed: number; placed_units: number; cancelled: number } }) => ({
+    (
+      acc: { placed: number; placed_units: number; cancelled: number },
+      r: { preorders: { placed: number; placed_units: number; cancelled: number } },
+    ) => ({
       placed: acc.placed + r.preorders.placed,
       placed_units: acc.placed_units + r.preorders.placed_units,
       cancelled: acc.cancelled + r.preorders.cancelled,
@@ -51,19 +61,33 @@ describe('pre-order imports: happy paths', () => {
     const late = await app.request('POST', importPath(), { body: { rows: [row] } });
     expect(late.body).toEqual({ rows: 1, created: 0, updated: 0, unchanged: 1 });
     const read = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${row!.id}`);
-    expect(read.body).toMatchObject({ id: row!.id, status: 'cancelled', quantity: row!.quantity, placed_at: new Date(row!.placed_at).toISOString() });
+    expect(read.body).toMatchObject({
+      id: row!.id,
+      status: 'cancelled',
+      quantity: row!.quantity,
+      placed_at: new Date(row!.placed_at).toISOString(),
+    });
   });
 
   it('records a single pre-order with PUT: 201, then 200 on replay', async () => {
     const id = freshId('po');
     const body = { sku_id: tenant.skuId, quantity: 2, region_id: tenant.regionIds[0], placed_at: PAST };
-    const created = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, { key: tenant.keys.storefront, body });
+    const created = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
+      key: tenant.keys.storefront,
+      body,
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.body).toMatchObject({ id, drop_id: tenant.dropId, status: 'placed', quantity: 2 });
-    const replay = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, { key: tenant.keys.storefront, body });
+    const replay = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
+      key: tenant.keys.storefront,
+      body,
+    });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(created.body);
-    const bad = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, { key: tenant.keys.storefront, body: { ...body, sku_id: 'ghost' } });
+    const bad = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
+      key: tenant.keys.storefront,
+      body: { ...body, sku_id: 'ghost' },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([{ path: 'sku_id', message: "unknown SKU 'ghost' for this drop" }]);
   });
@@ -72,19 +96,33 @@ describe('pre-order imports: happy paths', () => {
     const wide = freshId('region');
     const narrow = freshId('region');
     const base = `Z${wide.slice(-4)}`.toUpperCase();
-    await app.request('PUT', `/v1/regions/${wide}`, { body: { name: 'Wide', time_zone: 'Europe/London', postal_prefixes: [base] } });
-    await app.request('PUT', `/v1/regions/${narrow}`, { body: { name: 'Narrow', time_zone: 'Europe/London', postal_prefixes: [`${base}7`] } });
+    await app.request('PUT', `/v1/regions/${wide}`, {
+      body: { name: 'Wide', time_zone: 'Europe/London', postal_prefixes: [base] },
+    });
+    await app.request('PUT', `/v1/regions/${narrow}`, {
+      body: { name: 'Narrow', time_zone: 'Europe/London', postal_prefixes: [`${base}7`] },
+    });
     const rows = [
-      { id: freshId('po'), sku_id: tenant.skuId, quantity: 1, postal_code: `${base}7 1AA`.toLowerCase(), placed_at: PAST },
+      {
+        id: freshId('po'),
+        sku_id: tenant.skuId,
+        quantity: 1,
+        postal_code: `${base}7 1AA`.toLowerCase(),
+        placed_at: PAST,
+      },
       { id: freshId('po'), sku_id: tenant.skuId, quantity: 5, postal_code: `${base}3-2BB`, placed_at: PAST },
     ];
     const res = await app.request('POST', importPath(), { body: { rows } });
     expect(res.status, res.text).toBe(200);
-    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[0]!.id}`)).body.region_id).toBe(narrow);
+    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[0]!.id}`)).body.region_id).toBe(
+      narrow,
+    );
     expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[1]!.id}`)).body.region_id).toBe(wide);
     const unknown = await app.request('POST', importPath(), { body: { rows: [{ ...rows[0], postal_code: '00000' }] } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors).toEqual([{ path: 'rows[0].postal_code', message: "no region has a postal prefix matching '00000'" }]);
+    expect(unknown.body.errors).toEqual([
+      { path: 'rows[0].postal_code', message: "no region has a postal prefix matching '00000'" },
+    ]);
   });
 
   it('imports CSV with a header row', async () => {
@@ -139,14 +177,25 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
       '{not json',
       JSON.stringify({ ...d, colour: 'red' }),
     ].join('\n');
-    const res = await app.request('POST', importPath(), { rawBody: body, headers: { 'content-type': 'application/x-ndjson' } });
+    const res = await app.request('POST', importPath(), {
+      rawBody: body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['rows[0].sku_id', 'rows[1].placed_at', 'rows[2].drop_id', 'rows[3]', 'rows[4].colour']);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'rows[0].sku_id',
+      'rows[1].placed_at',
+      'rows[2].drop_id',
+      'rows[3]',
+      'rows[4].colour',
+    ]);
   });
 
   it('accepts placed_at a little ahead of the server clock (within 5 minutes)', async () => {
     const [row] = preorderRows(tenant, 1);
-    const res = await app.request('POST', importPath(), { body: { rows: [{ ...row, placed_at: '2026-11-23T12:04:00Z' }] } });
+    const res = await app.request('POST', importPath(), {
+      body: { rows: [{ ...row, placed_at: '2026-11-23T12:04:00Z' }] },
+    });
     expect(res.status, res.text).toBe(200);
   });
 
@@ -155,7 +204,10 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0].path).toBe('rows');
     expect((await app.request('POST', importPath(), { body: { rows: [] } })).status).toBe(400);
-    const xml = await app.request('POST', importPath(), { rawBody: '<rows/>', headers: { 'content-type': 'application/xml' } });
+    const xml = await app.request('POST', importPath(), {
+      rawBody: '<rows/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(xml.status).toBe(415);
   });
 });

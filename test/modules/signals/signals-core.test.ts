@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ingestBatch, type RowCheck, type WriteCounts } from '../../../src/modules/signals/core/batch-ingest';
 import { createPostalMapper } from '../../../src/modules/signals/core/postal-mapper';
-import { parseCsv, parseNdjson, recordsOfArray, type ParsedRecord } from '../../../src/modules/signals/core/record-stream';
-import { mergePreorders, preorderRule, rowCheck, type DropCatalog, type PreorderRecord } from '../../../src/modules/signals/core/row-rules';
+import {
+  parseCsv,
+  parseNdjson,
+  recordsOfArray,
+  type ParsedRecord,
+} from '../../../src/modules/signals/core/record-stream';
+import {
+  mergePreorders,
+  preorderRule,
+  rowCheck,
+  type DropCatalog,
+  type PreorderRecord,
+} from '../../../src/modules/signals/core/row-rules';
 import { signBody, verifySignature } from '../../../src/modules/signals/core/signing';
 import { findWalletData } from '../../../src/modules/signals/core/wallet-guard';
 import { preorderRowSchema } from '../../../src/modules/signals/signals.schemas';
@@ -61,7 +72,12 @@ describe('NDJSON and CSV parsing', () => {
 
   it('reports a bad NDJSON line by its row index and goes on', async () => {
     const records = await collect(parseNdjson(['{"id":"a"}\n{oops\n[1]\n{"id":"d"}\n']));
-    expect(records.map((r) => r.error ?? r.value)).toEqual([{ id: 'a' }, 'is not valid JSON', 'must be a JSON object', { id: 'd' }]);
+    expect(records.map((r) => r.error ?? r.value)).toEqual([
+      { id: 'a' },
+      'is not valid JSON',
+      'must be a JSON object',
+      { id: 'd' },
+    ]);
     expect(records.map((r) => r.index)).toEqual([0, 1, 2, 3]);
   });
 
@@ -83,7 +99,10 @@ describe('NDJSON and CSV parsing', () => {
   });
 
   it('wraps a JSON array in the same record shape', () => {
-    expect(recordsOfArray([{ a: 1 }, 'x'])).toEqual([{ index: 0, value: { a: 1 } }, { index: 1, error: 'must be a JSON object' }]);
+    expect(recordsOfArray([{ a: 1 }, 'x'])).toEqual([
+      { index: 0, value: { a: 1 } },
+      { index: 1, error: 'must be a JSON object' },
+    ]);
   });
 });
 
@@ -94,34 +113,68 @@ describe('HMAC signatures with an injected clock', () => {
   const ts = Math.floor(now.getTime() / 1000);
 
   it('accepts a good signature within the tolerance', () => {
-    expect(verifySignature({ secret, timestampHeader: String(ts - 299), signatureHeader: signBody(secret, ts - 299, body), body, now })).toEqual({ ok: true });
+    expect(
+      verifySignature({
+        secret,
+        timestampHeader: String(ts - 299),
+        signatureHeader: signBody(secret, ts - 299, body),
+        body,
+        now,
+      }),
+    ).toEqual({ ok: true });
   });
 
   it('refuses a signature over another body or with another secret', () => {
-    const check = verifySignature({ secret, timestampHeader: String(ts), signatureHeader: signBody(secret, ts, body + ' '), body, now });
+    const check = verifySignature({
+      secret,
+      timestampHeader: String(ts),
+      signatureHeader: signBody(secret, ts, body + ' '),
+      body,
+      now,
+    });
     expect(check).toMatchObject({ ok: false, reason: 'bad_signature' });
-    expect(verifySignature({ secret, timestampHeader: String(ts), signatureHeader: signBody('other', ts, body), body, now })).toMatchObject({ ok: false, reason: 'bad_signature' });
+    expect(
+      verifySignature({ secret, timestampHeader: String(ts), signatureHeader: signBody('other', ts, body), body, now }),
+    ).toMatchObject({ ok: false, reason: 'bad_signature' });
   });
 
   it('refuses a timestamp older than five minutes even when the signature matches', () => {
-    const check = verifySignature({ secret, timestampHeader: String(ts - 301), signatureHeader: signBody(secret, ts - 301, body), body, now });
+    const check = verifySignature({
+      secret,
+      timestampHeader: String(ts - 301),
+      signatureHeader: signBody(secret, ts - 301, body),
+      body,
+      now,
+    });
     expect(check).toMatchObject({ ok: false, reason: 'stale_timestamp' });
   });
 
   it('refuses missing headers and malformed timestamps', () => {
-    expect(verifySignature({ secret, timestampHeader: undefined, signatureHeader: 'x', body, now })).toMatchObject({ reason: 'missing_headers' });
-    expect(verifySignature({ secret, timestampHeader: '2026-11-23', signatureHeader: 'x', body, now })).toMatchObject({ reason: 'malformed_timestamp' });
+    expect(verifySignature({ secret, timestampHeader: undefined, signatureHeader: 'x', body, now })).toMatchObject({
+      reason: 'missing_headers',
+    });
+    expect(verifySignature({ secret, timestampHeader: '2026-11-23', signatureHeader: 'x', body, now })).toMatchObject({
+      reason: 'malformed_timestamp',
+    });
   });
 });
 
 describe('wallet guard', () => {
   it('finds wallet fields and address-shaped values anywhere in a payload', () => {
-    const found = findWalletData({ rows: [{ region_id: 'US-CA', holders: 3 }, { region_id: 'US-NY', wallets: ['0xabc'] }, { note: '0x52908400098527886E0F7030069857D2E4169EE7' }] });
+    const found = findWalletData({
+      rows: [
+        { region_id: 'US-CA', holders: 3 },
+        { region_id: 'US-NY', wallets: ['0xabc'] },
+        { note: '0x52908400098527886E0F7030069857D2E4169EE7' },
+      ],
+    });
     expect(found.map((f) => f.path)).toEqual(['rows[1].wallets', 'rows[2].note']);
   });
 
   it('passes aggregates through', () => {
-    expect(findWalletData({ region_id: 'US-CA', holders: 120, tokens: 480.5, observed_at: '2026-11-20T10:00:00Z' })).toEqual([]);
+    expect(
+      findWalletData({ region_id: 'US-CA', holders: 120, tokens: 480.5, observed_at: '2026-11-20T10:00:00Z' }),
+    ).toEqual([]);
   });
 });
 
@@ -137,19 +190,43 @@ describe('pre-order row rules', () => {
   const good = { id: 'p1', sku_id: 'sku-1', quantity: 2, postal_code: '94105', placed_at: '2026-11-20T10:00:00+01:00' };
 
   it('resolves the postal code and defaults the status', () => {
-    expect(check(good)).toEqual({ row: { id: 'p1', sku_id: 'sku-1', region_id: 'US-CA', quantity: 2, placed_at: '2026-11-20T10:00:00+01:00', status: 'placed' } });
+    expect(check(good)).toEqual({
+      row: {
+        id: 'p1',
+        sku_id: 'sku-1',
+        region_id: 'US-CA',
+        quantity: 2,
+        placed_at: '2026-11-20T10:00:00+01:00',
+        status: 'placed',
+      },
+    });
   });
 
   it('names every bad field of a row', () => {
-    const result = check({ ...good, sku_id: 'sku-x', postal_code: '10001', placed_at: '2026-11-23T12:06:00Z', drop_id: 'drop-2' });
+    const result = check({
+      ...good,
+      sku_id: 'sku-x',
+      postal_code: '10001',
+      placed_at: '2026-11-23T12:06:00Z',
+      drop_id: 'drop-2',
+    });
     expect(result.problems?.map((p) => p.field).sort()).toEqual(['drop_id', 'placed_at', 'postal_code', 'sku_id']);
-    expect(check({ ...good, quantity: 0 }).problems).toEqual([{ field: 'quantity', message: 'must be a positive integer' }]);
+    expect(check({ ...good, quantity: 0 }).problems).toEqual([
+      { field: 'quantity', message: 'must be a positive integer' },
+    ]);
     expect(check({ ...good, quantity: 1.5 }).problems?.[0]?.field).toBe('quantity');
     expect(check({ ...good, colour: 'red' }).problems).toEqual([{ field: 'colour', message: 'unknown field' }]);
   });
 
   it('keeps a cancellation over a later placed re-send in the same batch', () => {
-    const placed: PreorderRecord = { id: 'p', sku_id: 's', region_id: 'r', quantity: 1, placed_at: 'x', status: 'placed' };
+    const placed: PreorderRecord = {
+      id: 'p',
+      sku_id: 's',
+      region_id: 'r',
+      quantity: 1,
+      placed_at: 'x',
+      status: 'placed',
+    };
     const cancelled = { ...placed, status: 'cancelled' as const };
     expect(mergePreorders(cancelled, placed)).toBe(cancelled);
     expect(mergePreorders(placed, cancelled)).toBe(cancelled);
@@ -158,13 +235,23 @@ describe('pre-order row rules', () => {
 
 describe('the batch engine', () => {
   const check: RowCheck<{ id: string; n: number }> = (value) =>
-    typeof value.n === 'number' && value.n > 0 ? { row: { id: String(value.id), n: value.n } } : { problems: [{ field: 'n', message: 'must be positive' }] };
-  const recordsOf = (values: Record<string, unknown>[]): ParsedRecord[][] => [values.map((value, index) => ({ index, value }))];
+    typeof value.n === 'number' && value.n > 0
+      ? { row: { id: String(value.id), n: value.n } }
+      : { problems: [{ field: 'n', message: 'must be positive' }] };
+  const recordsOf = (values: Record<string, unknown>[]): ParsedRecord[][] => [
+    values.map((value, index) => ({ index, value })),
+  ];
 
   it('writes in chunks, merges duplicate keys within a chunk and counts replays as unchanged', async () => {
     const written: { id: string; n: number }[][] = [];
     const outcome = await ingestBatch({
-      records: recordsOf([{ id: 'a', n: 1 }, { id: 'b', n: 2 }, { id: 'a', n: 3 }, { id: 'c', n: 4 }, { id: 'd', n: 5 }]),
+      records: recordsOf([
+        { id: 'a', n: 1 },
+        { id: 'b', n: 2 },
+        { id: 'a', n: 3 },
+        { id: 'c', n: 4 },
+        { id: 'd', n: 5 },
+      ]),
       check,
       keyOf: (row) => row.id,
       chunkSize: 3,
@@ -173,14 +260,28 @@ describe('the batch engine', () => {
         return { created: rows.length, updated: 0 };
       },
     });
-    expect(written).toEqual([[{ id: 'a', n: 3 }, { id: 'b', n: 2 }], [{ id: 'c', n: 4 }, { id: 'd', n: 5 }]]);
+    expect(written).toEqual([
+      [
+        { id: 'a', n: 3 },
+        { id: 'b', n: 2 },
+      ],
+      [
+        { id: 'c', n: 4 },
+        { id: 'd', n: 5 },
+      ],
+    ]);
     expect(outcome).toEqual({ ok: true, counts: { rows: 5, created: 4, updated: 0, unchanged: 1 } });
   });
 
   it('stops writing at the first bad row and lists every bad row by index', async () => {
     let writes = 0;
     const outcome = await ingestBatch({
-      records: recordsOf([{ id: 'a', n: 1 }, { id: 'b', n: 0 }, { id: 'c', n: 1 }, { id: 'd', n: -1 }]),
+      records: recordsOf([
+        { id: 'a', n: 1 },
+        { id: 'b', n: 0 },
+        { id: 'c', n: 1 },
+        { id: 'd', n: -1 },
+      ]),
       check,
       keyOf: (row) => row.id,
       chunkSize: 1,
@@ -202,12 +303,23 @@ describe('the batch engine', () => {
   });
 
   it('surfaces a failed write', async () => {
-    const failing = ingestBatch({ records: recordsOf([{ id: 'a', n: 1 }]), check, keyOf: (row) => row.id, write: async () => Promise.reject(new Error('disk full')) });
+    const failing = ingestBatch({
+      records: recordsOf([{ id: 'a', n: 1 }]),
+      check,
+      keyOf: (row) => row.id,
+      write: async () => Promise.reject(new Error('disk full')),
+    });
     await expect(failing).rejects.toThrow('disk full');
   });
 
   it('lists at most errorLimit problems but counts every bad row', async () => {
-    const outcome = await ingestBatch({ records: recordsOf(Array.from({ length: 50 }, (_, i) => ({ id: String(i), n: 0 }))), check, keyOf: (row) => row.id, errorLimit: 5, write: async () => ({ created: 0, updated: 0 }) });
+    const outcome = await ingestBatch({
+      records: recordsOf(Array.from({ length: 50 }, (_, i) => ({ id: String(i), n: 0 }))),
+      check,
+      keyOf: (row) => row.id,
+      errorLimit: 5,
+      write: async () => ({ created: 0, updated: 0 }),
+    });
     expect(outcome).toMatchObject({ ok: false, rejectedRows: 50 });
     expect(!outcome.ok && outcome.errors).toHaveLength(5);
   });

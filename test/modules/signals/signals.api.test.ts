@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../../src/modules/signals/core/signing';
 import { freshId } from '../../factories/catalog-factory';
-import { createSignalsTenant, inventoryEvents, PAST, postCsv, postNdjson, postSigned, preorderRows, rotateSigningSecret, toNdjson, type SignalsTenant } from '../../factories/signals-factory';
+import {
+  createSignalsTenant,
+  inventoryEvents,
+  PAST,
+  postCsv,
+  postNdjson,
+  postSigned,
+  preorderRows,
+  rotateSigningSecret,
+  toNdjson,
+  type SignalsTenant,
+} from '../../factories/signals-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 let app: TestApp;
@@ -27,13 +38,29 @@ describe('social signals and token holders', () => {
     const first = await app.request('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0 });
-    expect((await app.request('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } })).body).toMatchObject({ created: 0, unchanged: 3 });
-    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary?bucket=day`, { key: mine.keys.creator });
+    expect(
+      (await app.request('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } })).body,
+    ).toMatchObject({ created: 0, unchanged: 3 });
+    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary?bucket=day`, {
+      key: mine.keys.creator,
+    });
     expect(summary.status, summary.text).toBe(200);
     const region = summary.body.regions.find((r: { region_id: string }) => r.region_id === mine.regionIds[0]);
     // The late, out-of-order reading (19th, sent after the 20th) does not become the latest.
-    expect(region.social).toEqual([{ channel: 'tiktok', metric: 'views', observations: 2, sum: 2100, last_value: 1200, last_observed_at: '2026-11-20T10:00:00.000Z' }]);
-    expect(region.series.map((b: { bucket_start: string }) => b.bucket_start)).toEqual(['2026-11-19T00:00:00.000Z', '2026-11-20T00:00:00.000Z']);
+    expect(region.social).toEqual([
+      {
+        channel: 'tiktok',
+        metric: 'views',
+        observations: 2,
+        sum: 2100,
+        last_value: 1200,
+        last_observed_at: '2026-11-20T10:00:00.000Z',
+      },
+    ]);
+    expect(region.series.map((b: { bucket_start: string }) => b.bucket_start)).toEqual([
+      '2026-11-19T00:00:00.000Z',
+      '2026-11-20T00:00:00.000Z',
+    ]);
   });
 
   it('imports social readings as CSV; two readings of one counter at one instant are one reading', async () => {
@@ -45,7 +72,10 @@ describe('social signals and token holders', () => {
 
   it('refuses an unknown channel naming the row', async () => {
     const rows = [...socialRows(mine), { ...socialRows(mine)[0], channel: 'myspace' }];
-    const res = await app.request('POST', `/v1/drops/${mine.dropId}/social-signals`, { key: mine.keys.creator, body: { rows } });
+    const res = await app.request('POST', `/v1/drops/${mine.dropId}/social-signals`, {
+      key: mine.keys.creator,
+      body: { rows },
+    });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].path).toBe('rows[3].channel');
   });
@@ -68,12 +98,23 @@ describe('social signals and token holders', () => {
     const observed = '2026-11-15T00:00:00Z';
     const rows = [
       { region_id: mine.regionIds[1], holders: 2, tokens: 2, observed_at: observed },
-      { region_id: mine.regionIds[1], holders: 2, tokens: 2, observed_at: '2026-11-15T01:00:00Z', wallets: ['0x52908400098527886E0F7030069857D2E4169EE7'] },
+      {
+        region_id: mine.regionIds[1],
+        holders: 2,
+        tokens: 2,
+        observed_at: '2026-11-15T01:00:00Z',
+        wallets: ['0x52908400098527886E0F7030069857D2E4169EE7'],
+      },
     ];
     const res = await app.request('POST', path, { key: mine.keys.creator, body: { rows } });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([{ path: 'rows[1].wallets', message: 'wallet data is not accepted: send holder and token counts per region only' }]);
-    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary?region_id=${mine.regionIds[1]}&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z`);
+    expect(res.body.errors).toEqual([
+      { path: 'rows[1].wallets', message: 'wallet data is not accepted: send holder and token counts per region only' },
+    ]);
+    const summary = await app.request(
+      'GET',
+      `/v1/drops/${mine.dropId}/signal-summary?region_id=${mine.regionIds[1]}&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z`,
+    );
     expect(summary.body.regions).toEqual([]);
   });
 });
@@ -84,17 +125,44 @@ describe('order and inventory events', () => {
     const first = await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: events } });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 8, created: 8, updated: 0, unchanged: 0 });
-    const again = await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: [...events, { ...events[0], quantity: 999 }] } });
+    const again = await app.request('POST', '/v1/inventory-events', {
+      key: mine.keys.partner,
+      body: { rows: [...events, { ...events[0], quantity: 999 }] },
+    });
     expect(again.body).toEqual({ rows: 9, created: 0, updated: 0, unchanged: 9 });
     const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary`);
     const totals = summary.body.inventory.find((i: { hub_id: string }) => i.hub_id === mine.hubId);
-    expect(totals).toMatchObject({ sku_id: mine.skuId, events: 8, received: 1 + 5, reserved: 2 + 6, released: 3 + 7, shipped: 4 + 8, adjusted: 0, last_occurred_at: new Date(PAST).toISOString() });
+    expect(totals).toMatchObject({
+      sku_id: mine.skuId,
+      events: 8,
+      received: 1 + 5,
+      reserved: 2 + 6,
+      released: 3 + 7,
+      shipped: 4 + 8,
+      adjusted: 0,
+      last_occurred_at: new Date(PAST).toISOString(),
+    });
   });
 
   it('accepts a negative adjustment but not a zero or negative receipt', async () => {
     const [e] = inventoryEvents(mine, 1);
-    expect((await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: [{ ...e, type: 'adjusted', quantity: -3 }] } })).status).toBe(200);
-    const bad = await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: [{ ...e, id: freshId('ev'), quantity: -3 }, { ...e, id: freshId('ev'), type: 'adjusted', quantity: 0 }] } });
+    expect(
+      (
+        await app.request('POST', '/v1/inventory-events', {
+          key: mine.keys.partner,
+          body: { rows: [{ ...e, type: 'adjusted', quantity: -3 }] },
+        })
+      ).status,
+    ).toBe(200);
+    const bad = await app.request('POST', '/v1/inventory-events', {
+      key: mine.keys.partner,
+      body: {
+        rows: [
+          { ...e, id: freshId('ev'), quantity: -3 },
+          { ...e, id: freshId('ev'), type: 'adjusted', quantity: 0 },
+        ],
+      },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.errors).toEqual([
       { path: 'rows[0].quantity', message: 'must be a positive integer' },
@@ -126,24 +194,45 @@ describe('HMAC-signed partner requests', () => {
   it('refuses a bad signature and writes nothing', async () => {
     const events = inventoryEvents(mine, 1);
     const body = toNdjson(events);
-    const res = await postSigned(app, { partnerId: mine.partnerId, secret, body, signature: signBody('not-the-secret', Math.floor(app.clock.now().getTime() / 1000), body) });
+    const res = await postSigned(app, {
+      partnerId: mine.partnerId,
+      secret,
+      body,
+      signature: signBody('not-the-secret', Math.floor(app.clock.now().getTime() / 1000), body),
+    });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'unauthorized', reason: 'bad_signature' });
-    const replayWithKey = await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: events } });
+    const replayWithKey = await app.request('POST', '/v1/inventory-events', {
+      key: mine.keys.partner,
+      body: { rows: events },
+    });
     expect(replayWithKey.body.created).toBe(1);
   });
 
   it('refuses a timestamp older than five minutes', async () => {
     const stale = Math.floor(app.clock.now().getTime() / 1000) - 301;
-    const res = await postSigned(app, { partnerId: mine.partnerId, secret, body: toNdjson(inventoryEvents(mine, 1)), timestamp: stale });
+    const res = await postSigned(app, {
+      partnerId: mine.partnerId,
+      secret,
+      body: toNdjson(inventoryEvents(mine, 1)),
+      timestamp: stale,
+    });
     expect(res.status).toBe(401);
     expect(res.body.reason).toBe('stale_timestamp');
   });
 
   it("refuses a signature from a partner with no secret, and an event for another partner's hub", async () => {
-    const noSecret = await postSigned(app, { partnerId: theirs.partnerId, secret: 'guess', body: toNdjson(inventoryEvents(theirs, 1)) });
+    const noSecret = await postSigned(app, {
+      partnerId: theirs.partnerId,
+      secret: 'guess',
+      body: toNdjson(inventoryEvents(theirs, 1)),
+    });
     expect(noSecret.status).toBe(401);
-    const otherHub = await postSigned(app, { partnerId: mine.partnerId, secret, body: toNdjson(inventoryEvents(theirs, 1)) });
+    const otherHub = await postSigned(app, {
+      partnerId: mine.partnerId,
+      secret,
+      body: toNdjson(inventoryEvents(theirs, 1)),
+    });
     expect(otherHub.status).toBe(422);
     expect(otherHub.body.errors[0]).toEqual({ path: 'rows[0].hub_id', message: `unknown hub '${theirs.hubId}'` });
   });
@@ -154,10 +243,19 @@ describe('HMAC-signed partner requests', () => {
     const bad = await app.request('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       rawBody: body,
-      headers: { 'content-type': 'application/x-ndjson', 'x-signature-timestamp': String(ts), 'x-signature': signBody('wrong', ts, body) },
+      headers: {
+        'content-type': 'application/x-ndjson',
+        'x-signature-timestamp': String(ts),
+        'x-signature': signBody('wrong', ts, body),
+      },
     });
     expect(bad.status).toBe(401);
-    const json = await postSigned(app, { partnerId: mine.partnerId, secret, body: JSON.stringify({ rows: inventoryEvents(mine, 1) }), contentType: 'application/json' });
+    const json = await postSigned(app, {
+      partnerId: mine.partnerId,
+      secret,
+      body: JSON.stringify({ rows: inventoryEvents(mine, 1) }),
+      contentType: 'application/json',
+    });
     expect(json.status).toBe(415);
   });
 
@@ -165,8 +263,13 @@ describe('HMAC-signed partner requests', () => {
     const old = secret;
     secret = await rotateSigningSecret(app, mine.partnerId);
     expect(secret).not.toBe(old);
-    expect((await postSigned(app, { partnerId: mine.partnerId, secret: old, body: toNdjson(inventoryEvents(mine, 1)) })).status).toBe(401);
-    expect((await postSigned(app, { partnerId: mine.partnerId, secret, body: toNdjson(inventoryEvents(mine, 1)) })).status).toBe(200);
+    expect(
+      (await postSigned(app, { partnerId: mine.partnerId, secret: old, body: toNdjson(inventoryEvents(mine, 1)) }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await postSigned(app, { partnerId: mine.partnerId, secret, body: toNdjson(inventoryEvents(mine, 1)) })).status,
+    ).toBe(200);
   });
 });
 
@@ -174,16 +277,45 @@ describe('role scopes: other tenants answer 404', () => {
   type Who = 'admin' | 'creator' | 'storefront' | 'partner';
   const keyOf = (who: Who) => (who === 'admin' ? app.adminKey : mine.keys[who]);
   const cases: { name: string; call: (who: Who, t: SignalsTenant) => Promise<{ status: number }>; allowed: Who[] }[] = [
-    { name: 'pre-order import', call: (who, t) => app.request('POST', `/v1/drops/${t.dropId}/preorders`, { key: keyOf(who), body: { rows: preorderRows(t, 1) } }), allowed: ['admin', 'storefront'] },
-    { name: 'pre-order read', call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/preorders/none`, { key: keyOf(who) }), allowed: [] },
-    { name: 'social import', call: (who, t) => app.request('POST', `/v1/drops/${t.dropId}/social-signals`, { key: keyOf(who), body: { rows: socialRows(t).slice(0, 1) } }), allowed: ['admin', 'creator'] },
     {
-      name: 'token-holder import',
-      call: (who, t) => app.request('POST', `/v1/drops/${t.dropId}/token-holder-snapshots`, { key: keyOf(who), body: { rows: [{ region_id: t.regionIds[0], holders: 1, tokens: 1, observed_at: PAST }] } }),
+      name: 'pre-order import',
+      call: (who, t) =>
+        app.request('POST', `/v1/drops/${t.dropId}/preorders`, { key: keyOf(who), body: { rows: preorderRows(t, 1) } }),
+      allowed: ['admin', 'storefront'],
+    },
+    {
+      name: 'pre-order read',
+      call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/preorders/none`, { key: keyOf(who) }),
+      allowed: [],
+    },
+    {
+      name: 'social import',
+      call: (who, t) =>
+        app.request('POST', `/v1/drops/${t.dropId}/social-signals`, {
+          key: keyOf(who),
+          body: { rows: socialRows(t).slice(0, 1) },
+        }),
       allowed: ['admin', 'creator'],
     },
-    { name: 'signal summary', call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/signal-summary`, { key: keyOf(who) }), allowed: ['admin', 'creator'] },
-    { name: 'signing secret', call: (who, t) => app.request('POST', `/v1/partners/${t.partnerId}/signing-secret`, { key: keyOf(who) }), allowed: ['admin'] },
+    {
+      name: 'token-holder import',
+      call: (who, t) =>
+        app.request('POST', `/v1/drops/${t.dropId}/token-holder-snapshots`, {
+          key: keyOf(who),
+          body: { rows: [{ region_id: t.regionIds[0], holders: 1, tokens: 1, observed_at: PAST }] },
+        }),
+      allowed: ['admin', 'creator'],
+    },
+    {
+      name: 'signal summary',
+      call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/signal-summary`, { key: keyOf(who) }),
+      allowed: ['admin', 'creator'],
+    },
+    {
+      name: 'signing secret',
+      call: (who, t) => app.request('POST', `/v1/partners/${t.partnerId}/signing-secret`, { key: keyOf(who) }),
+      allowed: ['admin'],
+    },
   ];
 
   it.each(cases)('$name: allowed roles succeed on their own drop, others get 404', async (c) => {
@@ -194,12 +326,17 @@ describe('role scopes: other tenants answer 404', () => {
     }
   });
 
-  it.each(cases.filter((c) => c.allowed.some((w) => w !== 'admin')))("$name: a scoped key gets 404 for another tenant's drop", async (c) => {
-    for (const who of c.allowed.filter((w) => w !== 'admin')) expect((await c.call(who, theirs)).status, who).toBe(404);
-  });
+  it.each(cases.filter((c) => c.allowed.some((w) => w !== 'admin')))(
+    "$name: a scoped key gets 404 for another tenant's drop",
+    async (c) => {
+      for (const who of c.allowed.filter((w) => w !== 'admin'))
+        expect((await c.call(who, theirs)).status, who).toBe(404);
+    },
+  );
 
   it('inventory events: partners only for their hubs, storefronts only for their SKUs, creators not at all', async () => {
-    const post = (key: string, t: SignalsTenant) => app.request('POST', '/v1/inventory-events', { key, body: { rows: inventoryEvents(t, 1) } });
+    const post = (key: string, t: SignalsTenant) =>
+      app.request('POST', '/v1/inventory-events', { key, body: { rows: inventoryEvents(t, 1) } });
     expect((await post(mine.keys.partner, mine)).status).toBe(200);
     expect((await post(mine.keys.partner, theirs)).status).toBe(422);
     expect((await post(mine.keys.storefront, mine)).status).toBe(200);
@@ -211,7 +348,17 @@ describe('role scopes: other tenants answer 404', () => {
   });
 
   it('answers 401 without a key', async () => {
-    expect((await app.request('POST', `/v1/drops/${mine.dropId}/preorders`, { key: null, body: { rows: preorderRows(mine, 1) } })).status).toBe(401);
-    expect((await app.request('POST', '/v1/inventory-events', { key: null, body: { rows: inventoryEvents(mine, 1) } })).status).toBe(401);
+    expect(
+      (
+        await app.request('POST', `/v1/drops/${mine.dropId}/preorders`, {
+          key: null,
+          body: { rows: preorderRows(mine, 1) },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await app.request('POST', '/v1/inventory-events', { key: null, body: { rows: inventoryEvents(mine, 1) } }))
+        .status,
+    ).toBe(401);
   });
 });

@@ -52,7 +52,9 @@ describe('signatures', () => {
     expect(verifyWebhookSignature({ secret: 'whsec_x', header, body: '{"a":1}', now })).toBe(true);
     expect(verifyWebhookSignature({ secret: 'whsec_x', header, body: '{"a":2}', now })).toBe(false);
     expect(verifyWebhookSignature({ secret: 'whsec_y', header, body: '{"a":1}', now })).toBe(false);
-    expect(verifyWebhookSignature({ secret: 'whsec_x', header, body: '{"a":1}', now: new Date(now.getTime() + 301_000) })).toBe(false);
+    expect(
+      verifyWebhookSignature({ secret: 'whsec_x', header, body: '{"a":1}', now: new Date(now.getTime() + 301_000) }),
+    ).toBe(false);
   });
 
   it('backs off exponentially: 2 s, 4 s, 8 s … capped at an hour', () => {
@@ -66,7 +68,12 @@ describe('subscriptions', () => {
     const t = await createTenant(app);
     const created = await subscribe(t.partnerId);
     expect(created.secret).toMatch(/^whsec_/);
-    expect(created).toMatchObject({ partner_id: t.partnerId, url: receiver.url, event_types: ['plan.published'], active: true });
+    expect(created).toMatchObject({
+      partner_id: t.partnerId,
+      url: receiver.url,
+      event_types: ['plan.published'],
+      active: true,
+    });
     const got = await app.request('GET', `/v1/webhook-subscriptions/${created.id}`);
     expect(got.status).toBe(200);
     expect(got.body.secret).toBeUndefined();
@@ -80,12 +87,28 @@ describe('subscriptions', () => {
   });
 
   it('answers 422 for an unknown partner, 400 for a non-http URL, and 404 to non-admin keys', async () => {
-    expect((await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: 'nobody', url: receiver.url } })).status).toBe(422);
+    expect(
+      (await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: 'nobody', url: receiver.url } }))
+        .status,
+    ).toBe(422);
     const t = await createTenant(app);
-    expect((await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: t.partnerId, url: 'ftp://x.example/' } })).status).toBe(400);
+    expect(
+      (
+        await app.request('POST', '/v1/webhook-subscriptions', {
+          body: { partner_id: t.partnerId, url: 'ftp://x.example/' },
+        })
+      ).status,
+    ).toBe(400);
     const partnerKey = await createKey(app, { role: 'partner', partner_id: t.partnerId });
     expect((await app.request('GET', '/v1/webhook-subscriptions', { key: partnerKey })).status).toBe(404);
-    expect((await app.request('POST', '/v1/webhook-subscriptions', { key: partnerKey, body: { partner_id: t.partnerId, url: receiver.url } })).status).toBe(404);
+    expect(
+      (
+        await app.request('POST', '/v1/webhook-subscriptions', {
+          key: partnerKey,
+          body: { partner_id: t.partnerId, url: receiver.url },
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -103,14 +126,26 @@ describe('delivery on publish', () => {
       [subB, s.hubBId, s.hubId],
     ] as const) {
       const hit = mine.find((r) => JSON.parse(r.body).data.hub_ids[0] === hubId)!;
-      expect(verifyWebhookSignature({ secret: sub.secret, header: hit.headers['x-signature'] as string, body: hit.body, now: app.clock.now() })).toBe(true);
+      expect(
+        verifyWebhookSignature({
+          secret: sub.secret,
+          header: hit.headers['x-signature'] as string,
+          body: hit.body,
+          now: app.clock.now(),
+        }),
+      ).toBe(true);
       const payload = JSON.parse(hit.body);
-      expect(payload).toMatchObject({ type: 'plan.published', data: { plan_id: planId, drop_id: s.dropId, hub_ids: [hubId] } });
+      expect(payload).toMatchObject({
+        type: 'plan.published',
+        data: { plan_id: planId, drop_id: s.dropId, hub_ids: [hubId] },
+      });
       expect(hit.headers['x-webhook-id']).toBe(payload.id);
       expect(hit.body).not.toContain(otherHub);
       const [event] = await events(sub.id);
       expect(event).toMatchObject({ id: payload.id, status: 'delivered', attempts: 1 });
-      expect(event!.deliveries).toEqual([expect.objectContaining({ attempt: 1, trigger: 'first', ok: true, status_code: 200 })]);
+      expect(event!.deliveries).toEqual([
+        expect.objectContaining({ attempt: 1, trigger: 'first', ok: true, status_code: 200 }),
+      ]);
     }
   });
 
@@ -191,7 +226,10 @@ describe('delivery on publish', () => {
     );
     expect(rows[0]!.n).toBe(0);
     await publishNewPlan(s);
-    const after = await app.services.db.query<{ n: number }>('select count(*)::int as n from webhook_outbox where payload like $1', [`%${s.dropId}%`]);
+    const after = await app.services.db.query<{ n: number }>(
+      'select count(*)::int as n from webhook_outbox where payload like $1',
+      [`%${s.dropId}%`],
+    );
     expect(after.rows[0]!.n).toBe(0);
   });
 
@@ -199,11 +237,15 @@ describe('delivery on publish', () => {
     const t = await createTenant(app);
     const sub = await subscribe(t.partnerId);
     const { webhooks } = app.services;
-    await app.services.db.transaction((tx) => webhooks.enqueue(tx, 'plan.published', [t.partnerId], () => ({ probe: true })));
+    await app.services.db.transaction((tx) =>
+      webhooks.enqueue(tx, 'plan.published', [t.partnerId], () => ({ probe: true })),
+    );
     const start = app.clock.now();
     try {
       // A drainer claims the event and dies before sending.
-      const claimed = await app.services.db.transaction((tx) => webhooksRepository.claimDueEvents(tx, start, new Date(start.getTime() + 60_000), 100));
+      const claimed = await app.services.db.transaction((tx) =>
+        webhooksRepository.claimDueEvents(tx, start, new Date(start.getTime() + 60_000), 100),
+      );
       expect(claimed.map((e) => e.subscription_id)).toContain(sub.id);
       expect((await events(sub.id))[0]).toMatchObject({ status: 'pending', attempts: 0 });
       app.clock.set(new Date(start.getTime() + 59_000));

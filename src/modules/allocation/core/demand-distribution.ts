@@ -136,7 +136,10 @@ export function pooledPmf(parts: readonly DemandDistribution[]): Float64Array {
   if (parts.length === 0) return Float64Array.of(1);
   if (parts.length === 1) return toPmf(parts[0]);
   const first = parts[0];
-  if (first.kind === 'samples' && parts.every((p) => p.kind === 'samples' && p.samples.length === first.samples.length)) {
+  if (
+    first.kind === 'samples' &&
+    parts.every((p) => p.kind === 'samples' && p.samples.length === first.samples.length)
+  ) {
     const sums = new Float64Array(first.samples.length);
     for (const part of parts) {
       if (part.kind !== 'samples') continue;
@@ -165,7 +168,13 @@ export function pooledPmf(parts: readonly DemandDistribution[]): Float64Array {
  * The hot path of the fast allocator: a linear-space ratio recurrence, with log space only when
  * P(0) would underflow.
  */
-export function writeNegativeBinomialSurvival(mean: number, dispersion: number, out: Float64Array, offset: number, tailMass = DEFAULT_TAIL_MASS): number {
+export function writeNegativeBinomialSurvival(
+  mean: number,
+  dispersion: number,
+  out: Float64Array,
+  offset: number,
+  tailMass = DEFAULT_TAIL_MASS,
+): number {
   out[offset] = 1;
   if (!(mean > 0)) return 1;
   const poisson = !(dispersion > 1e-12);

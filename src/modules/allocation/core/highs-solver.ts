@@ -37,7 +37,10 @@ export interface LpSolveOptions {
 
 /** Solve a CPLEX-LP-format model. Status is in the result; a solver crash is retried once. */
 export async function solveLpText(lpText: string, options: LpSolveOptions = {}): Promise<LegacyHighsSolution> {
-  const solverOptions = { output_flag: false, ...(options.timeLimit !== undefined ? { time_limit: options.timeLimit } : {}) };
+  const solverOptions = {
+    output_flag: false,
+    ...(options.timeLimit !== undefined ? { time_limit: options.timeLimit } : {}),
+  };
   for (let attempt = 0; ; attempt += 1) {
     const highs = await currentInstance();
     try {

@@ -24,9 +24,7 @@ export function prorateByLargestRemainder(total: number, weights: readonly numbe
     remainders[i] = quota - parts[i];
     assigned += parts[i];
   }
-  const order = [...parts.keys()].sort(
-    (a, b) => remainders[b] - remainders[a] || effective[b] - effective[a] || a - b,
-  );
+  const order = [...parts.keys()].sort((a, b) => remainders[b] - remainders[a] || effective[b] - effective[a] || a - b);
   // Float guards can (rarely) over-assign by a unit: take it back from the smallest remainders.
   for (let k = order.length - 1; assigned > total && k >= 0; k -= 1) {
     if (parts[order[k]] > 0) {

@@ -48,7 +48,12 @@ export interface StoreDemand {
  * Scarce stock across stores: each unit sells at `price` if demanded, else is salvaged.
  * Marginal of the k-th unit = salvage + (price − salvage)·P(D ≥ k), concave in k.
  */
-export function allocateScarceStock(units: number, price: number, salvage: number, stores: readonly StoreDemand[]): { units: number[]; expectedRevenue: number } {
+export function allocateScarceStock(
+  units: number,
+  price: number,
+  salvage: number,
+  stores: readonly StoreDemand[],
+): { units: number[]; expectedRevenue: number } {
   const survival = stores.map((s) => {
     const out: number[] = [];
     let tail = 0;
@@ -60,12 +65,22 @@ export function allocateScarceStock(units: number, price: number, salvage: numbe
   });
   const marginalValue = (i: number, k: number): number => salvage + (price - salvage) * (survival[i][k] ?? 0);
   // Salvage is positive, so every unit is placed (minimumGain −∞).
-  const result = allocateByMarginalValue({ total: units, recipientCount: stores.length, marginalValue, minimumGain: Number.NEGATIVE_INFINITY });
+  const result = allocateByMarginalValue({
+    total: units,
+    recipientCount: stores.length,
+    marginalValue,
+    minimumGain: Number.NEGATIVE_INFINITY,
+  });
   return { units: result.units, expectedRevenue: result.value };
 }
 
 /** Expected revenue of a given split, for checking optima by enumeration. */
-export function scarceStockRevenue(split: readonly number[], price: number, salvage: number, stores: readonly StoreDemand[]): number {
+export function scarceStockRevenue(
+  split: readonly number[],
+  price: number,
+  salvage: number,
+  stores: readonly StoreDemand[],
+): number {
   let revenue = 0;
   split.forEach((q, i) => {
     stores[i].probabilities.forEach((p, d) => {

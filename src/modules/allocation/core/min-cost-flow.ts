@@ -21,7 +21,11 @@ export interface MinCostFlowResult {
 }
 
 /** supplies[i] > 0 is supply, < 0 is demand; balanced or not, ships as much as it can. */
-export function minCostFlow(nodeCount: number, arcs: readonly FlowArc[], supplies: readonly number[]): MinCostFlowResult {
+export function minCostFlow(
+  nodeCount: number,
+  arcs: readonly FlowArc[],
+  supplies: readonly number[],
+): MinCostFlowResult {
   const source = nodeCount;
   const sink = nodeCount + 1;
   const n = nodeCount + 2;
@@ -78,7 +82,8 @@ export function minCostFlow(nodeCount: number, arcs: readonly FlowArc[], supplie
     // O(V²) Dijkstra: these graphs are small; the allocator uses its own specialised solver.
     for (;;) {
       let u = -1;
-      for (let v = 0; v < n; v += 1) if (!done[v] && dist[v] < Number.POSITIVE_INFINITY && (u < 0 || dist[v] < dist[u])) u = v;
+      for (let v = 0; v < n; v += 1)
+        if (!done[v] && dist[v] < Number.POSITIVE_INFINITY && (u < 0 || dist[v] < dist[u])) u = v;
       if (u < 0) break;
       done[u] = true;
       for (let e = head[u]; e >= 0; e = next[e]) {

@@ -13,14 +13,29 @@ export interface NewsvendorResult {
 }
 
 /** Normal demand: S* = μ + σ z*, cost = (h + p) σ φ(z*) (the loss-function identity). */
-export function newsvendorNormal(holdingCost: number, shortageCost: number, mean: number, sd: number): NewsvendorResult {
+export function newsvendorNormal(
+  holdingCost: number,
+  shortageCost: number,
+  mean: number,
+  sd: number,
+): NewsvendorResult {
   const criticalRatio = shortageCost / (shortageCost + holdingCost);
   const z = inverseNormalCdf(criticalRatio);
-  return { orderQuantity: mean + sd * z, expectedCost: (holdingCost + shortageCost) * sd * normalPdf(z), criticalRatio };
+  return {
+    orderQuantity: mean + sd * z,
+    expectedCost: (holdingCost + shortageCost) * sd * normalPdf(z),
+    criticalRatio,
+  };
 }
 
 /** Expected cost of ordering `quantity` against normal demand, for any quantity (not only S*). */
-export function newsvendorNormalCost(holdingCost: number, shortageCost: number, mean: number, sd: number, quantity: number): number {
+export function newsvendorNormalCost(
+  holdingCost: number,
+  shortageCost: number,
+  mean: number,
+  sd: number,
+  quantity: number,
+): number {
   const z = (quantity - mean) / sd;
   const expectedShort = sd * (normalPdf(z) - z * (1 - normalCdf(z)));
   const expectedLeft = expectedShort + (quantity - mean);
@@ -28,7 +43,11 @@ export function newsvendorNormalCost(holdingCost: number, shortageCost: number, 
 }
 
 /** Discrete demand given by its pmf: S* is the smallest S with F(S) ≥ critical ratio. */
-export function newsvendorDiscrete(holdingCost: number, shortageCost: number, pmf: ArrayLike<number>): NewsvendorResult {
+export function newsvendorDiscrete(
+  holdingCost: number,
+  shortageCost: number,
+  pmf: ArrayLike<number>,
+): NewsvendorResult {
   const criticalRatio = shortageCost / (shortageCost + holdingCost);
   let cdf = 0;
   let orderQuantity = pmf.length - 1;

@@ -23,7 +23,14 @@
  *   and says so in `solver.notes`.
  */
 import type { DemandDistribution } from './demand-distribution';
-import { distributionMean, expectedSales, pooledPmf, survivalCapacity, survivalFromPmf, writeNegativeBinomialSurvival } from './demand-distribution';
+import {
+  distributionMean,
+  expectedSales,
+  pooledPmf,
+  survivalCapacity,
+  survivalFromPmf,
+  writeNegativeBinomialSurvival,
+} from './demand-distribution';
 import type {
   AllocationInput,
   AllocationPlan,
@@ -116,7 +123,13 @@ const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function prepareSku(sku: SkuSupply, now: number, opensAt: number): PreparedSku {
   const primary = sku.sourcing[0];
-  if (primary === undefined) return { skuId: sku.skuId, suppliers: [], primaryLate: false, issue: { skuId: sku.skuId, reason: 'no-supplier', detail: 'the SKU has no sourcing' } };
+  if (primary === undefined)
+    return {
+      skuId: sku.skuId,
+      suppliers: [],
+      primaryLate: false,
+      issue: { skuId: sku.skuId, reason: 'no-supplier', detail: 'the SKU has no sourcing' },
+    };
   const suppliers: FeasibleSupplier[] = [];
   let primaryLate = false;
   sku.sourcing.forEach((option, index) => {
@@ -127,15 +140,32 @@ function prepareSku(sku: SkuSupply, now: number, opensAt: number): PreparedSku {
       if (index === 0) primaryLate = true;
       return;
     }
-    const maxUnits = largestValidOrder(Math.min(option.unitsAvailable, option.capacityUnits), option.minOrderQuantity, option.orderMultiple);
+    const maxUnits = largestValidOrder(
+      Math.min(option.unitsAvailable, option.capacityUnits),
+      option.minOrderQuantity,
+      option.orderMultiple,
+    );
     if (maxUnits <= 0) return;
     // The order's dates read as one promise: ship by the latest date that still makes the opening,
     // and it arrives by ship-by + the worst-case lead time (so arrive-by never precedes ship-by).
     const shipBy = opensAt - leadMax * DAY_MS;
-    suppliers.push({ option, isPrimary: index === 0, maxUnits, premium: option.unitCost - primary.unitCost, shipBy, arriveBy: shipBy + leadMax * DAY_MS });
+    suppliers.push({
+      option,
+      isPrimary: index === 0,
+      maxUnits,
+      premium: option.unitCost - primary.unitCost,
+      shipBy,
+      arriveBy: shipBy + leadMax * DAY_MS,
+    });
   });
   const issue: SkuIssue | null =
-    suppliers.length === 0 ? { skuId: sku.skuId, reason: 'no-supplier-before-opening', detail: 'no supplier can deliver a valid order before the drop opens' } : null;
+    suppliers.length === 0
+      ? {
+          skuId: sku.skuId,
+          reason: 'no-supplier-before-opening',
+          detail: 'no supplier can deliver a valid order before the drop opens',
+        }
+      : null;
   return { skuId: sku.skuId, suppliers, primaryLate, issue };
 }
 
@@ -182,7 +212,11 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   for (const entry of input.demand) {
     const s = skuIndex.get(entry.skuId);
     if (s === undefined) continue; // demand for an unknown SKU cannot be allocated
-    demandBySku[s].push({ region: regionOf(entry.regionId), demand: entry.demand, mean: distributionMean(entry.demand) });
+    demandBySku[s].push({
+      region: regionOf(entry.regionId),
+      demand: entry.demand,
+      mean: distributionMean(entry.demand),
+    });
   }
   for (const list of demandBySku) list.sort((a, b) => a.region - b.region);
 
@@ -203,12 +237,17 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
 /** Regions with demand that have several hubs within the promise. */
 export function countPooledRegions(prepared: PreparedInstance): number {
   const pooled = new Set<number>();
-  for (const list of prepared.demandBySku) for (const d of list) if (prepared.regions[d.region].candidates.length > 1 && d.mean > 0) pooled.add(d.region);
+  for (const list of prepared.demandBySku)
+    for (const d of list) if (prepared.regions[d.region].candidates.length > 1 && d.mean > 0) pooled.add(d.region);
   return pooled.size;
 }
 
 /** The fast allocator's model: one (SKU, hub) pair per serving hub with the pooled demand. */
-export function buildTransportProblem(prepared: PreparedInstance): { problem: TransportProblem; pairMean: Float64Array; pairIndexOf: (s: number, h: number) => number } {
+export function buildTransportProblem(prepared: PreparedInstance): {
+  problem: TransportProblem;
+  pairMean: Float64Array;
+  pairIndexOf: (s: number, h: number) => number;
+} {
   const S = prepared.skus.length;
   const H = prepared.hubs.length;
   const pairSku: number[] = [];
@@ -330,7 +369,11 @@ export function buildTransportProblem(prepared: PreparedInstance): { problem: Tr
  * units, rounding each supplier's share down or up by the better objective. Returns the
  * quantity per feasible supplier of each SKU.
  */
-function applyOrderRules(prepared: PreparedInstance, problem: TransportProblem, units: Int32Array): { quantities: number[][]; adjusted: boolean } {
+function applyOrderRules(
+  prepared: PreparedInstance,
+  problem: TransportProblem,
+  units: Int32Array,
+): { quantities: number[][]; adjusted: boolean } {
   let adjusted = false;
   const hubLoad = new Float64Array(problem.hubCount);
   for (let p = 0; p < units.length; p += 1) hubLoad[problem.pairHub[p]] += units[p];
@@ -352,7 +395,9 @@ function applyOrderRules(prepared: PreparedInstance, problem: TransportProblem, 
       let downValue = 0;
       for (let k = want; k > down; k -= 1) {
         let worst = -1;
-        for (let p = first; p < last; p += 1) if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst]))) worst = p;
+        for (let p = first; p < last; p += 1)
+          if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst])))
+            worst = p;
         if (worst < 0) break;
         downValue -= pairGain(problem, worst, units[worst]) - supplier.premium;
         units[worst] -= 1;
@@ -399,7 +444,11 @@ function isoDate(ms: number): string {
 }
 
 /** Split each SKU's supplier quantities over its hubs (hubs in id order, suppliers in priority order). */
-export function buildSupplierOrders(prepared: PreparedInstance, unitsBySkuHub: (s: number, h: number) => number, quantities: number[][]): SupplierOrder[] {
+export function buildSupplierOrders(
+  prepared: PreparedInstance,
+  unitsBySkuHub: (s: number, h: number) => number,
+  quantities: number[][],
+): SupplierOrder[] {
   const orders: SupplierOrder[] = [];
   prepared.skus.forEach((sku, s) => {
     const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
@@ -459,7 +508,10 @@ export function describeRegions(
         reason,
         skuIds: [],
         expectedDemandUnits: 0,
-        detail: reason === 'no-hub-within-promise' ? `no hub reaches the region within ${prepared.input.promiseBusinessDays} business days` : 'the hubs within the promise hold no stock of these SKUs',
+        detail:
+          reason === 'no-hub-within-promise'
+            ? `no hub reaches the region within ${prepared.input.promiseBusinessDays} business days`
+            : 'the hubs within the promise hold no stock of these SKUs',
       };
       unserved.set(key, entry);
     }
@@ -476,7 +528,18 @@ export function describeRegions(
       const serving = region.candidates[0];
       if (serving === undefined) {
         if (d.mean > 0) note(region.regionId, 'no-hub-within-promise', skuId, d.mean);
-        rows.push({ regionId: region.regionId, skuId, servingHubId: null, candidateHubIds: [], inStockProbability: 0, deliveryDaysP50: null, deliveryDaysP90: null, baselineDays, leadTimeDeltaDays: null, leadTimeDeltaDaysP90: null });
+        rows.push({
+          regionId: region.regionId,
+          skuId,
+          servingHubId: null,
+          candidateHubIds: [],
+          inStockProbability: 0,
+          deliveryDaysP50: null,
+          deliveryDaysP90: null,
+          baselineDays,
+          leadTimeDeltaDays: null,
+          leadTimeDeltaDaysP90: null,
+        });
         return;
       }
       if (d.mean > 0 && !hasStock(s, d.region)) note(region.regionId, 'no-stock', skuId, d.mean);
@@ -497,7 +560,9 @@ export function describeRegions(
       });
     });
   });
-  const unservedRegions = [...unserved.values()].sort((a, b) => byId(a.regionId, b.regionId) || byId(a.reason, b.reason));
+  const unservedRegions = [...unserved.values()].sort(
+    (a, b) => byId(a.regionId, b.regionId) || byId(a.reason, b.reason),
+  );
   return { regions: rows, unservedRegions };
 }
 
@@ -505,9 +570,15 @@ export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
   const issues: SkuIssue[] = [];
   prepared.skus.forEach((sku, s) => {
     if (sku.issue) issues.push(sku.issue);
-    const reachable = prepared.demandBySku[s].some((d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 0);
+    const reachable = prepared.demandBySku[s].some(
+      (d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 0,
+    );
     if (!reachable && prepared.demandBySku[s].some((d) => d.mean > 0)) {
-      issues.push({ skuId: sku.skuId, reason: 'no-demand-within-promise', detail: 'no region with demand for this SKU is reached by a hub within the promise' });
+      issues.push({
+        skuId: sku.skuId,
+        reason: 'no-demand-within-promise',
+        detail: 'no region with demand for this SKU is reached by a hub within the promise',
+      });
     }
   });
   return issues;
@@ -517,7 +588,11 @@ export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
 export function planAllocationFast(input: AllocationInput, policy: AllocationPolicy = {}): AllocationPlan {
   const prepared = prepareInstance(input);
   const { problem, pairMean, pairIndexOf } = buildTransportProblem(prepared);
-  const solution = solveTransportAllocation(problem, policy.maxRepairIterations ?? 20_000, policy.maxRepairWork ?? 5_000_000);
+  const solution = solveTransportAllocation(
+    problem,
+    policy.maxRepairIterations ?? 20_000,
+    policy.maxRepairWork ?? 5_000_000,
+  );
   const units = solution.units;
   const { quantities, adjusted } = applyOrderRules(prepared, problem, units);
 
@@ -529,7 +604,13 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
   let placed = 0;
   let leftover = 0;
   for (let p = 0; p < units.length; p += 1) {
-    const sales = expectedSales(problem.survival.subarray(problem.pairSurvivalStart[p], problem.pairSurvivalStart[p] + problem.pairSurvivalLength[p]), units[p]);
+    const sales = expectedSales(
+      problem.survival.subarray(
+        problem.pairSurvivalStart[p],
+        problem.pairSurvivalStart[p] + problem.pairSurvivalLength[p],
+      ),
+      units[p],
+    );
     pairSales[p] = sales;
     delivered += sales;
     placed += units[p];
@@ -541,7 +622,9 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
     }
   }
   let premium = 0;
-  prepared.skus.forEach((sku, s) => sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s][f])));
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s][f])),
+  );
   const unitsAt = (s: number, h: number): number => {
     const p = pairIndexOf(s, h);
     return p < 0 ? 0 : units[p];
@@ -559,11 +642,19 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
   );
   const pooledRegions = countPooledRegions(prepared);
   const e = input.economics;
-  const cost = { fallbackPremium: premium, leftover: e.leftoverCostPerUnit * leftover, holding: e.holdingCostPerUnit * placed, total: 0 };
+  const cost = {
+    fallbackPremium: premium,
+    leftover: e.leftoverCostPerUnit * leftover,
+    holding: e.holdingCostPerUnit * placed,
+    total: 0,
+  };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
   const notes: string[] = [];
-  if (pooledRegions > 0) notes.push(`${pooledRegions} region(s) have several hubs within the promise; the fast allocator serves each from its fastest hub only (no pooling)`);
+  if (pooledRegions > 0)
+    notes.push(
+      `${pooledRegions} region(s) have several hubs within the promise; the fast allocator serves each from its fastest hub only (no pooling)`,
+    );
   if (solution.repaired) {
     notes.push(
       solution.optimal
@@ -571,7 +662,8 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
         : `both hub capacity and SKU stock bind: greedy then ${solution.repairIterations} cancellation round(s) within the work budget; gap is to a Lagrangian upper bound`,
     );
   }
-  if (adjusted) notes.push('min order size / order multiple rounded some supplier quantities; optimality is then not claimed');
+  if (adjusted)
+    notes.push('min order size / order multiple rounded some supplier quantities; optimality is then not claimed');
   return {
     allocations,
     supplierOrders,
@@ -623,7 +715,9 @@ export async function planAllocation(input: AllocationInput, policy: AllocationP
     const cells = lpScenarioCells(prepared, policy);
     if (cells <= (policy.lpMaxScenarioCells ?? 200_000)) return solveSampleAverageLp(prepared, policy);
     const plan = planAllocationFast(input, policy);
-    plan.solver.notes.push(`the LP would need ${cells} scenario cells (limit ${policy.lpMaxScenarioCells ?? 200_000}); fast allocator used instead`);
+    plan.solver.notes.push(
+      `the LP would need ${cells} scenario cells (limit ${policy.lpMaxScenarioCells ?? 200_000}); fast allocator used instead`,
+    );
     return plan;
   }
   return planAllocationFast(input, policy);
@@ -632,6 +726,7 @@ export async function planAllocation(input: AllocationInput, policy: AllocationP
 export function lpScenarioCells(prepared: PreparedInstance, policy: AllocationPolicy): number {
   const scenarios = policy.lpScenarioCount ?? 200;
   let triples = 0;
-  for (const list of prepared.demandBySku) for (const d of list) triples += prepared.regions[d.region].candidates.length;
+  for (const list of prepared.demandBySku)
+    for (const d of list) triples += prepared.regions[d.region].candidates.length;
   return triples * scenarios;
 }

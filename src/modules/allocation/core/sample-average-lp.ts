@@ -16,24 +16,40 @@
  */
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-allocation';
-import { buildSupplierOrders, describeRegions, listSkuIssues, planAllocationFast, totalDemand } from './plan-allocation';
+import {
+  buildSupplierOrders,
+  describeRegions,
+  listSkuIssues,
+  planAllocationFast,
+  totalDemand,
+} from './plan-allocation';
 import { toCount, toPmf } from './demand-distribution';
 import { solveLpText } from './highs-solver';
 import { mulberry32 } from '../../../shared/random';
 
 /** Scenario demands per SKU and demand entry. Samples are used as given (joint scenarios). */
-export function buildScenarios(prepared: PreparedInstance, policy: AllocationPolicy): { count: number; demand: Float64Array[][] } {
+export function buildScenarios(
+  prepared: PreparedInstance,
+  policy: AllocationPolicy,
+): { count: number; demand: Float64Array[][] } {
   const entries = prepared.demandBySku.flat();
   const first = entries[0]?.demand;
-  const allSamples = first?.kind === 'samples' && entries.every((e) => e.demand.kind === 'samples' && e.demand.samples.length === first.samples.length && first.samples.length > 0);
-  const count = allSamples && first?.kind === 'samples' ? first.samples.length : Math.max(1, policy.lpScenarioCount ?? 200);
+  const allSamples =
+    first?.kind === 'samples' &&
+    entries.every(
+      (e) =>
+        e.demand.kind === 'samples' && e.demand.samples.length === first.samples.length && first.samples.length > 0,
+    );
+  const count =
+    allSamples && first?.kind === 'samples' ? first.samples.length : Math.max(1, policy.lpScenarioCount ?? 200);
   const random = mulberry32(policy.seed ?? 1);
   const demand = prepared.demandBySku.map((list) =>
     list.map((entry) => {
       const out = new Float64Array(count);
       const d = entry.demand;
       if (d.kind === 'samples' && d.samples.length > 0) {
-        for (let w = 0; w < count; w += 1) out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]);
+        for (let w = 0; w < count; w += 1)
+          out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]);
         return out;
       }
       // Latin hypercube: one draw per stratum, strata shuffled, so each region's marginal is
@@ -85,7 +101,10 @@ class LpWriter {
   }
 }
 
-export async function solveSampleAverageLp(prepared: PreparedInstance, policy: AllocationPolicy): Promise<AllocationPlan> {
+export async function solveSampleAverageLp(
+  prepared: PreparedInstance,
+  policy: AllocationPolicy,
+): Promise<AllocationPlan> {
   const { count: N, demand } = buildScenarios(prepared, policy);
   const S = prepared.skus.length;
   const H = prepared.hubs.length;
@@ -95,7 +114,9 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
     for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region].candidates) set.add(h);
     return [...set].sort((a, b) => a - b);
   });
-  const needsMip = prepared.skus.some((sku) => sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1));
+  const needsMip = prepared.skus.some((sku) =>
+    sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1),
+  );
 
   const build = (integer: boolean): string => {
     const w = new LpWriter();
@@ -107,7 +128,8 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
       prepared.skus[s].suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
       prepared.demandBySku[s].forEach((d, i) => {
         const cands = prepared.regions[d.region].candidates;
-        for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
+        for (let sc = 0; sc < N; sc += 1)
+          if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
       });
     }
     w.line('Subject To');
@@ -161,7 +183,8 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
       }
     }
     w.line('Bounds');
-    for (let s = 0; s < S; s += 1) prepared.skus[s].suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
+    for (let s = 0; s < S; s += 1)
+      prepared.skus[s].suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
     if (integer) {
       w.line('Generals');
       for (let s = 0; s < S; s += 1) {
@@ -197,7 +220,9 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
   let columns = relaxed.Columns as Record<string, { Primal?: number }>;
   let objective = relaxed.ObjectiveValue;
   let gap = 0;
-  const fractional = Object.entries(columns).some(([name, col]) => name.startsWith('x') && Math.abs((col.Primal ?? 0) - Math.round(col.Primal ?? 0)) > 1e-6);
+  const fractional = Object.entries(columns).some(
+    ([name, col]) => name.startsWith('x') && Math.abs((col.Primal ?? 0) - Math.round(col.Primal ?? 0)) > 1e-6,
+  );
   if (fractional || needsMip) {
     const mip = await solveLpText(build(true));
     if (mip.Status === 'Optimal') {
@@ -213,13 +238,17 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
   }
 
   const units = prepared.skus.map(() => new Float64Array(H));
-  const quantities = prepared.skus.map((sku, s) => sku.suppliers.map((_, i) => Math.round(value(columns, `z${s}_${i}`))));
+  const quantities = prepared.skus.map((sku, s) =>
+    sku.suppliers.map((_, i) => Math.round(value(columns, `z${s}_${i}`))),
+  );
   for (let s = 0; s < S; s += 1) for (const h of skuHubs[s]) units[s][h] = Math.round(value(columns, `x${s}_${h}`));
   const sales = prepared.demandBySku.map((list, s) =>
     list.map((d, i) => {
       let sum = 0;
       const cands = prepared.regions[d.region].candidates;
-      for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) sum += value(columns, `y${s}_${i}_${sc}_${c}`);
+      for (let sc = 0; sc < N; sc += 1)
+        if (demand[s][i][sc] > 0)
+          for (let c = 0; c < cands.length; c += 1) sum += value(columns, `y${s}_${i}_${sc}_${c}`);
       return sum / N;
     }),
   );
@@ -227,7 +256,10 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
   prepared.demandBySku.forEach((list, s) =>
     list.forEach((d, i) => {
       const cands = prepared.regions[d.region].candidates;
-      for (let sc = 0; sc < N; sc += 1) if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) soldAtHub[s][cands[c]] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
+      for (let sc = 0; sc < N; sc += 1)
+        if (demand[s][i][sc] > 0)
+          for (let c = 0; c < cands.length; c += 1)
+            soldAtHub[s][cands[c]] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
     }),
   );
 
@@ -254,11 +286,23 @@ export async function solveSampleAverageLp(prepared: PreparedInstance, policy: A
     (s, region) => prepared.regions[region].candidates.some((h) => units[s][h] > 0),
   );
   const e = prepared.input.economics;
-  const cost = { fallbackPremium: premium, leftover: e.leftoverCostPerUnit * (placed - delivered), holding: e.holdingCostPerUnit * placed, total: 0 };
+  const cost = {
+    fallbackPremium: premium,
+    leftover: e.leftoverCostPerUnit * (placed - delivered),
+    holding: e.holdingCostPerUnit * placed,
+    total: 0,
+  };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
-  const pooledRegions = new Set(prepared.demandBySku.flatMap((list) => list.filter((d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 1).map((d) => d.region))).size;
-  if (pooledRegions > 0) notes.unshift(`${pooledRegions} region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs`);
+  const pooledRegions = new Set(
+    prepared.demandBySku.flatMap((list) =>
+      list.filter((d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 1).map((d) => d.region),
+    ),
+  ).size;
+  if (pooledRegions > 0)
+    notes.unshift(
+      `${pooledRegions} region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs`,
+    );
   notes.push(`${N} demand scenarios`);
   const skuIssues = listSkuIssues(prepared);
   return {

@@ -57,7 +57,8 @@ export interface TransportSolution {
 const EPS = 1e-9;
 
 export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
-  const survival = unit < problem.pairSurvivalLength[pair] ? problem.survival[problem.pairSurvivalStart[pair] + unit] : 0;
+  const survival =
+    unit < problem.pairSurvivalLength[pair] ? problem.survival[problem.pairSurvivalStart[pair] + unit] : 0;
   return problem.valuePerSale * survival - problem.costPerUnit;
 }
 
@@ -74,7 +75,11 @@ export function skuSupply(problem: TransportProblem, sku: number): number {
   return last >= problem.stepStart[sku] ? problem.stepEnd[last] : 0;
 }
 
-export function solveTransportAllocation(problem: TransportProblem, maxRepairIterations = 20_000, maxRepairWork = 5_000_000): TransportSolution {
+export function solveTransportAllocation(
+  problem: TransportProblem,
+  maxRepairIterations = 20_000,
+  maxRepairWork = 5_000_000,
+): TransportSolution {
   const pairCount = problem.pairSku.length;
   const units = new Int32Array(pairCount);
   const skuTotal = new Float64Array(problem.skuCount);
@@ -129,17 +134,24 @@ export function solveTransportAllocation(problem: TransportProblem, maxRepairIte
   // (2) Cycle cancelling, within a work budget (relaxations) so that huge instances stay fast.
   const repair = cancelNegativeCycles(problem, units, skuTotal, hubLoad, supply, maxRepairIterations, maxRepairWork);
   const value = solutionValue(problem, units);
-  if (repair.converged) return { units, optimal: true, repaired: true, repairIterations: repair.iterations, value, upperBound: value };
+  if (repair.converged)
+    return { units, optimal: true, repaired: true, repairIterations: repair.iterations, value, upperBound: value };
   // Not certified: bound the optimum with hub prices (weak duality) so the gap is still known.
   // Two natural prices per full hub: the best gain it refused and the worst gain it kept.
   const keptPrice = new Float64Array(problem.hubCount);
   keptPrice.fill(Number.POSITIVE_INFINITY);
   for (let p = 0; p < units.length; p += 1) {
     const h = problem.pairHub[p];
-    if (units[p] > 0 && hubLoad[h] >= problem.hubCapacity[h]) keptPrice[h] = Math.min(keptPrice[h], pairGain(problem, p, units[p]));
+    if (units[p] > 0 && hubLoad[h] >= problem.hubCapacity[h])
+      keptPrice[h] = Math.min(keptPrice[h], pairGain(problem, p, units[p]));
   }
-  for (let h = 0; h < problem.hubCount; h += 1) if (!Number.isFinite(keptPrice[h]) || hubLoad[h] < problem.hubCapacity[h]) keptPrice[h] = 0;
-  const upperBound = Math.min(lagrangianBound(problem, hubPrice), lagrangianBound(problem, keptPrice), lagrangianBound(problem, midpoint(hubPrice, keptPrice)));
+  for (let h = 0; h < problem.hubCount; h += 1)
+    if (!Number.isFinite(keptPrice[h]) || hubLoad[h] < problem.hubCapacity[h]) keptPrice[h] = 0;
+  const upperBound = Math.min(
+    lagrangianBound(problem, hubPrice),
+    lagrangianBound(problem, keptPrice),
+    lagrangianBound(problem, midpoint(hubPrice, keptPrice)),
+  );
   return { units, optimal: false, repaired: true, repairIterations: repair.iterations, value, upperBound };
 }
 
@@ -224,8 +236,22 @@ function cancelNegativeCycles(
   let stampCounter = 0;
 
   const arcCost = (u: number, v: number, pair: number): number => {
-    if (u === 0) return v <= S ? (skuTotal[v - 1] < supply[v - 1] ? unitPremium(problem, v - 1, skuTotal[v - 1] + 1) : Number.POSITIVE_INFINITY) : hubLoad[v - 1 - S] > 0 ? 0 : Number.POSITIVE_INFINITY;
-    if (v === 0) return u <= S ? (skuTotal[u - 1] > 0 ? -unitPremium(problem, u - 1, skuTotal[u - 1]) : Number.POSITIVE_INFINITY) : hubLoad[u - 1 - S] < problem.hubCapacity[u - 1 - S] ? 0 : Number.POSITIVE_INFINITY;
+    if (u === 0)
+      return v <= S
+        ? skuTotal[v - 1] < supply[v - 1]
+          ? unitPremium(problem, v - 1, skuTotal[v - 1] + 1)
+          : Number.POSITIVE_INFINITY
+        : hubLoad[v - 1 - S] > 0
+          ? 0
+          : Number.POSITIVE_INFINITY;
+    if (v === 0)
+      return u <= S
+        ? skuTotal[u - 1] > 0
+          ? -unitPremium(problem, u - 1, skuTotal[u - 1])
+          : Number.POSITIVE_INFINITY
+        : hubLoad[u - 1 - S] < problem.hubCapacity[u - 1 - S]
+          ? 0
+          : Number.POSITIVE_INFINITY;
     if (u <= S) return -pairGain(problem, pair, units[pair] + 1);
     return units[pair] > 0 ? pairGain(problem, pair, units[pair]) : Number.POSITIVE_INFINITY;
   };
@@ -294,12 +320,14 @@ function cancelNegativeCycles(
       head = head === V ? 0 : head + 1;
       inQueue[u] = 0;
       if (u === 0) {
-        for (let s = 0; s < S; s += 1) if (skuTotal[s] < supply[s]) relax(0, 1 + s, -1, unitPremium(problem, s, skuTotal[s] + 1));
+        for (let s = 0; s < S; s += 1)
+          if (skuTotal[s] < supply[s]) relax(0, 1 + s, -1, unitPremium(problem, s, skuTotal[s] + 1));
         for (let h = 0; h < H; h += 1) if (hubLoad[h] > 0) relax(0, 1 + S + h, -1, 0);
       } else if (u <= S) {
         const s = u - 1;
         if (skuTotal[s] > 0) relax(u, 0, -1, -unitPremium(problem, s, skuTotal[s]));
-        for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1) relax(u, 1 + S + problem.pairHub[p], p, -pairGain(problem, p, units[p] + 1));
+        for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1)
+          relax(u, 1 + S + problem.pairHub[p], p, -pairGain(problem, p, units[p] + 1));
       } else {
         const h = u - 1 - S;
         if (hubLoad[h] < problem.hubCapacity[h]) relax(u, 0, -1, 0);

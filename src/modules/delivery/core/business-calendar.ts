@@ -39,7 +39,8 @@ export function createBusinessCalendar(spec: BusinessCalendarSpec = {}): Busines
   if (spec.weekend_days !== undefined) {
     mask = 0;
     for (const d of spec.weekend_days) {
-      if (!Number.isInteger(d) || d < 1 || d > 7) throw new RangeError(`weekend day must be an ISO weekday 1..7, got ${String(d)}`);
+      if (!Number.isInteger(d) || d < 1 || d > 7)
+        throw new RangeError(`weekend day must be an ISO weekday 1..7, got ${String(d)}`);
       mask |= 1 << (d - 1);
     }
   }
@@ -120,7 +121,11 @@ export function addBusinessDays(day: number, n: number, cal: BusinessCalendar = 
  * `to` is, counting `to` when it is a business day. Negative when `to` is before `from`
  * (−count of (to, from]). businessDaysBetween(d, addBusinessDays(d, n)) === n.
  */
-export function businessDaysBetween(from: number, to: number, cal: BusinessCalendar = DEFAULT_BUSINESS_CALENDAR): number {
+export function businessDaysBetween(
+  from: number,
+  to: number,
+  cal: BusinessCalendar = DEFAULT_BUSINESS_CALENDAR,
+): number {
   if (to < from) return -businessDaysBetween(to, from, cal);
   let count = 0;
   let d = from;

@@ -26,10 +26,38 @@ export interface DeliveryBenchResult {
 
 function benchHubs(): HubCandidate[] {
   return [
-    { id: 'hub-la', time_zone: 'America/Los_Angeles', cutoff_local: '14:00', handling_days: 0, lane: { transit_days_min: 1, transit_days_max: 2 }, available_units: 3 },
-    { id: 'hub-sf', time_zone: 'America/Los_Angeles', cutoff_local: '15:30', handling_days: 0, lane: { transit_days_min: 1, transit_days_max: 3 }, available_units: 50 },
-    { id: 'hub-nrt', time_zone: 'Asia/Tokyo', cutoff_local: '16:00', handling_days: 1, lane: { transit_days_min: 3, transit_days_max: 5 }, available_units: 500 },
-    { id: 'hub-lhr', time_zone: 'Europe/London', cutoff_local: '12:00', handling_days: 1, lane: null, available_units: 500 },
+    {
+      id: 'hub-la',
+      time_zone: 'America/Los_Angeles',
+      cutoff_local: '14:00',
+      handling_days: 0,
+      lane: { transit_days_min: 1, transit_days_max: 2 },
+      available_units: 3,
+    },
+    {
+      id: 'hub-sf',
+      time_zone: 'America/Los_Angeles',
+      cutoff_local: '15:30',
+      handling_days: 0,
+      lane: { transit_days_min: 1, transit_days_max: 3 },
+      available_units: 50,
+    },
+    {
+      id: 'hub-nrt',
+      time_zone: 'Asia/Tokyo',
+      cutoff_local: '16:00',
+      handling_days: 1,
+      lane: { transit_days_min: 3, transit_days_max: 5 },
+      available_units: 500,
+    },
+    {
+      id: 'hub-lhr',
+      time_zone: 'Europe/London',
+      cutoff_local: '12:00',
+      handling_days: 1,
+      lane: null,
+      available_units: 500,
+    },
   ];
 }
 
@@ -42,10 +70,24 @@ export function benchmarkDeliveryEstimates(iterations = 100_000): DeliveryBenchR
   const inputs: DeliveryEstimateInput[] = [];
   const region = { id: 'US-CA', time_zone: 'America/Los_Angeles' };
   const hubs = benchHubs();
-  const supplier = { id: 'microfactory', handling_days: 2, transit_days_min: 2, transit_days_max: 3, available_units: 1000 };
+  const supplier = {
+    id: 'microfactory',
+    handling_days: 2,
+    transit_days_min: 2,
+    transit_days_max: 3,
+    available_units: 1000,
+  };
   const baseline = { id: 'central-dc', handling_days: 1, transit_days_min: 3, transit_days_max: 5 };
   for (let i = 0; i < instants.length; i++) {
-    inputs.push({ ordered_at: instants[i]!, quantity: 1 + (i % 5), region, promise_business_days: 2, hubs, supplier, baseline });
+    inputs.push({
+      ordered_at: instants[i]!,
+      quantity: 1 + (i % 5),
+      region,
+      promise_business_days: 2,
+      hubs,
+      supplier,
+      baseline,
+    });
   }
 
   let sink = 0;
@@ -96,7 +138,14 @@ function round(x: number, digits: number): number {
 export function deliveryBenchFigures(iterations = 100_000): BenchFigure[] {
   const r = benchmarkDeliveryEstimates(iterations);
   return [
-    { name: 'delivery.estimate_per_second', value: r.estimates_per_second, unit: 'estimates/s', target: '> thousands of requests/s', pass: r.estimates_per_second > 10_000, note: `${r.per_estimate_us} µs per estimate over ${r.iterations}` },
+    {
+      name: 'delivery.estimate_per_second',
+      value: r.estimates_per_second,
+      unit: 'estimates/s',
+      target: '> thousands of requests/s',
+      pass: r.estimates_per_second > 10_000,
+      note: `${r.per_estimate_us} µs per estimate over ${r.iterations}`,
+    },
     { name: 'delivery.cart_10_lines', value: r.per_cart_us, unit: 'µs/cart', note: 'lower is better' },
   ];
 }

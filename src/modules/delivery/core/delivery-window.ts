@@ -46,7 +46,14 @@
  * date; the next local midnight for a source without a cutoff): the first instant after the order
  * at which the estimate is sure to change. Stock can change it sooner.
  */
-import { addBusinessDays, businessDayOnOrAfter, businessDaysBetween, calendarOf, isBusinessDay, nextBusinessDay } from './business-calendar';
+import {
+  addBusinessDays,
+  businessDayOnOrAfter,
+  businessDaysBetween,
+  calendarOf,
+  isBusinessDay,
+  nextBusinessDay,
+} from './business-calendar';
 import type { BusinessCalendar, BusinessCalendarSpec } from './business-calendar';
 import { MINUTES_PER_DAY, getZone, isoDateFromDayNumber, parseInstant, parseLocalTime } from './zoned-time';
 import type { Zone } from './zoned-time';
@@ -169,7 +176,10 @@ export type DeliveryEstimate = DeliveryPromise | NoDeliveryPromise;
 
 export class DeliveryInputError extends RangeError {
   readonly code = 'invalid_delivery_input';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'DeliveryInputError';
   }
@@ -191,7 +201,7 @@ function stockKey(sku: string, type: DeliverySourceType, id: string): string {
 }
 
 function taken(consumed: Consumption | null, sku: string, type: DeliverySourceType, id: string): number {
-  return consumed === null ? 0 : consumed.get(stockKey(sku, type, id)) ?? 0;
+  return consumed === null ? 0 : (consumed.get(stockKey(sku, type, id)) ?? 0);
 }
 
 interface LineInput {
@@ -220,9 +230,11 @@ function estimateLine(
     throw asInputError('ordered_at', e);
   }
   const quantity = line.quantity;
-  if (!Number.isInteger(quantity) || quantity < 1) throw new DeliveryInputError('quantity', 'must be a positive integer');
+  if (!Number.isInteger(quantity) || quantity < 1)
+    throw new DeliveryInputError('quantity', 'must be a positive integer');
   const promise = line.promise_business_days;
-  if (!Number.isInteger(promise) || promise < 0) throw new DeliveryInputError('promise_business_days', 'must be a non-negative integer');
+  if (!Number.isInteger(promise) || promise < 0)
+    throw new DeliveryInputError('promise_business_days', 'must be a non-negative integer');
   const buyerZone = zoneOf('region.time_zone', region.time_zone);
   const buyerCal = calendarFor('region', region);
 
@@ -276,7 +288,17 @@ function estimateLine(
     transitMax = lane.transit_days_max;
     const zone = zoneOf('hubs[].time_zone', hub.time_zone);
     const cal = calendarFor('hubs[]', hub);
-    planPath(orderMs, zone, cal, cutoffOf(hub.cutoff_local, 'hubs[].cutoff_local'), handling, transitMin, transitMax, buyerZone, buyerCal);
+    planPath(
+      orderMs,
+      zone,
+      cal,
+      cutoffOf(hub.cutoff_local, 'hubs[].cutoff_local'),
+      handling,
+      transitMin,
+      transitMax,
+      buyerZone,
+      buyerCal,
+    );
   } else {
     let path: PathCandidate;
     const supplierAvailable = supplier === null ? 0 : pathAvailable(supplier, consumed, sku, 'supplier');
@@ -375,13 +397,35 @@ const NO_PROMISE_DETAIL: Record<NoPromiseReason, string> = {
   out_of_stock: 'no source that reaches this region holds the requested quantity',
 };
 
-function runPath(path: PathCandidate, type: DeliverySourceType, orderMs: number, buyerZone: Zone, buyerCal: BusinessCalendar): void {
+function runPath(
+  path: PathCandidate,
+  type: DeliverySourceType,
+  orderMs: number,
+  buyerZone: Zone,
+  buyerCal: BusinessCalendar,
+): void {
   const own = path.time_zone !== undefined;
-  const zone = own ? zoneOf(type === 'supplier' ? 'supplier.time_zone' : 'baseline.time_zone', path.time_zone!) : buyerZone;
+  const zone = own
+    ? zoneOf(type === 'supplier' ? 'supplier.time_zone' : 'baseline.time_zone', path.time_zone!)
+    : buyerZone;
   // Without its own zone a path runs on the buyer's calendar unless it declares one.
-  const cal = own || path.weekend_days !== undefined || path.holidays !== undefined ? calendarFor(type, path) : buyerCal;
-  const cutoff = path.cutoff_local === undefined ? MINUTES_PER_DAY : cutoffOf(path.cutoff_local, type === 'supplier' ? 'supplier.cutoff_local' : 'baseline.cutoff_local');
-  planPath(orderMs, zone, cal, cutoff, path.handling_days, path.transit_days_min, path.transit_days_max, buyerZone, buyerCal);
+  const cal =
+    own || path.weekend_days !== undefined || path.holidays !== undefined ? calendarFor(type, path) : buyerCal;
+  const cutoff =
+    path.cutoff_local === undefined
+      ? MINUTES_PER_DAY
+      : cutoffOf(path.cutoff_local, type === 'supplier' ? 'supplier.cutoff_local' : 'baseline.cutoff_local');
+  planPath(
+    orderMs,
+    zone,
+    cal,
+    cutoff,
+    path.handling_days,
+    path.transit_days_min,
+    path.transit_days_max,
+    buyerZone,
+    buyerCal,
+  );
 }
 
 /**
@@ -412,8 +456,10 @@ function planPath(
   scratch.startDay = start;
   scratch.cutoffApplied = applied;
   scratch.expiresMs = zone.wallTimeToInstant(start, cutoff);
-  scratch.earliestDay = transitMin === 0 ? businessDayOnOrAfter(dispatchDay, buyerCal) : addBusinessDays(dispatchDay, transitMin, buyerCal);
-  scratch.latestDay = transitMax === 0 ? businessDayOnOrAfter(dispatchDay, buyerCal) : addBusinessDays(dispatchDay, transitMax, buyerCal);
+  scratch.earliestDay =
+    transitMin === 0 ? businessDayOnOrAfter(dispatchDay, buyerCal) : addBusinessDays(dispatchDay, transitMin, buyerCal);
+  scratch.latestDay =
+    transitMax === 0 ? businessDayOnOrAfter(dispatchDay, buyerCal) : addBusinessDays(dispatchDay, transitMax, buyerCal);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,7 +468,9 @@ function planPath(
 // No closures here: these run on every request and should not allocate.
 
 function asInputError(field: string, e: unknown): DeliveryInputError {
-  return e instanceof DeliveryInputError ? e : new DeliveryInputError(field, e instanceof Error ? e.message : String(e));
+  return e instanceof DeliveryInputError
+    ? e
+    : new DeliveryInputError(field, e instanceof Error ? e.message : String(e));
 }
 
 function zoneOf(field: string, name: string): Zone {
@@ -476,8 +524,15 @@ function checkPath(path: PathCandidate, field: string): void {
   if (units !== undefined && !(typeof units === 'number' && units >= 0)) checkUnits(units, field + '.available_units');
 }
 
-function pathAvailable(path: PathCandidate, consumed: Consumption | null, sku: string, type: DeliverySourceType): number {
-  return path.available_units === undefined ? Number.POSITIVE_INFINITY : path.available_units - taken(consumed, sku, type, path.id);
+function pathAvailable(
+  path: PathCandidate,
+  consumed: Consumption | null,
+  sku: string,
+  type: DeliverySourceType,
+): number {
+  return path.available_units === undefined
+    ? Number.POSITIVE_INFINITY
+    : path.available_units - taken(consumed, sku, type, path.id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,7 +598,8 @@ export function estimateCart(cart: CartEstimateInput): CartEstimate {
   let expires: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (typeof line.sku !== 'string' || line.sku.length === 0) throw new DeliveryInputError(`lines[${i}].sku`, 'must be a non-empty string');
+    if (typeof line.sku !== 'string' || line.sku.length === 0)
+      throw new DeliveryInputError(`lines[${i}].sku`, 'must be a non-empty string');
     const estimate = estimateLine(line, cart.ordered_at, cart.region, consumed, line.sku);
     out.push({ index: i, sku: line.sku, estimate });
     if (estimate.status === 'promise') {

@@ -225,16 +225,33 @@ export class Zone {
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
       switch (p.type) {
-        case 'year': year = Number(p.value); break;
-        case 'month': month = Number(p.value); break;
-        case 'day': day = Number(p.value); break;
-        case 'hour': hour = Number(p.value); break;
-        case 'minute': minute = Number(p.value); break;
-        case 'second': second = Number(p.value); break;
-        default: break;
+        case 'year':
+          year = Number(p.value);
+          break;
+        case 'month':
+          month = Number(p.value);
+          break;
+        case 'day':
+          day = Number(p.value);
+          break;
+        case 'hour':
+          hour = Number(p.value);
+          break;
+        case 'minute':
+          minute = Number(p.value);
+          break;
+        case 'second':
+          second = Number(p.value);
+          break;
+        default:
+          break;
       }
     }
-    const local = daysFromCivil(year, month, day) * MS_PER_DAY + hour * MS_PER_HOUR + minute * MS_PER_MINUTE + second * MS_PER_SECOND;
+    const local =
+      daysFromCivil(year, month, day) * MS_PER_DAY +
+      hour * MS_PER_HOUR +
+      minute * MS_PER_MINUTE +
+      second * MS_PER_SECOND;
     return local - t;
   }
 }

@@ -25,7 +25,12 @@ export interface BacktestOptions {
   folds: number;
   leads: readonly number[];
   nbConfig: Partial<NbMlpConfig>;
-  onProgress?: (event: { phase: 'features' | 'train' | 'predict'; fold: number; folds: number; train?: TrainProgress }) => void;
+  onProgress?: (event: {
+    phase: 'features' | 'train' | 'predict';
+    fold: number;
+    folds: number;
+    train?: TrainProgress;
+  }) => void;
 }
 
 export const DEFAULT_BACKTEST_OPTIONS: BacktestOptions = {
@@ -66,7 +71,10 @@ function sliceRows(all: LabelledRows, keep: (dropIndex: number) => boolean): Lab
   return out;
 }
 
-export async function runBacktest(history: SimulatedHistory, partial: Partial<BacktestOptions> = {}): Promise<BacktestResult> {
+export async function runBacktest(
+  history: SimulatedHistory,
+  partial: Partial<BacktestOptions> = {},
+): Promise<BacktestResult> {
   const opts: BacktestOptions = { ...DEFAULT_BACKTEST_OPTIONS, ...partial };
   const drops: SimulatedDrop[] = [...history.drops].sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt));
   const n = drops.length;

@@ -13,7 +13,14 @@
  * Quantiles are rounded to integers; rounding is monotone, so they never cross and are ≥ 0.
  */
 import { mean, quantileSorted } from 'simple-statistics';
-import { LEAD_TIMES, QUANTILE_LEVELS, type ClosedDrop, type DemandDistribution, type DemandModel, type FeatureRow } from './forecast-types';
+import {
+  LEAD_TIMES,
+  QUANTILE_LEVELS,
+  type ClosedDrop,
+  type DemandDistribution,
+  type DemandModel,
+  type FeatureRow,
+} from './forecast-types';
 
 export interface BaselineOptions {
   /** creator drops needed before the creator's own ratios are used (default 3) */

@@ -37,14 +37,29 @@ export const FEATURE_DOCS: ReadonlyArray<readonly [string, string]> = [
   ['log_holders_region', 'log1p(token holders of the creator in this region)'],
   ['log_holders_total', 'log1p(token holders of the creator, all regions of the drop)'],
   ['log_holders_share', 'log of the region share of token holders (+1 smoothed)'],
-  ['log_creator_region_share', "log of the creator's past demand share of this region (earlier drops only, shrunk to the global share)"],
+  [
+    'log_creator_region_share',
+    "log of the creator's past demand share of this region (earlier drops only, shrunk to the global share)",
+  ],
   ['log_global_region_share', 'log of the past demand share of this region over all creators (earlier drops only)'],
   ['log_creator_past_drops', "log1p(number of the creator's closed drops)"],
   ['log_creator_mean_drop_demand', "mean log1p(total demand) of the creator's past drops (global mean when none)"],
-  ['log_creator_ratio', "log median (final demand + 1)/(pre-orders at this lead + 1) of the creator's past drops (global, then 1, when none)"],
-  ['log_creator_demand_per_rsvp', "median log((final demand + 1)/(RSVPs at this lead + 1)) of the creator's past drops (global, then 0)"],
-  ['log_creator_demand_per_mention', "median log((final demand + 1)/(mentions at this lead + 1)) of the creator's past drops (global, then 0)"],
-  ['log_rsvp_drop_estimate', 'log1p(drop RSVPs) + log_creator_demand_per_rsvp: a pre-order-free guess of the drop total'],
+  [
+    'log_creator_ratio',
+    "log median (final demand + 1)/(pre-orders at this lead + 1) of the creator's past drops (global, then 1, when none)",
+  ],
+  [
+    'log_creator_demand_per_rsvp',
+    "median log((final demand + 1)/(RSVPs at this lead + 1)) of the creator's past drops (global, then 0)",
+  ],
+  [
+    'log_creator_demand_per_mention',
+    "median log((final demand + 1)/(mentions at this lead + 1)) of the creator's past drops (global, then 0)",
+  ],
+  [
+    'log_rsvp_drop_estimate',
+    'log1p(drop RSVPs) + log_creator_demand_per_rsvp: a pre-order-free guess of the drop total',
+  ],
   ['log_preorder_drop_estimate', 'log1p(drop pre-orders) + log_creator_ratio: a pre-order guess of the drop total'],
   ['log_naive_cell', 'log1p(drop pre-orders × creator ratio × SKU pre-order share × region share): a structural guess'],
   ['is_new_creator', '1 when the creator has no closed drop'],
@@ -119,7 +134,16 @@ export class HistoryIndex {
             LEAD_TIMES.forEach((_, li) => (preByLead[li] = (preByLead[li] as number) + ((perSku[li] as number) ?? 0)));
           }
         }
-        return { id: d.id, creatorId: d.creatorId, closesMs: Date.parse(d.closesAt), total, byRegion, preByLead, rsvpByLead, mentionsByLead };
+        return {
+          id: d.id,
+          creatorId: d.creatorId,
+          closesMs: Date.parse(d.closesAt),
+          total,
+          byRegion,
+          preByLead,
+          rsvpByLead,
+          mentionsByLead,
+        };
       })
       .sort((a, b) => a.closesMs - b.closesMs);
   }
@@ -186,7 +210,9 @@ export class HistoryIndex {
         const g = globalRatios[li] as number[];
         return c.length ? median(c) : g.length ? median(g) : 1;
       }),
-      logDemandPerRsvpByLead: LEAD_TIMES.map((_, li) => pick(perRsvp.creator[li] as number[], perRsvp.global[li] as number[])),
+      logDemandPerRsvpByLead: LEAD_TIMES.map((_, li) =>
+        pick(perRsvp.creator[li] as number[], perRsvp.global[li] as number[]),
+      ),
       logDemandPerMentionByLead: LEAD_TIMES.map((_, li) =>
         pick(perMention.creator[li] as number[], perMention.global[li] as number[]),
       ),
@@ -222,7 +248,8 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
   const socialDrop = SOCIAL_METRICS.map((_, mi) =>
     snap.regions.reduce((a, r) => a + CHANNELS.reduce((x, _c, ci) => x + (r.social[socialIndex(ci, mi)] ?? 0), 0), 0),
   );
-  const mentionsOf = (social: number[]): number => CHANNELS.reduce((x, _c, ci) => x + (social[socialIndex(ci, 0)] ?? 0), 0);
+  const mentionsOf = (social: number[]): number =>
+    CHANNELS.reduce((x, _c, ci) => x + (social[socialIndex(ci, 0)] ?? 0), 0);
   const holdersTotal = snap.regions.reduce((a, r) => a + r.tokenHolders, 0);
   const li = leadIndexOf(snap.daysToOpen);
   const ratio = stats.ratioByLead[li] as number;
@@ -242,7 +269,9 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
   const rows: FeatureRow[] = [];
   snap.regions.forEach((reg, ri) => {
     const preRegion = reg.preorders.reduce((a, b) => a + b, 0);
-    const socialRegion = CHANNELS.flatMap((_c, ci) => SOCIAL_METRICS.map((_m, mi) => Math.log1p(reg.social[socialIndex(ci, mi)] ?? 0)));
+    const socialRegion = CHANNELS.flatMap((_c, ci) =>
+      SOCIAL_METRICS.map((_m, mi) => Math.log1p(reg.social[socialIndex(ci, mi)] ?? 0)),
+    );
     const socialShare = Math.log((mentionsOf(reg.social) + 1) / ((socialDrop[0] as number) + nReg));
     const holdersShare = Math.log((reg.tokenHolders + 1) / (holdersTotal + nReg));
     snap.skus.forEach((sku, k) => {

@@ -130,23 +130,41 @@ export async function loadNbModel(dir: string): Promise<NbMlpModel> {
     0,
   );
   if (weightBytes.byteLength !== expectedBytes) {
-    throw new ModelLoadError('model_corrupt', dir, `${WEIGHTS_FILE} has ${weightBytes.byteLength} bytes, the manifest needs ${expectedBytes}`);
+    throw new ModelLoadError(
+      'model_corrupt',
+      dir,
+      `${WEIGHTS_FILE} has ${weightBytes.byteLength} bytes, the manifest needs ${expectedBytes}`,
+    );
   }
   if (metadata.weightsSha256 && metadata.weightsSha256 !== sha256(weightBytes)) {
     throw new ModelLoadError('model_corrupt', dir, `${WEIGHTS_FILE} does not match its checksum in ${METADATA_FILE}`);
   }
-  const weightData = weightBytes.buffer.slice(weightBytes.byteOffset, weightBytes.byteOffset + weightBytes.byteLength) as ArrayBuffer;
+  const weightData = weightBytes.buffer.slice(
+    weightBytes.byteOffset,
+    weightBytes.byteOffset + weightBytes.byteLength,
+  ) as ArrayBuffer;
   let network: tf.LayersModel;
   try {
-    network = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
+    network = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }),
+    );
   } catch (cause) {
-    throw new ModelLoadError('model_corrupt', dir, `tfjs refused the topology or weights: ${(cause as Error).message}`, { cause });
+    throw new ModelLoadError(
+      'model_corrupt',
+      dir,
+      `tfjs refused the topology or weights: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const inShape = network.inputs[0]?.shape;
   const outShape = network.outputs[0]?.shape;
   if (inShape?.[1] !== FEATURE_COUNT || outShape?.[1] !== 2) {
     network.dispose();
-    throw new ModelLoadError('model_incompatible', dir, `network shape ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)}, expected [null,${FEATURE_COUNT}] → [null,2]`);
+    throw new ModelLoadError(
+      'model_incompatible',
+      dir,
+      `network shape ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)}, expected [null,${FEATURE_COUNT}] → [null,2]`,
+    );
   }
   const finite = network.getWeights().every((w) => (w.dataSync() as Float32Array).every(Number.isFinite));
   if (!finite) {

@@ -214,7 +214,8 @@ export async function trainNbMlp(
   const standardiser = fitStandardiser(trainRows);
   const xAll = standardise(input.rows, standardiser);
   const zAll = new Float32Array(n);
-  for (let i = 0; i < n; i++) zAll[i] = Math.max(0, (input.demand[i] as number) - (input.rows[i] as FeatureRow).preorders);
+  for (let i = 0; i < n; i++)
+    zAll[i] = Math.max(0, (input.demand[i] as number) - (input.rows[i] as FeatureRow).preorders);
   let zMean = 0;
   for (let i = 0; i < nTrain; i++) zMean += zAll[i] as number;
   zMean = Math.max(zMean / nTrain, 0.1);

@@ -52,12 +52,66 @@ import { beta, gamma, logNormal, mulberry32, negBinomial, normal, poisson, unifo
 
 /** Region ids (ISO 3166-2). The first `config.regions` are used. */
 export const REGION_IDS = [
-  'US-CA', 'US-NY', 'US-TX', 'US-FL', 'US-WA', 'US-IL', 'US-MA', 'US-GA', 'US-CO', 'US-PA',
-  'US-OR', 'US-NJ', 'US-AZ', 'US-MI', 'US-NC', 'US-VA', 'US-MN', 'US-OH', 'CA-ON', 'CA-BC',
-  'CA-QC', 'CA-AB', 'MX-CMX', 'BR-SP', 'BR-RJ', 'AR-C', 'GB-LND', 'GB-MAN', 'GB-EDH', 'IE-D',
-  'FR-IDF', 'FR-ARA', 'DE-BE', 'DE-BY', 'DE-HH', 'DE-NW', 'NL-NH', 'BE-BRU', 'ES-MD', 'ES-CT',
-  'IT-25', 'IT-62', 'SE-AB', 'DK-84', 'NO-03', 'FI-18', 'PL-14', 'AT-9', 'CH-ZH', 'PT-11',
-  'JP-13', 'JP-27', 'KR-11', 'SG-01', 'AU-NSW', 'AU-VIC', 'NZ-AUK', 'IN-MH', 'AE-DU', 'ZA-GT',
+  'US-CA',
+  'US-NY',
+  'US-TX',
+  'US-FL',
+  'US-WA',
+  'US-IL',
+  'US-MA',
+  'US-GA',
+  'US-CO',
+  'US-PA',
+  'US-OR',
+  'US-NJ',
+  'US-AZ',
+  'US-MI',
+  'US-NC',
+  'US-VA',
+  'US-MN',
+  'US-OH',
+  'CA-ON',
+  'CA-BC',
+  'CA-QC',
+  'CA-AB',
+  'MX-CMX',
+  'BR-SP',
+  'BR-RJ',
+  'AR-C',
+  'GB-LND',
+  'GB-MAN',
+  'GB-EDH',
+  'IE-D',
+  'FR-IDF',
+  'FR-ARA',
+  'DE-BE',
+  'DE-BY',
+  'DE-HH',
+  'DE-NW',
+  'NL-NH',
+  'BE-BRU',
+  'ES-MD',
+  'ES-CT',
+  'IT-25',
+  'IT-62',
+  'SE-AB',
+  'DK-84',
+  'NO-03',
+  'FI-18',
+  'PL-14',
+  'AT-9',
+  'CH-ZH',
+  'PT-11',
+  'JP-13',
+  'JP-27',
+  'KR-11',
+  'SG-01',
+  'AU-NSW',
+  'AU-VIC',
+  'NZ-AUK',
+  'IN-MH',
+  'AE-DU',
+  'ZA-GT',
 ] as const;
 
 export interface SimulationConfig {
@@ -129,9 +183,22 @@ export interface SimulatedHistory {
 }
 
 const CREATOR_NAMES = [
-  'Nova Threads', 'Kite & Co', 'Moss Lab', 'Pixel Saints', 'Lumen Goods', 'Odd Orbit', 'Saltwater',
-  'Ferro Studio', 'Quiet Riot Merch', 'Paper Moons', 'Velvet Static', 'Arc Supply', 'Mono Bloom',
-  'Rune Works', 'Solar Club', 'Tidal Type',
+  'Nova Threads',
+  'Kite & Co',
+  'Moss Lab',
+  'Pixel Saints',
+  'Lumen Goods',
+  'Odd Orbit',
+  'Saltwater',
+  'Ferro Studio',
+  'Quiet Riot Merch',
+  'Paper Moons',
+  'Velvet Static',
+  'Arc Supply',
+  'Mono Bloom',
+  'Rune Works',
+  'Solar Club',
+  'Tidal Type',
 ];
 
 /** Significant-digit rounding so the JSON stays compact. */
@@ -206,7 +273,8 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
     const hBase = popularity * logNormal(rng, Math.log(6), 0.4);
     holderBase.push(
       regionIds.map(
-        (_, r) => hBase * (regionWeight[r] as number) * Math.pow(affinity[c]?.[r] as number, 0.8) * logNormal(rng, 0, 0.35),
+        (_, r) =>
+          hBase * (regionWeight[r] as number) * Math.pow(affinity[c]?.[r] as number, 0.8) * logNormal(rng, 0, 0.35),
       ),
     );
     activity.push(logNormal(rng, 0, 0.4) * (isNew ? 1.6 : 1));
@@ -215,7 +283,12 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
       name: CREATOR_NAMES[c % CREATOR_NAMES.length] as string,
       homeCountry,
       firstDropDay,
-      truth: { popularity: sig(popularity), growth: sig(growth), preorderPropensity: sig(preorderPropensity), dispersion: sig(dispersion) },
+      truth: {
+        popularity: sig(popularity),
+        growth: sig(growth),
+        preorderPropensity: sig(preorderPropensity),
+        dispersion: sig(dispersion),
+      },
     });
   }
 
@@ -232,7 +305,9 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
     const hype = logNormal(rng, 0, 0.55);
     const nSku = 1 + pickWeighted(rng, skuCountP);
     const basePrice = logNormal(rng, Math.log(40), 0.5);
-    const prices = Array.from({ length: nSku }, () => Math.max(5, Math.round(basePrice * logNormal(rng, 0, 0.3)) - 0.01));
+    const prices = Array.from({ length: nSku }, () =>
+      Math.max(5, Math.round(basePrice * logNormal(rng, 0, 0.3)) - 0.01),
+    );
     const rawShare = prices.map((p) => gamma(rng, 2) * Math.pow(p / basePrice, -1.2));
     const rsum = rawShare.reduce((a, b) => a + b, 0);
     const skuShare = rawShare.map((s) => (s / rsum) * Math.pow(nSku, 0.6));
@@ -349,7 +424,12 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
       opensAt: new Date(opensMs).toISOString(),
       closesAt: new Date(closesMs).toISOString(),
       skus,
-      truth: { hype: sig(hype), preorderShare: sig(preorderShare), timingExponent: sig(timingExponent), dispersion: alpha },
+      truth: {
+        hype: sig(hype),
+        preorderShare: sig(preorderShare),
+        timingExponent: sig(timingExponent),
+        dispersion: alpha,
+      },
       regions,
     });
   });
@@ -424,6 +504,11 @@ export function summariseHistory(h: SimulatedHistory): {
     cells,
     totalDemand,
     firstOpen: h.drops[0]?.opensAt ?? null,
-    lastClose: h.drops.length ? h.drops.map((d) => d.closesAt).sort().at(-1) ?? null : null,
+    lastClose: h.drops.length
+      ? (h.drops
+          .map((d) => d.closesAt)
+          .sort()
+          .at(-1) ?? null)
+      : null,
   };
 }

@@ -14,7 +14,9 @@ export interface RowProblem {
   message: string;
 }
 
-export type RowCheck<Row> = (value: Record<string, unknown>) => { row: Row; problems?: undefined } | { row?: undefined; problems: RowProblem[] };
+export type RowCheck<Row> = (
+  value: Record<string, unknown>,
+) => { row: Row; problems?: undefined } | { row?: undefined; problems: RowProblem[] };
 
 export interface WriteCounts {
   created: number;
@@ -29,8 +31,7 @@ export interface IngestCounts {
 }
 
 export type BatchOutcome =
-  | { ok: true; counts: IngestCounts }
-  | { ok: false; errors: FieldError[]; rejectedRows: number; rows: number };
+  { ok: true; counts: IngestCounts } | { ok: false; errors: FieldError[]; rejectedRows: number; rows: number };
 
 export interface BatchOptions<Row> {
   records: AsyncIterable<ParsedRecord[]> | Iterable<ParsedRecord[]>;
@@ -52,7 +53,8 @@ export interface BatchOptions<Row> {
 export const DEFAULT_CHUNK_SIZE = 10_000;
 export const DEFAULT_ERROR_LIMIT = 1_000;
 
-export const rowPath = (index: number, field: string | undefined) => (field ? `rows[${index}].${field}` : `rows[${index}]`);
+export const rowPath = (index: number, field: string | undefined) =>
+  field ? `rows[${index}].${field}` : `rows[${index}]`;
 
 export async function ingestBatch<Row>(options: BatchOptions<Row>): Promise<BatchOutcome> {
   const { check, write, keyOf } = options;
@@ -96,7 +98,9 @@ export async function ingestBatch<Row>(options: BatchOptions<Row>): Promise<Batc
       const result = record.error === undefined ? check(record.value) : { problems: [{ message: record.error }] };
       if (result.problems) {
         rejectedRows++;
-        for (const problem of result.problems) if (errors.length < errorLimit) errors.push({ path: pathOf(record.index, problem.field), message: problem.message });
+        for (const problem of result.problems)
+          if (errors.length < errorLimit)
+            errors.push({ path: pathOf(record.index, problem.field), message: problem.message });
         pending = new Map();
         continue;
       }

@@ -10,12 +10,16 @@ import { StringDecoder } from 'node:string_decoder';
  * header do not count), so a problem can name `rows[17].quantity`. A row that cannot be parsed
  * at all becomes `{ index, error }` and parsing goes on with the next row.
  */
-export type ParsedRecord = { index: number; value: Record<string, unknown>; error?: undefined } | { index: number; value?: undefined; error: string };
+export type ParsedRecord =
+  | { index: number; value: Record<string, unknown>; error?: undefined }
+  | { index: number; value?: undefined; error: string };
 
 export type RecordFormat = 'ndjson' | 'csv';
 
 /** Lines of a byte stream (LF or CRLF), decoded as UTF-8 across chunk boundaries, a batch per chunk. */
-export async function* splitLines(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<string[]> {
+export async function* splitLines(
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<string[]> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   for await (const chunk of source) {
@@ -35,7 +39,9 @@ export async function* splitLines(source: AsyncIterable<Buffer | string> | Itera
   if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
-export async function* parseNdjson(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<ParsedRecord[]> {
+export async function* parseNdjson(
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<ParsedRecord[]> {
   let index = 0;
   for await (const lines of splitLines(source)) {
     const records: ParsedRecord[] = [];
@@ -48,7 +54,8 @@ export async function* parseNdjson(source: AsyncIterable<Buffer | string> | Iter
         records.push({ index: index++, error: 'is not valid JSON' });
         continue;
       }
-      if (value && typeof value === 'object' && !Array.isArray(value)) records.push({ index: index++, value: value as Record<string, unknown> });
+      if (value && typeof value === 'object' && !Array.isArray(value))
+        records.push({ index: index++, value: value as Record<string, unknown> });
       else records.push({ index: index++, error: 'must be a JSON object' });
     }
     if (records.length > 0) yield records;
@@ -63,7 +70,10 @@ const NUMBER_CELL = /^-?\d+(\.\d+)?$/;
  * `numericColumns` where a decimal number becomes a number, so one row validator serves JSON,
  * NDJSON and CSV (and an id column of digits stays an id).
  */
-export async function* parseCsv(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, numericColumns: ReadonlySet<string> = new Set()): AsyncGenerator<ParsedRecord[]> {
+export async function* parseCsv(
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  numericColumns: ReadonlySet<string> = new Set(),
+): AsyncGenerator<ParsedRecord[]> {
   let header: string[] | undefined;
   let index = 0;
   let fields: string[] = [];
@@ -79,7 +89,8 @@ export async function* parseCsv(source: AsyncIterable<Buffer | string> | Iterabl
       header = row.map((name) => name.trim().replace(/^\uFEFF/, ''));
       return undefined;
     }
-    if (row.length !== header.length) return { index: index++, error: `has ${row.length} cells; the header has ${header.length}` };
+    if (row.length !== header.length)
+      return { index: index++, error: `has ${row.length} cells; the header has ${header.length}` };
     const value: Record<string, unknown> = {};
     for (let i = 0; i < header.length; i++) {
       const cell = row[i]!;
@@ -120,13 +131,19 @@ export async function* parseCsv(source: AsyncIterable<Buffer | string> | Iterabl
   if (inQuotes) yield [{ index: index++, error: 'has an unterminated quoted field' }];
 }
 
-export function parseRecords(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, format: RecordFormat, numericColumns?: ReadonlySet<string>): AsyncGenerator<ParsedRecord[]> {
+export function parseRecords(
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  format: RecordFormat,
+  numericColumns?: ReadonlySet<string>,
+): AsyncGenerator<ParsedRecord[]> {
   return format === 'csv' ? parseCsv(source, numericColumns) : parseNdjson(source);
 }
 
 /** Records of an in-memory JSON array (the bulk JSON body), in the same shape as the streams. */
 export function recordsOfArray(rows: readonly unknown[]): ParsedRecord[] {
   return rows.map((value, index) =>
-    value && typeof value === 'object' && !Array.isArray(value) ? { index, value: value as Record<string, unknown> } : { index, error: 'must be a JSON object' },
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? { index, value: value as Record<string, unknown> }
+      : { index, error: 'must be a JSON object' },
   );
 }

@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import { formatFieldPath } from '../../../http/app-error';
-import type { InventoryEventRowInput, PreorderRowInput, SocialSignalRowInput, TokenHolderSnapshotRowInput } from '../signals.schemas';
+import type {
+  InventoryEventRowInput,
+  PreorderRowInput,
+  SocialSignalRowInput,
+  TokenHolderSnapshotRowInput,
+} from '../signals.schemas';
 import type { RowCheck, RowProblem } from './batch-ingest';
 
 /**
@@ -62,14 +67,19 @@ export interface EventCatalog {
 export function zodProblems(issues: readonly z.core.$ZodIssue[]): RowProblem[] {
   const problems: RowProblem[] = [];
   for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) problems.push({ field: key, message: 'unknown field' });
-    else problems.push({ field: issue.path.length > 0 ? formatFieldPath(issue.path) : undefined, message: issue.message });
+    if (issue.code === 'unrecognized_keys')
+      for (const key of issue.keys) problems.push({ field: key, message: 'unknown field' });
+    else
+      problems.push({ field: issue.path.length > 0 ? formatFieldPath(issue.path) : undefined, message: issue.message });
   }
   return problems;
 }
 
 /** A row check from a shape schema and a catalog rule. */
-export function rowCheck<Input, Row>(schema: z.ZodType<Input>, rule: (input: Input) => Row | RowProblem[]): RowCheck<Row> {
+export function rowCheck<Input, Row>(
+  schema: z.ZodType<Input>,
+  rule: (input: Input) => Row | RowProblem[],
+): RowCheck<Row> {
   return (value) => {
     const parsed = schema.safeParse(value);
     if (!parsed.success) return { problems: zodProblems(parsed.error.issues) };
@@ -90,7 +100,8 @@ function instant(value: string, field: string, latestAllowedMs: number, problems
 }
 
 function sameDrop(dropId: string | undefined, catalog: { dropId: string }, problems: RowProblem[]) {
-  if (dropId !== undefined && dropId !== catalog.dropId) problems.push({ field: 'drop_id', message: `must be the drop of the request ('${catalog.dropId}')` });
+  if (dropId !== undefined && dropId !== catalog.dropId)
+    problems.push({ field: 'drop_id', message: `must be the drop of the request ('${catalog.dropId}')` });
 }
 
 function knownRegion(regionId: string, catalog: DropCatalog, problems: RowProblem[]) {
@@ -101,18 +112,27 @@ export function preorderRule(catalog: DropCatalog) {
   return (row: PreorderRowInput): PreorderRecord | RowProblem[] => {
     const problems: RowProblem[] = [];
     sameDrop(row.drop_id, catalog, problems);
-    if (!catalog.skuIds.has(row.sku_id)) problems.push({ field: 'sku_id', message: `unknown SKU '${row.sku_id}' for this drop` });
+    if (!catalog.skuIds.has(row.sku_id))
+      problems.push({ field: 'sku_id', message: `unknown SKU '${row.sku_id}' for this drop` });
     let regionId = row.region_id;
     if (regionId !== undefined) knownRegion(regionId, catalog, problems);
     else if (row.postal_code !== undefined) {
       regionId = catalog.regionOfPostalCode(row.postal_code);
-      if (regionId === undefined) problems.push({ field: 'postal_code', message: `no region has a postal prefix matching '${row.postal_code}'` });
+      if (regionId === undefined)
+        problems.push({ field: 'postal_code', message: `no region has a postal prefix matching '${row.postal_code}'` });
     }
     // Kept as sent (already checked ISO 8601 with an offset): PostgreSQL normalises it, and the
     // million-row import skips a Date round trip per row. Pre-orders merge by id, not by instant.
     notInFuture(row.placed_at, 'placed_at', catalog.latestAllowedMs, problems);
     if (problems.length > 0) return problems;
-    return { id: row.id, sku_id: row.sku_id, region_id: regionId!, quantity: row.quantity, placed_at: row.placed_at, status: row.status };
+    return {
+      id: row.id,
+      sku_id: row.sku_id,
+      region_id: regionId!,
+      quantity: row.quantity,
+      placed_at: row.placed_at,
+      status: row.status,
+    };
   };
 }
 
@@ -128,7 +148,13 @@ export function socialSignalRule(catalog: DropCatalog) {
     knownRegion(row.region_id, catalog, problems);
     const observedAt = instant(row.observed_at, 'observed_at', catalog.latestAllowedMs, problems);
     if (problems.length > 0) return problems;
-    return { region_id: row.region_id, channel: row.channel, metric: row.metric, value: row.value, observed_at: observedAt };
+    return {
+      region_id: row.region_id,
+      channel: row.channel,
+      metric: row.metric,
+      value: row.value,
+      observed_at: observedAt,
+    };
   };
 }
 
@@ -151,12 +177,20 @@ export function inventoryEventRule(catalog: EventCatalog) {
     if (!catalog.isKnownSku(row.sku_id)) problems.push({ field: 'sku_id', message: `unknown SKU '${row.sku_id}'` });
     const occurredAt = instant(row.occurred_at, 'occurred_at', catalog.latestAllowedMs, problems);
     if (problems.length > 0) return problems;
-    return { hub_id: row.hub_id, id: row.id, type: row.type, sku_id: row.sku_id, quantity: row.quantity, occurred_at: occurredAt };
+    return {
+      hub_id: row.hub_id,
+      id: row.id,
+      type: row.type,
+      sku_id: row.sku_id,
+      quantity: row.quantity,
+      occurred_at: occurredAt,
+    };
   };
 }
 
 export const preorderKey = (row: PreorderRecord) => row.id;
-export const socialSignalKey = (row: SocialSignalRecord) => `${row.region_id}\u0000${row.channel}\u0000${row.metric}\u0000${row.observed_at}`;
+export const socialSignalKey = (row: SocialSignalRecord) =>
+  `${row.region_id}\u0000${row.channel}\u0000${row.metric}\u0000${row.observed_at}`;
 export const tokenHolderSnapshotKey = (row: TokenHolderSnapshotRecord) => `${row.region_id}\u0000${row.observed_at}`;
 export const inventoryEventKey = (row: InventoryEventRecord) => `${row.hub_id}\u0000${row.id}`;
 /** Events are immutable facts: the first send of an id wins. */

@@ -13,7 +13,14 @@ export interface SummaryParts {
   bucket: 'hour' | 'day';
   from: string | null;
   to: string | null;
-  preorderTotals: { region_id: string; placed: number; placed_units: number; cancelled: number; cancelled_units: number; last_placed_at: Time | null }[];
+  preorderTotals: {
+    region_id: string;
+    placed: number;
+    placed_units: number;
+    cancelled: number;
+    cancelled_units: number;
+    last_placed_at: Time | null;
+  }[];
   preorderSeries: { region_id: string; bucket_start: Time; placed: number; placed_units: number; cancelled: number }[];
   socialTotals: (Omit<Schemas['SocialTotals'], 'last_observed_at'> & { region_id: string; last_observed_at: Time })[];
   socialSeries: { region_id: string; bucket_start: Time; observations: number; sum: number }[];
@@ -87,12 +94,20 @@ export function buildSignalSummary(parts: SummaryParts): Schemas['SignalSummary'
     b.social_observations += Number(s.observations);
     b.social_sum += Number(s.sum);
   }
-  for (const t of parts.tokenLatest) region(t.region_id).token_holders = { holders: Number(t.holders), tokens: Number(t.tokens), observed_at: iso(t.observed_at) };
+  for (const t of parts.tokenLatest)
+    region(t.region_id).token_holders = {
+      holders: Number(t.holders),
+      tokens: Number(t.tokens),
+      observed_at: iso(t.observed_at),
+    };
   for (const t of parts.tokenSeries) bucket(t.region_id, t.bucket_start).token_holders = Number(t.holders);
 
   const out: Schemas['RegionSignalSummary'][] = [...regions.values()]
     .sort((a, b) => (a.region_id < b.region_id ? -1 : a.region_id > b.region_id ? 1 : 0))
-    .map(({ buckets, ...rest }) => ({ ...rest, series: [...buckets.values()].sort((a, b) => a.bucket_start.localeCompare(b.bucket_start)) }));
+    .map(({ buckets, ...rest }) => ({
+      ...rest,
+      series: [...buckets.values()].sort((a, b) => a.bucket_start.localeCompare(b.bucket_start)),
+    }));
 
   return {
     drop_id: parts.dropId,

@@ -22,7 +22,11 @@ export function signBody(secret: string, timestamp: number | string, body: strin
 
 export type SignatureCheck =
   | { ok: true }
-  | { ok: false; reason: 'missing_headers' | 'malformed_timestamp' | 'stale_timestamp' | 'bad_signature'; detail: string };
+  | {
+      ok: false;
+      reason: 'missing_headers' | 'malformed_timestamp' | 'stale_timestamp' | 'bad_signature';
+      detail: string;
+    };
 
 export function verifySignature(input: {
   secret: string;
@@ -34,7 +38,11 @@ export function verifySignature(input: {
 }): SignatureCheck {
   const { timestampHeader, signatureHeader } = input;
   if (!timestampHeader || !signatureHeader) {
-    return { ok: false, reason: 'missing_headers', detail: 'Signed requests need X-Signature-Timestamp and X-Signature headers' };
+    return {
+      ok: false,
+      reason: 'missing_headers',
+      detail: 'Signed requests need X-Signature-Timestamp and X-Signature headers',
+    };
   }
   if (!/^\d{1,12}$/.test(timestampHeader)) {
     return { ok: false, reason: 'malformed_timestamp', detail: 'X-Signature-Timestamp must be Unix time in seconds' };
@@ -42,7 +50,11 @@ export function verifySignature(input: {
   const tolerance = input.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS;
   const skew = Math.abs(input.now.getTime() / 1000 - Number(timestampHeader));
   if (skew > tolerance) {
-    return { ok: false, reason: 'stale_timestamp', detail: `The signature timestamp is more than ${tolerance} seconds away from the server clock` };
+    return {
+      ok: false,
+      reason: 'stale_timestamp',
+      detail: `The signature timestamp is more than ${tolerance} seconds away from the server clock`,
+    };
   }
   const expected = Buffer.from(signBody(input.secret, timestampHeader, input.body));
   const presented = Buffer.from(signatureHeader.trim());

@@ -24,7 +24,8 @@ export function findWalletData(payload: unknown, basePath = '', limit = 100): Fi
   const visit = (value: unknown, path: string, depth: number) => {
     if (found.length >= limit || depth > 8) return;
     if (typeof value === 'string') {
-      if (looksLikeWalletAddress(value)) found.push({ path: path || '(body)', message: 'looks like a wallet address: send aggregates per region only' });
+      if (looksLikeWalletAddress(value))
+        found.push({ path: path || '(body)', message: 'looks like a wallet address: send aggregates per region only' });
       return;
     }
     if (Array.isArray(value)) {
@@ -34,7 +35,11 @@ export function findWalletData(payload: unknown, basePath = '', limit = 100): Fi
     if (value && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
         const childPath = path ? `${path}.${key}` : key;
-        if (WALLET_KEY.test(key)) found.push({ path: childPath, message: 'wallet data is not accepted: send holder and token counts per region only' });
+        if (WALLET_KEY.test(key))
+          found.push({
+            path: childPath,
+            message: 'wallet data is not accepted: send holder and token counts per region only',
+          });
         else visit(child, childPath, depth + 1);
         if (found.length >= limit) return;
       }

@@ -1,5 +1,11 @@
 /** Factories for allocation inputs: fresh, seeded, deterministic instances. */
-import type { AllocationInput, HubInput, RegionDemand, SkuSupply, SupplierOption } from '../../../../src/modules/allocation/core/plan-types';
+import type {
+  AllocationInput,
+  HubInput,
+  RegionDemand,
+  SkuSupply,
+  SupplierOption,
+} from '../../../../src/modules/allocation/core/plan-types';
 import { negativeBinomialPmf } from '../../../../src/modules/allocation/core/demand-distribution';
 import { mulberry32 } from '../../../../src/shared/random';
 
@@ -37,7 +43,12 @@ export function baseInput(overrides: Partial<AllocationInput> = {}): AllocationI
 }
 
 /** Draw NB samples by inverse cdf, deterministic in the seed. */
-export function negativeBinomialSamples(mean: number, dispersion: number, count: number, random: () => number): number[] {
+export function negativeBinomialSamples(
+  mean: number,
+  dispersion: number,
+  count: number,
+  random: () => number,
+): number[] {
   const pmf = negativeBinomialPmf(mean, dispersion);
   const out: number[] = [];
   for (let i = 0; i < count; i += 1) {
@@ -67,7 +78,8 @@ export function randomInstance(seed: number, o: RandomInstanceOptions): Allocati
   const hubs: HubInput[] = [];
   for (let h = 0; h < o.hubs; h += 1) {
     const lanes = [];
-    for (let r = 0; r < o.regionsPerHub; r += 1) lanes.push({ regionId: `R${h}-${r}`, transitDaysMin: 0, transitDaysMax: 1 });
+    for (let r = 0; r < o.regionsPerHub; r += 1)
+      lanes.push({ regionId: `R${h}-${r}`, transitDaysMin: 0, transitDaysMax: 1 });
     if (o.overlapping && h > 0) lanes.push({ regionId: `R${h - 1}-0`, transitDaysMin: 1, transitDaysMax: 1 });
     // a lane too slow for the promise: never a serving hub
     lanes.push({ regionId: `R${(h + 1) % o.hubs}-0`, transitDaysMin: 3, transitDaysMax: 5 });
@@ -80,17 +92,36 @@ export function randomInstance(seed: number, o: RandomInstanceOptions): Allocati
       skuId: `S${s}`,
       sourcing: [
         supplier({ supplierId: `P${s}`, unitsAvailable: 5 + Math.floor(random() * 40), unitCost: 10 }),
-        supplier({ supplierId: `F${s}`, kind: 'warehouse', unitsAvailable: Math.floor(random() * 20), unitCost: 10 + random() * 6 }),
+        supplier({
+          supplierId: `F${s}`,
+          kind: 'warehouse',
+          unitsAvailable: Math.floor(random() * 20),
+          unitCost: 10 + random() * 6,
+        }),
       ],
     });
     for (let h = 0; h < o.hubs; h += 1) {
       for (let r = 0; r < o.regionsPerHub; r += 1) {
         const mean = 0.5 + random() * 6;
-        demand.push({ skuId: `S${s}`, regionId: `R${h}-${r}`, demand: { kind: 'samples', samples: negativeBinomialSamples(mean, 0.4, o.scenarios, random) } });
+        demand.push({
+          skuId: `S${s}`,
+          regionId: `R${h}-${r}`,
+          demand: { kind: 'samples', samples: negativeBinomialSamples(mean, 0.4, o.scenarios, random) },
+        });
       }
     }
   }
   const baselineDaysByRegion: Record<string, number> = {};
   for (const hub of hubs) for (const lane of hub.lanes) baselineDaysByRegion[lane.regionId] = 5;
-  return baseInput({ skus, hubs, demand, baselineDaysByRegion, economics: { valuePerFastUnit: 8 + random() * 6, leftoverCostPerUnit: 1 + random() * 3, holdingCostPerUnit: random() } });
+  return baseInput({
+    skus,
+    hubs,
+    demand,
+    baselineDaysByRegion,
+    economics: {
+      valuePerFastUnit: 8 + random() * 6,
+      leftoverCostPerUnit: 1 + random() * 3,
+      holdingCostPerUnit: random(),
+    },
+  });
 }

@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { planAllocation, planAllocationFast } from '../../../../src/modules/allocation/core/plan-allocation';
 import type { AllocationInput, AllocationPlan } from '../../../../src/modules/allocation/core/plan-types';
-import { solveTransportAllocation, type TransportProblem } from '../../../../src/modules/allocation/core/transport-allocation';
-import { highsInstanceStats, RECYCLE_AFTER_SOLVES, solveLpText } from '../../../../src/modules/allocation/core/highs-solver';
+import {
+  solveTransportAllocation,
+  type TransportProblem,
+} from '../../../../src/modules/allocation/core/transport-allocation';
+import {
+  highsInstanceStats,
+  RECYCLE_AFTER_SOLVES,
+  solveLpText,
+} from '../../../../src/modules/allocation/core/highs-solver';
 import { baseInput, NOW, OPENS_AT, randomInstance, supplier } from './allocation-factory';
 
 /** Invariants every plan must satisfy, whatever the solver. */
@@ -42,15 +49,21 @@ function expectPlanInvariants(input: AllocationInput, plan: AllocationPlan): voi
 describe('planAllocation: fast allocator against the sample-average LP', () => {
   it('is within 0.1% of the LP objective on random instances where each region has one serving hub', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), async (seed, skus, hubs) => {
-        const input = randomInstance(seed, { skus, hubs, regionsPerHub: 2, scenarios: 60 });
-        const fast = await planAllocation(input, { solver: 'fast' });
-        const lp = await planAllocation(input, { solver: 'lp' });
-        expect(lp.solver.name).toBe('highs-sample-average-lp');
-        const gap = (lp.totals.objectiveValue - fast.totals.objectiveValue) / Math.max(1, Math.abs(lp.totals.objectiveValue));
-        expect(gap).toBeLessThanOrEqual(1e-3);
-        expect(fast.solver.optimal).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (seed, skus, hubs) => {
+          const input = randomInstance(seed, { skus, hubs, regionsPerHub: 2, scenarios: 60 });
+          const fast = await planAllocation(input, { solver: 'fast' });
+          const lp = await planAllocation(input, { solver: 'lp' });
+          expect(lp.solver.name).toBe('highs-sample-average-lp');
+          const gap =
+            (lp.totals.objectiveValue - fast.totals.objectiveValue) / Math.max(1, Math.abs(lp.totals.objectiveValue));
+          expect(gap).toBeLessThanOrEqual(1e-3);
+          expect(fast.solver.optimal).toBe(true);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -78,20 +91,35 @@ describe('fast allocator without cycle cancelling', () => {
 describe('planAllocation: invariants', () => {
   it('never exceeds hub capacity, stock or lead time, and places whole units (fast and LP, with overlapping lanes)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.boolean(), fc.constantFrom<'fast' | 'lp' | 'auto'>('fast', 'lp', 'auto'), async (seed, overlapping, solver) => {
-        const input = randomInstance(seed, { skus: 3, hubs: 3, regionsPerHub: 2, scenarios: 40, overlapping });
-        // order rules and a late supplier on one SKU
-        input.skus[0].sourcing[1] = { ...input.skus[0].sourcing[1], minOrderQuantity: 5, orderMultiple: 5, unitsAvailable: 30 };
-        input.skus[1].sourcing[0] = { ...input.skus[1].sourcing[0], leadTimeDaysMax: 30 };
-        expectPlanInvariants(input, await planAllocation(input, { solver }));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.boolean(),
+        fc.constantFrom<'fast' | 'lp' | 'auto'>('fast', 'lp', 'auto'),
+        async (seed, overlapping, solver) => {
+          const input = randomInstance(seed, { skus: 3, hubs: 3, regionsPerHub: 2, scenarios: 40, overlapping });
+          // order rules and a late supplier on one SKU
+          input.skus[0].sourcing[1] = {
+            ...input.skus[0].sourcing[1],
+            minOrderQuantity: 5,
+            orderMultiple: 5,
+            unitsAvailable: 30,
+          };
+          input.skus[1].sourcing[0] = { ...input.skus[1].sourcing[0], leadTimeDaysMax: 30 };
+          expectPlanInvariants(input, await planAllocation(input, { solver }));
+        },
+      ),
       { numRuns: 30 },
     );
   });
 
   it('gives the same plan for the same input, whatever the input order', async () => {
     const input = randomInstance(42, { skus: 4, hubs: 3, regionsPerHub: 2, scenarios: 50 });
-    const shuffled: AllocationInput = { ...input, skus: [...input.skus].reverse(), hubs: [...input.hubs].reverse(), demand: [...input.demand].reverse() };
+    const shuffled: AllocationInput = {
+      ...input,
+      skus: [...input.skus].reverse(),
+      hubs: [...input.hubs].reverse(),
+      demand: [...input.demand].reverse(),
+    };
     const a = planAllocationFast(input);
     expect(planAllocationFast(structuredClone(input))).toEqual(a);
     const b = planAllocationFast(shuffled);
@@ -103,8 +131,15 @@ describe('planAllocation: invariants', () => {
 });
 
 describe('planAllocation: sourcing', () => {
-  const hub = { hubId: 'H1', capacityUnits: 500, handlingDays: 1, lanes: [{ regionId: 'US-CA', transitDaysMin: 1, transitDaysMax: 1 }] };
-  const demand = [{ skuId: 'tee', regionId: 'US-CA', demand: { kind: 'negative-binomial' as const, mean: 100, dispersion: 0.1 } }];
+  const hub = {
+    hubId: 'H1',
+    capacityUnits: 500,
+    handlingDays: 1,
+    lanes: [{ regionId: 'US-CA', transitDaysMin: 1, transitDaysMax: 1 }],
+  };
+  const demand = [
+    { skuId: 'tee', regionId: 'US-CA', demand: { kind: 'negative-binomial' as const, mean: 100, dispersion: 0.1 } },
+  ];
 
   it('orders from the fallback, by priority, when the primary cannot arrive before opening', () => {
     const plan = planAllocationFast(
@@ -132,7 +167,15 @@ describe('planAllocation: sourcing', () => {
       baseInput({
         hubs: [hub],
         demand,
-        skus: [{ skuId: 'tee', sourcing: [supplier({ unitsAvailable: 40 }), supplier({ supplierId: 'backup', unitCost: 11, minOrderQuantity: 25, orderMultiple: 12 })] }],
+        skus: [
+          {
+            skuId: 'tee',
+            sourcing: [
+              supplier({ unitsAvailable: 40 }),
+              supplier({ supplierId: 'backup', unitCost: 11, minOrderQuantity: 25, orderMultiple: 12 }),
+            ],
+          },
+        ],
       }),
     );
     const backup = plan.supplierOrders.find((o) => o.supplierId === 'backup');
@@ -142,7 +185,9 @@ describe('planAllocation: sourcing', () => {
   });
 
   it('reports a SKU with no supplier in time and its regions as unserved, without throwing', () => {
-    const plan = planAllocationFast(baseInput({ hubs: [hub], demand, skus: [{ skuId: 'tee', sourcing: [supplier({ availableDate: OPENS_AT })] }] }));
+    const plan = planAllocationFast(
+      baseInput({ hubs: [hub], demand, skus: [{ skuId: 'tee', sourcing: [supplier({ availableDate: OPENS_AT })] }] }),
+    );
     expect(plan.allocations).toEqual([]);
     expect(plan.skuIssues.map((i) => i.reason)).toEqual(['no-supplier-before-opening']);
     expect(plan.unservedRegions).toMatchObject([{ regionId: 'US-CA', reason: 'no-stock', skuIds: ['tee'] }]);
@@ -155,8 +200,21 @@ describe('planAllocation: regions', () => {
       baseInput({
         now: NOW,
         hubs: [
-          { hubId: 'B', capacityUnits: 100, handlingDays: 0, lanes: [{ regionId: 'near', transitDaysMin: 1, transitDaysMax: 2 }, { regionId: 'far', transitDaysMin: 4, transitDaysMax: 6 }] },
-          { hubId: 'A', capacityUnits: 100, handlingDays: 0, lanes: [{ regionId: 'near', transitDaysMin: 1, transitDaysMax: 2 }] },
+          {
+            hubId: 'B',
+            capacityUnits: 100,
+            handlingDays: 0,
+            lanes: [
+              { regionId: 'near', transitDaysMin: 1, transitDaysMax: 2 },
+              { regionId: 'far', transitDaysMin: 4, transitDaysMax: 6 },
+            ],
+          },
+          {
+            hubId: 'A',
+            capacityUnits: 100,
+            handlingDays: 0,
+            lanes: [{ regionId: 'near', transitDaysMin: 1, transitDaysMax: 2 }],
+          },
         ],
         baselineDaysByRegion: { near: 5, far: 7 },
         skus: [{ skuId: 'tee', sourcing: [supplier()] }],
@@ -169,7 +227,14 @@ describe('planAllocation: regions', () => {
     expect(plan.unservedRegions).toMatchObject([{ regionId: 'far', reason: 'no-hub-within-promise' }]);
     const near = plan.regions.find((r) => r.regionId === 'near');
     // equal speed: lower hub id first
-    expect(near).toMatchObject({ servingHubId: 'A', candidateHubIds: ['A', 'B'], deliveryDaysP50: 1, deliveryDaysP90: 2, baselineDays: 5, leadTimeDeltaDays: 4 });
+    expect(near).toMatchObject({
+      servingHubId: 'A',
+      candidateHubIds: ['A', 'B'],
+      deliveryDaysP50: 1,
+      deliveryDaysP90: 2,
+      baselineDays: 5,
+      leadTimeDeltaDays: 4,
+    });
     expect(plan.solver.pooledRegions).toBe(1);
     expect(plan.totals.fillRateWithinPromise).toBeLessThan(0.5 + 1e-9);
   });
@@ -214,7 +279,9 @@ describe('HiGHS instance guard', () => {
   it(`survives many repeated solves by recycling the instance every ${RECYCLE_AFTER_SOLVES}`, async () => {
     const before = highsInstanceStats().instancesCreated;
     for (let i = 0; i < 4_500; i += 1) {
-      const r = await solveLpText(`Maximize\n obj: x + 2 y\nSubject To\n c: x + y <= ${1 + (i % 7)}\nBounds\n 0 <= y <= 1\nEnd`);
+      const r = await solveLpText(
+        `Maximize\n obj: x + 2 y\nSubject To\n c: x + y <= ${1 + (i % 7)}\nBounds\n 0 <= y <= 1\nEnd`,
+      );
       expect(r.Status).toBe('Optimal');
       expect(r.ObjectiveValue).toBe(1 + (i % 7) + 1);
     }

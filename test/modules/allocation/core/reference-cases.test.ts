@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { probit } from 'simple-statistics';
 import { inverseNormalCdf, normalCdf } from '../../../../src/modules/allocation/core/normal-distribution';
-import { emergencySupplierOrder, newsvendorNormal, newsvendorNormalCost, newsvendorPoisson } from '../../../../src/modules/allocation/core/newsvendor';
+import {
+  emergencySupplierOrder,
+  newsvendorNormal,
+  newsvendorNormalCost,
+  newsvendorPoisson,
+} from '../../../../src/modules/allocation/core/newsvendor';
 import { allocateScarceStock, scarceStockRevenue } from '../../../../src/modules/allocation/core/marginal-allocation';
 import { prorateByLargestRemainder } from '../../../../src/modules/allocation/core/largest-remainder';
 import { minCostFlow } from '../../../../src/modules/allocation/core/min-cost-flow';
@@ -20,7 +25,8 @@ describe('normal distribution', () => {
   });
 
   it('inverts Φ to 1e-13 across the range', () => {
-    for (const p of [1e-12, 1e-6, 0.01, 0.3, 0.5, 0.7, 0.9, 0.999999]) close(normalCdf(inverseNormalCdf(p)), p, 1e-13 * Math.max(p, 1e-3));
+    for (const p of [1e-12, 1e-6, 0.01, 0.3, 0.5, 0.7, 0.9, 0.999999])
+      close(normalCdf(inverseNormalCdf(p)), p, 1e-13 * Math.max(p, 1e-3));
   });
 
   it('is needed because simple-statistics probit is off by more than 1e-9', () => {
@@ -64,7 +70,11 @@ describe('newsvendor reference cases', () => {
 });
 
 describe('scarce stock across 3 stores', () => {
-  const stores = [{ probabilities: [0, 0.6, 0, 0.4] }, { probabilities: [0, 0.5, 0.1, 0.4] }, { probabilities: [0, 0.4, 0.3, 0.3] }];
+  const stores = [
+    { probabilities: [0, 0.6, 0, 0.4] },
+    { probabilities: [0, 0.5, 0.1, 0.4] },
+    { probabilities: [0, 0.4, 0.3, 0.3] },
+  ];
 
   it('greedy marginal allocation earns the optimal 9.75 and picks (2,2,2) by the lower-index tie rule', () => {
     const r = allocateScarceStock(6, 2, 0.5, stores);
@@ -75,11 +85,15 @@ describe('scarce stock across 3 stores', () => {
 
   it('has exactly the optima (1,3,2) and (2,2,2) by enumeration', () => {
     const optima: number[][] = [];
-    for (let a = 0; a <= 6; a += 1) for (let b = 0; a + b <= 6; b += 1) {
-      const split = [a, b, 6 - a - b];
-      if (Math.abs(scarceStockRevenue(split, 2, 0.5, stores) - 9.75) < 1e-12) optima.push(split);
-    }
-    expect(optima).toEqual([[1, 3, 2], [2, 2, 2]]);
+    for (let a = 0; a <= 6; a += 1)
+      for (let b = 0; a + b <= 6; b += 1) {
+        const split = [a, b, 6 - a - b];
+        if (Math.abs(scarceStockRevenue(split, 2, 0.5, stores) - 9.75) < 1e-12) optima.push(split);
+      }
+    expect(optima).toEqual([
+      [1, 3, 2],
+      [2, 2, 2],
+    ]);
   });
 });
 
@@ -95,11 +109,15 @@ describe('fair share by largest remainder', () => {
 
   it('always returns non-negative parts that sum to the total', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 30 }), (total, weights) => {
-        const parts = prorateByLargestRemainder(total, weights);
-        expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
-        expect(parts.every((p) => Number.isInteger(p) && p >= 0)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        (total, weights) => {
+          const parts = prorateByLargestRemainder(total, weights);
+          expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+          expect(parts.every((p) => Number.isInteger(p) && p >= 0)).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -107,8 +125,15 @@ describe('fair share by largest remainder', () => {
 describe('min-cost flow by successive shortest paths', () => {
   it('solves the 5-node reference case at cost 150', () => {
     const arcs = [
-      [0, 1, 15, 4], [0, 2, 8, 4], [1, 2, 20, 2], [1, 3, 4, 2], [1, 4, 10, 6],
-      [2, 3, 15, 1], [2, 4, 4, 3], [3, 4, 20, 2], [4, 2, 5, 3],
+      [0, 1, 15, 4],
+      [0, 2, 8, 4],
+      [1, 2, 20, 2],
+      [1, 3, 4, 2],
+      [1, 4, 10, 6],
+      [2, 3, 15, 1],
+      [2, 4, 4, 3],
+      [3, 4, 20, 2],
+      [4, 2, 5, 3],
     ].map(([from, to, capacity, cost]) => ({ from, to, capacity, cost }));
     const r = minCostFlow(5, arcs, [20, 0, 0, -5, -15]);
     expect(r.feasible).toBe(true);

@@ -61,7 +61,7 @@ describe('regional calendars', () => {
 
 function naiveAdd(day: number, n: number, cal: BusinessCalendar): number {
   let d = day;
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     d++;
     if (isBusinessDay(d, cal)) left--;
   }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryInputError, MAX_CART_LINES, estimateCart } from '../../../../src/modules/delivery/core/delivery-window';
-import type { CartEstimateInput, CartLineInput, DeliveryEstimate, HubCandidate } from '../../../../src/modules/delivery/core/delivery-window';
+import {
+  DeliveryInputError,
+  MAX_CART_LINES,
+  estimateCart,
+} from '../../../../src/modules/delivery/core/delivery-window';
+import type {
+  CartEstimateInput,
+  CartLineInput,
+  DeliveryEstimate,
+  HubCandidate,
+} from '../../../../src/modules/delivery/core/delivery-window';
 
 function hub(overrides: Partial<HubCandidate> = {}): HubCandidate {
   return {
@@ -46,8 +55,15 @@ describe('estimateCart', () => {
       'hub:hub-la',
       'supplier:microfactory',
     ]);
-    const again = estimateCart(cart([line({ quantity: 5 }), line({ quantity: 4 }), line({ quantity: 4 }), line({ quantity: 1 })]));
-    expect(again.lines.map((l) => sourceOf(l.estimate))).toEqual(['hub:hub-la', 'supplier:microfactory', 'baseline:central-dc', 'hub:hub-sf']);
+    const again = estimateCart(
+      cart([line({ quantity: 5 }), line({ quantity: 4 }), line({ quantity: 4 }), line({ quantity: 1 })]),
+    );
+    expect(again.lines.map((l) => sourceOf(l.estimate))).toEqual([
+      'hub:hub-la',
+      'supplier:microfactory',
+      'baseline:central-dc',
+      'hub:hub-sf',
+    ]);
   });
 
   it('never shares stock between different SKUs', () => {
@@ -58,7 +74,12 @@ describe('estimateCart', () => {
   it('estimates each line as estimateDelivery would when nothing is shared', () => {
     const result = estimateCart(cart([line({ sku: 'a' })]));
     const e = result.lines[0]!.estimate;
-    expect(e).toMatchObject({ status: 'promise', earliest_delivery: '2024-03-06', latest_delivery: '2024-03-06', meets_promise: true });
+    expect(e).toMatchObject({
+      status: 'promise',
+      earliest_delivery: '2024-03-06',
+      latest_delivery: '2024-03-06',
+      meets_promise: true,
+    });
     expect(result.summary).toEqual({
       status: 'promise',
       earliest_delivery: '2024-03-06',
@@ -77,7 +98,11 @@ describe('estimateCart', () => {
       ]),
     );
     expect(result.lines.map((l) => l.index)).toEqual([0, 1, 2]);
-    expect(result.lines[2]!.estimate).toMatchObject({ status: 'no_promise', reason: 'out_of_stock', quantity_available: 5 });
+    expect(result.lines[2]!.estimate).toMatchObject({
+      status: 'no_promise',
+      reason: 'out_of_stock',
+      quantity_available: 5,
+    });
     expect(result.summary).toEqual({
       status: 'partial',
       earliest_delivery: '2024-03-07',

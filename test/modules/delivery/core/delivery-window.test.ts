@@ -30,7 +30,14 @@ function baseline(overrides: Partial<PathCandidate> = {}): PathCandidate {
 }
 
 function supplier(overrides: Partial<PathCandidate> = {}): PathCandidate {
-  return { id: 'microfactory', handling_days: 2, transit_days_min: 2, transit_days_max: 3, available_units: 100, ...overrides };
+  return {
+    id: 'microfactory',
+    handling_days: 2,
+    transit_days_min: 2,
+    transit_days_max: 3,
+    available_units: 100,
+    ...overrides,
+  };
 }
 
 function input(overrides: Partial<DeliveryEstimateInput> = {}): DeliveryEstimateInput {
@@ -103,7 +110,12 @@ describe('cutoff', () => {
     expect([e.earliest_delivery, e.latest_delivery]).toEqual(['2024-03-12', '2024-03-13']);
     expect([e.days_min, e.days_max]).toEqual([2, 3]);
     // baseline has no cutoff: Friday counts, ships Mon 11th, + 3 = Thu 14th, + 5 = Mon 18th
-    expect(e.baseline).toEqual({ earliest_delivery: '2024-03-14', latest_delivery: '2024-03-18', days_min: 4, days_max: 6 });
+    expect(e.baseline).toEqual({
+      earliest_delivery: '2024-03-14',
+      latest_delivery: '2024-03-18',
+      days_min: 4,
+      days_max: 6,
+    });
     expect(e.lead_time_delta).toEqual({ earliest: 2, latest: 3 });
   });
 
@@ -114,7 +126,12 @@ describe('cutoff', () => {
     expect([e.earliest_delivery, e.latest_delivery]).toEqual(['2024-03-12', '2024-03-13']);
     expect([e.days_min, e.days_max]).toEqual([2, 3]);
     // baseline: Saturday rolls to Mon, ships Tue 12th, + 3 = Fri 15th, + 5 = Tue 19th
-    expect(e.baseline).toEqual({ earliest_delivery: '2024-03-15', latest_delivery: '2024-03-19', days_min: 5, days_max: 7 });
+    expect(e.baseline).toEqual({
+      earliest_delivery: '2024-03-15',
+      latest_delivery: '2024-03-19',
+      days_min: 5,
+      days_max: 7,
+    });
     expect(e.lead_time_delta).toEqual({ earliest: 3, latest: 4 });
   });
 
@@ -143,7 +160,9 @@ describe('transit windows', () => {
   });
 
   it('delivers a zero-day transit on the dispatch date', () => {
-    const e = promised(estimateDelivery(input({ hubs: [hub({ lane: { transit_days_min: 0, transit_days_max: 1 } })] })));
+    const e = promised(
+      estimateDelivery(input({ hubs: [hub({ lane: { transit_days_min: 0, transit_days_max: 1 } })] })),
+    );
     expect([e.earliest_delivery, e.latest_delivery]).toEqual(['2024-03-05', '2024-03-06']);
     expect([e.days_min, e.days_max]).toEqual([0, 1]);
   });
@@ -219,7 +238,15 @@ describe('zones', () => {
         input({
           ordered_at: '2024-03-28T13:00:00Z', // Thu 13:00 GMT, after a 12:00 cutoff
           region: { id: 'GB-LND', time_zone: 'Europe/London', holidays },
-          hubs: [hub({ id: 'hub-lon', time_zone: 'Europe/London', cutoff_local: '12:00', holidays, lane: { transit_days_min: 1, transit_days_max: 1 } })],
+          hubs: [
+            hub({
+              id: 'hub-lon',
+              time_zone: 'Europe/London',
+              cutoff_local: '12:00',
+              holidays,
+              lane: { transit_days_min: 1, transit_days_max: 1 },
+            }),
+          ],
           baseline: null,
         }),
       ),
@@ -236,7 +263,14 @@ describe('zones', () => {
         input({
           ordered_at: '2024-04-05T06:00:00Z', // Fri 17:00 AEDT, after a 16:00 cutoff
           region: { id: 'AU-NSW', time_zone: 'Australia/Sydney' },
-          hubs: [hub({ id: 'hub-syd', time_zone: 'Australia/Sydney', cutoff_local: '16:00', lane: { transit_days_min: 1, transit_days_max: 1 } })],
+          hubs: [
+            hub({
+              id: 'hub-syd',
+              time_zone: 'Australia/Sydney',
+              cutoff_local: '16:00',
+              lane: { transit_days_min: 1, transit_days_max: 1 },
+            }),
+          ],
           baseline: null,
         }),
       ),
@@ -252,7 +286,15 @@ describe('zones', () => {
         input({
           ordered_at: '2024-03-09T06:30:00Z', // Sat 12:00 IST
           region: { id: 'IN-MH', time_zone: 'Asia/Kolkata', weekend_days: [7] },
-          hubs: [hub({ id: 'hub-bom', time_zone: 'Asia/Kolkata', cutoff_local: '18:00', weekend_days: [7], lane: { transit_days_min: 1, transit_days_max: 1 } })],
+          hubs: [
+            hub({
+              id: 'hub-bom',
+              time_zone: 'Asia/Kolkata',
+              cutoff_local: '18:00',
+              weekend_days: [7],
+              lane: { transit_days_min: 1, transit_days_max: 1 },
+            }),
+          ],
           baseline: null,
         }),
       ),
@@ -269,7 +311,14 @@ describe('zones', () => {
         input({
           hubs: [],
           // Tue 5 Mar 18:00Z = Wed 02:00 in Shanghai, before a 17:00 cutoff
-          supplier: supplier({ id: 'offshore', time_zone: 'Asia/Shanghai', cutoff_local: '17:00', handling_days: 1, transit_days_min: 3, transit_days_max: 5 }),
+          supplier: supplier({
+            id: 'offshore',
+            time_zone: 'Asia/Shanghai',
+            cutoff_local: '17:00',
+            handling_days: 1,
+            transit_days_min: 3,
+            transit_days_max: 5,
+          }),
         }),
       ),
     );
@@ -282,8 +331,10 @@ describe('zones', () => {
 });
 
 describe('choosing the source', () => {
-  const fast = (o: Partial<HubCandidate> = {}) => hub({ id: 'fast', lane: { transit_days_min: 1, transit_days_max: 1 }, ...o });
-  const next = (o: Partial<HubCandidate> = {}) => hub({ id: 'next', lane: { transit_days_min: 1, transit_days_max: 2 }, ...o });
+  const fast = (o: Partial<HubCandidate> = {}) =>
+    hub({ id: 'fast', lane: { transit_days_min: 1, transit_days_max: 1 }, ...o });
+  const next = (o: Partial<HubCandidate> = {}) =>
+    hub({ id: 'next', lane: { transit_days_min: 1, transit_days_max: 2 }, ...o });
 
   it('serves from the fastest hub with stock', () => {
     const e = promised(estimateDelivery(input({ hubs: [next(), fast()] })));
@@ -296,7 +347,9 @@ describe('choosing the source', () => {
   });
 
   it('needs the whole quantity at one hub', () => {
-    const e = promised(estimateDelivery(input({ quantity: 4, hubs: [fast({ available_units: 3 }), next({ available_units: 4 })] })));
+    const e = promised(
+      estimateDelivery(input({ quantity: 4, hubs: [fast({ available_units: 3 }), next({ available_units: 4 })] })),
+    );
     expect(e.source.id).toBe('next');
   });
 
@@ -312,7 +365,12 @@ describe('choosing the source', () => {
 
     const b = promised(estimateDelivery(input({ hubs: hubsOut, supplier: supplier({ available_units: 0 }) })));
     expect(b.source).toEqual({ type: 'baseline', id: 'central-dc' });
-    expect(b.baseline).toEqual({ earliest_delivery: b.earliest_delivery, latest_delivery: b.latest_delivery, days_min: b.days_min, days_max: b.days_max });
+    expect(b.baseline).toEqual({
+      earliest_delivery: b.earliest_delivery,
+      latest_delivery: b.latest_delivery,
+      days_min: b.days_min,
+      days_max: b.days_max,
+    });
     expect(b.lead_time_delta).toEqual({ earliest: 0, latest: 0 });
   });
 
@@ -368,7 +426,11 @@ describe('no promise', () => {
   });
 
   it('says out_of_stock when only a supplier reaches the region and it is empty', () => {
-    const e = refused(estimateDelivery(input({ hubs: [hub({ lane: null })], supplier: supplier({ available_units: 0 }), baseline: null })));
+    const e = refused(
+      estimateDelivery(
+        input({ hubs: [hub({ lane: null })], supplier: supplier({ available_units: 0 }), baseline: null }),
+      ),
+    );
     expect(e.reason).toBe('out_of_stock');
   });
 });
@@ -400,7 +462,15 @@ describe('input errors', () => {
   });
 });
 
-const ZONES = ['America/Los_Angeles', 'Europe/London', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata', 'Pacific/Auckland', 'Pacific/Honolulu'];
+const ZONES = [
+  'America/Los_Angeles',
+  'Europe/London',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+  'Pacific/Auckland',
+  'Pacific/Honolulu',
+];
 
 function deepFreeze<T>(o: T): T {
   if (o !== null && typeof o === 'object') {
@@ -414,18 +484,28 @@ describe('invariants and determinism', () => {
   const arbHub = fc.record({
     id: fc.constantFrom('h1', 'h2', 'h3', 'h4'),
     time_zone: fc.constantFrom(...ZONES),
-    cutoff_local: fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`),
+    cutoff_local: fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`),
     handling_days: fc.integer({ min: 0, max: 3 }),
     lane: fc.option(
-      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => ({ transit_days_min: Math.min(a, b), transit_days_max: Math.max(a, b) })),
+      fc
+        .tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 }))
+        .map(([a, b]) => ({ transit_days_min: Math.min(a, b), transit_days_max: Math.max(a, b) })),
       { nil: null },
     ),
     available_units: fc.integer({ min: 0, max: 5 }),
   });
   const arbInput = fc.record({
-    ordered_at: fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 0, 1) }).map((ms) => new Date(ms).toISOString()),
+    ordered_at: fc
+      .integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 0, 1) })
+      .map((ms) => new Date(ms).toISOString()),
     quantity: fc.integer({ min: 1, max: 4 }),
-    region: fc.record({ id: fc.constant('R'), time_zone: fc.constantFrom(...ZONES), weekend_days: fc.constantFrom<(1 | 2 | 3 | 4 | 5 | 6 | 7)[]>([6, 7], [5, 6], [7]) }),
+    region: fc.record({
+      id: fc.constant('R'),
+      time_zone: fc.constantFrom(...ZONES),
+      weekend_days: fc.constantFrom<(1 | 2 | 3 | 4 | 5 | 6 | 7)[]>([6, 7], [5, 6], [7]),
+    }),
     promise_business_days: fc.integer({ min: 0, max: 5 }),
     hubs: fc.uniqueArray(arbHub, { maxLength: 4, selector: (h) => h.id }), // ids are unique per line
     supplier: fc.option(fc.constant(supplier({ available_units: 2 })), { nil: null }),

@@ -113,29 +113,44 @@ describe('local wall-clock time to instant', () => {
   it('moves a time in a spring-forward gap forward by the gap (compatible), or back (earlier)', () => {
     // Los Angeles 2024-03-10: 02:00 PST jumps to 03:00 PDT; 02:30 does not exist
     expect(localDateTimeToInstant('2024-03-10', '02:30', 'America/Los_Angeles')).toBe('2024-03-10T10:30:00.000Z'); // 03:30 PDT
-    expect(localDateTimeToInstant('2024-03-10', '02:30', 'America/Los_Angeles', 'earlier')).toBe('2024-03-10T09:30:00.000Z'); // 01:30 PST
+    expect(localDateTimeToInstant('2024-03-10', '02:30', 'America/Los_Angeles', 'earlier')).toBe(
+      '2024-03-10T09:30:00.000Z',
+    ); // 01:30 PST
     // London 2024-03-31: 01:00 GMT jumps to 02:00 BST
     expect(localDateTimeToInstant('2024-03-31', '01:30', 'Europe/London')).toBe('2024-03-31T01:30:00.000Z'); // 02:30 BST
     // Sydney 2024-10-06: 02:00 AEST jumps to 03:00 AEDT
     expect(localDateTimeToInstant('2024-10-06', '02:30', 'Australia/Sydney')).toBe('2024-10-05T16:30:00.000Z'); // 03:30 AEDT
-    expect(() => localDateTimeToInstant('2024-10-06', '02:30', 'Australia/Sydney', 'reject')).toThrow(NonexistentLocalTimeError);
+    expect(() => localDateTimeToInstant('2024-10-06', '02:30', 'Australia/Sydney', 'reject')).toThrow(
+      NonexistentLocalTimeError,
+    );
   });
 
   it('takes the first occurrence of a time in a fall-back overlap (compatible), the second with later', () => {
     // Los Angeles 2024-11-03: 02:00 PDT falls back to 01:00 PST; 01:30 happens twice
     expect(localDateTimeToInstant('2024-11-03', '01:30', 'America/Los_Angeles')).toBe('2024-11-03T08:30:00.000Z');
-    expect(localDateTimeToInstant('2024-11-03', '01:30', 'America/Los_Angeles', 'later')).toBe('2024-11-03T09:30:00.000Z');
+    expect(localDateTimeToInstant('2024-11-03', '01:30', 'America/Los_Angeles', 'later')).toBe(
+      '2024-11-03T09:30:00.000Z',
+    );
     // London 2024-10-27: 02:00 BST falls back to 01:00 GMT
     expect(localDateTimeToInstant('2024-10-27', '01:30', 'Europe/London')).toBe('2024-10-27T00:30:00.000Z');
     expect(localDateTimeToInstant('2024-10-27', '01:30', 'Europe/London', 'later')).toBe('2024-10-27T01:30:00.000Z');
     // Sydney 2024-04-07: 03:00 AEDT falls back to 02:00 AEST
     expect(localDateTimeToInstant('2024-04-07', '02:30', 'Australia/Sydney')).toBe('2024-04-06T15:30:00.000Z');
     expect(localDateTimeToInstant('2024-04-07', '02:30', 'Australia/Sydney', 'later')).toBe('2024-04-06T16:30:00.000Z');
-    expect(() => localDateTimeToInstant('2024-04-07', '02:30', 'Australia/Sydney', 'reject')).toThrow(NonexistentLocalTimeError);
+    expect(() => localDateTimeToInstant('2024-04-07', '02:30', 'Australia/Sydney', 'reject')).toThrow(
+      NonexistentLocalTimeError,
+    );
   });
 
   it('round-trips every 15 minutes of 2024 in DST and non-DST zones', () => {
-    const zones = ['America/Los_Angeles', 'Europe/London', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata', 'Australia/Lord_Howe'];
+    const zones = [
+      'America/Los_Angeles',
+      'Europe/London',
+      'Asia/Tokyo',
+      'Australia/Sydney',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+    ];
     const from = Date.UTC(2024, 0, 1);
     const to = Date.UTC(2025, 0, 1);
     for (const name of zones) {

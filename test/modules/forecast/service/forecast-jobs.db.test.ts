@@ -7,7 +7,11 @@ import { buildLabelledRows } from '../../../../src/modules/forecast/core/dataset
 import { HistoryIndex } from '../../../../src/modules/forecast/core/features';
 import { trainNbMlp, type BacktestRecord } from '../../../../src/modules/forecast/core/nb-mlp-model';
 import { simulateHistory } from '../../../../src/modules/forecast/core/simulate-history';
-import { FORECAST_REFRESH_JOB, FORECAST_RETRAIN_JOB, forecastJobs } from '../../../../src/modules/forecast/forecast.jobs';
+import {
+  FORECAST_REFRESH_JOB,
+  FORECAST_RETRAIN_JOB,
+  forecastJobs,
+} from '../../../../src/modules/forecast/forecast.jobs';
 import { createForecastService } from '../../../../src/modules/forecast/forecast.service';
 import type { ModelTrainer } from '../../../../src/modules/forecast/retrain';
 import { createLogger } from '../../../../src/shared/logger';
@@ -25,7 +29,10 @@ beforeAll(async () => {
   await seedSignals(app, tenant);
   dir = await mkdtemp(join(tmpdir(), 'mf-retrain-'));
   await cp('models/nb-mlp-v1', join(dir, 'models', 'nb-mlp-v1'), { recursive: true });
-  await writeFile(join(dir, 'history.json'), JSON.stringify(simulateHistory({ drops: 24, regions: 4, creators: 3, newCreators: 1, spanDays: 200 })));
+  await writeFile(
+    join(dir, 'history.json'),
+    JSON.stringify(simulateHistory({ drops: 24, regions: 4, creators: 3, newCreators: 1, spanDays: 200 })),
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -34,7 +41,10 @@ afterAll(async () => {
 
 const scores = (nb: number, base: number, beats: boolean): BacktestRecord => ({
   byLead: {},
-  pooled: { 'nb-mlp': { wape: 0.5, scaledPinball: nb, coverage80: 0.8, rows: 10 }, baseline: { wape: 0.6, scaledPinball: base, coverage80: 0.7, rows: 10 } },
+  pooled: {
+    'nb-mlp': { wape: 0.5, scaledPinball: nb, coverage80: 0.8, rows: 10 },
+    baseline: { wape: 0.6, scaledPinball: base, coverage80: 0.7, rows: 10 },
+  },
   beatsBaseline: beats,
   evaluatedAt: '2026-11-23T03:00:00Z',
   testDrops: 5,
@@ -45,7 +55,12 @@ function quickTrainer(verdict: BacktestRecord, seen: { drops: number }[]): Model
   return async (history, { modelId }) => {
     seen.push({ drops: history.drops.length });
     const data = buildLabelledRows(history.drops, new HistoryIndex(history.drops));
-    const model = await trainNbMlp({ rows: data.rows, demand: data.demand }, { epochs: 1, hidden: [4] }, undefined, modelId);
+    const model = await trainNbMlp(
+      { rows: data.rows, demand: data.demand },
+      { epochs: 1, hidden: [4] },
+      undefined,
+      modelId,
+    );
     return { model, backtest: verdict };
   };
 }
@@ -61,7 +76,9 @@ describe('forecast.refresh (every 15 minutes)', () => {
 
   it('adds a forecast version to every scheduled or live drop still open, skipping drops without SKUs', async () => {
     const closed = freshId('drop');
-    await app.request('PUT', `/v1/drops/${closed}`, { body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' } });
+    await app.request('PUT', `/v1/drops/${closed}`, {
+      body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' },
+    });
     const noSkus = freshId('drop');
     await app.request('PUT', `/v1/drops/${noSkus}`, { body: dropBody(tenant.creatorId, tenant.regionIds) });
 
@@ -92,8 +109,17 @@ describe('forecast.retrain (nightly)', () => {
     });
     const result = await service.retrain();
     expect(seen).toEqual([{ drops: 24 }]);
-    expect(result).toMatchObject({ model_id: 'nb-mlp-20261123T120000Z', became_default: true, scaled_pinball: 0.8, baseline_scaled_pinball: 1.0 });
-    expect((await readdir(join(modelsDir, result.model_id))).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect(result).toMatchObject({
+      model_id: 'nb-mlp-20261123T120000Z',
+      became_default: true,
+      scaled_pinball: 0.8,
+      baseline_scaled_pinball: 1.0,
+    });
+    expect((await readdir(join(modelsDir, result.model_id))).sort()).toEqual([
+      'metadata.json',
+      'model.json',
+      'weights.bin',
+    ]);
     const pointer = JSON.parse(await readFile(join(modelsDir, 'default-model.json'), 'utf8'));
     expect(pointer).toMatchObject({ model_id: result.model_id, scaled_pinball: 0.8 });
     const meta = JSON.parse(await readFile(join(modelsDir, result.model_id, 'metadata.json'), 'utf8'));
@@ -101,11 +127,26 @@ describe('forecast.retrain (nightly)', () => {
 
     // A creator with history is served by the new default; a new creator by the shipped prior.
     await service.importHistory({
-      text: JSON.stringify([{ drop_id: 'past-1', creator_id: tenant.creatorId, sku_id: 'past-sku', region_id: tenant.regionIds[0], opens_at: '2026-01-01T00:00:00Z', closes_at: '2026-01-02T00:00:00Z', price: 30, realised_demand: 10 }]),
+      text: JSON.stringify([
+        {
+          drop_id: 'past-1',
+          creator_id: tenant.creatorId,
+          sku_id: 'past-sku',
+          region_id: tenant.regionIds[0],
+          opens_at: '2026-01-01T00:00:00Z',
+          closes_at: '2026-01-02T00:00:00Z',
+          price: 30,
+          realised_demand: 10,
+        },
+      ]),
       format: 'json',
     });
     const withHistory = await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
-    expect(withHistory).toMatchObject({ model_id: result.model_id, model_kind: 'nb-mlp', summary: { model_role: 'default', creator_past_drops: 1 } });
+    expect(withHistory).toMatchObject({
+      model_id: result.model_id,
+      model_kind: 'nb-mlp',
+      summary: { model_role: 'default', creator_past_drops: 1 },
+    });
 
     // The next night's model does not beat the baseline: saved, but the default stays.
     app.clock.set('2026-11-24T03:00:00Z');

@@ -3,7 +3,12 @@ import type { ResponseBody } from '../../../../src/http/contract';
 import { FEATURE_NAMES } from '../../../../src/modules/forecast/core/features';
 import { QUANTILE_LEVELS } from '../../../../src/modules/forecast/core/forecast-types';
 import { createTenant, freshId, dropBody } from '../../../factories/catalog-factory';
-import { createForecastTenant, expectWellFormedCells, seedSignals, type ForecastTenant } from '../../../factories/forecast-factory';
+import {
+  createForecastTenant,
+  expectWellFormedCells,
+  seedSignals,
+  type ForecastTenant,
+} from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
 
 type Forecast = ResponseBody<'runForecast', 201>;
@@ -27,15 +32,31 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
     expect(res.status, res.text).toBe(201);
     const forecast = res.body as Forecast;
     expect(res.headers.get('location')).toBe(`/v1/forecasts/${forecast.id}`);
-    expect(forecast).toMatchObject({ drop_id: tenant.dropId, prior_only: false, model_kind: 'nb-mlp', model_id: 'nb-mlp-v1', quantile_levels: [...QUANTILE_LEVELS] });
-    expect(forecast.lead_days).toBeCloseTo((Date.parse('2026-12-03T17:00:00Z') - Date.parse('2026-11-23T12:00:00Z')) / 86_400_000, 5);
+    expect(forecast).toMatchObject({
+      drop_id: tenant.dropId,
+      prior_only: false,
+      model_kind: 'nb-mlp',
+      model_id: 'nb-mlp-v1',
+      quantile_levels: [...QUANTILE_LEVELS],
+    });
+    expect(forecast.lead_days).toBeCloseTo(
+      (Date.parse('2026-12-03T17:00:00Z') - Date.parse('2026-11-23T12:00:00Z')) / 86_400_000,
+      5,
+    );
     expect(forecast.as_of).toBe('2026-11-23T12:00:00.000Z');
     expect(forecast.cells.map((c) => `${c.region_id}|${c.sku_id}`)).toEqual(
       [...tenant.regionIds].sort().flatMap((r) => tenant.skuIds.map((s) => `${r}|${s}`)),
     );
     expectWellFormedCells(forecast.cells);
     expect(Object.keys(forecast.cells[0]!.features)).toEqual([...FEATURE_NAMES]);
-    expect(forecast.summary).toMatchObject({ cells: 4, skus: 2, regions: 2, preorders: 10, model_role: 'prior', fallback_reason: null });
+    expect(forecast.summary).toMatchObject({
+      cells: 4,
+      skus: 2,
+      regions: 2,
+      preorders: 10,
+      model_role: 'prior',
+      fallback_reason: null,
+    });
   });
 
   it('never forecasts below the pre-orders already placed (cancelled ones excluded)', async () => {
@@ -60,11 +81,14 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
     const a = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
     const b = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
     expect(b.version).toBe(a.version + 1);
-    const list = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`, { key: tenant.keys.creator })).body as Versions;
+    const list = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`, { key: tenant.keys.creator }))
+      .body as Versions;
     expect(list.items).toHaveLength(before + 2);
     expect(list.items.map((v) => v.version)).toEqual(list.items.map((_, i) => list.items.length - i));
     expect(list.items[0]).not.toHaveProperty('cells');
-    const latest = await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest`, { key: tenant.keys.creator });
+    const latest = await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest`, {
+      key: tenant.keys.creator,
+    });
     expect(latest.body.id).toBe(b.id);
   });
 
@@ -104,7 +128,9 @@ describe('GET /v1/forecasts/{forecastId}', () => {
     expect(byRegion.cells).toEqual(run.cells.filter((c) => c.region_id === region));
     const bySku = (await app.request('GET', `/v1/forecasts/${run.id}?sku_id=${sku}`)).body as Forecast;
     expect(bySku.cells).toEqual(run.cells.filter((c) => c.sku_id === sku));
-    const one = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest?region_id=${region}&sku_id=${sku}`)).body as Forecast;
+    const one = (
+      await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest?region_id=${region}&sku_id=${sku}`)
+    ).body as Forecast;
     expect(one.cells).toEqual(run.cells.filter((c) => c.sku_id === sku && c.region_id === region));
   });
 

@@ -11,12 +11,29 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const countRows = async () => Number((await app.database.db.query<{ n: number }>('select count(*) as n from demand_history')).rows[0]!.n);
+const countRows = async () =>
+  Number((await app.database.db.query<{ n: number }>('select count(*) as n from demand_history')).rows[0]!.n);
 
 function pastDrop(dropId = freshId('past'), creatorId = 'creator-past') {
-  const base = { drop_id: dropId, creator_id: creatorId, opens_at: '2025-06-01T17:00:00Z', closes_at: '2025-06-03T17:00:00Z' };
+  const base = {
+    drop_id: dropId,
+    creator_id: creatorId,
+    opens_at: '2025-06-01T17:00:00Z',
+    closes_at: '2025-06-03T17:00:00Z',
+  };
   return [
-    { ...base, sku_id: `${dropId}-a`, region_id: 'US-CA', price: 40, realised_demand: 12, preorders_7d: 1, preorders_3d: 3, preorders_1d: 5, token_holders_1d: 20, social_1d_tiktok_views: 900 },
+    {
+      ...base,
+      sku_id: `${dropId}-a`,
+      region_id: 'US-CA',
+      price: 40,
+      realised_demand: 12,
+      preorders_7d: 1,
+      preorders_3d: 3,
+      preorders_1d: 5,
+      token_holders_1d: 20,
+      social_1d_tiktok_views: 900,
+    },
     { ...base, sku_id: `${dropId}-a`, region_id: 'US-NY', price: 40, realised_demand: 0 },
     { ...base, sku_id: `${dropId}-b`, region_id: 'US-CA', price: 25, realised_demand: 7, velocity_1d: 2 },
   ];
@@ -36,7 +53,9 @@ describe('importDemandHistory', () => {
     const before = await countRows();
     const rows = pastDrop();
     const progress: string[] = [];
-    const result = await app.services.forecast.importHistory({ text: toCsv(rows), format: 'csv' }, (p) => progress.push(`${p.phase}:${p.done}/${p.total}`));
+    const result = await app.services.forecast.importHistory({ text: toCsv(rows), format: 'csv' }, (p) =>
+      progress.push(`${p.phase}:${p.done}/${p.total}`),
+    );
     expect(result).toEqual({ rows: 3, drops: 1, created: 3, updated: 0, realised_units: 19 });
     expect(progress).toEqual(['validate:3/3', 'write:3/3']);
     expect(await countRows()).toBe(before + 3);
@@ -51,9 +70,14 @@ describe('importDemandHistory', () => {
 
   it('imports JSON (an array or {"rows": [...]}), replacing rows it already holds', async () => {
     const rows = pastDrop();
-    expect(await app.services.forecast.importHistory({ text: JSON.stringify(rows), format: 'json' })).toMatchObject({ created: 3, updated: 0 });
+    expect(await app.services.forecast.importHistory({ text: JSON.stringify(rows), format: 'json' })).toMatchObject({
+      created: 3,
+      updated: 0,
+    });
     const changed = rows.map((r) => ({ ...r, realised_demand: r.realised_demand + 1 }));
-    expect(await app.services.forecast.importHistory({ text: JSON.stringify({ rows: changed }), format: 'json' })).toMatchObject({ created: 0, updated: 3, realised_units: 22 });
+    expect(
+      await app.services.forecast.importHistory({ text: JSON.stringify({ rows: changed }), format: 'json' }),
+    ).toMatchObject({ created: 0, updated: 3, realised_units: 22 });
   });
 
   it('rejects the whole file when one row is bad, naming the row and the field, and writes nothing', async () => {
@@ -62,7 +86,9 @@ describe('importDemandHistory', () => {
     rows[1] = { ...rows[1], realised_demand: -3 };
     const error = await rejection(app.services.forecast.importHistory({ text: toCsv(rows), format: 'csv' }));
     expect(error.code).toBe('unprocessable');
-    expect(error.options.errors).toEqual([{ path: 'rows[2].realised_demand', message: expect.stringContaining('>=0') }]);
+    expect(error.options.errors).toEqual([
+      { path: 'rows[2].realised_demand', message: expect.stringContaining('>=0') },
+    ]);
     expect(error.detail).toContain('rows[2].realised_demand');
     expect(error.detail).toContain('nothing written');
     expect(await countRows()).toBe(before);
@@ -74,15 +100,20 @@ describe('importDemandHistory', () => {
     rows[2] = { ...rows[2], closes_at: 'yesterday' };
     const repeated = { ...rows[0] };
     const unknownColumn = { ...rows[0], region_id: 'US-TX', realised: 3 };
-    const error = await rejection(app.services.forecast.importHistory({ text: JSON.stringify([...rows, repeated, unknownColumn]), format: 'json' }));
+    const error = await rejection(
+      app.services.forecast.importHistory({ text: JSON.stringify([...rows, repeated, unknownColumn]), format: 'json' }),
+    );
     const paths = error.options.errors!.map((e) => e.path);
     expect(paths.sort()).toEqual(['rows[2].opens_at', 'rows[3].closes_at', 'rows[4].region_id', 'rows[5].realised']);
   });
 
   it('refuses a file that is not JSON, or has no rows', async () => {
-    expect((await rejection(app.services.forecast.importHistory({ text: '{"rows": [', format: 'json' }))).options.extensions).toMatchObject({ reason: 'bad_file' });
-    expect((await rejection(app.services.forecast.importHistory({ text: 'drop_id,creator_id\r\n', format: 'csv' }))).options.errors).toEqual([
-      { path: 'rows', message: 'the file has no data rows' },
-    ]);
+    expect(
+      (await rejection(app.services.forecast.importHistory({ text: '{"rows": [', format: 'json' }))).options.extensions,
+    ).toMatchObject({ reason: 'bad_file' });
+    expect(
+      (await rejection(app.services.forecast.importHistory({ text: 'drop_id,creator_id\r\n', format: 'csv' }))).options
+        .errors,
+    ).toEqual([{ path: 'rows', message: 'the file has no data rows' }]);
   });
 });

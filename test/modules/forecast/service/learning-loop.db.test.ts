@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socialIndex } from '../../../../src/modules/forecast/core/forecast-types';
 import { dropBody, freshId } from '../../../factories/catalog-factory';
-import { createForecastTenant, postPreorders, postSocial, postTokenHolders, type ForecastTenant } from '../../../factories/forecast-factory';
+import {
+  createForecastTenant,
+  postPreorders,
+  postSocial,
+  postTokenHolders,
+  type ForecastTenant,
+} from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
 
 /**
@@ -27,7 +33,9 @@ beforeAll(async () => {
     { sku: s1, region: r0, quantity: 7, at: '2026-11-29T00:00:00Z', status: 'cancelled' },
     { sku: s1, region: r0, quantity: 2, at: '2026-12-02T10:00:00Z' },
   ]);
-  await postSocial(app, tenant, [{ region: r0, channel: 'tiktok', metric: 'views', value: 100, at: '2026-11-29T00:00:00Z' }]);
+  await postSocial(app, tenant, [
+    { region: r0, channel: 'tiktok', metric: 'views', value: 100, at: '2026-11-29T00:00:00Z' },
+  ]);
   await postTokenHolders(app, tenant, [{ region: r1, holders: 9, at: '2026-11-20T00:00:00Z' }]);
 });
 afterAll(() => app.close());
@@ -63,9 +71,24 @@ describe('recordClosedDrop', () => {
 
   it('feeds the next forecast of the creator: its past drop counts, and the default model serves', async () => {
     const next = freshId('drop');
-    const body = { ...dropBody(tenant.creatorId, tenant.regionIds), opens_at: '2026-12-20T17:00:00Z', closes_at: '2026-12-22T17:00:00Z' };
+    const body = {
+      ...dropBody(tenant.creatorId, tenant.regionIds),
+      opens_at: '2026-12-20T17:00:00Z',
+      closes_at: '2026-12-22T17:00:00Z',
+    };
     expect((await app.request('PUT', `/v1/drops/${next}`, { body })).status).toBe(201);
-    expect((await app.request('PUT', `/v1/drops/${next}/skus/${freshId('sku')}`, { body: { name: 'Cap', price: 25, unit_cost: 5, sourcing: [{ supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-12-15' }] } })).status).toBe(201);
+    expect(
+      (
+        await app.request('PUT', `/v1/drops/${next}/skus/${freshId('sku')}`, {
+          body: {
+            name: 'Cap',
+            price: 25,
+            unit_cost: 5,
+            sourcing: [{ supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-12-15' }],
+          },
+        })
+      ).status,
+    ).toBe(201);
     const res = await app.request('POST', `/v1/drops/${next}/forecasts`, { key: tenant.keys.creator });
     expect(res.status, res.text).toBe(201);
     expect(res.body.summary).toMatchObject({ creator_past_drops: 1, model_role: 'default' });
@@ -74,9 +97,16 @@ describe('recordClosedDrop', () => {
 
   it('refuses a drop that has not closed yet with 422 drop_not_closed', async () => {
     const open = freshId('drop');
-    const body = { ...dropBody(tenant.creatorId, tenant.regionIds), opens_at: '2026-12-20T17:00:00Z', closes_at: '2026-12-22T17:00:00Z' };
+    const body = {
+      ...dropBody(tenant.creatorId, tenant.regionIds),
+      opens_at: '2026-12-20T17:00:00Z',
+      closes_at: '2026-12-22T17:00:00Z',
+    };
     expect((await app.request('PUT', `/v1/drops/${open}`, { body })).status).toBe(201);
-    await expect(app.services.forecast.recordClosedDrop(open)).rejects.toMatchObject({ code: 'unprocessable', options: { extensions: { reason: 'drop_not_closed' } } });
+    await expect(app.services.forecast.recordClosedDrop(open)).rejects.toMatchObject({
+      code: 'unprocessable',
+      options: { extensions: { reason: 'drop_not_closed' } },
+    });
   });
 
   it('answers not_found for an unknown drop', async () => {

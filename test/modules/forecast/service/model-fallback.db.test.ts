@@ -5,7 +5,12 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForecastService } from '../../../../src/modules/forecast/forecast.service';
 import { createLogger } from '../../../../src/shared/logger';
-import { createForecastTenant, expectWellFormedCells, seedSignals, type ForecastTenant } from '../../../factories/forecast-factory';
+import {
+  createForecastTenant,
+  expectWellFormedCells,
+  seedSignals,
+  type ForecastTenant,
+} from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
 
 /** The service pointed at a models folder in a temp dir: broken, incompatible, missing, then repaired. */
@@ -21,7 +26,12 @@ function serviceFor(dir: string) {
       done();
     },
   });
-  return createForecastService(app.database.db, { catalog: app.services.catalog, clock: app.clock, logger: createLogger('warn', sink), modelsDir: dir });
+  return createForecastService(app.database.db, {
+    catalog: app.services.catalog,
+    clock: app.clock,
+    logger: createLogger('warn', sink),
+    modelsDir: dir,
+  });
 }
 
 beforeAll(async () => {
@@ -61,12 +71,18 @@ describe('a saved model that cannot be used', () => {
     const dir = join(modelsDir, 'incompatible');
     await cp('models/nb-mlp-v1', join(dir, 'nb-mlp-v1'), { recursive: true });
     const meta = JSON.parse(await readFile(join(dir, 'nb-mlp-v1', 'metadata.json'), 'utf8'));
-    await writeFile(join(dir, 'nb-mlp-v1', 'metadata.json'), JSON.stringify({ ...meta, features: meta.features.slice(1) }));
+    await writeFile(
+      join(dir, 'nb-mlp-v1', 'metadata.json'),
+      JSON.stringify({ ...meta, features: meta.features.slice(1) }),
+    );
     const incompatible = await serviceFor(dir).runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
     expect(incompatible.model_kind).toBe('baseline');
     expect(incompatible.summary.fallback_reason).toMatch(/^model_incompatible/);
 
-    const missing = await serviceFor(join(modelsDir, 'empty')).runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    const missing = await serviceFor(join(modelsDir, 'empty')).runForecast(
+      { keyId: 't', role: 'admin' },
+      tenant.dropId,
+    );
     expect(missing.model_kind).toBe('baseline');
     expect(missing.summary.fallback_reason).toMatch(/^model_missing/);
   });
