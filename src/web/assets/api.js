@@ -245,6 +245,12 @@ export const fmt = {
     const text = fmt.money(Math.abs(value));
     return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
   },
+  /** "2" or "1–2" (a range that collapses when both ends agree). */
+  range(low, high, digits = 1) {
+    return fmt.num(low, digits) === fmt.num(high, digits)
+      ? fmt.num(low, digits)
+      : `${fmt.num(low, digits)}–${fmt.num(high, digits)}`;
+  },
   pct(value) {
     if (value === null || value === undefined) return '–';
     return `${(value * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;

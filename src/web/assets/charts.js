@@ -383,7 +383,11 @@ export function leadTimeDeltaChart(canvas, rows) {
   });
 }
 
-/** Delivery windows as business-day ranges: this estimate vs the baseline, with the promise. */
+/**
+ * Delivery windows as business-day ranges: this estimate vs the baseline, with the promise. A window
+ * of days min..max covers the business days on which the parcel may arrive, so its bar runs from
+ * min − 1 to max: a one-day window ("day 2") is one day wide, never a sliver.
+ */
 export function windowChart(canvas, rows) {
   return draw(canvas, {
     type: 'bar',
@@ -391,8 +395,8 @@ export function windowChart(canvas, rows) {
       labels: rows.map((r) => r.label),
       datasets: [
         {
-          label: 'business days from order',
-          data: rows.map((r) => [r.min, r.max]),
+          label: 'business days on which it may arrive',
+          data: rows.map((r) => [Math.max(0, r.min - 1), r.max]),
           backgroundColor: rows.map((r) => r.color),
           minBarLength: 8,
         },
@@ -404,10 +408,20 @@ export function windowChart(canvas, rows) {
         x: {
           beginAtZero: true,
           ticks: { stepSize: 1 },
-          title: { display: true, text: 'business days from the order' },
+          title: { display: true, text: 'business days after the order (a bar covers the days it may arrive on)' },
         },
       },
-      plugins: { legend: { display: false } },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const r = rows[ctx.dataIndex];
+              return r.min === r.max ? `business day ${r.max}` : `business days ${r.min} to ${r.max}`;
+            },
+          },
+        },
+      },
     },
   });
 }

@@ -53,7 +53,8 @@ function loadAtlases() {
  * colour per class; `legend` labels the classes. The rules are plain so a test can recompute them.
  */
 const BLUES = ['#dbe9f6', '#bad6eb', '#89bedc', '#539ecd', '#2b7bba', '#0b559f', '#08306b'];
-const TEALS = ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#2c7fb8', '#253494'];
+/** Red (poor) to blue (good), ColorBrewer RdBu: readable with the common colour-vision deficiencies. */
+const RED_TO_BLUE = ['#b2182b', '#ef8a62', '#fddbc7', '#d1e5f0', '#67a9cf', '#2166ac'];
 const ORANGES = ['#feedde', '#fdbe85', '#fd8d3c', '#e6550d', '#a63603'];
 const DELTA = ['#d6604d', '#e5e7eb', '#92c5de', '#4393c3', '#2166ac'];
 export const NO_VALUE_COLOR = '#9ca3af';
@@ -119,7 +120,7 @@ export const SCALES = {
     const thresholds = [0.5, 0.7, 0.8, 0.9, 0.95];
     return {
       thresholds,
-      colors: TEALS,
+      colors: RED_TO_BLUE,
       labels: rangeLabels(thresholds, fmt.pct, ''),
       caption,
       format: fmt.pct,
@@ -231,7 +232,7 @@ export async function drawRegionMap(container, spec) {
       if (d) g.append(svgEl('path', { d, fill: CONTEXT_FILL, class: 'map-country' }));
     }
     const label = svgEl('text', { x: x0, y: y0 - 8, class: 'map-inset-label' });
-    label.textContent = 'Outside the US (not to scale with the US map)';
+    label.textContent = 'Outside the US';
     g.append(label);
     svg.append(g);
   }
@@ -339,7 +340,7 @@ export async function drawRegionMap(container, spec) {
       g.append(svgEl('path', { d: `M0,0 L0,-13 A13,13 0 ${share > 0.5 ? 1 : 0},1 ${x},${y} Z`, class: 'hub-fill' }));
     }
     g.append(svgEl('circle', { r: 4, class: 'hub-core' }));
-    const label = svgEl('text', { y: 28, class: 'map-hub-label' });
+    const label = svgEl('text', { x: 17, y: 5, class: 'map-hub-label' });
     label.textContent = `${fmt.num(h.placed, 0)}/${fmt.num(h.capacity, 0)}`;
     g.append(label);
     interactive(g, text, h.at, () => drawLanes(h.lanes.map((l) => [h.at, regionById.get(l.region_id)?.anchor, true])));
