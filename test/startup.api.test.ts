@@ -53,6 +53,12 @@ describe('npm start', () => {
     });
     expect(drop.status).toBe(200);
     expect(((await drop.json()) as { items: unknown[] }).items).toHaveLength(3);
+    // The demo's closed drop has its post-drop report from the first start (issue 19).
+    const report = await fetch(`http://127.0.0.1:${port}/v1/drops/drop-nova-ember/report`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(report.status).toBe(200);
+    expect(((await report.json()) as { units_ordered: number }).units_ordered).toBeGreaterThan(0);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
