@@ -201,14 +201,17 @@ describe.skipIf(!HAS_CHROMIUM)(
       }>;
     }
 
-    /** The 1-3-10 log steps inside (min, max], as the dashboard documents its unit scale. */
+    /**
+     * The 1-3-10 log steps inside (min, max], as docs/dashboard.md states the unit scale (decades only
+     * beyond seven classes).
+     */
     function logSteps(values: number[]) {
       const min = Math.min(...values);
       const max = Math.max(...values);
       const steps: number[] = [];
       for (let decade = 1; decade <= Math.max(1, max) * 10; decade *= 10)
         for (const t of [decade, 3 * decade]) if (t > min && t <= max) steps.push(t);
-      return steps;
+      return steps.length + 1 > 7 ? steps.filter((t) => [1, 10, 100, 1000, 10_000, 100_000].includes(t)) : steps;
     }
 
     /**

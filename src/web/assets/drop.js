@@ -227,7 +227,8 @@ function renderDropSummary() {
       'Filled within promise',
       t ? fmt.pct(t.fill_rate_within_promise) : '–',
       t
-        ? `${fmt.units(t.expected_units_within_promise)} of the expected demand arrive within ${days} business day${days === 1 ? '' : 's'}.`
+        ? `${fmt.units(t.expected_units_within_promise)} of the expected demand arrive within ` +
+            `${days} business day${days === 1 ? '' : 's'}.`
         : `Share of expected demand delivered within the ${days}-business-day promise.`,
       { id: 'kpi-fill', 'data-value': t?.fill_rate_within_promise ?? '' },
     ),
@@ -241,7 +242,8 @@ function renderDropSummary() {
       'Expected cost',
       t ? fmt.money(t.cost?.total) : '–',
       t
-        ? `Fallback premium ${fmt.money(t.cost.fallback_premium)}, leftover ${fmt.money(t.cost.leftover)}, holding ${fmt.money(t.cost.holding)}.`
+        ? `Fallback premium ${fmt.money(t.cost.fallback_premium)}, leftover ${fmt.money(t.cost.leftover)}, ` +
+            `holding ${fmt.money(t.cost.holding)}.`
         : 'Fallback premium + leftover + holding costs.',
       { id: 'kpi-cost', 'data-value': t?.cost?.total ?? '' },
     ),
@@ -644,11 +646,13 @@ async function renderMap() {
     metric === 'demand'
       ? SCALES.units(
           values,
-          'Forecast demand over the drop window, all SKUs (units; log steps, so one big region does not wash out the rest)',
+          'Forecast demand over the drop window, all SKUs ' +
+            '(units; log steps, so one big region does not wash out the rest)',
         )
       : SCALES.delta(
           values,
-          `Lead-time delta of plan v${state.plan?.version ?? '–'}: business days faster than the baseline path (mean over SKUs)`,
+          `Lead-time delta of plan v${state.plan?.version ?? '–'}: ` +
+            'business days faster than the baseline path (mean over SKUs)',
         );
   const container = $('region-map');
   container.dataset.metric = metric;
@@ -656,7 +660,9 @@ async function renderMap() {
     await drawRegionMap(container, {
       id: 'drop-map',
       title: `${state.drop.name}: ${metric === 'demand' ? 'forecast demand' : 'lead-time delta'} by region`,
-      description: `${regions.length} regions coloured by ${scale.caption}. The same figures are in the table “Regions as a table”.`,
+      description:
+        `${regions.length} regions coloured by ${scale.caption}. ` +
+        'The same figures are in the table “Regions as a table”.',
       regions,
       hubs: state.plan ? mapHubs() : mapHubs().map((h) => ({ ...h, placed: 0 })),
       scale,

@@ -25,12 +25,59 @@ const INSET_BOX = [
 
 /** ISO 3166-2 US subdivision code → FIPS state code, the ids of us-atlas's state geometries. */
 const US_FIPS = {
-  AL: '01', AK: '02', AZ: '04', AR: '05', CA: '06', CO: '08', CT: '09', DE: '10', DC: '11', FL: '12', GA: '13',
-  HI: '15', ID: '16', IL: '17', IN: '18', IA: '19', KS: '20', KY: '21', LA: '22', ME: '23', MD: '24', MA: '25',
-  MI: '26', MN: '27', MS: '28', MO: '29', MT: '30', NE: '31', NV: '32', NH: '33', NJ: '34', NM: '35', NY: '36',
-  NC: '37', ND: '38', OH: '39', OK: '40', OR: '41', PA: '42', RI: '44', SC: '45', SD: '46', TN: '47', TX: '48',
-  UT: '49', VT: '50', VA: '51', WA: '53', WV: '54', WI: '55', WY: '56', PR: '72',
-}; // prettier-ignore
+  AL: '01',
+  AK: '02',
+  AZ: '04',
+  AR: '05',
+  CA: '06',
+  CO: '08',
+  CT: '09',
+  DE: '10',
+  DC: '11',
+  FL: '12',
+  GA: '13',
+  HI: '15',
+  ID: '16',
+  IL: '17',
+  IN: '18',
+  IA: '19',
+  KS: '20',
+  KY: '21',
+  LA: '22',
+  ME: '23',
+  MD: '24',
+  MA: '25',
+  MI: '26',
+  MN: '27',
+  MS: '28',
+  MO: '29',
+  MT: '30',
+  NE: '31',
+  NV: '32',
+  NH: '33',
+  NJ: '34',
+  NM: '35',
+  NY: '36',
+  NC: '37',
+  ND: '38',
+  OH: '39',
+  OK: '40',
+  OR: '41',
+  PA: '42',
+  RI: '44',
+  SC: '45',
+  SD: '46',
+  TN: '47',
+  TX: '48',
+  UT: '49',
+  VT: '50',
+  VA: '51',
+  WA: '53',
+  WV: '54',
+  WI: '55',
+  WY: '56',
+  PR: '72',
+};
 
 let atlases;
 /** The two atlases, fetched once per page from this service. */
@@ -60,13 +107,16 @@ const DELTA = ['#d6604d', '#e5e7eb', '#92c5de', '#4393c3', '#2166ac'];
 export const NO_VALUE_COLOR = '#9ca3af';
 const CONTEXT_FILL = '#f3f4f6';
 
-/** 1, 3, 10, 30, 100, … : the steps of a log scale a person can read. */
-export function logSteps(min, max) {
+/**
+ * 1, 3, 10, 30, 100, … inside (min, max]: the steps of a log scale a person can read. When that
+ * would make more classes than the palette has colours, decades only (1, 10, 100, …).
+ */
+export function logSteps(min, max, maxClasses = 7) {
   const steps = [];
   for (let decade = 1; decade <= Math.max(1, max) * 10; decade *= 10) {
     for (const t of [decade, 3 * decade]) if (t > min && t <= max) steps.push(t);
   }
-  return steps;
+  return steps.length + 1 > maxClasses ? steps.filter((t) => Math.log10(t) % 1 === 0) : steps;
 }
 
 /** The colours for n classes, spread over a ramp from light to dark. */
@@ -95,12 +145,10 @@ export const SCALES = {
   /** Units, log steps 1-3-10 over the range: one big region cannot flatten the rest. */
   units(values, caption) {
     const finite = values.filter((v) => Number.isFinite(v));
-    const thresholds = finite.length ? logSteps(Math.min(...finite), Math.max(...finite)) : [];
+    const thresholds = finite.length ? logSteps(Math.min(...finite), Math.max(...finite), BLUES.length) : [];
     const colors = ramp(BLUES, thresholds.length + 1);
     const format = (v) => fmt.num(v, 0);
-    const labels = thresholds.length
-      ? rangeLabels(thresholds, format, ' units')
-      : [`${format(finite[0] ?? 0)} units`];
+    const labels = thresholds.length ? rangeLabels(thresholds, format, ' units') : [`${format(finite[0] ?? 0)} units`];
     return { thresholds, colors, labels, caption, format: (v) => fmt.units(v, 0), kind: 'log' };
   },
   /** Business days faster than the baseline: slower (red), then 0, 1, 2, 3+ days faster (blues). */
@@ -109,7 +157,13 @@ export const SCALES = {
     return {
       thresholds,
       colors: DELTA,
-      labels: ['slower than the baseline', '0 to under 1 day faster', '1 to under 2 days faster', '2 to under 3 days faster', '3 or more days faster'],
+      labels: [
+        'slower than the baseline',
+        '0 to under 1 day faster',
+        '1 to under 2 days faster',
+        '2 to under 3 days faster',
+        '3 or more days faster',
+      ],
       caption,
       format: (v) => `${fmt.signed(v)} business days`,
       kind: 'diverging',
@@ -130,16 +184,24 @@ export const SCALES = {
   /** A share where more is worse (stock-out risk). */
   risk(_values, caption) {
     const thresholds = [0.05, 0.1, 0.2, 0.4];
-    return { thresholds, colors: ORANGES, labels: rangeLabels(thresholds, fmt.pct, ''), caption, format: fmt.pct, kind: 'sequential' };
+    return {
+      thresholds,
+      colors: ORANGES,
+      labels: rangeLabels(thresholds, fmt.pct, ''),
+      caption,
+      format: fmt.pct,
+      kind: 'sequential',
+    };
   },
-}; // prettier-ignore
+};
 
 function svgEl(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attrs))
+    if (value !== undefined && value !== null) node.setAttribute(name, value);
   for (const child of children) if (child) node.append(child);
   return node;
-} // prettier-ignore
+}
 
 function stateFeatureOf(regionId, states) {
   const m = /^US-([A-Z]{2})$/.exec(regionId);
@@ -153,7 +215,8 @@ const hasCoords = (p) => Number.isFinite(p.latitude) && Number.isFinite(p.longit
  * spec: {
  *   id, title, description,
  *   regions: [{ id, name, latitude, longitude, value (number | null), detail? }],
- *   hubs: [{ id, name, latitude, longitude, placed, capacity, lanes: [{ region_id, transit_days_min, transit_days_max }], servedRegionIds? }],
+ *   hubs: [{ id, name, latitude, longitude, placed, capacity, extra?,
+ *            lanes: [{ region_id, transit_days_min, transit_days_max }] }],
  *   scale: one of SCALES' answers,
  * }
  * Returns { unplaced: [region ids not on the map] }.
@@ -322,7 +385,8 @@ export async function drawRegionMap(container, spec) {
   for (const h of hubs.filter((x) => x.frame)) {
     const share = h.capacity > 0 ? Math.min(1, h.placed / h.capacity) : 0;
     const laneText = h.lanes.map((l) => `${l.region_id} ${transit(l)} d`).join(', ');
-    const text = `${h.name} (${h.id}): ${fmt.num(h.placed, 0)} of ${fmt.num(h.capacity, 0)} units placed (${fmt.pct(share)} of capacity)${h.extra ? `. ${h.extra}` : ''}. Lanes: ${laneText || 'none'}`;
+    const used = `${fmt.num(h.placed, 0)} of ${fmt.num(h.capacity, 0)} units placed (${fmt.pct(share)} of capacity)`;
+    const text = `${h.name} (${h.id}): ${used}${h.extra ? `. ${h.extra}` : ''}. Lanes: ${laneText || 'none'}`;
     const g = svgEl('g', {
       class: 'map-hub',
       'data-hub': h.id,
@@ -367,9 +431,14 @@ export async function drawRegionMap(container, spec) {
       })(),
     ),
     hubs.some((h) => h.frame)
-      ? el('p', { className: 'muted map-legend-hubs' }, 'Circles are hubs: the dark arc is the share of capacity the plan fills, the label "placed/capacity" in units. Hover or focus a hub or region to see its lanes.')
+      ? el(
+          'p',
+          { className: 'muted map-legend-hubs' },
+          'Circles are hubs: the dark arc is the share of capacity the plan fills, the label "placed/capacity" ' +
+            'in units. Hover or focus a hub or region to see its lanes.',
+        )
       : null,
-  ); // prettier-ignore
+  );
   const unplaced = placed.filter((r) => !r.frame).map((r) => r.id);
   container.replaceChildren(
     figure,

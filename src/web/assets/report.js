@@ -292,7 +292,9 @@ function renderForecast() {
           max,
           title: {
             display: true,
-            text: `units of ${skuId} over the drop window${max === undefined ? '' : ' (axis cut: the largest region runs past it, see the table)'}`,
+            text:
+              `units of ${skuId} over the drop window` +
+              (max === undefined ? '' : ' (axis cut: the largest region runs past it, see the table)'),
           },
         },
         y: { ticks: { autoSkip: false } },
@@ -572,7 +574,9 @@ function mapRows(metric) {
       within: r.within_promise_units,
       delta: r.realised_lead_time_delta_days,
       planned: r.planned_lead_time_delta_days,
-      detail: `${fmt.units(r.realised_units)} ordered, ${fmt.units(r.within_promise_units)} within the promise; forecast median ${fmt.units(values.forecast)}`,
+      detail:
+        `${fmt.units(r.realised_units)} ordered, ${fmt.units(r.within_promise_units)} within the promise; ` +
+        `forecast median ${fmt.units(values.forecast)}`,
     };
   });
 }
@@ -599,7 +603,8 @@ async function renderMap() {
   await drawRegionMap($('region-map'), {
     id: 'report-map',
     title: `${state.drop.name}: ${scale.caption.toLowerCase()}, by region`,
-    description: `${rows.length} regions coloured by ${scale.caption}. The table “Regions as a table” has the same figures.`,
+    description:
+      `${rows.length} regions coloured by ${scale.caption}. ` + 'The table “Regions as a table” has the same figures.',
     regions: rows,
     hubs: state.hubs.map((h) => ({
       ...h,

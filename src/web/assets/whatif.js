@@ -118,7 +118,8 @@ export function createWhatIf({ panel, dropId, state, hubName, onSaved }) {
     const names = new Map(state.suppliers.map((x) => [x.id, x.name]));
     $('wi-fallback').disabled = fallbacks.length === 0;
     $('wi-fallback-hint').textContent = fallbacks.length
-      ? `Fallback: ${fallbacks.map((id) => (names.get(id) ? `${names.get(id)} (${id})` : id)).join(', ')}. Unticked, the plan may use primary suppliers only.`
+      ? `Fallback: ${fallbacks.map((id) => (names.get(id) ? `${names.get(id)} (${id})` : id)).join(', ')}. ` +
+        'Unticked, the plan may use primary suppliers only.'
       : 'This drop has no fallback supplier.';
   }
 
@@ -156,15 +157,71 @@ export function createWhatIf({ panel, dropId, state, hubName, onSaved }) {
 
   function renderResult(cmp, current, next) {
     const rows = [
-      { id: 'within', label: 'Units within promise (expected)', a: current.totals.expected_units_within_promise, b: next.totals.expected_units_within_promise, f: (v) => fmt.units(v), d: (v) => fmt.signed(v) },
-      { id: 'fill', label: 'Filled within promise', a: current.totals.fill_rate_within_promise, b: next.totals.fill_rate_within_promise, f: fmt.pct, d: (v) => `${fmt.signed(v * 100)} pts` },
-      { id: 'demand', label: 'Expected demand', a: current.totals.expected_demand_units, b: next.totals.expected_demand_units, f: (v) => fmt.units(v), d: (v) => fmt.signed(v) },
-      { id: 'placed', label: 'Units placed at hubs', a: current.totals.units_placed, b: next.totals.units_placed, f: (v) => fmt.units(v), d: (v) => fmt.signed(v) },
-      { id: 'cost', label: 'Expected cost', a: current.totals.cost.total, b: next.totals.cost.total, f: fmt.money, d: fmt.signedMoney },
-      { id: 'premium', label: 'Fallback premium', a: current.totals.cost.fallback_premium, b: next.totals.cost.fallback_premium, f: fmt.money, d: fmt.signedMoney },
-      { id: 'value', label: 'Plan value', a: current.totals.objective_value, b: next.totals.objective_value, f: fmt.money, d: fmt.signedMoney },
-      { id: 'unserved', label: 'Regions not served within the promise', a: current.unserved_regions.length, b: next.unserved_regions.length, f: (v) => fmt.num(v, 0), d: (v) => fmt.signed(v) },
-    ]; // prettier-ignore
+      {
+        id: 'within',
+        label: 'Units within promise (expected)',
+        a: current.totals.expected_units_within_promise,
+        b: next.totals.expected_units_within_promise,
+        f: (v) => fmt.units(v),
+        d: (v) => fmt.signed(v),
+      },
+      {
+        id: 'fill',
+        label: 'Filled within promise',
+        a: current.totals.fill_rate_within_promise,
+        b: next.totals.fill_rate_within_promise,
+        f: fmt.pct,
+        d: (v) => `${fmt.signed(v * 100)} pts`,
+      },
+      {
+        id: 'demand',
+        label: 'Expected demand',
+        a: current.totals.expected_demand_units,
+        b: next.totals.expected_demand_units,
+        f: (v) => fmt.units(v),
+        d: (v) => fmt.signed(v),
+      },
+      {
+        id: 'placed',
+        label: 'Units placed at hubs',
+        a: current.totals.units_placed,
+        b: next.totals.units_placed,
+        f: (v) => fmt.units(v),
+        d: (v) => fmt.signed(v),
+      },
+      {
+        id: 'cost',
+        label: 'Expected cost',
+        a: current.totals.cost.total,
+        b: next.totals.cost.total,
+        f: fmt.money,
+        d: fmt.signedMoney,
+      },
+      {
+        id: 'premium',
+        label: 'Fallback premium',
+        a: current.totals.cost.fallback_premium,
+        b: next.totals.cost.fallback_premium,
+        f: fmt.money,
+        d: fmt.signedMoney,
+      },
+      {
+        id: 'value',
+        label: 'Plan value',
+        a: current.totals.objective_value,
+        b: next.totals.objective_value,
+        f: fmt.money,
+        d: fmt.signedMoney,
+      },
+      {
+        id: 'unserved',
+        label: 'Regions not served within the promise',
+        a: current.unserved_regions.length,
+        b: next.unserved_regions.length,
+        f: (v) => fmt.num(v, 0),
+        d: (v) => fmt.signed(v),
+      },
+    ];
     const t = table(
       `Plan v${current.version} (${current.status}) beside the what-if v${next.version}`,
       [
