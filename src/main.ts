@@ -19,7 +19,11 @@ async function main() {
   const services = createServices({ db, config, logger });
   const adminKey = await services.keys.ensureBootstrapAdminKey();
   const demo = config.loadDemoData
-    ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals)
+    ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals, {
+        forecast: services.forecast,
+        plannerAt: services.plannerAt,
+        reports: services.reports,
+      })
     : undefined;
 
   await services.start();

@@ -74,6 +74,8 @@ export function createServices(deps: {
     policy: deps.webhookPolicy,
   });
   const allocation = createAllocationService(db, { catalog, webhooks, clock });
+  /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
+  const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.
@@ -119,6 +121,7 @@ export function createServices(deps: {
     forecast,
     delivery,
     allocation,
+    plannerAt,
     webhooks,
     reports,
     snapshots,

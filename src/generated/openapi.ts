@@ -661,6 +661,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plans/{planId}/save-as-draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Save a what-if plan as the drop's next draft, exactly as computed (admin, or the drop's creator).
+         * @description Copies the what-if plan (its allocations, supplier orders, regions, totals, overrides, forecast and
+         *     catalog snapshot) into a new plan with status `draft` and the drop's next version, without solving
+         *     again: the draft is the plan that was shown. The draft can then be published like any other. A
+         *     retry answers the draft already saved from that what-if plan (200) instead of making another; a
+         *     plan that is not a what-if plan answers 409.
+         */
+        post: operations["saveWhatIfAsDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/drops/{dropId}/replan-proposals": {
         parameters: {
             query?: never;
@@ -1093,6 +1119,10 @@ export interface components {
             weekend_days?: number[];
             /** @description Postal-code prefixes that map into this region (longest prefix wins). */
             postal_prefixes?: string[];
+            /** @description WGS 84 latitude of a point that stands for the region on the dashboard map (used when the region has no drawn boundary, e.g. a custom id). Optional, with longitude (both or neither). */
+            latitude?: number;
+            /** @description WGS 84 longitude. Optional, with latitude (both or neither). */
+            longitude?: number;
         };
         Region: {
             id: components["schemas"]["Id"];
@@ -1100,6 +1130,10 @@ export interface components {
             time_zone: components["schemas"]["TimeZone"];
             weekend_days: number[];
             postal_prefixes: string[];
+            /** @description WGS 84; null when not given. */
+            latitude: number | null;
+            /** @description WGS 84; null when not given. */
+            longitude: number | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1121,6 +1155,10 @@ export interface components {
             handling_days: number;
             /** @description The regions this hub ships to, in lane order (earlier lanes win ties). */
             lanes: components["schemas"]["Lane"][];
+            /** @description WGS 84 latitude of the hub (its marker on the dashboard map). Optional, with longitude (both or neither). */
+            latitude?: number;
+            /** @description WGS 84 longitude. Optional, with latitude (both or neither). */
+            longitude?: number;
         };
         Hub: {
             id: components["schemas"]["Id"];
@@ -1131,6 +1169,10 @@ export interface components {
             order_cutoff_local: string;
             handling_days: number;
             lanes: components["schemas"]["Lane"][];
+            /** @description WGS 84; null when not given. */
+            latitude: number | null;
+            /** @description WGS 84; null when not given. */
+            longitude: number | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1394,6 +1436,21 @@ export interface components {
             }[];
             unavailable_supplier_ids?: components["schemas"]["Id"][];
             promise_business_days?: number;
+            /**
+             * @description Scale the forecast demand before planning ("what if demand is 30% higher"). A cell's mean is
+             *     multiplied by `drop` (default 1) times its region's multiplier (default 1); its dispersion α
+             *     stays, so the relative spread of the extra buyers is that of the forecast. 0 removes a
+             *     region's demand.
+             */
+            demand_multipliers?: {
+                /** @description Applies to every region. */
+                drop?: number;
+                /** @description Per region, on top of `drop`. A region may appear once. */
+                regions?: {
+                    region_id: components["schemas"]["Id"];
+                    multiplier: number;
+                }[];
+            };
         };
         WhatIfRequest: {
             solver?: components["schemas"]["PlanSolverChoice"];
@@ -3051,6 +3108,41 @@ export interface operations {
         responses: {
             /** @description The published plan. */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    saveWhatIfAsDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft saved earlier from this what-if plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description The new draft. */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,8 +6,26 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 const PAGES_DIR = path.join(WEB_DIR, 'pages');
 const ASSETS_DIR = path.join(WEB_DIR, 'assets');
+const require = createRequire(import.meta.url);
 /** Chart.js's own UMD build from node_modules (no CDN): `dist/` holds chart.umd.js. */
-const CHART_JS_DIR = path.dirname(createRequire(import.meta.url).resolve('chart.js'));
+const CHART_JS_DIR = path.dirname(require.resolve('chart.js'));
+
+/**
+ * The region map's libraries and boundaries, each one file from node_modules (no CDN, no network):
+ * d3-geo (projections and paths; its UMD build needs d3-array's before it), topojson-client (TopoJSON
+ * to GeoJSON), US state boundaries from us-atlas and country outlines from world-atlas (both public
+ * domain, from the US Census Bureau and Natural Earth). Only these files are served.
+ */
+const MAP_FILES: Record<string, { file: string; type: string }> = {
+  'd3-array.min.js': { file: path.join(path.dirname(require.resolve('d3-array')), 'd3-array.min.js'), type: 'js' },
+  'd3-geo.min.js': { file: path.join(path.dirname(require.resolve('d3-geo')), 'd3-geo.min.js'), type: 'js' },
+  'topojson-client.min.js': {
+    file: path.join(path.dirname(require.resolve('topojson-client')), 'topojson-client.min.js'),
+    type: 'js',
+  },
+  'us-states-10m.json': { file: require.resolve('us-atlas/states-10m.json'), type: 'json' },
+  'world-countries-110m.json': { file: require.resolve('world-atlas/countries-110m.json'), type: 'json' },
+};
 
 /**
  * Same-origin only: the pages load scripts, styles and data from this service and nothing else.
@@ -48,6 +66,13 @@ export function webRoutes(): Router {
     res.redirect(301, '/app/');
   });
   router.use('/app/vendor/chart.js', express.static(CHART_JS_DIR, { index: false }));
+  router.get('/app/vendor/map/:name', (req, res, next) => {
+    const entry = MAP_FILES[req.params.name];
+    if (!entry) return next();
+    res.type(entry.type).sendFile(entry.file, (error) => {
+      if (error) next(error);
+    });
+  });
   router.use('/app/assets', express.static(ASSETS_DIR, { index: false }));
   router.use('/app', express.static(PAGES_DIR, { index: 'index.html', extensions: ['html'], redirect: false }));
   return router;

@@ -256,6 +256,22 @@ export const allocationRepository = {
   },
 
   /** Live stock per hub and SKU from inventory events (on hand = received − shipped + adjusted; reserved = reserved − released). */
+  /** The draft a what-if plan was saved as, if it was. */
+  async findSavedDraftId(db: Queryable, whatIfPlanId: string) {
+    return (
+      await db.query<{ draft_plan_id: string }>(
+        'select draft_plan_id from plan_saved_drafts where what_if_plan_id = $1',
+        [whatIfPlanId],
+      )
+    ).rows[0]?.draft_plan_id;
+  },
+  async insertSavedDraft(tx: Queryable, whatIfPlanId: string, draftPlanId: string, at: Date) {
+    await tx.query('insert into plan_saved_drafts (what_if_plan_id, draft_plan_id, created_at) values ($1, $2, $3)', [
+      whatIfPlanId,
+      draftPlanId,
+      at,
+    ]);
+  },
   async listLiveStock(db: Queryable, skuIds: string[]) {
     return (
       await db.query<LiveStockRow>(

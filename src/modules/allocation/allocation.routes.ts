@@ -99,6 +99,11 @@ export function allocationRoutes(allocation: AllocationService): Router {
     );
     res.json(body);
   });
+  router.post('/v1/plans/:planId/save-as-draft', planners, async (req, res) => {
+    const saved = await allocation.saveWhatIfAsDraft(principalOf(req), pathId(req, 'planId'));
+    const body: ResponseBody<'saveWhatIfAsDraft', 201> = saved.plan;
+    res.status(saved.created ? 201 : 200).json(body);
+  });
   router.get('/v1/drops/:dropId/replan-proposals', planners, async (req, res) => {
     const body: ResponseBody<'getReplanProposal', 200> = await allocation.proposeReplan(
       principalOf(req),

@@ -8,6 +8,9 @@ export const planRequestSchema = z.object({ solver: solver.optional() }).strict(
   Schemas['PlanRequest']
 >;
 
+/** A demand multiplier: 0 (no demand) to 10 (ten times the forecast). */
+const multiplier = z.number().min(0).max(10);
+
 export const planOverridesSchema = z
   .object({
     hub_capacities: z
@@ -16,6 +19,28 @@ export const planOverridesSchema = z
       .optional(),
     unavailable_supplier_ids: z.array(idSchema).max(1000).optional(),
     promise_business_days: z.number().int().min(0).max(60).optional(),
+    demand_multipliers: z
+      .object({
+        drop: multiplier.optional(),
+        regions: z
+          .array(z.object({ region_id: idSchema, multiplier }).strict())
+          .max(1000)
+          .superRefine((items, ctx) => {
+            const seen = new Set<string>();
+            items.forEach((item, i) => {
+              if (seen.has(item.region_id))
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [i, 'region_id'],
+                  message: `duplicate region '${item.region_id}'`,
+                });
+              seen.add(item.region_id);
+            });
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict() satisfies z.ZodType<Schemas['PlanOverrides']>;
 

@@ -364,6 +364,58 @@ export function createAllocationService(
       return toPlan(db, (await repo.findPlan(db, planId))!);
     },
 
+    /**
+     * A what-if plan becomes the drop's next draft, copied as computed (no second solve, so the draft
+     * is the plan the user saw). One draft per what-if plan: a retry answers the saved one.
+     */
+    async saveWhatIfAsDraft(principal: Principal, planId: string): Promise<{ plan: Plan; created: boolean }> {
+      const first = await visiblePlan(principal, planId);
+      const result = await db.transaction(async (tx) => {
+        await repo.lockDrop(tx, first.drop_id);
+        const saved = await repo.findSavedDraftId(tx, planId);
+        if (saved) return { id: saved, created: false };
+        const row = (await repo.findPlan(tx, planId))!;
+        if (row.status !== 'what_if' || !row.forecast_id) {
+          throw new AppError(
+            'conflict',
+            `plan '${planId}' is ${row.status}; only a what-if plan can be saved as a draft`,
+            {
+              extensions: { status: row.status },
+            },
+          );
+        }
+        const id = newPlanId();
+        const at = clock.now();
+        const allocations = await repo.listAllocations(tx, planId);
+        const orders = await repo.listSupplierOrders(tx, planId);
+        const regions = await repo.listRegions(tx, planId);
+        await repo.insertPlan(tx, {
+          id,
+          drop_id: row.drop_id,
+          version: await repo.nextPlanVersion(tx, row.drop_id),
+          status: 'draft',
+          forecast_id: row.forecast_id,
+          catalog_snapshot: row.catalog_snapshot,
+          overrides: row.overrides,
+          solver: row.solver,
+          totals: row.totals,
+          unserved_regions: row.unserved_regions,
+          sku_issues: row.sku_issues,
+          created_at: at,
+        });
+        await repo.insertAllocations(tx, id, allocations);
+        await repo.insertSupplierOrders(
+          tx,
+          id,
+          orders.map((o) => ({ ...o, ship_by: iso(o.ship_by), arrive_by: iso(o.arrive_by) })),
+        );
+        await repo.insertRegions(tx, id, regions);
+        await repo.insertSavedDraft(tx, planId, id, at);
+        return { id, created: true };
+      });
+      return { plan: await toPlan(db, (await repo.findPlan(db, result.id))!), created: result.created };
+    },
+
     async comparePlans(principal: Principal, aId: string, bId: string): Promise<Schemas['PlanComparison']> {
       const [a, b] = [
         await toPlan(db, await visiblePlan(principal, aId)),

@@ -100,6 +100,13 @@ export function findInconsistencies(
     if (!supplierIds.has(id))
       errors.push({ path: `overrides.unavailable_supplier_ids[${i}]`, message: `unknown supplier '${id}'` });
   });
+  (overrides.demand_multipliers?.regions ?? []).forEach((o, i) => {
+    if (!regionIds.has(o.region_id))
+      errors.push({
+        path: `overrides.demand_multipliers.regions[${i}].region_id`,
+        message: `unknown region '${o.region_id}'`,
+      });
+  });
   return errors;
 }
 
@@ -148,15 +155,36 @@ export function toHubInput(hub: SnapshotHub, capacityUnits: number): AllocationI
   };
 }
 
+/**
+ * The factor a what-if puts on a region's demand: the drop-wide multiplier times the region's own
+ * (each 1 when not given).
+ */
+export function demandMultiplier(overrides: PlanOverrides, regionId: string): number {
+  const m = overrides.demand_multipliers;
+  if (!m) return 1;
+  return (m.drop ?? 1) * (m.regions?.find((r) => r.region_id === regionId)?.multiplier ?? 1);
+}
+
+/**
+ * Forecast cells with a what-if's demand multipliers applied: the mean scales, the dispersion α
+ * stays (variance m·μ + α·(m·μ)²), i.e. more or fewer buyers of the same kind. Cells are returned
+ * unchanged when there is nothing to apply.
+ */
+export function scaleDemand<C extends ForecastCell>(cells: readonly C[], overrides: PlanOverrides): C[] {
+  if (!overrides.demand_multipliers) return [...cells];
+  return cells.map((cell) => ({ ...cell, mean: cell.mean * demandMultiplier(overrides, cell.region_id) }));
+}
+
 export function buildAllocationInput(
   snapshot: CatalogSnapshot,
-  cells: readonly ForecastCell[],
+  forecastCells: readonly ForecastCell[],
   overrides: PlanOverrides,
   now: Date,
 ): AllocationInput {
   const suppliers = new Map(snapshot.suppliers.map((s) => [s.id, s]));
   const unavailable = new Set(overrides.unavailable_supplier_ids ?? []);
   const capacityOverride = new Map((overrides.hub_capacities ?? []).map((o) => [o.hub_id, o.capacity_units]));
+  const cells = scaleDemand(forecastCells, overrides);
   const demandBySku = new Map<string, number>();
   for (const cell of cells) demandBySku.set(cell.sku_id, (demandBySku.get(cell.sku_id) ?? 0) + cell.mean);
 

@@ -17,9 +17,16 @@ export type RegionRow = {
   time_zone: string;
   weekend_days: number[];
   postal_prefixes: string[];
+  latitude: number | null;
+  longitude: number | null;
 } & Timestamps;
 export type LaneRow = { region_id: string; transit_days_min: number; transit_days_max: number };
-export type HubRow = Omit<HubInput, 'lanes'> & { id: string; lanes: LaneRow[] } & Timestamps;
+export type HubRow = Omit<HubInput, 'lanes' | 'latitude' | 'longitude'> & {
+  id: string;
+  lanes: LaneRow[];
+  latitude: number | null;
+  longitude: number | null;
+} & Timestamps;
 export type SupplierRow = SupplierInput & { id: string } & Timestamps;
 export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
   id: string;
@@ -29,13 +36,13 @@ export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
 export type SkuRow = SkuInput & { id: string; drop_id: string } & Timestamps;
 
 const regionSelect = `
-  select r.id, r.name, r.time_zone, r.weekend_days, r.created_at, r.updated_at,
+  select r.id, r.name, r.time_zone, r.weekend_days, r.latitude, r.longitude, r.created_at, r.updated_at,
     coalesce((select array_agg(p.prefix order by p.prefix) from region_postal_prefixes p where p.region_id = r.id), '{}') as postal_prefixes
   from regions r`;
 
 const hubSelect = `
   select h.id, h.name, h.operator_partner_id, h.capacity_units, h.time_zone, h.order_cutoff_local, h.handling_days,
-    h.created_at, h.updated_at,
+    h.latitude, h.longitude, h.created_at, h.updated_at,
     coalesce((select json_agg(json_build_object('region_id', l.region_id, 'transit_days_min', l.transit_days_min,
       'transit_days_max', l.transit_days_max) order by l.position) from hub_lanes l where l.hub_id = h.id), '[]') as lanes
   from hubs h`;
@@ -120,13 +127,19 @@ export const catalogRepository = {
   async upsertRegion(
     db: Queryable,
     id: string,
-    region: RegionInput & { weekend_days: number[]; postal_prefixes: string[] },
+    region: Omit<RegionInput, 'latitude' | 'longitude'> & {
+      weekend_days: number[];
+      postal_prefixes: string[];
+      latitude: number | null;
+      longitude: number | null;
+    },
   ) {
     await db.query(
-      `insert into regions (id, name, time_zone, weekend_days) values ($1, $2, $3, $4::int[])
+      `insert into regions (id, name, time_zone, weekend_days, latitude, longitude) values ($1, $2, $3, $4::int[], $5, $6)
        on conflict (id) do update set name = excluded.name, time_zone = excluded.time_zone,
-         weekend_days = excluded.weekend_days, updated_at = now()`,
-      [id, region.name, region.time_zone, region.weekend_days],
+         weekend_days = excluded.weekend_days, latitude = excluded.latitude, longitude = excluded.longitude,
+         updated_at = now()`,
+      [id, region.name, region.time_zone, region.weekend_days, region.latitude, region.longitude],
     );
     await db.query('delete from region_postal_prefixes where region_id = $1', [id]);
     await db.query('insert into region_postal_prefixes (prefix, region_id) select unnest($1::text[]), $2', [
@@ -145,13 +158,19 @@ export const catalogRepository = {
       ])
     ).rows;
   },
-  async upsertHub(db: Queryable, id: string, hub: HubInput) {
+  async upsertHub(
+    db: Queryable,
+    id: string,
+    hub: Omit<HubInput, 'latitude' | 'longitude'> & { latitude: number | null; longitude: number | null },
+  ) {
     await db.query(
-      `insert into hubs (id, name, operator_partner_id, capacity_units, time_zone, order_cutoff_local, handling_days)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into hubs (id, name, operator_partner_id, capacity_units, time_zone, order_cutoff_local, handling_days,
+         latitude, longitude)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        on conflict (id) do update set name = excluded.name, operator_partner_id = excluded.operator_partner_id,
          capacity_units = excluded.capacity_units, time_zone = excluded.time_zone,
-         order_cutoff_local = excluded.order_cutoff_local, handling_days = excluded.handling_days, updated_at = now()`,
+         order_cutoff_local = excluded.order_cutoff_local, handling_days = excluded.handling_days,
+         latitude = excluded.latitude, longitude = excluded.longitude, updated_at = now()`,
       [
         id,
         hub.name,
@@ -160,6 +179,8 @@ export const catalogRepository = {
         hub.time_zone,
         hub.order_cutoff_local,
         hub.handling_days,
+        hub.latitude,
+        hub.longitude,
       ],
     );
     await db.query('delete from hub_lanes where hub_id = $1', [id]);

@@ -40,6 +40,18 @@ function noDuplicates<T>(
   });
 }
 
+/** Optional WGS 84 coordinates (the dashboard map): both or neither. */
+const coordinates = {
+  latitude: z.number().min(-90).max(90).optional(),
+  longitude: z.number().min(-180).max(180).optional(),
+};
+function bothOrNeither(item: { latitude?: number; longitude?: number }, ctx: z.RefinementCtx) {
+  if ((item.latitude === undefined) !== (item.longitude === undefined)) {
+    const missing = item.latitude === undefined ? 'latitude' : 'longitude';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'give latitude and longitude together, or neither' });
+  }
+}
+
 export const creatorInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['CreatorInput']>;
 export const partnerInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['PartnerInput']>;
 
@@ -57,9 +69,11 @@ export const regionInputSchema = z
           .regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces or "-"'),
       )
       .optional(),
+    ...coordinates,
   })
   .strict()
   .superRefine((region, ctx) => {
+    bothOrNeither(region, ctx);
     noDuplicates(region.weekend_days ?? [], String, ctx, (i) => ['weekend_days', i], 'weekday');
     noDuplicates(
       region.postal_prefixes ?? [],
@@ -96,17 +110,19 @@ export const hubInputSchema = z
     order_cutoff_local: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be local time HH:MM'),
     handling_days: count,
     lanes: z.array(laneSchema).max(10_000),
+    ...coordinates,
   })
   .strict()
-  .superRefine((hub, ctx) =>
+  .superRefine((hub, ctx) => {
+    bothOrNeither(hub, ctx);
     noDuplicates(
       hub.lanes,
       (lane) => lane.region_id,
       ctx,
       (i) => ['lanes', i, 'region_id'],
       'lane region',
-    ),
-  ) satisfies z.ZodType<Schemas['HubInput']>;
+    );
+  }) satisfies z.ZodType<Schemas['HubInput']>;
 
 export const supplierInputSchema = z
   .object({

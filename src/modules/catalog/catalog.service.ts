@@ -41,6 +41,8 @@ export const toRegion = (row: RegionRow): Schemas['Region'] => ({
   time_zone: row.time_zone,
   weekend_days: row.weekend_days,
   postal_prefixes: row.postal_prefixes,
+  latitude: row.latitude,
+  longitude: row.longitude,
   ...stamps(row),
 });
 export const toHub = (row: HubRow): Schemas['Hub'] => ({
@@ -52,6 +54,8 @@ export const toHub = (row: HubRow): Schemas['Hub'] => ({
   order_cutoff_local: row.order_cutoff_local,
   handling_days: row.handling_days,
   lanes: row.lanes,
+  latitude: row.latitude,
+  longitude: row.longitude,
   ...stamps(row),
 });
 export const toSupplier = (row: SupplierRow): Schemas['Supplier'] => ({
@@ -168,6 +172,9 @@ export function createCatalogService(db: Database) {
         ...input,
         weekend_days: [...(input.weekend_days ?? [6, 7])].sort(),
         postal_prefixes: [...new Set((input.postal_prefixes ?? []).map(normalisePostalCode))].sort(),
+        // PUT replaces: coordinates left out are cleared, and a replay without them changes nothing.
+        latitude: input.latitude ?? null,
+        longitude: input.longitude ?? null,
       };
       return db.transaction(async (tx) => {
         const taken = await repo.findPostalPrefixesOwnedElsewhere(tx, id, normalised.postal_prefixes);
@@ -198,7 +205,8 @@ export function createCatalogService(db: Database) {
         throw notFound('hub', id);
       return toHub(row);
     },
-    async putHub(id: string, input: HubInput): Promise<Saved<Schemas['Hub']>> {
+    async putHub(id: string, given: HubInput): Promise<Saved<Schemas['Hub']>> {
+      const input = { ...given, latitude: given.latitude ?? null, longitude: given.longitude ?? null };
       return db.transaction(async (tx) => {
         if (!(await repo.findPartner(tx, input.operator_partner_id))) {
           throw unprocessable(`operator partner '${input.operator_partner_id}' does not exist`, [

@@ -7,6 +7,14 @@ export function getKey() {
   return sessionStorage.getItem(KEY_STORAGE);
 }
 
+/**
+ * The role a key was made for, read from its prefix (`mf_<role>_…`), to show only the controls that
+ * role can use. Only a convenience for the page: the API decides what a key may do.
+ */
+export function keyRole(key = getKey()) {
+  return key?.match(/^mf_(admin|creator|partner|storefront)_/)?.[1] ?? null;
+}
+
 export function setKey(key) {
   sessionStorage.setItem(KEY_STORAGE, key.trim());
 }
@@ -165,7 +173,11 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A table from column specs { label, value(row), num? } and rows; caption for screen readers. */
+/**
+ * A table from column specs { label, value(row), num? } and rows; caption for screen readers. Each
+ * cell carries its column's label (data-label), so on a phone a row stacks as "label: value" lines
+ * instead of scrolling sideways (app.css).
+ */
 export function table(caption, columns, rows) {
   const head = el(
     'tr',
@@ -176,7 +188,7 @@ export function table(caption, columns, rows) {
     el(
       'tr',
       {},
-      columns.map((c) => el('td', { className: c.num ? 'num' : undefined }, c.value(row))),
+      columns.map((c) => el('td', { className: c.num ? 'num' : undefined, 'data-label': c.label }, c.value(row))),
     ),
   );
   return el(
@@ -186,10 +198,58 @@ export function table(caption, columns, rows) {
   );
 }
 
+/**
+ * Money is shown in one currency: the catalog stores prices and costs as plain numbers, which the
+ * demo (and this dashboard) reads as US dollars.
+ */
+export const CURRENCY = 'USD';
+
+/**
+ * A headline figure: its name, the value with its unit, and one line saying what it is. `value` is
+ * text or a node; attrs go on the value (an id, a data-value with the raw number for tests).
+ */
+export function kpi(label, value, note, attrs = {}) {
+  return el(
+    'div',
+    { className: 'kpi' },
+    el('dt', {}, label),
+    el('dd', attrs, value),
+    note ? el('dd', { className: 'kpi-note' }, note) : null,
+  );
+}
+
 export const fmt = {
   num(value, digits = 1) {
     if (value === null || value === undefined || Number.isNaN(value)) return '–';
     return Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  },
+  /** "1,150 units" (or "1 unit"). */
+  units(value, digits = 0) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    return `${fmt.num(value, digits)} ${Math.abs(value) === 1 ? 'unit' : 'units'}`;
+  },
+  /** "$27,455" for large sums, "$9.60" for small ones. */
+  money(value) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    const digits = Math.abs(value) >= 1000 ? 0 : 2;
+    return Number(value).toLocaleString('en-US', {
+      style: 'currency',
+      currency: CURRENCY,
+      maximumFractionDigits: digits,
+      minimumFractionDigits: digits,
+    });
+  },
+  /** A signed amount of money: "+$120" / "−$3.50". */
+  signedMoney(value) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '–';
+    const text = fmt.money(Math.abs(value));
+    return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
+  },
+  /** "2" or "1–2" (a range that collapses when both ends agree). */
+  range(low, high, digits = 1) {
+    return fmt.num(low, digits) === fmt.num(high, digits)
+      ? fmt.num(low, digits)
+      : `${fmt.num(low, digits)}–${fmt.num(high, digits)}`;
   },
   pct(value) {
     if (value === null || value === undefined) return '–';

@@ -1,8 +1,10 @@
 // Drop page (creator): forecast ranges per region, units per hub vs capacity, supplier orders on a
 // timeline, lead-time delta per region, plan version and status; run forecast, compute, compare, publish.
-import { api, ApiError, DEMO_DROP_ID, el, fmt, getKey, param, setState, table } from './api.js';
+import { api, ApiError, DEMO_DROP_ID, el, fmt, getKey, kpi, param, setState, table } from './api.js';
 import { demandRangeChart, hubCapacityChart, leadTimeDeltaChart, supplierTimelineChart } from './charts.js';
+import { drawRegionMap, SCALES } from './map.js';
 import { startPage } from './page.js';
+import { createWhatIf } from './whatif.js';
 
 const dropId = param('drop', DEMO_DROP_ID);
 const enc = encodeURIComponent;
@@ -16,10 +18,12 @@ const panels = {
   delta: $('delta-panel'),
   issues: $('issues-panel'),
   compare: $('compare-panel'),
+  map: $('map-panel'),
+  whatIf: $('whatif-panel'),
 };
 const planPanels = [panels.hubs, panels.orders, panels.delta, panels.issues];
 /** Panels that load() fills; the comparison panel shows only the last comparison asked for. */
-const dataPanels = [panels.drop, panels.forecast, ...planPanels];
+const dataPanels = [panels.drop, panels.forecast, panels.map, panels.whatIf, ...planPanels];
 const buttons = {
   forecast: $('run-forecast'),
   plan: $('compute-plan'),
@@ -28,6 +32,7 @@ const buttons = {
 };
 const actionStatus = $('action-status');
 for (const link of [$('report-link'), $('nav-report')]) link.href = `/app/report.html?drop=${enc(dropId)}`;
+$('nav-preview').href = `/app/preview.html?drop=${enc(dropId)}`;
 
 const state = {
   drop: null,
@@ -36,8 +41,23 @@ const state = {
   selectedPlanId: param('plan') || null,
   plan: null,
   hubs: [],
+  regions: [],
+  suppliers: [],
+  preview: null,
   busy: false,
 };
+
+/** "Los Angeles micro-hub (hub-lax)": a name beside its id wherever the catalog knows it. */
+function hubName(id) {
+  const hub = state.hubs.find((h) => h.id === id);
+  return hub && hub.name !== id ? `${hub.name} (${id})` : id;
+}
+function supplierName(id) {
+  const supplier = state.suppliers.find((x) => x.id === id);
+  return supplier && supplier.name !== id ? `${supplier.name} (${id})` : id;
+}
+const nameMap = () =>
+  new Map([...state.hubs.map((h) => [h.id, hubName(h.id)]), ...state.suppliers.map((x) => [x.id, supplierName(x.id)])]);
 
 function showAction(kind, message) {
   actionStatus.dataset.kind = kind;
@@ -91,14 +111,19 @@ async function load() {
   }
   $('drop-title').textContent = `${state.drop.name}`;
   document.title = `${state.drop.name} · Drop plan`;
-  const [hubs, preview, plans, forecasts] = await Promise.allSettled([
+  const [hubs, preview, plans, forecasts, regions, suppliers] = await Promise.allSettled([
     api('/v1/hubs'),
     api(`/v1/drops/${enc(dropId)}/preview`),
     api(`/v1/drops/${enc(dropId)}/plans`),
     api(`/v1/drops/${enc(dropId)}/forecasts`),
+    api('/v1/regions'),
+    api('/v1/suppliers'),
   ]);
   state.hubs = hubs.status === 'fulfilled' ? hubs.value.items : [];
   state.forecasts = forecasts.status === 'fulfilled' ? forecasts.value.items : [];
+  state.regions = regions.status === 'fulfilled' ? regions.value.items : [];
+  state.suppliers = suppliers.status === 'fulfilled' ? suppliers.value.items : [];
+  state.preview = preview.status === 'fulfilled' ? preview.value : null;
   renderForecast(preview);
   if (plans.status === 'rejected') {
     state.plans = [];
@@ -109,6 +134,8 @@ async function load() {
   }
   fillPlanSelects();
   renderDropSummary();
+  await renderMap();
+  whatIf.render();
   setButtons();
   document.body.dataset.ready = 'true';
 }
@@ -160,23 +187,72 @@ function renderDropSummary() {
   const forecast = state.forecasts[0];
   $('drop-meta').textContent =
     `${drop.id} · creator ${drop.creator_id} · opens ${fmt.dateTime(drop.opens_at)} · closes ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · drop status ${drop.status}`;
-  const kpi = (label, value, attrs = {}) =>
-    el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
+  const t = plan?.totals;
+  const days = drop.promise_business_days;
   $('kpis').replaceChildren(
-    kpi('Forecast', forecast ? `v${forecast.version}${forecast.prior_only ? ' (prior only)' : ''}` : 'none yet', {
-      id: 'kpi-forecast',
-    }),
-    kpi('Expected demand', forecast ? `${fmt.num(forecast.summary?.total_mean)} units` : '–', { id: 'kpi-demand' }),
+    kpi(
+      'Forecast',
+      forecast ? `v${forecast.version}${forecast.prior_only ? ' (prior only)' : ''}` : 'none yet',
+      forecast
+        ? `Made ${fmt.dateTime(forecast.as_of)}, ${fmt.num(forecast.lead_days, 1)} days before opening.`
+        : 'Press “Run forecast”.',
+      { id: 'kpi-forecast' },
+    ),
+    kpi(
+      'Expected demand',
+      forecast ? fmt.units(forecast.summary?.total_mean) : '–',
+      'Units buyers are expected to order over the drop window, all SKUs and regions (forecast mean).',
+      { id: 'kpi-demand', 'data-value': forecast?.summary?.total_mean ?? '' },
+    ),
     kpi(
       'Plan',
       plan
         ? el('span', {}, `v${plan.version} `, el('span', { className: `badge ${plan.status}` }, plan.status))
         : 'none yet',
+      plan
+        ? `Computed ${fmt.dateTime(plan.created_at)} by the ${plan.solver?.name ?? ''} solver.`
+        : 'Press “Compute plan”.',
       { id: 'kpi-plan', 'data-plan-id': plan?.id ?? '', 'data-plan-status': plan?.status ?? '' },
     ),
-    kpi('Units placed', plan ? fmt.num(plan.totals.units_placed, 0) : '–', { id: 'kpi-units' }),
-    kpi('Filled within promise', plan ? fmt.pct(plan.totals.fill_rate_within_promise) : '–', { id: 'kpi-fill' }),
-    kpi('Plan value', plan ? fmt.num(plan.totals.objective_value, 0) : '–', { id: 'kpi-objective' }),
+    kpi(
+      'Units placed',
+      t ? fmt.units(t.units_placed) : '–',
+      'Stock the plan puts in micro-hubs before the drop opens.',
+      {
+        id: 'kpi-units',
+        'data-value': t?.units_placed ?? '',
+      },
+    ),
+    kpi(
+      'Filled within promise',
+      t ? fmt.pct(t.fill_rate_within_promise) : '–',
+      t
+        ? `${fmt.units(t.expected_units_within_promise)} of the expected demand arrive within ` +
+            `${days} business day${days === 1 ? '' : 's'}.`
+        : `Share of expected demand delivered within the ${days}-business-day promise.`,
+      { id: 'kpi-fill', 'data-value': t?.fill_rate_within_promise ?? '' },
+    ),
+    kpi(
+      'Plan value',
+      t ? fmt.money(t.objective_value) : '–',
+      'Expected margin (price − unit cost) of units delivered within the promise, minus the costs below.',
+      { id: 'kpi-objective', 'data-value': t?.objective_value ?? '' },
+    ),
+    kpi(
+      'Expected cost',
+      t ? fmt.money(t.cost?.total) : '–',
+      t
+        ? `Fallback premium ${fmt.money(t.cost.fallback_premium)}, leftover ${fmt.money(t.cost.leftover)}, ` +
+            `holding ${fmt.money(t.cost.holding)}.`
+        : 'Fallback premium + leftover + holding costs.',
+      { id: 'kpi-cost', 'data-value': t?.cost?.total ?? '' },
+    ),
+    kpi(
+      'Fallback premium',
+      t ? fmt.money(t.cost?.fallback_premium) : '–',
+      'Extra paid for units ordered from a dearer fallback supplier (its unit cost minus the primary’s).',
+      { id: 'kpi-premium', 'data-value': t?.cost?.fallback_premium ?? '' },
+    ),
   );
   setState(panels.drop, 'ready');
 }
@@ -241,7 +317,7 @@ function renderHubs(plan) {
     table(
       'Units placed per hub',
       [
-        { label: 'Hub', value: (h) => `${h.name} (${h.id})` },
+        { label: 'Hub', value: (h) => hubName(h.id) },
         { label: 'Placed', value: (h) => fmt.num(placed(h.id), 0), num: true },
         { label: 'Capacity', value: (h) => fmt.num(h.capacity, 0), num: true },
         { label: 'Used', value: (h) => (h.capacity ? fmt.pct(placed(h.id) / h.capacity) : '–'), num: true },
@@ -259,19 +335,26 @@ function renderOrders(plan) {
     return;
   }
   setState(panel, 'ready');
-  supplierTimelineChart($('orders-chart'), orders, state.drop.opens_at);
+  supplierTimelineChart(
+    $('orders-chart'),
+    orders,
+    state.drop.opens_at,
+    'days relative to the drop opening (0 = opens)',
+    nameMap(),
+  );
   $('orders-table').replaceChildren(
     table(
       'Supplier orders',
       [
         { label: '#', value: (o) => o.line_no, num: true },
-        { label: 'Supplier', value: (o) => o.supplier_id },
+        { label: 'Supplier', value: (o) => supplierName(o.supplier_id) },
         { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
         { label: 'SKU', value: (o) => o.sku_id },
         { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
-        { label: 'To hub', value: (o) => o.destination_hub_id },
+        { label: 'To hub', value: (o) => hubName(o.destination_hub_id) },
         { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
         { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
+        { label: 'Premium', value: (o) => (o.is_fallback ? fmt.money(o.premium) : '–'), num: true },
         { label: 'Reason', value: (o) => o.reason },
       ],
       orders,
@@ -327,7 +410,7 @@ function renderDelta(plan) {
         { label: 'Region', value: (r) => r.region_id },
         { label: 'Delta (days)', value: (r) => fmt.signed(r.delta), num: true },
         { label: 'Baseline (days)', value: (r) => fmt.num(r.baseline, 1), num: true },
-        { label: 'Serving hub', value: (r) => r.hubs.join(', ') || '–' },
+        { label: 'Serving hub', value: (r) => r.hubs.map(hubName).join(', ') || '–' },
       ],
       rows,
     ),
@@ -423,6 +506,8 @@ $('plan-select').addEventListener('change', async (event) => {
   state.selectedPlanId = event.target.value;
   await loadPlan();
   renderDropSummary();
+  await renderMap();
+  whatIf.render();
   setButtons();
 });
 
@@ -449,8 +534,8 @@ function renderComparison(cmp) {
     { label: 'Filled within promise', d: cmp.fill_rate_within_promise, f: fmt.pct },
     { label: 'Units within promise (expected)', d: cmp.expected_units_within_promise, f: (v) => fmt.num(v, 1) },
     { label: 'Units placed', d: cmp.units_placed, f: (v) => fmt.num(v, 0) },
-    { label: 'Cost', d: cmp.cost_total, f: (v) => fmt.num(v, 2) },
-    { label: 'Plan value', d: cmp.objective_value, f: (v) => fmt.num(v, 2) },
+    { label: 'Expected cost', d: cmp.cost_total, f: fmt.money, money: true },
+    { label: 'Plan value', d: cmp.objective_value, f: fmt.money, money: true },
   ];
   const regionChanges = cmp.regions.filter(
     (r) => r.serving_hub_id_a !== r.serving_hub_id_b || r.in_stock_probability.delta !== 0,
@@ -464,7 +549,12 @@ function renderComparison(cmp) {
         { label: 'B', value: (m) => m.f(m.d.b), num: true },
         {
           label: 'B − A',
-          value: (m) => (m.f === fmt.pct ? `${fmt.signed(m.d.delta * 100)} pts` : fmt.signed(m.d.delta)),
+          value: (m) =>
+            m.f === fmt.pct
+              ? `${fmt.signed(m.d.delta * 100)} pts`
+              : m.money
+                ? fmt.signedMoney(m.d.delta)
+                : fmt.signed(m.d.delta),
           num: true,
         },
       ],
@@ -477,7 +567,7 @@ function renderComparison(cmp) {
         'Allocations that differ',
         [
           { label: 'SKU', value: (x) => x.sku_id },
-          { label: 'Hub', value: (x) => x.hub_id },
+          { label: 'Hub', value: (x) => hubName(x.hub_id) },
           { label: 'A', value: (x) => x.a, num: true },
           { label: 'B', value: (x) => x.b, num: true },
           { label: 'B − A', value: (x) => fmt.signed(x.delta), num: true },
@@ -496,5 +586,123 @@ function renderComparison(cmp) {
   $('compare-body').replaceChildren(...parts);
   setState(panels.compare, 'ready');
 }
+
+/** The figures the drop page's map can show, per region of the drop's market. */
+function mapRegions(metric) {
+  const preview = state.preview;
+  const deltas = new Map(state.plan ? regionDeltas(state.plan).map((r) => [r.region_id, r]) : []);
+  const ids = new Set([...Object.keys(preview?.regions ?? {}), ...deltas.keys()]);
+  const catalog = new Map(state.regions.map((r) => [r.id, r]));
+  return [...ids].sort().map((id) => {
+    const demand = preview?.regions?.[id]?.demand;
+    const delta = deltas.get(id);
+    const value = metric === 'demand' ? (demand?.mean ?? null) : (delta?.delta ?? null);
+    const parts = [];
+    if (demand)
+      parts.push(`forecast ${fmt.units(demand.mean)} (p10–p90 ${fmt.num(demand.p10, 0)}–${fmt.num(demand.p90, 0)})`);
+    if (delta)
+      parts.push(delta.hubs.length ? `served by ${delta.hubs.map(hubName).join(', ')}` : 'no hub within reach');
+    return {
+      id,
+      name: catalog.get(id)?.name ?? id,
+      latitude: catalog.get(id)?.latitude ?? null,
+      longitude: catalog.get(id)?.longitude ?? null,
+      value,
+      detail: parts.join('; '),
+      servingHubIds: delta?.hubs ?? [],
+      demand,
+      delta: delta?.delta ?? null,
+    };
+  });
+}
+
+function mapHubs() {
+  const plan = state.plan;
+  const capacity = new Map((plan?.catalog_snapshot?.hubs ?? []).map((h) => [h.id, h.capacity_units]));
+  return state.hubs.map((h) => ({
+    id: h.id,
+    name: h.name,
+    latitude: h.latitude,
+    longitude: h.longitude,
+    lanes: h.lanes,
+    capacity: capacity.get(h.id) ?? h.capacity_units,
+    placed: (plan?.allocations ?? []).filter((a) => a.hub_id === h.id).reduce((sum, a) => sum + a.units, 0),
+  }));
+}
+
+const metricOf = () => document.querySelector('input[name="map-metric"]:checked')?.value ?? 'demand';
+
+async function renderMap() {
+  const panel = panels.map;
+  const metric = metricOf();
+  const regions = mapRegions(metric);
+  if (!regions.length) {
+    setState(panel, 'empty', 'No forecast yet: run one to see demand on the map.');
+    return;
+  }
+  setState(panel, 'ready');
+  const values = regions.map((r) => r.value).filter((v) => v !== null);
+  const scale =
+    metric === 'demand'
+      ? SCALES.units(
+          values,
+          'Forecast demand over the drop window, all SKUs ' +
+            '(units; log steps, so one big region does not wash out the rest)',
+        )
+      : SCALES.delta(
+          values,
+          `Lead-time delta of plan v${state.plan?.version ?? '–'}: ` +
+            'business days faster than the baseline path (mean over SKUs)',
+        );
+  const container = $('region-map');
+  container.dataset.metric = metric;
+  try {
+    await drawRegionMap(container, {
+      id: 'drop-map',
+      title: `${state.drop.name}: ${metric === 'demand' ? 'forecast demand' : 'lead-time delta'} by region`,
+      description:
+        `${regions.length} regions coloured by ${scale.caption}. ` +
+        'The same figures are in the table “Regions as a table”.',
+      regions,
+      hubs: state.plan ? mapHubs() : mapHubs().map((h) => ({ ...h, placed: 0 })),
+      scale,
+    });
+  } catch (error) {
+    setState(panel, 'error', `The map could not be drawn: ${error.message}`);
+    return;
+  }
+  $('map-table').replaceChildren(
+    table(
+      'Regions: forecast demand and lead-time delta',
+      [
+        { label: 'Region', value: (r) => (r.name !== r.id ? `${r.name} (${r.id})` : r.id) },
+        { label: 'Demand (units)', value: (r) => fmt.num(r.demand?.mean, 1), num: true },
+        {
+          label: 'p10–p90',
+          value: (r) => (r.demand ? `${fmt.num(r.demand.p10, 0)}–${fmt.num(r.demand.p90, 0)}` : '–'),
+          num: true,
+        },
+        { label: 'Delta (days)', value: (r) => fmt.signed(r.delta), num: true },
+        { label: 'Serving hub', value: (r) => r.servingHubIds.map(hubName).join(', ') || '–' },
+      ],
+      [...regions].sort((a, b) => (b.demand?.mean ?? 0) - (a.demand?.mean ?? 0) || a.id.localeCompare(b.id)),
+    ),
+  );
+}
+
+for (const radio of document.querySelectorAll('input[name="map-metric"]'))
+  radio.addEventListener('change', () => void renderMap());
+
+const whatIf = createWhatIf({
+  panel: panels.whatIf,
+  dropId,
+  state,
+  hubName,
+  onSaved: async (draft) => {
+    state.selectedPlanId = draft.id;
+    await load();
+    showAction('ok', `What-if saved as draft v${draft.version}: it is now the plan shown; publish it from Actions.`);
+  },
+});
 
 startPage(load);

@@ -1,5 +1,5 @@
 // Delivery-estimate tester: the window a storefront would show for a SKU and a region or postal code.
-import { api, el, fmt, getKey, param, setState } from './api.js';
+import { api, el, fmt, getKey, keyRole, kpi, param, setState } from './api.js';
 import { COLORS, windowChart } from './charts.js';
 import { startPage } from './page.js';
 
@@ -8,6 +8,8 @@ const formPanel = $('form-panel');
 const resultPanel = $('result-panel');
 const form = $('estimate-form');
 const submit = $('estimate-submit');
+/** Hub names for the source (keys that may read hubs; a storefront sees the id). */
+let hubNames = new Map();
 
 async function load() {
   document.body.dataset.ready = 'false';
@@ -21,7 +23,12 @@ async function load() {
   setState(formPanel, 'loading', 'Loading SKUs and regions…');
   setState(resultPanel, 'empty', 'No estimate yet: choose a SKU and where to deliver, then press “Estimate delivery”.');
   try {
-    const [drops, regions] = await Promise.all([api('/v1/drops'), api('/v1/regions')]);
+    const [drops, regions, hubs] = await Promise.all([
+      api('/v1/drops'),
+      api('/v1/regions'),
+      ['admin', 'creator'].includes(keyRole()) ? api('/v1/hubs').then((r) => r.items) : [],
+    ]);
+    hubNames = new Map(hubs.map((h) => [h.id, h.name]));
     const skuLists = await Promise.all(
       drops.items.map((d) =>
         api(`/v1/drops/${encodeURIComponent(d.id)}/skus`).then((r) => ({ drop: d, skus: r.items })),
@@ -62,23 +69,25 @@ function daysText(min, max) {
 }
 
 function render(estimate) {
-  const kpi = (label, value, id) => el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', { id }, value));
   const windowEl = $('estimate-window');
+  const chartBox = $('window-chart').parentElement;
   resultPanel.dataset.status = estimate.status;
   if (estimate.status !== 'promise') {
     setState(resultPanel, 'ready');
     windowEl.textContent = `No delivery promise for ${estimate.sku_id} to ${estimate.region_id}`;
     $('estimate-kpis').replaceChildren(
-      kpi('Reason', estimate.reason.replaceAll('_', ' '), 'est-reason'),
-      kpi('Available', fmt.num(estimate.quantity_available, 0), 'est-available'),
-      kpi('Detail', estimate.detail, 'est-detail'),
+      kpi('Reason', estimate.reason.replaceAll('_', ' '), 'Why no source can promise a date.', { id: 'est-reason' }),
+      kpi('Available', fmt.units(estimate.quantity_available), 'Units a source could still deliver.', {
+        id: 'est-available',
+      }),
+      kpi('Detail', estimate.detail, '', { id: 'est-detail', className: 'kpi-long' }),
     );
     window.Chart?.getChart($('window-chart'))?.destroy();
-    $('window-chart').hidden = true;
+    chartBox.hidden = true;
     return;
   }
   setState(resultPanel, 'ready');
-  $('window-chart').hidden = false;
+  chartBox.hidden = false;
   const sameDay = estimate.earliest_delivery === estimate.latest_delivery;
   windowEl.textContent = sameDay
     ? `Arrives ${fmt.day(estimate.earliest_delivery)} (${estimate.earliest_delivery}, ${estimate.region_id} local date)`
@@ -86,30 +95,53 @@ function render(estimate) {
   windowEl.dataset.earliest = estimate.earliest_delivery;
   windowEl.dataset.latest = estimate.latest_delivery;
   const delta = estimate.lead_time_delta;
+  const source = estimate.source;
+  const sourceName = hubNames.get(source.id);
+  const transit =
+    estimate.transit_days_min === estimate.transit_days_max
+      ? `${estimate.transit_days_min}`
+      : `${estimate.transit_days_min}–${estimate.transit_days_max}`;
   $('estimate-kpis').replaceChildren(
-    kpi('Source', `${estimate.source.type}: ${estimate.source.id}`, 'est-source'),
-    kpi('Window', daysText(estimate.days_min, estimate.days_max), 'est-days'),
+    kpi(
+      'Source',
+      `${source.type}: ${source.id}`,
+      sourceName ? `${sourceName}: where the units ship from.` : 'Where the units ship from.',
+      { id: 'est-source' },
+    ),
+    kpi('Window', daysText(estimate.days_min, estimate.days_max), 'Business days from the order to delivery.', {
+      id: 'est-days',
+    }),
     kpi(
       'Handling + transit',
-      `${estimate.handling_days} + ${estimate.transit_days_min === estimate.transit_days_max ? estimate.transit_days_min : `${estimate.transit_days_min}–${estimate.transit_days_max}`} days`,
-      'est-parts',
+      `${estimate.handling_days} + ${transit} days`,
+      'Business days at the source before it ships, then on the way.',
+      { id: 'est-parts' },
     ),
     kpi(
       'Faster than baseline',
       delta ? `${fmt.signed(delta.earliest)} / ${fmt.signed(delta.latest)} days` : '–',
-      'est-delta',
+      'Business days gained over the no-hub path, at the earliest / latest end of the window.',
+      { id: 'est-delta' },
     ),
     kpi(
       'Meets the promise',
       `${estimate.meets_promise ? 'yes' : 'no'} (${estimate.promise_business_days} days)`,
-      'est-promise',
+      'Whether the latest day is within the drop’s delivery promise.',
+      { id: 'est-promise' },
     ),
-    kpi('Cutoff applied', estimate.cutoff_applied ? 'yes: starts next business day' : 'no', 'est-cutoff'),
-    kpi('Valid until', fmt.dateTime(estimate.expires_at), 'est-expires'),
+    kpi(
+      'Cutoff applied',
+      estimate.cutoff_applied ? 'yes: starts next business day' : 'no',
+      'An order after the hub’s local cutoff starts the next business day.',
+      { id: 'est-cutoff' },
+    ),
+    kpi('Valid until', fmt.dateTime(estimate.expires_at), 'The estimate holds until the next cutoff.', {
+      id: 'est-expires',
+    }),
   );
   const rows = [
     {
-      label: `This estimate (${estimate.source.id})`,
+      label: `This estimate (${source.id})`,
       min: estimate.days_min,
       max: estimate.days_max,
       color: COLORS.brand,
@@ -122,7 +154,7 @@ function render(estimate) {
       max: estimate.baseline.days_max,
       color: COLORS.capacity,
     });
-  rows.push({ label: 'Promise', min: 0, max: estimate.promise_business_days, color: COLORS.good });
+  rows.push({ label: 'Promise', min: 1, max: estimate.promise_business_days, color: COLORS.good });
   windowChart($('window-chart'), rows);
 }
 

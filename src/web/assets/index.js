@@ -24,8 +24,14 @@ async function load() {
               'li',
               {},
               el('a', { href: `/app/drop.html?drop=${id}` }, d.name),
-              ` (${d.id}, ${d.status}, opens ${fmt.dateTime(d.opens_at)}) · `,
-              el('a', { href: `/app/report.html?drop=${id}` }, 'post-drop report'),
+              d.status === 'closed'
+                ? ` (${d.id}, closed ${fmt.dateTime(d.closes_at)}) · `
+                : ` (${d.id}, ${d.status}, opens ${fmt.dateTime(d.opens_at)}) · `,
+              el('a', { href: `/app/preview.html?drop=${id}` }, 'regional preview'),
+              ' · ',
+              d.status === 'closed'
+                ? el('a', { href: `/app/report.html?drop=${id}` }, 'post-drop report')
+                : el('span', { className: 'muted' }, 'report after it closes'),
               ' · ',
               el('a', { href: `/app/partner.html?drop=${id}` }, 'partner view'),
               ' · ',

@@ -1,6 +1,6 @@
 // Partner page: the published plan's allocations and inbound supplier orders for the hubs the
 // key's partner operates, with a CSV download of the same rows.
-import { api, DEMO_DROP_ID, el, fmt, getKey, param, setState, table } from './api.js';
+import { api, DEMO_DROP_ID, el, fmt, getKey, keyRole, kpi, param, setState, table } from './api.js';
 import { hubCapacityChart, supplierTimelineChart } from './charts.js';
 import { startPage } from './page.js';
 
@@ -12,9 +12,19 @@ const csvStatus = $('csv-status');
 dropInput.value = param('drop', DEMO_DROP_ID);
 partnerInput.value = param('partner', '');
 
+const isAdmin = () => keyRole() === 'admin';
+
+/** The partner id field is for admin keys only (the API refuses it from a partner key). */
+function showPartnerField() {
+  const admin = isAdmin();
+  $('partner-id-field').hidden = !admin;
+  $('partner-id-hint').hidden = !admin;
+  partnerInput.disabled = !admin;
+}
+
 function query(format) {
   const q = new URLSearchParams({ drop_id: dropInput.value.trim() });
-  if (partnerInput.value.trim()) q.set('partner_id', partnerInput.value.trim());
+  if (isAdmin() && partnerInput.value.trim()) q.set('partner_id', partnerInput.value.trim());
   if (format) q.set('format', format);
   return `/v1/partner/allocations?${q}`;
 }
@@ -27,6 +37,7 @@ function showCsv(kind, message) {
 
 async function load() {
   document.body.dataset.ready = 'false';
+  showPartnerField();
   $('download-csv').disabled = !getKey();
   $('load-allocations').disabled = !getKey();
   if (!getKey()) {
@@ -35,6 +46,33 @@ async function load() {
     return;
   }
   for (const panel of Object.values(panels)) setState(panel, 'loading', 'Loading…');
+  const dropId = dropInput.value.trim();
+  // Admin and creator keys can see whether the drop has a published plan at all: ask that first, so a
+  // drop without one shows a plain message instead of a failed request.
+  if (['admin', 'creator'].includes(keyRole())) {
+    let published;
+    try {
+      const plans = await api(`/v1/drops/${encodeURIComponent(dropId)}/plans`);
+      published = plans.items.some((p) => p.status === 'published');
+    } catch (error) {
+      setState(panels.summary, 'error', error.message);
+      setState(panels.alloc, 'empty', 'Nothing to show.');
+      setState(panels.inbound, 'empty', 'Nothing to show.');
+      document.body.dataset.ready = 'true';
+      return;
+    }
+    if (!published) {
+      setState(
+        panels.summary,
+        'empty',
+        `Drop ${dropId} has no published plan yet: partners see it once one is published.`,
+      );
+      setState(panels.alloc, 'empty', 'Nothing to show.');
+      setState(panels.inbound, 'empty', 'Nothing to show.');
+      document.body.dataset.ready = 'true';
+      return;
+    }
+  }
   let plan;
   try {
     plan = await api(query());
@@ -51,30 +89,56 @@ async function load() {
     document.body.dataset.ready = 'true';
     return;
   }
-  // Capacities for the chart; a key that cannot read hubs still sees its allocations.
-  const hubs = await api('/v1/hubs').then(
-    (r) => r.items,
-    () => [],
-  );
-  render(plan, hubs);
+  // Capacities and names (partner and admin keys may read hubs and partners; creators may read hubs).
+  const [hubs, partners] = await Promise.all([
+    api('/v1/hubs').then((r) => r.items),
+    ['admin', 'partner'].includes(keyRole()) ? api('/v1/partners').then((r) => r.items) : [],
+  ]);
+  render(plan, hubs, partners);
   document.body.dataset.ready = 'true';
 }
 
-function render(plan, hubs) {
-  const kpi = (label, value, id) => el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', { id }, value));
+function render(plan, hubs, partners) {
   const total = plan.allocations.reduce((s, a) => s + a.units, 0);
+  const hubById = new Map(hubs.map((h) => [h.id, h]));
+  const hubName = (id) => (hubById.get(id) && hubById.get(id).name !== id ? `${hubById.get(id).name} (${id})` : id);
+  const partnerName = (id) => {
+    const p = partners.find((x) => x.id === id);
+    return p && p.name !== id ? `${p.name} (${id})` : id;
+  };
+  const operators = [...new Set(plan.hub_ids.map((id) => hubById.get(id)?.operator_partner_id).filter(Boolean))];
+  const arriving = plan.supplier_orders.reduce((s, o) => s + o.quantity, 0);
   $('kpis').replaceChildren(
-    kpi('Drop', plan.drop_id, 'kpi-drop'),
-    kpi('Plan', `v${plan.version} (published)`, 'kpi-plan'),
-    kpi('Published', fmt.dateTime(plan.published_at), 'kpi-published'),
-    kpi('Your hubs', plan.hub_ids.join(', ') || '–', 'kpi-hubs'),
-    kpi('Units to hold', fmt.num(total, 0), 'kpi-units'),
-    kpi('Inbound orders', String(plan.supplier_orders.length), 'kpi-orders'),
+    kpi('Drop', plan.drop_id, 'The drop whose published plan this is.', { id: 'kpi-drop' }),
+    kpi('Plan', `v${plan.version} (published)`, `Published ${fmt.dateTime(plan.published_at)}.`, { id: 'kpi-plan' }),
+    kpi('Partner', operators.map(partnerName).join(', ') || '–', 'Who operates the hubs below.', {
+      id: 'kpi-partner',
+      className: 'kpi-long',
+    }),
+    kpi('Hubs', plan.hub_ids.map(hubName).join(', ') || '–', 'The hubs this view covers.', {
+      id: 'kpi-hubs',
+      className: 'kpi-long',
+      'data-hub-ids': plan.hub_ids.join(','),
+    }),
+    kpi('Units to hold', fmt.units(total), 'Units of the drop to have on the shelf at these hubs before opening.', {
+      id: 'kpi-units',
+      'data-value': total,
+    }),
+    kpi(
+      'Inbound orders',
+      `${fmt.num(plan.supplier_orders.length, 0)} (${fmt.units(arriving)})`,
+      'Supplier order lines arriving at these hubs, with their units.',
+      { id: 'kpi-orders', 'data-value': plan.supplier_orders.length },
+    ),
   );
   setState(panels.summary, 'ready');
 
   const capacity = new Map(hubs.map((h) => [h.id, h.capacity_units]));
-  const hubRows = plan.hub_ids.map((id) => ({ id, name: id, capacity: capacity.get(id) ?? 0 }));
+  const hubRows = plan.hub_ids.map((id) => ({
+    id,
+    name: hubById.get(id)?.name ?? id,
+    capacity: capacity.get(id) ?? 0,
+  }));
   if (!plan.allocations.length) {
     setState(
       panels.alloc,
@@ -94,7 +158,7 @@ function render(plan, hubs) {
       table(
         'Allocations',
         [
-          { label: 'Hub', value: (a) => a.hub_id },
+          { label: 'Hub', value: (a) => hubName(a.hub_id) },
           { label: 'SKU', value: (a) => a.sku_id },
           { label: 'Units', value: (a) => fmt.num(a.units, 0), num: true },
         ],
@@ -114,6 +178,7 @@ function render(plan, hubs) {
       orders,
       first,
       `days from the first ship-by date (${first.slice(0, 10)})`,
+      new Map(hubs.map((h) => [h.id, hubName(h.id)])),
     );
     $('inbound-table').replaceChildren(
       table(
@@ -124,7 +189,7 @@ function render(plan, hubs) {
           { label: 'Kind', value: (o) => (o.is_fallback ? 'fallback' : 'primary') },
           { label: 'SKU', value: (o) => o.sku_id },
           { label: 'Units', value: (o) => fmt.num(o.quantity, 0), num: true },
-          { label: 'Hub', value: (o) => o.destination_hub_id },
+          { label: 'Hub', value: (o) => hubName(o.destination_hub_id) },
           { label: 'Ship by', value: (o) => o.ship_by.slice(0, 10) },
           { label: 'Arrive by', value: (o) => o.arrive_by.slice(0, 10) },
         ],

@@ -1,16 +1,19 @@
 // Post-drop report page (issue 8; creator, admin): how the drop went, from GET /v1/drops/{id}/report.
 // Headline figures, forecast range vs realised per region, planned vs realised lead-time delta,
 // stock-outs on a timeline, leftovers per hub and where the plan missed most. 404 = not written yet.
-import { api, ApiError, DEMO_DROP_ID, el, fmt, getKey, param, setState, table } from './api.js';
-import { COLORS } from './charts.js';
+import { api, ApiError, DEMO_DROP_ID, el, fmt, getKey, keyRole, kpi, param, setState, table } from './api.js';
+import { clippedMax, COLORS } from './charts.js';
+import { drawRegionMap, SCALES } from './map.js';
 import { startPage } from './page.js';
 
-const dropId = param('drop', DEMO_DROP_ID);
+/** The drop asked for, else (on first load) the most recently closed drop the key can see. */
+let dropId = param('drop', '');
 const enc = encodeURIComponent;
 const $ = (id) => document.getElementById(id);
 const HOUR_MS = 3_600_000;
 
 const NO_REPORT_YET = 'No report yet: it is written within a minute after the drop closes.';
+const NOT_CLOSED = 'No report yet: the drop has not closed.';
 
 const panels = {
   report: $('report-panel'),
@@ -19,12 +22,36 @@ const panels = {
   stockouts: $('stockouts-panel'),
   leftover: $('leftover-panel'),
   misses: $('misses-panel'),
+  map: $('map-panel'),
 };
 const sections = $('report-sections');
 const skuSelect = $('sku-select');
-const state = { drop: null, report: null };
+const state = { drop: null, report: null, regions: [], hubs: [], plan: null };
 
-$('nav-drop').href = `/app/drop.html?drop=${enc(dropId)}`;
+function setNavLinks() {
+  $('nav-drop').href = `/app/drop.html?drop=${enc(dropId)}`;
+  $('nav-preview').href = `/app/preview.html?drop=${enc(dropId)}`;
+}
+
+/** No ?drop=: the latest closed drop this key sees, so the page has something to show; else the demo drop. */
+async function chooseDrop() {
+  if (dropId) return;
+  const drops = await api('/v1/drops').then(
+    (r) => r.items,
+    () => [],
+  );
+  const closed = drops.filter((d) => d.status === 'closed').sort((a, b) => b.closes_at.localeCompare(a.closes_at));
+  dropId = closed[0]?.id ?? DEMO_DROP_ID;
+}
+
+function hubName(id) {
+  const hub = state.hubs.find((h) => h.id === id);
+  return hub && hub.name !== id ? `${hub.name} (${id})` : id;
+}
+function regionName(id) {
+  const region = state.regions.find((r) => r.id === id);
+  return region && region.name !== id ? `${region.name} (${id})` : id;
+}
 
 /** setState, and the panel's chart/table area shown only when ready (an 'ok' message has no data). */
 function show(panel, kind, message) {
@@ -53,31 +80,46 @@ async function load() {
     return;
   }
   setState(panels.report, 'loading', 'Loading the report…');
-  const [drop, report] = await Promise.allSettled([
-    api(`/v1/drops/${enc(dropId)}`),
-    api(`/v1/drops/${enc(dropId)}/report`),
-  ]);
-  if (drop.status === 'rejected') {
-    setState(panels.report, 'error', drop.reason.message);
+  await chooseDrop();
+  setNavLinks();
+  try {
+    state.drop = await api(`/v1/drops/${enc(dropId)}`);
+  } catch (error) {
+    setState(panels.report, 'error', error.message);
     document.body.dataset.ready = 'true';
     return;
   }
-  state.drop = drop.value;
   $('report-title').textContent = `Post-drop report: ${state.drop.name}`;
   document.title = `${state.drop.name} · Post-drop report`;
-  if (report.status === 'rejected') {
-    const error = report.reason;
-    if (error instanceof ApiError && error.status === 404) {
-      const closes =
-        new Date(state.drop.closes_at).getTime() > Date.now()
-          ? ` This drop closes ${fmt.dateTime(state.drop.closes_at)}.`
-          : '';
-      setState(panels.report, 'empty', `${NO_REPORT_YET}${closes}`);
-    } else setState(panels.report, 'error', error.message);
+  // The report job writes the report and marks the drop closed in one transaction: before that there
+  // is nothing to ask for (and no 404 to provoke).
+  if (state.drop.status !== 'closed') {
+    const closesAt = new Date(state.drop.closes_at).getTime();
+    setState(
+      panels.report,
+      'empty',
+      closesAt > Date.now()
+        ? `${NOT_CLOSED} It closes ${fmt.dateTime(state.drop.closes_at)}; the report follows within a minute.`
+        : NO_REPORT_YET,
+    );
     document.body.dataset.ready = 'true';
     return;
   }
-  state.report = report.value;
+  try {
+    state.report = await api(`/v1/drops/${enc(dropId)}/report`);
+  } catch (error) {
+    setState(panels.report, 'error', error instanceof ApiError && error.status === 404 ? NO_REPORT_YET : error.message);
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  // Names, the map's regions and the plan's placed units (keys that may read them).
+  const planReaders = ['admin', 'creator'].includes(keyRole());
+  const [regions, hubs, plan] = await Promise.all([
+    api('/v1/regions').then((r) => r.items),
+    planReaders ? api('/v1/hubs').then((r) => r.items) : [],
+    planReaders && state.report.plan_id ? api(`/v1/plans/${enc(state.report.plan_id)}`) : null,
+  ]);
+  Object.assign(state, { regions, hubs, plan });
   renderHeadline();
   sections.hidden = false;
   fillSkuSelect();
@@ -86,6 +128,7 @@ async function load() {
   renderStockOuts();
   renderLeftovers();
   renderMisses();
+  await renderMap();
   document.body.dataset.ready = 'true';
 }
 
@@ -93,19 +136,44 @@ function renderHeadline() {
   const { drop, report } = state;
   $('report-meta').textContent =
     `${drop.id} · opened ${fmt.dateTime(drop.opens_at)} · closed ${fmt.dateTime(drop.closes_at)} · promise ${drop.promise_business_days} business day(s) · report written ${fmt.dateTime(report.created_at)} · plan ${report.plan_id ?? 'none published'} · forecast ${report.forecast_id ?? 'none'}`;
-  const kpi = (label, value, attrs = {}) =>
-    el('div', { className: 'kpi' }, el('dt', {}, label), el('dd', attrs, value));
+  const days = drop.promise_business_days;
+  const leftover = Object.values(report.leftover_by_hub).reduce((sum, u) => sum + u, 0);
   $('kpis').replaceChildren(
-    kpi('Units ordered', fmt.num(report.units_ordered, 0), { id: 'kpi-ordered' }),
+    kpi(
+      'Units ordered',
+      fmt.units(report.units_ordered),
+      'What buyers actually ordered over the drop, pre-orders included.',
+      {
+        id: 'kpi-ordered',
+        'data-value': report.units_ordered,
+      },
+    ),
     kpi(
       'Filled within promise',
-      `${fmt.num(report.units_within_promise, 0)} (${fmt.pct(report.fill_rate_within_promise)})`,
-      { id: 'kpi-filled' },
+      `${fmt.units(report.units_within_promise)} (${fmt.pct(report.fill_rate_within_promise)})`,
+      `Ordered units that arrived within ${days} business day${days === 1 ? '' : 's'}, from the stock the plan placed.`,
+      { id: 'kpi-filled', 'data-value': report.units_within_promise },
     ),
-    kpi('Cells inside p10–p90', `${fmt.pct(report.share_inside_p10_p90)} of ${report.cells.length}`, {
-      id: 'kpi-inside',
+    kpi(
+      'Forecast range held',
+      `${fmt.pct(report.share_inside_p10_p90)} of ${report.cells.length}`,
+      'Share of SKU × region cells whose real orders fell inside the forecast’s p10–p90 range (80% expected).',
+      { id: 'kpi-inside', 'data-value': report.share_inside_p10_p90 ?? '' },
+    ),
+    kpi(
+      'Fallback premium',
+      fmt.money(report.fallback_premium_total),
+      'Extra paid for units from a dearer fallback supplier (its unit cost minus the primary’s).',
+      { id: 'kpi-premium', 'data-value': report.fallback_premium_total },
+    ),
+    kpi('Left at hubs', fmt.units(leftover), 'Units still at micro-hubs when the drop closed, all SKUs.', {
+      id: 'kpi-leftover',
+      'data-value': leftover,
     }),
-    kpi('Fallback premium', fmt.num(report.fallback_premium_total, 2), { id: 'kpi-premium' }),
+    kpi('Stock-outs', fmt.num(report.stock_outs.length, 0), 'Hub × SKU pairs that ran out before the drop closed.', {
+      id: 'kpi-stockouts',
+      'data-value': report.stock_outs.length,
+    }),
   );
   const fallbacks = report.fallback_suppliers;
   $('fallback-table').replaceChildren(
@@ -116,7 +184,7 @@ function renderHeadline() {
             { label: 'Supplier', value: (f) => f.supplier_id },
             { label: 'SKU', value: (f) => f.sku_id },
             { label: 'Units', value: (f) => fmt.num(f.units, 0), num: true },
-            { label: 'Premium', value: (f) => fmt.num(f.premium_cost, 2), num: true },
+            { label: 'Premium', value: (f) => fmt.money(f.premium_cost), num: true },
             { label: 'Reason', value: (f) => f.reason },
           ],
           fallbacks,
@@ -160,6 +228,8 @@ function renderForecast() {
   show(panel, 'ready');
   const canvas = $('forecast-chart');
   canvas.dataset.sku = skuId;
+  const max = clippedMax(rows.map((r) => Math.max(r.forecast_p90, r.realised)));
+  canvas.dataset.axisMax = max === undefined ? '' : String(max);
   draw(canvas, {
     type: 'bar',
     data: {
@@ -217,7 +287,16 @@ function renderForecast() {
     options: {
       indexAxis: 'y',
       scales: {
-        x: { beginAtZero: true, title: { display: true, text: `units of ${skuId} over the drop window` } },
+        x: {
+          beginAtZero: true,
+          max,
+          title: {
+            display: true,
+            text:
+              `units of ${skuId} over the drop window` +
+              (max === undefined ? '' : ' (axis cut: the largest region runs past it, see the table)'),
+          },
+        },
         y: { ticks: { autoSkip: false } },
       },
       plugins: {
@@ -307,7 +386,7 @@ function renderDelta() {
     table(
       'Lead-time delta per region (days faster than the baseline)',
       [
-        { label: 'Region', value: (r) => r.region_id },
+        { label: 'Region', value: (r) => regionName(r.region_id) },
         { label: 'Planned', value: (r) => fmt.signed(r.planned_lead_time_delta_days), num: true },
         { label: 'Realised', value: (r) => fmt.signed(r.realised_lead_time_delta_days), num: true },
         { label: 'Units ordered', value: (r) => fmt.num(r.realised_units, 0), num: true },
@@ -379,7 +458,7 @@ function renderStockOuts() {
     table(
       'Stock-outs',
       [
-        { label: 'Hub', value: (s) => s.hub_id },
+        { label: 'Hub', value: (s) => hubName(s.hub_id) },
         { label: 'SKU', value: (s) => s.sku_id },
         { label: 'Out at', value: (s) => fmt.dateTime(s.at) },
         { label: 'Hours after opening', value: (s) => fmt.num(hoursAfter(opens, s.at), 1), num: true },
@@ -430,7 +509,7 @@ function renderLeftovers() {
     table(
       'Leftover units per hub',
       [
-        { label: 'Hub', value: (r) => r.hub_id },
+        { label: 'Hub', value: (r) => hubName(r.hub_id) },
         { label: 'Units left', value: (r) => fmt.num(r.units, 0), num: true },
       ],
       rows,
@@ -460,7 +539,7 @@ function renderMisses() {
       el(
         'li',
         { dataset: { region: m.region_id, cause: m.cause } },
-        el('strong', {}, m.region_id),
+        el('strong', {}, regionName(m.region_id)),
         ` · ${fmt.num(m.missed_units, 1)} unit(s) missed · `,
         el('span', { className: 'badge' }, CAUSES[m.cause] ?? m.cause),
         el('br'),
@@ -469,6 +548,95 @@ function renderMisses() {
     ),
   );
 }
+
+/** Per region: the report's realised figures and the forecast median summed over SKUs. */
+function mapRows(metric) {
+  const forecast = new Map();
+  for (const c of state.report.cells) forecast.set(c.region_id, (forecast.get(c.region_id) ?? 0) + c.forecast_p50);
+  const catalog = new Map(state.regions.map((r) => [r.id, r]));
+  return state.report.regions.map((r) => {
+    const fill = r.realised_units > 0 ? r.within_promise_units / r.realised_units : null;
+    const values = {
+      fill,
+      ordered: r.realised_units,
+      forecast: forecast.get(r.region_id) ?? null,
+      delta: r.realised_lead_time_delta_days,
+    };
+    return {
+      id: r.region_id,
+      name: catalog.get(r.region_id)?.name ?? r.region_id,
+      latitude: catalog.get(r.region_id)?.latitude ?? null,
+      longitude: catalog.get(r.region_id)?.longitude ?? null,
+      value: values[metric],
+      fill,
+      forecast: values.forecast,
+      ordered: r.realised_units,
+      within: r.within_promise_units,
+      delta: r.realised_lead_time_delta_days,
+      planned: r.planned_lead_time_delta_days,
+      detail:
+        `${fmt.units(r.realised_units)} ordered, ${fmt.units(r.within_promise_units)} within the promise; ` +
+        `forecast median ${fmt.units(values.forecast)}`,
+    };
+  });
+}
+
+async function renderMap() {
+  const panel = panels.map;
+  const metric = document.querySelector('input[name="map-metric"]:checked')?.value ?? 'fill';
+  const rows = mapRows(metric);
+  if (!rows.length) {
+    show(panel, 'empty', 'The report has no regions.');
+    return;
+  }
+  show(panel, 'ready');
+  const values = rows.map((r) => r.value).filter((v) => v !== null);
+  const scale = {
+    fill: () => SCALES.share(values, 'Share of the units ordered that arrived within the promise'),
+    ordered: () => SCALES.units(values, 'Units ordered over the drop, all SKUs (log steps)'),
+    forecast: () => SCALES.units(values, 'Forecast median before opening, summed over SKUs (units; log steps)'),
+    delta: () => SCALES.delta(values, 'Realised lead-time delta: business days faster than the baseline path'),
+  }[metric]();
+  const placed = (hubId) =>
+    (state.plan?.allocations ?? []).filter((a) => a.hub_id === hubId).reduce((s, a) => s + a.units, 0);
+  const capacity = new Map((state.plan?.catalog_snapshot?.hubs ?? []).map((h) => [h.id, h.capacity_units]));
+  await drawRegionMap($('region-map'), {
+    id: 'report-map',
+    title: `${state.drop.name}: ${scale.caption.toLowerCase()}, by region`,
+    description:
+      `${rows.length} regions coloured by ${scale.caption}. ` + 'The table “Regions as a table” has the same figures.',
+    regions: rows,
+    hubs: state.hubs.map((h) => ({
+      ...h,
+      capacity: capacity.get(h.id) ?? h.capacity_units,
+      placed: placed(h.id),
+      extra: `${fmt.units(state.report.leftover_by_hub[h.id] ?? 0)} left at the close`,
+    })),
+    scale,
+  });
+  $('region-map').dataset.metric = metric;
+  $('map-table').replaceChildren(
+    table(
+      'Regions: orders, fill within the promise, forecast and lead-time delta',
+      [
+        { label: 'Region', value: (r) => (r.name !== r.id ? `${r.name} (${r.id})` : r.id) },
+        { label: 'Ordered', value: (r) => fmt.num(r.ordered, 0), num: true },
+        { label: 'Within promise', value: (r) => fmt.num(r.within, 0), num: true },
+        { label: 'Fill', value: (r) => fmt.pct(r.fill), num: true },
+        { label: 'Forecast median', value: (r) => fmt.num(r.forecast, 0), num: true },
+        {
+          label: 'Delta planned / realised (days)',
+          value: (r) => `${fmt.signed(r.planned)} / ${fmt.signed(r.delta)}`,
+          num: true,
+        },
+      ],
+      [...rows].sort((a, b) => b.ordered - a.ordered || a.id.localeCompare(b.id)),
+    ),
+  );
+}
+
+for (const radio of document.querySelectorAll('input[name="map-metric"]'))
+  radio.addEventListener('change', () => void renderMap().catch((error) => show(panels.map, 'error', error.message)));
 
 skuSelect.addEventListener('change', () => {
   if (state.report) renderForecast();

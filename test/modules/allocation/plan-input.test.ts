@@ -1,9 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dropEconomics, ECONOMICS_DEFAULTS, skuEconomics } from '../../../src/modules/allocation/plan-economics';
 import {
   baselineDays,
   buildAllocationInput,
+  demandMultiplier,
   findInconsistencies,
+  scaleDemand,
   type CatalogSnapshot,
 } from '../../../src/modules/allocation/plan-input';
 
@@ -138,5 +141,58 @@ describe('planner input', () => {
     expect(input.baselineDaysByRegion).toEqual({ r1: baselineDays(snapshot.drop.baseline.paths[0]!) });
     expect(baselineDays({ handling_days: 2, transit_days_min: 3, transit_days_max: 5 })).toBe(6);
     expect(input.economics.valuePerFastUnit).toBe(40);
+  });
+});
+
+describe('what-if demand multipliers (issue 19)', () => {
+  const cellArb = fc.record({
+    sku_id: fc.constantFrom('s1', 's2'),
+    region_id: fc.constantFrom('r1', 'r2', 'r3'),
+    mean: fc.double({ min: 0, max: 1e4, noNaN: true }),
+    dispersion: fc.double({ min: 0, max: 3, noNaN: true }),
+  });
+  const multiplierArb = fc.double({ min: 0, max: 10, noNaN: true });
+
+  it('multiplies each mean by the drop-wide factor times its region factor, and keeps the dispersion', () => {
+    fc.assert(
+      fc.property(
+        fc.array(cellArb, { maxLength: 20 }),
+        fc.option(multiplierArb, { nil: undefined }),
+        fc.dictionary(fc.constantFrom('r1', 'r2', 'r3'), multiplierArb),
+        (cells, drop, byRegion) => {
+          const overrides = {
+            demand_multipliers: {
+              drop,
+              regions: Object.entries(byRegion).map(([region_id, multiplier]) => ({ region_id, multiplier })),
+            },
+          };
+          const scaled = scaleDemand(cells, overrides);
+          expect(scaled).toHaveLength(cells.length);
+          scaled.forEach((cell, i) => {
+            const factor = (drop ?? 1) * (byRegion[cells[i]!.region_id] ?? 1);
+            expect(demandMultiplier(overrides, cells[i]!.region_id)).toBe(factor);
+            expect(cell).toEqual({ ...cells[i], mean: cells[i]!.mean * factor });
+          });
+        },
+      ),
+    );
+  });
+
+  it('leaves the cells as they are without multipliers, and feeds the scaled means to the planner', () => {
+    const cells = [
+      { sku_id: 's1', region_id: 'r1', mean: 12, dispersion: 0.2 },
+      { sku_id: 's1', region_id: 'r2', mean: 8, dispersion: 0.1 },
+    ];
+    expect(scaleDemand(cells, {})).toEqual(cells);
+    const input = buildAllocationInput(
+      snapshot,
+      cells,
+      { demand_multipliers: { drop: 1.5, regions: [{ region_id: 'r2', multiplier: 0 }] } },
+      new Date(snapshot.taken_at),
+    );
+    expect(input.demand.map((d) => d.demand)).toEqual([
+      { kind: 'negative-binomial', mean: 18, dispersion: 0.2 },
+      { kind: 'negative-binomial', mean: 0, dispersion: 0.1 },
+    ]);
   });
 });

@@ -267,6 +267,138 @@ describe('what-if plans', () => {
   });
 });
 
+describe('what-if demand multipliers (issue 19)', () => {
+  /** Expected demand of a plan per region, from its stored totals and the forecast cells it used. */
+  async function forecastMeans() {
+    const cells = await app.services.db.query<{ region_id: string; mean: number }>(
+      'select region_id, sum(mean)::float8 as mean from forecast_cells where forecast_id = $1 group by region_id',
+      [s.forecastId],
+    );
+    return new Map(cells.rows.map((c) => [c.region_id, c.mean]));
+  }
+
+  it('scales expected demand drop-wide and per region, multiplying the two', async () => {
+    const means = await forecastMeans();
+    const total = [...means.values()].reduce((a, m) => a + m, 0);
+    const [r0, r1] = s.regionIds as [string, string];
+    const whatIf = async (overrides: unknown) => {
+      const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+        key: s.creatorKey,
+        body: { solver: 'fast', overrides },
+      });
+      expect(res.status, res.text).toBe(201);
+      return res.body as Plan;
+    };
+    const higher = await whatIf({ demand_multipliers: { drop: 1.3 } });
+    expect(higher.totals.expected_demand_units).toBeCloseTo(total * 1.3, 6);
+    expect(higher.overrides).toEqual({ demand_multipliers: { drop: 1.3 } });
+    await checkStoredInvariants(higher.id);
+
+    const perRegion = await whatIf({
+      demand_multipliers: { drop: 2, regions: [{ region_id: r0, multiplier: 0.5 }] },
+    });
+    const expected = [...means.entries()].reduce((a, [region, m]) => a + m * (region === r0 ? 1 : 2), 0);
+    expect(perRegion.totals.expected_demand_units).toBeCloseTo(expected, 6);
+
+    // No demand in a region: nothing is needed there, so the plan's fill does not count it.
+    const none = await whatIf({ demand_multipliers: { regions: [{ region_id: r1, multiplier: 0 }] } });
+    expect(none.totals.expected_demand_units).toBeCloseTo(total - means.get(r1)!, 6);
+    const base = await compute({ solver: 'fast' });
+    expect(none.totals.units_placed).toBeLessThanOrEqual(base.totals.units_placed);
+  });
+
+  it('answers 422 naming an unknown region, and 400 for a negative, too large or duplicated multiplier', async () => {
+    const post = (overrides: unknown) =>
+      app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides } });
+    const unknown = await post({ demand_multipliers: { regions: [{ region_id: 'no-such-region', multiplier: 2 }] } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].path).toBe('overrides.demand_multipliers.regions[0].region_id');
+    for (const bad of [
+      { drop: -0.1 },
+      { drop: 11 },
+      { regions: [{ region_id: s.regionIds[0], multiplier: -1 }] },
+      {
+        regions: [
+          { region_id: s.regionIds[0], multiplier: 1 },
+          { region_id: s.regionIds[0], multiplier: 2 },
+        ],
+      },
+      { everywhere: 2 },
+    ]) {
+      const res = await post({ demand_multipliers: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('saving a what-if plan as a draft (issue 19)', () => {
+  async function whatIf(): Promise<Plan> {
+    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      key: s.creatorKey,
+      body: {
+        overrides: { demand_multipliers: { drop: 1.2 }, hub_capacities: [{ hub_id: s.hubBId, capacity_units: 5 }] },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body as Plan;
+  }
+
+  it('copies the what-if plan into the next draft version without solving again, and publishes it', async () => {
+    const source = await whatIf();
+    const res = await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: s.creatorKey });
+    expect(res.status, res.text).toBe(201);
+    const draft = res.body as Plan;
+    expect(draft.id).not.toBe(source.id);
+    expect(draft.status).toBe('draft');
+    expect(draft.version).toBe(source.version + 1);
+    const strip = ({ id: _i, version: _v, status: _s, created_at: _c, ...rest }: Plan) => rest;
+    expect(strip(draft)).toEqual(strip(source));
+    await checkStoredInvariants(draft.id);
+    // The what-if plan itself is unchanged.
+    expect((await app.request('GET', `/v1/plans/${source.id}`)).body.status).toBe('what_if');
+    const published = await app.request('POST', `/v1/plans/${draft.id}/publish`, { key: s.creatorKey });
+    expect(published.status).toBe(200);
+    expect(published.body.status).toBe('published');
+  });
+
+  it('answers a retry, sequential or concurrent, with the draft already saved', async () => {
+    const source = await whatIf();
+    const results = await Promise.all(
+      [0, 1, 2].map(() => app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: s.creatorKey })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    const again = await app.request('POST', `/v1/plans/${source.id}/save-as-draft`);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(results[0]!.body.id);
+    const drafts = (await app.request('GET', `/v1/drops/${s.dropId}/plans`)).body.items.filter(
+      (p: { id: string }) => p.id === again.body.id,
+    );
+    expect(drafts).toHaveLength(1);
+  });
+
+  it('answers 409 for a plan that is not a what-if plan, and 404 to other tenants and roles', async () => {
+    const draft = await compute();
+    const conflict = await app.request('POST', `/v1/plans/${draft.id}/save-as-draft`, { key: s.creatorKey });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.code).toBe('conflict');
+    const source = await whatIf();
+    const other = await createTenant(app);
+    const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
+    const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
+    for (const key of [otherCreator, storefront, s.partnerKey]) {
+      expect((await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key })).status).toBe(404);
+    }
+    expect((await app.request('POST', '/v1/plans/plan_missing/save-as-draft')).status).toBe(404);
+    expect((await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: null })).status).toBe(401);
+    // Nothing was saved by the refused calls.
+    expect(
+      (await app.services.db.query('select 1 from plan_saved_drafts where what_if_plan_id = $1', [source.id])).rows,
+    ).toEqual([]);
+  });
+});
+
 describe('tenancy', () => {
   it("answers 404 to another creator, a storefront and a partner for a drop's plans", async () => {
     const other = await createTenant(app);

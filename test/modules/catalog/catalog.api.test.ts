@@ -176,6 +176,57 @@ describe('catalog: bad input names the field and writes nothing', () => {
   });
 });
 
+describe('catalog: map coordinates of regions and hubs (issue 19)', () => {
+  it('stores optional coordinates, reads null without them, and clears them when a PUT leaves them out', async () => {
+    const regionId = freshId('XX');
+    const region = { name: 'Somewhere', time_zone: 'Europe/Paris', latitude: 48.8566, longitude: 2.3522 };
+    expect((await app.request('PUT', `/v1/regions/${regionId}`, { body: region })).status).toBe(201);
+    const read = await app.request('GET', `/v1/regions/${regionId}`);
+    expect(read.body).toMatchObject({ latitude: 48.8566, longitude: 2.3522 });
+    // A replay writes nothing; a PUT without coordinates replaces them with null.
+    const replay = await app.request('PUT', `/v1/regions/${regionId}`, { body: region });
+    expect(replay.status).toBe(200);
+    expect(replay.body.updated_at).toBe(read.body.updated_at);
+    const { latitude: _la, longitude: _lo, ...without } = region;
+    const cleared = await app.request('PUT', `/v1/regions/${regionId}`, { body: without });
+    expect(cleared.body).toMatchObject({ latitude: null, longitude: null });
+    expect(
+      (await app.request('GET', '/v1/regions')).body.items.find((r: { id: string }) => r.id === regionId),
+    ).toMatchObject({ latitude: null, longitude: null });
+
+    const hubId = freshId('hub');
+    const hub = { ...hubBody(tenant.partnerId, tenant.regionIds), latitude: 40.69, longitude: -74.17 };
+    expect((await app.request('PUT', `/v1/hubs/${hubId}`, { body: hub })).status).toBe(201);
+    expect((await app.request('GET', `/v1/hubs/${hubId}`)).body).toMatchObject({ latitude: 40.69, longitude: -74.17 });
+    const plain = await app.request('PUT', `/v1/hubs/${hubId}`, { body: hubBody(tenant.partnerId, tenant.regionIds) });
+    expect(plain.body).toMatchObject({ latitude: null, longitude: null });
+  });
+
+  it('refuses a latitude without a longitude, and coordinates off the globe, naming the field', async () => {
+    const regionId = freshId('XX');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ latitude: 10 }, 'longitude'],
+      [{ longitude: 10 }, 'latitude'],
+      [{ latitude: 91, longitude: 0 }, 'latitude'],
+      [{ latitude: 0, longitude: -180.5 }, 'longitude'],
+      [{ latitude: '10', longitude: 0 }, 'latitude'],
+    ];
+    for (const [coords, path] of cases) {
+      const res = await app.request('PUT', `/v1/regions/${regionId}`, {
+        body: { name: 'R', time_zone: 'Europe/Paris', ...coords },
+      });
+      expect(res.status, JSON.stringify(coords)).toBe(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+    expect((await app.request('GET', `/v1/regions/${regionId}`)).status).toBe(404);
+    const hub = await app.request('PUT', `/v1/hubs/${freshId('hub')}`, {
+      body: { ...hubBody(tenant.partnerId, tenant.regionIds), latitude: 40 },
+    });
+    expect(hub.status).toBe(400);
+    expect(hub.body.errors.map((e: { path: string }) => e.path)).toEqual(['longitude']);
+  });
+});
+
 describe('operations endpoints', () => {
   it('serves health, readiness, metrics, the spec and the docs page', async () => {
     expect((await app.request('GET', '/healthz', { key: null })).body).toEqual({ status: 'ok' });
