@@ -5,7 +5,7 @@ import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { keysRoutes } from './modules/keys/keys.routes';
 import { createKeysService } from './modules/keys/keys.service';
-import { signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
+import { BULK_JSON_PATHS, signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
 import { createSignalsService } from './modules/signals/signals.service';
 import { forecastJobs } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
@@ -45,9 +45,12 @@ export function createServices(deps: {
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
-  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
+  const importLimits = deps.config.limits;
+  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals, importLimits)];
   /** Routes that authenticate by other means than an API key (HMAC-signed partner requests). */
-  const publicRouters: Router[] = [signedSignalsRoutes(signals)];
+  const publicRouters: Router[] = [signedSignalsRoutes(signals, importLimits)];
+  /** POST paths whose JSON bodies may be large (bulk imports); every other JSON body is small. */
+  const bulkJsonPaths: RegExp[] = [...BULK_JSON_PATHS];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
@@ -58,6 +61,11 @@ export function createServices(deps: {
   const hotRoutes = [estimateRoute(delivery, estimateLimit)];
   /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
   const jobs: Job[] = [];
+  jobs.push({
+    id: 'signals.sweep-staged-imports',
+    schedule: '17 * * * *',
+    run: async () => void (await signals.sweepStagedImports()),
+  });
   jobs.push({
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
@@ -125,6 +133,7 @@ export function createServices(deps: {
     routers,
     hotRoutes,
     publicRouters,
+    bulkJsonPaths,
     pageRouters,
     jobs,
     start,
