@@ -26,6 +26,8 @@ import { createReportsService } from './modules/reports/reports.service';
 import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import type { WorkerPool } from './shared/worker-pool';
+import { workerTrainer } from './modules/forecast/train-worker';
 import { webRoutes } from './web/web.routes';
 
 /**
@@ -37,6 +39,8 @@ export function createServices(deps: {
   config: AppConfig;
   logger: Logger;
   clock?: Clock;
+  /** Worker threads for heavy work (plans, training); without one it runs in-process (CLI, most tests). */
+  workers?: WorkerPool;
   webhookSender?: WebhookSender;
   webhookPolicy?: Partial<WebhookPolicy>;
 }) {
@@ -71,7 +75,13 @@ export function createServices(deps: {
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
   });
-  const forecast = createForecastService(db, { catalog, clock, logger: deps.logger, modelsDir: deps.config.modelsDir });
+  const forecast = createForecastService(db, {
+    catalog,
+    clock,
+    logger: deps.logger,
+    modelsDir: deps.config.modelsDir,
+    ...(deps.workers?.kind === 'threads' ? { trainer: workerTrainer(deps.workers) } : {}),
+  });
   routers.push(forecastRoutes(forecast));
   jobs.push(...forecastJobs(forecast));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
@@ -81,7 +91,7 @@ export function createServices(deps: {
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
     policy: deps.webhookPolicy,
   });
-  const allocation = createAllocationService(db, { catalog, webhooks, clock });
+  const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.

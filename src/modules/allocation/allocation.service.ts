@@ -7,7 +7,9 @@ import type { Clock } from '../../shared/clock';
 import { catalogRepository } from '../catalog/catalog.repository';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
-import { planAllocation, type AllocationPlan } from './core';
+import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
+import type { AllocationPlan } from './core';
+import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
   type AllocationRow,
@@ -16,7 +18,6 @@ import {
   type SupplierOrderRow,
 } from './allocation.repository';
 import { buildAllocationInput, findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
-import { proposeReplan } from './replan';
 
 type Plan = Schemas['Plan'];
 type PlanSummary = Schemas['PlanSummary'];
@@ -204,9 +205,11 @@ export function planCsv(plan: PartnerPlan): string {
 
 export function createAllocationService(
   db: Database,
-  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock },
+  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock; workers?: WorkerPool },
 ) {
   const { catalog, webhooks, clock } = deps;
+  // The planner runs in a worker thread (never on the event loop serving requests) when given a pool.
+  const compute = planComputer(deps.workers ?? inProcessWorkerPool());
 
   /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
   async function visiblePlan(principal: Principal, planId: string, q: Queryable = db): Promise<PlanRow> {
@@ -289,7 +292,7 @@ export function createAllocationService(
       const requested = options.solver ?? 'auto';
       const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides);
       const input = buildAllocationInput(snapshot, cells, overrides, now);
-      const stored = toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics);
+      const stored = toStoredPlan(await compute.plan(input, { solver: requested }), requested, input.economics);
       const id = newPlanId();
       await db.transaction(async (tx) => {
         await repo.lockDrop(tx, dropId);
@@ -495,7 +498,7 @@ export function createAllocationService(
         computed_at: iso(now),
         forecast_id: forecast.id,
         plan_id: published?.id ?? null,
-        ...proposeReplan(snapshot, cells, stock, now),
+        ...(await compute.replan(snapshot, cells, stock, now)),
       };
     },
 
