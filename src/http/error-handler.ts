@@ -25,10 +25,11 @@ export function problemErrorHandler(error: unknown, req: Request, res: Response,
     res.end();
     return;
   }
-  // Refused before its body was read (no key, too large, bad encoding): answer, then close the
-  // connection instead of reading the rest of what may be an endless upload.
-  if (!req.complete) res.setHeader('Connection', 'close');
   sendProblem(res, appError, req.requestId);
+  // Refused before its body was read (no key, too large, bad encoding): the rest is discarded as it
+  // arrives, never parsed or kept, so the client reads its answer instead of a broken pipe; the
+  // server's requestTimeout bounds an upload that never ends.
+  if (!req.complete) req.resume();
 }
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
