@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
+import { answerClientErrors } from './http/client-errors';
 import { createScheduler } from './jobs/scheduler';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
@@ -53,6 +54,7 @@ async function main() {
   let accepting = true;
   const app = createApp({ services, logger, isAcceptingTraffic: () => accepting });
   const server = http.createServer(app);
+  answerClientErrors(server);
   try {
     await listen(server, config.port, config.host);
   } catch (error) {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
 import type { WorkerPool } from '../../src/shared/worker-pool';
 import { createApp } from '../../src/http/app';
+import { answerClientErrors } from '../../src/http/client-errors';
 import { createServices, type Services } from '../../src/services';
 import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
@@ -59,6 +60,7 @@ export async function startTestApp(
   const app = createApp({ services, logger: services.logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    answerClientErrors(s);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
