@@ -31,11 +31,31 @@ const envSchema = z.object({
   MODELS_DIR: z.string().min(1).default('models'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   ESTIMATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
-  JSON_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  BULK_JSON_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
-  SIGNED_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
-  IMPORT_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
-  IMPORT_LINE_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  JSON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  BULK_JSON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  SIGNED_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  IMPORT_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  IMPORT_LINE_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(64),
   IMPORTS_PER_KEY: z.coerce.number().int().positive().default(2),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),

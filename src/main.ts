@@ -25,7 +25,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 /** Why the port could not be bound, naming it. */
 function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): string {
   const where = `${host}:${port}`;
-  if (error.code === 'EADDRINUSE') return `Cannot listen on ${where}: port ${port} is already in use (set PORT to another port)`;
+  if (error.code === 'EADDRINUSE')
+    return `Cannot listen on ${where}: port ${port} is already in use (set PORT to another port)`;
   if (error.code === 'EACCES') return `Cannot listen on ${where}: permission denied for port ${port}`;
   if (error.code === 'EADDRNOTAVAIL') return `Cannot listen on ${where}: address ${host} is not available here`;
   return `Cannot listen on ${where} (port ${port}): ${error.code ?? ''} ${error.message}`.trim();

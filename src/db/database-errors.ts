@@ -77,7 +77,10 @@ export function toDatabaseError(error: unknown): unknown {
  * effect. A write that may or may not have committed is never retried; its client gets the 503.
  */
 export function isRetryableRead(text: string): boolean {
-  const sql = text.replace(/--[^\n]*/g, ' ').trimStart().toLowerCase();
+  const sql = text
+    .replace(/--[^\n]*/g, ' ')
+    .trimStart()
+    .toLowerCase();
   if (!/^(select|with)\b/.test(sql)) return false;
   return !/\b(insert|update|delete|merge|nextval|setval|pg_notify|set_config|advisory|for\s+update|for\s+share)\b/.test(
     sql,

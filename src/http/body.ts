@@ -45,7 +45,10 @@ export async function* bodyChunks(
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes, what);
   if (encoding !== 'identity' && !DECODERS[encoding])
-    throw new AppError('unsupported_media_type', `Content-Encoding '${encoding}' is not supported; use gzip, deflate or br`);
+    throw new AppError(
+      'unsupported_media_type',
+      `Content-Encoding '${encoding}' is not supported; use gzip, deflate or br`,
+    );
   const incoming = req.iterator({ destroyOnReturn: false });
   let size = 0;
   if (encoding === 'identity') {
@@ -178,7 +181,10 @@ export function jsonBody(options: JsonBodyOptions) {
       next();
       return;
     }
-    const charset = /;\s*charset=([^;]+)/i.exec(req.get('content-type') ?? '')?.[1]?.trim().replace(/"/g, '');
+    const charset = /;\s*charset=([^;]+)/i
+      .exec(req.get('content-type') ?? '')?.[1]
+      ?.trim()
+      .replace(/"/g, '');
     if (charset && !/^utf-?8$/i.test(charset))
       throw new AppError('unsupported_media_type', `JSON bodies are UTF-8; charset '${charset}' is not supported`);
     const guard = jsonDepthGuard(options.maxDepth);

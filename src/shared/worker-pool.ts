@@ -36,7 +36,9 @@ const shuttingDown = () =>
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url).href;
 
-export async function createWorkerPool(options: { threads?: number; idleTimeoutMs?: number } = {}): Promise<WorkerPool> {
+export async function createWorkerPool(
+  options: { threads?: number; idleTimeoutMs?: number } = {},
+): Promise<WorkerPool> {
   const { Piscina } = await import('piscina');
   const threads = options.threads ?? Math.max(1, Math.min(2, cpus().length - 1));
   const piscina = new Piscina({

@@ -2,9 +2,13 @@
 // measures the service's latency, not the cost of building and sending the attack.
 // Usage: node attacker.mjs CONFIG.json → prints {"status", "headers", "text"} as JSON on stdout.
 // CONFIG: { url, method, path, headers, parts: [{ text } | { base64 } | { fill, bytes }], pieces, pauseMs }
+import { Buffer } from 'node:buffer';
 import fs from 'node:fs';
 import http from 'node:http';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { URL } from 'node:url';
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const body = Buffer.concat(

@@ -17,7 +17,7 @@ import {
   type RegionRow,
   type SupplierOrderRow,
 } from './allocation.repository';
-import { buildAllocationInput, findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
+import { findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
 
 type Plan = Schemas['Plan'];
 type PlanSummary = Schemas['PlanSummary'];
@@ -57,7 +57,8 @@ const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
 });
 
 /** The pure planner's answer in the contract's (and the tables') vocabulary. */
-function toStoredPlan(
+/** The planner's answer in the shape the plan tables store (pure; runs in the worker with the planner). */
+export function toStoredPlan(
   plan: AllocationPlan,
   requested: SolverChoice,
   economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number },
@@ -291,8 +292,7 @@ export function createAllocationService(
       const overrides = options.overrides ?? {};
       const requested = options.solver ?? 'auto';
       const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides);
-      const input = buildAllocationInput(snapshot, cells, overrides, now);
-      const stored = toStoredPlan(await compute.plan(input, { solver: requested }), requested, input.economics);
+      const stored = await compute.storedPlan(snapshot, cells, overrides, now, requested);
       const id = newPlanId();
       await db.transaction(async (tx) => {
         await repo.lockDrop(tx, dropId);

@@ -9,9 +9,11 @@ import type {
 } from './core/row-rules';
 
 /**
- * Signals SQL, one intent-named query per function, no business rules. Bulk writes send one
- * array per column and `unnest` them: one statement per chunk, no per-row round trips. Each
- * write answers how many rows it created and how many it changed (`xmax = 0` marks an insert).
+ * Signals SQL, one intent-named query per function, no business rules. Imports are staged: each
+ * chunk of rows is stored in `import_chunks` as one array literal per column (one short statement),
+ * and merged into its table by one `unnest` per chunk in the import's final transaction: no
+ * per-row round trips, and no connection held while a body arrives. Each merge answers how many
+ * rows it created and how many it changed (`xmax = 0` marks an insert).
  */
 export type PreorderRow = PreorderRecord & { drop_id: string; placed_at: Date; received_at: Date; updated_at: Date };
 export type BucketSize = 'hour' | 'day';

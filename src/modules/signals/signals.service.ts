@@ -22,7 +22,6 @@ import {
   tokenHolderSnapshotKey,
   tokenHolderSnapshotRule,
   type DropCatalog,
-  type PreorderRecord,
 } from './core/row-rules';
 import { buildSignalSummary } from './core/signal-summary';
 import { generateSigningSecret, verifySignature } from './core/signing';
