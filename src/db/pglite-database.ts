@@ -30,6 +30,7 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
     },
   });
   const root = queryableOf(db);
+  let closing: Promise<void> | undefined;
   return {
     engine: 'pglite',
     query: root.query,
@@ -41,6 +42,6 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
       const unsubscribe = await db.listen(channel, onMessage);
       return async () => unsubscribe();
     },
-    close: () => db.close(),
+    close: () => (closing ??= db.close()),
   };
 }

@@ -93,6 +93,7 @@ export async function openPostgresDatabase(connectionString: string, options: Po
 
   // Fail at start, not at the first request, when the server is unreachable.
   await root.query('select 1');
+  let closing: Promise<void> | undefined;
   return {
     engine: 'postgres',
     query: root.query,
@@ -163,6 +164,6 @@ export async function openPostgresDatabase(connectionString: string, options: Po
         await client?.end().catch(() => undefined);
       };
     },
-    close: () => pool.end(),
+    close: () => (closing ??= pool.end()),
   };
 }
