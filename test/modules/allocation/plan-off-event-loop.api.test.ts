@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../../harness/test-app';
  * thread by design).
  */
 let app: TestApp;
+let workersUnderTest: WorkerPool;
 let drop: LargeDrop;
 let storefront: string;
 const computing: { start: number; end?: number }[] = [];
@@ -36,7 +37,8 @@ function recorded(pool: WorkerPool): WorkerPool {
 }
 
 beforeAll(async () => {
-  app = await startTestApp({ workers: recorded(await createWorkerPool({ threads: 1 })) });
+  workersUnderTest = recorded(await createWorkerPool({ threads: 1 }));
+  app = await startTestApp({ workers: workersUnderTest });
   drop = await seedLargeDrop(app.services, { skus: 500, hubs: 8, regions: 30, prefix: 'stall' });
   storefront = await createKey(app, { role: 'storefront', creator_id: drop.creatorId });
   // A first plan warms the worker (TypeScript loaded, HiGHS instantiated).
@@ -73,5 +75,20 @@ describe('plan computation off the event loop', () => {
     // them; in a worker they answer in milliseconds (bounds loose for a busy machine).
     expect(during[Math.floor(during.length / 2)]!, seen).toBeLessThan(100);
     expect(during[during.length - 1]!, seen).toBeLessThan(1_000);
+  });
+
+  it('stops a computation at shutdown: its request answers 503 with Retry-After at once', async () => {
+    const before = computing.length;
+    const plan = app.request('POST', `/v1/drops/${drop.dropId}/plans`, { body: { solver: 'fast' } });
+    while (computing.length === before) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = performance.now();
+    // What SIGTERM does first (src/main.ts): the worker pool is closed, running work terminated.
+    await workersUnderTest.close();
+    const res = await plan;
+    expect(res.status, res.text).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(res.body).toMatchObject({ code: 'unavailable', reason: 'shutting_down' });
+    expect(performance.now() - stopping).toBeLessThan(5_000);
   });
 });
