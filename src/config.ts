@@ -31,6 +31,37 @@ const envSchema = z.object({
   MODELS_DIR: z.string().min(1).default('models'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   ESTIMATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
+  JSON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  BULK_JSON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  SIGNED_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  IMPORT_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  IMPORT_LINE_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(64),
+  IMPORTS_PER_KEY: z.coerce.number().int().positive().default(2),
+  DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export interface AppConfig {
@@ -45,6 +76,25 @@ export interface AppConfig {
   modelsDir: string;
   shutdownGraceMs: number;
   estimateRateLimitPerMinute: number;
+  /** Request body limits, in bytes: ordinary JSON, bulk JSON imports, signed bodies, streamed imports (decoded). */
+  limits: {
+    jsonBodyBytes: number;
+    bulkJsonBodyBytes: number;
+    signedBodyBytes: number;
+    importBodyBytes: number;
+    importLineBytes: number;
+    jsonMaxDepth: number;
+    importsPerKey: number;
+  };
+  database: {
+    poolSize: number;
+    /** How long a request waits for a pooled connection before answering 503. */
+    acquireTimeoutMs: number;
+    /** Server-side limit on one statement (PostgreSQL `statement_timeout`). */
+    statementTimeoutMs: number;
+  };
+  /** Worker threads for plan computation and training (off the event loop that serves requests). */
+  workerThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +125,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelsDir: path.resolve(e.MODELS_DIR),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     estimateRateLimitPerMinute: e.ESTIMATE_RATE_LIMIT_PER_MINUTE,
+    limits: {
+      jsonBodyBytes: e.JSON_BODY_LIMIT_BYTES,
+      bulkJsonBodyBytes: e.BULK_JSON_BODY_LIMIT_BYTES,
+      signedBodyBytes: e.SIGNED_BODY_LIMIT_BYTES,
+      importBodyBytes: e.IMPORT_BODY_LIMIT_BYTES,
+      importLineBytes: e.IMPORT_LINE_LIMIT_BYTES,
+      jsonMaxDepth: e.JSON_MAX_DEPTH,
+      importsPerKey: e.IMPORTS_PER_KEY,
+    },
+    database: {
+      poolSize: e.DB_POOL_SIZE,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    },
+    workerThreads: e.WORKER_THREADS,
   };
 }

@@ -1,22 +1,51 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
+import { answerClientErrors } from './http/client-errors';
 import { createScheduler } from './jobs/scheduler';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
+import { createWorkerPool } from './shared/worker-pool';
 
-/** `npm start`: config → database → migrations → demo data → HTTP, with a graceful SIGTERM. */
+/** Binds the port, or rejects with the listen error (EADDRINUSE, EACCES, …); nothing is served before. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => reject(error);
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+}
+
+/** Why the port could not be bound, naming it. */
+function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  if (error.code === 'EADDRINUSE')
+    return `Cannot listen on ${where}: port ${port} is already in use (set PORT to another port)`;
+  if (error.code === 'EACCES') return `Cannot listen on ${where}: permission denied for port ${port}`;
+  if (error.code === 'EADDRNOTAVAIL') return `Cannot listen on ${where}: address ${host} is not available here`;
+  return `Cannot listen on ${where} (port ${port}): ${error.code ?? ''} ${error.message}`.trim();
+}
+
+/**
+ * `npm start`: config → database → migrations → demo data → port → jobs, with a graceful SIGTERM.
+ * The port is bound before any job starts: when it cannot be, the process exits non-zero with a
+ * message naming the port, and nothing was started.
+ */
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, (message, error) => logger.warn({ err: error }, message));
   const applied = await migrate(db);
   logger.info({ engine: db.engine, applied }, 'database ready');
 
-  const services = createServices({ db, config, logger });
+  const workers = await createWorkerPool({ threads: config.workerThreads });
+  const services = createServices({ db, config, logger, workers });
   const adminKey = await services.keys.ensureBootstrapAdminKey();
   const demo = config.loadDemoData
     ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals, {
@@ -27,14 +56,24 @@ async function main() {
     : undefined;
 
   await services.start();
+  let accepting = true;
+  const app = createApp({ services, logger, isAcceptingTraffic: () => accepting });
+  const server = http.createServer(app);
+  answerClientErrors(server);
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    process.stderr.write(`${listenFailure(error as NodeJS.ErrnoException, config.host, config.port)}\n`);
+    await services.stop().catch(() => undefined);
+    await workers.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    process.exit(1);
+  }
+  // After a listen error, a server that later fails (e.g. too many open files) is logged, not fatal.
+  server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   const scheduler = createScheduler(db, services.jobs, logger);
   if (config.schedulerEnabled) scheduler.start();
 
-  let accepting = true;
-  const app = createApp({ services, logger, isAcceptingTraffic: () => accepting });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
@@ -55,8 +94,14 @@ async function main() {
       server.closeAllConnections();
     }, config.shutdownGraceMs);
     force.unref();
+    // A last resort if some close below hangs (a database that does not answer): exit anyway.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 2_000).unref();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // A computation in a worker (a plan, a retrain) is stopped now, not waited for: its request
+    // answers 503 with Retry-After and the client retries on another replica.
+    await workers.close();
+    await closed;
     await scheduler.stop();
     await services.stop();
     await db.close();

@@ -5,7 +5,7 @@ import { catalogRoutes } from './modules/catalog/catalog.routes';
 import { createCatalogService } from './modules/catalog/catalog.service';
 import { keysRoutes } from './modules/keys/keys.routes';
 import { createKeysService } from './modules/keys/keys.service';
-import { signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
+import { BULK_JSON_PATHS, signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
 import { createSignalsService } from './modules/signals/signals.service';
 import { forecastJobs } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
@@ -26,6 +26,8 @@ import { createReportsService } from './modules/reports/reports.service';
 import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import type { WorkerPool } from './shared/worker-pool';
+import { workerTrainer } from './modules/forecast/train-worker';
 import { webRoutes } from './web/web.routes';
 
 /**
@@ -37,6 +39,8 @@ export function createServices(deps: {
   config: AppConfig;
   logger: Logger;
   clock?: Clock;
+  /** Worker threads for heavy work (plans, training); without one it runs in-process (CLI, most tests). */
+  workers?: WorkerPool;
   webhookSender?: WebhookSender;
   webhookPolicy?: Partial<WebhookPolicy>;
 }) {
@@ -45,9 +49,12 @@ export function createServices(deps: {
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
-  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
+  const importLimits = deps.config.limits;
+  const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals, importLimits)];
   /** Routes that authenticate by other means than an API key (HMAC-signed partner requests). */
-  const publicRouters: Router[] = [signedSignalsRoutes(signals)];
+  const publicRouters: Router[] = [signedSignalsRoutes(signals, importLimits)];
+  /** POST paths whose JSON bodies may be large (bulk imports); every other JSON body is small. */
+  const bulkJsonPaths: RegExp[] = [...BULK_JSON_PATHS];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
@@ -59,11 +66,22 @@ export function createServices(deps: {
   /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
   const jobs: Job[] = [];
   jobs.push({
+    id: 'signals.sweep-staged-imports',
+    schedule: '17 * * * *',
+    run: async () => void (await signals.sweepStagedImports()),
+  });
+  jobs.push({
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
   });
-  const forecast = createForecastService(db, { catalog, clock, logger: deps.logger, modelsDir: deps.config.modelsDir });
+  const forecast = createForecastService(db, {
+    catalog,
+    clock,
+    logger: deps.logger,
+    modelsDir: deps.config.modelsDir,
+    ...(deps.workers?.kind === 'threads' ? { trainer: workerTrainer(deps.workers) } : {}),
+  });
   routers.push(forecastRoutes(forecast));
   jobs.push(...forecastJobs(forecast));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
@@ -73,9 +91,9 @@ export function createServices(deps: {
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
     policy: deps.webhookPolicy,
   });
-  const allocation = createAllocationService(db, { catalog, webhooks, clock });
+  const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
-  const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at });
+  const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.
@@ -128,6 +146,7 @@ export function createServices(deps: {
     routers,
     hotRoutes,
     publicRouters,
+    bulkJsonPaths,
     pageRouters,
     jobs,
     start,

@@ -38,6 +38,8 @@ export async function migrate(db: Database, migrations = readMigrations()): Prom
   const applied: string[] = [];
   for (const migration of migrations) {
     const didApply = await db.transaction(async (tx) => {
+      // A migration may rewrite a large table: the per-statement limit of requests does not apply.
+      await tx.query('set local statement_timeout = 0');
       await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       const seen = await tx.query('select 1 from schema_migrations where version = $1', [migration.version]);
       if (seen.rowCount > 0) return false;

@@ -6,10 +6,13 @@ import type { Database } from './database';
  * PostgreSQL when DATABASE_URL is set, else the embedded PGlite in DATA_DIR. Each driver is loaded
  * only when chosen: PGlite's module alone costs ~45 MB of memory a server deployment never needs.
  */
-export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir'> & Partial<Pick<AppConfig, 'database'>>,
+  onFault?: (message: string, error: Error) => void,
+): Promise<Database> {
   if (config.databaseUrl) {
     const { openPostgresDatabase } = await import('./postgres-database');
-    return openPostgresDatabase(config.databaseUrl);
+    return openPostgresDatabase(config.databaseUrl, { ...config.database, onFault });
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   const { openPgliteDatabase } = await import('./pglite-database');

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { keepText, parseNumber, PG_TYPE_OIDS, type Database, type Queryable, type QueryResult } from './database';
+import { toDatabaseError } from './database-errors';
 
 function wrapResult<Row>(result: { rows: Row[]; affectedRows?: number }): QueryResult<Row> {
   // PGlite reports affectedRows = 0 for SELECT; pg's rowCount counts returned rows. Match pg.
@@ -9,7 +10,12 @@ function wrapResult<Row>(result: { rows: Row[]; affectedRows?: number }): QueryR
 function queryableOf(target: PGlite | Transaction): Queryable {
   return {
     async query<Row>(text: string, params?: readonly unknown[]) {
-      return wrapResult(await target.query<Row>(text, params as unknown[] | undefined));
+      try {
+        return wrapResult(await target.query<Row>(text, params as unknown[] | undefined));
+      } catch (error) {
+        // A closed database (shutdown under way) is a 503 like a lost server, not a 500.
+        throw toDatabaseError(error);
+      }
     },
   };
 }
@@ -24,6 +30,7 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
     },
   });
   const root = queryableOf(db);
+  let closing: Promise<void> | undefined;
   return {
     engine: 'pglite',
     query: root.query,
@@ -35,6 +42,6 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
       const unsubscribe = await db.listen(channel, onMessage);
       return async () => unsubscribe();
     },
-    close: () => db.close(),
+    close: () => (closing ??= db.close()),
   };
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { keepText, parseNumber, PG_TYPE_OIDS, type Database, type Queryable } from './database';
+import { isConnectionLost, isRetryableRead, toDatabaseError } from './database-errors';
 
 const typeParsers = {
   getTypeParser(oid: number, format?: string) {
@@ -9,44 +10,115 @@ const typeParsers = {
   },
 };
 
-function queryableOf(client: pg.Pool | pg.PoolClient): Queryable {
-  return {
-    async query<Row>(text: string, params?: readonly unknown[]) {
-      const result = await client.query({ text, values: params as unknown[] | undefined, types: typeParsers });
-      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
-    },
-  };
+export interface PostgresOptions {
+  poolSize?: number;
+  /** How long a query waits for a pooled connection (or a new one to open) before the 503. */
+  acquireTimeoutMs?: number;
+  /** Server-side limit on each statement; a client-side guard a little later catches a silent network. */
+  statementTimeoutMs?: number;
+  /** Where faults are reported (a lost connection is logged, never thrown at the process). */
+  onFault?: (message: string, error: Error) => void;
 }
 
-export async function openPostgresDatabase(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
-  // An idle client dropped by the server (restart, failover, pg_terminate_backend) must not take the
-  // process down: the pool discards it and the next query opens a new connection.
-  pool.on('error', (error) => {
-    process.emitWarning(`PostgreSQL dropped an idle connection: ${error.message}`);
+/** How much later than the server's statement_timeout the client gives up on a silent socket. */
+const CLIENT_TIMEOUT_MARGIN_MS = 5_000;
+
+async function send<Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) {
+  const result = await client.query({ text, values: params as unknown[] | undefined, types: typeParsers });
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+/**
+ * PostgreSQL through a pg.Pool, built to outlive its connections:
+ * - every client, idle or checked out, has an error listener, so a backend terminated by the
+ *   server (restart, failover, pg_terminate_backend, idle_in_transaction_session_timeout) fails
+ *   only the requests that used it, never the process;
+ * - a lost connection, an exhausted pool (acquire timeout) or a statement timeout answer 503 with
+ *   Retry-After (see database-errors.ts); a broken client is destroyed, never handed out again;
+ * - a read outside a transaction whose connection was lost is sent once more on another one;
+ * - the pool opens new connections on demand, so the service recovers when the server is back.
+ */
+export async function openPostgresDatabase(connectionString: string, options: PostgresOptions = {}): Promise<Database> {
+  const onFault =
+    options.onFault ?? ((message: string, error: Error) => process.emitWarning(`${message}: ${error.message}`));
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
   });
+  // An idle client dropped by the server: the pool discards it and the next query opens a new one.
+  pool.on('error', (error) => onFault('PostgreSQL dropped an idle connection', error));
+  // A checked-out client (in a transaction, or between two statements of one) gets its own
+  // listener: without one, its 'error' event would be unhandled and end the process.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => onFault('PostgreSQL connection lost while in use', error));
+  });
+
+  async function checkout(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw toDatabaseError(error);
+    }
+  }
+
+  const root: Queryable = {
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      try {
+        return await send<Row>(pool, text, params);
+      } catch (error) {
+        // pool.query has already destroyed the broken client; a read goes once more on a fresh one.
+        if (!isConnectionLost(error) || !isRetryableRead(text)) throw toDatabaseError(error);
+        try {
+          return await send<Row>(pool, text, params);
+        } catch (again) {
+          throw toDatabaseError(again);
+        }
+      }
+    },
+  };
+  const inTransaction = (client: pg.PoolClient): Queryable => ({
+    async query<Row>(text: string, params?: readonly unknown[]) {
+      try {
+        return await send<Row>(client, text, params);
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+  });
+
   // Fail at start, not at the first request, when the server is unreachable.
-  await pool.query('select 1');
-  const root = queryableOf(pool);
+  await root.query('select 1');
+  let closing: Promise<void> | undefined;
   return {
     engine: 'postgres',
     query: root.query,
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await checkout();
+      let broken: Error | undefined;
       try {
-        await client.query('begin');
-        const result = await work(queryableOf(client));
-        await client.query('commit');
+        await inTransaction(client).query('begin');
+        const result = await work(inTransaction(client));
+        await inTransaction(client).query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        try {
+          await client.query('rollback');
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
         throw error;
       } finally {
-        client.release();
+        // A client whose session is gone (or in an unknown state) is destroyed, not pooled.
+        client.release(broken);
       }
     },
     async exec(script) {
-      await pool.query(script);
+      await root.query(script);
     },
     async listen(channel, onMessage) {
       // A dedicated connection: LISTEN is per session, and a pooled client would be recycled. If the
@@ -55,20 +127,30 @@ export async function openPostgresDatabase(connectionString: string, poolSize = 
       let client: pg.Client | undefined;
       let stopped = false;
       const connect = async (): Promise<void> => {
-        const next = new pg.Client({ connectionString });
+        const next = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5_000 });
         next.on('notification', (message) => {
           if (message.channel === channel) onMessage(message.payload ?? '');
         });
+        let lost = false;
         next.on('error', (error) => {
-          process.emitWarning(`PostgreSQL LISTEN connection lost (${channel}): ${error.message}`);
+          if (lost) return;
+          lost = true;
+          onFault(`PostgreSQL LISTEN connection lost (${channel})`, error);
           void next.end().catch(() => undefined);
           if (!stopped) setTimeout(() => void reconnect(), 1_000).unref();
         });
-        await next.connect();
-        await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+        try {
+          await next.connect();
+          await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+        } catch (error) {
+          lost = true;
+          void next.end().catch(() => undefined);
+          throw error;
+        }
         client = next;
       };
       const reconnect = async () => {
+        if (stopped) return;
         try {
           await connect();
           onMessage('reconnected');
@@ -82,6 +164,6 @@ export async function openPostgresDatabase(connectionString: string, poolSize = 
         await client?.end().catch(() => undefined);
       };
     },
-    close: () => pool.end(),
+    close: () => (closing ??= pool.end()),
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { jsonBody } from './body';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
 import { AppError } from './app-error';
@@ -53,11 +54,6 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   const auth = authenticate(services.keys);
   // The hot path first: a storefront's estimate skips every layer below.
   for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
-  const parseJson = express.json({ limit: '20mb', strict: true });
-  // GET and HEAD carry no body: skip the parser on the hottest requests (delivery estimates).
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    req.method === 'GET' || req.method === 'HEAD' ? next() : parseJson(req, res, next),
-  );
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
@@ -76,9 +72,23 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Routes that authenticate otherwise (HMAC over the raw body) read their own bodies, within limits.
   for (const router of services.publicRouters) app.use(router);
 
+  // Every body is read after authentication: a request without a valid key never gets parsed.
+  // Ordinary JSON is small; the bulk import routes take more; NDJSON and CSV stream in the route.
   app.use('/v1', auth);
+  const { limits } = services.config;
+  app.use(
+    '/v1',
+    jsonBody({
+      maxDepth: limits.jsonMaxDepth,
+      limitFor: (req) =>
+        req.method === 'POST' && services.bulkJsonPaths.some((path) => path.test(req.originalUrl.split('?')[0]!))
+          ? limits.bulkJsonBodyBytes
+          : limits.jsonBodyBytes,
+    }),
+  );
   for (const router of services.routers) app.use(router);
 
   // Docs and pages after the API: a /v1 request never walks their routes.

@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
+import type { WorkerPool } from '../../src/shared/worker-pool';
 import { createApp } from '../../src/http/app';
+import { answerClientErrors } from '../../src/http/client-errors';
 import { createServices, type Services } from '../../src/services';
 import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
@@ -31,13 +34,23 @@ export interface TestResponse {
 }
 
 export async function startTestApp(
-  options: { clock?: Clock; now?: string; env?: Record<string, string> } = {},
+  options: {
+    clock?: Clock;
+    now?: string;
+    env?: Record<string, string>;
+    /** Serve from another connection to the fresh database (e.g. through a TCP proxy); closed with the app. */
+    openDatabase?: (database: TestDatabase) => Promise<Database>;
+    /** Heavy work (plans) in worker threads, as `npm start` does; in-process by default. */
+    workers?: WorkerPool;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off', ...options.env });
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
+  const served = options.openDatabase ? await options.openDatabase(database) : database.db;
   const services = createServices({
-    db: database.db,
+    db: served,
+    workers: options.workers,
     config,
     logger: createLogger('silent'),
     clock: options.clock ?? clock,
@@ -47,6 +60,7 @@ export async function startTestApp(
   const app = createApp({ services, logger: services.logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    answerClientErrors(s);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -80,6 +94,8 @@ export async function startTestApp(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.stop();
+      await options.workers?.close();
+      if (served !== database.db) await served.close().catch(() => undefined);
       await database.drop();
     },
   };

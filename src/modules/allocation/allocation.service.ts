@@ -7,7 +7,9 @@ import type { Clock } from '../../shared/clock';
 import { catalogRepository } from '../catalog/catalog.repository';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
-import { planAllocation, type AllocationPlan } from './core';
+import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
+import type { AllocationPlan } from './core';
+import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
   type AllocationRow,
@@ -15,8 +17,7 @@ import {
   type RegionRow,
   type SupplierOrderRow,
 } from './allocation.repository';
-import { buildAllocationInput, findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
-import { proposeReplan } from './replan';
+import { findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
 
 type Plan = Schemas['Plan'];
 type PlanSummary = Schemas['PlanSummary'];
@@ -56,7 +57,8 @@ const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
 });
 
 /** The pure planner's answer in the contract's (and the tables') vocabulary. */
-function toStoredPlan(
+/** The planner's answer in the shape the plan tables store (pure; runs in the worker with the planner). */
+export function toStoredPlan(
   plan: AllocationPlan,
   requested: SolverChoice,
   economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number },
@@ -204,9 +206,11 @@ export function planCsv(plan: PartnerPlan): string {
 
 export function createAllocationService(
   db: Database,
-  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock },
+  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock; workers?: WorkerPool },
 ) {
   const { catalog, webhooks, clock } = deps;
+  // The planner runs in a worker thread (never on the event loop serving requests) when given a pool.
+  const compute = planComputer(deps.workers ?? inProcessWorkerPool());
 
   /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
   async function visiblePlan(principal: Principal, planId: string, q: Queryable = db): Promise<PlanRow> {
@@ -288,8 +292,7 @@ export function createAllocationService(
       const overrides = options.overrides ?? {};
       const requested = options.solver ?? 'auto';
       const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides);
-      const input = buildAllocationInput(snapshot, cells, overrides, now);
-      const stored = toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics);
+      const stored = await compute.storedPlan(snapshot, cells, overrides, now, requested);
       const id = newPlanId();
       await db.transaction(async (tx) => {
         await repo.lockDrop(tx, dropId);
@@ -547,7 +550,7 @@ export function createAllocationService(
         computed_at: iso(now),
         forecast_id: forecast.id,
         plan_id: published?.id ?? null,
-        ...proposeReplan(snapshot, cells, stock, now),
+        ...(await compute.replan(snapshot, cells, stock, now)),
       };
     },
 

@@ -292,6 +292,10 @@ export function createCatalogService(db: Database) {
         await visibleDrop(principal, dropId, tx);
         const existing = await repo.findSku(tx, skuId);
         if (existing && existing.drop_id !== dropId) {
+          // SKU ids are global. Taken by a drop this key cannot see: answer as for any id outside
+          // its scope (404), never "already used", which would tell that the other tenant has it.
+          const owner = await repo.findDrop(tx, existing.drop_id);
+          if (!owner || !ownsCreator(principal, owner.creator_id)) throw notFound('SKU', skuId);
           throw new AppError('conflict', `SKU id '${skuId}' is already used by another drop`, {
             errors: [{ path: 'skuId', message: 'taken' }],
           });

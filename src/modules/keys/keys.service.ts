@@ -80,7 +80,15 @@ export function createKeysService(db: Database, now: () => number = Date.now) {
     async authenticate(presentedKey: string): Promise<Principal | undefined> {
       const cached = cache.get(presentedKey);
       if (cached && now() - cached.at < KEY_CACHE_TTL_MS) return cached.principal;
-      const row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
+      let row: ApiKeyRow | undefined;
+      try {
+        row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
+      } catch (error) {
+        // The database is away: a key this replica already knew keeps working (estimates answer
+        // from the in-memory snapshot meanwhile); a revocation is seen when the database is back.
+        if (cached && error instanceof AppError && error.code === 'unavailable') return cached.principal;
+        throw error;
+      }
       if (!row) return undefined;
       const principal = principalFromKey(row);
       if (cache.size > 10_000) cache.clear();

@@ -9,14 +9,21 @@ import type {
 } from './core/row-rules';
 
 /**
- * Signals SQL, one intent-named query per function, no business rules. Bulk writes send one
- * array per column and `unnest` them: one statement per chunk, no per-row round trips. Each
- * write answers how many rows it created and how many it changed (`xmax = 0` marks an insert).
+ * Signals SQL, one intent-named query per function, no business rules. Imports are staged: each
+ * chunk of rows is stored in `import_chunks` as one array literal per column (one short statement),
+ * and merged into its table by one `unnest` per chunk in the import's final transaction: no
+ * per-row round trips, and no connection held while a body arrives. Each merge answers how many
+ * rows it created and how many it changed (`xmax = 0` marks an insert).
  */
 export type PreorderRow = PreorderRecord & { drop_id: string; placed_at: Date; received_at: Date; updated_at: Date };
 export type BucketSize = 'hour' | 'day';
 /** id, sku_id, region_id, quantity, placed_at, status as PostgreSQL array literals. */
 export type PreorderColumns = [string, string, string, string, string, string];
+/** One staged chunk of an import (see migration 0010). */
+export interface StagedChunk {
+  importId: string;
+  chunk: number;
+}
 export interface SummaryFilter {
   dropId: string;
   bucket: BucketSize;
@@ -78,7 +85,23 @@ export const signalsRepository = {
     return new Set(rows.map((r) => r.id));
   },
 
-  /** Pre-order columns as array literals, built once per chunk and shared by the queries below. */
+  /** Stages one fully received chunk of an import (its columns as array literals): one short statement. */
+  async stageChunk(db: Queryable, importId: string, chunk: number, columns: readonly string[]): Promise<void> {
+    await db.query('insert into import_chunks (import_id, chunk, columns) values ($1, $2, $3::text[])', [
+      importId,
+      chunk,
+      columns,
+    ]);
+  },
+  async discardStagedChunks(db: Queryable, importId: string): Promise<void> {
+    await db.query('delete from import_chunks where import_id = $1', [importId]);
+  },
+  /** Chunks of imports that never finished (a crash, a lost connection), older than `olderThan`. */
+  async discardStaleChunks(db: Queryable, olderThan: Date): Promise<number> {
+    return (await db.query('delete from import_chunks where staged_at < $1', [olderThan])).rowCount;
+  },
+
+  /** Pre-order columns as array literals, built once per chunk: id, sku_id, region_id, quantity, placed_at, status. */
   preorderColumns(rows: PreorderRecord[]): PreorderColumns {
     return [
       column(rows, (r) => r.id),
@@ -89,22 +112,28 @@ export const signalsRepository = {
       column(rows, (r) => r.status),
     ];
   },
-  /** Plain insert of pre-orders expected to be new: fails on the primary key if one is not. */
-  async insertNewPreorders(db: Queryable, dropId: string, columns: PreorderColumns): Promise<WriteCounts> {
+  /** Plain insert of a staged chunk of pre-orders expected to be new: fails on the primary key if one is not. */
+  async insertNewPreorders(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {
     const { rowCount } = await db.query(
       `insert into preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])`,
-      [dropId, ...columns],
+       select $1, u.* from import_chunks c,
+         unnest(c.columns[1]::text[], c.columns[2]::text[], c.columns[3]::text[], c.columns[4]::int[],
+           c.columns[5]::timestamptz[], c.columns[6]::text[]) as u
+       where c.import_id = $2 and c.chunk = $3`,
+      [dropId, staged.importId, staged.chunk],
     );
     return { created: rowCount, updated: 0 };
   },
-  /** Upserts pre-orders; a stored cancellation is never overwritten, an identical re-send is not rewritten. */
-  async upsertPreorders(db: Queryable, dropId: string, columns: PreorderColumns): Promise<WriteCounts> {
+  /** Upserts a staged chunk of pre-orders; a stored cancellation is never overwritten, an identical re-send is not rewritten. */
+  async upsertPreorders(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
         insert into preorders as p (drop_id, id, sku_id, region_id, quantity, placed_at, status)
-        select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
+        select $1, u.* from import_chunks c,
+          unnest(c.columns[1]::text[], c.columns[2]::text[], c.columns[3]::text[], c.columns[4]::int[],
+            c.columns[5]::timestamptz[], c.columns[6]::text[]) as u
+        where c.import_id = $2 and c.chunk = $3
         on conflict (drop_id, id) do update set sku_id = excluded.sku_id, region_id = excluded.region_id,
           quantity = excluded.quantity, placed_at = excluded.placed_at, status = excluded.status, updated_at = now()
         where p.status = 'placed'
@@ -112,7 +141,7 @@ export const signalsRepository = {
             is distinct from (excluded.sku_id, excluded.region_id, excluded.quantity, excluded.placed_at, excluded.status)
         returning (xmax = 0) as inserted
       ) ${countWritten}`,
-      [dropId, ...columns],
+      [dropId, staged.importId, staged.chunk],
     );
   },
   async findPreorder(db: Queryable, dropId: string, id: string) {
@@ -124,69 +153,83 @@ export const signalsRepository = {
     return rows[0];
   },
 
-  async upsertSocialSignals(db: Queryable, dropId: string, rows: SocialSignalRecord[]): Promise<WriteCounts> {
+  /** region_id, channel, metric, value, observed_at. */
+  socialSignalColumns(rows: SocialSignalRecord[]): string[] {
+    return [
+      column(rows, (r) => r.region_id),
+      column(rows, (r) => r.channel),
+      column(rows, (r) => r.metric),
+      column(rows, (r) => r.value),
+      column(rows, (r) => r.observed_at),
+    ];
+  },
+  async upsertSocialSignals(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
         insert into social_signals as s (drop_id, region_id, channel, metric, value, observed_at)
-        select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::timestamptz[])
+        select $1, u.* from import_chunks c,
+          unnest(c.columns[1]::text[], c.columns[2]::text[], c.columns[3]::text[], c.columns[4]::float8[],
+            c.columns[5]::timestamptz[]) as u
+        where c.import_id = $2 and c.chunk = $3
         on conflict (drop_id, region_id, channel, metric, observed_at) do update set value = excluded.value, received_at = now()
         where s.value is distinct from excluded.value
         returning (xmax = 0) as inserted
       ) ${countWritten}`,
-      [
-        dropId,
-        column(rows, (r) => r.region_id),
-        column(rows, (r) => r.channel),
-        column(rows, (r) => r.metric),
-        column(rows, (r) => r.value),
-        column(rows, (r) => r.observed_at),
-      ],
+      [dropId, staged.importId, staged.chunk],
     );
   },
 
-  async upsertTokenHolderSnapshots(
-    db: Queryable,
-    dropId: string,
-    rows: TokenHolderSnapshotRecord[],
-  ): Promise<WriteCounts> {
+  /** region_id, holders, tokens, observed_at. */
+  tokenHolderSnapshotColumns(rows: TokenHolderSnapshotRecord[]): string[] {
+    return [
+      column(rows, (r) => r.region_id),
+      column(rows, (r) => r.holders),
+      column(rows, (r) => r.tokens),
+      column(rows, (r) => r.observed_at),
+    ];
+  },
+  async upsertTokenHolderSnapshots(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
         insert into token_holder_snapshots as t (drop_id, region_id, holders, tokens, observed_at)
-        select $1, * from unnest($2::text[], $3::int[], $4::float8[], $5::timestamptz[])
+        select $1, u.* from import_chunks c,
+          unnest(c.columns[1]::text[], c.columns[2]::int[], c.columns[3]::float8[], c.columns[4]::timestamptz[]) as u
+        where c.import_id = $2 and c.chunk = $3
         on conflict (drop_id, region_id, observed_at) do update set holders = excluded.holders, tokens = excluded.tokens, received_at = now()
         where (t.holders, t.tokens) is distinct from (excluded.holders, excluded.tokens)
         returning (xmax = 0) as inserted
       ) ${countWritten}`,
-      [
-        dropId,
-        column(rows, (r) => r.region_id),
-        column(rows, (r) => r.holders),
-        column(rows, (r) => r.tokens),
-        column(rows, (r) => r.observed_at),
-      ],
+      [dropId, staged.importId, staged.chunk],
     );
   },
 
+  /** hub_id, id, type, sku_id, quantity, occurred_at. */
+  inventoryEventColumns(rows: InventoryEventRecord[]): string[] {
+    return [
+      column(rows, (r) => r.hub_id),
+      column(rows, (r) => r.id),
+      column(rows, (r) => r.type),
+      column(rows, (r) => r.sku_id),
+      column(rows, (r) => r.quantity),
+      column(rows, (r) => r.occurred_at),
+    ];
+  },
   /** Events are immutable: a known (hub, id) is left as it is. */
-  async insertInventoryEvents(db: Queryable, rows: InventoryEventRecord[]): Promise<WriteCounts> {
+  async insertInventoryEvents(db: Queryable, staged: StagedChunk): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
         insert into inventory_events (hub_id, id, type, sku_id, quantity, occurred_at)
-        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+        select u.* from import_chunks c,
+          unnest(c.columns[1]::text[], c.columns[2]::text[], c.columns[3]::text[], c.columns[4]::text[],
+            c.columns[5]::int[], c.columns[6]::timestamptz[]) as u
+        where c.import_id = $1 and c.chunk = $2
         on conflict (hub_id, id) do nothing
         returning true as inserted
       ) ${countWritten}`,
-      [
-        column(rows, (r) => r.hub_id),
-        column(rows, (r) => r.id),
-        column(rows, (r) => r.type),
-        column(rows, (r) => r.sku_id),
-        column(rows, (r) => r.quantity),
-        column(rows, (r) => r.occurred_at),
-      ],
+      [staged.importId, staged.chunk],
     );
   },
 

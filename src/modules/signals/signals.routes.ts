@@ -1,5 +1,6 @@
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '../../http/app-error';
+import { bodyChunks, decodeBody, readRawBody } from '../../http/body';
 import type { ResponseBody } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
@@ -17,8 +18,23 @@ const NUMERIC_COLUMNS = {
 } as const;
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
-/** Signed bodies are read whole (the MAC covers every byte), so they have the JSON parser's limit. */
-const SIGNED_BODY_LIMIT_BYTES = 20 * 1024 * 1024;
+
+/** POST routes whose JSON bodies may be large (≤ 10,000 rows): the app gives them the bulk body limit. */
+export const BULK_JSON_PATHS = [
+  /^\/v1\/drops\/[^/]+\/(preorders|social-signals|token-holder-snapshots)\/?$/,
+  /^\/v1\/inventory-events\/?$/,
+];
+
+export interface ImportLimits {
+  /** Longest NDJSON/CSV line (and CSV record). */
+  importLineBytes: number;
+  /** Most decoded bytes of one streamed import. */
+  importBodyBytes: number;
+  /** Most bytes of a signed body (read whole: the MAC covers every byte). */
+  signedBodyBytes: number;
+  /** Imports one key may run at once on this replica. */
+  importsPerKey: number;
+}
 
 type BodyFormat = 'json' | RecordFormat;
 
@@ -34,24 +50,15 @@ function bodyFormat(req: Request): BodyFormat {
 
 /**
  * The rows of an import request: the bulk JSON body (already parsed by the JSON middleware,
- * at most 10,000 rows) or the request stream parsed as it arrives (NDJSON or CSV, unbounded).
+ * at most 10,000 rows) or the request stream decoded and parsed as it arrives (NDJSON or CSV,
+ * lines bounded, total bounded).
  */
-function recordsOf(req: Request, numericColumns: ReadonlySet<string>): RecordSource {
+function recordsOf(req: Request, numericColumns: ReadonlySet<string>, limits: ImportLimits): RecordSource {
   const format = bodyFormat(req);
   if (format === 'json') return [recordsOfArray(parseInput(batchEnvelopeSchema, req.body).rows)];
-  return parseRecords(req, format, numericColumns);
-}
-
-async function readWholeBody(req: Request, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit)
-      throw new AppError('payload_too_large', `Signed bodies are limited to ${limit} bytes; split the import`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return parseRecords(bodyChunks(req, limits.importBodyBytes, 'The import'), format, numericColumns, {
+    maxLineBytes: limits.importLineBytes,
+  });
 }
 
 const signatureHeaders = (req: Request) => ({
@@ -59,11 +66,16 @@ const signatureHeaders = (req: Request) => ({
   signature: req.get('x-signature'),
 });
 
-/** A signed request's rows, after its signature checked out against `partnerId`'s secret. */
+/**
+ * A signed request's rows, after its signature checked out against `partnerId`'s secret. What can
+ * be checked without the body (headers, timestamp, the partner's secret) is checked first, so an
+ * unsigned or stale request is refused before a byte of its body is read.
+ */
 async function signedRecords(
   signals: SignalsService,
   req: Request,
   partnerId: string,
+  limits: ImportLimits,
 ): Promise<{ principal: Principal; records: RecordSource }> {
   const format = bodyFormat(req);
   if (format === 'json') {
@@ -72,22 +84,55 @@ async function signedRecords(
       'Signed requests carry application/x-ndjson or text/csv: the signature covers the raw body bytes',
     );
   }
-  const body = await readWholeBody(req, SIGNED_BODY_LIMIT_BYTES);
-  const principal = await signals.verifyPartnerSignature(partnerId, signatureHeaders(req), body);
-  return { principal, records: parseRecords([body], format, NUMERIC_COLUMNS.events) };
+  const headers = signatureHeaders(req);
+  const secret = await signals.partnerSecretForSignedRequest(partnerId, headers);
+  const raw = await readRawBody(req, limits.signedBodyBytes, 'A signed body');
+  const principal = signals.verifyPartnerSignatureWith(secret, partnerId, headers, raw);
+  // The signature covers the bytes as sent; a compressed body is decoded after it checked out.
+  const body = decodeBody(raw, req.get('content-encoding') ?? 'identity', limits.importBodyBytes);
+  return {
+    principal,
+    records: parseRecords([body], format, NUMERIC_COLUMNS.events, { maxLineBytes: limits.importLineBytes }),
+  };
 }
 
-export function signalsRoutes(signals: SignalsService): Router {
+/**
+ * At most `perKey` imports at once per key on this replica (429 beyond): imports are long, and one
+ * key must not take every connection and worker a replica has.
+ */
+export function importConcurrencyLimit(perKey: number) {
+  const running = new Map<string, number>();
+  return (req: Request, res: Response, next: NextFunction) => {
+    const key = req.principal?.keyId ?? `ip:${req.ip ?? ''}`;
+    const count = running.get(key) ?? 0;
+    if (count >= perKey) {
+      throw new AppError('rate_limited', `This key already runs ${count} import(s); wait for one to finish`, {
+        headers: { 'Retry-After': '5' },
+        extensions: { limit: perKey },
+      });
+    }
+    running.set(key, count + 1);
+    res.once('close', () => {
+      const left = (running.get(key) ?? 1) - 1;
+      if (left <= 0) running.delete(key);
+      else running.set(key, left);
+    });
+    next();
+  };
+}
+
+export function signalsRoutes(signals: SignalsService, limits: ImportLimits): Router {
   const router = Router();
   const preorderWriters = allowRoles('admin', 'storefront');
   const creatorSide = allowRoles('admin', 'creator');
+  const oneImportSlot = importConcurrencyLimit(limits.importsPerKey);
 
-  router.post('/v1/drops/:dropId/preorders', preorderWriters, async (req, res) => {
+  router.post('/v1/drops/:dropId/preorders', preorderWriters, oneImportSlot, async (req, res) => {
     const dropId = pathId(req, 'dropId');
     const body: ResponseBody<'importPreorders', 200> = await signals.importPreorders(
       principalOf(req),
       dropId,
-      recordsOf(req, NUMERIC_COLUMNS.preorders),
+      recordsOf(req, NUMERIC_COLUMNS.preorders, limits),
     );
     res.json(body);
   });
@@ -116,18 +161,18 @@ export function signalsRoutes(signals: SignalsService): Router {
     res.status(saved.created ? 201 : 200).json(body);
   });
 
-  router.post('/v1/drops/:dropId/social-signals', creatorSide, async (req, res) => {
+  router.post('/v1/drops/:dropId/social-signals', creatorSide, oneImportSlot, async (req, res) => {
     const dropId = pathId(req, 'dropId');
     const body: ResponseBody<'importSocialSignals', 200> = await signals.importSocialSignals(
       principalOf(req),
       dropId,
-      recordsOf(req, NUMERIC_COLUMNS.social),
+      recordsOf(req, NUMERIC_COLUMNS.social, limits),
     );
     res.json(body);
   });
-  router.post('/v1/drops/:dropId/token-holder-snapshots', creatorSide, async (req, res) => {
+  router.post('/v1/drops/:dropId/token-holder-snapshots', creatorSide, oneImportSlot, async (req, res) => {
     const dropId = pathId(req, 'dropId');
-    const records = recordsOf(req, NUMERIC_COLUMNS.tokenHolders);
+    const records = recordsOf(req, NUMERIC_COLUMNS.tokenHolders, limits);
     const body: ResponseBody<'importTokenHolderSnapshots', 200> = await signals.importTokenHolderSnapshots(
       principalOf(req),
       dropId,
@@ -136,15 +181,15 @@ export function signalsRoutes(signals: SignalsService): Router {
     res.json(body);
   });
 
-  router.post('/v1/inventory-events', allowRoles('admin', 'partner', 'storefront'), async (req, res) => {
+  router.post('/v1/inventory-events', allowRoles('admin', 'partner', 'storefront'), oneImportSlot, async (req, res) => {
     const principal = principalOf(req);
     // A partner key may also sign; then the signature must hold as well.
     const signed =
       principal.role === 'partner' &&
       (req.get('x-signature') !== undefined || req.get('x-signature-timestamp') !== undefined);
     const records = signed
-      ? (await signedRecords(signals, req, principal.partnerId)).records
-      : recordsOf(req, NUMERIC_COLUMNS.events);
+      ? (await signedRecords(signals, req, principal.partnerId, limits)).records
+      : recordsOf(req, NUMERIC_COLUMNS.events, limits);
     const body: ResponseBody<'importInventoryEvents', 200> = await signals.importInventoryEvents(principal, records);
     res.json(body);
   });
@@ -174,16 +219,18 @@ export function signalsRoutes(signals: SignalsService): Router {
  * it takes only requests that carry X-Partner-Id and no API key; everything else passes on to the
  * key-authenticated routes.
  */
-export function signedSignalsRoutes(signals: SignalsService): Router {
+export function signedSignalsRoutes(signals: SignalsService, limits: ImportLimits): Router {
   const router = Router();
+  const oneImportSlot = importConcurrencyLimit(limits.importsPerKey);
   router.post('/v1/inventory-events', async (req, res, next) => {
     const partnerId = req.get('x-partner-id');
     if (!partnerId || req.get('authorization') !== undefined || req.get('x-api-key') !== undefined) {
       next();
       return;
     }
-    const { principal, records } = await signedRecords(signals, req, partnerId);
+    const { principal, records } = await signedRecords(signals, req, partnerId, limits);
     req.principal = principal;
+    await new Promise<void>((resolve) => oneImportSlot(req, res, () => resolve()));
     const body: ResponseBody<'importInventoryEvents', 200> = await signals.importInventoryEvents(principal, records);
     res.json(body);
   });

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog/catalog.service';
-import { ingestBatch, type BatchOptions, type IngestCounts } from './core/batch-ingest';
+import { ingestBatch, type BatchOptions, type IngestCounts, type WriteCounts } from './core/batch-ingest';
 import { createPostalMapper } from './core/postal-mapper';
-import type { ParsedRecord } from './core/record-stream';
+import { LineTooLongError, type ParsedRecord } from './core/record-stream';
 import {
   FUTURE_TOLERANCE_MS,
   inventoryEventKey,
@@ -21,12 +22,11 @@ import {
   tokenHolderSnapshotKey,
   tokenHolderSnapshotRule,
   type DropCatalog,
-  type PreorderRecord,
 } from './core/row-rules';
 import { buildSignalSummary } from './core/signal-summary';
 import { generateSigningSecret, verifySignature } from './core/signing';
 import { findWalletData } from './core/wallet-guard';
-import { signalsRepository as repo, type PreorderRow } from './signals.repository';
+import { signalsRepository as repo, type PreorderRow, type StagedChunk } from './signals.repository';
 import {
   inventoryEventRowSchema,
   preorderRowSchema,
@@ -37,6 +37,8 @@ import {
 } from './signals.schemas';
 
 const UNIQUE_VIOLATION = '23505';
+/** A staged chunk this old belongs to an import that will never finish (its process died). */
+export const STALE_IMPORT_MS = 24 * 60 * 60 * 1000;
 
 /** Where import records come from: a JSON array (one batch) or a parsed stream. */
 export type RecordSource = AsyncIterable<ParsedRecord[]> | Iterable<ParsedRecord[]>;
@@ -74,18 +76,22 @@ function rejected(outcome: {
   );
 }
 
+const badSignature = () =>
+  new AppError('unauthorized', 'The request signature does not match the body', {
+    extensions: { reason: 'bad_signature' },
+  });
+
 export function createSignalsService(
   db: Database,
   deps: { catalog: Pick<CatalogService, 'visibleDrop'>; clock: Clock },
 ) {
   const { catalog, clock } = deps;
 
-  async function dropCatalog(tx: Queryable, principal: Principal, dropId: string): Promise<DropCatalog> {
-    await catalog.visibleDrop(principal, dropId, tx);
-    // One after another: a transaction is one connection, which runs one query at a time.
-    const skuIds = await repo.listSkuIdsOfDrop(tx, dropId);
-    const regionIds = await repo.listRegionIds(tx);
-    const prefixes = await repo.listPostalPrefixes(tx);
+  async function dropCatalog(q: Queryable, principal: Principal, dropId: string): Promise<DropCatalog> {
+    await catalog.visibleDrop(principal, dropId, q);
+    const skuIds = await repo.listSkuIdsOfDrop(q, dropId);
+    const regionIds = await repo.listRegionIds(q);
+    const prefixes = await repo.listPostalPrefixes(q);
     return {
       dropId,
       skuIds,
@@ -95,22 +101,59 @@ export function createSignalsService(
     };
   }
 
-  /** Runs one import in one transaction; a rejected batch throws, so the transaction rolls back. */
-  async function runImport<Row>(
-    tx: Queryable,
+  /**
+   * One import, all-or-nothing, without holding the database while the body arrives: each chunk of
+   * valid rows, once fully received, is staged in one short statement (migration 0010); when the
+   * body has ended and every row checked out, one transaction merges the staged chunks in order
+   * into the real table. A rejected, aborted or failed import leaves nothing but its staged chunks,
+   * which are dropped here (or by the sweep job if this process dies first).
+   */
+  async function stagedImport<Row>(
     records: RecordSource,
     options: ImportOptions,
-    batch: Omit<BatchOptions<Row>, 'records'>,
+    batch: Omit<BatchOptions<Row>, 'records' | 'write'> & {
+      columnsOf: (rows: Row[]) => readonly string[];
+      mergeChunk: (tx: Queryable, staged: StagedChunk) => Promise<WriteCounts>;
+    },
   ): Promise<IngestCounts> {
-    const outcome = await ingestBatch<Row>({
-      ...batch,
-      records,
-      chunkSize: options.chunkSize,
-      onProgress: options.onProgress,
-      pathOf: options.pathOf,
-    });
-    if (!outcome.ok) throw rejected(outcome);
-    return outcome.counts;
+    const importId = randomUUID();
+    let chunks = 0;
+    try {
+      const outcome = await ingestBatch<Row>({
+        ...batch,
+        records,
+        chunkSize: options.chunkSize,
+        onProgress: options.onProgress,
+        pathOf: options.pathOf,
+        write: async (rows) => {
+          const chunk = chunks++;
+          await repo.stageChunk(db, importId, chunk, batch.columnsOf(rows));
+          return { created: 0, updated: 0 };
+        },
+      });
+      if (!outcome.ok) throw rejected(outcome);
+      const written = await db.transaction(async (tx) => {
+        const total = { created: 0, updated: 0 };
+        for (let chunk = 0; chunk < chunks; chunk++) {
+          const counts = await batch.mergeChunk(tx, { importId, chunk });
+          total.created += counts.created;
+          total.updated += counts.updated;
+        }
+        return total;
+      });
+      const { rows } = outcome.counts;
+      return { rows, ...written, unchanged: rows - written.created - written.updated };
+    } catch (error) {
+      if (error instanceof LineTooLongError) {
+        throw new AppError('payload_too_large', `Line ${error.line} is longer than ${error.limitBytes} bytes`, {
+          errors: [{ path: `line ${error.line}`, message: `longer than ${error.limitBytes} bytes` }],
+          extensions: { line: error.line, limit_bytes: error.limitBytes },
+        });
+      }
+      throw error;
+    } finally {
+      if (chunks > 0) await repo.discardStagedChunks(db, importId).catch(() => undefined);
+    }
   }
 
   /**
@@ -119,24 +162,23 @@ export function createSignalsService(
    * savepoint undoes the attempt and the chunk, and every later chunk of this import (likely a
    * replay), is upserted instead.
    */
-  async function writePreorders(
+  async function mergePreorderChunk(
     tx: Queryable,
     dropId: string,
-    rows: PreorderRecord[],
+    staged: StagedChunk,
     strategy: { plainInsert: boolean },
-  ) {
-    const columns = repo.preorderColumns(rows);
-    if (!strategy.plainInsert) return repo.upsertPreorders(tx, dropId, columns);
+  ): Promise<WriteCounts> {
+    if (!strategy.plainInsert) return repo.upsertPreorders(tx, dropId, staged);
     await tx.query('savepoint preorder_chunk');
     try {
-      const written = await repo.insertNewPreorders(tx, dropId, columns);
+      const written = await repo.insertNewPreorders(tx, dropId, staged);
       await tx.query('release savepoint preorder_chunk');
       return written;
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       await tx.query('rollback to savepoint preorder_chunk');
       strategy.plainInsert = false;
-      return repo.upsertPreorders(tx, dropId, columns);
+      return repo.upsertPreorders(tx, dropId, staged);
     }
   }
 
@@ -146,15 +188,14 @@ export function createSignalsService(
     records: RecordSource,
     options: ImportOptions = {},
   ): Promise<IngestCounts> {
-    return db.transaction(async (tx) => {
-      const ctx = await dropCatalog(tx, principal, dropId);
-      const strategy = { plainInsert: true };
-      return runImport(tx, records, options, {
-        check: rowCheck(preorderRowSchema, preorderRule(ctx)),
-        keyOf: preorderKey,
-        merge: mergePreorders,
-        write: (rows) => writePreorders(tx, dropId, rows, strategy),
-      });
+    const ctx = await dropCatalog(db, principal, dropId);
+    const strategy = { plainInsert: true };
+    return stagedImport(records, options, {
+      check: rowCheck(preorderRowSchema, preorderRule(ctx)),
+      keyOf: preorderKey,
+      merge: mergePreorders,
+      columnsOf: (rows) => repo.preorderColumns(rows),
+      mergeChunk: (tx, staged) => mergePreorderChunk(tx, dropId, staged, strategy),
     });
   }
 
@@ -182,13 +223,12 @@ export function createSignalsService(
       records: RecordSource,
       options: ImportOptions = {},
     ) {
-      return db.transaction(async (tx) => {
-        const ctx = await dropCatalog(tx, principal, dropId);
-        return runImport(tx, records, options, {
-          check: rowCheck(socialSignalRowSchema, socialSignalRule(ctx)),
-          keyOf: socialSignalKey,
-          write: (rows) => repo.upsertSocialSignals(tx, dropId, rows),
-        });
+      const ctx = await dropCatalog(db, principal, dropId);
+      return stagedImport(records, options, {
+        check: rowCheck(socialSignalRowSchema, socialSignalRule(ctx)),
+        keyOf: socialSignalKey,
+        columnsOf: (rows) => repo.socialSignalColumns(rows),
+        mergeChunk: (tx, staged) => repo.upsertSocialSignals(tx, dropId, staged),
       });
     },
 
@@ -198,44 +238,47 @@ export function createSignalsService(
       records: RecordSource,
       options: ImportOptions = {},
     ) {
-      return db.transaction(async (tx) => {
-        const ctx = await dropCatalog(tx, principal, dropId);
-        const shape = rowCheck(tokenHolderSnapshotRowSchema, tokenHolderSnapshotRule(ctx));
-        // Wallet data is refused before the shape check, so the problem says why, not just "unknown field".
-        const check: typeof shape = (value) => {
-          const wallets = findWalletData(value);
-          return wallets.length > 0
-            ? { problems: wallets.map((w) => ({ field: w.path, message: w.message })) }
-            : shape(value);
-        };
-        return runImport(tx, records, options, {
-          check,
-          keyOf: tokenHolderSnapshotKey,
-          write: (rows) => repo.upsertTokenHolderSnapshots(tx, dropId, rows),
-        });
+      const ctx = await dropCatalog(db, principal, dropId);
+      const shape = rowCheck(tokenHolderSnapshotRowSchema, tokenHolderSnapshotRule(ctx));
+      // Wallet data is refused before the shape check, so the problem says why, not just "unknown field".
+      const check: typeof shape = (value) => {
+        const wallets = findWalletData(value);
+        return wallets.length > 0
+          ? { problems: wallets.map((w) => ({ field: w.path, message: w.message })) }
+          : shape(value);
+      };
+      return stagedImport(records, options, {
+        check,
+        keyOf: tokenHolderSnapshotKey,
+        columnsOf: (rows) => repo.tokenHolderSnapshotColumns(rows),
+        mergeChunk: (tx, staged) => repo.upsertTokenHolderSnapshots(tx, dropId, staged),
       });
     },
 
     async importInventoryEvents(principal: Principal, records: RecordSource, options: ImportOptions = {}) {
       if (principal.role === 'creator') throw new AppError('not_found', 'No route POST /v1/inventory-events');
-      return db.transaction(async (tx) => {
-        const hubIds = await repo.listHubIds(tx, principal.role === 'partner' ? principal.partnerId : null);
-        const skuIds = await repo.listSkuIds(tx, principal.role === 'storefront' ? principal.creatorId : null);
-        const check = rowCheck(
-          inventoryEventRowSchema,
-          inventoryEventRule({
-            hubIds,
-            isKnownSku: (id) => skuIds.has(id),
-            latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
-          }),
-        );
-        return runImport(tx, records, options, {
-          check,
-          keyOf: inventoryEventKey,
-          merge: keepFirst,
-          write: (rows) => repo.insertInventoryEvents(tx, rows),
-        });
+      const hubIds = await repo.listHubIds(db, principal.role === 'partner' ? principal.partnerId : null);
+      const skuIds = await repo.listSkuIds(db, principal.role === 'storefront' ? principal.creatorId : null);
+      const check = rowCheck(
+        inventoryEventRowSchema,
+        inventoryEventRule({
+          hubIds,
+          isKnownSku: (id) => skuIds.has(id),
+          latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
+        }),
+      );
+      return stagedImport(records, options, {
+        check,
+        keyOf: inventoryEventKey,
+        merge: keepFirst,
+        columnsOf: (rows) => repo.inventoryEventColumns(rows),
+        mergeChunk: (tx, staged) => repo.insertInventoryEvents(tx, staged),
       });
+    },
+
+    /** Drops staged chunks of imports that never finished (their process died mid-upload). */
+    async sweepStagedImports(olderThanMs = STALE_IMPORT_MS): Promise<number> {
+      return repo.discardStaleChunks(db, new Date(clock.now().getTime() - olderThanMs));
     },
 
     /** Sets or rotates a partner's signing secret; the secret is returned this once. */
@@ -250,30 +293,46 @@ export function createSignalsService(
     },
 
     /**
-     * Checks a partner's HMAC signature over the raw body. Unknown partner, no secret, bad
-     * signature and stale timestamp are all 401; the detail never says whether the partner exists.
+     * What can be checked before the body is read: the signature headers are there, the timestamp
+     * is fresh, the partner has a secret. Returns the secret for `verifyPartnerSignatureWith`.
+     * Unknown partner, no secret and bad headers are all 401; the detail never says whether the
+     * partner exists.
      */
-    async verifyPartnerSignature(
+    async partnerSecretForSignedRequest(
+      partnerId: string,
+      headers: { timestamp?: string; signature?: string },
+    ): Promise<string> {
+      const early = verifySignature({
+        secret: '',
+        timestampHeader: headers.timestamp,
+        signatureHeader: headers.signature,
+        body: '',
+        now: clock.now(),
+      });
+      if (!early.ok && early.reason !== 'bad_signature')
+        throw new AppError('unauthorized', early.detail, { extensions: { reason: early.reason } });
+      const secret = await repo.findPartnerSigningSecret(db, partnerId);
+      if (!secret) throw badSignature();
+      return secret;
+    },
+
+    /** Checks a partner's HMAC signature over the raw body with its secret; 401 when it does not match. */
+    verifyPartnerSignatureWith(
+      secret: string,
       partnerId: string,
       headers: { timestamp?: string; signature?: string },
       body: Buffer,
-    ): Promise<Principal> {
-      const secret = await repo.findPartnerSigningSecret(db, partnerId);
+    ): Principal {
       const check = verifySignature({
-        secret: secret ?? '',
+        secret,
         timestampHeader: headers.timestamp,
         signatureHeader: headers.signature,
         body,
         now: clock.now(),
       });
-      if (!secret || !check.ok) {
-        const detail =
-          !check.ok && check.reason !== 'bad_signature'
-            ? check.detail
-            : 'The request signature does not match the body';
-        throw new AppError('unauthorized', detail, {
-          extensions: { reason: check.ok ? 'bad_signature' : check.reason },
-        });
+      if (!check.ok) {
+        if (check.reason === 'bad_signature') throw badSignature();
+        throw new AppError('unauthorized', check.detail, { extensions: { reason: check.reason } });
       }
       return { keyId: `signature:${partnerId}`, role: 'partner', partnerId };
     },

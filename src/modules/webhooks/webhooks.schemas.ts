@@ -2,10 +2,19 @@ import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { idSchema } from '../catalog/catalog.schemas';
 
+/** The URL's protocol, or undefined when it does not parse (never a throw: zod runs every check even after z.url() failed). */
+function protocolOf(value: string): string | undefined {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return undefined;
+  }
+}
+
 const webhookUrl = z
   .url()
   .max(2000)
-  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http or https URL');
+  .refine((value) => /^https?:$/.test(protocolOf(value) ?? ''), 'must be an http or https URL');
 const eventTypes = z.array(z.enum(['plan.published'])).min(1);
 
 export const webhookSubscriptionInputSchema = z

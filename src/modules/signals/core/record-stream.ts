@@ -1,5 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /**
  * Streaming parsers for bulk imports: bytes in, records out, never the whole body in memory.
  * Pure (any async iterable of chunks: an HTTP request, a file stream, an array in a test).
@@ -16,34 +14,70 @@ export type ParsedRecord =
 
 export type RecordFormat = 'ndjson' | 'csv';
 
-/** Lines of a byte stream (LF or CRLF), decoded as UTF-8 across chunk boundaries, a batch per chunk. */
-export async function* splitLines(
-  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-): AsyncGenerator<string[]> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  for await (const chunk of source) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const lines: string[] = [];
-    let start = 0;
-    let newline = text.indexOf('\n', start);
-    while (newline !== -1) {
-      lines.push(text.charCodeAt(newline - 1) === 13 ? text.slice(start, newline - 1) : text.slice(start, newline));
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
-    }
-    rest = text.slice(start);
-    if (lines.length > 0) yield lines;
-  }
-  rest += decoder.end();
-  if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+export type ChunkSource = AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
+
+/** The default longest line (and longest CSV record) an import accepts. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+
+export interface LineOptions {
+  /** Longest line in bytes (CRLF excluded); past it, `LineTooLongError`. Default 64 KiB. */
+  maxLineBytes?: number;
 }
 
-export async function* parseNdjson(
-  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-): AsyncGenerator<ParsedRecord[]> {
+/** A line (1-based, as an editor counts them) longer than the import accepts. */
+export class LineTooLongError extends Error {
+  constructor(
+    readonly line: number,
+    readonly limitBytes: number,
+  ) {
+    super(`line ${line} is longer than ${limitBytes} bytes`);
+    this.name = 'LineTooLongError';
+  }
+}
+
+/**
+ * Lines of a byte stream (LF or CRLF), a batch per chunk. Linear: each chunk is scanned once for
+ * newlines, and the unfinished line is kept as a list of pieces (never re-joined or re-scanned
+ * as more arrives), so one huge line costs its length, not its length squared; and it is refused
+ * as soon as it passes `maxLineBytes`, without waiting for its end. Bytes are split before
+ * decoding (LF never occurs inside a UTF-8 multi-byte character), then each line is decoded.
+ */
+export async function* splitLines(source: ChunkSource, options: LineOptions = {}): AsyncGenerator<string[]> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let pieces: Buffer[] = [];
+  let pieceBytes = 0;
+  let linesDone = 0;
+  const finish = (tail: Buffer): string => {
+    const bytes = pieceBytes === 0 ? tail : Buffer.concat([...pieces, tail], pieceBytes + tail.length);
+    pieces = [];
+    pieceBytes = 0;
+    linesDone += 1;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+    if (end > maxLineBytes) throw new LineTooLongError(linesDone, maxLineBytes);
+    return bytes.toString('utf8', 0, end);
+  };
+  for await (const raw of source) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    const lines: string[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
+      lines.push(finish(chunk.subarray(start, newline)));
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      pieces.push(chunk.subarray(start));
+      pieceBytes += chunk.length - start;
+      // +1: a CR that ends the line is not counted against the limit.
+      if (pieceBytes > maxLineBytes + 1) throw new LineTooLongError(linesDone + 1, maxLineBytes);
+    }
+    if (lines.length > 0) yield lines;
+  }
+  if (pieceBytes > 0) yield [finish(Buffer.alloc(0))];
+}
+
+export async function* parseNdjson(source: ChunkSource, options: LineOptions = {}): AsyncGenerator<ParsedRecord[]> {
   let index = 0;
-  for await (const lines of splitLines(source)) {
+  for await (const lines of splitLines(source, options)) {
     const records: ParsedRecord[] = [];
     for (const line of lines) {
       if (line.trim() === '') continue;
@@ -71,9 +105,12 @@ const NUMBER_CELL = /^-?\d+(\.\d+)?$/;
  * NDJSON and CSV (and an id column of digits stays an id).
  */
 export async function* parseCsv(
-  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  source: ChunkSource,
   numericColumns: ReadonlySet<string> = new Set(),
+  options: LineOptions = {},
 ): AsyncGenerator<ParsedRecord[]> {
+  const maxRecordBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let lineNumber = 0;
   let header: string[] | undefined;
   let index = 0;
   let fields: string[] = [];
@@ -100,9 +137,10 @@ export async function* parseCsv(
     return { index: index++, value };
   };
 
-  for await (const lines of splitLines(source)) {
+  for await (const lines of splitLines(source, options)) {
     const records: ParsedRecord[] = [];
     for (const line of lines) {
+      lineNumber += 1;
       if (!inQuotes && line.length === 0 && fields.length === 0) continue;
       for (let i = 0; i < line.length; i++) {
         const ch = line[i]!;
@@ -121,6 +159,8 @@ export async function* parseCsv(
       }
       if (inQuotes) {
         field += '\n';
+        // A quoted field spanning lines is bounded like a line (characters, a close bound on bytes).
+        if (field.length > maxRecordBytes) throw new LineTooLongError(lineNumber, maxRecordBytes);
         continue;
       }
       const record = finishRow();
@@ -132,11 +172,12 @@ export async function* parseCsv(
 }
 
 export function parseRecords(
-  source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  source: ChunkSource,
   format: RecordFormat,
   numericColumns?: ReadonlySet<string>,
+  options: LineOptions = {},
 ): AsyncGenerator<ParsedRecord[]> {
-  return format === 'csv' ? parseCsv(source, numericColumns) : parseNdjson(source);
+  return format === 'csv' ? parseCsv(source, numericColumns, options) : parseNdjson(source, options);
 }
 
 /** Records of an in-memory JSON array (the bulk JSON body), in the same shape as the streams. */

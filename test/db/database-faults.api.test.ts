@@ -1,0 +1,199 @@
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresDatabase } from '../../src/db/postgres-database';
+import { AppError } from '../../src/http/app-error';
+import { createScheduler, type Job } from '../../src/jobs/scheduler';
+import { createLogger } from '../../src/shared/logger';
+import { createKey, createTenant, type Tenant } from '../factories/catalog-factory';
+import { serverUrl } from '../harness/test-database';
+import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy';
+import { startTestApp, type TestApp } from '../harness/test-app';
+
+/**
+ * Database faults on a real PostgreSQL (CI's PostgreSQL pass; skipped on the embedded database,
+ * which has no connection to lose). The service sits behind a TCP proxy, so an outage is staged
+ * without touching the shared server: cut = every connection dropped and new ones refused, as in
+ * a restart or failover. Backends are terminated with pg_terminate_backend, as an operator, a
+ * failover or idle_in_transaction_session_timeout would.
+ *
+ * Invariants: the process never dies of a lost connection; a lost connection fails only the
+ * requests that used it; while the database is away writes answer 503 problem+json with
+ * Retry-After, estimates keep answering from the last snapshot and /readyz says not ready; when it
+ * is back, everything works again without a restart.
+ */
+const onPostgres = describe.skipIf(!serverUrl);
+
+let app: TestApp;
+let proxy: TcpProxy;
+let tenant: Tenant;
+let storefront: string;
+let admin: pg.Client;
+
+async function terminate(where: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await admin.query<{ pid: number }>(
+    `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and ${where}`,
+    params,
+  );
+  for (const { pid } of rows) await admin.query('select pg_terminate_backend($1)', [pid]);
+  return rows.length;
+}
+
+const estimate = () =>
+  app.request('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, { key: storefront });
+const writeCreator = (name: string) => app.request('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
+
+onPostgres('PostgreSQL faults', () => {
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { DB_ACQUIRE_TIMEOUT_MS: '1000' },
+      openDatabase: async (database) => {
+        const url = new URL(database.url!);
+        proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+        url.port = String(proxy.port);
+        return openPostgresDatabase(url.toString(), { acquireTimeoutMs: 1_000, onFault: () => undefined });
+      },
+    });
+    tenant = await createTenant(app);
+    storefront = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
+    admin = new pg.Client({ connectionString: app.database.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await proxy?.restore();
+    await app?.close();
+    await proxy?.close();
+  });
+
+  it('survives a backend terminated while idle in a transaction: only that work fails, with 503', async () => {
+    const failed = app.services.db
+      .transaction(async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('select pg_backend_pid() as pid');
+        pidInTransaction.resolve(rows[0]!.pid);
+        await sleep(1_000);
+        await tx.query('select 1');
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const pid = await pidInTransaction.promise;
+    await sleep(200);
+    await admin.query('select pg_terminate_backend($1)', [pid]);
+    const error = await failed;
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'unavailable', status: 503 });
+    // The process lives on and the pool serves the next requests on fresh connections.
+    expect((await app.request('GET', '/readyz', { key: null })).status).toBe(200);
+    expect((await writeCreator('After a terminated transaction')).status).toBe(200);
+  });
+
+  it('answers reads at once after every backend of the service was terminated (one retry on a fresh connection)', async () => {
+    expect((await app.request('GET', '/v1/drops')).status).toBe(200);
+    expect(await terminate('true')).toBeGreaterThan(0);
+    const drops = await app.request('GET', '/v1/drops');
+    expect(drops.status, drops.text).toBe(200);
+    const write = await writeCreator('After every backend was terminated');
+    expect([200, 503]).toContain(write.status);
+    expect((await writeCreator('And again')).status).toBe(200);
+  });
+
+  it("survives the scheduler's advisory-lock backend being terminated mid-job; the next tick runs", async () => {
+    let runs = 0;
+    const job: Job = {
+      id: 'test.slow-job',
+      schedule: '0 0 1 1 *',
+      run: async () => {
+        runs += 1;
+        await sleep(1_500);
+      },
+    };
+    const scheduler = createScheduler(app.services.db, [job], createLogger('silent'));
+    const tick = scheduler.runOnce(job.id);
+    let terminated = 0;
+    for (let attempt = 0; attempt < 40 && terminated === 0; attempt++) {
+      await sleep(50);
+      terminated = await terminate(`pid in (select pid from pg_locks where locktype = 'advisory' and granted)`);
+    }
+    expect(terminated).toBe(1);
+    expect(await tick).toBe(false);
+    expect(runs).toBe(1);
+    expect(await scheduler.runOnce(job.id)).toBe(true);
+    expect(runs).toBe(2);
+    await scheduler.stop();
+  });
+
+  it('through an outage: writes 503 with Retry-After, estimates from the snapshot, /readyz not ready; recovers without restart', async () => {
+    const before = await estimate();
+    expect(before.status).toBe(200);
+    const inFlight = app.services.db.query('select pg_sleep(3)').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await sleep(300);
+    await proxy.cut();
+    try {
+      expect(await inFlight).toMatchObject({ code: 'unavailable', status: 503 });
+      const write = await writeCreator('During the outage');
+      expect(write.status, write.text).toBe(503);
+      expect(write.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(write.headers.get('retry-after')).toBe('5');
+      expect(write.body.code).toBe('unavailable');
+      const read = await app.request('GET', '/v1/drops');
+      expect(read.status).toBe(503);
+      const ready = await app.request('GET', '/readyz', { key: null });
+      expect(ready.status).toBe(503);
+      // The key's last check is more than a moment old: estimates still answer from memory.
+      await sleep(500);
+      const during = await estimate();
+      expect(during.status, during.text).toBe(200);
+      expect(during.body).toEqual(before.body);
+      expect((await app.request('GET', '/healthz', { key: null })).status).toBe(200);
+    } finally {
+      await proxy.restore();
+    }
+    let readyAfterMs = -1;
+    const started = Date.now();
+    while (Date.now() - started < 20_000) {
+      if ((await app.request('GET', '/readyz', { key: null })).status === 200) {
+        readyAfterMs = Date.now() - started;
+        break;
+      }
+      await sleep(200);
+    }
+    expect(readyAfterMs).toBeGreaterThanOrEqual(0);
+    expect((await writeCreator('After the outage')).status).toBe(200);
+  });
+
+  it('answers 503 when no connection is free within the acquire timeout, and on a statement timeout', async () => {
+    const url = new URL(app.database.url!);
+    const small = await openPostgresDatabase(url.toString(), {
+      poolSize: 1,
+      acquireTimeoutMs: 300,
+      statementTimeoutMs: 500,
+      onFault: () => undefined,
+    });
+    try {
+      const holding = small.transaction(() => sleep(1_500));
+      await sleep(100);
+      const started = Date.now();
+      await expect(small.query('select 1')).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+      expect(Date.now() - started).toBeLessThan(1_400);
+      await holding;
+      await expect(small.query('select pg_sleep(2)')).rejects.toMatchObject({
+        code: 'unavailable',
+        options: { extensions: { reason: 'database_timeout' } },
+      });
+      expect((await small.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+const pidInTransaction = (() => {
+  let resolve!: (pid: number) => void;
+  const promise = new Promise<number>((r) => (resolve = r));
+  return { promise, resolve };
+})();
