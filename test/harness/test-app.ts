@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
@@ -34,7 +37,15 @@ export async function startTestApp(
   options: { clock?: Clock; now?: string; env?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off', ...options.env });
+  // Models trained by a test go to a temp folder, never into the repository's var/models.
+  const trainedModelsDir = await mkdtemp(join(tmpdir(), 'mf-trained-'));
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'false',
+    SCHEDULER: 'off',
+    TRAINED_MODELS_DIR: trainedModelsDir,
+    ...options.env,
+  });
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
   const services = createServices({
     db: database.db,
@@ -81,6 +92,7 @@ export async function startTestApp(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.stop();
       await database.drop();
+      await rm(trainedModelsDir, { recursive: true, force: true });
     },
   };
 }

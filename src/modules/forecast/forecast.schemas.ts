@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { idSchema } from '../catalog/catalog.schemas';
+import type { Schemas } from '../../http/contract';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
+import { MODEL_ID_PATTERN } from './core/model-registry';
 
 /** GET /v1/forecasts/{forecastId}?region_id=&sku_id= */
 export const forecastCellFilterSchema = z
@@ -11,6 +13,37 @@ export const forecastCellFilterSchema = z
   .strict();
 
 export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
+
+/** POST /v1/drops/{dropId}/forecasts takes no query parameter: `?model=` is refused, not ignored. */
+export const runForecastQuerySchema = z.object({}).strict();
+
+/** POST /v1/drops/{dropId}/forecasts body (optional). Unknown members are refused. */
+export const forecastRequestSchema = z
+  .object({
+    model: z.string().regex(MODEL_ID_PATTERN, 'a model id, baseline or default').optional(),
+    as_of: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict() satisfies z.ZodType<Schemas['ForecastRequest']>;
+
+/** POST /v1/models/train body (optional). */
+export const trainModelSchema = z
+  .object({
+    creator_id: idSchema.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    prior_weight: z.number().min(0).max(10).optional(),
+    epochs: z.number().int().min(1).max(200).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.from && v.to && Date.parse(v.to) <= Date.parse(v.from))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  }) satisfies z.ZodType<Schemas['TrainModelRequest']>;
+
+/** POST /v1/models/{modelId}/promote body (optional). */
+export const promoteModelSchema = z
+  .object({ pin: z.boolean().optional(), reason: z.string().max(500).optional() })
+  .strict() satisfies z.ZodType<Schemas['PromoteModelRequest']>;
 
 /**
  * One row of a history import (CSV columns or JSON members): a past drop × SKU × region with its
