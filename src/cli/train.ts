@@ -166,7 +166,7 @@ try {
   if (error instanceof TooFewDropsError) exit(`not trained: ${error.message}`);
   if (error instanceof AppError) {
     const lines = (error.options.errors ?? []).slice(0, 20).map((e) => `  ${e.path}: ${e.message}`);
-    exit([`not trained: ${error.detail.split('; ')[0]}`, ...lines].join('\n'));
+    exit([`not trained: ${error.detail}`, ...lines].join('\n'));
   }
   throw error;
 }

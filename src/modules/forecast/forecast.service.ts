@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger';
 import type { CatalogService } from '../catalog/catalog.service';
 import { buildFeatureRows, FEATURE_NAMES } from './core/features';
 import { QUANTILE_LEVELS, type DemandDistribution, type FeatureRow, type SkuInfo } from './core/forecast-types';
+import type { HistoryPopulation } from './core/nb-mlp-model';
 import type { DemandHistoryService } from './demand-history.service';
 import type { DropRecord, DropSignalsReader } from './drop-signals';
 import { forecastRepository as repo, type ForecastCellRow, type ForecastRow } from './forecast.repository';
@@ -232,10 +233,12 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       return reader.snapshotAt(drop, skus, await reader.regionsOf(drop), asOf);
     },
 
-    /** The feature rows a forecast of the drop at `asOf` computes with `model` (nothing stored). */
-    async featureRowsAt(dropId: string, asOf: Date, model?: string) {
-      const resolved = await registry.resolve(model, asOf);
-      return (await featuresAt(await reader.drop(dropId), asOf, resolved)).rows;
+    /**
+     * The feature rows a forecast of the drop at `asOf` computes for a model whose history
+     * population is `population` (nothing stored): the serving half of the train/serve check.
+     */
+    async featureRowsAt(dropId: string, asOf: Date, population: HistoryPopulation) {
+      return (await featuresAt(await reader.drop(dropId), asOf, { population })).rows;
     },
 
     /** The refresh job's work: a new forecast version for every scheduled or live drop still open. */
