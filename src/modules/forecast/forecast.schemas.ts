@@ -57,8 +57,8 @@ export const promoteModelSchema = z
  * | realised_demand | yes | integer ≥ 0: units ordered in the region during the drop, pre-orders included |
  * | preorders_{7,3,1}d | no (0) | cumulative placed pre-orders of the cell at that lead |
  * | velocity_{7,3,1}d | no (0) | pre-orders of the cell in the 24 h before that lead |
- * | token_holders_{7,3,1}d | no (0) | token holders of the region at that lead |
- * | social_{7,3,1}d_{channel}_{metric} | no | cumulative engagement of the region; channel ∈ telegram, tiktok, instagram, discord, youtube, other; metric ∈ mentions, views, likes, shares, rsvps. A row with any social column keeps social (absent ones are 0); without, the drop's social is "not kept" |
+ * | token_holders_{7,3,1}d | no | token holders of the region at that lead; none of these columns at a lead: the kind is missing there |
+ * | social_{7,3,1}d_{channel}_{metric} | no | cumulative engagement of the region; channel ∈ telegram, tiktok, instagram, discord, youtube, other; metric ∈ mentions, views, likes, shares, rsvps. A row with any social column at a lead keeps social there (absent ones are 0); a drop with none at a lead has no social signal there (missing, not zero) |
  *
  * Unknown columns are refused (a typo never silently drops data).
  */
