@@ -147,8 +147,9 @@ async function trainFromData(): Promise<void> {
     { trainingExecutor: inlineTrainingExecutor },
   ).finally(() => progress.stop());
   const pct = (x: number | null) => (x === null ? '–' : x.toFixed(4));
+  const prior = outcome.prior_drops ? ` + ${outcome.prior_drops} simulated at weight ${priorWeight}` : '';
   console.log(
-    `saved ${outcome.model_dir} (${outcome.training_drops} drops${outcome.prior_drops ? ` + ${outcome.prior_drops} simulated at weight ${priorWeight}` : ''}); ` +
+    `saved ${outcome.model_dir} (${outcome.training_drops} drops${prior}); ` +
       `backtest scaled pinball: model ${pct(outcome.scaled_pinball)}, baseline ${pct(outcome.baseline_scaled_pinball)}` +
       (outcome.incumbent_scaled_pinball !== null ? `, current default ${pct(outcome.incumbent_scaled_pinball)}` : ''),
   );

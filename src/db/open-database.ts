@@ -5,8 +5,9 @@ import type { Database } from './database';
 
 /**
  * PostgreSQL when DATABASE_URL is set, else the embedded PGlite in DATA_DIR, locked to this process
- * (a second opener fails with `DataFolderLockedError` naming the holder; see data-folder-lock.ts). Each driver is loaded
- * only when chosen: PGlite's module alone costs ~45 MB of memory a server deployment never needs.
+ * (a second opener fails with `DataFolderLockedError` naming the holder; see data-folder-lock.ts).
+ * Each driver is loaded only when chosen: PGlite's module alone costs ~45 MB of memory a server
+ * deployment never needs.
  */
 export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {

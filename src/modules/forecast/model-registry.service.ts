@@ -314,7 +314,8 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
   function refuseTooFew(count: number): never {
     throw new AppError(
       'unprocessable',
-      `Training needs at least ${MIN_TRAINING_DROPS} closed drops with realised demand; the selected history has ${count}`,
+      `Training needs at least ${MIN_TRAINING_DROPS} closed drops with realised demand; ` +
+        `the selected history has ${count}`,
       { extensions: { reason: 'too_few_drops', drops: count, minimum: MIN_TRAINING_DROPS } },
     );
   }
