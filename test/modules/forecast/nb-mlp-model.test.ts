@@ -77,6 +77,29 @@ describe('NB head maths', () => {
   });
 });
 
+describe('weighted rows (the simulated prior mixed in at a stated weight)', () => {
+  it('the loss is Σ w·nll / Σ w: weight 0 drops a row, weight 2 counts it twice', () => {
+    const nll = (y: number[], mu: number[], alpha: number[], w?: number[]) =>
+      tf.tidy(
+        () =>
+          nbNegLogLik(
+            tf.tensor1d(mu.map(Math.log)),
+            tf.tensor1d(alpha.map(Math.log)),
+            tf.tensor1d(y),
+            w ? tf.tensor1d(w) : undefined,
+          ).dataSync()[0] as number,
+      );
+    const [y, mu, alpha] = [
+      [0, 3, 17],
+      [2, 4, 20],
+      [0.5, 0.1, 1.2],
+    ];
+    expect(nll(y, mu, alpha, [1, 0, 1])).toBeCloseTo(nll([0, 17], [2, 20], [0.5, 1.2]), 5);
+    expect(nll(y, mu, alpha, [2, 1, 1])).toBeCloseTo(nll([0, 0, 3, 17], [2, 2, 4, 20], [0.5, 0.5, 0.1, 1.2]), 5);
+    expect(nll(y, mu, alpha, [1, 1, 1])).toBeCloseTo(nll(y, mu, alpha), 6);
+  });
+});
+
 describe('NB-MLP model', () => {
   it('is deterministic given its seed', async () => {
     const again = await trainNbMlp({ rows: data.rows, demand: data.demand }, TINY, { createdAt: AT });
