@@ -29,6 +29,7 @@ const envSchema = z.object({
     .default('on')
     .transform((v) => v === 'on'),
   MODELS_DIR: z.string().min(1).default('models'),
+  TRAINED_MODELS_DIR: z.string().min(1).default('var/models'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   ESTIMATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   JSON_BODY_LIMIT_BYTES: z.coerce
@@ -73,7 +74,10 @@ export interface AppConfig {
   logLevel: (typeof logLevels)[number];
   loadDemoData: boolean;
   schedulerEnabled: boolean;
+  /** Shipped models (tracked in git). */
   modelsDir: string;
+  /** Models trained here (git-ignored): training never writes into modelsDir. */
+  trainedModelsDir: string;
   shutdownGraceMs: number;
   estimateRateLimitPerMinute: number;
   /** Request body limits, in bytes: ordinary JSON, bulk JSON imports, signed bodies, streamed imports (decoded). */
@@ -123,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loadDemoData: e.DEMO_DATA,
     schedulerEnabled: e.SCHEDULER,
     modelsDir: path.resolve(e.MODELS_DIR),
+    trainedModelsDir: path.resolve(e.TRAINED_MODELS_DIR),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     estimateRateLimitPerMinute: e.ESTIMATE_RATE_LIMIT_PER_MINUTE,
     limits: {

@@ -1,5 +1,6 @@
 import http, { type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
+import { DataFolderLockedError } from './db/data-folder-lock';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
@@ -137,6 +138,10 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
+  }
+  if (error instanceof DataFolderLockedError) {
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

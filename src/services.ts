@@ -10,6 +10,19 @@ import { createSignalsService } from './modules/signals/signals.service';
 import { forecastJobs } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
 import { createForecastService } from './modules/forecast/forecast.service';
+import { createDemandHistoryService } from './modules/forecast/demand-history.service';
+import { createDropSignalsReader } from './modules/forecast/drop-signals';
+import { createModelProvider } from './modules/forecast/model-provider';
+import { createModelRegistryService } from './modules/forecast/model-registry.service';
+import {
+  inlineTrainingExecutor,
+  workerTrainingExecutor,
+  type TrainingExecutor,
+} from './modules/forecast/model-training';
+import { modelsRoutes } from './modules/forecast/models.routes';
+import { DEFAULT_PRIOR_HISTORY_PATH } from './modules/forecast/training-history';
+import { jobsRoutes } from './modules/jobs/jobs.routes';
+import { createJobsService } from './modules/jobs/jobs.service';
 import type { Job } from './jobs/scheduler';
 import { allocationJobs } from './modules/allocation/allocation.jobs';
 import { allocationRoutes } from './modules/allocation/allocation.routes';
@@ -27,7 +40,6 @@ import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
 import type { WorkerPool } from './shared/worker-pool';
-import { workerTrainer } from './modules/forecast/train-worker';
 import { webRoutes } from './web/web.routes';
 
 /**
@@ -43,6 +55,10 @@ export function createServices(deps: {
   workers?: WorkerPool;
   webhookSender?: WebhookSender;
   webhookPolicy?: Partial<WebhookPolicy>;
+  /** where training runs execute (default: a worker thread); the CLI runs them inline */
+  trainingExecutor?: TrainingExecutor;
+  /** the shipped simulated history (default data/history/simulated-history.json); null: none */
+  priorHistoryPath?: string | null;
 }) {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
@@ -75,15 +91,40 @@ export function createServices(deps: {
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
   });
+  // Forecasts (serving), the learning loop (closed drops → history) and the model registry with
+  // training runs as jobs executed off the event loop (a worker thread).
+  const jobRecords = createJobsService(db, { clock, logger: deps.logger });
+  const dropSignals = createDropSignalsReader({ catalog, signals });
+  const history = createDemandHistoryService(db, {
+    clock,
+    logger: deps.logger,
+    reader: dropSignals,
+    priorHistoryPath: deps.priorHistoryPath === undefined ? DEFAULT_PRIOR_HISTORY_PATH : deps.priorHistoryPath,
+  });
+  const trainingExecutor =
+    deps.trainingExecutor ?? (deps.workers ? workerTrainingExecutor(deps.workers) : inlineTrainingExecutor);
+  const models = createModelRegistryService(db, {
+    provider: createModelProvider({
+      modelsDir: deps.config.modelsDir,
+      trainedModelsDir: deps.config.trainedModelsDir,
+      logger: deps.logger,
+    }),
+    history,
+    jobs: jobRecords,
+    clock,
+    logger: deps.logger,
+    executor: trainingExecutor,
+  });
   const forecast = createForecastService(db, {
     catalog,
     clock,
     logger: deps.logger,
-    modelsDir: deps.config.modelsDir,
-    ...(deps.workers?.kind === 'threads' ? { trainer: workerTrainer(deps.workers) } : {}),
+    reader: dropSignals,
+    history,
+    registry: models,
   });
-  routers.push(forecastRoutes(forecast));
-  jobs.push(...forecastJobs(forecast));
+  routers.push(forecastRoutes(forecast), modelsRoutes(models), jobsRoutes(jobRecords));
+  jobs.push(...forecastJobs(forecast, models));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
   const webhooks = createWebhooksService(db, {
     clock,
@@ -102,7 +143,7 @@ export function createServices(deps: {
     clock,
     logger: deps.logger,
     catalog,
-    recordClosedDrop: (dropId) => forecast.recordClosedDrop(dropId),
+    recordClosedDrop: (dropId) => history.recordClosedDrop(dropId),
   });
   routers.push(reportsRoutes(reports));
   jobs.push({
@@ -125,6 +166,8 @@ export function createServices(deps: {
   }
   async function stop() {
     snapshots.stop();
+    await models.idle();
+    await models.provider.dispose();
     await webhooks.idle();
     await changes.stop();
   }
@@ -137,6 +180,9 @@ export function createServices(deps: {
     catalog,
     signals,
     forecast,
+    history,
+    models,
+    jobRecords,
     delivery,
     allocation,
     plannerAt,

@@ -10,14 +10,12 @@ import { buildLabelledRows } from '../modules/forecast/core/dataset';
 import { HistoryIndex } from '../modules/forecast/core/features';
 import type { FeatureRow } from '../modules/forecast/core/forecast-types';
 import { loadNbModel } from '../modules/forecast/core/model-store';
-import { DEFAULT_MODEL_DIR } from '../modules/forecast/core/model-registry';
+import { SHIPPED_MODEL_ID } from '../modules/forecast/core/model-registry';
 import { trainNbMlp } from '../modules/forecast/core/nb-mlp-model';
-import {
-  parseSimulatedHistory,
-  simulateHistory,
-  type SimulatedHistory,
-} from '../modules/forecast/core/simulate-history';
+import { simulateHistory, type SimulatedHistory } from '../modules/forecast/core/simulate-history';
 import { ensureTf } from '../modules/forecast/core/tf-runtime';
+import { fileModelStorage } from '../modules/forecast/model-files';
+import { parseSimulatedHistory } from '../modules/forecast/training-history';
 
 const HISTORY_PATH = 'data/history/simulated-history.json';
 const INFERENCE_ROWS = 10_000;
@@ -48,8 +46,8 @@ export const forecastBench: BenchModule = {
     const rows: FeatureRow[] = data.rows.slice(-INFERENCE_ROWS);
 
     progress('forecast: inference on 10,000 rows');
-    const model = await loadNbModel(DEFAULT_MODEL_DIR).catch(async () =>
-      trainNbMlp({ rows: data.rows, demand: data.demand }, { epochs: 2 }),
+    const model = await loadNbModel(fileModelStorage, `models/${SHIPPED_MODEL_ID}`).catch(async () =>
+      trainNbMlp({ rows: data.rows, demand: data.demand }, { epochs: 2 }, { createdAt: new Date().toISOString() }),
     );
     model.predict(rows.slice(0, 100)); // warm-up
     t = performance.now();
@@ -64,7 +62,11 @@ export const forecastBench: BenchModule = {
 
     progress('forecast: training on the shipped history');
     t = performance.now();
-    const trained = await trainNbMlp({ rows: data.rows, demand: data.demand });
+    const trained = await trainNbMlp(
+      { rows: data.rows, demand: data.demand },
+      {},
+      { createdAt: new Date().toISOString() },
+    );
     const trainSeconds = seconds(t);
     const epochs = trained.metadata.config.epochs;
     trained.dispose();

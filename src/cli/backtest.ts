@@ -1,16 +1,29 @@
 /**
- * Time-ordered backtest: `npm run backtest [-- --history PATH --model-dir models/nb-mlp-v1 --folds 3]`.
- * Prints WAPE, scaled pinball and coverage80 per model and lead time, writes reports/backtest.json
- * and records the scores (and whether the tfjs model beats the baseline) in the model's metadata.
+ * Time-ordered backtest, as JSON figures: `npm run backtest [-- --history FILE --folds 3 --epochs N --out PATH]`.
+ *
+ * Without `--history` it runs the two quality checks of the forecast:
+ *   1. the shipped simulated history (data/history/simulated-history.json): the figures at 3 days
+ *      must not get worse than the recorded reference (scaled pinball of the model, coverage80);
+ *   2. the same simulated drops with social switched off (generated here, `social: false`): the
+ *      model must beat the baseline's scaled pinball by at least 20 %.
+ * With `--history FILE` (import format CSV/JSON, or a simulated history) it backtests that file.
+ * Writes reports/backtest.json (git-ignored; nothing tracked changes) and exits 1 when a check fails.
+ * Progress: a bar on a terminal, a line every 5 s otherwise.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
-import { BACKTEST_MODELS, runBacktest, toBacktestRecord, type BacktestResult } from '../modules/forecast/core/backtest';
-import { recordBacktest } from '../modules/forecast/core/model-store';
-import { parseSimulatedHistory } from '../modules/forecast/core/simulate-history';
-import { DEFAULT_MODEL_DIR } from '../modules/forecast/core/model-registry';
+import { runBacktest, type BacktestResult } from '../modules/forecast/core/backtest';
+import type { ClosedDrop } from '../modules/forecast/core/forecast-types';
+import { simulateHistory } from '../modules/forecast/core/simulate-history';
+import { historyFormatOf, readHistoryFileDrops } from '../modules/forecast/history-import';
+import { DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory } from '../modules/forecast/training-history';
+import { createCliProgress } from './progress';
+
+/** The shipped history's figures at 3 days before this work (issue 13): they must not get worse. */
+export const REFERENCE_3D = { baseline: 0.0844, model: 0.0565, coverage80: 0.833 };
+/** On a history without social signals the model must beat the baseline by this much. */
+export const NO_SOCIAL_MIN_GAIN = 0.2;
 
 export function formatBacktestTable(result: BacktestResult): string {
   const lines = ['lead  model      rows     WAPE    sPinball  cov80'];
@@ -21,84 +34,122 @@ export function formatBacktestTable(result: BacktestResult): string {
   ): string =>
     `${lead.padEnd(5)} ${m.padEnd(9)} ${String(s.rows).padStart(6)}  ${s.wape.toFixed(4)}  ${s.scaledPinball.toFixed(4)}    ${s.coverage80.toFixed(3)}`;
   const leads = Object.keys(result.byLead).sort((a, b) => Number(b) - Number(a));
-  for (const L of leads)
-    for (const m of BACKTEST_MODELS) lines.push(row(`${L}d`, m, (result.byLead[L] as BacktestResult['pooled'])[m]));
-  for (const m of BACKTEST_MODELS) lines.push(row('all', m, result.pooled[m]));
+  for (const L of leads) for (const m of result.models) lines.push(row(`${L}d`, m, result.byLead[L]![m]!));
+  for (const m of result.models) lines.push(row('all', m, result.pooled[m]!));
   return lines.join('\n');
 }
+
+async function backtest(label: string, drops: ClosedDrop[], opts: { folds: number; epochs?: number }) {
+  const progress = createCliProgress(`backtest ${label}`);
+  const started = performance.now();
+  try {
+    const result = await runBacktest(
+      { targets: drops, population: drops },
+      {
+        folds: opts.folds,
+        nbConfig: opts.epochs ? { epochs: opts.epochs } : {},
+        createdAt: new Date().toISOString(),
+        stopwatch: () => performance.now(),
+        onProgress: (e) => {
+          const within = e.train
+            ? ((e.train.epoch - 1) * e.train.batches + e.train.batch) / (e.train.epochs * e.train.batches)
+            : 0;
+          progress.update(
+            (Math.max(0, e.fold - 1) + within) / opts.folds,
+            e.train
+              ? `fold ${e.fold}/${e.folds} epoch ${e.train.epoch}/${e.train.epochs}`
+              : `${e.phase} fold ${e.fold}/${e.folds}`,
+          );
+        },
+      },
+    );
+    progress.stop();
+    console.log(`\n${label} (${result.testDrops} test drops, ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(formatBacktestTable(result));
+    return result;
+  } finally {
+    progress.stop();
+  }
+}
+
+const at3 = (r: BacktestResult) => {
+  const l3 = r.byLead['3']!;
+  return {
+    baseline: l3.baseline!.scaledPinball,
+    model: l3['nb-mlp']!.scaledPinball,
+    coverage80: l3['nb-mlp']!.coverage80,
+    oracle_coverage80: l3.oracle?.coverage80 ?? null,
+    gain_vs_baseline: 1 - l3['nb-mlp']!.scaledPinball / l3.baseline!.scaledPinball,
+  };
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      history: { type: 'string', default: 'data/history/simulated-history.json' },
-      'model-dir': { type: 'string', default: DEFAULT_MODEL_DIR },
+      history: { type: 'string' },
+      format: { type: 'string' },
       folds: { type: 'string', default: '3' },
       epochs: { type: 'string' },
       out: { type: 'string', default: 'reports/backtest.json' },
-      'no-record': { type: 'boolean', default: false },
     },
   });
-  const history = parseSimulatedHistory(JSON.parse(await readFile(resolve(values.history as string), 'utf8')));
-  const folds = Number(values.folds);
-  const bar = new cliProgress.SingleBar(
-    { format: 'backtest {phase} fold {fold}/{folds} [{bar}] {percentage}% | loss {loss}', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let total = 0;
-  bar.start(1, 0, { phase: 'features', fold: 0, folds, loss: '-' });
-  const started = performance.now();
-  const result = await runBacktest(history, {
-    folds,
-    nbConfig: values.epochs ? { epochs: Number(values.epochs) } : {},
-    onProgress: (e) => {
-      if (e.train) {
-        const steps = e.train.epochs * e.train.batches;
-        if (total !== steps * folds) {
-          total = steps * folds;
-          bar.setTotal(total);
-        }
-        const done = (e.fold - 1) * steps + (e.train.epoch - 1) * e.train.batches + e.train.batch;
-        bar.update(done, { phase: 'train', fold: e.fold, folds, loss: e.train.loss.toFixed(3) });
-      } else {
-        bar.update({ phase: e.phase, fold: e.fold, folds });
-      }
-    },
-  });
-  bar.update(total || 1);
-  bar.stop();
-  const seconds = (performance.now() - started) / 1000;
-  console.log(formatBacktestTable(result));
-  const l3 = result.byLead['3'];
-  if (l3) {
-    const gainVsBaseline = 1 - l3['nb-mlp'].scaledPinball / l3.baseline.scaledPinball;
-    const gapToOracle = l3['nb-mlp'].scaledPinball / l3.oracle.scaledPinball - 1;
-    console.log(
-      `lead 3d: nb-mlp pinball ${(gainVsBaseline * 100).toFixed(1)}% below baseline, ${(gapToOracle * 100).toFixed(1)}% above oracle; ` +
-        `coverage80 ${l3['nb-mlp'].coverage80.toFixed(3)} vs oracle ${l3.oracle.coverage80.toFixed(3)}`,
-    );
-  }
-  console.log(
-    `folds: ${result.folds.map((f) => `#${f.fold} train ${f.trainDrops} drops (${f.trainSeconds}s, best epoch ${f.bestEpoch}) → test ${f.testDrops}`).join('; ')}`,
-  );
-  console.log(
-    `default model: ${result.beatsBaseline ? 'nb-mlp (beats baseline pinball)' : 'baseline'}; ${seconds.toFixed(1)} s`,
-  );
-  const evaluatedAt = new Date().toISOString();
+  const opts = { folds: Number(values.folds), ...(values.epochs && { epochs: Number(values.epochs) }) };
   const out = resolve(values.out as string);
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify({ evaluatedAt, history: values.history, seconds, ...result }, null, 2));
-  console.log(`wrote ${out}`);
-  if (!values['no-record']) {
-    const recorded = await recordBacktest(
-      resolve(values['model-dir'] as string),
-      toBacktestRecord(result, evaluatedAt),
-    );
-    console.log(
-      recorded
-        ? `recorded backtest in ${values['model-dir']}/metadata.json`
-        : `no model at ${values['model-dir']}; nothing recorded`,
-    );
+  const evaluatedAt = new Date().toISOString();
+
+  if (values.history) {
+    const file = values.history;
+    const format = values.format ?? historyFormatOf(file);
+    if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json (got ${format})`);
+    const drops = await readHistoryFileDrops(await readFile(resolve(file), 'utf8'), format);
+    const result = await backtest(file, drops, opts);
+    await writeFile(out, JSON.stringify({ evaluatedAt, history: file, figures: at3(result), result }, null, 2));
+    console.log(`wrote ${out}`);
+    return;
   }
+
+  const shipped = await readPriorHistory(DEFAULT_PRIOR_HISTORY_PATH);
+  const withSocial = await backtest('shipped simulated history', shipped.drops, opts);
+  const noSocial = simulateHistory({ ...shipped.config, social: false });
+  const withoutSocial = await backtest('the same drops without social signals', noSocial.drops, opts);
+
+  const a = at3(withSocial);
+  const b = at3(withoutSocial);
+  const checks = {
+    shipped_model_pinball_3d: { value: a.model, limit: REFERENCE_3D.model, pass: a.model <= REFERENCE_3D.model },
+    shipped_coverage80_3d: {
+      value: a.coverage80,
+      limit: REFERENCE_3D.coverage80,
+      pass: a.coverage80 >= REFERENCE_3D.coverage80,
+    },
+    no_social_gain_vs_baseline_3d: {
+      value: b.gain_vs_baseline,
+      limit: NO_SOCIAL_MIN_GAIN,
+      pass: b.gain_vs_baseline >= NO_SOCIAL_MIN_GAIN,
+    },
+  };
+  const pass = Object.values(checks).every((c) => c.pass);
+  await writeFile(
+    out,
+    JSON.stringify(
+      {
+        evaluatedAt,
+        reference_3d: REFERENCE_3D,
+        figures_3d: { shipped: a, no_social: b },
+        checks,
+        pass,
+        results: { shipped: withSocial, no_social: withoutSocial },
+      },
+      null,
+      2,
+    ),
+  );
+  console.log('\nquality at 3 days before opening (scaled pinball, lower is better):');
+  for (const [name, c] of Object.entries(checks))
+    console.log(`  ${c.pass ? '✓' : '✗'} ${name}: ${c.value.toFixed(4)} (limit ${c.limit})`);
+  console.log(`wrote ${out}`);
+  if (!pass) process.exitCode = 1;
 }
 
 await main();

@@ -1,4 +1,5 @@
 import { loadConfig, type AppConfig } from '../config';
+import { DataFolderLockedError } from '../db/data-folder-lock';
 import type { Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open-database';
@@ -11,13 +12,33 @@ import { createLogger } from '../shared/logger';
  */
 export async function withServices<T>(
   work: (services: Services, db: Database, config: AppConfig) => Promise<T>,
+  overrides: Pick<Parameters<typeof createServices>[0], 'trainingExecutor'> = {},
 ): Promise<T> {
   const config = loadConfig();
-  const db = await openDatabase(config);
+  let db: Database;
+  try {
+    db = await openDatabase(config);
+  } catch (error) {
+    // Another process (the service, another CLI) holds the embedded data folder: say who, stop.
+    if (error instanceof DataFolderLockedError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
   try {
     await migrate(db);
-    const services = createServices({ db, config, logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
-    return await work(services, db, config);
+    const services = createServices({
+      db,
+      config,
+      logger: createLogger(process.env.LOG_LEVEL ?? 'warn'),
+      ...overrides,
+    });
+    try {
+      return await work(services, db, config);
+    } finally {
+      await services.stop();
+    }
   } finally {
     await db.close();
   }

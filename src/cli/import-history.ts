@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   let phase = '';
   try {
     const result = await withServices((services) =>
-      services.forecast.importHistory({ text, format }, (p) => {
+      services.history.importHistory({ text, format }, (p) => {
         if (p.phase !== phase) {
           if (phase) bar.stop();
           phase = p.phase;

@@ -943,13 +943,18 @@ export interface paths {
         get: operations["listForecasts"];
         put?: never;
         /**
-         * Forecast the drop's demand per SKU × region from its signals as of now (admin, or the drop's creator).
-         * @description Builds the drop's signal snapshot as of the server's clock (latest social readings and token
-         *     holders at or before now; placed pre-orders so far and those of the last 24 h), runs the
-         *     serving model and stores the result as the drop's next version. A drop with no signals yet
-         *     gets a forecast from the prior alone, labelled `prior_only: true`. A drop without SKUs is 422
-         *     with `reason: no_skus`. Regions: the drop's baseline-path regions plus any region its signals
-         *     name (every catalog region when both are empty).
+         * Forecast the drop's demand per SKU × region from its signals as of now or a chosen instant (admin, or the drop's creator).
+         * @description Builds the drop's signal snapshot as of `as_of` (default: the server's clock): latest social
+         *     readings and token holders at or before it, placed pre-orders so far and those of the 24 h
+         *     before it; signals after `as_of` are ignored and the lead time is counted from it, so "what
+         *     would we have forecast three days before opening" can be asked after the fact. Runs the
+         *     model named by `model` (default: the registry's default model) and stores the result as the
+         *     drop's next version. A drop with no signals yet gets a forecast from the prior alone, labelled
+         *     `prior_only: true`. A drop without SKUs is 422 with `reason: no_skus`; an unknown model is 422
+         *     with `reason: unknown_model`; a model that cannot serve (no winning backtest, unreadable
+         *     files) is 422 with `reason: model_unavailable`. Unknown body members and query parameters are
+         *     400. Regions: the drop's baseline-path regions plus any region its signals name (every
+         *     catalog region when both are empty).
          */
         post: operations["runForecast"];
         delete?: never;
@@ -998,6 +1003,174 @@ export interface paths {
         };
         /** One forecast version, whole or filtered to a region and/or SKU (admin, or the drop's creator). */
         get: operations["getForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every forecast model with its training data and its backtest, and which one is the default (admin).
+         * @description The shipped prior model (trained on the simulated history) and every model trained from the
+         *     service's history, newest first, plus `baseline`, which needs no training. `servable` says
+         *     whether the model may serve (an NB model only with a recorded backtest that beats the baseline).
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train a model on the service's history (demand_history) as a job (admin).
+         * @description Trains the NB model on the closed drops of `demand_history` (imported history and the
+         *     service's own closed drops), optionally only a creator's or a date range, optionally with the
+         *     shipped simulated history mixed in at `prior_weight`; then backtests it, time-ordered on the
+         *     same drops (later drops held out), at 7, 3 and 1 days before opening, against the baseline and
+         *     the current default. It becomes the default only if it beats both there (and the default is
+         *     not pinned). The work runs off the request (a worker thread) as a job: the answer is 202 with
+         *     the job and a Location to poll. Fewer than 20 drops in the selection is 422 with
+         *     `reason: too_few_drops` and the count, before any job is created.
+         */
+        post: operations["trainModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/default": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The default model, whether it is pinned, and the log of choices that made it (admin). */
+        get: operations["getDefaultModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/default/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the previous default the default again (admin). Unpins. */
+        post: operations["rollBackDefaultModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/default/unpin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let training runs replace the default again (admin). */
+        post: operations["unpinDefaultModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: components["parameters"]["modelId"];
+            };
+            cookie?: never;
+        };
+        /** One model with its training data summary and backtest (admin). */
+        get: operations["getModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{modelId}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: components["parameters"]["modelId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a model the default, optionally pinned (admin).
+         * @description `pin: true` keeps it the default until an admin chooses otherwise: training runs that beat it
+         *     are saved but do not replace it. A model that cannot serve (its backtest does not beat the
+         *     baseline, or its files are unreadable) is 422. `baseline` may be promoted: the baseline then
+         *     serves by default.
+         */
+        post: operations["promoteModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A long-running job (e.g. a training run) with its state, progress and result (who started it).
+         * @description Visible to admins and to keys of the tenant that started it; any other id is 404. When
+         *     `state` is `succeeded`, `result_url` names the result (a trained model:
+         *     `/v1/models/{modelId}`); when `failed`, `error` is the problem that ended it.
+         */
+        get: operations["getJob"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1859,13 +2032,13 @@ export interface components {
             /** @description Placed pre-orders at as_of (a floor of demand). */
             preorders: number;
             /**
-             * @description `prior` (the shipped model trained on simulated history) for a creator with no closed drop in the history; else the default model.
+             * @description `default`: the registry's default model served; `requested`: the request named the model.
              * @enum {string}
              */
-            model_role: "default" | "prior";
-            /** @description The NB-MLP asked for, as `models/<id>` (the baseline serves when it is missing, corrupt, incompatible or not better than the baseline). */
+            model_role: "default" | "requested";
+            /** @description The model asked for, as `models/<id>` (`baseline` for the baseline; the baseline serves the default role when the default's files are missing, corrupt or incompatible). */
             model_dir: string;
-            /** @description Why the baseline served instead of the NB-MLP, if it did. */
+            /** @description Why the baseline served instead of the default NB model, if it did. */
             fallback_reason: string | null;
             /** @description The creator's closed drops in the training history before as_of. */
             creator_past_drops: number;
@@ -1909,6 +2082,142 @@ export interface components {
         Forecast: components["schemas"]["ForecastVersion"] & {
             /** @description Ordered by region, then SKU; only the filtered ones when region_id or sku_id is given. */
             cells: components["schemas"]["ForecastCell"][];
+        };
+        ForecastRequest: {
+            /** @description `baseline`, `default` (the registry's default; the same as leaving it out) or a model id from GET /v1/models. */
+            model?: string;
+            /** @description Forecast as of this instant: later signals are ignored and the lead is counted from it (default: now; not in the future). */
+            as_of?: components["schemas"]["Timestamp"];
+        };
+        TrainModelRequest: {
+            /** @description Only this creator's drops. */
+            creator_id?: components["schemas"]["Id"];
+            /** @description Only drops opening at or after this instant. */
+            from?: components["schemas"]["Timestamp"];
+            /** @description Only drops closing at or before this instant. */
+            to?: components["schemas"]["Timestamp"];
+            /** @description Mix in the shipped simulated history, each of its rows weighing this much in the loss (0, the default: not mixed in). */
+            prior_weight?: number;
+            /** @description Training epochs (default 20). */
+            epochs?: number;
+        };
+        PromoteModelRequest: {
+            /** @description Keep it the default until an admin chooses otherwise. */
+            pin?: boolean;
+            reason?: string;
+        };
+        ModelScores: {
+            wape: number;
+            scaled_pinball: number;
+            coverage80: number;
+            rows: number;
+        };
+        ModelBacktest: {
+            evaluated_at: components["schemas"]["Timestamp"];
+            test_drops: number;
+            beats_baseline: boolean;
+            /** @description Scores per model (baseline, nb-mlp, and oracle on simulated data) over the lead times 7, 3 and 1 days. */
+            pooled: {
+                [key: string]: components["schemas"]["ModelScores"];
+            };
+            /** @description Scores per lead time ("7", "3", "1"), then per model. */
+            by_lead: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["ModelScores"];
+                };
+            };
+            /** @description The default when this model was trained, scored frozen on the test drops it had not been trained on. */
+            incumbent: {
+                model_id: string;
+                test_drops: number;
+                incumbent: components["schemas"]["ModelScores"] | null;
+                candidate: components["schemas"]["ModelScores"] | null;
+                beats_incumbent: boolean;
+            } | null;
+        };
+        ModelTrainingData: {
+            /** @enum {string} */
+            source: "demand_history" | "file" | "simulated";
+            file: string | null;
+            filters: {
+                creator_id: string | null;
+                from: string | null;
+                to: string | null;
+            };
+            prior_weight: number;
+            /** @description Drops learned from (the selection), not counting the prior. */
+            drops: number;
+            prior_drops: number;
+            rows: number;
+            first_open: string | null;
+            last_close: string | null;
+            total_demand: number;
+            /** @description Share of the drops that had social signals. */
+            with_social: number;
+            /** @description Share of the drops that had token-holder snapshots. */
+            with_token_holders: number;
+            /** @description Where its history features come from, at training and at serving. */
+            population: {
+                demand_history: boolean;
+                prior: boolean;
+            };
+        };
+        ModelInfo: {
+            id: string;
+            /** @enum {string} */
+            kind: "nb-mlp" | "baseline";
+            /**
+             * @description `shipped`: tracked in models/; `trained`: trained here, in the trained-models folder; `builtin`: the baseline.
+             * @enum {string}
+             */
+            location: "shipped" | "trained" | "builtin";
+            created_at: string | null;
+            servable: boolean;
+            not_servable_reason: string | null;
+            is_default: boolean;
+            pinned: boolean;
+            training: components["schemas"]["ModelTrainingData"] | null;
+            backtest: components["schemas"]["ModelBacktest"] | null;
+        };
+        ModelList: {
+            default_model_id: string;
+            pinned: boolean;
+            items: components["schemas"]["ModelInfo"][];
+        };
+        DefaultModelChoice: {
+            model_id: string;
+            /** @enum {string} */
+            action: "promote" | "pin" | "unpin" | "rollback" | "trained";
+            pinned: boolean;
+            reason: string;
+            chosen_by: string;
+            chosen_at: components["schemas"]["Timestamp"];
+        };
+        DefaultModel: {
+            model_id: string;
+            pinned: boolean;
+            /** @description Choices, newest first (at most 50). */
+            history: components["schemas"]["DefaultModelChoice"][];
+        };
+        Job: {
+            id: string;
+            /** @description What the job does, e.g. `model.train`. */
+            kind: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: number;
+            message: string;
+            result: {
+                [key: string]: unknown;
+            } | null;
+            result_url: string | null;
+            error: components["schemas"]["Problem"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            updated_at: components["schemas"]["Timestamp"];
         };
         PostDropReport: {
             drop_id: string;
@@ -2064,6 +2373,7 @@ export interface components {
         skuId: components["schemas"]["Id"];
         preorderId: components["schemas"]["Id"];
         forecastId: components["schemas"]["Id"];
+        modelId: components["schemas"]["Id"];
         /** @description Only the cells of this region. */
         forecastRegionFilter: components["schemas"]["Id"];
         /** @description Only the cells of this SKU. */
@@ -3584,7 +3894,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ForecastRequest"];
+            };
+        };
         responses: {
             /** @description The stored forecast, with every cell. */
             201: {
@@ -3597,6 +3911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -3658,6 +3973,203 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    trainModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrainModelRequest"];
+            };
+        };
+        responses: {
+            /** @description The training job, queued or running. */
+            202: {
+                headers: {
+                    /** @description The job, /v1/jobs/{jobId}. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getDefaultModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The default. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultModel"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    rollBackDefaultModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new default. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultModel"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    unpinDefaultModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The default, unpinned. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultModel"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: components["parameters"]["modelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInfo"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    promoteModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: components["parameters"]["modelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PromoteModelRequest"];
+            };
+        };
+        responses: {
+            /** @description The new default. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DefaultModel"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };

@@ -10,5 +10,12 @@ export default async function runTask(task) {
   const loaded = await import(task.module);
   const fn = loaded[task.fn];
   if (typeof fn !== 'function') throw new Error(`worker task ${task.fn} is not exported by ${task.module}`);
-  return fn(...task.args);
+  // A task run with onProgress gets a port: its function reports through a callback as last argument.
+  const port = task.progressPort;
+  if (!port) return fn(...task.args);
+  try {
+    return await fn(...task.args, (fraction, message) => port.postMessage({ fraction, message }));
+  } finally {
+    port.close();
+  }
 }

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { AppError } from '../http/app-error';
 
 /**
@@ -21,9 +22,18 @@ export interface WorkerTask {
   args: unknown[];
 }
 
+/** Progress a task reports while it runs: a fraction in [0, 1] and a line for people. */
+export type WorkerProgress = (fraction: number, message: string) => void;
+
+export interface WorkerRunOptions {
+  signal?: AbortSignal;
+  /** When given, the task's function receives a progress callback as its last argument. */
+  onProgress?: WorkerProgress;
+}
+
 export interface WorkerPool {
   readonly kind: 'threads' | 'in-process';
-  run<T>(task: WorkerTask, options?: { signal?: AbortSignal }): Promise<T>;
+  run<T>(task: WorkerTask, options?: WorkerRunOptions): Promise<T>;
   /** Stops running tasks and the threads; later runs are refused with 503. */
   close(): Promise<void>;
 }
@@ -53,13 +63,21 @@ export async function createWorkerPool(
   let closed = false;
   return {
     kind: 'threads',
-    async run<T>(task: WorkerTask, runOptions: { signal?: AbortSignal } = {}): Promise<T> {
+    async run<T>(task: WorkerTask, runOptions: WorkerRunOptions = {}): Promise<T> {
       if (closed) throw shuttingDown();
+      const { onProgress } = runOptions;
+      // Progress crosses the thread boundary on a port of its own, handed to the worker with the task.
+      const channel = onProgress ? new MessageChannel() : undefined;
+      channel?.port1.on('message', (m: { fraction: number; message: string }) => onProgress?.(m.fraction, m.message));
       try {
-        return (await piscina.run(task, { signal: runOptions.signal ?? null })) as T;
+        const payload = channel ? { ...task, progressPort: channel.port2 } : task;
+        const transferList = channel ? [channel.port2] : undefined;
+        return (await piscina.run(payload, { signal: runOptions.signal ?? null, transferList })) as T;
       } catch (error) {
         if (closed) throw shuttingDown();
         throw error;
+      } finally {
+        channel?.port1.close();
       }
     },
     async close() {
@@ -75,10 +93,11 @@ export function inProcessWorkerPool(): WorkerPool {
   let closed = false;
   return {
     kind: 'in-process',
-    async run<T>(task: WorkerTask): Promise<T> {
+    async run<T>(task: WorkerTask, runOptions: WorkerRunOptions = {}): Promise<T> {
       if (closed) throw shuttingDown();
       const loaded = (await import(task.module)) as Record<string, (...args: unknown[]) => unknown>;
-      return (await loaded[task.fn]!(...task.args)) as T;
+      const args = runOptions.onProgress ? [...task.args, runOptions.onProgress] : task.args;
+      return (await loaded[task.fn]!(...args)) as T;
     },
     async close() {
       closed = true;

@@ -1,4 +1,10 @@
 import { expect } from 'vitest';
+import type { ClosedDrop } from '../../src/modules/forecast/core/forecast-types';
+import { dropsToHistoryRows } from '../../src/modules/forecast/history-import';
+import type { TrainingExecutor } from '../../src/modules/forecast/model-training';
+import { createServices } from '../../src/services';
+import type { Logger } from '../../src/shared/logger';
+import { createLogger } from '../../src/shared/logger';
 import type { TestApp } from '../harness/test-app';
 import { createKey, createTenant, freshId, skuBody, type Tenant } from './catalog-factory';
 
@@ -113,4 +119,38 @@ export function expectWellFormedCells(cells: { mean: number; dispersion: number;
       if (i > 0) expect(q).toBeGreaterThanOrEqual(cell.quantiles[i - 1]!);
     });
   }
+}
+
+/**
+ * A second set of services on the test app's database and clock, with its own model folders,
+ * logger or training executor (the app's own services keep theirs).
+ */
+export function servicesOn(
+  app: TestApp,
+  options: {
+    modelsDir?: string;
+    trainedModelsDir?: string;
+    logger?: Logger;
+    trainingExecutor?: TrainingExecutor;
+    priorHistoryPath?: string | null;
+  } = {},
+) {
+  const config = app.services.config;
+  return createServices({
+    db: app.database.db,
+    config: {
+      ...config,
+      modelsDir: options.modelsDir ?? config.modelsDir,
+      trainedModelsDir: options.trainedModelsDir ?? config.trainedModelsDir,
+    },
+    logger: options.logger ?? createLogger('silent'),
+    clock: app.clock,
+    ...(options.trainingExecutor && { trainingExecutor: options.trainingExecutor }),
+    ...(options.priorHistoryPath !== undefined && { priorHistoryPath: options.priorHistoryPath }),
+  });
+}
+
+/** Imports closed drops into demand_history through the service (the documented import format). */
+export async function importDrops(app: TestApp, drops: readonly ClosedDrop[]) {
+  return app.services.history.importHistory({ text: JSON.stringify(dropsToHistoryRows(drops)), format: 'json' });
 }

@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/database';
@@ -45,7 +48,15 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off', ...options.env });
+  // Models trained by a test go to a temp folder, never into the repository's var/models.
+  const trainedModelsDir = await mkdtemp(join(tmpdir(), 'mf-trained-'));
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'false',
+    SCHEDULER: 'off',
+    TRAINED_MODELS_DIR: trainedModelsDir,
+    ...options.env,
+  });
   const clock = fixedClock(options.now ?? '2026-11-23T12:00:00Z');
   const served = options.openDatabase ? await options.openDatabase(database) : database.db;
   const services = createServices({
@@ -97,6 +108,7 @@ export async function startTestApp(
       await options.workers?.close();
       if (served !== database.db) await served.close().catch(() => undefined);
       await database.drop();
+      await rm(trainedModelsDir, { recursive: true, force: true });
     },
   };
 }

@@ -184,6 +184,27 @@ const cases: Case[] = [
     own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
     scopedFor: ['creator'],
   },
+  {
+    family: 'models',
+    method: 'GET',
+    path: () => '/v1/models',
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'models (default)',
+    method: 'GET',
+    path: () => '/v1/models/default',
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
+  {
+    family: 'models (unpin)',
+    method: 'POST',
+    path: () => '/v1/models/default/unpin',
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 404 },
+    scopedFor: [],
+  },
 ];
 
 describe.each(cases)('$family: $method', (c) => {

@@ -7,6 +7,8 @@
  * - token holders: the latest snapshot per region at or before as-of (0 when none).
  * - pre-orders: units of placed (not cancelled) pre-orders with placed_at ≤ as-of, per SKU;
  *   velocity: the same over the 24 h before as-of.
+ * - observed kinds: social when the drop has any social reading at or before as-of, token holders
+ *   when it has any snapshot; otherwise that kind is missing (the features say so).
  * Regions and SKUs keep the order given (the service sorts them by id).
  */
 import {
@@ -79,6 +81,7 @@ export function assembleSnapshot(parts: SnapshotParts): AssembledSnapshot {
       opensAt: parts.opensAt.toISOString(),
       daysToOpen: (parts.opensAt.getTime() - parts.asOf.getTime()) / DAY_MS,
       skus: parts.skus,
+      observed: { social: parts.social.length > 0, tokenHolders: parts.tokenHolders.length > 0 },
       regions: [...regions.values()],
     },
     hasSignals:

@@ -1,14 +1,15 @@
 import type { Job } from '../../jobs/scheduler';
 import type { ForecastService } from './forecast.service';
+import type { ModelRegistryService } from './model-registry.service';
 
 export const FORECAST_REFRESH_JOB = 'forecast.refresh';
 export const FORECAST_RETRAIN_JOB = 'forecast.retrain';
 
 /**
  * The forecast module's scheduled work, as data: re-forecast live and upcoming drops every 15
- * minutes, retrain nightly. The scheduler makes sure one replica runs each tick.
+ * minutes, retrain nightly on demand_history. The scheduler makes sure one replica runs each tick.
  */
-export function forecastJobs(forecast: ForecastService): Job[] {
+export function forecastJobs(forecast: ForecastService, registry: ModelRegistryService): Job[] {
   return [
     {
       id: FORECAST_REFRESH_JOB,
@@ -19,7 +20,7 @@ export function forecastJobs(forecast: ForecastService): Job[] {
     {
       id: FORECAST_RETRAIN_JOB,
       schedule: '0 3 * * *',
-      run: async ({ logger, signal }) => logger.info({ result: await forecast.retrain(signal) }, 'model retrained'),
+      run: async ({ logger, signal }) => logger.info({ result: await registry.retrain(signal) }, 'model retrain'),
     },
   ];
 }

@@ -100,33 +100,6 @@ export const forecastRepository = {
     ).rows;
   },
 
-  /** The drop's market: regions of its baseline paths and regions any of its signals name. */
-  async listMarketRegionIds(db: Queryable, dropId: string) {
-    const { rows } = await db.query<{ region_id: string }>(
-      `select region_id from drop_baseline_paths where drop_id = $1
-       union select region_id from preorders where drop_id = $1
-       union select region_id from social_signals where drop_id = $1
-       union select region_id from token_holder_snapshots where drop_id = $1
-       order by region_id`,
-      [dropId],
-    );
-    return rows.map((r) => r.region_id);
-  },
-  async listRegionIds(db: Queryable) {
-    return (await db.query<{ id: string }>('select id from regions order by id')).rows.map((r) => r.id);
-  },
-  /** Units of placed (not cancelled) pre-orders with placed_at ≤ asOf per SKU × region, and those of the 24 h before asOf. */
-  async sumPreordersAsOf(db: Queryable, dropId: string, asOf: Date) {
-    return (
-      await db.query<{ sku_id: string; region_id: string; units: number; velocity: number }>(
-        `select sku_id, region_id, sum(quantity) as units,
-           coalesce(sum(quantity) filter (where placed_at > $2::timestamptz - interval '24 hours'), 0) as velocity
-         from preorders where drop_id = $1 and status = 'placed' and placed_at <= $2
-         group by sku_id, region_id`,
-        [dropId, asOf],
-      )
-    ).rows;
-  },
   /** Drops whose forecast the refresh job keeps current: scheduled or live, not yet closed. */
   async listDropsToRefresh(db: Queryable, now: Date) {
     return (
@@ -192,3 +165,35 @@ export interface DemandHistoryInsert {
   snapshots: Record<string, unknown>;
   source: 'closed-drop' | 'import';
 }
+
+/** The model registry's log of default choices (migration 0011). */
+export interface ModelChoiceRow {
+  seq: number;
+  model_id: string;
+  action: 'promote' | 'pin' | 'unpin' | 'rollback' | 'trained';
+  pinned: boolean;
+  reason: string;
+  chosen_by: string;
+  chosen_at: Date;
+}
+
+export const modelChoicesRepository = {
+  async listChoices(db: Queryable) {
+    return (
+      await db.query<ModelChoiceRow>(
+        'select seq, model_id, action, pinned, reason, chosen_by, chosen_at from forecast_model_choices order by seq',
+      )
+    ).rows;
+  },
+  /** Serialises changes of the default: two admins (or a training run) never interleave. */
+  async lockChoices(db: Queryable) {
+    await db.query('lock table forecast_model_choices in share row exclusive mode');
+  },
+  async insertChoice(db: Queryable, c: Omit<ModelChoiceRow, 'seq'>) {
+    await db.query(
+      `insert into forecast_model_choices (model_id, action, pinned, reason, chosen_by, chosen_at)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [c.model_id, c.action, c.pinned, c.reason, c.chosen_by, c.chosen_at],
+    );
+  },
+};

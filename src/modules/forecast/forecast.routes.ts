@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
-import { forecastCellFilterSchema } from './forecast.schemas';
+import { forecastCellFilterSchema, forecastRequestSchema, runForecastQuerySchema } from './forecast.schemas';
 import type { ForecastService } from './forecast.service';
 
 /** Forecasts: the drop's creator and admin only; any other key gets 404. */
@@ -11,7 +11,12 @@ export function forecastRoutes(forecast: ForecastService): Router {
   const owners = allowRoles('admin', 'creator');
 
   router.post('/v1/drops/:dropId/forecasts', owners, async (req, res) => {
-    const body: ResponseBody<'runForecast', 201> = await forecast.runForecast(principalOf(req), pathId(req, 'dropId'));
+    parseInput(runForecastQuerySchema, { ...req.query }, 'query');
+    const input = parseInput(forecastRequestSchema, req.body ?? {});
+    const body: ResponseBody<'runForecast', 201> = await forecast.runForecast(principalOf(req), pathId(req, 'dropId'), {
+      ...(input.model !== undefined && { model: input.model }),
+      ...(input.as_of !== undefined && { asOf: new Date(input.as_of) }),
+    });
     res.status(201).location(`/v1/forecasts/${body.id}`).json(body);
   });
   router.get('/v1/drops/:dropId/forecasts', owners, async (req, res) => {

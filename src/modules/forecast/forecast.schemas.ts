@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { idSchema } from '../catalog/catalog.schemas';
+import type { Schemas } from '../../http/contract';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
+import { MODEL_ID_PATTERN } from './core/model-registry';
 
 /** GET /v1/forecasts/{forecastId}?region_id=&sku_id= */
 export const forecastCellFilterSchema = z
@@ -11,6 +13,37 @@ export const forecastCellFilterSchema = z
   .strict();
 
 export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
+
+/** POST /v1/drops/{dropId}/forecasts takes no query parameter: `?model=` is refused, not ignored. */
+export const runForecastQuerySchema = z.object({}).strict();
+
+/** POST /v1/drops/{dropId}/forecasts body (optional). Unknown members are refused. */
+export const forecastRequestSchema = z
+  .object({
+    model: z.string().regex(MODEL_ID_PATTERN, 'a model id, baseline or default').optional(),
+    as_of: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict() satisfies z.ZodType<Schemas['ForecastRequest']>;
+
+/** POST /v1/models/train body (optional). */
+export const trainModelSchema = z
+  .object({
+    creator_id: idSchema.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    prior_weight: z.number().min(0).max(10).optional(),
+    epochs: z.number().int().min(1).max(200).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.from && v.to && Date.parse(v.to) <= Date.parse(v.from))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  }) satisfies z.ZodType<Schemas['TrainModelRequest']>;
+
+/** POST /v1/models/{modelId}/promote body (optional). */
+export const promoteModelSchema = z
+  .object({ pin: z.boolean().optional(), reason: z.string().max(500).optional() })
+  .strict() satisfies z.ZodType<Schemas['PromoteModelRequest']>;
 
 /**
  * One row of a history import (CSV columns or JSON members): a past drop × SKU × region with its
@@ -24,8 +57,8 @@ export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
  * | realised_demand | yes | integer ≥ 0: units ordered in the region during the drop, pre-orders included |
  * | preorders_{7,3,1}d | no (0) | cumulative placed pre-orders of the cell at that lead |
  * | velocity_{7,3,1}d | no (0) | pre-orders of the cell in the 24 h before that lead |
- * | token_holders_{7,3,1}d | no (0) | token holders of the region at that lead |
- * | social_{7,3,1}d_{channel}_{metric} | no | cumulative engagement of the region; channel ∈ telegram, tiktok, instagram, discord, youtube, other; metric ∈ mentions, views, likes, shares, rsvps. A row with any social column keeps social (absent ones are 0); without, the drop's social is "not kept" |
+ * | token_holders_{7,3,1}d | no | token holders of the region at that lead; none of these columns at a lead: the kind is missing there |
+ * | social_{7,3,1}d_{channel}_{metric} | no | cumulative engagement of the region; channel ∈ telegram, tiktok, instagram, discord, youtube, other; metric ∈ mentions, views, likes, shares, rsvps. A row with any social column at a lead keeps social there (absent ones are 0); a drop with none at a lead has no social signal there (missing, not zero) |
  *
  * Unknown columns are refused (a typo never silently drops data).
  */

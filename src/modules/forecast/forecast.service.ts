@@ -1,80 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import type { Database, Queryable } from '../../db/database';
+import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import { catalogRepository, type DropRow } from '../catalog/catalog.repository';
 import type { CatalogService } from '../catalog/catalog.service';
-import { signalsRepository } from '../signals/signals.repository';
-import { createBaselineModel } from './core/baseline-model';
-import { buildFeatureRows, FEATURE_NAMES, HistoryIndex } from './core/features';
-import {
-  LEAD_TIMES,
-  QUANTILE_LEVELS,
-  type ClosedDrop,
-  type DemandDistribution,
-  type FeatureRow,
-  type SkuInfo,
-} from './core/forecast-types';
-import { chooseDefaultModel } from './core/model-registry';
-import type { SimulatedDrop } from './core/simulate-history';
-import { assembleSnapshot, DAY_MS, type AssembledSnapshot } from './drop-snapshot';
-import {
-  forecastRepository as repo,
-  type DemandHistoryInsert,
-  type ForecastCellRow,
-  type ForecastRow,
-} from './forecast.repository';
+import { buildFeatureRows, FEATURE_NAMES } from './core/features';
+import { QUANTILE_LEVELS, type DemandDistribution, type FeatureRow, type SkuInfo } from './core/forecast-types';
+import type { HistoryPopulation } from './core/nb-mlp-model';
+import type { DemandHistoryService } from './demand-history.service';
+import type { DropRecord, DropSignalsReader } from './drop-signals';
+import { forecastRepository as repo, type ForecastCellRow, type ForecastRow } from './forecast.repository';
 import type { ForecastCellFilter } from './forecast.schemas';
-import { importDemandHistory, type HistoryFormat, type HistoryImportProgress } from './history-import';
-import { createModelProvider, type ModelProvider, type ResolvedModel } from './model-provider';
+import type { ModelRegistryService, ResolvedModel } from './model-registry.service';
 import { dispersionFromParams, dispersionFromQuantiles } from './nb-dispersion';
-import { fullTrainer, retrainedModelId, type ModelTrainer } from './retrain';
-import {
-  combineHistories,
-  DEFAULT_PRIOR_HISTORY_PATH,
-  readPriorHistory,
-  toClosedDrops,
-  toSimulatedDrops,
-  type CellSnapshots,
-} from './training-history';
 
 /**
- * The forecast service: builds a drop's signal snapshot from the database as of the clock's
- * instant, runs the serving model (core), and stores the forecast versioned per drop with the
- * model, the lead time and every cell's feature values, in one transaction. Also the learning loop
- * (closed drop → demand_history), the history import and the two scheduled jobs' work.
+ * Serving forecasts: builds a drop's signal snapshot as of an instant (now, or the request's
+ * `as_of`: later signals ignored, lead counted from it), computes the features with the one
+ * feature function over the serving model's own history population, runs the model (the
+ * registry's default, or the one the request names) and stores the forecast versioned per drop
+ * with the model, the lead time and every cell's feature values, in one transaction.
  *
- * Regions of a forecast: the drop's market, i.e. the regions of its baseline paths (a drop promises
- * delivery where it has a baseline path) plus any region its signals name; when that is empty, every
- * catalog region. SKUs and regions are ordered by id.
- *
- * History: the shipped simulated history (ids prefixed `sim:` so they never meet real ids) is the
- * prior population, followed by demand_history. It feeds the history features (the creator's past
- * regional shares, pre-order ratios, global shares; only drops closed before the forecast instant)
- * and the baseline fallback.
+ * The learning loop (closed drops → history) is demand-history.service.ts; models, training and
+ * the default are model-registry.service.ts.
  */
 export interface ForecastServiceOptions {
   catalog: CatalogService;
   clock: Clock;
   logger: Logger;
-  /** config.modelsDir: the shipped prior model, retrained models and default-model.json */
-  modelsDir: string;
-  /** the shipped simulated history (default data/history/simulated-history.json); null: none */
-  priorHistoryPath?: string | null;
-  /** train + backtest for the nightly retrain (default: the core's full fit and backtest) */
-  trainer?: ModelTrainer;
-  models?: ModelProvider;
+  reader: DropSignalsReader;
+  history: DemandHistoryService;
+  registry: ModelRegistryService;
 }
 
 export interface ForecastRunOptions {
   asOf?: Date;
+  /** `baseline`, `default` or a model id (default: the registry's default) */
+  model?: string;
 }
 
-const SYSTEM: Principal = { keyId: 'system:forecast', role: 'admin' };
 const round = (x: number, digits = 6) => (Number.isFinite(x) ? Number(x.toPrecision(digits)) : 0);
 
 /** Quantiles as the contract promises them: finite, ≥ 0, non-decreasing (a guard; the core already does this). */
@@ -110,93 +76,16 @@ export const toForecastCell = (cell: ForecastCellRow): Schemas['ForecastCell'] =
 });
 
 export function createForecastService(db: Database, options: ForecastServiceOptions) {
-  const { catalog, clock, logger } = options;
-  const models = options.models ?? createModelProvider({ modelsDir: options.modelsDir, logger });
-  const trainer = options.trainer ?? fullTrainer;
-  const priorHistoryPath =
-    options.priorHistoryPath === undefined ? DEFAULT_PRIOR_HISTORY_PATH : options.priorHistoryPath;
+  const { catalog, clock, logger, reader, history, registry } = options;
 
-  let prior: Promise<SimulatedDrop[]> | undefined;
-  function priorDrops(): Promise<SimulatedDrop[]> {
-    prior ??= (async () => {
-      if (!priorHistoryPath) return [];
-      try {
-        const history = await readPriorHistory(priorHistoryPath);
-        return history.drops.map((d) => ({ ...d, id: `sim:${d.id}`, creatorId: `sim:${d.creatorId}` }));
-      } catch (error) {
-        logger.warn(
-          { path: priorHistoryPath, err: (error as Error).message },
-          'no prior (simulated) history: history features use demand_history alone',
-        );
-        return [];
-      }
-    })();
-    return prior;
-  }
-
-  let history: { stamp: string; closed: ClosedDrop[]; index: HistoryIndex } | undefined;
-  async function currentHistory() {
-    const stamp = await repo.demandHistoryStamp(db);
-    if (history?.stamp !== stamp) {
-      const closed: ClosedDrop[] = [...(await priorDrops()), ...toClosedDrops(await repo.listDemandHistory(db))];
-      history = { stamp, closed, index: new HistoryIndex(closed) };
-    }
-    return history;
-  }
-
-  async function skusOf(q: Queryable, dropId: string): Promise<SkuInfo[]> {
-    return (await catalogRepository.listSkus(q, dropId)).map((s) => ({ id: s.id, price: Number(s.price) }));
-  }
-
-  async function regionsOf(q: Queryable, dropId: string): Promise<string[]> {
-    const market = await repo.listMarketRegionIds(q, dropId);
-    return market.length > 0 ? market : repo.listRegionIds(q);
-  }
-
-  function requireSkus(drop: DropRow, skus: SkuInfo[]) {
+  function requireSkus(drop: DropRecord, skus: SkuInfo[]) {
     if (skus.length === 0) {
       throw new AppError(
         'unprocessable',
         `Drop '${drop.id}' has no SKUs to forecast; add one with PUT /v1/drops/${drop.id}/skus/{skuId}`,
-        {
-          extensions: { reason: 'no_skus' },
-        },
+        { extensions: { reason: 'no_skus' } },
       );
     }
-  }
-
-  /** The drop's signals as they stood at `asOf` (at or before it), per region of its market. */
-  async function snapshotAt(
-    q: Queryable,
-    drop: DropRow,
-    skus: SkuInfo[],
-    regionIds: string[],
-    asOf: Date,
-  ): Promise<AssembledSnapshot> {
-    // The signals repository's windows are half-open [from, to): one millisecond past as-of includes it.
-    const filter = {
-      dropId: drop.id,
-      bucket: 'day' as const,
-      regionId: null,
-      from: null,
-      to: new Date(asOf.getTime() + 1).toISOString(),
-    };
-    const [social, tokenHolders, preorders] = await Promise.all([
-      signalsRepository.summariseSocialSignals(q, filter),
-      signalsRepository.latestTokenHolderSnapshots(q, filter),
-      repo.sumPreordersAsOf(q, drop.id, asOf),
-    ]);
-    return assembleSnapshot({
-      dropId: drop.id,
-      creatorId: drop.creator_id,
-      opensAt: new Date(drop.opens_at),
-      asOf,
-      skus,
-      regionIds,
-      social,
-      tokenHolders,
-      preorders,
-    });
   }
 
   function predict(
@@ -216,22 +105,32 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       .map((distribution) => ({ distribution, dispersion: dispersionFromQuantiles(distribution) }));
   }
 
-  async function forecastDrop(drop: DropRow, runOptions: ForecastRunOptions = {}): Promise<Schemas['Forecast']> {
-    const asOf = runOptions.asOf ?? clock.now();
-    const skus = await skusOf(db, drop.id);
+  /** The features of a drop as the serving model sees them at `asOf` (also what the consistency test compares). */
+  async function featuresAt(drop: DropRecord, asOf: Date, resolved: Pick<ResolvedModel, 'population'>) {
+    const skus = await reader.skusOf(drop.id);
     requireSkus(drop, skus);
-    const regionIds = await regionsOf(db, drop.id);
+    const regionIds = await reader.regionsOf(drop);
     if (regionIds.length === 0) {
       throw new AppError('unprocessable', 'No region to forecast: the catalog has no regions', {
         extensions: { reason: 'no_regions' },
       });
     }
-    const { snapshot, hasSignals } = await snapshotAt(db, drop, skus, regionIds, asOf);
-    const hist = await currentHistory();
-    const stats = hist.index.statsAsOf(drop.creator_id, asOf.getTime(), drop.id);
-    const rows = buildFeatureRows(snapshot, stats);
-    const role = stats.creatorDrops === 0 ? 'prior' : 'default';
-    const resolved = await models.resolve(role, () => createBaselineModel(hist.closed, { asOfMs: asOf.getTime() }));
+    const { snapshot, hasSignals } = await reader.snapshotAt(drop, skus, regionIds, asOf);
+    const population = await history.population(resolved.population);
+    const stats = population.index.statsAsOf(drop.creator_id, asOf.getTime(), drop.id);
+    return { skus, regionIds, snapshot, hasSignals, stats, rows: buildFeatureRows(snapshot, stats) };
+  }
+
+  async function forecastDrop(drop: DropRecord, runOptions: ForecastRunOptions = {}): Promise<Schemas['Forecast']> {
+    const now = clock.now();
+    const asOf = runOptions.asOf ?? now;
+    if (asOf.getTime() > now.getTime()) {
+      throw new AppError('validation_failed', 'as_of cannot be in the future', {
+        errors: [{ path: 'as_of', message: `must not be after now (${now.toISOString()})` }],
+      });
+    }
+    const resolved = await registry.resolve(runOptions.model, asOf);
+    const { skus, regionIds, snapshot, hasSignals, stats, rows } = await featuresAt(drop, asOf, resolved);
     const predicted = predict(resolved, rows);
     const cells: ForecastCellRow[] = rows.map((row, i) => ({
       sku_id: row.skuId,
@@ -247,7 +146,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       regions: regionIds.length,
       total_mean: round(cells.reduce((a, c) => a + c.mean, 0)),
       preorders: rows.reduce((a, r) => a + r.preorders, 0),
-      model_role: role,
+      model_role: resolved.role,
       model_dir: resolved.modelDirShown,
       fallback_reason: resolved.fallbackReason ?? null,
       creator_past_drops: stats.creatorDrops,
@@ -259,7 +158,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
         id: `fc_${randomUUID().replaceAll('-', '')}`,
         drop_id: drop.id,
         version,
-        model_id: resolved.model.id,
+        model_id: resolved.model.kind === 'baseline' ? 'baseline' : resolved.model.id,
         model_kind: resolved.model.kind,
         prior_only: !hasSignals,
         lead_days: snapshot.daysToOpen,
@@ -270,14 +169,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       return row;
     });
     logger.info(
-      {
-        dropId: drop.id,
-        forecastId: saved.id,
-        version: saved.version,
-        model: saved.model_id,
-        priorOnly: saved.prior_only,
-        cells: cells.length,
-      },
+      { dropId: drop.id, forecastId: saved.id, version: saved.version, model: saved.model_id, cells: cells.length },
       'forecast stored',
     );
     return { ...toForecastVersion(saved), cells: cells.map(toForecastCell) };
@@ -294,36 +186,15 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
     return row;
   }
 
-  /** Raw signals of every cell at each lead time before opening (the learning loop's snapshots). */
-  async function leadSnapshots(
-    drop: DropRow,
-    skus: SkuInfo[],
-    regionIds: string[],
-  ): Promise<Map<string, CellSnapshots>> {
-    const out = new Map<string, CellSnapshots>();
-    for (const L of LEAD_TIMES) {
-      const asOf = new Date(new Date(drop.opens_at).getTime() - L * DAY_MS);
-      const { snapshot } = await snapshotAt(db, drop, skus, regionIds, asOf);
-      for (const region of snapshot.regions) {
-        skus.forEach((sku, k) => {
-          const key = `${sku.id}\u0000${region.regionId}`;
-          const cell = out.get(key) ?? {};
-          cell[String(L)] = {
-            preorders: region.preorders[k]!,
-            velocity: region.velocity[k]!,
-            token_holders: region.tokenHolders,
-            social: region.social,
-          };
-          out.set(key, cell);
-        });
-      }
-    }
-    return out;
+  async function withCells(row: ForecastRow, filter: ForecastCellFilter): Promise<Schemas['Forecast']> {
+    const cells = await repo.listCells(db, row.id, {
+      regionId: filter.region_id ?? null,
+      skuId: filter.sku_id ?? null,
+    });
+    return { ...toForecastVersion(row), cells: cells.map(toForecastCell) };
   }
 
   return {
-    models,
-
     /** POST /v1/drops/{dropId}/forecasts */
     async runForecast(principal: Principal, dropId: string, runOptions: ForecastRunOptions = {}) {
       return forecastDrop(await catalog.visibleDrop(principal, dropId), runOptions);
@@ -346,72 +217,28 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       return withCells(await visibleForecast(principal, forecastId), filter);
     },
 
+    /**
+     * The latest forecast of a drop with its cells, for other modules (allocation, delivery, reports)
+     * that today read forecast_cells directly: null when the drop has none.
+     */
+    async latestForecastCells(dropId: string): Promise<Schemas['Forecast'] | null> {
+      const row = await repo.findLatestForecastOfDrop(db, dropId);
+      return row ? withCells(row, {}) : null;
+    },
+
     /** The drop's signal snapshot as of an instant (default: now), as the model sees it. */
     async buildDropSnapshot(dropId: string, asOf: Date = clock.now()) {
-      const drop = await catalog.visibleDrop(SYSTEM, dropId);
-      const skus = await skusOf(db, dropId);
-      return snapshotAt(db, drop, skus, await regionsOf(db, dropId), asOf);
+      const drop = await reader.drop(dropId);
+      const skus = await reader.skusOf(dropId);
+      return reader.snapshotAt(drop, skus, await reader.regionsOf(drop), asOf);
     },
 
     /**
-     * The learning loop: a closed drop becomes demand_history rows, one per SKU × region of its
-     * market. Realised demand = units of pre-orders still placed (not cancelled) with placed_at up
-     * to closes_at: those placed before opening (pre-orders, part of demand) and those placed in
-     * [opens_at, closes_at] (the window's orders, recorded in the same table). The signals at 7, 3
-     * and 1 days before opening are stored as raw snapshots. Idempotent: re-running replaces the
-     * drop's rows. A drop is closed when its status is 'closed' or its window has ended.
+     * The feature rows a forecast of the drop at `asOf` computes for a model whose history
+     * population is `population` (nothing stored): the serving half of the train/serve check.
      */
-    async recordClosedDrop(dropId: string) {
-      const drop = await catalog.visibleDrop(SYSTEM, dropId);
-      const closesAt = new Date(drop.closes_at);
-      if (drop.status !== 'closed' && closesAt.getTime() > clock.now().getTime()) {
-        throw new AppError(
-          'unprocessable',
-          `Drop '${dropId}' has not closed yet (closes at ${closesAt.toISOString()})`,
-          { extensions: { reason: 'drop_not_closed' } },
-        );
-      }
-      const skus = await skusOf(db, dropId);
-      requireSkus(drop, skus);
-      const regionIds = await regionsOf(db, dropId);
-      const realised = new Map(
-        (await repo.sumPreordersAsOf(db, dropId, closesAt)).map((r) => [
-          `${r.sku_id}\u0000${r.region_id}`,
-          Number(r.units),
-        ]),
-      );
-      const snapshots = await leadSnapshots(drop, skus, regionIds);
-      const rows: DemandHistoryInsert[] = regionIds.flatMap((regionId) =>
-        skus.map((sku) => ({
-          drop_id: drop.id,
-          creator_id: drop.creator_id,
-          sku_id: sku.id,
-          region_id: regionId,
-          opens_at: iso(drop.opens_at),
-          closes_at: closesAt.toISOString(),
-          price: sku.price,
-          realised_demand: realised.get(`${sku.id}\u0000${regionId}`) ?? 0,
-          snapshots: snapshots.get(`${sku.id}\u0000${regionId}`) ?? {},
-          source: 'closed-drop' as const,
-        })),
-      );
-      const counts = await db.transaction((tx) => repo.upsertDemandHistory(tx, rows));
-      logger.info({ dropId, rows: rows.length, ...counts }, 'closed drop recorded in demand_history');
-      return {
-        drop_id: dropId,
-        rows: rows.length,
-        ...counts,
-        realised_units: rows.reduce((a, r) => a + r.realised_demand, 0),
-      };
-    },
-
-    async listDemandHistoryOfDrop(dropId: string) {
-      return repo.listDemandHistoryOfDrop(db, dropId);
-    },
-
-    /** Past drops from a CSV or JSON file into demand_history (all or nothing). */
-    importHistory(input: { text: string; format: HistoryFormat }, onProgress?: (p: HistoryImportProgress) => void) {
-      return importDemandHistory(db, input, onProgress);
+    async featureRowsAt(dropId: string, asOf: Date, population: HistoryPopulation) {
+      return (await featuresAt(await reader.drop(dropId), asOf, { population })).rows;
     },
 
     /** The refresh job's work: a new forecast version for every scheduled or live drop still open. */
@@ -421,7 +248,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       for (const id of ids) {
         if (signal?.aborted) break;
         try {
-          await forecastDrop(await catalog.visibleDrop(SYSTEM, id));
+          await forecastDrop(await reader.drop(id));
           result.forecasts++;
         } catch (error) {
           if (error instanceof AppError && error.code === 'unprocessable') result.skipped++;
@@ -433,54 +260,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       }
       return result;
     },
-
-    /** The retrain job's work (see retrain.ts). */
-    async retrain(signal?: AbortSignal) {
-      const now = clock.now();
-      const modelId = retrainedModelId(now);
-      const priorHistory = priorHistoryPath ? await readPriorHistory(priorHistoryPath).catch(() => null) : null;
-      const recorded = toSimulatedDrops(await repo.listDemandHistory(db)).filter(
-        (d) => Date.parse(d.closesAt) <= now.getTime(),
-      );
-      const training = combineHistories(priorHistory, recorded);
-      const { model, backtest } = await trainer(training, { modelId, now, signal });
-      try {
-        model.metadata.backtest = backtest;
-        const dir = join(models.modelsDir, modelId);
-        // TensorFlow.js (~90 MB) is loaded on first use, not at service start.
-        const { saveNbModel } = await import('./core/model-store');
-        await saveNbModel(model, dir);
-        const becomesDefault = chooseDefaultModel(model.metadata) === 'nb-mlp';
-        const scores = {
-          scaled_pinball: backtest.pooled['nb-mlp']?.scaledPinball,
-          baseline_scaled_pinball: backtest.pooled.baseline?.scaledPinball,
-        };
-        if (becomesDefault) await models.setDefault({ model_id: modelId, chosen_at: now.toISOString(), ...scores });
-        logger.info(
-          { modelId, dir, becomesDefault, drops: training.drops.length, recordedDrops: recorded.length, ...scores },
-          'forecast model retrained',
-        );
-        return {
-          model_id: modelId,
-          model_dir: dir,
-          became_default: becomesDefault,
-          training_drops: training.drops.length,
-          recorded_drops: recorded.length,
-          ...scores,
-        };
-      } finally {
-        model.dispose();
-      }
-    },
   };
-
-  async function withCells(row: ForecastRow, filter: ForecastCellFilter): Promise<Schemas['Forecast']> {
-    const cells = await repo.listCells(db, row.id, {
-      regionId: filter.region_id ?? null,
-      skuId: filter.sku_id ?? null,
-    });
-    return { ...toForecastVersion(row), cells: cells.map(toForecastCell) };
-  }
 }
 
 export type ForecastService = ReturnType<typeof createForecastService>;

@@ -14,7 +14,14 @@ import { parseCsv, recordsOfArray, type ParsedRecord } from '../signals/core/rec
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS, SOCIAL_WIDTH, socialIndex } from './core/forecast-types';
 import { forecastRepository as repo, type DemandHistoryInsert } from './forecast.repository';
 import { HISTORY_NUMERIC_COLUMNS, historyRowSchema, type HistoryRowInput } from './forecast.schemas';
-import type { CellSnapshots } from './training-history';
+import type { ClosedDrop } from './core/forecast-types';
+import {
+  isSimulatedHistory,
+  parseSimulatedHistory,
+  toClosedDrops,
+  type CellSnapshots,
+  type DemandHistoryRow,
+} from './training-history';
 
 export type HistoryFormat = 'csv' | 'json';
 
@@ -150,19 +157,25 @@ export function validateHistoryRecords(
   return valid.map(({ row }) => toInsert(row));
 }
 
+/**
+ * One row → its demand_history shape. A signal kind is stored at a lead only when the row has a
+ * column of that kind at that lead: a file without social (or token-holder) columns yields drops
+ * whose kind is missing, not measured as zero.
+ */
 function toInsert(row: HistoryRowInput): DemandHistoryInsert {
   const values = row as unknown as Record<string, number | undefined>;
-  const keepsSocial = Object.keys(row).some((k) => k.startsWith('social_'));
   const snapshots: CellSnapshots = {};
   for (const L of LEAD_TIMES) {
+    const keepsSocial = Object.keys(row).some((k) => k.startsWith(`social_${L}d_`));
     const social = new Array<number>(SOCIAL_WIDTH).fill(0);
     CHANNELS.forEach((ch, ci) =>
       SOCIAL_METRICS.forEach((m, mi) => (social[socialIndex(ci, mi)] = values[`social_${L}d_${ch}_${m}`] ?? 0)),
     );
+    const holders = values[`token_holders_${L}d`];
     snapshots[String(L)] = {
       preorders: values[`preorders_${L}d`] ?? 0,
       velocity: values[`velocity_${L}d`] ?? 0,
-      token_holders: values[`token_holders_${L}d`] ?? 0,
+      ...(holders !== undefined && { token_holders: holders }),
       ...(keepsSocial && { social }),
     };
   }
@@ -178,6 +191,65 @@ function toInsert(row: HistoryRowInput): DemandHistoryInsert {
     snapshots,
     source: 'import',
   };
+}
+
+/**
+ * A history file read for training without importing it (`npm run train -- --history FILE`): the
+ * documented import format (CSV or JSON rows, the same validation as an import), or a simulated
+ * history JSON. Answers the closed drops, in opening order.
+ */
+export async function readHistoryFileDrops(text: string, format: HistoryFormat): Promise<ClosedDrop[]> {
+  if (format === 'json') {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined; // parseHistoryRecords names the JSON error
+    }
+    if (isSimulatedHistory(json)) return parseSimulatedHistory(json).drops;
+  }
+  const rows = validateHistoryRecords(await parseHistoryRecords(text, format));
+  return toClosedDrops(
+    rows.map((r) => ({ ...r, opens_at: new Date(r.opens_at), closes_at: new Date(r.closes_at) }) as DemandHistoryRow),
+  );
+}
+
+/**
+ * Closed drops as rows of the documented import format (the inverse of reading a file): one row
+ * per drop × SKU × region; signal kinds only where the drop had them, so a history without social
+ * signals yields a file without social columns. `simulate-history --as-import` writes these.
+ */
+export function dropsToHistoryRows(drops: readonly ClosedDrop[]): Record<string, string | number>[] {
+  return drops.flatMap((d) =>
+    d.regions.flatMap((r) =>
+      d.skus.map((sku, k) => {
+        const row: Record<string, string | number> = {
+          drop_id: d.id,
+          creator_id: d.creatorId,
+          sku_id: sku.id,
+          region_id: r.regionId,
+          opens_at: d.opensAt,
+          closes_at: d.closesAt,
+          price: sku.price,
+          realised_demand: r.demand[k] as number,
+        };
+        LEAD_TIMES.forEach((L, li) => {
+          row[`preorders_${L}d`] = r.preorders[k]?.[li] ?? 0;
+          row[`velocity_${L}d`] = r.velocity[k]?.[li] ?? 0;
+          if (d.observed.tokenHolders[li]) row[`token_holders_${L}d`] = r.tokenHolders[li] ?? 0;
+          if (d.observed.social[li]) {
+            CHANNELS.forEach((ch, ci) =>
+              SOCIAL_METRICS.forEach((m, mi) => {
+                const v = r.social[li]?.[socialIndex(ci, mi)] ?? 0;
+                if (v !== 0 || (ci === 0 && mi === 0)) row[`social_${L}d_${ch}_${m}`] = v;
+              }),
+            );
+          }
+        });
+        return row;
+      }),
+    ),
+  );
 }
 
 /** Validates, then writes every row in one transaction. */

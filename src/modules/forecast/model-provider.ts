@@ -1,88 +1,64 @@
 /**
- * Which model serves a forecast, loaded once and cached; reloaded when its files change.
+ * The model files: where each model lives, loading it once and keeping it cached (reloaded when its
+ * files change), and refusing one that cannot serve. Shipped models (tracked in git) live in
+ * `MODELS_DIR` (models/), models trained here in `TRAINED_MODELS_DIR` (var/models, git-ignored):
+ * training never writes into a shipped folder, and nothing tracked changes when a user trains.
  *
- * - `prior`: the model shipped in `<modelsDir>/nb-mlp-v1` (trained on the simulated history); it
- *   serves creators with no closed drop in the history.
- * - `default`: the model named by `<modelsDir>/default-model.json` ({"model_id": ...}, written by
- *   the nightly retrain only when its model beat the baseline's pinball in the backtest); the prior
- *   when that file is absent.
- * Either way the core's registry rule applies (`chooseDefaultModel`: an NB-MLP only with a recorded
- * backtest that beats the baseline). A missing, corrupt or incompatible model (`ModelLoadError`)
- * falls back to the baseline with one warning per change of the files, never a crash.
- * The cache key is the files' size and mtime, checked (three stats) on every resolve.
+ * A missing, corrupt or incompatible model (`ModelLoadError`), or one whose backtest does not beat
+ * the baseline, loads as `{ ok: false, reason }` with one warning per change of its files, never a
+ * crash. The cache key is the files' size and mtime, checked (three stats) on every load.
  */
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../shared/logger';
-import type { DemandModel } from './core/forecast-types';
 import { ModelLoadError } from './core/model-errors';
-import { chooseDefaultModel, DEFAULT_MODEL_ID } from './core/model-registry';
-import type { NbMlpModel } from './core/nb-mlp-model';
+import { MODEL_ID_PATTERN, servable } from './core/model-registry';
+import { MODEL_FILES, type ModelStorage } from './core/model-store';
+import type { NbMlpMetadata, NbMlpModel } from './core/nb-mlp-model';
+import { fileModelStorage, listModelFolders, modelFilesStamp } from './model-files';
 
-export const DEFAULT_POINTER_FILE = 'default-model.json';
-export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export type ModelLocation = 'shipped' | 'trained';
 
-export type ModelRole = 'default' | 'prior';
+export type Loaded = { ok: true; model: NbMlpModel } | { ok: false; code: string; reason: string };
 
-export interface ResolvedModel {
-  model: DemandModel;
-  /** the NB-MLP when it serves, for its (μ, α) */
-  nb: NbMlpModel | null;
-  role: ModelRole;
-  modelDir: string;
-  /** `models/<id>`, the directory as clients see it */
-  modelDirShown: string;
-  /** why the baseline serves, when it does */
-  fallbackReason?: string;
+export interface ModelProviderOptions {
+  /** shipped models (config.modelsDir) */
+  modelsDir: string;
+  /** models trained here (config.trainedModelsDir) */
+  trainedModelsDir: string;
+  logger: Logger;
+  storage?: ModelStorage;
 }
 
-export interface DefaultPointer {
-  model_id: string;
-  chosen_at: string;
-  scaled_pinball?: number;
-  baseline_scaled_pinball?: number;
-}
-
-type Loaded = { ok: true; model: NbMlpModel } | { ok: false; reason: string };
-
-export function createModelProvider(options: { modelsDir: string; logger: Logger }) {
-  const { modelsDir, logger } = options;
+export function createModelProvider(options: ModelProviderOptions) {
+  const { modelsDir, trainedModelsDir, logger } = options;
+  const storage = options.storage ?? fileModelStorage;
   const cache = new Map<string, { stamp: string; loaded: Promise<Loaded> }>();
-  /** A model directory as clients may see it: relative to the models folder, never a server path. */
-  const shown = (dir: string) => `models/${relative(modelsDir, dir)}`;
 
-  async function fileStamp(path: string): Promise<string> {
+  async function exists(dir: string): Promise<boolean> {
     try {
-      const s = await stat(path);
-      return `${s.size}:${s.mtimeMs}`;
+      await access(join(dir, 'metadata.json'));
+      return true;
     } catch {
-      return 'missing';
+      return false;
     }
   }
 
-  async function readPointer(): Promise<DefaultPointer | null> {
-    try {
-      const pointer = JSON.parse(
-        await readFile(join(modelsDir, DEFAULT_POINTER_FILE), 'utf8'),
-      ) as Partial<DefaultPointer>;
-      if (typeof pointer.model_id === 'string' && MODEL_ID_PATTERN.test(pointer.model_id))
-        return pointer as DefaultPointer;
-      logger.warn(
-        { file: join(modelsDir, DEFAULT_POINTER_FILE) },
-        'default-model pointer names no valid model id; using the shipped prior model',
-      );
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        logger.warn({ err: error }, 'default-model pointer is unreadable; using the shipped prior model');
-      }
-    }
+  /** Where a model id lives (trained first: a trained id never shadows a shipped one, ids differ). */
+  async function locate(id: string): Promise<{ dir: string; location: ModelLocation } | null> {
+    if (!MODEL_ID_PATTERN.test(id)) return null;
+    const trained = join(trainedModelsDir, id);
+    if (await exists(trained)) return { dir: trained, location: 'trained' };
+    const shipped = join(modelsDir, id);
+    if (await exists(shipped)) return { dir: shipped, location: 'shipped' };
     return null;
   }
 
-  async function load(dir: string): Promise<Loaded> {
-    const stamp = (
-      await Promise.all(['model.json', 'weights.bin', 'metadata.json'].map((f) => fileStamp(join(dir, f))))
-    ).join('|');
+  /** How clients see a model's folder: `models/<id>`, never a server path. */
+  const shown = (id: string) => `models/${id}`;
+
+  async function load(id: string, dir: string): Promise<Loaded> {
+    const stamp = await modelFilesStamp(dir, MODEL_FILES);
     const hit = cache.get(dir);
     if (hit && hit.stamp === stamp) return hit.loaded;
     const loaded = (async (): Promise<Loaded> => {
@@ -93,22 +69,23 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
       try {
         // TensorFlow.js (~90 MB) is loaded on the first forecast, not at service start.
         const { loadNbModel } = await import('./core/model-store');
-        const model = await loadNbModel(dir);
-        if (chooseDefaultModel(model.metadata) === 'nb-mlp') {
-          logger.info({ modelDir: dir, modelId: model.id }, 'forecast model loaded');
+        const model = await loadNbModel(storage, dir);
+        const verdict = servable(model.metadata);
+        if (verdict.ok) {
+          logger.info({ modelId: id }, 'forecast model loaded');
           return { ok: true, model };
         }
         model.dispose();
-        const reason = `the model in ${shown(dir)} has no recorded backtest that beats the baseline`;
-        logger.warn({ modelDir: dir }, `${reason}; forecasting with the baseline model`);
-        return { ok: false, reason };
+        const reason = `the model ${shown(id)} cannot serve: ${verdict.reason}`;
+        logger.warn({ modelId: id }, reason);
+        return { ok: false, code: 'model_not_servable', reason };
       } catch (error) {
         if (!(error instanceof ModelLoadError)) throw error;
         logger.warn(
-          { modelDir: dir, code: error.code, err: error.message },
+          { modelId: id, code: error.code, err: error.message },
           `cannot load the forecast model (${error.code}); falling back to the baseline model`,
         );
-        return { ok: false, reason: `${error.code}: ${error.message.replaceAll(dir, shown(dir))}` };
+        return { ok: false, code: error.code, reason: `${error.code}: ${error.message.replaceAll(dir, shown(id))}` };
       }
     })();
     cache.set(dir, { stamp, loaded });
@@ -118,27 +95,39 @@ export function createModelProvider(options: { modelsDir: string; logger: Logger
 
   return {
     modelsDir,
-    priorDir: join(modelsDir, DEFAULT_MODEL_ID),
-    readPointer,
+    trainedModelsDir,
+    storage,
+    locate,
+    shown,
 
-    /** The model for a role; `baseline` builds the fallback (from the current history). */
-    async resolve(role: ModelRole, baseline: () => DemandModel): Promise<ResolvedModel> {
-      const pointer = role === 'default' ? await readPointer() : null;
-      const modelDir = join(modelsDir, pointer?.model_id ?? DEFAULT_MODEL_ID);
-      const loaded = await load(modelDir);
-      const modelDirShown = shown(modelDir);
-      if (loaded.ok) return { model: loaded.model, nb: loaded.model, role, modelDir, modelDirShown };
-      return { model: baseline(), nb: null, role, modelDir, modelDirShown, fallbackReason: loaded.reason };
+    /** Load a model by id (cached); a model that does not exist answers model_missing. */
+    async load(id: string): Promise<Loaded> {
+      const where = await locate(id);
+      if (!where) {
+        return { ok: false, code: 'model_missing', reason: `model_missing: no model ${shown(id)}` };
+      }
+      return load(id, where.dir);
     },
 
-    /** Points the default at `<modelsDir>/<modelId>` (atomic rename: readers see old or new). */
-    async setDefault(pointer: DefaultPointer): Promise<void> {
-      if (!MODEL_ID_PATTERN.test(pointer.model_id)) throw new Error(`invalid model id ${pointer.model_id}`);
-      await mkdir(modelsDir, { recursive: true });
-      const file = join(modelsDir, DEFAULT_POINTER_FILE);
-      const tmp = `${file}.tmp-${process.pid}`;
-      await writeFile(tmp, `${JSON.stringify(pointer, null, 2)}\n`);
-      await rename(tmp, file);
+    /** A model's metadata without its tensors (null when it cannot be read). */
+    async metadata(id: string): Promise<{ metadata: NbMlpMetadata; location: ModelLocation } | null> {
+      const where = await locate(id);
+      if (!where) return null;
+      const { readNbMetadata } = await import('./core/model-store');
+      try {
+        return { metadata: await readNbMetadata(storage, where.dir), location: where.location };
+      } catch {
+        return null;
+      }
+    },
+
+    /** Every model folder, shipped and trained. */
+    async listIds(): Promise<{ id: string; location: ModelLocation }[]> {
+      const [shipped, trained] = await Promise.all([listModelFolders(modelsDir), listModelFolders(trainedModelsDir)]);
+      return [
+        ...shipped.filter((id) => MODEL_ID_PATTERN.test(id)).map((id) => ({ id, location: 'shipped' as const })),
+        ...trained.filter((id) => MODEL_ID_PATTERN.test(id)).map((id) => ({ id, location: 'trained' as const })),
+      ];
     },
 
     /** Frees every cached network (shutdown, tests). */

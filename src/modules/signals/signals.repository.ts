@@ -361,4 +361,28 @@ export const signalsRepository = {
       )
     ).rows;
   },
+
+  /** Units of placed (not cancelled) pre-orders with placed_at ≤ asOf per SKU × region, and those of the 24 h before asOf. */
+  async sumPreordersAsOf(db: Queryable, dropId: string, asOf: Date) {
+    return (
+      await db.query<{ sku_id: string; region_id: string; units: number; velocity: number }>(
+        `select sku_id, region_id, sum(quantity) as units,
+           coalesce(sum(quantity) filter (where placed_at > $2::timestamptz - interval '24 hours'), 0) as velocity
+         from preorders where drop_id = $1 and status = 'placed' and placed_at <= $2
+         group by sku_id, region_id`,
+        [dropId, asOf],
+      )
+    ).rows;
+  },
+  /** Regions any signal of the drop names (pre-orders, social readings, token-holder snapshots). */
+  async listSignalRegionIds(db: Queryable, dropId: string) {
+    const { rows } = await db.query<{ region_id: string }>(
+      `select region_id from preorders where drop_id = $1
+       union select region_id from social_signals where drop_id = $1
+       union select region_id from token_holder_snapshots where drop_id = $1
+       order by region_id`,
+      [dropId],
+    );
+    return rows.map((r) => r.region_id);
+  },
 };

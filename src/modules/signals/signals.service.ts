@@ -374,6 +374,31 @@ export function createSignalsService(
         inventory,
       });
     },
+
+    /**
+     * The drop's signals as they stood at `asOf` (for the forecaster): per region × channel × metric
+     * the latest cumulative social reading at or before it, per region the latest token-holder
+     * snapshot, per SKU × region the placed pre-order units and those of the 24 h before it.
+     */
+    async signalsAsOf(dropId: string, asOf: Date) {
+      // The summary windows are half-open [from, to): one millisecond past as-of includes it.
+      const f = {
+        dropId,
+        bucket: 'day' as const,
+        regionId: null,
+        from: null,
+        to: new Date(asOf.getTime() + 1).toISOString(),
+      };
+      const [social, tokenHolders, preorders] = await Promise.all([
+        repo.summariseSocialSignals(db, f),
+        repo.latestTokenHolderSnapshots(db, f),
+        repo.sumPreordersAsOf(db, dropId, asOf),
+      ]);
+      return { social, tokenHolders, preorders };
+    },
+
+    /** Regions named by any signal of the drop, by id. */
+    signalRegionIds: (dropId: string) => repo.listSignalRegionIds(db, dropId),
   };
 }
 

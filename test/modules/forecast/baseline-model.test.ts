@@ -22,7 +22,15 @@ function drop(id: string, creatorId: string, closesAt: string, cells: { y: numbe
     opensAt: closesAt,
     closesAt,
     skus: [{ id: `${id}-s1`, price: 20 }],
-    regions: cells.map((c, i) => ({ regionId: `US-R${i}`, demand: [c.y], preorders: [[0, c.p3, c.p3]] })),
+    observed: { social: [false, false, false], tokenHolders: [false, false, false] },
+    regions: cells.map((c, i) => ({
+      regionId: `US-R${i}`,
+      demand: [c.y],
+      preorders: [[0, c.p3, c.p3]],
+      velocity: [[0, 0, 0]],
+      tokenHolders: [0, 0, 0],
+      social: [[], [], []],
+    })),
   };
 }
 

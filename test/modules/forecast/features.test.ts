@@ -6,10 +6,11 @@ import {
   FEATURE_DOCS,
   fitStandardiser,
   forecastTimeMs,
+  historySnapshot,
   HistoryIndex,
   standardise,
 } from '../../../src/modules/forecast/core/features';
-import { simulateHistory, snapshotAt } from '../../../src/modules/forecast/core/simulate-history';
+import { simulateHistory } from '../../../src/modules/forecast/core/simulate-history';
 
 const history = simulateHistory({ drops: 20, regions: 6, creators: 3, newCreators: 1, spanDays: 150, seed: 4 });
 
@@ -18,7 +19,7 @@ describe('features', () => {
     expect(new Set(FEATURE_DOCS.map(([n]) => n)).size).toBe(FEATURE_COUNT);
     const d = history.drops[5];
     if (!d) throw new Error('no drop');
-    const snap = snapshotAt(d, 1);
+    const snap = historySnapshot(d, 1);
     const rows = buildFeatureRows(snap, new HistoryIndex(history.drops).statsAsOf(d.creatorId, forecastTimeMs(snap)));
     expect(rows).toHaveLength(d.regions.length * d.skus.length);
     for (const r of rows) {
@@ -31,7 +32,7 @@ describe('features', () => {
     const index = new HistoryIndex(history.drops);
     const first = history.drops[0];
     if (!first) throw new Error('no drop');
-    const stats = index.statsAsOf(first.creatorId, forecastTimeMs(snapshotAt(first, 0)));
+    const stats = index.statsAsOf(first.creatorId, forecastTimeMs(historySnapshot(first, 0)));
     expect(stats.creatorDrops).toBe(0);
     expect(stats.globalTotal).toBe(0);
     const later = index.statsAsOf(first.creatorId, Date.parse('2100-01-01T00:00:00Z'));
@@ -42,8 +43,8 @@ describe('features', () => {
     const d = history.drops[0];
     if (!d) throw new Error('no drop');
     const stats = new HistoryIndex([]).statsAsOf('cr-x', 0);
-    expect(buildFeatureRows({ ...snapshotAt(d, 0), regions: [] }, stats)).toEqual([]);
-    expect(buildFeatureRows(snapshotAt(d, 0), stats).length).toBeGreaterThan(0);
+    expect(buildFeatureRows({ ...historySnapshot(d, 0), regions: [] }, stats)).toEqual([]);
+    expect(buildFeatureRows(historySnapshot(d, 0), stats).length).toBeGreaterThan(0);
   });
 
   it('standardises with stored statistics', () => {

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLabelledRows } from '../../../src/modules/forecast/core/dataset';
 import { HistoryIndex } from '../../../src/modules/forecast/core/features';
 import { ModelLoadError } from '../../../src/modules/forecast/core/model-errors';
-import { chooseDefaultModel, loadDefaultModel } from '../../../src/modules/forecast/core/model-registry';
-import { loadNbModel, recordBacktest, saveNbModel } from '../../../src/modules/forecast/core/model-store';
+import { servable } from '../../../src/modules/forecast/core/model-registry';
+import { loadNbModel, saveNbModel } from '../../../src/modules/forecast/core/model-store';
+import { fileModelStorage as fsStore } from '../../../src/modules/forecast/model-files';
 import {
   lgammaTensor,
   nbNegLogLik,
@@ -21,15 +22,16 @@ import { ensureTf, tf } from '../../../src/modules/forecast/core/tf-runtime';
 const history = simulateHistory({ drops: 30, regions: 8, creators: 4, newCreators: 1, spanDays: 240, seed: 99 });
 const data = buildLabelledRows(history.drops, new HistoryIndex(history.drops));
 const TINY = { epochs: 2, hidden: [8], batchSize: 256, seed: 5 };
+const AT = '2026-01-01T00:00:00.000Z';
 
 let model: NbMlpModel;
 let dir: string;
 
 beforeAll(async () => {
   await ensureTf();
-  model = await trainNbMlp({ rows: data.rows, demand: data.demand }, TINY, undefined, 'test-model');
+  model = await trainNbMlp({ rows: data.rows, demand: data.demand }, TINY, { id: 'test-model', createdAt: AT });
   dir = await mkdtemp(join(tmpdir(), 'nb-model-'));
-  await saveNbModel(model, join(dir, 'good'));
+  await saveNbModel(model, fsStore, join(dir, 'good'));
 });
 
 afterAll(async () => {
@@ -45,7 +47,7 @@ async function copyModel(name: string): Promise<string> {
 }
 
 async function expectRefused(path: string, code: string): Promise<void> {
-  const err = await loadNbModel(path).catch((e: unknown) => e);
+  const err = await loadNbModel(fsStore, path).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ModelLoadError);
   expect((err as ModelLoadError).code).toBe(code);
 }
@@ -75,9 +77,32 @@ describe('NB head maths', () => {
   });
 });
 
+describe('weighted rows (the simulated prior mixed in at a stated weight)', () => {
+  it('the loss is Σ w·nll / Σ w: weight 0 drops a row, weight 2 counts it twice', () => {
+    const nll = (y: number[], mu: number[], alpha: number[], w?: number[]) =>
+      tf.tidy(
+        () =>
+          nbNegLogLik(
+            tf.tensor1d(mu.map(Math.log)),
+            tf.tensor1d(alpha.map(Math.log)),
+            tf.tensor1d(y),
+            w ? tf.tensor1d(w) : undefined,
+          ).dataSync()[0] as number,
+      );
+    const [y, mu, alpha] = [
+      [0, 3, 17],
+      [2, 4, 20],
+      [0.5, 0.1, 1.2],
+    ];
+    expect(nll(y, mu, alpha, [1, 0, 1])).toBeCloseTo(nll([0, 17], [2, 20], [0.5, 1.2]), 5);
+    expect(nll(y, mu, alpha, [2, 1, 1])).toBeCloseTo(nll([0, 0, 3, 17], [2, 2, 4, 20], [0.5, 0.5, 0.1, 1.2]), 5);
+    expect(nll(y, mu, alpha, [1, 1, 1])).toBeCloseTo(nll(y, mu, alpha), 6);
+  });
+});
+
 describe('NB-MLP model', () => {
   it('is deterministic given its seed', async () => {
-    const again = await trainNbMlp({ rows: data.rows, demand: data.demand }, TINY);
+    const again = await trainNbMlp({ rows: data.rows, demand: data.demand }, TINY, { createdAt: AT });
     const a = model.predictParams(data.rows.slice(0, 50));
     const b = again.predictParams(data.rows.slice(0, 50));
     again.dispose();
@@ -93,7 +118,7 @@ describe('NB-MLP model', () => {
   });
 
   it('round-trips through model.json + weights.bin + metadata.json', async () => {
-    const loaded = await loadNbModel(join(dir, 'good'));
+    const loaded = await loadNbModel(fsStore, join(dir, 'good'));
     expect(loaded.metadata.id).toBe('test-model');
     expect(loaded.metadata.standardiser).toEqual(model.metadata.standardiser);
     expect(loaded.predict(data.rows.slice(0, 200))).toEqual(model.predict(data.rows.slice(0, 200)));
@@ -142,7 +167,7 @@ describe('NB-MLP model', () => {
   });
 });
 
-describe('default model registry', () => {
+describe('which models may serve', () => {
   const scores = (pinball: number) => ({ wape: 0.2, scaledPinball: pinball, coverage80: 0.8, rows: 10 });
   const record = (nb: number, base: number) => ({
     byLead: {},
@@ -152,24 +177,15 @@ describe('default model registry', () => {
     testDrops: 5,
   });
 
-  it('picks the tfjs model only when its backtest beats the baseline pinball', () => {
-    expect(chooseDefaultModel(null)).toBe('baseline');
-    expect(chooseDefaultModel({ backtest: null })).toBe('baseline');
-    expect(chooseDefaultModel({ backtest: record(0.05, 0.08) })).toBe('nb-mlp');
-    expect(chooseDefaultModel({ backtest: record(0.09, 0.08) })).toBe('baseline');
+  it('an NB model only with a recorded backtest that beats the baseline pinball', () => {
+    expect(servable(null).ok).toBe(false);
+    expect(servable({ backtest: null }).ok).toBe(false);
+    expect(servable({ backtest: record(0.05, 0.08) }).ok).toBe(true);
+    expect(servable({ backtest: record(0.09, 0.08) }).ok).toBe(false);
   });
 
-  it('serves the model after a winning backtest and falls back to the baseline on a corrupt file', async () => {
-    const p = await copyModel('registry');
-    expect((await loadDefaultModel(p, history.drops)).choice).toBe('baseline');
-    await recordBacktest(p, record(0.05, 0.08));
-    const ok = await loadDefaultModel(p, history.drops);
-    expect(ok.choice).toBe('nb-mlp');
-    expect(ok.model.kind).toBe('nb-mlp');
-    await writeFile(join(p, 'weights.bin'), 'not weights');
-    const fallback = await loadDefaultModel(p, history.drops);
-    expect(fallback.choice).toBe('baseline');
-    expect(fallback.reason).toMatch(/model_corrupt/);
-    expect(fallback.model.predict(data.rows.slice(0, 3))).toHaveLength(3);
+  it('records the creation instant it is given and reads no clock', () => {
+    expect(model.metadata.createdAt).toBe(AT);
+    expect(model.metadata.training.seconds).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LEAD_TIMES, SOCIAL_WIDTH } from '../../../src/modules/forecast/core/forecast-types';
-import { simulateHistory, snapshotAt, summariseHistory } from '../../../src/modules/forecast/core/simulate-history';
+import { historySnapshot } from '../../../src/modules/forecast/core/features';
+import { simulateHistory, summariseHistory } from '../../../src/modules/forecast/core/simulate-history';
 
 const SMALL = { drops: 24, regions: 10, creators: 4, newCreators: 1, spanDays: 200 };
 
@@ -55,7 +56,7 @@ describe('simulated history', () => {
     const h = simulateHistory({ ...SMALL, seed: 5 });
     const d = h.drops[0];
     if (!d) throw new Error('no drop');
-    const s = snapshotAt(d, 1);
+    const s = historySnapshot(d, 1);
     expect(s.daysToOpen).toBe(3);
     expect(s.regions[0]?.preorders).toEqual(d.regions[0]?.preorders.map((p) => p[1]));
   });

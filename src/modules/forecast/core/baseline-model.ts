@@ -10,6 +10,9 @@
  * - Cold start (no pre-order yet in the cell): the empirical quantiles of the final demand of past
  *   cells that also had no pre-order at that lead time.
  * - Empty history: forecast = pre-orders so far (a floor, since pre-orders are part of demand).
+ * - Lead times: ratio tables exist at 7, 3 and 1 days before opening; a forecast between two of
+ *   them (a real forecast's lead is never exactly 3.000 days) interpolates both tables linearly in
+ *   days; before 7 days it uses the 7-day table, after 1 day the 1-day table.
  * Quantiles are rounded to integers; rounding is monotone, so they never cross and are ≥ 0.
  */
 import { mean, quantileSorted } from 'simple-statistics';
@@ -81,22 +84,43 @@ export function createBaselineModel(history: readonly ClosedDrop[], options: Bas
     return t;
   };
 
-  const leadIndex = (days: number): number => {
-    const i = (LEAD_TIMES as readonly number[]).indexOf(days);
-    return i >= 0 ? i : LEAD_TIMES.length - 1;
+  /** The two lead tables around `days` and the weight of the first (1 at or beyond the ends). */
+  const bracket = (days: number): { lo: number; hi: number; w: number } => {
+    const leads = LEAD_TIMES as readonly number[];
+    if (!(days < (leads[0] as number))) return { lo: 0, hi: 0, w: 1 };
+    for (let i = 0; i + 1 < leads.length; i++) {
+      const a = leads[i] as number;
+      const b = leads[i + 1] as number;
+      if (days >= b) return { lo: i, hi: i + 1, w: (days - b) / (a - b) };
+    }
+    const last = leads.length - 1;
+    return { lo: last, hi: last, w: 1 };
+  };
+  const mix = (w: number, a: number, b: number): number => w * a + (1 - w) * b;
+  /** The creator's own tables when they have drops enough and data at both leads, else the global ones. */
+  const tablesFor = (creatorId: string, lo: number, hi: number, has: (t: RatioTable) => boolean) => {
+    if ((dropsByCreator.get(creatorId) ?? 0) >= minCreatorDrops) {
+      const own = [tableFor(creatorId, lo), tableFor(creatorId, hi)] as const;
+      if (has(own[0]) && has(own[1])) return own;
+    }
+    return [tableFor(null, lo), tableFor(null, hi)] as const;
   };
 
   const predictOne = (row: FeatureRow): DemandDistribution => {
-    const li = leadIndex(row.leadDays);
-    const own = (dropsByCreator.get(row.creatorId) ?? 0) >= minCreatorDrops ? tableFor(row.creatorId, li) : null;
-    const global = tableFor(null, li);
+    const { lo, hi, w } = bracket(row.leadDays);
     const p = Math.max(0, row.preorders);
     if (p > 0) {
-      const t = own && own.ratios > 0 ? own : global;
-      return { mean: p * t.ratioMean, quantiles: t.ratioQ.map((r) => Math.max(0, Math.round(p * r))) };
+      const [a, b] = tablesFor(row.creatorId, lo, hi, (t) => t.ratios > 0);
+      return {
+        mean: p * mix(w, a.ratioMean, b.ratioMean),
+        quantiles: a.ratioQ.map((r, t) => Math.max(0, Math.round(p * mix(w, r, b.ratioQ[t] as number)))),
+      };
     }
-    const t = own && own.colds > 0 ? own : global;
-    return { mean: t.coldMean, quantiles: t.coldQ.map((q) => Math.max(0, Math.round(q))) };
+    const [a, b] = tablesFor(row.creatorId, lo, hi, (t) => t.colds > 0);
+    return {
+      mean: mix(w, a.coldMean, b.coldMean),
+      quantiles: a.coldQ.map((q, t) => Math.max(0, Math.round(mix(w, q, b.coldQ[t] as number)))),
+    };
   };
 
   return {

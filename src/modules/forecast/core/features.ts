@@ -2,6 +2,12 @@
  * Feature builder: signals at forecast time + history of closed drops → numeric rows.
  * Pure: the caller passes the snapshot, the closed drops and the forecast time.
  *
+ * This is the one feature function: the trainer calls it on `historySnapshot(drop, lead)` of each
+ * past drop, the service on the snapshot it assembles from the database; both with statistics of
+ * the same history population (`HistoryIndex.statsAsOf`). A signal kind a drop does not have
+ * (`DropSnapshot.observed`) is missing in both: its features are 0 and an indicator says so; it is
+ * never filled in from another dataset.
+ *
  * Counts enter as log1p (demand is multiplicative in its drivers, so a log-linear model of the
  * NB mean is a sound start); shares as logs of smoothed shares. Every feature is documented in
  * `FEATURE_DOCS`. Rows are standardised with statistics fitted on training rows and stored in
@@ -63,6 +69,12 @@ export const FEATURE_DOCS: ReadonlyArray<readonly [string, string]> = [
   ['log_preorder_drop_estimate', 'log1p(drop pre-orders) + log_creator_ratio: a pre-order guess of the drop total'],
   ['log_naive_cell', 'log1p(drop pre-orders × creator ratio × SKU pre-order share × region share): a structural guess'],
   ['is_new_creator', '1 when the creator has no closed drop'],
+  ['has_social', '1 when the drop has social signals at this lead (0: missing, social features are 0)'],
+  ['has_token_holders', '1 when the drop has token-holder snapshots at this lead (0: missing, holder features are 0)'],
+  [
+    'has_social_history',
+    '1 when past drops with social signals gave the demand-per-RSVP/mention medians (0: none, those features are 0)',
+  ],
 ];
 
 export const FEATURE_NAMES: readonly string[] = FEATURE_DOCS.map(([n]) => n);
@@ -79,7 +91,7 @@ interface DropSummary {
   byRegion: Map<string, number>;
   /** total pre-orders at each LEAD_TIMES index */
   preByLead: number[];
-  /** total RSVPs and mentions at each LEAD_TIMES index (NaN when the drop kept no social) */
+  /** total RSVPs and mentions at each LEAD_TIMES index (NaN when the drop had no social at that lead) */
   rsvpByLead: number[];
   mentionsByLead: number[];
 }
@@ -97,6 +109,8 @@ export interface CreatorHistoryStats {
   /** median log((total + 1)/(RSVPs + 1)) and log((total + 1)/(mentions + 1)) at each LEAD_TIMES index */
   logDemandPerRsvpByLead: number[];
   logDemandPerMentionByLead: number[];
+  /** per LEAD_TIMES index: some past drop (the creator's or any) had social at that lead */
+  socialHistoryByLead: boolean[];
 }
 
 function median(xs: number[]): number {
@@ -121,11 +135,18 @@ export class HistoryIndex {
         const preByLead = LEAD_TIMES.map(() => 0);
         const rsvpByLead = LEAD_TIMES.map(() => 0);
         const mentionsByLead = LEAD_TIMES.map(() => 0);
+        LEAD_TIMES.forEach((_, li) => {
+          if (!d.observed.social[li]) {
+            rsvpByLead[li] = Number.NaN;
+            mentionsByLead[li] = Number.NaN;
+          }
+        });
         for (const r of d.regions) {
           LEAD_TIMES.forEach((_, li) => {
-            const social = r.social?.[li];
-            rsvpByLead[li] = (rsvpByLead[li] as number) + (social ? metricTotal(social, 4) : Number.NaN);
-            mentionsByLead[li] = (mentionsByLead[li] as number) + (social ? metricTotal(social, 0) : Number.NaN);
+            const social = r.social[li];
+            if (!d.observed.social[li] || !social) return;
+            rsvpByLead[li] = (rsvpByLead[li] as number) + metricTotal(social, 4);
+            mentionsByLead[li] = (mentionsByLead[li] as number) + metricTotal(social, 0);
           });
           const s = r.demand.reduce((a, b) => a + b, 0);
           byRegion.set(r.regionId, (byRegion.get(r.regionId) ?? 0) + s);
@@ -216,6 +237,7 @@ export class HistoryIndex {
       logDemandPerMentionByLead: LEAD_TIMES.map((_, li) =>
         pick(perMention.creator[li] as number[], perMention.global[li] as number[]),
       ),
+      socialHistoryByLead: LEAD_TIMES.map((_, li) => (perMention.global[li] as number[]).length > 0),
     };
   }
 }
@@ -250,11 +272,14 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
   );
   const mentionsOf = (social: number[]): number =>
     CHANNELS.reduce((x, _c, ci) => x + (social[socialIndex(ci, 0)] ?? 0), 0);
-  const holdersTotal = snap.regions.reduce((a, r) => a + r.tokenHolders, 0);
+  const hasSocial = snap.observed.social;
+  const hasHolders = snap.observed.tokenHolders;
+  const holdersTotal = hasHolders ? snap.regions.reduce((a, r) => a + r.tokenHolders, 0) : 0;
   const li = leadIndexOf(snap.daysToOpen);
   const ratio = stats.ratioByLead[li] as number;
-  const perRsvp = stats.logDemandPerRsvpByLead[li] as number;
-  const perMention = stats.logDemandPerMentionByLead[li] as number;
+  const hasSocialHistory = stats.socialHistoryByLead[li] === true;
+  const perRsvp = hasSocialHistory ? (stats.logDemandPerRsvpByLead[li] as number) : 0;
+  const perMention = hasSocialHistory ? (stats.logDemandPerMentionByLead[li] as number) : 0;
 
   // Shares are renormalised over the regions of this drop.
   const globalRaw = snap.regions.map((r) => (stats.globalRegionShare.get(r.regionId) ?? 0) + 1);
@@ -270,10 +295,11 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
   snap.regions.forEach((reg, ri) => {
     const preRegion = reg.preorders.reduce((a, b) => a + b, 0);
     const socialRegion = CHANNELS.flatMap((_c, ci) =>
-      SOCIAL_METRICS.map((_m, mi) => Math.log1p(reg.social[socialIndex(ci, mi)] ?? 0)),
+      SOCIAL_METRICS.map((_m, mi) => (hasSocial ? Math.log1p(reg.social[socialIndex(ci, mi)] ?? 0) : 0)),
     );
-    const socialShare = Math.log((mentionsOf(reg.social) + 1) / ((socialDrop[0] as number) + nReg));
-    const holdersShare = Math.log((reg.tokenHolders + 1) / (holdersTotal + nReg));
+    const socialShare = hasSocial ? Math.log((mentionsOf(reg.social) + 1) / ((socialDrop[0] as number) + nReg)) : 0;
+    const holders = hasHolders ? reg.tokenHolders : 0;
+    const holdersShare = hasHolders ? Math.log((holders + 1) / (holdersTotal + nReg)) : 0;
     snap.skus.forEach((sku, k) => {
       const p = reg.preorders[k] ?? 0;
       const skuShare = ((preSku[k] as number) + 1) / (preDrop + nSku);
@@ -290,9 +316,9 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
         Math.log(Math.max(sku.price, 0.01) / Math.max(meanPrice, 0.01)),
         nSku,
         ...socialRegion,
-        ...socialDrop.map((v) => Math.log1p(v)),
+        ...socialDrop.map((v) => (hasSocial ? Math.log1p(v) : 0)),
         socialShare,
-        Math.log1p(reg.tokenHolders),
+        Math.log1p(holders),
         Math.log1p(holdersTotal),
         holdersShare,
         Math.log(creatorShare[ri] as number),
@@ -302,10 +328,13 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
         Math.log(ratio),
         perRsvp,
         perMention,
-        Math.log1p(socialDrop[4] as number) + perRsvp,
+        hasSocial && hasSocialHistory ? Math.log1p(socialDrop[4] as number) + perRsvp : 0,
         Math.log1p(preDrop) + Math.log(ratio),
         Math.log1p(naive),
         stats.creatorDrops === 0 ? 1 : 0,
+        hasSocial ? 1 : 0,
+        hasHolders ? 1 : 0,
+        hasSocialHistory ? 1 : 0,
       ];
       rows.push({
         dropId: snap.dropId,
@@ -319,6 +348,31 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
     });
   });
   return rows;
+}
+
+/**
+ * A closed drop's signals as they stood `LEAD_TIMES[leadIndex]` days before it opened: what the
+ * trainer feeds to `buildFeatureRows`, the same shape the service assembles at serving time.
+ */
+export function historySnapshot(drop: ClosedDrop, leadIndex: number): DropSnapshot {
+  return {
+    dropId: drop.id,
+    creatorId: drop.creatorId,
+    opensAt: drop.opensAt,
+    daysToOpen: LEAD_TIMES[leadIndex] as number,
+    skus: drop.skus,
+    observed: {
+      social: drop.observed.social[leadIndex] === true,
+      tokenHolders: drop.observed.tokenHolders[leadIndex] === true,
+    },
+    regions: drop.regions.map((r) => ({
+      regionId: r.regionId,
+      social: r.social[leadIndex] as number[],
+      tokenHolders: r.tokenHolders[leadIndex] as number,
+      preorders: r.preorders.map((p) => p[leadIndex] as number),
+      velocity: r.velocity.map((v) => v[leadIndex] as number),
+    })),
+  };
 }
 
 /** Forecast time of a snapshot, in ms since epoch. */

@@ -54,6 +54,17 @@ export interface RegionSignals {
   velocity: number[];
 }
 
+/**
+ * Which signal kinds a drop has at all at a lead time. A kind the drop never reported (a
+ * history without social columns, a creator without a token) is *missing*: its values are zeros
+ * and the features say so with an indicator, in training and in serving alike. Pre-orders are
+ * always observed (none placed is a real zero).
+ */
+export interface ObservedKinds {
+  social: boolean;
+  tokenHolders: boolean;
+}
+
 /** The signals of one drop as they stand `daysToOpen` days before it opens. */
 export interface DropSnapshot {
   dropId: string;
@@ -62,25 +73,39 @@ export interface DropSnapshot {
   opensAt: string;
   daysToOpen: number;
   skus: SkuInfo[];
+  observed: ObservedKinds;
   regions: RegionSignals[];
 }
 
-/** A closed drop as the forecaster needs it for history features and the baseline. */
+/** One region of a closed drop: realised demand and the signals at each of `LEAD_TIMES`. */
+export interface ClosedDropRegion {
+  regionId: string;
+  /** realised demand per SKU (pre-orders included) */
+  demand: number[];
+  /** cumulative pre-orders per SKU at each of `LEAD_TIMES` ([sku][lead]) */
+  preorders: number[][];
+  /** pre-orders in the 24 h before each lead ([sku][lead]) */
+  velocity: number[][];
+  /** token holders of the region at each lead ([lead]; 0 where not observed) */
+  tokenHolders: number[];
+  /** social snapshot of the region at each lead ([lead][channel·metric]; zeros where not observed) */
+  social: number[][];
+}
+
+/**
+ * A closed drop as the forecaster needs it: history features, the baseline, and training rows
+ * (its snapshot at each lead is `historySnapshot`). Imported drops, the service's own closed drops
+ * and simulated drops all take this one shape.
+ */
 export interface ClosedDrop {
   id: string;
   creatorId: string;
   opensAt: string;
   closesAt: string;
   skus: SkuInfo[];
-  regions: {
-    regionId: string;
-    /** realised demand per SKU */
-    demand: number[];
-    /** cumulative pre-orders per SKU at each of `LEAD_TIMES` ([sku][lead]) */
-    preorders: number[][];
-    /** social snapshot of the region at each of `LEAD_TIMES` ([lead][channel·metric]), when kept */
-    social?: number[][];
-  }[];
+  /** per lead index (`LEAD_TIMES`): did the drop have this signal kind at all */
+  observed: { social: boolean[]; tokenHolders: boolean[] };
+  regions: ClosedDropRegion[];
 }
 
 /** A row of model input: one drop × SKU × region at one lead time. */

@@ -1,58 +1,58 @@
 /**
- * Which model serves forecasts by default. The tfjs NB-MLP is the default only if its last
- * time-ordered backtest (recorded in its metadata by `npm run backtest`) beat the baseline's
- * pooled scaled pinball loss, and only if it loads cleanly; otherwise the baseline serves.
+ * Which models exist and which one serves by default: pure rules over model metadata and the
+ * registry's log of choices (the service stores both; see model-registry.service.ts).
+ *
+ * - A model may serve only with a recorded backtest that beats the baseline (`servable`).
+ * - The default is the last choice in the log (promote, pin, roll back, or a training run that
+ *   earned it); with no choice yet, the shipped prior model.
+ * - A pinned default is not replaced by training runs, only by an admin's explicit choice.
  */
-import { createBaselineModel, type BaselineOptions } from './baseline-model';
-import type { ClosedDrop, DemandModel } from './forecast-types';
-import { ModelLoadError } from './model-errors';
 import type { NbMlpMetadata } from './nb-mlp-model';
 
-/** The shipped prior model, trained on the simulated history. */
-export const DEFAULT_MODEL_ID = 'nb-mlp-v1';
-export const DEFAULT_MODEL_DIR = `models/${DEFAULT_MODEL_ID}`;
+/** The shipped prior model, trained on the simulated history (tracked in git under models/). */
+export const SHIPPED_MODEL_ID = 'nb-mlp-v2';
+/** A forecast request may name these instead of a model id. */
+export const BASELINE_MODEL_NAME = 'baseline';
+export const DEFAULT_MODEL_NAME = 'default';
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export type DefaultModelChoice = 'nb-mlp' | 'baseline';
+export type ServableVerdict = { ok: true } | { ok: false; reason: string };
 
-/** Pure decision from metadata: nb-mlp only with a recorded backtest that beats the baseline. */
-export function chooseDefaultModel(metadata: Pick<NbMlpMetadata, 'backtest'> | null | undefined): DefaultModelChoice {
+/** An NB-MLP serves only with a recorded backtest that beat the baseline's pooled scaled pinball. */
+export function servable(metadata: Pick<NbMlpMetadata, 'backtest'> | null | undefined): ServableVerdict {
   const bt = metadata?.backtest;
-  if (!bt) return 'baseline';
+  if (!bt) return { ok: false, reason: 'it has no recorded backtest' };
   const nb = bt.pooled['nb-mlp']?.scaledPinball;
   const base = bt.pooled.baseline?.scaledPinball;
-  return bt.beatsBaseline && nb !== undefined && base !== undefined && nb < base ? 'nb-mlp' : 'baseline';
+  if (bt.beatsBaseline && nb !== undefined && base !== undefined && nb < base) return { ok: true };
+  return { ok: false, reason: 'its backtest does not beat the baseline' };
 }
 
-export interface DefaultModel {
-  model: DemandModel;
-  choice: DefaultModelChoice;
-  /** why the baseline serves, when it does */
-  reason?: string;
+export type ChoiceAction = 'promote' | 'pin' | 'unpin' | 'rollback' | 'trained';
+
+/** One entry of the registry's log: the default from then on. */
+export interface DefaultChoice {
+  seq: number;
+  model_id: string;
+  action: ChoiceAction;
+  pinned: boolean;
+  reason: string;
+  chosen_by: string;
+  chosen_at: string;
+}
+
+/** The current default: the latest choice, else the shipped model. */
+export function currentDefault(log: readonly DefaultChoice[]): { modelId: string; pinned: boolean } {
+  const last = log.at(-1);
+  return last ? { modelId: last.model_id, pinned: last.pinned } : { modelId: SHIPPED_MODEL_ID, pinned: false };
 }
 
 /**
- * Load the default model: the NB-MLP in `modelDir` when the registry rule allows it, else the
- * baseline built from `history` (a corrupt or incompatible model file falls back, with the reason).
+ * The default before the current one, for a roll back: walking the log backwards, the first model
+ * different from the current default (the shipped model when there is none).
  */
-export async function loadDefaultModel(
-  modelDir: string,
-  history: readonly ClosedDrop[],
-  baselineOptions: BaselineOptions = {},
-): Promise<DefaultModel> {
-  const baseline = (reason: string): DefaultModel => ({
-    model: createBaselineModel(history, baselineOptions),
-    choice: 'baseline',
-    reason,
-  });
-  try {
-    // Loaded on demand so that importing the registry does not pull TensorFlow.js into memory.
-    const { loadNbModel } = await import('./model-store');
-    const nb = await loadNbModel(modelDir);
-    if (chooseDefaultModel(nb.metadata) === 'nb-mlp') return { model: nb, choice: 'nb-mlp' };
-    nb.dispose();
-    return baseline('the model has no backtest that beats the baseline');
-  } catch (err) {
-    if (err instanceof ModelLoadError) return baseline(`${err.code}: ${err.message}`);
-    throw err;
-  }
+export function previousDefault(log: readonly DefaultChoice[]): string | null {
+  const current = currentDefault(log).modelId;
+  for (let i = log.length - 2; i >= 0; i--) if (log[i]!.model_id !== current) return log[i]!.model_id;
+  return current === SHIPPED_MODEL_ID ? null : SHIPPED_MODEL_ID;
 }

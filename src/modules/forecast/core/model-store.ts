@@ -1,6 +1,7 @@
 /**
- * Saving and loading the NB-MLP: the only file I/O of the forecasting core, each function taking
- * a directory path. Layout of `models/<id>/`:
+ * Saving and loading the NB-MLP through a `ModelStorage` the caller passes in (the core does no
+ * I/O itself: the file-system storage is `model-files.ts`, outside the core). Layout of a model
+ * folder `<id>/`:
  *   model.json     tfjs layers topology + weights manifest (paths: ["weights.bin"])
  *   weights.bin    float32 weights
  *   metadata.json  NbMlpMetadata: version, features, standardisation, training summary, backtest
@@ -9,16 +10,30 @@
  * `ModelLoadError` so the caller can fall back to the baseline.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features';
 import { ModelLoadError } from './model-errors';
-import { NB_MLP_FORMAT_VERSION, NbMlpModel, type BacktestRecord, type NbMlpMetadata } from './nb-mlp-model';
+import { NB_MLP_FORMAT_VERSION, NbMlpModel, type NbMlpMetadata } from './nb-mlp-model';
 import { ensureTf, tf } from './tf-runtime';
 
 const MODEL_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.bin';
 const METADATA_FILE = 'metadata.json';
+export const MODEL_FILES = [MODEL_FILE, WEIGHTS_FILE, METADATA_FILE] as const;
+export type ModelFileName = (typeof MODEL_FILES)[number];
+
+/**
+ * Where model folders live. `read` rejects when the file is missing or unreadable; `write` replaces
+ * a file atomically (readers see the old or the new bytes, never half).
+ */
+export interface ModelStorage {
+  read(dir: string, file: ModelFileName): Promise<Uint8Array>;
+  write(dir: string, file: ModelFileName, data: Uint8Array): Promise<void>;
+}
+
+/** A saved model as bytes, e.g. handed from a worker thread to the thread that stores it. */
+export type ModelFiles = Record<ModelFileName, Uint8Array>;
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
 const MODEL_JSON_FORMAT = 'microfulfil.nb-mlp.layers';
 
 interface StoredModelJson {
@@ -32,21 +47,14 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** Save the model to `dir` (created if needed). Returns the metadata written. */
-export async function saveNbModel(model: NbMlpModel, dir: string): Promise<NbMlpMetadata> {
+/** The model's three files as bytes (metadata with the weights' checksum). */
+export async function serializeNbModel(model: NbMlpModel): Promise<{ files: ModelFiles; metadata: NbMlpMetadata }> {
   await ensureTf();
-  await mkdir(dir, { recursive: true });
   let artifacts: tf.io.ModelArtifacts | null = null;
   await model.network.save(
     tf.io.withSaveHandler(async (a) => {
       artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
     }),
   );
   const a = artifacts as tf.io.ModelArtifacts | null;
@@ -59,23 +67,39 @@ export async function saveNbModel(model: NbMlpModel, dir: string): Promise<NbMlp
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: a.weightSpecs }],
   };
   const metadata: NbMlpMetadata = { ...model.metadata, weightsSha256: sha256(weights) };
-  await writeAtomic(join(dir, WEIGHTS_FILE), weights);
-  await writeAtomic(join(dir, MODEL_FILE), JSON.stringify(modelJson));
-  await writeAtomic(join(dir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
+  return {
+    files: {
+      [WEIGHTS_FILE]: weights,
+      [MODEL_FILE]: utf8(JSON.stringify(modelJson)),
+      [METADATA_FILE]: utf8(`${JSON.stringify(metadata, null, 2)}\n`),
+    },
+    metadata,
+  };
+}
+
+/** Writes the files of a model to `dir` of the storage, weights first, metadata last. */
+export async function writeModelFiles(storage: ModelStorage, dir: string, files: ModelFiles): Promise<void> {
+  for (const file of [WEIGHTS_FILE, MODEL_FILE, METADATA_FILE] as const) await storage.write(dir, file, files[file]);
+}
+
+/** Save the model to `dir` of the storage. Returns the metadata written. */
+export async function saveNbModel(model: NbMlpModel, storage: ModelStorage, dir: string): Promise<NbMlpMetadata> {
+  const { files, metadata } = await serializeNbModel(model);
+  await writeModelFiles(storage, dir, files);
   return metadata;
 }
 
-async function readOrRefuse(dir: string, file: string): Promise<Buffer> {
+async function readOrRefuse(storage: ModelStorage, dir: string, file: ModelFileName): Promise<Uint8Array> {
   try {
-    return await readFile(join(dir, file));
+    return await storage.read(dir, file);
   } catch (cause) {
     throw new ModelLoadError('model_missing', dir, `${file} is missing or unreadable`, { cause });
   }
 }
 
-function parseOrRefuse<T>(dir: string, file: string, bytes: Buffer): T {
+function parseOrRefuse<T>(dir: string, file: string, bytes: Uint8Array): T {
   try {
-    return JSON.parse(bytes.toString('utf8')) as T;
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch (cause) {
     throw new ModelLoadError('model_corrupt', dir, `${file} is not valid JSON`, { cause });
   }
@@ -84,8 +108,8 @@ function parseOrRefuse<T>(dir: string, file: string, bytes: Buffer): T {
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
 /** Read only the metadata (no tensors), refusing unreadable files. */
-export async function readNbMetadata(dir: string): Promise<NbMlpMetadata> {
-  return parseOrRefuse<NbMlpMetadata>(dir, METADATA_FILE, await readOrRefuse(dir, METADATA_FILE));
+export async function readNbMetadata(storage: ModelStorage, dir: string): Promise<NbMlpMetadata> {
+  return parseOrRefuse<NbMlpMetadata>(dir, METADATA_FILE, await readOrRefuse(storage, dir, METADATA_FILE));
 }
 
 /**
@@ -93,13 +117,19 @@ export async function readNbMetadata(dir: string): Promise<NbMlpMetadata> {
  * `model_corrupt` (bad JSON, wrong weight size or checksum, non-finite weights, tfjs refusal) or
  * `model_incompatible` (other format version or feature list).
  */
-export async function loadNbModel(dir: string): Promise<NbMlpModel> {
-  await ensureTf();
+export async function loadNbModel(storage: ModelStorage, dir: string): Promise<NbMlpModel> {
   const [modelBytes, weightBytes, metaBytes] = await Promise.all([
-    readOrRefuse(dir, MODEL_FILE),
-    readOrRefuse(dir, WEIGHTS_FILE),
-    readOrRefuse(dir, METADATA_FILE),
+    readOrRefuse(storage, dir, MODEL_FILE),
+    readOrRefuse(storage, dir, WEIGHTS_FILE),
+    readOrRefuse(storage, dir, METADATA_FILE),
   ]);
+  return parseNbModel(dir, { [MODEL_FILE]: modelBytes, [WEIGHTS_FILE]: weightBytes, [METADATA_FILE]: metaBytes });
+}
+
+/** Validate and build a model from its files' bytes (`dir` names it in errors). */
+export async function parseNbModel(dir: string, files: ModelFiles): Promise<NbMlpModel> {
+  await ensureTf();
+  const { [MODEL_FILE]: modelBytes, [WEIGHTS_FILE]: weightBytes, [METADATA_FILE]: metaBytes } = files;
   const modelJson = parseOrRefuse<Partial<StoredModelJson>>(dir, MODEL_FILE, modelBytes);
   const metadata = parseOrRefuse<Partial<NbMlpMetadata>>(dir, METADATA_FILE, metaBytes);
 
@@ -172,16 +202,4 @@ export async function loadNbModel(dir: string): Promise<NbMlpModel> {
     throw new ModelLoadError('model_corrupt', dir, 'weights contain NaN or Infinity');
   }
   return new NbMlpModel(network, metadata as NbMlpMetadata);
-}
-
-/** Store backtest scores in a saved model's metadata. Returns false when there is no model there. */
-export async function recordBacktest(dir: string, record: BacktestRecord): Promise<boolean> {
-  let metadata: NbMlpMetadata;
-  try {
-    metadata = await readNbMetadata(dir);
-  } catch {
-    return false;
-  }
-  await writeAtomic(join(dir, METADATA_FILE), `${JSON.stringify({ ...metadata, backtest: record }, null, 2)}\n`);
-  return true;
 }

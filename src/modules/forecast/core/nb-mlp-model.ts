@@ -5,7 +5,8 @@
  * log-likelihood. The forecast of Y is pre-orders + NB quantiles, so it is never below the
  * pre-orders already placed, never negative, and its quantiles never cross.
  *
- * Deterministic given `seed`: seeded initialisers and a seeded (mulberry32) batch order.
+ * Deterministic given `seed`: seeded initialisers and a seeded (mulberry32) batch order. Reads no
+ * clock: the caller passes the creation instant and, if it wants the fit timed, a stopwatch.
  */
 import { fitStandardiser, FEATURE_COUNT, FEATURE_NAMES, standardise, type Standardiser } from './features';
 import type { DemandDistribution, DemandModel, FeatureRow } from './forecast-types';
@@ -13,7 +14,7 @@ import { shiftedNbDistribution } from './negative-binomial';
 import { deriveSeed, mulberry32, shuffleInPlace } from './rng';
 import { ensureTf, tf } from './tf-runtime';
 
-export const NB_MLP_FORMAT_VERSION = 1;
+export const NB_MLP_FORMAT_VERSION = 2;
 
 export interface NbMlpConfig {
   hidden: number[];
@@ -38,14 +39,55 @@ export const DEFAULT_NB_MLP_CONFIG: NbMlpConfig = {
 const LOG_MU_RANGE: [number, number] = [-9, 13];
 const LOG_ALPHA_RANGE: [number, number] = [-7, 2.5];
 
+export interface RecordedScores {
+  wape: number;
+  scaledPinball: number;
+  coverage80: number;
+  rows: number;
+}
+
 export interface BacktestRecord {
-  /** scores per model per lead, as written to reports/backtest.json */
-  byLead: Record<string, Record<string, { wape: number; scaledPinball: number; coverage80: number; rows: number }>>;
-  pooled: Record<string, { wape: number; scaledPinball: number; coverage80: number; rows: number }>;
-  /** the tfjs model beat the baseline's pooled scaled pinball, so it is the default */
+  /** scores per model per lead ("7", "3", "1"), as written to reports/backtest.json */
+  byLead: Record<string, Record<string, RecordedScores>>;
+  pooled: Record<string, RecordedScores>;
+  /** the model's recipe beat the baseline's pooled scaled pinball on this backtest */
   beatsBaseline: boolean;
   evaluatedAt: string;
   testDrops: number;
+  /** the model then serving, scored frozen on the test drops it had not been trained on */
+  incumbent?: {
+    modelId: string;
+    testDrops: number;
+    /** pooled scores of the incumbent and of this model on those drops (null when there were none) */
+    incumbent: RecordedScores | null;
+    candidate: RecordedScores | null;
+    /** this model's pooled scaled pinball ≤ the incumbent's there (true when nothing to compare) */
+    beatsIncumbent: boolean;
+  };
+}
+
+/** Where the history features of a model come from, at training and (the same) at serving. */
+export interface HistoryPopulation {
+  /** the service's demand_history (imported and closed drops) */
+  demandHistory: boolean;
+  /** the shipped simulated history, placed before the user's drops */
+  prior: boolean;
+}
+
+/** What a model was trained on, for the registry's listing and for rebuilding its population. */
+export interface TrainingDataSummary {
+  source: 'demand_history' | 'file' | 'simulated';
+  /** the file trained from (source "file" or "simulated") */
+  file?: string | null;
+  filters: { creatorId: string | null; from: string | null; to: string | null };
+  /** weight of each simulated prior row in the loss (0 = not mixed in) */
+  priorWeight: number;
+  ownDrops: number;
+  priorDrops: number;
+  /** shares of the own drops that had social signals / token holders at some lead */
+  withSocial: number;
+  withTokenHolders: number;
+  population: HistoryPopulation;
 }
 
 export interface NbMlpMetadata {
@@ -60,6 +102,7 @@ export interface NbMlpMetadata {
   training: {
     rows: number;
     drops: number;
+    data?: TrainingDataSummary;
     firstOpen: string | null;
     lastClose: string | null;
     totalDemand: number;
@@ -95,7 +138,7 @@ export function lgammaTensor(x: tf.Tensor): tf.Tensor {
  * Mean NB negative log-likelihood (without the constant log y!) of counts y under
  * (log μ, log α): −[lnΓ(y+r) − lnΓ(r) − r·ln(1+αμ) + y·(ln μ + ln α − ln(1+αμ))], r = 1/α.
  */
-export function nbNegLogLik(logMu: tf.Tensor, logAlpha: tf.Tensor, y: tf.Tensor): tf.Scalar {
+export function nbNegLogLik(logMu: tf.Tensor, logAlpha: tf.Tensor, y: tf.Tensor, weight?: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const a = logMu.clipByValue(LOG_MU_RANGE[0], LOG_MU_RANGE[1]);
     const b = logAlpha.clipByValue(LOG_ALPHA_RANGE[0], LOG_ALPHA_RANGE[1]);
@@ -105,7 +148,8 @@ export function nbNegLogLik(logMu: tf.Tensor, logAlpha: tf.Tensor, y: tf.Tensor)
       .sub(lgammaTensor(r))
       .sub(r.mul(log1pAlphaMu))
       .add(y.mul(a.add(b).sub(log1pAlphaMu)));
-    return ll.neg().mean() as tf.Scalar;
+    // Weighted rows (the simulated prior mixed in at a stated weight): Σ w·nll / Σ w.
+    return (weight ? ll.mul(weight).neg().sum().div(weight.sum()) : ll.neg().mean()) as tf.Scalar;
   });
 }
 
@@ -181,8 +225,20 @@ export class NbMlpModel implements DemandModel {
 export interface TrainInput {
   rows: readonly FeatureRow[];
   demand: readonly number[];
+  /** per-row weight in the loss (default 1) */
+  weights?: readonly number[];
   /** summary of the drops behind the rows, for metadata */
-  summary?: { drops: number; firstOpen: string | null; lastClose: string | null };
+  summary?: { drops: number; firstOpen: string | null; lastClose: string | null; data?: TrainingDataSummary };
+}
+
+/** How a fit is run: its id, the creation instant, progress and timing (no clock read inside). */
+export interface TrainRun {
+  id?: string;
+  /** ISO 8601 instant recorded as the model's createdAt */
+  createdAt: string;
+  onProgress?: (p: TrainProgress) => void;
+  /** milliseconds from any fixed origin (e.g. performance.now), to time the fit; absent: 0 s */
+  stopwatch?: () => number;
 }
 
 export interface TrainProgress {
@@ -199,13 +255,13 @@ export interface TrainProgress {
  */
 export async function trainNbMlp(
   input: TrainInput,
-  partialConfig: Partial<NbMlpConfig> = {},
-  onProgress?: (p: TrainProgress) => void,
-  id = 'nb-mlp',
+  partialConfig: Partial<NbMlpConfig>,
+  run: TrainRun,
 ): Promise<NbMlpModel> {
   await ensureTf();
   const config: NbMlpConfig = { ...DEFAULT_NB_MLP_CONFIG, ...partialConfig };
-  const started = performance.now();
+  const { onProgress, id = 'nb-mlp' } = run;
+  const started = run.stopwatch?.() ?? 0;
   const n = input.rows.length;
   if (n === 0) throw new RangeError('cannot train on an empty history');
   const nVal = config.validationShare > 0 ? Math.floor(n * config.validationShare) : 0;
@@ -226,13 +282,17 @@ export async function trainNbMlp(
   const zTrain = tf.tensor1d(zAll.subarray(0, nTrain));
   const xVal = nVal ? tf.tensor2d(xAll.subarray(nTrain * FEATURE_COUNT), [nVal, FEATURE_COUNT]) : null;
   const zVal = nVal ? tf.tensor1d(zAll.subarray(nTrain)) : null;
+  const weighted = input.weights !== undefined && input.weights.some((w) => w !== 1);
+  const wAll = weighted ? Float32Array.from(input.weights as readonly number[]) : null;
+  const wTrain = wAll ? tf.tensor1d(wAll.subarray(0, nTrain)) : null;
+  const wVal = wAll && nVal ? tf.tensor1d(wAll.subarray(nTrain)) : null;
   const rng = mulberry32(deriveSeed(config.seed, 'batches'));
   const order = Array.from({ length: nTrain }, (_, i) => i);
   const batches = Math.ceil(nTrain / config.batchSize);
-  const lossOf = (x: tf.Tensor, z: tf.Tensor): tf.Scalar => {
+  const lossOf = (x: tf.Tensor, z: tf.Tensor, w?: tf.Tensor): tf.Scalar => {
     const out = network.apply(x, { training: true }) as tf.Tensor2D;
     const [a, b] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
-    return nbNegLogLik(a.reshape([-1]), b.reshape([-1]), z);
+    return nbNegLogLik(a.reshape([-1]), b.reshape([-1]), z, w);
   };
   let best = { epoch: 0, val: Number.POSITIVE_INFINITY, train: Number.NaN, weights: null as tf.Tensor[] | null };
   try {
@@ -242,7 +302,7 @@ export async function trainNbMlp(
       for (let bi = 0; bi < batches; bi++) {
         const idx = tf.tensor1d(order.slice(bi * config.batchSize, (bi + 1) * config.batchSize), 'int32');
         const loss = optimizer.minimize(
-          () => lossOf(tf.gather(xTrain, idx), tf.gather(zTrain, idx)),
+          () => lossOf(tf.gather(xTrain, idx), tf.gather(zTrain, idx), wTrain ? tf.gather(wTrain, idx) : undefined),
           true,
         ) as tf.Scalar;
         const lv = (await loss.data())[0] as number;
@@ -252,7 +312,8 @@ export async function trainNbMlp(
         onProgress?.({ epoch, epochs: config.epochs, batch: bi + 1, batches, loss: lv });
       }
       epochLoss /= batches;
-      const val = xVal && zVal ? tf.tidy(() => lossOf(xVal, zVal).dataSync()[0] as number) : epochLoss;
+      const val =
+        xVal && zVal ? tf.tidy(() => lossOf(xVal, zVal, wVal ?? undefined).dataSync()[0] as number) : epochLoss;
       if (val < best.val) {
         best.weights?.forEach((w) => w.dispose());
         best = { epoch, val, train: epochLoss, weights: network.getWeights().map((w) => w.clone()) };
@@ -266,14 +327,16 @@ export async function trainNbMlp(
     zTrain.dispose();
     xVal?.dispose();
     zVal?.dispose();
+    wTrain?.dispose();
+    wVal?.dispose();
   }
   const totalDemand = input.demand.reduce((a, b) => a + b, 0);
   const metadata: NbMlpMetadata = {
     formatVersion: NB_MLP_FORMAT_VERSION,
     id,
     kind: 'nb-mlp',
-    version: '1.0.0',
-    createdAt: new Date().toISOString(),
+    version: '2.0.0',
+    createdAt: run.createdAt,
     features: [...FEATURE_NAMES],
     standardiser,
     config,
@@ -282,8 +345,9 @@ export async function trainNbMlp(
       drops: input.summary?.drops ?? 0,
       firstOpen: input.summary?.firstOpen ?? null,
       lastClose: input.summary?.lastClose ?? null,
+      ...(input.summary?.data && { data: input.summary.data }),
       totalDemand,
-      seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      seconds: Number((((run.stopwatch?.() ?? 0) - started) / 1000).toFixed(2)),
       bestEpoch: best.epoch,
       trainLoss: Number(best.train.toFixed(5)),
       validationLoss: xVal ? Number(best.val.toFixed(5)) : null,

@@ -37,6 +37,12 @@
  *    telegram, youtube, other only) are Poisson(0.04 · Σ_k λ · 6m_c,ch · Δc).
  * 6. Token holders by region: Poisson(H_c · w_r · a_c,r^0.8 · ν_c,r · growth), ν ~ LogNormal(0, 0.35)
  *    fixed per creator × region — informative about persistent affinity, not about the drop.
+ *
+ * `social: false` generates the same drops (the same random draws, so demand and pre-orders are
+ * identical to the default run's) but records no social signal at all: every drop's social kind is
+ * missing, as in a history from a shop that tracks no social channels.
+ *
+ * Reading a history file back (and its checks) is `history-files.ts`'s business, outside the core.
  */
 import {
   CHANNELS,
@@ -45,7 +51,7 @@ import {
   SOCIAL_WIDTH,
   socialIndex,
   type ClosedDrop,
-  type DropSnapshot,
+  type ClosedDropRegion,
   type SkuInfo,
 } from './forecast-types';
 import { beta, gamma, logNormal, mulberry32, negBinomial, normal, poisson, uniform, type Rng } from './rng';
@@ -124,6 +130,8 @@ export interface SimulationConfig {
   /** ISO date of the first possible opening */
   start: string;
   spanDays: number;
+  /** record social signals (default true); false: the social kind is missing on every drop */
+  social: boolean;
 }
 
 export const DEFAULT_SIMULATION_CONFIG: SimulationConfig = {
@@ -134,6 +142,7 @@ export const DEFAULT_SIMULATION_CONFIG: SimulationConfig = {
   newCreators: 4,
   start: '2023-01-02',
   spanDays: 720,
+  social: true,
 };
 
 export interface SimulatedCreator {
@@ -144,18 +153,7 @@ export interface SimulatedCreator {
   truth: { popularity: number; growth: number; preorderPropensity: number; dispersion: number };
 }
 
-export interface SimulatedDropRegion {
-  regionId: string;
-  /** [lead][channel·metric], cumulative, at LEAD_TIMES */
-  social: number[][];
-  /** [lead] */
-  tokenHolders: number[];
-  /** [sku][lead] cumulative pre-orders */
-  preorders: number[][];
-  /** [sku][lead] pre-orders in the 24 h before the snapshot */
-  velocity: number[][];
-  /** [sku] realised demand (pre-orders included) */
-  demand: number[];
+export interface SimulatedDropRegion extends ClosedDropRegion {
   /** [sku] latent mean λ */
   truthMean: number[];
   /** [sku][lead] = [μ, α]: the true NB of the remaining demand Y − preorders at that lead */
@@ -408,7 +406,7 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
 
       regions.push({
         regionId: regionIds[r] as string,
-        social,
+        social: config.social ? social : social.map((s) => s.map(() => 0)),
         tokenHolders: [h7, h3, h1],
         preorders,
         velocity,
@@ -424,6 +422,7 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
       opensAt: new Date(opensMs).toISOString(),
       closesAt: new Date(closesMs).toISOString(),
       skus,
+      observed: { social: LEAD_TIMES.map(() => config.social), tokenHolders: LEAD_TIMES.map(() => true) },
       truth: {
         hype: sig(hype),
         preorderShare: sig(preorderShare),
@@ -447,38 +446,8 @@ export function simulateHistory(partial: Partial<SimulationConfig> = {}): Simula
   };
 }
 
-/** The signals of a simulated drop as they stood `LEAD_TIMES[leadIndex]` days before opening. */
-export function snapshotAt(drop: SimulatedDrop, leadIndex: number): DropSnapshot {
-  return {
-    dropId: drop.id,
-    creatorId: drop.creatorId,
-    opensAt: drop.opensAt,
-    daysToOpen: LEAD_TIMES[leadIndex] as number,
-    skus: drop.skus,
-    regions: drop.regions.map((r) => ({
-      regionId: r.regionId,
-      social: r.social[leadIndex] as number[],
-      tokenHolders: r.tokenHolders[leadIndex] as number,
-      preorders: r.preorders.map((p) => p[leadIndex] as number),
-      velocity: r.velocity.map((v) => v[leadIndex] as number),
-    })),
-  };
-}
-
-/** Validate the shape of a parsed history file (cheap structural checks) and return it typed. */
-export function parseSimulatedHistory(json: unknown): SimulatedHistory {
-  const h = json as Partial<SimulatedHistory> | null;
-  if (!h || h.format !== 'microfulfil.simulated-history' || h.version !== 1 || !Array.isArray(h.drops)) {
-    throw new Error('not a microfulfil simulated history (format/version mismatch)');
-  }
-  if (JSON.stringify(h.leadTimes) !== JSON.stringify(LEAD_TIMES)) {
-    throw new Error(`history lead times ${JSON.stringify(h.leadTimes)} differ from ${JSON.stringify(LEAD_TIMES)}`);
-  }
-  return h as SimulatedHistory;
-}
-
 /** A few totals for logs and model metadata. */
-export function summariseHistory(h: SimulatedHistory): {
+export function summariseHistory(h: { drops: readonly ClosedDrop[] }): {
   drops: number;
   creators: number;
   regions: number;
@@ -503,7 +472,7 @@ export function summariseHistory(h: SimulatedHistory): {
     regions: regions.size,
     cells,
     totalDemand,
-    firstOpen: h.drops[0]?.opensAt ?? null,
+    firstOpen: h.drops.length ? (h.drops.map((d) => d.opensAt).sort()[0] ?? null) : null,
     lastClose: h.drops.length
       ? (h.drops
           .map((d) => d.closesAt)

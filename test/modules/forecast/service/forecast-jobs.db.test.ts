@@ -1,67 +1,69 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../../../src/jobs/scheduler';
-import { buildLabelledRows } from '../../../../src/modules/forecast/core/dataset';
-import { HistoryIndex } from '../../../../src/modules/forecast/core/features';
-import { trainNbMlp, type BacktestRecord } from '../../../../src/modules/forecast/core/nb-mlp-model';
+import type { BacktestRecord } from '../../../../src/modules/forecast/core/nb-mlp-model';
 import { simulateHistory } from '../../../../src/modules/forecast/core/simulate-history';
 import {
   FORECAST_REFRESH_JOB,
   FORECAST_RETRAIN_JOB,
   forecastJobs,
 } from '../../../../src/modules/forecast/forecast.jobs';
-import { createForecastService } from '../../../../src/modules/forecast/forecast.service';
-import type { ModelTrainer } from '../../../../src/modules/forecast/retrain';
+import { executeTrainingTask, type TrainingExecutor } from '../../../../src/modules/forecast/model-training';
 import { createLogger } from '../../../../src/shared/logger';
 import { dropBody, freshId } from '../../../factories/catalog-factory';
-import { createForecastTenant, seedSignals, type ForecastTenant } from '../../../factories/forecast-factory';
+import {
+  createForecastTenant,
+  importDrops,
+  seedSignals,
+  servicesOn,
+  type ForecastTenant,
+} from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
 
 let app: TestApp;
 let tenant: ForecastTenant;
 let dir: string;
+const history = simulateHistory({ drops: 24, regions: 4, creators: 3, newCreators: 1, spanDays: 200 });
 
 beforeAll(async () => {
   app = await startTestApp();
   tenant = await createForecastTenant(app);
   await seedSignals(app, tenant);
   dir = await mkdtemp(join(tmpdir(), 'mf-retrain-'));
-  await cp('models/nb-mlp-v1', join(dir, 'models', 'nb-mlp-v1'), { recursive: true });
-  await writeFile(
-    join(dir, 'history.json'),
-    JSON.stringify(simulateHistory({ drops: 24, regions: 4, creators: 3, newCreators: 1, spanDays: 200 })),
-  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   await app.close();
 });
 
-const scores = (nb: number, base: number, beats: boolean): BacktestRecord => ({
+const scores = (nb: number, base: number, incumbent: number): BacktestRecord => ({
   byLead: {},
   pooled: {
     'nb-mlp': { wape: 0.5, scaledPinball: nb, coverage80: 0.8, rows: 10 },
     baseline: { wape: 0.6, scaledPinball: base, coverage80: 0.7, rows: 10 },
   },
-  beatsBaseline: beats,
+  beatsBaseline: nb < base,
   evaluatedAt: '2026-11-23T03:00:00Z',
   testDrops: 5,
+  incumbent: {
+    modelId: 'x',
+    testDrops: 5,
+    incumbent: { wape: 0.5, scaledPinball: incumbent, coverage80: 0.8, rows: 10 },
+    candidate: { wape: 0.5, scaledPinball: nb, coverage80: 0.8, rows: 10 },
+    beatsIncumbent: nb <= incumbent,
+  },
 });
 
-/** A one-epoch fit on whatever history the job hands over, with a chosen backtest verdict. */
-function quickTrainer(verdict: BacktestRecord, seen: { drops: number }[]): ModelTrainer {
-  return async (history, { modelId }) => {
-    seen.push({ drops: history.drops.length });
-    const data = buildLabelledRows(history.drops, new HistoryIndex(history.drops));
-    const model = await trainNbMlp(
-      { rows: data.rows, demand: data.demand },
-      { epochs: 1, hidden: [4] },
-      undefined,
-      modelId,
-    );
-    return { model, backtest: verdict };
+/** A one-epoch fit of whatever the run hands over, with a chosen backtest verdict. */
+function quickExecutor(verdict: BacktestRecord, seen: { drops: number }[]): TrainingExecutor {
+  return async (task, onProgress) => {
+    seen.push({ drops: task.set.targets.length });
+    const run = await executeTrainingTask({ ...task, config: { epochs: 1, hidden: [4] }, folds: 1 }, onProgress);
+    const metadata = { ...run.metadata, backtest: verdict };
+    const bytes = new TextEncoder().encode(JSON.stringify(metadata));
+    return { files: { ...run.files, 'metadata.json': bytes }, metadata, backtest: verdict };
   };
 }
 
@@ -82,7 +84,7 @@ describe('forecast.refresh (every 15 minutes)', () => {
     const noSkus = freshId('drop');
     await app.request('PUT', `/v1/drops/${noSkus}`, { body: dropBody(tenant.creatorId, tenant.regionIds) });
 
-    const schedule = { jobs: forecastJobs(app.services.forecast) };
+    const schedule = { jobs: forecastJobs(app.services.forecast, app.services.models) };
     const scheduler = createScheduler(app.database.db, schedule.jobs, createLogger('silent'));
     expect(await scheduler.runOnce(FORECAST_REFRESH_JOB)).toBe(true);
     expect(await scheduler.runOnce(FORECAST_REFRESH_JOB)).toBe(true);
@@ -96,18 +98,23 @@ describe('forecast.refresh (every 15 minutes)', () => {
 });
 
 describe('forecast.retrain (nightly)', () => {
-  it('saves the retrained model and makes it the default when its backtest beats the baseline', async () => {
+  it('skips with fewer than 20 closed drops in demand_history', async () => {
     const seen: { drops: number }[] = [];
-    const modelsDir = join(dir, 'models');
-    const service = createForecastService(app.database.db, {
-      catalog: app.services.catalog,
-      clock: app.clock,
-      logger: createLogger('silent'),
-      modelsDir,
-      priorHistoryPath: join(dir, 'history.json'),
-      trainer: quickTrainer(scores(0.8, 1.0, true), seen),
+    const services = servicesOn(app, { trainedModelsDir: dir, trainingExecutor: quickExecutor(scores(1, 2, 3), seen) });
+    await importDrops(app, history.drops.slice(0, 5));
+    expect(await services.models.retrain()).toMatchObject({ skipped: true });
+    expect(seen).toEqual([]);
+    await services.stop();
+  });
+
+  it('trains on demand_history into a new folder and makes it the default only when its backtest wins', async () => {
+    const seen: { drops: number }[] = [];
+    await importDrops(app, history.drops);
+    const winner = servicesOn(app, {
+      trainedModelsDir: dir,
+      trainingExecutor: quickExecutor(scores(0.8, 1.0, 0.9), seen),
     });
-    const result = await service.retrain();
+    const result = await winner.models.retrain();
     expect(seen).toEqual([{ drops: 24 }]);
     expect(result).toMatchObject({
       model_id: 'nb-mlp-20261123T120000Z',
@@ -115,71 +122,50 @@ describe('forecast.retrain (nightly)', () => {
       scaled_pinball: 0.8,
       baseline_scaled_pinball: 1.0,
     });
-    expect((await readdir(join(modelsDir, result.model_id))).sort()).toEqual([
+    expect((await readdir(join(dir, 'nb-mlp-20261123T120000Z'))).sort()).toEqual([
       'metadata.json',
       'model.json',
       'weights.bin',
     ]);
-    const pointer = JSON.parse(await readFile(join(modelsDir, 'default-model.json'), 'utf8'));
-    expect(pointer).toMatchObject({ model_id: result.model_id, scaled_pinball: 0.8 });
-    const meta = JSON.parse(await readFile(join(modelsDir, result.model_id, 'metadata.json'), 'utf8'));
-    expect(meta.backtest.beatsBaseline).toBe(true);
-
-    // A creator with history is served by the new default; a new creator by the shipped prior.
-    await service.importHistory({
-      text: JSON.stringify([
-        {
-          drop_id: 'past-1',
-          creator_id: tenant.creatorId,
-          sku_id: 'past-sku',
-          region_id: tenant.regionIds[0],
-          opens_at: '2026-01-01T00:00:00Z',
-          closes_at: '2026-01-02T00:00:00Z',
-          price: 30,
-          realised_demand: 10,
-        },
-      ]),
-      format: 'json',
-    });
-    const withHistory = await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
-    expect(withHistory).toMatchObject({
-      model_id: result.model_id,
+    expect((await winner.models.getDefault()).model_id).toBe('nb-mlp-20261123T120000Z');
+    const forecast = await winner.forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    expect(forecast).toMatchObject({
+      model_id: 'nb-mlp-20261123T120000Z',
       model_kind: 'nb-mlp',
-      summary: { model_role: 'default', creator_past_drops: 1 },
+      summary: { model_role: 'default' },
     });
+    await winner.stop();
 
-    // The next night's model does not beat the baseline: saved, but the default stays.
+    // The next night's model loses to the incumbent: saved next to it, the default stays.
     app.clock.set('2026-11-24T03:00:00Z');
-    const second = await createForecastService(app.database.db, {
-      catalog: app.services.catalog,
-      clock: app.clock,
-      logger: createLogger('silent'),
-      modelsDir,
-      priorHistoryPath: join(dir, 'history.json'),
-      trainer: quickTrainer(scores(1.2, 1.0, false), seen),
-    }).retrain();
+    const loser = servicesOn(app, {
+      trainedModelsDir: dir,
+      trainingExecutor: quickExecutor(scores(0.85, 1.0, 0.8), seen),
+    });
+    const second = await loser.models.retrain();
     app.clock.set('2026-11-23T12:00:00Z');
     expect(second).toMatchObject({ model_id: 'nb-mlp-20261124T030000Z', became_default: false });
-    expect(seen[1]).toEqual({ drops: 25 }); // the prior history plus the imported drop
-    expect(JSON.parse(await readFile(join(modelsDir, 'default-model.json'), 'utf8')).model_id).toBe(result.model_id);
-    await service.models.dispose();
+    expect((await loser.models.getDefault()).model_id).toBe('nb-mlp-20261123T120000Z');
+    expect((await readdir(dir)).sort()).toEqual(['nb-mlp-20261123T120000Z', 'nb-mlp-20261124T030000Z']);
+    await loser.stop();
   });
 
   it('runs through the scheduler as a job', async () => {
     const seen: { drops: number }[] = [];
-    const service = createForecastService(app.database.db, {
-      catalog: app.services.catalog,
-      clock: app.clock,
-      logger: createLogger('silent'),
-      modelsDir: join(dir, 'job-models'),
-      priorHistoryPath: join(dir, 'history.json'),
-      trainer: quickTrainer(scores(1.2, 1.0, false), seen),
+    const jobDir = join(dir, 'job');
+    const services = servicesOn(app, {
+      trainedModelsDir: jobDir,
+      trainingExecutor: quickExecutor(scores(1.2, 1.0, 1), seen),
     });
-    const schedule = { jobs: forecastJobs(service) };
-    const scheduler = createScheduler(app.database.db, schedule.jobs, createLogger('silent'));
+    const scheduler = createScheduler(
+      app.database.db,
+      forecastJobs(services.forecast, services.models),
+      createLogger('silent'),
+    );
     expect(await scheduler.runOnce(FORECAST_RETRAIN_JOB)).toBe(true);
     await scheduler.stop();
     expect(seen).toHaveLength(1);
-    expect(await readdir(join(dir, 'job-models'))).toEqual(['nb-mlp-20261123T120000Z']);
+    expect(await readdir(jobDir)).toEqual(['nb-mlp-20261123T120000Z']);
+    await services.stop();
   });
 });

@@ -36,7 +36,7 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
       drop_id: tenant.dropId,
       prior_only: false,
       model_kind: 'nb-mlp',
-      model_id: 'nb-mlp-v1',
+      model_id: 'nb-mlp-v2',
       quantile_levels: [...QUANTILE_LEVELS],
     });
     expect(forecast.lead_days).toBeCloseTo(
@@ -54,7 +54,7 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
       skus: 2,
       regions: 2,
       preorders: 10,
-      model_role: 'prior',
+      model_role: 'default',
       fallback_reason: null,
     });
   });

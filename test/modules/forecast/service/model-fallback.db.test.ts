@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createForecastService } from '../../../../src/modules/forecast/forecast.service';
+import { SHIPPED_MODEL_ID } from '../../../../src/modules/forecast/core/model-registry';
 import { createLogger } from '../../../../src/shared/logger';
 import {
   createForecastTenant,
   expectWellFormedCells,
   seedSignals,
+  servicesOn,
   type ForecastTenant,
 } from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
@@ -18,6 +19,7 @@ let app: TestApp;
 let tenant: ForecastTenant;
 let modelsDir: string;
 const logLines: { level: number; msg: string; code?: string }[] = [];
+const SHIPPED = `models/${SHIPPED_MODEL_ID}`;
 
 function serviceFor(dir: string) {
   const sink = new Writable({
@@ -26,12 +28,7 @@ function serviceFor(dir: string) {
       done();
     },
   });
-  return createForecastService(app.database.db, {
-    catalog: app.services.catalog,
-    clock: app.clock,
-    logger: createLogger('warn', sink),
-    modelsDir: dir,
-  });
+  return servicesOn(app, { modelsDir: dir, logger: createLogger('warn', sink) });
 }
 
 beforeAll(async () => {
@@ -48,19 +45,19 @@ afterAll(async () => {
 describe('a saved model that cannot be used', () => {
   it('falls back to the baseline when the model file is corrupt, with one clear warning', async () => {
     const dir = join(modelsDir, 'corrupt');
-    await mkdir(join(dir, 'nb-mlp-v1'), { recursive: true });
-    await writeFile(join(dir, 'nb-mlp-v1', 'model.json'), '{"format": "microfulfil.nb-mlp.layers", "modelTop');
-    await writeFile(join(dir, 'nb-mlp-v1', 'weights.bin'), Buffer.from([1, 2, 3]));
-    await cp('models/nb-mlp-v1/metadata.json', join(dir, 'nb-mlp-v1', 'metadata.json'));
-    const service = serviceFor(dir);
-    const forecast = await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
-    expect(forecast).toMatchObject({ model_kind: 'baseline', model_id: 'baseline-preorder-ratio' });
-    expect(forecast.summary.fallback_reason).toMatch(/^model_corrupt/);
+    await mkdir(join(dir, SHIPPED_MODEL_ID), { recursive: true });
+    await writeFile(join(dir, SHIPPED_MODEL_ID, 'model.json'), '{"format": "microfulfil.nb-mlp.layers", "modelTop');
+    await writeFile(join(dir, SHIPPED_MODEL_ID, 'weights.bin'), Buffer.from([1, 2, 3]));
+    await cp(`${SHIPPED}/metadata.json`, join(dir, SHIPPED_MODEL_ID, 'metadata.json'));
+    const { forecast } = serviceFor(dir);
+    const run = await forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    expect(run).toMatchObject({ model_kind: 'baseline', model_id: 'baseline' });
+    expect(run.summary.fallback_reason).toMatch(/^model_corrupt/);
     // clients see the model as models/<id>, never a server path
-    expect(forecast.summary.model_dir).toBe('models/nb-mlp-v1');
-    expect(forecast.summary.fallback_reason).not.toContain(dir);
-    expectWellFormedCells(forecast.cells);
-    const again = await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    expect(run.summary.model_dir).toBe(SHIPPED);
+    expect(run.summary.fallback_reason).not.toContain(dir);
+    expectWellFormedCells(run.cells);
+    const again = await forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
     expect(again.model_kind).toBe('baseline');
     const warnings = logLines.filter((l) => l.code === 'model_corrupt');
     expect(warnings).toHaveLength(1);
@@ -69,17 +66,17 @@ describe('a saved model that cannot be used', () => {
 
   it('falls back when the model was built for other features (incompatible) or is missing', async () => {
     const dir = join(modelsDir, 'incompatible');
-    await cp('models/nb-mlp-v1', join(dir, 'nb-mlp-v1'), { recursive: true });
-    const meta = JSON.parse(await readFile(join(dir, 'nb-mlp-v1', 'metadata.json'), 'utf8'));
+    await cp(SHIPPED, join(dir, SHIPPED_MODEL_ID), { recursive: true });
+    const meta = JSON.parse(await readFile(join(dir, SHIPPED_MODEL_ID, 'metadata.json'), 'utf8'));
     await writeFile(
-      join(dir, 'nb-mlp-v1', 'metadata.json'),
+      join(dir, SHIPPED_MODEL_ID, 'metadata.json'),
       JSON.stringify({ ...meta, features: meta.features.slice(1) }),
     );
-    const incompatible = await serviceFor(dir).runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    const incompatible = await serviceFor(dir).forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
     expect(incompatible.model_kind).toBe('baseline');
     expect(incompatible.summary.fallback_reason).toMatch(/^model_incompatible/);
 
-    const missing = await serviceFor(join(modelsDir, 'empty')).runForecast(
+    const missing = await serviceFor(join(modelsDir, 'empty')).forecast.runForecast(
       { keyId: 't', role: 'admin' },
       tenant.dropId,
     );
@@ -89,14 +86,17 @@ describe('a saved model that cannot be used', () => {
 
   it('picks the repaired model up without a restart once its files change', async () => {
     const dir = join(modelsDir, 'repaired');
-    await mkdir(join(dir, 'nb-mlp-v1'), { recursive: true });
-    await writeFile(join(dir, 'nb-mlp-v1', 'model.json'), 'not json');
-    const service = serviceFor(dir);
-    expect((await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId)).model_kind).toBe('baseline');
-    await cp('models/nb-mlp-v1', join(dir, 'nb-mlp-v1'), { recursive: true });
-    const repaired = await service.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
-    expect(repaired).toMatchObject({ model_kind: 'nb-mlp', model_id: 'nb-mlp-v1' });
+    await mkdir(join(dir, SHIPPED_MODEL_ID), { recursive: true });
+    await writeFile(join(dir, SHIPPED_MODEL_ID, 'model.json'), 'not json');
+    await cp(`${SHIPPED}/metadata.json`, join(dir, SHIPPED_MODEL_ID, 'metadata.json'));
+    const services = serviceFor(dir);
+    expect((await services.forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId)).model_kind).toBe(
+      'baseline',
+    );
+    await cp(SHIPPED, join(dir, SHIPPED_MODEL_ID), { recursive: true });
+    const repaired = await services.forecast.runForecast({ keyId: 't', role: 'admin' }, tenant.dropId);
+    expect(repaired).toMatchObject({ model_kind: 'nb-mlp', model_id: SHIPPED_MODEL_ID });
     expect(repaired.summary.fallback_reason).toBeNull();
-    await service.models.dispose();
+    await services.stop();
   });
 });

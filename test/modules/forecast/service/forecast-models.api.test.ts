@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_MODEL_ID } from '../../../../src/modules/forecast/core/model-registry';
+import { simulateHistory } from '../../../../src/modules/forecast/core/simulate-history';
+import { createKey } from '../../../factories/catalog-factory';
+import {
+  createForecastTenant,
+  expectWellFormedCells,
+  importDrops,
+  seedSignals,
+  type ForecastTenant,
+} from '../../../factories/forecast-factory';
+import { startTestApp, type TestApp } from '../../../harness/test-app';
+import { createWorkerPool } from '../../../../src/shared/worker-pool';
+
+let app: TestApp;
+let tenant: ForecastTenant;
+let other: ForecastTenant;
+
+beforeAll(async () => {
+  // Real worker threads, as the service runs them: training must not run on the request thread.
+  app = await startTestApp({ workers: await createWorkerPool({ threads: 1 }) });
+  tenant = await createForecastTenant(app);
+  other = await createForecastTenant(app);
+  await seedSignals(app, tenant);
+});
+afterAll(() => app.close());
+
+const forecast = (body?: unknown, query = '', key?: string) =>
+  app.request('POST', `/v1/drops/${tenant.dropId}/forecasts${query}`, { body, ...(key && { key }) });
+const cellOf = (res: { body: { cells: { region_id: string; sku_id: string }[] } }, r: string, s: string) =>
+  res.body.cells.find((c) => c.region_id === r && c.sku_id === s) as unknown as {
+    quantiles: number[];
+    features: Record<string, number>;
+  };
+
+describe('a forecast request may name its model (defect 5)', () => {
+  it('serves the baseline when asked for it', async () => {
+    const res = await forecast({ model: 'baseline' }, '', tenant.keys.creator);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ model_kind: 'baseline', model_id: 'baseline' });
+    expect(res.body.summary).toMatchObject({ model_role: 'requested', model_dir: 'baseline', fallback_reason: null });
+    expectWellFormedCells(res.body.cells);
+  });
+
+  it('serves the default for `default` or no model, and a model by its id', async () => {
+    for (const body of [undefined, {}, { model: 'default' }]) {
+      const res = await forecast(body);
+      expect(res.status, res.text).toBe(201);
+      expect(res.body).toMatchObject({ model_kind: 'nb-mlp', model_id: SHIPPED_MODEL_ID });
+      expect(res.body.summary.model_role).toBe('default');
+    }
+    const named = await forecast({ model: SHIPPED_MODEL_ID });
+    expect(named.body).toMatchObject({ model_id: SHIPPED_MODEL_ID, summary: { model_role: 'requested' } });
+  });
+
+  it('answers 422 for an unknown model, naming it, and stores nothing', async () => {
+    const before = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`)).body.items.length;
+    const res = await forecast({ model: 'nb-mlp-nope' });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'unprocessable', reason: 'unknown_model' });
+    expect(res.body.errors).toEqual([{ path: 'model', message: "unknown model 'nb-mlp-nope'" }]);
+    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`)).body.items).toHaveLength(before);
+  });
+
+  it('refuses a model in the query and unknown body members (400), instead of ignoring them', async () => {
+    const query = await forecast(undefined, '?model=baseline');
+    expect(query.status).toBe(400);
+    expect(query.body.errors[0].path).toBe('model');
+    const typo = await forecast({ modle: 'baseline' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors[0].path).toBe('modle');
+  });
+});
+
+describe('as_of on POST /v1/drops/{dropId}/forecasts (defect 6)', () => {
+  it('ignores signals after as_of and counts the lead from it', async () => {
+    const asOf = '2026-11-21T00:00:00.000Z';
+    const res = await forecast({ as_of: asOf, model: 'baseline' });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.as_of).toBe(asOf);
+    expect(res.body.lead_days).toBeCloseTo((Date.parse('2026-12-03T17:00:00Z') - Date.parse(asOf)) / 86_400_000, 6);
+    const [r0, r1] = tenant.regionIds as [string, string];
+    const [s0, s1] = tenant.skuIds as [string, string];
+    // As of the 21st: 5 pre-orders (the 3 of the 23rd not yet), views 1000 (not 2500), 10 holders (not 12).
+    expect(cellOf(res, r0, s0).features.log_preorders_cell).toBeCloseTo(Math.log1p(5), 4);
+    expect(cellOf(res, r0, s0).features.social_tiktok_views).toBeCloseTo(Math.log1p(1000), 4);
+    expect(cellOf(res, r0, s0).features.log_holders_region).toBeCloseTo(Math.log1p(10), 4);
+    expect(cellOf(res, r1, s1).features.log_preorders_cell).toBe(0); // placed on the 22nd
+    expect(res.body.summary.preorders).toBe(5);
+    // Before any signal at all: prior only, and the social and holder kinds are missing.
+    const early = await forecast({ as_of: '2026-11-01T00:00:00Z' });
+    expect(early.body.prior_only).toBe(true);
+    expect(cellOf(early, r0, s0).features).toMatchObject({ has_social: 0, has_token_holders: 0 });
+  });
+
+  it('refuses an as_of in the future or not an instant (400)', async () => {
+    expect((await forecast({ as_of: '2027-01-01T00:00:00Z' })).status).toBe(400);
+    expect((await forecast({ as_of: 'yesterday' })).status).toBe(400);
+  });
+});
+
+describe('the model registry (admin)', () => {
+  it('lists the shipped model with its training data and backtest, and the baseline', async () => {
+    const res = await app.request('GET', '/v1/models');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ default_model_id: SHIPPED_MODEL_ID, pinned: false });
+    const shipped = res.body.items.find((m: { id: string }) => m.id === SHIPPED_MODEL_ID);
+    expect(shipped).toMatchObject({
+      kind: 'nb-mlp',
+      location: 'shipped',
+      servable: true,
+      is_default: true,
+      training: { source: 'simulated', drops: 340, population: { demand_history: false, prior: true } },
+      backtest: { beats_baseline: true },
+    });
+    expect(shipped.backtest.by_lead['3']['nb-mlp'].scaled_pinball).toBeLessThan(
+      shipped.backtest.by_lead['3'].baseline.scaled_pinball,
+    );
+    expect(res.body.items.at(-1)).toMatchObject({ id: 'baseline', kind: 'baseline', servable: true });
+  });
+
+  it('answers 404 to every other role', async () => {
+    for (const key of Object.values(tenant.keys)) {
+      expect((await app.request('GET', '/v1/models', { key })).status).toBe(404);
+      expect((await app.request('POST', '/v1/models/train', { key, body: {} })).status).toBe(404);
+      expect((await app.request('POST', '/v1/models/baseline/promote', { key })).status).toBe(404);
+    }
+  });
+
+  it('promotes, pins, unpins and rolls back the default; forecasts follow it', async () => {
+    const promoted = await app.request('POST', '/v1/models/baseline/promote', { body: { pin: true, reason: 'test' } });
+    expect(promoted.status, promoted.text).toBe(200);
+    expect(promoted.body).toMatchObject({ model_id: 'baseline', pinned: true });
+    expect((await forecast()).body).toMatchObject({ model_kind: 'baseline', summary: { model_role: 'default' } });
+    const unpinned = await app.request('POST', '/v1/models/default/unpin');
+    expect(unpinned.body).toMatchObject({ model_id: 'baseline', pinned: false });
+    const back = await app.request('POST', '/v1/models/default/rollback');
+    expect(back.status, back.text).toBe(200);
+    expect(back.body).toMatchObject({ model_id: SHIPPED_MODEL_ID, pinned: false });
+    expect(back.body.history.map((c: { action: string }) => c.action)).toEqual(['rollback', 'unpin', 'pin']);
+    expect((await forecast()).body.model_id).toBe(SHIPPED_MODEL_ID);
+    expect((await app.request('POST', '/v1/models/nb-mlp-nope/promote')).status).toBe(404);
+    expect((await app.request('GET', '/v1/models/nb-mlp-nope')).status).toBe(404);
+    expect((await app.request('POST', '/v1/models/baseline/promote', { body: { pinned: true } })).status).toBe(400);
+  });
+});
+
+describe('POST /v1/models/train (a job)', () => {
+  it('refuses fewer than 20 drops with 422, naming the count, before any job exists', async () => {
+    const res = await app.request('POST', '/v1/models/train', { body: {} });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'too_few_drops', drops: 0, minimum: 20 });
+    expect(res.body.detail).toContain('has 0');
+  });
+
+  it('trains on demand_history in a worker thread: 202, a job with progress, then the model with its own backtest', async () => {
+    await importDrops(
+      app,
+      simulateHistory({ drops: 24, regions: 4, creators: 3, newCreators: 1, spanDays: 200 }).drops,
+    );
+    const res = await app.request('POST', '/v1/models/train', { body: { epochs: 2 } });
+    expect(res.status, res.text).toBe(202);
+    expect(res.headers.get('location')).toBe(`/v1/jobs/${res.body.id}`);
+    expect(res.body).toMatchObject({ kind: 'model.train', result_url: null, error: null });
+    expect(['queued', 'running']).toContain(res.body.state);
+
+    const seen: number[] = [];
+    let job = res.body;
+    for (let i = 0; i < 600 && !['succeeded', 'failed'].includes(job.state); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await app.request('GET', `/v1/jobs/${res.body.id}`)).body;
+      seen.push(job.progress);
+    }
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.progress).toBe(1);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b)); // progress never goes backwards
+    expect(job.result_url).toMatch(/^\/v1\/models\/nb-mlp-20261123T120000Z$/);
+
+    const model = await app.request('GET', job.result_url);
+    expect(model.status).toBe(200);
+    expect(model.body).toMatchObject({
+      location: 'trained',
+      training: {
+        source: 'demand_history',
+        drops: 24,
+        prior_drops: 0,
+        population: { demand_history: true, prior: false },
+      },
+    });
+    expect(model.body.backtest.test_drops).toBeGreaterThan(0);
+    expect(model.body.backtest.incumbent.model_id).toBe(SHIPPED_MODEL_ID);
+    expect(job.result.became_default).toBe(model.body.is_default);
+
+    // Only the tenant that started it (admin here) sees the job.
+    expect((await app.request('GET', `/v1/jobs/${res.body.id}`, { key: other.keys.creator })).status).toBe(404);
+    const partnerAdmin = await createKey(app, { role: 'partner', partner_id: tenant.partnerId });
+    expect((await app.request('GET', `/v1/jobs/${res.body.id}`, { key: partnerAdmin })).status).toBe(404);
+    expect((await app.request('GET', '/v1/jobs/job_nope')).status).toBe(404);
+  });
+});
