@@ -448,10 +448,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import order and inventory events (admin; a partner for the hubs it operates; a storefront for its creator's SKUs).
-         * @description Events are facts identified by (hub, event id): re-sending one changes nothing. They may
-         *     arrive late and out of order; readers order them by `occurred_at`. An event for a hub the
-         *     key may not post for answers like an unknown hub.
+         * Import order and inventory events (admin; a partner for the hubs it operates; a storefront, sales side, for its creator's SKUs).
+         * @description Events are facts identified by (sender, hub, event id), the sender being the key's tenant (the
+         *     partner, the storefront's creator, or admin): re-sending one changes nothing, and two tenants
+         *     using the same event id are two events (one can never shadow the other's). They may arrive late
+         *     and out of order; readers order them by `occurred_at`.
+         *
+         *     Who may post what: a partner any type, for the hubs it operates (another hub answers like an
+         *     unknown hub); a storefront only the sales side, `reserved` (a sale) and `released` (a cancelled
+         *     sale or a return), for its creator's SKUs, never `received`, `shipped` or `adjusted` (422 naming
+         *     `rows[i].type`); admin anything. A `received` event turns the hub's inbound units into on-hand
+         *     units.
          *
          *     **Signed requests.** Besides an API key, a partner's system may authenticate by signing the
          *     body with its shared secret (set by an admin with `POST /v1/partners/{partnerId}/signing-secret`):

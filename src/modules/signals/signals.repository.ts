@@ -169,14 +169,14 @@ export const signalsRepository = {
     );
   },
 
-  /** Events are immutable: a known (hub, id) is left as it is. */
-  async insertInventoryEvents(db: Queryable, rows: InventoryEventRecord[]): Promise<WriteCounts> {
+  /** Events are immutable: a known (sender, hub, id) is left as it is. */
+  async insertInventoryEvents(db: Queryable, sender: string, rows: InventoryEventRecord[]): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
-        insert into inventory_events (hub_id, id, type, sku_id, quantity, occurred_at)
-        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
-        on conflict (hub_id, id) do nothing
+        insert into inventory_events (sender, hub_id, id, type, sku_id, quantity, occurred_at)
+        select $7, * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+        on conflict (sender, hub_id, id) do nothing
         returning true as inserted
       ) ${countWritten}`,
       [
@@ -186,6 +186,7 @@ export const signalsRepository = {
         column(rows, (r) => r.sku_id),
         column(rows, (r) => r.quantity),
         column(rows, (r) => r.occurred_at),
+        sender,
       ],
     );
   },

@@ -11,6 +11,7 @@ import {
   FUTURE_TOLERANCE_MS,
   inventoryEventKey,
   inventoryEventRule,
+  inventoryEventTypesFor,
   keepFirst,
   mergePreorders,
   preorderKey,
@@ -72,6 +73,19 @@ function rejected(outcome: {
     `${outcome.rejectedRows} of ${outcome.rows} row(s) are invalid, so nothing was written${listed < outcome.rejectedRows ? ` (the first ${listed} problems are listed)` : ''}`,
     { errors: outcome.errors, extensions: { rejected_rows: outcome.rejectedRows, rows: outcome.rows } },
   );
+}
+
+/** Who sent an inventory event, as stored: 'partner:<id>', 'creator:<id>' (its storefronts) or 'admin'. */
+export function eventSenderOf(principal: Principal): string {
+  switch (principal.role) {
+    case 'admin':
+      return 'admin';
+    case 'partner':
+      return `partner:${principal.partnerId}`;
+    case 'creator':
+    case 'storefront':
+      return `creator:${principal.creatorId}`;
+  }
 }
 
 export function createSignalsService(
@@ -216,8 +230,14 @@ export function createSignalsService(
       });
     },
 
+    /**
+     * Inventory events, identified by (sender, hub, id): the sender is the key's tenant, so one
+     * tenant's event can never shadow another's with the same id.
+     */
     async importInventoryEvents(principal: Principal, records: RecordSource, options: ImportOptions = {}) {
       if (principal.role === 'creator') throw new AppError('not_found', 'No route POST /v1/inventory-events');
+      const sender = eventSenderOf(principal);
+      const allowedTypes = inventoryEventTypesFor(principal.role);
       return db.transaction(async (tx) => {
         const hubIds = await repo.listHubIds(tx, principal.role === 'partner' ? principal.partnerId : null);
         const skuIds = await repo.listSkuIds(tx, principal.role === 'storefront' ? principal.creatorId : null);
@@ -226,6 +246,7 @@ export function createSignalsService(
           inventoryEventRule({
             hubIds,
             isKnownSku: (id) => skuIds.has(id),
+            allowedTypes,
             latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
           }),
         );
@@ -233,7 +254,7 @@ export function createSignalsService(
           check,
           keyOf: inventoryEventKey,
           merge: keepFirst,
-          write: (rows) => repo.insertInventoryEvents(tx, rows),
+          write: (rows) => repo.insertInventoryEvents(tx, sender, rows),
         });
       });
     },
