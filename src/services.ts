@@ -23,6 +23,8 @@ import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/deli
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { createReportsService } from './modules/reports/reports.service';
+import { createIdempotency } from './http/idempotency';
+import { createIdempotencyService } from './modules/idempotency/idempotency.service';
 import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
@@ -45,9 +47,13 @@ export function createServices(deps: {
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
+  /** Idempotency-Key on POST requests: mounted by the app after authentication. */
+  const idempotency = createIdempotency(
+    createIdempotencyService(db, { clock, leaseMs: deps.config.idempotencyLeaseMs }),
+  );
   const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals)];
   /** Routes that authenticate by other means than an API key (HMAC-signed partner requests). */
-  const publicRouters: Router[] = [signedSignalsRoutes(signals)];
+  const publicRouters: Router[] = [signedSignalsRoutes(signals, idempotency)];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
@@ -62,6 +68,11 @@ export function createServices(deps: {
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
+  });
+  jobs.push({
+    id: 'idempotency.purge-expired',
+    schedule: '0 */10 * * * *',
+    run: async () => void (await idempotency.service.purgeExpired()),
   });
   const forecast = createForecastService(db, { catalog, clock, logger: deps.logger, modelsDir: deps.config.modelsDir });
   routers.push(forecastRoutes(forecast));
@@ -122,6 +133,7 @@ export function createServices(deps: {
     webhooks,
     reports,
     snapshots,
+    idempotency,
     routers,
     hotRoutes,
     publicRouters,

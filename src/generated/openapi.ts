@@ -2004,6 +2004,12 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+         *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+         *     first request runs → 409; longer than 255 characters → 400.
+         */
+        idempotencyKey: string;
         keyId: components["schemas"]["Id"];
         creatorId: components["schemas"]["Id"];
         partnerId: components["schemas"]["Id"];
@@ -2645,7 +2651,14 @@ export interface operations {
     importPreorders: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2663,6 +2676,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2720,7 +2734,14 @@ export interface operations {
     importSocialSignals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2738,6 +2759,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2746,7 +2768,14 @@ export interface operations {
     importTokenHolderSnapshots: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2764,6 +2793,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2773,6 +2803,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
                 "X-Partner-Id"?: components["schemas"]["Id"];
                 "X-Signature-Timestamp"?: string;
                 "X-Signature"?: string;
@@ -2792,6 +2828,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2878,7 +2915,14 @@ export interface operations {
     computePlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2902,13 +2946,21 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     computeWhatIfPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2932,6 +2984,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -3048,7 +3101,14 @@ export interface operations {
     publishPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 planId: components["schemas"]["Id"];
             };
@@ -3069,6 +3129,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     getReplanProposal: {
@@ -3124,7 +3185,14 @@ export interface operations {
     createWebhookSubscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3146,6 +3214,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -3254,7 +3323,14 @@ export interface operations {
     redeliverWebhookEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 eventId: components["schemas"]["Id"];
             };
@@ -3274,6 +3350,8 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     estimateDelivery: {
@@ -3311,7 +3389,14 @@ export interface operations {
     estimateCart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3333,6 +3418,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
         };
@@ -3340,7 +3426,14 @@ export interface operations {
     createHold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3369,7 +3462,14 @@ export interface operations {
     confirmHold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 holdId: components["schemas"]["Id"];
             };
@@ -3389,12 +3489,20 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     releaseHold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 holdId: components["schemas"]["Id"];
             };
@@ -3414,6 +3522,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     getLiveStock: {
@@ -3493,7 +3602,14 @@ export interface operations {
     runForecast: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3514,6 +3630,7 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };

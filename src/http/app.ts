@@ -79,6 +79,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   for (const router of services.publicRouters) app.use(router);
 
   app.use('/v1', auth);
+  app.use('/v1', services.idempotency.middleware);
   for (const router of services.routers) app.use(router);
 
   // Docs and pages after the API: a /v1 request never walks their routes.

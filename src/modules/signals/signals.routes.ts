@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../../http/app-error';
 import type { ResponseBody } from '../../http/contract';
 import type { Principal } from '../../http/principal';
+import { requestBody, type Idempotency } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { parseRecords, recordsOfArray, type RecordFormat } from './core/record-stream';
@@ -39,13 +40,13 @@ function bodyFormat(req: Request): BodyFormat {
 function recordsOf(req: Request, numericColumns: ReadonlySet<string>): RecordSource {
   const format = bodyFormat(req);
   if (format === 'json') return [recordsOfArray(parseInput(batchEnvelopeSchema, req.body).rows)];
-  return parseRecords(req, format, numericColumns);
+  return parseRecords(requestBody(req), format, numericColumns);
 }
 
 async function readWholeBody(req: Request, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of requestBody(req)) {
     size += chunk.length;
     if (size > limit)
       throw new AppError('payload_too_large', `Signed bodies are limited to ${limit} bytes; split the import`);
@@ -64,7 +65,7 @@ async function signedRecords(
   signals: SignalsService,
   req: Request,
   partnerId: string,
-): Promise<{ principal: Principal; records: RecordSource }> {
+): Promise<{ principal: Principal; records: RecordSource; body: Buffer }> {
   const format = bodyFormat(req);
   if (format === 'json') {
     throw new AppError(
@@ -74,7 +75,7 @@ async function signedRecords(
   }
   const body = await readWholeBody(req, SIGNED_BODY_LIMIT_BYTES);
   const principal = await signals.verifyPartnerSignature(partnerId, signatureHeaders(req), body);
-  return { principal, records: parseRecords([body], format, NUMERIC_COLUMNS.events) };
+  return { principal, records: parseRecords([body], format, NUMERIC_COLUMNS.events), body };
 }
 
 export function signalsRoutes(signals: SignalsService): Router {
@@ -174,7 +175,7 @@ export function signalsRoutes(signals: SignalsService): Router {
  * it takes only requests that carry X-Partner-Id and no API key; everything else passes on to the
  * key-authenticated routes.
  */
-export function signedSignalsRoutes(signals: SignalsService): Router {
+export function signedSignalsRoutes(signals: SignalsService, idempotency: Pick<Idempotency, 'begin'>): Router {
   const router = Router();
   router.post('/v1/inventory-events', async (req, res, next) => {
     const partnerId = req.get('x-partner-id');
@@ -182,8 +183,10 @@ export function signedSignalsRoutes(signals: SignalsService): Router {
       next();
       return;
     }
-    const { principal, records } = await signedRecords(signals, req, partnerId);
+    const { principal, records, body: raw } = await signedRecords(signals, req, partnerId);
     req.principal = principal;
+    // The signing partner's Idempotency-Key, checked once the signature has said who it is.
+    if ((await idempotency.begin(req, res, raw)) === 'answered') return;
     const body: ResponseBody<'importInventoryEvents', 200> = await signals.importInventoryEvents(principal, records);
     res.json(body);
   });
