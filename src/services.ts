@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { Registry } from 'prom-client';
 import type { AppConfig } from './config';
 import type { Database } from './db/database';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
@@ -47,6 +48,8 @@ export function createServices(deps: {
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
+  /** Domain metrics (the stock ledger's), served at /metrics next to the HTTP ones. */
+  const metricsRegistry = new Registry();
   /** Idempotency-Key on POST requests: mounted by the app after authentication. */
   const idempotency = createIdempotency(
     createIdempotencyService(db, { clock, leaseMs: deps.config.idempotencyLeaseMs }),
@@ -57,7 +60,14 @@ export function createServices(deps: {
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
-  const delivery = createDeliveryService({ db, clock, snapshots, catalog });
+  const delivery = createDeliveryService({
+    db,
+    clock,
+    snapshots,
+    catalog,
+    logger: deps.logger.child({ module: 'delivery' }),
+    metrics: metricsRegistry,
+  });
   const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
   routers.push(deliveryRoutes(delivery, estimateLimit));
   /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
@@ -68,6 +78,12 @@ export function createServices(deps: {
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
+  });
+  // The ledger's counters against its holds (also once at start); drift is logged, counted and repaired.
+  jobs.push({
+    id: 'delivery.reconcile-ledger',
+    schedule: '15 * * * * *',
+    run: async () => void (await delivery.reconcileLedger()),
   });
   jobs.push({
     id: 'idempotency.purge-expired',
@@ -110,6 +126,7 @@ export function createServices(deps: {
   /** Loads caches and subscribes to changes; call once before serving. */
   async function start() {
     await snapshots.reloadAll();
+    await delivery.reconcileLedger();
     await changes.start();
     // Holds move only `held`, which does not NOTIFY: every replica re-reads the counters twice a second.
     snapshots.pollStock(500);
@@ -134,6 +151,7 @@ export function createServices(deps: {
     reports,
     snapshots,
     idempotency,
+    metricsRegistry,
     routers,
     hotRoutes,
     publicRouters,

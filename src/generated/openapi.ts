@@ -788,6 +788,12 @@ export interface paths {
          * @description Answers from an in-memory snapshot of the published plan and live stock (refreshed on change
          *     across replicas). Dates are `YYYY-MM-DD` in the buyer region's time zone; days are business
          *     days. Rate-limited per key (429 with Retry-After). Give exactly one of `region_id` or `postal_code`.
+         *
+         *     A promise is never earlier than the stock can be there: work starts at the latest of the order
+         *     time, the drop's opening (pre-orders ship from the opening) and, when the serving hub has not
+         *     received the units yet, their expected arrival there (`source_state: inbound`,
+         *     `inbound_expected_at`); a start after the hub's local cutoff, or on a non-business day, moves to
+         *     the next business day.
          */
         get: operations["estimateDelivery"];
         put?: never;
@@ -826,9 +832,34 @@ export interface paths {
         put?: never;
         /**
          * Hold stock for a buyer for 5 to 15 minutes at the hub that would serve them (storefront, admin).
-         * @description Concurrent holds never oversell. An expired hold frees its stock by itself.
+         * @description Hubs are tried in lane order (the estimate's order) until one has the whole quantity available.
+         *     Concurrent holds never oversell. Units placed by the published plan but not received yet may be
+         *     held (pre-orders); the estimate says when they arrive. A hold is active until it is confirmed,
+         *     released or expires; an expired hold frees its stock by itself (at the next hold of that SKU at
+         *     that hub, or within 30 s). Not enough units at any serving hub (or no published plan) → 409 with
+         *     `quantity_available`, the most units one hub could hold now. With an `Idempotency-Key`, a retry
+         *     gets the same hold, even after the service restarted mid-request.
          */
         post: operations["createHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{holdId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One hold as it stands (storefront of the hold's creator, admin). A hold past its expiry reads as expired. */
+        get: operations["getHold"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -846,7 +877,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm an active hold (the order is placed); its units become reserved. */
+        /**
+         * Confirm an active hold (the order is placed); its units become reserved.
+         * @description Confirming a confirmed hold answers 200 with it again. A released or expired hold answers 409
+         *     with `hold_status` naming its state.
+         */
         post: operations["confirmHold"];
         delete?: never;
         options?: never;
@@ -865,7 +900,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release an active hold; its units are available again. */
+        /**
+         * Release an active hold; its units are available again.
+         * @description Releasing a released hold answers 200 with it again. A confirmed or expired hold answers 409 with
+         *     `hold_status` naming its state.
+         */
         post: operations["releaseHold"];
         delete?: never;
         options?: never;
@@ -882,7 +921,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Live stock of a drop's SKUs per hub (on hand, reserved, held, available). */
+        /**
+         * Live stock of a drop's SKUs per hub (on hand, inbound, reserved, held, available).
+         * @description `on_hand` = received + adjusted − shipped (0 until the hub reports a receipt); `inbound` = units the
+         *     published plan placed at the hub and the hub has not received yet, expected at
+         *     `inbound_expected_at` (the latest arrive-by of the plan's supplier orders for that hub and SKU);
+         *     `reserved` = reserved − released events plus confirmed holds; `held` = units of active holds;
+         *     `available` = on_hand + inbound − reserved − held, what new holds may take.
+         */
         get: operations["getLiveStock"];
         put?: never;
         post?: never;
@@ -1670,10 +1716,22 @@ export interface components {
                 type: "hub" | "supplier" | "baseline";
                 id: string;
             };
+            /**
+             * @description `inbound`: the serving hub has not received these units yet; the window starts no earlier than `inbound_expected_at`. Baseline and supplier paths are `on_hand` (their handling days include sourcing).
+             * @enum {string}
+             */
+            source_state: "on_hand" | "inbound";
+            /** @description When inbound units are expected at the hub (null for on-hand units, or when the plan records no supplier order for them; they are then expected by the opening). */
+            inbound_expected_at: components["schemas"]["Timestamp"] | null;
+            /**
+             * @description What set the start of work, the latest of the order time, the drop's opening and the units' arrival.
+             * @enum {string}
+             */
+            start_reason: "order" | "opening" | "arrival";
             handling_days: number;
             transit_days_min: number;
             transit_days_max: number;
-            /** @description The order came after the source's local cutoff (or on a non-business day): work starts the next business day. */
+            /** @description The start (order, opening or arrival, whichever is latest) came after the source's local cutoff (or on a non-business day): work starts the next business day. */
             cutoff_applied: boolean;
             start_date: components["schemas"]["Date"];
             earliest_delivery: components["schemas"]["Date"];
@@ -1740,13 +1798,19 @@ export interface components {
         };
         Hold: {
             id: string;
-            /** @enum {string} */
+            /**
+             * @description `held` = active: its units count as held until it is confirmed, released or expires.
+             * @enum {string}
+             */
             status: "held" | "confirmed" | "released" | "expired";
             sku_id: string;
             hub_id: string;
             region_id: string;
             quantity: number;
+            created_at: components["schemas"]["Timestamp"];
             expires_at: components["schemas"]["Timestamp"];
+            /** @description When it was confirmed, released or expired (null while active, and for a hold past its expiry the sweep has not ended yet). */
+            ended_at: components["schemas"]["Timestamp"] | null;
         };
         LiveStock: {
             drop_id: string;
@@ -1755,6 +1819,8 @@ export interface components {
                 hub_id: string;
                 sku_id: string;
                 on_hand: number;
+                inbound: number;
+                inbound_expected_at: components["schemas"]["Timestamp"] | null;
                 reserved: number;
                 held: number;
                 available: number;
@@ -3457,6 +3523,31 @@ export interface operations {
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    getHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hold. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     confirmHold: {

@@ -23,7 +23,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const metrics = createMetrics();
+  const metrics = createMetrics(services.metricsRegistry);
   // req.log is made on first use, from a getter on this app's request prototype: most requests never
   // log, and a per-request property definition would slow every request (the estimate path is hot).
   const childLoggers = new WeakMap<Request, Logger>();

@@ -49,8 +49,8 @@ describe('one tenant cannot drop another tenant’s event', () => {
     const receipt = await post(t.keys.partner, [event({})]);
     expect(receipt.status, receipt.text).toBe(200);
     expect(receipt.body).toEqual({ rows: 1, created: 1, updated: 0, unchanged: 0 });
-    // The receipt is counted; the storefront's sale reserves one unit.
-    expect(await stockAtHub()).toMatchObject({ on_hand: 500, reserved: 1 });
+    // The receipt made the inbound units on hand; the storefront's sale reserves one of them.
+    expect(await stockAtHub()).toMatchObject({ on_hand: 500, inbound: 0, reserved: 1 });
     const summary = await app.request('GET', `/v1/drops/${t.dropId}/signal-summary`);
     expect(summary.body.inventory).toEqual(
       expect.arrayContaining([expect.objectContaining({ hub_id: t.hubId, received: 500, reserved: 1 })]),
