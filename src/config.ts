@@ -31,6 +31,7 @@ const envSchema = z.object({
   MODELS_DIR: z.string().min(1).default('models'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   ESTIMATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
@@ -46,6 +47,8 @@ export interface AppConfig {
   modelsDir: string;
   shutdownGraceMs: number;
   estimateRateLimitPerMinute: number;
+  /** how long one webhook attempt waits for the receiver's answer */
+  webhookTimeoutMs: number;
   /** how long a running request's Idempotency-Key claim holds without renewal (a dead process frees it after this) */
   idempotencyLeaseMs: number;
 }
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelsDir: path.resolve(e.MODELS_DIR),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     estimateRateLimitPerMinute: e.ESTIMATE_RATE_LIMIT_PER_MINUTE,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
   };
 }

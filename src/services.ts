@@ -98,7 +98,7 @@ export function createServices(deps: {
     clock,
     logger: deps.logger,
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
-    policy: deps.webhookPolicy,
+    policy: { timeoutMs: deps.config.webhookTimeoutMs, ...deps.webhookPolicy },
   });
   const allocation = createAllocationService(db, { catalog, webhooks, clock });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));

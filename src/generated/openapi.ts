@@ -707,8 +707,14 @@ export interface paths {
         /**
          * Subscribe a partner's URL to events (admin). The signing secret is in the response once.
          * @description Each delivery is a POST of JSON with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`,
-         *     `X-Webhook-Id` (the event id, stable across retries) and `X-Webhook-Event`. A non-2xx answer or a
-         *     timeout is retried with exponential backoff (2 s × 2^(attempt−1), at most 1 h apart, 8 attempts).
+         *     `X-Webhook-Delivery-Id` (the same for every attempt of one event to this subscription: a receiver
+         *     that has seen it already can answer 2xx and drop the duplicate), `X-Webhook-Id` (the event id, the
+         *     same value), `X-Webhook-Attempt` and `X-Webhook-Event`. One attempt waits at most 5 s for an answer
+         *     (`WEBHOOK_TIMEOUT_MS`); receivers are sent to concurrently, so a slow one delays no other. A non-2xx
+         *     answer or a timeout is retried with exponential backoff (2 s × 2^(attempt−1), at most 1 h apart,
+         *     8 attempts). An event is never sent twice at once: a drainer claims each event with a lease it
+         *     renews while the attempt is in flight, so a second sending happens only after an attempt ended
+         *     without a 2xx (or its drainer died).
          */
         post: operations["createWebhookSubscription"];
         delete?: never;
