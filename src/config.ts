@@ -63,6 +63,8 @@ const envSchema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
 export interface AppConfig {
@@ -99,6 +101,10 @@ export interface AppConfig {
   };
   /** Worker threads for plan computation and training (off the event loop that serves requests). */
   workerThreads: number;
+  /** how long one webhook attempt waits for the receiver's answer */
+  webhookTimeoutMs: number;
+  /** how long a running request's Idempotency-Key claim holds without renewal (a dead process frees it after this) */
+  idempotencyLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -145,5 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },
     workerThreads: e.WORKER_THREADS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
   };
 }

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { Registry } from 'prom-client';
 import type { AppConfig } from './config';
 import type { Database } from './db/database';
 import { catalogRoutes } from './modules/catalog/catalog.routes';
@@ -36,6 +37,8 @@ import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/deli
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { createReportsService } from './modules/reports/reports.service';
+import { createIdempotency } from './http/idempotency';
+import { createIdempotencyService } from './modules/idempotency/idempotency.service';
 import { createChangeFeed } from './shared/change-feed';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
@@ -65,16 +68,29 @@ export function createServices(deps: {
   const keys = createKeysService(db);
   const catalog = createCatalogService(db);
   const signals = createSignalsService(db, { catalog, clock });
+  /** Domain metrics (the stock ledger's), served at /metrics next to the HTTP ones. */
+  const metricsRegistry = new Registry();
+  /** Idempotency-Key on POST requests: mounted by the app after authentication. */
+  const idempotency = createIdempotency(
+    createIdempotencyService(db, { clock, leaseMs: deps.config.idempotencyLeaseMs }),
+  );
   const importLimits = deps.config.limits;
   const routers: Router[] = [keysRoutes(keys), catalogRoutes(catalog), signalsRoutes(signals, importLimits)];
   /** Routes that authenticate by other means than an API key (HMAC-signed partner requests). */
-  const publicRouters: Router[] = [signedSignalsRoutes(signals, importLimits)];
+  const publicRouters: Router[] = [signedSignalsRoutes(signals, importLimits, idempotency)];
   /** POST paths whose JSON bodies may be large (bulk imports); every other JSON body is small. */
   const bulkJsonPaths: RegExp[] = [...BULK_JSON_PATHS];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
   const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
-  const delivery = createDeliveryService({ db, clock, snapshots, catalog });
+  const delivery = createDeliveryService({
+    db,
+    clock,
+    snapshots,
+    catalog,
+    logger: deps.logger.child({ module: 'delivery' }),
+    metrics: metricsRegistry,
+  });
   const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
   routers.push(deliveryRoutes(delivery, estimateLimit));
   /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
@@ -90,6 +106,17 @@ export function createServices(deps: {
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
+  });
+  // The ledger's counters against its holds (also once at start); drift is logged, counted and repaired.
+  jobs.push({
+    id: 'delivery.reconcile-ledger',
+    schedule: '15 * * * * *',
+    run: async () => void (await delivery.reconcileLedger()),
+  });
+  jobs.push({
+    id: 'idempotency.purge-expired',
+    schedule: '0 */10 * * * *',
+    run: async () => void (await idempotency.service.purgeExpired()),
   });
   // Forecasts (serving), the learning loop (closed drops → history) and the model registry with
   // training runs as jobs executed off the event loop (a worker thread).
@@ -130,7 +157,7 @@ export function createServices(deps: {
     clock,
     logger: deps.logger,
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
-    policy: deps.webhookPolicy,
+    policy: { timeoutMs: deps.config.webhookTimeoutMs, ...deps.webhookPolicy },
   });
   const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
@@ -160,6 +187,7 @@ export function createServices(deps: {
   /** Loads caches and subscribes to changes; call once before serving. */
   async function start() {
     await snapshots.reloadAll();
+    await delivery.reconcileLedger();
     await changes.start();
     // Holds move only `held`, which does not NOTIFY: every replica re-reads the counters twice a second.
     snapshots.pollStock(500);
@@ -189,6 +217,8 @@ export function createServices(deps: {
     webhooks,
     reports,
     snapshots,
+    idempotency,
+    metricsRegistry,
     routers,
     hotRoutes,
     publicRouters,

@@ -153,6 +153,69 @@ function load(options: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
+/**
+ * The hold statement place_hold (migration 0009) replaced, kept as this bench's reference: one
+ * statement that expired due holds and reserved, but left `held` unchanged when the reserve failed.
+ */
+const PREVIOUS_HOLD_SQL = `with async_commit as (select set_config('synchronous_commit', 'off', true)),
+  expired as (
+    update reservation_holds set status = 'expired', ended_at = $7
+    where hub_id = $2 and sku_id = $3 and status = 'held' and expires_at <= $7
+    returning quantity
+  ), freed as (select coalesce(sum(quantity), 0)::int as units from expired),
+  taken as (
+    update hub_stock s set held = s.held - (select units from freed) + $5, updated_at = $7
+    where s.hub_id = $2 and s.sku_id = $3
+      and (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped
+          - greatest(s.reserved_events, 0) - s.confirmed - (s.held - (select units from freed)) >= $5
+    returning s.hub_id
+  )
+  insert into reservation_holds (id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at)
+  select $1, $2, $3, $4, $5, $6, 'held', $7, $8 from taken cross join async_commit
+  returning id`;
+
+/**
+ * Holds per second at the database alone, on one hot hub × SKU row: place_hold against the
+ * statement it replaced, alternated in short rounds on the same server so machine load hits both
+ * alike (the HTTP figure above varies with everything else running).
+ */
+async function holdSqlRates(url: string, seconds: number): Promise<{ current: number; previous: number }> {
+  const pool = new pg.Pool({ connectionString: url, max: 16 });
+  try {
+    await pool.query(
+      `insert into hub_stock (hub_id, sku_id, planned) values ('hub-lax', 'bench-sql-current', 100000000),
+         ('hub-lax', 'bench-sql-previous', 100000000)`,
+    );
+    const run = async (sku: string, ms: number) => {
+      let count = 0;
+      const until = Date.now() + ms;
+      const client = async () => {
+        while (Date.now() < until) {
+          const id = `hold_${randomBytes(12).toString('hex')}`;
+          const now = new Date();
+          const expires = new Date(now.getTime() + 900_000);
+          const params = [id, 'hub-lax', sku, 'US-CA', 1, 'creator-nova', now, expires];
+          if (sku === 'bench-sql-current')
+            await pool.query('select outcome from place_hold($1, $2, $3, $4, $5, $6, $7, $8, true)', params);
+          else await pool.query(PREVIOUS_HOLD_SQL, params);
+          count += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, client));
+      return count;
+    };
+    const totals = { current: 0, previous: 0 };
+    const rounds = 4;
+    for (let round = 0; round < rounds; round++) {
+      totals.previous += await run('bench-sql-previous', (seconds * 1000) / (2 * rounds));
+      totals.current += await run('bench-sql-current', (seconds * 1000) / (2 * rounds));
+    }
+    return { current: totals.current / (seconds / 2), previous: totals.previous / (seconds / 2) };
+  } finally {
+    await pool.end();
+  }
+}
+
 export const deliveryBench: BenchModule = {
   id: 'delivery',
   async run(progress) {
@@ -211,6 +274,9 @@ export const deliveryBench: BenchModule = {
             : `YES (held ${r.held}, hold rows ${r.placed}, stock ${info.scarce.units})`;
       }
       progress(`  ${rush.ok} holds placed, ${rush.non2xx} refused (409), oversold: ${oversold}`);
+      const sql = database.url ? await holdSqlRates(database.url, DURATION_S) : undefined;
+      if (sql)
+        progress(`  at the database: place_hold ${Math.round(sql.current)}/s, previous ${Math.round(sql.previous)}/s`);
 
       const ratio = estimates.rps / hello.rps;
       const client = hasWrk ? 'wrk' : 'autocannon';
@@ -256,6 +322,17 @@ export const deliveryBench: BenchModule = {
           note: `${database.url ? 'PostgreSQL' : 'PGlite'}; non-2xx ${holds.non2xx}; oversell probe: ${rush.ok + rush.non2xx} attempts on ${info.scarce.units} units, oversold: ${oversold}`,
         },
       ];
+      if (sql)
+        figures.push({
+          name: 'delivery.hold_sql_per_second',
+          value: sql.current,
+          unit: 'holds/s',
+          reference: { name: 'the expire-then-reserve statement it replaced', value: sql.previous, unit: 'holds/s' },
+          ratio: sql.current / sql.previous,
+          target: 'ratio ≥ 0.9 (no regression)',
+          pass: sql.current / sql.previous >= 0.9,
+          note: 'place_hold at the database, 16 connections, one hot hub × SKU row, alternated rounds',
+        });
       return figures;
     } finally {
       stop();

@@ -448,10 +448,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import order and inventory events (admin; a partner for the hubs it operates; a storefront for its creator's SKUs).
-         * @description Events are facts identified by (hub, event id): re-sending one changes nothing. They may
-         *     arrive late and out of order; readers order them by `occurred_at`. An event for a hub the
-         *     key may not post for answers like an unknown hub.
+         * Import order and inventory events (admin; a partner for the hubs it operates; a storefront, sales side, for its creator's SKUs).
+         * @description Events are facts identified by (sender, hub, event id), the sender being the key's tenant (the
+         *     partner, the storefront's creator, or admin): re-sending one changes nothing, and two tenants
+         *     using the same event id are two events (one can never shadow the other's). They may arrive late
+         *     and out of order; readers order them by `occurred_at`.
+         *
+         *     Who may post what: a partner any type, for the hubs it operates (another hub answers like an
+         *     unknown hub); a storefront only the sales side, `reserved` (a sale) and `released` (a cancelled
+         *     sale or a return), for its creator's SKUs, never `received`, `shipped` or `adjusted` (422 naming
+         *     `rows[i].type`); admin anything. A `received` event turns the hub's inbound units into on-hand
+         *     units.
          *
          *     **Signed requests.** Besides an API key, a partner's system may authenticate by signing the
          *     body with its shared secret (set by an admin with `POST /v1/partners/{partnerId}/signing-secret`):
@@ -726,8 +733,14 @@ export interface paths {
         /**
          * Subscribe a partner's URL to events (admin). The signing secret is in the response once.
          * @description Each delivery is a POST of JSON with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`,
-         *     `X-Webhook-Id` (the event id, stable across retries) and `X-Webhook-Event`. A non-2xx answer or a
-         *     timeout is retried with exponential backoff (2 s × 2^(attempt−1), at most 1 h apart, 8 attempts).
+         *     `X-Webhook-Delivery-Id` (the same for every attempt of one event to this subscription: a receiver
+         *     that has seen it already can answer 2xx and drop the duplicate), `X-Webhook-Id` (the event id, the
+         *     same value), `X-Webhook-Attempt` and `X-Webhook-Event`. One attempt waits at most 5 s for an answer
+         *     (`WEBHOOK_TIMEOUT_MS`); receivers are sent to concurrently, so a slow one delays no other. A non-2xx
+         *     answer or a timeout is retried with exponential backoff (2 s × 2^(attempt−1), at most 1 h apart,
+         *     8 attempts). An event is never sent twice at once: a drainer claims each event with a lease it
+         *     renews while the attempt is in flight, so a second sending happens only after an attempt ended
+         *     without a 2xx (or its drainer died).
          */
         post: operations["createWebhookSubscription"];
         delete?: never;
@@ -807,6 +820,12 @@ export interface paths {
          * @description Answers from an in-memory snapshot of the published plan and live stock (refreshed on change
          *     across replicas). Dates are `YYYY-MM-DD` in the buyer region's time zone; days are business
          *     days. Rate-limited per key (429 with Retry-After). Give exactly one of `region_id` or `postal_code`.
+         *
+         *     A promise is never earlier than the stock can be there: work starts at the latest of the order
+         *     time, the drop's opening (pre-orders ship from the opening) and, when the serving hub has not
+         *     received the units yet, their expected arrival there (`source_state: inbound`,
+         *     `inbound_expected_at`); a start after the hub's local cutoff, or on a non-business day, moves to
+         *     the next business day.
          */
         get: operations["estimateDelivery"];
         put?: never;
@@ -845,9 +864,34 @@ export interface paths {
         put?: never;
         /**
          * Hold stock for a buyer for 5 to 15 minutes at the hub that would serve them (storefront, admin).
-         * @description Concurrent holds never oversell. An expired hold frees its stock by itself.
+         * @description Hubs are tried in lane order (the estimate's order) until one has the whole quantity available.
+         *     Concurrent holds never oversell. Units placed by the published plan but not received yet may be
+         *     held (pre-orders); the estimate says when they arrive. A hold is active until it is confirmed,
+         *     released or expires; an expired hold frees its stock by itself (at the next hold of that SKU at
+         *     that hub, or within 30 s). Not enough units at any serving hub (or no published plan) → 409 with
+         *     `quantity_available`, the most units one hub could hold now. With an `Idempotency-Key`, a retry
+         *     gets the same hold, even after the service restarted mid-request.
          */
         post: operations["createHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holds/{holdId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One hold as it stands (storefront of the hold's creator, admin). A hold past its expiry reads as expired. */
+        get: operations["getHold"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -865,7 +909,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm an active hold (the order is placed); its units become reserved. */
+        /**
+         * Confirm an active hold (the order is placed); its units become reserved.
+         * @description Confirming a confirmed hold answers 200 with it again. A released or expired hold answers 409
+         *     with `hold_status` naming its state.
+         */
         post: operations["confirmHold"];
         delete?: never;
         options?: never;
@@ -884,7 +932,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release an active hold; its units are available again. */
+        /**
+         * Release an active hold; its units are available again.
+         * @description Releasing a released hold answers 200 with it again. A confirmed or expired hold answers 409 with
+         *     `hold_status` naming its state.
+         */
         post: operations["releaseHold"];
         delete?: never;
         options?: never;
@@ -901,7 +953,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Live stock of a drop's SKUs per hub (on hand, reserved, held, available). */
+        /**
+         * Live stock of a drop's SKUs per hub (on hand, inbound, reserved, held, available).
+         * @description `on_hand` = received + adjusted − shipped (0 until the hub reports a receipt); `inbound` = units the
+         *     published plan placed at the hub and the hub has not received yet, expected at
+         *     `inbound_expected_at` (the latest arrive-by of the plan's supplier orders for that hub and SKU);
+         *     `reserved` = reserved − released events plus confirmed holds; `held` = units of active holds;
+         *     `available` = on_hand + inbound − reserved − held, what new holds may take.
+         */
         get: operations["getLiveStock"];
         put?: never;
         post?: never;
@@ -1893,10 +1952,22 @@ export interface components {
                 type: "hub" | "supplier" | "baseline";
                 id: string;
             };
+            /**
+             * @description `inbound`: the serving hub has not received these units yet; the window starts no earlier than `inbound_expected_at`. Baseline and supplier paths are `on_hand` (their handling days include sourcing).
+             * @enum {string}
+             */
+            source_state: "on_hand" | "inbound";
+            /** @description When inbound units are expected at the hub (null for on-hand units, or when the plan records no supplier order for them; they are then expected by the opening). */
+            inbound_expected_at: components["schemas"]["Timestamp"] | null;
+            /**
+             * @description What set the start of work, the latest of the order time, the drop's opening and the units' arrival.
+             * @enum {string}
+             */
+            start_reason: "order" | "opening" | "arrival";
             handling_days: number;
             transit_days_min: number;
             transit_days_max: number;
-            /** @description The order came after the source's local cutoff (or on a non-business day): work starts the next business day. */
+            /** @description The start (order, opening or arrival, whichever is latest) came after the source's local cutoff (or on a non-business day): work starts the next business day. */
             cutoff_applied: boolean;
             start_date: components["schemas"]["Date"];
             earliest_delivery: components["schemas"]["Date"];
@@ -1963,13 +2034,19 @@ export interface components {
         };
         Hold: {
             id: string;
-            /** @enum {string} */
+            /**
+             * @description `held` = active: its units count as held until it is confirmed, released or expires.
+             * @enum {string}
+             */
             status: "held" | "confirmed" | "released" | "expired";
             sku_id: string;
             hub_id: string;
             region_id: string;
             quantity: number;
+            created_at: components["schemas"]["Timestamp"];
             expires_at: components["schemas"]["Timestamp"];
+            /** @description When it was confirmed, released or expired (null while active, and for a hold past its expiry the sweep has not ended yet). */
+            ended_at: components["schemas"]["Timestamp"] | null;
         };
         LiveStock: {
             drop_id: string;
@@ -1978,6 +2055,8 @@ export interface components {
                 hub_id: string;
                 sku_id: string;
                 on_hand: number;
+                inbound: number;
+                inbound_expected_at: components["schemas"]["Timestamp"] | null;
                 reserved: number;
                 held: number;
                 available: number;
@@ -2363,6 +2442,12 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+         *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+         *     first request runs → 409; longer than 255 characters → 400.
+         */
+        idempotencyKey: string;
         keyId: components["schemas"]["Id"];
         creatorId: components["schemas"]["Id"];
         partnerId: components["schemas"]["Id"];
@@ -3005,7 +3090,14 @@ export interface operations {
     importPreorders: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3023,6 +3115,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -3080,7 +3173,14 @@ export interface operations {
     importSocialSignals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3098,6 +3198,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -3106,7 +3207,14 @@ export interface operations {
     importTokenHolderSnapshots: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3124,6 +3232,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -3133,6 +3242,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
                 "X-Partner-Id"?: components["schemas"]["Id"];
                 "X-Signature-Timestamp"?: string;
                 "X-Signature"?: string;
@@ -3152,6 +3267,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -3238,7 +3354,14 @@ export interface operations {
     computePlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3262,13 +3385,21 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     computeWhatIfPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3292,6 +3423,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -3408,7 +3540,14 @@ export interface operations {
     publishPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 planId: components["schemas"]["Id"];
             };
@@ -3429,12 +3568,20 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     saveWhatIfAsDraft: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 planId: components["schemas"]["Id"];
             };
@@ -3519,7 +3666,14 @@ export interface operations {
     createWebhookSubscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3541,6 +3695,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -3649,7 +3804,14 @@ export interface operations {
     redeliverWebhookEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 eventId: components["schemas"]["Id"];
             };
@@ -3669,6 +3831,8 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     estimateDelivery: {
@@ -3706,7 +3870,14 @@ export interface operations {
     estimateCart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3728,6 +3899,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
         };
@@ -3735,7 +3907,14 @@ export interface operations {
     createHold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3761,10 +3940,42 @@ export interface operations {
             422: components["responses"]["Problem"];
         };
     };
-    confirmHold: {
+    getHold: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                holdId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hold. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hold"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    confirmHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 holdId: components["schemas"]["Id"];
             };
@@ -3784,12 +3995,20 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     releaseHold: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 holdId: components["schemas"]["Id"];
             };
@@ -3809,6 +4028,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     getLiveStock: {
@@ -3888,7 +4108,14 @@ export interface operations {
     runForecast: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3914,6 +4141,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -4002,7 +4230,14 @@ export interface operations {
     trainModel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };

@@ -24,7 +24,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const metrics = createMetrics();
+  const metrics = createMetrics(services.metricsRegistry);
   // req.log is made on first use, from a getter on this app's request prototype: most requests never
   // log, and a per-request property definition would slow every request (the estimate path is hot).
   const childLoggers = new WeakMap<Request, Logger>();
@@ -89,6 +89,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
           : limits.jsonBodyBytes,
     }),
   );
+  app.use('/v1', services.idempotency.middleware);
   for (const router of services.routers) app.use(router);
 
   // Docs and pages after the API: a /v1 request never walks their routes.

@@ -49,7 +49,8 @@ export async function* bodyChunks(
       'unsupported_media_type',
       `Content-Encoding '${encoding}' is not supported; use gzip, deflate or br`,
     );
-  const incoming = req.iterator({ destroyOnReturn: false });
+  // Through the Idempotency-Key tap when the request holds a claim: the raw bytes are hashed as read.
+  const incoming = req.idempotentBody ?? req.iterator({ destroyOnReturn: false });
   let size = 0;
   if (encoding === 'identity') {
     for await (const chunk of incoming as AsyncIterable<Buffer>) {

@@ -1,16 +1,19 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics, one registry per app instance (tests start several in one process). */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/**
+ * Prometheus metrics, one registry per app instance (tests start several in one process). `domain`:
+ * the services' own metrics, served with these.
+ */
+export function createMetrics(domain?: Registry) {
+  const own = new Registry();
+  collectDefaultMetrics({ register: own });
   const requestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by route template, method and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registers: [own],
   });
 
   // One labelled child per (method, route, status), found by a string key: prom-client would
@@ -30,6 +33,8 @@ export function createMetrics() {
     next();
   }
 
+  // Merged last: a merged registry holds the metrics registered before it was made.
+  const registry = domain ? Registry.merge([own, domain]) : own;
   return { registry, observeRequests };
 }
 

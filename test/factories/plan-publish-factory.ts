@@ -11,6 +11,8 @@ export async function publishPlanWithAllocations(
   dropId: string,
   allocations: { skuId: string; hubId: string; units: number }[],
   skuIssues: { sku_id: string; reason: string; detail: string }[] = [],
+  /** supplier orders bringing units to hubs (when the units arrive: the inbound date of estimates) */
+  supplierOrders: { skuId: string; hubId: string; supplierId: string; quantity: number; arriveBy: string }[] = [],
 ): Promise<string> {
   const id = `plan-test-${randomBytes(5).toString('hex')}`;
   await db.transaction(async (tx) => {
@@ -33,6 +35,13 @@ export async function publishPlanWithAllocations(
         a.hubId,
         a.units,
       ]);
+    }
+    for (const [i, o] of supplierOrders.entries()) {
+      await tx.query(
+        `insert into plan_supplier_orders (plan_id, line_no, supplier_id, sku_id, quantity, destination_hub_id,
+           ship_by, arrive_by, is_fallback, reason) values ($1, $2, $3, $4, $5, $6, $7, $7, false, 'primary')`,
+        [id, i + 1, o.supplierId, o.skuId, o.quantity, o.hubId, o.arriveBy],
+      );
     }
     await tx.query("update plans set status = 'published', published_at = now() where id = $1", [id]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createTenant, type Tenant } from '../factories/catalog-factory';
+import { eventually, publishPlanWithAllocations } from '../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -16,6 +17,7 @@ let mine: Tenant;
 let theirs: Tenant;
 const keys = {} as Record<Role, string | null>;
 const forecastIds: Record<string, string> = {};
+const holdIds: Record<string, string> = {};
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -32,6 +34,15 @@ beforeAll(async () => {
   // A stored forecast per tenant, for the forecast-id family.
   for (const t of [mine, theirs])
     forecastIds[t.dropId] = (await app.request('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
+  // A hold per tenant, for the hold-id family.
+  for (const t of [mine, theirs]) {
+    await publishPlanWithAllocations(app.database.db, t.dropId, [{ skuId: t.skuId, hubId: t.hubId, units: 5 }]);
+    await eventually(() => app.services.snapshots.current().skus.get(t.skuId)?.publishedPlanId != null);
+    const hold = await app.request('POST', '/v1/holds', {
+      body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity: 1 },
+    });
+    holdIds[t.dropId] = hold.body.id;
+  }
 });
 afterAll(() => app.close());
 
@@ -176,6 +187,13 @@ const cases: Case[] = [
     path: (t) => `/v1/drops/${t.dropId}/forecasts/latest`,
     own: { admin: 'ok', creator: 'ok', partner: 404, storefront: 404 },
     scopedFor: ['creator'],
+  },
+  {
+    family: 'holds (by id)',
+    method: 'GET',
+    path: (t) => `/v1/holds/${holdIds[t.dropId]}`,
+    own: { admin: 'ok', creator: 404, partner: 404, storefront: 'ok' },
+    scopedFor: ['storefront'],
   },
   {
     family: 'forecasts (by id)',

@@ -16,6 +16,8 @@ export interface SkuEntry {
   dropId: string;
   creatorId: string;
   promiseBusinessDays: number;
+  /** the drop's opening, ISO instant: nothing ships before it */
+  opensAt: string;
   publishedPlanId: string | null;
   baselineByRegion: Map<string, PathCandidate>;
 }
@@ -34,12 +36,26 @@ export interface DeliverySnapshot {
   longestPrefix: number;
   skus: Map<string, SkuEntry>;
   hubsByRegion: Map<string, HubEntry[]>;
-  availableByHubSku: Map<string, number>;
+  /** units free to promise per hub × SKU (stockKey): on hand, and inbound (placed, not received) */
+  stockByHubSku: Map<string, StockEntry>;
+  /** when the published plan's supplier orders bring a SKU to a hub (ISO instant), per stockKey */
+  inboundAtByHubSku: Map<string, string>;
   /** Bumps on every reload; two replicas that agree on a change show the same figures. */
   loadedAt: Date;
 }
 
+/**
+ * Free units of one SKU at one hub. Holds and reservations take on-hand units first, so what they
+ * take beyond the on-hand units comes out of the inbound ones.
+ */
+export interface StockEntry {
+  onHand: number;
+  inbound: number;
+}
+
 export const stockKey = (hubId: string, skuId: string) => `${hubId}\u0000${skuId}`;
+
+const NO_STOCK: StockEntry = { onHand: 0, inbound: 0 };
 
 const ISO_SATURDAY_SUNDAY = [6, 7];
 
@@ -54,22 +70,29 @@ export function regionIdForPostalCode(snapshot: DeliverySnapshot, postalCode: st
 
 /** Hub candidates for one region and SKU with their live availability (input to estimateDelivery). */
 export function hubCandidates(snapshot: DeliverySnapshot, regionId: string, skuId: string): HubCandidate[] {
-  return (snapshot.hubsByRegion.get(regionId) ?? []).map((hub) => ({
-    id: hub.id,
-    time_zone: hub.time_zone,
-    cutoff_local: hub.cutoff_local,
-    handling_days: hub.handling_days,
-    lane: hub.lane,
-    available_units: Math.max(0, snapshot.availableByHubSku.get(stockKey(hub.id, skuId)) ?? 0),
-  }));
+  return (snapshot.hubsByRegion.get(regionId) ?? []).map((hub) => {
+    const key = stockKey(hub.id, skuId);
+    const stock = snapshot.stockByHubSku.get(key) ?? NO_STOCK;
+    return {
+      id: hub.id,
+      time_zone: hub.time_zone,
+      cutoff_local: hub.cutoff_local,
+      handling_days: hub.handling_days,
+      lane: hub.lane,
+      available_units: stock.onHand,
+      inbound_units: stock.inbound,
+      inbound_at: snapshot.inboundAtByHubSku.get(key) ?? null,
+    };
+  });
 }
 
 async function loadCatalogPart(db: Database) {
-  const [regionRows, prefixRows, hubRows, skuRows] = await Promise.all([
+  const [regionRows, prefixRows, hubRows, skuRows, arrivalRows] = await Promise.all([
     repo.loadRegions(db),
     repo.loadPostalPrefixes(db),
     repo.loadHubs(db),
     repo.loadSkus(db),
+    repo.loadInboundArrivals(db),
   ]);
   const regions = new Map<string, DeliveryRegionInput>();
   for (const r of regionRows) {
@@ -104,6 +127,7 @@ async function loadCatalogPart(db: Database) {
       dropId: sku.drop_id,
       creatorId: sku.creator_id,
       promiseBusinessDays: sku.promise_business_days,
+      opensAt: sku.opens_at.toISOString(),
       publishedPlanId: sku.published_plan_id,
       baselineByRegion: new Map(
         sku.baseline.map((b) => [
@@ -118,12 +142,20 @@ async function loadCatalogPart(db: Database) {
       ),
     });
   }
-  return { regions, regionIdByPrefix, longestPrefix, hubsByRegion, skus };
+  const inboundAtByHubSku = new Map(
+    arrivalRows.map((a) => [stockKey(a.hub_id, a.sku_id), a.arrive_by.toISOString()] as const),
+  );
+  return { regions, regionIdByPrefix, longestPrefix, hubsByRegion, skus, inboundAtByHubSku };
 }
 
 async function loadStockPart(db: Database) {
   const rows = await repo.loadStock(db);
-  return new Map(rows.map((row) => [stockKey(row.hub_id, row.sku_id), row.available]));
+  return new Map(
+    rows.map((row) => {
+      const onHand = Math.max(0, row.on_hand - row.reserved - row.held);
+      return [stockKey(row.hub_id, row.sku_id), { onHand, inbound: Math.max(0, row.available - onHand) }] as const;
+    }),
+  );
 }
 
 export interface DeliverySnapshotCache {
@@ -142,7 +174,8 @@ const emptySnapshot = (): DeliverySnapshot => ({
   longestPrefix: 0,
   skus: new Map(),
   hubsByRegion: new Map(),
-  availableByHubSku: new Map(),
+  stockByHubSku: new Map(),
+  inboundAtByHubSku: new Map(),
   loadedAt: new Date(0),
 });
 
@@ -164,8 +197,8 @@ export function createDeliverySnapshotCache(deps: {
 
   async function reload(kind: 'catalog' | 'stock') {
     const catalogPart = kind === 'catalog' ? await loadCatalogPart(db) : snapshot;
-    const availableByHubSku = await loadStockPart(db);
-    snapshot = { ...catalogPart, availableByHubSku, loadedAt: clock.now() } as DeliverySnapshot;
+    const stockByHubSku = await loadStockPart(db);
+    snapshot = { ...catalogPart, stockByHubSku, loadedAt: clock.now() } as DeliverySnapshot;
   }
 
   return {

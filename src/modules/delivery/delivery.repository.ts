@@ -18,31 +18,45 @@ export interface SnapshotSkuRow {
   drop_id: string;
   creator_id: string;
   promise_business_days: number;
+  opens_at: Date;
   drop_status: string;
   published_plan_id: string | null;
   baseline: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
 }
+/** Stock of one SKU at one hub in the ledger's terms (migration 0009, view hub_stock_levels). */
 export interface StockRow {
   hub_id: string;
   sku_id: string;
   on_hand: number;
+  inbound: number;
   reserved: number;
   held: number;
   available: number;
 }
+export interface HoldRow {
+  id: string;
+  hub_id: string;
+  sku_id: string;
+  region_id: string;
+  quantity: number;
+  creator_id: string;
+  status: 'held' | 'confirmed' | 'released' | 'expired';
+  created_at: Date;
+  expires_at: Date;
+  ended_at: Date | null;
+}
+/** A hub_stock row whose counters disagree with its holds. */
+export interface LedgerDriftRow {
+  hub_id: string;
+  sku_id: string;
+  held: number;
+  active_held: number;
+  confirmed: number;
+  confirmed_held: number;
+}
 
-/**
- * Available = on hand − reserved − held. `held` is the running counter of active holds; holds past
- * their expiry leave it lazily (at the next hold on that hub and SKU, or the sweep job every 30 s).
- */
-const stockSelect = `
-  select s.hub_id, s.sku_id,
-    (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped as on_hand,
-    greatest(s.reserved_events, 0) + s.confirmed as reserved,
-    s.held,
-    (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped
-      - greatest(s.reserved_events, 0) - s.confirmed - s.held as available
-  from hub_stock s`;
+const stockSelect = 'select hub_id, sku_id, on_hand, inbound, reserved, held, available from hub_stock_levels';
+const holdColumns = 'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at';
 
 export const deliveryRepository = {
   async loadRegions(db: Queryable) {
@@ -65,7 +79,7 @@ export const deliveryRepository = {
   async loadSkus(db: Queryable) {
     return (
       await db.query<SnapshotSkuRow>(`
-        select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.status as drop_status,
+        select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.opens_at, d.status as drop_status,
           (select p.id from plans p where p.drop_id = d.id and p.status = 'published') as published_plan_id,
           coalesce((select json_agg(json_build_object('region_id', b.region_id, 'handling_days', b.handling_days,
             'transit_days_min', b.transit_days_min, 'transit_days_max', b.transit_days_max))
@@ -73,18 +87,32 @@ export const deliveryRepository = {
         from skus s join drops d on d.id = s.drop_id`)
     ).rows;
   },
+  /**
+   * When the published plans' supplier orders bring each SKU to each hub: the latest arrive-by of
+   * the orders for that hub and SKU (every inbound unit is there by then).
+   */
+  async loadInboundArrivals(db: Queryable) {
+    return (
+      await db.query<{ hub_id: string; sku_id: string; arrive_by: Date }>(
+        `select o.destination_hub_id as hub_id, o.sku_id, max(o.arrive_by) as arrive_by
+         from plan_supplier_orders o join plans p on p.id = o.plan_id
+         where p.status = 'published'
+         group by o.destination_hub_id, o.sku_id`,
+      )
+    ).rows;
+  },
   async loadStock(db: Queryable) {
     return (await db.query<StockRow>(stockSelect)).rows;
   },
   async listStockForSkus(db: Queryable, skuIds: string[]) {
-    return (
-      await db.query<StockRow>(`${stockSelect} where s.sku_id = any($1::text[]) order by s.hub_id, s.sku_id`, [skuIds])
-    ).rows;
+    return (await db.query<StockRow>(`${stockSelect} where sku_id = any($1::text[]) order by hub_id, sku_id`, [skuIds]))
+      .rows;
   },
 
   /**
-   * One statement: expire this hub/SKU's due holds, then take `quantity` only if enough stays
-   * available. The UPDATE's row lock on hub_stock serialises concurrent holds: no oversell.
+   * One hold attempt at one hub (function place_hold, migration 0009): expires the hub's due holds
+   * for this SKU, then takes `quantity` only if it fits. `existing` when a hold with this id is
+   * already stored (a retried request), `no_stock` when the hub has no stock row for the SKU.
    */
   async placeHold(
     db: Queryable,
@@ -97,90 +125,130 @@ export const deliveryRepository = {
       creatorId: string;
       now: Date;
       expiresAt: Date;
+      asyncCommit: boolean;
     },
-  ): Promise<{ id: string; expires_at: Date } | undefined> {
-    // One statement, one round trip, its own transaction. `async_commit` turns synchronous_commit off
-    // for this transaction only: the hub_stock row lock is released without waiting for the WAL
-    // flush, which is what bounds holds per second on one hot SKU. A crash can lose the last few
-    // milliseconds of holds — a lost hold frees stock (it never oversells); the storefront's confirm
-    // then answers 409 and it holds again.
-    const { rows } = await db.query<{ id: string; expires_at: Date }>(
-      `with async_commit as (select set_config('synchronous_commit', 'off', true)),
-       expired as (
-         update reservation_holds set status = 'expired', ended_at = $7
-         where hub_id = $2 and sku_id = $3 and status = 'held' and expires_at <= $7
-         returning quantity
-       ), freed as (select coalesce(sum(quantity), 0)::int as units from expired),
-       taken as (
-         update hub_stock s set held = s.held - (select units from freed) + $5, updated_at = $7
-         where s.hub_id = $2 and s.sku_id = $3
-           and (case when s.received > 0 then s.received else s.planned end) + s.adjusted - s.shipped
-               - greatest(s.reserved_events, 0) - s.confirmed - (s.held - (select units from freed)) >= $5
-         returning s.hub_id
-       )
-       insert into reservation_holds (id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at)
-       select $1, $2, $3, $4, $5, $6, 'held', $7, $8 from taken cross join async_commit
-       returning id, expires_at`,
-      [hold.id, hold.hubId, hold.skuId, hold.regionId, hold.quantity, hold.creatorId, hold.now, hold.expiresAt],
-    );
-    return rows[0];
+  ): Promise<{ outcome: 'held' | 'refused' | 'no_stock' | 'existing'; available: number | null }> {
+    const { rows } = await db.query<{
+      outcome: 'held' | 'refused' | 'no_stock' | 'existing';
+      available: number | null;
+    }>('select outcome, available from place_hold($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+      hold.id,
+      hold.hubId,
+      hold.skuId,
+      hold.regionId,
+      hold.quantity,
+      hold.creatorId,
+      hold.now,
+      hold.expiresAt,
+      hold.asyncCommit,
+    ]);
+    return rows[0]!;
   },
 
   async findHold(db: Queryable, id: string) {
+    return (await db.query<HoldRow>(`select ${holdColumns} from reservation_holds where id = $1`, [id])).rows[0];
+  },
+
+  /**
+   * Ends an active hold as confirmed or released (function end_hold, migration 0009); one past its
+   * expiry ends as expired. Answers the hold's final status and whether this call changed it;
+   * undefined for an unknown id.
+   */
+  async endHold(db: Queryable, id: string, outcome: 'confirmed' | 'released', now: Date) {
     return (
-      await db.query<{
-        id: string;
-        hub_id: string;
-        sku_id: string;
-        region_id: string;
-        quantity: number;
-        creator_id: string;
-        status: string;
-        created_at: Date;
-        expires_at: Date;
-        ended_at: Date | null;
-      }>(
-        'select id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at from reservation_holds where id = $1',
-        [id],
+      await db.query<{ status: HoldRow['status']; changed: boolean }>(
+        'select status, changed from end_hold($1, $2, $3)',
+        [id, outcome, now],
       )
     ).rows[0];
   },
 
-  /** Ends an active hold as confirmed or released; confirmed units move from held to reserved. */
-  async endHold(db: Queryable, id: string, outcome: 'confirmed' | 'released', now: Date) {
-    const { rows } = await db.query<{ id: string }>(
-      `with ended as (
-         update reservation_holds set status = $2, ended_at = $3
-         where id = $1 and status = 'held' and expires_at > $3
-         returning hub_id, sku_id, quantity
-       )
-       update hub_stock s set held = s.held - e.quantity,
-         confirmed = s.confirmed + case when $2 = 'confirmed' then e.quantity else 0 end, updated_at = $3
-       from ended e where s.hub_id = e.hub_id and s.sku_id = e.sku_id
-       returning s.hub_id as id`,
-      [id, outcome, now],
-    );
-    return rows.length > 0;
+  /** Hub × SKU pairs with holds past their expiry (of these SKUs, or all when skuIds is null). */
+  async listPairsWithDueHolds(db: Queryable, now: Date, skuIds: string[] | null) {
+    return (
+      await db.query<{ hub_id: string; sku_id: string }>(
+        `select distinct hub_id, sku_id from reservation_holds
+         where status = 'held' and expires_at <= $1 and ($2::text[] is null or sku_id = any($2::text[]))
+         order by hub_id, sku_id`,
+        [now, skuIds],
+      )
+    ).rows;
   },
 
-  /** Frees the stock of every hold past its expiry (the sweep job; holds also expire lazily). */
-  async expireDueHolds(db: Queryable, now: Date): Promise<number> {
-    const { rows } = await db.query<{ n: number }>(
+  /**
+   * Expires the due holds of one hub and SKU and takes their units out of `held`, in one statement:
+   * the hold rows are locked first and the hub_stock row second, as in place_hold and end_hold.
+   */
+  async expireDueHoldsAt(db: Queryable, hubId: string, skuId: string, now: Date): Promise<number> {
+    const { rows } = await db.query<{ units: number }>(
       `with expired as (
-         update reservation_holds set status = 'expired', ended_at = $1
-         where status = 'held' and expires_at <= $1
-         returning hub_id, sku_id, quantity
-       ), per_stock as (
-         select hub_id, sku_id, sum(quantity)::int as units from expired group by hub_id, sku_id
-       ), freed as (
-         update hub_stock s set held = s.held - p.units, updated_at = $1
-         from per_stock p where s.hub_id = p.hub_id and s.sku_id = p.sku_id
-         returning p.units
+         update reservation_holds set status = 'expired', ended_at = $3
+         where hub_id = $1 and sku_id = $2 and status = 'held' and expires_at <= $3
+         returning quantity
+       ), freed as (select coalesce(sum(quantity), 0)::int as units from expired),
+       counted as (
+         update hub_stock s set held = greatest(s.held - f.units, 0), updated_at = $3
+         from freed f where s.hub_id = $1 and s.sku_id = $2 and f.units > 0
+         returning f.units
        )
-       select coalesce(sum(units), 0)::int as n from freed`,
-      [now],
+       select units from freed`,
+      [hubId, skuId, now],
     );
-    return rows[0]?.n ?? 0;
+    return rows[0]?.units ?? 0;
+  },
+
+  /**
+   * Rows whose held or confirmed counter differs from the sum of their active or confirmed holds.
+   * One statement sees one snapshot, and every change of a hold moves its counter in the same
+   * transaction, so a row listed here has drifted (it is not a race with a hold in flight).
+   */
+  async findLedgerDrift(db: Queryable) {
+    return (
+      await db.query<LedgerDriftRow>(
+        `with sums as (
+           select hub_id, sku_id,
+             coalesce(sum(quantity) filter (where status = 'held'), 0)::int as active_held,
+             coalesce(sum(quantity) filter (where status = 'confirmed'), 0)::int as confirmed_held
+           from reservation_holds where status in ('held', 'confirmed') group by hub_id, sku_id
+         )
+         select s.hub_id, s.sku_id, s.held, coalesce(h.active_held, 0) as active_held,
+           s.confirmed, coalesce(h.confirmed_held, 0) as confirmed_held
+         from hub_stock s left join sums h on h.hub_id = s.hub_id and h.sku_id = s.sku_id
+         where s.held <> coalesce(h.active_held, 0) or s.confirmed <> coalesce(h.confirmed_held, 0)
+         order by s.hub_id, s.sku_id`,
+      )
+    ).rows;
+  },
+
+  /** Locks one hub_stock row; call first inside the repair transaction. */
+  async lockStockRow(tx: Queryable, hubId: string, skuId: string) {
+    return (
+      await tx.query<{ held: number; confirmed: number }>(
+        'select held, confirmed from hub_stock where hub_id = $1 and sku_id = $2 for update',
+        [hubId, skuId],
+      )
+    ).rows[0];
+  },
+
+  /**
+   * Sets held and confirmed from the holds themselves. Run after lockStockRow in the same
+   * transaction: this statement's snapshot is taken after the lock, and any hold change not yet
+   * committed is waiting for that lock, so the sums and the counters describe the same moment.
+   */
+  async setCountersFromHolds(tx: Queryable, hubId: string, skuId: string, now: Date) {
+    return (
+      await tx.query<{ held: number; confirmed: number }>(
+        `update hub_stock s set
+           held = (select coalesce(sum(quantity), 0)::int from reservation_holds
+                   where hub_id = $1 and sku_id = $2 and status = 'held'),
+           confirmed = (select coalesce(sum(quantity), 0)::int from reservation_holds
+                        where hub_id = $1 and sku_id = $2 and status = 'confirmed'),
+           updated_at = $3
+         where s.hub_id = $1 and s.sku_id = $2
+         returning s.held, s.confirmed`,
+        [hubId, skuId, now],
+      )
+    ).rows[0];
   },
 
   async latestForecastCells(db: Queryable, dropId: string) {

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { ResponseBody } from '../../http/contract';
+import { idempotencyKeyOf } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { limitPerKey } from '../../http/rate-limit';
 import { parseInput } from '../../http/validate';
@@ -51,8 +52,14 @@ export function deliveryRoutes(delivery: DeliveryService, limit: RequestHandler)
 
   router.post('/v1/holds', holders, async (req, res) => {
     const input = parseInput(holdInputSchema, req.body, 'body', 'unprocessable');
-    const body: ResponseBody<'createHold', 201> = await delivery.createHold(principalOf(req), input);
+    const body: ResponseBody<'createHold', 201> = await delivery.createHold(principalOf(req), input, {
+      requestKey: idempotencyKeyOf(req),
+    });
     res.status(201).json(body);
+  });
+  router.get('/v1/holds/:holdId', holders, async (req, res) => {
+    const body: ResponseBody<'getHold', 200> = await delivery.getHold(principalOf(req), pathId(req, 'holdId'));
+    res.json(body);
   });
   router.post('/v1/holds/:holdId/confirm', holders, async (req, res) => {
     const body: ResponseBody<'confirmHold', 200> = await delivery.endHold(

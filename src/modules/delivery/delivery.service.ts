@@ -1,16 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
 import type { CatalogService } from '../catalog/catalog.service';
 import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
-import { deliveryRepository as repo } from './delivery.repository';
+import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
   hubCandidates,
   regionIdForPostalCode,
+  stockKey,
   type DeliverySnapshot,
   type DeliverySnapshotCache,
   type SkuEntry,
@@ -28,8 +31,12 @@ export function createDeliveryService(deps: {
   clock: Clock;
   snapshots: DeliverySnapshotCache;
   catalog: CatalogService;
+  logger: Logger;
+  /** where the ledger's metrics are registered (served at /metrics) */
+  metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog } = deps;
+  const { db, clock, snapshots, catalog, logger } = deps;
+  const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
   function visibleSku(principal: Principal, skuId: string, field: string): SkuEntry {
@@ -78,6 +85,7 @@ export function createDeliveryService(deps: {
       quantity,
       region: snapshot.regions.get(regionId)!,
       promise_business_days: sku.promiseBusinessDays,
+      opens_at: sku.opensAt,
       hubs: hubCandidates(snapshot, regionId, sku.id),
       supplier: null,
       baseline: sku.baselineByRegion.get(regionId) ?? null,
@@ -92,8 +100,9 @@ export function createDeliveryService(deps: {
 
   // An estimate is a pure function of (snapshot, SKU, region, quantity, order minute): every cutoff
   // and local midnight falls on a whole UTC minute, so all instants of one minute are on the same
-  // side of each. Storefronts ask the same questions many times a second; the cache keeps the
-  // answer and its JSON, and starts over whenever the snapshot is replaced.
+  // side of each. (An opening or arrival inside that minute can only change `start_reason` between
+  // its seconds, never a date.) Storefronts ask the same questions many times a second; the cache
+  // keeps the answer and its JSON, and starts over whenever the snapshot is replaced.
   let cachedFor: DeliverySnapshot | undefined;
   const answers = new Map<string, { body: Estimate; json: string }>();
   const MAX_CACHED_ANSWERS = 50_000;
@@ -136,6 +145,7 @@ export function createDeliveryService(deps: {
           sku: line.sku_id,
           quantity: line.quantity,
           promise_business_days: skus[i]!.promiseBusinessDays,
+          opens_at: skus[i]!.opensAt,
           // A SKU without a published plan has no hub stock to promise from.
           hubs: planned[i] ? hubCandidates(snapshot, regionId, line.sku_id) : [],
           supplier: null,
@@ -157,14 +167,22 @@ export function createDeliveryService(deps: {
 
     /**
      * Holds units at the hub that would serve this buyer: hubs are tried in the estimate's lane
-     * order until one has the units (the conditional UPDATE is the arbiter under concurrency).
+     * order until one has the units (place_hold's row lock is the arbiter under concurrency). Units
+     * not received yet may be held (pre-orders); the estimate says when they arrive.
+     *
+     * `requestKey` (the request's Idempotency-Key, scoped to the API key) makes the hold id a
+     * function of it: a retry that runs again after a crash finds its hold instead of taking more.
      */
-    async createHold(principal: Principal, input: HoldInput): Promise<Schemas['Hold']> {
+    async createHold(
+      principal: Principal,
+      input: HoldInput,
+      options: { requestKey?: string } = {},
+    ): Promise<Schemas['Hold']> {
       const sku = visibleSku(principal, input.sku_id, 'sku_id');
       const regionId = resolveRegion(input);
       if (!sku.publishedPlanId)
         throw new AppError('conflict', `drop '${sku.dropId}' has no published plan: nothing to hold`, {
-          extensions: { reason: 'no_published_plan' },
+          extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const snapshot = snapshots.current();
       const candidates = hubCandidates(snapshot, regionId, sku.id).sort(
@@ -175,8 +193,9 @@ export function createDeliveryService(deps: {
       );
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
+      const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
+      let quantityAvailable = 0;
       for (const hub of candidates) {
-        const id = `hold_${randomUUID()}`;
         const placed = await repo.placeHold(db, {
           id,
           hubId: hub.id,
@@ -186,8 +205,10 @@ export function createDeliveryService(deps: {
           creatorId: sku.creatorId,
           now,
           expiresAt,
+          asyncCommit: db.engine === 'postgres',
         });
-        if (placed) {
+        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
+        if (placed.outcome === 'held') {
           snapshots.scheduleReload('stock');
           return {
             id,
@@ -196,56 +217,112 @@ export function createDeliveryService(deps: {
             hub_id: hub.id,
             region_id: regionId,
             quantity: input.quantity,
+            created_at: now.toISOString(),
             expires_at: expiresAt.toISOString(),
+            ended_at: null,
           };
         }
+        quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
       }
       throw new AppError(
         'conflict',
-        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available`,
-        {
-          extensions: {
-            reason: 'out_of_stock',
-            quantity_available: Math.max(0, ...candidates.map((c) => c.available_units)),
-          },
-        },
+        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+          ` (at most ${quantityAvailable} at one hub)`,
+        { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
       );
     },
 
+    /** One hold as it stands; a hold past its expiry reads as expired even before the sweep ends it. */
+    async getHold(principal: Principal, holdId: string): Promise<Schemas['Hold']> {
+      const hold = await repo.findHold(db, holdId);
+      if (!hold || !ownsCreator(principal, hold.creator_id)) throw notFound('hold', holdId);
+      return toHold(hold, clock.now());
+    },
+
+    /**
+     * Confirms or releases a hold. Asking for the state the hold already ended in answers 200 with
+     * it (a retry is harmless); any other ended state (released, confirmed, expired) is a 409 that
+     * names it.
+     */
     async endHold(principal: Principal, holdId: string, outcome: 'confirmed' | 'released'): Promise<Schemas['Hold']> {
       const hold = await repo.findHold(db, holdId);
       if (!hold || !ownsCreator(principal, hold.creator_id)) throw notFound('hold', holdId);
-      const ended = await repo.endHold(db, holdId, outcome, clock.now());
-      if (!ended) {
-        const current = await repo.findHold(db, holdId);
-        const status = current!.status === 'held' ? 'expired' : current!.status;
-        throw new AppError('conflict', `hold '${holdId}' is ${status}; only an active hold can be ${outcome}`, {
-          extensions: { hold_status: status },
+      const now = clock.now();
+      const ended = await repo.endHold(db, holdId, outcome, now);
+      if (!ended) throw notFound('hold', holdId);
+      if (ended.changed) snapshots.scheduleReload('stock');
+      if (ended.status !== outcome) {
+        const verb = outcome === 'confirmed' ? 'confirmed' : 'released';
+        throw new AppError('conflict', `hold '${holdId}' is ${ended.status}; it can no longer be ${verb}`, {
+          extensions: { hold_status: ended.status },
         });
       }
-      snapshots.scheduleReload('stock');
-      return {
-        id: hold.id,
-        status: outcome,
-        sku_id: hold.sku_id,
-        hub_id: hold.hub_id,
-        region_id: hold.region_id,
-        quantity: hold.quantity,
-        expires_at: hold.expires_at.toISOString(),
-      };
+      return toHold((await repo.findHold(db, holdId))!, now);
     },
 
-    async expireDueHolds(): Promise<number> {
-      return repo.expireDueHolds(db, clock.now());
+    /** Ends every hold past its expiry (of these SKUs, or all), one hub and SKU at a time. */
+    async expireDueHolds(skuIds: string[] | null = null): Promise<number> {
+      const now = clock.now();
+      let freed = 0;
+      for (const pair of await repo.listPairsWithDueHolds(db, now, skuIds))
+        freed += await repo.expireDueHoldsAt(db, pair.hub_id, pair.sku_id, now);
+      if (freed > 0) snapshots.scheduleReload('stock');
+      return freed;
     },
 
-    /** Live stock per hub × SKU of a drop: on hand, reserved, held, available. */
+    /**
+     * Checks that every hub_stock row's held and confirmed counters equal the sums of its active
+     * and confirmed holds; repairs any row that drifted (the holds are the truth), logs it and
+     * counts it in the metrics. Runs at start and on a schedule.
+     */
+    async reconcileLedger(): Promise<LedgerReconciliation> {
+      const drifted = await repo.findLedgerDrift(db);
+      const repaired: LedgerReconciliation['repaired'] = [];
+      for (const row of drifted) {
+        const now = clock.now();
+        const fixed = await db.transaction(async (tx) => {
+          const before = await repo.lockStockRow(tx, row.hub_id, row.sku_id);
+          if (!before) return undefined;
+          const after = (await repo.setCountersFromHolds(tx, row.hub_id, row.sku_id, now))!;
+          return { before, after };
+        });
+        if (!fixed) continue;
+        const { before, after } = fixed;
+        if (before.held === after.held && before.confirmed === after.confirmed) continue;
+        const entry = {
+          hub_id: row.hub_id,
+          sku_id: row.sku_id,
+          held_before: before.held,
+          held_after: after.held,
+          confirmed_before: before.confirmed,
+          confirmed_after: after.confirmed,
+        };
+        repaired.push(entry);
+        metrics.repairedUnits.inc(Math.abs(before.held - after.held) + Math.abs(before.confirmed - after.confirmed));
+        logger.warn(entry, 'stock ledger drift repaired: counters set from the holds');
+      }
+      metrics.driftRows.set(repaired.length);
+      metrics.lastRun.set(clock.now().getTime() / 1000);
+      if (repaired.length > 0) snapshots.scheduleReload('stock');
+      return { checked_at: clock.now().toISOString(), repaired };
+    },
+
+    /** Live stock per hub × SKU of a drop: on hand, inbound (with its date), reserved, held, available. */
     async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
       await catalog.visibleDrop(principal, dropId);
-      await repo.expireDueHolds(db, clock.now());
-      const skuIds = [...snapshots.current().skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
+      const snapshot = snapshots.current();
+      const skuIds = [...snapshot.skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
+      await this.expireDueHolds(skuIds);
       const rows = await repo.listStockForSkus(db, skuIds);
-      return { drop_id: dropId, as_of: clock.now().toISOString(), items: rows };
+      return {
+        drop_id: dropId,
+        as_of: clock.now().toISOString(),
+        items: rows.map((row) => ({
+          ...row,
+          inbound_expected_at:
+            row.inbound > 0 ? (snapshot.inboundAtByHubSku.get(stockKey(row.hub_id, row.sku_id)) ?? null) : null,
+        })),
+      };
     },
 
     /**
@@ -310,6 +387,60 @@ export function createDeliveryService(deps: {
         regions: byRegion,
       };
     },
+  };
+}
+
+/** The hold id of a request with an Idempotency-Key: the same key of the same API key, the same hold. */
+function holdIdFor(apiKeyId: string, requestKey: string): string {
+  return `hold_${createHash('sha256').update(apiKeyId).update('\u0000').update(requestKey).digest('hex').slice(0, 40)}`;
+}
+
+function toHold(row: HoldRow, now: Date): Schemas['Hold'] {
+  // Past its expiry a hold is expired for the buyer at once; the sweep ends it in the ledger within 30 s.
+  const status = row.status === 'held' && row.expires_at.getTime() <= now.getTime() ? 'expired' : row.status;
+  return {
+    id: row.id,
+    status,
+    sku_id: row.sku_id,
+    hub_id: row.hub_id,
+    region_id: row.region_id,
+    quantity: row.quantity,
+    created_at: row.created_at.toISOString(),
+    expires_at: row.expires_at.toISOString(),
+    ended_at: row.ended_at ? row.ended_at.toISOString() : null,
+  };
+}
+
+export interface LedgerReconciliation {
+  checked_at: string;
+  repaired: {
+    hub_id: string;
+    sku_id: string;
+    held_before: number;
+    held_after: number;
+    confirmed_before: number;
+    confirmed_after: number;
+  }[];
+}
+
+/** The ledger's metrics: what the last reconciliation found, and the units it has repaired. */
+function ledgerMetrics(registry: Registry) {
+  return {
+    driftRows: new Gauge({
+      name: 'stock_ledger_drift_rows',
+      help: 'Hub × SKU rows whose held or confirmed counter disagreed with their holds at the last reconciliation',
+      registers: [registry],
+    }),
+    repairedUnits: new Counter({
+      name: 'stock_ledger_repaired_units_total',
+      help: 'Units of drift between the stock counters and the holds, repaired by reconciliation',
+      registers: [registry],
+    }),
+    lastRun: new Gauge({
+      name: 'stock_ledger_last_reconciliation_timestamp_seconds',
+      help: 'When the stock ledger was last reconciled (Unix seconds)',
+      registers: [registry],
+    }),
   };
 }
 

@@ -216,20 +216,20 @@ export const signalsRepository = {
       column(rows, (r) => r.occurred_at),
     ];
   },
-  /** Events are immutable: a known (hub, id) is left as it is. */
-  async insertInventoryEvents(db: Queryable, staged: StagedChunk): Promise<WriteCounts> {
+  /** Events are immutable: a known (sender, hub, id) is left as it is. */
+  async insertInventoryEvents(db: Queryable, sender: string, staged: StagedChunk): Promise<WriteCounts> {
     return counts(
       db,
       `with written as (
-        insert into inventory_events (hub_id, id, type, sku_id, quantity, occurred_at)
-        select u.* from import_chunks c,
+        insert into inventory_events (sender, hub_id, id, type, sku_id, quantity, occurred_at)
+        select $3, u.* from import_chunks c,
           unnest(c.columns[1]::text[], c.columns[2]::text[], c.columns[3]::text[], c.columns[4]::text[],
             c.columns[5]::int[], c.columns[6]::timestamptz[]) as u
         where c.import_id = $1 and c.chunk = $2
-        on conflict (hub_id, id) do nothing
+        on conflict (sender, hub_id, id) do nothing
         returning true as inserted
       ) ${countWritten}`,
-      [staged.importId, staged.chunk],
+      [staged.importId, staged.chunk, sender],
     );
   },
 

@@ -3,6 +3,7 @@ import { AppError } from '../../http/app-error';
 import { bodyChunks, decodeBody, readRawBody } from '../../http/body';
 import type { ResponseBody } from '../../http/contract';
 import type { Principal } from '../../http/principal';
+import type { Idempotency } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { parseRecords, recordsOfArray, type RecordFormat } from './core/record-stream';
@@ -76,7 +77,7 @@ async function signedRecords(
   req: Request,
   partnerId: string,
   limits: ImportLimits,
-): Promise<{ principal: Principal; records: RecordSource }> {
+): Promise<{ principal: Principal; records: RecordSource; raw: Buffer }> {
   const format = bodyFormat(req);
   if (format === 'json') {
     throw new AppError(
@@ -93,6 +94,7 @@ async function signedRecords(
   return {
     principal,
     records: parseRecords([body], format, NUMERIC_COLUMNS.events, { maxLineBytes: limits.importLineBytes }),
+    raw,
   };
 }
 
@@ -219,7 +221,11 @@ export function signalsRoutes(signals: SignalsService, limits: ImportLimits): Ro
  * it takes only requests that carry X-Partner-Id and no API key; everything else passes on to the
  * key-authenticated routes.
  */
-export function signedSignalsRoutes(signals: SignalsService, limits: ImportLimits): Router {
+export function signedSignalsRoutes(
+  signals: SignalsService,
+  limits: ImportLimits,
+  idempotency: Pick<Idempotency, 'begin'>,
+): Router {
   const router = Router();
   const oneImportSlot = importConcurrencyLimit(limits.importsPerKey);
   router.post('/v1/inventory-events', async (req, res, next) => {
@@ -228,9 +234,11 @@ export function signedSignalsRoutes(signals: SignalsService, limits: ImportLimit
       next();
       return;
     }
-    const { principal, records } = await signedRecords(signals, req, partnerId, limits);
+    const { principal, records, raw } = await signedRecords(signals, req, partnerId, limits);
     req.principal = principal;
     await new Promise<void>((resolve) => oneImportSlot(req, res, () => resolve()));
+    // The signing partner's Idempotency-Key, checked once the signature has said who it is.
+    if ((await idempotency.begin(req, res, raw)) === 'answered') return;
     const body: ResponseBody<'importInventoryEvents', 200> = await signals.importInventoryEvents(principal, records);
     res.json(body);
   });

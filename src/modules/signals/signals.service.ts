@@ -12,6 +12,7 @@ import {
   FUTURE_TOLERANCE_MS,
   inventoryEventKey,
   inventoryEventRule,
+  inventoryEventTypesFor,
   keepFirst,
   mergePreorders,
   preorderKey,
@@ -80,6 +81,19 @@ const badSignature = () =>
   new AppError('unauthorized', 'The request signature does not match the body', {
     extensions: { reason: 'bad_signature' },
   });
+
+/** Who sent an inventory event, as stored: 'partner:<id>', 'creator:<id>' (its storefronts) or 'admin'. */
+export function eventSenderOf(principal: Principal): string {
+  switch (principal.role) {
+    case 'admin':
+      return 'admin';
+    case 'partner':
+      return `partner:${principal.partnerId}`;
+    case 'creator':
+    case 'storefront':
+      return `creator:${principal.creatorId}`;
+  }
+}
 
 export function createSignalsService(
   db: Database,
@@ -255,8 +269,14 @@ export function createSignalsService(
       });
     },
 
+    /**
+     * Inventory events, identified by (sender, hub, id): the sender is the key's tenant, so one
+     * tenant's event can never shadow another's with the same id.
+     */
     async importInventoryEvents(principal: Principal, records: RecordSource, options: ImportOptions = {}) {
       if (principal.role === 'creator') throw new AppError('not_found', 'No route POST /v1/inventory-events');
+      const sender = eventSenderOf(principal);
+      const allowedTypes = inventoryEventTypesFor(principal.role);
       const hubIds = await repo.listHubIds(db, principal.role === 'partner' ? principal.partnerId : null);
       const skuIds = await repo.listSkuIds(db, principal.role === 'storefront' ? principal.creatorId : null);
       const check = rowCheck(
@@ -264,6 +284,7 @@ export function createSignalsService(
         inventoryEventRule({
           hubIds,
           isKnownSku: (id) => skuIds.has(id),
+          allowedTypes,
           latestAllowedMs: clock.now().getTime() + FUTURE_TOLERANCE_MS,
         }),
       );
@@ -272,7 +293,7 @@ export function createSignalsService(
         keyOf: inventoryEventKey,
         merge: keepFirst,
         columnsOf: (rows) => repo.inventoryEventColumns(rows),
-        mergeChunk: (tx, staged) => repo.insertInventoryEvents(tx, staged),
+        mergeChunk: (tx, staged) => repo.insertInventoryEvents(tx, sender, staged),
       });
     },
 

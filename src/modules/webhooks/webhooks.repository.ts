@@ -105,22 +105,31 @@ export const webhooksRepository = {
     );
   },
   /**
-   * Claims due events by leasing them until `leaseUntil`: a concurrent drainer skips leased rows,
-   * and a crashed drainer's lease runs out, so the event is sent again (at least once).
+   * Claims due events, each with its own lease until `leaseUntil` under the drainer's `token`: a
+   * concurrent drainer skips leased rows, the claimer renews the lease while an attempt is in flight
+   * (renewLeases), and a crashed drainer's lease runs out, so the event is sent again.
    */
-  async claimDueEvents(tx: Queryable, now: Date, leaseUntil: Date, limit: number) {
+  async claimDueEvents(tx: Queryable, now: Date, leaseUntil: Date, limit: number, token: string) {
     return (
       await tx.query<OutboxRow>(
-        `update webhook_outbox set leased_until = $2
+        `update webhook_outbox set leased_until = $2, lease_token = $4
          where id in (
            select id from webhook_outbox
            where status = 'pending' and next_attempt_at <= $1 and (leased_until is null or leased_until <= $1)
            order by next_attempt_at, id limit $3
            for update skip locked)
          returning ${outboxColumns}`,
-        [now, leaseUntil, limit],
+        [now, leaseUntil, limit, token],
       )
     ).rows;
+  },
+  /** Extends the leases this drainer still holds (by its token) on events whose attempt is in flight. */
+  async renewLeases(db: Queryable, ids: string[], token: string, leaseUntil: Date) {
+    await db.query(
+      `update webhook_outbox set leased_until = $3
+       where id = any($1::text[]) and lease_token = $2 and status = 'pending'`,
+      [ids, token, leaseUntil],
+    );
   },
   async findOutboxEvent(db: Queryable, id: string) {
     return (await db.query<OutboxRow>(`select ${outboxColumns} from webhook_outbox where id = $1`, [id])).rows[0];
@@ -133,22 +142,31 @@ export const webhooksRepository = {
       )
     ).rows;
   },
+  /**
+   * Moves the event on after an attempt. A drain's attempt counts only while its lease token still
+   * holds the event (false when another drainer took it over after the lease ran out); a manual
+   * redelivery (token null) leaves any lease as it is.
+   */
   async recordAttempt(
     db: Queryable,
     outboxId: string,
+    token: string | null,
     result: {
       status: 'pending' | 'delivered' | 'failed';
       next_attempt_at: Date | null;
       error: string | null;
       delivered_at: Date | null;
     },
-  ) {
-    await db.query(
+  ): Promise<boolean> {
+    const { rowCount } = await db.query(
       `update webhook_outbox set attempts = attempts + 1, status = $2, next_attempt_at = coalesce($3, next_attempt_at), last_error = $4,
-         delivered_at = coalesce($5, delivered_at), leased_until = null
-       where id = $1`,
-      [outboxId, result.status, result.next_attempt_at, result.error, result.delivered_at],
+         delivered_at = coalesce($5, delivered_at),
+         leased_until = case when $6::text is null then leased_until else null end,
+         lease_token = case when $6::text is null then lease_token else null end
+       where id = $1 and ($6::text is null or lease_token = $6)`,
+      [outboxId, result.status, result.next_attempt_at, result.error, result.delivered_at, token],
     );
+    return rowCount > 0;
   },
   async insertDelivery(db: Queryable, d: DeliveryRow) {
     await db.query(

@@ -18,18 +18,25 @@ export interface WebhookPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   maxAttempts: number;
+  /** how long one attempt waits for a receiver's answer (WEBHOOK_TIMEOUT_MS) */
   timeoutMs: number;
-  /** how long a drainer holds a claimed event before another may take it */
+  /**
+   * How long a claim on an event holds without renewal. The drainer renews it every third of this
+   * while the attempt is in flight, so it only runs out when the drainer died or stalled.
+   */
   leaseMs: number;
   batchSize: number;
+  /** attempts in flight at once per drain: receivers are sent to concurrently */
+  concurrency: number;
 }
 export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
   baseDelayMs: 2_000,
   maxDelayMs: 3_600_000,
   maxAttempts: 8,
-  timeoutMs: 10_000,
-  leaseMs: 60_000,
+  timeoutMs: 5_000,
+  leaseMs: 30_000,
   batchSize: 50,
+  concurrency: 16,
 };
 
 /** Delay before attempt `failedAttempts + 1`, after `failedAttempts` failures (≥ 1). */
@@ -89,13 +96,18 @@ export function createWebhooksService(
     return row;
   }
 
-  /** One attempt: sign, send, log, and move the event on (delivered, retry later, or failed). */
-  async function attempt(event: OutboxRow, trigger: DeliveryRow['trigger']): Promise<boolean> {
+  /**
+   * One attempt: sign, send, log, and move the event on (delivered, retry later, or failed). `token`:
+   * the drain's claim on the event (null for a manual redelivery); a drain whose claim was taken
+   * over meanwhile logs its attempt but leaves the event to the new claimer.
+   */
+  async function attempt(event: OutboxRow, trigger: DeliveryRow['trigger'], token: string | null): Promise<boolean> {
     const subscription = await repo.findSubscription(db, event.subscription_id);
     if (!subscription) return false;
     const started = clock.now();
     const t = Math.floor(started.getTime() / 1000);
     const wallStart = Date.now();
+    const attemptNo = event.attempts + 1;
     const response = await sender.send({
       url: subscription.url,
       body: event.payload,
@@ -104,12 +116,16 @@ export function createWebhooksService(
         'content-type': 'application/json',
         'user-agent': 'microfulfil-webhooks/1',
         [WEBHOOK_SIGNATURE_HEADER]: webhookSignature(subscription.secret, t, event.payload),
+        // One outbox row is one event to one subscription: its id is the same on every attempt, so a
+        // receiver that crashed after taking a delivery can recognise the retry and drop it.
+        'X-Webhook-Delivery-Id': event.id,
         'X-Webhook-Id': event.id,
+        'X-Webhook-Attempt': String(attemptNo),
         'X-Webhook-Event': event.event_type,
       },
     });
     const ok = isDelivered(response);
-    const attemptNo = event.attempts + 1;
+    let counted = true;
     await db.transaction(async (tx) => {
       await repo.insertDelivery(tx, {
         id: `whd_${randomUUID()}`,
@@ -123,7 +139,7 @@ export function createWebhooksService(
         attempted_at: started,
       });
       if (ok) {
-        await repo.recordAttempt(tx, event.id, {
+        counted = await repo.recordAttempt(tx, event.id, token, {
           status: 'delivered',
           next_attempt_at: null,
           error: null,
@@ -131,14 +147,14 @@ export function createWebhooksService(
         });
       } else if (trigger === 'manual') {
         // A manual redelivery that fails leaves the schedule and the state as they were.
-        await repo.recordAttempt(tx, event.id, {
+        counted = await repo.recordAttempt(tx, event.id, token, {
           status: event.status,
           next_attempt_at: null,
           error: response.error,
           delivered_at: null,
         });
       } else if (attemptNo >= policy.maxAttempts) {
-        await repo.recordAttempt(tx, event.id, {
+        counted = await repo.recordAttempt(tx, event.id, token, {
           status: 'failed',
           next_attempt_at: null,
           error: response.error,
@@ -146,7 +162,7 @@ export function createWebhooksService(
         });
       } else {
         const next = new Date(started.getTime() + backoffDelayMs(attemptNo, policy));
-        await repo.recordAttempt(tx, event.id, {
+        counted = await repo.recordAttempt(tx, event.id, token, {
           status: 'pending',
           next_attempt_at: next,
           error: response.error,
@@ -154,6 +170,8 @@ export function createWebhooksService(
         });
       }
     });
+    if (!counted)
+      logger.warn({ event: event.id, attempt: attemptNo }, 'webhook claim was taken over during the attempt');
     if (!ok)
       logger.warn(
         { event: event.id, attempt: attemptNo, status: response.status, error: response.error },
@@ -241,14 +259,50 @@ export function createWebhooksService(
       return rows.length;
     },
 
-    /** Sends every due event once; returns how many were attempted. */
+    /**
+     * Sends every due event once; returns how many were attempted. Each claimed event is leased to
+     * this drain, and the leases of attempts still in flight are renewed, so no other drain (in this
+     * or another process) sends an event while an attempt of it is under way. Attempts run
+     * concurrently (policy.concurrency), each bounded by the receiver timeout.
+     */
     async drainOutbox(): Promise<{ attempted: number; delivered: number }> {
       const now = clock.now();
+      const token = randomUUID();
       const claimed = await db.transaction((tx) =>
-        repo.claimDueEvents(tx, now, new Date(now.getTime() + policy.leaseMs), policy.batchSize),
+        repo.claimDueEvents(tx, now, new Date(now.getTime() + policy.leaseMs), policy.batchSize, token),
       );
+      if (claimed.length === 0) return { attempted: 0, delivered: 0 };
+      const inFlightIds = new Set(claimed.map((e) => e.id));
+      const renewal = setInterval(
+        () => {
+          if (inFlightIds.size === 0) return;
+          repo
+            .renewLeases(db, [...inFlightIds], token, new Date(clock.now().getTime() + policy.leaseMs))
+            .catch((error: unknown) => logger.warn({ err: error }, 'webhook lease renewal failed'));
+        },
+        Math.max(10, Math.floor(policy.leaseMs / 3)),
+      );
+      renewal.unref();
       let delivered = 0;
-      for (const event of claimed) if (await attempt(event, event.attempts === 0 ? 'first' : 'retry')) delivered += 1;
+      let next = 0;
+      const worker = async () => {
+        while (next < claimed.length) {
+          const event = claimed[next++]!;
+          try {
+            if (await attempt(event, event.attempts === 0 ? 'first' : 'retry', token)) delivered += 1;
+          } catch (error) {
+            // The lease runs out and another drain retries it.
+            logger.error({ err: error, event: event.id }, 'webhook attempt failed to record');
+          } finally {
+            inFlightIds.delete(event.id);
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.min(policy.concurrency, claimed.length) }, worker));
+      } finally {
+        clearInterval(renewal);
+      }
       return { attempted: claimed.length, delivered };
     },
 
@@ -267,7 +321,7 @@ export function createWebhooksService(
     async redeliver(eventId: string): Promise<Schemas['WebhookEvent']> {
       const event = await repo.findOutboxEvent(db, eventId);
       if (!event) throw notFound('webhook event', eventId);
-      await attempt(event, 'manual');
+      await attempt(event, 'manual', null);
       const after = (await repo.findOutboxEvent(db, eventId))!;
       return toEvent(after, await repo.listDeliveries(db, [eventId]));
     },

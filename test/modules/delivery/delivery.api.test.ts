@@ -3,7 +3,8 @@ import { createKey, createTenant, type Tenant } from '../../factories/catalog-fa
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
-// The clock stands at Monday 2026-11-23 07:00 in New York: before the hubs' 15:00 cutoff.
+// The clock stands at Monday 2026-11-23 07:00 in New York: before the hubs' 15:00 cutoff. The drop
+// opens on Thursday 2026-12-03 at 17:00Z (12:00 in New York), so orders placed now are pre-orders.
 let app: TestApp;
 let tenant: Tenant;
 let other: Tenant;
@@ -46,7 +47,7 @@ describe('delivery estimates', () => {
     });
   });
 
-  it('promises a window from the serving hub once a plan is published, with the delta against the baseline', async () => {
+  it('promises a window from the serving hub from the opening, with the delta against the baseline', async () => {
     await publishPlanWithAllocations(app.database.db, tenant.dropId, [
       { skuId: tenant.skuId, hubId: tenant.hubId, units: 5 },
     ]);
@@ -56,39 +57,49 @@ describe('delivery estimates', () => {
         'promise',
     );
     const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 2 });
+    // A pre-order ships from the opening (Thu 12:00 in New York, before the cutoff): Fri and Mon.
     expect(res.body).toMatchObject({
       status: 'promise',
       source: { type: 'hub', id: tenant.hubId },
+      source_state: 'inbound',
+      inbound_expected_at: null,
+      start_reason: 'opening',
       handling_days: 0,
       transit_days_min: 1,
       transit_days_max: 2,
       cutoff_applied: false,
-      earliest_delivery: '2026-11-24',
-      latest_delivery: '2026-11-25',
-      baseline: { earliest_delivery: '2026-11-30', latest_delivery: '2026-12-02' },
+      start_date: '2026-12-03',
+      earliest_delivery: '2026-12-04',
+      latest_delivery: '2026-12-07',
+      baseline: { earliest_delivery: '2026-12-10', latest_delivery: '2026-12-14' },
       lead_time_delta: { earliest: 4, latest: 5 },
       meets_promise: true,
     });
-    expect(Date.parse(res.body.expires_at)).toBe(Date.parse('2026-11-23T20:00:00Z'));
+    expect(Date.parse(res.body.expires_at)).toBe(Date.parse('2026-12-03T20:00:00Z'));
   });
 
   it('moves the start a business day when the order comes after the hub cutoff', async () => {
     const res = await estimate(storefront, {
       sku_id: tenant.skuId,
       region_id: tenant.regionIds[0]!,
-      ordered_at: '2026-11-27T21:30:00Z',
+      ordered_at: '2026-12-04T21:30:00Z',
     });
-    expect(res.body).toMatchObject({ cutoff_applied: true, start_date: '2026-11-30', earliest_delivery: '2026-12-01' });
+    expect(res.body).toMatchObject({
+      start_reason: 'order',
+      cutoff_applied: true,
+      start_date: '2026-12-07',
+      earliest_delivery: '2026-12-08',
+    });
   });
 
   it('answers each side of the cutoff minute correctly, cached answers included', async () => {
     const at = (orderedAt: string) =>
       estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, ordered_at: orderedAt });
-    // The hub's cutoff is 15:00 in New York = 20:00Z on 2026-11-24; asked twice each, the second from the cache.
+    // The hub's cutoff is 15:00 in New York = 20:00Z on 2026-12-08; asked twice each, the second from the cache.
     for (let round = 0; round < 2; round++) {
-      expect((await at('2026-11-24T19:59:59.999Z')).body.cutoff_applied).toBe(false);
-      expect((await at('2026-11-24T20:00:00Z')).body.cutoff_applied).toBe(true);
-      expect((await at('2026-11-24T20:00:59Z')).body).toMatchObject({ cutoff_applied: true, start_date: '2026-11-25' });
+      expect((await at('2026-12-08T19:59:59.999Z')).body.cutoff_applied).toBe(false);
+      expect((await at('2026-12-08T20:00:00Z')).body.cutoff_applied).toBe(true);
+      expect((await at('2026-12-08T20:00:59Z')).body).toMatchObject({ cutoff_applied: true, start_date: '2026-12-09' });
     }
   });
 

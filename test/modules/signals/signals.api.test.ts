@@ -335,12 +335,13 @@ describe('role scopes: other tenants answer 404', () => {
   );
 
   it('inventory events: partners only for their hubs, storefronts only for their SKUs, creators not at all', async () => {
-    const post = (key: string, t: SignalsTenant) =>
-      app.request('POST', '/v1/inventory-events', { key, body: { rows: inventoryEvents(t, 1) } });
+    // A receipt (first row) for the partner and admin; a sale (second row) for the storefront.
+    const post = (key: string, t: SignalsTenant, row = 0) =>
+      app.request('POST', '/v1/inventory-events', { key, body: { rows: [inventoryEvents(t, 2)[row]] } });
     expect((await post(mine.keys.partner, mine)).status).toBe(200);
     expect((await post(mine.keys.partner, theirs)).status).toBe(422);
-    expect((await post(mine.keys.storefront, mine)).status).toBe(200);
-    const foreignSku = await post(mine.keys.storefront, theirs);
+    expect((await post(mine.keys.storefront, mine, 1)).status).toBe(200);
+    const foreignSku = await post(mine.keys.storefront, theirs, 1);
     expect(foreignSku.status).toBe(422);
     expect(foreignSku.body.errors.map((e: { path: string }) => e.path)).toEqual(['rows[0].sku_id']);
     expect((await post(mine.keys.creator, mine)).status).toBe(404);

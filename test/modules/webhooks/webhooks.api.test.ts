@@ -244,7 +244,7 @@ describe('delivery on publish', () => {
     try {
       // A drainer claims the event and dies before sending.
       const claimed = await app.services.db.transaction((tx) =>
-        webhooksRepository.claimDueEvents(tx, start, new Date(start.getTime() + 60_000), 100),
+        webhooksRepository.claimDueEvents(tx, start, new Date(start.getTime() + 60_000), 100, 'crashed-drainer'),
       );
       expect(claimed.map((e) => e.subscription_id)).toContain(sub.id);
       expect((await events(sub.id))[0]).toMatchObject({ status: 'pending', attempts: 0 });

@@ -5,10 +5,15 @@
  *
  * How a window is computed for one source (hub, fallback supplier or baseline path):
  *
- * 1. Start date, in the source's zone and calendar: the local date of the order. The order makes
- *    that day only if it is a business day and the order instant is strictly before that day's
+ * 0. The start instant: the latest of the order instant, the drop's opening (`opens_at`: pre-orders
+ *    ship from the opening, never before) and, for a hub promising units it has not received yet,
+ *    their arrival there (`inbound_at`). A promise is never earlier than the stock can be there.
+ *    `start_reason` says which of the three it was (`order`, `opening`, `arrival`; on a tie the
+ *    first of that list).
+ * 1. Start date, in the source's zone and calendar: the local date of the start instant. It makes
+ *    that day only if it is a business day and the start instant is strictly before that day's
  *    cutoff instant (an order at 14:00:00 with cutoff "14:00" misses it). Otherwise work starts the
- *    next business day and `cutoff_applied` is true (also for an order on a weekend or holiday).
+ *    next business day and `cutoff_applied` is true (also for a start on a weekend or holiday).
  *    A source without a cutoff accepts orders until local midnight.
  * 2. Ship date = start date + handling business days (0 = ships on the start date).
  * 3. The parcel leaves at the cutoff time on the ship date (23:59 without a cutoff); its dispatch
@@ -45,6 +50,14 @@
  * `expires_at` is the instant of the cutoff the order made (the chosen source's cutoff on the start
  * date; the next local midnight for a source without a cutoff): the first instant after the order
  * at which the estimate is sure to change. Stock can change it sooner.
+ *
+ * On hand and inbound (hubs): `available_units` are units the hub holds now and nobody has taken;
+ * `inbound_units` are units placed there by the plan but not received yet, expected at `inbound_at`
+ * (unknown: null, and then they are promised from the opening, before which the plan places them).
+ * A line is served from what is on hand when that covers the whole quantity (`source_state:
+ * on_hand`), else from on hand and inbound together, and then the promise starts no earlier than
+ * the arrival (`source_state: inbound`, `inbound_expected_at`). Earlier lines of a cart take on-hand
+ * units first. The baseline and supplier paths count their own handling days: always `on_hand`.
  */
 import {
   addBusinessDays,
@@ -82,8 +95,12 @@ export interface HubCandidate extends BusinessCalendarSpec {
   handling_days: number;
   /** the lane to this region, or null when the hub does not serve it */
   lane: LaneInput | null;
-  /** live units of this SKU at the hub */
+  /** live units of this SKU on hand at the hub, not held or reserved */
   available_units: number;
+  /** units placed at the hub but not received yet, not held or reserved (default 0) */
+  inbound_units?: number;
+  /** when the inbound units are expected at the hub (ISO instant); null or absent: by the opening */
+  inbound_at?: string | null;
 }
 
 /**
@@ -110,6 +127,8 @@ export interface DeliveryEstimateInput {
   region: DeliveryRegionInput;
   /** the drop's promise, e.g. 1 = one business day */
   promise_business_days: number;
+  /** the drop's opening (ISO instant): nothing ships before it. Null or absent: no constraint */
+  opens_at?: string | null;
   /** micro-hubs, any order (see lane order above) */
   hubs: readonly HubCandidate[];
   supplier?: PathCandidate | null;
@@ -121,6 +140,8 @@ export interface DeliveryEstimateInput {
 // Output
 
 export type DeliverySourceType = 'hub' | 'supplier' | 'baseline';
+export type DeliverySourceState = 'on_hand' | 'inbound';
+export type DeliveryStartReason = 'order' | 'opening' | 'arrival';
 
 export interface DeliveryWindow {
   earliest_delivery: string;
@@ -134,6 +155,12 @@ export interface DeliveryPromise {
   region_id: string;
   quantity: number;
   source: { type: DeliverySourceType; id: string };
+  /** whether the units are at the source now or still on their way there */
+  source_state: DeliverySourceState;
+  /** for inbound units: when they are expected at the hub (ISO instant), else null */
+  inbound_expected_at: string | null;
+  /** what set the start instant: the order, the drop's opening or the units' arrival */
+  start_reason: DeliveryStartReason;
   handling_days: number;
   transit_days_min: number;
   transit_days_max: number;
@@ -207,6 +234,7 @@ function taken(consumed: Consumption | null, sku: string, type: DeliverySourceTy
 interface LineInput {
   quantity: number;
   promise_business_days: number;
+  opens_at?: string | null;
   hubs: readonly HubCandidate[];
   supplier?: PathCandidate | null;
   baseline?: PathCandidate | null;
@@ -237,6 +265,7 @@ function estimateLine(
     throw new DeliveryInputError('promise_business_days', 'must be a non-negative integer');
   const buyerZone = zoneOf('region.time_zone', region.time_zone);
   const buyerCal = calendarFor('region', region);
+  const opensMs = optionalInstant(line.opens_at, 'opens_at');
 
   // Pick the first hub in lane order with enough stock: one scan for the minimum key, no sorting.
   const hubs = line.hubs;
@@ -252,7 +281,10 @@ function estimateLine(
     if (lane === null || lane === undefined) continue;
     checkTransit(lane.transit_days_min, lane.transit_days_max, 'hubs[].lane');
     anyLane = true;
-    const available = checkUnits(hub.available_units, 'hubs[].available_units') - taken(consumed, sku, 'hub', hub.id);
+    const available =
+      checkUnits(hub.available_units, 'hubs[].available_units') +
+      (hub.inbound_units === undefined ? 0 : checkUnits(hub.inbound_units, 'hubs[].inbound_units')) -
+      taken(consumed, sku, 'hub', hub.id);
     if (available > maxAvailable) maxAvailable = available;
     if (available < quantity) continue;
     const keyMax = hub.handling_days + lane.transit_days_max;
@@ -278,6 +310,15 @@ function estimateLine(
   let handling: number;
   let transitMin: number;
   let transitMax: number;
+  let state: DeliverySourceState = 'on_hand';
+  let inboundAt: string | null = null;
+  // The start instant: the latest of the order, the opening and (inbound units) their arrival.
+  let startMs = orderMs;
+  let startReason: DeliveryStartReason = 'order';
+  if (opensMs > startMs) {
+    startMs = opensMs;
+    startReason = 'opening';
+  }
   if (best >= 0) {
     const hub = hubs[best]!;
     const lane = hub.lane!;
@@ -286,10 +327,20 @@ function estimateLine(
     handling = hub.handling_days;
     transitMin = lane.transit_days_min;
     transitMax = lane.transit_days_max;
+    // Earlier cart lines took on-hand units first; what is left on hand may not cover this line.
+    if (hub.available_units - taken(consumed, sku, 'hub', hub.id) < quantity) {
+      state = 'inbound';
+      const arrivalMs = optionalInstant(hub.inbound_at, 'hubs[].inbound_at');
+      if (arrivalMs !== Number.NEGATIVE_INFINITY) inboundAt = new Date(arrivalMs).toISOString();
+      if (arrivalMs > startMs) {
+        startMs = arrivalMs;
+        startReason = 'arrival';
+      }
+    }
     const zone = zoneOf('hubs[].time_zone', hub.time_zone);
     const cal = calendarFor('hubs[]', hub);
     planPath(
-      orderMs,
+      startMs,
       zone,
       cal,
       cutoffOf(hub.cutoff_local, 'hubs[].cutoff_local'),
@@ -331,7 +382,7 @@ function estimateLine(
     handling = path.handling_days;
     transitMin = path.transit_days_min;
     transitMax = path.transit_days_max;
-    runPath(path, type, orderMs, buyerZone, buyerCal);
+    runPath(path, type, startMs, buyerZone, buyerCal);
   }
 
   const startDay = scratch.startDay;
@@ -349,7 +400,8 @@ function estimateLine(
     if (type === 'baseline') {
       baselineWindow = { earliest_delivery: '', latest_delivery: '', days_min: daysMin, days_max: daysMax };
     } else {
-      runPath(baseline, 'baseline', orderMs, buyerZone, buyerCal);
+      // The baseline ships from the opening too: the delta compares like with like.
+      runPath(baseline, 'baseline', Math.max(orderMs, opensMs), buyerZone, buyerCal);
       baselineWindow = {
         earliest_delivery: '',
         latest_delivery: '',
@@ -374,6 +426,9 @@ function estimateLine(
     region_id: region.id,
     quantity,
     source: { type, id },
+    source_state: state,
+    inbound_expected_at: inboundAt,
+    start_reason: startReason,
     handling_days: handling,
     transit_days_min: transitMin,
     transit_days_max: transitMax,
@@ -400,7 +455,7 @@ const NO_PROMISE_DETAIL: Record<NoPromiseReason, string> = {
 function runPath(
   path: PathCandidate,
   type: DeliverySourceType,
-  orderMs: number,
+  startMs: number,
   buyerZone: Zone,
   buyerCal: BusinessCalendar,
 ): void {
@@ -416,7 +471,7 @@ function runPath(
       ? MINUTES_PER_DAY
       : cutoffOf(path.cutoff_local, type === 'supplier' ? 'supplier.cutoff_local' : 'baseline.cutoff_local');
   planPath(
-    orderMs,
+    startMs,
     zone,
     cal,
     cutoff,
@@ -429,11 +484,11 @@ function runPath(
 }
 
 /**
- * The window of one path, written to `scratch`. `cutoff` is minutes after local midnight;
- * MINUTES_PER_DAY means no cutoff.
+ * The window of one path from its start instant, written to `scratch`. `cutoff` is minutes after
+ * local midnight; MINUTES_PER_DAY means no cutoff.
  */
 function planPath(
-  orderMs: number,
+  startMs: number,
   zone: Zone,
   cal: BusinessCalendar,
   cutoff: number,
@@ -443,11 +498,11 @@ function planPath(
   buyerZone: Zone,
   buyerCal: BusinessCalendar,
 ): void {
-  const orderDay = zone.localDay(orderMs);
-  let start = orderDay;
+  const startDay = zone.localDay(startMs);
+  let start = startDay;
   let applied = false;
-  if (!isBusinessDay(orderDay, cal) || orderMs >= zone.wallTimeToInstant(orderDay, cutoff)) {
-    start = nextBusinessDay(orderDay, cal);
+  if (!isBusinessDay(startDay, cal) || startMs >= zone.wallTimeToInstant(startDay, cutoff)) {
+    start = nextBusinessDay(startDay, cal);
     applied = true;
   }
   const ship = addBusinessDays(start, handling, cal);
@@ -466,6 +521,16 @@ function planPath(
 // Validation helpers (cheap; they run on every request)
 
 // No closures here: these run on every request and should not allocate.
+
+/** An optional ISO instant as ms since the epoch; absent or null is −∞ (no constraint). */
+function optionalInstant(iso: string | null | undefined, field: string): number {
+  if (iso === undefined || iso === null) return Number.NEGATIVE_INFINITY;
+  try {
+    return parseInstant(iso);
+  } catch (e) {
+    throw asInputError(field, e);
+  }
+}
 
 function asInputError(field: string, e: unknown): DeliveryInputError {
   return e instanceof DeliveryInputError
@@ -545,6 +610,8 @@ export interface CartLineInput {
   sku: string;
   quantity: number;
   promise_business_days: number;
+  /** the line's drop opening (ISO instant); see DeliveryEstimateInput */
+  opens_at?: string | null;
   hubs: readonly HubCandidate[];
   supplier?: PathCandidate | null;
   baseline?: PathCandidate | null;

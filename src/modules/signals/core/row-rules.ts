@@ -60,7 +60,33 @@ export interface EventCatalog {
   hubIds: ReadonlySet<string>;
   /** SKUs the sender may post for (all SKUs for admin and partners). */
   isKnownSku: (skuId: string) => boolean;
+  /** Event types the sender may post, and how to say so when a row has another. */
+  allowedTypes: { types: ReadonlySet<InventoryEventRowInput['type']>; refusal: string };
   latestAllowedMs: number;
+}
+
+type InventoryEventType = InventoryEventRowInput['type'];
+const ALL_EVENT_TYPES: ReadonlySet<InventoryEventType> = new Set([
+  'received',
+  'reserved',
+  'released',
+  'shipped',
+  'adjusted',
+]);
+/**
+ * Who may post which events. A hub's operator reports everything that happens to its stock; a
+ * storefront only the sales side of its creator's SKUs: a sale (`reserved`) and a cancelled sale or a
+ * return (`released`). Receipts, shipments and adjustments are the hub's word, never a storefront's.
+ */
+export function inventoryEventTypesFor(role: 'admin' | 'partner' | 'storefront'): EventCatalog['allowedTypes'] {
+  return role === 'storefront'
+    ? {
+        types: new Set<InventoryEventType>(['reserved', 'released']),
+        refusal:
+          'a storefront may post only reserved or released events ' +
+          '(receipts, shipments and adjustments come from the hub)',
+      }
+    : { types: ALL_EVENT_TYPES, refusal: '' };
 }
 
 /** Zod issues of one row as row problems (unknown fields named one by one). */
@@ -175,6 +201,8 @@ export function inventoryEventRule(catalog: EventCatalog) {
     // A hub or SKU outside the sender's scope reads exactly like one that does not exist.
     if (!catalog.hubIds.has(row.hub_id)) problems.push({ field: 'hub_id', message: `unknown hub '${row.hub_id}'` });
     if (!catalog.isKnownSku(row.sku_id)) problems.push({ field: 'sku_id', message: `unknown SKU '${row.sku_id}'` });
+    if (!catalog.allowedTypes.types.has(row.type))
+      problems.push({ field: 'type', message: catalog.allowedTypes.refusal });
     const occurredAt = instant(row.occurred_at, 'occurred_at', catalog.latestAllowedMs, problems);
     if (problems.length > 0) return problems;
     return {
@@ -192,6 +220,7 @@ export const preorderKey = (row: PreorderRecord) => row.id;
 export const socialSignalKey = (row: SocialSignalRecord) =>
   `${row.region_id}\u0000${row.channel}\u0000${row.metric}\u0000${row.observed_at}`;
 export const tokenHolderSnapshotKey = (row: TokenHolderSnapshotRecord) => `${row.region_id}\u0000${row.observed_at}`;
+/** Within one import (one sender): the sender is the other part of an event's identity. */
 export const inventoryEventKey = (row: InventoryEventRecord) => `${row.hub_id}\u0000${row.id}`;
 /** Events are immutable facts: the first send of an id wins. */
 export const keepFirst = <Row>(earlier: Row) => earlier;

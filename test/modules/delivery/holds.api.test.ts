@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
+import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
+import { startTestApp, type TestApp } from '../../harness/test-app';
+
+/**
+ * Holds as a storefront uses them at a drop's opening: their lifecycle, safe retries, and the stock
+ * ledger staying true whatever the order of requests (issue 11, defects 1 and 3).
+ */
+let app: TestApp;
+
+const T0 = '2026-11-23T12:00:00Z';
+beforeAll(async () => {
+  app = await startTestApp({ now: T0 });
+});
+afterAll(() => app.close());
+
+interface Shop {
+  tenant: Tenant;
+  key: string;
+  hold: (body: Record<string, unknown>, headers?: Record<string, string>) => ReturnType<TestApp['request']>;
+}
+
+/** A tenant with `units` of its SKU placed at its hub by a published plan, and a storefront key. */
+async function shopWithStock(units: number): Promise<Shop> {
+  const tenant = await createTenant(app);
+  const key = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
+  if (units > 0) {
+    await publishPlanWithAllocations(app.database.db, tenant.dropId, [
+      { skuId: tenant.skuId, hubId: tenant.hubId, units },
+    ]);
+    await eventually(() => app.services.snapshots.current().skus.get(tenant.skuId)?.publishedPlanId != null);
+  } else await eventually(() => app.services.snapshots.current().skus.has(tenant.skuId));
+  return {
+    tenant,
+    key,
+    hold: (body, headers) =>
+      app.request('POST', '/v1/holds', {
+        key,
+        headers,
+        body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], hold_seconds: 300, ...body },
+      }),
+  };
+}
+
+/**
+ * The tenant's SKU at its hub: the held counter and the holds themselves (read straight from the
+ * tables), and `available` as GET /v1/drops/{id}/stock reports it.
+ */
+async function ledger(t: Tenant) {
+  const { rows } = await app.database.db.query<{ held: number; active: number; active_holds: number }>(
+    `select s.held,
+       (select coalesce(sum(quantity), 0)::int from reservation_holds h
+        where h.hub_id = s.hub_id and h.sku_id = s.sku_id and h.status = 'held') as active,
+       (select count(*)::int from reservation_holds h
+        where h.hub_id = s.hub_id and h.sku_id = s.sku_id and h.status = 'held') as active_holds
+     from hub_stock s where s.hub_id = $1 and s.sku_id = $2`,
+    [t.hubId, t.skuId],
+  );
+  const stock = await app.request('GET', `/v1/drops/${t.dropId}/stock`);
+  const item = stock.body.items.find((i: { hub_id: string }) => i.hub_id === t.hubId);
+  return { ...rows[0]!, available: item.available as number };
+}
+
+describe('a failed hold after expiries (seen defect 1)', () => {
+  it('frees the expired holds it finds even though it is refused, so no stock leaks', async () => {
+    const shop = await shopWithStock(20);
+    // Eight holds take all 20 units, then they all run out.
+    for (const quantity of [3, 3, 3, 3, 2, 2, 2, 2]) expect((await shop.hold({ quantity })).status).toBe(201);
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 20, available: 0, active: 20 });
+    app.clock.set('2026-11-23T12:06:00Z');
+    try {
+      const refused = await shop.hold({ quantity: 21 });
+      expect(refused.status).toBe(409);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.body).toMatchObject({ reason: 'out_of_stock', quantity_available: 20 });
+      // The refused request expired the eight holds and took them out of `held` with them.
+      expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active: 0, active_holds: 0, available: 20 });
+      await app.services.delivery.expireDueHolds();
+      expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 20 });
+      expect((await shop.hold({ quantity: 1 })).status).toBe(201);
+      expect(await ledger(shop.tenant)).toMatchObject({ held: 1, active: 1, available: 19 });
+    } finally {
+      app.clock.set(T0);
+    }
+  });
+});
+
+describe('retried holds (seen defect 3)', () => {
+  it('gives a retried POST with the same Idempotency-Key the same hold, reserving once', async () => {
+    const shop = await shopWithStock(10);
+    const headers = { 'Idempotency-Key': 'checkout-7f3a-attempt' };
+    const first = await shop.hold({ quantity: 2 }, headers);
+    expect(first.status).toBe(201);
+    const retry = await shop.hold({ quantity: 2 }, headers);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 2, active_holds: 1 });
+  });
+
+  it('finds the hold of a request that died after placing it (no stored answer) instead of holding again', async () => {
+    const shop = await shopWithStock(10);
+    // The first request placed its hold, then its process died before the answer was kept.
+    const placed = await app.services.delivery.createHold(
+      { keyId: (await keyIdOf(shop.key))!, role: 'storefront', creatorId: shop.tenant.creatorId },
+      { sku_id: shop.tenant.skuId, region_id: shop.tenant.regionIds[0], quantity: 3, hold_seconds: 300 },
+      { requestKey: 'died-mid-request' },
+    );
+    const retry = await shop.hold({ quantity: 3 }, { 'Idempotency-Key': 'died-mid-request' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(placed.id);
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 3, active_holds: 1 });
+  });
+
+  it('reads a hold back, and confirming or releasing twice answers the same final state', async () => {
+    const shop = await shopWithStock(10);
+    const hold = (await shop.hold({ quantity: 2 })).body;
+    const read = await app.request('GET', `/v1/holds/${hold.id}`, { key: shop.key });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: hold.id, status: 'held', quantity: 2, ended_at: null });
+
+    const confirm = () => app.request('POST', `/v1/holds/${hold.id}/confirm`, { key: shop.key });
+    const once = await confirm();
+    const twice = await confirm();
+    expect([once.status, twice.status]).toEqual([200, 200]);
+    expect(twice.body).toEqual(once.body);
+    expect(once.body).toMatchObject({ status: 'confirmed', ended_at: T0.replace('Z', '.000Z') });
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 8 });
+
+    const other = (await shop.hold({ quantity: 1 })).body;
+    const release = () => app.request('POST', `/v1/holds/${other.id}/release`, { key: shop.key });
+    expect((await release()).body.status).toBe('released');
+    expect((await release()).status).toBe(200);
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 8 });
+  });
+
+  it('refuses to confirm a released or expired hold and to release a confirmed one, naming its state', async () => {
+    const shop = await shopWithStock(10);
+    const released = (await shop.hold({ quantity: 1 })).body;
+    await app.request('POST', `/v1/holds/${released.id}/release`, { key: shop.key });
+    const late = await app.request('POST', `/v1/holds/${released.id}/confirm`, { key: shop.key });
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'conflict', hold_status: 'released' });
+
+    const confirmed = (await shop.hold({ quantity: 1 })).body;
+    await app.request('POST', `/v1/holds/${confirmed.id}/confirm`, { key: shop.key });
+    const undo = await app.request('POST', `/v1/holds/${confirmed.id}/release`, { key: shop.key });
+    expect(undo.status).toBe(409);
+    expect(undo.body.hold_status).toBe('confirmed');
+
+    const expiring = (await shop.hold({ quantity: 2 })).body;
+    app.clock.set('2026-11-23T12:05:00Z');
+    try {
+      expect((await app.request('GET', `/v1/holds/${expiring.id}`, { key: shop.key })).body.status).toBe('expired');
+      const tooLate = await app.request('POST', `/v1/holds/${expiring.id}/confirm`, { key: shop.key });
+      expect(tooLate.status).toBe(409);
+      expect(tooLate.body.hold_status).toBe('expired');
+      // Answering the late confirm ended the hold in the ledger too.
+      expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active: 0 });
+    } finally {
+      app.clock.set(T0);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it("answers 404 for an unknown hold and for another tenant's hold, to reads and to writes", async () => {
+    const shop = await shopWithStock(5);
+    const stranger = await shopWithStock(0);
+    const hold = (await shop.hold({ quantity: 1 })).body;
+    for (const [method, path] of [
+      ['GET', `/v1/holds/${hold.id}`],
+      ['POST', `/v1/holds/${hold.id}/confirm`],
+      ['POST', `/v1/holds/${hold.id}/release`],
+    ] as const) {
+      const res = await app.request(method, path, { key: stranger.key });
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await app.request('GET', '/v1/holds/hold_does-not-exist', { key: shop.key })).status).toBe(404);
+    expect((await app.request('GET', `/v1/holds/${hold.id}`, { key: shop.key })).body.status).toBe('held');
+  });
+
+  it('answers 409 naming the available units for a hold beyond the stock, and for a SKU with no stock', async () => {
+    const shop = await shopWithStock(4);
+    const tooMany = await shop.hold({ quantity: 5 });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body).toMatchObject({ reason: 'out_of_stock', quantity_available: 4 });
+    const none = await shopWithStock(0);
+    const nothing = await none.hold({ quantity: 1 });
+    expect(nothing.status).toBe(409);
+    expect(nothing.body.quantity_available).toBe(0);
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 4 });
+  });
+
+  it('refuses an Idempotency-Key over 255 characters with 400 and holds nothing', async () => {
+    const shop = await shopWithStock(4);
+    const res = await shop.hold({ quantity: 1 }, { 'Idempotency-Key': 'k'.repeat(256) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path: 'Idempotency-Key' }] });
+    expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active_holds: 0 });
+  });
+});
+
+async function keyIdOf(key: string): Promise<string | undefined> {
+  return (await app.services.keys.authenticate(key))?.keyId;
+}
