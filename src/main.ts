@@ -23,6 +23,23 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** Every request while the service starts: 503 problem+json (liveness at /healthz is fine). */
+function answerStarting(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    return;
+  }
+  const problem = {
+    type: '/problems/unavailable',
+    title: 'Service unavailable',
+    status: 503,
+    detail: 'The service is starting; retry shortly',
+    code: 'unavailable',
+    reason: 'starting',
+  };
+  res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '2' }).end(JSON.stringify(problem));
+}
+
 /** Why the port could not be bound, naming it. */
 function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): string {
   const where = `${host}:${port}`;
@@ -34,13 +51,28 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
 }
 
 /**
- * `npm start`: config → database → migrations → demo data → port → jobs, with a graceful SIGTERM.
- * The port is bound before any job starts: when it cannot be, the process exits non-zero with a
- * message naming the port, and nothing was started.
+ * `npm start`: config → port → database → migrations → demo data → serving → jobs, with a graceful
+ * SIGTERM. The port is bound first: when it cannot be, the process exits non-zero with a message
+ * naming the port, and nothing was opened or started.
  */
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // The port first: a port in use fails in milliseconds, before the database, migrations and demo
+  // data take their time. Until the service is ready every request answers 503 "starting".
+  const server = http.createServer();
+  answerClientErrors(server);
+  let handleRequest: http.RequestListener = answerStarting;
+  server.on('request', (req, res) => handleRequest(req, res));
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    process.stderr.write(`${listenFailure(error as NodeJS.ErrnoException, config.host, config.port)}\n`);
+    process.exit(1);
+  }
+  // After a listen error, a server that later fails (e.g. too many open files) is logged, not fatal.
+  server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
+
   const db = await openDatabase(config, (message, error) => logger.warn({ err: error }, message));
   const applied = await migrate(db);
   logger.info({ engine: db.engine, applied }, 'database ready');
@@ -58,20 +90,7 @@ async function main() {
 
   await services.start();
   let accepting = true;
-  const app = createApp({ services, logger, isAcceptingTraffic: () => accepting });
-  const server = http.createServer(app);
-  answerClientErrors(server);
-  try {
-    await listen(server, config.port, config.host);
-  } catch (error) {
-    process.stderr.write(`${listenFailure(error as NodeJS.ErrnoException, config.host, config.port)}\n`);
-    await services.stop().catch(() => undefined);
-    await workers.close().catch(() => undefined);
-    await db.close().catch(() => undefined);
-    process.exit(1);
-  }
-  // After a listen error, a server that later fails (e.g. too many open files) is logged, not fatal.
-  server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
+  handleRequest = createApp({ services, logger, isAcceptingTraffic: () => accepting });
   const scheduler = createScheduler(db, services.jobs, logger);
   if (config.schedulerEnabled) scheduler.start();
 
