@@ -90,7 +90,8 @@ async function trainShipped(): Promise<void> {
           source: 'simulated',
           file: DEFAULT_PRIOR_HISTORY_PATH,
           filters: { creatorId: null, from: null, to: null },
-          // At serving, its history features come from the same simulated drops, as in training.
+          // Trained on the simulated drops alone; at serving the registry adds the service's own
+          // closed drops to this population (see populationOf in model-registry.service.ts).
           population: { demandHistory: false, prior: true },
         },
       },

@@ -2235,7 +2235,7 @@ export interface components {
             with_social: number;
             /** @description Share of the drops that had token-holder snapshots. */
             with_token_holders: number;
-            /** @description Where its history features come from, at training and at serving. */
+            /** @description Where its history features come from when it serves (the same population it was trained on; a model trained on the shipped simulated history also sees the service's own closed drops). */
             population: {
                 demand_history: boolean;
                 prior: boolean;

@@ -39,8 +39,13 @@ import { join } from 'node:path';
 
 /** The baseline learns its ratios from demand_history with the simulated prior placed before it. */
 export const BASELINE_POPULATION: HistoryPopulation = { demandHistory: true, prior: true };
-/** Models saved before populations were recorded: the shipped model's (the simulated history). */
-const LEGACY_POPULATION: HistoryPopulation = { demandHistory: false, prior: true };
+/**
+ * A model trained on the shipped simulated history (and models saved before populations were
+ * recorded) serves over that history plus the service's own closed drops: a creator's real past
+ * drops then shape their history features (size, regional shares, demand per mention) from the
+ * first closed drop, long before there are enough drops to train on.
+ */
+const SIMULATED_SERVING_POPULATION: HistoryPopulation = { demandHistory: true, prior: true };
 /** The nightly retrain and `npm run train` learn from the user's drops alone unless told otherwise. */
 export const DEFAULT_PRIOR_WEIGHT = 0;
 export const TRAIN_JOB_KIND = 'model.train';
@@ -124,10 +129,16 @@ function toBacktest(meta: NbMlpMetadata): Schemas['ModelBacktest'] | null {
   };
 }
 
+/** The history population a model's features are computed over when it serves. */
+function populationOf(meta: NbMlpMetadata): HistoryPopulation {
+  const data = meta.training.data;
+  return data === undefined || data.source === 'simulated' ? SIMULATED_SERVING_POPULATION : data.population;
+}
+
 function toTrainingData(meta: NbMlpMetadata): Schemas['ModelTrainingData'] {
   const t = meta.training;
   const d = t.data;
-  const population = d?.population ?? LEGACY_POPULATION;
+  const population = populationOf(meta);
   return {
     source: d?.source ?? 'simulated',
     file: d?.file ?? null,
@@ -165,7 +176,6 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
     return (await choicesRepo.listChoices(db)).map(toChoice);
   }
 
-  const populationOf = (meta: NbMlpMetadata): HistoryPopulation => meta.training.data?.population ?? LEGACY_POPULATION;
 
   function baseline(population: Awaited<ReturnType<DemandHistoryService['population']>>, asOf: Date) {
     return createBaselineModel(population.drops, { asOfMs: asOf.getTime() });

@@ -111,7 +111,7 @@ describe('the model registry (admin)', () => {
       location: 'shipped',
       servable: true,
       is_default: true,
-      training: { source: 'simulated', drops: 340, population: { demand_history: false, prior: true } },
+      training: { source: 'simulated', drops: 340, population: { demand_history: true, prior: true } },
       backtest: { beats_baseline: true },
     });
     expect(shipped.backtest.by_lead['3']['nb-mlp'].scaled_pinball).toBeLessThan(

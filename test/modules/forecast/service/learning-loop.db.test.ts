@@ -97,9 +97,11 @@ describe('recordClosedDrop', () => {
     expect(res.status, res.text).toBe(201);
     expect(res.body.summary).toMatchObject({ creator_past_drops: 1, model_role: 'requested' });
     expect(res.body.cells[0].features.is_new_creator).toBe(0);
-    // The shipped model's history is the simulated one it was trained on: the creator is new to it.
+    // The shipped model serves over its simulated history plus the service's closed drops, so the
+    // creator's one closed drop already counts for it too (no training needed).
     const shipped = await app.request('POST', `/v1/drops/${next}/forecasts`, { key: tenant.keys.creator });
-    expect(shipped.body.summary).toMatchObject({ creator_past_drops: 0, model_role: 'default' });
+    expect(shipped.body.summary).toMatchObject({ creator_past_drops: 1, model_role: 'default' });
+    expect(shipped.body.cells[0].features.is_new_creator).toBe(0);
   });
 
   it('refuses a drop that has not closed yet with 422 drop_not_closed', async () => {
