@@ -3,28 +3,21 @@
  * the same figures measured idle in the same run. Plans compute in a worker thread, so the event
  * loop that serves estimates and holds stays free; target: p99 during ≤ 2 × p99 idle.
  *
- * The service runs in this process with a real worker pool, on a fresh PostgreSQL database
- * (BENCH_DATABASE_URL, default the local server) or the embedded PGlite when no server answers.
+ * The service runs in its own process (resilience-bench-server.ts) with a real worker pool, as
+ * deployed, on a fresh PostgreSQL database (BENCH_DATABASE_URL, default the local server) or the
+ * embedded PGlite when no server answers; the clients that measure it run in this process.
  * A paced client (a few requests at a time, ~20 ms apart) measures latency; it costs the same in
  * both phases, so the ratio compares like with like.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import readline from 'node:readline';
 import pg from 'pg';
-import { loadConfig } from '../config';
-import { migrate } from '../db/migrate';
-import { openDatabase } from '../db/open-database';
-import { createApp } from '../http/app';
-import { createServices } from '../services';
-import { createLogger } from '../shared/logger';
-import { createWorkerPool } from '../shared/worker-pool';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { seedLargeDrop } from './large-drop';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
-const SHAPE = { skus: 1_000, hubs: 10, regions: 50 };
 
 async function freshDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
   const name = `mf_bench_${randomBytes(4).toString('hex')}`;
@@ -78,54 +71,55 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 };
 
+interface ServerInfo {
+  base: string;
+  engine: string;
+  admin: string;
+  storefront: string;
+  dropId: string;
+  hotSku: string;
+  regionId: string;
+}
+
+function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInfo; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      'src/bench/resilience-bench-server.ts',
+    ],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl ?? '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) =>
+      resolve({
+        info: JSON.parse(line) as ServerInfo,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      }),
+    );
+    child.once('exit', (code) => reject(new Error(`resilience bench server exited with ${code}`)));
+  });
+}
+
 export const resilienceBench: BenchModule = {
   id: 'resilience',
   async run(progress) {
     const database = await freshDatabase();
-    const dataDir = `var/bench-resilience-${randomBytes(3).toString('hex')}`;
-    const config = loadConfig({
-      ...process.env,
-      DATABASE_URL: database.url ?? '',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      SCHEDULER: 'off',
-      DEMO_DATA: 'false',
-      ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000',
-    });
-    const db = await openDatabase(config);
-    const workers = await createWorkerPool({ threads: 1 });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    let server: http.Server | undefined;
-    const services = createServices({ db, config, logger: createLogger('silent'), workers });
+    progress('starting the service in its own process: 1,000 SKUs × 10 hubs × 50 regions');
+    const server = await startServer(database.url);
     try {
-      await migrate(db);
-      progress(`seeding ${SHAPE.skus} SKUs × ${SHAPE.hubs} hubs × ${SHAPE.regions} regions (${db.engine})`);
-      const drop = await seedLargeDrop(services, { ...SHAPE, prefix: 'bench' });
-      const hotSku = drop.skuIds[0]!;
-      // Stock for holds: a published plan with plenty of units of one SKU at every hub.
-      await db.transaction(async (tx) => {
-        await tx.query(
-          `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals) values ('plan-bench', $1, 1000, 'draft', '{}', '{}', '{}')`,
-          [drop.dropId],
-        );
-        for (let h = 0; h < SHAPE.hubs; h++)
-          await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [
-            'plan-bench',
-            hotSku,
-            `bench-hub-${h}`,
-            10_000_000,
-          ]);
-        await tx.query("update plans set status = 'published', published_at = now() where id = 'plan-bench'");
-      });
-      const admin = (await services.keys.createApiKey({ role: 'admin', label: 'bench' })).key;
-      const storefront = (
-        await services.keys.createApiKey({ role: 'storefront', creator_id: drop.creatorId, label: 'bench' })
-      ).key;
-      await services.start();
-      server = http.createServer(createApp({ services, logger: services.logger }));
-      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const regionId = drop.regionIds[0]!;
+      const { base, admin, storefront, dropId, hotSku, regionId, engine } = server.info;
 
       const measure = async (windowMs: number) => {
         const estimates: number[] = [];
@@ -151,7 +145,7 @@ export const resilienceBench: BenchModule = {
       };
 
       progress('warm-up: one plan (loads the worker, HiGHS) and a short load');
-      const warm = await request(agent, base, 'POST', `/v1/drops/${drop.dropId}/plans`, admin, { solver: 'fast' });
+      const warm = await request(agent, base, 'POST', `/v1/drops/${dropId}/plans`, admin, { solver: 'fast' });
       if (warm.status !== 201) throw new Error(`plan answered ${warm.status}`);
       await measure(1_000);
 
@@ -163,7 +157,7 @@ export const resilienceBench: BenchModule = {
       const planTimes: number[] = [];
       const plans = (async () => {
         while (computing) {
-          const res = await request(agent, base, 'POST', `/v1/drops/${drop.dropId}/plans`, admin, { solver: 'fast' });
+          const res = await request(agent, base, 'POST', `/v1/drops/${dropId}/plans`, admin, { solver: 'fast' });
           if (res.status !== 201) throw new Error(`plan answered ${res.status}`);
           planTimes.push(res.ms);
         }
@@ -184,7 +178,7 @@ export const resilienceBench: BenchModule = {
           ratio,
           target: '≤ 2 × idle p99',
           pass: ratio <= 2,
-          note: `${db.engine}; ${during[kind].length} requests during, ${idle[kind].length} idle; p50 during ${percentile(during[kind], 0.5).toFixed(1)} ms, idle ${percentile(idle[kind], 0.5).toFixed(1)} ms; ${planTimes.length} plans computed, ${Math.round(percentile(planTimes, 0.5))} ms each (median request)`,
+          note: `${engine}; ${during[kind].length} requests during, ${idle[kind].length} idle; p50 during ${percentile(during[kind], 0.5).toFixed(1)} ms, idle ${percentile(idle[kind], 0.5).toFixed(1)} ms; ${planTimes.length} plans computed, ${Math.round(percentile(planTimes, 0.5))} ms each (median request)`,
         };
       };
       return [
@@ -193,12 +187,8 @@ export const resilienceBench: BenchModule = {
       ];
     } finally {
       agent.destroy();
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-      await services.stop().catch(() => undefined);
-      await workers.close();
-      await db.close();
+      await server.stop();
       await database.drop();
-      (await import('node:fs')).rmSync(dataDir, { recursive: true, force: true });
     }
   },
 };
