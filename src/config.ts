@@ -24,6 +24,8 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  // Which parts this process runs: api (HTTP), worker (scheduled and background jobs), or all.
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   SCHEDULER: z
     .enum(['on', 'off'])
     .default('on')
@@ -99,6 +101,8 @@ export interface AppConfig {
     /** Server-side limit on one statement (PostgreSQL `statement_timeout`). */
     statementTimeoutMs: number;
   };
+  /** api: HTTP only; worker: scheduled and background jobs only (health on the port); all: both. */
+  role: 'api' | 'worker' | 'all';
   /** Worker threads for plan computation and training (off the event loop that serves requests). */
   workerThreads: number;
   /** how long one webhook attempt waits for the receiver's answer */
@@ -124,7 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.ROLE !== 'all' && !e.DATABASE_URL) {
+    // Replicas share one database; the embedded one belongs to a single process.
+    throw new ConfigError([
+      `ROLE: ${e.ROLE} runs beside other processes and needs a PostgreSQL server in DATABASE_URL (got ROLE=${JSON.stringify(env.ROLE)} without DATABASE_URL); the embedded database serves ROLE=all only`,
+    ]);
+  }
   return {
+    role: e.ROLE,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

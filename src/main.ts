@@ -79,25 +79,37 @@ async function main() {
 
   const workers = await createWorkerPool({ threads: config.workerThreads });
   const services = createServices({ db, config, logger, workers });
-  const adminKey = await services.keys.ensureBootstrapAdminKey();
-  const demo = config.loadDemoData
-    ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals, {
-        forecast: services.forecast,
-        plannerAt: services.plannerAt,
-        reports: services.reports,
-      })
-    : undefined;
+  // The first admin key is made by the process that runs jobs, so replicas starting together
+  // never race to make two.
+  const adminKey = config.role === 'api' ? undefined : await services.keys.ensureBootstrapAdminKey();
+  // Demo data is written once, by the process that runs jobs (API replicas only read).
+  const demo =
+    config.loadDemoData && config.role !== 'api'
+      ? await loadDemoCatalog(services.catalog, services.clock, undefined, services.signals, {
+          forecast: services.forecast,
+          plannerAt: services.plannerAt,
+          reports: services.reports,
+        })
+      : undefined;
 
   await services.start();
   let accepting = true;
-  handleRequest = createApp({ services, logger, isAcceptingTraffic: () => accepting });
+  handleRequest = createApp({
+    services,
+    logger,
+    isAcceptingTraffic: () => accepting,
+    serveApi: config.role !== 'worker',
+  });
+  // Scheduled work runs where jobs run (worker or all); the scheduler's advisory lock keeps a
+  // job to one process at a time when several workers share the database.
   const scheduler = createScheduler(db, services.jobs, logger);
-  if (config.schedulerEnabled) scheduler.start();
+  if (config.schedulerEnabled && config.role !== 'api') scheduler.start();
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
   printBanner({
+    role: config.role,
     base,
     engine: db.engine,
     where: config.databaseUrl ? 'DATABASE_URL' : config.dataDir,
@@ -132,10 +144,26 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-function printBanner(info: { base: string; engine: string; where: string; adminKey?: string; demoDropId?: string }) {
+function printBanner(info: {
+  role: 'api' | 'worker' | 'all';
+  base: string;
+  engine: string;
+  where: string;
+  adminKey?: string;
+  demoDropId?: string;
+}) {
+  if (info.role === 'worker') {
+    const health = `  Health        ${info.base}/readyz   Metrics ${info.base}/metrics`;
+    const title = `  Micro-fulfilment planner worker is up (ROLE=worker, ${info.engine}: ${info.where}): scheduled jobs`;
+    const key = info.adminKey
+      ? `\n  Admin API key (created now, stored hashed, shown only this once):\n    ${info.adminKey}\n`
+      : '';
+    process.stdout.write(`\n${title}\n\n${health}\n${key}\n`);
+    return;
+  }
   const lines = [
     '',
-    `  Micro-fulfilment planner is up (${info.engine}: ${info.where})`,
+    `  Micro-fulfilment planner is up (${info.role === 'api' ? 'ROLE=api, ' : ''}${info.engine}: ${info.where})`,
     '',
     `  API base      ${info.base}/v1`,
     `  Dashboard     ${info.base}/app/`,

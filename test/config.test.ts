@@ -17,4 +17,15 @@ describe('loadConfig', () => {
       expect((error as ConfigError).message).toMatch(/DATABASE_URL/);
     }
   });
+
+  it('runs every part in one process by default (ROLE=all); api and worker need a PostgreSQL server', () => {
+    expect(loadConfig({}).role).toBe('all');
+    expect(loadConfig({ ROLE: 'worker', DATABASE_URL: 'postgres://db/app' }).role).toBe('worker');
+    expect(() => loadConfig({ ROLE: 'api' })).toThrow(/ROLE: api .*DATABASE_URL/);
+  });
+
+  it('refuses an unknown ROLE, naming the variable and the value', () => {
+    expect(() => loadConfig({ ROLE: 'scheduler' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ROLE: 'scheduler' })).toThrow(/ROLE: .*"scheduler"/);
+  });
 });

@@ -16,11 +16,16 @@ export interface AppOptions {
   logger: Logger;
   /** False once shutdown begins, so /readyz tells load balancers to stop sending traffic. */
   isAcceptingTraffic?: () => boolean;
+  /**
+   * False in a ROLE=worker process: only /healthz, /readyz and /metrics are served (for the
+   * orchestrator's health checks); every other path answers 404.
+   */
+  serveApi?: boolean;
 }
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 
-export function createApp({ services, logger, isAcceptingTraffic = () => true }: AppOptions): Express {
+export function createApp({ services, logger, isAcceptingTraffic = () => true, serveApi = true }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -53,7 +58,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.use(metrics.observeRequests);
   const auth = authenticate(services.keys);
   // The hot path first: a storefront's estimate skips every layer below.
-  for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
+  if (serveApi) for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
@@ -72,6 +77,14 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  if (serveApi) serveApiRoutes(app, services, auth);
+  app.use(unknownRoute);
+  app.use(problemErrorHandler);
+  return app;
+}
+
+/** The API, its docs and the dashboard's pages (everything but health and metrics). */
+function serveApiRoutes(app: Express, services: Services, auth: ReturnType<typeof authenticate>): void {
   // Routes that authenticate otherwise (HMAC over the raw body) read their own bodies, within limits.
   for (const router of services.publicRouters) app.use(router);
 
@@ -95,8 +108,4 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   // Docs and pages after the API: a /v1 request never walks their routes.
   app.use(docsRoutes());
   for (const router of services.pageRouters) app.use(router);
-
-  app.use(unknownRoute);
-  app.use(problemErrorHandler);
-  return app;
 }

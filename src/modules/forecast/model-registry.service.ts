@@ -176,7 +176,6 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
     return (await choicesRepo.listChoices(db)).map(toChoice);
   }
 
-
   function baseline(population: Awaited<ReturnType<DemandHistoryService['population']>>, asOf: Date) {
     return createBaselineModel(population.drops, { asOfMs: asOf.getTime() });
   }
