@@ -65,8 +65,8 @@ export function createServices(deps: {
 }) {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
-  const keys = createKeysService(db);
   const catalog = createCatalogService(db);
+  const keys = createKeysService(db, { catalog });
   const signals = createSignalsService(db, { catalog, clock });
   /** Domain metrics (the stock ledger's), served at /metrics next to the HTTP ones. */
   const metricsRegistry = new Registry();
@@ -154,6 +154,7 @@ export function createServices(deps: {
   jobs.push(...forecastJobs(forecast, models));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
   const webhooks = createWebhooksService(db, {
+    catalog,
     clock,
     logger: deps.logger,
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
