@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint/boundaries.js';
 
 export default tseslint.config(
   {
@@ -21,6 +22,31 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
     },
+  },
+  {
+    // Module boundaries (README, "Architecture"): a module's repository is imported only by that
+    // module; other modules ask its service or exported reader.
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    rules: {
+      'boundaries/no-foreign-repository': [
+        'error',
+        {
+          allow: [
+            // TEMPORARY (issue 14, allocation part): allocation.service reads the catalog's
+            // repository directly; delete this entry once it asks the catalog service.
+            { from: 'src/modules/allocation/allocation.service.ts', to: 'src/modules/catalog/catalog.repository' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // SQL only in repositories (and the migrations, which are .sql files).
+    files: ['src/modules/**/*.ts'],
+    ignores: ['src/modules/**/*.repository.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/no-sql': 'error' },
   },
   {
     files: ['src/web/**/*.js'],
