@@ -11,6 +11,7 @@ import { createSignalsService } from './modules/signals/signals.service';
 import { forecastJobs } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
 import { createForecastService } from './modules/forecast/forecast.service';
+import { createForecastReader } from './modules/forecast/forecast-reader';
 import { createDemandHistoryService } from './modules/forecast/demand-history.service';
 import { createDropSignalsReader } from './modules/forecast/drop-signals';
 import { createModelProvider } from './modules/forecast/model-provider';
@@ -28,6 +29,7 @@ import type { Job } from './jobs/scheduler';
 import { allocationJobs } from './modules/allocation/allocation.jobs';
 import { allocationRoutes } from './modules/allocation/allocation.routes';
 import { createAllocationService } from './modules/allocation/allocation.service';
+import { createPlanReader } from './modules/allocation/plan-reader';
 import { createAxiosWebhookSender, type WebhookSender } from './modules/webhooks/webhook-sender';
 import { webhookJobs } from './modules/webhooks/webhooks.jobs';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
@@ -82,12 +84,17 @@ export function createServices(deps: {
   const bulkJsonPaths: RegExp[] = [...BULK_JSON_PATHS];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
-  const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
+  // What other modules read of plans and forecasts goes through their owners' readers.
+  const planReader = createPlanReader(db);
+  const forecastReader = createForecastReader(db);
+  const snapshots = createDeliverySnapshotCache({ db, plans: planReader, clock, logger: deps.logger });
   const delivery = createDeliveryService({
     db,
     clock,
     snapshots,
     catalog,
+    plans: planReader,
+    forecasts: forecastReader,
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
@@ -171,6 +178,9 @@ export function createServices(deps: {
     clock,
     logger: deps.logger,
     catalog,
+    plans: planReader,
+    forecasts: forecastReader,
+    stock: delivery,
     recordClosedDrop: (dropId) => history.recordClosedDrop(dropId),
   });
   routers.push(reportsRoutes(reports));

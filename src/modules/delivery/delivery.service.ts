@@ -6,7 +6,9 @@ import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
+import type { ForecastReader } from '../forecast/forecast-reader';
 import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
 import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
@@ -31,11 +33,14 @@ export function createDeliveryService(deps: {
   clock: Clock;
   snapshots: DeliverySnapshotCache;
   catalog: CatalogService;
+  /** the preview's plan and forecast, asked of the modules that own them */
+  plans: Pick<PlanReader, 'previewPlan' | 'regions' | 'allocations'>;
+  forecasts: Pick<ForecastReader, 'latest'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, logger } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, logger } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -307,6 +312,13 @@ export function createDeliveryService(deps: {
       return { checked_at: clock.now().toISOString(), repaired };
     },
 
+    /** Units hubs reported receiving, and their signed adjustments, per hub × SKU of these SKUs. */
+    async receivedStock(
+      skuIds: string[],
+    ): Promise<{ hub_id: string; sku_id: string; received: number; adjusted: number }[]> {
+      return repo.listReceivedStock(db, skuIds);
+    },
+
     /** Live stock per hub × SKU of a drop: on hand, inbound (with its date), reserved, held, available. */
     async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
       await catalog.visibleDrop(principal, dropId);
@@ -332,12 +344,12 @@ export function createDeliveryService(deps: {
      */
     async preview(principal: Principal, dropId: string): Promise<Schemas['DropPreview']> {
       const drop = await catalog.visibleDrop(principal, dropId);
-      const plan = await repo.previewPlan(db, dropId, principal.role === 'storefront');
+      const plan = await plans.previewPlan(dropId, principal.role === 'storefront');
       if (principal.role === 'storefront' && !plan) throw notFound('drop', dropId);
-      const [cells, regions, allocations] = await Promise.all([
-        repo.latestForecastCells(db, dropId),
-        plan ? repo.planRegions(db, plan.id) : Promise.resolve([]),
-        plan ? repo.planAllocations(db, plan.id) : Promise.resolve([]),
+      const [forecast, regions, allocations] = await Promise.all([
+        forecasts.latest(dropId),
+        plan ? plans.regions(plan.id) : Promise.resolve([]),
+        plan ? plans.allocations(plan.id) : Promise.resolve([]),
       ]);
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
@@ -351,7 +363,7 @@ export function createDeliveryService(deps: {
           lead_time_delta_days: null,
           stock_out_risk: null,
         });
-      for (const cell of cells) {
+      for (const cell of forecast.cells) {
         const e = entry(cell.region_id);
         // Sums of per-SKU quantiles are a conservative band for the region total (not its exact quantiles).
         e.demand.mean += cell.mean;
@@ -382,7 +394,7 @@ export function createDeliveryService(deps: {
         drop_id: drop.id,
         opens_at: drop.opens_at.toISOString(),
         promise_business_days: drop.promise_business_days,
-        forecast_id: cells[0]?.forecast_id ?? null,
+        forecast_id: forecast.cells.length > 0 ? (forecast.forecastId ?? null) : null,
         plan: plan ? { id: plan.id, status: plan.status as 'draft' | 'published', version: plan.version } : null,
         regions: byRegion,
       };
