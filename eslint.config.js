@@ -49,6 +49,56 @@ export default tseslint.config(
     rules: { 'boundaries/no-sql': 'error' },
   },
   {
+    // Pure cores: no I/O (files, network, database, HTTP, the bench) and no clock or ambient
+    // randomness; time, storage and seeds are passed in. Types from the edges may be imported.
+    files: ['src/modules/*/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'fs',
+            'node:fs',
+            'node:fs/promises',
+            'http',
+            'node:http',
+            'node:https',
+            'node:net',
+            'node:child_process',
+          ]
+            .concat(['pg', 'axios', 'express', '@electric-sql/pglite'])
+            .map((name) => ({ name, message: 'A core does no I/O: pass what it needs in.' })),
+          patterns: [
+            {
+              group: ['**/http/*', '**/db/*', '**/bench/*', '**/*.repository', '**/*.service', '**/*.routes'],
+              allowTypeImports: true,
+              message: 'A core does no I/O: import pure code only (types from the edges are fine).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'A core reads no clock: pass the time in.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'A core reads no clock: pass the time in.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          message: 'A core reads no clock: pass a timer in.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'A core takes a seeded generator, not Math.random.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/web/**/*.js'],
     languageOptions: {
       globals: {

@@ -14,7 +14,7 @@ let eslint: ESLint;
 async function boundaryErrors(file: string, text: string): Promise<string[]> {
   const [result] = await eslint.lintText(text, { filePath: path.join(root, file) });
   return (result?.messages ?? [])
-    .filter((m) => m.ruleId?.startsWith('boundaries/') || m.fatal)
+    .filter((m) => m.ruleId?.startsWith('boundaries/') || m.ruleId?.startsWith('no-restricted-') || m.fatal)
     .map((m) => `${m.ruleId ?? 'fatal'}: ${m.message}`);
 }
 
@@ -82,5 +82,21 @@ export async function countDrops(db: import('../../db/database').Queryable) {
     const file = 'src/modules/reports/reports.repository.ts';
     expect(source(file)).toContain('select');
     expect(await boundaryErrors(file, source(file))).toEqual([]);
+  });
+
+  it('fails when a pure core imports an edge (HTTP, database, bench) or reads the clock', async () => {
+    const file = 'src/modules/signals/core/row-rules.ts';
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+    const withHttp = `import { AppError } from '../../../http/app-error';\n${source(file)}\nvoid AppError;\n`;
+    expect(await boundaryErrors(file, withHttp)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*core does no I\/O/),
+    ]);
+    const withBench = `import type { BenchFigure } from '../../../bench/bench-types';\nimport { pathToFileURL } from 'node:url';\nimport fs from 'node:fs';\n${source(file)}\nexport type F = BenchFigure;\nvoid pathToFileURL;\nvoid fs;\n`;
+    // a type from the bench is allowed; the file system is not
+    expect(await boundaryErrors(file, withBench)).toEqual([expect.stringMatching(/^no-restricted-imports: 'node:fs'/)]);
+    const withClock = `${source(file)}\nexport const stamp = () => Date.now();\n`;
+    expect(await boundaryErrors(file, withClock)).toEqual([
+      'no-restricted-syntax: A core reads no clock: pass the time in.',
+    ]);
   });
 });
