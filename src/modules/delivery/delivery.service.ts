@@ -9,7 +9,13 @@ import type { Logger } from '../../shared/logger';
 import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { ForecastReader } from '../forecast/forecast-reader';
-import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
+import {
+  compareLaneOrder,
+  estimateCart,
+  estimateDelivery,
+  type DeliveryEstimate,
+  type LaneRanked,
+} from './core/delivery-window';
 import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
@@ -190,11 +196,9 @@ export function createDeliveryService(deps: {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const snapshot = snapshots.current();
-      const candidates = hubCandidates(snapshot, regionId, sku.id).sort(
-        (a, b) =>
-          a.handling_days + a.lane!.transit_days_max - (b.handling_days + b.lane!.transit_days_max) ||
-          a.handling_days + a.lane!.transit_days_min - (b.handling_days + b.lane!.transit_days_min) ||
-          (a.id < b.id ? -1 : 1),
+      // Holds try hubs in the lane order estimates use (every candidate here has a lane to the region).
+      const candidates = hubCandidates(snapshot, regionId, sku.id).sort((a, b) =>
+        compareLaneOrder(a as LaneRanked, b as LaneRanked),
       );
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
