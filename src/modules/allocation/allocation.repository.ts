@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
 export interface ForecastRow {
@@ -13,7 +14,7 @@ export interface ForecastCellRow {
   mean: number;
   dispersion: number;
 }
-export type PlanStatus = 'draft' | 'published' | 'superseded' | 'what_if';
+export type PlanStatus = Schemas['PlanStatus'];
 export interface PlanRow {
   id: string;
   drop_id: string;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
 /** Delivery SQL: the catalog slice estimates need, live stock and holds. */
 export interface SnapshotRegionRow {
@@ -39,7 +40,7 @@ export interface HoldRow {
   region_id: string;
   quantity: number;
   creator_id: string;
-  status: 'held' | 'confirmed' | 'released' | 'expired';
+  status: Schemas['Hold']['status'];
   created_at: Date;
   expires_at: Date;
   ended_at: Date | null;
