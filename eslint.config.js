@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint/boundaries.js';
 
 export default tseslint.config(
   {
@@ -20,6 +21,81 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    // Module boundaries (README, "Architecture"): a module's repository is imported only by that
+    // module; other modules ask its service or exported reader.
+    files: ['src/**/*.ts'],
+    plugins: { boundaries },
+    rules: {
+      'boundaries/no-foreign-repository': [
+        'error',
+        {
+          allow: [
+            // TEMPORARY (issue 14, allocation part): allocation.service reads the catalog's
+            // repository directly; delete this entry once it asks the catalog service.
+            { from: 'src/modules/allocation/allocation.service.ts', to: 'src/modules/catalog/catalog.repository' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // SQL only in repositories (and the migrations, which are .sql files).
+    files: ['src/modules/**/*.ts'],
+    ignores: ['src/modules/**/*.repository.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/no-sql': 'error' },
+  },
+  {
+    // Pure cores: no I/O (files, network, database, HTTP, the bench) and no clock or ambient
+    // randomness; time, storage and seeds are passed in. Types from the edges may be imported.
+    files: ['src/modules/*/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'fs',
+            'node:fs',
+            'node:fs/promises',
+            'http',
+            'node:http',
+            'node:https',
+            'node:net',
+            'node:child_process',
+          ]
+            .concat(['pg', 'axios', 'express', '@electric-sql/pglite'])
+            .map((name) => ({ name, message: 'A core does no I/O: pass what it needs in.' })),
+          patterns: [
+            {
+              group: ['**/http/*', '**/db/*', '**/bench/*', '**/*.repository', '**/*.service', '**/*.routes'],
+              allowTypeImports: true,
+              message: 'A core does no I/O: import pure code only (types from the edges are fine).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'A core reads no clock: pass the time in.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'A core reads no clock: pass the time in.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='performance'][callee.property.name='now']",
+          message: 'A core reads no clock: pass a timer in.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'A core takes a seeded generator, not Math.random.',
+        },
+      ],
     },
   },
   {

@@ -11,6 +11,7 @@ import { createSignalsService } from './modules/signals/signals.service';
 import { forecastJobs } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
 import { createForecastService } from './modules/forecast/forecast.service';
+import { createForecastReader } from './modules/forecast/forecast-reader';
 import { createDemandHistoryService } from './modules/forecast/demand-history.service';
 import { createDropSignalsReader } from './modules/forecast/drop-signals';
 import { createModelProvider } from './modules/forecast/model-provider';
@@ -28,6 +29,7 @@ import type { Job } from './jobs/scheduler';
 import { allocationJobs } from './modules/allocation/allocation.jobs';
 import { allocationRoutes } from './modules/allocation/allocation.routes';
 import { createAllocationService } from './modules/allocation/allocation.service';
+import { createPlanReader } from './modules/allocation/plan-reader';
 import { createAxiosWebhookSender, type WebhookSender } from './modules/webhooks/webhook-sender';
 import { webhookJobs } from './modules/webhooks/webhooks.jobs';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
@@ -65,8 +67,8 @@ export function createServices(deps: {
 }) {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
-  const keys = createKeysService(db);
   const catalog = createCatalogService(db);
+  const keys = createKeysService(db, { catalog });
   const signals = createSignalsService(db, { catalog, clock });
   /** Domain metrics (the stock ledger's), served at /metrics next to the HTTP ones. */
   const metricsRegistry = new Registry();
@@ -82,12 +84,17 @@ export function createServices(deps: {
   const bulkJsonPaths: RegExp[] = [...BULK_JSON_PATHS];
   /** Pages outside /v1, mounted after the API so API requests never walk them: the dashboard at /app/ (issue 7). */
   const pageRouters: Router[] = [webRoutes()];
-  const snapshots = createDeliverySnapshotCache({ db, clock, logger: deps.logger });
+  // What other modules read of plans and forecasts goes through their owners' readers.
+  const planReader = createPlanReader(db);
+  const forecastReader = createForecastReader(db);
+  const snapshots = createDeliverySnapshotCache({ db, plans: planReader, clock, logger: deps.logger });
   const delivery = createDeliveryService({
     db,
     clock,
     snapshots,
     catalog,
+    plans: planReader,
+    forecasts: forecastReader,
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
@@ -154,6 +161,7 @@ export function createServices(deps: {
   jobs.push(...forecastJobs(forecast, models));
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
   const webhooks = createWebhooksService(db, {
+    catalog,
     clock,
     logger: deps.logger,
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
@@ -170,6 +178,9 @@ export function createServices(deps: {
     clock,
     logger: deps.logger,
     catalog,
+    plans: planReader,
+    forecasts: forecastReader,
+    stock: delivery,
     recordClosedDrop: (dropId) => history.recordClosedDrop(dropId),
   });
   routers.push(reportsRoutes(reports));

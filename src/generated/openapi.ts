@@ -1295,6 +1295,8 @@ export interface components {
             code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
+            /** @description On a 409 from publishing or saving a what-if plan, the status of the plan that was refused. */
+            plan_status?: components["schemas"]["PlanStatus"];
         } & {
             [key: string]: unknown;
         };

@@ -51,12 +51,4 @@ export class AppError extends Error {
 
 export const notFound = (what: string, id: string) => new AppError('not_found', `${what} '${id}' was not found`);
 
-/** Formats a zod-style path (['lanes', 2, 'region_id']) as `lanes[2].region_id`. */
-export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(body)';
-}
+export { formatFieldPath } from '../shared/field-path';

@@ -1,5 +1,7 @@
+import type { Schemas } from './contract';
+
 /** Who is calling: an API key's role and the tenant it is scoped to. */
-export type Role = 'admin' | 'creator' | 'partner' | 'storefront';
+export type Role = Schemas['Role'];
 
 export type Principal =
   | { keyId: string; role: 'admin' }

@@ -7,7 +7,10 @@ export type Problem = components['schemas']['Problem'];
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export function problemFrom(error: AppError, instance: string, requestId: string): Problem {
+  // Extensions first: no extension may overwrite a member RFC 9457 defines (a `status` extension
+  // once replaced the HTTP status number with a plan's status).
   return {
+    ...error.options.extensions,
     type: `/problems/${error.code.replaceAll('_', '-')}`,
     title: error.title,
     status: error.status,
@@ -16,7 +19,6 @@ export function problemFrom(error: AppError, instance: string, requestId: string
     code: error.code,
     request_id: requestId,
     ...(error.options.errors ? { errors: error.options.errors } : {}),
-    ...error.options.extensions,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { AppError, formatFieldPath } from './app-error';
+import { formatFieldPath } from '../shared/field-path';
+import { AppError } from './app-error';
 
 /**
  * Parses untrusted input with a zod schema; on failure, a validation_failed problem listing

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { loadPages } from './pages';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 const PAGES_DIR = path.join(WEB_DIR, 'pages');
@@ -74,6 +75,14 @@ export function webRoutes(): Router {
     });
   });
   router.use('/app/assets', express.static(ASSETS_DIR, { index: false }));
-  router.use('/app', express.static(PAGES_DIR, { index: 'index.html', extensions: ['html'], redirect: false }));
+  // The pages: /app/ is the index; /app/NAME.html and /app/NAME are the page NAME.
+  const pages = loadPages(PAGES_DIR);
+  const sendPage = (name: string, res: Response, next: NextFunction) => {
+    const html = pages.get(name);
+    if (html === undefined) return next();
+    res.type('html').send(html);
+  };
+  router.get('/app/', (_req, res, next) => sendPage('index', res, next));
+  router.get('/app/:page', (req, res, next) => sendPage(req.params.page.replace(/\.html$/, ''), res, next));
   return router;
 }

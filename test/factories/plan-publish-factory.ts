@@ -24,9 +24,30 @@ export async function publishPlanWithAllocations(
       "update plans set status = 'superseded', superseded_at = now() where drop_id = $1 and status = 'published'",
       [dropId],
     );
+    // Solver and totals in the contract's shapes (API answers are checked against openapi.yaml).
+    const unitsPlaced = allocations.reduce((sum, a) => sum + a.units, 0);
+    const solver = {
+      requested: 'fast',
+      name: 'test factory',
+      optimal: null,
+      optimality_gap: null,
+      pooled_regions: 0,
+      notes: [],
+      economics: { value_per_fast_unit: 0, leftover_cost_per_unit: 0, holding_cost_per_unit: 0 },
+    };
+    const totals = {
+      expected_demand_units: 0,
+      expected_units_within_promise: 0,
+      fill_rate_within_promise: 0,
+      expected_leftover_by_hub: {},
+      units_placed: unitsPlaced,
+      cost: { fallback_premium: 0, leftover: 0, holding: 0, total: 0 },
+      objective_value: 0,
+    };
     await tx.query(
-      `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals, sku_issues) values ($1, $2, $3, 'draft', '{}', '{}', '{}', $4::jsonb)`,
-      [id, dropId, rows[0]!.v, JSON.stringify(skuIssues)],
+      `insert into plans (id, drop_id, version, status, catalog_snapshot, solver, totals, sku_issues)
+       values ($1, $2, $3, 'draft', '{}', $4::jsonb, $5::jsonb, $6::jsonb)`,
+      [id, dropId, rows[0]!.v, JSON.stringify(solver), JSON.stringify(totals), JSON.stringify(skuIssues)],
     );
     for (const a of allocations) {
       await tx.query('insert into plan_allocations (plan_id, sku_id, hub_id, units) values ($1, $2, $3, $4)', [

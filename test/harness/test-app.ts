@@ -11,6 +11,7 @@ import { answerClientErrors } from '../../src/http/client-errors';
 import { createServices, type Services } from '../../src/services';
 import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
+import { assertKeepsContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** The service over real HTTP on an ephemeral port, on a fresh database, with an admin key. */
@@ -92,6 +93,14 @@ export async function startTestApp(
     } catch {
       parsed = undefined;
     }
+    // Every answer is checked against openapi.yaml (status declared, JSON body matching its schema).
+    assertKeepsContract({
+      method,
+      path,
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: parsed,
+    });
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 

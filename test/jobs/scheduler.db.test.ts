@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
 import { advisoryLockKey, createScheduler, runExclusively, type Job } from '../../src/jobs/scheduler';
+import { createServices } from '../../src/services';
 import { createLogger } from '../../src/shared/logger';
 import { createTestDatabase, type TestDatabase } from '../harness/test-database';
 
@@ -10,9 +12,41 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 describe('scheduled jobs', () => {
-  it('gives each job id a stable lock key', () => {
-    expect(advisoryLockKey('forecast.refresh')).toBe(advisoryLockKey('forecast.refresh'));
-    expect(advisoryLockKey('forecast.refresh')).not.toBe(advisoryLockKey('forecast.retrain'));
+  it('keys a job by the 32-bit FNV-1a hash of its id, so replicas of any version agree on the lock', () => {
+    // Published FNV-1a test vectors, as signed 32-bit integers (PostgreSQL's int4 for the lock).
+    expect(advisoryLockKey('')).toBe(0x811c9dc5 | 0);
+    expect(advisoryLockKey('a')).toBe(0xe40c292c | 0);
+    expect(advisoryLockKey('foobar')).toBe(0xbf9cf968 | 0);
+  });
+
+  it("gives every one of the service's jobs its own lock key (a shared key would let one job skip another)", () => {
+    const config = loadConfig({ LOG_LEVEL: 'silent', DEMO_DATA: 'false', SCHEDULER: 'off' });
+    const { jobs } = createServices({ db: database.db, config, logger: createLogger('silent') });
+    expect(jobs.length).toBeGreaterThan(5);
+    const keys = jobs.map((job) => advisoryLockKey(job.id));
+    expect(new Set(jobs.map((job) => job.id)).size).toBe(jobs.length);
+    expect(new Set(keys).size).toBe(jobs.length);
+    for (const key of keys) expect(key >= -(2 ** 31) && key < 2 ** 31 && Number.isInteger(key)).toBe(true);
+  });
+
+  it('never overlaps two runs of one job in a process, while another job runs alongside', async () => {
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const jobs: Job[] = [
+      { id: 'slow', schedule: '0 0 1 1 *', run: async () => (entered(), await holding) },
+      { id: 'quick', schedule: '0 0 1 1 *', run: async () => undefined },
+    ];
+    const scheduler = createScheduler(database.db, jobs, createLogger('silent'));
+    const first = scheduler.runOnce('slow');
+    await inside;
+    expect(await scheduler.runOnce('slow')).toBe(false);
+    expect(await scheduler.runOnce('quick')).toBe(true);
+    release();
+    expect(await first).toBe(true);
+    expect(await scheduler.runOnce('slow')).toBe(true);
+    await scheduler.stop();
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('lets one replica run a tick while another holds the lock', async () => {

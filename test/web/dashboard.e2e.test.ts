@@ -345,221 +345,257 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.close();
     }, 90_000);
 
-    it('runs a forecast, computes and compares plans and publishes from the drop page, the charts drawing the API numbers', async () => {
-      const page = await newPage();
-      await openWithKey(page, `/app/drop.html?drop=${DROP}`, service.adminKey);
-      // A fresh service: nothing forecast or planned yet, and the page says so.
-      expect(await page.locator('#forecast-panel').getAttribute('data-state')).toBe('empty');
-      await expect(page.locator('#forecast-panel .state').textContent()).resolves.toContain('No forecast yet');
-      expect(await page.locator('#hubs-panel').getAttribute('data-state')).toBe('empty');
+    // The drop page end to end, one step per test; each step starts where the previous one left the page.
+    describe('the drop page, from a fresh service to a saved what-if', () => {
+      let page: Page;
+      // API answers the steps compare the page with (JSON as the API sends it).
+      /* eslint-disable @typescript-eslint/no-explicit-any -- the API's JSON, read member by member */
+      let preview: any;
+      let plans: any[];
+      let plan: any;
+      let whatIf: any;
+      /* eslint-enable @typescript-eslint/no-explicit-any */
+      let demand: Map<string, number | null>;
 
-      await page.getByRole('button', { name: 'Run forecast' }).click();
-      await page.waitForSelector('#action-status[data-kind="ok"]');
-      await expect(page.locator('#action-status').textContent()).resolves.toContain('Forecast v1 stored');
-      const preview = (await call('GET', `/v1/drops/${DROP}/preview`)).body;
-      const forecastChart = await chartData(page, 'forecast-chart');
-      expect(forecastChart).not.toBeNull();
-      expect(forecastChart!.width).toBeGreaterThan(100);
-      expect([...forecastChart!.labels].sort()).toEqual(Object.keys(preview.regions).sort());
-      forecastChart!.labels.forEach((region, i) => {
-        expect(forecastChart!.datasets[0]!.data[i]).toEqual([
-          preview.regions[region].demand.p10,
-          preview.regions[region].demand.p90,
-        ]);
-        expect(forecastChart!.datasets[1]!.data[i]).toBe(preview.regions[region].demand.p50);
+      afterAll(async () => {
+        if (page && !page.isClosed()) await page.close();
       });
-      // Ranked by expected demand: California leads the demo's pre-orders.
-      expect(forecastChart!.labels[0]).toBe('US-CA');
 
-      await page.getByRole('button', { name: 'Compute plan' }).click();
-      await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v1")');
-      await page.getByRole('button', { name: 'Compute plan' }).click();
-      await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v2")');
-      const plans = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
-      expect(plans.map((p: { version: number }) => p.version)).toEqual([2, 1]);
-      const plan = (await call('GET', `/v1/plans/${plans[0].id}`)).body;
-      expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(plan.id);
-      await expect(page.locator('#kpi-units').textContent()).resolves.toBe(
-        `${plan.totals.units_placed.toLocaleString('en-US')} units`,
-      );
-      // Money in dollars, each headline figure with a line saying what it is.
-      await expect(page.locator('#kpi-objective').textContent()).resolves.toBe(
-        plan.totals.objective_value.toLocaleString('en-US', {
-          style: 'currency',
-          currency: 'USD',
-          maximumFractionDigits: 0,
-          minimumFractionDigits: 0,
-        }),
-      );
-      expect(Number(await page.locator('#kpi-cost').getAttribute('data-value'))).toBe(plan.totals.cost.total);
-      expect(Number(await page.locator('#kpi-premium').getAttribute('data-value'))).toBe(
-        plan.totals.cost.fallback_premium,
-      );
-      for (const note of await page.locator('#kpis .kpi').all())
-        expect((await note.locator('.kpi-note').textContent())!.length).toBeGreaterThan(10);
+      it('opens on a fresh service saying nothing is forecast or planned yet', async () => {
+        page = await newPage();
+        await openWithKey(page, `/app/drop.html?drop=${DROP}`, service.adminKey);
+        // A fresh service: nothing forecast or planned yet, and the page says so.
+        expect(await page.locator('#forecast-panel').getAttribute('data-state')).toBe('empty');
+        await expect(page.locator('#forecast-panel .state').textContent()).resolves.toContain('No forecast yet');
+        expect(await page.locator('#hubs-panel').getAttribute('data-state')).toBe('empty');
+      }, 90_000);
 
-      // The map, coloured by forecast demand: each region's colour is its class of the API's number.
-      await page.waitForSelector('#region-map[data-metric="demand"]');
-      const demandMap = await readMap(page);
-      const demand = new Map<string, number | null>(
-        Object.entries(preview.regions as Record<string, { demand: { mean: number } }>).map(([id, r]) => [
-          id,
-          r.demand.mean,
-        ]),
-      );
-      expectColoursMatch(demandMap, demand, logSteps([...demand.values()] as number[]));
-      expect(demandMap.regions.find((r) => r.id === 'US-CA')!.tag).toBe('path');
-      // GB regions have no boundary in the shipped atlases: labelled points from the catalog's coordinates.
-      expect(demandMap.regions.filter((r) => r.tag === 'circle').map((r) => r.id)).toEqual(['GB-LND', 'GB-MAN']);
-      expect(demandMap.title).toContain('forecast demand');
-      // Hubs: the plan's placed units against the capacity it planned with.
-      for (const hub of plan.catalog_snapshot.hubs as { id: string; capacity_units: number }[]) {
-        const marker = demandMap.hubs.find((h) => h.id === hub.id)!;
-        expect(marker.capacity).toBe(hub.capacity_units);
-        expect(marker.placed).toBe(
-          plan.allocations
-            .filter((a: { hub_id: string }) => a.hub_id === hub.id)
-            .reduce((sum: number, a: { units: number }) => sum + a.units, 0),
+      it('runs a forecast and draws the demand ranges the API reports, ranked by demand', async () => {
+        await page.getByRole('button', { name: 'Run forecast' }).click();
+        await page.waitForSelector('#action-status[data-kind="ok"]');
+        await expect(page.locator('#action-status').textContent()).resolves.toContain('Forecast v1 stored');
+        preview = (await call('GET', `/v1/drops/${DROP}/preview`)).body;
+        const forecastChart = await chartData(page, 'forecast-chart');
+        expect(forecastChart).not.toBeNull();
+        expect(forecastChart!.width).toBeGreaterThan(100);
+        expect([...forecastChart!.labels].sort()).toEqual(Object.keys(preview.regions).sort());
+        forecastChart!.labels.forEach((region, i) => {
+          expect(forecastChart!.datasets[0]!.data[i]).toEqual([
+            preview.regions[region].demand.p10,
+            preview.regions[region].demand.p90,
+          ]);
+          expect(forecastChart!.datasets[1]!.data[i]).toBe(preview.regions[region].demand.p50);
+        });
+        // Ranked by expected demand: California leads the demo's pre-orders.
+        expect(forecastChart!.labels[0]).toBe('US-CA');
+      }, 90_000);
+
+      it('computes two plans and shows the headline figures in units and dollars, each with a line saying what it is', async () => {
+        await page.getByRole('button', { name: 'Compute plan' }).click();
+        await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v1")');
+        await page.getByRole('button', { name: 'Compute plan' }).click();
+        await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v2")');
+        plans = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
+        expect(plans.map((p: { version: number }) => p.version)).toEqual([2, 1]);
+        plan = (await call('GET', `/v1/plans/${plans[0].id}`)).body;
+        expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(plan.id);
+        await expect(page.locator('#kpi-units').textContent()).resolves.toBe(
+          `${plan.totals.units_placed.toLocaleString('en-US')} units`,
         );
-      }
-      // Keyboard focus on a region shows the same text as its label, and the lanes into it.
-      await page.focus('#region-map [data-region="US-TX"]');
-      const tip = page.locator('#region-map .map-tooltip');
-      await expect(tip.isVisible()).resolves.toBe(true);
-      expect(await tip.textContent()).toBe(demandMap.regions.find((r) => r.id === 'US-TX')!.label);
-      const lanesIntoTexas = plan.catalog_snapshot.hubs.filter((h: { lanes: { region_id: string }[] }) =>
-        h.lanes.some((l) => l.region_id === 'US-TX'),
-      ).length;
-      expect(await page.locator('#region-map .map-lanes line').count()).toBe(lanesIntoTexas);
-      await page.keyboard.press('Tab');
+        // Money in dollars, each headline figure with a line saying what it is.
+        await expect(page.locator('#kpi-objective').textContent()).resolves.toBe(
+          plan.totals.objective_value.toLocaleString('en-US', {
+            style: 'currency',
+            currency: 'USD',
+            maximumFractionDigits: 0,
+            minimumFractionDigits: 0,
+          }),
+        );
+        expect(Number(await page.locator('#kpi-cost').getAttribute('data-value'))).toBe(plan.totals.cost.total);
+        expect(Number(await page.locator('#kpi-premium').getAttribute('data-value'))).toBe(
+          plan.totals.cost.fallback_premium,
+        );
+        for (const note of await page.locator('#kpis .kpi').all())
+          expect((await note.locator('.kpi-note').textContent())!.length).toBeGreaterThan(10);
+      }, 90_000);
 
-      // Switched to lead-time delta: the mean over SKUs of the plan's delta, or no value where no hub serves.
-      await page.getByRole('radio', { name: 'Lead-time delta (days faster)' }).check();
-      await page.waitForSelector('#region-map[data-metric="delta"]');
-      const perRegion = new Map<string, number[]>();
-      for (const r of plan.regions as { region_id: string; lead_time_delta_days: number | null }[]) {
-        const list = perRegion.get(r.region_id) ?? [];
-        if (r.lead_time_delta_days !== null) list.push(r.lead_time_delta_days);
-        perRegion.set(r.region_id, list);
-      }
-      const deltaValues = new Map<string, number | null>(
-        [...perRegion].map(([id, ds]) => [id, ds.length ? ds.reduce((a, b) => a + b, 0) / ds.length : null]),
-      );
-      for (const id of demand.keys()) if (!deltaValues.has(id)) deltaValues.set(id, null);
-      expectColoursMatch(await readMap(page), deltaValues, [0, 1, 2, 3]);
-      await page.getByRole('radio', { name: 'Forecast demand (units)' }).check();
+      it('colours the map by forecast demand, with hubs placed against capacity and the tooltip on keyboard focus', async () => {
+        // The map, coloured by forecast demand: each region's colour is its class of the API's number.
+        await page.waitForSelector('#region-map[data-metric="demand"]');
+        const demandMap = await readMap(page);
+        demand = new Map<string, number | null>(
+          Object.entries(preview.regions as Record<string, { demand: { mean: number } }>).map(([id, r]) => [
+            id,
+            r.demand.mean,
+          ]),
+        );
+        expectColoursMatch(demandMap, demand, logSteps([...demand.values()] as number[]));
+        expect(demandMap.regions.find((r) => r.id === 'US-CA')!.tag).toBe('path');
+        // GB regions have no boundary in the shipped atlases: labelled points from the catalog's coordinates.
+        expect(demandMap.regions.filter((r) => r.tag === 'circle').map((r) => r.id)).toEqual(['GB-LND', 'GB-MAN']);
+        expect(demandMap.title).toContain('forecast demand');
+        // Hubs: the plan's placed units against the capacity it planned with.
+        for (const hub of plan.catalog_snapshot.hubs as { id: string; capacity_units: number }[]) {
+          const marker = demandMap.hubs.find((h) => h.id === hub.id)!;
+          expect(marker.capacity).toBe(hub.capacity_units);
+          expect(marker.placed).toBe(
+            plan.allocations
+              .filter((a: { hub_id: string }) => a.hub_id === hub.id)
+              .reduce((sum: number, a: { units: number }) => sum + a.units, 0),
+          );
+        }
+        // Keyboard focus on a region shows the same text as its label, and the lanes into it.
+        await page.focus('#region-map [data-region="US-TX"]');
+        const tip = page.locator('#region-map .map-tooltip');
+        await expect(tip.isVisible()).resolves.toBe(true);
+        expect(await tip.textContent()).toBe(demandMap.regions.find((r) => r.id === 'US-TX')!.label);
+        const lanesIntoTexas = plan.catalog_snapshot.hubs.filter((h: { lanes: { region_id: string }[] }) =>
+          h.lanes.some((l) => l.region_id === 'US-TX'),
+        ).length;
+        expect(await page.locator('#region-map .map-lanes line').count()).toBe(lanesIntoTexas);
+        await page.keyboard.press('Tab');
+      }, 90_000);
 
-      // Hub capacity: every hub of the plan's catalog, its capacity and the units placed there.
-      const hubsChart = await chartData(page, 'hubs-chart');
-      const snapshotHubs: { id: string; capacity_units: number }[] = [...plan.catalog_snapshot.hubs].sort((a, b) =>
-        a.id.localeCompare(b.id),
-      );
-      expect(hubsChart!.labels).toEqual(snapshotHubs.map((h) => h.id));
-      const placedInChart = snapshotHubs.map((_, i) =>
-        hubsChart!.datasets.filter((d) => d.label.startsWith('placed')).reduce((s, d) => s + Number(d.data[i] ?? 0), 0),
-      );
-      const placedInPlan = snapshotHubs.map((h) =>
-        plan.allocations
-          .filter((a: { hub_id: string }) => a.hub_id === h.id)
-          .reduce((s: number, a: { units: number }) => s + a.units, 0),
-      );
-      expect(placedInChart).toEqual(placedInPlan);
-      expect(placedInPlan.reduce((s, u) => s + u, 0)).toBe(plan.totals.units_placed);
-      // Each bar is as long as the hub's capacity: placed units plus the unused rest.
-      const unused = hubsChart!.datasets.find((d) => d.label === 'unused capacity')!.data as number[];
-      expect(snapshotHubs.map((_, i) => placedInChart[i]! + unused[i]!)).toEqual(
-        snapshotHubs.map((h) => h.capacity_units),
-      );
+      it('colours the map by lead-time delta, with no value where no hub serves', async () => {
+        // Switched to lead-time delta: the mean over SKUs of the plan's delta, or no value where no hub serves.
+        await page.getByRole('radio', { name: 'Lead-time delta (days faster)' }).check();
+        await page.waitForSelector('#region-map[data-metric="delta"]');
+        const perRegion = new Map<string, number[]>();
+        for (const r of plan.regions as { region_id: string; lead_time_delta_days: number | null }[]) {
+          const list = perRegion.get(r.region_id) ?? [];
+          if (r.lead_time_delta_days !== null) list.push(r.lead_time_delta_days);
+          perRegion.set(r.region_id, list);
+        }
+        const deltaValues = new Map<string, number | null>(
+          [...perRegion].map(([id, ds]) => [id, ds.length ? ds.reduce((a, b) => a + b, 0) / ds.length : null]),
+        );
+        for (const id of demand.keys()) if (!deltaValues.has(id)) deltaValues.set(id, null);
+        expectColoursMatch(await readMap(page), deltaValues, [0, 1, 2, 3]);
+        await page.getByRole('radio', { name: 'Forecast demand (units)' }).check();
+      }, 90_000);
 
-      // Supplier orders: one bar per order line, or the empty state when the plan orders nothing.
-      if (plan.supplier_orders.length) {
-        const orders = await chartData(page, 'orders-chart');
-        expect(orders!.labels).toHaveLength(plan.supplier_orders.length);
-        const fallbacks = plan.supplier_orders.filter((o: { is_fallback: boolean }) => o.is_fallback).length;
-        expect(orders!.datasets[1]!.data.filter((d) => d !== null)).toHaveLength(fallbacks);
-      } else {
-        expect(await page.locator('#orders-panel').getAttribute('data-state')).toBe('empty');
-      }
+      it("draws hub capacity, supplier orders and lead-time delta from the plan's numbers", async () => {
+        // Hub capacity: every hub of the plan's catalog, its capacity and the units placed there.
+        const hubsChart = await chartData(page, 'hubs-chart');
+        const snapshotHubs: { id: string; capacity_units: number }[] = [...plan.catalog_snapshot.hubs].sort((a, b) =>
+          a.id.localeCompare(b.id),
+        );
+        expect(hubsChart!.labels).toEqual(snapshotHubs.map((h) => h.id));
+        const placedInChart = snapshotHubs.map((_, i) =>
+          hubsChart!.datasets
+            .filter((d) => d.label.startsWith('placed'))
+            .reduce((s, d) => s + Number(d.data[i] ?? 0), 0),
+        );
+        const placedInPlan = snapshotHubs.map((h) =>
+          plan.allocations
+            .filter((a: { hub_id: string }) => a.hub_id === h.id)
+            .reduce((s: number, a: { units: number }) => s + a.units, 0),
+        );
+        expect(placedInChart).toEqual(placedInPlan);
+        expect(placedInPlan.reduce((s, u) => s + u, 0)).toBe(plan.totals.units_placed);
+        // Each bar is as long as the hub's capacity: placed units plus the unused rest.
+        const unused = hubsChart!.datasets.find((d) => d.label === 'unused capacity')!.data as number[];
+        expect(snapshotHubs.map((_, i) => placedInChart[i]! + unused[i]!)).toEqual(
+          snapshotHubs.map((h) => h.capacity_units),
+        );
 
-      // Lead-time delta: the regions a hub serves, ranked, each the mean over SKUs of the plan's deltas.
-      const expected = new Map<string, number[]>();
-      for (const r of plan.regions)
-        if (r.lead_time_delta_days !== null)
-          expected.set(r.region_id, [...(expected.get(r.region_id) ?? []), r.lead_time_delta_days]);
-      const deltaChart = await chartData(page, 'delta-chart');
-      expect([...deltaChart!.labels].sort()).toEqual([...expected.keys()].sort());
-      deltaChart!.labels.forEach((region, i) => {
-        const ds = expected.get(region)!;
-        expect(deltaChart!.datasets[0]!.data[i]).toBeCloseTo(ds.reduce((s, d) => s + d, 0) / ds.length, 9);
-      });
-      const deltas = deltaChart!.datasets[0]!.data as number[];
-      expect([...deltas].sort((a, b) => b - a)).toEqual(deltas);
+        // Supplier orders: one bar per order line, or the empty state when the plan orders nothing.
+        if (plan.supplier_orders.length) {
+          const orders = await chartData(page, 'orders-chart');
+          expect(orders!.labels).toHaveLength(plan.supplier_orders.length);
+          const fallbacks = plan.supplier_orders.filter((o: { is_fallback: boolean }) => o.is_fallback).length;
+          expect(orders!.datasets[1]!.data.filter((d) => d !== null)).toHaveLength(fallbacks);
+        } else {
+          expect(await page.locator('#orders-panel').getAttribute('data-state')).toBe('empty');
+        }
 
-      // Compare v1 (A) with v2 (B).
-      await page.getByLabel('Compare plan A').selectOption(plans[1].id);
-      await page.getByLabel('with plan B').selectOption(plans[0].id);
-      await page.getByRole('button', { name: 'Compare plans' }).click();
-      await page.waitForSelector('#compare-panel[data-state="ready"]');
-      await expect(page.locator('#compare-body').textContent()).resolves.toContain('Units placed');
-      await expect(page.locator('#action-status').textContent()).resolves.toContain('Compared plan v1 with v2');
+        // Lead-time delta: the regions a hub serves, ranked, each the mean over SKUs of the plan's deltas.
+        const expected = new Map<string, number[]>();
+        for (const r of plan.regions)
+          if (r.lead_time_delta_days !== null)
+            expected.set(r.region_id, [...(expected.get(r.region_id) ?? []), r.lead_time_delta_days]);
+        const deltaChart = await chartData(page, 'delta-chart');
+        expect([...deltaChart!.labels].sort()).toEqual([...expected.keys()].sort());
+        deltaChart!.labels.forEach((region, i) => {
+          const ds = expected.get(region)!;
+          expect(deltaChart!.datasets[0]!.data[i]).toBeCloseTo(ds.reduce((s, d) => s + d, 0) / ds.length, 9);
+        });
+        const deltas = deltaChart!.datasets[0]!.data as number[];
+        expect([...deltas].sort((a, b) => b - a)).toEqual(deltas);
+      }, 90_000);
 
-      // Publish v2 (the plan shown).
-      await page.getByRole('button', { name: 'Publish plan v2' }).click();
-      await page.waitForSelector('#action-status[data-kind="ok"]:has-text("published")');
-      expect(await page.locator('#kpi-plan').getAttribute('data-plan-status')).toBe('published');
-      expect((await call('GET', `/v1/plans/${plan.id}`)).body.status).toBe('published');
-      expect(await page.locator('#publish-plan').isDisabled()).toBe(true);
+      it('compares plan v1 with v2 and publishes v2', async () => {
+        // Compare v1 (A) with v2 (B).
+        await page.getByLabel('Compare plan A').selectOption(plans[1].id);
+        await page.getByLabel('with plan B').selectOption(plans[0].id);
+        await page.getByRole('button', { name: 'Compare plans' }).click();
+        await page.waitForSelector('#compare-panel[data-state="ready"]');
+        await expect(page.locator('#compare-body').textContent()).resolves.toContain('Units placed');
+        await expect(page.locator('#action-status').textContent()).resolves.toContain('Compared plan v1 with v2');
 
-      // What if demand is 30% higher and the Dallas hub is closed? Computed by the planner, shown beside v2.
-      await page.getByLabel('Whole drop, % of the forecast').fill('130');
-      await page.locator('#wi-hub-closed-hub-dfw').check();
-      await page.getByRole('button', { name: 'Compute what-if' }).click();
-      await page.waitForSelector('#whatif-status[data-kind="ok"]');
-      const afterWhatIf = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
-      const whatIfSummary = afterWhatIf.find((p: { status: string }) => p.status === 'what_if');
-      const whatIf = (await call('GET', `/v1/plans/${whatIfSummary.id}`)).body;
-      expect(whatIf.overrides).toEqual({
-        demand_multipliers: { drop: 1.3 },
-        hub_capacities: [{ hub_id: 'hub-dfw', capacity_units: 0 }],
-      });
-      expect(whatIf.allocations.filter((a: { hub_id: string }) => a.hub_id === 'hub-dfw')).toEqual([]);
-      expect(whatIf.totals.expected_demand_units).toBeCloseTo(plan.totals.expected_demand_units * 1.3, 6);
-      const row = (id: string) => page.locator(`#wi-row-${id}`);
-      for (const [id, pick] of [
-        ['within', (t: typeof plan.totals) => t.expected_units_within_promise],
-        ['fill', (t: typeof plan.totals) => t.fill_rate_within_promise],
-        ['cost', (t: typeof plan.totals) => t.cost.total],
-        ['premium', (t: typeof plan.totals) => t.cost.fallback_premium],
-        ['value', (t: typeof plan.totals) => t.objective_value],
-      ] as const) {
-        expect(Number(await row(id).getAttribute('data-a')), id).toBe(pick(plan.totals));
-        expect(Number(await row(id).getAttribute('data-b')), id).toBe(pick(whatIf.totals));
-      }
-      const cmp = (await call('GET', `/v1/plans/compare?a=${plan.id}&b=${whatIf.id}`)).body;
-      expect(cmp.allocations.length).toBeGreaterThan(0);
-      expect(await page.locator('#whatif-changes tbody tr').count()).toBe(cmp.allocations.length);
-      await shot(page, 'drop-whatif');
+        // Publish v2 (the plan shown).
+        await page.getByRole('button', { name: 'Publish plan v2' }).click();
+        await page.waitForSelector('#action-status[data-kind="ok"]:has-text("published")');
+        expect(await page.locator('#kpi-plan').getAttribute('data-plan-status')).toBe('published');
+        expect((await call('GET', `/v1/plans/${plan.id}`)).body.status).toBe('published');
+        expect(await page.locator('#publish-plan').isDisabled()).toBe(true);
+      }, 90_000);
 
-      // Saved as a draft: the next version, the same numbers, now the plan shown (and publishable).
-      await page.getByRole('button', { name: 'Save as draft' }).click();
-      await page.waitForSelector('#whatif-status[data-kind="ok"]:has-text("Saved as draft")');
-      const saved = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items[0];
-      expect(saved).toMatchObject({ status: 'draft', version: whatIf.version + 1, totals: whatIf.totals });
-      expect((await call('GET', `/v1/plans/${saved.id}`)).body.allocations).toEqual(whatIf.allocations);
-      expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(saved.id);
-      expect(await page.locator('#publish-plan').isDisabled()).toBe(false);
-      // Show the published plan again for the pictures below.
-      await page.getByLabel('Plan shown').selectOption(plan.id);
-      await page.waitForSelector(`#kpi-plan[data-plan-id="${plan.id}"]`);
+      it('computes a what-if (demand +30%, the Dallas hub closed) beside the published plan', async () => {
+        // What if demand is 30% higher and the Dallas hub is closed? Computed by the planner, shown beside v2.
+        await page.getByLabel('Whole drop, % of the forecast').fill('130');
+        await page.locator('#wi-hub-closed-hub-dfw').check();
+        await page.getByRole('button', { name: 'Compute what-if' }).click();
+        await page.waitForSelector('#whatif-status[data-kind="ok"]');
+        const afterWhatIf = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
+        const whatIfSummary = afterWhatIf.find((p: { status: string }) => p.status === 'what_if');
+        whatIf = (await call('GET', `/v1/plans/${whatIfSummary.id}`)).body;
+        expect(whatIf.overrides).toEqual({
+          demand_multipliers: { drop: 1.3 },
+          hub_capacities: [{ hub_id: 'hub-dfw', capacity_units: 0 }],
+        });
+        expect(whatIf.allocations.filter((a: { hub_id: string }) => a.hub_id === 'hub-dfw')).toEqual([]);
+        expect(whatIf.totals.expected_demand_units).toBeCloseTo(plan.totals.expected_demand_units * 1.3, 6);
+        const row = (id: string) => page.locator(`#wi-row-${id}`);
+        for (const [id, pick] of [
+          ['within', (t: typeof plan.totals) => t.expected_units_within_promise],
+          ['fill', (t: typeof plan.totals) => t.fill_rate_within_promise],
+          ['cost', (t: typeof plan.totals) => t.cost.total],
+          ['premium', (t: typeof plan.totals) => t.cost.fallback_premium],
+          ['value', (t: typeof plan.totals) => t.objective_value],
+        ] as const) {
+          expect(Number(await row(id).getAttribute('data-a')), id).toBe(pick(plan.totals));
+          expect(Number(await row(id).getAttribute('data-b')), id).toBe(pick(whatIf.totals));
+        }
+        const cmp = (await call('GET', `/v1/plans/compare?a=${plan.id}&b=${whatIf.id}`)).body;
+        expect(cmp.allocations.length).toBeGreaterThan(0);
+        expect(await page.locator('#whatif-changes tbody tr').count()).toBe(cmp.allocations.length);
+        await shot(page, 'drop-whatif');
+      }, 90_000);
 
-      await shot(page, 'drop');
-      await page.setViewportSize(PHONE);
-      await page.waitForTimeout(300);
-      await expectNoHorizontalScroll(page);
-      expect((await chartData(page, 'forecast-chart'))!.width).toBeLessThanOrEqual(PHONE.width);
-      await shot(page, 'drop-phone');
-      await page.close();
-    }, 180_000);
+      it('saves the what-if as the next draft version with the same numbers, shown and publishable', async () => {
+        // Saved as a draft: the next version, the same numbers, now the plan shown (and publishable).
+        await page.getByRole('button', { name: 'Save as draft' }).click();
+        await page.waitForSelector('#whatif-status[data-kind="ok"]:has-text("Saved as draft")');
+        const saved = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items[0];
+        expect(saved).toMatchObject({ status: 'draft', version: whatIf.version + 1, totals: whatIf.totals });
+        expect((await call('GET', `/v1/plans/${saved.id}`)).body.allocations).toEqual(whatIf.allocations);
+        expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(saved.id);
+        expect(await page.locator('#publish-plan').isDisabled()).toBe(false);
+        // Show the published plan again for the pictures below.
+        await page.getByLabel('Plan shown').selectOption(plan.id);
+        await page.waitForSelector(`#kpi-plan[data-plan-id="${plan.id}"]`);
+      }, 90_000);
+
+      it('fits a phone: no sideways scroll, the chart within the screen', async () => {
+        await shot(page, 'drop');
+        await page.setViewportSize(PHONE);
+        await page.waitForTimeout(300);
+        await expectNoHorizontalScroll(page);
+        expect((await chartData(page, 'forecast-chart'))!.width).toBeLessThanOrEqual(PHONE.width);
+        await shot(page, 'drop-phone');
+      }, 90_000);
+    });
 
     it('is usable from the keyboard: skip link, then Tab to "Run forecast" and Enter runs it', async () => {
       const page = await newPage();

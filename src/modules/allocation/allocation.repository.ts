@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
 export interface ForecastRow {
@@ -13,7 +14,7 @@ export interface ForecastCellRow {
   mean: number;
   dispersion: number;
 }
-export type PlanStatus = 'draft' | 'published' | 'superseded' | 'what_if';
+export type PlanStatus = Schemas['PlanStatus'];
 export interface PlanRow {
   id: string;
   drop_id: string;
@@ -193,6 +194,46 @@ export const allocationRepository = {
     return (
       await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])
     ).rows[0];
+  },
+  /** The published plan of every drop that has one. */
+  async listPublishedPlanIds(db: Queryable) {
+    return (await db.query<{ drop_id: string; id: string }>("select drop_id, id from plans where status = 'published'"))
+      .rows;
+  },
+  /** The published plan, else (when `publishedOnly` is false) the newest draft. */
+  async findPublishedOrNewestDraft(db: Queryable, dropId: string, publishedOnly: boolean) {
+    return (
+      await db.query<Pick<PlanRow, 'id' | 'status' | 'version'>>(
+        `select id, status, version from plans
+         where drop_id = $1 and (status = 'published' or (not $2 and status = 'draft'))
+         order by (status = 'published') desc, version desc limit 1`,
+        [dropId, publishedOnly],
+      )
+    ).rows[0];
+  },
+  /** The plan in force at a drop's close: the published one, else the one superseded last. */
+  async findPlanInForce(db: Queryable, dropId: string) {
+    return (
+      await db.query<{ id: string; sku_issues: { sku_id: string; reason: string }[] }>(
+        `select id, sku_issues from plans where drop_id = $1 and status in ('published', 'superseded')
+         order by (status = 'published') desc, version desc limit 1`,
+        [dropId],
+      )
+    ).rows[0];
+  },
+  /**
+   * When the published plans' supplier orders bring each SKU to each hub: the latest arrive-by of
+   * the orders for that hub and SKU (every inbound unit is there by then).
+   */
+  async listPublishedInboundArrivals(db: Queryable) {
+    return (
+      await db.query<{ hub_id: string; sku_id: string; arrive_by: Date }>(
+        `select o.destination_hub_id as hub_id, o.sku_id, max(o.arrive_by) as arrive_by
+         from plan_supplier_orders o join plans p on p.id = o.plan_id
+         where p.status = 'published'
+         group by o.destination_hub_id, o.sku_id`,
+      )
+    ).rows;
   },
   async listAllocations(db: Queryable, planId: string, hubIds?: string[]) {
     return (

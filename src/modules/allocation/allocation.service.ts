@@ -342,7 +342,7 @@ export function createAllocationService(
             'conflict',
             `plan '${planId}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`,
             {
-              extensions: { status: row.status },
+              extensions: { plan_status: row.status },
             },
           );
         }
@@ -383,7 +383,7 @@ export function createAllocationService(
             'conflict',
             `plan '${planId}' is ${row.status}; only a what-if plan can be saved as a draft`,
             {
-              extensions: { status: row.status },
+              extensions: { plan_status: row.status },
             },
           );
         }

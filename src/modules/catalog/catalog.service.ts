@@ -124,6 +124,15 @@ export function createCatalogService(db: Database) {
   return {
     visibleDrop,
 
+    /** Whether a creator exists; `q`: the caller's transaction, when the check guards its write. */
+    async creatorExists(id: string, q: Queryable = db): Promise<boolean> {
+      return (await repo.findCreator(q, id)) !== undefined;
+    },
+    /** Whether a partner exists; `q`: the caller's transaction, when the check guards its write. */
+    async partnerExists(id: string, q: Queryable = db): Promise<boolean> {
+      return (await repo.findPartner(q, id)) !== undefined;
+    },
+
     async listCreators(principal: Principal) {
       const only = principal.role === 'admin' ? undefined : 'creatorId' in principal ? principal.creatorId : '';
       return (await repo.listCreators(db, only)).map(toCreator);

@@ -2,6 +2,7 @@ import type { Database } from '../../db/database';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { normalisePostalCode } from '../catalog/catalog.schemas';
+import type { PlanReader } from '../allocation/plan-reader';
 import type { DeliveryRegionInput, HubCandidate, PathCandidate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
 
@@ -86,13 +87,17 @@ export function hubCandidates(snapshot: DeliverySnapshot, regionId: string, skuI
   });
 }
 
-async function loadCatalogPart(db: Database) {
-  const [regionRows, prefixRows, hubRows, skuRows, arrivalRows] = await Promise.all([
+/** What the snapshot reads of plans (the allocation module's). */
+export type SnapshotPlans = Pick<PlanReader, 'publishedPlanIdsByDrop' | 'publishedInboundArrivals'>;
+
+async function loadCatalogPart(db: Database, plans: SnapshotPlans) {
+  const [regionRows, prefixRows, hubRows, skuRows, publishedPlanIds, arrivalRows] = await Promise.all([
     repo.loadRegions(db),
     repo.loadPostalPrefixes(db),
     repo.loadHubs(db),
     repo.loadSkus(db),
-    repo.loadInboundArrivals(db),
+    plans.publishedPlanIdsByDrop(),
+    plans.publishedInboundArrivals(),
   ]);
   const regions = new Map<string, DeliveryRegionInput>();
   for (const r of regionRows) {
@@ -128,7 +133,7 @@ async function loadCatalogPart(db: Database) {
       creatorId: sku.creator_id,
       promiseBusinessDays: sku.promise_business_days,
       opensAt: sku.opens_at.toISOString(),
-      publishedPlanId: sku.published_plan_id,
+      publishedPlanId: publishedPlanIds.get(sku.drop_id) ?? null,
       baselineByRegion: new Map(
         sku.baseline.map((b) => [
           b.region_id,
@@ -182,11 +187,12 @@ const emptySnapshot = (): DeliverySnapshot => ({
 /** Starts empty; `reloadAll()` (at service start) fills it, NOTIFY-driven reloads keep it current. */
 export function createDeliverySnapshotCache(deps: {
   db: Database;
+  plans: SnapshotPlans;
   clock: Clock;
   logger: Logger;
   coalesceMs?: number;
 }): DeliverySnapshotCache {
-  const { db, clock, logger } = deps;
+  const { db, plans, clock, logger } = deps;
   // Bursts of changes (a storm of holds) become one reload per window.
   const coalesceMs = deps.coalesceMs ?? 50;
   let snapshot = emptySnapshot();
@@ -196,7 +202,7 @@ export function createDeliverySnapshotCache(deps: {
   let poller: NodeJS.Timeout | undefined;
 
   async function reload(kind: 'catalog' | 'stock') {
-    const catalogPart = kind === 'catalog' ? await loadCatalogPart(db) : snapshot;
+    const catalogPart = kind === 'catalog' ? await loadCatalogPart(db, plans) : snapshot;
     const stockByHubSku = await loadStockPart(db);
     snapshot = { ...catalogPart, stockByHubSku, loadedAt: clock.now() } as DeliverySnapshot;
   }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
-/** Delivery SQL: the catalog slice estimates need, live stock, holds, and preview reads. */
+/** Delivery SQL: the catalog slice estimates need, live stock and holds. */
 export interface SnapshotRegionRow {
   id: string;
   time_zone: string;
@@ -20,7 +21,6 @@ export interface SnapshotSkuRow {
   promise_business_days: number;
   opens_at: Date;
   drop_status: string;
-  published_plan_id: string | null;
   baseline: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
 }
 /** Stock of one SKU at one hub in the ledger's terms (migration 0009, view hub_stock_levels). */
@@ -40,7 +40,7 @@ export interface HoldRow {
   region_id: string;
   quantity: number;
   creator_id: string;
-  status: 'held' | 'confirmed' | 'released' | 'expired';
+  status: Schemas['Hold']['status'];
   created_at: Date;
   expires_at: Date;
   ended_at: Date | null;
@@ -80,25 +80,10 @@ export const deliveryRepository = {
     return (
       await db.query<SnapshotSkuRow>(`
         select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.opens_at, d.status as drop_status,
-          (select p.id from plans p where p.drop_id = d.id and p.status = 'published') as published_plan_id,
           coalesce((select json_agg(json_build_object('region_id', b.region_id, 'handling_days', b.handling_days,
             'transit_days_min', b.transit_days_min, 'transit_days_max', b.transit_days_max))
             from drop_baseline_paths b where b.drop_id = d.id), '[]') as baseline
         from skus s join drops d on d.id = s.drop_id`)
-    ).rows;
-  },
-  /**
-   * When the published plans' supplier orders bring each SKU to each hub: the latest arrive-by of
-   * the orders for that hub and SKU (every inbound unit is there by then).
-   */
-  async loadInboundArrivals(db: Queryable) {
-    return (
-      await db.query<{ hub_id: string; sku_id: string; arrive_by: Date }>(
-        `select o.destination_hub_id as hub_id, o.sku_id, max(o.arrive_by) as arrive_by
-         from plan_supplier_orders o join plans p on p.id = o.plan_id
-         where p.status = 'published'
-         group by o.destination_hub_id, o.sku_id`,
-      )
     ).rows;
   },
   async loadStock(db: Queryable) {
@@ -251,55 +236,12 @@ export const deliveryRepository = {
     ).rows[0];
   },
 
-  async latestForecastCells(db: Queryable, dropId: string) {
+  /** What hubs reported of SKUs: units received and the signed adjustments (for the post-drop report). */
+  async listReceivedStock(db: Queryable, skuIds: string[]) {
     return (
-      await db.query<{ forecast_id: string; sku_id: string; region_id: string; mean: number; quantiles: number[] }>(
-        `select c.forecast_id, c.sku_id, c.region_id, c.mean, c.quantiles
-         from forecast_cells c
-         where c.forecast_id = (select id from forecasts where drop_id = $1 order by version desc limit 1)`,
-        [dropId],
-      )
-    ).rows;
-  },
-
-  /** The published plan, else (for creators previewing before publishing) the newest draft. */
-  async previewPlan(db: Queryable, dropId: string, publishedOnly: boolean) {
-    return (
-      await db.query<{ id: string; status: string; version: number }>(
-        `select id, status, version from plans
-         where drop_id = $1 and (status = 'published' or (not $2 and status = 'draft'))
-         order by (status = 'published') desc, version desc limit 1`,
-        [dropId, publishedOnly],
-      )
-    ).rows[0];
-  },
-
-  async planRegions(db: Queryable, planId: string) {
-    return (
-      await db.query<{
-        region_id: string;
-        sku_id: string;
-        serving_hub_id: string | null;
-        in_stock_probability: number;
-        delivery_days_p50: number | null;
-        delivery_days_p90: number | null;
-        baseline_days: number | null;
-        lead_time_delta_days: number | null;
-        lead_time_delta_days_p90: number | null;
-      }>(
-        `select region_id, sku_id, serving_hub_id, in_stock_probability, delivery_days_p50, delivery_days_p90, baseline_days,
-           lead_time_delta_days, lead_time_delta_days_p90
-         from plan_regions where plan_id = $1 order by region_id, sku_id`,
-        [planId],
-      )
-    ).rows;
-  },
-
-  async planAllocations(db: Queryable, planId: string) {
-    return (
-      await db.query<{ sku_id: string; hub_id: string; units: number }>(
-        'select sku_id, hub_id, units from plan_allocations where plan_id = $1',
-        [planId],
+      await db.query<{ hub_id: string; sku_id: string; received: number; adjusted: number }>(
+        'select hub_id, sku_id, received, adjusted from hub_stock where sku_id = any($1::text[]) order by hub_id, sku_id',
+        [skuIds],
       )
     ).rows;
   },

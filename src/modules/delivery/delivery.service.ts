@@ -6,8 +6,16 @@ import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
-import { estimateCart, estimateDelivery, type DeliveryEstimate } from './core/delivery-window';
+import type { ForecastReader } from '../forecast/forecast-reader';
+import {
+  compareLaneOrder,
+  estimateCart,
+  estimateDelivery,
+  type DeliveryEstimate,
+  type LaneRanked,
+} from './core/delivery-window';
 import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
@@ -31,11 +39,14 @@ export function createDeliveryService(deps: {
   clock: Clock;
   snapshots: DeliverySnapshotCache;
   catalog: CatalogService;
+  /** the preview's plan and forecast, asked of the modules that own them */
+  plans: Pick<PlanReader, 'previewPlan' | 'regions' | 'allocations'>;
+  forecasts: Pick<ForecastReader, 'latest'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, logger } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, logger } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -185,11 +196,9 @@ export function createDeliveryService(deps: {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const snapshot = snapshots.current();
-      const candidates = hubCandidates(snapshot, regionId, sku.id).sort(
-        (a, b) =>
-          a.handling_days + a.lane!.transit_days_max - (b.handling_days + b.lane!.transit_days_max) ||
-          a.handling_days + a.lane!.transit_days_min - (b.handling_days + b.lane!.transit_days_min) ||
-          (a.id < b.id ? -1 : 1),
+      // Holds try hubs in the lane order estimates use (every candidate here has a lane to the region).
+      const candidates = hubCandidates(snapshot, regionId, sku.id).sort((a, b) =>
+        compareLaneOrder(a as LaneRanked, b as LaneRanked),
       );
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
@@ -307,6 +316,13 @@ export function createDeliveryService(deps: {
       return { checked_at: clock.now().toISOString(), repaired };
     },
 
+    /** Units hubs reported receiving, and their signed adjustments, per hub × SKU of these SKUs. */
+    async receivedStock(
+      skuIds: string[],
+    ): Promise<{ hub_id: string; sku_id: string; received: number; adjusted: number }[]> {
+      return repo.listReceivedStock(db, skuIds);
+    },
+
     /** Live stock per hub × SKU of a drop: on hand, inbound (with its date), reserved, held, available. */
     async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
       await catalog.visibleDrop(principal, dropId);
@@ -332,12 +348,12 @@ export function createDeliveryService(deps: {
      */
     async preview(principal: Principal, dropId: string): Promise<Schemas['DropPreview']> {
       const drop = await catalog.visibleDrop(principal, dropId);
-      const plan = await repo.previewPlan(db, dropId, principal.role === 'storefront');
+      const plan = await plans.previewPlan(dropId, principal.role === 'storefront');
       if (principal.role === 'storefront' && !plan) throw notFound('drop', dropId);
-      const [cells, regions, allocations] = await Promise.all([
-        repo.latestForecastCells(db, dropId),
-        plan ? repo.planRegions(db, plan.id) : Promise.resolve([]),
-        plan ? repo.planAllocations(db, plan.id) : Promise.resolve([]),
+      const [forecast, regions, allocations] = await Promise.all([
+        forecasts.latest(dropId),
+        plan ? plans.regions(plan.id) : Promise.resolve([]),
+        plan ? plans.allocations(plan.id) : Promise.resolve([]),
       ]);
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
@@ -351,7 +367,7 @@ export function createDeliveryService(deps: {
           lead_time_delta_days: null,
           stock_out_risk: null,
         });
-      for (const cell of cells) {
+      for (const cell of forecast.cells) {
         const e = entry(cell.region_id);
         // Sums of per-SKU quantiles are a conservative band for the region total (not its exact quantiles).
         e.demand.mean += cell.mean;
@@ -382,7 +398,7 @@ export function createDeliveryService(deps: {
         drop_id: drop.id,
         opens_at: drop.opens_at.toISOString(),
         promise_business_days: drop.promise_business_days,
-        forecast_id: cells[0]?.forecast_id ?? null,
+        forecast_id: forecast.cells.length > 0 ? (forecast.forecastId ?? null) : null,
         plan: plan ? { id: plan.id, status: plan.status as 'draft' | 'published', version: plan.version } : null,
         regions: byRegion,
       };

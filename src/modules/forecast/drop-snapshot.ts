@@ -3,7 +3,8 @@
  * signals as of an instant and hands the rows here.
  *
  * - social: the latest cumulative reading per (region, channel, metric) at or before as-of,
- *   placed at `socialIndex(channel, metric)`; an unknown channel or metric is ignored.
+ *   placed at `socialIndex(channel, metric)`; an unknown channel or metric is refused (an error:
+ *   ingestion accepts only the shared vocabulary, so such a row means the two disagree).
  * - token holders: the latest snapshot per region at or before as-of (0 when none).
  * - pre-orders: units of placed (not cancelled) pre-orders with placed_at ≤ as-of, per SKU;
  *   velocity: the same over the 24 h before as-of.
@@ -60,7 +61,9 @@ export function assembleSnapshot(parts: SnapshotParts): AssembledSnapshot {
     const region = regions.get(row.region_id);
     const ci = channels.indexOf(row.channel);
     const mi = metrics.indexOf(row.metric);
-    if (region && ci >= 0 && mi >= 0) region.social[socialIndex(ci, mi)] = Number(row.last_value);
+    if (ci < 0 || mi < 0)
+      throw new Error(`social reading with an unknown channel or metric: '${row.channel}' / '${row.metric}'`);
+    if (region) region.social[socialIndex(ci, mi)] = Number(row.last_value);
   }
   for (const row of parts.tokenHolders) {
     const region = regions.get(row.region_id);

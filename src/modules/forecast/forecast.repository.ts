@@ -86,6 +86,15 @@ export const forecastRepository = {
       )
     ).rows[0];
   },
+  /** The last forecast made by `at` (else the first one made after it, when none was). */
+  async findLastForecastAsOf(db: Queryable, dropId: string, at: Date) {
+    return (
+      await db.query<ForecastRow>(
+        `select ${forecastColumns} from forecasts where drop_id = $1 order by (as_of <= $2) desc, version desc limit 1`,
+        [dropId, at],
+      )
+    ).rows[0];
+  },
   async findForecast(db: Queryable, id: string) {
     return (await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where id = $1`, [id])).rows[0];
   },

@@ -1,7 +1,8 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
 /** Jobs SQL, one intent-named query per function, no rules. */
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobState = Schemas['Job']['state'];
 
 export interface JobRow {
   id: string;

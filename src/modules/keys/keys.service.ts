@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { principalFromKey, type Principal } from '../../http/principal';
 import { generateApiKey, hashApiKey } from './api-key-secrets';
+import type { CatalogService } from '../catalog/catalog.service';
 import { keysRepository, type ApiKeyRow } from './keys.repository';
 
 type ApiKey = Schemas['ApiKey'];
@@ -24,7 +25,11 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
 /** How long a resolved key is trusted without asking the database; revocations also clear it at once (NOTIFY mf_keys). */
 const KEY_CACHE_TTL_MS = 30_000;
 
-export function createKeysService(db: Database, now: () => number = Date.now) {
+/** What keys asks the catalog: whether the creator or partner a key names exists. */
+export type KeysCatalog = Pick<CatalogService, 'creatorExists' | 'partnerExists'>;
+
+export function createKeysService(db: Database, deps: { catalog: KeysCatalog; now?: () => number }) {
+  const { catalog, now = Date.now } = deps;
   // Presented key → principal with the time it was resolved. Keeps the hot paths (delivery
   // estimates) free of a database round trip, and of hashing, per request. Only process memory
   // holds the raw key (as the request did); unknown keys are not cached, so a new key works at once.
@@ -38,15 +43,13 @@ export function createKeysService(db: Database, now: () => number = Date.now) {
     async createApiKey(input: Schemas['ApiKeyInput']): Promise<Schemas['ApiKeyCreated']> {
       return db.transaction(async (tx) => {
         if (input.creator_id) {
-          const found = await tx.query('select 1 from creators where id = $1', [input.creator_id]);
-          if (found.rowCount === 0)
+          if (!(await catalog.creatorExists(input.creator_id, tx)))
             throw new AppError('unprocessable', `creator '${input.creator_id}' does not exist`, {
               errors: [{ path: 'creator_id', message: 'unknown creator' }],
             });
         }
         if (input.partner_id) {
-          const found = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
-          if (found.rowCount === 0)
+          if (!(await catalog.partnerExists(input.partner_id, tx)))
             throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, {
               errors: [{ path: 'partner_id', message: 'unknown partner' }],
             });

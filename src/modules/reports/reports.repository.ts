@@ -1,6 +1,9 @@
 import type { Queryable } from '../../db/database';
 
-/** What a post-drop report reads: the drop's realised orders, its published plan, its last forecast. */
+/**
+ * What a post-drop report reads itself: the drop, its realised orders, hubs and baseline; the plan,
+ * the forecast and the hubs' receipts come from the modules that own them (reports.service.ts).
+ */
 export const reportsRepository = {
   /** Drops past their close that have no report yet (the job's work list). */
   async findDropsDueForReport(db: Queryable, now: Date) {
@@ -39,49 +42,6 @@ export const reportsRepository = {
          from hubs h order by h.id`,
       )
     ).rows;
-  },
-  /** The plan in force at close: the published one (or the one superseded last, if none is published). */
-  async planInForce(db: Queryable, dropId: string) {
-    return (
-      await db.query<{ id: string; sku_issues: { sku_id: string; reason: string }[] }>(
-        `select id, sku_issues from plans where drop_id = $1 and status in ('published', 'superseded')
-         order by (status = 'published') desc, version desc limit 1`,
-        [dropId],
-      )
-    ).rows[0];
-  },
-  /** Units at hubs for the drop's SKUs: planned allocation, replaced by receipts, plus adjustments. */
-  async stockAtOpening(db: Queryable, planId: string) {
-    return (
-      await db.query<{ sku_id: string; hub_id: string; units: number }>(
-        `select a.sku_id, a.hub_id,
-           greatest(0, coalesce(nullif(s.received, 0), a.units) + coalesce(s.adjusted, 0))::int as units
-         from plan_allocations a left join hub_stock s on s.hub_id = a.hub_id and s.sku_id = a.sku_id
-         where a.plan_id = $1`,
-        [planId],
-      )
-    ).rows;
-  },
-  async planRegions(db: Queryable, planId: string) {
-    return (await db.query<{ sku_id: string; region_id: string; serving_hub_id: string | null; lead_time_delta_days: number | null }>('select sku_id, region_id, serving_hub_id, lead_time_delta_days from plan_regions where plan_id = $1', [planId])).rows;
-  },
-  async supplierOrders(db: Queryable, planId: string) {
-    return (
-      await db.query<{ supplier_id: string; sku_id: string; quantity: number; destination_hub_id: string; is_fallback: boolean; reason: string; premium: number }>(
-        'select supplier_id, sku_id, quantity, destination_hub_id, is_fallback, reason, premium from plan_supplier_orders where plan_id = $1 order by line_no',
-        [planId],
-      )
-    ).rows;
-  },
-  async lastForecastBeforeOpening(db: Queryable, dropId: string, opensAt: Date) {
-    const { rows } = await db.query<{ id: string }>(
-      `select id from forecasts where drop_id = $1 order by (as_of <= $2) desc, version desc limit 1`,
-      [dropId, opensAt],
-    );
-    const forecastId = rows[0]?.id;
-    if (!forecastId) return { forecastId: undefined, cells: [] };
-    const cells = await db.query<{ sku_id: string; region_id: string; mean: number; quantiles: number[] }>('select sku_id, region_id, mean, quantiles from forecast_cells where forecast_id = $1', [forecastId]);
-    return { forecastId, cells: cells.rows };
   },
   async baselinePaths(db: Queryable, dropId: string) {
     return (await db.query<{ region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }>('select region_id, handling_days, transit_days_min, transit_days_max from drop_baseline_paths where drop_id = $1', [dropId])).rows;

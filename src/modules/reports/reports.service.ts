@@ -4,7 +4,10 @@ import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
+import type { DeliveryService } from '../delivery/delivery.service';
+import type { ForecastReader } from '../forecast/forecast-reader';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
 
@@ -18,24 +21,45 @@ export interface ReportsServiceDeps {
   clock: Clock;
   logger: Logger;
   catalog: CatalogService;
+  /** the plan in force, asked of the allocation module */
+  plans: Pick<PlanReader, 'planInForce' | 'allocations' | 'regions' | 'supplierOrders'>;
+  /** the last forecast before opening, asked of the forecast module */
+  forecasts: Pick<ForecastReader, 'lastBeforeOpening'>;
+  /** what hubs reported receiving, asked of the delivery module (the stock ledger) */
+  stock: Pick<DeliveryService, 'receivedStock'>;
   /** The learning loop: a closed drop joins the forecast's training history. */
   recordClosedDrop: (dropId: string) => Promise<unknown>;
 }
 
 export function createReportsService(deps: ReportsServiceDeps) {
-  const { db, clock, logger, catalog } = deps;
+  const { db, clock, logger, catalog, plans, forecasts } = deps;
+
+  /**
+   * Units at hubs for the drop's SKUs: the planned allocation, replaced by what the hub reported
+   * receiving (when it reported any), plus its adjustments; never below zero.
+   */
+  async function stockAtOpening(planId: string) {
+    const allocations = await plans.allocations(planId);
+    const reported = await deps.stock.receivedStock([...new Set(allocations.map((a) => a.sku_id))]);
+    const byHubSku = new Map(reported.map((r) => [`${r.hub_id}\u0000${r.sku_id}`, r]));
+    return allocations.map((a) => {
+      const hub = byHubSku.get(`${a.hub_id}\u0000${a.sku_id}`);
+      const base = hub && hub.received !== 0 ? hub.received : a.units;
+      return { sku_id: a.sku_id, hub_id: a.hub_id, units: Math.max(0, base + (hub?.adjusted ?? 0)) };
+    });
+  }
 
   async function loadInput(dropId: string): Promise<{ input: PostDropInput; planId: string | null; forecastId: string | null }> {
     const drop = (await repo.findDrop(db, dropId))!;
     const [orders, hubs, plan, forecast, baseline] = await Promise.all([
       repo.realisedOrders(db, dropId, drop.closes_at),
       repo.hubsWithLanes(db),
-      repo.planInForce(db, dropId),
-      repo.lastForecastBeforeOpening(db, dropId, drop.opens_at),
+      plans.planInForce(dropId),
+      forecasts.lastBeforeOpening(dropId, drop.opens_at),
       repo.baselinePaths(db, dropId),
     ]);
     const [stock, planRegions, supplierOrders] = plan
-      ? await Promise.all([repo.stockAtOpening(db, plan.id), repo.planRegions(db, plan.id), repo.supplierOrders(db, plan.id)])
+      ? await Promise.all([stockAtOpening(plan.id), plans.regions(plan.id), plans.supplierOrders(plan.id)])
       : [[], [], []];
     return {
       planId: plan?.id ?? null,

@@ -16,6 +16,8 @@ import type {
  * rows it created and how many it changed (`xmax = 0` marks an insert).
  */
 export type PreorderRow = PreorderRecord & { drop_id: string; placed_at: Date; received_at: Date; updated_at: Date };
+const UNIQUE_VIOLATION = '23505';
+
 export type BucketSize = 'hour' | 'day';
 /** id, sku_id, region_id, quantity, placed_at, status as PostgreSQL array literals. */
 export type PreorderColumns = [string, string, string, string, string, string];
@@ -123,6 +125,22 @@ export const signalsRepository = {
       [dropId, staged.importId, staged.chunk],
     );
     return { created: rowCount, updated: 0 };
+  },
+  /**
+   * insertNewPreorders under a savepoint: undefined, with nothing written and the transaction still
+   * usable, when some id of the chunk is already stored.
+   */
+  async tryInsertNewPreorders(tx: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts | undefined> {
+    await tx.query('savepoint preorder_chunk');
+    try {
+      const written = await signalsRepository.insertNewPreorders(tx, dropId, staged);
+      await tx.query('release savepoint preorder_chunk');
+      return written;
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await tx.query('rollback to savepoint preorder_chunk');
+      return undefined;
+    }
   },
   /** Upserts a staged chunk of pre-orders; a stored cancellation is never overwritten, an identical re-send is not rewritten. */
   async upsertPreorders(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {

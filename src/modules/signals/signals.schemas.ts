@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
+import { CHANNELS, SOCIAL_METRICS } from '../../shared/social-vocabulary';
 import { idSchema } from '../catalog/catalog.schemas';
 
 /**
@@ -11,8 +12,6 @@ const MAX_QUANTITY = 1_000_000;
 /** The bulk JSON body; larger imports stream NDJSON or CSV. */
 export const MAX_JSON_ROWS = 10_000;
 
-export const CHANNELS = ['telegram', 'tiktok', 'instagram', 'discord', 'youtube', 'other'] as const;
-export const SOCIAL_METRICS = ['mentions', 'views', 'likes', 'shares', 'rsvps'] as const;
 export const INVENTORY_EVENT_TYPES = ['received', 'reserved', 'released', 'shipped', 'adjusted'] as const;
 
 const positiveQuantity = z

@@ -37,7 +37,6 @@ import {
   type SignalSummaryQuery,
 } from './signals.schemas';
 
-const UNIQUE_VIOLATION = '23505';
 /** A staged chunk this old belongs to an import that will never finish (its process died). */
 export const STALE_IMPORT_MS = 24 * 60 * 60 * 1000;
 
@@ -97,7 +96,7 @@ export function eventSenderOf(principal: Principal): string {
 
 export function createSignalsService(
   db: Database,
-  deps: { catalog: Pick<CatalogService, 'visibleDrop'>; clock: Clock },
+  deps: { catalog: Pick<CatalogService, 'visibleDrop' | 'partnerExists'>; clock: Clock },
 ) {
   const { catalog, clock } = deps;
 
@@ -183,17 +182,10 @@ export function createSignalsService(
     strategy: { plainInsert: boolean },
   ): Promise<WriteCounts> {
     if (!strategy.plainInsert) return repo.upsertPreorders(tx, dropId, staged);
-    await tx.query('savepoint preorder_chunk');
-    try {
-      const written = await repo.insertNewPreorders(tx, dropId, staged);
-      await tx.query('release savepoint preorder_chunk');
-      return written;
-    } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      await tx.query('rollback to savepoint preorder_chunk');
-      strategy.plainInsert = false;
-      return repo.upsertPreorders(tx, dropId, staged);
-    }
+    const written = await repo.tryInsertNewPreorders(tx, dropId, staged);
+    if (written) return written;
+    strategy.plainInsert = false;
+    return repo.upsertPreorders(tx, dropId, staged);
   }
 
   async function importPreorders(
@@ -305,8 +297,7 @@ export function createSignalsService(
     /** Sets or rotates a partner's signing secret; the secret is returned this once. */
     async rotatePartnerSigningSecret(partnerId: string): Promise<Schemas['PartnerSigningSecret']> {
       return db.transaction(async (tx) => {
-        const found = await tx.query('select 1 from partners where id = $1', [partnerId]);
-        if (found.rowCount === 0) throw notFound('partner', partnerId);
+        if (!(await catalog.partnerExists(partnerId, tx))) throw notFound('partner', partnerId);
         const secret = generateSigningSecret();
         const row = await repo.upsertPartnerSigningSecret(tx, partnerId, secret);
         return { partner_id: partnerId, secret, created_at: row.created_at.toISOString() };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import type { Schemas } from '../../http/contract';
 
 /** Webhook SQL: subscriptions, the outbox and the delivery log. */
 export interface SubscriptionRow {
@@ -16,7 +17,7 @@ export interface OutboxRow {
   subscription_id: string;
   event_type: string;
   payload: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: Schemas['WebhookEvent']['status'];
   attempts: number;
   next_attempt_at: Date;
   last_error: string | null;
@@ -27,7 +28,7 @@ export interface DeliveryRow {
   id: string;
   outbox_id: string;
   attempt: number;
-  trigger: 'first' | 'retry' | 'manual';
+  trigger: Schemas['WebhookDelivery']['trigger'];
   status_code: number | null;
   ok: boolean;
   error: string | null;

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { CatalogService } from '../catalog/catalog.service';
 import { isDelivered, type WebhookSender } from './webhook-sender';
 import { generateWebhookSecret, WEBHOOK_SIGNATURE_HEADER, webhookSignature } from './webhook-signing';
 import {
@@ -84,10 +85,16 @@ const toEvent = (row: OutboxRow, deliveries: DeliveryRow[]): Schemas['WebhookEve
 
 export function createWebhooksService(
   db: Database,
-  deps: { clock: Clock; sender: WebhookSender; logger: Logger; policy?: Partial<WebhookPolicy> },
+  deps: {
+    catalog: Pick<CatalogService, 'partnerExists'>;
+    clock: Clock;
+    sender: WebhookSender;
+    logger: Logger;
+    policy?: Partial<WebhookPolicy>;
+  },
 ) {
   const policy: WebhookPolicy = { ...DEFAULT_WEBHOOK_POLICY, ...deps.policy };
-  const { clock, sender, logger } = deps;
+  const { catalog, clock, sender, logger } = deps;
   const inFlight = new Set<Promise<unknown>>();
 
   async function requireSubscription(id: string) {
@@ -187,8 +194,7 @@ export function createWebhooksService(
       const id = `whs_${randomBytes(8).toString('hex')}`;
       const secret = generateWebhookSecret();
       await db.transaction(async (tx) => {
-        const partner = await tx.query('select 1 from partners where id = $1', [input.partner_id]);
-        if (partner.rowCount === 0) {
+        if (!(await catalog.partnerExists(input.partner_id, tx))) {
           throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, {
             errors: [{ path: 'partner_id', message: 'unknown partner' }],
           });

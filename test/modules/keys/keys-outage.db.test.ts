@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createCatalogService } from '../../../src/modules/catalog/catalog.service';
 import { createKeysService } from '../../../src/modules/keys/keys.service';
 import { createTestDatabase } from '../../harness/test-database';
 
@@ -11,7 +12,7 @@ describe('API keys during a database outage', () => {
   it('serves a known key past its cache time when the database cannot answer; an unknown key gets 503', async () => {
     const database = await createTestDatabase();
     let clock = 0;
-    const keys = createKeysService(database.db, () => clock);
+    const keys = createKeysService(database.db, { catalog: createCatalogService(database.db), now: () => clock });
     const { key } = await keys.createApiKey({ role: 'admin', label: 'outage' });
     const principal = await keys.authenticate(key);
     expect(principal?.role).toBe('admin');

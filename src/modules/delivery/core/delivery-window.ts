@@ -244,6 +244,26 @@ interface LineInput {
 // record serves every call without allocating.
 const scratch = { startDay: 0, cutoffApplied: false, expiresMs: 0, earliestDay: 0, latestDay: 0 };
 
+/** A hub with a lane to the buyer's region, as lane order ranks it. */
+export interface LaneRanked {
+  id: string;
+  handling_days: number;
+  lane: { transit_days_min: number; transit_days_max: number };
+}
+
+/**
+ * Lane order, fastest first (rules a–c above): handling + transit max, then handling + transit
+ * min, then hub id in code-unit order. The one ordering of hubs: estimates pick the first hub with
+ * stock by it, holds try hubs in it. Equal ids compare equal (a stable sort keeps their order).
+ */
+export function compareLaneOrder(a: LaneRanked, b: LaneRanked): number {
+  return (
+    a.handling_days + a.lane.transit_days_max - (b.handling_days + b.lane.transit_days_max) ||
+    a.handling_days + a.lane.transit_days_min - (b.handling_days + b.lane.transit_days_min) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
 function estimateLine(
   line: LineInput,
   orderedAt: string,
@@ -267,11 +287,9 @@ function estimateLine(
   const buyerCal = calendarFor('region', region);
   const opensMs = optionalInstant(line.opens_at, 'opens_at');
 
-  // Pick the first hub in lane order with enough stock: one scan for the minimum key, no sorting.
+  // Pick the first hub in lane order with enough stock: one scan for the minimum, no sorting.
   const hubs = line.hubs;
   let best = -1;
-  let bestMax = 0;
-  let bestMin = 0;
   let anyLane = false;
   let maxAvailable = 0;
   for (let i = 0; i < hubs.length; i++) {
@@ -287,17 +305,7 @@ function estimateLine(
       taken(consumed, sku, 'hub', hub.id);
     if (available > maxAvailable) maxAvailable = available;
     if (available < quantity) continue;
-    const keyMax = hub.handling_days + lane.transit_days_max;
-    const keyMin = hub.handling_days + lane.transit_days_min;
-    if (
-      best < 0 ||
-      keyMax < bestMax ||
-      (keyMax === bestMax && (keyMin < bestMin || (keyMin === bestMin && hub.id < hubs[best]!.id)))
-    ) {
-      best = i;
-      bestMax = keyMax;
-      bestMin = keyMin;
-    }
+    if (best < 0 || compareLaneOrder(hub as LaneRanked, hubs[best] as LaneRanked) < 0) best = i;
   }
 
   const supplier = line.supplier ?? null;

@@ -7,11 +7,9 @@
 export const LEAD_TIMES = [7, 3, 1] as const;
 export type LeadTime = (typeof LEAD_TIMES)[number];
 
-export const CHANNELS = ['telegram', 'tiktok', 'instagram', 'discord', 'youtube', 'other'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS, SOCIAL_METRICS } from '../../../shared/social-vocabulary';
 
-export const SOCIAL_METRICS = ['mentions', 'views', 'likes', 'shares', 'rsvps'] as const;
-export type SocialMetric = (typeof SOCIAL_METRICS)[number];
+export { CHANNELS, SOCIAL_METRICS, type Channel, type SocialMetric } from '../../../shared/social-vocabulary';
 
 /** Number of social values per region snapshot: channel-major, `CHANNELS.length × SOCIAL_METRICS.length`. */
 export const SOCIAL_WIDTH = CHANNELS.length * SOCIAL_METRICS.length;

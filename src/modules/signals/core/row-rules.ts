@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatFieldPath } from '../../../http/app-error';
+import { formatFieldPath } from '../../../shared/field-path';
 import type {
   InventoryEventRowInput,
   PreorderRowInput,

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DeliveryInputError, estimateDelivery } from '../../../../src/modules/delivery/core/delivery-window';
+import {
+  compareLaneOrder,
+  DeliveryInputError,
+  estimateDelivery,
+} from '../../../../src/modules/delivery/core/delivery-window';
 import type {
   DeliveryEstimate,
   DeliveryEstimateInput,
@@ -538,6 +542,41 @@ describe('invariants and determinism', () => {
         }
       }),
       { numRuns: 500, seed: 20240308 },
+    );
+  });
+});
+
+describe('lane order: one ordering for estimates and holds', () => {
+  const laneHub = fc.record({
+    id: fc.constantFrom('hub-a', 'hub-b', 'hub-c', 'hub-d', 'hub-e'),
+    handling_days: fc.integer({ min: 0, max: 3 }),
+    lane: fc
+      .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
+      .map(([a, b]) => ({ transit_days_min: Math.min(a, b), transit_days_max: Math.max(a, b) })),
+  });
+
+  it('the hub an estimate picks (all in stock) is the first of the hubs sorted as holds sort them', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(laneHub, { minLength: 1, maxLength: 5, selector: (h) => h.id }), (ranked) => {
+        const hubs: HubCandidate[] = ranked.map((h) => ({
+          ...h,
+          time_zone: 'America/New_York',
+          cutoff_local: '14:00',
+          available_units: 5,
+        }));
+        const estimate = estimateDelivery({
+          ordered_at: '2026-12-01T15:00:00Z',
+          quantity: 1,
+          region: { id: 'US-NY', time_zone: 'America/New_York' },
+          promise_business_days: 5,
+          hubs,
+          baseline: null,
+        });
+        const first = [...ranked].sort(compareLaneOrder)[0]!;
+        expect(estimate.status === 'promise' && estimate.source.id).toBe(first.id);
+        // the order does not depend on how the hubs were listed
+        expect([...ranked].reverse().sort(compareLaneOrder)).toEqual([...ranked].sort(compareLaneOrder));
+      }),
     );
   });
 });

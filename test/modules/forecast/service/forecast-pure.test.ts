@@ -71,6 +71,17 @@ describe('assembleSnapshot', () => {
     expect(snapshot.regions[1]!.tokenHolders).toBe(4);
   });
 
+  it('refuses a social reading whose channel or metric is not in the vocabulary, rather than dropping it', () => {
+    const reading = (channel: string, metric: string) => ({
+      ...base,
+      social: [{ region_id: 'R1', channel, metric, last_value: 5 }],
+      tokenHolders: [],
+      preorders: [],
+    });
+    expect(() => assembleSnapshot(reading('myspace', 'views'))).toThrow(/unknown channel or metric: 'myspace'/);
+    expect(() => assembleSnapshot(reading('tiktok', 'saves'))).toThrow(/'saves'/);
+  });
+
   it('reports no signals for an empty drop', () => {
     expect(assembleSnapshot({ ...base, social: [], tokenHolders: [], preorders: [] }).hasSignals).toBe(false);
   });

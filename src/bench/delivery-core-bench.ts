@@ -3,15 +3,15 @@
  * Times `iterations` calls of estimateDelivery with order instants spread over a fortnight
  * (both sides of cutoffs, weekends, a DST change) and 4 hubs in 4 zones, after a warm-up.
  *
- *   npx tsx src/modules/delivery/core/delivery-bench.ts [iterations]
+ *   npx tsx src/bench/delivery-core-bench.ts [iterations]
  *
  * This file reads the clock (performance.now); the core it measures does not.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { BenchFigure } from '../../../bench/bench-types';
-import { estimateCart, estimateDelivery } from './delivery-window';
-import type { CartLineInput, DeliveryEstimateInput, HubCandidate } from './delivery-window';
+import { estimateCart, estimateDelivery } from '../modules/delivery/core/delivery-window';
+import type { CartLineInput, DeliveryEstimateInput, HubCandidate } from '../modules/delivery/core/delivery-window';
+import type { BenchFigure } from './bench-types';
 
 export interface DeliveryBenchResult {
   iterations: number;
@@ -134,7 +134,7 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** The same figures in the shape of src/bench/bench-types.ts. */
+/** The same figures in the shape of bench-types.ts. */
 export function deliveryBenchFigures(iterations = 100_000): BenchFigure[] {
   const r = benchmarkDeliveryEstimates(iterations);
   return [

@@ -1,0 +1,130 @@
+import path from 'node:path';
+
+/**
+ * The module boundaries of src/modules, as lint rules (README, "Architecture"):
+ *
+ * - `no-foreign-repository`: a module's repository is its own; another module (or anything outside
+ *   src/modules) asks that module's service or exported reader instead of importing the repository.
+ * - `no-sql`: SQL lives in repositories (and migrations); a file this rule is applied to may neither
+ *   run a statement (`x.query(...)`, `x.exec(...)`) nor hold a string that reads as SQL.
+ */
+
+const MODULE_FILE = /(?:^|\/)src\/modules\/([^/]+)\/(.+)$/;
+const REPOSITORY = /\.repository(?:\.[cm]?[jt]s)?$/;
+
+/** The module of a file (`catalog` for src/modules/catalog/x.ts), or null outside src/modules. */
+function moduleOf(file) {
+  const match = MODULE_FILE.exec(file.split(path.sep).join('/'));
+  return match ? match[1] : null;
+}
+
+/** A path relative to the lint root, with forward slashes. */
+function relative(cwd, file) {
+  return path.relative(cwd, file).split(path.sep).join('/');
+}
+
+const noForeignRepository = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Forbid importing another module's repository" },
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          /** Temporary, named exceptions: `{ from: 'src/…/a.ts', to: 'src/…/b.repository' }`. */
+          allow: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { from: { type: 'string' }, to: { type: 'string' } },
+              required: ['from', 'to'],
+              additionalProperties: false,
+            },
+          },
+        },
+        additionalProperties: false,
+      },
+    ],
+    messages: {
+      foreign:
+        "'{{source}}' is the {{target}} module's repository: {{importer}} may not import it; ask the {{target}} module's service or exported reader.",
+    },
+  },
+  create(context) {
+    const filename = context.filename;
+    const cwd = context.cwd;
+    const importer = moduleOf(relative(cwd, filename));
+    const allow = (context.options[0]?.allow ?? []).map((a) => ({
+      from: a.from,
+      to: a.to.replace(/\.[cm]?[jt]s$/, ''),
+    }));
+    const check = (node, source) => {
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const resolved = relative(cwd, path.resolve(path.dirname(filename), source));
+      if (!REPOSITORY.test(resolved)) return;
+      const target = moduleOf(resolved);
+      if (target === null || target === importer) return;
+      const from = relative(cwd, filename);
+      const to = resolved.replace(/\.[cm]?[jt]s$/, '');
+      if (allow.some((a) => a.from === from && a.to === to)) return;
+      context.report({
+        node,
+        messageId: 'foreign',
+        data: { source, target, importer: importer ? `the ${importer} module` : from },
+      });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+      ExportAllDeclaration: (node) => check(node.source, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+    };
+  },
+};
+
+/** Text that reads as a SQL statement (what a repository would hold). */
+const SQL_TEXT =
+  /^\s*(?:select\s[\s\S]*\bfrom\s|select\s+[a-z_]+\s*\(|insert\s+into\s|update\s+[a-z_]+\s[\s\S]*\bset\s|delete\s+from\s|with\s+[a-z_]+\s+as\s*\(|(?:release\s+|rollback\s+to\s+)?savepoint\s|lock\s+table\s|truncate\s|(?:create|drop|alter)\s+(?:table|index|view|function|database|schema)\s|copy\s+[a-z_]+)/i;
+const DATABASE_CALLS = new Set(['query', 'exec']);
+
+const noSql = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Forbid SQL outside repositories and migrations' },
+    schema: [],
+    messages: {
+      call: "'.{{name}}(…)' runs SQL: move the statement into this module's repository.",
+      text: "This string reads as SQL: move it into this module's repository.",
+    },
+  },
+  create(context) {
+    const checkText = (node, text) => {
+      if (SQL_TEXT.test(text)) context.report({ node, messageId: 'text' });
+    };
+    return {
+      CallExpression(node) {
+        const callee = node.callee;
+        if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
+        const first = node.arguments[0];
+        if (
+          !first ||
+          (first.type !== 'TemplateLiteral' && !(first.type === 'Literal' && typeof first.value === 'string'))
+        )
+          return;
+        if (DATABASE_CALLS.has(callee.property.name))
+          context.report({ node, messageId: 'call', data: { name: callee.property.name } });
+      },
+      Literal(node) {
+        if (typeof node.value === 'string') checkText(node, node.value);
+      },
+      TemplateLiteral(node) {
+        checkText(node, node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x'));
+      },
+    };
+  },
+};
+
+export default {
+  meta: { name: 'boundaries' },
+  rules: { 'no-foreign-repository': noForeignRepository, 'no-sql': noSql },
+};

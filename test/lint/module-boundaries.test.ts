@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The boundary rules as `npm run lint` runs them: the repository's own eslint.config.js, over a
+ * real module file with one violation added. Each sample must fail with the boundary rule's id,
+ * and the same file without it must pass those rules.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+let eslint: ESLint;
+
+async function boundaryErrors(file: string, text: string): Promise<string[]> {
+  const [result] = await eslint.lintText(text, { filePath: path.join(root, file) });
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId?.startsWith('boundaries/') || m.ruleId?.startsWith('no-restricted-') || m.fatal)
+    .map((m) => `${m.ruleId ?? 'fatal'}: ${m.message}`);
+}
+
+function source(file: string): string {
+  return readFileSync(path.join(root, file), 'utf8');
+}
+
+describe('module boundaries (lint)', () => {
+  beforeAll(async () => {
+    eslint = new ESLint({ cwd: root });
+    // The first type-aware lint loads the TypeScript program (tens of seconds): do it in the hook.
+    await eslint.lintText(source('src/services.ts'), { filePath: path.join(root, 'src/services.ts') });
+  });
+
+  it('passes the files as they are', async () => {
+    for (const file of ['src/modules/delivery/delivery.service.ts', 'src/modules/reports/reports.service.ts'])
+      expect(await boundaryErrors(file, source(file))).toEqual([]);
+  });
+
+  it("fails when a module imports another module's repository", async () => {
+    const file = 'src/modules/delivery/delivery.service.ts';
+    const text = `import { catalogRepository } from '../catalog/catalog.repository';\n${source(file)}\nvoid catalogRepository;\n`;
+    const errors = await boundaryErrors(file, text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^boundaries\/no-foreign-repository: '\.\.\/catalog\/catalog\.repository' is the catalog/,
+    );
+  });
+
+  it('fails when code outside src/modules imports a repository', async () => {
+    const file = 'src/services.ts';
+    const text = `export { deliveryRepository } from './modules/delivery/delivery.repository';\n${source(file)}`;
+    expect(await boundaryErrors(file, text)).toEqual([expect.stringMatching(/^boundaries\/no-foreign-repository:/)]);
+  });
+
+  it('lets a module import its own repository', async () => {
+    const file = 'src/modules/reports/reports.service.ts';
+    expect(source(file)).toContain("from './reports.repository'");
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+  });
+
+  it('fails when a service runs SQL', async () => {
+    const file = 'src/modules/reports/reports.service.ts';
+    const text = `${source(file)}
+export async function countDrops(db: import('../../db/database').Queryable) {
+  return (await db.query('select count(*) from drops')).rows;
+}
+`;
+    const errors = await boundaryErrors(file, text);
+    expect(errors).toContain(
+      "boundaries/no-sql: '.query(…)' runs SQL: move the statement into this module's repository.",
+    );
+    expect(errors).toContain("boundaries/no-sql: This string reads as SQL: move it into this module's repository.");
+  });
+
+  it('fails on SQL text kept in a service for a repository to run', async () => {
+    const file = 'src/modules/reports/reports.service.ts';
+    const text = `${source(file)}\nexport const LOCK = \`insert into drop_reports (drop_id) values ($1)\`;\n`;
+    expect(await boundaryErrors(file, text)).toEqual([
+      expect.stringMatching(/^boundaries\/no-sql: This string reads as SQL/),
+    ]);
+  });
+
+  it('allows SQL in a repository', async () => {
+    const file = 'src/modules/reports/reports.repository.ts';
+    expect(source(file)).toContain('select');
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+  });
+
+  it('fails when a pure core imports an edge (HTTP, database, bench) or reads the clock', async () => {
+    const file = 'src/modules/signals/core/row-rules.ts';
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+    const withHttp = `import { AppError } from '../../../http/app-error';\n${source(file)}\nvoid AppError;\n`;
+    expect(await boundaryErrors(file, withHttp)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*core does no I\/O/),
+    ]);
+    const withBench = `import type { BenchFigure } from '../../../bench/bench-types';\nimport { pathToFileURL } from 'node:url';\nimport fs from 'node:fs';\n${source(file)}\nexport type F = BenchFigure;\nvoid pathToFileURL;\nvoid fs;\n`;
+    // a type from the bench is allowed; the file system is not
+    expect(await boundaryErrors(file, withBench)).toEqual([expect.stringMatching(/^no-restricted-imports: 'node:fs'/)]);
+    const withClock = `${source(file)}\nexport const stamp = () => Date.now();\n`;
+    expect(await boundaryErrors(file, withClock)).toEqual([
+      'no-restricted-syntax: A core reads no clock: pass the time in.',
+    ]);
+  });
+});
