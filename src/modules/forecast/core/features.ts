@@ -78,7 +78,7 @@ export const FEATURE_DOCS: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     'log_timing_ratio',
-    'log (final + 1)/(pre-orders + 1) predicted from the velocity share by a line fitted on past drops at this lead, plus the creator median residual',
+    "log (final + 1)/(pre-orders + 1) predicted from the velocity share by a line fitted on past drops at this lead, plus the creator's mean residual (shrunk by one pseudo-drop)",
   ],
   ['log_timing_drop_estimate', 'log1p(drop pre-orders) + log_timing_ratio: a timing-aware guess of the drop total'],
   ['log_region_preorder_share', "log of the region's share of the drop pre-orders (+1 smoothed)"],
