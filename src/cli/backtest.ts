@@ -1,5 +1,5 @@
 /**
- * Time-ordered backtest, as JSON figures: `npm run backtest [-- --history FILE --folds 3 --epochs N --out PATH]`.
+ * Time-ordered backtest, as JSON figures: `npm run backtest [-- --history FILE --folds 3 --epochs N --seed N --out PATH]`.
  *
  * Without `--history` it runs the two quality checks of the forecast:
  *   1. the shipped simulated history (data/history/simulated-history.json): the figures at 7, 3 and
@@ -41,7 +41,7 @@ export function formatBacktestTable(result: BacktestResult): string {
   return lines.join('\n');
 }
 
-async function backtest(label: string, drops: ClosedDrop[], opts: { folds: number; epochs?: number }) {
+async function backtest(label: string, drops: ClosedDrop[], opts: { folds: number; epochs?: number; seed?: number }) {
   const progress = createCliProgress(`backtest ${label}`);
   const started = performance.now();
   try {
@@ -49,7 +49,7 @@ async function backtest(label: string, drops: ClosedDrop[], opts: { folds: numbe
       { targets: drops, population: drops },
       {
         folds: opts.folds,
-        nbConfig: opts.epochs ? { epochs: opts.epochs } : {},
+        nbConfig: { ...(opts.epochs && { epochs: opts.epochs }), ...(opts.seed !== undefined && { seed: opts.seed }) },
         createdAt: new Date().toISOString(),
         stopwatch: () => performance.now(),
         onProgress: (e) => {
@@ -85,10 +85,15 @@ async function main(): Promise<void> {
       format: { type: 'string' },
       folds: { type: 'string', default: '3' },
       epochs: { type: 'string' },
+      seed: { type: 'string' },
       out: { type: 'string', default: 'reports/backtest.json' },
     },
   });
-  const opts = { folds: Number(values.folds), ...(values.epochs && { epochs: Number(values.epochs) }) };
+  const opts = {
+    folds: Number(values.folds),
+    ...(values.epochs && { epochs: Number(values.epochs) }),
+    ...(values.seed && { seed: Number(values.seed) }),
+  };
   const out = resolve(values.out as string);
   await mkdir(dirname(out), { recursive: true });
   const evaluatedAt = new Date().toISOString();
