@@ -9,12 +9,12 @@ import { createBaselineModel } from '../modules/forecast/core/baseline-model';
 import { buildLabelledRows } from '../modules/forecast/core/dataset';
 import { HistoryIndex } from '../modules/forecast/core/features';
 import type { FeatureRow } from '../modules/forecast/core/forecast-types';
-import { loadNbModel } from '../modules/forecast/core/model-store';
 import { SHIPPED_MODEL_ID } from '../modules/forecast/core/model-registry';
 import { trainNbMlp } from '../modules/forecast/core/nb-mlp-model';
 import { simulateHistory, type SimulatedHistory } from '../modules/forecast/core/simulate-history';
 import { ensureTf } from '../modules/forecast/core/tf-runtime';
 import { fileModelStorage } from '../modules/forecast/model-files';
+import { loadNbModel } from '../modules/forecast/model-folder';
 import { parseSimulatedHistory } from '../modules/forecast/training-history';
 
 const HISTORY_PATH = 'data/history/simulated-history.json';

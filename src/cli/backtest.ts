@@ -1,11 +1,12 @@
 /**
- * Time-ordered backtest, as JSON figures: `npm run backtest [-- --history FILE --folds 3 --epochs N --out PATH]`.
+ * Time-ordered backtest, as JSON figures: `npm run backtest [-- --history FILE --folds 3 --epochs N --seed N --out PATH]`.
  *
  * Without `--history` it runs the two quality checks of the forecast:
- *   1. the shipped simulated history (data/history/simulated-history.json): the figures at 3 days
- *      must not get worse than the recorded reference (scaled pinball of the model, coverage80);
+ *   1. the shipped simulated history (data/history/simulated-history.json): the figures at 7, 3 and
+ *      1 days must not get worse than the recorded reference (scaled pinball of the model, coverage80);
  *   2. the same simulated drops with social switched off (generated here, `social: false`): the
- *      model must beat the baseline's scaled pinball by at least 20 %.
+ *      model must beat the baseline's scaled pinball by at least 20 % at every lead.
+ * (The bars: `core/quality-bars.ts`.)
  * With `--history FILE` (import format CSV/JSON, or a simulated history) it backtests that file.
  * Writes reports/backtest.json (git-ignored; nothing tracked changes) and exits 1 when a check fails.
  * Progress: a bar on a terminal, a line every 5 s otherwise.
@@ -15,15 +16,16 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBacktest, type BacktestResult } from '../modules/forecast/core/backtest';
 import type { ClosedDrop } from '../modules/forecast/core/forecast-types';
+import {
+  checkQualityBars,
+  leadFigures,
+  NO_SOCIAL_MIN_GAIN,
+  SHIPPED_REFERENCE,
+} from '../modules/forecast/core/quality-bars';
 import { simulateHistory } from '../modules/forecast/core/simulate-history';
 import { historyFormatOf, readHistoryFileDrops } from '../modules/forecast/history-import';
 import { DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory } from '../modules/forecast/training-history';
 import { createCliProgress } from './progress';
-
-/** The shipped history's figures at 3 days before this work (issue 13): they must not get worse. */
-export const REFERENCE_3D = { baseline: 0.0844, model: 0.0565, coverage80: 0.833 };
-/** On a history without social signals the model must beat the baseline by this much. */
-export const NO_SOCIAL_MIN_GAIN = 0.2;
 
 export function formatBacktestTable(result: BacktestResult): string {
   const lines = ['lead  model      rows     WAPE    sPinball  cov80'];
@@ -39,7 +41,7 @@ export function formatBacktestTable(result: BacktestResult): string {
   return lines.join('\n');
 }
 
-async function backtest(label: string, drops: ClosedDrop[], opts: { folds: number; epochs?: number }) {
+async function backtest(label: string, drops: ClosedDrop[], opts: { folds: number; epochs?: number; seed?: number }) {
   const progress = createCliProgress(`backtest ${label}`);
   const started = performance.now();
   try {
@@ -47,7 +49,7 @@ async function backtest(label: string, drops: ClosedDrop[], opts: { folds: numbe
       { targets: drops, population: drops },
       {
         folds: opts.folds,
-        nbConfig: opts.epochs ? { epochs: opts.epochs } : {},
+        nbConfig: { ...(opts.epochs && { epochs: opts.epochs }), ...(opts.seed !== undefined && { seed: opts.seed }) },
         createdAt: new Date().toISOString(),
         stopwatch: () => performance.now(),
         onProgress: (e) => {
@@ -72,16 +74,9 @@ async function backtest(label: string, drops: ClosedDrop[], opts: { folds: numbe
   }
 }
 
-const at3 = (r: BacktestResult) => {
-  const l3 = r.byLead['3']!;
-  return {
-    baseline: l3.baseline!.scaledPinball,
-    model: l3['nb-mlp']!.scaledPinball,
-    coverage80: l3['nb-mlp']!.coverage80,
-    oracle_coverage80: l3.oracle?.coverage80 ?? null,
-    gain_vs_baseline: 1 - l3['nb-mlp']!.scaledPinball / l3.baseline!.scaledPinball,
-  };
-};
+/** Per lead ("7", "3", "1"): baseline and model scaled pinball, coverage80, the model's gain. */
+const figuresByLead = (r: BacktestResult) =>
+  Object.fromEntries(Object.keys(r.byLead).map((lead) => [lead, leadFigures(r, lead)]));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -90,10 +85,15 @@ async function main(): Promise<void> {
       format: { type: 'string' },
       folds: { type: 'string', default: '3' },
       epochs: { type: 'string' },
+      seed: { type: 'string' },
       out: { type: 'string', default: 'reports/backtest.json' },
     },
   });
-  const opts = { folds: Number(values.folds), ...(values.epochs && { epochs: Number(values.epochs) }) };
+  const opts = {
+    folds: Number(values.folds),
+    ...(values.epochs && { epochs: Number(values.epochs) }),
+    ...(values.seed && { seed: Number(values.seed) }),
+  };
   const out = resolve(values.out as string);
   await mkdir(dirname(out), { recursive: true });
   const evaluatedAt = new Date().toISOString();
@@ -104,7 +104,10 @@ async function main(): Promise<void> {
     if (format !== 'csv' && format !== 'json') throw new Error(`--format must be csv or json (got ${format})`);
     const drops = await readHistoryFileDrops(await readFile(resolve(file), 'utf8'), format);
     const result = await backtest(file, drops, opts);
-    await writeFile(out, JSON.stringify({ evaluatedAt, history: file, figures: at3(result), result }, null, 2));
+    await writeFile(
+      out,
+      JSON.stringify({ evaluatedAt, history: file, figures: figuresByLead(result), result }, null, 2),
+    );
     console.log(`wrote ${out}`);
     return;
   }
@@ -114,29 +117,14 @@ async function main(): Promise<void> {
   const noSocial = simulateHistory({ ...shipped.config, social: false });
   const withoutSocial = await backtest('the same drops without social signals', noSocial.drops, opts);
 
-  const a = at3(withSocial);
-  const b = at3(withoutSocial);
-  const checks = {
-    shipped_model_pinball_3d: { value: a.model, limit: REFERENCE_3D.model, pass: a.model <= REFERENCE_3D.model },
-    shipped_coverage80_3d: {
-      value: a.coverage80,
-      limit: REFERENCE_3D.coverage80,
-      pass: a.coverage80 >= REFERENCE_3D.coverage80,
-    },
-    no_social_gain_vs_baseline_3d: {
-      value: b.gain_vs_baseline,
-      limit: NO_SOCIAL_MIN_GAIN,
-      pass: b.gain_vs_baseline >= NO_SOCIAL_MIN_GAIN,
-    },
-  };
-  const pass = Object.values(checks).every((c) => c.pass);
+  const { checks, pass } = checkQualityBars(withSocial, withoutSocial);
   await writeFile(
     out,
     JSON.stringify(
       {
         evaluatedAt,
-        reference_3d: REFERENCE_3D,
-        figures_3d: { shipped: a, no_social: b },
+        reference: { shipped: SHIPPED_REFERENCE, no_social_min_gain: NO_SOCIAL_MIN_GAIN },
+        figures: { shipped: figuresByLead(withSocial), no_social: figuresByLead(withoutSocial) },
         checks,
         pass,
         results: { shipped: withSocial, no_social: withoutSocial },
@@ -145,7 +133,9 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  console.log('\nquality at 3 days before opening (scaled pinball, lower is better):');
+  console.log(
+    '\nquality bars at 7, 3 and 1 days before opening (scaled pinball lower is better, coverage80 and gain higher):',
+  );
   for (const [name, c] of Object.entries(checks))
     console.log(`  ${c.pass ? '✓' : '✗'} ${name}: ${c.value.toFixed(4)} (limit ${c.limit})`);
   console.log(`wrote ${out}`);

@@ -5,7 +5,16 @@
  */
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelFileName, ModelStorage } from './core/model-store';
+import type { ModelFileName } from './core/model-store';
+
+/**
+ * Where model folders live. `read` rejects when the file is missing or unreadable; `write` replaces
+ * a file atomically (readers see the old or the new bytes, never half).
+ */
+export interface ModelStorage {
+  read(dir: string, file: ModelFileName): Promise<Uint8Array>;
+  write(dir: string, file: ModelFileName, data: Uint8Array): Promise<void>;
+}
 
 export const fileModelStorage: ModelStorage = {
   async read(dir, file) {

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import type { Logger } from '../../shared/logger';
 import { ModelLoadError } from './core/model-errors';
 import { MODEL_ID_PATTERN, servable } from './core/model-registry';
-import { MODEL_FILES, type ModelStorage } from './core/model-store';
+import { MODEL_FILES } from './core/model-store';
 import type { NbMlpMetadata, NbMlpModel } from './core/nb-mlp-model';
-import { fileModelStorage, listModelFolders, modelFilesStamp } from './model-files';
+import { fileModelStorage, listModelFolders, modelFilesStamp, type ModelStorage } from './model-files';
 
 export type ModelLocation = 'shipped' | 'trained';
 
@@ -68,7 +68,7 @@ export function createModelProvider(options: ModelProviderOptions) {
       }
       try {
         // TensorFlow.js (~90 MB) is loaded on the first forecast, not at service start.
-        const { loadNbModel } = await import('./core/model-store');
+        const { loadNbModel } = await import('./model-folder');
         const model = await loadNbModel(storage, dir);
         const verdict = servable(model.metadata);
         if (verdict.ok) {
@@ -113,7 +113,7 @@ export function createModelProvider(options: ModelProviderOptions) {
     async metadata(id: string): Promise<{ metadata: NbMlpMetadata; location: ModelLocation } | null> {
       const where = await locate(id);
       if (!where) return null;
-      const { readNbMetadata } = await import('./core/model-store');
+      const { readNbMetadata } = await import('./model-folder');
       try {
         return { metadata: await readNbMetadata(storage, where.dir), location: where.location };
       } catch {

@@ -28,11 +28,12 @@ import {
   SHIPPED_MODEL_ID,
   type DefaultChoice,
 } from './core/model-registry';
-import { MODEL_FILES, writeModelFiles, type ModelFiles } from './core/model-store';
+import { MODEL_FILES, type ModelFiles } from './core/model-store';
 import type { HistoryPopulation, NbMlpConfig, NbMlpMetadata, NbMlpModel, RecordedScores } from './core/nb-mlp-model';
 import { earnsDefault, MIN_TRAINING_DROPS, type TrainingSet } from './core/training';
 import type { DemandHistoryService, HistorySelection } from './demand-history.service';
 import { modelChoicesRepository as choicesRepo, type ModelChoiceRow } from './forecast.repository';
+import { writeModelFiles } from './model-folder';
 import type { ModelProvider } from './model-provider';
 import type { TrainingExecutor, TrainingProgress, TrainingTask } from './model-training';
 import { join } from 'node:path';

@@ -57,3 +57,44 @@ describe('features', () => {
     expect(Math.abs(mean0 / data.rows.length)).toBeLessThan(1e-3);
   });
 });
+
+describe('timing and regional-drift features (no social signal needed)', () => {
+  const long = simulateHistory({
+    drops: 120,
+    regions: 8,
+    creators: 4,
+    newCreators: 1,
+    spanDays: 360,
+    seed: 11,
+    social: false,
+  });
+  const index = new HistoryIndex(long.drops);
+  const last = long.drops.at(-1)!;
+  const value = (rows: { values: number[] }[], name: string) =>
+    rows[0]!.values[FEATURE_DOCS.findIndex(([n]) => n === name)] as number;
+
+  it('learn from past drops that pre-orders coming late mean a larger final/pre-order ratio', () => {
+    const stats = index.statsAsOf(last.creatorId, forecastTimeMs(historySnapshot(last, 0)), last.id);
+    // the simulator's later pre-order curves (larger timing exponent) have a larger 24 h share and ratio
+    expect(stats.timingFitByLead[0]!.slope).toBeGreaterThan(0);
+    const snap = historySnapshot(last, 0);
+    const late = { ...snap, regions: snap.regions.map((r) => ({ ...r, velocity: r.preorders.map((p) => p * 0.5) })) };
+    const early = { ...snap, regions: snap.regions.map((r) => ({ ...r, velocity: r.preorders.map(() => 0) })) };
+    expect(value(buildFeatureRows(late, stats), 'log_timing_ratio')).toBeGreaterThan(
+      value(buildFeatureRows(early, stats), 'log_timing_ratio'),
+    );
+  });
+
+  it("read a region's pre-orders above the creator's usual share as upward drift", () => {
+    const snap = historySnapshot(last, 1);
+    const stats = index.statsAsOf(last.creatorId, forecastTimeMs(snap), last.id);
+    const boosted = {
+      ...snap,
+      regions: snap.regions.map((r, i) => (i === 0 ? { ...r, preorders: r.preorders.map((p) => p * 3 + 5) } : r)),
+    };
+    const plain = buildFeatureRows(snap, stats);
+    const more = buildFeatureRows(boosted, stats);
+    expect(value(more, 'log_region_share_update')).toBeGreaterThan(value(plain, 'log_region_share_update'));
+    expect(value(more, 'log_posterior_remaining')).toBeGreaterThan(value(plain, 'log_posterior_remaining'));
+  });
+});

@@ -6,8 +6,8 @@ import { buildLabelledRows } from '../../../src/modules/forecast/core/dataset';
 import { HistoryIndex } from '../../../src/modules/forecast/core/features';
 import { ModelLoadError } from '../../../src/modules/forecast/core/model-errors';
 import { servable } from '../../../src/modules/forecast/core/model-registry';
-import { loadNbModel, saveNbModel } from '../../../src/modules/forecast/core/model-store';
 import { fileModelStorage as fsStore } from '../../../src/modules/forecast/model-files';
+import { loadNbModel, saveNbModel } from '../../../src/modules/forecast/model-folder';
 import {
   lgammaTensor,
   nbNegLogLik,

@@ -68,6 +68,32 @@ export const FEATURE_DOCS: ReadonlyArray<readonly [string, string]> = [
   ],
   ['log_preorder_drop_estimate', 'log1p(drop pre-orders) + log_creator_ratio: a pre-order guess of the drop total'],
   ['log_naive_cell', 'log1p(drop pre-orders × creator ratio × SKU pre-order share × region share): a structural guess'],
+  [
+    'log_velocity_share_drop',
+    "log((drop pre-orders of the last 24 h + 1)/(drop pre-orders + 1)): how late the drop's pre-orders are coming",
+  ],
+  [
+    'velocity_share_vs_creator',
+    "log_velocity_share_drop minus the median of the creator's past drops at this lead (global, then 0): early or late",
+  ],
+  [
+    'log_timing_ratio',
+    "log (final + 1)/(pre-orders + 1) predicted from the velocity share by a line fitted on past drops at this lead, plus the creator's mean residual (shrunk by one pseudo-drop)",
+  ],
+  ['log_timing_drop_estimate', 'log1p(drop pre-orders) + log_timing_ratio: a timing-aware guess of the drop total'],
+  ['log_region_preorder_share', "log of the region's share of the drop pre-orders (+1 smoothed)"],
+  [
+    'log_region_share_update',
+    "log((region pre-orders + 10)/(drop pre-orders × creator region share + 10)): the drop's regional drift from the creator's usual shares",
+  ],
+  [
+    'log_posterior_cell',
+    'log1p(timing-aware drop total × SKU pre-order share × creator region share × drift): a structural guess of the cell',
+  ],
+  [
+    'log_posterior_remaining',
+    "log1p(gamma-Poisson update of the structural guess by the cell's own pre-orders): a guess of the demand still to come",
+  ],
   ['is_new_creator', '1 when the creator has no closed drop'],
   ['has_social', '1 when the drop has social signals at this lead (0: missing, social features are 0)'],
   ['has_token_holders', '1 when the drop has token-holder snapshots at this lead (0: missing, holder features are 0)'],
@@ -82,6 +108,10 @@ export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 /** Pseudo-units of demand shrinking a creator's regional shares towards the global shares. */
 const SHARE_PRIOR_UNITS = 300;
+/** Pseudo pre-orders holding a drop's regional share to the creator's usual share. */
+const REGION_PRIOR_UNITS = 10;
+/** Gamma shape of a cell's demand around its structural guess (gamma-Poisson update by its pre-orders). */
+const CELL_PRIOR_SHAPE = 2;
 
 interface DropSummary {
   id: string;
@@ -91,6 +121,8 @@ interface DropSummary {
   byRegion: Map<string, number>;
   /** total pre-orders at each LEAD_TIMES index */
   preByLead: number[];
+  /** total pre-orders of the 24 h before each LEAD_TIMES index */
+  velByLead: number[];
   /** total RSVPs and mentions at each LEAD_TIMES index (NaN when the drop had no social at that lead) */
   rsvpByLead: number[];
   mentionsByLead: number[];
@@ -111,6 +143,31 @@ export interface CreatorHistoryStats {
   logDemandPerMentionByLead: number[];
   /** per LEAD_TIMES index: some past drop (the creator's or any) had social at that lead */
   socialHistoryByLead: boolean[];
+  /** per LEAD_TIMES index: median log velocity share of the creator's past drops (global, then 0) */
+  logVelocityShareByLead: number[];
+  /** per LEAD_TIMES index: log ratio ≈ intercept + slope · log velocity share over past drops, + creator residual */
+  timingFitByLead: { intercept: number; slope: number; creatorResidual: number }[];
+}
+
+/** log((velocity + 1)/(pre-orders + 1)): the share of the pre-orders placed in the last 24 h. */
+function logVelocityShare(velocity: number, preorders: number): number {
+  return Math.log((velocity + 1) / (preorders + 1));
+}
+
+/** Least-squares line y ≈ a + b·x (b = 0 with fewer than 3 points or no spread in x). */
+function fitLine(xs: readonly number[], ys: readonly number[]): { intercept: number; slope: number } {
+  const n = xs.length;
+  if (n === 0) return { intercept: 0, slope: 0 };
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += ((xs[i] as number) - mx) ** 2;
+    sxy += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+  }
+  const slope = n >= 3 && sxx > 1e-9 ? sxy / sxx : 0;
+  return { intercept: my - slope * mx, slope };
 }
 
 function median(xs: number[]): number {
@@ -133,6 +190,7 @@ export class HistoryIndex {
         const byRegion = new Map<string, number>();
         let total = 0;
         const preByLead = LEAD_TIMES.map(() => 0);
+        const velByLead = LEAD_TIMES.map(() => 0);
         const rsvpByLead = LEAD_TIMES.map(() => 0);
         const mentionsByLead = LEAD_TIMES.map(() => 0);
         LEAD_TIMES.forEach((_, li) => {
@@ -154,6 +212,9 @@ export class HistoryIndex {
           for (const perSku of r.preorders) {
             LEAD_TIMES.forEach((_, li) => (preByLead[li] = (preByLead[li] as number) + ((perSku[li] as number) ?? 0)));
           }
+          for (const perSku of r.velocity) {
+            LEAD_TIMES.forEach((_, li) => (velByLead[li] = (velByLead[li] as number) + ((perSku[li] as number) ?? 0)));
+          }
         }
         return {
           id: d.id,
@@ -162,6 +223,7 @@ export class HistoryIndex {
           total,
           byRegion,
           preByLead,
+          velByLead,
           rsvpByLead,
           mentionsByLead,
         };
@@ -186,6 +248,8 @@ export class HistoryIndex {
     const globalRatios: number[][] = LEAD_TIMES.map(() => []);
     const perRsvp = { creator: LEAD_TIMES.map((): number[] => []), global: LEAD_TIMES.map((): number[] => []) };
     const perMention = { creator: LEAD_TIMES.map((): number[] => []), global: LEAD_TIMES.map((): number[] => []) };
+    /** per lead: (log velocity share, log ratio, is the creator's) of each past drop */
+    const timing = LEAD_TIMES.map((): { x: number; y: number; mine: boolean }[] => []);
     for (const s of this.summaries) {
       if (s.closesMs > asOfMs) break;
       if (s.id === excludeDropId) continue;
@@ -196,6 +260,11 @@ export class HistoryIndex {
       LEAD_TIMES.forEach((_, li) => {
         const ratio = (s.total + 1) / ((s.preByLead[li] as number) + 1);
         (globalRatios[li] as number[]).push(ratio);
+        timing[li]!.push({
+          x: logVelocityShare(s.velByLead[li] as number, s.preByLead[li] as number),
+          y: Math.log(ratio),
+          mine,
+        });
         if (mine) (creatorRatios[li] as number[]).push(ratio);
         const rs = s.rsvpByLead[li] as number;
         const me = s.mentionsByLead[li] as number;
@@ -238,6 +307,22 @@ export class HistoryIndex {
         pick(perMention.creator[li] as number[], perMention.global[li] as number[]),
       ),
       socialHistoryByLead: LEAD_TIMES.map((_, li) => (perMention.global[li] as number[]).length > 0),
+      logVelocityShareByLead: LEAD_TIMES.map((_, li) => {
+        const pts = timing[li] as { x: number; mine: boolean }[];
+        const own = pts.filter((p) => p.mine).map((p) => p.x);
+        return own.length ? median(own) : pts.length ? median(pts.map((p) => p.x)) : 0;
+      }),
+      timingFitByLead: LEAD_TIMES.map((_, li) => {
+        const pts = timing[li] as { x: number; y: number; mine: boolean }[];
+        const line = fitLine(
+          pts.map((p) => p.x),
+          pts.map((p) => p.y),
+        );
+        const residuals = pts.filter((p) => p.mine).map((p) => p.y - line.intercept - line.slope * p.x);
+        // shrunk towards 0 (the global line) by one pseudo-drop
+        const creatorResidual = residuals.reduce((a, b) => a + b, 0) / (residuals.length + 1);
+        return { ...line, creatorResidual };
+      }),
     };
   }
 }
@@ -291,6 +376,14 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
   const cSum = creatorRaw.reduce((a, b) => a + b, 0);
   const creatorShare = creatorRaw.map((c) => c / cSum);
 
+  // Timing: the share of the pre-orders placed in the last 24 h says how far along the drop's
+  // pre-order curve is; a line fitted on past drops turns it into a final/pre-order ratio.
+  const velShare = logVelocityShare(velDrop, preDrop);
+  const fit = stats.timingFitByLead[li] as CreatorHistoryStats['timingFitByLead'][number];
+  const timingRatio = fit.intercept + fit.slope * velShare + fit.creatorResidual;
+  const dropTotal = (preDrop + 1) * Math.exp(timingRatio);
+  const exposure = Math.min(0.95, (preDrop + 1) / (dropTotal + 1));
+
   const rows: FeatureRow[] = [];
   snap.regions.forEach((reg, ri) => {
     const preRegion = reg.preorders.reduce((a, b) => a + b, 0);
@@ -300,10 +393,15 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
     const socialShare = hasSocial ? Math.log((mentionsOf(reg.social) + 1) / ((socialDrop[0] as number) + nReg)) : 0;
     const holders = hasHolders ? reg.tokenHolders : 0;
     const holdersShare = hasHolders ? Math.log((holders + 1) / (holdersTotal + nReg)) : 0;
+    const regionUpdate =
+      (preRegion + REGION_PRIOR_UNITS) / (preDrop * (creatorShare[ri] as number) + REGION_PRIOR_UNITS);
     snap.skus.forEach((sku, k) => {
       const p = reg.preorders[k] ?? 0;
       const skuShare = ((preSku[k] as number) + 1) / (preDrop + nSku);
       const naive = (preDrop + 1) * ratio * skuShare * (creatorShare[ri] as number);
+      const cellTotal = dropTotal * skuShare * (creatorShare[ri] as number) * regionUpdate;
+      const remaining =
+        (cellTotal * (1 - exposure) * (CELL_PRIOR_SHAPE + p)) / (CELL_PRIOR_SHAPE + cellTotal * exposure);
       const values = [
         Math.log1p(p),
         Math.log1p(reg.velocity[k] ?? 0),
@@ -331,6 +429,14 @@ export function buildFeatureRows(snap: DropSnapshot, stats: CreatorHistoryStats)
         hasSocial && hasSocialHistory ? Math.log1p(socialDrop[4] as number) + perRsvp : 0,
         Math.log1p(preDrop) + Math.log(ratio),
         Math.log1p(naive),
+        velShare,
+        velShare - (stats.logVelocityShareByLead[li] ?? 0),
+        timingRatio,
+        Math.log(dropTotal),
+        Math.log((preRegion + 1) / (preDrop + nReg)),
+        Math.log(regionUpdate),
+        Math.log1p(cellTotal),
+        Math.log1p(remaining),
         stats.creatorDrops === 0 ? 1 : 0,
         hasSocial ? 1 : 0,
         hasHolders ? 1 : 0,

@@ -10,7 +10,7 @@
 import type { NbMlpMetadata } from './nb-mlp-model';
 
 /** The shipped prior model, trained on the simulated history (tracked in git under models/). */
-export const SHIPPED_MODEL_ID = 'nb-mlp-v2';
+export const SHIPPED_MODEL_ID = 'nb-mlp-v3';
 /** A forecast request may name these instead of a model id. */
 export const BASELINE_MODEL_NAME = 'baseline';
 export const DEFAULT_MODEL_NAME = 'default';

@@ -1,7 +1,7 @@
 /**
- * Saving and loading the NB-MLP through a `ModelStorage` the caller passes in (the core does no
- * I/O itself: the file-system storage is `model-files.ts`, outside the core). Layout of a model
- * folder `<id>/`:
+ * The NB-MLP as bytes and back: `serializeNbModel` turns a model into its three files' bytes,
+ * `parseNbModel` validates bytes and builds the model. Pure (no I/O): reading and writing model
+ * folders is `model-folder.ts`, outside the core. Layout of a model folder `<id>/`:
  *   model.json     tfjs layers topology + weights manifest (paths: ["weights.bin"])
  *   weights.bin    float32 weights
  *   metadata.json  NbMlpMetadata: version, features, standardisation, training summary, backtest
@@ -20,15 +20,6 @@ const WEIGHTS_FILE = 'weights.bin';
 const METADATA_FILE = 'metadata.json';
 export const MODEL_FILES = [MODEL_FILE, WEIGHTS_FILE, METADATA_FILE] as const;
 export type ModelFileName = (typeof MODEL_FILES)[number];
-
-/**
- * Where model folders live. `read` rejects when the file is missing or unreadable; `write` replaces
- * a file atomically (readers see the old or the new bytes, never half).
- */
-export interface ModelStorage {
-  read(dir: string, file: ModelFileName): Promise<Uint8Array>;
-  write(dir: string, file: ModelFileName, data: Uint8Array): Promise<void>;
-}
 
 /** A saved model as bytes, e.g. handed from a worker thread to the thread that stores it. */
 export type ModelFiles = Record<ModelFileName, Uint8Array>;
@@ -77,26 +68,6 @@ export async function serializeNbModel(model: NbMlpModel): Promise<{ files: Mode
   };
 }
 
-/** Writes the files of a model to `dir` of the storage, weights first, metadata last. */
-export async function writeModelFiles(storage: ModelStorage, dir: string, files: ModelFiles): Promise<void> {
-  for (const file of [WEIGHTS_FILE, MODEL_FILE, METADATA_FILE] as const) await storage.write(dir, file, files[file]);
-}
-
-/** Save the model to `dir` of the storage. Returns the metadata written. */
-export async function saveNbModel(model: NbMlpModel, storage: ModelStorage, dir: string): Promise<NbMlpMetadata> {
-  const { files, metadata } = await serializeNbModel(model);
-  await writeModelFiles(storage, dir, files);
-  return metadata;
-}
-
-async function readOrRefuse(storage: ModelStorage, dir: string, file: ModelFileName): Promise<Uint8Array> {
-  try {
-    return await storage.read(dir, file);
-  } catch (cause) {
-    throw new ModelLoadError('model_missing', dir, `${file} is missing or unreadable`, { cause });
-  }
-}
-
 function parseOrRefuse<T>(dir: string, file: string, bytes: Uint8Array): T {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
@@ -107,23 +78,9 @@ function parseOrRefuse<T>(dir: string, file: string, bytes: Uint8Array): T {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
-/** Read only the metadata (no tensors), refusing unreadable files. */
-export async function readNbMetadata(storage: ModelStorage, dir: string): Promise<NbMlpMetadata> {
-  return parseOrRefuse<NbMlpMetadata>(dir, METADATA_FILE, await readOrRefuse(storage, dir, METADATA_FILE));
-}
-
-/**
- * Load and validate a saved model. Throws `ModelLoadError` with code `model_missing`,
- * `model_corrupt` (bad JSON, wrong weight size or checksum, non-finite weights, tfjs refusal) or
- * `model_incompatible` (other format version or feature list).
- */
-export async function loadNbModel(storage: ModelStorage, dir: string): Promise<NbMlpModel> {
-  const [modelBytes, weightBytes, metaBytes] = await Promise.all([
-    readOrRefuse(storage, dir, MODEL_FILE),
-    readOrRefuse(storage, dir, WEIGHTS_FILE),
-    readOrRefuse(storage, dir, METADATA_FILE),
-  ]);
-  return parseNbModel(dir, { [MODEL_FILE]: modelBytes, [WEIGHTS_FILE]: weightBytes, [METADATA_FILE]: metaBytes });
+/** The metadata from its bytes, refusing what is not JSON (`dir` names it in errors). */
+export function parseNbMetadata(dir: string, bytes: Uint8Array): NbMlpMetadata {
+  return parseOrRefuse<NbMlpMetadata>(dir, METADATA_FILE, bytes);
 }
 
 /** Validate and build a model from its files' bytes (`dir` names it in errors). */

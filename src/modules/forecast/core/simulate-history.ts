@@ -42,7 +42,7 @@
  * identical to the default run's) but records no social signal at all: every drop's social kind is
  * missing, as in a history from a shop that tracks no social channels.
  *
- * Reading a history file back (and its checks) is `history-files.ts`'s business, outside the core.
+ * Reading a history file back (and its checks) is `training-history.ts`'s business, outside the core.
  */
 import {
   CHANNELS,

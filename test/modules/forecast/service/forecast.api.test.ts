@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody } from '../../../../src/http/contract';
 import { FEATURE_NAMES } from '../../../../src/modules/forecast/core/features';
 import { QUANTILE_LEVELS } from '../../../../src/modules/forecast/core/forecast-types';
+import { SHIPPED_MODEL_ID } from '../../../../src/modules/forecast/core/model-registry';
 import { createTenant, freshId, dropBody } from '../../../factories/catalog-factory';
 import {
   createForecastTenant,
@@ -36,7 +37,7 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
       drop_id: tenant.dropId,
       prior_only: false,
       model_kind: 'nb-mlp',
-      model_id: 'nb-mlp-v2',
+      model_id: SHIPPED_MODEL_ID,
       quantile_levels: [...QUANTILE_LEVELS],
     });
     expect(forecast.lead_days).toBeCloseTo(
