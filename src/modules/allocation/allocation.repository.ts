@@ -1,18 +1,6 @@
 import type { Queryable } from '../../db/database';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
-export interface ForecastRow {
-  id: string;
-  drop_id: string;
-  version: number;
-  prior_only: boolean;
-}
-export interface ForecastCellRow {
-  sku_id: string;
-  region_id: string;
-  mean: number;
-  dispersion: number;
-}
 export type PlanStatus = 'draft' | 'published' | 'superseded' | 'what_if';
 export interface PlanRow {
   id: string;
@@ -88,22 +76,6 @@ export const allocationRepository = {
   /** Serialises plan writes of one drop (version numbers, publish). */
   async lockDrop(tx: Queryable, dropId: string) {
     await tx.query('select id from drops where id = $1 for update', [dropId]);
-  },
-  async findLatestForecast(db: Queryable, dropId: string) {
-    return (
-      await db.query<ForecastRow>(
-        'select id, drop_id, version, prior_only from forecasts where drop_id = $1 order by version desc limit 1',
-        [dropId],
-      )
-    ).rows[0];
-  },
-  async listForecastCells(db: Queryable, forecastId: string) {
-    return (
-      await db.query<ForecastCellRow>(
-        'select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1 order by sku_id, region_id',
-        [forecastId],
-      )
-    ).rows;
   },
   async nextPlanVersion(tx: Queryable, dropId: string) {
     return (

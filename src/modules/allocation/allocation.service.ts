@@ -4,7 +4,8 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import { catalogRepository } from '../catalog/catalog.repository';
+import { catalogReaders } from '../catalog/catalog.readers';
+import { forecastReaders } from '../forecast/forecast.readers';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
@@ -140,12 +141,12 @@ export function toStoredPlan(
 
 /** The catalog as the planner sees it now: the drop, its SKUs and sourcing, their suppliers, every hub. */
 async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<CatalogSnapshot> {
-  const drop = (await catalogRepository.findDrop(db, dropId))!;
-  const skus = await catalogRepository.listSkus(db, dropId);
+  const drop = (await catalogReaders.drop(db, dropId))!;
+  const skus = await catalogReaders.skusOf(db, dropId);
   const used = new Set(skus.flatMap((s) => s.sourcing.map((o) => o.supplier_id)));
-  const suppliers = (await catalogRepository.listSuppliers(db)).filter((s) => used.has(s.id));
-  const hubs = await catalogRepository.listHubs(db);
-  const regions = await catalogRepository.listRegions(db);
+  const suppliers = (await catalogReaders.suppliers(db)).filter((s) => used.has(s.id));
+  const hubs = await catalogReaders.hubs(db);
+  const regions = await catalogReaders.regions(db);
   return {
     taken_at: iso(now),
     drop: {
@@ -241,7 +242,7 @@ export function createAllocationService(
   }
 
   async function latestForecastOrFail(dropId: string) {
-    const forecast = await repo.findLatestForecast(db, dropId);
+    const forecast = await forecastReaders.latestOf(db, dropId);
     if (!forecast) {
       throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, {
         extensions: { reason: 'no_forecast' },
@@ -254,7 +255,7 @@ export function createAllocationService(
     const forecast = await latestForecastOrFail(dropId);
     const now = clock.now();
     const snapshot = await loadSnapshot(db, dropId, now);
-    const cells = await repo.listForecastCells(db, forecast.id);
+    const cells = await forecastReaders.cellsOf(db, forecast.id);
     const errors = findInconsistencies(snapshot, cells, overrides);
     if (errors.length > 0) {
       throw new AppError(
@@ -520,12 +521,12 @@ export function createAllocationService(
       } else if (principal.role === 'admin' || principal.role === 'creator') {
         if (principal.role === 'creator') await catalog.visibleDrop(principal, dropId);
         if (options.hubId) {
-          if (!(await catalogRepository.findHub(db, options.hubId))) throw notFound('hub', options.hubId);
+          if (!(await catalogReaders.hub(db, options.hubId))) throw notFound('hub', options.hubId);
           hubIds = [options.hubId];
         } else
           hubIds = options.partnerId
             ? await repo.listHubIdsOperatedBy(db, options.partnerId)
-            : (await catalogRepository.listHubs(db)).map((h) => h.id);
+            : (await catalogReaders.hubs(db)).map((h) => h.id);
       } else throw missing();
       const published = await repo.findPublishedPlan(db, dropId);
       if (!published) throw missing();
@@ -558,7 +559,7 @@ export function createAllocationService(
     async replanLiveDrops(): Promise<number> {
       let stored = 0;
       for (const dropId of await repo.listLiveDropIds(db, clock.now())) {
-        if (!(await repo.findLatestForecast(db, dropId))) continue;
+        if (!(await forecastReaders.latestOf(db, dropId))) continue;
         const proposal = await service.proposeReplan(null, dropId);
         await repo.insertReplanProposal(db, {
           id: `replan_${randomBytes(8).toString('hex')}`,

@@ -15,14 +15,10 @@
  * the MIP is solved and the gap to the relaxation is reported.
  */
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
-import type { PreparedInstance } from './plan-allocation';
-import {
-  buildSupplierOrders,
-  describeRegions,
-  listSkuIssues,
-  planAllocationFast,
-  totalDemand,
-} from './plan-allocation';
+import type { PreparedInstance } from './plan-instance';
+import { totalDemand } from './plan-instance';
+import { buildSupplierOrders, describeRegions, listSkuIssues } from './plan-report';
+import { planAllocationFast } from './fast-allocator';
 import { toCount, toPmf } from './demand-distribution';
 import { solveLpText } from './highs-solver';
 import { mulberry32 } from '../../../shared/random';

@@ -1,0 +1,328 @@
+/**
+ * The fast allocator: each region's demand goes to its serving hub only (no pooling); several SKUs
+ * sharing hub capacity are solved exactly by greedy plus cycle cancelling (transport-allocation).
+ */
+import type { DemandDistribution } from './demand-distribution';
+import {
+  expectedSales,
+  pooledPmf,
+  survivalCapacity,
+  survivalFromPmf,
+  writeNegativeBinomialSurvival,
+} from './demand-distribution';
+import type { AllocationInput, AllocationPlan, AllocationPolicy } from './plan-types';
+import type { TransportProblem } from './transport-allocation';
+import { pairGain, solveTransportAllocation } from './transport-allocation';
+import {
+  countPooledRegions,
+  isValidOrder,
+  largestValidOrder,
+  prepareInstance,
+  smallestValidOrder,
+  totalDemand,
+  type PreparedInstance,
+} from './plan-instance';
+import { buildSupplierOrders, describeRegions, listSkuIssues, relativeGap } from './plan-report';
+
+/** The fast allocator's model: one (SKU, hub) pair per serving hub with the pooled demand. */
+export function buildTransportProblem(prepared: PreparedInstance): {
+  problem: TransportProblem;
+  pairMean: Float64Array;
+  pairIndexOf: (s: number, h: number) => number;
+} {
+  const S = prepared.skus.length;
+  const H = prepared.hubs.length;
+  const pairSku: number[] = [];
+  const pairHub: number[] = [];
+  const pairSkuStart = new Int32Array(S + 1);
+  const pairSurvivalStart: number[] = [];
+  const pairSurvivalLength: number[] = [];
+  const pairMean: number[] = [];
+  let survivalSize = 0;
+  const pairIndex = new Map<number, number>(); // key s·H + h
+  const groups: DemandDistribution[][] = Array.from({ length: H }, () => []);
+  const groupMean = new Float64Array(H);
+  const nbMean = new Float64Array(H);
+  const nbVariance = new Float64Array(H);
+  const nbCount = new Int32Array(H);
+  let buffer = new Float64Array(1 << 16);
+  for (let s = 0; s < S; s += 1) {
+    pairSkuStart[s] = pairSku.length;
+    // Fast path: all of this SKU's demand negative binomial → pooled NB written straight into one
+    // buffer (same maths as pooledPmf, without the intermediate pmfs).
+    if (prepared.demandBySku[s].every((d) => d.demand.kind === 'negative-binomial')) {
+      nbMean.fill(0);
+      nbVariance.fill(0);
+      nbCount.fill(0);
+      let single = -1;
+      for (const d of prepared.demandBySku[s]) {
+        const serving = prepared.regions[d.region].candidates[0];
+        if (serving === undefined || !(d.mean > 0) || d.demand.kind !== 'negative-binomial') continue;
+        nbMean[serving] += d.mean;
+        nbVariance[serving] += d.mean + Math.max(0, d.demand.dispersion) * d.mean * d.mean;
+        nbCount[serving] += 1;
+        single = d.demand.dispersion;
+      }
+      for (let h = 0; h < H; h += 1) {
+        if (nbCount[h] === 0) continue;
+        const mean = nbMean[h];
+        const dispersion = nbCount[h] === 1 ? single : Math.max(0, (nbVariance[h] - mean) / (mean * mean));
+        const need = survivalSize + survivalCapacity(mean, dispersion);
+        if (need > buffer.length) {
+          const grown = new Float64Array(Math.max(need, buffer.length * 2));
+          grown.set(buffer.subarray(0, survivalSize));
+          buffer = grown;
+        }
+        const length = writeNegativeBinomialSurvival(mean, dispersion, buffer, survivalSize);
+        pairIndex.set(s * H + h, pairSku.length);
+        pairSku.push(s);
+        pairHub.push(h);
+        pairMean.push(mean);
+        pairSurvivalStart.push(survivalSize);
+        pairSurvivalLength.push(length);
+        survivalSize += length;
+      }
+      continue;
+    }
+    for (let h = 0; h < H; h += 1) {
+      groups[h].length = 0;
+      groupMean[h] = 0;
+    }
+    for (const d of prepared.demandBySku[s]) {
+      const serving = prepared.regions[d.region].candidates[0];
+      if (serving === undefined || !(d.mean > 0)) continue;
+      groups[serving].push(d.demand);
+      groupMean[serving] += d.mean;
+    }
+    for (let h = 0; h < H; h += 1) {
+      if (groups[h].length === 0) continue;
+      const table = survivalFromPmf(pooledPmf(groups[h]));
+      if (survivalSize + table.length > buffer.length) {
+        const grown = new Float64Array(Math.max(survivalSize + table.length, buffer.length * 2));
+        grown.set(buffer.subarray(0, survivalSize));
+        buffer = grown;
+      }
+      buffer.set(table, survivalSize);
+      pairIndex.set(s * H + h, pairSku.length);
+      pairSku.push(s);
+      pairHub.push(h);
+      pairMean.push(groupMean[h]);
+      pairSurvivalStart.push(survivalSize);
+      pairSurvivalLength.push(table.length);
+      survivalSize += table.length;
+    }
+  }
+  pairSkuStart[S] = pairSku.length;
+  const survival = buffer.slice(0, survivalSize);
+  const stepStart = new Int32Array(S + 1);
+  const stepEnd: number[] = [];
+  const stepPremium: number[] = [];
+  prepared.skus.forEach((sku, s) => {
+    stepStart[s] = stepEnd.length;
+    let cumulative = 0;
+    for (const supplier of sku.suppliers) {
+      cumulative += supplier.maxUnits;
+      stepEnd.push(cumulative);
+      stepPremium.push(supplier.premium);
+    }
+  });
+  stepStart[S] = stepEnd.length;
+  const problem: TransportProblem = {
+    skuCount: S,
+    hubCount: H,
+    pairSku: Int32Array.from(pairSku),
+    pairHub: Int32Array.from(pairHub),
+    pairSkuStart,
+    survival,
+    pairSurvivalStart: Int32Array.from(pairSurvivalStart),
+    pairSurvivalLength: Int32Array.from(pairSurvivalLength),
+    valuePerSale: prepared.valuePerSale,
+    costPerUnit: prepared.costPerUnit,
+    hubCapacity: prepared.hubCapacity,
+    stepStart,
+    stepEnd: Float64Array.from(stepEnd),
+    stepPremium: Float64Array.from(stepPremium),
+  };
+  return { problem, pairMean: Float64Array.from(pairMean), pairIndexOf: (s, h) => pairIndex.get(s * H + h) ?? -1 };
+}
+
+/**
+ * Enforce min order size and multiple per supplier (in priority order) on the fast allocator's
+ * units, rounding each supplier's share down or up by the better objective. Returns the
+ * quantity per feasible supplier of each SKU.
+ */
+function applyOrderRules(
+  prepared: PreparedInstance,
+  problem: TransportProblem,
+  units: Int32Array,
+): { quantities: number[][]; adjusted: boolean } {
+  let adjusted = false;
+  const hubLoad = new Float64Array(problem.hubCount);
+  for (let p = 0; p < units.length; p += 1) hubLoad[problem.pairHub[p]] += units[p];
+  const quantities = prepared.skus.map((sku, s) => {
+    const first = problem.pairSkuStart[s];
+    const last = problem.pairSkuStart[s + 1];
+    let remaining = 0;
+    for (let p = first; p < last; p += 1) remaining += units[p];
+    return sku.suppliers.map((supplier) => {
+      const want = Math.min(remaining, supplier.maxUnits);
+      remaining -= want;
+      const { minOrderQuantity: moq, orderMultiple: multiple } = supplier.option;
+      if (isValidOrder(want, moq, multiple)) return want;
+      adjusted = true;
+      const down = largestValidOrder(want, moq, multiple);
+      const up = smallestValidOrder(want, supplier.maxUnits, moq, multiple);
+      // Value of removing (want − down) units: the cheapest last units, each saving its premium.
+      const removed: number[] = [];
+      let downValue = 0;
+      for (let k = want; k > down; k -= 1) {
+        let worst = -1;
+        for (let p = first; p < last; p += 1)
+          if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst])))
+            worst = p;
+        if (worst < 0) break;
+        downValue -= pairGain(problem, worst, units[worst]) - supplier.premium;
+        units[worst] -= 1;
+        removed.push(worst);
+      }
+      for (const p of removed) units[p] += 1; // undo, decide below
+      let upValue = Number.NEGATIVE_INFINITY;
+      const added: number[] = [];
+      if (Number.isFinite(up)) {
+        upValue = 0;
+        for (let k = want; k < up; k += 1) {
+          let best = -1;
+          for (let p = first; p < last; p += 1) {
+            if (hubLoad[problem.pairHub[p]] >= problem.hubCapacity[problem.pairHub[p]]) continue;
+            if (best < 0 || pairGain(problem, p, units[p] + 1) > pairGain(problem, best, units[best] + 1)) best = p;
+          }
+          if (best < 0) {
+            upValue = Number.NEGATIVE_INFINITY;
+            break;
+          }
+          upValue += pairGain(problem, best, units[best] + 1) - supplier.premium;
+          units[best] += 1;
+          hubLoad[problem.pairHub[best]] += 1;
+          added.push(best);
+        }
+      }
+      if (upValue > downValue) return up;
+      for (const p of added) {
+        units[p] -= 1;
+        hubLoad[problem.pairHub[p]] -= 1;
+      }
+      for (const p of removed) {
+        units[p] -= 1;
+        hubLoad[problem.pairHub[p]] -= 1;
+      }
+      return down;
+    });
+  });
+  return { quantities, adjusted };
+}
+
+/** The fast allocator: synchronous, no LP. */
+export function planAllocationFast(input: AllocationInput, policy: AllocationPolicy = {}): AllocationPlan {
+  const prepared = prepareInstance(input);
+  const { problem, pairMean, pairIndexOf } = buildTransportProblem(prepared);
+  const solution = solveTransportAllocation(
+    problem,
+    policy.maxRepairIterations ?? 20_000,
+    policy.maxRepairWork ?? 5_000_000,
+  );
+  const units = solution.units;
+  const { quantities, adjusted } = applyOrderRules(prepared, problem, units);
+
+  const allocations: AllocationPlan['allocations'] = [];
+  const leftoverByHub: Record<string, number> = {};
+  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
+  const pairSales = new Float64Array(units.length);
+  let delivered = 0;
+  let placed = 0;
+  let leftover = 0;
+  for (let p = 0; p < units.length; p += 1) {
+    const sales = expectedSales(
+      problem.survival.subarray(
+        problem.pairSurvivalStart[p],
+        problem.pairSurvivalStart[p] + problem.pairSurvivalLength[p],
+      ),
+      units[p],
+    );
+    pairSales[p] = sales;
+    delivered += sales;
+    placed += units[p];
+    leftover += units[p] - sales;
+    if (units[p] > 0) {
+      const hubId = prepared.hubs[problem.pairHub[p]].hubId;
+      allocations.push({ skuId: prepared.skus[problem.pairSku[p]].skuId, hubId, units: units[p] });
+      leftoverByHub[hubId] += units[p] - sales;
+    }
+  }
+  let premium = 0;
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s][f])),
+  );
+  const unitsAt = (s: number, h: number): number => {
+    const p = pairIndexOf(s, h);
+    return p < 0 ? 0 : units[p];
+  };
+  const supplierOrders = buildSupplierOrders(prepared, unitsAt, quantities);
+  const { regions, unservedRegions } = describeRegions(
+    prepared,
+    (s, i) => {
+      const d = prepared.demandBySku[s][i];
+      const p = pairIndexOf(s, prepared.regions[d.region].candidates[0] ?? -1);
+      // A hub's regions share its fill rate: the region gets its share of the hub's expected sales.
+      return p < 0 || pairMean[p] <= 0 ? 0 : (pairSales[p] * d.mean) / pairMean[p];
+    },
+    (s, region) => unitsAt(s, prepared.regions[region].candidates[0] ?? -1) > 0,
+  );
+  const pooledRegions = countPooledRegions(prepared);
+  const e = input.economics;
+  const cost = {
+    fallbackPremium: premium,
+    leftover: e.leftoverCostPerUnit * leftover,
+    holding: e.holdingCostPerUnit * placed,
+    total: 0,
+  };
+  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
+  const expectedDemandUnits = totalDemand(prepared);
+  const notes: string[] = [];
+  if (pooledRegions > 0)
+    notes.push(
+      `${pooledRegions} region(s) have several hubs within the promise; the fast allocator serves each from its fastest hub only (no pooling)`,
+    );
+  if (solution.repaired) {
+    notes.push(
+      solution.optimal
+        ? `both hub capacity and SKU stock bind: greedy then ${solution.repairIterations} negative-cycle cancellation round(s), certified optimal`
+        : `both hub capacity and SKU stock bind: greedy then ${solution.repairIterations} cancellation round(s) within the work budget; gap is to a Lagrangian upper bound`,
+    );
+  }
+  if (adjusted)
+    notes.push('min order size / order multiple rounded some supplier quantities; optimality is then not claimed');
+  return {
+    allocations,
+    supplierOrders,
+    regions,
+    unservedRegions,
+    skuIssues: listSkuIssues(prepared),
+    totals: {
+      expectedDemandUnits,
+      expectedUnitsWithinPromise: delivered,
+      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
+      expectedLeftoverByHub: leftoverByHub,
+      unitsPlaced: placed,
+      cost,
+      objectiveValue: e.valuePerFastUnit * delivered - cost.total,
+    },
+    solver: {
+      name: solution.repaired ? 'fast-greedy+cycle-canceling' : 'fast-greedy',
+      // Rounding to order rules can move away from the optimum: then no claim either way.
+      optimal: solution.optimal && !adjusted ? true : solution.optimal ? null : false,
+      optimalityGap: adjusted ? null : solution.optimal ? 0 : relativeGap(solution.upperBound, solution.value),
+      pooledRegions,
+      notes,
+    },
+  };
+}
