@@ -9,7 +9,7 @@ import { forecastReaders } from '../forecast/forecast.readers';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
-import type { AllocationPlan } from './core';
+import type { AllocationEconomics, AllocationPlan } from './core';
 import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
@@ -29,6 +29,17 @@ const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? iso(d) : null);
 const newPlanId = () => `plan_${randomBytes(8).toString('hex')}`;
 
+/** A plan stored before the solver said whether it was certified and why it ran reads with neutral values. */
+function withSolverDefaults(solver: Schemas['PlanSolver']): Schemas['PlanSolver'] {
+  return {
+    ...solver,
+    certified: solver.certified ?? solver.optimal === true,
+    gap_bound: solver.gap_bound ?? solver.optimality_gap ?? null,
+    choice_reason: solver.choice_reason ?? '',
+    sku_economics: solver.sku_economics ?? [],
+  };
+}
+
 function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>): PlanSummary {
   return {
     id: row.id,
@@ -37,7 +48,7 @@ function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 
     status: row.status,
     forecast_id: row.forecast_id,
     overrides: row.overrides as PlanOverrides,
-    solver: row.solver as Schemas['PlanSolver'],
+    solver: withSolverDefaults(row.solver as Schemas['PlanSolver']),
     totals: row.totals as Schemas['PlanTotals'],
     created_at: iso(row.created_at),
     published_at: isoOrNull(row.published_at),
@@ -62,7 +73,8 @@ const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
 export function toStoredPlan(
   plan: AllocationPlan,
   requested: SolverChoice,
-  economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number },
+  economics: AllocationEconomics,
+  skus: readonly { skuId: string; economics?: AllocationEconomics }[] = [],
 ) {
   const t = plan.totals;
   const totals: Schemas['PlanTotals'] = {
@@ -84,6 +96,9 @@ export function toStoredPlan(
     name: plan.solver.name,
     optimal: plan.solver.optimal,
     optimality_gap: plan.solver.optimalityGap,
+    certified: plan.solver.certified,
+    gap_bound: plan.solver.gapBound,
+    choice_reason: plan.solver.choiceReason,
     pooled_regions: plan.solver.pooledRegions,
     notes: plan.solver.notes,
     economics: {
@@ -91,6 +106,12 @@ export function toStoredPlan(
       leftover_cost_per_unit: economics.leftoverCostPerUnit,
       holding_cost_per_unit: economics.holdingCostPerUnit,
     },
+    sku_economics: skus.map((s) => ({
+      sku_id: s.skuId,
+      value_per_fast_unit: (s.economics ?? economics).valuePerFastUnit,
+      leftover_cost_per_unit: (s.economics ?? economics).leftoverCostPerUnit,
+      holding_cost_per_unit: (s.economics ?? economics).holdingCostPerUnit,
+    })),
   };
   const allocations: AllocationRow[] = plan.allocations
     .filter((a) => a.units > 0)

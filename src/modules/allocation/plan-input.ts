@@ -6,7 +6,7 @@
 import type { FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { negativeBinomialDemand, transitQuantile, type AllocationInput, type SupplierOption } from './core';
-import { dropEconomics } from './plan-economics';
+import { dropEconomics, skuEconomics } from './plan-economics';
 
 export interface CatalogSnapshot {
   taken_at: string;
@@ -191,6 +191,7 @@ export function buildAllocationInput(
   return {
     skus: snapshot.skus.map((sku) => ({
       skuId: sku.id,
+      economics: skuEconomics({ price: sku.price, unitCost: sku.unit_cost }),
       sourcing: sku.sourcing
         .filter((s) => !unavailable.has(s.supplier_id))
         .map((s) => toSupplierOption(suppliers.get(s.supplier_id)!, s)),

@@ -30,7 +30,7 @@ export async function computeStoredPlan(
   requested: SolverChoice,
 ): Promise<ReturnType<typeof toStoredPlan>> {
   const input = buildAllocationInput(snapshot, cells, overrides, now);
-  return toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics);
+  return toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics, input.skus);
 }
 
 /** Runs in the worker. */

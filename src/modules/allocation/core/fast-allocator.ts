@@ -239,7 +239,6 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
   const pairSales = new Float64Array(units.length);
   let delivered = 0;
   let placed = 0;
-  let leftover = 0;
   for (let p = 0; p < units.length; p += 1) {
     const sales = expectedSales(
       problem.survival.subarray(
@@ -251,7 +250,6 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
     pairSales[p] = sales;
     delivered += sales;
     placed += units[p];
-    leftover += units[p] - sales;
     if (units[p] > 0) {
       const hubId = prepared.hubs[problem.pairHub[p]].hubId;
       allocations.push({ skuId: prepared.skus[problem.pairSku[p]].skuId, hubId, units: units[p] });
@@ -278,13 +276,16 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
     (s, region) => unitsAt(s, prepared.regions[region].candidates[0] ?? -1) > 0,
   );
   const pooledRegions = countPooledRegions(prepared);
-  const e = input.economics;
-  const cost = {
-    fallbackPremium: premium,
-    leftover: e.leftoverCostPerUnit * leftover,
-    holding: e.holdingCostPerUnit * placed,
-    total: 0,
-  };
+  let leftoverCost = 0;
+  let holdingCost = 0;
+  let value = 0;
+  for (let p = 0; p < units.length; p += 1) {
+    const e = prepared.economics[problem.pairSku[p]];
+    leftoverCost += e.leftoverCostPerUnit * (units[p] - pairSales[p]);
+    holdingCost += e.holdingCostPerUnit * units[p];
+    value += e.valuePerFastUnit * pairSales[p];
+  }
+  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
   const notes: string[] = [];
@@ -314,13 +315,16 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
       expectedLeftoverByHub: leftoverByHub,
       unitsPlaced: placed,
       cost,
-      objectiveValue: e.valuePerFastUnit * delivered - cost.total,
+      objectiveValue: value - cost.total,
     },
     solver: {
       name: solution.repaired ? 'fast-greedy+cycle-canceling' : 'fast-greedy',
       // Rounding to order rules can move away from the optimum: then no claim either way.
       optimal: solution.optimal && !adjusted ? true : solution.optimal ? null : false,
       optimalityGap: adjusted ? null : solution.optimal ? 0 : relativeGap(solution.upperBound, solution.value),
+      certified: !adjusted && (solution.optimal || solution.upperBound !== null),
+      gapBound: adjusted ? null : solution.optimal ? 0 : relativeGap(solution.upperBound, solution.value),
+      choiceReason: 'fast allocator requested',
       pooledRegions,
       notes,
     },

@@ -32,7 +32,8 @@ export { prepareInstance, transitQuantile } from './plan-instance';
 
 /**
  * Plan with the solver the policy asks for. 'auto' uses the LP when a region with demand has
- * several hubs within the promise and the LP is small enough; otherwise the fast allocator.
+ * several hubs within the promise and the LP is small enough; otherwise the fast allocator. The
+ * plan says which solver ran and why (`solver.choiceReason`).
  */
 export async function planAllocation(input: AllocationInput, policy: AllocationPolicy = {}): Promise<AllocationPlan> {
   const solver = policy.solver ?? 'auto';
@@ -40,14 +41,23 @@ export async function planAllocation(input: AllocationInput, policy: AllocationP
   if (solver === 'lp') return solveSampleAverageLp(prepareInstance(input), policy);
   const prepared = prepareInstance(input);
   const pooled = countPooledRegions(prepared);
+  const limit = policy.lpMaxScenarioCells ?? 200_000;
   if (pooled > 0) {
     const cells = lpScenarioCells(prepared, policy);
-    if (cells <= (policy.lpMaxScenarioCells ?? 200_000)) return solveSampleAverageLp(prepared, policy);
+    if (cells <= limit) {
+      const plan = await solveSampleAverageLp(prepared, policy);
+      const why = `auto: ${pooled} region(s) have several hubs within the promise and the LP needs ${cells} scenario cells (limit ${limit})`;
+      plan.solver.choiceReason =
+        plan.solver.name === 'highs-sample-average-lp' ? `${why}: LP` : `${why}; ${plan.solver.choiceReason}`;
+      return plan;
+    }
     const plan = planAllocationFast(input, policy);
-    plan.solver.notes.push(
-      `the LP would need ${cells} scenario cells (limit ${policy.lpMaxScenarioCells ?? 200_000}); fast allocator used instead`,
-    );
+    plan.solver.notes.push(`the LP would need ${cells} scenario cells (limit ${limit}); fast allocator used instead`);
+    plan.solver.choiceReason = `auto: ${pooled} region(s) have several hubs within the promise, but the LP would need ${cells} scenario cells (limit ${limit}): fast allocator`;
     return plan;
   }
-  return planAllocationFast(input, policy);
+  const plan = planAllocationFast(input, policy);
+  plan.solver.choiceReason =
+    'auto: every region with demand has at most one hub within the promise: fast allocator (exact there)';
+  return plan;
 }

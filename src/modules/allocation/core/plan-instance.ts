@@ -5,7 +5,15 @@
  */
 import type { DemandDistribution } from './demand-distribution';
 import { distributionMean } from './demand-distribution';
-import type { AllocationInput, AllocationPolicy, HubInput, SkuIssue, SkuSupply, SupplierOption } from './plan-types';
+import type {
+  AllocationEconomics,
+  AllocationInput,
+  AllocationPolicy,
+  HubInput,
+  SkuIssue,
+  SkuSupply,
+  SupplierOption,
+} from './plan-types';
 
 const DAY_MS = 86_400_000;
 
@@ -75,8 +83,10 @@ export interface PreparedInstance {
   regionIndex: Map<string, number>;
   /** demand entries by SKU index: region index and distribution */
   demandBySku: { region: number; demand: DemandDistribution; mean: number }[][];
-  valuePerSale: number;
-  costPerUnit: number;
+  /** per SKU index: its economics, a = c_fast + c_left (value of a sale) and b = c_left + holding (cost of a placed unit) */
+  economics: AllocationEconomics[];
+  valuePerSale: Float64Array;
+  costPerUnit: Float64Array;
 }
 
 export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -180,7 +190,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   }
   for (const list of demandBySku) list.sort((a, b) => a.region - b.region);
 
-  const e = input.economics;
+  const economics = skusSorted.map((s) => s.economics ?? input.economics);
   return {
     input,
     skus,
@@ -189,8 +199,9 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     regions,
     regionIndex,
     demandBySku,
-    valuePerSale: e.valuePerFastUnit + e.leftoverCostPerUnit,
-    costPerUnit: e.leftoverCostPerUnit + e.holdingCostPerUnit,
+    economics,
+    valuePerSale: Float64Array.from(economics, (e) => e.valuePerFastUnit + e.leftoverCostPerUnit),
+    costPerUnit: Float64Array.from(economics, (e) => e.leftoverCostPerUnit + e.holdingCostPerUnit),
   };
 }
 

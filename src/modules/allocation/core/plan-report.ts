@@ -133,6 +133,13 @@ export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
   const issues: SkuIssue[] = [];
   prepared.skus.forEach((sku, s) => {
     if (sku.issue) issues.push(sku.issue);
+    const e = prepared.economics[s];
+    if (e.valuePerFastUnit < 0)
+      issues.push({
+        skuId: sku.skuId,
+        reason: 'value-below-cost',
+        detail: `a unit delivered within the promise is worth ${e.valuePerFastUnit.toFixed(2)} (its value is below its cost): none is placed`,
+      });
     const reachable = prepared.demandBySku[s].some(
       (d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 0,
     );

@@ -24,6 +24,8 @@ export interface SkuSupply {
   skuId: string;
   /** primary first, then fallbacks, in priority order */
   sourcing: SupplierOption[];
+  /** this SKU's own value and costs; absent: the instance's (the drop's) economics */
+  economics?: AllocationEconomics;
 }
 
 export interface HubLane {
@@ -48,7 +50,7 @@ export interface RegionDemand {
 }
 
 export interface AllocationEconomics {
-  /** c_fast: value of a unit delivered within the promise */
+  /** c_fast: value of a unit delivered within the promise (below 0: the SKU is worth less than it costs) */
   valuePerFastUnit: number;
   /** c_left: cost of a unit left at a hub after the drop */
   leftoverCostPerUnit: number;
@@ -65,6 +67,7 @@ export interface AllocationInput {
   baselineDaysByRegion: Record<string, number>;
   now: string | number;
   opensAt: string | number;
+  /** the default economics of a SKU that does not give its own */
   economics: AllocationEconomics;
 }
 
@@ -150,7 +153,7 @@ export interface UnservedRegion {
 
 export interface SkuIssue {
   skuId: string;
-  reason: 'no-supplier-before-opening' | 'no-supplier' | 'no-demand-within-promise';
+  reason: 'no-supplier-before-opening' | 'no-supplier' | 'no-demand-within-promise' | 'value-below-cost';
   detail: string;
 }
 
@@ -160,6 +163,12 @@ export interface SolverReport {
   optimal: boolean | null;
   /** relative gap to the best bound, when known */
   optimalityGap: number | null;
+  /** true when `gapBound` is proven for this plan's model (optimality proof, Lagrangian bound or LP relaxation) */
+  certified: boolean;
+  /** proven relative gap to the optimum of the plan's model; null when no bound is known */
+  gapBound: number | null;
+  /** why this solver ran: the request, and for 'auto' the rule that picked it */
+  choiceReason: string;
   /** regions with demand that have several hubs within the promise */
   pooledRegions: number;
   notes: string[];

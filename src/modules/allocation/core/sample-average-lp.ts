@@ -118,9 +118,9 @@ export async function solveSampleAverageLp(
     const w = new LpWriter();
     w.line('Maximize');
     w.line(' obj:');
-    const a = prepared.valuePerSale / N;
     for (let s = 0; s < S; s += 1) {
-      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit, `x${s}_${h}`);
+      const a = prepared.valuePerSale[s] / N;
+      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit[s], `x${s}_${h}`);
       prepared.skus[s].suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
       prepared.demandBySku[s].forEach((d, i) => {
         const cands = prepared.regions[d.region].candidates;
@@ -203,6 +203,8 @@ export async function solveSampleAverageLp(
   if (skuHubs.every((hubs) => hubs.length === 0)) {
     const plan = planAllocationFast(prepared.input, policy);
     plan.solver.notes.push('nothing for the LP to decide (no demand within the promise); fast allocator used');
+    plan.solver.choiceReason =
+      'LP requested, but it had nothing to decide (no demand within the promise): fast allocator';
     return plan;
   }
   const notes: string[] = [];
@@ -210,6 +212,7 @@ export async function solveSampleAverageLp(
   if (relaxed.Status !== 'Optimal') {
     const plan = planAllocationFast(prepared.input, policy);
     plan.solver.notes.push(`HiGHS returned "${relaxed.Status}" for the sample-average LP; fast allocator used instead`);
+    plan.solver.choiceReason = `LP requested, but HiGHS returned "${relaxed.Status}": fast allocator`;
     return plan;
   }
   const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
@@ -229,6 +232,7 @@ export async function solveSampleAverageLp(
     } else {
       const plan = planAllocationFast(prepared.input, policy);
       plan.solver.notes.push(`HiGHS returned "${mip.Status}" for the integer model; fast allocator used instead`);
+      plan.solver.choiceReason = `LP requested, but HiGHS returned "${mip.Status}" for the integer model: fast allocator`;
       return plan;
     }
   }
@@ -264,12 +268,17 @@ export async function solveSampleAverageLp(
   for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
   let placed = 0;
   let delivered = 0;
+  let leftoverCost = 0;
+  let holdingCost = 0;
   for (let s = 0; s < S; s += 1) {
+    const e = prepared.economics[s];
     for (let h = 0; h < H; h += 1) {
       if (units[s][h] <= 0) continue;
       allocations.push({ skuId: prepared.skus[s].skuId, hubId: prepared.hubs[h].hubId, units: units[s][h] });
       placed += units[s][h];
       delivered += soldAtHub[s][h];
+      leftoverCost += e.leftoverCostPerUnit * (units[s][h] - soldAtHub[s][h]);
+      holdingCost += e.holdingCostPerUnit * units[s][h];
       leftoverByHub[prepared.hubs[h].hubId] += units[s][h] - soldAtHub[s][h];
     }
   }
@@ -281,13 +290,7 @@ export async function solveSampleAverageLp(
     (s, i) => sales[s][i],
     (s, region) => prepared.regions[region].candidates.some((h) => units[s][h] > 0),
   );
-  const e = prepared.input.economics;
-  const cost = {
-    fallbackPremium: premium,
-    leftover: e.leftoverCostPerUnit * (placed - delivered),
-    holding: e.holdingCostPerUnit * placed,
-    total: 0,
-  };
+  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
   const pooledRegions = new Set(
@@ -316,6 +319,15 @@ export async function solveSampleAverageLp(
       cost,
       objectiveValue: objective,
     },
-    solver: { name: 'highs-sample-average-lp', optimal: true, optimalityGap: gap, pooledRegions, notes },
+    solver: {
+      name: 'highs-sample-average-lp',
+      optimal: true,
+      optimalityGap: gap,
+      certified: true,
+      gapBound: gap,
+      choiceReason: 'LP requested',
+      pooledRegions,
+      notes,
+    },
   };
 }
