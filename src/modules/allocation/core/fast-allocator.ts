@@ -15,6 +15,7 @@ import type { TransportProblem } from './transport-allocation';
 import { pairGain, solveTransportAllocation } from './transport-allocation';
 import {
   countPooledRegions,
+  sharedSuppliers,
   isValidOrder,
   largestValidOrder,
   prepareInstance,
@@ -223,15 +224,37 @@ function applyOrderRules(
 
 /** The fast allocator: synchronous, no LP. */
 export function planAllocationFast(input: AllocationInput, policy: AllocationPolicy = {}): AllocationPlan {
-  const prepared = prepareInstance(input);
-  const { problem, pairMean, pairIndexOf } = buildTransportProblem(prepared);
-  const solution = solveTransportAllocation(
-    problem,
+  let prepared = prepareInstance(input);
+  const shared = sharedSuppliers(prepared);
+  let relaxationBound: number | null = null;
+  const restrictedSuppliers = new Set<string>();
+  let built = buildTransportProblem(prepared);
+  let solution = solveTransportAllocation(
+    built.problem,
     policy.maxRepairIterations ?? 20_000,
     policy.maxRepairWork ?? 5_000_000,
   );
+  let rounded = applyOrderRules(prepared, built.problem, solution.units);
+  // A supplier shared by several SKUs: each SKU was solved against the supplier's whole capacity,
+  // a relaxation whose bound still holds. Where the SKUs together overbook it, give it to the units
+  // that are worth most, cap each SKU's share there, and solve again (the rest falls to fallbacks).
+  for (let round = 0; round < 4; round += 1) {
+    const over = overbookedSuppliers(prepared, rounded.quantities, shared);
+    if (over.size === 0) break;
+    if (round === 0) relaxationBound = rounded.adjusted ? null : solution.upperBound;
+    for (const id of over) restrictedSuppliers.add(id);
+    prepared = restrictSharedSuppliers(prepared, built.problem, solution.units, rounded.quantities, over);
+    built = buildTransportProblem(prepared);
+    solution = solveTransportAllocation(
+      built.problem,
+      policy.maxRepairIterations ?? 20_000,
+      policy.maxRepairWork ?? 5_000_000,
+    );
+    rounded = applyOrderRules(prepared, built.problem, solution.units);
+  }
+  const { problem, pairMean, pairIndexOf } = built;
   const units = solution.units;
-  const { quantities, adjusted } = applyOrderRules(prepared, problem, units);
+  const { quantities, adjusted } = rounded;
 
   const allocations: AllocationPlan['allocations'] = [];
   const leftoverByHub: Record<string, number> = {};
@@ -302,6 +325,18 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
   }
   if (adjusted)
     notes.push('min order size / order multiple rounded some supplier quantities; optimality is then not claimed');
+  if (restrictedSuppliers.size > 0)
+    notes.push(
+      `supplier capacity shared by several SKUs binds (${[...restrictedSuppliers].sort().join(', ')}): the units went to the SKUs worth most there; the gap is to the bound without that coupling`,
+    );
+  const sharedBound = restrictedSuppliers.size > 0;
+  const gapBound = adjusted
+    ? null
+    : sharedBound
+      ? relativeGap(relaxationBound, solution.value)
+      : solution.optimal
+        ? 0
+        : relativeGap(solution.upperBound, solution.value);
   return {
     allocations,
     supplierOrders,
@@ -320,13 +355,106 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
     solver: {
       name: solution.repaired ? 'fast-greedy+cycle-canceling' : 'fast-greedy',
       // Rounding to order rules can move away from the optimum: then no claim either way.
-      optimal: solution.optimal && !adjusted ? true : solution.optimal ? null : false,
-      optimalityGap: adjusted ? null : solution.optimal ? 0 : relativeGap(solution.upperBound, solution.value),
-      certified: !adjusted && (solution.optimal || solution.upperBound !== null),
-      gapBound: adjusted ? null : solution.optimal ? 0 : relativeGap(solution.upperBound, solution.value),
+      optimal: sharedBound
+        ? gapBound === 0
+          ? true
+          : null
+        : solution.optimal && !adjusted
+          ? true
+          : solution.optimal
+            ? null
+            : false,
+      optimalityGap: gapBound,
+      certified: gapBound !== null,
+      gapBound,
       choiceReason: 'fast allocator requested',
       pooledRegions,
       notes,
     },
+  };
+}
+
+/** Shared suppliers whose SKUs together order more than the supplier can provide. */
+function overbookedSuppliers(prepared: PreparedInstance, quantities: number[][], shared: Set<string>): Set<string> {
+  const total = new Map<string, number>();
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((f, i) => {
+      if (shared.has(f.option.supplierId))
+        total.set(f.option.supplierId, (total.get(f.option.supplierId) ?? 0) + (quantities[s][i] ?? 0));
+    }),
+  );
+  return new Set([...total].filter(([id, q]) => q > (prepared.supplierCapacity.get(id) ?? 0)).map(([id]) => id));
+}
+
+/**
+ * Cap each SKU's share of an overbooked supplier: units are taken back one at a time from the SKU
+ * whose last unit is worth least (its marginal sale value less the supplier's premium) until the
+ * supplier's capacity holds. Returns the instance with those caps as the SKUs' supplier limits.
+ */
+function restrictSharedSuppliers(
+  prepared: PreparedInstance,
+  problem: TransportProblem,
+  solvedUnits: Int32Array,
+  quantities: number[][],
+  over: Set<string>,
+): PreparedInstance {
+  const units = Int32Array.from(solvedUnits);
+  const share = quantities.map((q) => [...q]);
+  for (const supplierId of over) {
+    const capacity = prepared.supplierCapacity.get(supplierId) ?? 0;
+    const users: { s: number; i: number }[] = [];
+    prepared.skus.forEach((sku, s) =>
+      sku.suppliers.forEach((f, i) => {
+        if (f.option.supplierId === supplierId && share[s][i] > 0) users.push({ s, i });
+      }),
+    );
+    let total = users.reduce((sum, u) => sum + share[u.s][u.i], 0);
+    const lastUnit = (s: number): number => {
+      let worst = -1;
+      for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1)
+        if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst])))
+          worst = p;
+      return worst;
+    };
+    while (total > capacity) {
+      let pick = -1;
+      let pickPair = -1;
+      let pickValue = Number.POSITIVE_INFINITY;
+      users.forEach((u, k) => {
+        if (share[u.s][u.i] <= 0) return;
+        const p = lastUnit(u.s);
+        const value = p < 0 ? Number.NEGATIVE_INFINITY : pairGain(problem, p, units[p]);
+        const net = value - prepared.skus[u.s].suppliers[u.i].premium;
+        if (net < pickValue) {
+          pickValue = net;
+          pick = k;
+          pickPair = p;
+        }
+      });
+      if (pick < 0) break;
+      const u = users[pick];
+      share[u.s][u.i] -= 1;
+      if (pickPair >= 0) units[pickPair] -= 1;
+      total -= 1;
+    }
+  }
+  return {
+    ...prepared,
+    skus: prepared.skus.map((sku, s) => ({
+      ...sku,
+      suppliers: sku.suppliers
+        .map((f, i) =>
+          over.has(f.option.supplierId)
+            ? {
+                ...f,
+                maxUnits: Math.min(
+                  f.maxUnits,
+                  largestValidOrder(share[s][i], f.option.minOrderQuantity, f.option.orderMultiple),
+                ),
+              }
+            : f,
+        )
+        .filter((f) => f.maxUnits > 0 || !over.has(f.option.supplierId)),
+    })),
   };
 }

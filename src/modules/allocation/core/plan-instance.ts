@@ -83,6 +83,8 @@ export interface PreparedInstance {
   regionIndex: Map<string, number>;
   /** demand entries by SKU index: region index and distribution */
   demandBySku: { region: number; demand: DemandDistribution; mean: number }[][];
+  /** units each supplier can provide over all its SKUs */
+  supplierCapacity: Map<string, number>;
   /** per SKU index: its economics, a = c_fast + c_left (value of a sale) and b = c_left + holding (cost of a placed unit) */
   economics: AllocationEconomics[];
   valuePerSale: Float64Array;
@@ -91,7 +93,7 @@ export interface PreparedInstance {
 
 export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function prepareSku(sku: SkuSupply, now: number, opensAt: number): PreparedSku {
+function prepareSku(sku: SkuSupply, now: number, opensAt: number, capacity: Map<string, number>): PreparedSku {
   const primary = sku.sourcing[0];
   if (primary === undefined)
     return {
@@ -111,7 +113,7 @@ function prepareSku(sku: SkuSupply, now: number, opensAt: number): PreparedSku {
       return;
     }
     const maxUnits = largestValidOrder(
-      Math.min(option.unitsAvailable, option.capacityUnits),
+      Math.min(option.unitsAvailable, capacity.get(option.supplierId) ?? option.capacityUnits),
       option.minOrderQuantity,
       option.orderMultiple,
     );
@@ -144,7 +146,23 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   const opensAt = toEpochMs(input.opensAt);
   const skusSorted = [...input.skus].sort((a, b) => byId(a.skuId, b.skuId));
   const hubs = [...input.hubs].sort((a, b) => byId(a.hubId, b.hubId));
-  const skus = skusSorted.map((s) => prepareSku(s, now, opensAt));
+  // A supplier's capacity is one resource over all its SKUs: the least any sourcing entry states,
+  // and no more than the input says is left of it.
+  const supplierCapacity = new Map<string, number>();
+  for (const sku of skusSorted)
+    for (const o of sku.sourcing)
+      supplierCapacity.set(
+        o.supplierId,
+        Math.max(
+          0,
+          Math.min(
+            supplierCapacity.get(o.supplierId) ?? Number.POSITIVE_INFINITY,
+            o.capacityUnits,
+            input.supplierCapacityUnits?.[o.supplierId] ?? Number.POSITIVE_INFINITY,
+          ),
+        ),
+      );
+  const skus = skusSorted.map((s) => prepareSku(s, now, opensAt, supplierCapacity));
   const skuIndex = new Map(skus.map((s, i) => [s.skuId, i]));
   const hubCapacity = Float64Array.from(hubs, (h) => Math.max(0, Math.floor(h.capacityUnits)));
 
@@ -199,6 +217,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     regions,
     regionIndex,
     demandBySku,
+    supplierCapacity,
     economics,
     valuePerSale: Float64Array.from(economics, (e) => e.valuePerFastUnit + e.leftoverCostPerUnit),
     costPerUnit: Float64Array.from(economics, (e) => e.leftoverCostPerUnit + e.holdingCostPerUnit),
@@ -225,4 +244,12 @@ export function lpScenarioCells(prepared: PreparedInstance, policy: AllocationPo
   for (const list of prepared.demandBySku)
     for (const d of list) triples += prepared.regions[d.region].candidates.length;
   return triples * scenarios;
+}
+
+/** Suppliers used by several SKUs: their capacity couples those SKUs. */
+export function sharedSuppliers(prepared: PreparedInstance): Set<string> {
+  const count = new Map<string, number>();
+  for (const sku of prepared.skus)
+    for (const f of sku.suppliers) count.set(f.option.supplierId, (count.get(f.option.supplierId) ?? 0) + 1);
+  return new Set([...count].filter(([, n]) => n > 1).map(([id]) => id));
 }

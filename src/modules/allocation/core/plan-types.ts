@@ -13,7 +13,7 @@ export interface SupplierOption {
   /** calendar days from shipping to arrival at a hub */
   leadTimeDaysMin: number;
   leadTimeDaysMax: number;
-  /** most units the supplier can make/ship for this drop */
+  /** most units the supplier can make/ship, over ALL the SKUs it supplies (one shared capacity) */
   capacityUnits: number;
   unitCost: number;
   minOrderQuantity: number;
@@ -67,6 +67,11 @@ export interface AllocationInput {
   baselineDaysByRegion: Record<string, number>;
   now: string | number;
   opensAt: string | number;
+  /**
+   * units each supplier can still provide to this plan, over all its SKUs (e.g. its capacity less
+   * what other plans ordered); absent: its `capacityUnits`
+   */
+  supplierCapacityUnits?: Record<string, number>;
   /** the default economics of a SKU that does not give its own */
   economics: AllocationEconomics;
 }

@@ -16,7 +16,7 @@
  */
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-instance';
-import { totalDemand } from './plan-instance';
+import { sharedSuppliers, totalDemand } from './plan-instance';
 import { buildSupplierOrders, describeRegions, listSkuIssues } from './plan-report';
 import { planAllocationFast } from './fast-allocator';
 import { toCount, toPmf } from './demand-distribution';
@@ -114,6 +114,8 @@ export async function solveSampleAverageLp(
     sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1),
   );
 
+  const supplierIds = [...prepared.supplierCapacity.keys()].sort();
+  const supplierIndex = (id: string): number => supplierIds.indexOf(id);
   const build = (integer: boolean): string => {
     const w = new LpWriter();
     w.line('Maximize');
@@ -177,6 +179,16 @@ export async function solveSampleAverageLp(
           w.line(` hi${s}_${i}: z${s}_${i} - ${num(f.maxUnits)} o${s}_${i} <= 0`);
         });
       }
+    }
+    // A supplier's capacity is shared by every SKU it supplies.
+    for (const supplierId of [...sharedSuppliers(prepared)].sort()) {
+      w.line(` scap_${supplierIndex(supplierId)}:`);
+      prepared.skus.forEach((sku, s) =>
+        sku.suppliers.forEach((f, i) => {
+          if (f.option.supplierId === supplierId) w.term(1, `z${s}_${i}`);
+        }),
+      );
+      w.line(` <= ${num(prepared.supplierCapacity.get(supplierId) ?? 0)}`);
     }
     w.line('Bounds');
     for (let s = 0; s < S; s += 1)
