@@ -24,6 +24,8 @@ import {
   type PreparedInstance,
 } from './plan-instance';
 import { buildSupplierOrders, describeRegions, listSkuIssues, relativeGap } from './plan-report';
+import { pooledCells, solvePooledAllocation } from './pooled-allocator';
+import { buildScenarios } from './scenarios';
 
 /** The fast allocator's model: one (SKU, hub) pair per serving hub with the pooled demand. */
 export function buildTransportProblem(prepared: PreparedInstance): {
@@ -224,7 +226,104 @@ function applyOrderRules(
 
 /** The fast allocator: synchronous, no LP. */
 export function planAllocationFast(input: AllocationInput, policy: AllocationPolicy = {}): AllocationPlan {
-  let prepared = prepareInstance(input);
+  const first = prepareInstance(input);
+  const pooled = countPooledRegions(first);
+  if (pooled > 0 && policy.pooling !== false) {
+    const scenarioCount = policy.lpScenarioCount ?? 200;
+    const hasOrderRules = first.skus.some((sku) =>
+      sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1),
+    );
+    const cells = pooledCells(first, scenarioCount);
+    const limit = policy.pooledMaxScenarioCells ?? 400_000;
+    if (!hasOrderRules && cells <= limit) return planPooled(first, policy);
+    const plan = planUnpooled(first, policy);
+    plan.solver.notes.push(
+      hasOrderRules
+        ? 'min order size / order multiple apply: the fast allocator serves each region from its fastest hub only (no pooling)'
+        : `pooling would hold ${cells} scenario cells (limit ${limit}): the fast allocator serves each region from its fastest hub only`,
+    );
+    return plan;
+  }
+  return planUnpooled(first, policy);
+}
+
+/** The pooled fast allocator (several hubs per region), on the LP's scenarios. */
+function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): AllocationPlan {
+  const scenarios = buildScenarios(prepared, policy);
+  const solution = solvePooledAllocation(prepared, scenarios);
+  const H = prepared.hubs.length;
+  const allocations: AllocationPlan['allocations'] = [];
+  const leftoverByHub: Record<string, number> = {};
+  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
+  let placed = 0;
+  let delivered = 0;
+  let value = 0;
+  let leftoverCost = 0;
+  let holdingCost = 0;
+  prepared.skus.forEach((sku, s) => {
+    const e = prepared.economics[s];
+    for (let h = 0; h < H; h += 1) {
+      const units = solution.units[s][h];
+      if (units <= 0) continue;
+      const sold = solution.soldAtHub[s][h];
+      allocations.push({ skuId: sku.skuId, hubId: prepared.hubs[h].hubId, units });
+      placed += units;
+      delivered += sold;
+      value += e.valuePerFastUnit * sold;
+      leftoverCost += e.leftoverCostPerUnit * (units - sold);
+      holdingCost += e.holdingCostPerUnit * units;
+      leftoverByHub[prepared.hubs[h].hubId] += units - sold;
+    }
+  });
+  let premium = 0;
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((f, i) => (premium += f.premium * solution.quantities[s][i])),
+  );
+  const supplierOrders = buildSupplierOrders(prepared, (s, h) => solution.units[s][h], solution.quantities);
+  const { regions, unservedRegions } = describeRegions(
+    prepared,
+    (s, i) => solution.salesByEntry[s][i],
+    (s, region) => prepared.regions[region].candidates.some((h) => solution.units[s][h] > 0),
+  );
+  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
+  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
+  const expectedDemandUnits = totalDemand(prepared);
+  const pooledRegions = countPooledRegions(prepared);
+  const gap = relativeGap(solution.upperBound, solution.value);
+  return {
+    allocations,
+    supplierOrders,
+    regions,
+    unservedRegions,
+    skuIssues: listSkuIssues(prepared),
+    totals: {
+      expectedDemandUnits,
+      expectedUnitsWithinPromise: delivered,
+      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
+      expectedLeftoverByHub: leftoverByHub,
+      unitsPlaced: placed,
+      cost,
+      objectiveValue: value - cost.total,
+    },
+    solver: {
+      name: 'fast-pooled',
+      optimal: gap === 0 ? true : null,
+      optimalityGap: gap,
+      certified: gap !== null,
+      gapBound: gap,
+      choiceReason: 'fast allocator requested',
+      pooledRegions,
+      notes: [
+        `${pooledRegions} region(s) have several hubs within the promise: their demand is pooled across those hubs (greedy on exact marginals over ${scenarios.count} demand scenarios, the LP's)`,
+        `gap bound from a Lagrangian bound with one price per full hub`,
+      ],
+    },
+  };
+}
+
+/** The fast allocator without pooling: each region is served by its fastest hub. */
+function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): AllocationPlan {
+  let prepared = first;
   const shared = sharedSuppliers(prepared);
   let relaxationBound: number | null = null;
   const restrictedSuppliers = new Set<string>();

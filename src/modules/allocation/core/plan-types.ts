@@ -88,6 +88,10 @@ export interface AllocationPolicy {
   lpMaxScenarioCells?: number;
   /** seed for the LP's scenario sampler (default 1) */
   seed?: number;
+  /** the fast allocator pools regions with several hubs within the promise (default true) */
+  pooling?: boolean;
+  /** the pooled fast allocator is used only if demand entries × scenarios ≤ this (default 400,000: its time grows with units × scenarios) */
+  pooledMaxScenarioCells?: number;
   /** cap on negative-cycle cancellations in the fast allocator (default 20,000) */
   maxRepairIterations?: number;
   /** cap on arc relaxations spent cancelling cycles (default 5,000,000, ~0.1–0.3 s); past it the gap is bounded, not zero */
@@ -163,7 +167,7 @@ export interface SkuIssue {
 }
 
 export interface SolverReport {
-  name: 'fast-greedy' | 'fast-greedy+cycle-canceling' | 'highs-sample-average-lp';
+  name: 'fast-greedy' | 'fast-greedy+cycle-canceling' | 'fast-pooled' | 'highs-sample-average-lp';
   /** true when the solver proved optimality for its model */
   optimal: boolean | null;
   /** relative gap to the best bound, when known */
