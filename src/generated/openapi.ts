@@ -659,7 +659,10 @@ export interface paths {
          * @description In one transaction: the published plan (if any) becomes `superseded`, this one `published`, and a
          *     `plan.published` webhook event is written to the outbox for every subscribed partner whose hubs
          *     the new or the superseded plan involves. Publishing the published plan again changes nothing
-         *     (200). A what-if or superseded plan answers 409.
+         *     (200). A what-if or superseded plan answers 409. Hub capacity is shared across drops: a plan whose
+         *     units at a hub, with what other drops' published plans hold there over an overlapping window, exceed
+         *     the hub's capacity answers 409 with `reason: hub_capacity_overbooked` and `hubs` (each with
+         *     `hub_id`, `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
          */
         post: operations["publishPlan"];
         delete?: never;
@@ -1774,6 +1777,15 @@ export interface components {
                 leftover_cost_per_unit: number;
                 holding_cost_per_unit: number;
             };
+            /** @description Hubs where other drops' plans (published, or their latest draft) hold units over an overlapping window: the plan was computed against what they leave free. `binding`: the hub is full. */
+            shared_hub_capacity?: {
+                hub_id: string;
+                capacity_units: number;
+                held_by_other_plans: number;
+                held_by_drop_ids: string[];
+                planned_units: number;
+                binding: boolean;
+            }[];
             sku_economics: {
                 sku_id: string;
                 /** @description Price minus unit cost; below 0 the SKU is reported in sku_issues (value-below-cost) and not placed. */

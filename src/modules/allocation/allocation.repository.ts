@@ -161,6 +161,52 @@ export const allocationRepository = {
       )
     ).rows;
   },
+  /**
+   * Units other drops' plans hold at each hub while their stock is on hand at the same time as
+   * this window: per other drop whose window [opens_at, closes_at] overlaps it, the larger of its
+   * published plan and its latest draft (`published_only`: the published plan alone).
+   */
+  async listHubUnitsHeldByOtherDrops(
+    db: Queryable,
+    dropId: string,
+    window: { opensAt: Date; closesAt: Date },
+    publishedOnly: boolean,
+  ) {
+    return (
+      await db.query<{ hub_id: string; units: number; drop_ids: string[] }>(
+        `with candidate as (
+           select p.id, p.drop_id, p.status,
+                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
+           from plans p join drops d on d.id = p.drop_id
+           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
+             and (p.status = 'published' or (not $4 and p.status = 'draft'))
+         ), per_drop as (
+           select c.drop_id, a.hub_id, max(a.units_at_hub) as units
+           from candidate c
+           join (select plan_id, hub_id, sum(units)::int as units_at_hub from plan_allocations group by plan_id, hub_id) a
+             on a.plan_id = c.id
+           where c.rank = 1
+           group by c.drop_id, a.hub_id
+         )
+         select hub_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
+         from per_drop where units > 0 group by hub_id order by hub_id`,
+        [dropId, window.opensAt, window.closesAt, publishedOnly],
+      )
+    ).rows;
+  },
+  /** Serialises publishes that touch the same hubs (capacity is shared across drops). */
+  async lockHubs(tx: Queryable, hubIds: string[]) {
+    await tx.query('select id from hubs where id = any($1::text[]) order by id for update', [hubIds]);
+  },
+  /** Units a plan places at each hub. */
+  async listHubUnitsOfPlan(db: Queryable, planId: string) {
+    return (
+      await db.query<{ hub_id: string; units: number }>(
+        'select hub_id, sum(units)::int as units from plan_allocations where plan_id = $1 group by hub_id order by hub_id',
+        [planId],
+      )
+    ).rows;
+  },
   async findPublishedPlan(db: Queryable, dropId: string) {
     return (
       await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])

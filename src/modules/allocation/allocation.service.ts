@@ -276,6 +276,16 @@ export function createAllocationService(
     const forecast = await latestForecastOrFail(dropId);
     const now = clock.now();
     const snapshot = await loadSnapshot(db, dropId, now);
+    const held = await repo.listHubUnitsHeldByOtherDrops(
+      db,
+      dropId,
+      { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) },
+      false,
+    );
+    for (const row of held) {
+      const hub = snapshot.hubs.find((h) => h.id === row.hub_id);
+      if (hub) Object.assign(hub, { held_by_other_plans: row.units, held_by_drop_ids: row.drop_ids });
+    }
     const cells = await forecastReaders.cellsOf(db, forecast.id);
     const errors = findInconsistencies(snapshot, cells, overrides);
     if (errors.length > 0) {
@@ -301,6 +311,50 @@ export function createAllocationService(
       allocations,
       supplier_orders: orders.map(toOrder),
     };
+  }
+
+  /**
+   * Hub capacity is shared across drops: publishing a plan whose units, with what other drops'
+   * published plans hold at the same hubs over an overlapping window, exceed a hub's capacity is
+   * refused (409 naming the hubs). Hubs are locked so two publishes cannot both take the last slots.
+   */
+  async function assertHubsFit(tx: Queryable, row: PlanRow): Promise<void> {
+    const own = await repo.listHubUnitsOfPlan(tx, row.id);
+    if (own.length === 0) return;
+    await repo.lockHubs(
+      tx,
+      own.map((h) => h.hub_id),
+    );
+    const drop = (await catalogReaders.drop(tx, row.drop_id))!;
+    const held = new Map(
+      (
+        await repo.listHubUnitsHeldByOtherDrops(
+          tx,
+          row.drop_id,
+          { opensAt: drop.opens_at, closesAt: drop.closes_at },
+          true,
+        )
+      ).map((h) => [h.hub_id, h]),
+    );
+    const capacity = new Map((await catalogReaders.hubs(tx)).map((h) => [h.id, h.capacity_units]));
+    const overbooked = own
+      .map((h) => ({
+        hub_id: h.hub_id,
+        capacity_units: capacity.get(h.hub_id) ?? 0,
+        plan_units: h.units,
+        held_by_other_plans: held.get(h.hub_id)?.units ?? 0,
+        held_by_drop_ids: held.get(h.hub_id)?.drop_ids ?? [],
+      }))
+      .filter((h) => h.plan_units + h.held_by_other_plans > h.capacity_units);
+    if (overbooked.length > 0) {
+      throw new AppError(
+        'conflict',
+        `publishing plan '${row.id}' would overbook ${overbooked.length} hub(s) shared with other drops: ${overbooked
+          .map((h) => `${h.hub_id} (${h.plan_units} + ${h.held_by_other_plans} held > ${h.capacity_units})`)
+          .join(', ')}; compute a new draft, which plans around them`,
+        { extensions: { reason: 'hub_capacity_overbooked', hubs: overbooked } },
+      );
+    }
   }
 
   const service = {
@@ -368,6 +422,7 @@ export function createAllocationService(
             },
           );
         }
+        await assertHubsFit(tx, row);
         const at = clock.now();
         const previous = await repo.supersedePublished(tx, row.drop_id, at);
         await repo.markPublished(tx, planId, at);

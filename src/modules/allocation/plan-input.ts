@@ -43,6 +43,10 @@ export interface CatalogSnapshot {
     capacity_units: number;
     handling_days: number;
     lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
+    /** units other drops' plans hold here while this drop's stock is on hand (planned against) */
+    held_by_other_plans?: number;
+    /** those drops */
+    held_by_drop_ids?: string[];
   }[];
   region_ids: string[];
 }
@@ -196,7 +200,13 @@ export function buildAllocationInput(
         .filter((s) => !unavailable.has(s.supplier_id))
         .map((s) => toSupplierOption(suppliers.get(s.supplier_id)!, s)),
     })),
-    hubs: snapshot.hubs.map((hub) => toHubInput(hub, capacityOverride.get(hub.id) ?? hub.capacity_units)),
+    // Hub capacity is shared across drops: plan against what other drops' plans leave free.
+    hubs: snapshot.hubs.map((hub) =>
+      toHubInput(
+        hub,
+        Math.max(0, (capacityOverride.get(hub.id) ?? hub.capacity_units) - (hub.held_by_other_plans ?? 0)),
+      ),
+    ),
     demand: cells.map((cell) => ({
       skuId: cell.sku_id,
       regionId: cell.region_id,
