@@ -194,6 +194,31 @@ export const allocationRepository = {
       )
     ).rows;
   },
+  /**
+   * Units other drops' plans order from each supplier over an overlapping window: per other drop,
+   * the larger of its published plan's and its latest draft's orders.
+   */
+  async listSupplierUnitsHeldByOtherDrops(db: Queryable, dropId: string, window: { opensAt: Date; closesAt: Date }) {
+    return (
+      await db.query<{ supplier_id: string; units: number }>(
+        `with candidate as (
+           select p.id, p.drop_id,
+                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
+           from plans p join drops d on d.id = p.drop_id
+           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2 and p.status in ('published', 'draft')
+         ), per_drop as (
+           select c.drop_id, o.supplier_id, max(o.units) as units
+           from candidate c
+           join (select plan_id, supplier_id, sum(quantity)::int as units from plan_supplier_orders group by plan_id, supplier_id) o
+             on o.plan_id = c.id
+           where c.rank = 1
+           group by c.drop_id, o.supplier_id
+         )
+         select supplier_id, sum(units)::int as units from per_drop group by supplier_id order by supplier_id`,
+        [dropId, window.opensAt, window.closesAt],
+      )
+    ).rows;
+  },
   /** Serialises publishes that touch the same hubs (capacity is shared across drops). */
   async lockHubs(tx: Queryable, hubIds: string[]) {
     await tx.query('select id from hubs where id = any($1::text[]) order by id for update', [hubIds]);

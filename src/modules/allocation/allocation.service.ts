@@ -282,6 +282,13 @@ export function createAllocationService(
       { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) },
       false,
     );
+    for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, {
+      opensAt: new Date(snapshot.drop.opens_at),
+      closesAt: new Date(snapshot.drop.closes_at),
+    })) {
+      const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
+      if (supplier) supplier.held_by_other_plans = row.units;
+    }
     for (const row of held) {
       const hub = snapshot.hubs.find((h) => h.id === row.hub_id);
       if (hub) Object.assign(hub, { held_by_other_plans: row.units, held_by_drop_ids: row.drop_ids });

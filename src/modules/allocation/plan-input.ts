@@ -36,6 +36,8 @@ export interface CatalogSnapshot {
     unit_cost: number;
     min_order_units: number;
     order_multiple: number;
+    /** units other drops' plans order from it over an overlapping window (planned against) */
+    held_by_other_plans?: number;
   }[];
   hubs: {
     id: string;
@@ -212,6 +214,12 @@ export function buildAllocationInput(
       regionId: cell.region_id,
       demand: negativeBinomialDemand(cell.mean, cell.dispersion),
     })),
+    // A supplier's capacity is shared with other drops: plan against what their orders leave.
+    supplierCapacityUnits: Object.fromEntries(
+      snapshot.suppliers
+        .filter((f) => (f.held_by_other_plans ?? 0) > 0)
+        .map((f) => [f.id, Math.max(0, f.capacity_units - (f.held_by_other_plans ?? 0))]),
+    ),
     promiseBusinessDays: overrides.promise_business_days ?? snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),

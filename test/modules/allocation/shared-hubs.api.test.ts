@@ -49,6 +49,26 @@ const setHubBCapacity = async (capacity: number) => {
   expect(res.status, res.text).toBe(200);
 };
 
+describe('supplier capacity is shared across drops', () => {
+  it("orders from a supplier only what other drops' plans leave of its capacity", async () => {
+    const supplier = await app.request('GET', `/v1/suppliers/${s.supplierId}`);
+    const { id: _id, created_at: _c, updated_at: _u, ...given } = supplier.body as Record<string, unknown>;
+    const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
+    const a = await compute(s.dropId);
+    const fromSupplier = (plan: Plan) =>
+      plan.supplier_orders.filter((o) => o.supplier_id === s.supplierId).reduce((n, o) => n + o.quantity, 0);
+    const capacity = fromSupplier(a) + 25;
+    const put = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, {
+      body: { ...body, capacity_units: capacity },
+    });
+    expect(put.status, put.text).toBe(200);
+    const b = await compute(dropB);
+    expect(fromSupplier(b)).toBeLessThanOrEqual(25);
+    const restore = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, { body });
+    expect(restore.status, restore.text).toBe(200);
+  });
+});
+
 describe('hub capacity is shared across drops', () => {
   // The issue: two published drops on the same hubs were each planned as if they had the hubs to
   // themselves (722/515, 376/188, …).
