@@ -29,16 +29,7 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     plugins: { boundaries },
     rules: {
-      'boundaries/no-foreign-repository': [
-        'error',
-        {
-          allow: [
-            // TEMPORARY (issue 14, allocation part): allocation.service reads the catalog's
-            // repository directly; delete this entry once it asks the catalog service.
-            { from: 'src/modules/allocation/allocation.service.ts', to: 'src/modules/catalog/catalog.repository' },
-          ],
-        },
-      ],
+      'boundaries/no-foreign-repository': 'error',
     },
   },
   {

@@ -659,7 +659,10 @@ export interface paths {
          * @description In one transaction: the published plan (if any) becomes `superseded`, this one `published`, and a
          *     `plan.published` webhook event is written to the outbox for every subscribed partner whose hubs
          *     the new or the superseded plan involves. Publishing the published plan again changes nothing
-         *     (200). A what-if or superseded plan answers 409.
+         *     (200). A what-if or superseded plan answers 409. Hub capacity is shared across drops: a plan whose
+         *     units at a hub, with what other drops' published plans hold there over an overlapping window, exceed
+         *     the hub's capacity answers 409 with `reason: hub_capacity_overbooked` and `hubs` (each with
+         *     `hub_id`, `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
          */
         post: operations["publishPlan"];
         delete?: never;
@@ -1733,8 +1736,11 @@ export interface components {
         };
         PlanSkuIssue: {
             sku_id: string;
-            /** @enum {string} */
-            reason: "no-supplier-before-opening" | "no-supplier" | "no-demand-within-promise";
+            /**
+             * @description value-below-cost: the SKU's price is below its unit cost, so no unit of it is placed.
+             * @enum {string}
+             */
+            reason: "no-supplier-before-opening" | "no-supplier" | "no-demand-within-promise" | "value-below-cost";
             detail: string;
         };
         PlanTotals: {
@@ -1755,16 +1761,40 @@ export interface components {
         };
         PlanSolver: {
             requested: components["schemas"]["PlanSolverChoice"];
+            /** @description The solver that produced the plan (not the one requested): fast-greedy, fast-greedy+cycle-canceling, fast-pooled or highs-sample-average-lp. */
             name: string;
             optimal: boolean | null;
             optimality_gap: number | null;
+            /** @description true when gap_bound is proven (by the solver's optimality proof, a Lagrangian bound or the LP relaxation) for the plan's model. */
+            certified: boolean;
+            /** @description Proven relative gap to the optimum of the plan model (0 = optimal); null when no bound is known. */
+            gap_bound: number | null;
+            /** @description Why this solver ran: what was requested, and for 'auto' the rule that picked it (pooled regions, LP size against its limit, an LP that failed). */
+            choice_reason: string;
             pooled_regions: number;
             notes: string[];
+            /** @description The drop's default economics (the demand-weighted mean over its SKUs); each SKU is planned with its own (sku_economics). */
             economics: {
                 value_per_fast_unit: number;
                 leftover_cost_per_unit: number;
                 holding_cost_per_unit: number;
             };
+            /** @description Hubs where other drops' plans (published, or their latest draft) hold units over an overlapping window: the plan was computed against what they leave free. `binding`: the hub is full. */
+            shared_hub_capacity?: {
+                hub_id: string;
+                capacity_units: number;
+                held_by_other_plans: number;
+                held_by_drop_ids: string[];
+                planned_units: number;
+                binding: boolean;
+            }[];
+            sku_economics: {
+                sku_id: string;
+                /** @description Price minus unit cost; below 0 the SKU is reported in sku_issues (value-below-cost) and not placed. */
+                value_per_fast_unit: number;
+                leftover_cost_per_unit: number;
+                holding_cost_per_unit: number;
+            }[];
         };
         PlanSummary: {
             id: string;

@@ -2,18 +2,6 @@ import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
-export interface ForecastRow {
-  id: string;
-  drop_id: string;
-  version: number;
-  prior_only: boolean;
-}
-export interface ForecastCellRow {
-  sku_id: string;
-  region_id: string;
-  mean: number;
-  dispersion: number;
-}
 export type PlanStatus = Schemas['PlanStatus'];
 export interface PlanRow {
   id: string;
@@ -89,22 +77,6 @@ export const allocationRepository = {
   /** Serialises plan writes of one drop (version numbers, publish). */
   async lockDrop(tx: Queryable, dropId: string) {
     await tx.query('select id from drops where id = $1 for update', [dropId]);
-  },
-  async findLatestForecast(db: Queryable, dropId: string) {
-    return (
-      await db.query<ForecastRow>(
-        'select id, drop_id, version, prior_only from forecasts where drop_id = $1 order by version desc limit 1',
-        [dropId],
-      )
-    ).rows[0];
-  },
-  async listForecastCells(db: Queryable, forecastId: string) {
-    return (
-      await db.query<ForecastCellRow>(
-        'select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1 order by sku_id, region_id',
-        [forecastId],
-      )
-    ).rows;
   },
   async nextPlanVersion(tx: Queryable, dropId: string) {
     return (
@@ -187,6 +159,77 @@ export const allocationRepository = {
       await db.query<Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>>(
         `select ${summaryColumns} from plans where drop_id = $1 order by version desc`,
         [dropId],
+      )
+    ).rows;
+  },
+  /**
+   * Units other drops' plans hold at each hub while their stock is on hand at the same time as
+   * this window: per other drop whose window [opens_at, closes_at] overlaps it, the larger of its
+   * published plan and its latest draft (`published_only`: the published plan alone).
+   */
+  async listHubUnitsHeldByOtherDrops(
+    db: Queryable,
+    dropId: string,
+    window: { opensAt: Date; closesAt: Date },
+    publishedOnly: boolean,
+  ) {
+    return (
+      await db.query<{ hub_id: string; units: number; drop_ids: string[] }>(
+        `with candidate as (
+           select p.id, p.drop_id, p.status,
+                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
+           from plans p join drops d on d.id = p.drop_id
+           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
+             and (p.status = 'published' or (not $4 and p.status = 'draft'))
+         ), per_drop as (
+           select c.drop_id, a.hub_id, max(a.units_at_hub) as units
+           from candidate c
+           join (select plan_id, hub_id, sum(units)::int as units_at_hub from plan_allocations group by plan_id, hub_id) a
+             on a.plan_id = c.id
+           where c.rank = 1
+           group by c.drop_id, a.hub_id
+         )
+         select hub_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
+         from per_drop where units > 0 group by hub_id order by hub_id`,
+        [dropId, window.opensAt, window.closesAt, publishedOnly],
+      )
+    ).rows;
+  },
+  /**
+   * Units other drops' plans order from each supplier over an overlapping window: per other drop,
+   * the larger of its published plan's and its latest draft's orders.
+   */
+  async listSupplierUnitsHeldByOtherDrops(db: Queryable, dropId: string, window: { opensAt: Date; closesAt: Date }) {
+    return (
+      await db.query<{ supplier_id: string; units: number }>(
+        `with candidate as (
+           select p.id, p.drop_id,
+                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
+           from plans p join drops d on d.id = p.drop_id
+           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2 and p.status in ('published', 'draft')
+         ), per_drop as (
+           select c.drop_id, o.supplier_id, max(o.units) as units
+           from candidate c
+           join (select plan_id, supplier_id, sum(quantity)::int as units from plan_supplier_orders group by plan_id, supplier_id) o
+             on o.plan_id = c.id
+           where c.rank = 1
+           group by c.drop_id, o.supplier_id
+         )
+         select supplier_id, sum(units)::int as units from per_drop group by supplier_id order by supplier_id`,
+        [dropId, window.opensAt, window.closesAt],
+      )
+    ).rows;
+  },
+  /** Serialises publishes that touch the same hubs (capacity is shared across drops). */
+  async lockHubs(tx: Queryable, hubIds: string[]) {
+    await tx.query('select id from hubs where id = any($1::text[]) order by id for update', [hubIds]);
+  },
+  /** Units a plan places at each hub. */
+  async listHubUnitsOfPlan(db: Queryable, planId: string) {
+    return (
+      await db.query<{ hub_id: string; units: number }>(
+        'select hub_id, sum(units)::int as units from plan_allocations where plan_id = $1 group by hub_id order by hub_id',
+        [planId],
       )
     ).rows;
   },

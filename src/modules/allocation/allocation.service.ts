@@ -4,11 +4,12 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import { catalogRepository } from '../catalog/catalog.repository';
+import { catalogReaders } from '../catalog/catalog.readers';
+import { forecastReaders } from '../forecast/forecast-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
-import type { AllocationPlan } from './core';
+import type { AllocationEconomics, AllocationPlan } from './core';
 import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
@@ -28,6 +29,17 @@ const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? iso(d) : null);
 const newPlanId = () => `plan_${randomBytes(8).toString('hex')}`;
 
+/** A plan stored before the solver said whether it was certified and why it ran reads with neutral values. */
+function withSolverDefaults(solver: Schemas['PlanSolver']): Schemas['PlanSolver'] {
+  return {
+    ...solver,
+    certified: solver.certified ?? solver.optimal === true,
+    gap_bound: solver.gap_bound ?? solver.optimality_gap ?? null,
+    choice_reason: solver.choice_reason ?? '',
+    sku_economics: solver.sku_economics ?? [],
+  };
+}
+
 function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>): PlanSummary {
   return {
     id: row.id,
@@ -36,7 +48,7 @@ function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 
     status: row.status,
     forecast_id: row.forecast_id,
     overrides: row.overrides as PlanOverrides,
-    solver: row.solver as Schemas['PlanSolver'],
+    solver: withSolverDefaults(row.solver as Schemas['PlanSolver']),
     totals: row.totals as Schemas['PlanTotals'],
     created_at: iso(row.created_at),
     published_at: isoOrNull(row.published_at),
@@ -61,7 +73,8 @@ const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
 export function toStoredPlan(
   plan: AllocationPlan,
   requested: SolverChoice,
-  economics: { valuePerFastUnit: number; leftoverCostPerUnit: number; holdingCostPerUnit: number },
+  economics: AllocationEconomics,
+  skus: readonly { skuId: string; economics?: AllocationEconomics }[] = [],
 ) {
   const t = plan.totals;
   const totals: Schemas['PlanTotals'] = {
@@ -83,6 +96,9 @@ export function toStoredPlan(
     name: plan.solver.name,
     optimal: plan.solver.optimal,
     optimality_gap: plan.solver.optimalityGap,
+    certified: plan.solver.certified,
+    gap_bound: plan.solver.gapBound,
+    choice_reason: plan.solver.choiceReason,
     pooled_regions: plan.solver.pooledRegions,
     notes: plan.solver.notes,
     economics: {
@@ -90,6 +106,12 @@ export function toStoredPlan(
       leftover_cost_per_unit: economics.leftoverCostPerUnit,
       holding_cost_per_unit: economics.holdingCostPerUnit,
     },
+    sku_economics: skus.map((s) => ({
+      sku_id: s.skuId,
+      value_per_fast_unit: (s.economics ?? economics).valuePerFastUnit,
+      leftover_cost_per_unit: (s.economics ?? economics).leftoverCostPerUnit,
+      holding_cost_per_unit: (s.economics ?? economics).holdingCostPerUnit,
+    })),
   };
   const allocations: AllocationRow[] = plan.allocations
     .filter((a) => a.units > 0)
@@ -140,12 +162,12 @@ export function toStoredPlan(
 
 /** The catalog as the planner sees it now: the drop, its SKUs and sourcing, their suppliers, every hub. */
 async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<CatalogSnapshot> {
-  const drop = (await catalogRepository.findDrop(db, dropId))!;
-  const skus = await catalogRepository.listSkus(db, dropId);
+  const drop = (await catalogReaders.drop(db, dropId))!;
+  const skus = await catalogReaders.skusOf(db, dropId);
   const used = new Set(skus.flatMap((s) => s.sourcing.map((o) => o.supplier_id)));
-  const suppliers = (await catalogRepository.listSuppliers(db)).filter((s) => used.has(s.id));
-  const hubs = await catalogRepository.listHubs(db);
-  const regions = await catalogRepository.listRegions(db);
+  const suppliers = (await catalogReaders.suppliers(db)).filter((s) => used.has(s.id));
+  const hubs = await catalogReaders.hubs(db);
+  const regions = await catalogReaders.regions(db);
   return {
     taken_at: iso(now),
     drop: {
@@ -241,7 +263,7 @@ export function createAllocationService(
   }
 
   async function latestForecastOrFail(dropId: string) {
-    const forecast = await repo.findLatestForecast(db, dropId);
+    const forecast = await forecastReaders.latestOf(db, dropId);
     if (!forecast) {
       throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, {
         extensions: { reason: 'no_forecast' },
@@ -254,7 +276,24 @@ export function createAllocationService(
     const forecast = await latestForecastOrFail(dropId);
     const now = clock.now();
     const snapshot = await loadSnapshot(db, dropId, now);
-    const cells = await repo.listForecastCells(db, forecast.id);
+    const held = await repo.listHubUnitsHeldByOtherDrops(
+      db,
+      dropId,
+      { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) },
+      false,
+    );
+    for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, {
+      opensAt: new Date(snapshot.drop.opens_at),
+      closesAt: new Date(snapshot.drop.closes_at),
+    })) {
+      const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
+      if (supplier) supplier.held_by_other_plans = row.units;
+    }
+    for (const row of held) {
+      const hub = snapshot.hubs.find((h) => h.id === row.hub_id);
+      if (hub) Object.assign(hub, { held_by_other_plans: row.units, held_by_drop_ids: row.drop_ids });
+    }
+    const cells = await forecastReaders.cellsOf(db, forecast.id);
     const errors = findInconsistencies(snapshot, cells, overrides);
     if (errors.length > 0) {
       throw new AppError(
@@ -279,6 +318,50 @@ export function createAllocationService(
       allocations,
       supplier_orders: orders.map(toOrder),
     };
+  }
+
+  /**
+   * Hub capacity is shared across drops: publishing a plan whose units, with what other drops'
+   * published plans hold at the same hubs over an overlapping window, exceed a hub's capacity is
+   * refused (409 naming the hubs). Hubs are locked so two publishes cannot both take the last slots.
+   */
+  async function assertHubsFit(tx: Queryable, row: PlanRow): Promise<void> {
+    const own = await repo.listHubUnitsOfPlan(tx, row.id);
+    if (own.length === 0) return;
+    await repo.lockHubs(
+      tx,
+      own.map((h) => h.hub_id),
+    );
+    const drop = (await catalogReaders.drop(tx, row.drop_id))!;
+    const held = new Map(
+      (
+        await repo.listHubUnitsHeldByOtherDrops(
+          tx,
+          row.drop_id,
+          { opensAt: drop.opens_at, closesAt: drop.closes_at },
+          true,
+        )
+      ).map((h) => [h.hub_id, h]),
+    );
+    const capacity = new Map((await catalogReaders.hubs(tx)).map((h) => [h.id, h.capacity_units]));
+    const overbooked = own
+      .map((h) => ({
+        hub_id: h.hub_id,
+        capacity_units: capacity.get(h.hub_id) ?? 0,
+        plan_units: h.units,
+        held_by_other_plans: held.get(h.hub_id)?.units ?? 0,
+        held_by_drop_ids: held.get(h.hub_id)?.drop_ids ?? [],
+      }))
+      .filter((h) => h.plan_units + h.held_by_other_plans > h.capacity_units);
+    if (overbooked.length > 0) {
+      throw new AppError(
+        'conflict',
+        `publishing plan '${row.id}' would overbook ${overbooked.length} hub(s) shared with other drops: ${overbooked
+          .map((h) => `${h.hub_id} (${h.plan_units} + ${h.held_by_other_plans} held > ${h.capacity_units})`)
+          .join(', ')}; compute a new draft, which plans around them`,
+        { extensions: { reason: 'hub_capacity_overbooked', hubs: overbooked } },
+      );
+    }
   }
 
   const service = {
@@ -346,6 +429,7 @@ export function createAllocationService(
             },
           );
         }
+        await assertHubsFit(tx, row);
         const at = clock.now();
         const previous = await repo.supersedePublished(tx, row.drop_id, at);
         await repo.markPublished(tx, planId, at);
@@ -520,12 +604,12 @@ export function createAllocationService(
       } else if (principal.role === 'admin' || principal.role === 'creator') {
         if (principal.role === 'creator') await catalog.visibleDrop(principal, dropId);
         if (options.hubId) {
-          if (!(await catalogRepository.findHub(db, options.hubId))) throw notFound('hub', options.hubId);
+          if (!(await catalogReaders.hub(db, options.hubId))) throw notFound('hub', options.hubId);
           hubIds = [options.hubId];
         } else
           hubIds = options.partnerId
             ? await repo.listHubIdsOperatedBy(db, options.partnerId)
-            : (await catalogRepository.listHubs(db)).map((h) => h.id);
+            : (await catalogReaders.hubs(db)).map((h) => h.id);
       } else throw missing();
       const published = await repo.findPublishedPlan(db, dropId);
       if (!published) throw missing();
@@ -558,7 +642,7 @@ export function createAllocationService(
     async replanLiveDrops(): Promise<number> {
       let stored = 0;
       for (const dropId of await repo.listLiveDropIds(db, clock.now())) {
-        if (!(await repo.findLatestForecast(db, dropId))) continue;
+        if (!(await forecastReaders.latestOf(db, dropId))) continue;
         const proposal = await service.proposeReplan(null, dropId);
         await repo.insertReplanProposal(db, {
           id: `replan_${randomBytes(8).toString('hex')}`,

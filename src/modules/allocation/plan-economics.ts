@@ -6,9 +6,11 @@
  *   cost of a unit left at a hub after the drop (c_left)   = 20% of unit cost  (return / markdown)
  *   holding cost of a unit placed at a hub                 =  1% of unit cost
  *
- * The pure planner takes ONE set of economics per instance, so a drop with several SKUs uses the
- * expected-demand-weighted mean of its SKUs' values (the plain mean when no SKU has demand). A
- * margin below zero is clamped to zero: the planner then places nothing of that value.
+ * Each SKU is planned with its own economics (so a $90-margin hoodie wins hub slots over a
+ * $2-margin sticker). A margin below zero is kept: the planner places none of that SKU and reports
+ * it (`value-below-cost`). The drop's economics, the expected-demand-weighted mean over its SKUs
+ * (the plain mean when no SKU has demand, margins clamped at zero), is a summary stored with the
+ * plan and the default for a SKU that gives none.
  */
 import type { AllocationEconomics } from './core';
 
@@ -28,7 +30,7 @@ export interface SkuEconomicsInput {
 
 export function skuEconomics(sku: { price: number; unitCost: number }): AllocationEconomics {
   return {
-    valuePerFastUnit: Math.max(0, sku.price - sku.unitCost),
+    valuePerFastUnit: sku.price - sku.unitCost,
     leftoverCostPerUnit: ECONOMICS_DEFAULTS.leftoverCostShareOfUnitCost * sku.unitCost,
     holdingCostPerUnit: ECONOMICS_DEFAULTS.holdingCostShareOfUnitCost * sku.unitCost,
   };
@@ -44,7 +46,7 @@ export function dropEconomics(skus: readonly SkuEconomicsInput[]): AllocationEco
   for (const sku of skus) {
     const e = skuEconomics(sku);
     const w = weight(sku);
-    out.valuePerFastUnit += w * e.valuePerFastUnit;
+    out.valuePerFastUnit += w * Math.max(0, e.valuePerFastUnit);
     out.leftoverCostPerUnit += w * e.leftoverCostPerUnit;
     out.holdingCostPerUnit += w * e.holdingCostPerUnit;
   }

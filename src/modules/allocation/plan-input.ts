@@ -6,7 +6,7 @@
 import type { FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { negativeBinomialDemand, transitQuantile, type AllocationInput, type SupplierOption } from './core';
-import { dropEconomics } from './plan-economics';
+import { dropEconomics, skuEconomics } from './plan-economics';
 
 export interface CatalogSnapshot {
   taken_at: string;
@@ -36,6 +36,8 @@ export interface CatalogSnapshot {
     unit_cost: number;
     min_order_units: number;
     order_multiple: number;
+    /** units other drops' plans order from it over an overlapping window (planned against) */
+    held_by_other_plans?: number;
   }[];
   hubs: {
     id: string;
@@ -43,6 +45,10 @@ export interface CatalogSnapshot {
     capacity_units: number;
     handling_days: number;
     lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
+    /** units other drops' plans hold here while this drop's stock is on hand (planned against) */
+    held_by_other_plans?: number;
+    /** those drops */
+    held_by_drop_ids?: string[];
   }[];
   region_ids: string[];
 }
@@ -191,16 +197,29 @@ export function buildAllocationInput(
   return {
     skus: snapshot.skus.map((sku) => ({
       skuId: sku.id,
+      economics: skuEconomics({ price: sku.price, unitCost: sku.unit_cost }),
       sourcing: sku.sourcing
         .filter((s) => !unavailable.has(s.supplier_id))
         .map((s) => toSupplierOption(suppliers.get(s.supplier_id)!, s)),
     })),
-    hubs: snapshot.hubs.map((hub) => toHubInput(hub, capacityOverride.get(hub.id) ?? hub.capacity_units)),
+    // Hub capacity is shared across drops: plan against what other drops' plans leave free.
+    hubs: snapshot.hubs.map((hub) =>
+      toHubInput(
+        hub,
+        Math.max(0, (capacityOverride.get(hub.id) ?? hub.capacity_units) - (hub.held_by_other_plans ?? 0)),
+      ),
+    ),
     demand: cells.map((cell) => ({
       skuId: cell.sku_id,
       regionId: cell.region_id,
       demand: negativeBinomialDemand(cell.mean, cell.dispersion),
     })),
+    // A supplier's capacity is shared with other drops: plan against what their orders leave.
+    supplierCapacityUnits: Object.fromEntries(
+      snapshot.suppliers
+        .filter((f) => (f.held_by_other_plans ?? 0) > 0)
+        .map((f) => [f.id, Math.max(0, f.capacity_units - (f.held_by_other_plans ?? 0))]),
+    ),
     promiseBusinessDays: overrides.promise_business_days ?? snapshot.drop.promise_business_days,
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),

@@ -30,7 +30,32 @@ export async function computeStoredPlan(
   requested: SolverChoice,
 ): Promise<ReturnType<typeof toStoredPlan>> {
   const input = buildAllocationInput(snapshot, cells, overrides, now);
-  return toStoredPlan(await planAllocation(input, { solver: requested }), requested, input.economics);
+  const plan = await planAllocation(input, { solver: requested });
+  const stored = toStoredPlan(plan, requested, input.economics, input.skus);
+  const capacityOverride = new Map((overrides.hub_capacities ?? []).map((o) => [o.hub_id, o.capacity_units]));
+  stored.solver.shared_hub_capacity = snapshot.hubs
+    .filter((h) => (h.held_by_other_plans ?? 0) > 0)
+    .map((h) => {
+      const capacity = capacityOverride.get(h.id) ?? h.capacity_units;
+      const held = h.held_by_other_plans ?? 0;
+      const planned = plan.allocations.filter((a) => a.hubId === h.id).reduce((n, a) => n + a.units, 0);
+      return {
+        hub_id: h.id,
+        capacity_units: capacity,
+        held_by_other_plans: held,
+        held_by_drop_ids: h.held_by_drop_ids ?? [],
+        planned_units: planned,
+        binding: planned + held >= capacity,
+      };
+    });
+  if (stored.solver.shared_hub_capacity.some((h) => h.binding))
+    stored.solver.notes.push(
+      `hub capacity shared with other drops binds at ${stored.solver.shared_hub_capacity
+        .filter((h) => h.binding)
+        .map((h) => h.hub_id)
+        .join(', ')}`,
+    );
+  return stored;
 }
 
 /** Runs in the worker. */

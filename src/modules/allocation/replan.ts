@@ -25,6 +25,7 @@ import { liveEconomics } from './plan-economics';
 import { baselineDays, toHubInput, toSupplierOption, type CatalogSnapshot, type ForecastCell } from './plan-input';
 
 export const LIVE_STOCK_SUPPLIER_ID = 'live-stock';
+const liveStockSupplierId = (skuId: string) => `${LIVE_STOCK_SUPPLIER_ID}:${skuId}`;
 
 export interface LiveStock {
   hub_id: string;
@@ -68,7 +69,8 @@ export function proposeReplan(
       skuId: sku.id,
       sourcing: [
         {
-          supplierId: LIVE_STOCK_SUPPLIER_ID,
+          // one per SKU: live stock of one SKU is not a capacity other SKUs share
+          supplierId: liveStockSupplierId(sku.id),
           kind: 'warehouse' as const,
           unitsAvailable: stockOf(sku.id),
           availableDate: now.toISOString(),
@@ -133,7 +135,7 @@ export function proposeReplan(
     }
     const stillShort = deficit.filter((d) => d.units > 0);
     for (const order of plan.supplierOrders.filter(
-      (o) => o.skuId === sku.id && o.supplierId !== LIVE_STOCK_SUPPLIER_ID,
+      (o) => o.skuId === sku.id && o.supplierId !== liveStockSupplierId(sku.id),
     )) {
       let left = order.quantity;
       const arriveBy = order.lines[0]?.arriveBy ?? new Date(horizon).toISOString();

@@ -1,10 +1,34 @@
 import type { Queryable } from '../../db/database';
 import { forecastRepository as repo, type ForecastCellRow } from './forecast.repository';
 
-/**
- * What other modules read of forecasts (delivery's preview, the post-drop report). The forecast
- * tables are the forecast module's: other modules ask this reader, never their own SQL.
- */
+// What other modules read of forecasts. The forecast tables are the forecast module's: other
+// modules use these readers, never their own SQL and never the forecast repository.
+// `forecastReaders` read on the caller's connection or transaction (the planner, inside its own
+// transaction); `createForecastReader` is the same kind of read bound to the service's database.
+
+export interface ForecastHead {
+  id: string;
+  drop_id: string;
+  version: number;
+  prior_only: boolean;
+}
+
+export const forecastReaders = {
+  /** The drop's latest forecast (highest version), or undefined. */
+  async latestOf(db: Queryable, dropId: string): Promise<ForecastHead | undefined> {
+    const row = await repo.findLatestForecastOfDrop(db, dropId);
+    return row ? { id: row.id, drop_id: row.drop_id, version: row.version, prior_only: row.prior_only } : undefined;
+  },
+  /** A forecast's cells as the planner takes them (mean and NB dispersion), by SKU then region. */
+  async cellsOf(db: Queryable, forecastId: string) {
+    const rows = await repo.listCells(db, forecastId, { regionId: null, skuId: null });
+    return rows
+      .map((r) => ({ sku_id: r.sku_id, region_id: r.region_id, mean: r.mean, dispersion: r.dispersion }))
+      .sort((a, b) => (a.sku_id === b.sku_id ? (a.region_id < b.region_id ? -1 : 1) : a.sku_id < b.sku_id ? -1 : 1));
+  },
+};
+
+/** Bound to the service's database: delivery's preview and the post-drop report. */
 export function createForecastReader(db: Queryable) {
   const allCells = { regionId: null, skuId: null };
   return {

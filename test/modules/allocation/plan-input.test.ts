@@ -82,7 +82,7 @@ describe('plan economics', () => {
       leftoverCostPerUnit: 4,
       holdingCostPerUnit: 0.2,
     });
-    expect(skuEconomics({ price: 5, unitCost: 10 }).valuePerFastUnit).toBe(0);
+    expect(skuEconomics({ price: 5, unitCost: 10 }).valuePerFastUnit).toBe(-5);
   });
 
   it('weights SKUs by expected demand, and equally when there is none', () => {

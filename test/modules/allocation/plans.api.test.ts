@@ -84,12 +84,21 @@ describe('computing a plan', () => {
     expect(region1.delivery_days_p50).toBe(1);
     expect(region1.lead_time_delta_days).toBe(5);
     expect(region1.in_stock_probability).toBeGreaterThan(0);
-    expect(plan.solver).toMatchObject({ requested: 'fast' });
+    expect(plan.solver).toMatchObject({ requested: 'fast', choice_reason: 'fast allocator requested' });
+  });
+
+  it("says which solver ran, whether it is certified, its gap bound and each SKU's economics", async () => {
+    const plan = await compute();
+    expect(plan.solver).toMatchObject({ requested: 'auto', certified: expect.any(Boolean) });
+    expect(plan.solver.choice_reason).toMatch(/^auto: /);
+    if (plan.solver.certified) expect(plan.solver.gap_bound).toEqual(expect.any(Number));
+    expect(plan.solver.sku_economics.map((e) => e.sku_id)).toContain(s.skuId);
   });
 
   it('says so per region when no hub reaches it, instead of failing', async () => {
     const plan = await compute();
-    expect(plan.unserved_regions).toEqual([
+    // (the second SKU, worth less per unit, also loses the 40 slots of hub B: 'no-stock' there)
+    expect(plan.unserved_regions.filter((u) => u.reason === 'no-hub-within-promise')).toEqual([
       expect.objectContaining({
         region_id: s.unreachableRegionId,
         reason: 'no-hub-within-promise',

@@ -13,7 +13,7 @@ export interface SupplierOption {
   /** calendar days from shipping to arrival at a hub */
   leadTimeDaysMin: number;
   leadTimeDaysMax: number;
-  /** most units the supplier can make/ship for this drop */
+  /** most units the supplier can make/ship, over ALL the SKUs it supplies (one shared capacity) */
   capacityUnits: number;
   unitCost: number;
   minOrderQuantity: number;
@@ -24,6 +24,8 @@ export interface SkuSupply {
   skuId: string;
   /** primary first, then fallbacks, in priority order */
   sourcing: SupplierOption[];
+  /** this SKU's own value and costs; absent: the instance's (the drop's) economics */
+  economics?: AllocationEconomics;
 }
 
 export interface HubLane {
@@ -48,7 +50,7 @@ export interface RegionDemand {
 }
 
 export interface AllocationEconomics {
-  /** c_fast: value of a unit delivered within the promise */
+  /** c_fast: value of a unit delivered within the promise (below 0: the SKU is worth less than it costs) */
   valuePerFastUnit: number;
   /** c_left: cost of a unit left at a hub after the drop */
   leftoverCostPerUnit: number;
@@ -65,6 +67,12 @@ export interface AllocationInput {
   baselineDaysByRegion: Record<string, number>;
   now: string | number;
   opensAt: string | number;
+  /**
+   * units each supplier can still provide to this plan, over all its SKUs (e.g. its capacity less
+   * what other plans ordered); absent: its `capacityUnits`
+   */
+  supplierCapacityUnits?: Record<string, number>;
+  /** the default economics of a SKU that does not give its own */
   economics: AllocationEconomics;
 }
 
@@ -80,6 +88,10 @@ export interface AllocationPolicy {
   lpMaxScenarioCells?: number;
   /** seed for the LP's scenario sampler (default 1) */
   seed?: number;
+  /** the fast allocator pools regions with several hubs within the promise (default true) */
+  pooling?: boolean;
+  /** the pooled fast allocator is used only if demand entries × scenarios ≤ this (default 400,000: its time grows with units × scenarios) */
+  pooledMaxScenarioCells?: number;
   /** cap on negative-cycle cancellations in the fast allocator (default 20,000) */
   maxRepairIterations?: number;
   /** cap on arc relaxations spent cancelling cycles (default 5,000,000, ~0.1–0.3 s); past it the gap is bounded, not zero */
@@ -150,16 +162,22 @@ export interface UnservedRegion {
 
 export interface SkuIssue {
   skuId: string;
-  reason: 'no-supplier-before-opening' | 'no-supplier' | 'no-demand-within-promise';
+  reason: 'no-supplier-before-opening' | 'no-supplier' | 'no-demand-within-promise' | 'value-below-cost';
   detail: string;
 }
 
 export interface SolverReport {
-  name: 'fast-greedy' | 'fast-greedy+cycle-canceling' | 'highs-sample-average-lp';
+  name: 'fast-greedy' | 'fast-greedy+cycle-canceling' | 'fast-pooled' | 'highs-sample-average-lp';
   /** true when the solver proved optimality for its model */
   optimal: boolean | null;
   /** relative gap to the best bound, when known */
   optimalityGap: number | null;
+  /** true when `gapBound` is proven for this plan's model (optimality proof, Lagrangian bound or LP relaxation) */
+  certified: boolean;
+  /** proven relative gap to the optimum of the plan's model; null when no bound is known */
+  gapBound: number | null;
+  /** why this solver ran: the request, and for 'auto' the rule that picked it */
+  choiceReason: string;
   /** regions with demand that have several hubs within the promise */
   pooledRegions: number;
   notes: string[];

@@ -15,65 +15,12 @@
  * the MIP is solved and the gap to the relaxation is reported.
  */
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
-import type { PreparedInstance } from './plan-allocation';
-import {
-  buildSupplierOrders,
-  describeRegions,
-  listSkuIssues,
-  planAllocationFast,
-  totalDemand,
-} from './plan-allocation';
-import { toCount, toPmf } from './demand-distribution';
+import type { PreparedInstance } from './plan-instance';
+import { sharedSuppliers, totalDemand } from './plan-instance';
+import { buildSupplierOrders, describeRegions, listSkuIssues } from './plan-report';
+import { planAllocationFast } from './fast-allocator';
 import { solveLpText } from './highs-solver';
-import { mulberry32 } from '../../../shared/random';
-
-/** Scenario demands per SKU and demand entry. Samples are used as given (joint scenarios). */
-export function buildScenarios(
-  prepared: PreparedInstance,
-  policy: AllocationPolicy,
-): { count: number; demand: Float64Array[][] } {
-  const entries = prepared.demandBySku.flat();
-  const first = entries[0]?.demand;
-  const allSamples =
-    first?.kind === 'samples' &&
-    entries.every(
-      (e) =>
-        e.demand.kind === 'samples' && e.demand.samples.length === first.samples.length && first.samples.length > 0,
-    );
-  const count =
-    allSamples && first?.kind === 'samples' ? first.samples.length : Math.max(1, policy.lpScenarioCount ?? 200);
-  const random = mulberry32(policy.seed ?? 1);
-  const demand = prepared.demandBySku.map((list) =>
-    list.map((entry) => {
-      const out = new Float64Array(count);
-      const d = entry.demand;
-      if (d.kind === 'samples' && d.samples.length > 0) {
-        for (let w = 0; w < count; w += 1)
-          out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]);
-        return out;
-      }
-      // Latin hypercube: one draw per stratum, strata shuffled, so each region's marginal is
-      // matched closely and regions stay independent.
-      const pmf = toPmf(d);
-      const cdf = new Float64Array(pmf.length);
-      let acc = 0;
-      for (let k = 0; k < pmf.length; k += 1) cdf[k] = acc += pmf[k];
-      const strata = Array.from({ length: count }, (_, w) => w);
-      for (let i = count - 1; i > 0; i -= 1) {
-        const j = Math.floor(random() * (i + 1));
-        [strata[i], strata[j]] = [strata[j], strata[i]];
-      }
-      for (let w = 0; w < count; w += 1) {
-        const u = ((strata[w] + random()) / count) * acc;
-        let k = 0;
-        while (k < cdf.length - 1 && cdf[k] < u) k += 1;
-        out[w] = k;
-      }
-      return out;
-    }),
-  );
-  return { count, demand };
-}
+import { buildScenarios } from './scenarios';
 
 function num(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(15);
@@ -118,13 +65,15 @@ export async function solveSampleAverageLp(
     sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1),
   );
 
+  const supplierIds = [...prepared.supplierCapacity.keys()].sort();
+  const supplierIndex = (id: string): number => supplierIds.indexOf(id);
   const build = (integer: boolean): string => {
     const w = new LpWriter();
     w.line('Maximize');
     w.line(' obj:');
-    const a = prepared.valuePerSale / N;
     for (let s = 0; s < S; s += 1) {
-      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit, `x${s}_${h}`);
+      const a = prepared.valuePerSale[s] / N;
+      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit[s], `x${s}_${h}`);
       prepared.skus[s].suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
       prepared.demandBySku[s].forEach((d, i) => {
         const cands = prepared.regions[d.region].candidates;
@@ -182,6 +131,16 @@ export async function solveSampleAverageLp(
         });
       }
     }
+    // A supplier's capacity is shared by every SKU it supplies.
+    for (const supplierId of [...sharedSuppliers(prepared)].sort()) {
+      w.line(` scap_${supplierIndex(supplierId)}:`);
+      prepared.skus.forEach((sku, s) =>
+        sku.suppliers.forEach((f, i) => {
+          if (f.option.supplierId === supplierId) w.term(1, `z${s}_${i}`);
+        }),
+      );
+      w.line(` <= ${num(prepared.supplierCapacity.get(supplierId) ?? 0)}`);
+    }
     w.line('Bounds');
     for (let s = 0; s < S; s += 1)
       prepared.skus[s].suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
@@ -207,6 +166,8 @@ export async function solveSampleAverageLp(
   if (skuHubs.every((hubs) => hubs.length === 0)) {
     const plan = planAllocationFast(prepared.input, policy);
     plan.solver.notes.push('nothing for the LP to decide (no demand within the promise); fast allocator used');
+    plan.solver.choiceReason =
+      'LP requested, but it had nothing to decide (no demand within the promise): fast allocator';
     return plan;
   }
   const notes: string[] = [];
@@ -214,6 +175,7 @@ export async function solveSampleAverageLp(
   if (relaxed.Status !== 'Optimal') {
     const plan = planAllocationFast(prepared.input, policy);
     plan.solver.notes.push(`HiGHS returned "${relaxed.Status}" for the sample-average LP; fast allocator used instead`);
+    plan.solver.choiceReason = `LP requested, but HiGHS returned "${relaxed.Status}": fast allocator`;
     return plan;
   }
   const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
@@ -233,6 +195,7 @@ export async function solveSampleAverageLp(
     } else {
       const plan = planAllocationFast(prepared.input, policy);
       plan.solver.notes.push(`HiGHS returned "${mip.Status}" for the integer model; fast allocator used instead`);
+      plan.solver.choiceReason = `LP requested, but HiGHS returned "${mip.Status}" for the integer model: fast allocator`;
       return plan;
     }
   }
@@ -268,12 +231,17 @@ export async function solveSampleAverageLp(
   for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
   let placed = 0;
   let delivered = 0;
+  let leftoverCost = 0;
+  let holdingCost = 0;
   for (let s = 0; s < S; s += 1) {
+    const e = prepared.economics[s];
     for (let h = 0; h < H; h += 1) {
       if (units[s][h] <= 0) continue;
       allocations.push({ skuId: prepared.skus[s].skuId, hubId: prepared.hubs[h].hubId, units: units[s][h] });
       placed += units[s][h];
       delivered += soldAtHub[s][h];
+      leftoverCost += e.leftoverCostPerUnit * (units[s][h] - soldAtHub[s][h]);
+      holdingCost += e.holdingCostPerUnit * units[s][h];
       leftoverByHub[prepared.hubs[h].hubId] += units[s][h] - soldAtHub[s][h];
     }
   }
@@ -285,13 +253,7 @@ export async function solveSampleAverageLp(
     (s, i) => sales[s][i],
     (s, region) => prepared.regions[region].candidates.some((h) => units[s][h] > 0),
   );
-  const e = prepared.input.economics;
-  const cost = {
-    fallbackPremium: premium,
-    leftover: e.leftoverCostPerUnit * (placed - delivered),
-    holding: e.holdingCostPerUnit * placed,
-    total: 0,
-  };
+  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
   const pooledRegions = new Set(
@@ -320,6 +282,15 @@ export async function solveSampleAverageLp(
       cost,
       objectiveValue: objective,
     },
-    solver: { name: 'highs-sample-average-lp', optimal: true, optimalityGap: gap, pooledRegions, notes },
+    solver: {
+      name: 'highs-sample-average-lp',
+      optimal: true,
+      optimalityGap: gap,
+      certified: true,
+      gapBound: gap,
+      choiceReason: 'LP requested',
+      pooledRegions,
+      notes,
+    },
   };
 }

@@ -34,8 +34,9 @@ export interface TransportProblem {
   survival: Float64Array;
   pairSurvivalStart: Int32Array;
   pairSurvivalLength: Int32Array;
-  valuePerSale: number;
-  costPerUnit: number;
+  /** per SKU: value of a sale (c_fast + c_left) and cost of a placed unit (c_left + holding) */
+  valuePerSale: Float64Array;
+  costPerUnit: Float64Array;
   hubCapacity: Float64Array;
   /** supply steps of SKU s: stepStart[s]..stepStart[s+1]; cumulative end units and unit premium */
   stepStart: Int32Array;
@@ -59,7 +60,8 @@ const EPS = 1e-9;
 export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
   const survival =
     unit < problem.pairSurvivalLength[pair] ? problem.survival[problem.pairSurvivalStart[pair] + unit] : 0;
-  return problem.valuePerSale * survival - problem.costPerUnit;
+  const s = problem.pairSku[pair];
+  return problem.valuePerSale[s] * survival - problem.costPerUnit[s];
 }
 
 /** Premium of the `unit`-th unit of SKU s (1-based); +∞ beyond its supply. */

@@ -1,0 +1,255 @@
+/**
+ * The normalised instance every solver shares: SKUs with the suppliers that can deliver before
+ * opening (priority order), hubs in id order, regions with their hubs within the promise in lane
+ * order, and demand by SKU. Pure.
+ */
+import type { DemandDistribution } from './demand-distribution';
+import { distributionMean } from './demand-distribution';
+import type {
+  AllocationEconomics,
+  AllocationInput,
+  AllocationPolicy,
+  HubInput,
+  SkuIssue,
+  SkuSupply,
+  SupplierOption,
+} from './plan-types';
+
+const DAY_MS = 86_400_000;
+
+export function toEpochMs(value: string | number): number {
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new RangeError(`not a date: ${String(value)}`);
+  return ms;
+}
+
+/** Largest quantity ≤ limit that is ≥ min order and a multiple of the order multiple (0 if none). */
+export function largestValidOrder(limit: number, minOrder: number, multiple: number): number {
+  const m = Math.max(1, Math.floor(multiple));
+  const q = Math.floor(Math.max(0, limit) / m) * m;
+  return q >= Math.max(1, minOrder) ? q : 0;
+}
+
+/** Smallest valid quantity ≥ want (want > 0), or +∞ if above `limit`. */
+export function smallestValidOrder(want: number, limit: number, minOrder: number, multiple: number): number {
+  const m = Math.max(1, Math.floor(multiple));
+  const q = Math.ceil(Math.max(want, minOrder, 1) / m) * m;
+  return q <= limit ? q : Number.POSITIVE_INFINITY;
+}
+
+export function isValidOrder(q: number, minOrder: number, multiple: number): boolean {
+  const m = Math.max(1, Math.floor(multiple));
+  return q === 0 || (q >= minOrder && q % m === 0);
+}
+
+/** p-quantile of transit days, taken as uniform over the integers min..max. */
+export function transitQuantile(min: number, max: number, p: number): number {
+  const lo = Math.min(min, max);
+  const n = Math.floor(Math.max(min, max) - lo) + 1;
+  return lo + Math.max(0, Math.ceil(p * n) - 1);
+}
+
+interface FeasibleSupplier {
+  option: SupplierOption;
+  isPrimary: boolean;
+  maxUnits: number;
+  premium: number;
+  shipBy: number;
+  arriveBy: number;
+}
+
+export interface PreparedSku {
+  skuId: string;
+  suppliers: FeasibleSupplier[];
+  primaryLate: boolean;
+  issue: SkuIssue | null;
+}
+
+export interface PreparedRegion {
+  regionId: string;
+  /** hub indices (into sorted hubs), fastest first */
+  candidates: number[];
+  /** lane of each candidate */
+  lanes: { transitDaysMin: number; transitDaysMax: number }[];
+}
+
+/** Normalised instance shared by the fast allocator and the LP. */
+export interface PreparedInstance {
+  input: AllocationInput;
+  skus: PreparedSku[];
+  hubs: HubInput[];
+  hubCapacity: Float64Array;
+  regions: PreparedRegion[];
+  regionIndex: Map<string, number>;
+  /** demand entries by SKU index: region index and distribution */
+  demandBySku: { region: number; demand: DemandDistribution; mean: number }[][];
+  /** units each supplier can provide over all its SKUs */
+  supplierCapacity: Map<string, number>;
+  /** per SKU index: its economics, a = c_fast + c_left (value of a sale) and b = c_left + holding (cost of a placed unit) */
+  economics: AllocationEconomics[];
+  valuePerSale: Float64Array;
+  costPerUnit: Float64Array;
+}
+
+export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function prepareSku(sku: SkuSupply, now: number, opensAt: number, capacity: Map<string, number>): PreparedSku {
+  const primary = sku.sourcing[0];
+  if (primary === undefined)
+    return {
+      skuId: sku.skuId,
+      suppliers: [],
+      primaryLate: false,
+      issue: { skuId: sku.skuId, reason: 'no-supplier', detail: 'the SKU has no sourcing' },
+    };
+  const suppliers: FeasibleSupplier[] = [];
+  let primaryLate = false;
+  sku.sourcing.forEach((option, index) => {
+    const earliestShip = Math.max(now, toEpochMs(option.availableDate));
+    const leadMax = Math.max(option.leadTimeDaysMin, option.leadTimeDaysMax);
+    // Feasible only if shipping as soon as the stock is available arrives before opening, worst case.
+    if (earliestShip + leadMax * DAY_MS > opensAt) {
+      if (index === 0) primaryLate = true;
+      return;
+    }
+    const maxUnits = largestValidOrder(
+      Math.min(option.unitsAvailable, capacity.get(option.supplierId) ?? option.capacityUnits),
+      option.minOrderQuantity,
+      option.orderMultiple,
+    );
+    if (maxUnits <= 0) return;
+    // The order's dates read as one promise: ship by the latest date that still makes the opening,
+    // and it arrives by ship-by + the worst-case lead time (so arrive-by never precedes ship-by).
+    const shipBy = opensAt - leadMax * DAY_MS;
+    suppliers.push({
+      option,
+      isPrimary: index === 0,
+      maxUnits,
+      premium: option.unitCost - primary.unitCost,
+      shipBy,
+      arriveBy: shipBy + leadMax * DAY_MS,
+    });
+  });
+  const issue: SkuIssue | null =
+    suppliers.length === 0
+      ? {
+          skuId: sku.skuId,
+          reason: 'no-supplier-before-opening',
+          detail: 'no supplier can deliver a valid order before the drop opens',
+        }
+      : null;
+  return { skuId: sku.skuId, suppliers, primaryLate, issue };
+}
+
+export function prepareInstance(input: AllocationInput): PreparedInstance {
+  const now = toEpochMs(input.now);
+  const opensAt = toEpochMs(input.opensAt);
+  const skusSorted = [...input.skus].sort((a, b) => byId(a.skuId, b.skuId));
+  const hubs = [...input.hubs].sort((a, b) => byId(a.hubId, b.hubId));
+  // A supplier's capacity is one resource over all its SKUs: the least any sourcing entry states,
+  // and no more than the input says is left of it.
+  const supplierCapacity = new Map<string, number>();
+  for (const sku of skusSorted)
+    for (const o of sku.sourcing)
+      supplierCapacity.set(
+        o.supplierId,
+        Math.max(
+          0,
+          Math.min(
+            supplierCapacity.get(o.supplierId) ?? Number.POSITIVE_INFINITY,
+            o.capacityUnits,
+            input.supplierCapacityUnits?.[o.supplierId] ?? Number.POSITIVE_INFINITY,
+          ),
+        ),
+      );
+  const skus = skusSorted.map((s) => prepareSku(s, now, opensAt, supplierCapacity));
+  const skuIndex = new Map(skus.map((s, i) => [s.skuId, i]));
+  const hubCapacity = Float64Array.from(hubs, (h) => Math.max(0, Math.floor(h.capacityUnits)));
+
+  const regionIndex = new Map<string, number>();
+  const regions: PreparedRegion[] = [];
+  const regionOf = (regionId: string): number => {
+    let r = regionIndex.get(regionId);
+    if (r === undefined) {
+      r = regions.length;
+      regionIndex.set(regionId, r);
+      regions.push({ regionId, candidates: [], lanes: [] });
+    }
+    return r;
+  };
+  hubs.forEach((hub, h) => {
+    for (const lane of hub.lanes) {
+      const r = regionOf(lane.regionId);
+      if (hub.handlingDays + lane.transitDaysMax > input.promiseBusinessDays) continue;
+      if (regions[r].candidates.includes(h)) continue; // a duplicate lane: the first wins
+      regions[r].candidates.push(h);
+      regions[r].lanes.push({ transitDaysMin: lane.transitDaysMin, transitDaysMax: lane.transitDaysMax });
+    }
+  });
+  for (const region of regions) {
+    const order = region.candidates.map((_, i) => i);
+    const worst = (i: number): number => hubs[region.candidates[i]].handlingDays + region.lanes[i].transitDaysMax;
+    const best = (i: number): number => hubs[region.candidates[i]].handlingDays + region.lanes[i].transitDaysMin;
+    // hubs are sorted by id, so the index breaks remaining ties by hub id
+    order.sort((a, b) => worst(a) - worst(b) || best(a) - best(b) || region.candidates[a] - region.candidates[b]);
+    region.candidates = order.map((i) => region.candidates[i]);
+    region.lanes = order.map((i) => region.lanes[i]);
+  }
+
+  const demandBySku: PreparedInstance['demandBySku'] = skus.map(() => []);
+  for (const entry of input.demand) {
+    const s = skuIndex.get(entry.skuId);
+    if (s === undefined) continue; // demand for an unknown SKU cannot be allocated
+    demandBySku[s].push({
+      region: regionOf(entry.regionId),
+      demand: entry.demand,
+      mean: distributionMean(entry.demand),
+    });
+  }
+  for (const list of demandBySku) list.sort((a, b) => a.region - b.region);
+
+  const economics = skusSorted.map((s) => s.economics ?? input.economics);
+  return {
+    input,
+    skus,
+    hubs,
+    hubCapacity,
+    regions,
+    regionIndex,
+    demandBySku,
+    supplierCapacity,
+    economics,
+    valuePerSale: Float64Array.from(economics, (e) => e.valuePerFastUnit + e.leftoverCostPerUnit),
+    costPerUnit: Float64Array.from(economics, (e) => e.leftoverCostPerUnit + e.holdingCostPerUnit),
+  };
+}
+
+/** Regions with demand that have several hubs within the promise. */
+export function countPooledRegions(prepared: PreparedInstance): number {
+  const pooled = new Set<number>();
+  for (const list of prepared.demandBySku)
+    for (const d of list) if (prepared.regions[d.region].candidates.length > 1 && d.mean > 0) pooled.add(d.region);
+  return pooled.size;
+}
+
+export function totalDemand(prepared: PreparedInstance): number {
+  let sum = 0;
+  for (const list of prepared.demandBySku) for (const d of list) sum += d.mean;
+  return sum;
+}
+
+export function lpScenarioCells(prepared: PreparedInstance, policy: AllocationPolicy): number {
+  const scenarios = policy.lpScenarioCount ?? 200;
+  let triples = 0;
+  for (const list of prepared.demandBySku)
+    for (const d of list) triples += prepared.regions[d.region].candidates.length;
+  return triples * scenarios;
+}
+
+/** Suppliers used by several SKUs: their capacity couples those SKUs. */
+export function sharedSuppliers(prepared: PreparedInstance): Set<string> {
+  const count = new Map<string, number>();
+  for (const sku of prepared.skus)
+    for (const f of sku.suppliers) count.set(f.option.supplierId, (count.get(f.option.supplierId) ?? 0) + 1);
+  return new Set([...count].filter(([, n]) => n > 1).map(([id]) => id));
+}

@@ -1,0 +1,160 @@
+/** From a solver's units to the plan's parts: supplier orders, region rows, SKU issues. Pure. */
+import type { RegionService, SkuIssue, SupplierOrder, UnservedRegion } from './plan-types';
+import { byId, transitQuantile, type PreparedInstance } from './plan-instance';
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Split each SKU's supplier quantities over its hubs (hubs in id order, suppliers in priority order). */
+export function buildSupplierOrders(
+  prepared: PreparedInstance,
+  unitsBySkuHub: (s: number, h: number) => number,
+  quantities: number[][],
+): SupplierOrder[] {
+  const orders: SupplierOrder[] = [];
+  prepared.skus.forEach((sku, s) => {
+    const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
+    let hub = 0;
+    sku.suppliers.forEach((supplier, f) => {
+      const quantity = quantities[s][f] ?? 0;
+      if (quantity <= 0) return;
+      const isFallback = !supplier.isPrimary;
+      const order: SupplierOrder = {
+        supplierId: supplier.option.supplierId,
+        skuId: sku.skuId,
+        quantity,
+        isFallback,
+        reason: !isFallback ? 'primary' : sku.primaryLate ? 'primary-late' : 'primary-short',
+        lines: [],
+      };
+      let left = quantity;
+      while (left > 0 && hub < hubRemaining.length) {
+        const take = Math.min(left, hubRemaining[hub]);
+        if (take > 0) {
+          order.lines.push({
+            supplierId: supplier.option.supplierId,
+            supplierKind: supplier.option.kind,
+            skuId: sku.skuId,
+            quantity: take,
+            destinationHubId: prepared.hubs[hub].hubId,
+            shipBy: isoDate(supplier.shipBy),
+            arriveBy: isoDate(supplier.arriveBy),
+            isFallback,
+            premium: take * supplier.premium,
+          });
+          hubRemaining[hub] -= take;
+          left -= take;
+        }
+        if (hubRemaining[hub] === 0) hub += 1;
+      }
+      orders.push(order);
+    });
+  });
+  return orders;
+}
+
+/** Region rows and unserved regions, given per-(SKU, region) expected sales within the promise. */
+export function describeRegions(
+  prepared: PreparedInstance,
+  salesOf: (s: number, demandIndex: number) => number,
+  hasStock: (s: number, region: number) => boolean,
+): { regions: RegionService[]; unservedRegions: UnservedRegion[] } {
+  const rows: RegionService[] = [];
+  const unserved = new Map<string, UnservedRegion>();
+  const note = (regionId: string, reason: UnservedRegion['reason'], skuId: string, mean: number): void => {
+    const key = `${reason}\u0000${regionId}`;
+    let entry = unserved.get(key);
+    if (entry === undefined) {
+      entry = {
+        regionId,
+        reason,
+        skuIds: [],
+        expectedDemandUnits: 0,
+        detail:
+          reason === 'no-hub-within-promise'
+            ? `no hub reaches the region within ${prepared.input.promiseBusinessDays} business days`
+            : 'the hubs within the promise hold no stock of these SKUs',
+      };
+      unserved.set(key, entry);
+    }
+    entry.skuIds.push(skuId);
+    entry.expectedDemandUnits += mean;
+  };
+  const candidateIds = prepared.regions.map((r) => r.candidates.map((h) => prepared.hubs[h].hubId));
+  prepared.demandBySku.forEach((list, s) => {
+    const skuId = prepared.skus[s].skuId;
+    list.forEach((d, i) => {
+      const region = prepared.regions[d.region];
+      const baseline = prepared.input.baselineDaysByRegion[region.regionId];
+      const baselineDays = baseline === undefined ? null : baseline;
+      const serving = region.candidates[0];
+      if (serving === undefined) {
+        if (d.mean > 0) note(region.regionId, 'no-hub-within-promise', skuId, d.mean);
+        rows.push({
+          regionId: region.regionId,
+          skuId,
+          servingHubId: null,
+          candidateHubIds: [],
+          inStockProbability: 0,
+          deliveryDaysP50: null,
+          deliveryDaysP90: null,
+          baselineDays,
+          leadTimeDeltaDays: null,
+          leadTimeDeltaDaysP90: null,
+        });
+        return;
+      }
+      if (d.mean > 0 && !hasStock(s, d.region)) note(region.regionId, 'no-stock', skuId, d.mean);
+      const handling = prepared.hubs[serving].handlingDays;
+      const p50 = handling + transitQuantile(region.lanes[0].transitDaysMin, region.lanes[0].transitDaysMax, 0.5);
+      const p90 = handling + transitQuantile(region.lanes[0].transitDaysMin, region.lanes[0].transitDaysMax, 0.9);
+      rows.push({
+        regionId: region.regionId,
+        skuId,
+        servingHubId: prepared.hubs[serving].hubId,
+        candidateHubIds: candidateIds[d.region],
+        inStockProbability: d.mean > 0 ? Math.min(1, salesOf(s, i) / d.mean) : 1,
+        deliveryDaysP50: p50,
+        deliveryDaysP90: p90,
+        baselineDays,
+        leadTimeDeltaDays: baselineDays === null ? null : baselineDays - p50,
+        leadTimeDeltaDaysP90: baselineDays === null ? null : baselineDays - p90,
+      });
+    });
+  });
+  const unservedRegions = [...unserved.values()].sort(
+    (a, b) => byId(a.regionId, b.regionId) || byId(a.reason, b.reason),
+  );
+  return { regions: rows, unservedRegions };
+}
+
+export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
+  const issues: SkuIssue[] = [];
+  prepared.skus.forEach((sku, s) => {
+    if (sku.issue) issues.push(sku.issue);
+    const e = prepared.economics[s];
+    if (e.valuePerFastUnit < 0)
+      issues.push({
+        skuId: sku.skuId,
+        reason: 'value-below-cost',
+        detail: `a unit delivered within the promise is worth ${e.valuePerFastUnit.toFixed(2)} (its value is below its cost): none is placed`,
+      });
+    const reachable = prepared.demandBySku[s].some(
+      (d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 0,
+    );
+    if (!reachable && prepared.demandBySku[s].some((d) => d.mean > 0)) {
+      issues.push({
+        skuId: sku.skuId,
+        reason: 'no-demand-within-promise',
+        detail: 'no region with demand for this SKU is reached by a hub within the promise',
+      });
+    }
+  });
+  return issues;
+}
+
+export function relativeGap(upperBound: number | null, value: number): number | null {
+  if (upperBound === null) return null;
+  return Math.max(0, upperBound - value) / Math.max(1e-12, Math.abs(upperBound));
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResponseBody } from '../../../src/http/contract';
+import { dropBody, freshId } from '../../factories/catalog-factory';
+import { createForecast, createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
+import { startTestApp, type TestApp } from '../../harness/test-app';
+
+type Plan = ResponseBody<'getPlan', 200>;
+
+let app: TestApp;
+let s: PlanningScenario;
+let dropB: string;
+beforeAll(async () => {
+  app = await startTestApp();
+  s = await createPlanningScenario(app);
+  // A second drop of the same creator, over the same window and the same hubs.
+  dropB = freshId('drop');
+  const skuB = freshId('sku');
+  expect((await app.request('PUT', `/v1/drops/${dropB}`, { body: dropBody(s.creatorId, s.regionIds) })).status).toBe(
+    201,
+  );
+  const sku = await app.request('PUT', `/v1/drops/${dropB}/skus/${skuB}`, {
+    body: {
+      name: 'Tote',
+      price: 50,
+      unit_cost: 10,
+      sourcing: [{ supplier_id: s.supplierId, units_available: 300, available_on: '2026-11-25' }],
+    },
+  });
+  expect(sku.status, sku.text).toBe(201);
+  await createForecast(app, dropB, [
+    { sku_id: skuB, region_id: s.regionIds[0]!, mean: 40 },
+    { sku_id: skuB, region_id: s.regionIds[1]!, mean: 60 },
+  ]);
+});
+afterAll(() => app.close());
+
+async function compute(dropId: string): Promise<Plan> {
+  const res = await app.request('POST', `/v1/drops/${dropId}/plans`, { body: { solver: 'fast' } });
+  expect(res.status, res.text).toBe(201);
+  return res.body as Plan;
+}
+const unitsAt = (plan: Plan, hubId: string) =>
+  plan.allocations.filter((a) => a.hub_id === hubId).reduce((n, a) => n + a.units, 0);
+const setHubBCapacity = async (capacity: number) => {
+  const hub = await app.request('GET', `/v1/hubs/${s.hubBId}`);
+  const { id: _id, created_at: _c, updated_at: _u, ...given } = hub.body as Record<string, unknown>;
+  const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
+  const res = await app.request('PUT', `/v1/hubs/${s.hubBId}`, { body: { ...body, capacity_units: capacity } });
+  expect(res.status, res.text).toBe(200);
+};
+
+describe('supplier capacity is shared across drops', () => {
+  it("orders from a supplier only what other drops' plans leave of its capacity", async () => {
+    const supplier = await app.request('GET', `/v1/suppliers/${s.supplierId}`);
+    const { id: _id, created_at: _c, updated_at: _u, ...given } = supplier.body as Record<string, unknown>;
+    const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
+    const a = await compute(s.dropId);
+    const fromSupplier = (plan: Plan) =>
+      plan.supplier_orders.filter((o) => o.supplier_id === s.supplierId).reduce((n, o) => n + o.quantity, 0);
+    const capacity = fromSupplier(a) + 25;
+    const put = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, {
+      body: { ...body, capacity_units: capacity },
+    });
+    expect(put.status, put.text).toBe(200);
+    const b = await compute(dropB);
+    expect(fromSupplier(b)).toBeLessThanOrEqual(25);
+    const restore = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, { body });
+    expect(restore.status, restore.text).toBe(200);
+  });
+});
+
+describe('hub capacity is shared across drops', () => {
+  // The issue: two published drops on the same hubs were each planned as if they had the hubs to
+  // themselves (722/515, 376/188, …).
+  it('plans a second drop around what the first drop holds at the same hubs, and names the binding hub', async () => {
+    const a = await compute(s.dropId);
+    expect(unitsAt(a, s.hubBId)).toBe(40); // hub B (capacity 40) is full with drop A
+    const published = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    expect(published.status, published.text).toBe(200);
+
+    const b = await compute(dropB);
+    expect(unitsAt(a, s.hubBId) + unitsAt(b, s.hubBId)).toBeLessThanOrEqual(40);
+    expect(unitsAt(a, s.hubId) + unitsAt(b, s.hubId)).toBeLessThanOrEqual(500);
+    expect(b.solver.shared_hub_capacity).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          hub_id: s.hubBId,
+          capacity_units: 40,
+          held_by_other_plans: 40,
+          held_by_drop_ids: [s.dropId],
+          binding: true,
+        }),
+      ]),
+    );
+    expect(b.unserved_regions.some((u) => u.region_id === s.regionIds[1] && u.reason === 'no-stock')).toBe(true);
+  });
+
+  it('refuses to publish a plan that would overbook a hub (409 naming it), and changes nothing', async () => {
+    // Drop B's draft takes hub B while it has room; then drop A's new plan is published there and
+    // the hub shrinks back, so drop B's draft no longer fits.
+    await setHubBCapacity(80);
+    const b = await compute(dropB);
+    expect(unitsAt(b, s.hubBId)).toBeGreaterThan(0);
+    await setHubBCapacity(40);
+    const res = await app.request('POST', `/v1/plans/${b.id}/publish`);
+    expect(res.status, res.text).toBe(409);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ reason: 'hub_capacity_overbooked' });
+    expect((res.body as { hubs: { hub_id: string; held_by_drop_ids: string[] }[] }).hubs).toEqual([
+      expect.objectContaining({
+        hub_id: s.hubBId,
+        capacity_units: 40,
+        held_by_other_plans: 40,
+        held_by_drop_ids: [s.dropId],
+      }),
+    ]);
+    const after = await app.request('GET', `/v1/plans/${b.id}`);
+    expect(after.body).toMatchObject({ status: 'draft', published_at: null });
+  });
+});
