@@ -2,6 +2,16 @@ import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
+
+/**
+ * A large plan's rows go in statements of a few thousand: each one is serialised in a few
+ * milliseconds, and the event loop serves other requests while the database writes it.
+ */
+const INSERT_CHUNK_ROWS = 4_000;
+function* chunksOf<T>(rows: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS)
+    yield rows.slice(start, start + INSERT_CHUNK_ROWS);
+}
 export type PlanStatus = Schemas['PlanStatus'];
 export interface PlanRow {
   id: string;
@@ -104,12 +114,13 @@ export const allocationRepository = {
     );
   },
   async insertAllocations(tx: Queryable, planId: string, rows: AllocationRow[]) {
-    if (rows.length === 0) return;
-    await tx.query(
-      `insert into plan_allocations (plan_id, sku_id, hub_id, units)
-       select $1, * from unnest($2::text[], $3::text[], $4::int[])`,
-      [planId, rows.map((r) => r.sku_id), rows.map((r) => r.hub_id), rows.map((r) => r.units)],
-    );
+    for (const chunk of chunksOf(rows)) {
+      await tx.query(
+        `insert into plan_allocations (plan_id, sku_id, hub_id, units)
+         select $1, * from unnest($2::text[], $3::text[], $4::int[])`,
+        [planId, chunk.map((r) => r.sku_id), chunk.map((r) => r.hub_id), chunk.map((r) => r.units)],
+      );
+    }
   },
   async insertSupplierOrders(
     tx: Queryable,
@@ -137,18 +148,19 @@ export const allocationRepository = {
   },
   async insertRegions(tx: Queryable, planId: string, rows: RegionRow[]) {
     // candidate_hub_ids is an array per row: unnest cannot take an array of arrays of varying length, so it travels as JSON.
-    if (rows.length === 0) return;
-    await tx.query(
-      `insert into plan_regions (plan_id, region_id, sku_id, serving_hub_id, candidate_hub_ids, in_stock_probability, delivery_days_p50,
-         delivery_days_p90, baseline_days, lead_time_delta_days, lead_time_delta_days_p90)
-       select $1, r.region_id, r.sku_id, r.serving_hub_id,
-         coalesce((select array_agg(c order by o) from jsonb_array_elements_text(r.candidate_hub_ids) with ordinality as x(c, o)), '{}'),
-         r.in_stock_probability, r.delivery_days_p50, r.delivery_days_p90, r.baseline_days, r.lead_time_delta_days, r.lead_time_delta_days_p90
-       from jsonb_to_recordset($2::jsonb) as r(region_id text, sku_id text, serving_hub_id text, candidate_hub_ids jsonb,
-         in_stock_probability float8, delivery_days_p50 float8, delivery_days_p90 float8, baseline_days float8,
-         lead_time_delta_days float8, lead_time_delta_days_p90 float8)`,
-      [planId, JSON.stringify(rows)],
-    );
+    for (const chunk of chunksOf(rows)) {
+      await tx.query(
+        `insert into plan_regions (plan_id, region_id, sku_id, serving_hub_id, candidate_hub_ids, in_stock_probability, delivery_days_p50,
+           delivery_days_p90, baseline_days, lead_time_delta_days, lead_time_delta_days_p90)
+         select $1, r.region_id, r.sku_id, r.serving_hub_id,
+           coalesce((select array_agg(c order by o) from jsonb_array_elements_text(r.candidate_hub_ids) with ordinality as x(c, o)), '{}'),
+           r.in_stock_probability, r.delivery_days_p50, r.delivery_days_p90, r.baseline_days, r.lead_time_delta_days, r.lead_time_delta_days_p90
+         from jsonb_to_recordset($2::jsonb) as r(region_id text, sku_id text, serving_hub_id text, candidate_hub_ids jsonb,
+           in_stock_probability float8, delivery_days_p50 float8, delivery_days_p90 float8, baseline_days float8,
+           lead_time_delta_days float8, lead_time_delta_days_p90 float8)`,
+        [planId, JSON.stringify(chunk)],
+      );
+    }
   },
 
   async findPlan(db: Queryable, planId: string) {

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../http/app-error';
 import type { ResponseBody, Schemas } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { sendJsonInSlices } from '../../http/send-json';
 import { parseInput } from '../../http/validate';
 import {
   compareQuerySchema,
@@ -50,7 +51,7 @@ export function allocationRoutes(allocation: AllocationService): Router {
       pathId(req, 'dropId'),
       { solver: input.solver },
     );
-    res.status(201).json(body);
+    await sendJsonInSlices(res, 201, body);
   });
   router.post('/v1/drops/:dropId/plans/what-if', planners, async (req, res) => {
     const input = parseInput(whatIfRequestSchema, req.body);
@@ -63,7 +64,7 @@ export function allocationRoutes(allocation: AllocationService): Router {
         whatIf: true,
       },
     );
-    res.status(201).json(body);
+    await sendJsonInSlices(res, 201, body);
   });
   router.get('/v1/drops/:dropId/plans/published/hubs/:hubId', hubReaders, async (req, res) => {
     const query = parseInput(hubPlanQuerySchema, req.query, 'query');
