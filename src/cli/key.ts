@@ -1,5 +1,6 @@
 import { AppError } from '../http/app-error';
 import { parseInput } from '../http/validate';
+import { pageRequest } from '../http/pagination';
 import { apiKeyInputSchema } from '../modules/keys/keys.schemas';
 import { fail, parseFlags, withServices } from './cli-context';
 
@@ -23,11 +24,16 @@ try {
       const created = await keys.createApiKey(input);
       process.stdout.write(`Created ${created.role} key ${created.id}. The key is shown only now:\n${created.key}\n`);
     } else if (command === 'list') {
-      for (const k of await keys.listApiKeys()) {
-        process.stdout.write(
-          `${k.id}  ${k.role.padEnd(10)} ${(k.creator_id ?? k.partner_id ?? '').padEnd(24)} ${k.key_prefix}…  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.label}\n`,
-        );
-      }
+      let cursor: string | undefined;
+      do {
+        const page = await keys.listApiKeys(pageRequest({ limit: 500, cursor }));
+        for (const k of page.items) {
+          process.stdout.write(
+            `${k.id}  ${k.role.padEnd(10)} ${(k.creator_id ?? k.partner_id ?? '').padEnd(24)} ${k.key_prefix}…  ${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}  ${k.label}\n`,
+          );
+        }
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
     } else if (command === 'revoke' && positional[1]) {
       const revoked = await keys.revokeApiKey(positional[1]);
       process.stdout.write(`Revoked ${revoked.id} at ${revoked.revoked_at}\n`);

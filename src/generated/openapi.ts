@@ -338,7 +338,8 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /** A drop's pre-orders, oldest placed first, with filters (admin, the drop's creator, storefronts of the creator). */
+        get: operations["listPreorders"];
         put?: never;
         /**
          * Import pre-orders for a drop (admin, or a storefront key of the drop's creator).
@@ -860,7 +861,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Holds this key may see, newest first (admin all; a storefront its creator's). */
+        get: operations["listHolds"];
         put?: never;
         /**
          * Hold stock for a buyer for 5 to 15 minutes at the hub that would serve them (storefront, admin).
@@ -1292,7 +1294,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
+            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
         } & {
@@ -1437,6 +1439,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /** @description Pass it as `cursor` to get the next page; null on the last page. Opaque, do not build one. */
+        NextCursor: string | null;
         /** @enum {string} */
         DropStatus: "draft" | "scheduled" | "live" | "closed";
         BaselinePath: {
@@ -1792,6 +1796,7 @@ export interface components {
         };
         PlanList: {
             items: components["schemas"]["PlanSummary"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         PlanNumberDelta: {
             a: number;
@@ -1902,6 +1907,7 @@ export interface components {
         };
         WebhookSubscriptionList: {
             items: components["schemas"]["WebhookSubscription"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         WebhookDelivery: {
             id: string;
@@ -1930,6 +1936,7 @@ export interface components {
         };
         WebhookEventList: {
             items: components["schemas"]["WebhookEvent"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         DeliveryWindow: {
             earliest_delivery: components["schemas"]["Date"];
@@ -2262,6 +2269,7 @@ export interface components {
             default_model_id: string;
             pinned: boolean;
             items: components["schemas"]["ModelInfo"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         DefaultModelChoice: {
             model_id: string;
@@ -2350,6 +2358,14 @@ export interface components {
         };
     };
     responses: {
+        /** @description Not modified; the copy whose ETag was sent in If-None-Match is current. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             headers: {
@@ -2362,6 +2378,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         CreatorSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2371,6 +2388,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         PartnerSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2380,6 +2398,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         RegionSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2389,6 +2408,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         HubSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2398,6 +2418,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         SupplierSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2407,6 +2428,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         DropSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2416,6 +2438,7 @@ export interface components {
         /** @description Saved (201 when created, 200 when replaced). */
         SkuSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
@@ -2448,6 +2471,14 @@ export interface components {
          *     first request runs → 409; longer than 255 characters → 400.
          */
         idempotencyKey: string;
+        /** @description How many items a page holds (default 50, at most 500). */
+        limit: number;
+        /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+        cursor: string;
+        /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+        ifNoneMatch: string;
+        /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+        ifMatch: string;
         keyId: components["schemas"]["Id"];
         creatorId: components["schemas"]["Id"];
         partnerId: components["schemas"]["Id"];
@@ -2465,7 +2496,10 @@ export interface components {
         forecastSkuFilter: components["schemas"]["Id"];
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description A strong tag of this exact representation (JSON and CSV of one plan differ); send it back in If-None-Match or If-Match. */
+        ETag: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2513,7 +2547,12 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2528,9 +2567,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ApiKey"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2589,7 +2630,12 @@ export interface operations {
     };
     listCreators: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2604,9 +2650,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Creator"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2614,7 +2662,10 @@ export interface operations {
     getCreator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 creatorId: components["parameters"]["creatorId"];
             };
@@ -2625,12 +2676,14 @@ export interface operations {
             /** @description The creator. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Creator"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2638,7 +2691,10 @@ export interface operations {
     putCreator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 creatorId: components["parameters"]["creatorId"];
             };
@@ -2655,11 +2711,17 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listPartners: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2674,9 +2736,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Partner"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2684,7 +2748,10 @@ export interface operations {
     getPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 partnerId: components["parameters"]["partnerId"];
             };
@@ -2695,12 +2762,14 @@ export interface operations {
             /** @description The partner. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Partner"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2708,7 +2777,10 @@ export interface operations {
     putPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 partnerId: components["parameters"]["partnerId"];
             };
@@ -2725,11 +2797,17 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listRegions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2744,16 +2822,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Region"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
         };
     };
     getRegion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 regionId: components["parameters"]["regionId"];
             };
@@ -2764,12 +2847,14 @@ export interface operations {
             /** @description The region. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Region"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2777,7 +2862,10 @@ export interface operations {
     putRegion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 regionId: components["parameters"]["regionId"];
             };
@@ -2795,11 +2883,17 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listHubs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2814,9 +2908,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Hub"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2824,7 +2920,10 @@ export interface operations {
     getHub: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 hubId: components["parameters"]["hubId"];
             };
@@ -2835,12 +2934,14 @@ export interface operations {
             /** @description The hub. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Hub"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2848,7 +2949,10 @@ export interface operations {
     putHub: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 hubId: components["parameters"]["hubId"];
             };
@@ -2865,12 +2969,18 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listSuppliers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2885,9 +2995,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Supplier"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2895,7 +3007,10 @@ export interface operations {
     getSupplier: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 supplierId: components["parameters"]["supplierId"];
             };
@@ -2906,12 +3021,14 @@ export interface operations {
             /** @description The supplier. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Supplier"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2919,7 +3036,10 @@ export interface operations {
     putSupplier: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 supplierId: components["parameters"]["supplierId"];
             };
@@ -2936,12 +3056,22 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listDrops: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only drops in this status. */
+                status?: components["schemas"]["DropStatus"];
+                /** @description Only drops of this creator (a creator or storefront key sees its own anyway). */
+                creator_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2956,9 +3086,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Drop"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2966,7 +3098,10 @@ export interface operations {
     getDrop: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -2977,12 +3112,14 @@ export interface operations {
             /** @description The drop. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Drop"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2990,7 +3127,10 @@ export interface operations {
     putDrop: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3008,12 +3148,18 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listSkus: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -3030,9 +3176,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Sku"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3040,7 +3188,10 @@ export interface operations {
     getSku: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 skuId: components["parameters"]["skuId"];
@@ -3052,12 +3203,14 @@ export interface operations {
             /** @description The SKU. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Sku"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3065,7 +3218,10 @@ export interface operations {
     putSku: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 skuId: components["parameters"]["skuId"];
@@ -3084,7 +3240,51 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    listPreorders: {
+        parameters: {
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only pre-orders of this SKU. */
+                sku_id?: components["schemas"]["Id"];
+                /** @description Only pre-orders from this region. */
+                region_id?: components["schemas"]["Id"];
+                /** @description Only pre-orders in this status. */
+                status?: components["schemas"]["PreorderStatus"];
+                /** @description Only pre-orders placed at or after this instant. */
+                placed_from?: components["schemas"]["Timestamp"];
+                /** @description Only pre-orders placed before this instant. */
+                placed_to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pre-orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Preorder"][];
+                        next_cursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     importPreorders: {
@@ -3329,7 +3529,14 @@ export interface operations {
     };
     listPlans: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only plans in this state. */
+                status?: components["schemas"]["PlanStatus"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -3347,6 +3554,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3432,7 +3640,10 @@ export interface operations {
             query?: {
                 format?: "json" | "csv";
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 hubId: components["parameters"]["hubId"];
@@ -3444,6 +3655,7 @@ export interface operations {
             /** @description The hub's part of the published plan. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3451,6 +3663,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3464,7 +3677,10 @@ export interface operations {
                 partner_id?: components["schemas"]["Id"];
                 format?: "json" | "csv";
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3473,6 +3689,7 @@ export interface operations {
             /** @description Allocations and inbound supplier orders for the partner's hubs only. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3480,6 +3697,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3515,7 +3733,10 @@ export interface operations {
     getPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 planId: components["schemas"]["Id"];
             };
@@ -3526,12 +3747,14 @@ export interface operations {
             /** @description The plan. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3641,6 +3864,10 @@ export interface operations {
     listWebhookSubscriptions: {
         parameters: {
             query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
                 partner_id?: components["schemas"]["Id"];
             };
             header?: never;
@@ -3778,7 +4005,14 @@ export interface operations {
     };
     listWebhookDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only events in this delivery status. */
+                status?: "pending" | "delivered" | "failed";
+            };
             header?: never;
             path: {
                 subscriptionId: components["schemas"]["Id"];
@@ -3902,6 +4136,41 @@ export interface operations {
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+        };
+    };
+    listHolds: {
+        parameters: {
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only holds in this state (`held` = active and not past its expiry). */
+                status?: "held" | "confirmed" | "released" | "expired";
+                /** @description Only holds of this SKU. */
+                sku_id?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Hold"][];
+                        next_cursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     createHold: {
@@ -4034,7 +4303,10 @@ export interface operations {
     getLiveStock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4045,12 +4317,14 @@ export interface operations {
             /** @description Live stock. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LiveStock"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -4058,7 +4332,10 @@ export interface operations {
     getDropPreview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4069,19 +4346,26 @@ export interface operations {
             /** @description The preview. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DropPreview"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
     listForecasts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -4098,9 +4382,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ForecastVersion"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -4153,7 +4439,10 @@ export interface operations {
                 /** @description Only the cells of this SKU. */
                 sku_id?: components["parameters"]["forecastSkuFilter"];
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4164,12 +4453,14 @@ export interface operations {
             /** @description The forecast. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -4183,7 +4474,10 @@ export interface operations {
                 /** @description Only the cells of this SKU. */
                 sku_id?: components["parameters"]["forecastSkuFilter"];
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 forecastId: components["parameters"]["forecastId"];
             };
@@ -4194,12 +4488,14 @@ export interface operations {
             /** @description The forecast. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -4207,7 +4503,12 @@ export interface operations {
     };
     listModels: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4223,6 +4524,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };

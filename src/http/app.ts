@@ -9,6 +9,7 @@ import type { ResponseBody } from './contract';
 import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
 import { createMetrics } from './metrics';
+import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
 import './request-context';
 
 export interface AppOptions {
@@ -53,7 +54,13 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   app.use(metrics.observeRequests);
   const auth = authenticate(services.keys);
   // The hot path first: a storefront's estimate skips every layer below.
-  for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
+  // Every query parameter must be one the contract declares for the operation: a typo is a 400
+  // naming it, never a filter silently ignored.
+  const operations = contractOperations();
+  for (const route of services.hotRoutes) {
+    const op = operations.find('GET', route.path);
+    app.get(route.path, auth, ...(op ? [rejectUndeclaredQueryOf(op)] : []), ...route.handlers);
+  }
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
@@ -78,6 +85,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
   // Every body is read after authentication: a request without a valid key never gets parsed.
   // Ordinary JSON is small; the bulk import routes take more; NDJSON and CSV stream in the route.
   app.use('/v1', auth);
+  app.use('/v1', rejectUndeclaredQuery(operations));
   const { limits } = services.config;
   app.use(
     '/v1',
