@@ -8,6 +8,7 @@ import { authenticate } from './auth';
 import type { ResponseBody } from './contract';
 import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
+import { accessLog } from './access-log';
 import { createMetrics } from './metrics';
 import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
 import './request-context';
@@ -24,6 +25,8 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 export function createApp({ services, logger, isAcceptingTraffic = () => true }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No blanket ETags (hashing every answer, the hot estimate included): the reads people poll set
+  // strong ones themselves (src/http/etag.ts).
   app.set('etag', false);
   const metrics = createMetrics(services.metricsRegistry);
   // req.log is made on first use, from a getter on this app's request prototype: most requests never
@@ -52,6 +55,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true }:
     next();
   });
   app.use(metrics.observeRequests);
+  app.use(accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }));
   const auth = authenticate(services.keys);
   // The hot path first: a storefront's estimate skips every layer below.
   // Every query parameter must be one the contract declares for the operation: a typo is a 400
