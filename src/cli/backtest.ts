@@ -19,6 +19,7 @@ import { simulateHistory } from '../modules/forecast/core/simulate-history';
 import { historyFormatOf, readHistoryFileDrops } from '../modules/forecast/history-import';
 import { DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory } from '../modules/forecast/training-history';
 import { createCliProgress } from './progress';
+import { exitOnHelp } from './cli-context';
 
 /** The shipped history's figures at 3 days before this work (issue 13): they must not get worse. */
 export const REFERENCE_3D = { baseline: 0.0844, model: 0.0565, coverage80: 0.833 };
@@ -83,7 +84,11 @@ const at3 = (r: BacktestResult) => {
   };
 };
 
+const USAGE = `usage: npm run backtest [-- --history FILE [--format csv|json]] [--folds N] [--epochs N] [--out FILE]
+  time-ordered backtest at 7, 3 and 1 days before opening; JSON in reports/backtest.json; exit 1 when a quality bar is missed`;
+
 async function main(): Promise<void> {
+  exitOnHelp(USAGE);
   const { values } = parseArgs({
     options: {
       history: { type: 'string' },
