@@ -20,6 +20,7 @@ const envSchema = z.object({
   ),
   DATA_DIR: z.string().min(1).default('var/data'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
+  ACCESS_LOG_ESTIMATE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01),
   DEMO_DATA: z
     .enum(['true', 'false'])
     .default('true')
@@ -76,6 +77,8 @@ export interface AppConfig {
   /** PGlite keeps its files here when DATABASE_URL is not set. */
   dataDir: string;
   logLevel: (typeof logLevels)[number];
+  /** Share (0–1) of successful estimate requests written to the access log; every other request is logged. */
+  accessLog: { estimateSampleRate: number };
   loadDemoData: boolean;
   schedulerEnabled: boolean;
   /** Shipped models (tracked in git). */
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    accessLog: { estimateSampleRate: e.ACCESS_LOG_ESTIMATE_SAMPLE_RATE },
     loadDemoData: e.DEMO_DATA,
     schedulerEnabled: e.SCHEDULER,
     modelsDir: path.resolve(e.MODELS_DIR),

@@ -26,6 +26,7 @@ import { simulateHistory } from '../modules/forecast/core/simulate-history';
 import { historyFormatOf, readHistoryFileDrops } from '../modules/forecast/history-import';
 import { DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory } from '../modules/forecast/training-history';
 import { createCliProgress } from './progress';
+import { exitOnHelp } from './cli-context';
 
 export function formatBacktestTable(result: BacktestResult): string {
   const lines = ['lead  model      rows     WAPE    sPinball  cov80'];
@@ -78,7 +79,11 @@ async function backtest(label: string, drops: ClosedDrop[], opts: { folds: numbe
 const figuresByLead = (r: BacktestResult) =>
   Object.fromEntries(Object.keys(r.byLead).map((lead) => [lead, leadFigures(r, lead)]));
 
+const USAGE = `usage: npm run backtest [-- --history FILE [--format csv|json]] [--folds N] [--epochs N] [--out FILE]
+  time-ordered backtest at 7, 3 and 1 days before opening; JSON in reports/backtest.json; exit 1 when a quality bar is missed`;
+
 async function main(): Promise<void> {
+  exitOnHelp(USAGE);
   const { values } = parseArgs({
     options: {
       history: { type: 'string' },

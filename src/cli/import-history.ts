@@ -9,19 +9,23 @@ import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { AppError } from '../http/app-error';
 import { historyFormatOf, type HistoryFormat } from '../modules/forecast/history-import';
-import { fail, parseFlags, withServices } from './cli-context';
+import { exitOnHelp, fail, failRun, parseFlags, withServices } from './cli-context';
+
+const USAGE =
+  'usage: npm run import-history -- FILE [--format csv|json]\n  imports past drops (CSV or JSON) into the training history (demand_history)';
 
 async function main(): Promise<void> {
+  exitOnHelp(USAGE);
   const { positional, flags } = parseFlags(process.argv.slice(2));
   const file = positional[0];
-  if (!file || flags.help) fail('usage: npm run import-history -- FILE [--format csv|json]');
+  if (!file) fail(USAGE);
   const format = (typeof flags.format === 'string' ? flags.format : historyFormatOf(file)) as HistoryFormat;
   if (format !== 'csv' && format !== 'json') fail(`--format must be csv or json (got ${format})`);
   let text: string;
   try {
     text = await readFile(resolve(file), 'utf8');
   } catch (error) {
-    fail(`cannot read ${file}: ${(error as Error).message}`);
+    failRun(`cannot read ${file}: ${(error as Error).message}`);
   }
   const started = performance.now();
   const bar = new cliProgress.SingleBar(
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
     bar.stop();
     if (error instanceof AppError) {
       const lines = (error.options.errors ?? []).map((e) => `  ${e.path}: ${e.message}`);
-      fail([`nothing imported: ${error.detail.split(';')[0]}`, ...lines].join('\n'));
+      failRun([`nothing imported: ${error.detail.split(';')[0]}`, ...lines].join('\n'));
     }
     throw error;
   }

@@ -20,7 +20,7 @@ import { AppError } from '../http/app-error';
 import type { Principal } from '../http/principal';
 import type { IngestCounts } from '../modules/signals/core/batch-ingest';
 import { parseRecords, recordsOfArray, type ParsedRecord } from '../modules/signals/core/record-stream';
-import { fail, parseFlags, withServices } from './cli-context';
+import { exitOnHelp, fail, parseFlags, withServices } from './cli-context';
 
 const KINDS = {
   preorders: { numeric: ['quantity'], needsDrop: true },
@@ -43,6 +43,7 @@ function formatOf(file: string, flag: string | true | undefined): 'ndjson' | 'cs
 }
 
 async function main() {
+  exitOnHelp(USAGE);
   const { positional, flags } = parseFlags(process.argv.slice(2));
   const [kindArg, file] = positional;
   if (!kindArg || !(kindArg in KINDS) || !file) fail(USAGE);

@@ -1,6 +1,6 @@
 import { AppError } from '../http/app-error';
 import type { Schemas } from '../http/contract';
-import { fail, parseFlags, withServices } from './cli-context';
+import { exitOnHelp, fail, parseFlags, withServices } from './cli-context';
 
 const usage = `Usage:
   npm run plan -- --drop DROP_ID [--solver auto|fast|lp] [--json]
@@ -8,6 +8,7 @@ const usage = `Usage:
   npm run plan -- --plan PLAN_ID [--json]
       print a stored plan`;
 
+exitOnHelp(usage);
 const { flags } = parseFlags(process.argv.slice(2));
 const text = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
 const solver = text('solver') ?? 'auto';

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { simulateHistory, summariseHistory } from '../modules/forecast/core/simulate-history';
 import { dropsToHistoryRows } from '../modules/forecast/history-import';
 import { DEFAULT_PRIOR_HISTORY_PATH } from '../modules/forecast/training-history';
+import { exitOnHelp } from './cli-context';
 
 /** RFC 4180 CSV with the union of the rows' columns (absent values empty). */
 function toCsv(rows: Record<string, string | number>[]): string {
@@ -21,7 +22,11 @@ function toCsv(rows: Record<string, string | number>[]): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }
 
+const USAGE = `usage: npm run simulate-history [-- --no-social --as-import --out FILE --seed N --drops N --regions N --creators N]
+  regenerates the simulated history (fixed seed) used as the forecast's prior`;
+
 async function main(): Promise<void> {
+  exitOnHelp(USAGE);
   const { values } = parseArgs({
     options: {
       seed: { type: 'string' },

@@ -29,7 +29,7 @@ import { saveNbModel } from '../modules/forecast/model-folder';
 import { inlineTrainingExecutor } from '../modules/forecast/model-training';
 import { DEFAULT_PRIOR_WEIGHT, type TrainSpec } from '../modules/forecast/model-registry.service';
 import { DEFAULT_PRIOR_HISTORY_PATH, readPriorHistory } from '../modules/forecast/training-history';
-import { withServices } from './cli-context';
+import { exitOnHelp, withServices } from './cli-context';
 import { createCliProgress } from './progress';
 
 function exit(message: string, code = 1): never {
@@ -37,6 +37,11 @@ function exit(message: string, code = 1): never {
   process.exit(code);
 }
 
+exitOnHelp(
+  'usage: npm run train [-- --creator ID --from ISO --to ISO --prior-weight W --epochs N --folds N]\n' +
+    '       npm run train -- --history FILE [--format csv|json] [--prior-weight W]\n' +
+    '       npm run train -- --shipped',
+);
 const { values } = parseArgs({
   options: {
     creator: { type: 'string' },
@@ -48,17 +53,8 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     folds: { type: 'string' },
     shipped: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  exit(
-    'usage: npm run train [-- --creator ID --from ISO --to ISO --prior-weight W --epochs N --folds N]\n' +
-      '       npm run train -- --history FILE [--format csv|json] [--prior-weight W]\n' +
-      '       npm run train -- --shipped',
-    0,
-  );
-}
 const num = (name: string, v: string | undefined, check: (n: number) => boolean) => {
   if (v === undefined) return undefined;
   const n = Number(v);

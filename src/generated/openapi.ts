@@ -101,6 +101,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One creator (admin; creator and storefront keys their own). */
         get: operations["getCreator"];
         /** Create or replace a creator (admin). */
         put: operations["putCreator"];
@@ -137,6 +138,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One logistics partner (admin; a partner key itself). */
         get: operations["getPartner"];
         /** Create or replace a logistics partner (admin). */
         put: operations["putPartner"];
@@ -173,6 +175,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One region (any key). */
         get: operations["getRegion"];
         /** Create or replace a region with its postal prefixes (admin). */
         put: operations["putRegion"];
@@ -209,6 +212,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One hub with its lanes (admin, creators; a partner its own hubs). */
         get: operations["getHub"];
         /** Create or replace a hub with its lanes (admin). */
         put: operations["putHub"];
@@ -245,6 +249,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One supplier (admin and creators). */
         get: operations["getSupplier"];
         /** Create or replace a supplier (admin). */
         put: operations["putSupplier"];
@@ -281,6 +286,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One drop (admin; creators and storefronts their creator's). */
         get: operations["getDrop"];
         /** Create or replace a drop with its baseline path (admin, or the drop's creator). */
         put: operations["putDrop"];
@@ -300,6 +306,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** A drop's SKUs with their sourcing, by id (admin; creators and storefronts their creator's). */
         get: operations["listSkus"];
         put?: never;
         post?: never;
@@ -319,6 +326,7 @@ export interface paths {
             };
             cookie?: never;
         };
+        /** One SKU of a drop with its sourcing (admin; creators and storefronts their creator's). */
         get: operations["getSku"];
         /** Create or replace a SKU with its sourcing (admin, or the drop's creator). */
         put: operations["putSku"];
@@ -338,7 +346,8 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /** A drop's pre-orders, oldest placed first, with filters (admin, the drop's creator, storefronts of the creator). */
+        get: operations["listPreorders"];
         put?: never;
         /**
          * Import pre-orders for a drop (admin, or a storefront key of the drop's creator).
@@ -863,7 +872,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Holds this key may see, newest first (admin all; a storefront its creator's). */
+        get: operations["listHolds"];
         put?: never;
         /**
          * Hold stock for a buyer for 5 to 15 minutes at the hub that would serve them (storefront, admin).
@@ -1295,7 +1305,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
+            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
             /** @description On a 409 from publishing or saving a what-if plan, the status of the plan that was refused. */
@@ -1442,6 +1452,8 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /** @description Pass it as `cursor` to get the next page; null on the last page. Opaque, do not build one. */
+        NextCursor: string | null;
         /** @enum {string} */
         DropStatus: "draft" | "scheduled" | "live" | "closed";
         BaselinePath: {
@@ -1824,6 +1836,7 @@ export interface components {
         };
         PlanList: {
             items: components["schemas"]["PlanSummary"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         PlanNumberDelta: {
             a: number;
@@ -1934,6 +1947,7 @@ export interface components {
         };
         WebhookSubscriptionList: {
             items: components["schemas"]["WebhookSubscription"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         WebhookDelivery: {
             id: string;
@@ -1962,6 +1976,7 @@ export interface components {
         };
         WebhookEventList: {
             items: components["schemas"]["WebhookEvent"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         DeliveryWindow: {
             earliest_delivery: components["schemas"]["Date"];
@@ -2294,6 +2309,7 @@ export interface components {
             default_model_id: string;
             pinned: boolean;
             items: components["schemas"]["ModelInfo"][];
+            next_cursor: components["schemas"]["NextCursor"];
         };
         DefaultModelChoice: {
             model_id: string;
@@ -2382,75 +2398,237 @@ export interface components {
         };
     };
     responses: {
+        /** @description Not modified; the copy whose ETag was sent in If-None-Match is current. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/validation-failed",
+                 *       "title": "Request validation failed",
+                 *       "status": 400,
+                 *       "detail": "Invalid body: rows[1].quantity (Too small: expected number to be >=1)",
+                 *       "instance": "/v1/drops/drop-nova-winter/preorders",
+                 *       "code": "validation_failed",
+                 *       "request_id": "3f2c9a4e-6a1b-4c1e-9d55-0c8e2b7f41a2",
+                 *       "errors": [
+                 *         {
+                 *           "path": "rows[1].quantity",
+                 *           "message": "Too small: expected number to be >=1"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         CreatorSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "creator-nova",
+                 *       "name": "Nova Threads",
+                 *       "created_at": "2026-12-02T09:54:27.939Z",
+                 *       "updated_at": "2026-12-02T09:54:27.939Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Creator"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         PartnerSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "partner-swiftlane",
+                 *       "name": "Swiftlane Logistics",
+                 *       "created_at": "2026-12-02T09:54:27.070Z",
+                 *       "updated_at": "2026-12-02T09:54:27.070Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Partner"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         RegionSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "US-CA",
+                 *       "name": "California",
+                 *       "time_zone": "America/Los_Angeles",
+                 *       "weekend_days": [
+                 *         6,
+                 *         7
+                 *       ],
+                 *       "postal_prefixes": [
+                 *         "90",
+                 *         "91"
+                 *       ],
+                 *       "latitude": 37.17,
+                 *       "longitude": -119.45,
+                 *       "created_at": "2026-12-02T09:54:27.152Z",
+                 *       "updated_at": "2026-12-02T09:54:27.152Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Region"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         HubSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "hub-lax",
+                 *       "name": "Los Angeles micro-hub",
+                 *       "operator_partner_id": "partner-swiftlane",
+                 *       "capacity_units": 450,
+                 *       "time_zone": "America/Los_Angeles",
+                 *       "order_cutoff_local": "14:00",
+                 *       "handling_days": 0,
+                 *       "lanes": [
+                 *         {
+                 *           "region_id": "US-CA",
+                 *           "transit_days_min": 1,
+                 *           "transit_days_max": 1
+                 *         },
+                 *         {
+                 *           "region_id": "US-AZ",
+                 *           "transit_days_min": 1,
+                 *           "transit_days_max": 2
+                 *         }
+                 *       ],
+                 *       "latitude": 33.94,
+                 *       "longitude": -118.41,
+                 *       "created_at": "2026-12-02T09:54:27.742Z",
+                 *       "updated_at": "2026-12-02T09:54:27.742Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Hub"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         SupplierSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "sup-microfactory",
+                 *       "name": "Oakland microfactory",
+                 *       "kind": "microfactory",
+                 *       "lead_time_days_min": 2,
+                 *       "lead_time_days_max": 4,
+                 *       "capacity_units": 2000,
+                 *       "unit_cost": 11.5,
+                 *       "min_order_units": 50,
+                 *       "order_multiple": 10,
+                 *       "created_at": "2026-12-02T09:54:27.930Z",
+                 *       "updated_at": "2026-12-02T09:54:27.930Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Supplier"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         DropSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "drop-nova-winter",
+                 *       "creator_id": "creator-nova",
+                 *       "name": "Nova Winter Capsule",
+                 *       "opens_at": "2026-11-30T17:00:00.000Z",
+                 *       "closes_at": "2026-12-02T17:00:00.000Z",
+                 *       "promise_business_days": 2,
+                 *       "status": "scheduled",
+                 *       "baseline": {
+                 *         "source": "Central warehouse, Reno NV",
+                 *         "paths": [
+                 *           {
+                 *             "region_id": "GB-LND",
+                 *             "handling_days": 2,
+                 *             "transit_days_min": 6,
+                 *             "transit_days_max": 10
+                 *           },
+                 *           {
+                 *             "region_id": "GB-MAN",
+                 *             "handling_days": 2,
+                 *             "transit_days_min": 6,
+                 *             "transit_days_max": 10
+                 *           }
+                 *         ]
+                 *       },
+                 *       "created_at": "2026-12-02T09:54:27.950Z",
+                 *       "updated_at": "2026-12-02T09:54:27.950Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Drop"];
             };
         };
         /** @description Saved (201 when created, 200 when replaced). */
         SkuSaved: {
             headers: {
+                ETag: components["headers"]["ETag"];
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "sku-nova-tee",
+                 *       "drop_id": "drop-nova-winter",
+                 *       "name": "Aurora heavyweight tee",
+                 *       "price": 73.99,
+                 *       "unit_cost": 16,
+                 *       "sourcing": [
+                 *         {
+                 *           "supplier_id": "sup-microfactory",
+                 *           "units_available": 450,
+                 *           "available_on": "2026-11-24"
+                 *         },
+                 *         {
+                 *           "supplier_id": "sup-offshore",
+                 *           "units_available": 3000,
+                 *           "available_on": "2026-11-24"
+                 *         }
+                 *       ],
+                 *       "created_at": "2026-12-02T09:54:27.982Z",
+                 *       "updated_at": "2026-12-02T09:54:27.982Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Sku"];
             };
         };
@@ -2460,6 +2638,14 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "rows": 2,
+                 *       "created": 2,
+                 *       "updated": 0,
+                 *       "unchanged": 0
+                 *     }
+                 */
                 "application/json": components["schemas"]["IngestResult"];
             };
         };
@@ -2469,6 +2655,19 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                /**
+                 * @example {
+                 *       "id": "po-10482",
+                 *       "drop_id": "drop-nova-winter",
+                 *       "sku_id": "sku-nova-tee",
+                 *       "region_id": "US-CA",
+                 *       "quantity": 3,
+                 *       "placed_at": "2026-11-23T09:41:00.000Z",
+                 *       "status": "placed",
+                 *       "received_at": "2026-12-02T09:54:40.148Z",
+                 *       "updated_at": "2026-12-02T09:54:40.186Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Preorder"];
             };
         };
@@ -2480,6 +2679,14 @@ export interface components {
          *     first request runs → 409; longer than 255 characters → 400.
          */
         idempotencyKey: string;
+        /** @description How many items a page holds (default 50, at most 500). */
+        limit: number;
+        /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+        cursor: string;
+        /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+        ifNoneMatch: string;
+        /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+        ifMatch: string;
         keyId: components["schemas"]["Id"];
         creatorId: components["schemas"]["Id"];
         partnerId: components["schemas"]["Id"];
@@ -2497,7 +2704,10 @@ export interface components {
         forecastSkuFilter: components["schemas"]["Id"];
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description A strong tag of this exact representation (JSON and CSV of one plan differ); send it back in If-None-Match or If-Match. */
+        ETag: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2517,6 +2727,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2537,6 +2752,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "database": "pglite"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2545,7 +2766,12 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2558,11 +2784,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "key_5f067d1a-8970-4205-8618-bb02a42b5ea4",
+                     *           "role": "admin",
+                     *           "creator_id": null,
+                     *           "partner_id": null,
+                     *           "label": "bootstrap admin (created on first start)",
+                     *           "key_prefix": "mf_admin_fCB1",
+                     *           "created_at": "2026-12-02T09:54:26.267Z",
+                     *           "revoked_at": null
+                     *         },
+                     *         {
+                     *           "id": "key_2b44231a-73dd-4478-a18d-8ee96cf3d11e",
+                     *           "role": "partner",
+                     *           "creator_id": null,
+                     *           "partner_id": "partner-swiftlane",
+                     *           "label": "Swiftlane WMS integration",
+                     *           "key_prefix": "mf_partner_eBiN",
+                     *           "created_at": "2026-12-02T09:54:39.696Z",
+                     *           "revoked_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJrMSIsIjIwMjYtMTItMDIgMDk6NTQ6MzkuNjk2KzAwIiwia2V5XzJiNDQyMzFhLTczZGQtNDQ3OC1hMThkLThlZTk2Y2YzZDExZSJd"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["ApiKey"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2576,6 +2831,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "partner",
+                 *       "partner_id": "partner-swiftlane",
+                 *       "label": "Swiftlane WMS integration"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiKeyInput"];
             };
         };
@@ -2586,6 +2848,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "key_2b44231a-73dd-4478-a18d-8ee96cf3d11e",
+                     *       "role": "partner",
+                     *       "creator_id": null,
+                     *       "partner_id": "partner-swiftlane",
+                     *       "label": "Swiftlane WMS integration",
+                     *       "key_prefix": "mf_partner_eBiN",
+                     *       "created_at": "2026-12-02T09:54:39.696Z",
+                     *       "revoked_at": null,
+                     *       "key": "mf_partner_eBiN0ogXDFZJuIbfllwZq17L1XP_nYBJ6yNy74FuZAo"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
@@ -2612,6 +2887,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "key_1edeb3e0-dd02-42fc-8cf8-917f5ef8a9bd",
+                     *       "role": "creator",
+                     *       "creator_id": "creator-nova",
+                     *       "partner_id": null,
+                     *       "label": "old laptop",
+                     *       "key_prefix": "mf_creator_mjyA",
+                     *       "created_at": "2026-12-02T09:54:39.747Z",
+                     *       "revoked_at": "2026-12-02T09:54:39.774Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
@@ -2621,7 +2908,12 @@ export interface operations {
     };
     listCreators: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2634,11 +2926,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "creator-nova",
+                     *           "name": "Nova Threads",
+                     *           "created_at": "2026-12-02T09:54:27.939Z",
+                     *           "updated_at": "2026-12-02T09:54:27.939Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Creator"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2646,7 +2953,10 @@ export interface operations {
     getCreator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 creatorId: components["parameters"]["creatorId"];
             };
@@ -2657,12 +2967,22 @@ export interface operations {
             /** @description The creator. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creator-nova",
+                     *       "name": "Nova Threads",
+                     *       "created_at": "2026-12-02T09:54:27.939Z",
+                     *       "updated_at": "2026-12-02T09:54:27.939Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Creator"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2670,7 +2990,10 @@ export interface operations {
     putCreator: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 creatorId: components["parameters"]["creatorId"];
             };
@@ -2678,6 +3001,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Nova Threads"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreatorInput"];
             };
         };
@@ -2687,11 +3015,17 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listPartners: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2704,11 +3038,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "partner-parcelpoint",
+                     *           "name": "ParcelPoint",
+                     *           "created_at": "2026-12-02T09:54:27.087Z",
+                     *           "updated_at": "2026-12-02T09:54:27.087Z"
+                     *         },
+                     *         {
+                     *           "id": "partner-swiftlane",
+                     *           "name": "Swiftlane Logistics",
+                     *           "created_at": "2026-12-02T09:54:27.070Z",
+                     *           "updated_at": "2026-12-02T09:54:27.070Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Partner"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2716,7 +3071,10 @@ export interface operations {
     getPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 partnerId: components["parameters"]["partnerId"];
             };
@@ -2727,12 +3085,22 @@ export interface operations {
             /** @description The partner. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "partner-swiftlane",
+                     *       "name": "Swiftlane Logistics",
+                     *       "created_at": "2026-12-02T09:54:27.070Z",
+                     *       "updated_at": "2026-12-02T09:54:27.070Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Partner"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2740,7 +3108,10 @@ export interface operations {
     putPartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 partnerId: components["parameters"]["partnerId"];
             };
@@ -2748,6 +3119,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Swiftlane Logistics"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PartnerInput"];
             };
         };
@@ -2757,11 +3133,17 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listRegions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2774,18 +3156,63 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "GB-LND",
+                     *           "name": "Greater London",
+                     *           "time_zone": "Europe/London",
+                     *           "weekend_days": [
+                     *             6,
+                     *             7
+                     *           ],
+                     *           "postal_prefixes": [
+                     *             "E",
+                     *             "EC"
+                     *           ],
+                     *           "latitude": 51.507,
+                     *           "longitude": -0.128,
+                     *           "created_at": "2026-12-02T09:54:27.693Z",
+                     *           "updated_at": "2026-12-02T09:54:27.693Z"
+                     *         },
+                     *         {
+                     *           "id": "GB-MAN",
+                     *           "name": "Greater Manchester",
+                     *           "time_zone": "Europe/London",
+                     *           "weekend_days": [
+                     *             6,
+                     *             7
+                     *           ],
+                     *           "postal_prefixes": [
+                     *             "M"
+                     *           ],
+                     *           "latitude": 53.48,
+                     *           "longitude": -2.242,
+                     *           "created_at": "2026-12-02T09:54:27.717Z",
+                     *           "updated_at": "2026-12-02T09:54:27.717Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJrMSIsIkdCLU1BTiJd"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Region"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
         };
     };
     getRegion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 regionId: components["parameters"]["regionId"];
             };
@@ -2796,12 +3223,33 @@ export interface operations {
             /** @description The region. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "US-CA",
+                     *       "name": "California",
+                     *       "time_zone": "America/Los_Angeles",
+                     *       "weekend_days": [
+                     *         6,
+                     *         7
+                     *       ],
+                     *       "postal_prefixes": [
+                     *         "90",
+                     *         "91"
+                     *       ],
+                     *       "latitude": 37.17,
+                     *       "longitude": -119.45,
+                     *       "created_at": "2026-12-02T09:54:27.152Z",
+                     *       "updated_at": "2026-12-02T09:54:27.152Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Region"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2809,7 +3257,10 @@ export interface operations {
     putRegion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 regionId: components["parameters"]["regionId"];
             };
@@ -2817,6 +3268,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "California",
+                 *       "time_zone": "America/Los_Angeles",
+                 *       "weekend_days": [
+                 *         6,
+                 *         7
+                 *       ],
+                 *       "postal_prefixes": [
+                 *         "90",
+                 *         "91"
+                 *       ],
+                 *       "latitude": 37.17,
+                 *       "longitude": -119.45
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegionInput"];
             };
         };
@@ -2827,11 +3294,17 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listHubs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2844,11 +3317,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "hub-dfw",
+                     *           "name": "Dallas micro-hub",
+                     *           "operator_partner_id": "partner-swiftlane",
+                     *           "capacity_units": 300,
+                     *           "time_zone": "America/Chicago",
+                     *           "order_cutoff_local": "15:00",
+                     *           "handling_days": 0,
+                     *           "lanes": [
+                     *             {
+                     *               "region_id": "US-TX",
+                     *               "transit_days_min": 1,
+                     *               "transit_days_max": 1
+                     *             },
+                     *             {
+                     *               "region_id": "US-CO",
+                     *               "transit_days_min": 1,
+                     *               "transit_days_max": 2
+                     *             }
+                     *           ],
+                     *           "latitude": 32.9,
+                     *           "longitude": -97.04,
+                     *           "created_at": "2026-12-02T09:54:27.775Z",
+                     *           "updated_at": "2026-12-02T09:54:27.775Z"
+                     *         },
+                     *         {
+                     *           "id": "hub-ewr",
+                     *           "name": "Newark micro-hub",
+                     *           "operator_partner_id": "partner-parcelpoint",
+                     *           "capacity_units": 500,
+                     *           "time_zone": "America/New_York",
+                     *           "order_cutoff_local": "16:00",
+                     *           "handling_days": 0,
+                     *           "lanes": [
+                     *             {
+                     *               "region_id": "US-NJ",
+                     *               "transit_days_min": 1,
+                     *               "transit_days_max": 1
+                     *             },
+                     *             {
+                     *               "region_id": "US-NY",
+                     *               "transit_days_min": 1,
+                     *               "transit_days_max": 1
+                     *             }
+                     *           ],
+                     *           "latitude": 40.69,
+                     *           "longitude": -74.17,
+                     *           "created_at": "2026-12-02T09:54:27.813Z",
+                     *           "updated_at": "2026-12-02T09:54:27.813Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJrMSIsImh1Yi1ld3IiXQ"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Hub"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2856,7 +3388,10 @@ export interface operations {
     getHub: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 hubId: components["parameters"]["hubId"];
             };
@@ -2867,12 +3402,41 @@ export interface operations {
             /** @description The hub. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hub-lax",
+                     *       "name": "Los Angeles micro-hub",
+                     *       "operator_partner_id": "partner-swiftlane",
+                     *       "capacity_units": 450,
+                     *       "time_zone": "America/Los_Angeles",
+                     *       "order_cutoff_local": "14:00",
+                     *       "handling_days": 0,
+                     *       "lanes": [
+                     *         {
+                     *           "region_id": "US-CA",
+                     *           "transit_days_min": 1,
+                     *           "transit_days_max": 1
+                     *         },
+                     *         {
+                     *           "region_id": "US-AZ",
+                     *           "transit_days_min": 1,
+                     *           "transit_days_max": 2
+                     *         }
+                     *       ],
+                     *       "latitude": 33.94,
+                     *       "longitude": -118.41,
+                     *       "created_at": "2026-12-02T09:54:27.742Z",
+                     *       "updated_at": "2026-12-02T09:54:27.742Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hub"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2880,7 +3444,10 @@ export interface operations {
     putHub: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 hubId: components["parameters"]["hubId"];
             };
@@ -2888,6 +3455,30 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Los Angeles micro-hub",
+                 *       "operator_partner_id": "partner-swiftlane",
+                 *       "capacity_units": 450,
+                 *       "time_zone": "America/Los_Angeles",
+                 *       "order_cutoff_local": "14:00",
+                 *       "handling_days": 0,
+                 *       "lanes": [
+                 *         {
+                 *           "region_id": "US-CA",
+                 *           "transit_days_min": 1,
+                 *           "transit_days_max": 1
+                 *         },
+                 *         {
+                 *           "region_id": "US-AZ",
+                 *           "transit_days_min": 1,
+                 *           "transit_days_max": 2
+                 *         }
+                 *       ],
+                 *       "latitude": 33.94,
+                 *       "longitude": -118.41
+                 *     }
+                 */
                 "application/json": components["schemas"]["HubInput"];
             };
         };
@@ -2897,12 +3488,18 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listSuppliers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2915,11 +3512,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "sup-microfactory",
+                     *           "name": "Oakland microfactory",
+                     *           "kind": "microfactory",
+                     *           "lead_time_days_min": 2,
+                     *           "lead_time_days_max": 4,
+                     *           "capacity_units": 2000,
+                     *           "unit_cost": 11.5,
+                     *           "min_order_units": 50,
+                     *           "order_multiple": 10,
+                     *           "created_at": "2026-12-02T09:54:27.930Z",
+                     *           "updated_at": "2026-12-02T09:54:27.930Z"
+                     *         },
+                     *         {
+                     *           "id": "sup-offshore",
+                     *           "name": "Shenzhen contract factory (air freight)",
+                     *           "kind": "offshore",
+                     *           "lead_time_days_min": 3,
+                     *           "lead_time_days_max": 5,
+                     *           "capacity_units": 20000,
+                     *           "unit_cost": 13.9,
+                     *           "min_order_units": 100,
+                     *           "order_multiple": 50,
+                     *           "created_at": "2026-12-02T09:54:27.936Z",
+                     *           "updated_at": "2026-12-02T09:54:27.936Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Supplier"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2927,7 +3559,10 @@ export interface operations {
     getSupplier: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 supplierId: components["parameters"]["supplierId"];
             };
@@ -2938,12 +3573,29 @@ export interface operations {
             /** @description The supplier. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sup-microfactory",
+                     *       "name": "Oakland microfactory",
+                     *       "kind": "microfactory",
+                     *       "lead_time_days_min": 2,
+                     *       "lead_time_days_max": 4,
+                     *       "capacity_units": 2000,
+                     *       "unit_cost": 11.5,
+                     *       "min_order_units": 50,
+                     *       "order_multiple": 10,
+                     *       "created_at": "2026-12-02T09:54:27.930Z",
+                     *       "updated_at": "2026-12-02T09:54:27.930Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Supplier"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2951,7 +3603,10 @@ export interface operations {
     putSupplier: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 supplierId: components["parameters"]["supplierId"];
             };
@@ -2959,6 +3614,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Oakland microfactory",
+                 *       "kind": "microfactory",
+                 *       "lead_time_days_min": 2,
+                 *       "lead_time_days_max": 4,
+                 *       "capacity_units": 2000,
+                 *       "unit_cost": 11.5,
+                 *       "min_order_units": 50,
+                 *       "order_multiple": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["SupplierInput"];
             };
         };
@@ -2968,12 +3635,22 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listDrops: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only drops in this status. */
+                status?: components["schemas"]["DropStatus"];
+                /** @description Only drops of this creator (a creator or storefront key sees its own anyway). */
+                creator_id?: components["schemas"]["Id"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2986,11 +3663,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "drop-nova-winter",
+                     *           "creator_id": "creator-nova",
+                     *           "name": "Nova Winter Capsule",
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "promise_business_days": 2,
+                     *           "status": "scheduled",
+                     *           "baseline": {
+                     *             "source": "Central warehouse, Reno NV",
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_min": 6,
+                     *                 "transit_days_max": 10
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_min": 6,
+                     *                 "transit_days_max": 10
+                     *               }
+                     *             ]
+                     *           },
+                     *           "created_at": "2026-12-02T09:54:27.950Z",
+                     *           "updated_at": "2026-12-02T09:54:27.950Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Drop"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -2998,7 +3712,10 @@ export interface operations {
     getDrop: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3009,12 +3726,44 @@ export interface operations {
             /** @description The drop. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "drop-nova-winter",
+                     *       "creator_id": "creator-nova",
+                     *       "name": "Nova Winter Capsule",
+                     *       "opens_at": "2026-11-30T17:00:00.000Z",
+                     *       "closes_at": "2026-12-02T17:00:00.000Z",
+                     *       "promise_business_days": 2,
+                     *       "status": "scheduled",
+                     *       "baseline": {
+                     *         "source": "Central warehouse, Reno NV",
+                     *         "paths": [
+                     *           {
+                     *             "region_id": "GB-LND",
+                     *             "handling_days": 2,
+                     *             "transit_days_min": 6,
+                     *             "transit_days_max": 10
+                     *           },
+                     *           {
+                     *             "region_id": "GB-MAN",
+                     *             "handling_days": 2,
+                     *             "transit_days_min": 6,
+                     *             "transit_days_max": 10
+                     *           }
+                     *         ]
+                     *       },
+                     *       "created_at": "2026-12-02T09:54:27.950Z",
+                     *       "updated_at": "2026-12-02T09:54:27.950Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Drop"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3022,7 +3771,10 @@ export interface operations {
     putDrop: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -3030,6 +3782,33 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "creator_id": "creator-nova",
+                 *       "name": "Nova Winter Capsule",
+                 *       "opens_at": "2026-11-30T17:00:00.000Z",
+                 *       "closes_at": "2026-12-02T17:00:00.000Z",
+                 *       "promise_business_days": 2,
+                 *       "status": "scheduled",
+                 *       "baseline": {
+                 *         "source": "Central warehouse, Reno NV",
+                 *         "paths": [
+                 *           {
+                 *             "region_id": "GB-LND",
+                 *             "handling_days": 2,
+                 *             "transit_days_min": 6,
+                 *             "transit_days_max": 10
+                 *           },
+                 *           {
+                 *             "region_id": "GB-MAN",
+                 *             "handling_days": 2,
+                 *             "transit_days_min": 6,
+                 *             "transit_days_max": 10
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DropInput"];
             };
         };
@@ -3040,12 +3819,18 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     listSkus: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -3060,11 +3845,62 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "sku-nova-cap",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "name": "Aurora leather cap",
+                     *           "price": 89.99,
+                     *           "unit_cost": 21,
+                     *           "sourcing": [
+                     *             {
+                     *               "supplier_id": "sup-microfactory",
+                     *               "units_available": 350,
+                     *               "available_on": "2026-11-24"
+                     *             },
+                     *             {
+                     *               "supplier_id": "sup-offshore",
+                     *               "units_available": 3000,
+                     *               "available_on": "2026-11-24"
+                     *             }
+                     *           ],
+                     *           "created_at": "2026-12-02T09:54:28.010Z",
+                     *           "updated_at": "2026-12-02T09:54:28.010Z"
+                     *         },
+                     *         {
+                     *           "id": "sku-nova-hoodie",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "name": "Aurora hoodie",
+                     *           "price": 91.99,
+                     *           "unit_cost": 24,
+                     *           "sourcing": [
+                     *             {
+                     *               "supplier_id": "sup-microfactory",
+                     *               "units_available": 500,
+                     *               "available_on": "2026-11-24"
+                     *             },
+                     *             {
+                     *               "supplier_id": "sup-offshore",
+                     *               "units_available": 3000,
+                     *               "available_on": "2026-11-24"
+                     *             }
+                     *           ],
+                     *           "created_at": "2026-12-02T09:54:27.965Z",
+                     *           "updated_at": "2026-12-02T09:54:27.965Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJrMSIsInNrdS1ub3ZhLWhvb2RpZSJd"
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Sku"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3072,7 +3908,10 @@ export interface operations {
     getSku: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 skuId: components["parameters"]["skuId"];
@@ -3084,12 +3923,37 @@ export interface operations {
             /** @description The SKU. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sku-nova-tee",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "name": "Aurora heavyweight tee",
+                     *       "price": 73.99,
+                     *       "unit_cost": 16,
+                     *       "sourcing": [
+                     *         {
+                     *           "supplier_id": "sup-microfactory",
+                     *           "units_available": 450,
+                     *           "available_on": "2026-11-24"
+                     *         },
+                     *         {
+                     *           "supplier_id": "sup-offshore",
+                     *           "units_available": 3000,
+                     *           "available_on": "2026-11-24"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-12-02T09:54:27.982Z",
+                     *       "updated_at": "2026-12-02T09:54:27.982Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Sku"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3097,7 +3961,10 @@ export interface operations {
     putSku: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Write only if the resource's current ETag is this one (`*` = only if it exists); otherwise 412 and nothing is written. */
+                "If-Match"?: components["parameters"]["ifMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 skuId: components["parameters"]["skuId"];
@@ -3106,6 +3973,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Aurora heavyweight tee",
+                 *       "price": 73.99,
+                 *       "unit_cost": 16,
+                 *       "sourcing": [
+                 *         {
+                 *           "supplier_id": "sup-microfactory",
+                 *           "units_available": 450,
+                 *           "available_on": "2026-11-24"
+                 *         },
+                 *         {
+                 *           "supplier_id": "sup-offshore",
+                 *           "units_available": 3000,
+                 *           "available_on": "2026-11-24"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SkuInput"];
             };
         };
@@ -3116,7 +4002,80 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    listPreorders: {
+        parameters: {
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only pre-orders of this SKU. */
+                sku_id?: components["schemas"]["Id"];
+                /** @description Only pre-orders from this region. */
+                region_id?: components["schemas"]["Id"];
+                /** @description Only pre-orders in this status. */
+                status?: components["schemas"]["PreorderStatus"];
+                /** @description Only pre-orders placed at or after this instant. */
+                placed_from?: components["schemas"]["Timestamp"];
+                /** @description Only pre-orders placed before this instant. */
+                placed_to?: components["schemas"]["Timestamp"];
+            };
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pre-orders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "demo-US-AZ-sku-nova-tee-0",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "sku_id": "sku-nova-tee",
+                     *           "region_id": "US-AZ",
+                     *           "quantity": 1,
+                     *           "placed_at": "2026-11-17T12:00:00.000Z",
+                     *           "status": "placed",
+                     *           "received_at": "2026-12-02T09:54:28.187Z",
+                     *           "updated_at": "2026-12-02T09:54:28.187Z"
+                     *         },
+                     *         {
+                     *           "id": "demo-US-CA-sku-nova-tee-0",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "sku_id": "sku-nova-tee",
+                     *           "region_id": "US-CA",
+                     *           "quantity": 1,
+                     *           "placed_at": "2026-11-17T12:00:00.000Z",
+                     *           "status": "placed",
+                     *           "received_at": "2026-12-02T09:54:28.187Z",
+                     *           "updated_at": "2026-12-02T09:54:28.187Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "WyJrMSIsIjIwMjYtMTEtMTcgMTI6MDA6MDArMDAiLCJkZW1vLVVTLUNBLXNrdS1ub3ZhLXRlZS0wIl0"
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["Preorder"][];
+                        next_cursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     importPreorders: {
@@ -3137,8 +4096,39 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "rows": [
+                 *         {
+                 *           "id": "po-10482",
+                 *           "sku_id": "sku-nova-tee",
+                 *           "quantity": 2,
+                 *           "postal_code": "94107",
+                 *           "placed_at": "2026-11-23T09:41:00Z",
+                 *           "status": "placed"
+                 *         },
+                 *         {
+                 *           "id": "po-10483",
+                 *           "sku_id": "sku-nova-hoodie",
+                 *           "quantity": 1,
+                 *           "region_id": "US-NY",
+                 *           "placed_at": "2026-11-23T09:44:12Z",
+                 *           "status": "placed"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreorderBatch"];
+                /**
+                 * @example {"id":"po-10482","sku_id":"sku-nova-tee","quantity":2,"postal_code":"94107","placed_at":"2026-11-23T09:41:00Z"}
+                 *     {"id":"po-10483","sku_id":"sku-nova-hoodie","quantity":1,"region_id":"US-NY","placed_at":"2026-11-23T09:44:12Z"}
+                 */
                 "application/x-ndjson": string;
+                /**
+                 * @example id,sku_id,quantity,postal_code,region_id,placed_at,status
+                 *     po-10482,sku-nova-tee,2,94107,,2026-11-23T09:41:00Z,placed
+                 *     po-10483,sku-nova-hoodie,1,,US-NY,2026-11-23T09:44:12Z,placed
+                 */
                 "text/csv": string;
             };
         };
@@ -3171,6 +4161,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "po-10482",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 2,
+                     *       "placed_at": "2026-11-23T09:41:00.000Z",
+                     *       "status": "placed",
+                     *       "received_at": "2026-12-02T09:54:40.148Z",
+                     *       "updated_at": "2026-12-02T09:54:40.148Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Preorder"];
                 };
             };
@@ -3190,6 +4193,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sku_id": "sku-nova-tee",
+                 *       "quantity": 3,
+                 *       "postal_code": "94107",
+                 *       "placed_at": "2026-11-23T09:41:00Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreorderInput"];
             };
         };
@@ -3220,8 +4231,30 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "rows": [
+                 *         {
+                 *           "region_id": "US-CA",
+                 *           "channel": "tiktok",
+                 *           "metric": "views",
+                 *           "value": 182400,
+                 *           "observed_at": "2026-11-23T08:00:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SocialSignalBatch"];
+                /**
+                 * @example {"region_id":"US-CA","channel":"tiktok","metric":"views","value":182400,"observed_at":"2026-11-23T08:00:00Z"}
+                 *     {"region_id":"US-NY","channel":"instagram","metric":"likes","value":9310,"observed_at":"2026-11-23T08:00:00Z"}
+                 */
                 "application/x-ndjson": string;
+                /**
+                 * @example region_id,channel,metric,value,observed_at
+                 *     US-CA,tiktok,views,182400,2026-11-23T08:00:00Z
+                 *     US-NY,instagram,likes,9310,2026-11-23T08:00:00Z
+                 */
                 "text/csv": string;
             };
         };
@@ -3254,8 +4287,29 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "rows": [
+                 *         {
+                 *           "region_id": "US-CA",
+                 *           "holders": 412,
+                 *           "tokens": 1830.5,
+                 *           "observed_at": "2026-11-23T00:00:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenHolderSnapshotBatch"];
+                /**
+                 * @example {"region_id":"US-CA","holders":412,"tokens":1830.5,"observed_at":"2026-11-23T00:00:00Z"}
+                 *     {"region_id":"US-TX","holders":205,"tokens":640,"observed_at":"2026-11-23T00:00:00Z"}
+                 */
                 "application/x-ndjson": string;
+                /**
+                 * @example region_id,holders,tokens,observed_at
+                 *     US-CA,412,1830.5,2026-11-23T00:00:00Z
+                 *     US-TX,205,640,2026-11-23T00:00:00Z
+                 */
                 "text/csv": string;
             };
         };
@@ -3289,8 +4343,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "rows": [
+                 *         {
+                 *           "id": "ev-lax-0001",
+                 *           "type": "received",
+                 *           "hub_id": "hub-lax",
+                 *           "sku_id": "sku-nova-tee",
+                 *           "quantity": 120,
+                 *           "occurred_at": "2026-11-23T11:00:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["InventoryEventBatch"];
+                /**
+                 * @example {"id":"ev-lax-0001","type":"received","hub_id":"hub-lax","sku_id":"sku-nova-tee","quantity":120,"occurred_at":"2026-11-23T11:00:00Z"}
+                 *     {"id":"ev-lax-0002","type":"shipped","hub_id":"hub-lax","sku_id":"sku-nova-tee","quantity":3,"occurred_at":"2026-11-30T18:05:00Z"}
+                 */
                 "application/x-ndjson": string;
+                /**
+                 * @example id,type,hub_id,sku_id,quantity,occurred_at
+                 *     ev-lax-0001,received,hub-lax,sku-nova-tee,120,2026-11-23T11:00:00Z
+                 *     ev-lax-0002,shipped,hub-lax,sku-nova-tee,3,2026-11-30T18:05:00Z
+                 */
                 "text/csv": string;
             };
         };
@@ -3327,6 +4404,82 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "bucket": "day",
+                     *       "from": null,
+                     *       "to": null,
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "US-CA",
+                     *           "preorders": {
+                     *             "placed": 73,
+                     *             "placed_units": 75,
+                     *             "cancelled": 0,
+                     *             "cancelled_units": 0,
+                     *             "last_placed_at": "2026-11-23T11:00:00.000Z"
+                     *           },
+                     *           "social": [
+                     *             {
+                     *               "channel": "discord",
+                     *               "metric": "rsvps",
+                     *               "observations": 1,
+                     *               "sum": 1,
+                     *               "last_value": 1,
+                     *               "last_observed_at": "2026-11-23T11:00:00.000Z"
+                     *             },
+                     *             {
+                     *               "channel": "instagram",
+                     *               "metric": "likes",
+                     *               "observations": 1,
+                     *               "sum": 771,
+                     *               "last_value": 771,
+                     *               "last_observed_at": "2026-11-23T11:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "token_holders": {
+                     *             "holders": 1848,
+                     *             "tokens": 3696,
+                     *             "observed_at": "2026-11-23T11:00:00.000Z"
+                     *           },
+                     *           "series": [
+                     *             {
+                     *               "bucket_start": "2026-11-17T00:00:00.000Z",
+                     *               "preorders_placed": 7,
+                     *               "units_placed": 7,
+                     *               "preorders_cancelled": 0,
+                     *               "social_observations": 0,
+                     *               "social_sum": 0,
+                     *               "token_holders": null
+                     *             },
+                     *             {
+                     *               "bucket_start": "2026-11-18T00:00:00.000Z",
+                     *               "preorders_placed": 10,
+                     *               "units_placed": 10,
+                     *               "preorders_cancelled": 0,
+                     *               "social_observations": 0,
+                     *               "social_sum": 0,
+                     *               "token_holders": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "inventory": [
+                     *         {
+                     *           "hub_id": "hub-lax",
+                     *           "sku_id": "sku-nova-tee",
+                     *           "events": 1,
+                     *           "received": 120,
+                     *           "reserved": 0,
+                     *           "released": 0,
+                     *           "shipped": 0,
+                     *           "adjusted": 0,
+                     *           "last_occurred_at": "2026-11-23T11:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SignalSummary"];
                 };
             };
@@ -3352,6 +4505,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "partner_id": "partner-swiftlane",
+                     *       "secret": "whsec_-KduDkRuOs_h1QTH_3aRKrOjgv9F7GRV-v-r9zOrRXU",
+                     *       "created_at": "2026-12-02T09:54:40.284Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PartnerSigningSecret"];
                 };
             };
@@ -3361,7 +4521,14 @@ export interface operations {
     };
     listPlans: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only plans in this state. */
+                status?: components["schemas"]["PlanStatus"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -3376,9 +4543,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "plan_ba75479ed0901ea8",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "version": 1,
+                     *           "status": "published",
+                     *           "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *           "overrides": {},
+                     *           "solver": {
+                     *             "name": "highs-sample-average-lp",
+                     *             "notes": [
+                     *               "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *               "integer units by MIP; gap to the LP relaxation 1.04e-5"
+                     *             ],
+                     *             "optimal": true,
+                     *             "economics": {
+                     *               "value_per_fast_unit": 63.31642376489049,
+                     *               "holding_cost_per_unit": 0.19806978751574555,
+                     *               "leftover_cost_per_unit": 3.961395750314912
+                     *             },
+                     *             "requested": "auto",
+                     *             "optimality_gap": 0.000010406715582324271,
+                     *             "pooled_regions": 1,
+                     *             "certified": true,
+                     *             "gap_bound": 0.000010406715582324271,
+                     *             "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *             "sku_economics": [
+                     *               {
+                     *                 "sku_id": "sku-nova-cap",
+                     *                 "value_per_fast_unit": 68.99,
+                     *                 "leftover_cost_per_unit": 3.961395750314912,
+                     *                 "holding_cost_per_unit": 0.19806978751574555
+                     *               },
+                     *               {
+                     *                 "sku_id": "sku-nova-hoodie",
+                     *                 "value_per_fast_unit": 67.99,
+                     *                 "leftover_cost_per_unit": 3.961395750314912,
+                     *                 "holding_cost_per_unit": 0.19806978751574555
+                     *               },
+                     *               {
+                     *                 "sku_id": "sku-nova-tee",
+                     *                 "value_per_fast_unit": 57.99,
+                     *                 "leftover_cost_per_unit": 3.961395750314912,
+                     *                 "holding_cost_per_unit": 0.19806978751574555
+                     *               }
+                     *             ]
+                     *           },
+                     *           "totals": {
+                     *             "cost": {
+                     *               "total": 2029.7353084150413,
+                     *               "holding": 307.0081706494056,
+                     *               "leftover": 762.7271377656357,
+                     *               "fallback_premium": 960.0000000000001
+                     *             },
+                     *             "units_placed": 1550,
+                     *             "objective_value": 83919.77729547319,
+                     *             "expected_demand_units": 2669.41756,
+                     *             "expected_leftover_by_hub": {
+                     *               "hub-dfw": 73.14499999999998,
+                     *               "hub-ewr": 56.04999999999996,
+                     *               "hub-lax": 0.285000000000565,
+                     *               "hub-ord": 63.06000000000023
+                     *             },
+                     *             "fill_rate_within_promise": 0.5085229153883289,
+                     *             "expected_units_within_promise": 1357.4599999999994
+                     *           },
+                     *           "created_at": "2026-11-23T12:00:00.000Z",
+                     *           "published_at": "2026-11-23T12:00:00.000Z",
+                     *           "superseded_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -3401,6 +4645,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "solver": "auto"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PlanRequest"];
             };
         };
@@ -3411,6 +4660,291 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_ba75479ed0901ea8",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 1,
+                     *       "status": "draft",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {},
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 1.04e-5"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.000010406715582324271,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.000010406715582324271,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 2029.7353084150413,
+                     *           "holding": 307.0081706494056,
+                     *           "leftover": 762.7271377656357,
+                     *           "fallback_premium": 960.0000000000001
+                     *         },
+                     *         "units_placed": 1550,
+                     *         "objective_value": 83919.77729547319,
+                     *         "expected_demand_units": 2669.41756,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 73.14499999999998,
+                     *           "hub-ewr": 56.04999999999996,
+                     *           "hub-lax": 0.285000000000565,
+                     *           "hub-ord": 63.06000000000023
+                     *         },
+                     *         "fill_rate_within_promise": 0.5085229153883289,
+                     *         "expected_units_within_promise": 1357.4599999999994
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": null,
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-dfw",
+                     *           "units": 56
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 58
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 56,
+                     *           "destination_hub_id": "hub-dfw",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 58,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 16.05356
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 32.14502
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -3439,6 +4973,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "overrides": {
+                 *         "demand_multipliers": {
+                 *           "drop": 1.3
+                 *         },
+                 *         "hub_capacities": [
+                 *           {
+                 *             "hub_id": "hub-dfw",
+                 *             "capacity_units": 0
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["WhatIfRequest"];
             };
         };
@@ -3449,6 +4998,301 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_1d8fbdb9ad465d43",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 2,
+                     *       "status": "what_if",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {
+                     *         "hub_capacities": [
+                     *           {
+                     *             "hub_id": "hub-dfw",
+                     *             "capacity_units": 0
+                     *           }
+                     *         ],
+                     *         "demand_multipliers": {
+                     *           "drop": 1.3
+                     *         }
+                     *       },
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 4.03e-4"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.00040285442280387835,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.00040285442280387835,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 761.546880230673,
+                     *           "holding": 247.58723439468196,
+                     *           "leftover": 153.9596458359909,
+                     *           "fallback_premium": 360.00000000000006
+                     *         },
+                     *         "units_placed": 1250,
+                     *         "objective_value": 75923.19001625996,
+                     *         "expected_demand_units": 3470.2428280000004,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 0,
+                     *           "hub-ewr": 10.279999999999816,
+                     *           "hub-lax": 0.005000000000507043,
+                     *           "hub-ord": 28.58000000000036
+                     *         },
+                     *         "fill_rate_within_promise": 0.34900583619907977,
+                     *         "expected_units_within_promise": 1211.1349999999995
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": null,
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 52
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 66
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 52,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 66,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 20.869628
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 41.788526000000005
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -3464,7 +5308,10 @@ export interface operations {
             query?: {
                 format?: "json" | "csv";
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
                 hubId: components["parameters"]["hubId"];
@@ -3476,13 +5323,70 @@ export interface operations {
             /** @description The hub's part of the published plan. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "plan_id": "plan_ba75479ed0901ea8",
+                     *       "version": 1,
+                     *       "published_at": "2026-11-23T12:00:00.000Z",
+                     *       "hub_ids": [
+                     *         "hub-lax"
+                     *       ],
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 50
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 193
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 3,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 50,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 7,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "quantity": 112,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PartnerPlan"];
+                    /**
+                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-lax,193,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-tee,hub-lax,207,,,,,
+                     */
                     "text/csv": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3496,7 +5400,10 @@ export interface operations {
                 partner_id?: components["schemas"]["Id"];
                 format?: "json" | "csv";
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3505,13 +5412,71 @@ export interface operations {
             /** @description Allocations and inbound supplier orders for the partner's hubs only. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "plan_id": "plan_ba75479ed0901ea8",
+                     *       "version": 1,
+                     *       "published_at": "2026-11-23T12:00:00.000Z",
+                     *       "hub_ids": [
+                     *         "hub-dfw",
+                     *         "hub-lax"
+                     *       ],
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-dfw",
+                     *           "units": 56
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 50
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 56,
+                     *           "destination_hub_id": "hub-dfw",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 3,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 50,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PartnerPlan"];
+                    /**
+                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-dfw,56,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-dfw,100,,,,,
+                     */
                     "text/csv": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3535,6 +5500,228 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "a": {
+                     *         "id": "plan_ba75479ed0901ea8",
+                     *         "drop_id": "drop-nova-winter",
+                     *         "version": 1,
+                     *         "status": "draft",
+                     *         "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *         "overrides": {},
+                     *         "solver": {
+                     *           "name": "highs-sample-average-lp",
+                     *           "notes": [
+                     *             "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *             "integer units by MIP; gap to the LP relaxation 1.04e-5"
+                     *           ],
+                     *           "optimal": true,
+                     *           "economics": {
+                     *             "value_per_fast_unit": 63.31642376489049,
+                     *             "holding_cost_per_unit": 0.19806978751574555,
+                     *             "leftover_cost_per_unit": 3.961395750314912
+                     *           },
+                     *           "requested": "auto",
+                     *           "optimality_gap": 0.000010406715582324271,
+                     *           "pooled_regions": 1,
+                     *           "certified": true,
+                     *           "gap_bound": 0.000010406715582324271,
+                     *           "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *           "sku_economics": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "value_per_fast_unit": 68.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "value_per_fast_unit": 67.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "value_per_fast_unit": 57.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             }
+                     *           ]
+                     *         },
+                     *         "totals": {
+                     *           "cost": {
+                     *             "total": 2029.7353084150413,
+                     *             "holding": 307.0081706494056,
+                     *             "leftover": 762.7271377656357,
+                     *             "fallback_premium": 960.0000000000001
+                     *           },
+                     *           "units_placed": 1550,
+                     *           "objective_value": 83919.77729547319,
+                     *           "expected_demand_units": 2669.41756,
+                     *           "expected_leftover_by_hub": {
+                     *             "hub-dfw": 73.14499999999998,
+                     *             "hub-ewr": 56.04999999999996,
+                     *             "hub-lax": 0.285000000000565,
+                     *             "hub-ord": 63.06000000000023
+                     *           },
+                     *           "fill_rate_within_promise": 0.5085229153883289,
+                     *           "expected_units_within_promise": 1357.4599999999994
+                     *         },
+                     *         "created_at": "2026-11-23T12:00:00.000Z",
+                     *         "published_at": null,
+                     *         "superseded_at": null
+                     *       },
+                     *       "b": {
+                     *         "id": "plan_1d8fbdb9ad465d43",
+                     *         "drop_id": "drop-nova-winter",
+                     *         "version": 2,
+                     *         "status": "what_if",
+                     *         "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *         "overrides": {
+                     *           "hub_capacities": [
+                     *             {
+                     *               "hub_id": "hub-dfw",
+                     *               "capacity_units": 0
+                     *             }
+                     *           ],
+                     *           "demand_multipliers": {
+                     *             "drop": 1.3
+                     *           }
+                     *         },
+                     *         "solver": {
+                     *           "name": "highs-sample-average-lp",
+                     *           "notes": [
+                     *             "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *             "integer units by MIP; gap to the LP relaxation 4.03e-4"
+                     *           ],
+                     *           "optimal": true,
+                     *           "economics": {
+                     *             "value_per_fast_unit": 63.31642376489049,
+                     *             "holding_cost_per_unit": 0.19806978751574555,
+                     *             "leftover_cost_per_unit": 3.961395750314912
+                     *           },
+                     *           "requested": "auto",
+                     *           "optimality_gap": 0.00040285442280387835,
+                     *           "pooled_regions": 1,
+                     *           "certified": true,
+                     *           "gap_bound": 0.00040285442280387835,
+                     *           "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *           "sku_economics": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "value_per_fast_unit": 68.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "value_per_fast_unit": 67.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "value_per_fast_unit": 57.99,
+                     *               "leftover_cost_per_unit": 3.961395750314912,
+                     *               "holding_cost_per_unit": 0.19806978751574555
+                     *             }
+                     *           ]
+                     *         },
+                     *         "totals": {
+                     *           "cost": {
+                     *             "total": 761.546880230673,
+                     *             "holding": 247.58723439468196,
+                     *             "leftover": 153.9596458359909,
+                     *             "fallback_premium": 360.00000000000006
+                     *           },
+                     *           "units_placed": 1250,
+                     *           "objective_value": 75923.19001625996,
+                     *           "expected_demand_units": 3470.2428280000004,
+                     *           "expected_leftover_by_hub": {
+                     *             "hub-dfw": 0,
+                     *             "hub-ewr": 10.279999999999816,
+                     *             "hub-lax": 0.005000000000507043,
+                     *             "hub-ord": 28.58000000000036
+                     *           },
+                     *           "fill_rate_within_promise": 0.34900583619907977,
+                     *           "expected_units_within_promise": 1211.1349999999995
+                     *         },
+                     *         "created_at": "2026-11-23T12:00:00.000Z",
+                     *         "published_at": null,
+                     *         "superseded_at": null
+                     *       },
+                     *       "fill_rate_within_promise": {
+                     *         "a": 0.5085229153883289,
+                     *         "b": 0.34900583619907977,
+                     *         "delta": -0.15951707918924918
+                     *       },
+                     *       "expected_units_within_promise": {
+                     *         "a": 1357.4599999999994,
+                     *         "b": 1211.1349999999995,
+                     *         "delta": -146.32499999999982
+                     *       },
+                     *       "units_placed": {
+                     *         "a": 1550,
+                     *         "b": 1250,
+                     *         "delta": -300
+                     *       },
+                     *       "cost_total": {
+                     *         "a": 2029.7353084150413,
+                     *         "b": 761.546880230673,
+                     *         "delta": -1268.1884281843684
+                     *       },
+                     *       "objective_value": {
+                     *         "a": 83919.77729547319,
+                     *         "b": 75923.19001625996,
+                     *         "delta": -7996.587279213229
+                     *       },
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-dfw",
+                     *           "a": 56,
+                     *           "b": 0,
+                     *           "delta": -56
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "a": 58,
+                     *           "b": 52,
+                     *           "delta": -6
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id_a": null,
+                     *           "serving_hub_id_b": null,
+                     *           "in_stock_probability": {
+                     *             "a": 0,
+                     *             "b": 0,
+                     *             "delta": 0
+                     *           },
+                     *           "lead_time_delta_days_a": null,
+                     *           "lead_time_delta_days_b": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id_a": null,
+                     *           "serving_hub_id_b": null,
+                     *           "in_stock_probability": {
+                     *             "a": 0,
+                     *             "b": 0,
+                     *             "delta": 0
+                     *           },
+                     *           "lead_time_delta_days_a": null,
+                     *           "lead_time_delta_days_b": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PlanComparison"];
                 };
             };
@@ -3547,7 +5734,10 @@ export interface operations {
     getPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 planId: components["schemas"]["Id"];
             };
@@ -3558,12 +5748,299 @@ export interface operations {
             /** @description The plan. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_ba75479ed0901ea8",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 1,
+                     *       "status": "published",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {},
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 1.04e-5"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.000010406715582324271,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.000010406715582324271,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 2029.7353084150413,
+                     *           "holding": 307.0081706494056,
+                     *           "leftover": 762.7271377656357,
+                     *           "fallback_premium": 960.0000000000001
+                     *         },
+                     *         "units_placed": 1550,
+                     *         "objective_value": 83919.77729547319,
+                     *         "expected_demand_units": 2669.41756,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 73.14499999999998,
+                     *           "hub-ewr": 56.04999999999996,
+                     *           "hub-lax": 0.285000000000565,
+                     *           "hub-ord": 63.06000000000023
+                     *         },
+                     *         "fill_rate_within_promise": 0.5085229153883289,
+                     *         "expected_units_within_promise": 1357.4599999999994
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": "2026-11-23T12:00:00.000Z",
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-dfw",
+                     *           "units": 56
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 58
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 56,
+                     *           "destination_hub_id": "hub-dfw",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 58,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 16.05356
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 32.14502
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -3593,6 +6070,291 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_ba75479ed0901ea8",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 1,
+                     *       "status": "published",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {},
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 1.04e-5"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.000010406715582324271,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.000010406715582324271,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 2029.7353084150413,
+                     *           "holding": 307.0081706494056,
+                     *           "leftover": 762.7271377656357,
+                     *           "fallback_premium": 960.0000000000001
+                     *         },
+                     *         "units_placed": 1550,
+                     *         "objective_value": 83919.77729547319,
+                     *         "expected_demand_units": 2669.41756,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 73.14499999999998,
+                     *           "hub-ewr": 56.04999999999996,
+                     *           "hub-lax": 0.285000000000565,
+                     *           "hub-ord": 63.06000000000023
+                     *         },
+                     *         "fill_rate_within_promise": 0.5085229153883289,
+                     *         "expected_units_within_promise": 1357.4599999999994
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": "2026-11-23T12:00:00.000Z",
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-dfw",
+                     *           "units": 56
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 58
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 56,
+                     *           "destination_hub_id": "hub-dfw",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 58,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 16.05356
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 32.14502
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -3627,6 +6389,301 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_06ef87414d83dc1b",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 3,
+                     *       "status": "draft",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {
+                     *         "hub_capacities": [
+                     *           {
+                     *             "hub_id": "hub-dfw",
+                     *             "capacity_units": 0
+                     *           }
+                     *         ],
+                     *         "demand_multipliers": {
+                     *           "drop": 1.3
+                     *         }
+                     *       },
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 4.03e-4"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.00040285442280387835,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.00040285442280387835,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 761.546880230673,
+                     *           "holding": 247.58723439468196,
+                     *           "leftover": 153.9596458359909,
+                     *           "fallback_premium": 360.00000000000006
+                     *         },
+                     *         "units_placed": 1250,
+                     *         "objective_value": 75923.19001625996,
+                     *         "expected_demand_units": 3470.2428280000004,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 0,
+                     *           "hub-ewr": 10.279999999999816,
+                     *           "hub-lax": 0.005000000000507043,
+                     *           "hub-ord": 28.58000000000036
+                     *         },
+                     *         "fill_rate_within_promise": 0.34900583619907977,
+                     *         "expected_units_within_promise": 1211.1349999999995
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": null,
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 52
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 66
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 52,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 66,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 20.869628
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 41.788526000000005
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -3636,6 +6693,301 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "plan_06ef87414d83dc1b",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 3,
+                     *       "status": "draft",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "overrides": {
+                     *         "hub_capacities": [
+                     *           {
+                     *             "hub_id": "hub-dfw",
+                     *             "capacity_units": 0
+                     *           }
+                     *         ],
+                     *         "demand_multipliers": {
+                     *           "drop": 1.3
+                     *         }
+                     *       },
+                     *       "solver": {
+                     *         "name": "highs-sample-average-lp",
+                     *         "notes": [
+                     *           "1 region(s) have several hubs within the promise: the sample-average LP pools their demand across those hubs",
+                     *           "integer units by MIP; gap to the LP relaxation 4.03e-4"
+                     *         ],
+                     *         "optimal": true,
+                     *         "economics": {
+                     *           "value_per_fast_unit": 63.31642376489049,
+                     *           "holding_cost_per_unit": 0.19806978751574555,
+                     *           "leftover_cost_per_unit": 3.961395750314912
+                     *         },
+                     *         "requested": "auto",
+                     *         "optimality_gap": 0.00040285442280387835,
+                     *         "pooled_regions": 1,
+                     *         "certified": true,
+                     *         "gap_bound": 0.00040285442280387835,
+                     *         "choice_reason": "auto: 1 region has several hubs within the promise and the scenario LP is within its size limit, so the sample-average LP ran",
+                     *         "sku_economics": [
+                     *           {
+                     *             "sku_id": "sku-nova-cap",
+                     *             "value_per_fast_unit": 68.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-hoodie",
+                     *             "value_per_fast_unit": 67.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           },
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "value_per_fast_unit": 57.99,
+                     *             "leftover_cost_per_unit": 3.961395750314912,
+                     *             "holding_cost_per_unit": 0.19806978751574555
+                     *           }
+                     *         ]
+                     *       },
+                     *       "totals": {
+                     *         "cost": {
+                     *           "total": 761.546880230673,
+                     *           "holding": 247.58723439468196,
+                     *           "leftover": 153.9596458359909,
+                     *           "fallback_premium": 360.00000000000006
+                     *         },
+                     *         "units_placed": 1250,
+                     *         "objective_value": 75923.19001625996,
+                     *         "expected_demand_units": 3470.2428280000004,
+                     *         "expected_leftover_by_hub": {
+                     *           "hub-dfw": 0,
+                     *           "hub-ewr": 10.279999999999816,
+                     *           "hub-lax": 0.005000000000507043,
+                     *           "hub-ord": 28.58000000000036
+                     *         },
+                     *         "fill_rate_within_promise": 0.34900583619907977,
+                     *         "expected_units_within_promise": 1211.1349999999995
+                     *       },
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "published_at": null,
+                     *       "superseded_at": null,
+                     *       "allocations": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-ewr",
+                     *           "units": 52
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "hub_id": "hub-lax",
+                     *           "units": 66
+                     *         }
+                     *       ],
+                     *       "supplier_orders": [
+                     *         {
+                     *           "line_no": 1,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 52,
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         },
+                     *         {
+                     *           "line_no": 2,
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "quantity": 66,
+                     *           "destination_hub_id": "hub-lax",
+                     *           "ship_by": "2026-11-26T17:00:00.000Z",
+                     *           "arrive_by": "2026-11-30T17:00:00.000Z",
+                     *           "is_fallback": false,
+                     *           "reason": "primary",
+                     *           "premium": 0
+                     *         }
+                     *       ],
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         },
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "serving_hub_id": null,
+                     *           "candidate_hub_ids": [],
+                     *           "in_stock_probability": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "baseline_days": 10,
+                     *           "lead_time_delta_days": null,
+                     *           "lead_time_delta_days_p90": null
+                     *         }
+                     *       ],
+                     *       "unserved_regions": [
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-LND",
+                     *           "expected_demand_units": 20.869628
+                     *         },
+                     *         {
+                     *           "detail": "no hub reaches the region within 2 business days",
+                     *           "reason": "no-hub-within-promise",
+                     *           "sku_ids": [
+                     *             "sku-nova-cap",
+                     *             "sku-nova-hoodie"
+                     *           ],
+                     *           "region_id": "GB-MAN",
+                     *           "expected_demand_units": 41.788526000000005
+                     *         }
+                     *       ],
+                     *       "sku_issues": [],
+                     *       "catalog_snapshot": {
+                     *         "drop": {
+                     *           "id": "drop-nova-winter",
+                     *           "baseline": {
+                     *             "paths": [
+                     *               {
+                     *                 "region_id": "GB-LND",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               },
+                     *               {
+                     *                 "region_id": "GB-MAN",
+                     *                 "handling_days": 2,
+                     *                 "transit_days_max": 10,
+                     *                 "transit_days_min": 6
+                     *               }
+                     *             ],
+                     *             "source": "Central warehouse, Reno NV"
+                     *           },
+                     *           "opens_at": "2026-11-30T17:00:00.000Z",
+                     *           "closes_at": "2026-12-02T17:00:00.000Z",
+                     *           "creator_id": "creator-nova",
+                     *           "promise_business_days": 2
+                     *         },
+                     *         "hubs": [
+                     *           {
+                     *             "id": "hub-dfw",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-TX",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-CO",
+                     *                 "transit_days_max": 2,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 300,
+                     *             "operator_partner_id": "partner-swiftlane"
+                     *           },
+                     *           {
+                     *             "id": "hub-ewr",
+                     *             "lanes": [
+                     *               {
+                     *                 "region_id": "US-NJ",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               },
+                     *               {
+                     *                 "region_id": "US-NY",
+                     *                 "transit_days_max": 1,
+                     *                 "transit_days_min": 1
+                     *               }
+                     *             ],
+                     *             "handling_days": 0,
+                     *             "capacity_units": 500,
+                     *             "operator_partner_id": "partner-parcelpoint"
+                     *           }
+                     *         ],
+                     *         "skus": [
+                     *           {
+                     *             "id": "sku-nova-cap",
+                     *             "price": 89.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 350
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 21
+                     *           },
+                     *           {
+                     *             "id": "sku-nova-hoodie",
+                     *             "price": 91.99,
+                     *             "sourcing": [
+                     *               {
+                     *                 "supplier_id": "sup-microfactory",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 500
+                     *               },
+                     *               {
+                     *                 "supplier_id": "sup-offshore",
+                     *                 "available_on": "2026-11-24",
+                     *                 "units_available": 3000
+                     *               }
+                     *             ],
+                     *             "unit_cost": 24
+                     *           }
+                     *         ],
+                     *         "taken_at": "2026-11-23T12:00:00.000Z",
+                     *         "suppliers": [
+                     *           {
+                     *             "id": "sup-microfactory",
+                     *             "kind": "microfactory",
+                     *             "unit_cost": 11.5,
+                     *             "capacity_units": 2000,
+                     *             "order_multiple": 10,
+                     *             "min_order_units": 50,
+                     *             "lead_time_days_max": 4,
+                     *             "lead_time_days_min": 2
+                     *           },
+                     *           {
+                     *             "id": "sup-offshore",
+                     *             "kind": "offshore",
+                     *             "unit_cost": 13.9,
+                     *             "capacity_units": 20000,
+                     *             "order_multiple": 50,
+                     *             "min_order_units": 100,
+                     *             "lead_time_days_max": 5,
+                     *             "lead_time_days_min": 3
+                     *           }
+                     *         ],
+                     *         "region_ids": [
+                     *           "GB-LND",
+                     *           "GB-MAN"
+                     *         ]
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Plan"];
                 };
             };
@@ -3662,6 +7014,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "computed_at": "2026-11-23T12:00:00.000Z",
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "plan_id": "plan_ba75479ed0901ea8",
+                     *       "remaining_window_share": 1,
+                     *       "stock": [
+                     *         {
+                     *           "hub_id": "hub-dfw",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "available": 0,
+                     *           "reserved": 0,
+                     *           "target": 27
+                     *         },
+                     *         {
+                     *           "hub_id": "hub-ewr",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "available": 0,
+                     *           "reserved": 0,
+                     *           "target": 57
+                     *         }
+                     *       ],
+                     *       "transfers": [],
+                     *       "fallback_orders": [
+                     *         {
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "destination_hub_id": "hub-dfw",
+                     *           "quantity": 27,
+                     *           "arrive_by": "2026-12-02T17:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "supplier_id": "sup-microfactory",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "destination_hub_id": "hub-ewr",
+                     *           "quantity": 57,
+                     *           "arrive_by": "2026-12-02T17:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "expected_fill_rate_before": 0.04495362646907071,
+                     *       "expected_fill_rate_after": 0.4633147204275794
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplanProposal"];
                 };
             };
@@ -3673,6 +7069,10 @@ export interface operations {
     listWebhookSubscriptions: {
         parameters: {
             query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
                 partner_id?: components["schemas"]["Id"];
             };
             header?: never;
@@ -3687,6 +7087,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "whs_82ee40866dc4c652",
+                     *           "partner_id": "partner-swiftlane",
+                     *           "url": "https://wms.swiftlane.example/hooks/microfulfil",
+                     *           "event_types": [
+                     *             "plan.published"
+                     *           ],
+                     *           "active": true,
+                     *           "created_at": "2026-12-02T09:54:40.294Z",
+                     *           "updated_at": "2026-12-02T09:54:40.294Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionList"];
                 };
             };
@@ -3711,6 +7129,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "partner_id": "partner-swiftlane",
+                 *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
+                 *       "event_types": [
+                 *         "plan.published"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookSubscriptionInput"];
             };
         };
@@ -3721,6 +7148,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whs_82ee40866dc4c652",
+                     *       "partner_id": "partner-swiftlane",
+                     *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
+                     *       "event_types": [
+                     *         "plan.published"
+                     *       ],
+                     *       "active": true,
+                     *       "created_at": "2026-12-02T09:54:40.294Z",
+                     *       "updated_at": "2026-12-02T09:54:40.294Z",
+                     *       "secret": "whsec_QadvRdACD4GrUxvSii_NGihMlF9q77DuuQLrcZ02mpE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscriptionCreated"];
                 };
             };
@@ -3748,6 +7189,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whs_82ee40866dc4c652",
+                     *       "partner_id": "partner-swiftlane",
+                     *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
+                     *       "event_types": [
+                     *         "plan.published"
+                     *       ],
+                     *       "active": true,
+                     *       "created_at": "2026-12-02T09:54:40.294Z",
+                     *       "updated_at": "2026-12-02T09:54:40.294Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -3790,6 +7244,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookSubscriptionUpdate"];
             };
         };
@@ -3800,6 +7259,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whs_82ee40866dc4c652",
+                     *       "partner_id": "partner-swiftlane",
+                     *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
+                     *       "event_types": [
+                     *         "plan.published"
+                     *       ],
+                     *       "active": true,
+                     *       "created_at": "2026-12-02T09:54:40.294Z",
+                     *       "updated_at": "2026-12-02T09:54:44.541Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
@@ -3810,7 +7282,14 @@ export interface operations {
     };
     listWebhookDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only events in this delivery status. */
+                status?: "pending" | "delivered" | "failed";
+            };
             header?: never;
             path: {
                 subscriptionId: components["schemas"]["Id"];
@@ -3825,6 +7304,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "evt_2da87c94-996d-4460-8f99-38f24755d363",
+                     *           "subscription_id": "whs_82ee40866dc4c652",
+                     *           "event_type": "plan.published",
+                     *           "status": "pending",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2026-11-23T12:00:02.000Z",
+                     *           "last_error": "getaddrinfo ENOTFOUND wms.swiftlane.example",
+                     *           "created_at": "2026-11-23T12:00:00.000Z",
+                     *           "delivered_at": null,
+                     *           "deliveries": [
+                     *             {
+                     *               "id": "whd_b91089c8-315a-4893-9852-b183f5ef727d",
+                     *               "attempt": 1,
+                     *               "trigger": "first",
+                     *               "status_code": null,
+                     *               "ok": false,
+                     *               "error": "getaddrinfo ENOTFOUND wms.swiftlane.example",
+                     *               "duration_ms": 57,
+                     *               "attempted_at": "2026-11-23T12:00:00.000Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEventList"];
                 };
             };
@@ -3857,6 +7366,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_2da87c94-996d-4460-8f99-38f24755d363",
+                     *       "subscription_id": "whs_82ee40866dc4c652",
+                     *       "event_type": "plan.published",
+                     *       "status": "pending",
+                     *       "attempts": 2,
+                     *       "next_attempt_at": "2026-11-23T12:00:02.000Z",
+                     *       "last_error": "getaddrinfo ENOTFOUND wms.swiftlane.example",
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "delivered_at": null,
+                     *       "deliveries": [
+                     *         {
+                     *           "id": "whd_b625eec7-c408-4444-ac8f-775e13ed6d49",
+                     *           "attempt": 2,
+                     *           "trigger": "manual",
+                     *           "status_code": null,
+                     *           "ok": false,
+                     *           "error": "getaddrinfo ENOTFOUND wms.swiftlane.example",
+                     *           "duration_ms": 9,
+                     *           "attempted_at": "2026-11-23T12:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "whd_b91089c8-315a-4893-9852-b183f5ef727d",
+                     *           "attempt": 1,
+                     *           "trigger": "first",
+                     *           "status_code": null,
+                     *           "ok": false,
+                     *           "error": "getaddrinfo ENOTFOUND wms.swiftlane.example",
+                     *           "duration_ms": 57,
+                     *           "attempted_at": "2026-11-23T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEvent"];
                 };
             };
@@ -3889,6 +7433,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sku_id": "sku-nova-tee",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "status": "promise",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "source": {
+                     *         "type": "hub",
+                     *         "id": "hub-lax"
+                     *       },
+                     *       "source_state": "on_hand",
+                     *       "inbound_expected_at": null,
+                     *       "start_reason": "opening",
+                     *       "handling_days": 0,
+                     *       "transit_days_min": 1,
+                     *       "transit_days_max": 1,
+                     *       "cutoff_applied": false,
+                     *       "start_date": "2026-11-30",
+                     *       "earliest_delivery": "2026-12-01",
+                     *       "latest_delivery": "2026-12-01",
+                     *       "days_min": 6,
+                     *       "days_max": 6,
+                     *       "baseline": {
+                     *         "earliest_delivery": "2026-12-04",
+                     *         "latest_delivery": "2026-12-08",
+                     *         "days_min": 9,
+                     *         "days_max": 11
+                     *       },
+                     *       "lead_time_delta": {
+                     *         "earliest": 3,
+                     *         "latest": 5
+                     *       },
+                     *       "promise_business_days": 2,
+                     *       "meets_promise": true,
+                     *       "expires_at": "2026-11-30T22:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeliveryEstimate"];
                 };
             };
@@ -3915,6 +7497,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "postal_code": "94107",
+                 *       "lines": [
+                 *         {
+                 *           "sku_id": "sku-nova-tee",
+                 *           "quantity": 2
+                 *         },
+                 *         {
+                 *           "sku_id": "sku-nova-cap",
+                 *           "quantity": 1
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CartEstimateInput"];
             };
         };
@@ -3925,6 +7522,94 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "region_id": "US-CA",
+                     *       "lines": [
+                     *         {
+                     *           "index": 0,
+                     *           "sku_id": "sku-nova-tee",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "status": "promise",
+                     *           "region_id": "US-CA",
+                     *           "quantity": 2,
+                     *           "source": {
+                     *             "type": "hub",
+                     *             "id": "hub-lax"
+                     *           },
+                     *           "source_state": "on_hand",
+                     *           "inbound_expected_at": null,
+                     *           "start_reason": "opening",
+                     *           "handling_days": 0,
+                     *           "transit_days_min": 1,
+                     *           "transit_days_max": 1,
+                     *           "cutoff_applied": false,
+                     *           "start_date": "2026-11-30",
+                     *           "earliest_delivery": "2026-12-01",
+                     *           "latest_delivery": "2026-12-01",
+                     *           "days_min": 6,
+                     *           "days_max": 6,
+                     *           "baseline": {
+                     *             "earliest_delivery": "2026-12-04",
+                     *             "latest_delivery": "2026-12-08",
+                     *             "days_min": 9,
+                     *             "days_max": 11
+                     *           },
+                     *           "lead_time_delta": {
+                     *             "earliest": 3,
+                     *             "latest": 5
+                     *           },
+                     *           "promise_business_days": 2,
+                     *           "meets_promise": true,
+                     *           "expires_at": "2026-11-30T22:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "sku_id": "sku-nova-cap",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "status": "promise",
+                     *           "region_id": "US-CA",
+                     *           "quantity": 1,
+                     *           "source": {
+                     *             "type": "hub",
+                     *             "id": "hub-lax"
+                     *           },
+                     *           "source_state": "inbound",
+                     *           "inbound_expected_at": "2026-11-30T17:00:00.000Z",
+                     *           "start_reason": "opening",
+                     *           "handling_days": 0,
+                     *           "transit_days_min": 1,
+                     *           "transit_days_max": 1,
+                     *           "cutoff_applied": false,
+                     *           "start_date": "2026-11-30",
+                     *           "earliest_delivery": "2026-12-01",
+                     *           "latest_delivery": "2026-12-01",
+                     *           "days_min": 6,
+                     *           "days_max": 6,
+                     *           "baseline": {
+                     *             "earliest_delivery": "2026-12-04",
+                     *             "latest_delivery": "2026-12-08",
+                     *             "days_min": 9,
+                     *             "days_max": 11
+                     *           },
+                     *           "lead_time_delta": {
+                     *             "earliest": 3,
+                     *             "latest": 5
+                     *           },
+                     *           "promise_business_days": 2,
+                     *           "meets_promise": true,
+                     *           "expires_at": "2026-11-30T22:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "summary": {
+                     *         "status": "promise",
+                     *         "earliest_delivery": "2026-12-01",
+                     *         "latest_delivery": "2026-12-01",
+                     *         "all_meet_promise": true,
+                     *         "expires_at": "2026-11-30T22:00:00.000Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["CartEstimate"];
                 };
             };
@@ -3934,6 +7619,59 @@ export interface operations {
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
+        };
+    };
+    listHolds: {
+        parameters: {
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only holds in this state (`held` = active and not past its expiry). */
+                status?: "held" | "confirmed" | "released" | "expired";
+                /** @description Only holds of this SKU. */
+                sku_id?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "hold_7a92e907-9890-4d59-a766-444b6d26f253",
+                     *           "status": "held",
+                     *           "sku_id": "sku-nova-tee",
+                     *           "hub_id": "hub-lax",
+                     *           "region_id": "US-CA",
+                     *           "quantity": 1,
+                     *           "created_at": "2026-11-23T12:00:00.000Z",
+                     *           "expires_at": "2026-11-23T12:10:00.000Z",
+                     *           "ended_at": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["Hold"][];
+                        next_cursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     createHold: {
@@ -3952,6 +7690,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sku_id": "sku-nova-tee",
+                 *       "quantity": 1,
+                 *       "postal_code": "94107",
+                 *       "hold_seconds": 600
+                 *     }
+                 */
                 "application/json": components["schemas"]["HoldInput"];
             };
         };
@@ -3962,6 +7708,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hold_7a92e907-9890-4d59-a766-444b6d26f253",
+                     *       "status": "held",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "expires_at": "2026-11-23T12:10:00.000Z",
+                     *       "ended_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hold"];
                 };
             };
@@ -3989,6 +7748,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hold_7a92e907-9890-4d59-a766-444b6d26f253",
+                     *       "status": "held",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "expires_at": "2026-11-23T12:10:00.000Z",
+                     *       "ended_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hold"];
                 };
             };
@@ -4021,6 +7793,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hold_7a92e907-9890-4d59-a766-444b6d26f253",
+                     *       "status": "confirmed",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "expires_at": "2026-11-23T12:10:00.000Z",
+                     *       "ended_at": "2026-11-23T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hold"];
                 };
             };
@@ -4054,6 +7839,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hold_aad5d3c0-61a5-447c-bcc8-1da174a4843d",
+                     *       "status": "released",
+                     *       "sku_id": "sku-nova-cap",
+                     *       "hub_id": "hub-ewr",
+                     *       "region_id": "US-NY",
+                     *       "quantity": 1,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "expires_at": "2026-11-23T12:10:00.000Z",
+                     *       "ended_at": "2026-11-23T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hold"];
                 };
             };
@@ -4066,7 +7864,10 @@ export interface operations {
     getLiveStock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4077,12 +7878,42 @@ export interface operations {
             /** @description Live stock. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "as_of": "2026-11-23T12:00:00.000Z",
+                     *       "items": [
+                     *         {
+                     *           "hub_id": "hub-dfw",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "on_hand": 0,
+                     *           "inbound": 56,
+                     *           "reserved": 0,
+                     *           "held": 0,
+                     *           "available": 56,
+                     *           "inbound_expected_at": "2026-11-30T17:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "hub_id": "hub-dfw",
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "on_hand": 0,
+                     *           "inbound": 100,
+                     *           "reserved": 0,
+                     *           "held": 0,
+                     *           "available": 100,
+                     *           "inbound_expected_at": "2026-11-30T17:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["LiveStock"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -4090,7 +7921,10 @@ export interface operations {
     getDropPreview: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4101,19 +7935,566 @@ export interface operations {
             /** @description The preview. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "opens_at": "2026-11-30T17:00:00.000Z",
+                     *       "promise_business_days": 2,
+                     *       "forecast_id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "plan": {
+                     *         "id": "plan_ba75479ed0901ea8",
+                     *         "status": "published",
+                     *         "version": 1
+                     *       },
+                     *       "regions": {
+                     *         "GB-LND": {
+                     *           "demand": {
+                     *             "mean": 16.05356,
+                     *             "p10": 4,
+                     *             "p50": 15,
+                     *             "p90": 30
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 10,
+                     *               "lead_time_delta_days": null
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 10,
+                     *               "lead_time_delta_days": null
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "lead_time_delta_days": null,
+                     *           "stock_out_risk": 1
+                     *         },
+                     *         "GB-MAN": {
+                     *           "demand": {
+                     *             "mean": 32.14502,
+                     *             "p10": 14,
+                     *             "p50": 29,
+                     *             "p90": 53
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 10,
+                     *               "lead_time_delta_days": null
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 10,
+                     *               "lead_time_delta_days": null
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "lead_time_delta_days": null,
+                     *           "stock_out_risk": 1
+                     *         },
+                     *         "US-AZ": {
+                     *           "demand": {
+                     *             "mean": 127.17680000000001,
+                     *             "p10": 64,
+                     *             "p50": 119,
+                     *             "p90": 199
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 50,
+                     *               "in_stock_probability": 0.9800172332000503,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 193,
+                     *               "in_stock_probability": 0.9797316031719625,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 450,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 2,
+                     *           "lead_time_delta_days": 4,
+                     *           "stock_out_risk": 0.020268396828037494
+                     *         },
+                     *         "US-CA": {
+                     *           "demand": {
+                     *             "mean": 1101.3297,
+                     *             "p10": 793,
+                     *             "p50": 1080,
+                     *             "p90": 1438
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 50,
+                     *               "in_stock_probability": 0.26405284737126483,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 193,
+                     *               "in_stock_probability": 0.4034627418517531,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 450,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 1,
+                     *           "lead_time_delta_days": 4,
+                     *           "stock_out_risk": 0.7359471526287351
+                     *         },
+                     *         "US-CO": {
+                     *           "demand": {
+                     *             "mean": 46.354600000000005,
+                     *             "p10": 20,
+                     *             "p50": 43,
+                     *             "p90": 77
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-dfw",
+                     *               "units_at_serving_hub": 56,
+                     *               "in_stock_probability": 0.994206010487742,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-dfw",
+                     *               "units_at_serving_hub": 100,
+                     *               "in_stock_probability": 1,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 300,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 2,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.04338913563375468
+                     *         },
+                     *         "US-FL": {
+                     *           "demand": {
+                     *             "mean": 151.07,
+                     *             "p10": 79,
+                     *             "p50": 143,
+                     *             "p90": 235
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": null
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": null
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "lead_time_delta_days": null,
+                     *           "stock_out_risk": 1
+                     *         },
+                     *         "US-GA": {
+                     *           "demand": {
+                     *             "mean": 243.8371,
+                     *             "p10": 136,
+                     *             "p50": 232,
+                     *             "p90": 367
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": null
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": null
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "lead_time_delta_days": null,
+                     *           "stock_out_risk": 1
+                     *         },
+                     *         "US-IL": {
+                     *           "demand": {
+                     *             "mean": 254.4022,
+                     *             "p10": 153,
+                     *             "p50": 244,
+                     *             "p90": 369
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-ord",
+                     *               "units_at_serving_hub": 36,
+                     *               "in_stock_probability": 0.9108524390761354,
+                     *               "delivery_days_p50": 2,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 5
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-ord",
+                     *               "units_at_serving_hub": 119,
+                     *               "in_stock_probability": 0.9296996641173533,
+                     *               "delivery_days_p50": 2,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 5
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 300,
+                     *           "delivery_days_p50": 2,
+                     *           "delivery_days_p90": 2,
+                     *           "lead_time_delta_days": 5,
+                     *           "stock_out_risk": 0.08914756092386455
+                     *         },
+                     *         "US-MA": {
+                     *           "demand": {
+                     *             "mean": 127.34979999999999,
+                     *             "p10": 71,
+                     *             "p50": 121,
+                     *             "p90": 192
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 58,
+                     *               "in_stock_probability": 1,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 288,
+                     *               "in_stock_probability": 1,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 500,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 2,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.0004166977879637157
+                     *         },
+                     *         "US-NJ": {
+                     *           "demand": {
+                     *             "mean": 12.87782,
+                     *             "p10": 3,
+                     *             "p50": 12,
+                     *             "p90": 25
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 58,
+                     *               "in_stock_probability": 0.6900626020821025,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 288,
+                     *               "in_stock_probability": 0.6410318482439408,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 500,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 1,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.3631534256380746
+                     *         },
+                     *         "US-NY": {
+                     *           "demand": {
+                     *             "mean": 76.87639999999999,
+                     *             "p10": 39,
+                     *             "p50": 72,
+                     *             "p90": 121
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 58,
+                     *               "in_stock_probability": 0.8310593639199483,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 288,
+                     *               "in_stock_probability": 0.7029710074581194,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 500,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 1,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.29702899254188064
+                     *         },
+                     *         "US-OR": {
+                     *           "demand": {
+                     *             "mean": 125.6905,
+                     *             "p10": 66,
+                     *             "p50": 118,
+                     *             "p90": 194
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 50,
+                     *               "in_stock_probability": 0.9610094109285983,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-lax",
+                     *               "units_at_serving_hub": 193,
+                     *               "in_stock_probability": 0.8648119660100287,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 2,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": 4
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 450,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 2,
+                     *           "lead_time_delta_days": 4,
+                     *           "stock_out_risk": 0.9720428867881024
+                     *         },
+                     *         "US-PA": {
+                     *           "demand": {
+                     *             "mean": 256.8201,
+                     *             "p10": 164,
+                     *             "p50": 247,
+                     *             "p90": 361
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 58,
+                     *               "in_stock_probability": 0.989433237271854,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-ewr",
+                     *               "units_at_serving_hub": 288,
+                     *               "in_stock_probability": 0.9614226602509212,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 500,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 1,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.03857733974907884
+                     *         },
+                     *         "US-TX": {
+                     *           "demand": {
+                     *             "mean": 59.57796,
+                     *             "p10": 28,
+                     *             "p50": 55,
+                     *             "p90": 97
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": "hub-dfw",
+                     *               "units_at_serving_hub": 56,
+                     *               "in_stock_probability": 0.9796295752737092,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": "hub-dfw",
+                     *               "units_at_serving_hub": 100,
+                     *               "in_stock_probability": 0.9752095581815007,
+                     *               "delivery_days_p50": 1,
+                     *               "delivery_days_p90": 1,
+                     *               "baseline_days": 7,
+                     *               "lead_time_delta_days": 6
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 300,
+                     *           "delivery_days_p50": 1,
+                     *           "delivery_days_p90": 1,
+                     *           "lead_time_delta_days": 6,
+                     *           "stock_out_risk": 0.08446581643320095
+                     *         },
+                     *         "US-WA": {
+                     *           "demand": {
+                     *             "mean": 37.856,
+                     *             "p10": 15,
+                     *             "p50": 34,
+                     *             "p90": 65
+                     *           },
+                     *           "skus": [
+                     *             {
+                     *               "sku_id": "sku-nova-cap",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": null
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-hoodie",
+                     *               "serving_hub_id": null,
+                     *               "units_at_serving_hub": 0,
+                     *               "in_stock_probability": 0,
+                     *               "delivery_days_p50": null,
+                     *               "delivery_days_p90": null,
+                     *               "baseline_days": 5,
+                     *               "lead_time_delta_days": null
+                     *             }
+                     *           ],
+                     *           "units_placed_at_serving_hubs": 0,
+                     *           "delivery_days_p50": null,
+                     *           "delivery_days_p90": null,
+                     *           "lead_time_delta_days": null,
+                     *           "stock_out_risk": 1
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["DropPreview"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
     listForecasts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path: {
                 dropId: components["parameters"]["dropId"];
@@ -4128,11 +8509,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "version": 2,
+                     *           "model_id": "nb-mlp-v2",
+                     *           "model_kind": "nb-mlp",
+                     *           "prior_only": false,
+                     *           "lead_days": 7.208333333333333,
+                     *           "as_of": "2026-11-23T12:00:00.000Z",
+                     *           "created_at": "2026-12-02T09:54:40.621Z",
+                     *           "quantile_levels": [
+                     *             0.05,
+                     *             0.1
+                     *           ],
+                     *           "summary": {
+                     *             "skus": 3,
+                     *             "cells": 45,
+                     *             "regions": 15,
+                     *             "model_dir": "models/nb-mlp-v2",
+                     *             "preorders": 188,
+                     *             "model_role": "default",
+                     *             "total_mean": 2669.42,
+                     *             "fallback_reason": null,
+                     *             "creator_past_drops": 1
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": "fc_b2de7eb0d8f74392980c3fbae17c4e1e",
+                     *           "drop_id": "drop-nova-winter",
+                     *           "version": 1,
+                     *           "model_id": "baseline",
+                     *           "model_kind": "baseline",
+                     *           "prior_only": false,
+                     *           "lead_days": 7.208333333333333,
+                     *           "as_of": "2026-11-23T12:00:00.000Z",
+                     *           "created_at": "2026-12-02T09:54:40.556Z",
+                     *           "quantile_levels": [
+                     *             0.05,
+                     *             0.1
+                     *           ],
+                     *           "summary": {
+                     *             "skus": 3,
+                     *             "cells": 45,
+                     *             "regions": 15,
+                     *             "model_dir": "baseline",
+                     *             "preorders": 188,
+                     *             "model_role": "requested",
+                     *             "total_mean": 2775.92,
+                     *             "fallback_reason": null,
+                     *             "creator_past_drops": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["ForecastVersion"][];
+                        next_cursor: components["schemas"]["NextCursor"];
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -4155,6 +8597,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "model": "baseline"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ForecastRequest"];
             };
         };
@@ -4167,6 +8614,186 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "fc_b2de7eb0d8f74392980c3fbae17c4e1e",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 1,
+                     *       "model_id": "baseline",
+                     *       "model_kind": "baseline",
+                     *       "prior_only": false,
+                     *       "lead_days": 7.208333333333333,
+                     *       "as_of": "2026-11-23T12:00:00.000Z",
+                     *       "created_at": "2026-12-02T09:54:40.556Z",
+                     *       "quantile_levels": [
+                     *         0.05,
+                     *         0.1
+                     *       ],
+                     *       "summary": {
+                     *         "skus": 3,
+                     *         "cells": 45,
+                     *         "regions": 15,
+                     *         "model_dir": "baseline",
+                     *         "preorders": 188,
+                     *         "model_role": "requested",
+                     *         "total_mean": 2775.92,
+                     *         "fallback_reason": null,
+                     *         "creator_past_drops": 1
+                     *       },
+                     *       "cells": [
+                     *         {
+                     *           "sku_id": "sku-nova-cap",
+                     *           "region_id": "GB-LND",
+                     *           "mean": 14.237,
+                     *           "dispersion": 0.456755,
+                     *           "quantiles": [
+                     *             3,
+                     *             4
+                     *           ],
+                     *           "features": {
+                     *             "log_preorders_cell": 0.693147,
+                     *             "log_velocity_cell": 0,
+                     *             "log_preorders_region": 0.693147,
+                     *             "log_preorders_sku": 3.2581,
+                     *             "log_preorders_drop": 5.24175,
+                     *             "log_velocity_drop": 4.00733,
+                     *             "days_to_open": 7.20833,
+                     *             "log_price": 4.4997,
+                     *             "log_price_rel": 0.0532506,
+                     *             "n_skus": 3,
+                     *             "social_telegram_mentions": 1.38629,
+                     *             "social_telegram_views": 5.55683,
+                     *             "social_telegram_likes": 3.04452,
+                     *             "social_telegram_shares": 1.38629,
+                     *             "social_telegram_rsvps": 0,
+                     *             "social_tiktok_mentions": 2.19722,
+                     *             "social_tiktok_views": 6.65286,
+                     *             "social_tiktok_likes": 4.06044,
+                     *             "social_tiktok_shares": 2.3979,
+                     *             "social_tiktok_rsvps": 0,
+                     *             "social_instagram_mentions": 1.60944,
+                     *             "social_instagram_views": 5.86363,
+                     *             "social_instagram_likes": 3.55535,
+                     *             "social_instagram_shares": 1.79176,
+                     *             "social_instagram_rsvps": 0,
+                     *             "social_discord_mentions": 0,
+                     *             "social_discord_views": 0,
+                     *             "social_discord_likes": 0,
+                     *             "social_discord_shares": 0,
+                     *             "social_discord_rsvps": 0,
+                     *             "social_youtube_mentions": 1.60944,
+                     *             "social_youtube_views": 6.16752,
+                     *             "social_youtube_likes": 3.3322,
+                     *             "social_youtube_shares": 2.48491,
+                     *             "social_youtube_rsvps": 1.09861,
+                     *             "social_other_mentions": 2.56495,
+                     *             "social_other_views": 6.61874,
+                     *             "social_other_likes": 3.89182,
+                     *             "social_other_shares": 1.60944,
+                     *             "social_other_rsvps": 0.693147,
+                     *             "social_drop_mentions": 7.35564,
+                     *             "social_drop_views": 12.2606,
+                     *             "social_drop_likes": 9.51753,
+                     *             "social_drop_shares": 7.7178,
+                     *             "social_drop_rsvps": 5.3845,
+                     *             "log_social_region_share": -3.89881,
+                     *             "log_holders_region": 2.83321,
+                     *             "log_holders_total": 8.47991,
+                     *             "log_holders_share": -5.6496,
+                     *             "log_creator_region_share": -4.70238,
+                     *             "log_global_region_share": -4.01177,
+                     *             "log_creator_past_drops": 0.693147,
+                     *             "log_creator_mean_drop_demand": 7.39142,
+                     *             "log_creator_ratio": 2.59562,
+                     *             "log_creator_demand_per_rsvp": 2.23812,
+                     *             "log_creator_demand_per_mention": 0.216691,
+                     *             "log_rsvp_drop_estimate": 7.62262,
+                     *             "log_preorder_drop_estimate": 7.83737,
+                     *             "log_naive_cell": 1.41811,
+                     *             "is_new_creator": 0,
+                     *             "has_social": 1,
+                     *             "has_token_holders": 1,
+                     *             "has_social_history": 1
+                     *           }
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-hoodie",
+                     *           "region_id": "GB-LND",
+                     *           "mean": 7.64335,
+                     *           "dispersion": 1.02221,
+                     *           "quantiles": [
+                     *             0,
+                     *             0
+                     *           ],
+                     *           "features": {
+                     *             "log_preorders_cell": 0,
+                     *             "log_velocity_cell": 0,
+                     *             "log_preorders_region": 0.693147,
+                     *             "log_preorders_sku": 4.36945,
+                     *             "log_preorders_drop": 5.24175,
+                     *             "log_velocity_drop": 4.00733,
+                     *             "days_to_open": 7.20833,
+                     *             "log_price": 4.52168,
+                     *             "log_price_rel": 0.0752319,
+                     *             "n_skus": 3,
+                     *             "social_telegram_mentions": 1.38629,
+                     *             "social_telegram_views": 5.55683,
+                     *             "social_telegram_likes": 3.04452,
+                     *             "social_telegram_shares": 1.38629,
+                     *             "social_telegram_rsvps": 0,
+                     *             "social_tiktok_mentions": 2.19722,
+                     *             "social_tiktok_views": 6.65286,
+                     *             "social_tiktok_likes": 4.06044,
+                     *             "social_tiktok_shares": 2.3979,
+                     *             "social_tiktok_rsvps": 0,
+                     *             "social_instagram_mentions": 1.60944,
+                     *             "social_instagram_views": 5.86363,
+                     *             "social_instagram_likes": 3.55535,
+                     *             "social_instagram_shares": 1.79176,
+                     *             "social_instagram_rsvps": 0,
+                     *             "social_discord_mentions": 0,
+                     *             "social_discord_views": 0,
+                     *             "social_discord_likes": 0,
+                     *             "social_discord_shares": 0,
+                     *             "social_discord_rsvps": 0,
+                     *             "social_youtube_mentions": 1.60944,
+                     *             "social_youtube_views": 6.16752,
+                     *             "social_youtube_likes": 3.3322,
+                     *             "social_youtube_shares": 2.48491,
+                     *             "social_youtube_rsvps": 1.09861,
+                     *             "social_other_mentions": 2.56495,
+                     *             "social_other_views": 6.61874,
+                     *             "social_other_likes": 3.89182,
+                     *             "social_other_shares": 1.60944,
+                     *             "social_other_rsvps": 0.693147,
+                     *             "social_drop_mentions": 7.35564,
+                     *             "social_drop_views": 12.2606,
+                     *             "social_drop_likes": 9.51753,
+                     *             "social_drop_shares": 7.7178,
+                     *             "social_drop_rsvps": 5.3845,
+                     *             "log_social_region_share": -3.89881,
+                     *             "log_holders_region": 2.83321,
+                     *             "log_holders_total": 8.47991,
+                     *             "log_holders_share": -5.6496,
+                     *             "log_creator_region_share": -4.70238,
+                     *             "log_global_region_share": -4.01177,
+                     *             "log_creator_past_drops": 0.693147,
+                     *             "log_creator_mean_drop_demand": 7.39142,
+                     *             "log_creator_ratio": 2.59562,
+                     *             "log_creator_demand_per_rsvp": 2.23812,
+                     *             "log_creator_demand_per_mention": 0.216691,
+                     *             "log_rsvp_drop_estimate": 7.62262,
+                     *             "log_preorder_drop_estimate": 7.83737,
+                     *             "log_naive_cell": 2.35216,
+                     *             "is_new_creator": 0,
+                     *             "has_social": 1,
+                     *             "has_token_holders": 1,
+                     *             "has_social_history": 1
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
@@ -4185,7 +8812,10 @@ export interface operations {
                 /** @description Only the cells of this SKU. */
                 sku_id?: components["parameters"]["forecastSkuFilter"];
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 dropId: components["parameters"]["dropId"];
             };
@@ -4196,12 +8826,119 @@ export interface operations {
             /** @description The forecast. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 2,
+                     *       "model_id": "nb-mlp-v2",
+                     *       "model_kind": "nb-mlp",
+                     *       "prior_only": false,
+                     *       "lead_days": 7.208333333333333,
+                     *       "as_of": "2026-11-23T12:00:00.000Z",
+                     *       "created_at": "2026-12-02T09:54:40.621Z",
+                     *       "quantile_levels": [
+                     *         0.05,
+                     *         0.1
+                     *       ],
+                     *       "summary": {
+                     *         "skus": 3,
+                     *         "cells": 45,
+                     *         "regions": 15,
+                     *         "model_dir": "models/nb-mlp-v2",
+                     *         "preorders": 188,
+                     *         "model_role": "default",
+                     *         "total_mean": 2669.42,
+                     *         "fallback_reason": null,
+                     *         "creator_past_drops": 1
+                     *       },
+                     *       "cells": [
+                     *         {
+                     *           "sku_id": "sku-nova-tee",
+                     *           "region_id": "US-CA",
+                     *           "mean": 685.185,
+                     *           "dispersion": 0.0403952,
+                     *           "quantiles": [
+                     *             473,
+                     *             513
+                     *           ],
+                     *           "features": {
+                     *             "n_skus": 3,
+                     *             "log_price": 4.30393,
+                     *             "has_social": 1,
+                     *             "days_to_open": 7.20833,
+                     *             "log_price_rel": -0.142518,
+                     *             "is_new_creator": 0,
+                     *             "log_naive_cell": 5.86531,
+                     *             "has_token_holders": 1,
+                     *             "log_creator_ratio": 2.59562,
+                     *             "log_holders_share": -0.960409,
+                     *             "log_holders_total": 8.47991,
+                     *             "log_preorders_sku": 4.45435,
+                     *             "log_velocity_cell": 2.77259,
+                     *             "log_velocity_drop": 4.00733,
+                     *             "social_drop_likes": 9.51753,
+                     *             "social_drop_rsvps": 5.3845,
+                     *             "social_drop_views": 12.2606,
+                     *             "has_social_history": 1,
+                     *             "log_holders_region": 7.5224,
+                     *             "log_preorders_cell": 3.93183,
+                     *             "log_preorders_drop": 5.24175,
+                     *             "social_drop_shares": 7.7178,
+                     *             "social_other_likes": 6.2519,
+                     *             "social_other_rsvps": 3.13549,
+                     *             "social_other_views": 9.04464,
+                     *             "social_other_shares": 4.07754,
+                     *             "social_tiktok_likes": 6.6733,
+                     *             "social_tiktok_rsvps": 0,
+                     *             "social_tiktok_views": 9.361,
+                     *             "log_preorders_region": 4.33073,
+                     *             "social_discord_likes": 0,
+                     *             "social_discord_rsvps": 0.693147,
+                     *             "social_discord_views": 0,
+                     *             "social_drop_mentions": 7.35564,
+                     *             "social_tiktok_shares": 4.31749,
+                     *             "social_youtube_likes": 7.29641,
+                     *             "social_youtube_rsvps": 3.52636,
+                     *             "social_youtube_views": 9.80057,
+                     *             "social_discord_shares": 0,
+                     *             "social_other_mentions": 4.41884,
+                     *             "social_telegram_likes": 5.36129,
+                     *             "social_telegram_rsvps": 3.21888,
+                     *             "social_telegram_views": 8.43512,
+                     *             "social_youtube_shares": 5.51343,
+                     *             "log_creator_past_drops": 0.693147,
+                     *             "log_rsvp_drop_estimate": 7.62262,
+                     *             "social_instagram_likes": 6.64898,
+                     *             "social_instagram_rsvps": 0,
+                     *             "social_instagram_views": 9.51724,
+                     *             "social_telegram_shares": 3.55535,
+                     *             "social_tiktok_mentions": 4.23411,
+                     *             "log_global_region_share": -0.915704,
+                     *             "log_social_region_share": -1.49525,
+                     *             "social_discord_mentions": 0,
+                     *             "social_instagram_shares": 5.27811,
+                     *             "social_youtube_mentions": 4.70953,
+                     *             "log_creator_region_share": -1.17698,
+                     *             "social_telegram_mentions": 3.66356,
+                     *             "social_instagram_mentions": 4.02535,
+                     *             "log_preorder_drop_estimate": 7.83737,
+                     *             "log_creator_demand_per_rsvp": 2.23812,
+                     *             "log_creator_mean_drop_demand": 7.39142,
+                     *             "log_creator_demand_per_mention": 0.216691
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -4215,7 +8952,10 @@ export interface operations {
                 /** @description Only the cells of this SKU. */
                 sku_id?: components["parameters"]["forecastSkuFilter"];
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the copy the client holds; when it is still current the answer is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["ifNoneMatch"];
+            };
             path: {
                 forecastId: components["parameters"]["forecastId"];
             };
@@ -4226,12 +8966,119 @@ export interface operations {
             /** @description The forecast. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "fc_dc334a8c206c4ba1a08e11c6347baf31",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "version": 2,
+                     *       "model_id": "nb-mlp-v2",
+                     *       "model_kind": "nb-mlp",
+                     *       "prior_only": false,
+                     *       "lead_days": 7.208333333333333,
+                     *       "as_of": "2026-11-23T12:00:00.000Z",
+                     *       "created_at": "2026-12-02T09:54:40.621Z",
+                     *       "quantile_levels": [
+                     *         0.05,
+                     *         0.1
+                     *       ],
+                     *       "summary": {
+                     *         "skus": 3,
+                     *         "cells": 45,
+                     *         "regions": 15,
+                     *         "model_dir": "models/nb-mlp-v2",
+                     *         "preorders": 188,
+                     *         "model_role": "default",
+                     *         "total_mean": 2669.42,
+                     *         "fallback_reason": null,
+                     *         "creator_past_drops": 1
+                     *       },
+                     *       "cells": [
+                     *         {
+                     *           "sku_id": "sku-nova-tee",
+                     *           "region_id": "US-CA",
+                     *           "mean": 685.185,
+                     *           "dispersion": 0.0403952,
+                     *           "quantiles": [
+                     *             473,
+                     *             513
+                     *           ],
+                     *           "features": {
+                     *             "n_skus": 3,
+                     *             "log_price": 4.30393,
+                     *             "has_social": 1,
+                     *             "days_to_open": 7.20833,
+                     *             "log_price_rel": -0.142518,
+                     *             "is_new_creator": 0,
+                     *             "log_naive_cell": 5.86531,
+                     *             "has_token_holders": 1,
+                     *             "log_creator_ratio": 2.59562,
+                     *             "log_holders_share": -0.960409,
+                     *             "log_holders_total": 8.47991,
+                     *             "log_preorders_sku": 4.45435,
+                     *             "log_velocity_cell": 2.77259,
+                     *             "log_velocity_drop": 4.00733,
+                     *             "social_drop_likes": 9.51753,
+                     *             "social_drop_rsvps": 5.3845,
+                     *             "social_drop_views": 12.2606,
+                     *             "has_social_history": 1,
+                     *             "log_holders_region": 7.5224,
+                     *             "log_preorders_cell": 3.93183,
+                     *             "log_preorders_drop": 5.24175,
+                     *             "social_drop_shares": 7.7178,
+                     *             "social_other_likes": 6.2519,
+                     *             "social_other_rsvps": 3.13549,
+                     *             "social_other_views": 9.04464,
+                     *             "social_other_shares": 4.07754,
+                     *             "social_tiktok_likes": 6.6733,
+                     *             "social_tiktok_rsvps": 0,
+                     *             "social_tiktok_views": 9.361,
+                     *             "log_preorders_region": 4.33073,
+                     *             "social_discord_likes": 0,
+                     *             "social_discord_rsvps": 0.693147,
+                     *             "social_discord_views": 0,
+                     *             "social_drop_mentions": 7.35564,
+                     *             "social_tiktok_shares": 4.31749,
+                     *             "social_youtube_likes": 7.29641,
+                     *             "social_youtube_rsvps": 3.52636,
+                     *             "social_youtube_views": 9.80057,
+                     *             "social_discord_shares": 0,
+                     *             "social_other_mentions": 4.41884,
+                     *             "social_telegram_likes": 5.36129,
+                     *             "social_telegram_rsvps": 3.21888,
+                     *             "social_telegram_views": 8.43512,
+                     *             "social_youtube_shares": 5.51343,
+                     *             "log_creator_past_drops": 0.693147,
+                     *             "log_rsvp_drop_estimate": 7.62262,
+                     *             "social_instagram_likes": 6.64898,
+                     *             "social_instagram_rsvps": 0,
+                     *             "social_instagram_views": 9.51724,
+                     *             "social_telegram_shares": 3.55535,
+                     *             "social_tiktok_mentions": 4.23411,
+                     *             "log_global_region_share": -0.915704,
+                     *             "log_social_region_share": -1.49525,
+                     *             "social_discord_mentions": 0,
+                     *             "social_instagram_shares": 5.27811,
+                     *             "social_youtube_mentions": 4.70953,
+                     *             "log_creator_region_share": -1.17698,
+                     *             "social_telegram_mentions": 3.66356,
+                     *             "social_instagram_mentions": 4.02535,
+                     *             "log_preorder_drop_estimate": 7.83737,
+                     *             "log_creator_demand_per_rsvp": 2.23812,
+                     *             "log_creator_mean_drop_demand": 7.39142,
+                     *             "log_creator_demand_per_mention": 0.216691
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -4239,7 +9086,12 @@ export interface operations {
     };
     listModels: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many items a page holds (default 50, at most 500). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the next page starts; the `next_cursor` of the previous page, passed back unchanged. The other query parameters must stay the same. */
+                cursor?: components["parameters"]["cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4252,9 +9104,151 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "default_model_id": "nb-mlp-v2",
+                     *       "pinned": false,
+                     *       "items": [
+                     *         {
+                     *           "id": "nb-mlp-v2",
+                     *           "kind": "nb-mlp",
+                     *           "location": "shipped",
+                     *           "created_at": "2026-12-02T05:33:20.201Z",
+                     *           "servable": true,
+                     *           "not_servable_reason": null,
+                     *           "is_default": true,
+                     *           "pinned": false,
+                     *           "training": {
+                     *             "source": "simulated",
+                     *             "file": "data/history/simulated-history.json",
+                     *             "filters": {
+                     *               "creator_id": null,
+                     *               "from": null,
+                     *               "to": null
+                     *             },
+                     *             "prior_weight": 0,
+                     *             "drops": 340,
+                     *             "prior_drops": 0,
+                     *             "rows": 99186,
+                     *             "first_open": "2023-01-04T23:00:00.000Z",
+                     *             "last_close": "2024-12-24T21:00:00.000Z",
+                     *             "total_demand": 5481630,
+                     *             "with_social": 1,
+                     *             "with_token_holders": 1,
+                     *             "population": {
+                     *               "demand_history": true,
+                     *               "prior": true
+                     *             }
+                     *           },
+                     *           "backtest": {
+                     *             "evaluated_at": "2026-12-02T05:33:20.201Z",
+                     *             "test_drops": 136,
+                     *             "beats_baseline": true,
+                     *             "pooled": {
+                     *               "baseline": {
+                     *                 "wape": 0.2662,
+                     *                 "scaled_pinball": 0.0903,
+                     *                 "coverage80": 0.8522,
+                     *                 "rows": 40989
+                     *               },
+                     *               "nb-mlp": {
+                     *                 "wape": 0.2055,
+                     *                 "scaled_pinball": 0.0596,
+                     *                 "coverage80": 0.8345,
+                     *                 "rows": 40989
+                     *               },
+                     *               "oracle": {
+                     *                 "wape": 0.1587,
+                     *                 "scaled_pinball": 0.0456,
+                     *                 "coverage80": 0.8447,
+                     *                 "rows": 40989
+                     *               }
+                     *             },
+                     *             "by_lead": {
+                     *               "1": {
+                     *                 "baseline": {
+                     *                   "wape": 0.2276,
+                     *                   "scaled_pinball": 0.0786,
+                     *                   "coverage80": 0.8494,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "nb-mlp": {
+                     *                   "wape": 0.1821,
+                     *                   "scaled_pinball": 0.053,
+                     *                   "coverage80": 0.8302,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "oracle": {
+                     *                   "wape": 0.1347,
+                     *                   "scaled_pinball": 0.0386,
+                     *                   "coverage80": 0.8466,
+                     *                   "rows": 13663
+                     *                 }
+                     *               },
+                     *               "3": {
+                     *                 "baseline": {
+                     *                   "wape": 0.245,
+                     *                   "scaled_pinball": 0.0844,
+                     *                   "coverage80": 0.8538,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "nb-mlp": {
+                     *                   "wape": 0.1946,
+                     *                   "scaled_pinball": 0.0563,
+                     *                   "coverage80": 0.838,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "oracle": {
+                     *                   "wape": 0.1493,
+                     *                   "scaled_pinball": 0.0428,
+                     *                   "coverage80": 0.8444,
+                     *                   "rows": 13663
+                     *                 }
+                     *               },
+                     *               "7": {
+                     *                 "baseline": {
+                     *                   "wape": 0.3261,
+                     *                   "scaled_pinball": 0.1078,
+                     *                   "coverage80": 0.8534,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "nb-mlp": {
+                     *                   "wape": 0.2399,
+                     *                   "scaled_pinball": 0.0695,
+                     *                   "coverage80": 0.8352,
+                     *                   "rows": 13663
+                     *                 },
+                     *                 "oracle": {
+                     *                   "wape": 0.1921,
+                     *                   "scaled_pinball": 0.0553,
+                     *                   "coverage80": 0.8432,
+                     *                   "rows": 13663
+                     *                 }
+                     *               }
+                     *             },
+                     *             "incumbent": null
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": "baseline",
+                     *           "kind": "baseline",
+                     *           "location": "builtin",
+                     *           "created_at": null,
+                     *           "servable": true,
+                     *           "not_servable_reason": null,
+                     *           "is_default": false,
+                     *           "pinned": false,
+                     *           "training": null,
+                     *           "backtest": null
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelList"];
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
@@ -4275,6 +9269,13 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "creator_id": "creator-nova",
+                 *       "prior_weight": 1,
+                 *       "epochs": 20
+                 *     }
+                 */
                 "application/json": components["schemas"]["TrainModelRequest"];
             };
         };
@@ -4287,6 +9288,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "job_7c1d2e9a-1f4b-4b8e-a0c2-5d9e3f6a8b10",
+                     *       "kind": "model.train",
+                     *       "state": "queued",
+                     *       "progress": 0,
+                     *       "message": "queued",
+                     *       "result": null,
+                     *       "result_url": null,
+                     *       "error": null,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "started_at": null,
+                     *       "finished_at": null,
+                     *       "updated_at": "2026-11-23T12:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Job"];
                 };
             };
@@ -4311,6 +9328,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "model_id": "nb-mlp-v2",
+                     *       "pinned": false,
+                     *       "history": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefaultModel"];
                 };
             };
@@ -4333,6 +9357,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "model_id": "nb-mlp-v2",
+                     *       "pinned": false,
+                     *       "history": [
+                     *         {
+                     *           "model_id": "nb-mlp-v2",
+                     *           "action": "rollback",
+                     *           "pinned": false,
+                     *           "reason": "rolled back",
+                     *           "chosen_by": "key_5f067d1a-8970-4205-8618-bb02a42b5ea4",
+                     *           "chosen_at": "2026-11-24T09:10:00.000Z"
+                     *         },
+                     *         {
+                     *           "model_id": "nb-mlp-20261123-120012",
+                     *           "action": "trained",
+                     *           "pinned": false,
+                     *           "reason": "beats the baseline and the default",
+                     *           "chosen_by": "model.train",
+                     *           "chosen_at": "2026-11-23T12:00:24.900Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefaultModel"];
                 };
             };
@@ -4356,6 +9404,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "model_id": "nb-mlp-v2",
+                     *       "pinned": false,
+                     *       "history": [
+                     *         {
+                     *           "model_id": "nb-mlp-v2",
+                     *           "action": "unpin",
+                     *           "pinned": false,
+                     *           "reason": "",
+                     *           "chosen_by": "key_5f067d1a-8970-4205-8618-bb02a42b5ea4",
+                     *           "chosen_at": "2026-11-23T12:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "model_id": "nb-mlp-v2",
+                     *           "action": "pin",
+                     *           "pinned": true,
+                     *           "reason": "Keep the shipped model through the holiday drops",
+                     *           "chosen_by": "key_5f067d1a-8970-4205-8618-bb02a42b5ea4",
+                     *           "chosen_at": "2026-11-23T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefaultModel"];
                 };
             };
@@ -4380,6 +9452,128 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "nb-mlp-v2",
+                     *       "kind": "nb-mlp",
+                     *       "location": "shipped",
+                     *       "created_at": "2026-12-02T05:33:20.201Z",
+                     *       "servable": true,
+                     *       "not_servable_reason": null,
+                     *       "is_default": true,
+                     *       "pinned": false,
+                     *       "training": {
+                     *         "source": "simulated",
+                     *         "file": "data/history/simulated-history.json",
+                     *         "filters": {
+                     *           "creator_id": null,
+                     *           "from": null,
+                     *           "to": null
+                     *         },
+                     *         "prior_weight": 0,
+                     *         "drops": 340,
+                     *         "prior_drops": 0,
+                     *         "rows": 99186,
+                     *         "first_open": "2023-01-04T23:00:00.000Z",
+                     *         "last_close": "2024-12-24T21:00:00.000Z",
+                     *         "total_demand": 5481630,
+                     *         "with_social": 1,
+                     *         "with_token_holders": 1,
+                     *         "population": {
+                     *           "demand_history": true,
+                     *           "prior": true
+                     *         }
+                     *       },
+                     *       "backtest": {
+                     *         "evaluated_at": "2026-12-02T05:33:20.201Z",
+                     *         "test_drops": 136,
+                     *         "beats_baseline": true,
+                     *         "pooled": {
+                     *           "baseline": {
+                     *             "wape": 0.2662,
+                     *             "scaled_pinball": 0.0903,
+                     *             "coverage80": 0.8522,
+                     *             "rows": 40989
+                     *           },
+                     *           "nb-mlp": {
+                     *             "wape": 0.2055,
+                     *             "scaled_pinball": 0.0596,
+                     *             "coverage80": 0.8345,
+                     *             "rows": 40989
+                     *           },
+                     *           "oracle": {
+                     *             "wape": 0.1587,
+                     *             "scaled_pinball": 0.0456,
+                     *             "coverage80": 0.8447,
+                     *             "rows": 40989
+                     *           }
+                     *         },
+                     *         "by_lead": {
+                     *           "1": {
+                     *             "baseline": {
+                     *               "wape": 0.2276,
+                     *               "scaled_pinball": 0.0786,
+                     *               "coverage80": 0.8494,
+                     *               "rows": 13663
+                     *             },
+                     *             "nb-mlp": {
+                     *               "wape": 0.1821,
+                     *               "scaled_pinball": 0.053,
+                     *               "coverage80": 0.8302,
+                     *               "rows": 13663
+                     *             },
+                     *             "oracle": {
+                     *               "wape": 0.1347,
+                     *               "scaled_pinball": 0.0386,
+                     *               "coverage80": 0.8466,
+                     *               "rows": 13663
+                     *             }
+                     *           },
+                     *           "3": {
+                     *             "baseline": {
+                     *               "wape": 0.245,
+                     *               "scaled_pinball": 0.0844,
+                     *               "coverage80": 0.8538,
+                     *               "rows": 13663
+                     *             },
+                     *             "nb-mlp": {
+                     *               "wape": 0.1946,
+                     *               "scaled_pinball": 0.0563,
+                     *               "coverage80": 0.838,
+                     *               "rows": 13663
+                     *             },
+                     *             "oracle": {
+                     *               "wape": 0.1493,
+                     *               "scaled_pinball": 0.0428,
+                     *               "coverage80": 0.8444,
+                     *               "rows": 13663
+                     *             }
+                     *           },
+                     *           "7": {
+                     *             "baseline": {
+                     *               "wape": 0.3261,
+                     *               "scaled_pinball": 0.1078,
+                     *               "coverage80": 0.8534,
+                     *               "rows": 13663
+                     *             },
+                     *             "nb-mlp": {
+                     *               "wape": 0.2399,
+                     *               "scaled_pinball": 0.0695,
+                     *               "coverage80": 0.8352,
+                     *               "rows": 13663
+                     *             },
+                     *             "oracle": {
+                     *               "wape": 0.1921,
+                     *               "scaled_pinball": 0.0553,
+                     *               "coverage80": 0.8432,
+                     *               "rows": 13663
+                     *             }
+                     *           }
+                     *         },
+                     *         "incumbent": null
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ModelInfo"];
                 };
             };
@@ -4398,6 +9592,12 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "pin": true,
+                 *       "reason": "Keep the shipped model through the holiday drops"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PromoteModelRequest"];
             };
         };
@@ -4408,6 +9608,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "model_id": "nb-mlp-v2",
+                     *       "pinned": true,
+                     *       "history": [
+                     *         {
+                     *           "model_id": "nb-mlp-v2",
+                     *           "action": "pin",
+                     *           "pinned": true,
+                     *           "reason": "Keep the shipped model through the holiday drops",
+                     *           "chosen_by": "key_5f067d1a-8970-4205-8618-bb02a42b5ea4",
+                     *           "chosen_at": "2026-11-23T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DefaultModel"];
                 };
             };
@@ -4434,6 +9650,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "job_7c1d2e9a-1f4b-4b8e-a0c2-5d9e3f6a8b10",
+                     *       "kind": "model.train",
+                     *       "state": "succeeded",
+                     *       "progress": 1,
+                     *       "message": "trained nb-mlp-20261123-120012; it beats the baseline and the default, so it is the default now",
+                     *       "result": {
+                     *         "model_id": "nb-mlp-20261123-120012",
+                     *         "became_default": true
+                     *       },
+                     *       "result_url": "/v1/models/nb-mlp-20261123-120012",
+                     *       "error": null,
+                     *       "created_at": "2026-11-23T12:00:00.000Z",
+                     *       "started_at": "2026-11-23T12:00:00.200Z",
+                     *       "finished_at": "2026-11-23T12:00:24.900Z",
+                     *       "updated_at": "2026-11-23T12:00:24.900Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Job"];
                 };
             };
@@ -4458,6 +9693,105 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "cells": [
+                     *         {
+                     *           "sku_id": "sku-nova-ember-beanie",
+                     *           "realised": 10,
+                     *           "region_id": "GB-LND",
+                     *           "forecast_p10": 3,
+                     *           "forecast_p50": 9,
+                     *           "forecast_p90": 18,
+                     *           "inside_p10_p90": true
+                     *         },
+                     *         {
+                     *           "sku_id": "sku-nova-ember-beanie",
+                     *           "realised": 15,
+                     *           "region_id": "GB-MAN",
+                     *           "forecast_p10": 6,
+                     *           "forecast_p50": 14,
+                     *           "forecast_p90": 29,
+                     *           "inside_p10_p90": true
+                     *         }
+                     *       ],
+                     *       "drop_id": "drop-nova-ember",
+                     *       "regions": [
+                     *         {
+                     *           "region_id": "GB-LND",
+                     *           "realised_units": 12,
+                     *           "within_promise_units": 0,
+                     *           "planned_lead_time_delta_days": null,
+                     *           "realised_lead_time_delta_days": 0
+                     *         },
+                     *         {
+                     *           "region_id": "GB-MAN",
+                     *           "realised_units": 20,
+                     *           "within_promise_units": 0,
+                     *           "planned_lead_time_delta_days": null,
+                     *           "realised_lead_time_delta_days": 0
+                     *         }
+                     *       ],
+                     *       "stock_outs": [
+                     *         {
+                     *           "at": "2026-11-07T20:26:20.340Z",
+                     *           "hub_id": "hub-lax",
+                     *           "sku_id": "sku-nova-ember-fleece",
+                     *           "units_placed": 52
+                     *         },
+                     *         {
+                     *           "at": "2026-11-08T14:48:25.857Z",
+                     *           "hub_id": "hub-lax",
+                     *           "sku_id": "sku-nova-ember-beanie",
+                     *           "units_placed": 398
+                     *         }
+                     *       ],
+                     *       "top_misses": [
+                     *         {
+                     *           "cause": "no-hub-within-promise",
+                     *           "detail": "no hub's lane reaches US-GA within 2 business day(s)",
+                     *           "region_id": "US-GA",
+                     *           "missed_units": 483
+                     *         },
+                     *         {
+                     *           "cause": "hub-capacity",
+                     *           "detail": "158 unit(s) found hub-lax empty; the hub was filled to capacity",
+                     *           "region_id": "US-CA",
+                     *           "missed_units": 391
+                     *         }
+                     *       ],
+                     *       "units_ordered": 1621,
+                     *       "leftover_by_hub": {
+                     *         "hub-dfw": 150,
+                     *         "hub-ewr": 144,
+                     *         "hub-lax": 0,
+                     *         "hub-ord": 84
+                     *       },
+                     *       "fallback_suppliers": [
+                     *         {
+                     *           "units": 22,
+                     *           "reason": "primary-short",
+                     *           "sku_id": "sku-nova-ember-beanie",
+                     *           "supplier_id": "sup-offshore",
+                     *           "premium_cost": 52.8
+                     *         },
+                     *         {
+                     *           "units": 398,
+                     *           "reason": "primary-short",
+                     *           "sku_id": "sku-nova-ember-beanie",
+                     *           "supplier_id": "sup-offshore",
+                     *           "premium_cost": 955.2
+                     *         }
+                     *       ],
+                     *       "share_inside_p10_p90": 0.9333,
+                     *       "units_within_promise": 822,
+                     *       "fallback_premium_total": 1200,
+                     *       "fill_rate_within_promise": 0.5071,
+                     *       "plan_id": "plan_d3179bea35bdeb5e",
+                     *       "forecast_id": "fc_756b3572dc514cacb1958a91889885a2",
+                     *       "created_at": "2026-12-02T09:54:39.411Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PostDropReport"];
                 };
             };

@@ -8,7 +8,9 @@ import { authenticate } from './auth';
 import type { ResponseBody } from './contract';
 import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
+import { accessLog } from './access-log';
 import { createMetrics } from './metrics';
+import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
 import './request-context';
 
 export interface AppOptions {
@@ -28,6 +30,8 @@ const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
 export function createApp({ services, logger, isAcceptingTraffic = () => true, serveApi = true }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No blanket ETags (hashing every answer, the hot estimate included): the reads people poll set
+  // strong ones themselves (src/http/etag.ts).
   app.set('etag', false);
   const metrics = createMetrics(services.metricsRegistry);
   // req.log is made on first use, from a getter on this app's request prototype: most requests never
@@ -56,9 +60,17 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
     next();
   });
   app.use(metrics.observeRequests);
+  app.use(accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }));
   const auth = authenticate(services.keys);
   // The hot path first: a storefront's estimate skips every layer below.
-  if (serveApi) for (const route of services.hotRoutes) app.get(route.path, auth, ...route.handlers);
+  // Every query parameter must be one the contract declares for the operation: a typo is a 400
+  // naming it, never a filter silently ignored.
+  const operations = contractOperations();
+  if (serveApi)
+    for (const route of services.hotRoutes) {
+      const op = operations.find('GET', route.path);
+      app.get(route.path, auth, ...(op ? [rejectUndeclaredQueryOf(op)] : []), ...route.handlers);
+    }
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };
@@ -77,20 +89,26 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  if (serveApi) serveApiRoutes(app, services, auth);
+  if (serveApi) serveApiRoutes(app, services, auth, operations);
   app.use(unknownRoute);
   app.use(problemErrorHandler);
   return app;
 }
 
 /** The API, its docs and the dashboard's pages (everything but health and metrics). */
-function serveApiRoutes(app: Express, services: Services, auth: ReturnType<typeof authenticate>): void {
+function serveApiRoutes(
+  app: Express,
+  services: Services,
+  auth: ReturnType<typeof authenticate>,
+  operations: ReturnType<typeof contractOperations>,
+): void {
   // Routes that authenticate otherwise (HMAC over the raw body) read their own bodies, within limits.
   for (const router of services.publicRouters) app.use(router);
 
   // Every body is read after authentication: a request without a valid key never gets parsed.
   // Ordinary JSON is small; the bulk import routes take more; NDJSON and CSV stream in the route.
   app.use('/v1', auth);
+  app.use('/v1', rejectUndeclaredQuery(operations));
   const { limits } = services.config;
   app.use(
     '/v1',

@@ -71,7 +71,8 @@ export function createScheduler(db: Database, jobs: Job[], logger: Logger): Sche
       const ran = await runExclusively(db, advisoryLockKey(job.id), () =>
         job.run({ logger: log, signal: controller.signal }),
       );
-      if (ran) log.info({ ms: Date.now() - started }, 'job ran');
+      // A tick that found nothing to do is debug: a job that did work logs its own info line.
+      if (ran) log.debug({ ms: Date.now() - started }, 'job ran');
       else log.debug('another replica holds this tick');
       return ran;
     } catch (error) {

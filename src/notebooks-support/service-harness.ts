@@ -6,6 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createPlannerClient, type PlannerClient } from '../client';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openPgliteDatabase } from '../db/pglite-database';
@@ -19,6 +20,8 @@ export interface NotebookService {
   adminKey: string;
   services: ReturnType<typeof createServices>;
   clock: ReturnType<typeof fixedClock>;
+  /** The typed API client (src/client) with the admin key. */
+  client: PlannerClient;
   /** An admin call to the API: status, Location header and JSON body. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; location: string | null; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- notebooks read arbitrary JSON
   close(): Promise<void>;
@@ -38,18 +41,19 @@ export async function startNotebookService(options: {
     const s = createApp({ services, logger: services.logger }).listen(0, '127.0.0.1', () => resolve(s));
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = createPlannerClient({ baseUrl: base, apiKey: adminKey });
   return {
     base,
     adminKey,
     services,
     clock,
+    client,
     async api(method, path, body) {
-      const res = await fetch(base + path, {
-        method,
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+      // Any path a notebook names, through the same typed client a storefront or partner uses.
+      const { data, error, response } = await client.request(method.toLowerCase() as 'get', path as '/healthz', {
+        ...(body === undefined ? {} : { body: body as never }),
       });
-      return { status: res.status, location: res.headers.get('location'), body: await res.json() };
+      return { status: response.status, location: response.headers.get('location'), body: data ?? error };
     },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,5 +4,6 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'microfulfil' } }, destination);
+  // ISO 8601 timestamps (`"time":"2026-12-02T10:30:00.000Z"`), readable without a converter.
+  return pino({ level, base: { service: 'microfulfil' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

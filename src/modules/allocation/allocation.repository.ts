@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
+import { afterKey, type PageRequest } from '../../http/pagination';
 
 /** Plans SQL, one intent-named query per function, no business rules. */
 
@@ -166,11 +167,13 @@ export const allocationRepository = {
   async findPlan(db: Queryable, planId: string) {
     return (await db.query<PlanRow>(`select ${planColumns} from plans where id = $1`, [planId])).rows[0];
   },
-  async listPlans(db: Queryable, dropId: string) {
+  /** Newest version first; the page key is the version. */
+  async listPlans(db: Queryable, dropId: string, status: string | undefined, page: PageRequest) {
     return (
       await db.query<Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>>(
-        `select ${summaryColumns} from plans where drop_id = $1 order by version desc`,
-        [dropId],
+        `select ${summaryColumns} from plans where drop_id = $1 and ($2::text is null or status = $2)
+           and ($3::int is null or version < $3::int) order by version desc limit $4`,
+        [dropId, status ?? null, ...afterKey(page, 1), page.limit + 1],
       )
     ).rows;
   },

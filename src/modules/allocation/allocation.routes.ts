@@ -1,10 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../http/app-error';
+import { sendTagged, sendTaggedJson } from '../../http/etag';
 import type { ResponseBody, Schemas } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { sendJsonInSlices } from '../../http/send-json';
+import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
 import {
+  planListQuerySchema,
   compareQuerySchema,
   hubPlanQuerySchema,
   partnerAllocationsQuerySchema,
@@ -22,15 +25,15 @@ function sendPartnerPlan(
 ) {
   const wantsCsv =
     format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+  // The CSV and the JSON of one plan are different bytes, so they carry different tags; Vary says so.
+  res.vary('Accept');
   if (wantsCsv) {
-    res
-      .type('text/csv')
-      .setHeader('Content-Disposition', `attachment; filename="plan-${plan.drop_id}-v${plan.version}.csv"`);
-    res.send(planCsv(plan));
+    res.setHeader('Content-Disposition', `attachment; filename="plan-${plan.drop_id}-v${plan.version}.csv"`);
+    sendTagged(req, res, planCsv(plan), 'text/csv');
     return;
   }
   const body: ResponseBody<'getPartnerAllocations', 200> = plan;
-  res.json(body);
+  sendTaggedJson(req, res, body);
 }
 
 export function allocationRoutes(allocation: AllocationService): Router {
@@ -39,9 +42,13 @@ export function allocationRoutes(allocation: AllocationService): Router {
   const hubReaders = allowRoles('admin', 'creator', 'partner');
 
   router.get('/v1/drops/:dropId/plans', planners, async (req, res) => {
-    const body: ResponseBody<'listPlans', 200> = {
-      items: await allocation.listPlans(principalOf(req), pathId(req, 'dropId')),
-    };
+    const { status, ...page } = parseInput(planListQuerySchema, req.query, 'query');
+    const body: ResponseBody<'listPlans', 200> = await allocation.listPlans(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      status,
+      pageRequest(page),
+    );
     res.json(body);
   });
   router.post('/v1/drops/:dropId/plans', planners, async (req, res) => {
@@ -91,7 +98,7 @@ export function allocationRoutes(allocation: AllocationService): Router {
   });
   router.get('/v1/plans/:planId', planners, async (req, res) => {
     const body: ResponseBody<'getPlan', 200> = await allocation.getPlan(principalOf(req), pathId(req, 'planId'));
-    res.json(body);
+    sendTaggedJson(req, res, body);
   });
   router.post('/v1/plans/:planId/publish', planners, async (req, res) => {
     const body: ResponseBody<'publishPlan', 200> = await allocation.publishPlan(

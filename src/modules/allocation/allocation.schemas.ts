@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
+import { pageQuery } from '../../http/pagination';
 import { idSchema } from '../catalog/catalog.schemas';
 
 const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
@@ -48,6 +49,10 @@ export const whatIfRequestSchema = z
   .object({ solver: solver.optional(), overrides: planOverridesSchema })
   .strict() satisfies z.ZodType<Schemas['WhatIfRequest']>;
 
+export const planListQuerySchema = z.object({
+  ...pageQuery,
+  status: z.enum(['draft', 'published', 'superseded', 'what_if']).optional(),
+});
 export const compareQuerySchema = z.object({ a: idSchema, b: idSchema });
 
 const format = z.enum(['json', 'csv']).optional();

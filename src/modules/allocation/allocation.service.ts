@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import { catalogReaders } from '../catalog/catalog.readers';
@@ -400,9 +401,14 @@ export function createAllocationService(
       return toPlan(db, (await repo.findPlan(db, id))!);
     },
 
-    async listPlans(principal: Principal, dropId: string): Promise<PlanSummary[]> {
+    async listPlans(
+      principal: Principal,
+      dropId: string,
+      status: Schemas['PlanStatus'] | undefined,
+      page: PageRequest,
+    ): Promise<Page<PlanSummary>> {
       await catalog.visibleDrop(principal, dropId);
-      return (await repo.listPlans(db, dropId)).map(toSummary);
+      return pageOf(await repo.listPlans(db, dropId, status, page), page, (r) => [String(r.version)], toSummary);
     },
 
     async getPlan(principal: Principal, planId: string): Promise<Plan> {

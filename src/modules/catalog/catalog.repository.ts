@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import { afterKey, type PageRequest } from '../../http/pagination';
 import type { DropInput, HubInput, RegionInput, SkuInput, SupplierInput } from './catalog.schemas';
 
 /**
@@ -70,14 +71,6 @@ export const catalogRepository = {
     return (await db.query<CreatorRow>('select id, name, created_at, updated_at from creators where id = $1', [id]))
       .rows[0];
   },
-  async listCreators(db: Queryable, onlyId?: string) {
-    return (
-      await db.query<CreatorRow>(
-        'select id, name, created_at, updated_at from creators where ($1::text is null or id = $1) order by id',
-        [onlyId ?? null],
-      )
-    ).rows;
-  },
   async upsertCreator(db: Queryable, id: string, name: string) {
     await db.query(
       `insert into creators (id, name) values ($1, $2)
@@ -89,14 +82,6 @@ export const catalogRepository = {
   async findPartner(db: Queryable, id: string) {
     return (await db.query<PartnerRow>('select id, name, created_at, updated_at from partners where id = $1', [id]))
       .rows[0];
-  },
-  async listPartners(db: Queryable, onlyId?: string) {
-    return (
-      await db.query<PartnerRow>(
-        'select id, name, created_at, updated_at from partners where ($1::text is null or id = $1) order by id',
-        [onlyId ?? null],
-      )
-    ).rows;
   },
   async upsertPartner(db: Queryable, id: string, name: string) {
     await db.query(
@@ -232,13 +217,6 @@ export const catalogRepository = {
   async findDrop(db: Queryable, id: string) {
     return (await db.query<DropRow>(`${dropSelect} where d.id = $1`, [id])).rows[0];
   },
-  async listDrops(db: Queryable, creatorId?: string) {
-    return (
-      await db.query<DropRow>(`${dropSelect} where ($1::text is null or d.creator_id = $1) order by d.opens_at, d.id`, [
-        creatorId ?? null,
-      ])
-    ).rows;
-  },
   async upsertDrop(db: Queryable, id: string, drop: DropInput) {
     await db.query(
       `insert into drops (id, creator_id, name, opens_at, closes_at, promise_business_days, status, baseline_source)
@@ -296,5 +274,74 @@ export const catalogRepository = {
         sku.sourcing.map((s) => s.available_on),
       ],
     );
+  },
+  // Pages of the list routes: keyset pagination, `limit + 1` rows after the cursor's key.
+  async listCreatorsPage(db: Queryable, onlyId: string | undefined, page: PageRequest) {
+    return (
+      await db.query<CreatorRow>(
+        `select id, name, created_at, updated_at from creators where ($1::text is null or id = $1)
+           and ($2::text is null or id > $2) order by id limit $3`,
+        [onlyId ?? null, ...afterKey(page, 1), page.limit + 1],
+      )
+    ).rows;
+  },
+  async listPartnersPage(db: Queryable, onlyId: string | undefined, page: PageRequest) {
+    return (
+      await db.query<PartnerRow>(
+        `select id, name, created_at, updated_at from partners where ($1::text is null or id = $1)
+           and ($2::text is null or id > $2) order by id limit $3`,
+        [onlyId ?? null, ...afterKey(page, 1), page.limit + 1],
+      )
+    ).rows;
+  },
+  async listRegionsPage(db: Queryable, page: PageRequest) {
+    return (
+      await db.query<RegionRow>(`${regionSelect} where ($1::text is null or r.id > $1) order by r.id limit $2`, [
+        ...afterKey(page, 1),
+        page.limit + 1,
+      ])
+    ).rows;
+  },
+  async listHubsPage(db: Queryable, operatorPartnerId: string | undefined, page: PageRequest) {
+    return (
+      await db.query<HubRow>(
+        `${hubSelect} where ($1::text is null or h.operator_partner_id = $1) and ($2::text is null or h.id > $2)
+         order by h.id limit $3`,
+        [operatorPartnerId ?? null, ...afterKey(page, 1), page.limit + 1],
+      )
+    ).rows;
+  },
+  async listSuppliersPage(db: Queryable, page: PageRequest) {
+    return (
+      await db.query<SupplierRow>(`${supplierSelect} where ($1::text is null or id > $1) order by id limit $2`, [
+        ...afterKey(page, 1),
+        page.limit + 1,
+      ])
+    ).rows;
+  },
+  /** By opening, then id; the page key is (opens_at as text, id). Every creator id given must match. */
+  async listDropsPage(db: Queryable, filter: { creatorIds: string[]; status: string | undefined }, page: PageRequest) {
+    return (
+      await db.query<DropRow & { page_opens_at: string }>(
+        `select *, opens_at::text as page_opens_at from (${dropSelect}) d
+         where ($1::text[] is null or d.creator_id = all($1::text[])) and ($2::text is null or d.status = $2)
+           and ($3::timestamptz is null or (d.opens_at, d.id) > ($3::timestamptz, $4::text))
+         order by d.opens_at, d.id limit $5`,
+        [
+          filter.creatorIds.length > 0 ? filter.creatorIds : null,
+          filter.status ?? null,
+          ...afterKey(page, 2),
+          page.limit + 1,
+        ],
+      )
+    ).rows;
+  },
+  async listSkusPage(db: Queryable, dropId: string, page: PageRequest) {
+    return (
+      await db.query<SkuRow>(
+        `${skuSelect} where s.drop_id = $1 and ($2::text is null or s.id > $2) order by s.id limit $3`,
+        [dropId, ...afterKey(page, 1), page.limit + 1],
+      )
+    ).rows;
   },
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
+import { pageQuery } from '../../http/pagination';
 import { ID_PATTERN, ID_RULE } from '../../shared/ids';
 
 export const idSchema = z.string().regex(ID_PATTERN, ID_RULE);
@@ -201,3 +202,11 @@ export type HubInput = z.output<typeof hubInputSchema>;
 export type SupplierInput = z.output<typeof supplierInputSchema>;
 export type DropInput = z.output<typeof dropInputSchema>;
 export type SkuInput = z.output<typeof skuInputSchema>;
+
+/** Query of a list route without filters: a page. */
+export const pageQuerySchema = z.object(pageQuery);
+export const dropListQuerySchema = z.object({
+  ...pageQuery,
+  status: z.enum(['draft', 'scheduled', 'live', 'closed']).optional(),
+  creator_id: idSchema.optional(),
+});

@@ -2,6 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound, type FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import type { Precondition } from '../../http/etag';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import {
   catalogRepository as repo,
@@ -133,41 +135,53 @@ export function createCatalogService(db: Database) {
       return (await repo.findPartner(q, id)) !== undefined;
     },
 
-    async listCreators(principal: Principal) {
+    async listCreators(principal: Principal, page: PageRequest): Promise<Page<Schemas['Creator']>> {
       const only = principal.role === 'admin' ? undefined : 'creatorId' in principal ? principal.creatorId : '';
-      return (await repo.listCreators(db, only)).map(toCreator);
+      return pageOf(await repo.listCreatorsPage(db, only, page), page, (r) => [r.id], toCreator);
     },
     async getCreator(principal: Principal, id: string) {
       const row = await repo.findCreator(db, id);
       if (!row || !ownsCreator(principal, id)) throw notFound('creator', id);
       return toCreator(row);
     },
-    async putCreator(id: string, input: Schemas['CreatorInput']): Promise<Saved<Schemas['Creator']>> {
+    async putCreator(
+      id: string,
+      input: Schemas['CreatorInput'],
+      precondition?: Precondition,
+    ): Promise<Saved<Schemas['Creator']>> {
       return db.transaction(async (tx) => {
         const existing = await repo.findCreator(tx, id);
+        precondition?.(existing ? toCreator(existing) : undefined);
         if (!sameContent(existing, input)) await repo.upsertCreator(tx, id, input.name);
         return { resource: toCreator((await repo.findCreator(tx, id))!), created: !existing };
       });
     },
 
-    async listPartners(principal: Principal) {
-      return (await repo.listPartners(db, principal.role === 'partner' ? principal.partnerId : undefined)).map(
-        toPartner,
-      );
+    async listPartners(principal: Principal, page: PageRequest): Promise<Page<Schemas['Partner']>> {
+      const only = principal.role === 'partner' ? principal.partnerId : undefined;
+      return pageOf(await repo.listPartnersPage(db, only, page), page, (r) => [r.id], toPartner);
     },
     async getPartner(principal: Principal, id: string) {
       const row = await repo.findPartner(db, id);
       if (!row || (principal.role === 'partner' && principal.partnerId !== id)) throw notFound('partner', id);
       return toPartner(row);
     },
-    async putPartner(id: string, input: Schemas['PartnerInput']): Promise<Saved<Schemas['Partner']>> {
+    async putPartner(
+      id: string,
+      input: Schemas['PartnerInput'],
+      precondition?: Precondition,
+    ): Promise<Saved<Schemas['Partner']>> {
       return db.transaction(async (tx) => {
         const existing = await repo.findPartner(tx, id);
+        precondition?.(existing ? toPartner(existing) : undefined);
         if (!sameContent(existing, input)) await repo.upsertPartner(tx, id, input.name);
         return { resource: toPartner((await repo.findPartner(tx, id))!), created: !existing };
       });
     },
 
+    async listRegionsPage(page: PageRequest): Promise<Page<Schemas['Region']>> {
+      return pageOf(await repo.listRegionsPage(db, page), page, (r) => [r.id], toRegion);
+    },
     async listRegions() {
       return (await repo.listRegions(db)).map(toRegion);
     },
@@ -176,7 +190,7 @@ export function createCatalogService(db: Database) {
       if (!row) throw notFound('region', id);
       return toRegion(row);
     },
-    async putRegion(id: string, input: RegionInput): Promise<Saved<Schemas['Region']>> {
+    async putRegion(id: string, input: RegionInput, precondition?: Precondition): Promise<Saved<Schemas['Region']>> {
       const normalised = {
         ...input,
         weekend_days: [...(input.weekend_days ?? [6, 7])].sort(),
@@ -200,11 +214,16 @@ export function createCatalogService(db: Database) {
           );
         }
         const existing = await repo.findRegion(tx, id);
+        precondition?.(existing ? toRegion(existing) : undefined);
         if (!sameContent(existing, normalised)) await repo.upsertRegion(tx, id, normalised);
         return { resource: toRegion((await repo.findRegion(tx, id))!), created: !existing };
       });
     },
 
+    async listHubsPage(principal: Principal, page: PageRequest): Promise<Page<Schemas['Hub']>> {
+      const only = principal.role === 'partner' ? principal.partnerId : undefined;
+      return pageOf(await repo.listHubsPage(db, only, page), page, (r) => [r.id], toHub);
+    },
     async listHubs(principal: Principal) {
       return (await repo.listHubs(db, principal.role === 'partner' ? principal.partnerId : undefined)).map(toHub);
     },
@@ -214,7 +233,7 @@ export function createCatalogService(db: Database) {
         throw notFound('hub', id);
       return toHub(row);
     },
-    async putHub(id: string, given: HubInput): Promise<Saved<Schemas['Hub']>> {
+    async putHub(id: string, given: HubInput, precondition?: Precondition): Promise<Saved<Schemas['Hub']>> {
       const input = { ...given, latitude: given.latitude ?? null, longitude: given.longitude ?? null };
       return db.transaction(async (tx) => {
         if (!(await repo.findPartner(tx, input.operator_partner_id))) {
@@ -228,38 +247,57 @@ export function createCatalogService(db: Database) {
           input.lanes.map((lane, i) => ({ id: lane.region_id, path: `lanes[${i}].region_id` })),
         );
         const existing = await repo.findHub(tx, id);
+        precondition?.(existing ? toHub(existing) : undefined);
         if (!sameContent(existing, input)) await repo.upsertHub(tx, id, input);
         return { resource: toHub((await repo.findHub(tx, id))!), created: !existing };
       });
     },
 
-    async listSuppliers() {
-      return (await repo.listSuppliers(db)).map(toSupplier);
+    async listSuppliers(page: PageRequest): Promise<Page<Schemas['Supplier']>> {
+      return pageOf(await repo.listSuppliersPage(db, page), page, (r) => [r.id], toSupplier);
     },
     async getSupplier(id: string) {
       const row = await repo.findSupplier(db, id);
       if (!row) throw notFound('supplier', id);
       return toSupplier(row);
     },
-    async putSupplier(id: string, input: SupplierInput): Promise<Saved<Schemas['Supplier']>> {
+    async putSupplier(
+      id: string,
+      input: SupplierInput,
+      precondition?: Precondition,
+    ): Promise<Saved<Schemas['Supplier']>> {
       return db.transaction(async (tx) => {
         const existing = await repo.findSupplier(tx, id);
+        precondition?.(existing ? toSupplier(existing) : undefined);
         if (!sameContent(existing, input)) await repo.upsertSupplier(tx, id, input);
         return { resource: toSupplier((await repo.findSupplier(tx, id))!), created: !existing };
       });
     },
 
-    async listDrops(principal: Principal) {
-      const creatorId = principal.role === 'admin' ? undefined : 'creatorId' in principal ? principal.creatorId : '';
-      return (await repo.listDrops(db, creatorId)).map(toDrop);
+    async listDrops(
+      principal: Principal,
+      filter: { creator_id?: string | undefined; status?: Schemas['DropStatus'] | undefined },
+      page: PageRequest,
+    ): Promise<Page<Schemas['Drop']>> {
+      // A creator or storefront key sees its creator's drops whatever it asks: both ids must match.
+      const own = principal.role === 'admin' ? [] : ['creatorId' in principal ? principal.creatorId : ''];
+      const creatorIds = filter.creator_id === undefined ? own : [...own, filter.creator_id];
+      const rows = await repo.listDropsPage(db, { creatorIds, status: filter.status }, page);
+      return pageOf(rows, page, (r) => [r.page_opens_at, r.id], toDrop);
     },
     async getDrop(principal: Principal, id: string) {
       return toDrop(await visibleDrop(principal, id));
     },
-    async putDrop(principal: Principal, id: string, input: DropInput): Promise<Saved<Schemas['Drop']>> {
+    async putDrop(
+      principal: Principal,
+      id: string,
+      input: DropInput,
+      precondition?: Precondition,
+    ): Promise<Saved<Schemas['Drop']>> {
       return db.transaction(async (tx) => {
         const existing = await repo.findDrop(tx, id);
         if (existing && !ownsCreator(principal, existing.creator_id)) throw notFound('drop', id);
+        precondition?.(existing ? toDrop(existing) : undefined);
         if (!ownsCreator(principal, input.creator_id) || !(await repo.findCreator(tx, input.creator_id))) {
           throw unprocessable(`creator '${input.creator_id}' does not exist`, [
             { path: 'creator_id', message: 'unknown creator' },
@@ -286,6 +324,10 @@ export function createCatalogService(db: Database) {
       });
     },
 
+    async listSkusPage(principal: Principal, dropId: string, page: PageRequest): Promise<Page<Schemas['Sku']>> {
+      await visibleDrop(principal, dropId);
+      return pageOf(await repo.listSkusPage(db, dropId, page), page, (r) => [r.id], toSku);
+    },
     async listSkus(principal: Principal, dropId: string) {
       await visibleDrop(principal, dropId);
       return (await repo.listSkus(db, dropId)).map(toSku);
@@ -296,7 +338,13 @@ export function createCatalogService(db: Database) {
       if (!row || row.drop_id !== dropId) throw notFound('SKU', skuId);
       return toSku(row);
     },
-    async putSku(principal: Principal, dropId: string, skuId: string, input: SkuInput): Promise<Saved<Schemas['Sku']>> {
+    async putSku(
+      principal: Principal,
+      dropId: string,
+      skuId: string,
+      input: SkuInput,
+      precondition?: Precondition,
+    ): Promise<Saved<Schemas['Sku']>> {
       return db.transaction(async (tx) => {
         await visibleDrop(principal, dropId, tx);
         const existing = await repo.findSku(tx, skuId);
@@ -309,6 +357,7 @@ export function createCatalogService(db: Database) {
             errors: [{ path: 'skuId', message: 'taken' }],
           });
         }
+        precondition?.(existing ? toSku(existing) : undefined);
         await requireReferences(
           tx,
           'supplier',

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
+import { afterKey, type PageRequest } from '../../http/pagination';
 
 /** Delivery SQL: the catalog slice estimates need, live stock and holds. */
 export interface SnapshotRegionRow {
@@ -130,6 +131,36 @@ export const deliveryRepository = {
     return rows[0]!;
   },
 
+  /**
+   * Newest first; the page key is (created_at as text, id). A hold past its expiry that the sweep
+   * has not ended yet is already expired for its buyer, so it filters as expired, not as held.
+   */
+  async listHolds(
+    db: Queryable,
+    filter: { creatorId: string | null; status: string | undefined; skuId: string | undefined; now: Date },
+    page: PageRequest,
+  ) {
+    return (
+      await db.query<HoldRow & { page_created_at: string }>(
+        `select ${holdColumns}, created_at::text as page_created_at from reservation_holds
+         where ($1::text is null or creator_id = $1) and ($3::text is null or sku_id = $3)
+           and ($2::text is null
+             or ($2 = 'held' and status = 'held' and expires_at > $4)
+             or ($2 = 'expired' and (status = 'expired' or (status = 'held' and expires_at <= $4)))
+             or ($2 in ('confirmed', 'released') and status = $2))
+           and ($5::timestamptz is null or (created_at, id) < ($5::timestamptz, $6::text))
+         order by created_at desc, id desc limit $7`,
+        [
+          filter.creatorId,
+          filter.status ?? null,
+          filter.skuId ?? null,
+          filter.now,
+          ...afterKey(page, 2),
+          page.limit + 1,
+        ],
+      )
+    ).rows;
+  },
   async findHold(db: Queryable, id: string) {
     return (await db.query<HoldRow>(`select ${holdColumns} from reservation_holds where id = $1`, [id])).rows[0];
   },

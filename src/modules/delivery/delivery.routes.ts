@@ -1,10 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import type { ResponseBody } from '../../http/contract';
+import { sendTaggedJson, sendTaggedLiveJson } from '../../http/etag';
 import { idempotencyKeyOf } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { pageRequest } from '../../http/pagination';
 import { limitPerKey } from '../../http/rate-limit';
 import { parseInput } from '../../http/validate';
-import { cartInputSchema, estimateQuerySchema, holdInputSchema } from './delivery.schemas';
+import { cartInputSchema, estimateQuerySchema, holdInputSchema, holdListQuerySchema } from './delivery.schemas';
 import type { DeliveryService } from './delivery.service';
 
 const estimators = allowRoles('admin', 'creator', 'storefront');
@@ -57,6 +59,15 @@ export function deliveryRoutes(delivery: DeliveryService, limit: RequestHandler)
     });
     res.status(201).json(body);
   });
+  router.get('/v1/holds', holders, async (req, res) => {
+    const { limit, cursor, ...filter } = parseInput(holdListQuerySchema, req.query, 'query');
+    const body: ResponseBody<'listHolds', 200> = await delivery.listHolds(
+      principalOf(req),
+      filter,
+      pageRequest({ limit, cursor }),
+    );
+    res.json(body);
+  });
   router.get('/v1/holds/:holdId', holders, async (req, res) => {
     const body: ResponseBody<'getHold', 200> = await delivery.getHold(principalOf(req), pathId(req, 'holdId'));
     res.json(body);
@@ -80,11 +91,11 @@ export function deliveryRoutes(delivery: DeliveryService, limit: RequestHandler)
 
   router.get('/v1/drops/:dropId/stock', allowRoles('admin', 'creator'), async (req, res) => {
     const body: ResponseBody<'getLiveStock', 200> = await delivery.liveStock(principalOf(req), pathId(req, 'dropId'));
-    res.json(body);
+    sendTaggedLiveJson(req, res, body);
   });
   router.get('/v1/drops/:dropId/preview', estimators, async (req, res) => {
     const body: ResponseBody<'getDropPreview', 200> = await delivery.preview(principalOf(req), pathId(req, 'dropId'));
-    res.json(body);
+    sendTaggedJson(req, res, body);
   });
   return router;
 }

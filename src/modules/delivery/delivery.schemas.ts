@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
+import { pageQuery } from '../../http/pagination';
 import { idSchema } from '../catalog/catalog.schemas';
+
+export const holdListQuerySchema = z.object({
+  ...pageQuery,
+  status: z.enum(['held', 'confirmed', 'released', 'expired']).optional(),
+  sku_id: idSchema.optional(),
+});
 
 const positiveQuantity = z.coerce
   .number()

@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
@@ -242,6 +243,22 @@ export function createDeliveryService(deps: {
     },
 
     /** One hold as it stands; a hold past its expiry reads as expired even before the sweep ends it. */
+    async listHolds(
+      principal: Principal,
+      filter: { status?: Schemas['Hold']['status'] | undefined; sku_id?: string | undefined },
+      page: PageRequest,
+    ): Promise<Page<Schemas['Hold']>> {
+      const now = clock.now();
+      const creatorId = principal.role === 'admin' ? null : 'creatorId' in principal ? principal.creatorId : '';
+      const rows = await repo.listHolds(db, { creatorId, status: filter.status, skuId: filter.sku_id, now }, page);
+      return pageOf(
+        rows,
+        page,
+        (r) => [r.page_created_at, r.id],
+        (r) => toHold(r, now),
+      );
+    },
+
     async getHold(principal: Principal, holdId: string): Promise<Schemas['Hold']> {
       const hold = await repo.findHold(db, holdId);
       if (!hold || !ownsCreator(principal, hold.creator_id)) throw notFound('hold', holdId);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import { afterKey, type PageRequest } from '../../http/pagination';
 import type { DemandHistoryRow } from './training-history';
 
 /**
@@ -71,11 +72,14 @@ export const forecastRepository = {
       [forecastId, JSON.stringify(cells)],
     );
   },
-  async listForecastsOfDrop(db: Queryable, dropId: string) {
+  /** Newest version first; the page key is the version. */
+  async listForecastsOfDrop(db: Queryable, dropId: string, page: PageRequest) {
     return (
-      await db.query<ForecastRow>(`select ${forecastColumns} from forecasts where drop_id = $1 order by version desc`, [
-        dropId,
-      ])
+      await db.query<ForecastRow>(
+        `select ${forecastColumns} from forecasts where drop_id = $1 and ($2::int is null or version < $2::int)
+         order by version desc limit $3`,
+        [dropId, ...afterKey(page, 1), page.limit + 1],
+      )
     ).rows;
   },
   async findLatestForecastOfDrop(db: Queryable, dropId: string) {

@@ -1,8 +1,15 @@
 import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { sendTaggedJson } from '../../http/etag';
+import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
-import { forecastCellFilterSchema, forecastRequestSchema, runForecastQuerySchema } from './forecast.schemas';
+import {
+  forecastCellFilterSchema,
+  forecastListQuerySchema,
+  forecastRequestSchema,
+  runForecastQuerySchema,
+} from './forecast.schemas';
 import type { ForecastService } from './forecast.service';
 
 /** Forecasts: the drop's creator and admin only; any other key gets 404. */
@@ -20,9 +27,12 @@ export function forecastRoutes(forecast: ForecastService): Router {
     res.status(201).location(`/v1/forecasts/${body.id}`).json(body);
   });
   router.get('/v1/drops/:dropId/forecasts', owners, async (req, res) => {
-    const body: ResponseBody<'listForecasts', 200> = {
-      items: await forecast.listForecasts(principalOf(req), pathId(req, 'dropId')),
-    };
+    const page = pageRequest(parseInput(forecastListQuerySchema, req.query, 'query'));
+    const body: ResponseBody<'listForecasts', 200> = await forecast.listForecasts(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      page,
+    );
     res.json(body);
   });
   router.get('/v1/drops/:dropId/forecasts/latest', owners, async (req, res) => {
@@ -32,7 +42,7 @@ export function forecastRoutes(forecast: ForecastService): Router {
       pathId(req, 'dropId'),
       filter,
     );
-    res.json(body);
+    sendTaggedJson(req, res, body);
   });
   router.get('/v1/forecasts/:forecastId', owners, async (req, res) => {
     const filter = parseInput(forecastCellFilterSchema, { ...req.query }, 'query');
@@ -41,7 +51,7 @@ export function forecastRoutes(forecast: ForecastService): Router {
       pathId(req, 'forecastId'),
       filter,
     );
-    res.json(body);
+    sendTaggedJson(req, res, body);
   });
 
   return router;

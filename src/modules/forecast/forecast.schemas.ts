@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../catalog/catalog.schemas';
+import { idSchema, pageQuerySchema } from '../catalog/catalog.schemas';
 import type { Schemas } from '../../http/contract';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
 import { MODEL_ID_PATTERN } from './core/model-registry';
@@ -15,6 +15,7 @@ export const forecastCellFilterSchema = z
 export type ForecastCellFilter = z.output<typeof forecastCellFilterSchema>;
 
 /** POST /v1/drops/{dropId}/forecasts takes no query parameter: `?model=` is refused, not ignored. */
+export const forecastListQuerySchema = pageQuerySchema;
 export const runForecastQuerySchema = z.object({}).strict();
 
 /** POST /v1/drops/{dropId}/forecasts body (optional). Unknown members are refused. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
@@ -199,9 +200,14 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
     async runForecast(principal: Principal, dropId: string, runOptions: ForecastRunOptions = {}) {
       return forecastDrop(await catalog.visibleDrop(principal, dropId), runOptions);
     },
-    async listForecasts(principal: Principal, dropId: string) {
+    async listForecasts(principal: Principal, dropId: string, page: PageRequest) {
       await catalog.visibleDrop(principal, dropId);
-      return (await repo.listForecastsOfDrop(db, dropId)).map(toForecastVersion);
+      return pageOf(
+        await repo.listForecastsOfDrop(db, dropId, page),
+        page,
+        (r) => [String(r.version)],
+        toForecastVersion,
+      );
     },
     async getLatestForecast(principal: Principal, dropId: string, filter: ForecastCellFilter = {}) {
       await catalog.visibleDrop(principal, dropId);

@@ -14,6 +14,7 @@
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOfSorted, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
@@ -378,13 +379,15 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
       };
     },
 
-    async listModels(): Promise<Schemas['ModelList']> {
+    async listModels(page: PageRequest): Promise<Schemas['ModelList']> {
       const state = currentDefault(await log());
       const items = (
         await Promise.all((await provider.listIds()).map(({ id, location }) => info(id, location, state)))
       ).filter((m): m is Schemas['ModelInfo'] => m !== null);
       items.sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.id.localeCompare(b.id));
-      return { default_model_id: state.modelId, pinned: state.pinned, items: [...items, baselineInfo(state)] };
+      // Model files are not rows: the same keyset (the id of the last model seen) over the sorted list.
+      const { items: pageItems, next_cursor } = pageOfSorted([...items, baselineInfo(state)], page, (m) => [m.id]);
+      return { default_model_id: state.modelId, pinned: state.pinned, items: pageItems, next_cursor };
     },
 
     async getModel(id: string): Promise<Schemas['ModelInfo']> {

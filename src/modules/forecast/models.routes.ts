@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
+import { pageQuerySchema } from '../catalog/catalog.schemas';
 import { promoteModelSchema, trainModelSchema } from './forecast.schemas';
 import type { ModelRegistryService } from './model-registry.service';
 
@@ -10,8 +12,9 @@ export function modelsRoutes(registry: ModelRegistryService): Router {
   const router = Router();
   router.use('/v1/models', allowRoles('admin'));
 
-  router.get('/v1/models', async (_req, res) => {
-    const body: ResponseBody<'listModels', 200> = await registry.listModels();
+  router.get('/v1/models', async (req, res) => {
+    const page = pageRequest(parseInput(pageQuerySchema, req.query, 'query'));
+    const body: ResponseBody<'listModels', 200> = await registry.listModels(page);
     res.json(body);
   });
   router.post('/v1/models/train', async (req, res) => {

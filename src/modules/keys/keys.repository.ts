@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import { afterKey, type PageRequest } from '../../http/pagination';
 import type { Role } from '../../http/principal';
 
 export interface ApiKeyRow {
@@ -35,8 +36,16 @@ export const keysRepository = {
     return rows[0];
   },
 
-  async listApiKeys(db: Queryable): Promise<ApiKeyRow[]> {
-    return (await db.query<ApiKeyRow>(`select ${columns} from api_keys order by created_at, id`)).rows;
+  /** Oldest first; the page key is (created_at as text, id). */
+  async listApiKeys(db: Queryable, page: PageRequest) {
+    return (
+      await db.query<ApiKeyRow & { page_created_at: string }>(
+        `select ${columns}, created_at::text as page_created_at from api_keys
+         where ($1::timestamptz is null or (created_at, id) > ($1::timestamptz, $2::text))
+         order by created_at, id limit $3`,
+        [...afterKey(page, 2), page.limit + 1],
+      )
+    ).rows;
   },
 
   async countActiveAdminKeys(db: Queryable): Promise<number> {

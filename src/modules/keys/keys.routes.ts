@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId } from '../../http/request-context';
+import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
+import { pageQuerySchema } from '../catalog/catalog.schemas';
 import { apiKeyInputSchema } from './keys.schemas';
 import type { KeysService } from './keys.service';
 
@@ -9,8 +11,9 @@ export function keysRoutes(keys: KeysService): Router {
   const router = Router();
   router.use('/v1/keys', allowRoles('admin'));
 
-  router.get('/v1/keys', async (_req, res) => {
-    const body: ResponseBody<'listApiKeys', 200> = { items: await keys.listApiKeys() };
+  router.get('/v1/keys', async (req, res) => {
+    const page = pageRequest(parseInput(pageQuerySchema, req.query, 'query'));
+    const body: ResponseBody<'listApiKeys', 200> = await keys.listApiKeys(page);
     res.json(body);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { principalFromKey, type Principal } from '../../http/principal';
 import { generateApiKey, hashApiKey } from './api-key-secrets';
 import type { CatalogService } from '../catalog/catalog.service';
@@ -68,8 +69,9 @@ export function createKeysService(db: Database, deps: { catalog: KeysCatalog; no
       });
     },
 
-    async listApiKeys(): Promise<ApiKey[]> {
-      return (await keysRepository.listApiKeys(db)).map(toApiKey);
+    async listApiKeys(page: PageRequest): Promise<Page<ApiKey>> {
+      const rows = await keysRepository.listApiKeys(db, page);
+      return pageOf(rows, page, (r) => [r.page_created_at, r.id], toApiKey);
     },
 
     async revokeApiKey(id: string): Promise<ApiKey> {

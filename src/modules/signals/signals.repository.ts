@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import { afterKey, type PageRequest } from '../../http/pagination';
 import type { WriteCounts } from './core/batch-ingest';
 import type { PostalPrefix } from './core/postal-mapper';
 import type {
@@ -161,6 +162,41 @@ export const signalsRepository = {
       ) ${countWritten}`,
       [dropId, staged.importId, staged.chunk],
     );
+  },
+  /** Oldest placed first; the page key is (placed_at as text, id). `placedTo` is exclusive. */
+  async listPreorders(
+    db: Queryable,
+    dropId: string,
+    filter: {
+      skuId: string | undefined;
+      regionId: string | undefined;
+      status: string | undefined;
+      placedFrom: string | undefined;
+      placedTo: string | undefined;
+    },
+    page: PageRequest,
+  ) {
+    const { rows } = await db.query<PreorderRow & { page_placed_at: string }>(
+      `select id, drop_id, sku_id, region_id, quantity, placed_at, status, received_at, updated_at,
+         placed_at::text as page_placed_at
+       from preorders
+       where drop_id = $1 and ($2::text is null or sku_id = $2) and ($3::text is null or region_id = $3)
+         and ($4::text is null or status = $4) and ($5::timestamptz is null or placed_at >= $5::timestamptz)
+         and ($6::timestamptz is null or placed_at < $6::timestamptz)
+         and ($7::timestamptz is null or (placed_at, id) > ($7::timestamptz, $8::text))
+       order by placed_at, id limit $9`,
+      [
+        dropId,
+        filter.skuId ?? null,
+        filter.regionId ?? null,
+        filter.status ?? null,
+        filter.placedFrom ?? null,
+        filter.placedTo ?? null,
+        ...afterKey(page, 2),
+        page.limit + 1,
+      ],
+    );
+    return rows;
   },
   async findPreorder(db: Queryable, dropId: string, id: string) {
     const { rows } = await db.query<PreorderRow>(

@@ -5,9 +5,15 @@ import type { ResponseBody } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Idempotency } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
 import { parseRecords, recordsOfArray, type RecordFormat } from './core/record-stream';
-import { batchEnvelopeSchema, preorderInputSchema, signalSummaryQuerySchema } from './signals.schemas';
+import {
+  batchEnvelopeSchema,
+  preorderInputSchema,
+  preorderListQuerySchema,
+  signalSummaryQuerySchema,
+} from './signals.schemas';
 import type { RecordSource, SignalsService } from './signals.service';
 
 /** Columns parsed as numbers in CSV imports, per kind. */
@@ -135,6 +141,16 @@ export function signalsRoutes(signals: SignalsService, limits: ImportLimits): Ro
       principalOf(req),
       dropId,
       recordsOf(req, NUMERIC_COLUMNS.preorders, limits),
+    );
+    res.json(body);
+  });
+  router.get('/v1/drops/:dropId/preorders', allowRoles('admin', 'creator', 'storefront'), async (req, res) => {
+    const { limit, cursor, ...filter } = parseInput(preorderListQuerySchema, req.query, 'query');
+    const body: ResponseBody<'listPreorders', 200> = await signals.listPreorders(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      filter,
+      pageRequest({ limit, cursor }),
     );
     res.json(body);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { CHANNELS, SOCIAL_METRICS } from '../../shared/social-vocabulary';
+import { pageQuery } from '../../http/pagination';
 import { idSchema } from '../catalog/catalog.schemas';
 
 /**
@@ -110,3 +111,13 @@ export type SocialSignalRowInput = z.output<typeof socialSignalRowSchema>;
 export type TokenHolderSnapshotRowInput = z.output<typeof tokenHolderSnapshotRowSchema>;
 export type InventoryEventRowInput = z.output<typeof inventoryEventRowSchema>;
 export type SignalSummaryQuery = z.output<typeof signalSummaryQuerySchema>;
+
+export const preorderListQuerySchema = z.object({
+  ...pageQuery,
+  sku_id: idSchema.optional(),
+  region_id: idSchema.optional(),
+  status: z.enum(['placed', 'cancelled']).optional(),
+  placed_from: z.iso.datetime({ offset: true }).optional(),
+  placed_to: z.iso.datetime({ offset: true }).optional(),
+});
+export type PreorderListFilter = Omit<z.infer<typeof preorderListQuerySchema>, 'limit' | 'cursor'>;

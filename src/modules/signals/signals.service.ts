@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog/catalog.service';
@@ -34,6 +35,7 @@ import {
   socialSignalRowSchema,
   tokenHolderSnapshotRowSchema,
   type PreorderInput,
+  type PreorderListFilter,
   type SignalSummaryQuery,
 } from './signals.schemas';
 
@@ -214,6 +216,28 @@ export function createSignalsService(
       });
       const row = await repo.findPreorder(db, dropId, preorderId);
       return { resource: toPreorder(row!), created: counts.created === 1 };
+    },
+
+    async listPreorders(
+      principal: Principal,
+      dropId: string,
+      filter: PreorderListFilter,
+      page: PageRequest,
+    ): Promise<Page<Schemas['Preorder']>> {
+      await catalog.visibleDrop(principal, dropId);
+      const rows = await repo.listPreorders(
+        db,
+        dropId,
+        {
+          skuId: filter.sku_id,
+          regionId: filter.region_id,
+          status: filter.status,
+          placedFrom: filter.placed_from,
+          placedTo: filter.placed_to,
+        },
+        page,
+      );
+      return pageOf(rows, page, (r) => [r.page_placed_at, r.id], toPreorder);
     },
 
     async getPreorder(principal: Principal, dropId: string, preorderId: string) {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
+import { afterKey, type PageRequest } from '../../http/pagination';
 
 /** Webhook SQL: subscriptions, the outbox and the delivery log. */
 export interface SubscriptionRow {
@@ -55,11 +56,15 @@ export const webhooksRepository = {
       await db.query<SubscriptionRow>(`select ${subscriptionColumns} from webhook_subscriptions where id = $1`, [id])
     ).rows[0];
   },
-  async listSubscriptions(db: Queryable, partnerId?: string) {
+  /** Oldest first; the page key is (created_at as text, id). */
+  async listSubscriptions(db: Queryable, partnerId: string | undefined, page: PageRequest) {
     return (
-      await db.query<SubscriptionRow>(
-        `select ${subscriptionColumns} from webhook_subscriptions where ($1::text is null or partner_id = $1) order by created_at, id`,
-        [partnerId ?? null],
+      await db.query<SubscriptionRow & { page_created_at: string }>(
+        `select ${subscriptionColumns}, created_at::text as page_created_at from webhook_subscriptions
+         where ($1::text is null or partner_id = $1)
+           and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::text))
+         order by created_at, id limit $4`,
+        [partnerId ?? null, ...afterKey(page, 2), page.limit + 1],
       )
     ).rows;
   },
@@ -135,11 +140,15 @@ export const webhooksRepository = {
   async findOutboxEvent(db: Queryable, id: string) {
     return (await db.query<OutboxRow>(`select ${outboxColumns} from webhook_outbox where id = $1`, [id])).rows[0];
   },
-  async listOutboxEvents(db: Queryable, subscriptionId: string) {
+  /** Newest first; the page key is (created_at as text, id). */
+  async listOutboxEvents(db: Queryable, subscriptionId: string, status: string | undefined, page: PageRequest) {
     return (
-      await db.query<OutboxRow>(
-        `select ${outboxColumns} from webhook_outbox where subscription_id = $1 order by created_at desc, id desc`,
-        [subscriptionId],
+      await db.query<OutboxRow & { page_created_at: string }>(
+        `select ${outboxColumns}, created_at::text as page_created_at from webhook_outbox
+         where subscription_id = $1 and ($2::text is null or status = $2)
+           and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::text))
+         order by created_at desc, id desc limit $5`,
+        [subscriptionId, status ?? null, ...afterKey(page, 2), page.limit + 1],
       )
     ).rows;
   },

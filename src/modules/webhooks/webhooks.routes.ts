@@ -2,7 +2,9 @@ import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
+import { pageRequest } from '../../http/pagination';
 import {
+  eventListQuerySchema,
   subscriptionListQuerySchema,
   webhookSubscriptionInputSchema,
   webhookSubscriptionUpdateSchema,
@@ -15,10 +17,11 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   const admin = allowRoles('admin');
 
   router.get('/v1/webhook-subscriptions', admin, async (req, res) => {
-    const query = parseInput(subscriptionListQuerySchema, req.query, 'query');
-    const body: ResponseBody<'listWebhookSubscriptions', 200> = {
-      items: await webhooks.listSubscriptions(query.partner_id),
-    };
+    const { partner_id, ...page } = parseInput(subscriptionListQuerySchema, req.query, 'query');
+    const body: ResponseBody<'listWebhookSubscriptions', 200> = await webhooks.listSubscriptions(
+      partner_id,
+      pageRequest(page),
+    );
     res.json(body);
   });
   router.post('/v1/webhook-subscriptions', admin, async (req, res) => {
@@ -46,9 +49,12 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
     res.status(204).end();
   });
   router.get('/v1/webhook-subscriptions/:subscriptionId/deliveries', admin, async (req, res) => {
-    const body: ResponseBody<'listWebhookDeliveries', 200> = {
-      items: await webhooks.listEvents(pathId(req, 'subscriptionId')),
-    };
+    const { status, ...page } = parseInput(eventListQuerySchema, req.query, 'query');
+    const body: ResponseBody<'listWebhookDeliveries', 200> = await webhooks.listEvents(
+      pathId(req, 'subscriptionId'),
+      status,
+      pageRequest(page),
+    );
     res.json(body);
   });
   router.post('/v1/webhook-events/:eventId/redeliver', admin, async (req, res) => {

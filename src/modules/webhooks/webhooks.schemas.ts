@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { idSchema } from '../catalog/catalog.schemas';
+import { pageQuery } from '../../http/pagination';
 
 /** The URL's protocol, or undefined when it does not parse (never a throw: zod runs every check even after z.url() failed). */
 function protocolOf(value: string): string | undefined {
@@ -25,4 +26,8 @@ export const webhookSubscriptionUpdateSchema = z
   .object({ url: webhookUrl.optional(), event_types: eventTypes.optional(), active: z.boolean().optional() })
   .strict() satisfies z.ZodType<Schemas['WebhookSubscriptionUpdate']>;
 
-export const subscriptionListQuerySchema = z.object({ partner_id: idSchema.optional() });
+export const subscriptionListQuerySchema = z.object({ ...pageQuery, partner_id: idSchema.optional() });
+export const eventListQuerySchema = z.object({
+  ...pageQuery,
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+});

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { CatalogService } from '../catalog/catalog.service';
@@ -209,8 +210,9 @@ export function createWebhooksService(
       });
       return { ...toSubscription((await repo.findSubscription(db, id))!), secret };
     },
-    async listSubscriptions(partnerId?: string) {
-      return (await repo.listSubscriptions(db, partnerId)).map(toSubscription);
+    async listSubscriptions(partnerId: string | undefined, page: PageRequest) {
+      const rows = await repo.listSubscriptions(db, partnerId, page);
+      return pageOf(rows, page, (r) => [r.page_created_at, r.id], toSubscription);
     },
     async getSubscription(id: string) {
       return toSubscription(await requireSubscription(id));
@@ -223,18 +225,26 @@ export function createWebhooksService(
     async deleteSubscription(id: string) {
       if (!(await repo.deleteSubscription(db, id))) throw notFound('webhook subscription', id);
     },
-    async listEvents(subscriptionId: string): Promise<Schemas['WebhookEvent'][]> {
+    async listEvents(
+      subscriptionId: string,
+      status: Schemas['WebhookEvent']['status'] | undefined,
+      page: PageRequest,
+    ): Promise<Page<Schemas['WebhookEvent']>> {
       await requireSubscription(subscriptionId);
-      const events = await repo.listOutboxEvents(db, subscriptionId);
+      const events = (await repo.listOutboxEvents(db, subscriptionId, status, page)).slice(0, page.limit + 1);
       const deliveries = await repo.listDeliveries(
         db,
-        events.map((e) => e.id),
+        events.slice(0, page.limit).map((e) => e.id),
       );
-      return events.map((e) =>
-        toEvent(
-          e,
-          deliveries.filter((d) => d.outbox_id === e.id),
-        ),
+      return pageOf(
+        events,
+        page,
+        (e) => [e.page_created_at, e.id],
+        (e) =>
+          toEvent(
+            e,
+            deliveries.filter((d) => d.outbox_id === e.id),
+          ),
       );
     },
 

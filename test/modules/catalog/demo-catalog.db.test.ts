@@ -27,7 +27,10 @@ describe('the demo catalog', () => {
     const hubs = await catalog.listHubs(admin);
     expect(hubs).toHaveLength(4);
     expect(new Set(hubs.map((h) => h.operator_partner_id)).size).toBe(2);
-    expect((await catalog.listSuppliers()).map((s) => s.kind).sort()).toEqual(['microfactory', 'offshore']);
+    expect((await catalog.listSuppliers({ limit: 500, after: null })).items.map((s) => s.kind).sort()).toEqual([
+      'microfactory',
+      'offshore',
+    ]);
     const drop = await catalog.getDrop(admin, DEMO_DROP_ID);
     expect(Date.parse(drop.opens_at)).toBeGreaterThan(app.clock.now().getTime());
     const skus = await catalog.listSkus(admin, DEMO_DROP_ID);
@@ -70,9 +73,13 @@ describe('the demo with its history (issue 19): a closed past drop with a report
     expect(Date.parse(drop.closes_at)).toBeLessThan(history.clock.now().getTime());
     const weekBefore = new Date(Date.parse(drop.opens_at) - 7 * 86_400_000).toISOString();
 
-    const forecasts = await history.services.forecast.listForecasts(admin, DEMO_PAST_DROP_ID);
+    const forecasts = (
+      await history.services.forecast.listForecasts(admin, DEMO_PAST_DROP_ID, { limit: 500, after: null })
+    ).items;
     expect(forecasts.map((f) => f.as_of)).toEqual([weekBefore]);
-    const plans = await history.services.allocation.listPlans(admin, DEMO_PAST_DROP_ID);
+    const plans = (
+      await history.services.allocation.listPlans(admin, DEMO_PAST_DROP_ID, undefined, { limit: 500, after: null })
+    ).items;
     expect(plans).toHaveLength(1);
     expect(plans[0]).toMatchObject({ status: 'published', created_at: weekBefore, forecast_id: forecasts[0]!.id });
     // Planned before opening, the plan could order stock in time: it places units at hubs.

@@ -24,7 +24,7 @@
  *    earliest = dispatch + transit_days_min business days, latest = dispatch + transit_days_max
  *    (a 0-day transit delivers on the dispatch date, or the next business day if that is not one).
  *
- * Which source serves (DESIGN.md, Allocation): the region is served by the fastest hub whose lane
+ * Which source serves (docs/allocation.md, docs/holds-and-promises.md): the region is served by the fastest hub whose lane
  * meets the promise and that holds enough available units for the whole quantity (no split
  * shipments); if it is out, the next hub in lane order; else the fallback supplier; else the
  * baseline path. Lane order, fastest first, with a deterministic tie rule:

@@ -1,5 +1,5 @@
 /**
- * The naive baseline every score is reported next to (DESIGN.md): demand = pre-orders × the
+ * The naive baseline every score is reported next to (docs/forecasting.md): demand = pre-orders × the
  * median final/pre-order ratio of past drops.
  *
  * - Ratios are taken per SKU × region cell of past drops at the same lead time (cells with at

@@ -1,6 +1,6 @@
 /**
  * Forecast scores (lower is better except coverage). Pure functions over arrays of realised
- * demand and predictive distributions; see DESIGN.md "Forecast".
+ * demand and predictive distributions; see docs/forecasting.md.
  */
 import { QUANTILE_LEVELS, type DemandDistribution } from './forecast-types';
 
