@@ -3,9 +3,9 @@
  * layer (the same validation and all-or-nothing transaction as the HTTP imports, no running
  * server needed; acts as admin):
  *
- *   npm run import -- preorders FILE --drop DROP_ID
- *   npm run import -- social FILE --drop DROP_ID
- *   npm run import -- token-holders FILE --drop DROP_ID
+ *   npm run import -- preorders FILE --drop-id DROP_ID
+ *   npm run import -- social FILE --drop-id DROP_ID
+ *   npm run import -- token-holders FILE --drop-id DROP_ID
  *   npm run import -- inventory-events FILE
  *
  * FILE is NDJSON (.ndjson, .jsonl), CSV (.csv, header row first) or a JSON array / {"rows": [...]}
@@ -31,7 +31,7 @@ const KINDS = {
 type Kind = keyof typeof KINDS;
 
 const USAGE =
-  'usage: npm run import -- preorders|social|token-holders|inventory-events FILE [--drop DROP_ID] [--format ndjson|csv|json]';
+  'usage: npm run import -- preorders|social|token-holders|inventory-events FILE [--drop-id DROP_ID] [--format ndjson|csv|json]';
 
 function formatOf(file: string, flag: string | true | undefined): 'ndjson' | 'csv' | 'json' {
   if (flag === 'ndjson' || flag === 'csv' || flag === 'json') return flag;
@@ -48,8 +48,10 @@ async function main() {
   const [kindArg, file] = positional;
   if (!kindArg || !(kindArg in KINDS) || !file) fail(USAGE);
   const kind = kindArg as Kind;
-  const dropId = typeof flags.drop === 'string' ? flags.drop : undefined;
-  if (KINDS[kind].needsDrop && !dropId) fail(`--drop DROP_ID is required for ${kind}\n${USAGE}`);
+  // Named as in the API (drop_id); the shorter --drop still works.
+  const dropFlag = flags['drop-id'] ?? flags.drop;
+  const dropId = typeof dropFlag === 'string' ? dropFlag : undefined;
+  if (KINDS[kind].needsDrop && !dropId) fail(`--drop-id DROP_ID is required for ${kind}\n${USAGE}`);
   if (!fs.existsSync(file)) fail(`no such file: ${file}`);
   const format = formatOf(file, flags.format);
   const totalBytes = fs.statSync(file).size;

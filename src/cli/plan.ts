@@ -1,18 +1,21 @@
 import { AppError } from '../http/app-error';
 import type { Schemas } from '../http/contract';
-import { exitOnHelp, fail, parseFlags, withServices } from './cli-context';
+import { exitOnHelp, fail, failRun, parseFlags, withServices } from './cli-context';
 
 const usage = `Usage:
-  npm run plan -- --drop DROP_ID [--solver auto|fast|lp] [--json]
+  npm run plan -- --drop-id DROP_ID [--solver auto|fast|lp] [--json]
       compute and store a draft plan from the drop's latest forecast, and print it
-  npm run plan -- --plan PLAN_ID [--json]
+  npm run plan -- --plan-id PLAN_ID [--json]
       print a stored plan`;
 
 exitOnHelp(usage);
 const { flags } = parseFlags(process.argv.slice(2));
 const text = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+// Flags are named as in the API (drop_id, plan_id); the shorter --drop and --plan still work.
+const dropId = text('drop-id') ?? text('drop');
+const planId = text('plan-id') ?? text('plan');
 const solver = text('solver') ?? 'auto';
-if ((!text('drop') && !text('plan')) || !['auto', 'fast', 'lp'].includes(solver)) fail(usage);
+if ((!dropId && !planId) || !['auto', 'fast', 'lp'].includes(solver)) fail(usage);
 
 const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
 
@@ -83,14 +86,14 @@ function render(plan: Schemas['Plan']): string {
 try {
   await withServices(async ({ allocation }) => {
     const admin = { keyId: 'cli', role: 'admin' } as const;
-    const plan = text('plan')
-      ? await allocation.getPlan(admin, text('plan')!)
-      : await allocation.computePlan(admin, text('drop')!, { solver: solver as 'auto' | 'fast' | 'lp' });
+    const plan = planId
+      ? await allocation.getPlan(admin, planId)
+      : await allocation.computePlan(admin, dropId!, { solver: solver as 'auto' | 'fast' | 'lp' });
     process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : render(plan));
   });
 } catch (error) {
   if (error instanceof AppError)
-    fail(
+    failRun(
       `${error.detail}${error.options.errors ? `\n${error.options.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}`,
     );
   throw error;

@@ -1,7 +1,7 @@
 /**
  * Train a forecast model:
  *
- *   npm run train [-- --creator ID --from ISO --to ISO --prior-weight W --epochs N --folds N]
+ *   npm run train [-- --creator-id ID --from ISO --to ISO --prior-weight W --epochs N --folds N]
  *   npm run train -- --history FILE [--format csv|json] [--prior-weight W]
  *   npm run train -- --shipped        (regenerate the shipped prior model, a tracked artifact)
  *
@@ -38,12 +38,14 @@ function exit(message: string, code = 1): never {
 }
 
 exitOnHelp(
-  'usage: npm run train [-- --creator ID --from ISO --to ISO --prior-weight W --epochs N --folds N]\n' +
+  'usage: npm run train [-- --creator-id ID --from ISO --to ISO --prior-weight W --epochs N --folds N]\n' +
     '       npm run train -- --history FILE [--format csv|json] [--prior-weight W]\n' +
     '       npm run train -- --shipped',
 );
 const { values } = parseArgs({
   options: {
+    'creator-id': { type: 'string' },
+    // the earlier name of --creator-id
     creator: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
@@ -131,7 +133,11 @@ async function trainFromData(): Promise<void> {
     spec = {
       source: {
         kind: 'demand_history',
-        selection: { creatorId: values.creator ?? null, from: isoOf('from', values.from), to: isoOf('to', values.to) },
+        selection: {
+          creatorId: values['creator-id'] ?? values.creator ?? null,
+          from: isoOf('from', values.from),
+          to: isoOf('to', values.to),
+        },
       },
       priorWeight,
       config,

@@ -52,4 +52,21 @@ describe('CLI conventions', () => {
     const r = await run('plan', []);
     expect(r.code).toBe(2);
   });
+
+  it('names the drop, plan and creator flags as the API does (drop_id, plan_id, creator_id)', async () => {
+    for (const [command, args] of [
+      ['plan', ['--help']],
+      ['import', ['--help']],
+      ['train', ['--help']],
+    ] as const) {
+      const r = await run(command, [...args]);
+      expect(r.stdout).toMatch(/--(drop|plan|creator)-id/);
+    }
+    const missing = await run('import', ['preorders', 'package.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--drop-id');
+    // A known flag gets past the usage check: an unknown drop fails (1), it is not a usage error (2).
+    const unknownDrop = await run('plan', ['--drop-id', 'drop-that-does-not-exist']);
+    expect(unknownDrop.code, unknownDrop.stderr).toBe(1);
+  });
 });
