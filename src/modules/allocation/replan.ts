@@ -126,11 +126,11 @@ export function proposeReplan(
     let i = 0;
     for (const d of deficit) {
       while (d.units > 0 && i < surplus.length) {
-        const move = Math.min(d.units, surplus[i].units);
-        transfers.push({ sku_id: sku.id, from_hub_id: surplus[i].hub, to_hub_id: d.hub, units: move });
+        const move = Math.min(d.units, surplus[i]!.units);
+        transfers.push({ sku_id: sku.id, from_hub_id: surplus[i]!.hub, to_hub_id: d.hub, units: move });
         d.units -= move;
-        surplus[i].units -= move;
-        if (surplus[i].units === 0) i += 1;
+        surplus[i]!.units -= move;
+        if (surplus[i]!.units === 0) i += 1;
       }
     }
     const stillShort = deficit.filter((d) => d.units > 0);
@@ -138,7 +138,7 @@ export function proposeReplan(
       (o) => o.skuId === sku.id && o.supplierId !== liveStockSupplierId(sku.id),
     )) {
       let left = order.quantity;
-      const arriveBy = order.lines[0]?.arriveBy ?? new Date(horizon).toISOString();
+      const arriveBy = order.lines[0]!?.arriveBy ?? new Date(horizon).toISOString();
       for (const d of stillShort) {
         if (left <= 0) break;
         const take = Math.min(left, d.units);
@@ -155,7 +155,7 @@ export function proposeReplan(
       }
       // Order rules (minimum, multiple) can buy more than the shortfall: the rest goes to the last short hub.
       if (left > 0) {
-        const last = stillShort[stillShort.length - 1]?.hub ?? order.lines[0]?.destinationHubId ?? hubsSorted[0]!;
+        const last = stillShort[stillShort.length - 1]!?.hub ?? order.lines[0]!?.destinationHubId ?? hubsSorted[0]!;
         fallbackOrders.push({
           supplier_id: order.supplierId,
           sku_id: sku.id,
@@ -199,14 +199,14 @@ function expectedFill(input: AllocationInput, unitsAt: (hubId: string, skuId: st
     const byHub = new Map<number, DemandDistribution[]>();
     for (const d of list) {
       demand += d.mean;
-      const hub = prepared.regions[d.region].candidates[0];
+      const hub = prepared.regions[d.region]!.candidates[0]!;
       if (hub === undefined) continue;
       byHub.set(hub, [...(byHub.get(hub) ?? []), d.demand]);
     }
     for (const [h, parts] of byHub)
       sales += expectedSales(
         survivalFromPmf(pooledPmf(parts)),
-        unitsAt(prepared.hubs[h].hubId, prepared.skus[s].skuId),
+        unitsAt(prepared.hubs[h]!.hubId, prepared.skus[s]!.skuId),
       );
   });
   return demand > 0 ? sales / demand : 0;

@@ -79,7 +79,7 @@ describe('computing a plan', () => {
 
   it('reports per region the serving hub, in-stock probability, delivery days and lead-time delta', async () => {
     const plan = await compute({ solver: 'fast' });
-    const region1 = plan.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
+    const region1 = plan.regions.find((r) => r.region_id === s.regionIds[1]! && r.sku_id === s.skuId)!;
     expect(region1).toMatchObject({ serving_hub_id: s.hubBId, candidate_hub_ids: [s.hubBId], baseline_days: 6 });
     expect(region1.delivery_days_p50).toBe(1);
     expect(region1.lead_time_delta_days).toBe(5);
@@ -163,7 +163,7 @@ describe('errors', () => {
       expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' }),
     ]);
     expect(res.body.unserved_regions).toEqual([
-      expect.objectContaining({ region_id: other.regionIds[0], reason: 'no-stock' }),
+      expect.objectContaining({ region_id: other.regionIds[0]!, reason: 'no-stock' }),
     ]);
   });
 });
@@ -241,7 +241,7 @@ describe('what-if plans', () => {
     expect(body.fill_rate_within_promise.delta).toBeLessThan(0);
     expect(body.allocations.find((a) => a.hub_id === s.hubBId)).toMatchObject({ b: 0, delta: expect.any(Number) });
     for (const a of body.allocations) expect(a.delta).toBe(a.b - a.a);
-    const region1 = body.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
+    const region1 = body.regions.find((r) => r.region_id === s.regionIds[1]! && r.sku_id === s.skuId)!;
     expect(region1.in_stock_probability.b).toBe(0);
   });
 
@@ -326,11 +326,11 @@ describe('what-if demand multipliers (issue 19)', () => {
     for (const bad of [
       { drop: -0.1 },
       { drop: 11 },
-      { regions: [{ region_id: s.regionIds[0], multiplier: -1 }] },
+      { regions: [{ region_id: s.regionIds[0]!, multiplier: -1 }] },
       {
         regions: [
-          { region_id: s.regionIds[0], multiplier: 1 },
-          { region_id: s.regionIds[0], multiplier: 2 },
+          { region_id: s.regionIds[0]!, multiplier: 1 },
+          { region_id: s.regionIds[0]!, multiplier: 2 },
         ],
       },
       { everywhere: 2 },

@@ -20,7 +20,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
     const hubVia: ([number, number] | null)[] = units.map(() => null);
     const queue: number[] = [];
     demand.forEach((d, r) => {
-      if (served[r] < d) {
+      if (served[r]! < d) {
         regionVia[r] = -1;
         queue.push(r);
       }
@@ -29,7 +29,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
     for (let q = 0; q < queue.length && end < 0; q += 1) {
       const r = queue[q]!;
       cands[r]!.forEach((h, c) => {
-        if (end >= 0 || hubVia[h] !== null) return;
+        if (end >= 0 || hubVia[h]! !== null) return;
         hubVia[h] = [r, c];
         if (load[h]! < units[h]!) {
           end = h;
@@ -37,7 +37,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
         }
         cands.forEach((c2, r2) => {
           const i = c2.indexOf(h);
-          if (i >= 0 && flow[r2]![i]! > 0 && regionVia[r2] === -2) {
+          if (i >= 0 && flow[r2]![i]! > 0 && regionVia[r2]! === -2) {
             regionVia[r2] = h;
             queue.push(r2);
           }
@@ -71,7 +71,7 @@ function evaluate(input: Parameters<typeof planAllocationFast>[0], plan: Allocat
   prepared.skus.forEach((sku, s) => {
     const units = prepared.hubs.map(() => 0);
     for (const a of plan.allocations) if (a.skuId === sku.skuId) units[hubIndex.get(a.hubId)!] = a.units;
-    const entries = prepared.demandBySku[s];
+    const entries = prepared.demandBySku[s]!;
     const cands = entries.map((d) => prepared.regions[d.region]!.candidates);
     for (let w = 0; w < count; w += 1)
       sum += maxFlowSales(
