@@ -152,7 +152,7 @@ export const allocationRepository = {
   },
 
   async findPlan(db: Queryable, planId: string) {
-    return (await db.query<PlanRow>(`select ${planColumns} from plans where id = $1`, [planId])).rows[0]!;
+    return (await db.query<PlanRow>(`select ${planColumns} from plans where id = $1`, [planId])).rows[0];
   },
   async listPlans(db: Queryable, dropId: string) {
     return (
@@ -236,7 +236,7 @@ export const allocationRepository = {
   async findPublishedPlan(db: Queryable, dropId: string) {
     return (
       await db.query<PlanRow>(`select ${planColumns} from plans where drop_id = $1 and status = 'published'`, [dropId])
-    ).rows[0]!;
+    ).rows[0];
   },
   /** The published plan of every drop that has one. */
   async listPublishedPlanIds(db: Queryable) {
@@ -252,7 +252,7 @@ export const allocationRepository = {
          order by (status = 'published') desc, version desc limit 1`,
         [dropId, publishedOnly],
       )
-    ).rows[0]!;
+    ).rows[0];
   },
   /** The plan in force at a drop's close: the published one, else the one superseded last. */
   async findPlanInForce(db: Queryable, dropId: string) {
@@ -262,7 +262,7 @@ export const allocationRepository = {
          order by (status = 'published') desc, version desc limit 1`,
         [dropId],
       )
-    ).rows[0]!;
+    ).rows[0];
   },
   /**
    * When the published plans' supplier orders bring each SKU to each hub: the latest arrive-by of
@@ -333,7 +333,7 @@ export const allocationRepository = {
         `update plans set status = 'superseded', superseded_at = $2 where drop_id = $1 and status = 'published' returning id`,
         [dropId, at],
       )
-    ).rows[0]!?.id;
+    ).rows[0]?.id;
   },
   async markPublished(tx: Queryable, planId: string, at: Date) {
     await tx.query(`update plans set status = 'published', published_at = $2 where id = $1`, [planId, at]);
@@ -347,7 +347,7 @@ export const allocationRepository = {
         'select draft_plan_id from plan_saved_drafts where what_if_plan_id = $1',
         [whatIfPlanId],
       )
-    ).rows[0]!?.draft_plan_id;
+    ).rows[0]?.draft_plan_id;
   },
   async insertSavedDraft(tx: Queryable, whatIfPlanId: string, draftPlanId: string, at: Date) {
     await tx.query('insert into plan_saved_drafts (what_if_plan_id, draft_plan_id, created_at) values ($1, $2, $3)', [
@@ -398,6 +398,6 @@ export const allocationRepository = {
         'select proposal from replan_proposals where drop_id = $1 order by created_at desc limit 1',
         [dropId],
       )
-    ).rows[0]!;
+    ).rows[0];
   },
 };

@@ -126,11 +126,12 @@ export function proposeReplan(
     let i = 0;
     for (const d of deficit) {
       while (d.units > 0 && i < surplus.length) {
-        const move = Math.min(d.units, surplus[i]!.units);
-        transfers.push({ sku_id: sku.id, from_hub_id: surplus[i]!.hub, to_hub_id: d.hub, units: move });
+        const from = surplus[i]!; // i < surplus.length
+        const move = Math.min(d.units, from.units);
+        transfers.push({ sku_id: sku.id, from_hub_id: from.hub, to_hub_id: d.hub, units: move });
         d.units -= move;
-        surplus[i]!.units -= move;
-        if (surplus[i]!.units === 0) i += 1;
+        from.units -= move;
+        if (from.units === 0) i += 1;
       }
     }
     const stillShort = deficit.filter((d) => d.units > 0);
@@ -138,7 +139,7 @@ export function proposeReplan(
       (o) => o.skuId === sku.id && o.supplierId !== liveStockSupplierId(sku.id),
     )) {
       let left = order.quantity;
-      const arriveBy = order.lines[0]!?.arriveBy ?? new Date(horizon).toISOString();
+      const arriveBy = order.lines[0]?.arriveBy ?? new Date(horizon).toISOString();
       for (const d of stillShort) {
         if (left <= 0) break;
         const take = Math.min(left, d.units);
@@ -155,7 +156,7 @@ export function proposeReplan(
       }
       // Order rules (minimum, multiple) can buy more than the shortfall: the rest goes to the last short hub.
       if (left > 0) {
-        const last = stillShort[stillShort.length - 1]!?.hub ?? order.lines[0]!?.destinationHubId ?? hubsSorted[0]!;
+        const last = stillShort[stillShort.length - 1]?.hub ?? order.lines[0]?.destinationHubId ?? hubsSorted[0]!;
         fallbackOrders.push({
           supplier_id: order.supplierId,
           sku_id: sku.id,

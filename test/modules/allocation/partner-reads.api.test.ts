@@ -51,11 +51,11 @@ describe('partner reads of the published plan', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/csv');
       const lines = res.text.trim().split('\r\n');
-      expect(lines[0]!).toBe(
+      expect(lines[0]).toBe(
         'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason',
       );
       expect(lines.length).toBeGreaterThan(2);
-      expect(lines.slice(1).every((l) => l.split(',')[5]! === s.hubId)).toBe(true);
+      expect(lines.slice(1).every((l) => l.split(',')[5] === s.hubId)).toBe(true);
       expect(res.text).not.toContain(s.hubBId);
       expect(lines.some((l) => l.startsWith('allocation,'))).toBe(true);
       expect(lines.some((l) => l.startsWith('supplier_order,'))).toBe(true);

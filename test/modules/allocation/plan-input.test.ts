@@ -169,7 +169,7 @@ describe('what-if demand multipliers (issue 19)', () => {
           const scaled = scaleDemand(cells, overrides);
           expect(scaled).toHaveLength(cells.length);
           scaled.forEach((cell, i) => {
-            const factor = (drop ?? 1) * (byRegion[cells[i]!.region_id]! ?? 1);
+            const factor = (drop ?? 1) * (byRegion[cells[i]!.region_id] ?? 1);
             expect(demandMultiplier(overrides, cells[i]!.region_id)).toBe(factor);
             expect(cell).toEqual({ ...cells[i]!, mean: cells[i]!.mean * factor });
           });

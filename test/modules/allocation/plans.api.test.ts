@@ -79,7 +79,7 @@ describe('computing a plan', () => {
 
   it('reports per region the serving hub, in-stock probability, delivery days and lead-time delta', async () => {
     const plan = await compute({ solver: 'fast' });
-    const region1 = plan.regions.find((r) => r.region_id === s.regionIds[1]! && r.sku_id === s.skuId)!;
+    const region1 = plan.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
     expect(region1).toMatchObject({ serving_hub_id: s.hubBId, candidate_hub_ids: [s.hubBId], baseline_days: 6 });
     expect(region1.delivery_days_p50).toBe(1);
     expect(region1.lead_time_delta_days).toBe(5);
@@ -241,7 +241,7 @@ describe('what-if plans', () => {
     expect(body.fill_rate_within_promise.delta).toBeLessThan(0);
     expect(body.allocations.find((a) => a.hub_id === s.hubBId)).toMatchObject({ b: 0, delta: expect.any(Number) });
     for (const a of body.allocations) expect(a.delta).toBe(a.b - a.a);
-    const region1 = body.regions.find((r) => r.region_id === s.regionIds[1]! && r.sku_id === s.skuId)!;
+    const region1 = body.regions.find((r) => r.region_id === s.regionIds[1] && r.sku_id === s.skuId)!;
     expect(region1.in_stock_probability.b).toBe(0);
   });
 

@@ -63,7 +63,7 @@ describe('live re-plan', () => {
     });
     const toB = p.transfers.filter((t) => t.sku_id === s.skuId && t.to_hub_id === s.hubBId);
     expect(toB).toHaveLength(1);
-    expect(toB[0]!).toMatchObject({ from_hub_id: s.hubId });
+    expect(toB[0]).toMatchObject({ from_hub_id: s.hubId });
     expect(toB[0]!.units).toBeGreaterThan(0);
     expect(toB[0]!.units).toBeLessThanOrEqual(40);
     // A transfer never moves more than a hub has, and never more than the target asks.

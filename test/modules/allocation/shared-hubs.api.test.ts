@@ -92,7 +92,7 @@ describe('hub capacity is shared across drops', () => {
         }),
       ]),
     );
-    expect(b.unserved_regions.some((u) => u.region_id === s.regionIds[1]! && u.reason === 'no-stock')).toBe(true);
+    expect(b.unserved_regions.some((u) => u.region_id === s.regionIds[1] && u.reason === 'no-stock')).toBe(true);
   });
 
   it('refuses to publish a plan that would overbook a hub (409 naming it), and changes nothing', async () => {

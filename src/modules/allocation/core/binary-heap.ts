@@ -2,6 +2,7 @@
  * Max-heap of (id, key) on typed arrays. Ties: lower id first, which makes every greedy that
  * uses it deterministic.
  */
+// Index reads end in `!` (type-only): every slot read is below `size`, within the arrays.
 export class BinaryMaxHeap {
   private ids: Int32Array;
   private keys: Float64Array;

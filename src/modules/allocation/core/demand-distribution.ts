@@ -3,6 +3,7 @@
  * survival tables. The allocation maths needs S(k) = P(D ≥ k): it is the marginal value of the
  * k-th unit placed, since E[min(D, q)] = Σ_{k=1..q} P(D ≥ k).
  */
+// Index reads end in `!` (type-only): loops run over the arrays' own lengths or a pmf's support.
 
 export type DemandDistribution =
   /** over-dispersed counts: mean μ, dispersion α, variance μ + αμ² (α = 0 is Poisson) */

@@ -2,6 +2,8 @@
  * The fast allocator: each region's demand goes to its serving hub only (no pooling); several SKUs
  * sharing hub capacity are solved exactly by greedy plus cycle cancelling (transport-allocation).
  */
+// Index reads end in `!` (type-only): indices are SKU, hub, region and pair numbers of the prepared
+// instance, within its arrays.
 import type { DemandDistribution } from './demand-distribution';
 import {
   expectedSales,
@@ -67,9 +69,9 @@ export function buildTransportProblem(prepared: PreparedInstance): {
         single = d.demand.dispersion;
       }
       for (let h = 0; h < H; h += 1) {
-        if (nbCount[h]! === 0) continue;
+        if (nbCount[h] === 0) continue;
         const mean = nbMean[h]!;
-        const dispersion = nbCount[h]! === 1 ? single : Math.max(0, (nbVariance[h]! - mean) / (mean * mean));
+        const dispersion = nbCount[h] === 1 ? single : Math.max(0, (nbVariance[h]! - mean) / (mean * mean));
         const need = survivalSize + survivalCapacity(mean, dispersion);
         if (need > buffer.length) {
           const grown = new Float64Array(Math.max(need, buffer.length * 2));
@@ -391,11 +393,11 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
     prepared,
     (s, i) => {
       const d = prepared.demandBySku[s]![i]!;
-      const p = pairIndexOf(s, prepared.regions[d.region]!.candidates[0]! ?? -1);
+      const p = pairIndexOf(s, prepared.regions[d.region]!.candidates[0] ?? -1);
       // A hub's regions share its fill rate: the region gets its share of the hub's expected sales.
       return p < 0 || pairMean[p]! <= 0 ? 0 : (pairSales[p]! * d.mean) / pairMean[p]!;
     },
-    (s, region) => unitsAt(s, prepared.regions[region]!.candidates[0]! ?? -1) > 0,
+    (s, region) => unitsAt(s, prepared.regions[region]!.candidates[0] ?? -1) > 0,
   );
   const pooledRegions = countPooledRegions(prepared);
   let leftoverCost = 0;
@@ -479,7 +481,7 @@ function overbookedSuppliers(prepared: PreparedInstance, quantities: number[][],
   prepared.skus.forEach((sku, s) =>
     sku.suppliers.forEach((f, i) => {
       if (shared.has(f.option.supplierId))
-        total.set(f.option.supplierId, (total.get(f.option.supplierId) ?? 0) + (quantities[s]![i]! ?? 0));
+        total.set(f.option.supplierId, (total.get(f.option.supplierId) ?? 0) + (quantities[s]![i] ?? 0));
     }),
   );
   return new Set([...total].filter(([id, q]) => q > (prepared.supplierCapacity.get(id) ?? 0)).map(([id]) => id));

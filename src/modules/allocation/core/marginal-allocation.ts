@@ -63,7 +63,7 @@ export function allocateScarceStock(
     }
     return out;
   });
-  const marginalValue = (i: number, k: number): number => salvage + (price - salvage) * (survival[i]![k]! ?? 0);
+  const marginalValue = (i: number, k: number): number => salvage + (price - salvage) * (survival[i]![k] ?? 0);
   // Salvage is positive, so every unit is placed (minimumGain −∞).
   const result = allocateByMarginalValue({
     total: units,

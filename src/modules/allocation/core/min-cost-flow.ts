@@ -3,6 +3,7 @@
  * may be negative), then Dijkstra on reduced costs for every augmentation. Augmenting along a
  * shortest path keeps the flow optimal for its value, so the final flow is a min-cost flow.
  */
+// Index reads end in `!` (type-only): node ids are below n and arc ids below to.length, the arrays' sizes.
 
 export interface FlowArc {
   from: number;

@@ -3,6 +3,7 @@
  * opening (priority order), hubs in id order, regions with their hubs within the promise in lane
  * order, and demand by SKU. Pure.
  */
+// Index reads end in `!` (type-only): indices are SKU, hub and region numbers of the instance, within its arrays.
 import type { DemandDistribution } from './demand-distribution';
 import { distributionMean } from './demand-distribution';
 import type {

@@ -17,7 +17,7 @@ export function buildSupplierOrders(
     const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
     let hub = 0;
     sku.suppliers.forEach((supplier, f) => {
-      const quantity = quantities[s]![f]! ?? 0;
+      const quantity = quantities[s]![f] ?? 0;
       if (quantity <= 0) return;
       const isFallback = !supplier.isPrimary;
       const order: SupplierOrder = {
@@ -46,7 +46,7 @@ export function buildSupplierOrders(
           hubRemaining[hub] -= take;
           left -= take;
         }
-        if (hubRemaining[hub]! === 0) hub += 1;
+        if (hubRemaining[hub] === 0) hub += 1;
       }
       orders.push(order);
     });

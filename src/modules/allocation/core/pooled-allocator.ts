@@ -16,6 +16,8 @@
  * each SKU alone is then solved by the same greedy, which is exact for one SKU (its value is
  * M♮-concave: gross substitutes), so the bound holds and the gap it gives is proven.
  */
+// Index reads end in `!` (type-only): the typed arrays are sized in the constructor, and the scenario,
+// region, hub and edge numbers used as indices stay below those sizes.
 import { BinaryMaxHeap } from './binary-heap';
 import type { PreparedInstance } from './plan-instance';
 import type { Scenarios } from './scenarios';
@@ -145,14 +147,14 @@ class SkuFlows {
       const k = this.queue[head++]!;
       for (let f = this.edgeStart[k]!; f < this.edgeStart[k + 1]!; f += 1) {
         const j = this.edgeHub[f]!;
-        if (this.hubSeen[j]! === stamp) continue;
+        if (this.hubSeen[j] === stamp) continue;
         this.hubSeen[j] = stamp;
         this.hubVia[j] = f;
         if (j === target) return true;
         for (let e = this.hubEdgeStart[j]!; e < this.hubEdgeStart[j + 1]!; e += 1) {
           const f2 = this.hubEdges[e]!;
           const k2 = this.edgeRegion[f2]!;
-          if (this.regionSeen[k2]! === stamp || this.flow[w * this.F + f2]! <= 0) continue;
+          if (this.regionSeen[k2] === stamp || this.flow[w * this.F + f2]! <= 0) continue;
           this.regionSeen[k2] = stamp;
           this.regionVia[k2] = f2;
           this.queue[tail++] = k2;
@@ -166,7 +168,7 @@ class SkuFlows {
     this.search(w, -1);
     const stamp = this.stamp;
     for (let j = 0; j < this.J; j += 1) {
-      const now = this.hubSeen[j]! === stamp ? 1 : 0;
+      const now = this.hubSeen[j] === stamp ? 1 : 0;
       const before = this.reach[w * this.J + j]!;
       if (now !== before) {
         this.reach[w * this.J + j] = now;
@@ -179,7 +181,7 @@ class SkuFlows {
   add(j: number): void {
     this.x[j] += 1;
     for (let w = 0; w < this.N; w += 1) {
-      if (this.reach[w * this.J + j]! === 0) continue;
+      if (this.reach[w * this.J + j] === 0) continue;
       if (!this.search(w, j)) continue; // never expected: reach says it is reachable
       let f = this.hubVia[j]!;
       for (;;) {
@@ -217,12 +219,12 @@ class SkuFlows {
         const f = this.hubEdges[e]!;
         if (this.flow[w * this.F + f]! <= 0) continue;
         const k = this.edgeRegion[f]!;
-        if (this.regionSeen[k]! === stamp) continue;
+        if (this.regionSeen[k] === stamp) continue;
         this.regionSeen[k] = stamp;
         this.regionVia[k] = f; // reached from hub `hub` by taking flow off edge f
         for (let f2 = this.edgeStart[k]!; f2 < this.edgeStart[k + 1]!; f2 += 1) {
           const j2 = this.edgeHub[f2]!;
-          if (this.hubSeen[j2]! === stamp) continue;
+          if (this.hubSeen[j2] === stamp) continue;
           this.hubSeen[j2] = stamp;
           this.hubVia[j2] = f2; // reached from region k by adding flow on edge f2
           if (this.load[w * this.J + j2]! < this.x[j2]!) return j2;
@@ -503,7 +505,7 @@ function greedy(
   const hubLoad = new Float64Array(prepared.hubs.length);
   const refusedPrice = new Float64Array(prepared.hubs.length);
   const pairStart = new Int32Array(S + 1);
-  for (let s = 0; s < S; s += 1) pairStart[s + 1] = pairStart[s]! + (flows[s]!?.hubs.length ?? 0);
+  for (let s = 0; s < S; s += 1) pairStart[s + 1] = pairStart[s]! + (flows[s]?.hubs.length ?? 0);
   const pairSku = new Int32Array(pairStart[S]!);
   for (let s = 0; s < S; s += 1) pairSku.fill(s, pairStart[s]!, pairStart[s + 1]!);
   const gain = (s: number, j: number): number => {

@@ -14,6 +14,8 @@
  * integral (network structure, integer samples); if not, or if min order / multiple rules apply,
  * the MIP is solved and the gap to the relaxation is reported.
  */
+// Index reads end in `!` (type-only): indices are SKU, hub, region and scenario numbers of the prepared
+// instance, within its arrays.
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-instance';
 import { sharedSuppliers, totalDemand } from './plan-instance';
@@ -178,7 +180,7 @@ export async function solveSampleAverageLp(
     plan.solver.choiceReason = `LP requested, but HiGHS returned "${relaxed.Status}": fast allocator`;
     return plan;
   }
-  const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]!?.Primal ?? 0;
+  const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
   let columns = relaxed.Columns as Record<string, { Primal?: number }>;
   let objective = relaxed.ObjectiveValue;
   let gap = 0;

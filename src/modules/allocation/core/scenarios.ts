@@ -13,7 +13,7 @@ export interface Scenarios {
 /** Scenario demands per SKU and demand entry. Samples are used as given (joint scenarios). */
 export function buildScenarios(prepared: PreparedInstance, policy: AllocationPolicy): Scenarios {
   const entries = prepared.demandBySku.flat();
-  const first = entries[0]!?.demand;
+  const first = entries[0]?.demand;
   const allSamples =
     first?.kind === 'samples' &&
     entries.every(

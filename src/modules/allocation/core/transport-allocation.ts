@@ -21,6 +21,7 @@
  * result is certified optimal. The source and sink are merged into one node O, which makes the
  * flow value free (we do not have to place every unit).
  */
+// Index reads end in `!` (type-only): indices are SKU, hub and pair numbers of the problem, within its arrays.
 import { BinaryMaxHeap } from './binary-heap';
 
 export interface TransportProblem {
@@ -281,7 +282,7 @@ function cancelNegativeCycles(
         stamp[v] = stampCounter;
         v = parent[v]!;
       }
-      if (v >= 0 && stamp[v]! === stampCounter) return v;
+      if (v >= 0 && stamp[v] === stampCounter) return v;
     }
     return -1;
   };

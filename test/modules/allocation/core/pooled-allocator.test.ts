@@ -29,7 +29,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
     for (let q = 0; q < queue.length && end < 0; q += 1) {
       const r = queue[q]!;
       cands[r]!.forEach((h, c) => {
-        if (end >= 0 || hubVia[h]! !== null) return;
+        if (end >= 0 || hubVia[h] !== null) return;
         hubVia[h] = [r, c];
         if (load[h]! < units[h]!) {
           end = h;
@@ -37,7 +37,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
         }
         cands.forEach((c2, r2) => {
           const i = c2.indexOf(h);
-          if (i >= 0 && flow[r2]![i]! > 0 && regionVia[r2]! === -2) {
+          if (i >= 0 && flow[r2]![i]! > 0 && regionVia[r2] === -2) {
             regionVia[r2] = h;
             queue.push(r2);
           }
