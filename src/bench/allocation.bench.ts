@@ -92,7 +92,7 @@ export function buildBenchInstance(shape: BenchInstanceShape, seed = 1): Allocat
     });
   }
   // Hub capacity at 70–110% of its expected demand, so some hubs bind.
-  hubs.forEach((hub, h) => (hub.capacityUnits = Math.round(hubDemand[h] * (0.7 + 0.4 * random()))));
+  hubs.forEach((hub, h) => (hub.capacityUnits = Math.round(hubDemand[h]! * (0.7 + 0.4 * random()))));
   const baselineDaysByRegion: Record<string, number> = {};
   for (let r = 0; r < shape.regions; r += 1) baselineDaysByRegion[`R${r}`] = 5;
   return {
@@ -129,7 +129,7 @@ export function buildPooledBenchInstance(seed: number, shape = { skus: 4, hubs: 
   });
   reach.forEach((hubList, r) =>
     hubList.forEach((h, order) =>
-      hubs[h].lanes.push({ regionId: `R${r}`, transitDaysMin: 1, transitDaysMax: 1 + Math.min(order, 1) }),
+      hubs[h]!.lanes.push({ regionId: `R${r}`, transitDaysMin: 1, transitDaysMax: 1 + Math.min(order, 1) }),
     ),
   );
   const skus: SkuSupply[] = [];
@@ -140,7 +140,7 @@ export function buildPooledBenchInstance(seed: number, shape = { skus: 4, hubs: 
     for (let r = 0; r < shape.regions; r += 1) {
       const mean = 0.5 + 8 * random() * random();
       skuDemand += mean;
-      for (const h of reach[r]) reachable[h] += mean / reach[r].length;
+      for (const h of reach[r]!) reachable[h] += mean / reach[r]!.length;
       demand.push({ skuId: `S${s}`, regionId: `R${r}`, demand: { kind: 'negative-binomial', mean, dispersion: 0.4 } });
     }
     const unitCost = 5 + 10 * random();
@@ -169,7 +169,7 @@ export function buildPooledBenchInstance(seed: number, shape = { skus: 4, hubs: 
       },
     });
   }
-  hubs.forEach((hub, h) => (hub.capacityUnits = Math.round(reachable[h] * (0.6 + 0.4 * random()))));
+  hubs.forEach((hub, h) => (hub.capacityUnits = Math.round(reachable[h]! * (0.6 + 0.4 * random()))));
   const baselineDaysByRegion: Record<string, number> = {};
   for (let r = 0; r < shape.regions; r += 1) baselineDaysByRegion[`R${r}`] = 5;
   return {

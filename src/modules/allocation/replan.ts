@@ -126,11 +126,12 @@ export function proposeReplan(
     let i = 0;
     for (const d of deficit) {
       while (d.units > 0 && i < surplus.length) {
-        const move = Math.min(d.units, surplus[i].units);
-        transfers.push({ sku_id: sku.id, from_hub_id: surplus[i].hub, to_hub_id: d.hub, units: move });
+        const from = surplus[i]!; // i < surplus.length
+        const move = Math.min(d.units, from.units);
+        transfers.push({ sku_id: sku.id, from_hub_id: from.hub, to_hub_id: d.hub, units: move });
         d.units -= move;
-        surplus[i].units -= move;
-        if (surplus[i].units === 0) i += 1;
+        from.units -= move;
+        if (from.units === 0) i += 1;
       }
     }
     const stillShort = deficit.filter((d) => d.units > 0);
@@ -199,14 +200,14 @@ function expectedFill(input: AllocationInput, unitsAt: (hubId: string, skuId: st
     const byHub = new Map<number, DemandDistribution[]>();
     for (const d of list) {
       demand += d.mean;
-      const hub = prepared.regions[d.region].candidates[0];
+      const hub = prepared.regions[d.region]!.candidates[0]!;
       if (hub === undefined) continue;
       byHub.set(hub, [...(byHub.get(hub) ?? []), d.demand]);
     }
     for (const [h, parts] of byHub)
       sales += expectedSales(
         survivalFromPmf(pooledPmf(parts)),
-        unitsAt(prepared.hubs[h].hubId, prepared.skus[s].skuId),
+        unitsAt(prepared.hubs[h]!.hubId, prepared.skus[s]!.skuId),
       );
   });
   return demand > 0 ? sales / demand : 0;

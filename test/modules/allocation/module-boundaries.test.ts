@@ -7,7 +7,7 @@ const coreDir = join(moduleDir, 'core');
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+  return [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
 }
 
 describe('allocation module boundaries', () => {

@@ -171,7 +171,7 @@ describe('what-if demand multipliers (issue 19)', () => {
           scaled.forEach((cell, i) => {
             const factor = (drop ?? 1) * (byRegion[cells[i]!.region_id] ?? 1);
             expect(demandMultiplier(overrides, cells[i]!.region_id)).toBe(factor);
-            expect(cell).toEqual({ ...cells[i], mean: cells[i]!.mean * factor });
+            expect(cell).toEqual({ ...cells[i]!, mean: cells[i]!.mean * factor });
           });
         },
       ),

@@ -163,7 +163,7 @@ describe('errors', () => {
       expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' }),
     ]);
     expect(res.body.unserved_regions).toEqual([
-      expect.objectContaining({ region_id: other.regionIds[0], reason: 'no-stock' }),
+      expect.objectContaining({ region_id: other.regionIds[0]!, reason: 'no-stock' }),
     ]);
   });
 });
@@ -326,11 +326,11 @@ describe('what-if demand multipliers (issue 19)', () => {
     for (const bad of [
       { drop: -0.1 },
       { drop: 11 },
-      { regions: [{ region_id: s.regionIds[0], multiplier: -1 }] },
+      { regions: [{ region_id: s.regionIds[0]!, multiplier: -1 }] },
       {
         regions: [
-          { region_id: s.regionIds[0], multiplier: 1 },
-          { region_id: s.regionIds[0], multiplier: 2 },
+          { region_id: s.regionIds[0]!, multiplier: 1 },
+          { region_id: s.regionIds[0]!, multiplier: 2 },
         ],
       },
       { everywhere: 2 },

@@ -2,6 +2,7 @@
  * Max-heap of (id, key) on typed arrays. Ties: lower id first, which makes every greedy that
  * uses it deterministic.
  */
+// Index reads end in `!` (type-only): every slot read is below `size`, within the arrays.
 export class BinaryMaxHeap {
   private ids: Int32Array;
   private keys: Float64Array;
@@ -13,17 +14,17 @@ export class BinaryMaxHeap {
   }
 
   private better(a: number, b: number): boolean {
-    const ka = this.keys[a];
-    const kb = this.keys[b];
-    return ka > kb || (ka === kb && this.ids[a] < this.ids[b]);
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    return ka > kb || (ka === kb && this.ids[a]! < this.ids[b]!);
   }
 
   private swap(a: number, b: number): void {
-    const id = this.ids[a];
-    this.ids[a] = this.ids[b];
+    const id = this.ids[a]!;
+    this.ids[a] = this.ids[b]!;
     this.ids[b] = id;
-    const key = this.keys[a];
-    this.keys[a] = this.keys[b];
+    const key = this.keys[a]!;
+    this.keys[a] = this.keys[b]!;
     this.keys[b] = key;
   }
 
@@ -49,19 +50,19 @@ export class BinaryMaxHeap {
   }
 
   topKey(): number {
-    return this.size > 0 ? this.keys[0] : Number.NEGATIVE_INFINITY;
+    return this.size > 0 ? this.keys[0]! : Number.NEGATIVE_INFINITY;
   }
 
   topId(): number {
-    return this.size > 0 ? this.ids[0] : -1;
+    return this.size > 0 ? this.ids[0]! : -1;
   }
 
   pop(): number {
-    const top = this.ids[0];
+    const top = this.ids[0]!;
     this.size -= 1;
     if (this.size > 0) {
-      this.ids[0] = this.ids[this.size];
-      this.keys[0] = this.keys[this.size];
+      this.ids[0] = this.ids[this.size]!;
+      this.keys[0] = this.keys[this.size]!;
       let i = 0;
       for (;;) {
         const left = 2 * i + 1;

@@ -3,6 +3,7 @@
  * survival tables. The allocation maths needs S(k) = P(D ≥ k): it is the marginal value of the
  * k-th unit placed, since E[min(D, q)] = Σ_{k=1..q} P(D ≥ k).
  */
+// Index reads end in `!` (type-only): loops run over the arrays' own lengths or a pmf's support.
 
 export type DemandDistribution =
   /** over-dispersed counts: mean μ, dispersion α, variance μ + αμ² (α = 0 is Poisson) */
@@ -66,10 +67,10 @@ export function poissonPmf(lambda: number, tailMass = DEFAULT_TAIL_MASS): Float6
 export function empiricalPmf(samples: ArrayLike<number>): Float64Array {
   if (samples.length === 0) return Float64Array.of(1);
   let max = 0;
-  for (let i = 0; i < samples.length; i += 1) max = Math.max(max, toCount(samples[i]));
+  for (let i = 0; i < samples.length; i += 1) max = Math.max(max, toCount(samples[i]!));
   const pmf = new Float64Array(max + 1);
   const weight = 1 / samples.length;
-  for (let i = 0; i < samples.length; i += 1) pmf[toCount(samples[i])] += weight;
+  for (let i = 0; i < samples.length; i += 1) pmf[toCount(samples[i]!)] += weight;
   return pmf;
 }
 
@@ -92,7 +93,7 @@ export function distributionMean(distribution: DemandDistribution): number {
   if (distribution.kind === 'negative-binomial') return Math.max(0, distribution.mean);
   if (distribution.kind === 'samples') {
     let sum = 0;
-    for (let i = 0; i < distribution.samples.length; i += 1) sum += toCount(distribution.samples[i]);
+    for (let i = 0; i < distribution.samples.length; i += 1) sum += toCount(distribution.samples[i]!);
     return distribution.samples.length === 0 ? 0 : sum / distribution.samples.length;
   }
   return pmfMoments(distribution.probabilities).mean;
@@ -102,8 +103,8 @@ export function pmfMoments(pmf: ArrayLike<number>): { mean: number; variance: nu
   let mean = 0;
   let second = 0;
   for (let k = 0; k < pmf.length; k += 1) {
-    mean += k * pmf[k];
-    second += k * k * pmf[k];
+    mean += k * pmf[k]!;
+    second += k * k * pmf[k]!;
   }
   return { mean, variance: Math.max(0, second - mean * mean) };
 }
@@ -111,15 +112,15 @@ export function pmfMoments(pmf: ArrayLike<number>): { mean: number; variance: nu
 export function convolvePmf(a: ArrayLike<number>, b: ArrayLike<number>, tailMass = 1e-12): Float64Array {
   const out = new Float64Array(a.length + b.length - 1);
   for (let i = 0; i < a.length; i += 1) {
-    const ai = a[i];
+    const ai = a[i]!;
     if (ai === 0) continue;
-    for (let j = 0; j < b.length; j += 1) out[i + j] += ai * b[j];
+    for (let j = 0; j < b.length; j += 1) out[i + j] += ai * b[j]!;
   }
   // Trim the far tail so that repeated convolutions do not grow without bound.
   let end = out.length;
   let tail = 0;
-  while (end > 1 && tail + out[end - 1] < tailMass) {
-    tail += out[end - 1];
+  while (end > 1 && tail + out[end - 1]! < tailMass) {
+    tail += out[end - 1]!;
     end -= 1;
   }
   return end === out.length ? out : out.slice(0, end);
@@ -134,8 +135,8 @@ export function convolvePmf(a: ArrayLike<number>, b: ArrayLike<number>, tailMass
  */
 export function pooledPmf(parts: readonly DemandDistribution[]): Float64Array {
   if (parts.length === 0) return Float64Array.of(1);
-  if (parts.length === 1) return toPmf(parts[0]);
-  const first = parts[0];
+  if (parts.length === 1) return toPmf(parts[0]!);
+  const first = parts[0]!;
   if (
     first.kind === 'samples' &&
     parts.every((p) => p.kind === 'samples' && p.samples.length === first.samples.length)
@@ -143,7 +144,7 @@ export function pooledPmf(parts: readonly DemandDistribution[]): Float64Array {
     const sums = new Float64Array(first.samples.length);
     for (const part of parts) {
       if (part.kind !== 'samples') continue;
-      for (let i = 0; i < sums.length; i += 1) sums[i] += toCount(part.samples[i]);
+      for (let i = 0; i < sums.length; i += 1) sums[i] += toCount(part.samples[i]!);
     }
     return empiricalPmf(sums);
   }
@@ -157,8 +158,8 @@ export function pooledPmf(parts: readonly DemandDistribution[]): Float64Array {
     }
     return negativeBinomialPmf(mean, mean > 0 ? (variance - mean) / (mean * mean) : 0);
   }
-  let pmf = toPmf(parts[0]);
-  for (let i = 1; i < parts.length; i += 1) pmf = convolvePmf(pmf, toPmf(parts[i]));
+  let pmf = toPmf(parts[0]!);
+  for (let i = 1; i < parts.length; i += 1) pmf = convolvePmf(pmf, toPmf(parts[i]!));
   return pmf;
 }
 
@@ -189,7 +190,7 @@ export function writeNegativeBinomialSurvival(
     let k = 0;
     for (; k < pmf.length && k < limit && survival >= tailMass; k += 1) {
       out[offset + k] = survival;
-      survival -= pmf[k];
+      survival -= pmf[k]!;
     }
     return k;
   }
@@ -216,7 +217,7 @@ export function survivalFromPmf(pmf: ArrayLike<number>): Float64Array {
   const survival = new Float64Array(pmf.length);
   let tail = 0;
   for (let k = pmf.length - 1; k >= 0; k -= 1) {
-    tail += pmf[k];
+    tail += pmf[k]!;
     survival[k] = tail;
   }
   return survival;
@@ -226,6 +227,6 @@ export function survivalFromPmf(pmf: ArrayLike<number>): Float64Array {
 export function expectedSales(survival: ArrayLike<number>, quantity: number): number {
   let sum = 0;
   const top = Math.min(quantity, survival.length - 1);
-  for (let k = 1; k <= top; k += 1) sum += survival[k];
+  for (let k = 1; k <= top; k += 1) sum += survival[k]!;
   return sum;
 }

@@ -2,6 +2,8 @@
  * The fast allocator: each region's demand goes to its serving hub only (no pooling); several SKUs
  * sharing hub capacity are solved exactly by greedy plus cycle cancelling (transport-allocation).
  */
+// Index reads end in `!` (type-only): indices are SKU, hub, region and pair numbers of the prepared
+// instance, within its arrays.
 import type { DemandDistribution } from './demand-distribution';
 import {
   expectedSales,
@@ -53,13 +55,13 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     pairSkuStart[s] = pairSku.length;
     // Fast path: all of this SKU's demand negative binomial → pooled NB written straight into one
     // buffer (same maths as pooledPmf, without the intermediate pmfs).
-    if (prepared.demandBySku[s].every((d) => d.demand.kind === 'negative-binomial')) {
+    if (prepared.demandBySku[s]!.every((d) => d.demand.kind === 'negative-binomial')) {
       nbMean.fill(0);
       nbVariance.fill(0);
       nbCount.fill(0);
       let single = -1;
-      for (const d of prepared.demandBySku[s]) {
-        const serving = prepared.regions[d.region].candidates[0];
+      for (const d of prepared.demandBySku[s]!) {
+        const serving = prepared.regions[d.region]!.candidates[0]!;
         if (serving === undefined || !(d.mean > 0) || d.demand.kind !== 'negative-binomial') continue;
         nbMean[serving] += d.mean;
         nbVariance[serving] += d.mean + Math.max(0, d.demand.dispersion) * d.mean * d.mean;
@@ -68,8 +70,8 @@ export function buildTransportProblem(prepared: PreparedInstance): {
       }
       for (let h = 0; h < H; h += 1) {
         if (nbCount[h] === 0) continue;
-        const mean = nbMean[h];
-        const dispersion = nbCount[h] === 1 ? single : Math.max(0, (nbVariance[h] - mean) / (mean * mean));
+        const mean = nbMean[h]!;
+        const dispersion = nbCount[h] === 1 ? single : Math.max(0, (nbVariance[h]! - mean) / (mean * mean));
         const need = survivalSize + survivalCapacity(mean, dispersion);
         if (need > buffer.length) {
           const grown = new Float64Array(Math.max(need, buffer.length * 2));
@@ -88,18 +90,18 @@ export function buildTransportProblem(prepared: PreparedInstance): {
       continue;
     }
     for (let h = 0; h < H; h += 1) {
-      groups[h].length = 0;
+      groups[h]!.length = 0;
       groupMean[h] = 0;
     }
-    for (const d of prepared.demandBySku[s]) {
-      const serving = prepared.regions[d.region].candidates[0];
+    for (const d of prepared.demandBySku[s]!) {
+      const serving = prepared.regions[d.region]!.candidates[0]!;
       if (serving === undefined || !(d.mean > 0)) continue;
-      groups[serving].push(d.demand);
+      groups[serving]!.push(d.demand);
       groupMean[serving] += d.mean;
     }
     for (let h = 0; h < H; h += 1) {
-      if (groups[h].length === 0) continue;
-      const table = survivalFromPmf(pooledPmf(groups[h]));
+      if (groups[h]!.length === 0) continue;
+      const table = survivalFromPmf(pooledPmf(groups[h]!));
       if (survivalSize + table.length > buffer.length) {
         const grown = new Float64Array(Math.max(survivalSize + table.length, buffer.length * 2));
         grown.set(buffer.subarray(0, survivalSize));
@@ -109,7 +111,7 @@ export function buildTransportProblem(prepared: PreparedInstance): {
       pairIndex.set(s * H + h, pairSku.length);
       pairSku.push(s);
       pairHub.push(h);
-      pairMean.push(groupMean[h]);
+      pairMean.push(groupMean[h]!);
       pairSurvivalStart.push(survivalSize);
       pairSurvivalLength.push(table.length);
       survivalSize += table.length;
@@ -161,12 +163,12 @@ function applyOrderRules(
 ): { quantities: number[][]; adjusted: boolean } {
   let adjusted = false;
   const hubLoad = new Float64Array(problem.hubCount);
-  for (let p = 0; p < units.length; p += 1) hubLoad[problem.pairHub[p]] += units[p];
+  for (let p = 0; p < units.length; p += 1) hubLoad[problem.pairHub[p]!] += units[p]!;
   const quantities = prepared.skus.map((sku, s) => {
-    const first = problem.pairSkuStart[s];
-    const last = problem.pairSkuStart[s + 1];
+    const first = problem.pairSkuStart[s]!;
+    const last = problem.pairSkuStart[s + 1]!;
     let remaining = 0;
-    for (let p = first; p < last; p += 1) remaining += units[p];
+    for (let p = first; p < last; p += 1) remaining += units[p]!;
     return sku.suppliers.map((supplier) => {
       const want = Math.min(remaining, supplier.maxUnits);
       remaining -= want;
@@ -181,10 +183,10 @@ function applyOrderRules(
       for (let k = want; k > down; k -= 1) {
         let worst = -1;
         for (let p = first; p < last; p += 1)
-          if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst])))
+          if (units[p]! > 0 && (worst < 0 || pairGain(problem, p, units[p]!) < pairGain(problem, worst, units[worst]!)))
             worst = p;
         if (worst < 0) break;
-        downValue -= pairGain(problem, worst, units[worst]) - supplier.premium;
+        downValue -= pairGain(problem, worst, units[worst]!) - supplier.premium;
         units[worst] -= 1;
         removed.push(worst);
       }
@@ -196,27 +198,27 @@ function applyOrderRules(
         for (let k = want; k < up; k += 1) {
           let best = -1;
           for (let p = first; p < last; p += 1) {
-            if (hubLoad[problem.pairHub[p]] >= problem.hubCapacity[problem.pairHub[p]]) continue;
-            if (best < 0 || pairGain(problem, p, units[p] + 1) > pairGain(problem, best, units[best] + 1)) best = p;
+            if (hubLoad[problem.pairHub[p]!]! >= problem.hubCapacity[problem.pairHub[p]!]!) continue;
+            if (best < 0 || pairGain(problem, p, units[p]! + 1) > pairGain(problem, best, units[best]! + 1)) best = p;
           }
           if (best < 0) {
             upValue = Number.NEGATIVE_INFINITY;
             break;
           }
-          upValue += pairGain(problem, best, units[best] + 1) - supplier.premium;
+          upValue += pairGain(problem, best, units[best]! + 1) - supplier.premium;
           units[best] += 1;
-          hubLoad[problem.pairHub[best]] += 1;
+          hubLoad[problem.pairHub[best]!] += 1;
           added.push(best);
         }
       }
       if (upValue > downValue) return up;
       for (const p of added) {
         units[p] -= 1;
-        hubLoad[problem.pairHub[p]] -= 1;
+        hubLoad[problem.pairHub[p]!] -= 1;
       }
       for (const p of removed) {
         units[p] -= 1;
-        hubLoad[problem.pairHub[p]] -= 1;
+        hubLoad[problem.pairHub[p]!] -= 1;
       }
       return down;
     });
@@ -261,29 +263,29 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
   let leftoverCost = 0;
   let holdingCost = 0;
   prepared.skus.forEach((sku, s) => {
-    const e = prepared.economics[s];
+    const e = prepared.economics[s]!;
     for (let h = 0; h < H; h += 1) {
-      const units = solution.units[s][h];
+      const units = solution.units[s]![h]!;
       if (units <= 0) continue;
-      const sold = solution.soldAtHub[s][h];
-      allocations.push({ skuId: sku.skuId, hubId: prepared.hubs[h].hubId, units });
+      const sold = solution.soldAtHub[s]![h]!;
+      allocations.push({ skuId: sku.skuId, hubId: prepared.hubs[h]!.hubId, units });
       placed += units;
       delivered += sold;
       value += e.valuePerFastUnit * sold;
       leftoverCost += e.leftoverCostPerUnit * (units - sold);
       holdingCost += e.holdingCostPerUnit * units;
-      leftoverByHub[prepared.hubs[h].hubId] += units - sold;
+      leftoverByHub[prepared.hubs[h]!.hubId] += units - sold;
     }
   });
   let premium = 0;
   prepared.skus.forEach((sku, s) =>
-    sku.suppliers.forEach((f, i) => (premium += f.premium * solution.quantities[s][i])),
+    sku.suppliers.forEach((f, i) => (premium += f.premium * solution.quantities[s]![i]!)),
   );
-  const supplierOrders = buildSupplierOrders(prepared, (s, h) => solution.units[s][h], solution.quantities);
+  const supplierOrders = buildSupplierOrders(prepared, (s, h) => solution.units[s]![h]!, solution.quantities);
   const { regions, unservedRegions } = describeRegions(
     prepared,
-    (s, i) => solution.salesByEntry[s][i],
-    (s, region) => prepared.regions[region].candidates.some((h) => solution.units[s][h] > 0),
+    (s, i) => solution.salesByEntry[s]![i]!,
+    (s, region) => prepared.regions[region]!.candidates.some((h) => solution.units[s]![h]! > 0),
   );
   const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
@@ -364,48 +366,48 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
   for (let p = 0; p < units.length; p += 1) {
     const sales = expectedSales(
       problem.survival.subarray(
-        problem.pairSurvivalStart[p],
-        problem.pairSurvivalStart[p] + problem.pairSurvivalLength[p],
+        problem.pairSurvivalStart[p]!,
+        problem.pairSurvivalStart[p]! + problem.pairSurvivalLength[p]!,
       ),
-      units[p],
+      units[p]!,
     );
     pairSales[p] = sales;
     delivered += sales;
-    placed += units[p];
-    if (units[p] > 0) {
-      const hubId = prepared.hubs[problem.pairHub[p]].hubId;
-      allocations.push({ skuId: prepared.skus[problem.pairSku[p]].skuId, hubId, units: units[p] });
-      leftoverByHub[hubId] += units[p] - sales;
+    placed += units[p]!;
+    if (units[p]! > 0) {
+      const hubId = prepared.hubs[problem.pairHub[p]!]!.hubId;
+      allocations.push({ skuId: prepared.skus[problem.pairSku[p]!]!.skuId, hubId, units: units[p]! });
+      leftoverByHub[hubId] += units[p]! - sales;
     }
   }
   let premium = 0;
   prepared.skus.forEach((sku, s) =>
-    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s][f])),
+    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s]![f]!)),
   );
   const unitsAt = (s: number, h: number): number => {
     const p = pairIndexOf(s, h);
-    return p < 0 ? 0 : units[p];
+    return p < 0 ? 0 : units[p]!;
   };
   const supplierOrders = buildSupplierOrders(prepared, unitsAt, quantities);
   const { regions, unservedRegions } = describeRegions(
     prepared,
     (s, i) => {
-      const d = prepared.demandBySku[s][i];
-      const p = pairIndexOf(s, prepared.regions[d.region].candidates[0] ?? -1);
+      const d = prepared.demandBySku[s]![i]!;
+      const p = pairIndexOf(s, prepared.regions[d.region]!.candidates[0] ?? -1);
       // A hub's regions share its fill rate: the region gets its share of the hub's expected sales.
-      return p < 0 || pairMean[p] <= 0 ? 0 : (pairSales[p] * d.mean) / pairMean[p];
+      return p < 0 || pairMean[p]! <= 0 ? 0 : (pairSales[p]! * d.mean) / pairMean[p]!;
     },
-    (s, region) => unitsAt(s, prepared.regions[region].candidates[0] ?? -1) > 0,
+    (s, region) => unitsAt(s, prepared.regions[region]!.candidates[0] ?? -1) > 0,
   );
   const pooledRegions = countPooledRegions(prepared);
   let leftoverCost = 0;
   let holdingCost = 0;
   let value = 0;
   for (let p = 0; p < units.length; p += 1) {
-    const e = prepared.economics[problem.pairSku[p]];
-    leftoverCost += e.leftoverCostPerUnit * (units[p] - pairSales[p]);
-    holdingCost += e.holdingCostPerUnit * units[p];
-    value += e.valuePerFastUnit * pairSales[p];
+    const e = prepared.economics[problem.pairSku[p]!]!;
+    leftoverCost += e.leftoverCostPerUnit * (units[p]! - pairSales[p]!);
+    holdingCost += e.holdingCostPerUnit * units[p]!;
+    value += e.valuePerFastUnit * pairSales[p]!;
   }
   const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
@@ -479,7 +481,7 @@ function overbookedSuppliers(prepared: PreparedInstance, quantities: number[][],
   prepared.skus.forEach((sku, s) =>
     sku.suppliers.forEach((f, i) => {
       if (shared.has(f.option.supplierId))
-        total.set(f.option.supplierId, (total.get(f.option.supplierId) ?? 0) + (quantities[s][i] ?? 0));
+        total.set(f.option.supplierId, (total.get(f.option.supplierId) ?? 0) + (quantities[s]![i] ?? 0));
     }),
   );
   return new Set([...total].filter(([id, q]) => q > (prepared.supplierCapacity.get(id) ?? 0)).map(([id]) => id));
@@ -504,14 +506,14 @@ function restrictSharedSuppliers(
     const users: { s: number; i: number }[] = [];
     prepared.skus.forEach((sku, s) =>
       sku.suppliers.forEach((f, i) => {
-        if (f.option.supplierId === supplierId && share[s][i] > 0) users.push({ s, i });
+        if (f.option.supplierId === supplierId && share[s]![i]! > 0) users.push({ s, i });
       }),
     );
-    let total = users.reduce((sum, u) => sum + share[u.s][u.i], 0);
+    let total = users.reduce((sum, u) => sum + share[u.s]![u.i]!, 0);
     const lastUnit = (s: number): number => {
       let worst = -1;
-      for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1)
-        if (units[p] > 0 && (worst < 0 || pairGain(problem, p, units[p]) < pairGain(problem, worst, units[worst])))
+      for (let p = problem.pairSkuStart[s]!; p < problem.pairSkuStart[s + 1]!; p += 1)
+        if (units[p]! > 0 && (worst < 0 || pairGain(problem, p, units[p]!) < pairGain(problem, worst, units[worst]!)))
           worst = p;
       return worst;
     };
@@ -520,10 +522,10 @@ function restrictSharedSuppliers(
       let pickPair = -1;
       let pickValue = Number.POSITIVE_INFINITY;
       users.forEach((u, k) => {
-        if (share[u.s][u.i] <= 0) return;
+        if (share[u.s]![u.i]! <= 0) return;
         const p = lastUnit(u.s);
-        const value = p < 0 ? Number.NEGATIVE_INFINITY : pairGain(problem, p, units[p]);
-        const net = value - prepared.skus[u.s].suppliers[u.i].premium;
+        const value = p < 0 ? Number.NEGATIVE_INFINITY : pairGain(problem, p, units[p]!);
+        const net = value - prepared.skus[u.s]!.suppliers[u.i]!.premium;
         if (net < pickValue) {
           pickValue = net;
           pick = k;
@@ -531,8 +533,8 @@ function restrictSharedSuppliers(
         }
       });
       if (pick < 0) break;
-      const u = users[pick];
-      share[u.s][u.i] -= 1;
+      const u = users[pick]!;
+      share[u.s]![u.i] -= 1;
       if (pickPair >= 0) units[pickPair] -= 1;
       total -= 1;
     }
@@ -548,7 +550,7 @@ function restrictSharedSuppliers(
                 ...f,
                 maxUnits: Math.min(
                   f.maxUnits,
-                  largestValidOrder(share[s][i], f.option.minOrderQuantity, f.option.orderMultiple),
+                  largestValidOrder(share[s]![i]!, f.option.minOrderQuantity, f.option.orderMultiple),
                 ),
               }
             : f,

@@ -18,22 +18,27 @@ export function prorateByLargestRemainder(total: number, weights: readonly numbe
   const parts = new Array<number>(n);
   const remainders = new Array<number>(n);
   let assigned = 0;
-  for (let i = 0; i < n; i += 1) {
-    const quota = (total * effective[i]) / weightSum;
-    parts[i] = Math.floor(quota + 1e-9); // guard 6.9999999 from float rounding
-    remainders[i] = quota - parts[i];
-    assigned += parts[i];
+  for (const [i, weight] of effective.entries()) {
+    const quota = (total * weight) / weightSum;
+    const part = Math.floor(quota + 1e-9); // guard 6.9999999 from float rounding
+    parts[i] = part;
+    remainders[i] = quota - part;
+    assigned += part;
   }
-  const order = [...parts.keys()].sort((a, b) => remainders[b] - remainders[a] || effective[b] - effective[a] || a - b);
+  const order = [...parts.keys()].sort(
+    (a, b) => remainders[b]! - remainders[a]! || effective[b]! - effective[a]! || a - b,
+  );
+  // `order` is a permutation of 0..n-1, so its entries index `parts`.
   // Float guards can (rarely) over-assign by a unit: take it back from the smallest remainders.
   for (let k = order.length - 1; assigned > total && k >= 0; k -= 1) {
-    if (parts[order[k]] > 0) {
-      parts[order[k]] -= 1;
+    const i = order[k]!;
+    if (parts[i]! > 0) {
+      parts[i] -= 1;
       assigned -= 1;
     }
   }
   for (let k = 0; assigned < total; k = (k + 1) % n) {
-    parts[order[k]] += 1;
+    parts[order[k]!] += 1;
     assigned += 1;
   }
   return parts;

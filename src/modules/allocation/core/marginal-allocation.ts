@@ -34,7 +34,7 @@ export function allocateByMarginalValue(input: MarginalAllocationInput): { units
     const i = heap.pop();
     units[i] += 1;
     value += gain;
-    if (units[i] < (input.caps?.[i] ?? Number.POSITIVE_INFINITY)) heap.push(i, input.marginalValue(i, units[i] + 1));
+    if (units[i]! < (input.caps?.[i] ?? Number.POSITIVE_INFINITY)) heap.push(i, input.marginalValue(i, units[i]! + 1));
   }
   return { units, value };
 }
@@ -58,12 +58,12 @@ export function allocateScarceStock(
     const out: number[] = [];
     let tail = 0;
     for (let k = s.probabilities.length - 1; k >= 0; k -= 1) {
-      tail += s.probabilities[k];
+      tail += s.probabilities[k]!;
       out[k] = tail;
     }
     return out;
   });
-  const marginalValue = (i: number, k: number): number => salvage + (price - salvage) * (survival[i][k] ?? 0);
+  const marginalValue = (i: number, k: number): number => salvage + (price - salvage) * (survival[i]![k] ?? 0);
   // Salvage is positive, so every unit is placed (minimumGain −∞).
   const result = allocateByMarginalValue({
     total: units,
@@ -83,7 +83,7 @@ export function scarceStockRevenue(
 ): number {
   let revenue = 0;
   split.forEach((q, i) => {
-    stores[i].probabilities.forEach((p, d) => {
+    stores[i]!.probabilities.forEach((p, d) => {
       const sold = Math.min(d, q);
       revenue += p * (price * sold + salvage * (q - sold));
     });

@@ -3,6 +3,7 @@
  * may be negative), then Dijkstra on reduced costs for every augmentation. Augmenting along a
  * shortest path keeps the flow optimal for its value, so the final flow is a min-cost flow.
  */
+// Index reads end in `!` (type-only): node ids are below n and arc ids below to.length, the arrays' sizes.
 
 export interface FlowArc {
   from: number;
@@ -39,7 +40,7 @@ export function minCostFlow(
     to.push(v, u);
     cap.push(c, 0);
     cost.push(w, -w);
-    next.push(head[u], head[v]);
+    next.push(head[u]!, head[v]!);
     head[u] = id;
     head[v] = id + 1;
     return id;
@@ -59,15 +60,15 @@ export function minCostFlow(
   for (let round = 0; round < n; round += 1) {
     let changed = false;
     for (let e = 0; e < to.length; e += 1) {
-      const u = to[e ^ 1];
-      if (cap[e] > 0 && potential[u] + cost[e] < potential[to[e]]) {
-        potential[to[e]] = potential[u] + cost[e];
+      const u = to[e ^ 1]!;
+      if (cap[e]! > 0 && potential[u]! + cost[e]! < potential[to[e]!]!) {
+        potential[to[e]!] = potential[u]! + cost[e]!;
         changed = true;
       }
     }
     if (!changed) break;
   }
-  for (let v = 0; v < n; v += 1) if (!Number.isFinite(potential[v])) potential[v] = 0;
+  for (let v = 0; v < n; v += 1) if (!Number.isFinite(potential[v]!)) potential[v] = 0;
 
   let shipped = 0;
   let total = 0;
@@ -83,29 +84,29 @@ export function minCostFlow(
     for (;;) {
       let u = -1;
       for (let v = 0; v < n; v += 1)
-        if (!done[v] && dist[v] < Number.POSITIVE_INFINITY && (u < 0 || dist[v] < dist[u])) u = v;
+        if (!done[v]! && dist[v]! < Number.POSITIVE_INFINITY && (u < 0 || dist[v]! < dist[u]!)) u = v;
       if (u < 0) break;
       done[u] = true;
-      for (let e = head[u]; e >= 0; e = next[e]) {
-        if (cap[e] <= 0) continue;
-        const v = to[e];
-        const nd = dist[u] + cost[e] + potential[u] - potential[v];
-        if (nd < dist[v] - 1e-12) {
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        if (cap[e]! <= 0) continue;
+        const v = to[e]!;
+        const nd = dist[u]! + cost[e]! + potential[u]! - potential[v]!;
+        if (nd < dist[v]! - 1e-12) {
           dist[v] = nd;
           parentArc[v] = e;
         }
       }
     }
-    if (!Number.isFinite(dist[sink])) break;
-    for (let v = 0; v < n; v += 1) if (Number.isFinite(dist[v])) potential[v] += dist[v];
+    if (!Number.isFinite(dist[sink]!)) break;
+    for (let v = 0; v < n; v += 1) if (Number.isFinite(dist[v]!)) potential[v] += dist[v]!;
     let push = Number.POSITIVE_INFINITY;
-    for (let v = sink; v !== source; v = to[parentArc[v] ^ 1]) push = Math.min(push, cap[parentArc[v]]);
-    for (let v = sink; v !== source; v = to[parentArc[v] ^ 1]) {
-      cap[parentArc[v]] -= push;
-      cap[parentArc[v] ^ 1] += push;
-      total += push * cost[parentArc[v]];
+    for (let v = sink; v !== source; v = to[parentArc[v]! ^ 1]!) push = Math.min(push, cap[parentArc[v]!]!);
+    for (let v = sink; v !== source; v = to[parentArc[v]! ^ 1]!) {
+      cap[parentArc[v]!] -= push;
+      cap[parentArc[v]! ^ 1] += push;
+      total += push * cost[parentArc[v]!]!;
     }
     shipped += push;
   }
-  return { feasible: shipped === required, cost: total, flows: arcIds.map((id) => cap[id ^ 1]), shipped };
+  return { feasible: shipped === required, cost: total, flows: arcIds.map((id) => cap[id ^ 1]!), shipped };
 }

@@ -52,7 +52,7 @@ export function newsvendorDiscrete(
   let cdf = 0;
   let orderQuantity = pmf.length - 1;
   for (let k = 0; k < pmf.length; k += 1) {
-    cdf += pmf[k];
+    cdf += pmf[k]!;
     if (cdf >= criticalRatio) {
       orderQuantity = k;
       break;
@@ -61,8 +61,8 @@ export function newsvendorDiscrete(
   let mean = 0;
   let expectedLeft = 0;
   for (let k = 0; k < pmf.length; k += 1) {
-    mean += k * pmf[k];
-    if (k < orderQuantity) expectedLeft += (orderQuantity - k) * pmf[k];
+    mean += k * pmf[k]!;
+    if (k < orderQuantity) expectedLeft += (orderQuantity - k) * pmf[k]!;
   }
   // E[(D − S)+] = E[D] − S + E[(S − D)+]: exact, no tail sum needed.
   const expectedShort = mean - orderQuantity + expectedLeft;

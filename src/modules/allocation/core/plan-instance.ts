@@ -3,6 +3,7 @@
  * opening (priority order), hubs in id order, regions with their hubs within the promise in lane
  * order, and demand by SKU. Pure.
  */
+// Index reads end in `!` (type-only): indices are SKU, hub and region numbers of the instance, within its arrays.
 import type { DemandDistribution } from './demand-distribution';
 import { distributionMean } from './demand-distribution';
 import type {
@@ -94,7 +95,7 @@ export interface PreparedInstance {
 export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function prepareSku(sku: SkuSupply, now: number, opensAt: number, capacity: Map<string, number>): PreparedSku {
-  const primary = sku.sourcing[0];
+  const primary = sku.sourcing[0]!;
   if (primary === undefined)
     return {
       skuId: sku.skuId,
@@ -181,26 +182,26 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     for (const lane of hub.lanes) {
       const r = regionOf(lane.regionId);
       if (hub.handlingDays + lane.transitDaysMax > input.promiseBusinessDays) continue;
-      if (regions[r].candidates.includes(h)) continue; // a duplicate lane: the first wins
-      regions[r].candidates.push(h);
-      regions[r].lanes.push({ transitDaysMin: lane.transitDaysMin, transitDaysMax: lane.transitDaysMax });
+      if (regions[r]!.candidates.includes(h)) continue; // a duplicate lane: the first wins
+      regions[r]!.candidates.push(h);
+      regions[r]!.lanes.push({ transitDaysMin: lane.transitDaysMin, transitDaysMax: lane.transitDaysMax });
     }
   });
   for (const region of regions) {
     const order = region.candidates.map((_, i) => i);
-    const worst = (i: number): number => hubs[region.candidates[i]].handlingDays + region.lanes[i].transitDaysMax;
-    const best = (i: number): number => hubs[region.candidates[i]].handlingDays + region.lanes[i].transitDaysMin;
+    const worst = (i: number): number => hubs[region.candidates[i]!]!.handlingDays + region.lanes[i]!.transitDaysMax;
+    const best = (i: number): number => hubs[region.candidates[i]!]!.handlingDays + region.lanes[i]!.transitDaysMin;
     // hubs are sorted by id, so the index breaks remaining ties by hub id
-    order.sort((a, b) => worst(a) - worst(b) || best(a) - best(b) || region.candidates[a] - region.candidates[b]);
-    region.candidates = order.map((i) => region.candidates[i]);
-    region.lanes = order.map((i) => region.lanes[i]);
+    order.sort((a, b) => worst(a) - worst(b) || best(a) - best(b) || region.candidates[a]! - region.candidates[b]!);
+    region.candidates = order.map((i) => region.candidates[i]!);
+    region.lanes = order.map((i) => region.lanes[i]!);
   }
 
   const demandBySku: PreparedInstance['demandBySku'] = skus.map(() => []);
   for (const entry of input.demand) {
     const s = skuIndex.get(entry.skuId);
     if (s === undefined) continue; // demand for an unknown SKU cannot be allocated
-    demandBySku[s].push({
+    demandBySku[s]!.push({
       region: regionOf(entry.regionId),
       demand: entry.demand,
       mean: distributionMean(entry.demand),
@@ -228,7 +229,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
 export function countPooledRegions(prepared: PreparedInstance): number {
   const pooled = new Set<number>();
   for (const list of prepared.demandBySku)
-    for (const d of list) if (prepared.regions[d.region].candidates.length > 1 && d.mean > 0) pooled.add(d.region);
+    for (const d of list) if (prepared.regions[d.region]!.candidates.length > 1 && d.mean > 0) pooled.add(d.region);
   return pooled.size;
 }
 
@@ -242,7 +243,7 @@ export function lpScenarioCells(prepared: PreparedInstance, policy: AllocationPo
   const scenarios = policy.lpScenarioCount ?? 200;
   let triples = 0;
   for (const list of prepared.demandBySku)
-    for (const d of list) triples += prepared.regions[d.region].candidates.length;
+    for (const d of list) triples += prepared.regions[d.region]!.candidates.length;
   return triples * scenarios;
 }
 

@@ -17,7 +17,7 @@ export function buildSupplierOrders(
     const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
     let hub = 0;
     sku.suppliers.forEach((supplier, f) => {
-      const quantity = quantities[s][f] ?? 0;
+      const quantity = quantities[s]![f] ?? 0;
       if (quantity <= 0) return;
       const isFallback = !supplier.isPrimary;
       const order: SupplierOrder = {
@@ -30,14 +30,14 @@ export function buildSupplierOrders(
       };
       let left = quantity;
       while (left > 0 && hub < hubRemaining.length) {
-        const take = Math.min(left, hubRemaining[hub]);
+        const take = Math.min(left, hubRemaining[hub]!);
         if (take > 0) {
           order.lines.push({
             supplierId: supplier.option.supplierId,
             supplierKind: supplier.option.kind,
             skuId: sku.skuId,
             quantity: take,
-            destinationHubId: prepared.hubs[hub].hubId,
+            destinationHubId: prepared.hubs[hub]!.hubId,
             shipBy: isoDate(supplier.shipBy),
             arriveBy: isoDate(supplier.arriveBy),
             isFallback,
@@ -81,14 +81,14 @@ export function describeRegions(
     entry.skuIds.push(skuId);
     entry.expectedDemandUnits += mean;
   };
-  const candidateIds = prepared.regions.map((r) => r.candidates.map((h) => prepared.hubs[h].hubId));
+  const candidateIds = prepared.regions.map((r) => r.candidates.map((h) => prepared.hubs[h]!.hubId));
   prepared.demandBySku.forEach((list, s) => {
-    const skuId = prepared.skus[s].skuId;
+    const skuId = prepared.skus[s]!.skuId;
     list.forEach((d, i) => {
-      const region = prepared.regions[d.region];
-      const baseline = prepared.input.baselineDaysByRegion[region.regionId];
+      const region = prepared.regions[d.region]!;
+      const baseline = prepared.input.baselineDaysByRegion[region.regionId]!;
       const baselineDays = baseline === undefined ? null : baseline;
-      const serving = region.candidates[0];
+      const serving = region.candidates[0]!;
       if (serving === undefined) {
         if (d.mean > 0) note(region.regionId, 'no-hub-within-promise', skuId, d.mean);
         rows.push({
@@ -106,14 +106,14 @@ export function describeRegions(
         return;
       }
       if (d.mean > 0 && !hasStock(s, d.region)) note(region.regionId, 'no-stock', skuId, d.mean);
-      const handling = prepared.hubs[serving].handlingDays;
-      const p50 = handling + transitQuantile(region.lanes[0].transitDaysMin, region.lanes[0].transitDaysMax, 0.5);
-      const p90 = handling + transitQuantile(region.lanes[0].transitDaysMin, region.lanes[0].transitDaysMax, 0.9);
+      const handling = prepared.hubs[serving]!.handlingDays;
+      const p50 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.5);
+      const p90 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.9);
       rows.push({
         regionId: region.regionId,
         skuId,
-        servingHubId: prepared.hubs[serving].hubId,
-        candidateHubIds: candidateIds[d.region],
+        servingHubId: prepared.hubs[serving]!.hubId,
+        candidateHubIds: candidateIds[d.region]!,
         inStockProbability: d.mean > 0 ? Math.min(1, salesOf(s, i) / d.mean) : 1,
         deliveryDaysP50: p50,
         deliveryDaysP90: p90,
@@ -133,17 +133,17 @@ export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
   const issues: SkuIssue[] = [];
   prepared.skus.forEach((sku, s) => {
     if (sku.issue) issues.push(sku.issue);
-    const e = prepared.economics[s];
+    const e = prepared.economics[s]!;
     if (e.valuePerFastUnit < 0)
       issues.push({
         skuId: sku.skuId,
         reason: 'value-below-cost',
         detail: `a unit delivered within the promise is worth ${e.valuePerFastUnit.toFixed(2)} (its value is below its cost): none is placed`,
       });
-    const reachable = prepared.demandBySku[s].some(
-      (d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 0,
+    const reachable = prepared.demandBySku[s]!.some(
+      (d) => d.mean > 0 && prepared.regions[d.region]!.candidates.length > 0,
     );
-    if (!reachable && prepared.demandBySku[s].some((d) => d.mean > 0)) {
+    if (!reachable && prepared.demandBySku[s]!.some((d) => d.mean > 0)) {
       issues.push({
         skuId: sku.skuId,
         reason: 'no-demand-within-promise',

@@ -16,6 +16,8 @@
  * each SKU alone is then solved by the same greedy, which is exact for one SKU (its value is
  * M♮-concave: gross substitutes), so the bound holds and the gap it gives is proven.
  */
+// Index reads end in `!` (type-only): the typed arrays are sized in the constructor, and the scenario,
+// region, hub and edge numbers used as indices stay below those sizes.
 import { BinaryMaxHeap } from './binary-heap';
 import type { PreparedInstance } from './plan-instance';
 import type { Scenarios } from './scenarios';
@@ -74,11 +76,11 @@ class SkuFlows {
     scenarios: Scenarios,
     readonly N: number,
   ) {
-    const entries = prepared.demandBySku[s];
+    const entries = prepared.demandBySku[s]!;
     this.entryIndex = [];
     const hubSet = new Set<number>();
     entries.forEach((d, i) => {
-      const cands = prepared.regions[d.region].candidates;
+      const cands = prepared.regions[d.region]!.candidates;
       if (cands.length === 0 || !(d.mean > 0)) return;
       this.entryIndex.push(i);
       for (const h of cands) hubSet.add(h);
@@ -92,7 +94,7 @@ class SkuFlows {
     const edgeRegion: number[] = [];
     this.entryIndex.forEach((i, k) => {
       this.edgeStart[k] = edgeHub.length;
-      for (const h of prepared.regions[entries[i].region].candidates) {
+      for (const h of prepared.regions[entries[i]!.region]!.candidates) {
         edgeHub.push(local.get(h)!);
         edgeRegion.push(k);
       }
@@ -103,15 +105,15 @@ class SkuFlows {
     this.edgeRegion = Int32Array.from(edgeRegion);
     this.hubEdgeStart = new Int32Array(this.J + 1);
     for (const j of edgeHub) this.hubEdgeStart[j + 1] += 1;
-    for (let j = 0; j < this.J; j += 1) this.hubEdgeStart[j + 1] += this.hubEdgeStart[j];
+    for (let j = 0; j < this.J; j += 1) this.hubEdgeStart[j + 1] += this.hubEdgeStart[j]!;
     this.hubEdges = new Int32Array(this.F);
     const fill = this.hubEdgeStart.slice(0, this.J);
-    for (let f = 0; f < this.F; f += 1) this.hubEdges[fill[edgeHub[f]]++] = f;
+    for (let f = 0; f < this.F; f += 1) this.hubEdges[fill[edgeHub[f]!]++] = f;
 
     this.demand = new Float64Array(N * this.E);
     this.entryIndex.forEach((i, k) => {
-      const d = scenarios.demand[s][i];
-      for (let w = 0; w < N; w += 1) this.demand[w * this.E + k] = d[w];
+      const d = scenarios.demand[s]![i]!;
+      for (let w = 0; w < N; w += 1) this.demand[w * this.E + k] = d[w]!;
     });
     this.served = new Int32Array(N * this.E);
     this.flow = new Int32Array(N * this.F);
@@ -135,24 +137,24 @@ class SkuFlows {
     let head = 0;
     let tail = 0;
     for (let k = 0; k < E; k += 1) {
-      if (this.served[w * E + k] < this.demand[w * E + k]) {
+      if (this.served[w * E + k]! < this.demand[w * E + k]!) {
         this.regionSeen[k] = stamp;
         this.regionVia[k] = -1;
         this.queue[tail++] = k;
       }
     }
     while (head < tail) {
-      const k = this.queue[head++];
-      for (let f = this.edgeStart[k]; f < this.edgeStart[k + 1]; f += 1) {
-        const j = this.edgeHub[f];
+      const k = this.queue[head++]!;
+      for (let f = this.edgeStart[k]!; f < this.edgeStart[k + 1]!; f += 1) {
+        const j = this.edgeHub[f]!;
         if (this.hubSeen[j] === stamp) continue;
         this.hubSeen[j] = stamp;
         this.hubVia[j] = f;
         if (j === target) return true;
-        for (let e = this.hubEdgeStart[j]; e < this.hubEdgeStart[j + 1]; e += 1) {
-          const f2 = this.hubEdges[e];
-          const k2 = this.edgeRegion[f2];
-          if (this.regionSeen[k2] === stamp || this.flow[w * this.F + f2] <= 0) continue;
+        for (let e = this.hubEdgeStart[j]!; e < this.hubEdgeStart[j + 1]!; e += 1) {
+          const f2 = this.hubEdges[e]!;
+          const k2 = this.edgeRegion[f2]!;
+          if (this.regionSeen[k2] === stamp || this.flow[w * this.F + f2]! <= 0) continue;
           this.regionSeen[k2] = stamp;
           this.regionVia[k2] = f2;
           this.queue[tail++] = k2;
@@ -167,7 +169,7 @@ class SkuFlows {
     const stamp = this.stamp;
     for (let j = 0; j < this.J; j += 1) {
       const now = this.hubSeen[j] === stamp ? 1 : 0;
-      const before = this.reach[w * this.J + j];
+      const before = this.reach[w * this.J + j]!;
       if (now !== before) {
         this.reach[w * this.J + j] = now;
         this.count[j] += now - before;
@@ -181,18 +183,18 @@ class SkuFlows {
     for (let w = 0; w < this.N; w += 1) {
       if (this.reach[w * this.J + j] === 0) continue;
       if (!this.search(w, j)) continue; // never expected: reach says it is reachable
-      let f = this.hubVia[j];
+      let f = this.hubVia[j]!;
       for (;;) {
         this.flow[w * this.F + f] += 1;
-        const k = this.edgeRegion[f];
-        const back = this.regionVia[k];
+        const k = this.edgeRegion[f]!;
+        const back = this.regionVia[k]!;
         if (back < 0) {
           this.served[w * this.E + k] += 1;
           this.sold += 1;
           break;
         }
         this.flow[w * this.F + back] -= 1;
-        f = this.hubVia[this.edgeHub[back]];
+        f = this.hubVia[this.edgeHub[back]!]!;
       }
       this.load[w * this.J + j] += 1;
       this.refreshReach(w);
@@ -212,20 +214,20 @@ class SkuFlows {
     this.hubSeen[j] = stamp;
     this.hubVia[j] = -1;
     while (head < hq.length) {
-      const hub = hq[head++];
-      for (let e = this.hubEdgeStart[hub]; e < this.hubEdgeStart[hub + 1]; e += 1) {
-        const f = this.hubEdges[e];
-        if (this.flow[w * this.F + f] <= 0) continue;
-        const k = this.edgeRegion[f];
+      const hub = hq[head++]!;
+      for (let e = this.hubEdgeStart[hub]!; e < this.hubEdgeStart[hub + 1]!; e += 1) {
+        const f = this.hubEdges[e]!;
+        if (this.flow[w * this.F + f]! <= 0) continue;
+        const k = this.edgeRegion[f]!;
         if (this.regionSeen[k] === stamp) continue;
         this.regionSeen[k] = stamp;
         this.regionVia[k] = f; // reached from hub `hub` by taking flow off edge f
-        for (let f2 = this.edgeStart[k]; f2 < this.edgeStart[k + 1]; f2 += 1) {
-          const j2 = this.edgeHub[f2];
+        for (let f2 = this.edgeStart[k]!; f2 < this.edgeStart[k + 1]!; f2 += 1) {
+          const j2 = this.edgeHub[f2]!;
           if (this.hubSeen[j2] === stamp) continue;
           this.hubSeen[j2] = stamp;
           this.hubVia[j2] = f2; // reached from region k by adding flow on edge f2
-          if (this.load[w * this.J + j2] < this.x[j2]) return j2;
+          if (this.load[w * this.J + j2]! < this.x[j2]!) return j2;
           hq.push(j2);
         }
       }
@@ -237,7 +239,7 @@ class SkuFlows {
   removalLoss(j: number): number {
     let loss = 0;
     for (let w = 0; w < this.N; w += 1) {
-      if (this.load[w * this.J + j] < this.x[j]) continue;
+      if (this.load[w * this.J + j]! < this.x[j]!) continue;
       if (this.searchReroute(w, j) < 0) loss += 1;
     }
     return loss;
@@ -247,24 +249,24 @@ class SkuFlows {
   remove(j: number): void {
     this.x[j] -= 1;
     for (let w = 0; w < this.N; w += 1) {
-      if (this.load[w * this.J + j] <= this.x[j]) continue;
+      if (this.load[w * this.J + j]! <= this.x[j]!) continue;
       const spare = this.searchReroute(w, j);
       if (spare >= 0) {
         let hub = spare;
         while (hub !== j) {
-          const f2 = this.hubVia[hub];
+          const f2 = this.hubVia[hub]!;
           this.flow[w * this.F + f2] += 1;
-          const f = this.regionVia[this.edgeRegion[f2]];
+          const f = this.regionVia[this.edgeRegion[f2]!]!;
           this.flow[w * this.F + f] -= 1;
-          hub = this.edgeHub[f];
+          hub = this.edgeHub[f]!;
         }
         this.load[w * this.J + spare] += 1;
       } else {
-        for (let e = this.hubEdgeStart[j]; e < this.hubEdgeStart[j + 1]; e += 1) {
-          const f = this.hubEdges[e];
-          if (this.flow[w * this.F + f] > 0) {
+        for (let e = this.hubEdgeStart[j]!; e < this.hubEdgeStart[j + 1]!; e += 1) {
+          const f = this.hubEdges[e]!;
+          if (this.flow[w * this.F + f]! > 0) {
             this.flow[w * this.F + f] -= 1;
-            this.served[w * this.E + this.edgeRegion[f]] -= 1;
+            this.served[w * this.E + this.edgeRegion[f]!] -= 1;
             this.sold -= 1;
             break;
           }
@@ -281,8 +283,8 @@ class SkuFlows {
     const byHub = new Float64Array(hubCount);
     let total = 0;
     for (let w = 0; w < this.N; w += 1) {
-      for (let k = 0; k < this.E; k += 1) byEntry[this.entryIndex[k]] += this.served[w * this.E + k] / this.N;
-      for (let j = 0; j < this.J; j += 1) byHub[this.hubs[j]] += this.load[w * this.J + j] / this.N;
+      for (let k = 0; k < this.E; k += 1) byEntry[this.entryIndex[k]!] += this.served[w * this.E + k]! / this.N;
+      for (let j = 0; j < this.J; j += 1) byHub[this.hubs[j]!] += this.load[w * this.J + j]! / this.N;
     }
     for (const v of byEntry) total += v;
     return { byEntry, byHub, total };
@@ -293,7 +295,7 @@ class SkuFlows {
 export function pooledCells(prepared: PreparedInstance, scenarioCount: number): number {
   let entries = 0;
   for (const list of prepared.demandBySku)
-    for (const d of list) if (d.mean > 0 && prepared.regions[d.region].candidates.length > 0) entries += 1;
+    for (const d of list) if (d.mean > 0 && prepared.regions[d.region]!.candidates.length > 0) entries += 1;
   return entries * scenarioCount;
 }
 
@@ -306,23 +308,23 @@ interface SupplyState {
 
 /** Premium of the SKU's next unit (its first supplier in priority order with room), or +∞. */
 function nextPremium(prepared: PreparedInstance, supply: SupplyState, s: number): number {
-  const suppliers = prepared.skus[s].suppliers;
+  const suppliers = prepared.skus[s]!.suppliers;
   for (let i = 0; i < suppliers.length; i += 1) {
-    const f = suppliers[i];
-    if (supply.used[s][i] < f.maxUnits && (supply.left.get(f.option.supplierId) ?? 0) > 0) return f.premium;
+    const f = suppliers[i]!;
+    if (supply.used[s]![i]! < f.maxUnits && (supply.left.get(f.option.supplierId) ?? 0) > 0) return f.premium;
   }
   return Number.POSITIVE_INFINITY;
 }
 
 /** Give back the SKU's last unit (its lowest-priority supplier in use); returns the premium saved. */
 function returnUnit(prepared: PreparedInstance, supply: SupplyState, s: number): number {
-  const suppliers = prepared.skus[s].suppliers;
+  const suppliers = prepared.skus[s]!.suppliers;
   for (let i = suppliers.length - 1; i >= 0; i -= 1) {
-    if (supply.used[s][i] > 0) {
-      const id = suppliers[i].option.supplierId;
-      supply.used[s][i] -= 1;
+    if (supply.used[s]![i]! > 0) {
+      const id = suppliers[i]!.option.supplierId;
+      supply.used[s]![i] -= 1;
       supply.left.set(id, (supply.left.get(id) ?? 0) + 1);
-      return suppliers[i].premium;
+      return suppliers[i]!.premium;
     }
   }
   return 0;
@@ -342,12 +344,12 @@ function improve(
 ): number {
   const H = prepared.hubs.length;
   const hubLoad = new Float64Array(H);
-  flows.forEach((fl) => fl.hubs.forEach((h, j) => (hubLoad[h] += fl.x[j])));
+  flows.forEach((fl) => fl.hubs.forEach((h, j) => (hubLoad[h] += fl.x[j]!)));
   const skuValue = (s: number): number => {
-    const fl = flows[s];
+    const fl = flows[s]!;
     let units = 0;
     for (const x of fl.x) units += x;
-    return (prepared.valuePerSale[s] * fl.sold) / N - prepared.costPerUnit[s] * units;
+    return (prepared.valuePerSale[s]! * fl.sold) / N - prepared.costPerUnit[s]! * units;
   };
   let moves = 0;
   const fill = (): void => {
@@ -356,9 +358,9 @@ function improve(
       more = false;
       flows.forEach((fl, s) =>
         fl.hubs.forEach((h2, j) => {
-          if (hubLoad[h2] >= prepared.hubCapacity[h2]) return;
+          if (hubLoad[h2]! >= prepared.hubCapacity[h2]!) return;
           const p = nextPremium(prepared, supply, s);
-          const gain = (prepared.valuePerSale[s] * fl.count[j]) / N - prepared.costPerUnit[s] - p;
+          const gain = (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]! - p;
           if (!(gain > 1e-9)) return;
           takeUnit(prepared, supply, s);
           fl.add(j);
@@ -375,64 +377,64 @@ function improve(
     const before = skus.reduce((sum, s) => sum + skuValue(s), 0);
     let premiumDelta = 0;
     for (const p of out) {
-      flows[p.s].remove(p.j);
-      hubLoad[flows[p.s].hubs[p.j]] -= 1;
+      flows[p.s]!.remove(p.j);
+      hubLoad[flows[p.s]!.hubs[p.j]!] -= 1;
       premiumDelta -= returnUnit(prepared, supply, p.s);
     }
     const added: Pair[] = [];
     let ok = true;
     for (const p of inn) {
-      const h = flows[p.s].hubs[p.j];
+      const h = flows[p.s]!.hubs[p.j]!;
       const premium = nextPremium(prepared, supply, p.s);
-      if (!Number.isFinite(premium) || hubLoad[h] >= prepared.hubCapacity[h]) {
+      if (!Number.isFinite(premium) || hubLoad[h]! >= prepared.hubCapacity[h]!) {
         ok = false;
         break;
       }
       premiumDelta += takeUnit(prepared, supply, p.s);
-      flows[p.s].add(p.j);
+      flows[p.s]!.add(p.j);
       hubLoad[h] += 1;
       added.push(p);
     }
     const after = skus.reduce((sum, s) => sum + skuValue(s), 0);
     if (ok && after - before - premiumDelta > 1e-9) return true;
     for (const p of added) {
-      flows[p.s].remove(p.j);
-      hubLoad[flows[p.s].hubs[p.j]] -= 1;
+      flows[p.s]!.remove(p.j);
+      hubLoad[flows[p.s]!.hubs[p.j]!] -= 1;
       returnUnit(prepared, supply, p.s);
     }
     for (const p of out) {
       takeUnit(prepared, supply, p.s);
-      flows[p.s].add(p.j);
-      hubLoad[flows[p.s].hubs[p.j]] += 1;
+      flows[p.s]!.add(p.j);
+      hubLoad[flows[p.s]!.hubs[p.j]!] += 1;
     }
     return false;
   };
   while (moves < maxMoves) {
     const loss = flows.map((fl, s) =>
       Float64Array.from(fl.hubs, (_, j) =>
-        fl.x[j] > 0 ? (prepared.valuePerSale[s] * fl.removalLoss(j)) / N - prepared.costPerUnit[s] : Infinity,
+        fl.x[j]! > 0 ? (prepared.valuePerSale[s]! * fl.removalLoss(j)) / N - prepared.costPerUnit[s]! : Infinity,
       ),
     );
     const add = flows.map((fl, s) =>
-      Float64Array.from(fl.hubs, (_, j) => (prepared.valuePerSale[s] * fl.count[j]) / N - prepared.costPerUnit[s]),
+      Float64Array.from(fl.hubs, (_, j) => (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]!),
     );
     const localOf = flows.map((fl) => new Map(fl.hubs.map((h, j) => [h, j])));
     const candidates: { gain: number; out: Pair[]; inn: Pair[] }[] = [];
     flows.forEach((fl, s) =>
       fl.hubs.forEach((h1, j1) => {
-        if (!Number.isFinite(loss[s][j1])) return;
+        if (!Number.isFinite(loss[s]![j1]!)) return;
         // (a) the same SKU to another of its hubs; (b) another SKU into this hub slot;
         // (c) a swap: this SKU to hub h2, another SKU from h2 to this hub
         fl.hubs.forEach((h2, j2) => {
           if (j2 === j1) return;
-          candidates.push({ gain: add[s][j2] - loss[s][j1], out: [{ s, j: j1 }], inn: [{ s, j: j2 }] });
+          candidates.push({ gain: add[s]![j2]! - loss[s]![j1]!, out: [{ s, j: j1 }], inn: [{ s, j: j2 }] });
           flows.forEach((fl2, s2) => {
             if (s2 === s) return;
-            const k2 = localOf[s2].get(h2);
-            const k1 = localOf[s2].get(h1);
-            if (k2 === undefined || k1 === undefined || !Number.isFinite(loss[s2][k2])) return;
+            const k2 = localOf[s2]!.get(h2);
+            const k1 = localOf[s2]!.get(h1);
+            if (k2 === undefined || k1 === undefined || !Number.isFinite(loss[s2]![k2]!)) return;
             candidates.push({
-              gain: add[s][j2] + add[s2][k1] - loss[s][j1] - loss[s2][k2],
+              gain: add[s]![j2]! + add[s2]![k1]! - loss[s]![j1]! - loss[s2]![k2]!,
               out: [
                 { s, j: j1 },
                 { s: s2, j: k2 },
@@ -446,9 +448,9 @@ function improve(
         });
         flows.forEach((fl2, s2) => {
           if (s2 === s) return;
-          const k1 = localOf[s2].get(h1);
+          const k1 = localOf[s2]!.get(h1);
           if (k1 === undefined) return;
-          candidates.push({ gain: add[s2][k1] - loss[s][j1], out: [{ s, j: j1 }], inn: [{ s: s2, j: k1 }] });
+          candidates.push({ gain: add[s2]![k1]! - loss[s]![j1]!, out: [{ s, j: j1 }], inn: [{ s: s2, j: k1 }] });
         });
       }),
     );
@@ -469,12 +471,12 @@ function improve(
 }
 
 function takeUnit(prepared: PreparedInstance, supply: SupplyState, s: number): number {
-  const suppliers = prepared.skus[s].suppliers;
+  const suppliers = prepared.skus[s]!.suppliers;
   for (let i = 0; i < suppliers.length; i += 1) {
-    const f = suppliers[i];
+    const f = suppliers[i]!;
     const left = supply.left.get(f.option.supplierId) ?? 0;
-    if (supply.used[s][i] < f.maxUnits && left > 0) {
-      supply.used[s][i] += 1;
+    if (supply.used[s]![i]! < f.maxUnits && left > 0) {
+      supply.used[s]![i] += 1;
       supply.left.set(f.option.supplierId, left - 1);
       return f.premium;
     }
@@ -503,30 +505,30 @@ function greedy(
   const hubLoad = new Float64Array(prepared.hubs.length);
   const refusedPrice = new Float64Array(prepared.hubs.length);
   const pairStart = new Int32Array(S + 1);
-  for (let s = 0; s < S; s += 1) pairStart[s + 1] = pairStart[s] + (flows[s]?.hubs.length ?? 0);
-  const pairSku = new Int32Array(pairStart[S]);
-  for (let s = 0; s < S; s += 1) pairSku.fill(s, pairStart[s], pairStart[s + 1]);
+  for (let s = 0; s < S; s += 1) pairStart[s + 1] = pairStart[s]! + (flows[s]?.hubs.length ?? 0);
+  const pairSku = new Int32Array(pairStart[S]!);
+  for (let s = 0; s < S; s += 1) pairSku.fill(s, pairStart[s]!, pairStart[s + 1]!);
   const gain = (s: number, j: number): number => {
     const fl = flows[s]!;
-    const price = hubPrice ? hubPrice[fl.hubs[j]] : 0;
-    return (prepared.valuePerSale[s] * fl.count[j]) / N - prepared.costPerUnit[s] - price;
+    const price = hubPrice ? hubPrice[fl.hubs[j]!]! : 0;
+    return (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]! - price;
   };
-  const heap = new BinaryMaxHeap(Math.max(16, pairStart[S]));
+  const heap = new BinaryMaxHeap(Math.max(16, pairStart[S]!));
   for (const s of skus) {
     const premium = nextPremium(prepared, supply, s);
     for (let j = 0; j < flows[s]!.hubs.length; j += 1) {
       const key = gain(s, j) - premium;
-      if (key > EPS) heap.push(pairStart[s] + j, key);
+      if (key > EPS) heap.push(pairStart[s]! + j, key);
     }
   }
   let value = 0;
   while (heap.size > 0 && heap.topKey() > EPS) {
     const key = heap.topKey();
     const p = heap.pop();
-    const s = pairSku[p];
-    const j = p - pairStart[s];
+    const s = pairSku[p]!;
+    const j = p - pairStart[s]!;
     const fl = flows[s]!;
-    const h = fl.hubs[j];
+    const h = fl.hubs[j]!;
     const premium = nextPremium(prepared, supply, s);
     if (!Number.isFinite(premium)) continue; // SKU stock exhausted: never comes back
     const trueKey = gain(s, j) - premium;
@@ -534,9 +536,9 @@ function greedy(
       if (trueKey > EPS) heap.push(p, trueKey);
       continue;
     }
-    if (!hubPrice && hubLoad[h] >= prepared.hubCapacity[h]) {
+    if (!hubPrice && hubLoad[h]! >= prepared.hubCapacity[h]!) {
       const refused = trueKey + premium;
-      if (refused > refusedPrice[h]) refusedPrice[h] = refused;
+      if (refused > refusedPrice[h]!) refusedPrice[h] = refused;
       continue;
     }
     value += trueKey;
@@ -578,8 +580,8 @@ export function solvePooledAllocation(
     const fl = run.flows[s]!;
     let placed = 0;
     for (const x of fl.x) placed += x;
-    value += (prepared.valuePerSale[s] * fl.sold) / scenarios.count - prepared.costPerUnit[s] * placed;
-    sku.suppliers.forEach((f, i) => (premiums += f.premium * run.supply.used[s][i]));
+    value += (prepared.valuePerSale[s]! * fl.sold) / scenarios.count - prepared.costPerUnit[s]! * placed;
+    sku.suppliers.forEach((f, i) => (premiums += f.premium * run.supply.used[s]![i]!));
   });
   value -= premiums;
   const units = prepared.skus.map(() => new Int32Array(H));
@@ -587,8 +589,8 @@ export function solvePooledAllocation(
   const soldAtHub: Float64Array[] = [];
   for (let s = 0; s < S; s += 1) {
     const fl = run.flows[s]!;
-    fl.hubs.forEach((h, j) => (units[s][h] = fl.x[j]));
-    const r = fl.results(prepared.demandBySku[s].length, H);
+    fl.hubs.forEach((h, j) => (units[s]![h] = fl.x[j]!));
+    const r = fl.results(prepared.demandBySku[s]!.length, H);
     salesByEntry.push(r.byEntry);
     soldAtHub.push(r.byHub);
   }
@@ -597,7 +599,7 @@ export function solvePooledAllocation(
   let upperBound = value; // nothing coupled the SKUs: greedy is exact
   if (run.refusedPrice.some((p) => p > 0) || sharesSupplier(prepared)) {
     let bound = 0;
-    for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h] * prepared.hubCapacity[h];
+    for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h]! * prepared.hubCapacity[h]!;
     for (let s = 0; s < S; s += 1) {
       const alone = { ...prepared, supplierCapacity: new Map(prepared.supplierCapacity) };
       bound += greedy(alone, scenarios, run.refusedPrice, [s]).value;

@@ -14,6 +14,8 @@
  * integral (network structure, integer samples); if not, or if min order / multiple rules apply,
  * the MIP is solved and the gap to the relaxation is reported.
  */
+// Index reads end in `!` (type-only): indices are SKU, hub, region and scenario numbers of the prepared
+// instance, within its arrays.
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-instance';
 import { sharedSuppliers, totalDemand } from './plan-instance';
@@ -58,7 +60,7 @@ export async function solveSampleAverageLp(
   // Hubs each SKU can use: candidates of its regions with demand.
   const skuHubs: number[][] = prepared.demandBySku.map((list) => {
     const set = new Set<number>();
-    for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region].candidates) set.add(h);
+    for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region]!.candidates) set.add(h);
     return [...set].sort((a, b) => a - b);
   });
   const needsMip = prepared.skus.some((sku) =>
@@ -72,41 +74,41 @@ export async function solveSampleAverageLp(
     w.line('Maximize');
     w.line(' obj:');
     for (let s = 0; s < S; s += 1) {
-      const a = prepared.valuePerSale[s] / N;
-      for (const h of skuHubs[s]) w.term(-prepared.costPerUnit[s], `x${s}_${h}`);
-      prepared.skus[s].suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
-      prepared.demandBySku[s].forEach((d, i) => {
-        const cands = prepared.regions[d.region].candidates;
+      const a = prepared.valuePerSale[s]! / N;
+      for (const h of skuHubs[s]!) w.term(-prepared.costPerUnit[s]!, `x${s}_${h}`);
+      prepared.skus[s]!.suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
+      prepared.demandBySku[s]!.forEach((d, i) => {
+        const cands = prepared.regions[d.region]!.candidates;
         for (let sc = 0; sc < N; sc += 1)
-          if (demand[s][i][sc] > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
+          if (demand[s]![i]![sc]! > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
       });
     }
     w.line('Subject To');
     for (let h = 0; h < H; h += 1) {
       const terms: number[] = [];
-      for (let s = 0; s < S; s += 1) if (skuHubs[s].includes(h)) terms.push(s);
+      for (let s = 0; s < S; s += 1) if (skuHubs[s]!.includes(h)) terms.push(s);
       if (terms.length === 0) continue;
       w.line(` cap${h}:`);
       for (const s of terms) w.term(1, `x${s}_${h}`);
-      w.line(` <= ${num(prepared.hubCapacity[h])}`);
+      w.line(` <= ${num(prepared.hubCapacity[h]!)}`);
     }
     for (let s = 0; s < S; s += 1) {
-      if (skuHubs[s].length === 0) continue;
+      if (skuHubs[s]!.length === 0) continue;
       w.line(` sup${s}:`);
-      for (const h of skuHubs[s]) w.term(1, `x${s}_${h}`);
-      prepared.skus[s].suppliers.forEach((_, i) => w.term(-1, `z${s}_${i}`));
+      for (const h of skuHubs[s]!) w.term(1, `x${s}_${h}`);
+      prepared.skus[s]!.suppliers.forEach((_, i) => w.term(-1, `z${s}_${i}`));
       w.line(' = 0');
       const perHub = new Map<number, string[]>();
-      prepared.demandBySku[s].forEach((d, i) => {
-        const cands = prepared.regions[d.region].candidates;
+      prepared.demandBySku[s]!.forEach((d, i) => {
+        const cands = prepared.regions[d.region]!.candidates;
         if (cands.length === 0 || !(d.mean > 0)) return;
         for (let sc = 0; sc < N; sc += 1) {
-          const D = demand[s][i][sc];
+          const D = demand[s]![i]![sc]!;
           if (D <= 0) continue;
           w.line(` d${s}_${i}_${sc}:`);
           for (let c = 0; c < cands.length; c += 1) {
             w.term(1, `y${s}_${i}_${sc}_${c}`);
-            const key = cands[c] * N + sc;
+            const key = cands[c]! * N + sc;
             let list = perHub.get(key);
             if (list === undefined) perHub.set(key, (list = []));
             list.push(`y${s}_${i}_${sc}_${c}`);
@@ -122,7 +124,7 @@ export async function solveSampleAverageLp(
         w.line(' <= 0');
       }
       if (integer) {
-        prepared.skus[s].suppliers.forEach((f, i) => {
+        prepared.skus[s]!.suppliers.forEach((f, i) => {
           const { minOrderQuantity: moq, orderMultiple: m } = f.option;
           if (moq <= 1 && m <= 1) return;
           w.line(` m${s}_${i}: z${s}_${i} - ${num(Math.max(1, Math.floor(m)))} n${s}_${i} = 0`);
@@ -143,18 +145,18 @@ export async function solveSampleAverageLp(
     }
     w.line('Bounds');
     for (let s = 0; s < S; s += 1)
-      prepared.skus[s].suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
+      prepared.skus[s]!.suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
     if (integer) {
       w.line('Generals');
       for (let s = 0; s < S; s += 1) {
-        for (const h of skuHubs[s]) w.line(` x${s}_${h}`);
-        prepared.skus[s].suppliers.forEach((f, i) => {
+        for (const h of skuHubs[s]!) w.line(` x${s}_${h}`);
+        prepared.skus[s]!.suppliers.forEach((f, i) => {
           if (f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1) w.line(` n${s}_${i}`);
         });
       }
       w.line('Binaries');
       for (let s = 0; s < S; s += 1) {
-        prepared.skus[s].suppliers.forEach((f, i) => {
+        prepared.skus[s]!.suppliers.forEach((f, i) => {
           if (f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1) w.line(` o${s}_${i}`);
         });
       }
@@ -204,13 +206,13 @@ export async function solveSampleAverageLp(
   const quantities = prepared.skus.map((sku, s) =>
     sku.suppliers.map((_, i) => Math.round(value(columns, `z${s}_${i}`))),
   );
-  for (let s = 0; s < S; s += 1) for (const h of skuHubs[s]) units[s][h] = Math.round(value(columns, `x${s}_${h}`));
+  for (let s = 0; s < S; s += 1) for (const h of skuHubs[s]!) units[s]![h] = Math.round(value(columns, `x${s}_${h}`));
   const sales = prepared.demandBySku.map((list, s) =>
     list.map((d, i) => {
       let sum = 0;
-      const cands = prepared.regions[d.region].candidates;
+      const cands = prepared.regions[d.region]!.candidates;
       for (let sc = 0; sc < N; sc += 1)
-        if (demand[s][i][sc] > 0)
+        if (demand[s]![i]![sc]! > 0)
           for (let c = 0; c < cands.length; c += 1) sum += value(columns, `y${s}_${i}_${sc}_${c}`);
       return sum / N;
     }),
@@ -218,11 +220,11 @@ export async function solveSampleAverageLp(
   const soldAtHub = prepared.skus.map(() => new Float64Array(H));
   prepared.demandBySku.forEach((list, s) =>
     list.forEach((d, i) => {
-      const cands = prepared.regions[d.region].candidates;
+      const cands = prepared.regions[d.region]!.candidates;
       for (let sc = 0; sc < N; sc += 1)
-        if (demand[s][i][sc] > 0)
+        if (demand[s]![i]![sc]! > 0)
           for (let c = 0; c < cands.length; c += 1)
-            soldAtHub[s][cands[c]] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
+            soldAtHub[s]![cands[c]!] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
     }),
   );
 
@@ -234,31 +236,31 @@ export async function solveSampleAverageLp(
   let leftoverCost = 0;
   let holdingCost = 0;
   for (let s = 0; s < S; s += 1) {
-    const e = prepared.economics[s];
+    const e = prepared.economics[s]!;
     for (let h = 0; h < H; h += 1) {
-      if (units[s][h] <= 0) continue;
-      allocations.push({ skuId: prepared.skus[s].skuId, hubId: prepared.hubs[h].hubId, units: units[s][h] });
-      placed += units[s][h];
-      delivered += soldAtHub[s][h];
-      leftoverCost += e.leftoverCostPerUnit * (units[s][h] - soldAtHub[s][h]);
-      holdingCost += e.holdingCostPerUnit * units[s][h];
-      leftoverByHub[prepared.hubs[h].hubId] += units[s][h] - soldAtHub[s][h];
+      if (units[s]![h]! <= 0) continue;
+      allocations.push({ skuId: prepared.skus[s]!.skuId, hubId: prepared.hubs[h]!.hubId, units: units[s]![h]! });
+      placed += units[s]![h]!;
+      delivered += soldAtHub[s]![h]!;
+      leftoverCost += e.leftoverCostPerUnit * (units[s]![h]! - soldAtHub[s]![h]!);
+      holdingCost += e.holdingCostPerUnit * units[s]![h]!;
+      leftoverByHub[prepared.hubs[h]!.hubId] += units[s]![h]! - soldAtHub[s]![h]!;
     }
   }
   let premium = 0;
-  prepared.skus.forEach((sku, s) => sku.suppliers.forEach((f, i) => (premium += f.premium * quantities[s][i])));
-  const supplierOrders = buildSupplierOrders(prepared, (s, h) => units[s][h], quantities);
+  prepared.skus.forEach((sku, s) => sku.suppliers.forEach((f, i) => (premium += f.premium * quantities[s]![i]!)));
+  const supplierOrders = buildSupplierOrders(prepared, (s, h) => units[s]![h]!, quantities);
   const { regions, unservedRegions } = describeRegions(
     prepared,
-    (s, i) => sales[s][i],
-    (s, region) => prepared.regions[region].candidates.some((h) => units[s][h] > 0),
+    (s, i) => sales[s]![i]!,
+    (s, region) => prepared.regions[region]!.candidates.some((h) => units[s]![h]! > 0),
   );
   const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
   cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
   const expectedDemandUnits = totalDemand(prepared);
   const pooledRegions = new Set(
     prepared.demandBySku.flatMap((list) =>
-      list.filter((d) => d.mean > 0 && prepared.regions[d.region].candidates.length > 1).map((d) => d.region),
+      list.filter((d) => d.mean > 0 && prepared.regions[d.region]!.candidates.length > 1).map((d) => d.region),
     ),
   ).size;
   if (pooledRegions > 0)

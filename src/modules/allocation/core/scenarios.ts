@@ -29,7 +29,7 @@ export function buildScenarios(prepared: PreparedInstance, policy: AllocationPol
       const d = entry.demand;
       if (d.kind === 'samples' && d.samples.length > 0) {
         for (let w = 0; w < count; w += 1)
-          out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]);
+          out[w] = toCount(d.samples[Math.floor(((w + 0.5) * d.samples.length) / count)]!);
         return out;
       }
       // Latin hypercube: one draw per stratum, strata shuffled, so each region's marginal is
@@ -37,16 +37,16 @@ export function buildScenarios(prepared: PreparedInstance, policy: AllocationPol
       const pmf = toPmf(d);
       const cdf = new Float64Array(pmf.length);
       let acc = 0;
-      for (let k = 0; k < pmf.length; k += 1) cdf[k] = acc += pmf[k];
+      for (let k = 0; k < pmf.length; k += 1) cdf[k] = acc += pmf[k]!;
       const strata = Array.from({ length: count }, (_, w) => w);
       for (let i = count - 1; i > 0; i -= 1) {
         const j = Math.floor(random() * (i + 1));
-        [strata[i], strata[j]] = [strata[j], strata[i]];
+        [strata[i], strata[j]] = [strata[j]!, strata[i]!];
       }
       for (let w = 0; w < count; w += 1) {
-        const u = ((strata[w] + random()) / count) * acc;
+        const u = ((strata[w]! + random()) / count) * acc;
         let k = 0;
-        while (k < cdf.length - 1 && cdf[k] < u) k += 1;
+        while (k < cdf.length - 1 && cdf[k]! < u) k += 1;
         out[w] = k;
       }
       return out;

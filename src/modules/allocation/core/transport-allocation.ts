@@ -21,6 +21,7 @@
  * result is certified optimal. The source and sink are merged into one node O, which makes the
  * flow value free (we do not have to place every unit).
  */
+// Index reads end in `!` (type-only): indices are SKU, hub and pair numbers of the problem, within its arrays.
 import { BinaryMaxHeap } from './binary-heap';
 
 export interface TransportProblem {
@@ -59,22 +60,22 @@ const EPS = 1e-9;
 
 export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
   const survival =
-    unit < problem.pairSurvivalLength[pair] ? problem.survival[problem.pairSurvivalStart[pair] + unit] : 0;
-  const s = problem.pairSku[pair];
-  return problem.valuePerSale[s] * survival - problem.costPerUnit[s];
+    unit < problem.pairSurvivalLength[pair]! ? problem.survival[problem.pairSurvivalStart[pair]! + unit]! : 0;
+  const s = problem.pairSku[pair]!;
+  return problem.valuePerSale[s]! * survival - problem.costPerUnit[s]!;
 }
 
 /** Premium of the `unit`-th unit of SKU s (1-based); +∞ beyond its supply. */
 export function unitPremium(problem: TransportProblem, sku: number, unit: number): number {
-  for (let i = problem.stepStart[sku]; i < problem.stepStart[sku + 1]; i += 1) {
-    if (unit <= problem.stepEnd[i]) return problem.stepPremium[i];
+  for (let i = problem.stepStart[sku]!; i < problem.stepStart[sku + 1]!; i += 1) {
+    if (unit <= problem.stepEnd[i]!) return problem.stepPremium[i]!;
   }
   return Number.POSITIVE_INFINITY;
 }
 
 export function skuSupply(problem: TransportProblem, sku: number): number {
-  const last = problem.stepStart[sku + 1] - 1;
-  return last >= problem.stepStart[sku] ? problem.stepEnd[last] : 0;
+  const last = problem.stepStart[sku + 1]! - 1;
+  return last >= problem.stepStart[sku]! ? problem.stepEnd[last]! : 0;
 }
 
 export function solveTransportAllocation(
@@ -93,7 +94,7 @@ export function solveTransportAllocation(
   // stale is re-pushed with its true value: the classic lazy max-heap.
   const heap = new BinaryMaxHeap(pairCount);
   for (let p = 0; p < pairCount; p += 1) {
-    const key = pairGain(problem, p, 1) - unitPremium(problem, problem.pairSku[p], 1);
+    const key = pairGain(problem, p, 1) - unitPremium(problem, problem.pairSku[p]!, 1);
     if (key > EPS) heap.push(p, key);
   }
   let refusedForStock = false;
@@ -103,19 +104,19 @@ export function solveTransportAllocation(
   while (heap.size > 0 && heap.topKey() > EPS) {
     const key = heap.topKey();
     const p = heap.pop();
-    const s = problem.pairSku[p];
-    const h = problem.pairHub[p];
-    if (skuTotal[s] >= supply[s]) {
+    const s = problem.pairSku[p]!;
+    const h = problem.pairHub[p]!;
+    if (skuTotal[s]! >= supply[s]!) {
       refusedForStock = true;
       continue;
     }
-    if (hubLoad[h] >= problem.hubCapacity[h]) {
+    if (hubLoad[h]! >= problem.hubCapacity[h]!) {
       refusedForHub = true;
-      const refused = pairGain(problem, p, units[p] + 1);
-      if (refused > hubPrice[h]) hubPrice[h] = refused;
+      const refused = pairGain(problem, p, units[p]! + 1);
+      if (refused > hubPrice[h]!) hubPrice[h] = refused;
       continue;
     }
-    const trueKey = pairGain(problem, p, units[p] + 1) - unitPremium(problem, s, skuTotal[s] + 1);
+    const trueKey = pairGain(problem, p, units[p]! + 1) - unitPremium(problem, s, skuTotal[s]! + 1);
     if (trueKey < key - 1e-12) {
       if (trueKey > EPS) heap.push(p, trueKey);
       continue;
@@ -124,8 +125,8 @@ export function solveTransportAllocation(
     skuTotal[s] += 1;
     hubLoad[h] += 1;
     // A premium step couples a SKU's pairs exactly like a stock limit does.
-    if (unitPremium(problem, s, skuTotal[s] + 1) !== unitPremium(problem, s, skuTotal[s])) refusedForStock = true;
-    const nextKey = pairGain(problem, p, units[p] + 1) - unitPremium(problem, s, skuTotal[s] + 1);
+    if (unitPremium(problem, s, skuTotal[s]! + 1) !== unitPremium(problem, s, skuTotal[s]!)) refusedForStock = true;
+    const nextKey = pairGain(problem, p, units[p]! + 1) - unitPremium(problem, s, skuTotal[s]! + 1);
     if (nextKey > EPS) heap.push(p, nextKey);
   }
   if (!(refusedForStock && refusedForHub)) {
@@ -143,12 +144,12 @@ export function solveTransportAllocation(
   const keptPrice = new Float64Array(problem.hubCount);
   keptPrice.fill(Number.POSITIVE_INFINITY);
   for (let p = 0; p < units.length; p += 1) {
-    const h = problem.pairHub[p];
-    if (units[p] > 0 && hubLoad[h] >= problem.hubCapacity[h])
-      keptPrice[h] = Math.min(keptPrice[h], pairGain(problem, p, units[p]));
+    const h = problem.pairHub[p]!;
+    if (units[p]! > 0 && hubLoad[h]! >= problem.hubCapacity[h]!)
+      keptPrice[h] = Math.min(keptPrice[h]!, pairGain(problem, p, units[p]!));
   }
   for (let h = 0; h < problem.hubCount; h += 1)
-    if (!Number.isFinite(keptPrice[h]) || hubLoad[h] < problem.hubCapacity[h]) keptPrice[h] = 0;
+    if (!Number.isFinite(keptPrice[h]!) || hubLoad[h]! < problem.hubCapacity[h]!) keptPrice[h] = 0;
   const upperBound = Math.min(
     lagrangianBound(problem, hubPrice),
     lagrangianBound(problem, keptPrice),
@@ -158,7 +159,7 @@ export function solveTransportAllocation(
 }
 
 function midpoint(a: Float64Array, b: Float64Array): Float64Array {
-  return a.map((x, i) => (x + b[i]) / 2);
+  return a.map((x, i) => (x + b[i]!) / 2);
 }
 
 /** Σ pairs [a·E[min(D, x)] − b·x] − Σ SKUs premium of their units. */
@@ -166,14 +167,14 @@ export function solutionValue(problem: TransportProblem, units: Int32Array): num
   let value = 0;
   const skuTotal = new Float64Array(problem.skuCount);
   for (let p = 0; p < units.length; p += 1) {
-    for (let k = 1; k <= units[p]; k += 1) value += pairGain(problem, p, k);
-    skuTotal[problem.pairSku[p]] += units[p];
+    for (let k = 1; k <= units[p]!; k += 1) value += pairGain(problem, p, k);
+    skuTotal[problem.pairSku[p]!] += units[p]!;
   }
   for (let s = 0; s < problem.skuCount; s += 1) {
     let done = 0;
-    for (let i = problem.stepStart[s]; i < problem.stepStart[s + 1] && done < skuTotal[s]; i += 1) {
-      const take = Math.min(skuTotal[s], problem.stepEnd[i]) - done;
-      value -= take * problem.stepPremium[i];
+    for (let i = problem.stepStart[s]!; i < problem.stepStart[s + 1]! && done < skuTotal[s]!; i += 1) {
+      const take = Math.min(skuTotal[s]!, problem.stepEnd[i]!) - done;
+      value -= take * problem.stepPremium[i]!;
       done += take;
     }
   }
@@ -186,14 +187,14 @@ export function solutionValue(problem: TransportProblem, units: Int32Array): num
  */
 export function lagrangianBound(problem: TransportProblem, hubPrice: Float64Array): number {
   let bound = 0;
-  for (let h = 0; h < problem.hubCount; h += 1) bound += hubPrice[h] * problem.hubCapacity[h];
+  for (let h = 0; h < problem.hubCount; h += 1) bound += hubPrice[h]! * problem.hubCapacity[h]!;
   const heap = new BinaryMaxHeap(64);
   for (let s = 0; s < problem.skuCount; s += 1) {
-    const first = problem.pairSkuStart[s];
-    const last = problem.pairSkuStart[s + 1];
+    const first = problem.pairSkuStart[s]!;
+    const last = problem.pairSkuStart[s + 1]!;
     const count = new Int32Array(last - first);
     heap.size = 0;
-    for (let p = first; p < last; p += 1) heap.push(p, pairGain(problem, p, 1) - hubPrice[problem.pairHub[p]]);
+    for (let p = first; p < last; p += 1) heap.push(p, pairGain(problem, p, 1) - hubPrice[problem.pairHub[p]!]!);
     const supply = skuSupply(problem, s);
     for (let total = 0; total < supply && heap.size > 0; total += 1) {
       const gain = heap.topKey() - unitPremium(problem, s, total + 1);
@@ -201,7 +202,7 @@ export function lagrangianBound(problem: TransportProblem, hubPrice: Float64Arra
       const p = heap.pop();
       bound += gain;
       count[p - first] += 1;
-      heap.push(p, pairGain(problem, p, count[p - first] + 1) - hubPrice[problem.pairHub[p]]);
+      heap.push(p, pairGain(problem, p, count[p - first]! + 1) - hubPrice[problem.pairHub[p]!]!);
     }
   }
   return bound;
@@ -223,11 +224,11 @@ function cancelNegativeCycles(
   const pairCount = units.length;
   // Hub → pairs adjacency (CSR).
   const hubPairStart = new Int32Array(H + 1);
-  for (let p = 0; p < pairCount; p += 1) hubPairStart[problem.pairHub[p] + 1] += 1;
-  for (let h = 0; h < H; h += 1) hubPairStart[h + 1] += hubPairStart[h];
+  for (let p = 0; p < pairCount; p += 1) hubPairStart[problem.pairHub[p]! + 1] += 1;
+  for (let h = 0; h < H; h += 1) hubPairStart[h + 1] += hubPairStart[h]!;
   const hubPairs = new Int32Array(pairCount);
   const fill = hubPairStart.slice(0, H);
-  for (let p = 0; p < pairCount; p += 1) hubPairs[fill[problem.pairHub[p]]++] = p;
+  for (let p = 0; p < pairCount; p += 1) hubPairs[fill[problem.pairHub[p]!]++] = p;
 
   const dist = new Float64Array(V);
   const parent = new Int32Array(V);
@@ -240,22 +241,22 @@ function cancelNegativeCycles(
   const arcCost = (u: number, v: number, pair: number): number => {
     if (u === 0)
       return v <= S
-        ? skuTotal[v - 1] < supply[v - 1]
-          ? unitPremium(problem, v - 1, skuTotal[v - 1] + 1)
+        ? skuTotal[v - 1]! < supply[v - 1]!
+          ? unitPremium(problem, v - 1, skuTotal[v - 1]! + 1)
           : Number.POSITIVE_INFINITY
-        : hubLoad[v - 1 - S] > 0
+        : hubLoad[v - 1 - S]! > 0
           ? 0
           : Number.POSITIVE_INFINITY;
     if (v === 0)
       return u <= S
-        ? skuTotal[u - 1] > 0
-          ? -unitPremium(problem, u - 1, skuTotal[u - 1])
+        ? skuTotal[u - 1]! > 0
+          ? -unitPremium(problem, u - 1, skuTotal[u - 1]!)
           : Number.POSITIVE_INFINITY
-        : hubLoad[u - 1 - S] < problem.hubCapacity[u - 1 - S]
+        : hubLoad[u - 1 - S]! < problem.hubCapacity[u - 1 - S]!
           ? 0
           : Number.POSITIVE_INFINITY;
-    if (u <= S) return -pairGain(problem, pair, units[pair] + 1);
-    return units[pair] > 0 ? pairGain(problem, pair, units[pair]) : Number.POSITIVE_INFINITY;
+    if (u <= S) return -pairGain(problem, pair, units[pair]! + 1);
+    return units[pair]! > 0 ? pairGain(problem, pair, units[pair]!) : Number.POSITIVE_INFINITY;
   };
   const applyArc = (u: number, v: number, pair: number): void => {
     if (u === 0) {
@@ -274,12 +275,12 @@ function cancelNegativeCycles(
     // node of this walk repeats (cycle) or an earlier walk's node / the root is reached. O(V).
     const base = stampCounter;
     for (let start = 0; start < V; start += 1) {
-      if (stamp[start] > base) continue;
+      if (stamp[start]! > base) continue;
       stampCounter += 1;
       let v = start;
-      while (v >= 0 && stamp[v] <= base) {
+      while (v >= 0 && stamp[v]! <= base) {
         stamp[v] = stampCounter;
-        v = parent[v];
+        v = parent[v]!;
       }
       if (v >= 0 && stamp[v] === stampCounter) return v;
     }
@@ -303,14 +304,14 @@ function cancelNegativeCycles(
       // Once a cycle is found, freeze the parent pointers so it can be read back intact.
       if (cycleNode >= 0) return;
       work += 1;
-      const nd = dist[u] + cost;
-      if (nd < dist[v] - EPS) {
+      const nd = dist[u]! + cost;
+      if (nd < dist[v]! - EPS) {
         dist[v] = nd;
         parent[v] = u;
         parentPair[v] = pair;
         relaxations += 1;
         if (relaxations % V === 0 && cycleNode < 0) cycleNode = findParentCycle();
-        if (!inQueue[v]) {
+        if (!inQueue[v]!) {
           inQueue[v] = 1;
           queue[tail] = v;
           tail = tail === V ? 0 : tail + 1;
@@ -318,24 +319,24 @@ function cancelNegativeCycles(
       }
     };
     while (head !== tail && cycleNode < 0 && work < maxWork) {
-      const u = queue[head];
+      const u = queue[head]!;
       head = head === V ? 0 : head + 1;
       inQueue[u] = 0;
       if (u === 0) {
         for (let s = 0; s < S; s += 1)
-          if (skuTotal[s] < supply[s]) relax(0, 1 + s, -1, unitPremium(problem, s, skuTotal[s] + 1));
-        for (let h = 0; h < H; h += 1) if (hubLoad[h] > 0) relax(0, 1 + S + h, -1, 0);
+          if (skuTotal[s]! < supply[s]!) relax(0, 1 + s, -1, unitPremium(problem, s, skuTotal[s]! + 1));
+        for (let h = 0; h < H; h += 1) if (hubLoad[h]! > 0) relax(0, 1 + S + h, -1, 0);
       } else if (u <= S) {
         const s = u - 1;
-        if (skuTotal[s] > 0) relax(u, 0, -1, -unitPremium(problem, s, skuTotal[s]));
-        for (let p = problem.pairSkuStart[s]; p < problem.pairSkuStart[s + 1]; p += 1)
-          relax(u, 1 + S + problem.pairHub[p], p, -pairGain(problem, p, units[p] + 1));
+        if (skuTotal[s]! > 0) relax(u, 0, -1, -unitPremium(problem, s, skuTotal[s]!));
+        for (let p = problem.pairSkuStart[s]!; p < problem.pairSkuStart[s + 1]!; p += 1)
+          relax(u, 1 + S + problem.pairHub[p]!, p, -pairGain(problem, p, units[p]! + 1));
       } else {
         const h = u - 1 - S;
-        if (hubLoad[h] < problem.hubCapacity[h]) relax(u, 0, -1, 0);
-        for (let i = hubPairStart[h]; i < hubPairStart[h + 1]; i += 1) {
-          const p = hubPairs[i];
-          if (units[p] > 0) relax(u, 1 + problem.pairSku[p], p, pairGain(problem, p, units[p]));
+        if (hubLoad[h]! < problem.hubCapacity[h]!) relax(u, 0, -1, 0);
+        for (let i = hubPairStart[h]!; i < hubPairStart[h + 1]!; i += 1) {
+          const p = hubPairs[i]!;
+          if (units[p]! > 0) relax(u, 1 + problem.pairSku[p]!, p, pairGain(problem, p, units[p]!));
         }
       }
     }
@@ -348,15 +349,15 @@ function cancelNegativeCycles(
     let v = cycleNode;
     do {
       cycle.push(v);
-      v = parent[v];
+      v = parent[v]!;
     } while (v !== cycleNode && cycle.length <= V);
     if (v !== cycleNode) return { converged: false, iterations: iteration }; // defensive: never expected
     let pushed = 0;
     for (; pushed < 1_000_000; pushed += 1) {
       let total = 0;
-      for (const node of cycle) total += arcCost(parent[node], node, parentPair[node]);
+      for (const node of cycle) total += arcCost(parent[node]!, node, parentPair[node]!);
       if (!(total < -EPS)) break;
-      for (const node of cycle) applyArc(parent[node], node, parentPair[node]);
+      for (const node of cycle) applyArc(parent[node]!, node, parentPair[node]!);
     }
     if (pushed === 0) return { converged: false, iterations: iteration };
   }

@@ -54,8 +54,8 @@ export function negativeBinomialSamples(
   for (let i = 0; i < count; i += 1) {
     let u = random();
     let k = 0;
-    while (k < pmf.length - 1 && u > pmf[k]) {
-      u -= pmf[k];
+    while (k < pmf.length - 1 && u > pmf[k]!) {
+      u -= pmf[k]!;
       k += 1;
     }
     out.push(k);

@@ -98,13 +98,13 @@ describe('planAllocation: invariants', () => {
         async (seed, overlapping, solver) => {
           const input = randomInstance(seed, { skus: 3, hubs: 3, regionsPerHub: 2, scenarios: 40, overlapping });
           // order rules and a late supplier on one SKU
-          input.skus[0].sourcing[1] = {
-            ...input.skus[0].sourcing[1],
+          input.skus[0]!.sourcing[1] = {
+            ...input.skus[0]!.sourcing[1]!,
             minOrderQuantity: 5,
             orderMultiple: 5,
             unitsAvailable: 30,
           };
-          input.skus[1].sourcing[0] = { ...input.skus[1].sourcing[0], leadTimeDaysMax: 30 };
+          input.skus[1]!.sourcing[0] = { ...input.skus[1]!.sourcing[0]!, leadTimeDaysMax: 30 };
           expectPlanInvariants(input, await planAllocation(input, { solver }));
         },
       ),
@@ -159,7 +159,7 @@ describe('planAllocation: sourcing', () => {
       }),
     );
     expect(plan.supplierOrders.map((o) => [o.supplierId, o.reason])).toEqual([['second', 'primary-late']]);
-    expect(plan.supplierOrders[0].lines[0].arriveBy <= OPENS_AT).toBe(true);
+    expect(plan.supplierOrders[0]!.lines[0]!.arriveBy <= OPENS_AT).toBe(true);
   });
 
   it('tops up from a fallback when the primary is short, respecting min order and multiple', () => {

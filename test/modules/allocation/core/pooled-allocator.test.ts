@@ -20,7 +20,7 @@ function maxFlowSales(demand: number[], cands: number[][], units: number[]): num
     const hubVia: ([number, number] | null)[] = units.map(() => null);
     const queue: number[] = [];
     demand.forEach((d, r) => {
-      if (served[r] < d) {
+      if (served[r]! < d) {
         regionVia[r] = -1;
         queue.push(r);
       }
@@ -71,7 +71,7 @@ function evaluate(input: Parameters<typeof planAllocationFast>[0], plan: Allocat
   prepared.skus.forEach((sku, s) => {
     const units = prepared.hubs.map(() => 0);
     for (const a of plan.allocations) if (a.skuId === sku.skuId) units[hubIndex.get(a.hubId)!] = a.units;
-    const entries = prepared.demandBySku[s];
+    const entries = prepared.demandBySku[s]!;
     const cands = entries.map((d) => prepared.regions[d.region]!.candidates);
     for (let w = 0; w < count; w += 1)
       sum += maxFlowSales(

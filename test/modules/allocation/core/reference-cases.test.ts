@@ -128,7 +128,8 @@ describe('fair share by largest remainder', () => {
 
 describe('min-cost flow by successive shortest paths', () => {
   it('solves the 5-node reference case at cost 150', () => {
-    const arcs = [
+    // [from, to, capacity, cost]
+    const rows: [number, number, number, number][] = [
       [0, 1, 15, 4],
       [0, 2, 8, 4],
       [1, 2, 20, 2],
@@ -138,7 +139,8 @@ describe('min-cost flow by successive shortest paths', () => {
       [2, 4, 4, 3],
       [3, 4, 20, 2],
       [4, 2, 5, 3],
-    ].map(([from, to, capacity, cost]) => ({ from, to, capacity, cost }));
+    ];
+    const arcs = rows.map(([from, to, capacity, cost]) => ({ from, to, capacity, cost }));
     const r = minCostFlow(5, arcs, [20, 0, 0, -5, -15]);
     expect(r.feasible).toBe(true);
     expect(r.cost).toBe(150);
