@@ -17,6 +17,21 @@ export interface ForecastCellInput {
 }
 
 /** A stored forecast for a drop (written directly: the plan service only reads forecasts). */
+/** The summary a stored forecast carries, in the contract's shape, for cells written by hand. */
+function forecastSummaryOf(cells: ForecastCellInput[]) {
+  return {
+    cells: cells.length,
+    skus: new Set(cells.map((c) => c.sku_id)).size,
+    regions: new Set(cells.map((c) => c.region_id)).size,
+    total_mean: cells.reduce((sum, c) => sum + c.mean, 0),
+    preorders: 0,
+    model_role: 'default',
+    model_dir: 'models/test-model',
+    fallback_reason: null,
+    creator_past_drops: 0,
+  };
+}
+
 export async function createForecast(app: TestApp, dropId: string, cells: ForecastCellInput[]): Promise<string> {
   const id = `fc-${randomBytes(5).toString('hex')}`;
   const db = app.services.db;
@@ -25,8 +40,8 @@ export async function createForecast(app: TestApp, dropId: string, cells: Foreca
     [dropId],
   );
   await db.query(
-    `insert into forecasts (id, drop_id, version, model_id, model_kind, prior_only, lead_days, as_of) values ($1, $2, $3, 'test-model', 'test', false, 10, now())`,
-    [id, dropId, rows[0]!.v],
+    `insert into forecasts (id, drop_id, version, model_id, model_kind, prior_only, lead_days, as_of, summary) values ($1, $2, $3, 'test-model', 'test', false, 10, now(), $4)`,
+    [id, dropId, rows[0]!.v, forecastSummaryOf(cells)],
   );
   for (const c of cells) {
     await db.query(
