@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Response } from 'express';
 
 /** Elements serialised between two turns of the event loop. */
-const SLICE = 1_000;
+const SLICE = 2_000;
 
 /**
  * Sends a JSON object whose large arrays (a 1,000-SKU plan has tens of thousands of region rows)
@@ -24,8 +24,9 @@ export async function sendJsonInSlices(res: Response, status: number, body: Reco
     }
     res.write('[');
     for (let start = 0; start < value.length; start += SLICE) {
-      const slice = value.slice(start, start + SLICE).map((item: unknown) => JSON.stringify(item) ?? 'null');
-      res.write(`${start === 0 ? '' : ','}${slice.join(',')}`);
+      // One native stringify per slice, its brackets dropped: as fast as stringifying the whole array.
+      const slice = JSON.stringify(value.slice(start, start + SLICE));
+      res.write(`${start === 0 ? '' : ','}${slice.slice(1, -1)}`);
       await nextTurn();
     }
     res.write(']');

@@ -21,10 +21,12 @@ export const forecastReaders = {
   },
   /** A forecast's cells as the planner takes them (mean and NB dispersion), by SKU then region. */
   async cellsOf(db: Queryable, forecastId: string) {
-    const rows = await repo.listCells(db, forecastId, { regionId: null, skuId: null });
-    return rows
-      .map((r) => ({ sku_id: r.sku_id, region_id: r.region_id, mean: r.mean, dispersion: r.dispersion }))
-      .sort((a, b) => (a.sku_id === b.sku_id ? (a.region_id < b.region_id ? -1 : 1) : a.sku_id < b.sku_id ? -1 : 1));
+    // Only what the planner uses: reading quantiles and features of 50,000 cells would cost the
+    // serving thread far more than the plan's own data.
+    const rows = await repo.listCellMeans(db, forecastId);
+    return rows.sort((a, b) =>
+      a.sku_id === b.sku_id ? (a.region_id < b.region_id ? -1 : 1) : a.sku_id < b.sku_id ? -1 : 1,
+    );
   },
 };
 

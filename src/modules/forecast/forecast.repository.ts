@@ -113,6 +113,16 @@ export const forecastRepository = {
     ).rows;
   },
 
+  /** A forecast's cells as the planner reads them: mean and dispersion only (no quantiles, no features). */
+  async listCellMeans(db: Queryable, forecastId: string) {
+    return (
+      await db.query<{ sku_id: string; region_id: string; mean: number; dispersion: number }>(
+        'select sku_id, region_id, mean, dispersion from forecast_cells where forecast_id = $1',
+        [forecastId],
+      )
+    ).rows;
+  },
+
   /** Drops whose forecast the refresh job keeps current: scheduled or live, not yet closed. */
   async listDropsToRefresh(db: Queryable, now: Date) {
     return (
