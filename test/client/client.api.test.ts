@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlannerClient, ok, pages, PlannerApiError } from '../../src/client';
 import { createKey, createTenant, type Tenant } from '../factories/catalog-factory';
-import { publishPlanWithAllocations } from '../factories/plan-publish-factory';
+import { eventually, publishPlanWithAllocations } from '../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /** The typed client over real HTTP: what a storefront and a partner integration write. */
@@ -14,6 +14,8 @@ beforeAll(async () => {
   await publishPlanWithAllocations(app.services.db, tenant.dropId, [
     { skuId: tenant.skuId, hubId: tenant.hubId, units: 25 },
   ]);
+  // Estimates and holds answer from the in-memory snapshot, which the change feed refreshes.
+  await eventually(() => app.services.snapshots.current().skus.get(tenant.skuId)?.publishedPlanId != null, 10_000);
 });
 afterAll(() => app?.close());
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate';
 import { openPostgresDatabase } from '../../src/db/postgres-database';
 import { createKey, createTenant, type Tenant } from '../factories/catalog-factory';
+import { eventually } from '../factories/plan-publish-factory';
 import { findPostgresBinaries, startPrivatePostgres, type PrivatePostgres } from '../harness/private-postgres';
 import { serverUrl } from '../harness/test-database';
 import { startTestApp, type TestApp } from '../harness/test-app';
@@ -67,6 +68,8 @@ onPostgres('a real PostgreSQL server restarted under the service', () => {
     });
     tenant = await createTenant(app);
     storefront = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
+    // Estimates answer from the in-memory snapshot, which the change feed refreshes.
+    await eventually(async () => (await estimate()).status === 200, 10_000);
   }, 120_000);
   afterAll(async () => {
     await app?.close();

@@ -22,7 +22,7 @@ describe('holds through the typed client', () => {
     await publishPlanWithAllocations(app.database.db, tenant.dropId, [
       { skuId: tenant.skuId, hubId: tenant.hubId, units: 5 },
     ]);
-    await eventually(() => app.services.snapshots.current().skus.get(tenant.skuId)?.publishedPlanId != null);
+    await eventually(() => app.services.snapshots.current().skus.get(tenant.skuId)?.publishedPlanId != null, 10_000);
 
     const hold = await ok(
       storefront.POST('/v1/holds', {
