@@ -277,19 +277,20 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
       leftoverByHub[prepared.hubs[h]!.hubId] += units - sold;
     }
   });
-  let premium = 0;
-  prepared.skus.forEach((sku, s) =>
-    sku.suppliers.forEach((f, i) => (premium += f.premium * solution.quantities[s]![i]!)),
-  );
   const supplierOrders = buildSupplierOrders(prepared, (s, h) => solution.units[s]![h]!, solution.quantities);
   const { regions, unservedRegions } = describeRegions(
     prepared,
     (s, i) => solution.salesByEntry[s]![i]!,
     (s, region) => prepared.regions[region]!.candidates.some((h) => solution.units[s]![h]! > 0),
   );
-  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
-  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
-  const expectedDemandUnits = totalDemand(prepared);
+  const totals = planTotals(prepared, solution.quantities, {
+    placed,
+    delivered,
+    value,
+    leftoverCost,
+    holdingCost,
+    leftoverByHub,
+  });
   const pooledRegions = countPooledRegions(prepared);
   const gap = relativeGap(solution.upperBound, solution.value);
   return {
@@ -298,15 +299,7 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
     regions,
     unservedRegions,
     skuIssues: listSkuIssues(prepared),
-    totals: {
-      expectedDemandUnits,
-      expectedUnitsWithinPromise: delivered,
-      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
-      expectedLeftoverByHub: leftoverByHub,
-      unitsPlaced: placed,
-      cost,
-      objectiveValue: value - cost.total,
-    },
+    totals,
     solver: {
       name: 'fast-pooled',
       optimal: gap === 0 ? true : null,
@@ -380,10 +373,6 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
       leftoverByHub[hubId] += units[p]! - sales;
     }
   }
-  let premium = 0;
-  prepared.skus.forEach((sku, s) =>
-    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s]![f]!)),
-  );
   const unitsAt = (s: number, h: number): number => {
     const p = pairIndexOf(s, h);
     return p < 0 ? 0 : units[p]!;
@@ -409,9 +398,14 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
     holdingCost += e.holdingCostPerUnit * units[p]!;
     value += e.valuePerFastUnit * pairSales[p]!;
   }
-  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
-  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
-  const expectedDemandUnits = totalDemand(prepared);
+  const totals = planTotals(prepared, quantities, {
+    placed,
+    delivered,
+    value,
+    leftoverCost,
+    holdingCost,
+    leftoverByHub,
+  });
   const notes: string[] = [];
   if (pooledRegions > 0)
     notes.push(
@@ -444,15 +438,7 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
     regions,
     unservedRegions,
     skuIssues: listSkuIssues(prepared),
-    totals: {
-      expectedDemandUnits,
-      expectedUnitsWithinPromise: delivered,
-      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
-      expectedLeftoverByHub: leftoverByHub,
-      unitsPlaced: placed,
-      cost,
-      objectiveValue: value - cost.total,
-    },
+    totals,
     solver: {
       name: solution.repaired ? 'fast-greedy+cycle-canceling' : 'fast-greedy',
       // Rounding to order rules can move away from the optimum: then no claim either way.
@@ -472,6 +458,38 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
       pooledRegions,
       notes,
     },
+  };
+}
+
+/** The totals of a fast plan from what it places and expects to sell (both fast paths). */
+function planTotals(
+  prepared: PreparedInstance,
+  quantities: number[][],
+  figures: {
+    placed: number;
+    delivered: number;
+    value: number;
+    leftoverCost: number;
+    holdingCost: number;
+    leftoverByHub: Record<string, number>;
+  },
+): AllocationPlan['totals'] {
+  const { placed, delivered, value, leftoverCost, holdingCost, leftoverByHub } = figures;
+  let premium = 0;
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s]![f]!)),
+  );
+  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
+  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
+  const expectedDemandUnits = totalDemand(prepared);
+  return {
+    expectedDemandUnits,
+    expectedUnitsWithinPromise: delivered,
+    fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
+    expectedLeftoverByHub: leftoverByHub,
+    unitsPlaced: placed,
+    cost,
+    objectiveValue: value - cost.total,
   };
 }
 
