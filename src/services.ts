@@ -192,7 +192,9 @@ export function createServices(deps: {
 
   // Caches refresh on NOTIFY from any replica (triggers in migration 0006).
   const changes = createChangeFeed(db, deps.logger);
-  changes.on('mf_keys', () => keys.clearCache());
+  // A reconnected feed may have missed a revocation: every cached key is checked again on its next
+  // use, yet still known if the database drops once more. A real notification is a revocation.
+  changes.on('mf_keys', (payload) => (payload === 'reconnected' ? keys.revalidateCache() : keys.clearCache()));
   changes.on('mf_catalog', () => snapshots.scheduleReload('catalog'));
   changes.on('mf_stock', () => snapshots.scheduleReload('stock'));
   /** Loads caches and subscribes to changes; call once before serving. */

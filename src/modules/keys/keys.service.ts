@@ -41,6 +41,16 @@ export function createKeysService(db: Database, deps: { catalog: KeysCatalog; no
       cache.clear();
     },
 
+    /**
+     * Ask the database again about every cached key on its next use, but keep the entries: called
+     * when the change feed reconnects (a revocation may have been missed meanwhile). Forgetting
+     * them instead would leave storefronts with 503s if the database went away again before each
+     * key was used once more.
+     */
+    revalidateCache() {
+      for (const entry of cache.values()) entry.at = Number.NEGATIVE_INFINITY;
+    },
+
     async createApiKey(input: Schemas['ApiKeyInput']): Promise<Schemas['ApiKeyCreated']> {
       return db.transaction(async (tx) => {
         if (input.creator_id) {

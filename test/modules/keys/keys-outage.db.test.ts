@@ -28,4 +28,25 @@ describe('API keys during a database outage', () => {
       await database.drop();
     }
   });
+
+  it('after the change feed reconnects: asks again (a missed revocation is seen) yet keeps known keys for the next outage', async () => {
+    const database = await createTestDatabase();
+    const keys = createKeysService(database.db, { catalog: createCatalogService(database.db) });
+    const revoked = await keys.createApiKey({ role: 'admin', label: 'revoked while the feed was down' });
+    const kept = await keys.createApiKey({ role: 'admin', label: 'kept' });
+    try {
+      expect(await keys.authenticate(revoked.key)).toBeDefined();
+      const principal = await keys.authenticate(kept.key);
+      // A revocation whose NOTIFY this replica missed: the row changes, the cache does not hear it.
+      await database.db.query('update api_keys set revoked_at = now() where id = $1', [revoked.id]);
+      expect(await keys.authenticate(revoked.key)).toBeDefined();
+      keys.revalidateCache();
+      expect(await keys.authenticate(revoked.key)).toBeUndefined();
+      keys.revalidateCache();
+      await database.db.close();
+      expect(await keys.authenticate(kept.key)).toEqual(principal);
+    } finally {
+      await database.drop();
+    }
+  });
 });
