@@ -1359,6 +1359,42 @@ export interface components {
         };
         /** @description An IANA time zone such as `America/Los_Angeles`. */
         TimeZone: string;
+        /**
+         * @description A dated change to shipping cost per unit (e.g. a peak-season surcharge): cost × multiplier + surcharge
+         *     while [from, to] overlaps the drop's window (opens_at to closes_at). Several shifts on a lane:
+         *     multipliers multiply, surcharges add, multipliers first. Give a surcharge, a multiplier or both.
+         */
+        CostShift: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Not before `from`.
+             */
+            to: string;
+            /** @description Added per unit. Default 0. */
+            surcharge?: number;
+            /** @description Multiplies the cost per unit. Default 1. */
+            multiplier?: number;
+        };
+        /** @description A what-if cost shift: on the lanes into `region_id` (every hub's, or only `hub_id`'s). Same rules as CostShift. */
+        ScopedCostShift: {
+            region_id: components["schemas"]["Id"];
+            hub_id?: components["schemas"]["Id"];
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Not before `from`.
+             */
+            to: string;
+            surcharge?: number;
+            multiplier?: number;
+        };
+        InboundFreight: {
+            hub_id: components["schemas"]["Id"];
+            cost_per_unit: number;
+        };
         RegionInput: {
             name: string;
             time_zone: components["schemas"]["TimeZone"];
@@ -1370,6 +1406,8 @@ export interface components {
             latitude?: number;
             /** @description WGS 84 longitude. Optional, with latitude (both or neither). */
             longitude?: number;
+            /** @description Dated shipping-cost shifts on every lane into this region. Default none. */
+            cost_shifts?: components["schemas"]["CostShift"][];
         };
         Region: {
             id: components["schemas"]["Id"];
@@ -1381,6 +1419,7 @@ export interface components {
             latitude: number | null;
             /** @description WGS 84; null when not given. */
             longitude: number | null;
+            cost_shifts?: components["schemas"]["CostShift"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1390,6 +1429,12 @@ export interface components {
             transit_days_min: number;
             /** @description Business days. */
             transit_days_max: number;
+            /** @description Shipping cost of one unit on this lane. Default 0. */
+            shipping_cost_per_unit?: number;
+            /** @description Shipping cost of one shipment on this lane. Default 0. A drop order ships one unit, so the planner adds it per unit. */
+            shipping_cost_per_shipment?: number;
+            /** @description Dated shifts of this lane's shipping cost (on top of its region's). Default none. */
+            cost_shifts?: components["schemas"]["CostShift"][];
         };
         HubInput: {
             name: string;
@@ -1438,6 +1483,10 @@ export interface components {
             min_order_units: number;
             /** @default 1 */
             order_multiple: number;
+            /** @description Extra cost per unit when this supplier is used as a fallback (expediting, spot price), on top of its unit cost over the primary's. Default 0. */
+            fallback_premium_per_unit?: number;
+            /** @description Freight per unit from this supplier to a hub. A hub not listed costs 0. A hub may appear once. */
+            inbound_freight?: components["schemas"]["InboundFreight"][];
         };
         Supplier: {
             id: components["schemas"]["Id"];
@@ -1449,6 +1498,8 @@ export interface components {
             unit_cost: number;
             min_order_units: number;
             order_multiple: number;
+            fallback_premium_per_unit?: number;
+            inbound_freight?: components["schemas"]["InboundFreight"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1700,6 +1751,8 @@ export interface components {
                     multiplier: number;
                 }[];
             };
+            /** @description Shipping-cost shifts to plan with, on top of the catalog's ("what if peak surcharges hit the west coast"). */
+            cost_shifts?: components["schemas"]["ScopedCostShift"][];
         };
         WhatIfRequest: {
             solver?: components["schemas"]["PlanSolverChoice"];
@@ -1767,8 +1820,25 @@ export interface components {
                 fallback_premium: number;
                 leftover: number;
                 holding: number;
+                /** @description Lane shipping of the units expected to sell within the promise (cost shifts applied). */
+                shipping?: number;
+                /** @description Inbound freight of the units placed, supplier to hub. */
+                inbound?: number;
                 total: number;
             };
+            /** @description Value of the units expected to be delivered within the promise (margin per unit × units). */
+            expected_value?: number;
+            /** @description cost.total / expected units within the promise; null when none is expected. */
+            expected_cost_per_unit?: number | null;
+            /** @description Per region with expected sales: its shipping, plus a share of the other costs in proportion to its expected units. The totals sum to cost.total. */
+            cost_by_region?: {
+                region_id: components["schemas"]["Id"];
+                expected_units: number;
+                shipping: number;
+                total: number;
+                cost_per_unit: number;
+            }[];
+            /** @description Expected margin: expected_value − cost.total. */
             objective_value: number;
         };
         PlanSolver: {
