@@ -307,9 +307,9 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
   );
   const pooledRegions = countPooledRegions(prepared);
   const gap = relativeGap(solution.upperBound, solution.value);
-  // Sales are routed by reachability, not by lane cost: with lanes of different costs in a pooled
-  // region a unit's marginal can be understated, so the Lagrangian figure is an estimate, not a proof.
-  const proven = prepared.uniformLaneCosts;
+  // Sales are routed by reachability, not by lane cost: with lanes of different costs the bound
+  // values each SKU's sales at its cheapest lane (still proven, looser).
+  const uniform = prepared.uniformLaneCosts;
   return {
     allocations,
     supplierOrders,
@@ -319,17 +319,17 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
     totals,
     solver: {
       name: 'fast-pooled',
-      optimal: proven && gap === 0 ? true : null,
+      optimal: gap === 0 ? true : null,
       optimalityGap: gap,
-      certified: proven && gap !== null,
+      certified: gap !== null,
       gapBound: gap,
       choiceReason: 'fast allocator requested',
       pooledRegions,
       notes: [
         `${pooledRegions} region(s) have several hubs within the promise: their demand is pooled across those hubs (greedy on exact marginals over ${scenarios.count} demand scenarios, the LP's)`,
-        proven
+        uniform
           ? `gap bound from a Lagrangian bound with one price per full hub`
-          : `lane costs differ within pooled regions: the gap from the Lagrangian bound (one price per full hub) is an estimate, not proven; the LP is exact`,
+          : `lane costs differ within pooled regions: greedy routes sales by reachability, not cost; the gap is to a Lagrangian bound that values each SKU's sales at its cheapest lane (proven, can be loose); the LP is exact`,
       ],
     },
   };

@@ -613,7 +613,12 @@ export function solvePooledAllocation(
   // Lagrangian bound: hub capacity priced at the best gain each full hub refused. Each SKU then
   // stands alone except for shared supplier capacity, which the bound drops (a relaxation).
   let upperBound = value; // nothing coupled the SKUs: greedy is exact
-  if (run.refusedPrice.some((p) => p > 0) || sharesSupplier(prepared)) {
+  if (!prepared.uniformLaneCosts) {
+    // Lanes of different costs: greedy is not exact even for one SKU (its sales are routed by
+    // reachability, not cost). A proven bound: every sale of SKU s is worth at most a_s less its
+    // cheapest lane, a model with one sale value per SKU where the Lagrangian bound holds again.
+    upperBound = relaxedBound(prepared, scenarios);
+  } else if (run.refusedPrice.some((p) => p > 0) || sharesSupplier(prepared)) {
     let bound = 0;
     for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h]! * prepared.hubCapacity[h]!;
     for (let s = 0; s < S; s += 1) {
@@ -631,6 +636,29 @@ export function solvePooledAllocation(
     value,
     upperBound: Math.max(upperBound, value),
   };
+}
+
+/** The Lagrangian bound of the instance with each SKU's sales valued at its cheapest lane (≥ the optimum). */
+function relaxedBound(prepared: PreparedInstance, scenarios: Scenarios): number {
+  const H = prepared.hubs.length;
+  const hubSaleValue = new Float64Array(prepared.hubSaleValue.length);
+  prepared.demandBySku.forEach((list, s) => {
+    let cheapest = Number.POSITIVE_INFINITY;
+    for (const d of list)
+      if (d.mean > 0) for (const cost of prepared.regions[d.region]!.laneCosts) cheapest = Math.min(cheapest, cost);
+    const value = prepared.valuePerSale[s]! - (Number.isFinite(cheapest) ? cheapest : 0);
+    hubSaleValue.fill(value, s * H, (s + 1) * H);
+  });
+  const relaxed: PreparedInstance = { ...prepared, hubSaleValue, uniformLaneCosts: true };
+  const all = prepared.skus.map((_, s) => s);
+  const run = greedy(relaxed, scenarios, null, all);
+  let bound = 0;
+  for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h]! * prepared.hubCapacity[h]!;
+  for (const s of all) {
+    const alone = { ...relaxed, supplierCapacity: new Map(prepared.supplierCapacity) };
+    bound += greedy(alone, scenarios, run.refusedPrice, [s]).value;
+  }
+  return bound;
 }
 
 function sharesSupplier(prepared: PreparedInstance): boolean {

@@ -8,6 +8,8 @@ import { effectiveLaneCost } from '../../../../src/modules/allocation/core/plan-
 import { negativeBinomialDemand, sampleDemand } from '../../../../src/modules/allocation/core/demand-distribution';
 import type { AllocationInput, AllocationPolicy, CostShift } from '../../../../src/modules/allocation/core/plan-types';
 import { baseInput, OPENS_AT, supplier } from './allocation-factory';
+import { buildPooledBenchInstance } from '../../../../src/bench/allocation.bench';
+import { mulberry32 } from '../../../../src/shared/random';
 
 /** One region, demand exactly 10, value 5 per unit in promise; hub A lane 1.0, hub B lane 0.6. */
 function twoLanes(valuePerFastUnit = 5, costShifts: CostShift[] = []): AllocationInput {
@@ -170,5 +172,23 @@ describe('cost shifts and the other costs', () => {
     expect(Math.abs(fast.totals.objectiveValue - lp.totals.objectiveValue) / lp.totals.objectiveValue).toBeLessThan(
       0.02,
     );
+  });
+});
+
+describe('the pooled fast allocator with lanes of different costs', () => {
+  it('reports a proven gap: its bound is above the LP optimum, and the plan within that gap', async () => {
+    for (const seed of [1, 2]) {
+      const input = buildPooledBenchInstance(seed);
+      const random = mulberry32(seed + 100);
+      input.hubs.forEach((h) => h.lanes.forEach((l) => (l.shippingCostPerUnit = Math.round(random() * 40) / 10)));
+      const fast = await planAllocation(input, { solver: 'fast' });
+      const lp = await planAllocation(input, { solver: 'lp' });
+      expect(fast.solver.name).toBe('fast-pooled');
+      expect(fast.solver.certified).toBe(true);
+      const bound = fast.totals.objectiveValue / (1 - fast.solver.gapBound!);
+      // the LP's scenarios are the pooled allocator's: its optimum is below the bound
+      expect(lp.totals.objectiveValue).toBeLessThanOrEqual(bound * (1 + 1e-6));
+      expect(fast.totals.objectiveValue).toBeLessThanOrEqual(lp.totals.objectiveValue * (1 + 1e-6));
+    }
   });
 });
