@@ -38,6 +38,8 @@ import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapsho
 import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { reportsRoutes } from './modules/reports/reports.routes';
+import { returnsRoutes } from './modules/returns/returns.routes';
+import { createReturnsService } from './modules/returns/returns.service';
 import { createReportsService } from './modules/reports/reports.service';
 import { createIdempotency } from './http/idempotency';
 import { createIdempotencyService } from './modules/idempotency/idempotency.service';
@@ -172,6 +174,14 @@ export function createServices(deps: {
   const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers });
   routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
+  // Returns (issue 17): inspection at the receiving hub, then back into stock (or discounted, repair).
+  const returns = createReturnsService({ db, clock, logger: deps.logger.child({ module: 'returns' }) });
+  routers.push(returnsRoutes(returns));
+  jobs.push({
+    id: 'returns.resolve-inspected',
+    schedule: '*/30 * * * * *',
+    run: async () => void (await returns.resolveInspectedReturns()),
+  });
   // After the drop (issue 8): a report within a minute of close, then the drop joins the training history.
   const reports = createReportsService({
     db,
@@ -181,6 +191,7 @@ export function createServices(deps: {
     plans: planReader,
     forecasts: forecastReader,
     stock: delivery,
+    returns,
     recordClosedDrop: (dropId) => history.recordClosedDrop(dropId),
   });
   routers.push(reportsRoutes(reports));
@@ -229,6 +240,7 @@ export function createServices(deps: {
     plannerAt,
     webhooks,
     reports,
+    returns,
     snapshots,
     idempotency,
     metricsRegistry,

@@ -34,7 +34,7 @@ function render(plan: Schemas['Plan']): string {
   const out = [
     `Plan ${plan.id} — drop ${plan.drop_id}, version ${plan.version}, ${plan.status}, forecast ${plan.forecast_id ?? '—'}, solver ${plan.solver.name}`,
     `Expected demand ${num(t.expected_demand_units)}; within the promise ${num(t.expected_units_within_promise)} (fill rate ${(t.fill_rate_within_promise * 100).toFixed(1)}%); units placed ${t.units_placed}`,
-    `Cost ${num(t.cost.total, 2)} (fallback premium ${num(t.cost.fallback_premium, 2)}, leftover ${num(t.cost.leftover, 2)}, holding ${num(t.cost.holding, 2)}); objective ${num(t.objective_value, 2)}`,
+    `Cost ${num(t.cost.total, 2)} (shipping ${num(t.cost.shipping ?? 0, 2)}, inbound ${num(t.cost.inbound ?? 0, 2)}, fallback premium ${num(t.cost.fallback_premium, 2)}, leftover ${num(t.cost.leftover, 2)}, holding ${num(t.cost.holding, 2)}); objective (expected margin) ${num(t.objective_value, 2)}`,
     '',
     'Allocations',
     table(

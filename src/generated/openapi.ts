@@ -892,6 +892,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/returns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A buyer sent units back (storefront, admin); they go to inspection at the receiving hub.
+         * @description Give the hub that received the units, or the buyer's region (the hub is then the region's
+         *     fastest hub, lane order). The units are in `inspection` until `inspection_ends_at` (00:00 in the
+         *     hub's time zone on the 2nd business day after they arrived), then become `available` (back in
+         *     the hub's stock: live stock and estimates count them), `discounted` (an off-spec pool of their
+         *     own) or `repair`. By default an unwanted or wrong item becomes available and a defect goes to
+         *     repair; the hub's partner may record another outcome before inspection ends. A return for more
+         *     units of a SKU than were sold (confirmed holds plus placed pre-orders, less the units already
+         *     returned) → 422 naming `quantity`; nothing is written. With an `Idempotency-Key`, a retry gets the
+         *     same return.
+         */
+        post: operations["createReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{returnId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                returnId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** One return as it stands (storefront of its creator, the receiving hub's partner, admin). */
+        get: operations["getReturn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/returns/{returnId}/inspection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                returnId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The receiving hub's partner (or admin) records what a returned unit becomes when its inspection ends.
+         * @description Only while the return is in inspection (else 409). The units move when `inspection_ends_at` passes.
+         */
+        post: operations["recordReturnInspection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/holds/{holdId}": {
         parameters: {
             query?: never;
@@ -1359,6 +1428,42 @@ export interface components {
         };
         /** @description An IANA time zone such as `America/Los_Angeles`. */
         TimeZone: string;
+        /**
+         * @description A dated change to shipping cost per unit (e.g. a peak-season surcharge): cost × multiplier + surcharge
+         *     while [from, to] overlaps the drop's window (opens_at to closes_at). Several shifts on a lane:
+         *     multipliers multiply, surcharges add, multipliers first. Give a surcharge, a multiplier or both.
+         */
+        CostShift: {
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Not before `from`.
+             */
+            to: string;
+            /** @description Added per unit. Default 0. */
+            surcharge?: number;
+            /** @description Multiplies the cost per unit. Default 1. */
+            multiplier?: number;
+        };
+        /** @description A what-if cost shift: on the lanes into `region_id` (every hub's, or only `hub_id`'s). Same rules as CostShift. */
+        ScopedCostShift: {
+            region_id: components["schemas"]["Id"];
+            hub_id?: components["schemas"]["Id"];
+            /** Format: date-time */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Not before `from`.
+             */
+            to: string;
+            surcharge?: number;
+            multiplier?: number;
+        };
+        InboundFreight: {
+            hub_id: components["schemas"]["Id"];
+            cost_per_unit: number;
+        };
         RegionInput: {
             name: string;
             time_zone: components["schemas"]["TimeZone"];
@@ -1370,6 +1475,8 @@ export interface components {
             latitude?: number;
             /** @description WGS 84 longitude. Optional, with latitude (both or neither). */
             longitude?: number;
+            /** @description Dated shipping-cost shifts on every lane into this region. Default none. */
+            cost_shifts?: components["schemas"]["CostShift"][];
         };
         Region: {
             id: components["schemas"]["Id"];
@@ -1381,6 +1488,7 @@ export interface components {
             latitude: number | null;
             /** @description WGS 84; null when not given. */
             longitude: number | null;
+            cost_shifts?: components["schemas"]["CostShift"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1390,6 +1498,12 @@ export interface components {
             transit_days_min: number;
             /** @description Business days. */
             transit_days_max: number;
+            /** @description Shipping cost of one unit on this lane. Default 0. */
+            shipping_cost_per_unit?: number;
+            /** @description Shipping cost of one shipment on this lane. Default 0. A drop order ships one unit, so the planner adds it per unit. */
+            shipping_cost_per_shipment?: number;
+            /** @description Dated shifts of this lane's shipping cost (on top of its region's). Default none. */
+            cost_shifts?: components["schemas"]["CostShift"][];
         };
         HubInput: {
             name: string;
@@ -1438,6 +1552,10 @@ export interface components {
             min_order_units: number;
             /** @default 1 */
             order_multiple: number;
+            /** @description Extra cost per unit when this supplier is used as a fallback (expediting, spot price), on top of its unit cost over the primary's. Default 0. */
+            fallback_premium_per_unit?: number;
+            /** @description Freight per unit from this supplier to a hub. A hub not listed costs 0. A hub may appear once. */
+            inbound_freight?: components["schemas"]["InboundFreight"][];
         };
         Supplier: {
             id: components["schemas"]["Id"];
@@ -1449,6 +1567,8 @@ export interface components {
             unit_cost: number;
             min_order_units: number;
             order_multiple: number;
+            fallback_premium_per_unit?: number;
+            inbound_freight?: components["schemas"]["InboundFreight"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -1700,6 +1820,8 @@ export interface components {
                     multiplier: number;
                 }[];
             };
+            /** @description Shipping-cost shifts to plan with, on top of the catalog's ("what if peak surcharges hit the west coast"). */
+            cost_shifts?: components["schemas"]["ScopedCostShift"][];
         };
         WhatIfRequest: {
             solver?: components["schemas"]["PlanSolverChoice"];
@@ -1767,8 +1889,25 @@ export interface components {
                 fallback_premium: number;
                 leftover: number;
                 holding: number;
+                /** @description Lane shipping of the units expected to sell within the promise (cost shifts applied). */
+                shipping?: number;
+                /** @description Inbound freight of the units placed, supplier to hub. */
+                inbound?: number;
                 total: number;
             };
+            /** @description Value of the units expected to be delivered within the promise (margin per unit × units). */
+            expected_value?: number;
+            /** @description cost.total / expected units within the promise; null when none is expected. */
+            expected_cost_per_unit?: number | null;
+            /** @description Per region with expected sales: its shipping, plus a share of the other costs in proportion to its expected units. The totals sum to cost.total. */
+            cost_by_region?: {
+                region_id: components["schemas"]["Id"];
+                expected_units: number;
+                shipping: number;
+                total: number;
+                cost_per_unit: number;
+            }[];
+            /** @description Expected margin: expected_value − cost.total. */
             objective_value: number;
         };
         PlanSolver: {
@@ -2346,6 +2485,40 @@ export interface components {
             finished_at: string | null;
             updated_at: components["schemas"]["Timestamp"];
         };
+        /** @enum {string} */
+        ReturnReason: "unwanted" | "defect" | "wrong_item";
+        /** @enum {string} */
+        ReturnOutcome: "available" | "discounted" | "repair";
+        /** @description Give `hub_id` (the hub that received the units) or `region_id` (the buyer's region), or both. */
+        ReturnInput: {
+            sku_id: components["schemas"]["Id"];
+            hub_id?: components["schemas"]["Id"];
+            region_id?: components["schemas"]["Id"];
+            quantity: number;
+            reason: components["schemas"]["ReturnReason"];
+        };
+        Return: {
+            id: string;
+            sku_id: components["schemas"]["Id"];
+            drop_id: components["schemas"]["Id"];
+            hub_id: components["schemas"]["Id"];
+            region_id: string | null;
+            quantity: number;
+            reason: components["schemas"]["ReturnReason"];
+            /** @enum {string} */
+            status: "inspection" | "available" | "discounted" | "repair";
+            outcome: components["schemas"]["ReturnOutcome"];
+            received_at: components["schemas"]["Timestamp"];
+            inspection_ends_at: components["schemas"]["Timestamp"];
+            /** Format: date-time */
+            resolved_at: string | null;
+        };
+        ReturnRate: {
+            units_sold: number;
+            units_returned: number;
+            /** @description units_returned / units_sold; null when nothing was sold. */
+            return_rate: number | null;
+        };
         PostDropReport: {
             drop_id: string;
             plan_id: string | null;
@@ -2395,6 +2568,18 @@ export interface components {
                 cause: "under-forecast" | "over-forecast" | "hub-capacity" | "supplier-lead-time" | "no-hub-within-promise";
                 detail: string;
             }[];
+            /** @description Return rates as of the read (returns arrive after the close, so they are counted live): returned units over units sold (confirmed holds plus placed pre-orders), overall and by region, SKU and reason (a reason's rate is over every unit sold). */
+            returns?: components["schemas"]["ReturnRate"] & {
+                by_region: (components["schemas"]["ReturnRate"] & {
+                    region_id: string;
+                })[];
+                by_sku: (components["schemas"]["ReturnRate"] & {
+                    sku_id: string;
+                })[];
+                by_reason: (components["schemas"]["ReturnRate"] & {
+                    reason: components["schemas"]["ReturnReason"];
+                })[];
+            };
         };
     };
     responses: {
@@ -7729,6 +7914,167 @@ export interface operations {
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    createReturn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sku_id": "sku-nova-tee",
+                 *       "region_id": "US-CA",
+                 *       "quantity": 1,
+                 *       "reason": "unwanted"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReturnInput"];
+            };
+        };
+        responses: {
+            /** @description Received; in inspection. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_5f0c2a9b7d3e4f6a8b1c2d3e4f5a6b7c8d9e0f1a",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "reason": "unwanted",
+                     *       "status": "inspection",
+                     *       "outcome": "available",
+                     *       "received_at": "2026-12-14T10:00:00.000Z",
+                     *       "inspection_ends_at": "2026-12-16T08:00:00.000Z",
+                     *       "resolved_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                returnId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The return. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_5f0c2a9b7d3e4f6a8b1c2d3e4f5a6b7c8d9e0f1a",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "reason": "unwanted",
+                     *       "status": "available",
+                     *       "outcome": "available",
+                     *       "received_at": "2026-12-14T10:00:00.000Z",
+                     *       "inspection_ends_at": "2026-12-16T08:00:00.000Z",
+                     *       "resolved_at": "2026-12-16T08:00:30.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    recordReturnInspection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
+            path: {
+                returnId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "discounted"
+                 *     }
+                 */
+                "application/json": {
+                    outcome: components["schemas"]["ReturnOutcome"];
+                };
+            };
+        };
+        responses: {
+            /** @description The return with its outcome. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ret_5f0c2a9b7d3e4f6a8b1c2d3e4f5a6b7c8d9e0f1a",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "hub_id": "hub-lax",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "reason": "unwanted",
+                     *       "status": "inspection",
+                     *       "outcome": "discounted",
+                     *       "received_at": "2026-12-14T10:00:00.000Z",
+                     *       "inspection_ends_at": "2026-12-16T08:00:00.000Z",
+                     *       "resolved_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     getHold: {

@@ -18,6 +18,7 @@ let theirs: Tenant;
 const keys = {} as Record<Role, string | null>;
 const forecastIds: Record<string, string> = {};
 const holdIds: Record<string, string> = {};
+const returnIds: Record<string, string> = {};
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -42,6 +43,15 @@ beforeAll(async () => {
       body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity: 1 },
     });
     holdIds[t.dropId] = hold.body.id;
+    // A confirmed sale and its return, for the return-id family.
+    const sold = await app.request('POST', '/v1/holds', {
+      body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity: 1 },
+    });
+    await app.request('POST', `/v1/holds/${sold.body.id}/confirm`);
+    const ret = await app.request('POST', '/v1/returns', {
+      body: { sku_id: t.skuId, hub_id: t.hubId, quantity: 1, reason: 'unwanted' },
+    });
+    returnIds[t.dropId] = ret.body.id;
   }
 });
 afterAll(() => app.close());
@@ -194,6 +204,21 @@ const cases: Case[] = [
     path: (t) => `/v1/holds/${holdIds[t.dropId]}`,
     own: { admin: 'ok', creator: 404, partner: 404, storefront: 'ok' },
     scopedFor: ['storefront'],
+  },
+  {
+    family: 'returns (by id)',
+    method: 'GET',
+    path: (t) => `/v1/returns/${returnIds[t.dropId]}`,
+    own: { admin: 'ok', creator: 'ok', partner: 'ok', storefront: 'ok' },
+    scopedFor: ['creator', 'partner', 'storefront'],
+  },
+  {
+    family: 'returns (inspection outcome)',
+    method: 'POST',
+    path: (t) => `/v1/returns/${returnIds[t.dropId]}/inspection`,
+    body: () => ({ outcome: 'available' }),
+    own: { admin: 'ok', creator: 404, partner: 'ok', storefront: 404 },
+    scopedFor: ['partner'],
   },
   {
     family: 'forecasts (by id)',

@@ -12,6 +12,7 @@ import {
   hubPlanQuerySchema,
   partnerAllocationsQuerySchema,
   planRequestSchema,
+  whatIfCostRules,
   whatIfRequestSchema,
 } from './allocation.schemas';
 import { planCsv, type AllocationService } from './allocation.service';
@@ -62,6 +63,8 @@ export function allocationRoutes(allocation: AllocationService): Router {
   });
   router.post('/v1/drops/:dropId/plans/what-if', planners, async (req, res) => {
     const input = parseInput(whatIfRequestSchema, req.body);
+    // a well-formed cost shift that is impossible (negative, ends before it starts) → 422
+    parseInput(whatIfCostRules, input, 'body', 'unprocessable');
     const body: ResponseBody<'computeWhatIfPlan', 201> = await allocation.computePlan(
       principalOf(req),
       pathId(req, 'dropId'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { idSchema } from '../catalog/catalog.schemas';
+import { idSchema, overridesCostRules, scopedCostShiftSchema } from '../catalog/catalog.schemas';
 
 const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
 
@@ -42,12 +42,16 @@ export const planOverridesSchema = z
       })
       .strict()
       .optional(),
+    cost_shifts: z.array(scopedCostShiftSchema).max(1000).optional(),
   })
   .strict() satisfies z.ZodType<Schemas['PlanOverrides']>;
 
 export const whatIfRequestSchema = z
   .object({ solver: solver.optional(), overrides: planOverridesSchema })
   .strict() satisfies z.ZodType<Schemas['WhatIfRequest']>;
+
+/** The cost rules of a what-if's overrides (422 when broken), after its shape. */
+export const whatIfCostRules = z.object({ overrides: overridesCostRules });
 
 export const planListQuerySchema = z.object({
   ...pageQuery,

@@ -88,8 +88,19 @@ export function toStoredPlan(
       fallback_premium: t.cost.fallbackPremium,
       leftover: t.cost.leftover,
       holding: t.cost.holding,
+      shipping: t.cost.shipping,
+      inbound: t.cost.inbound,
       total: t.cost.total,
     },
+    expected_value: t.expectedValue,
+    expected_cost_per_unit: t.expectedCostPerUnit,
+    cost_by_region: t.costByRegion.map((r) => ({
+      region_id: r.regionId,
+      expected_units: r.expectedUnits,
+      shipping: r.shipping,
+      total: r.total,
+      cost_per_unit: r.costPerUnit,
+    })),
     objective_value: t.objectiveValue,
   };
   const solver: Schemas['PlanSolver'] = {
@@ -189,6 +200,8 @@ async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<C
       unit_cost: s.unit_cost,
       min_order_units: s.min_order_units,
       order_multiple: s.order_multiple,
+      fallback_premium_per_unit: s.fallback_premium_per_unit,
+      inbound_freight: s.inbound_freight,
     })),
     hubs: hubs.map((h) => ({
       id: h.id,
@@ -198,6 +211,9 @@ async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<C
       lanes: h.lanes,
     })),
     region_ids: regions.map((r) => r.id),
+    region_cost_shifts: regions
+      .filter((r) => r.cost_shifts.length > 0)
+      .map((r) => ({ region_id: r.id, cost_shifts: r.cost_shifts })),
   };
 }
 

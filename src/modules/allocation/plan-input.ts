@@ -5,7 +5,13 @@
  */
 import type { FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
-import { negativeBinomialDemand, transitQuantile, type AllocationInput, type SupplierOption } from './core';
+import {
+  negativeBinomialDemand,
+  transitQuantile,
+  type AllocationInput,
+  type CostShift,
+  type SupplierOption,
+} from './core';
 import { dropEconomics, skuEconomics } from './plan-economics';
 
 export interface CatalogSnapshot {
@@ -36,6 +42,9 @@ export interface CatalogSnapshot {
     unit_cost: number;
     min_order_units: number;
     order_multiple: number;
+    /** absent in snapshots taken before costs (issue 17): 0 / none */
+    fallback_premium_per_unit?: number;
+    inbound_freight?: { hub_id: string; cost_per_unit: number }[];
     /** units other drops' plans order from it over an overlapping window (planned against) */
     held_by_other_plans?: number;
   }[];
@@ -44,14 +53,26 @@ export interface CatalogSnapshot {
     operator_partner_id: string;
     capacity_units: number;
     handling_days: number;
-    lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
+    lanes: {
+      region_id: string;
+      transit_days_min: number;
+      transit_days_max: number;
+      /** absent in snapshots taken before costs (issue 17): 0 */
+      shipping_cost_per_unit?: number;
+      shipping_cost_per_shipment?: number;
+      cost_shifts?: CostShiftRow[];
+    }[];
     /** units other drops' plans hold here while this drop's stock is on hand (planned against) */
     held_by_other_plans?: number;
     /** those drops */
     held_by_drop_ids?: string[];
   }[];
   region_ids: string[];
+  /** cost shifts on every lane into a region (a lane's own sit on the lane); absent before issue 17 */
+  region_cost_shifts?: { region_id: string; cost_shifts: CostShiftRow[] }[];
 }
+
+type CostShiftRow = Schemas['CostShift'];
 
 export interface ForecastCell {
   sku_id: string;
@@ -106,6 +127,12 @@ export function findInconsistencies(
     if (!supplierIds.has(id))
       errors.push({ path: `overrides.unavailable_supplier_ids[${i}]`, message: `unknown supplier '${id}'` });
   });
+  (overrides.cost_shifts ?? []).forEach((o, i) => {
+    if (!regionIds.has(o.region_id))
+      errors.push({ path: `overrides.cost_shifts[${i}].region_id`, message: `unknown region '${o.region_id}'` });
+    if (o.hub_id !== undefined && !hubIds.has(o.hub_id))
+      errors.push({ path: `overrides.cost_shifts[${i}].hub_id`, message: `unknown hub '${o.hub_id}'` });
+  });
   (overrides.demand_multipliers?.regions ?? []).forEach((o, i) => {
     if (!regionIds.has(o.region_id))
       errors.push({
@@ -144,6 +171,10 @@ export function toSupplierOption(
     unitCost: supplier.unit_cost,
     minOrderQuantity: supplier.min_order_units,
     orderMultiple: supplier.order_multiple,
+    fallbackPremiumPerUnit: supplier.fallback_premium_per_unit ?? 0,
+    inboundFreightPerUnitByHub: Object.fromEntries(
+      (supplier.inbound_freight ?? []).map((f) => [f.hub_id, f.cost_per_unit]),
+    ),
   };
 }
 
@@ -157,8 +188,32 @@ export function toHubInput(hub: SnapshotHub, capacityUnits: number): AllocationI
       regionId: l.region_id,
       transitDaysMin: l.transit_days_min,
       transitDaysMax: l.transit_days_max,
+      shippingCostPerUnit: l.shipping_cost_per_unit ?? 0,
+      shippingCostPerShipment: l.shipping_cost_per_shipment ?? 0,
     })),
   };
+}
+
+/**
+ * Every cost shift the plan applies, in the planner's terms: the regions' (on all their lanes), the
+ * lanes' own (on that hub's lane), then a what-if's.
+ */
+export function costShiftsOf(snapshot: CatalogSnapshot, overrides: PlanOverrides): CostShift[] {
+  const shift = (s: CostShiftRow, regionId: string, hubId?: string): CostShift => ({
+    regionId,
+    ...(hubId === undefined ? {} : { hubId }),
+    from: s.from,
+    to: s.to,
+    ...(s.surcharge === undefined ? {} : { surcharge: s.surcharge }),
+    ...(s.multiplier === undefined ? {} : { multiplier: s.multiplier }),
+  });
+  return [
+    ...(snapshot.region_cost_shifts ?? []).flatMap((r) => r.cost_shifts.map((s) => shift(s, r.region_id))),
+    ...snapshot.hubs.flatMap((hub) =>
+      hub.lanes.flatMap((lane) => (lane.cost_shifts ?? []).map((s) => shift(s, lane.region_id, hub.id))),
+    ),
+    ...(overrides.cost_shifts ?? []).map((s) => shift(s, s.region_id, s.hub_id)),
+  ];
 }
 
 /**
@@ -224,6 +279,8 @@ export function buildAllocationInput(
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),
     opensAt: snapshot.drop.opens_at,
+    closesAt: snapshot.drop.closes_at,
+    costShifts: costShiftsOf(snapshot, overrides),
     economics: dropEconomics(
       snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
     ),

@@ -22,7 +22,14 @@ import {
   type DemandDistribution,
 } from './core';
 import { liveEconomics } from './plan-economics';
-import { baselineDays, toHubInput, toSupplierOption, type CatalogSnapshot, type ForecastCell } from './plan-input';
+import {
+  baselineDays,
+  costShiftsOf,
+  toHubInput,
+  toSupplierOption,
+  type CatalogSnapshot,
+  type ForecastCell,
+} from './plan-input';
 
 export const LIVE_STOCK_SUPPLIER_ID = 'live-stock';
 const liveStockSupplierId = (skuId: string) => `${LIVE_STOCK_SUPPLIER_ID}:${skuId}`;
@@ -99,6 +106,9 @@ export function proposeReplan(
     baselineDaysByRegion: Object.fromEntries(snapshot.drop.baseline.paths.map((p) => [p.region_id, baselineDays(p)])),
     now: now.toISOString(),
     opensAt: horizon,
+    // the planner's window is the close here (opensAt = the horizon): shifts that cover it apply
+    closesAt: snapshot.drop.closes_at,
+    costShifts: costShiftsOf(snapshot, {}),
     economics: liveEconomics(
       snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
     ),

@@ -20,15 +20,28 @@ export type RegionRow = {
   postal_prefixes: string[];
   latitude: number | null;
   longitude: number | null;
+  cost_shifts: CostShiftRow[];
 } & Timestamps;
-export type LaneRow = { region_id: string; transit_days_min: number; transit_days_max: number };
+export type CostShiftRow = { from: string; to: string; surcharge?: number; multiplier?: number };
+export type LaneRow = {
+  region_id: string;
+  transit_days_min: number;
+  transit_days_max: number;
+  shipping_cost_per_unit: number;
+  shipping_cost_per_shipment: number;
+  cost_shifts: CostShiftRow[];
+};
 export type HubRow = Omit<HubInput, 'lanes' | 'latitude' | 'longitude'> & {
   id: string;
   lanes: LaneRow[];
   latitude: number | null;
   longitude: number | null;
 } & Timestamps;
-export type SupplierRow = SupplierInput & { id: string } & Timestamps;
+export type SupplierRow = Omit<SupplierInput, 'fallback_premium_per_unit' | 'inbound_freight'> & {
+  id: string;
+  fallback_premium_per_unit: number;
+  inbound_freight: { hub_id: string; cost_per_unit: number }[];
+} & Timestamps;
 export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
   id: string;
   opens_at: Date;
@@ -37,7 +50,7 @@ export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
 export type SkuRow = SkuInput & { id: string; drop_id: string } & Timestamps;
 
 const regionSelect = `
-  select r.id, r.name, r.time_zone, r.weekend_days, r.latitude, r.longitude, r.created_at, r.updated_at,
+  select r.id, r.name, r.time_zone, r.weekend_days, r.latitude, r.longitude, r.cost_shifts, r.created_at, r.updated_at,
     coalesce((select array_agg(p.prefix order by p.prefix) from region_postal_prefixes p where p.region_id = r.id), '{}') as postal_prefixes
   from regions r`;
 
@@ -45,12 +58,14 @@ const hubSelect = `
   select h.id, h.name, h.operator_partner_id, h.capacity_units, h.time_zone, h.order_cutoff_local, h.handling_days,
     h.latitude, h.longitude, h.created_at, h.updated_at,
     coalesce((select json_agg(json_build_object('region_id', l.region_id, 'transit_days_min', l.transit_days_min,
-      'transit_days_max', l.transit_days_max) order by l.position) from hub_lanes l where l.hub_id = h.id), '[]') as lanes
+      'transit_days_max', l.transit_days_max, 'shipping_cost_per_unit', l.shipping_cost_per_unit,
+      'shipping_cost_per_shipment', l.shipping_cost_per_shipment, 'cost_shifts', l.cost_shifts)
+      order by l.position) from hub_lanes l where l.hub_id = h.id), '[]') as lanes
   from hubs h`;
 
 const supplierSelect = `
   select id, name, kind, lead_time_days_min, lead_time_days_max, capacity_units, unit_cost, min_order_units, order_multiple,
-    created_at, updated_at
+    fallback_premium_per_unit, inbound_freight, created_at, updated_at
   from suppliers`;
 
 const dropSelect = `
@@ -112,7 +127,8 @@ export const catalogRepository = {
   async upsertRegion(
     db: Queryable,
     id: string,
-    region: Omit<RegionInput, 'latitude' | 'longitude'> & {
+    region: Omit<RegionInput, 'latitude' | 'longitude' | 'cost_shifts'> & {
+      cost_shifts: CostShiftRow[];
       weekend_days: number[];
       postal_prefixes: string[];
       latitude: number | null;
@@ -120,11 +136,20 @@ export const catalogRepository = {
     },
   ) {
     await db.query(
-      `insert into regions (id, name, time_zone, weekend_days, latitude, longitude) values ($1, $2, $3, $4::int[], $5, $6)
+      `insert into regions (id, name, time_zone, weekend_days, latitude, longitude, cost_shifts)
+       values ($1, $2, $3, $4::int[], $5, $6, $7::jsonb)
        on conflict (id) do update set name = excluded.name, time_zone = excluded.time_zone,
          weekend_days = excluded.weekend_days, latitude = excluded.latitude, longitude = excluded.longitude,
-         updated_at = now()`,
-      [id, region.name, region.time_zone, region.weekend_days, region.latitude, region.longitude],
+         cost_shifts = excluded.cost_shifts, updated_at = now()`,
+      [
+        id,
+        region.name,
+        region.time_zone,
+        region.weekend_days,
+        region.latitude,
+        region.longitude,
+        JSON.stringify(region.cost_shifts),
+      ],
     );
     await db.query('delete from region_postal_prefixes where region_id = $1', [id]);
     await db.query('insert into region_postal_prefixes (prefix, region_id) select unnest($1::text[]), $2', [
@@ -170,14 +195,19 @@ export const catalogRepository = {
     );
     await db.query('delete from hub_lanes where hub_id = $1', [id]);
     await db.query(
-      `insert into hub_lanes (hub_id, region_id, position, transit_days_min, transit_days_max)
-       select $1, region_id, position - 1, transit_days_min, transit_days_max
-       from unnest($2::text[], $3::int[], $4::int[]) with ordinality as lane(region_id, transit_days_min, transit_days_max, position)`,
+      `insert into hub_lanes (hub_id, region_id, position, transit_days_min, transit_days_max,
+         shipping_cost_per_unit, shipping_cost_per_shipment, cost_shifts)
+       select $1, region_id, position - 1, transit_days_min, transit_days_max, per_unit, per_shipment, shifts::jsonb
+       from unnest($2::text[], $3::int[], $4::int[], $5::numeric[], $6::numeric[], $7::text[]) with ordinality
+         as lane(region_id, transit_days_min, transit_days_max, per_unit, per_shipment, shifts, position)`,
       [
         id,
         hub.lanes.map((l) => l.region_id),
         hub.lanes.map((l) => l.transit_days_min),
         hub.lanes.map((l) => l.transit_days_max),
+        hub.lanes.map((l) => l.shipping_cost_per_unit ?? 0),
+        hub.lanes.map((l) => l.shipping_cost_per_shipment ?? 0),
+        hub.lanes.map((l) => JSON.stringify(l.cost_shifts ?? [])),
       ],
     );
   },
@@ -194,12 +224,15 @@ export const catalogRepository = {
   },
   async upsertSupplier(db: Queryable, id: string, s: SupplierInput) {
     await db.query(
-      `insert into suppliers (id, name, kind, lead_time_days_min, lead_time_days_max, capacity_units, unit_cost, min_order_units, order_multiple)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `insert into suppliers (id, name, kind, lead_time_days_min, lead_time_days_max, capacity_units, unit_cost, min_order_units,
+         order_multiple, fallback_premium_per_unit, inbound_freight)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
        on conflict (id) do update set name = excluded.name, kind = excluded.kind,
          lead_time_days_min = excluded.lead_time_days_min, lead_time_days_max = excluded.lead_time_days_max,
          capacity_units = excluded.capacity_units, unit_cost = excluded.unit_cost,
-         min_order_units = excluded.min_order_units, order_multiple = excluded.order_multiple, updated_at = now()`,
+         min_order_units = excluded.min_order_units, order_multiple = excluded.order_multiple,
+         fallback_premium_per_unit = excluded.fallback_premium_per_unit, inbound_freight = excluded.inbound_freight,
+         updated_at = now()`,
       [
         id,
         s.name,
@@ -210,6 +243,8 @@ export const catalogRepository = {
         s.unit_cost,
         s.min_order_units,
         s.order_multiple,
+        s.fallback_premium_per_unit ?? 0,
+        JSON.stringify(s.inbound_freight ?? []),
       ],
     );
   },

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { ifMatchOf, sendTaggedJson, strongEtag } from '../../http/etag';
 import { pageRequest, type PageRequest } from '../../http/pagination';
 import type { ResponseBody } from '../../http/contract';
@@ -9,13 +10,22 @@ import {
   dropListQuerySchema,
   pageQuerySchema,
   dropInputSchema,
+  hubCostRules,
   hubInputSchema,
   partnerInputSchema,
+  regionCostRules,
   regionInputSchema,
   skuInputSchema,
+  supplierCostRules,
   supplierInputSchema,
 } from './catalog.schemas';
 import type { CatalogService, Saved } from './catalog.service';
+
+/** Well-formed input whose costs break a rule (negative, a shift ending before it starts) → 422. */
+function withCostRules<T>(rules: z.ZodType, input: T): T {
+  parseInput(rules, input, 'body', 'unprocessable');
+  return input;
+}
 
 /** The page a list route without filters asks for. */
 function pageAsked(req: Request): PageRequest {
@@ -79,7 +89,11 @@ export function catalogRoutes(catalog: CatalogService): Router {
   router.put('/v1/regions/:regionId', admin, async (req, res) => {
     sendSaved(
       res,
-      await catalog.putRegion(pathId(req, 'regionId'), parseInput(regionInputSchema, req.body), ifMatchOf(req)),
+      await catalog.putRegion(
+        pathId(req, 'regionId'),
+        withCostRules(regionCostRules, parseInput(regionInputSchema, req.body)),
+        ifMatchOf(req),
+      ),
     );
   });
 
@@ -93,7 +107,14 @@ export function catalogRoutes(catalog: CatalogService): Router {
     sendTaggedJson(req, res, body);
   });
   router.put('/v1/hubs/:hubId', admin, async (req, res) => {
-    sendSaved(res, await catalog.putHub(pathId(req, 'hubId'), parseInput(hubInputSchema, req.body), ifMatchOf(req)));
+    sendSaved(
+      res,
+      await catalog.putHub(
+        pathId(req, 'hubId'),
+        withCostRules(hubCostRules, parseInput(hubInputSchema, req.body)),
+        ifMatchOf(req),
+      ),
+    );
   });
 
   const supplierReaders = allowRoles('admin', 'creator');
@@ -108,7 +129,11 @@ export function catalogRoutes(catalog: CatalogService): Router {
   router.put('/v1/suppliers/:supplierId', admin, async (req, res) => {
     sendSaved(
       res,
-      await catalog.putSupplier(pathId(req, 'supplierId'), parseInput(supplierInputSchema, req.body), ifMatchOf(req)),
+      await catalog.putSupplier(
+        pathId(req, 'supplierId'),
+        withCostRules(supplierCostRules, parseInput(supplierInputSchema, req.body)),
+        ifMatchOf(req),
+      ),
     );
   });
 

@@ -53,6 +53,49 @@ function bothOrNeither(item: { latitude?: number; longitude?: number }, ctx: z.R
   }
 }
 
+/**
+ * Costs are checked in two steps: the shape (a number, a date-time: 400 like every shape error),
+ * then the cost rules (never negative, a shift's end not before its start: 422 naming the field),
+ * so a well-formed but impossible cost is "unprocessable", as the contract says.
+ */
+const cost = z.number().finite();
+const costShiftFields = {
+  from: timestamp,
+  to: timestamp,
+  surcharge: cost.optional(),
+  multiplier: z.number().finite().max(100).optional(),
+};
+export const costShiftSchema = z.object(costShiftFields).strict() satisfies z.ZodType<Schemas['CostShift']>;
+export const scopedCostShiftSchema = z
+  .object({ region_id: idSchema, hub_id: idSchema.optional(), ...costShiftFields })
+  .strict() satisfies z.ZodType<Schemas['ScopedCostShift']>;
+const costShifts = z.array(costShiftSchema).max(100).optional();
+
+/** The cost rules (→ 422), run on input that already has its shape. */
+const nonNegative = z.number().min(0, 'must not be negative');
+const costShiftRules = z
+  .object({ from: z.string(), to: z.string(), surcharge: nonNegative.optional(), multiplier: nonNegative.optional() })
+  .superRefine((shift, ctx) => {
+    if (Date.parse(shift.to) < Date.parse(shift.from))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not precede from' });
+  });
+const costShiftsRules = z.array(costShiftRules).optional();
+export const regionCostRules = z.object({ cost_shifts: costShiftsRules });
+export const hubCostRules = z.object({
+  lanes: z.array(
+    z.object({
+      shipping_cost_per_unit: nonNegative.optional(),
+      shipping_cost_per_shipment: nonNegative.optional(),
+      cost_shifts: costShiftsRules,
+    }),
+  ),
+});
+export const supplierCostRules = z.object({
+  fallback_premium_per_unit: nonNegative.optional(),
+  inbound_freight: z.array(z.object({ cost_per_unit: nonNegative })).optional(),
+});
+export const overridesCostRules = z.object({ cost_shifts: costShiftsRules });
+
 export const creatorInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['CreatorInput']>;
 export const partnerInputSchema = z.object({ name }).strict() satisfies z.ZodType<Schemas['PartnerInput']>;
 
@@ -71,6 +114,7 @@ export const regionInputSchema = z
       )
       .optional(),
     ...coordinates,
+    cost_shifts: costShifts,
   })
   .strict()
   .superRefine((region, ctx) => {
@@ -98,7 +142,13 @@ function minNotAboveMax(window: { transit_days_min: number; transit_days_max: nu
 }
 
 export const laneSchema = z
-  .object({ region_id: idSchema, ...transitWindow })
+  .object({
+    region_id: idSchema,
+    ...transitWindow,
+    shipping_cost_per_unit: cost.optional(),
+    shipping_cost_per_shipment: cost.optional(),
+    cost_shifts: costShifts,
+  })
   .strict()
   .superRefine(minNotAboveMax);
 
@@ -135,9 +185,21 @@ export const supplierInputSchema = z
     unit_cost: z.number().min(0).finite(),
     min_order_units: z.number().int().min(1).default(1),
     order_multiple: z.number().int().min(1).default(1),
+    fallback_premium_per_unit: cost.optional(),
+    inbound_freight: z
+      .array(z.object({ hub_id: idSchema, cost_per_unit: cost }).strict())
+      .max(10_000)
+      .optional(),
   })
   .strict()
   .superRefine((supplier, ctx) => {
+    noDuplicates(
+      supplier.inbound_freight ?? [],
+      (f) => f.hub_id,
+      ctx,
+      (i) => ['inbound_freight', i, 'hub_id'],
+      'hub',
+    );
     if (supplier.lead_time_days_max < supplier.lead_time_days_min) {
       ctx.addIssue({ code: 'custom', path: ['lead_time_days_max'], message: 'must be at least lead_time_days_min' });
     }

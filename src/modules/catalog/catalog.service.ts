@@ -7,6 +7,7 @@ import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import {
   catalogRepository as repo,
+  type CostShiftRow,
   type CreatorRow,
   type DropRow,
   type HubRow,
@@ -45,6 +46,7 @@ export const toRegion = (row: RegionRow): Schemas['Region'] => ({
   postal_prefixes: row.postal_prefixes,
   latitude: row.latitude,
   longitude: row.longitude,
+  cost_shifts: row.cost_shifts,
   ...stamps(row),
 });
 export const toHub = (row: HubRow): Schemas['Hub'] => ({
@@ -70,6 +72,8 @@ export const toSupplier = (row: SupplierRow): Schemas['Supplier'] => ({
   unit_cost: row.unit_cost,
   min_order_units: row.min_order_units,
   order_multiple: row.order_multiple,
+  fallback_premium_per_unit: row.fallback_premium_per_unit,
+  inbound_freight: row.inbound_freight,
   ...stamps(row),
 });
 export const toDrop = (row: DropRow): Schemas['Drop'] => ({
@@ -94,6 +98,15 @@ export const toSku = (row: SkuRow): Schemas['Sku'] => ({
 });
 
 /** The writable part of a saved resource, to tell a replayed PUT (no write, 200) from a change. */
+/** Cost shifts as stored: dates in UTC ISO form, only the parts given. */
+function normaliseShifts(shifts: readonly CostShiftRow[] | undefined): CostShiftRow[] {
+  return (shifts ?? []).map((shift) => ({
+    ...shift,
+    from: new Date(shift.from).toISOString(),
+    to: new Date(shift.to).toISOString(),
+  }));
+}
+
 function sameContent<T extends object>(saved: T | undefined, input: Partial<T>): boolean {
   if (!saved) return false;
   const picked = Object.fromEntries(Object.keys(input).map((key) => [key, saved[key as keyof T]]));
@@ -198,6 +211,7 @@ export function createCatalogService(db: Database) {
         // PUT replaces: coordinates left out are cleared, and a replay without them changes nothing.
         latitude: input.latitude ?? null,
         longitude: input.longitude ?? null,
+        cost_shifts: normaliseShifts(input.cost_shifts),
       };
       return db.transaction(async (tx) => {
         const taken = await repo.findPostalPrefixesOwnedElsewhere(tx, id, normalised.postal_prefixes);
@@ -234,7 +248,17 @@ export function createCatalogService(db: Database) {
       return toHub(row);
     },
     async putHub(id: string, given: HubInput, precondition?: Precondition): Promise<Saved<Schemas['Hub']>> {
-      const input = { ...given, latitude: given.latitude ?? null, longitude: given.longitude ?? null };
+      const input = {
+        ...given,
+        latitude: given.latitude ?? null,
+        longitude: given.longitude ?? null,
+        lanes: given.lanes.map((lane) => ({
+          ...lane,
+          shipping_cost_per_unit: lane.shipping_cost_per_unit ?? 0,
+          shipping_cost_per_shipment: lane.shipping_cost_per_shipment ?? 0,
+          cost_shifts: normaliseShifts(lane.cost_shifts),
+        })),
+      };
       return db.transaction(async (tx) => {
         if (!(await repo.findPartner(tx, input.operator_partner_id))) {
           throw unprocessable(`operator partner '${input.operator_partner_id}' does not exist`, [
@@ -263,9 +287,14 @@ export function createCatalogService(db: Database) {
     },
     async putSupplier(
       id: string,
-      input: SupplierInput,
+      given: SupplierInput,
       precondition?: Precondition,
     ): Promise<Saved<Schemas['Supplier']>> {
+      const input = {
+        ...given,
+        fallback_premium_per_unit: given.fallback_premium_per_unit ?? 0,
+        inbound_freight: given.inbound_freight ?? [],
+      };
       return db.transaction(async (tx) => {
         const existing = await repo.findSupplier(tx, id);
         precondition?.(existing ? toSupplier(existing) : undefined);

@@ -8,6 +8,7 @@ import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { DeliveryService } from '../delivery/delivery.service';
 import type { ForecastReader } from '../forecast/forecast-reader';
+import type { ReturnsService } from '../returns/returns.service';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
 
@@ -27,6 +28,8 @@ export interface ReportsServiceDeps {
   forecasts: Pick<ForecastReader, 'lastBeforeOpening'>;
   /** what hubs reported receiving, asked of the delivery module (the stock ledger) */
   stock: Pick<DeliveryService, 'receivedStock'>;
+  /** return rates as of the read, asked of the returns module (returns arrive after the close) */
+  returns: Pick<ReturnsService, 'returnRates'>;
   /** The learning loop: a closed drop joins the forecast's training history. */
   recordClosedDrop: (dropId: string) => Promise<unknown>;
 }
@@ -107,7 +110,13 @@ export function createReportsService(deps: ReportsServiceDeps) {
       await catalog.visibleDrop(principal, dropId);
       const row = await repo.findReport(db, dropId);
       if (!row) throw notFound('report for drop', dropId);
-      return { ...(row.report as Omit<Schemas['PostDropReport'], 'plan_id' | 'forecast_id' | 'created_at'>), plan_id: row.plan_id, forecast_id: row.forecast_id, created_at: row.created_at.toISOString() };
+      return {
+        ...(row.report as Omit<Schemas['PostDropReport'], 'plan_id' | 'forecast_id' | 'created_at' | 'returns'>),
+        plan_id: row.plan_id,
+        forecast_id: row.forecast_id,
+        created_at: row.created_at.toISOString(),
+        returns: await deps.returns.returnRates(dropId),
+      };
     },
   };
 }

@@ -196,3 +196,72 @@ describe('what-if demand multipliers (issue 19)', () => {
     ]);
   });
 });
+
+describe('costs from the catalog snapshot to the planner', () => {
+  const costed: CatalogSnapshot = {
+    ...snapshot,
+    suppliers: snapshot.suppliers.map((s) =>
+      s.id === 'f'
+        ? { ...s, fallback_premium_per_unit: 1.5, inbound_freight: [{ hub_id: 'h', cost_per_unit: 0.4 }] }
+        : s,
+    ),
+    hubs: [
+      {
+        ...snapshot.hubs[0]!,
+        lanes: [
+          {
+            region_id: 'r1',
+            transit_days_min: 1,
+            transit_days_max: 2,
+            shipping_cost_per_unit: 2,
+            shipping_cost_per_shipment: 0.5,
+            cost_shifts: [{ from: '2026-12-01T00:00:00Z', to: '2026-12-31T00:00:00Z', multiplier: 1.5 }],
+          },
+        ],
+      },
+    ],
+    region_cost_shifts: [
+      { region_id: 'r1', cost_shifts: [{ from: '2026-12-04T00:00:00Z', to: '2026-12-04T23:59:59Z', surcharge: 1 }] },
+    ],
+  };
+
+  it("carries lane costs, the supplier's premium and freight, and every shift (region, lane, what-if) with the drop's window", () => {
+    const input = buildAllocationInput(
+      costed,
+      [],
+      {
+        cost_shifts: [
+          { region_id: 'r1', hub_id: 'h', from: '2026-12-03T00:00:00Z', to: '2026-12-03T23:00:00Z', surcharge: 0.25 },
+        ],
+      },
+      new Date('2026-11-23T12:00:00Z'),
+    );
+    expect(input.hubs[0]!.lanes[0]).toMatchObject({ shippingCostPerUnit: 2, shippingCostPerShipment: 0.5 });
+    const fallback = input.skus[0]!.sourcing[1]!;
+    expect(fallback).toMatchObject({ fallbackPremiumPerUnit: 1.5, inboundFreightPerUnitByHub: { h: 0.4 } });
+    expect(input.closesAt).toBe(costed.drop.closes_at);
+    expect(input.costShifts).toEqual([
+      { regionId: 'r1', from: '2026-12-04T00:00:00Z', to: '2026-12-04T23:59:59Z', surcharge: 1 },
+      { regionId: 'r1', hubId: 'h', from: '2026-12-01T00:00:00Z', to: '2026-12-31T00:00:00Z', multiplier: 1.5 },
+      { regionId: 'r1', hubId: 'h', from: '2026-12-03T00:00:00Z', to: '2026-12-03T23:00:00Z', surcharge: 0.25 },
+    ]);
+  });
+
+  it('reads a snapshot taken before costs as free lanes and no shifts', () => {
+    const input = buildAllocationInput(snapshot, [], {}, new Date('2026-11-23T12:00:00Z'));
+    expect(input.hubs[0]!.lanes[0]).toMatchObject({ shippingCostPerUnit: 0, shippingCostPerShipment: 0 });
+    expect(input.costShifts).toEqual([]);
+  });
+
+  it('names an unknown region or hub of a what-if shift', () => {
+    const errors = findInconsistencies(snapshot, [], {
+      cost_shifts: [
+        { region_id: 'nowhere', hub_id: 'nohub', from: '2026-12-01T00:00:00Z', to: '2026-12-02T00:00:00Z' },
+      ],
+    });
+    expect(errors.map((e) => e.path)).toEqual([
+      'overrides.cost_shifts[0].region_id',
+      'overrides.cost_shifts[0].hub_id',
+    ]);
+  });
+});

@@ -22,10 +22,16 @@ import {
   largestValidOrder,
   prepareInstance,
   smallestValidOrder,
-  totalDemand,
   type PreparedInstance,
 } from './plan-instance';
-import { buildSupplierOrders, describeRegions, listSkuIssues, relativeGap } from './plan-report';
+import {
+  buildSupplierOrders,
+  describeRegions,
+  listSkuIssues,
+  planTotals,
+  relativeGap,
+  type SalesLegs,
+} from './plan-report';
 import { pooledCells, solvePooledAllocation } from './pooled-allocator';
 import { buildScenarios } from './scenarios';
 
@@ -132,6 +138,31 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     }
   });
   stepStart[S] = stepEnd.length;
+  // Lanes and freight that cost something: each pair's sale is worth less its regions' mean lane
+  // cost (weighted by their expected demand, the way the pair's sales are shared), and each placed
+  // unit costs its inbound freight more.
+  let pairValuePerSale: Float64Array | undefined;
+  let pairCostPerUnit: Float64Array | undefined;
+  if (prepared.hasCosts) {
+    const P = pairSku.length;
+    const shipping = new Float64Array(P);
+    pairValuePerSale = new Float64Array(P);
+    pairCostPerUnit = new Float64Array(P);
+    for (let s = 0; s < S; s += 1)
+      for (const d of prepared.demandBySku[s]!) {
+        const region = prepared.regions[d.region]!;
+        const serving = region.candidates[0];
+        if (serving === undefined || !(d.mean > 0)) continue;
+        const p = pairIndex.get(s * H + serving);
+        if (p !== undefined) shipping[p] += d.mean * region.laneCosts[0]!;
+      }
+    for (let p = 0; p < P; p += 1) {
+      const s = pairSku[p]!;
+      const h = pairHub[p]!;
+      pairValuePerSale[p] = prepared.valuePerSale[s]! - (pairMean[p]! > 0 ? shipping[p]! / pairMean[p]! : 0);
+      pairCostPerUnit[p] = prepared.hubPlaceCost[s * H + h]!;
+    }
+  }
   const problem: TransportProblem = {
     skuCount: S,
     hubCount: H,
@@ -143,6 +174,7 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     pairSurvivalLength: Int32Array.from(pairSurvivalLength),
     valuePerSale: prepared.valuePerSale,
     costPerUnit: prepared.costPerUnit,
+    ...(pairValuePerSale && pairCostPerUnit ? { pairValuePerSale, pairCostPerUnit } : {}),
     hubCapacity: prepared.hubCapacity,
     stepStart,
     stepEnd: Float64Array.from(stepEnd),
@@ -255,26 +287,10 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
   const solution = solvePooledAllocation(prepared, scenarios);
   const H = prepared.hubs.length;
   const allocations: AllocationPlan['allocations'] = [];
-  const leftoverByHub: Record<string, number> = {};
-  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
-  let placed = 0;
-  let delivered = 0;
-  let value = 0;
-  let leftoverCost = 0;
-  let holdingCost = 0;
   prepared.skus.forEach((sku, s) => {
-    const e = prepared.economics[s]!;
     for (let h = 0; h < H; h += 1) {
       const units = solution.units[s]![h]!;
-      if (units <= 0) continue;
-      const sold = solution.soldAtHub[s]![h]!;
-      allocations.push({ skuId: sku.skuId, hubId: prepared.hubs[h]!.hubId, units });
-      placed += units;
-      delivered += sold;
-      value += e.valuePerFastUnit * sold;
-      leftoverCost += e.leftoverCostPerUnit * (units - sold);
-      holdingCost += e.holdingCostPerUnit * units;
-      leftoverByHub[prepared.hubs[h]!.hubId] += units - sold;
+      if (units > 0) allocations.push({ skuId: sku.skuId, hubId: prepared.hubs[h]!.hubId, units });
     }
   });
   const supplierOrders = buildSupplierOrders(prepared, (s, h) => solution.units[s]![h]!, solution.quantities);
@@ -283,16 +299,17 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
     (s, i) => solution.salesByEntry[s]![i]!,
     (s, region) => prepared.regions[region]!.candidates.some((h) => solution.units[s]![h]! > 0),
   );
-  const totals = planTotals(prepared, solution.quantities, {
-    placed,
-    delivered,
-    value,
-    leftoverCost,
-    holdingCost,
-    leftoverByHub,
-  });
+  const totals = planTotals(
+    prepared,
+    (s, h) => solution.units[s]![h]!,
+    pooledSalesLegs(prepared, solution.soldAtHub),
+    solution.quantities,
+  );
   const pooledRegions = countPooledRegions(prepared);
   const gap = relativeGap(solution.upperBound, solution.value);
+  // Sales are routed by reachability, not by lane cost: with lanes of different costs the bound
+  // values each SKU's sales at its cheapest lane (still proven, looser).
+  const uniform = prepared.uniformLaneCosts;
   return {
     allocations,
     supplierOrders,
@@ -310,7 +327,9 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
       pooledRegions,
       notes: [
         `${pooledRegions} region(s) have several hubs within the promise: their demand is pooled across those hubs (greedy on exact marginals over ${scenarios.count} demand scenarios, the LP's)`,
-        `gap bound from a Lagrangian bound with one price per full hub`,
+        uniform
+          ? `gap bound from a Lagrangian bound with one price per full hub`
+          : `lane costs differ within pooled regions: greedy routes sales by reachability, not cost; the gap is to a Lagrangian bound that values each SKU's sales at its cheapest lane (proven, can be loose); the LP is exact`,
       ],
     },
   };
@@ -351,26 +370,18 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
   const { quantities, adjusted } = rounded;
 
   const allocations: AllocationPlan['allocations'] = [];
-  const leftoverByHub: Record<string, number> = {};
-  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
   const pairSales = new Float64Array(units.length);
-  let delivered = 0;
-  let placed = 0;
   for (let p = 0; p < units.length; p += 1) {
-    const sales = expectedSales(
+    pairSales[p] = expectedSales(
       problem.survival.subarray(
         problem.pairSurvivalStart[p]!,
         problem.pairSurvivalStart[p]! + problem.pairSurvivalLength[p]!,
       ),
       units[p]!,
     );
-    pairSales[p] = sales;
-    delivered += sales;
-    placed += units[p]!;
     if (units[p]! > 0) {
       const hubId = prepared.hubs[problem.pairHub[p]!]!.hubId;
       allocations.push({ skuId: prepared.skus[problem.pairSku[p]!]!.skuId, hubId, units: units[p]! });
-      leftoverByHub[hubId] += units[p]! - sales;
     }
   }
   const unitsAt = (s: number, h: number): number => {
@@ -389,23 +400,24 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
     (s, region) => unitsAt(s, prepared.regions[region]!.candidates[0] ?? -1) > 0,
   );
   const pooledRegions = countPooledRegions(prepared);
-  let leftoverCost = 0;
-  let holdingCost = 0;
-  let value = 0;
-  for (let p = 0; p < units.length; p += 1) {
-    const e = prepared.economics[problem.pairSku[p]!]!;
-    leftoverCost += e.leftoverCostPerUnit * (units[p]! - pairSales[p]!);
-    holdingCost += e.holdingCostPerUnit * units[p]!;
-    value += e.valuePerFastUnit * pairSales[p]!;
-  }
-  const totals = planTotals(prepared, quantities, {
-    placed,
-    delivered,
-    value,
-    leftoverCost,
-    holdingCost,
-    leftoverByHub,
-  });
+  // A hub's regions share its fill rate: each region sells its share of the pair's expected sales.
+  const totals = planTotals(
+    prepared,
+    unitsAt,
+    (leg) => {
+      prepared.demandBySku.forEach((list, s) =>
+        list.forEach((d) => {
+          const region = prepared.regions[d.region]!;
+          const serving = region.candidates[0];
+          if (serving === undefined) return;
+          const p = pairIndexOf(s, serving);
+          if (p < 0 || !(pairMean[p]! > 0)) return;
+          leg(s, serving, d.region, (pairSales[p]! * d.mean) / pairMean[p]!, region.laneCosts[0]!);
+        }),
+      );
+    },
+    quantities,
+  );
   const notes: string[] = [];
   if (pooledRegions > 0)
     notes.push(
@@ -461,35 +473,27 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
   };
 }
 
-/** The totals of a fast plan from what it places and expects to sell (both fast paths). */
-function planTotals(
-  prepared: PreparedInstance,
-  quantities: number[][],
-  figures: {
-    placed: number;
-    delivered: number;
-    value: number;
-    leftoverCost: number;
-    holdingCost: number;
-    leftoverByHub: Record<string, number>;
-  },
-): AllocationPlan['totals'] {
-  const { placed, delivered, value, leftoverCost, holdingCost, leftoverByHub } = figures;
-  let premium = 0;
-  prepared.skus.forEach((sku, s) =>
-    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * quantities[s]![f]!)),
-  );
-  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
-  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
-  const expectedDemandUnits = totalDemand(prepared);
-  return {
-    expectedDemandUnits,
-    expectedUnitsWithinPromise: delivered,
-    fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
-    expectedLeftoverByHub: leftoverByHub,
-    unitsPlaced: placed,
-    cost,
-    objectiveValue: value - cost.total,
+/**
+ * A pooled plan's sales by lane: a hub's expected sales of a SKU are shared over the regions that
+ * list it within the promise in proportion to their expected demand (the weights of its mean lane
+ * cost in the model, so the shipping here is the model's).
+ */
+function pooledSalesLegs(prepared: PreparedInstance, soldAtHub: Float64Array[]): SalesLegs {
+  const H = prepared.hubs.length;
+  return (leg) => {
+    const weight = new Float64Array(H);
+    prepared.demandBySku.forEach((list, s) => {
+      weight.fill(0);
+      for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region]!.candidates) weight[h] += d.mean;
+      for (const d of list) {
+        if (!(d.mean > 0)) continue;
+        const region = prepared.regions[d.region]!;
+        region.candidates.forEach((h, c) => {
+          const sold = soldAtHub[s]![h]!;
+          if (sold > 0 && weight[h]! > 0) leg(s, h, d.region, (sold * d.mean) / weight[h]!, region.laneCosts[c]!);
+        });
+      }
+    });
   };
 }
 

@@ -14,10 +14,14 @@
  *   the higher objective (ties: down).
  * - Serving hub of a region: hubs whose lane meets the promise at its worst case
  *   (handling + transit max ≤ promise), fastest first by (handling + transit max, handling +
- *   transit min, hub id in plain string order). The first is the serving hub; a stock-out falls
+ *   transit min, lane shipping cost, hub id in plain string order). The first is the serving hub; a stock-out falls
  *   through to the next (that list is the "lane order").
  * - Ties: SKUs and hubs are processed in id order (plain string order), so the plan does not
  *   depend on input order; equal marginal gains go to the lower SKU id, then the lower hub id.
+ * - Objective: expected margin = value of the units delivered within the promise − lane shipping
+ *   of those units − inbound freight and holding of the units placed − leftover − fallback
+ *   premium (unit cost over the primary's plus the supplier's fallback premium). Cost shifts
+ *   change a lane's shipping cost when their dates overlap the drop's window.
  * - Fast allocator: each region's demand goes to its serving hub only (no pooling). When some
  *   region has several hubs within the promise, 'auto' uses the sample-average LP, which pools,
  *   and says so in `solver.notes`.

@@ -9,6 +9,7 @@ import { distributionMean } from './demand-distribution';
 import type {
   AllocationEconomics,
   AllocationInput,
+  CostShift,
   AllocationPolicy,
   HubInput,
   SkuIssue,
@@ -72,6 +73,8 @@ export interface PreparedRegion {
   candidates: number[];
   /** lane of each candidate */
   lanes: { transitDaysMin: number; transitDaysMax: number }[];
+  /** shipping cost per unit of each candidate's lane, cost shifts applied */
+  laneCosts: number[];
 }
 
 /** Normalised instance shared by the fast allocator and the LP. */
@@ -90,6 +93,41 @@ export interface PreparedInstance {
   economics: AllocationEconomics[];
   valuePerSale: Float64Array;
   costPerUnit: Float64Array;
+  /**
+   * [s·H + h]: value of a sale of SKU s from hub h (valuePerSale less the demand-weighted mean
+   * lane cost from h to the SKU's regions that list h within the promise)
+   */
+  hubSaleValue: Float64Array;
+  /** [s·H + h]: cost of a unit of SKU s placed at hub h (costPerUnit plus inbound freight to h) */
+  hubPlaceCost: Float64Array;
+  /** inbound freight per unit of SKU s to hub h, [s·H + h] (from the SKU's first feasible supplier) */
+  inboundFreight: Float64Array;
+  /** true when any lane cost or inbound freight is non-zero */
+  hasCosts: boolean;
+  /** true when, per SKU, every lane within the promise of its regions with demand costs the same */
+  uniformLaneCosts: boolean;
+}
+
+/**
+ * Shipping cost per unit of a lane on the drop's window: per unit + per shipment (a drop's order
+ * ships one unit), times the multipliers and plus the surcharges of the shifts that apply.
+ */
+export function effectiveLaneCost(
+  lane: { regionId: string; shippingCostPerUnit?: number; shippingCostPerShipment?: number },
+  hubId: string,
+  shifts: readonly CostShift[],
+  windowStart: number,
+  windowEnd: number,
+): number {
+  let cost = (lane.shippingCostPerUnit ?? 0) + (lane.shippingCostPerShipment ?? 0);
+  let surcharge = 0;
+  for (const shift of shifts) {
+    if (shift.regionId !== lane.regionId || (shift.hubId !== undefined && shift.hubId !== hubId)) continue;
+    if (toEpochMs(shift.from) > windowEnd || toEpochMs(shift.to) < windowStart) continue;
+    cost *= shift.multiplier ?? 1;
+    surcharge += shift.surcharge ?? 0;
+  }
+  return Math.max(0, cost + surcharge);
 }
 
 export const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -126,7 +164,7 @@ function prepareSku(sku: SkuSupply, now: number, opensAt: number, capacity: Map<
       option,
       isPrimary: index === 0,
       maxUnits,
-      premium: option.unitCost - primary.unitCost,
+      premium: option.unitCost - primary.unitCost + (index === 0 ? 0 : (option.fallbackPremiumPerUnit ?? 0)),
       shipBy,
       arriveBy: shipBy + leadMax * DAY_MS,
     });
@@ -174,10 +212,12 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     if (r === undefined) {
       r = regions.length;
       regionIndex.set(regionId, r);
-      regions.push({ regionId, candidates: [], lanes: [] });
+      regions.push({ regionId, candidates: [], lanes: [], laneCosts: [] });
     }
     return r;
   };
+  const shifts = input.costShifts ?? [];
+  const windowEnd = input.closesAt === undefined ? opensAt : Math.max(opensAt, toEpochMs(input.closesAt));
   hubs.forEach((hub, h) => {
     for (const lane of hub.lanes) {
       const r = regionOf(lane.regionId);
@@ -185,16 +225,24 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
       if (regions[r]!.candidates.includes(h)) continue; // a duplicate lane: the first wins
       regions[r]!.candidates.push(h);
       regions[r]!.lanes.push({ transitDaysMin: lane.transitDaysMin, transitDaysMax: lane.transitDaysMax });
+      regions[r]!.laneCosts.push(effectiveLaneCost(lane, hub.hubId, shifts, opensAt, windowEnd));
     }
   });
   for (const region of regions) {
     const order = region.candidates.map((_, i) => i);
     const worst = (i: number): number => hubs[region.candidates[i]!]!.handlingDays + region.lanes[i]!.transitDaysMax;
     const best = (i: number): number => hubs[region.candidates[i]!]!.handlingDays + region.lanes[i]!.transitDaysMin;
-    // hubs are sorted by id, so the index breaks remaining ties by hub id
-    order.sort((a, b) => worst(a) - worst(b) || best(a) - best(b) || region.candidates[a]! - region.candidates[b]!);
+    // equally fast: the cheaper lane first; hubs are sorted by id, so the index breaks remaining ties by hub id
+    order.sort(
+      (a, b) =>
+        worst(a) - worst(b) ||
+        best(a) - best(b) ||
+        region.laneCosts[a]! - region.laneCosts[b]! ||
+        region.candidates[a]! - region.candidates[b]!,
+    );
     region.candidates = order.map((i) => region.candidates[i]!);
     region.lanes = order.map((i) => region.lanes[i]!);
+    region.laneCosts = order.map((i) => region.laneCosts[i]!);
   }
 
   const demandBySku: PreparedInstance['demandBySku'] = skus.map(() => []);
@@ -210,6 +258,42 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   for (const list of demandBySku) list.sort((a, b) => a.region - b.region);
 
   const economics = skusSorted.map((s) => s.economics ?? input.economics);
+  const valuePerSale = Float64Array.from(economics, (e) => e.valuePerFastUnit + e.leftoverCostPerUnit);
+  const costPerUnit = Float64Array.from(economics, (e) => e.leftoverCostPerUnit + e.holdingCostPerUnit);
+  const H = hubs.length;
+  const S = skus.length;
+  const inboundFreight = new Float64Array(S * H);
+  const hubSaleValue = new Float64Array(S * H);
+  const hubPlaceCost = new Float64Array(S * H);
+  const weight = new Float64Array(H);
+  const shipping = new Float64Array(H);
+  let hasCosts = false;
+  let uniformLaneCosts = true;
+  for (let s = 0; s < S; s += 1) {
+    const freight = skus[s]!.suppliers[0]?.option.inboundFreightPerUnitByHub;
+    weight.fill(0);
+    shipping.fill(0);
+    let first = Number.NaN;
+    for (const d of demandBySku[s]!) {
+      if (!(d.mean > 0)) continue;
+      const region = regions[d.region]!;
+      region.candidates.forEach((h, c) => {
+        const cost = region.laneCosts[c]!;
+        weight[h] += d.mean;
+        shipping[h] += d.mean * cost;
+        if (Number.isNaN(first)) first = cost;
+        else if (Math.abs(cost - first) > 1e-12) uniformLaneCosts = false;
+      });
+    }
+    for (let h = 0; h < H; h += 1) {
+      const inbound = Math.max(0, freight?.[hubs[h]!.hubId] ?? 0);
+      const ship = weight[h]! > 0 ? shipping[h]! / weight[h]! : 0;
+      if (inbound > 0 || ship > 0) hasCosts = true;
+      inboundFreight[s * H + h] = inbound;
+      hubSaleValue[s * H + h] = valuePerSale[s]! - ship;
+      hubPlaceCost[s * H + h] = costPerUnit[s]! + inbound;
+    }
+  }
   return {
     input,
     skus,
@@ -220,8 +304,13 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     demandBySku,
     supplierCapacity,
     economics,
-    valuePerSale: Float64Array.from(economics, (e) => e.valuePerFastUnit + e.leftoverCostPerUnit),
-    costPerUnit: Float64Array.from(economics, (e) => e.leftoverCostPerUnit + e.holdingCostPerUnit),
+    valuePerSale,
+    costPerUnit,
+    hubSaleValue,
+    hubPlaceCost,
+    inboundFreight,
+    hasCosts,
+    uniformLaneCosts,
   };
 }
 

@@ -1,6 +1,6 @@
 /** From a solver's units to the plan's parts: supplier orders, region rows, SKU issues. Pure. */
-import type { RegionService, SkuIssue, SupplierOrder, UnservedRegion } from './plan-types';
-import { byId, transitQuantile, type PreparedInstance } from './plan-instance';
+import type { AllocationPlan, RegionCost, RegionService, SkuIssue, SupplierOrder, UnservedRegion } from './plan-types';
+import { byId, totalDemand, transitQuantile, type PreparedInstance } from './plan-instance';
 
 function isoDate(ms: number): string {
   return new Date(ms).toISOString();
@@ -157,4 +157,91 @@ export function listSkuIssues(prepared: PreparedInstance): SkuIssue[] {
 export function relativeGap(upperBound: number | null, value: number): number | null {
   if (upperBound === null) return null;
   return Math.max(0, upperBound - value) / Math.max(1e-12, Math.abs(upperBound));
+}
+
+/** Expected sales of SKU s from hub h to region r (a region index), with the lane's cost per unit. */
+export type SalesLegs = (leg: (s: number, h: number, region: number, sold: number, laneCost: number) => void) => void;
+
+/**
+ * The totals of a plan from what it places and expects to sell, shared by every solver: value of
+ * the units delivered within the promise, each cost (premium, leftover, holding, lane shipping,
+ * inbound freight), the expected margin, and the cost per unit overall and per region (a region
+ * carries its own shipping plus a share of the other costs in proportion to its expected units).
+ */
+export function planTotals(
+  prepared: PreparedInstance,
+  unitsAt: (s: number, h: number) => number,
+  legs: SalesLegs,
+  quantities: number[][],
+): AllocationPlan['totals'] {
+  const S = prepared.skus.length;
+  const H = prepared.hubs.length;
+  const soldAt = new Float64Array(S * H);
+  const R = prepared.regions.length;
+  const regionUnits = new Float64Array(R);
+  const regionShipping = new Float64Array(R);
+  let value = 0;
+  let shipping = 0;
+  legs((s, h, region, sold, laneCost) => {
+    if (!(sold > 0)) return;
+    soldAt[s * H + h] += sold;
+    value += prepared.economics[s]!.valuePerFastUnit * sold;
+    shipping += laneCost * sold;
+    regionUnits[region] += sold;
+    regionShipping[region] += laneCost * sold;
+  });
+  const leftoverByHub: Record<string, number> = {};
+  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
+  let placed = 0;
+  let delivered = 0;
+  let leftover = 0;
+  let holding = 0;
+  let inbound = 0;
+  for (let s = 0; s < S; s += 1) {
+    const e = prepared.economics[s]!;
+    for (let h = 0; h < H; h += 1) {
+      const units = unitsAt(s, h);
+      const sold = soldAt[s * H + h]!;
+      delivered += sold;
+      if (units <= 0) continue;
+      placed += units;
+      leftover += e.leftoverCostPerUnit * (units - sold);
+      holding += e.holdingCostPerUnit * units;
+      inbound += prepared.inboundFreight[s * H + h]! * units;
+      leftoverByHub[prepared.hubs[h]!.hubId] += units - sold;
+    }
+  }
+  let premium = 0;
+  prepared.skus.forEach((sku, s) =>
+    sku.suppliers.forEach((supplier, f) => (premium += supplier.premium * (quantities[s]![f] ?? 0))),
+  );
+  const total = premium + leftover + holding + shipping + inbound;
+  const shared = total - shipping;
+  const costByRegion: RegionCost[] = [];
+  prepared.regions.forEach((region, r) => {
+    const units = regionUnits[r]!;
+    if (!(units > 1e-12)) return;
+    const regionTotal = regionShipping[r]! + (delivered > 0 ? (shared * units) / delivered : 0);
+    costByRegion.push({
+      regionId: region.regionId,
+      expectedUnits: units,
+      shipping: regionShipping[r]!,
+      total: regionTotal,
+      costPerUnit: regionTotal / units,
+    });
+  });
+  costByRegion.sort((a, b) => byId(a.regionId, b.regionId));
+  const expectedDemandUnits = totalDemand(prepared);
+  return {
+    expectedDemandUnits,
+    expectedUnitsWithinPromise: delivered,
+    fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
+    expectedLeftoverByHub: leftoverByHub,
+    unitsPlaced: placed,
+    cost: { fallbackPremium: premium, leftover, holding, shipping, inbound, total },
+    expectedValue: value,
+    expectedCostPerUnit: delivered > 1e-12 ? total / delivered : null,
+    costByRegion,
+    objectiveValue: value - total,
+  };
 }

@@ -18,6 +18,10 @@ export interface SupplierOption {
   unitCost: number;
   minOrderQuantity: number;
   orderMultiple: number;
+  /** extra cost per unit when this supplier is used as a fallback (expediting, spot price); default 0 */
+  fallbackPremiumPerUnit?: number;
+  /** inbound freight per unit from this supplier to a hub, by hub id; a hub not listed: 0 */
+  inboundFreightPerUnitByHub?: Record<string, number>;
 }
 
 export interface SkuSupply {
@@ -33,6 +37,26 @@ export interface HubLane {
   /** business days */
   transitDaysMin: number;
   transitDaysMax: number;
+  /** shipping cost of one unit on this lane (default 0) */
+  shippingCostPerUnit?: number;
+  /** shipping cost of one shipment on this lane (default 0); a drop's order ships as one unit, so it adds per unit */
+  shippingCostPerShipment?: number;
+}
+
+/**
+ * A dated change to the shipping cost of a region's lanes (every hub's, or one hub's when `hubId`
+ * is given): cost × multiplier + surcharge, applied when [from, to] overlaps the drop's window.
+ * Several shifts that apply: multipliers multiply, surcharges add (multipliers first).
+ */
+export interface CostShift {
+  regionId: string;
+  hubId?: string;
+  from: string | number;
+  to: string | number;
+  /** added per unit (default 0) */
+  surcharge?: number;
+  /** multiplies the cost per unit (default 1) */
+  multiplier?: number;
 }
 
 export interface HubInput {
@@ -74,6 +98,10 @@ export interface AllocationInput {
   supplierCapacityUnits?: Record<string, number>;
   /** the default economics of a SKU that does not give its own */
   economics: AllocationEconomics;
+  /** dated shipping-cost shifts (peak surcharges, seasonal multipliers); default none */
+  costShifts?: CostShift[];
+  /** the drop's close: a cost shift applies when it overlaps [opensAt, closesAt]; absent: the opening day only */
+  closesAt?: string | number;
 }
 
 export interface AllocationPolicy {
@@ -150,6 +178,15 @@ export interface RegionService {
   leadTimeDeltaDaysP90: number | null;
 }
 
+export interface RegionCost {
+  regionId: string;
+  expectedUnits: number;
+  shipping: number;
+  /** shipping + the region's share of inbound, premium, holding and leftover costs */
+  total: number;
+  costPerUnit: number;
+}
+
 export type UnservedReason = 'no-hub-within-promise' | 'no-stock';
 
 export interface UnservedRegion {
@@ -195,7 +232,23 @@ export interface AllocationPlan {
     fillRateWithinPromise: number;
     expectedLeftoverByHub: Record<string, number>;
     unitsPlaced: number;
-    cost: { fallbackPremium: number; leftover: number; holding: number; total: number };
+    cost: {
+      fallbackPremium: number;
+      leftover: number;
+      holding: number;
+      /** lane shipping of the units expected to sell within the promise */
+      shipping: number;
+      /** inbound freight of the units placed, supplier to hub */
+      inbound: number;
+      total: number;
+    };
+    /** expected value of the units delivered within the promise (c_fast × units) */
+    expectedValue: number;
+    /** cost.total / expected units delivered within the promise (null when none is expected) */
+    expectedCostPerUnit: number | null;
+    /** per region with expected sales: its shipping plus its share (by units) of the other costs */
+    costByRegion: RegionCost[];
+    /** expected margin: expectedValue − cost.total */
     objectiveValue: number;
   };
   solver: SolverReport;

@@ -69,6 +69,8 @@ class SkuFlows {
   private stamp = 0;
   /** units sold over all scenarios (sales × N) */
   sold = 0;
+  /** units sold from each local hub over all scenarios */
+  readonly soldAt: Float64Array;
 
   constructor(
     prepared: PreparedInstance,
@@ -121,6 +123,7 @@ class SkuFlows {
     this.reach = new Uint8Array(N * this.J);
     this.x = new Int32Array(this.J);
     this.count = new Int32Array(this.J);
+    this.soldAt = new Float64Array(this.J);
     this.hubVia = new Int32Array(this.J);
     this.regionVia = new Int32Array(this.E);
     this.hubSeen = new Int32Array(this.J);
@@ -197,6 +200,7 @@ class SkuFlows {
         f = this.hubVia[this.edgeHub[back]!]!;
       }
       this.load[w * this.J + j] += 1;
+      this.soldAt[j] += 1;
       this.refreshReach(w);
     }
   }
@@ -261,6 +265,7 @@ class SkuFlows {
           hub = this.edgeHub[f]!;
         }
         this.load[w * this.J + spare] += 1;
+        this.soldAt[spare] += 1;
       } else {
         for (let e = this.hubEdgeStart[j]!; e < this.hubEdgeStart[j + 1]!; e += 1) {
           const f = this.hubEdges[e]!;
@@ -273,6 +278,7 @@ class SkuFlows {
         }
       }
       this.load[w * this.J + j] -= 1;
+      this.soldAt[j] -= 1;
       this.refreshReach(w);
     }
   }
@@ -297,6 +303,23 @@ export function pooledCells(prepared: PreparedInstance, scenarioCount: number): 
   for (const list of prepared.demandBySku)
     for (const d of list) if (d.mean > 0 && prepared.regions[d.region]!.candidates.length > 0) entries += 1;
   return entries * scenarioCount;
+}
+
+/** Value of one sale of SKU s from (global) hub h, and cost of one unit placed there. */
+function saleValue(prepared: PreparedInstance, s: number, h: number): number {
+  return prepared.hubSaleValue[s * prepared.hubs.length + h]!;
+}
+function placeCost(prepared: PreparedInstance, s: number, h: number): number {
+  return prepared.hubPlaceCost[s * prepared.hubs.length + h]!;
+}
+
+/** A SKU's objective on its scenario flows, premiums aside. */
+function flowValue(prepared: PreparedInstance, s: number, fl: SkuFlows, N: number): number {
+  let value = 0;
+  fl.hubs.forEach(
+    (h, j) => (value += (saleValue(prepared, s, h) * fl.soldAt[j]!) / N - placeCost(prepared, s, h) * fl.x[j]!),
+  );
+  return value;
 }
 
 interface SupplyState {
@@ -345,12 +368,7 @@ function improve(
   const H = prepared.hubs.length;
   const hubLoad = new Float64Array(H);
   flows.forEach((fl) => fl.hubs.forEach((h, j) => (hubLoad[h] += fl.x[j]!)));
-  const skuValue = (s: number): number => {
-    const fl = flows[s]!;
-    let units = 0;
-    for (const x of fl.x) units += x;
-    return (prepared.valuePerSale[s]! * fl.sold) / N - prepared.costPerUnit[s]! * units;
-  };
+  const skuValue = (s: number): number => flowValue(prepared, s, flows[s]!, N);
   let moves = 0;
   const fill = (): void => {
     // units worth placing where a hub has room (after a move freed a slot or stock)
@@ -360,7 +378,7 @@ function improve(
         fl.hubs.forEach((h2, j) => {
           if (hubLoad[h2]! >= prepared.hubCapacity[h2]!) return;
           const p = nextPremium(prepared, supply, s);
-          const gain = (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]! - p;
+          const gain = (saleValue(prepared, s, h2) * fl.count[j]!) / N - placeCost(prepared, s, h2) - p;
           if (!(gain > 1e-9)) return;
           takeUnit(prepared, supply, s);
           fl.add(j);
@@ -411,12 +429,12 @@ function improve(
   };
   while (moves < maxMoves) {
     const loss = flows.map((fl, s) =>
-      Float64Array.from(fl.hubs, (_, j) =>
-        fl.x[j]! > 0 ? (prepared.valuePerSale[s]! * fl.removalLoss(j)) / N - prepared.costPerUnit[s]! : Infinity,
+      Float64Array.from(fl.hubs, (h, j) =>
+        fl.x[j]! > 0 ? (saleValue(prepared, s, h) * fl.removalLoss(j)) / N - placeCost(prepared, s, h) : Infinity,
       ),
     );
     const add = flows.map((fl, s) =>
-      Float64Array.from(fl.hubs, (_, j) => (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]!),
+      Float64Array.from(fl.hubs, (h, j) => (saleValue(prepared, s, h) * fl.count[j]!) / N - placeCost(prepared, s, h)),
     );
     const localOf = flows.map((fl) => new Map(fl.hubs.map((h, j) => [h, j])));
     const candidates: { gain: number; out: Pair[]; inn: Pair[] }[] = [];
@@ -510,8 +528,9 @@ function greedy(
   for (let s = 0; s < S; s += 1) pairSku.fill(s, pairStart[s]!, pairStart[s + 1]!);
   const gain = (s: number, j: number): number => {
     const fl = flows[s]!;
-    const price = hubPrice ? hubPrice[fl.hubs[j]!]! : 0;
-    return (prepared.valuePerSale[s]! * fl.count[j]!) / N - prepared.costPerUnit[s]! - price;
+    const h = fl.hubs[j]!;
+    const price = hubPrice ? hubPrice[h]! : 0;
+    return (saleValue(prepared, s, h) * fl.count[j]!) / N - placeCost(prepared, s, h) - price;
   };
   const heap = new BinaryMaxHeap(Math.max(16, pairStart[S]!));
   for (const s of skus) {
@@ -577,10 +596,7 @@ export function solvePooledAllocation(
   let value = 0;
   let premiums = 0;
   prepared.skus.forEach((sku, s) => {
-    const fl = run.flows[s]!;
-    let placed = 0;
-    for (const x of fl.x) placed += x;
-    value += (prepared.valuePerSale[s]! * fl.sold) / scenarios.count - prepared.costPerUnit[s]! * placed;
+    value += flowValue(prepared, s, run.flows[s]!, scenarios.count);
     sku.suppliers.forEach((f, i) => (premiums += f.premium * run.supply.used[s]![i]!));
   });
   value -= premiums;
@@ -597,7 +613,12 @@ export function solvePooledAllocation(
   // Lagrangian bound: hub capacity priced at the best gain each full hub refused. Each SKU then
   // stands alone except for shared supplier capacity, which the bound drops (a relaxation).
   let upperBound = value; // nothing coupled the SKUs: greedy is exact
-  if (run.refusedPrice.some((p) => p > 0) || sharesSupplier(prepared)) {
+  if (!prepared.uniformLaneCosts) {
+    // Lanes of different costs: greedy is not exact even for one SKU (its sales are routed by
+    // reachability, not cost). A proven bound: every sale of SKU s is worth at most a_s less its
+    // cheapest lane, a model with one sale value per SKU where the Lagrangian bound holds again.
+    upperBound = relaxedBound(prepared, scenarios);
+  } else if (run.refusedPrice.some((p) => p > 0) || sharesSupplier(prepared)) {
     let bound = 0;
     for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h]! * prepared.hubCapacity[h]!;
     for (let s = 0; s < S; s += 1) {
@@ -615,6 +636,29 @@ export function solvePooledAllocation(
     value,
     upperBound: Math.max(upperBound, value),
   };
+}
+
+/** The Lagrangian bound of the instance with each SKU's sales valued at its cheapest lane (≥ the optimum). */
+function relaxedBound(prepared: PreparedInstance, scenarios: Scenarios): number {
+  const H = prepared.hubs.length;
+  const hubSaleValue = new Float64Array(prepared.hubSaleValue.length);
+  prepared.demandBySku.forEach((list, s) => {
+    let cheapest = Number.POSITIVE_INFINITY;
+    for (const d of list)
+      if (d.mean > 0) for (const cost of prepared.regions[d.region]!.laneCosts) cheapest = Math.min(cheapest, cost);
+    const value = prepared.valuePerSale[s]! - (Number.isFinite(cheapest) ? cheapest : 0);
+    hubSaleValue.fill(value, s * H, (s + 1) * H);
+  });
+  const relaxed: PreparedInstance = { ...prepared, hubSaleValue, uniformLaneCosts: true };
+  const all = prepared.skus.map((_, s) => s);
+  const run = greedy(relaxed, scenarios, null, all);
+  let bound = 0;
+  for (let h = 0; h < H; h += 1) bound += run.refusedPrice[h]! * prepared.hubCapacity[h]!;
+  for (const s of all) {
+    const alone = { ...relaxed, supplierCapacity: new Map(prepared.supplierCapacity) };
+    bound += greedy(alone, scenarios, run.refusedPrice, [s]).value;
+  }
+  return bound;
 }
 
 function sharesSupplier(prepared: PreparedInstance): boolean {

@@ -1,16 +1,18 @@
 /**
  * The exact tool for pooled regions: a sample-average LP solved by HiGHS.
  *
- *   maximise  (a/N) Σ_w Σ y[w,r,h,s] − b Σ x[h,s] − Σ premium_f z[f,s]
+ *   maximise  Σ_w Σ ((a − ship[r,h])/N) y[w,r,h,s] − Σ (b + freight[h,s]) x[h,s] − Σ premium_f z[f,s]
  *   s.t.      Σ_s x[h,s] ≤ C_h                       hub capacity
  *             Σ_h x[h,s] = Σ_f z[f,s], z ≤ supply_f   stock arriving in time
  *             Σ_h y[w,r,h,s] ≤ D[w,r,s]              sales ≤ demand, per scenario and region
  *             Σ_r y[w,r,h,s] ≤ x[h,s]                sales ≤ stock, per scenario and hub
  *
- * with a = c_fast + c_left, b = c_left + holding, y only over hubs within the promise. Any unit
- * sold within the promise is worth the same, so letting the LP route a region's demand to any of
- * its hubs is the same value as the "fastest first, then the next" rule whenever stock allows
- * (it is an upper bound on a strict fall-through rule). Integer units: the relaxation is often
+ * with a = c_fast + c_left, b = c_left + holding, ship the lane's shipping cost per unit (cost
+ * shifts applied), freight the inbound freight to the hub, y only over hubs within the promise.
+ * With free lanes any unit sold within the promise is worth the same, so letting the LP route a
+ * region's demand to any of its hubs is the same value as the "fastest first, then the next" rule
+ * whenever stock allows (an upper bound on a strict fall-through rule); with costed lanes the LP
+ * ships each sale on the cheapest lane that has stock. Integer units: the relaxation is often
  * integral (network structure, integer samples); if not, or if min order / multiple rules apply,
  * the MIP is solved and the gap to the relaxation is reported.
  */
@@ -18,11 +20,14 @@
 // instance, within its arrays.
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-instance';
-import { sharedSuppliers, totalDemand } from './plan-instance';
-import { buildSupplierOrders, describeRegions, listSkuIssues } from './plan-report';
+import { sharedSuppliers } from './plan-instance';
+import { buildSupplierOrders, describeRegions, listSkuIssues, planTotals } from './plan-report';
 import { planAllocationFast } from './fast-allocator';
 import { solveLpText } from './highs-solver';
 import { buildScenarios } from './scenarios';
+
+// above HiGHS's dual feasibility tolerance (1e-7), far below any real cost
+const TIE_BREAK = 1e-5;
 
 function num(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(15);
@@ -74,13 +79,16 @@ export async function solveSampleAverageLp(
     w.line('Maximize');
     w.line(' obj:');
     for (let s = 0; s < S; s += 1) {
-      const a = prepared.valuePerSale[s]! / N;
-      for (const h of skuHubs[s]!) w.term(-prepared.costPerUnit[s]!, `x${s}_${h}`);
+      // A unit no scenario sells is never placed, even when placing it costs nothing (a tie).
+      for (const h of skuHubs[s]!) w.term(-(prepared.hubPlaceCost[s * H + h]! + TIE_BREAK), `x${s}_${h}`);
       prepared.skus[s]!.suppliers.forEach((f, i) => w.term(-f.premium, `z${s}_${i}`));
       prepared.demandBySku[s]!.forEach((d, i) => {
-        const cands = prepared.regions[d.region]!.candidates;
+        const region = prepared.regions[d.region]!;
+        const cands = region.candidates;
+        // a sale is worth a less the cost of the lane it ships on
+        const a = cands.map((_, c) => (prepared.valuePerSale[s]! - region.laneCosts[c]!) / N);
         for (let sc = 0; sc < N; sc += 1)
-          if (demand[s]![i]![sc]! > 0) for (let c = 0; c < cands.length; c += 1) w.term(a, `y${s}_${i}_${sc}_${c}`);
+          if (demand[s]![i]![sc]! > 0) for (let c = 0; c < cands.length; c += 1) w.term(a[c]!, `y${s}_${i}_${sc}_${c}`);
       });
     }
     w.line('Subject To');
@@ -182,7 +190,7 @@ export async function solveSampleAverageLp(
   }
   const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
   let columns = relaxed.Columns as Record<string, { Primal?: number }>;
-  let objective = relaxed.ObjectiveValue;
+  const objective = relaxed.ObjectiveValue;
   let gap = 0;
   const fractional = Object.entries(columns).some(
     ([name, col]) => name.startsWith('x') && Math.abs((col.Primal ?? 0) - Math.round(col.Primal ?? 0)) > 1e-6,
@@ -192,7 +200,6 @@ export async function solveSampleAverageLp(
     if (mip.Status === 'Optimal') {
       columns = mip.Columns as Record<string, { Primal?: number }>;
       gap = Math.abs(objective) > 1e-12 ? Math.max(0, (objective - mip.ObjectiveValue) / Math.abs(objective)) : 0;
-      objective = mip.ObjectiveValue;
       notes.push(`integer units by MIP; gap to the LP relaxation ${gap.toExponential(2)}`);
     } else {
       const plan = planAllocationFast(prepared.input, policy);
@@ -217,47 +224,34 @@ export async function solveSampleAverageLp(
       return sum / N;
     }),
   );
-  const soldAtHub = prepared.skus.map(() => new Float64Array(H));
-  prepared.demandBySku.forEach((list, s) =>
-    list.forEach((d, i) => {
-      const cands = prepared.regions[d.region]!.candidates;
-      for (let sc = 0; sc < N; sc += 1)
-        if (demand[s]![i]![sc]! > 0)
-          for (let c = 0; c < cands.length; c += 1)
-            soldAtHub[s]![cands[c]!] += value(columns, `y${s}_${i}_${sc}_${c}`) / N;
-    }),
-  );
-
   const allocations: AllocationPlan['allocations'] = [];
-  const leftoverByHub: Record<string, number> = {};
-  for (const hub of prepared.hubs) leftoverByHub[hub.hubId] = 0;
-  let placed = 0;
-  let delivered = 0;
-  let leftoverCost = 0;
-  let holdingCost = 0;
-  for (let s = 0; s < S; s += 1) {
-    const e = prepared.economics[s]!;
-    for (let h = 0; h < H; h += 1) {
-      if (units[s]![h]! <= 0) continue;
-      allocations.push({ skuId: prepared.skus[s]!.skuId, hubId: prepared.hubs[h]!.hubId, units: units[s]![h]! });
-      placed += units[s]![h]!;
-      delivered += soldAtHub[s]![h]!;
-      leftoverCost += e.leftoverCostPerUnit * (units[s]![h]! - soldAtHub[s]![h]!);
-      holdingCost += e.holdingCostPerUnit * units[s]![h]!;
-      leftoverByHub[prepared.hubs[h]!.hubId] += units[s]![h]! - soldAtHub[s]![h]!;
-    }
-  }
-  let premium = 0;
-  prepared.skus.forEach((sku, s) => sku.suppliers.forEach((f, i) => (premium += f.premium * quantities[s]![i]!)));
+  for (let s = 0; s < S; s += 1)
+    for (let h = 0; h < H; h += 1)
+      if (units[s]![h]! > 0)
+        allocations.push({ skuId: prepared.skus[s]!.skuId, hubId: prepared.hubs[h]!.hubId, units: units[s]![h]! });
   const supplierOrders = buildSupplierOrders(prepared, (s, h) => units[s]![h]!, quantities);
   const { regions, unservedRegions } = describeRegions(
     prepared,
     (s, i) => sales[s]![i]!,
     (s, region) => prepared.regions[region]!.candidates.some((h) => units[s]![h]! > 0),
   );
-  const cost = { fallbackPremium: premium, leftover: leftoverCost, holding: holdingCost, total: 0 };
-  cost.total = cost.fallbackPremium + cost.leftover + cost.holding;
-  const expectedDemandUnits = totalDemand(prepared);
+  const totals = planTotals(
+    prepared,
+    (s, h) => units[s]![h]!,
+    (leg) =>
+      prepared.demandBySku.forEach((list, s) =>
+        list.forEach((d, i) => {
+          const region = prepared.regions[d.region]!;
+          region.candidates.forEach((h, c) => {
+            let sold = 0;
+            for (let sc = 0; sc < N; sc += 1)
+              if (demand[s]![i]![sc]! > 0) sold += value(columns, `y${s}_${i}_${sc}_${c}`);
+            if (sold > 0) leg(s, h, d.region, sold / N, region.laneCosts[c]!);
+          });
+        }),
+      ),
+    quantities,
+  );
   const pooledRegions = new Set(
     prepared.demandBySku.flatMap((list) =>
       list.filter((d) => d.mean > 0 && prepared.regions[d.region]!.candidates.length > 1).map((d) => d.region),
@@ -275,15 +269,7 @@ export async function solveSampleAverageLp(
     regions,
     unservedRegions,
     skuIssues,
-    totals: {
-      expectedDemandUnits,
-      expectedUnitsWithinPromise: delivered,
-      fillRateWithinPromise: expectedDemandUnits > 0 ? delivered / expectedDemandUnits : 0,
-      expectedLeftoverByHub: leftoverByHub,
-      unitsPlaced: placed,
-      cost,
-      objectiveValue: objective,
-    },
+    totals,
     solver: {
       name: 'highs-sample-average-lp',
       optimal: true,

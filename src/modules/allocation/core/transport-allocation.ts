@@ -4,7 +4,8 @@
  *   maximise Σ_(s,h) [a·E[min(D_sh, x_sh)] − b·x_sh] − Σ_s premium_s(Σ_h x_sh)
  *   s.t.     Σ_s x_sh ≤ C_h (hub capacity),  Σ_h x_sh ≤ supply_s,  x integer ≥ 0
  *
- * with a = c_fast + c_left and b = c_left + holding. Each pair's value is concave (marginal
+ * with a = c_fast + c_left (less the lane shipping cost of the pair's regions) and b = c_left + holding
+ * (plus inbound freight to the hub), both per pair. Each pair's value is concave (marginal
  * a·P(D ≥ k) − b is non-increasing) and the premium curve is convex when fallbacks cost more
  * than the ones before them, so this is a convex-cost flow source → SKU → hub → sink.
  *
@@ -38,6 +39,9 @@ export interface TransportProblem {
   /** per SKU: value of a sale (c_fast + c_left) and cost of a placed unit (c_left + holding) */
   valuePerSale: Float64Array;
   costPerUnit: Float64Array;
+  /** per pair, when lanes or inbound freight cost something: the pair's own value of a sale and cost of a placed unit */
+  pairValuePerSale?: Float64Array;
+  pairCostPerUnit?: Float64Array;
   hubCapacity: Float64Array;
   /** supply steps of SKU s: stepStart[s]..stepStart[s+1]; cumulative end units and unit premium */
   stepStart: Int32Array;
@@ -61,6 +65,8 @@ const EPS = 1e-9;
 export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
   const survival =
     unit < problem.pairSurvivalLength[pair]! ? problem.survival[problem.pairSurvivalStart[pair]! + unit]! : 0;
+  if (problem.pairValuePerSale !== undefined && problem.pairCostPerUnit !== undefined)
+    return problem.pairValuePerSale[pair]! * survival - problem.pairCostPerUnit[pair]!;
   const s = problem.pairSku[pair]!;
   return problem.valuePerSale[s]! * survival - problem.costPerUnit[s]!;
 }
