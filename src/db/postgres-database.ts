@@ -29,13 +29,18 @@ async function send<Row>(client: pg.Pool | pg.PoolClient, text: string, params?:
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
 }
 
-/** One COPY FROM STDIN with `data` as its whole input: the rows copied. */
-function copyIn(client: pg.PoolClient, text: string, data: string): Promise<number> {
+/**
+ * One COPY FROM STDIN with `pieces` as its whole input: the rows copied. Pieces are written one by
+ * one (small ones stay short-lived garbage; one big string would live in V8's large-object space
+ * until a full collection).
+ */
+function copyIn(client: pg.PoolClient, text: string, pieces: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFromStdin(text));
     stream.once('error', reject);
     stream.once('finish', () => resolve(stream.rowCount ?? 0));
-    stream.end(data);
+    for (const piece of pieces) stream.write(piece);
+    stream.end();
   });
 }
 
@@ -100,9 +105,9 @@ export async function openPostgresDatabase(connectionString: string, options: Po
         throw toDatabaseError(error);
       }
     },
-    async copyFrom(text: string, data: string) {
+    async copyFrom(text: string, pieces: readonly string[]) {
       try {
-        return await copyIn(client, text, data);
+        return await copyIn(client, text, pieces);
       } catch (error) {
         throw toDatabaseError(error);
       }

@@ -50,6 +50,8 @@ export function arrayLiteral(values: readonly (string | number)[]): string {
 export function copyText(value: string): string {
   return COPY_SPECIAL.test(value) ? value.replace(COPY_ESCAPES, (c) => COPY_ESCAPE_OF[c]!) : value;
 }
+/** Rows per piece of COPY input: a piece of about 40 KB stays out of V8's large-object space. */
+const COPY_ROWS_PER_PIECE = 500;
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_ESCAPES = /[\\\t\n\r]/g;
 const COPY_ESCAPE_OF: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -138,12 +140,20 @@ export const signalsRepository = {
       return { created: rowCount, updated: 0 };
     }
     const drop = copyText(dropId);
-    let data = '';
-    for (const r of rows)
-      data += `${drop}\t${copyText(r.id)}\t${copyText(r.sku_id)}\t${copyText(r.region_id)}\t${r.quantity}\t${copyText(r.placed_at)}\t${r.status}\n`;
+    const pieces: string[] = [];
+    let piece = '';
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      piece += `${drop}\t${copyText(r.id)}\t${copyText(r.sku_id)}\t${copyText(r.region_id)}\t${r.quantity}\t${copyText(r.placed_at)}\t${r.status}\n`;
+      if (i % COPY_ROWS_PER_PIECE === COPY_ROWS_PER_PIECE - 1) {
+        pieces.push(piece);
+        piece = '';
+      }
+    }
+    if (piece !== '') pieces.push(piece);
     const created = await tx.copyFrom(
       'copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin',
-      data,
+      pieces,
     );
     return { created, updated: 0 };
   },
