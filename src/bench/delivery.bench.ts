@@ -16,7 +16,9 @@ import type { BenchFigure, BenchModule } from './bench-types';
  * The reference is a bare express "hello" route in the same child process, same connections.
  * Half load is paced with wrk's per-connection delay() hook (wrk itself has no rate option).
  * Estimates are asked two ways: one question repeated, and 6,000 distinct (SKU, postal code,
- * quantity) questions in turn (a wrk request() hook), as a storefront asking for many buyers does.
+ * quantity) questions in turn (a wrk request() hook), as a storefront asking for many buyers does;
+ * their reference is the bare route asked through the same hook (the hook costs the client CPU on
+ * the cores the server uses: 18–30% fewer requests for the same route in an A/B on 2026-12-02).
  */
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = 32;
@@ -124,8 +126,9 @@ async function wrk(options: {
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
     return {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-      p50: wrkMs(/50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-      p99: wrkMs(/99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+      // Anchored: a '+/- Stdev' column such as 66.50% must not read as the 50th percentile.
+      p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+      p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
       non2xx,
       ok: total - non2xx,
     };
@@ -296,11 +299,16 @@ export const deliveryBench: BenchModule = {
       const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.rps >= b.rps ? a : b);
       const calmest = (a: LoadResult | undefined, b: LoadResult) => (a && a.p99 <= b.p99 ? a : b);
       let hello: LoadResult | undefined;
+      // The distinct questions go through wrk's request() hook, which costs the client CPU on the
+      // cores the server uses; their reference is the bare route asked through the same hook.
+      let helloHooked: LoadResult | undefined;
+      const helloPath = [new URL(info.hello).pathname];
       let estimates: LoadResult | undefined;
       let distinct: LoadResult | undefined;
       for (let round = 1; round <= ROUNDS; round++) {
         progress(`round ${round}: bare express hello (reference)`);
         hello = best(hello, await drive({ url: info.hello }));
+        helloHooked = best(helloHooked, await drive({ url: info.hello, paths: helloPath }));
         progress(`round ${round}: GET /v1/estimates, one question repeated`);
         estimates = best(estimates, await drive({ url: estimateUrl, headers }));
         progress(
@@ -318,9 +326,10 @@ export const deliveryBench: BenchModule = {
           `round ${round}: half load (${halfRate} req/s, paced): distinct questions, then hello at the same rate`,
         );
         half = calmest(half, await drive({ url: info.base, paths: questions, headers, rate: halfRate }));
-        helloHalf = calmest(helloHalf, await drive({ url: info.hello, rate: halfRate }));
+        helloHalf = calmest(helloHalf, await drive({ url: info.hello, paths: helloPath, rate: halfRate }));
       }
-      if (!hello || !estimates || !distinct || !half || !helloHalf) throw new Error('no rounds were run');
+      if (!hello || !helloHooked || !estimates || !distinct || !half || !helloHalf)
+        throw new Error('no rounds were run');
 
       progress('POST /v1/holds');
       const holds = await drive({
@@ -361,7 +370,7 @@ export const deliveryBench: BenchModule = {
         progress(`  at the database: place_hold ${Math.round(sql.current)}/s, previous ${Math.round(sql.previous)}/s`);
 
       const ratio = estimates.rps / hello.rps;
-      const distinctRatio = distinct.rps / hello.rps;
+      const distinctRatio = distinct.rps / helloHooked.rps;
       const tailRatio = half.p99 / helloHalf.p99;
       const client = hasWrk ? 'wrk' : 'autocannon';
       const figures: BenchFigure[] = [
@@ -385,7 +394,11 @@ export const deliveryBench: BenchModule = {
           name: 'delivery.estimate_distinct_rps',
           value: distinct.rps,
           unit: 'req/s',
-          reference: { name: 'bare express hello', value: hello.rps, unit: 'req/s' },
+          reference: {
+            name: `bare express hello through the same ${hasWrk ? 'wrk request() hook' : 'request setup'} (${Math.round(hello.rps)} req/s without it)`,
+            value: helloHooked.rps,
+            unit: 'req/s',
+          },
           ratio: distinctRatio,
           target: '≥ 0.9 × hello',
           pass: distinctRatio >= 0.9,
