@@ -91,6 +91,20 @@ function wrkMs(text: string): number {
   return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
 }
 
+/** Rate, percentiles and status counts of one wrk run (`--latency`). */
+export function readWrkOutput(out: string): LoadResult {
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    // Anchored: a '+/- Stdev' column such as 66.50% must not read as the 50th percentile.
+    p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    non2xx,
+    ok: total - non2xx,
+  };
+}
+
 async function wrk(options: {
   url: string;
   /** Paths asked in turn (one question after another) instead of the URL's own. */
@@ -122,16 +136,7 @@ async function wrk(options: {
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-      // Anchored: a '+/- Stdev' column such as 66.50% must not read as the 50th percentile.
-      p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-      p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-      non2xx,
-      ok: total - non2xx,
-    };
+    return readWrkOutput(out);
   } finally {
     fs.rmSync(file, { force: true });
   }
