@@ -67,6 +67,7 @@ process.stdout.write(
     hello: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/hello`,
     key,
     skuId: skus[0]!.id,
+    skuIds: skus.map((s) => s.id),
     scarce: SCARCE,
   })}\n`,
 );

@@ -15,10 +15,18 @@ import type { BenchFigure, BenchModule } from './bench-types';
  * inflates tail latency, even for a bare route), or from autocannon when wrk is not installed.
  * The reference is a bare express "hello" route in the same child process, same connections.
  * Half load is paced with wrk's per-connection delay() hook (wrk itself has no rate option).
+ * Estimates are asked two ways: one question repeated, and 6,000 distinct (SKU, postal code,
+ * quantity) questions in turn (a wrk request() hook), as a storefront asking for many buyers does;
+ * their reference is the bare route asked through the same hook (the hook costs the client CPU on
+ * the cores the server uses: 18–30% fewer requests for the same route in an A/B on 2026-12-02).
  */
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+/** How many distinct estimate questions the distinct-question runs ask in turn. */
+const DISTINCT_QUESTIONS = 6_000;
+/** Reference and routes alternate this many times (BENCH_ROUNDS); the best of each counts. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 async function freshDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
   const name = `mf_bench_${randomBytes(4).toString('hex')}`;
@@ -48,6 +56,8 @@ interface ServerInfo {
   hello: string;
   key: string;
   skuId: string;
+  /** Every SKU of the published plan. */
+  skuIds: string[];
   scarce: { skuId: string; hubId: string; units: number };
 }
 
@@ -81,8 +91,24 @@ function wrkMs(text: string): number {
   return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
 }
 
+/** Rate, percentiles and status counts of one wrk run (`--latency`). */
+export function readWrkOutput(out: string): LoadResult {
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    // Anchored: a '+/- Stdev' column such as 66.50% must not read as the 50th percentile.
+    p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
+    non2xx,
+    ok: total - non2xx,
+  };
+}
+
 async function wrk(options: {
   url: string;
+  /** Paths asked in turn (one question after another) instead of the URL's own. */
+  paths?: readonly string[];
   headers?: Record<string, string>;
   method?: string;
   body?: string;
@@ -90,6 +116,9 @@ async function wrk(options: {
   durationS?: number;
 }): Promise<LoadResult> {
   const script = [
+    options.paths
+      ? `local paths = {${options.paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal next = 0\nfunction request() next = next % #paths + 1; return wrk.format(nil, paths[next]) end`
+      : '',
     options.method ? `wrk.method = ${JSON.stringify(options.method)}` : '',
     options.body ? `wrk.body = ${JSON.stringify(options.body)}` : '',
     ...Object.entries(options.headers ?? {}).map(
@@ -107,15 +136,7 @@ async function wrk(options: {
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-      p50: wrkMs(/50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-      p99: wrkMs(/99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-      non2xx,
-      ok: total - non2xx,
-    };
+    return readWrkOutput(out);
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -123,6 +144,7 @@ async function wrk(options: {
 
 async function drive(options: {
   url: string;
+  paths?: readonly string[];
   headers?: Record<string, string>;
   method?: string;
   body?: string;
@@ -134,8 +156,13 @@ async function drive(options: {
     const delayMs = options.rate ? (CONNECTIONS * 1000) / options.rate : undefined;
     return wrk({ ...options, delayMs });
   }
+  let next = 0;
+  const paths = options.paths;
   const r = await load({
     url: options.url,
+    ...(paths && {
+      requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[next++ % paths.length]! }) }],
+    }),
     headers: options.headers,
     method: options.method as autocannon.Options['method'],
     body: options.body,
@@ -151,6 +178,46 @@ function load(options: autocannon.Options): Promise<autocannon.Result> {
       error ? reject(error) : resolve(result),
     );
   });
+}
+
+/**
+ * At least `count` distinct estimate questions: every SKU of the plan × postal codes under the demo
+ * regions' prefixes × quantities 1–4, shuffled so neighbouring requests differ in every part.
+ */
+function distinctQuestions(skuIds: readonly string[], count: number): string[] {
+  const prefixes = [
+    '90',
+    '91',
+    '92',
+    '93',
+    '94',
+    '95',
+    '97',
+    '98',
+    '85',
+    '80',
+    '75',
+    '77',
+    '60',
+    '30',
+    '32',
+    '10',
+    '15',
+    '07',
+  ];
+  const perSku = Math.ceil(count / skuIds.length / 4);
+  const paths: string[] = [];
+  for (const skuId of skuIds)
+    for (let i = 0; i < perSku; i++) {
+      const postal = `${prefixes[i % prefixes.length]}${String(100 + Math.floor(i / prefixes.length) * 7).padStart(3, '0')}`;
+      for (let quantity = 1; quantity <= 4; quantity++)
+        paths.push(`/v1/estimates?sku_id=${skuId}&postal_code=${postal}&quantity=${quantity}`);
+    }
+  for (let i = paths.length - 1; i > 0; i--) {
+    const j = (i * 7919 + 13) % (i + 1);
+    [paths[i], paths[j]] = [paths[j]!, paths[i]!];
+  }
+  return paths;
 }
 
 /**
@@ -227,18 +294,47 @@ export const deliveryBench: BenchModule = {
     try {
       const headers = { authorization: `Bearer ${info.key}` };
       const estimateUrl = `${info.base}/v1/estimates?sku_id=${info.skuId}&region_id=US-CA&quantity=1`;
+      const questions = distinctQuestions(info.skuIds, DISTINCT_QUESTIONS);
       progress(`load from ${hasWrk ? 'wrk' : 'autocannon (install wrk for a lighter client)'}; warm-up`);
       await drive({ url: estimateUrl, headers, durationS: 2 });
+      await drive({ url: info.base, paths: questions, headers, durationS: 2 });
       await drive({ url: info.hello, durationS: 2 });
-      progress('bare express hello (reference)');
-      const hello = await drive({ url: info.hello });
-      progress('GET /v1/estimates');
-      const estimates = await drive({ url: estimateUrl, headers });
-      if (estimates.non2xx > 0) throw new Error(`${estimates.non2xx} estimate responses were not 2xx`);
-      const halfRate = Math.floor(estimates.rps / 2);
-      progress(`half load (${halfRate} req/s): estimates, then hello at the same rate`);
-      const half = await drive({ url: estimateUrl, headers, rate: halfRate });
-      const helloHalf = await drive({ url: info.hello, rate: halfRate });
+      // Rounds alternate the reference and the routes, and the best of each counts: on a shared
+      // machine a burst of other work then slows one round, not one side.
+      const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.rps >= b.rps ? a : b);
+      const calmest = (a: LoadResult | undefined, b: LoadResult) => (a && a.p99 <= b.p99 ? a : b);
+      let hello: LoadResult | undefined;
+      // The distinct questions go through wrk's request() hook, which costs the client CPU on the
+      // cores the server uses; their reference is the bare route asked through the same hook.
+      let helloHooked: LoadResult | undefined;
+      const helloPath = [new URL(info.hello).pathname];
+      let estimates: LoadResult | undefined;
+      let distinct: LoadResult | undefined;
+      for (let round = 1; round <= ROUNDS; round++) {
+        progress(`round ${round}: bare express hello (reference)`);
+        hello = best(hello, await drive({ url: info.hello }));
+        helloHooked = best(helloHooked, await drive({ url: info.hello, paths: helloPath }));
+        progress(`round ${round}: GET /v1/estimates, one question repeated`);
+        estimates = best(estimates, await drive({ url: estimateUrl, headers }));
+        progress(
+          `round ${round}: GET /v1/estimates, ${questions.length} distinct questions (SKU × postal code × quantity) in turn`,
+        );
+        distinct = best(distinct, await drive({ url: info.base, paths: questions, headers }));
+        if (estimates.non2xx > 0 || distinct.non2xx > 0)
+          throw new Error(`${estimates.non2xx + distinct.non2xx} estimate responses were not 2xx`);
+      }
+      const halfRate = Math.floor(distinct!.rps / 2);
+      let half: LoadResult | undefined;
+      let helloHalf: LoadResult | undefined;
+      for (let round = 1; round <= ROUNDS; round++) {
+        progress(
+          `round ${round}: half load (${halfRate} req/s, paced): distinct questions, then hello at the same rate`,
+        );
+        half = calmest(half, await drive({ url: info.base, paths: questions, headers, rate: halfRate }));
+        helloHalf = calmest(helloHalf, await drive({ url: info.hello, paths: helloPath, rate: halfRate }));
+      }
+      if (!hello || !helloHooked || !estimates || !distinct || !half || !helloHalf)
+        throw new Error('no rounds were run');
 
       progress('POST /v1/holds');
       const holds = await drive({
@@ -279,6 +375,8 @@ export const deliveryBench: BenchModule = {
         progress(`  at the database: place_hold ${Math.round(sql.current)}/s, previous ${Math.round(sql.previous)}/s`);
 
       const ratio = estimates.rps / hello.rps;
+      const distinctRatio = distinct.rps / helloHooked.rps;
+      const tailRatio = half.p99 / helloHalf.p99;
       const client = hasWrk ? 'wrk' : 'autocannon';
       const figures: BenchFigure[] = [
         {
@@ -295,23 +393,49 @@ export const deliveryBench: BenchModule = {
           ratio,
           target: '≥ 0.8 × hello',
           pass: ratio >= 0.8,
+          note: 'one question repeated',
         },
-        { name: 'delivery.estimate_latency_p50_full_load', value: estimates.p50, unit: 'ms' },
-        { name: 'delivery.estimate_latency_p99_full_load', value: estimates.p99, unit: 'ms' },
+        {
+          name: 'delivery.estimate_distinct_rps',
+          value: distinct.rps,
+          unit: 'req/s',
+          reference: {
+            name: `bare express hello through the same ${hasWrk ? 'wrk request() hook' : 'request setup'} (${Math.round(hello.rps)} req/s without it)`,
+            value: helloHooked.rps,
+            unit: 'req/s',
+          },
+          ratio: distinctRatio,
+          target: '≥ 0.9 × hello',
+          pass: distinctRatio >= 0.9,
+          note: `${questions.length} distinct (SKU, postal code, quantity) questions asked in turn`,
+        },
+        {
+          name: 'delivery.estimate_latency_p50_full_load',
+          value: distinct.p50,
+          unit: 'ms',
+          note: 'distinct questions',
+        },
+        {
+          name: 'delivery.estimate_latency_p99_full_load',
+          value: distinct.p99,
+          unit: 'ms',
+          note: 'distinct questions',
+        },
         {
           name: 'delivery.estimate_latency_p50_half_load',
           value: half.p50,
           unit: 'ms',
-          note: `${Math.round(half.rps)} req/s achieved`,
+          reference: { name: 'bare hello p50 at the same rate', value: helloHalf.p50, unit: 'ms' },
+          note: `distinct questions paced at ${halfRate} req/s (${Math.round(half.rps)} achieved; hello ${Math.round(helloHalf.rps)})`,
         },
         {
           name: 'delivery.estimate_latency_p99_half_load',
           value: half.p99,
           unit: 'ms',
           reference: { name: 'bare hello p99 at the same rate', value: helloHalf.p99, unit: 'ms' },
-          ratio: half.p99 / helloHalf.p99,
-          target: '< 5 ms',
-          pass: half.p99 < 5,
+          ratio: tailRatio,
+          target: 'ratio ≤ 1.5',
+          pass: tailRatio <= 1.5,
         },
         {
           name: 'delivery.holds_per_second',

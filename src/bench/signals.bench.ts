@@ -1,13 +1,14 @@
 /**
  * Signals bench: a 1,000,000-row NDJSON pre-order import over HTTP into PostgreSQL, end to end,
- * against PostgreSQL's own COPY of the same rows in the same database (the reference), and the
- * service's peak RSS during the import.
+ * against PostgreSQL's own COPY of the same rows in the same database (the reference), and how
+ * much the service's RSS grows during the import.
  *
  * The service runs as a child process (`node --import tsx src/main.ts`) on a fresh database
  * created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped
- * afterwards. Its peak RSS is VmHWM from /proc/<pid>/status: the high-water mark of its whole
- * life, start-up included. The NDJSON body is generated before the clock starts, so the bench's
- * own CPU does not compete with the service while it is measured (the machine has 2 cores).
+ * afterwards. RSS growth: VmHWM from /proc/<pid>/status, reset (clear_refs) just before the import,
+ * minus the RSS then. The NDJSON body is generated before the clock starts, so the bench's own CPU
+ * does not compete with the service while it is measured (the machine has 2 cores). Import and
+ * reference alternate SIGNALS_BENCH_ROUNDS times (default 2); SIGNALS_BENCH_ROWS sets the row count.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,8 @@ const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.
 const REGIONS = 20;
 const SKUS = 5;
 const LINES_PER_CHUNK = 2_000;
+/** Import and reference alternate this many times; the best of each counts. */
+const ROUNDS = Number(process.env.SIGNALS_BENCH_ROUNDS ?? 2);
 
 interface GeneratedRow {
   id: string;
@@ -103,6 +106,16 @@ async function truncatePreorders(databaseUrl: string) {
   await client.query('truncate preorders');
   await client.query('checkpoint');
   await client.end();
+}
+
+/** Resets VmHWM to the current RSS (Linux clear_refs "5"); false where the kernel refuses. */
+function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function peakRssMb(pid: number): number {
@@ -249,30 +262,49 @@ export const signalsBench: BenchModule = {
       await seedCatalog(service.base, service.adminKey, ['bench-drop']);
       const base = Date.now() - 86_400_000;
 
-      const idleRss = currentRssMb(child.pid!);
-
-      progress(`generating ${ROWS.toLocaleString('en')} NDJSON rows`);
-      let chunks = ndjsonChunks(base);
+      progress(`generating ${ROWS.toLocaleString('en')} NDJSON rows and the same rows as CSV`);
+      const chunks = ndjsonChunks(base);
+      const csv = copyCsvChunks(base, 'bench-drop');
       const bytes = chunks.reduce((a, c) => a + c.length, 0);
-      progress(`streaming ${(bytes / 1e6).toFixed(0)} MB over HTTP (service RSS before: ${idleRss.toFixed(0)} MB)`);
-      const started = performance.now();
-      const res = await postNdjson(`${service.base}/v1/drops/bench-drop/preorders`, service.adminKey, chunks);
-      const seconds = (performance.now() - started) / 1000;
-      chunks = [];
-      if (res.status !== 200) throw new Error(`import answered ${res.status}: ${res.body.slice(0, 500)}`);
-      const counts = JSON.parse(res.body) as { rows: number; created: number };
-      if (counts.created !== ROWS) throw new Error(`expected ${ROWS} created, got ${res.body}`);
-      const rss = peakRssMb(child.pid!);
-      const rate = ROWS / seconds;
 
-      // The reference starts from the same state: an empty pre-order table, same indexes.
-      progress(`reference: PostgreSQL COPY of the same ${ROWS.toLocaleString('en')} rows into the emptied table`);
-      await truncatePreorders(databaseUrl);
-      const copyRowsPerSecond = await copyRate(databaseUrl, copyCsvChunks(base, 'bench-drop'));
+      // Rounds alternate the import and the reference, each from the same state (an empty table
+      // after a checkpoint), and the best of each counts: on a shared machine a burst of other
+      // work then slows one round, not one side.
+      let seconds = Number.POSITIVE_INFINITY;
+      let copyRowsPerSecond = 0;
+      let growth = 0;
+      let rss = 0;
+      let idleRss = 0;
+      let hwmReset = false;
+      for (let round = 1; round <= ROUNDS; round++) {
+        await truncatePreorders(databaseUrl);
+        idleRss = currentRssMb(child.pid!);
+        // Reset the high-water mark to the current RSS, so the peak read afterwards is the import's.
+        hwmReset = resetPeakRss(child.pid!);
+        progress(
+          `round ${round}: streaming ${(bytes / 1e6).toFixed(0)} MB over HTTP (service RSS ${idleRss.toFixed(0)} MB)`,
+        );
+        const started = performance.now();
+        const res = await postNdjson(`${service.base}/v1/drops/bench-drop/preorders`, service.adminKey, chunks);
+        const took = (performance.now() - started) / 1000;
+        if (res.status !== 200) throw new Error(`import answered ${res.status}: ${res.body.slice(0, 500)}`);
+        const counts = JSON.parse(res.body) as { rows: number; created: number };
+        if (counts.created !== ROWS) throw new Error(`expected ${ROWS} created, got ${res.body}`);
+        const peak = peakRssMb(child.pid!);
+        rss = Math.max(rss, peak);
+        growth = Math.max(growth, peak - idleRss);
+        seconds = Math.min(seconds, took);
+
+        progress(`round ${round}: reference, PostgreSQL COPY of the same rows into the emptied table`);
+        await truncatePreorders(databaseUrl);
+        const copied = await copyRate(databaseUrl, csv);
+        copyRowsPerSecond = Math.max(copyRowsPerSecond, copied);
+        progress(
+          `round ${round}: import ${took.toFixed(2)} s (${Math.round(ROWS / took)} rows/s), COPY ${Math.round(copied)} rows/s, peak RSS ${peak.toFixed(0)} MB (+${(peak - idleRss).toFixed(0)} MB)`,
+        );
+      }
+      const rate = ROWS / seconds;
       const ratio = rate / copyRowsPerSecond;
-      progress(
-        `import ${seconds.toFixed(2)} s (${Math.round(rate)} rows/s), COPY ${Math.round(copyRowsPerSecond)} rows/s, peak RSS ${rss.toFixed(0)} MB`,
-      );
 
       const figures: BenchFigure[] = [
         {
@@ -285,25 +317,33 @@ export const signalsBench: BenchModule = {
             unit: 'rows/s',
           },
           ratio: Number(ratio.toFixed(3)),
-          target: '>= 100000 rows/s; ratio >= 0.5',
-          pass: rate >= 100_000,
-          note: `${ROWS} rows, ${(bytes / 1e6).toFixed(0)} MB NDJSON over HTTP in ${seconds.toFixed(2)} s, one transaction, 20% postal codes`,
+          target: 'ratio >= 0.7',
+          pass: ratio >= 0.7,
+          note: `${ROWS} rows, ${(bytes / 1e6).toFixed(0)} MB NDJSON over HTTP in ${seconds.toFixed(2)} s, one transaction, 20% postal codes; best of ${ROUNDS} alternated rounds each`,
         },
         {
           name: 'signals.preorder_import_vs_copy',
           value: Number(ratio.toFixed(3)),
           unit: 'ratio',
-          target: '>= 0.5',
-          pass: ratio >= 0.5,
+          target: '>= 0.7',
+          pass: ratio >= 0.7,
           note: 'import rows/s ÷ COPY rows/s',
+        },
+        {
+          name: 'signals.import_rss_growth',
+          value: Number(growth.toFixed(1)),
+          unit: 'MB',
+          target: '< 100 MB',
+          pass: growth < 100,
+          note: hwmReset
+            ? `peak RSS during the import (VmHWM reset just before it) minus the ${idleRss.toFixed(0)} MB before it`
+            : `VmHWM could not be reset: whole-life peak minus the ${idleRss.toFixed(0)} MB before the import`,
         },
         {
           name: 'signals.import_peak_rss',
           value: Number(rss.toFixed(1)),
           unit: 'MB',
-          target: '< 300 MB',
-          pass: rss < 300,
-          note: `VmHWM of the service process (whole life, start-up included); ${idleRss.toFixed(0)} MB before the import`,
+          note: `VmHWM of the service process during the import; ${idleRss.toFixed(0)} MB before it`,
         },
       ];
       return figures;

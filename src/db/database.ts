@@ -10,6 +10,12 @@ export interface QueryResult<Row> {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * `COPY … FROM STDIN` with `pieces` as the whole input, written in turn; resolves to the rows
+   * copied. Offered inside a PostgreSQL transaction only (bulk imports stream through it); absent
+   * elsewhere, so callers keep a plain-statement path.
+   */
+  copyFrom?(text: string, pieces: readonly string[]): Promise<number>;
 }
 
 export type DatabaseEngine = 'pglite' | 'postgres';

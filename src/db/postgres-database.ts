@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { keepText, parseNumber, PG_TYPE_OIDS, type Database, type Queryable } from './database';
 import { isConnectionLost, isRetryableRead, toDatabaseError } from './database-errors';
 
@@ -26,6 +27,21 @@ const CLIENT_TIMEOUT_MARGIN_MS = 5_000;
 async function send<Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) {
   const result = await client.query({ text, values: params as unknown[] | undefined, types: typeParsers });
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+/**
+ * One COPY FROM STDIN with `pieces` as its whole input: the rows copied. Pieces are written one by
+ * one (small ones stay short-lived garbage; one big string would live in V8's large-object space
+ * until a full collection).
+ */
+function copyIn(client: pg.PoolClient, text: string, pieces: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const stream = client.query(copyFromStdin(text));
+    stream.once('error', reject);
+    stream.once('finish', () => resolve(stream.rowCount ?? 0));
+    for (const piece of pieces) stream.write(piece);
+    stream.end();
+  });
 }
 
 /**
@@ -85,6 +101,13 @@ export async function openPostgresDatabase(connectionString: string, options: Po
     async query<Row>(text: string, params?: readonly unknown[]) {
       try {
         return await send<Row>(client, text, params);
+      } catch (error) {
+        throw toDatabaseError(error);
+      }
+    },
+    async copyFrom(text: string, pieces: readonly string[]) {
+      try {
+        return await copyIn(client, text, pieces);
       } catch (error) {
         throw toDatabaseError(error);
       }

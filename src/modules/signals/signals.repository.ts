@@ -46,6 +46,15 @@ export function arrayLiteral(values: readonly (string | number)[]): string {
   const safe = needsEscape ? values.map((v) => String(v).replace(/(["\\])/g, '\\$1')) : values;
   return `{"${safe.join('","')}"}`;
 }
+/** A value for COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyText(value: string): string {
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_ESCAPES, (c) => COPY_ESCAPE_OF[c]!) : value;
+}
+/** Rows per piece of COPY input: a piece of about 40 KB stays out of V8's large-object space. */
+const COPY_ROWS_PER_PIECE = 500;
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES = /[\\\t\n\r]/g;
+const COPY_ESCAPE_OF: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const column = <Row>(rows: readonly Row[], pick: (row: Row) => string | number) => arrayLiteral(rows.map(pick));
 
 const countWritten = `select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated from written`;
@@ -114,6 +123,71 @@ export const signalsRepository = {
       column(rows, (r) => r.placed_at),
       column(rows, (r) => r.status),
     ];
+  },
+  /**
+   * COPY of a chunk of pre-orders expected to be new (text format, one line per row): the fastest
+   * way in, and a unique violation on the primary key if some id is already stored (or repeated
+   * across chunks). Call it under a savepoint (tryCopyNewPreorders). Without COPY (PGlite), one
+   * plain insert of the chunk as parameters.
+   */
+  async copyNewPreorders(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts> {
+    if (!tx.copyFrom) {
+      const { rowCount } = await tx.query(
+        `insert into preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status)
+         select $1, u.* from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[]) as u`,
+        [dropId, ...signalsRepository.preorderColumns(rows)],
+      );
+      return { created: rowCount, updated: 0 };
+    }
+    const drop = copyText(dropId);
+    const pieces: string[] = [];
+    let piece = '';
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      piece += `${drop}\t${copyText(r.id)}\t${copyText(r.sku_id)}\t${copyText(r.region_id)}\t${r.quantity}\t${copyText(r.placed_at)}\t${r.status}\n`;
+      if (i % COPY_ROWS_PER_PIECE === COPY_ROWS_PER_PIECE - 1) {
+        pieces.push(piece);
+        piece = '';
+      }
+    }
+    if (piece !== '') pieces.push(piece);
+    const created = await tx.copyFrom(
+      'copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin',
+      pieces,
+    );
+    return { created, updated: 0 };
+  },
+  /** copyNewPreorders under a savepoint: undefined, nothing written and the transaction usable, when an id is already stored. */
+  async tryCopyNewPreorders(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts | undefined> {
+    // Sent back to back (the driver queues them): one round trip, not three.
+    const [savepoint, copied, released] = await Promise.allSettled([
+      tx.query('savepoint preorder_chunk'),
+      signalsRepository.copyNewPreorders(tx, dropId, rows),
+      tx.query('release savepoint preorder_chunk'),
+    ]);
+    if (savepoint.status === 'rejected') throw savepoint.reason;
+    if (copied.status === 'fulfilled' && released.status === 'fulfilled') return copied.value;
+    const error: unknown = copied.status === 'rejected' ? copied.reason : (released as PromiseRejectedResult).reason;
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await tx.query('rollback to savepoint preorder_chunk');
+    return undefined;
+  },
+  /** Upserts a chunk of pre-orders sent as parameters (the replay path of a streamed import); same rules as upsertPreorders. */
+  async upsertPreorderRows(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts> {
+    return counts(
+      tx,
+      `with written as (
+        insert into preorders as p (drop_id, id, sku_id, region_id, quantity, placed_at, status)
+        select $1, u.* from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[]) as u
+        on conflict (drop_id, id) do update set sku_id = excluded.sku_id, region_id = excluded.region_id,
+          quantity = excluded.quantity, placed_at = excluded.placed_at, status = excluded.status, updated_at = now()
+        where p.status = 'placed'
+          and (p.sku_id, p.region_id, p.quantity, p.placed_at, p.status)
+            is distinct from (excluded.sku_id, excluded.region_id, excluded.quantity, excluded.placed_at, excluded.status)
+        returning (xmax = 0) as inserted
+      ) ${countWritten}`,
+      [dropId, ...signalsRepository.preorderColumns(rows)],
+    );
   },
   /** Plain insert of a staged chunk of pre-orders expected to be new: fails on the primary key if one is not. */
   async insertNewPreorders(db: Queryable, dropId: string, staged: StagedChunk): Promise<WriteCounts> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { CHANNELS, SOCIAL_METRICS } from '../../shared/social-vocabulary';
 import { pageQuery } from '../../http/pagination';
+import { ID_PATTERN } from '../../shared/ids';
 import { idSchema } from '../catalog/catalog.schemas';
 
 /**
@@ -51,6 +52,49 @@ export const preorderRowSchema = z
   .object({ id: idSchema, drop_id: idSchema.optional(), ...preorderFields })
   .strict()
   .superRefine(oneRegionReference) satisfies z.ZodType<Schemas['PreorderRow']>;
+
+const PREORDER_ROW_KEYS = new Set([
+  'id',
+  'drop_id',
+  'sku_id',
+  'quantity',
+  'region_id',
+  'postal_code',
+  'placed_at',
+  'status',
+]);
+const POSTAL_CODE = /^[A-Za-z0-9 -]+$/;
+const isId = (value: unknown): value is string => typeof value === 'string' && ID_PATTERN.test(value);
+
+/**
+ * preorderRowSchema for the rows a million-row import is made of, at a fraction of the cost: the
+ * parsed row when it plainly satisfies the schema (same output), undefined otherwise, and then
+ * the schema decides, and names the problems. Never accepts what the schema refuses (a property
+ * test holds the two together).
+ */
+export function preorderRowFastPath(value: Record<string, unknown>): PreorderRowInput | undefined {
+  for (const key in value) if (!PREORDER_ROW_KEYS.has(key)) return undefined;
+  const { id, drop_id, sku_id, quantity, region_id, postal_code, placed_at, status } = value;
+  if (!isId(id) || !isId(sku_id) || (drop_id !== undefined && !isId(drop_id))) return undefined;
+  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY)
+    return undefined;
+  if (region_id !== undefined) {
+    if (postal_code !== undefined || !isId(region_id)) return undefined;
+  } else if (
+    typeof postal_code !== 'string' ||
+    postal_code.length < 1 ||
+    postal_code.length > 16 ||
+    !POSTAL_CODE.test(postal_code)
+  )
+    return undefined;
+  if (status !== undefined && status !== 'placed' && status !== 'cancelled') return undefined;
+  if (typeof placed_at !== 'string' || !timestamp.safeParse(placed_at).success) return undefined;
+  const row: PreorderRowInput = { id, sku_id, quantity, placed_at, status: status ?? 'placed' };
+  if (drop_id !== undefined) row.drop_id = drop_id;
+  if (region_id !== undefined) row.region_id = region_id;
+  else row.postal_code = postal_code;
+  return row;
+}
 
 export const socialSignalRowSchema = z
   .object({

@@ -6,7 +6,13 @@ import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog/catalog.service';
-import { ingestBatch, type BatchOptions, type IngestCounts, type WriteCounts } from './core/batch-ingest';
+import {
+  ingestBatch,
+  type BatchOptions,
+  type IngestCounts,
+  type RowCheck,
+  type WriteCounts,
+} from './core/batch-ingest';
 import { createPostalMapper } from './core/postal-mapper';
 import { LineTooLongError, type ParsedRecord } from './core/record-stream';
 import {
@@ -24,6 +30,7 @@ import {
   tokenHolderSnapshotKey,
   tokenHolderSnapshotRule,
   type DropCatalog,
+  type PreorderRecord,
 } from './core/row-rules';
 import { buildSignalSummary } from './core/signal-summary';
 import { generateSigningSecret, verifySignature } from './core/signing';
@@ -31,6 +38,7 @@ import { findWalletData } from './core/wallet-guard';
 import { signalsRepository as repo, type PreorderRow, type StagedChunk } from './signals.repository';
 import {
   inventoryEventRowSchema,
+  preorderRowFastPath,
   preorderRowSchema,
   socialSignalRowSchema,
   tokenHolderSnapshotRowSchema,
@@ -76,6 +84,15 @@ function rejected(outcome: {
     `${outcome.rejectedRows} of ${outcome.rows} row(s) are invalid, so nothing was written${listed < outcome.rejectedRows ? ` (the first ${listed} problems are listed)` : ''}`,
     { errors: outcome.errors, extensions: { rejected_rows: outcome.rejectedRows, rows: outcome.rows } },
   );
+}
+
+/** A line too long for the import as its 413; any other error unchanged. */
+function importError(error: unknown): unknown {
+  if (!(error instanceof LineTooLongError)) return error;
+  return new AppError('payload_too_large', `Line ${error.line} is longer than ${error.limitBytes} bytes`, {
+    errors: [{ path: `line ${error.line}`, message: `longer than ${error.limitBytes} bytes` }],
+    extensions: { line: error.line, limit_bytes: error.limitBytes },
+  });
 }
 
 const badSignature = () =>
@@ -159,13 +176,7 @@ export function createSignalsService(
       const { rows } = outcome.counts;
       return { rows, ...written, unchanged: rows - written.created - written.updated };
     } catch (error) {
-      if (error instanceof LineTooLongError) {
-        throw new AppError('payload_too_large', `Line ${error.line} is longer than ${error.limitBytes} bytes`, {
-          errors: [{ path: `line ${error.line}`, message: `longer than ${error.limitBytes} bytes` }],
-          extensions: { line: error.line, limit_bytes: error.limitBytes },
-        });
-      }
-      throw error;
+      throw importError(error);
     } finally {
       if (chunks > 0) await repo.discardStagedChunks(db, importId).catch(() => undefined);
     }
@@ -190,6 +201,45 @@ export function createSignalsService(
     return repo.upsertPreorders(tx, dropId, staged);
   }
 
+  /**
+   * The pre-order import on PostgreSQL, at the pace of COPY: one transaction, opened when the
+   * import starts, takes each chunk as soon as it is checked (one chunk in flight while the next is
+   * parsed, so Node and the database work side by side). A chunk is COPYed straight into the table
+   * under a savepoint (a fresh import, the common case for large files); when some id is already
+   * stored, the savepoint undoes the chunk and it, and every later chunk, is upserted instead (a
+   * replay). A bad row stops the writing and the transaction is rolled back: all-or-nothing, and
+   * nothing to sweep. The price is one pooled connection held while the body arrives (bounded by
+   * the per-key import limit).
+   */
+  async function streamedPreorderImport(
+    tx: Queryable,
+    dropId: string,
+    records: RecordSource,
+    options: ImportOptions,
+    check: RowCheck<PreorderRecord>,
+  ): Promise<IngestCounts> {
+    let plainInsert = true;
+    const outcome = await ingestBatch<PreorderRecord>({
+      records,
+      check,
+      keyOf: preorderKey,
+      merge: mergePreorders,
+      chunkSize: options.chunkSize,
+      onProgress: options.onProgress,
+      pathOf: options.pathOf,
+      write: async (rows) => {
+        if (plainInsert) {
+          const copied = await repo.tryCopyNewPreorders(tx, dropId, rows);
+          if (copied) return copied;
+          plainInsert = false;
+        }
+        return repo.upsertPreorderRows(tx, dropId, rows);
+      },
+    });
+    if (!outcome.ok) throw rejected(outcome);
+    return outcome.counts;
+  }
+
   async function importPreorders(
     principal: Principal,
     dropId: string,
@@ -197,9 +247,19 @@ export function createSignalsService(
     options: ImportOptions = {},
   ): Promise<IngestCounts> {
     const ctx = await dropCatalog(db, principal, dropId);
+    const check = rowCheck(preorderRowSchema, preorderRule(ctx), preorderRowFastPath);
+    // PGlite is one session: a transaction held while a body arrives would stall every other
+    // request, so there the import stages its chunks and merges them at the end.
+    if (db.engine === 'postgres') {
+      try {
+        return await db.transaction((tx) => streamedPreorderImport(tx, dropId, records, options, check));
+      } catch (error) {
+        throw importError(error);
+      }
+    }
     const strategy = { plainInsert: true };
     return stagedImport(records, options, {
-      check: rowCheck(preorderRowSchema, preorderRule(ctx)),
+      check,
       keyOf: preorderKey,
       merge: mergePreorders,
       columnsOf: (rows) => repo.preorderColumns(rows),

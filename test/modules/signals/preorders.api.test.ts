@@ -144,6 +144,25 @@ describe('pre-order imports: happy paths', () => {
   });
 });
 
+describe('pre-order imports: merging across chunks', () => {
+  it('a stream that cancels, in a later chunk, a pre-order of an earlier one keeps the cancellation', async () => {
+    const rows: Record<string, unknown>[] = preorderRows(tenant, 12_000);
+    // 12,000 rows are two chunks; the last row repeats the fifth as a cancellation.
+    rows[11_999] = { ...rows[4], status: 'cancelled' };
+    const first = await postNdjson(app, importPath(), rows);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body).toEqual({ rows: 12_000, created: 11_999, updated: 1, unchanged: 0 });
+    const stored = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${String(rows[4]!.id)}`);
+    expect(stored.body.status).toBe('cancelled');
+    // A replay that mixes stored and new ids: the stored ones unchanged, the cancellation kept.
+    const more = [...rows.slice(0, 3), ...preorderRows(tenant, 2), { ...rows[4], status: 'placed' }];
+    const replay = await postNdjson(app, importPath(), more);
+    expect(replay.body).toEqual({ rows: 6, created: 2, updated: 0, unchanged: 4 });
+    const kept = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${String(rows[4]!.id)}`);
+    expect(kept.body.status).toBe('cancelled');
+  });
+});
+
 describe('pre-order imports: a bad row rejects the whole batch', () => {
   it('writes nothing when only the last row is bad (JSON), naming the row and field', async () => {
     const rows = preorderRows(tenant, 200);

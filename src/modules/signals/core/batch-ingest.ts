@@ -71,6 +71,7 @@ export async function ingestBatch<Row>(options: BatchOptions<Row>): Promise<Batc
   let pending = new Map<string, Row>();
   let pendingCount = 0;
   let inflight: Promise<void> = Promise.resolve();
+  let writing = false;
   let writeFailure: { error: unknown } | undefined;
 
   const flush = async () => {
@@ -80,12 +81,15 @@ export async function ingestBatch<Row>(options: BatchOptions<Row>): Promise<Batc
     pendingCount = 0;
     await inflight;
     if (writeFailure) throw writeFailure.error;
+    writing = true;
     inflight = write(chunk).then(
       (counts) => {
+        writing = false;
         created += counts.created;
         updated += counts.updated;
       },
       (error: unknown) => {
+        writing = false;
         writeFailure = { error };
       },
     );
@@ -93,6 +97,10 @@ export async function ingestBatch<Row>(options: BatchOptions<Row>): Promise<Batc
   };
 
   for await (const batch of options.records) {
+    // While a chunk is being written, let I/O in between batches: a body already buffered would
+    // otherwise be parsed to the next chunk's end (microtasks only) before the writer's replies
+    // are even read, and the database would wait on the parser instead of working beside it.
+    if (writing) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const record of batch) {
       rows++;
       const result = record.error === undefined ? check(record.value) : { problems: [{ message: record.error }] };

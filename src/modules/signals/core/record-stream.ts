@@ -36,33 +36,53 @@ export class LineTooLongError extends Error {
 }
 
 /**
- * Lines of a byte stream (LF or CRLF), a batch per chunk. Linear: each chunk is scanned once for
- * newlines, and the unfinished line is kept as a list of pieces (never re-joined or re-scanned
- * as more arrives), so one huge line costs its length, not its length squared; and it is refused
- * as soon as it passes `maxLineBytes`, without waiting for its end. Bytes are split before
- * decoding (LF never occurs inside a UTF-8 multi-byte character), then each line is decoded.
+ * Lines of a byte stream (LF or CRLF), a batch per chunk. Linear: each chunk is decoded once, from
+ * its first to its last newline, and split there; the unfinished line is kept as a list of pieces
+ * (never re-joined or re-scanned as more arrives), so one huge line costs its length, not its
+ * length squared; and it is refused as soon as it passes `maxLineBytes`, without waiting for its
+ * end. Bytes are split before decoding (LF never occurs inside a UTF-8 multi-byte character).
  */
 export async function* splitLines(source: ChunkSource, options: LineOptions = {}): AsyncGenerator<string[]> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: a line this short needs no byte count.
+  const surelyShort = Math.floor(maxLineBytes / 3);
   let pieces: Buffer[] = [];
   let pieceBytes = 0;
   let linesDone = 0;
-  const finish = (tail: Buffer): string => {
-    const bytes = pieceBytes === 0 ? tail : Buffer.concat([...pieces, tail], pieceBytes + tail.length);
+  const checked = (line: string): string => {
+    linesDone += 1;
+    const text = line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+    if (text.length > surelyShort && Buffer.byteLength(text, 'utf8') > maxLineBytes)
+      throw new LineTooLongError(linesDone, maxLineBytes);
+    return text;
+  };
+  const finishPieces = (tail: Buffer): string => {
+    const bytes = Buffer.concat([...pieces, tail], pieceBytes + tail.length);
     pieces = [];
     pieceBytes = 0;
-    linesDone += 1;
-    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
-    if (end > maxLineBytes) throw new LineTooLongError(linesDone, maxLineBytes);
-    return bytes.toString('utf8', 0, end);
+    return checked(bytes.toString('utf8'));
   };
   for await (const raw of source) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     const lines: string[] = [];
+    const last = chunk.lastIndexOf(10);
     let start = 0;
-    for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
-      lines.push(finish(chunk.subarray(start, newline)));
-      start = newline + 1;
+    if (last !== -1) {
+      if (pieceBytes > 0) {
+        const first = chunk.indexOf(10);
+        lines.push(finishPieces(chunk.subarray(0, first)));
+        start = first + 1;
+      }
+      if (start <= last) {
+        const text = chunk.toString('utf8', start, last);
+        for (let from = 0; ;) {
+          const newline = text.indexOf('\n', from);
+          lines.push(checked(newline === -1 ? text.slice(from) : text.slice(from, newline)));
+          if (newline === -1) break;
+          from = newline + 1;
+        }
+      }
+      start = last + 1;
     }
     if (start < chunk.length) {
       pieces.push(chunk.subarray(start));
@@ -72,7 +92,7 @@ export async function* splitLines(source: ChunkSource, options: LineOptions = {}
     }
     if (lines.length > 0) yield lines;
   }
-  if (pieceBytes > 0) yield [finish(Buffer.alloc(0))];
+  if (pieceBytes > 0) yield [finishPieces(Buffer.alloc(0))];
 }
 
 export async function* parseNdjson(source: ChunkSource, options: LineOptions = {}): AsyncGenerator<ParsedRecord[]> {
@@ -80,7 +100,8 @@ export async function* parseNdjson(source: ChunkSource, options: LineOptions = {
   for await (const lines of splitLines(source, options)) {
     const records: ParsedRecord[] = [];
     for (const line of lines) {
-      if (line.trim() === '') continue;
+      // Blank lines are skipped (the common line, an object, is told apart by its first character).
+      if (line.charCodeAt(0) !== 123 && line.trim() === '') continue;
       let value: unknown;
       try {
         value = JSON.parse(line);

@@ -101,15 +101,23 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[]): RowProblem[] {
   return problems;
 }
 
-/** A row check from a shape schema and a catalog rule. */
+/**
+ * A row check from a shape schema and a catalog rule. `fastPath`, when given, answers the
+ * schema's output for rows it plainly accepts (undefined otherwise, and the schema decides).
+ */
 export function rowCheck<Input, Row>(
   schema: z.ZodType<Input>,
   rule: (input: Input) => Row | RowProblem[],
+  fastPath?: (value: Record<string, unknown>) => Input | undefined,
 ): RowCheck<Row> {
   return (value) => {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) return { problems: zodProblems(parsed.error.issues) };
-    const result = rule(parsed.data);
+    let input = fastPath?.(value);
+    if (input === undefined) {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) return { problems: zodProblems(parsed.error.issues) };
+      input = parsed.data;
+    }
+    const result = rule(input);
     return Array.isArray(result) ? { problems: result } : { row: result };
   };
 }
