@@ -62,6 +62,7 @@ const envSchema = z.object({
     .default(64 * 1024),
   JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(64),
   IMPORTS_PER_KEY: z.coerce.number().int().positive().default(2),
+  IMPORT_STALL_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -96,6 +97,8 @@ export interface AppConfig {
     importLineBytes: number;
     jsonMaxDepth: number;
     importsPerKey: number;
+    /** Longest pause in an import's body while it holds a database transaction (PostgreSQL pre-orders): 408 beyond. */
+    importStallTimeoutMs: number;
   };
   database: {
     poolSize: number;
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       importLineBytes: e.IMPORT_LINE_LIMIT_BYTES,
       jsonMaxDepth: e.JSON_MAX_DEPTH,
       importsPerKey: e.IMPORTS_PER_KEY,
+      importStallTimeoutMs: e.IMPORT_STALL_TIMEOUT_MS,
     },
     database: {
       poolSize: e.DB_POOL_SIZE,

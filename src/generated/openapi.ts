@@ -1374,7 +1374,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
+            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
             /** @description On a 409 from publishing or saving a what-if plan, the status of the plan that was refused. */

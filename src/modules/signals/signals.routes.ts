@@ -41,6 +41,8 @@ export interface ImportLimits {
   signedBodyBytes: number;
   /** Imports one key may run at once on this replica. */
   importsPerKey: number;
+  /** Longest pause in a body while the import holds a database transaction. */
+  importStallTimeoutMs: number;
 }
 
 type BodyFormat = 'json' | RecordFormat;
@@ -141,6 +143,7 @@ export function signalsRoutes(signals: SignalsService, limits: ImportLimits): Ro
       principalOf(req),
       dropId,
       recordsOf(req, NUMERIC_COLUMNS.preorders, limits),
+      { stallTimeoutMs: limits.importStallTimeoutMs },
     );
     res.json(body);
   });

@@ -58,6 +58,43 @@ export interface ImportOptions {
   chunkSize?: number;
   onProgress?: (rowsSeen: number) => void;
   pathOf?: BatchOptions<unknown>['pathOf'];
+  /**
+   * Longest wait for the next records while the import holds a database transaction (the
+   * PostgreSQL pre-order path): a client that stalls longer gets 408 and the transaction ends, so
+   * a trickled upload cannot hold a pooled connection for long.
+   */
+  stallTimeoutMs?: number;
+}
+
+/** The records, failing with 408 when the next batch takes longer than `stallMs` to arrive. */
+async function* withStallDeadline(records: RecordSource, stallMs: number): AsyncGenerator<ParsedRecord[]> {
+  const iterator =
+    Symbol.asyncIterator in records ? records[Symbol.asyncIterator]() : records[Symbol.iterator]();
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new AppError('request_timeout', `The upload paused for more than ${stallMs} ms; send it again`, {
+                extensions: { stall_timeout_ms: stallMs },
+              }),
+            ),
+          stallMs,
+        );
+      });
+      try {
+        const next = await Promise.race([Promise.resolve(iterator.next()), stalled]);
+        if (next.done) return;
+        yield next.value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
 }
 
 export const toPreorder = (row: PreorderRow): Schemas['Preorder'] => ({
@@ -252,7 +289,8 @@ export function createSignalsService(
     // request, so there the import stages its chunks and merges them at the end.
     if (db.engine === 'postgres') {
       try {
-        return await db.transaction((tx) => streamedPreorderImport(tx, dropId, records, options, check));
+        const guarded = options.stallTimeoutMs ? withStallDeadline(records, options.stallTimeoutMs) : records;
+        return await db.transaction((tx) => streamedPreorderImport(tx, dropId, guarded, options, check));
       } catch (error) {
         throw importError(error);
       }
