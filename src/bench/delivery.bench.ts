@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { SERVICE_NODE_FLAGS } from './service-process';
 
 /**
  * Delivery estimates and holds under load (issue 6). The service runs in a child process on a
@@ -62,7 +63,7 @@ interface ServerInfo {
 }
 
 function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInfo; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bench/delivery-bench-server.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/bench/delivery-bench-server.ts'], {
     env: { ...process.env, DATABASE_URL: databaseUrl ?? '', DATA_DIR: `var/bench-${randomBytes(3).toString('hex')}` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -10,6 +10,7 @@ import { DEMO_DROP_ID, loadDemoCatalog } from '../modules/catalog/demo-catalog';
 import { createServices } from '../services';
 import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { SERVICE_NODE_FLAGS } from './service-process';
 
 /**
  * Replicas bench: how long after a plan publish every API replica answers estimates from it. Two
@@ -73,7 +74,7 @@ async function prepare(databaseUrl: string) {
 async function startReplica(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

@@ -15,6 +15,7 @@ import http from 'node:http';
 import readline from 'node:readline';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { SERVICE_NODE_FLAGS } from './service-process';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
@@ -85,6 +86,7 @@ function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInf
   const child = spawn(
     process.execPath,
     [
+      ...SERVICE_NODE_FLAGS,
       ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',

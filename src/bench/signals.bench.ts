@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { SERVICE_NODE_FLAGS } from './service-process';
 
 const ROWS = Number(process.env.SIGNALS_BENCH_ROWS ?? 1_000_000);
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -128,7 +129,7 @@ async function startService(databaseUrl: string): Promise<{ child: ChildProcess;
   const port = await freePort();
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
   const extraFlags = (process.env.SIGNALS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...extraFlags, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

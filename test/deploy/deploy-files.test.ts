@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SERVICE_NODE_FLAGS } from '../../src/bench/service-process';
 
 /**
  * The Dockerfile and compose.yaml as people deploy them. No container runtime runs in CI, so the
@@ -68,6 +69,15 @@ describe('Dockerfile', () => {
     expect(instructions.some((i) => i.keyword === 'HEALTHCHECK' && i.args.includes('/healthz'))).toBe(true);
     expect(instructions.at(-1)).toMatchObject({ keyword: 'CMD' });
     expect(instructions.at(-1)!.args).toContain('src/main.ts');
+  });
+
+  it('starts Node.js with the same flags as `npm start` and the benches', () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const cmd = JSON.parse(instructions.at(-1)!.args) as string[];
+    for (const flag of SERVICE_NODE_FLAGS) {
+      expect(cmd).toContain(flag);
+      expect(pkg.scripts.start!.split(/\s+/)).toContain(flag);
+    }
   });
 
   it('runs with production dependencies: every package the service imports at start is a dependency', () => {
