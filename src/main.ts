@@ -5,7 +5,7 @@ import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/client-errors';
-import { createScheduler } from './jobs/scheduler';
+import { createJobQueue } from './jobs/queue';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
@@ -100,10 +100,13 @@ async function main() {
     isAcceptingTraffic: () => accepting,
     serveApi: config.role !== 'worker',
   });
-  // Scheduled work runs where jobs run (worker or all); the scheduler's advisory lock keeps a
-  // job to one process at a time when several workers share the database.
-  const scheduler = createScheduler(db, services.jobs, logger);
-  if (config.schedulerEnabled && config.role !== 'api') scheduler.start();
+  // The job queue (pg-boss, in this database): every process can queue work; workers and
+  // schedules run where jobs run (worker or all). pg-boss keeps each tick to one worker.
+  const queue = createJobQueue(db, services.jobs, logger, {
+    workers: config.schedulerEnabled && config.role !== 'api',
+    stopGraceMs: Math.floor(config.shutdownGraceMs / 2),
+  });
+  await queue.start();
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -134,7 +137,7 @@ async function main() {
     // answers 503 with Retry-After and the client retries on another replica.
     await workers.close();
     await closed;
-    await scheduler.stop();
+    await queue.stop();
     await services.stop();
     await db.close();
     logger.info('stopped');

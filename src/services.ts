@@ -25,7 +25,7 @@ import { modelsRoutes } from './modules/forecast/models.routes';
 import { DEFAULT_PRIOR_HISTORY_PATH } from './modules/forecast/training-history';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
 import { createJobsService } from './modules/jobs/jobs.service';
-import type { Job } from './jobs/scheduler';
+import type { Job } from './jobs/queue';
 import { allocationJobs } from './modules/allocation/allocation.jobs';
 import { allocationRoutes } from './modules/allocation/allocation.routes';
 import { createAllocationService } from './modules/allocation/allocation.service';

@@ -1,4 +1,4 @@
-import type { Job } from '../../jobs/scheduler';
+import type { Job } from '../../jobs/queue';
 import type { AllocationService } from './allocation.service';
 
 /** Live re-plan every 15 minutes for drops whose window is open (one replica per tick: the scheduler's advisory lock). */

@@ -1,4 +1,4 @@
-import type { Job } from '../../jobs/scheduler';
+import type { Job } from '../../jobs/queue';
 import type { ForecastService } from './forecast.service';
 import type { ModelRegistryService } from './model-registry.service';
 
