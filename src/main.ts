@@ -1,11 +1,13 @@
 import http, { type Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config';
 import { DataFolderLockedError } from './db/data-folder-lock';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/client-errors';
-import { createJobQueue } from './jobs/queue';
+import { createJobQueue, type Job } from './jobs/queue';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
@@ -55,7 +57,7 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
  * SIGTERM. The port is bound first: when it cannot be, the process exits non-zero with a message
  * naming the port, and nothing was opened or started.
  */
-async function main() {
+export async function main(extra: { jobs?: Job[] } = {}) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // The port first: a port in use fails in milliseconds, before the database, migrations and demo
@@ -102,7 +104,7 @@ async function main() {
   });
   // The job queue (pg-boss, in this database): every process can queue work; workers and
   // schedules run where jobs run (worker or all). pg-boss keeps each tick to one worker.
-  const queue = createJobQueue(db, services.jobs, logger, {
+  const queue = createJobQueue(db, [...services.jobs, ...(extra.jobs ?? [])], logger, {
     workers: config.schedulerEnabled && config.role !== 'api',
     stopGraceMs: Math.floor(config.shutdownGraceMs / 2),
   });
@@ -184,7 +186,12 @@ function printBanner(info: {
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
-main().catch((error: unknown) => {
+/** Starts the service (`extra.jobs`: more scheduled work, for a process built on this one, e.g. a test probe). */
+export function run(extra: { jobs?: Job[] } = {}): void {
+  main(extra).catch(fail);
+}
+
+function fail(error: unknown): void {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
@@ -195,4 +202,6 @@ main().catch((error: unknown) => {
   }
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
-});
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) run();
