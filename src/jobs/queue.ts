@@ -165,10 +165,13 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
       for (const schedule of await boss.getSchedules())
         if (!ids.has(schedule.name)) await boss.unschedule(schedule.name, schedule.key);
       for (const job of jobs) {
-        await boss.work(job.id, { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1 }, async ([attempt]) => {
-          if (attempt)
-            await withEither(controller.signal, attempt.signal, (signal) => execute(job, attempt, signal));
-        });
+        await boss.work(
+          job.id,
+          { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1 },
+          async ([attempt]) => {
+            if (attempt) await withEither(controller.signal, attempt.signal, (signal) => execute(job, attempt, signal));
+          },
+        );
         const seconds = tickSeconds(job.schedule);
         if (seconds === null) {
           await boss.schedule(job.id, job.schedule, null, { tz: 'UTC' });

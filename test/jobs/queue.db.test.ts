@@ -14,7 +14,7 @@ afterAll(() => database.drop());
 const never = '0 0 1 1 *';
 
 describe('the job queue (pg-boss)', () => {
-  it("reads a schedule as pg-boss cron, or as an N-second tick, and refuses what neither honours", () => {
+  it('reads a schedule as pg-boss cron, or as an N-second tick, and refuses what neither honours', () => {
     expect(tickSeconds('*/15 * * * *')).toBeNull();
     expect(tickSeconds('15 * * * * *')).toBeNull();
     expect(tickSeconds('0 */10 * * * *')).toBeNull();
@@ -32,9 +32,9 @@ describe('the job queue (pg-boss)', () => {
     expect(new Set(jobs.map((job) => job.id)).size).toBe(jobs.length);
     for (const job of jobs) expect(job.id).toMatch(/^[\w.\-/]+$/);
     expect(() => createJobQueue(database.db, jobs, createLogger('silent'), { workers: false })).not.toThrow();
-    expect(() =>
-      createJobQueue(database.db, [jobs[0]!, jobs[0]!], createLogger('silent'), { workers: false }),
-    ).toThrow(/two jobs/);
+    expect(() => createJobQueue(database.db, [jobs[0]!, jobs[0]!], createLogger('silent'), { workers: false })).toThrow(
+      /two jobs/,
+    );
   });
 
   it('never overlaps two runs of one job, while another job runs alongside', async () => {
