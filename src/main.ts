@@ -8,6 +8,7 @@ import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/client-errors';
 import { createJobQueue, type Job } from './jobs/queue';
+import { RUN_JOB } from './modules/jobs/jobs.service';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
@@ -104,11 +105,16 @@ export async function main(extra: { jobs?: Job[] } = {}) {
   });
   // The job queue (pg-boss, in this database): every process can queue work; workers and
   // schedules run where jobs run (worker or all). pg-boss keeps each tick to one worker.
+  const workersHere = config.schedulerEnabled && config.role !== 'api';
   const queue = createJobQueue(db, [...services.jobs, ...(extra.jobs ?? [])], logger, {
-    workers: config.schedulerEnabled && config.role !== 'api',
+    workers: workersHere,
     stopGraceMs: Math.floor(config.shutdownGraceMs / 2),
   });
   await queue.start();
+  // Long work (training, and computations asked for with `Prefer: respond-async`) goes to the queue
+  // when some process works it: an API replica relies on the worker replicas; with SCHEDULER=off a
+  // process that serves the API runs it itself.
+  if (config.role === 'api' || workersHere) services.jobRecords.useQueue((jobId) => queue.send(RUN_JOB, { jobId }));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -13,5 +13,14 @@ export function bossDatabase(db: Database): Db {
       if (values && values.length > 0) return { rows: (await db.query(text, values)).rows };
       return { rows: await db.exec(text) };
     },
+    // Workers wake on NOTIFY when on-demand work is queued (polling stays as a fallback). Our
+    // listener reports a reconnect as 'reconnected': pg-boss then looks for what it missed.
+    async listen(channel: string, onNotification: (payload: string) => void, onReconnect: () => void) {
+      const unsubscribe = await db.listen(channel, (payload) =>
+        payload === 'reconnected' ? onReconnect() : onNotification(payload),
+      );
+      onReconnect();
+      return { close: unsubscribe };
+    },
   };
 }

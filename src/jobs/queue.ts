@@ -21,13 +21,16 @@ export interface JobExecution {
 export interface Job {
   id: string;
   /**
+   * Without a schedule the job runs only when sent (`JobQueue.send`, e.g. a computation an API
+   * replica queued for a worker): many may run at once, each with its own `data`.
+   *
    * When it runs, in UTC. Five fields, or six with a fixed second ('15 * * * * *'): a pg-boss cron
    * schedule (minute resolution, one job per occurrence across replicas). Six fields whose seconds
    * field is a step ('*\/5 * * * * *', the other fields '*'): every N seconds, a throttled send from
    * each worker that pg-boss keeps to one job per N-second slot.
    */
-  schedule: string;
-  run(context: { logger: Logger; signal: AbortSignal; execution: JobExecution }): Promise<void>;
+  schedule?: string;
+  run(context: { logger: Logger; signal: AbortSignal; execution: JobExecution; data: unknown }): Promise<void>;
 }
 
 export interface JobQueue {
@@ -38,7 +41,9 @@ export interface JobQueue {
   /** Runs one tick of a job here and now (tests, CLI): true when it ran and succeeded, false when
    * another run of it was active (anywhere) or it failed (it is then retried by the queue). */
   runOnce(jobId: string): Promise<boolean>;
-  /** The queue's engine, for on-demand work and tests. */
+  /** Queues one run of an on-demand job (or an extra tick of a scheduled one) for a worker. */
+  send(jobId: string, data: Record<string, unknown>): Promise<string>;
+  /** The queue's engine, for tests and the bench. */
   readonly boss: PgBoss;
 }
 
@@ -69,6 +74,8 @@ export const JOB_QUEUE_POLICY = {
   expireInSeconds: 60 * 60,
   deadLetter: DEAD_LETTER_QUEUE,
 } satisfies Omit<Queue, 'name'>;
+/** On-demand work: any number at once; the same retries, heartbeat and dead-letter queue. */
+export const ON_DEMAND_POLICY = { ...JOB_QUEUE_POLICY, policy: 'standard', notify: true } satisfies Omit<Queue, 'name'>;
 /** How often a worker supervises the queues (expired heartbeats, timeouts). */
 const SUPERVISE_SECONDS = 10;
 
@@ -76,7 +83,8 @@ const SUPERVISE_SECONDS = 10;
  * The step in seconds of a sub-minute schedule ('*\/N * * * * *'), or null for a cron schedule.
  * Throws on a six-field schedule pg-boss cannot honour at its minute resolution.
  */
-export function tickSeconds(schedule: string): number | null {
+export function tickSeconds(schedule: string | undefined): number | null {
+  if (schedule === undefined) return null;
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 6 || /^\d+$/.test(fields[0]!)) return null;
   const step = /^\*\/(\d+)$/.exec(fields[0]!);
@@ -119,6 +127,7 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
     supervise: options.workers,
     schedule: options.workers,
     superviseIntervalSeconds: SUPERVISE_SECONDS,
+    useListenNotify: true,
   });
   boss.on('error', (error: Error) => log.error({ err: error }, 'job queue error'));
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
@@ -139,14 +148,15 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
     (opened ??= (async () => {
       await boss.start();
       await ensureQueue(DEAD_LETTER_QUEUE, { retryLimit: 0 });
-      for (const job of jobs) await ensureQueue(job.id, JOB_QUEUE_POLICY);
+      for (const job of jobs) await ensureQueue(job.id, job.schedule ? JOB_QUEUE_POLICY : ON_DEMAND_POLICY);
     })());
 
   async function execute(job: Job, attempt: BossJob<unknown>, signal: AbortSignal): Promise<void> {
     const jobLog = log.child({ job: job.id, run: attempt.id, attempt: attempt.retryCount });
     const began = Date.now();
     try {
-      await job.run({ logger: jobLog, signal, execution: { id: attempt.id, attempt: attempt.retryCount } });
+      const execution = { id: attempt.id, attempt: attempt.retryCount };
+      await job.run({ logger: jobLog, signal, execution, data: attempt.data });
       // A tick that found nothing to do is debug: a job that did work logs its own info line.
       jobLog.debug({ ms: Date.now() - began }, 'job ran');
     } catch (error) {
@@ -172,6 +182,7 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
             if (attempt) await withEither(controller.signal, attempt.signal, (signal) => execute(job, attempt, signal));
           },
         );
+        if (!job.schedule) continue;
         const seconds = tickSeconds(job.schedule);
         if (seconds === null) {
           await boss.schedule(job.id, job.schedule, null, { tz: 'UTC' });
@@ -195,6 +206,13 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
       await boss.stop({ graceful: true, timeout: grace + 1_000 });
       clearTimeout(abort);
       controller.abort();
+    },
+    async send(jobId, data) {
+      if (!ids.has(jobId)) throw new Error(`unknown job ${jobId}`);
+      await open();
+      const id = await boss.send(jobId, data);
+      if (!id) throw new Error(`job ${jobId} not queued`);
+      return id;
     },
     async runOnce(jobId) {
       const job = jobs.find((j) => j.id === jobId);
