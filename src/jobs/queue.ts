@@ -175,11 +175,33 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
       for (const schedule of await boss.getSchedules())
         if (!ids.has(schedule.name)) await boss.unschedule(schedule.name, schedule.key);
       for (const job of jobs) {
+        // Up to two jobs a fetch, run side by side and settled one by one; while fetches come back
+        // full the worker fetches again at once, so a backlog drains without waiting for a poll
+        // (or, on a NOTIFY queue, for the next notification). A singleton queue hands out one.
         await boss.work(
           job.id,
-          { pollingIntervalSeconds: options.pollSeconds ?? 2, batchSize: 1 },
-          async ([attempt]) => {
-            if (attempt) await withEither(controller.signal, attempt.signal, (signal) => execute(job, attempt, signal));
+          {
+            pollingIntervalSeconds: options.pollSeconds ?? 2,
+            batchSize: 2,
+            burstWhenBatchFull: true,
+            perJobResults: true,
+          },
+          async (batch) => {
+            const settled = await Promise.allSettled(
+              batch.map((attempt) =>
+                withEither(controller.signal, attempt.signal, (signal) => execute(job, attempt, signal)),
+              ),
+            );
+            return batch.map((attempt, i) => {
+              const outcome = settled[i]!;
+              if (outcome.status === 'fulfilled') return { id: attempt.id, status: 'completed' as const };
+              const reason: unknown = outcome.reason;
+              return {
+                id: attempt.id,
+                status: 'failed' as const,
+                output: { message: reason instanceof Error ? reason.message : String(reason) },
+              };
+            });
           },
         );
         if (!job.schedule) continue;
