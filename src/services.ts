@@ -161,7 +161,11 @@ export function createServices(deps: {
   jobs.push(...forecastJobs(forecast, models));
   registerForecastRunner(jobRecords, forecast);
   // Long work asked for with `Prefer: respond-async` (and training): a worker runs the job record.
-  jobs.push({ id: RUN_JOB, run: async ({ data }) => jobRecords.execute(String((data as { jobId: unknown }).jobId)) });
+  jobs.push({
+    id: RUN_JOB,
+    run: async ({ data, execution }) =>
+      jobRecords.execute(String((data as { jobId: unknown }).jobId), execution.attempt > 0),
+  });
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
   const webhooks = createWebhooksService(db, {
     catalog,

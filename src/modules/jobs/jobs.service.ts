@@ -114,8 +114,11 @@ export function createJobsService(db: Database, deps: { clock: Clock; logger: Lo
       return job;
     },
 
-    /** Runs a queued job's work as the principal that started it (a worker, or `submit` in-process). */
-    async execute(id: string) {
+    /**
+     * Runs a queued job's work as the principal that started it (a worker, or `submit` in-process).
+     * `retry`: the queue's retry of an attempt whose worker died, leaving the job `running`.
+     */
+    async execute(id: string, retry = false) {
       const row = await repo.findJob(db, id);
       const runner = row && runners.get(row.kind);
       if (!row || !runner) return logger.warn({ jobId: id }, 'no such job, or no runner for its kind');
@@ -125,7 +128,7 @@ export function createJobsService(db: Database, deps: { clock: Clock; logger: Lo
         creator_id: row.scope_creator_id,
         partner_id: row.scope_partner_id,
       });
-      await runInBackground(service, id, (report) => runner(principal, row.input, report), logger);
+      await runInBackground(service, id, (report) => runner(principal, row.input, report), logger, retry);
     },
 
     /** Resolves when every job run in this process has finished (tests, shutdown). */
@@ -153,7 +156,7 @@ export function createJobsService(db: Database, deps: { clock: Clock; logger: Lo
       return toJob(row);
     },
 
-    start: (id: string) => repo.markRunning(db, id, clock.now()),
+    start: (id: string, restart = false) => repo.markRunning(db, id, clock.now(), restart),
 
     /** A reporter that writes progress at most every 0.5 s, never backwards. */
     progressReporter(id: string): ProgressReporter & { flush(): Promise<void> } {
@@ -220,8 +223,9 @@ export async function runInBackground(
   jobId: string,
   work: (report: ProgressReporter) => Promise<JobOutcome>,
   logger: Logger,
+  restart = false,
 ): Promise<void> {
-  if (!(await jobs.start(jobId))) return;
+  if (!(await jobs.start(jobId, restart))) return;
   const report = jobs.progressReporter(jobId);
   try {
     const outcome = await work(report);

@@ -101,6 +101,19 @@ describe('Prefer: respond-async', () => {
     expect(inline.status, inline.text).toBe(201);
   });
 
+  it("finishes a job whose first attempt's worker died mid-run (left running) when the queue retries it", async () => {
+    const principal = { keyId: 'key-of-a-dead-attempt', role: 'admin' as const };
+    const job = await app.services.jobRecords.create(principal, 'forecast.run', { drop_id: tenant.dropId });
+    expect(await app.services.jobRecords.start(job.id)).toBe(true);
+    // A duplicate first delivery does not run it twice; the retry of a dead attempt does.
+    await app.services.jobRecords.execute(job.id);
+    expect((await app.request('GET', `/v1/jobs/${job.id}`)).body.state).toBe('running');
+    await app.services.jobRecords.execute(job.id, true);
+    const done = await settled(job.id);
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result_url).toMatch(/^\/v1\/forecasts\//);
+  });
+
   it('through the job queue: a worker runs the queued job (pg-boss job `jobs.run` with the job id)', async () => {
     const queue = createJobQueue(app.services.db, app.services.jobs, createLogger('silent'), {
       workers: true,
