@@ -1,11 +1,14 @@
 import http, { type Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config';
 import { DataFolderLockedError } from './db/data-folder-lock';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open-database';
 import { createApp } from './http/app';
 import { answerClientErrors } from './http/client-errors';
-import { createScheduler } from './jobs/scheduler';
+import { createJobQueue, type Job } from './jobs/queue';
+import { RUN_JOB } from './modules/jobs/jobs.service';
 import { loadDemoCatalog } from './modules/catalog/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
@@ -55,7 +58,7 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
  * SIGTERM. The port is bound first: when it cannot be, the process exits non-zero with a message
  * naming the port, and nothing was opened or started.
  */
-async function main() {
+export async function main(extra: { jobs?: Job[] } = {}) {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // The port first: a port in use fails in milliseconds, before the database, migrations and demo
@@ -100,10 +103,18 @@ async function main() {
     isAcceptingTraffic: () => accepting,
     serveApi: config.role !== 'worker',
   });
-  // Scheduled work runs where jobs run (worker or all); the scheduler's advisory lock keeps a
-  // job to one process at a time when several workers share the database.
-  const scheduler = createScheduler(db, services.jobs, logger);
-  if (config.schedulerEnabled && config.role !== 'api') scheduler.start();
+  // The job queue (pg-boss, in this database): every process can queue work; workers and
+  // schedules run where jobs run (worker or all). pg-boss keeps each tick to one worker.
+  const workersHere = config.schedulerEnabled && config.role !== 'api';
+  const queue = createJobQueue(db, [...services.jobs, ...(extra.jobs ?? [])], logger, {
+    workers: workersHere,
+    stopGraceMs: Math.floor(config.shutdownGraceMs / 2),
+  });
+  await queue.start();
+  // Long work (training, and computations asked for with `Prefer: respond-async`) goes to the queue
+  // when some process works it: an API replica relies on the worker replicas; with SCHEDULER=off a
+  // process that serves the API runs it itself.
+  if (config.role === 'api' || workersHere) services.jobRecords.useQueue((jobId) => queue.send(RUN_JOB, { jobId }));
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -134,7 +145,7 @@ async function main() {
     // answers 503 with Retry-After and the client retries on another replica.
     await workers.close();
     await closed;
-    await scheduler.stop();
+    await queue.stop();
     await services.stop();
     await db.close();
     logger.info('stopped');
@@ -181,7 +192,12 @@ function printBanner(info: {
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
-main().catch((error: unknown) => {
+/** Starts the service (`extra.jobs`: more scheduled work, for a process built on this one, e.g. a test probe). */
+export function run(extra: { jobs?: Job[] } = {}): void {
+  main(extra).catch(fail);
+}
+
+function fail(error: unknown): void {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
@@ -192,4 +208,6 @@ main().catch((error: unknown) => {
   }
   process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
-});
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) run();

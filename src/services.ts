@@ -8,7 +8,7 @@ import { keysRoutes } from './modules/keys/keys.routes';
 import { createKeysService } from './modules/keys/keys.service';
 import { BULK_JSON_PATHS, signalsRoutes, signedSignalsRoutes } from './modules/signals/signals.routes';
 import { createSignalsService } from './modules/signals/signals.service';
-import { forecastJobs } from './modules/forecast/forecast.jobs';
+import { forecastJobs, registerForecastRunner } from './modules/forecast/forecast.jobs';
 import { forecastRoutes } from './modules/forecast/forecast.routes';
 import { createForecastService } from './modules/forecast/forecast.service';
 import { createForecastReader } from './modules/forecast/forecast-reader';
@@ -24,9 +24,9 @@ import {
 import { modelsRoutes } from './modules/forecast/models.routes';
 import { DEFAULT_PRIOR_HISTORY_PATH } from './modules/forecast/training-history';
 import { jobsRoutes } from './modules/jobs/jobs.routes';
-import { createJobsService } from './modules/jobs/jobs.service';
-import type { Job } from './jobs/scheduler';
-import { allocationJobs } from './modules/allocation/allocation.jobs';
+import { createJobsService, RUN_JOB } from './modules/jobs/jobs.service';
+import type { Job } from './jobs/queue';
+import { allocationJobs, registerPlanRunner } from './modules/allocation/allocation.jobs';
 import { allocationRoutes } from './modules/allocation/allocation.routes';
 import { createAllocationService } from './modules/allocation/allocation.service';
 import { createPlanReader } from './modules/allocation/plan-reader';
@@ -104,7 +104,7 @@ export function createServices(deps: {
   routers.push(deliveryRoutes(delivery, estimateLimit));
   /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
   const hotRoutes = [estimateRoute(delivery, estimateLimit)];
-  /** Scheduled work, run by src/jobs/scheduler.ts (one replica per tick). */
+  /** Scheduled and on-demand work, run through the job queue (src/jobs/queue.ts: one worker per tick). */
   const jobs: Job[] = [];
   jobs.push({
     id: 'signals.sweep-staged-imports',
@@ -159,8 +159,15 @@ export function createServices(deps: {
     history,
     registry: models,
   });
-  routers.push(forecastRoutes(forecast), modelsRoutes(models), jobsRoutes(jobRecords));
+  routers.push(forecastRoutes(forecast, jobRecords), modelsRoutes(models), jobsRoutes(jobRecords));
   jobs.push(...forecastJobs(forecast, models));
+  registerForecastRunner(jobRecords, forecast);
+  // Long work asked for with `Prefer: respond-async` (and training): a worker runs the job record.
+  jobs.push({
+    id: RUN_JOB,
+    run: async ({ data, execution }) =>
+      jobRecords.execute(String((data as { jobId: unknown }).jobId), execution.attempt > 0),
+  });
   // Plans (issue 5) and the webhooks that announce published ones; the sender is injectable for tests.
   const webhooks = createWebhooksService(db, {
     catalog,
@@ -172,7 +179,8 @@ export function createServices(deps: {
   const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
   const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers });
-  routers.push(allocationRoutes(allocation), webhooksRoutes(webhooks));
+  routers.push(allocationRoutes(allocation, jobRecords), webhooksRoutes(webhooks));
+  registerPlanRunner(jobRecords, allocation);
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // Returns (issue 17): inspection at the receiving hub, then back into stock (or discounted, repair).
   const returns = createReturnsService({ db, clock, logger: deps.logger.child({ module: 'returns' }) });
@@ -219,6 +227,7 @@ export function createServices(deps: {
   async function stop() {
     snapshots.stop();
     await models.idle();
+    await jobRecords.idle();
     await models.provider.dispose();
     await webhooks.idle();
     await changes.stop();

@@ -63,10 +63,14 @@ interface ServerInfo {
 }
 
 function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInfo; stop: () => void }> {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/bench/delivery-bench-server.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl ?? '', DATA_DIR: `var/bench-${randomBytes(3).toString('hex')}` },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/bench/delivery-bench-server.ts'],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl ?? '', DATA_DIR: `var/bench-${randomBytes(3).toString('hex')}` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve({ info: JSON.parse(line) as ServerInfo, stop: () => child.kill('SIGTERM') }));

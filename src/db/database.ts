@@ -24,8 +24,12 @@ export interface Database extends Queryable {
   readonly engine: DatabaseEngine;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Runs a multi-statement script (migrations). */
-  exec(script: string): Promise<void>;
+  /**
+   * Runs a multi-statement script without parameters (migrations, the job queue's own schema and
+   * its locked blocks): the rows every statement returned, in order (a RETURNING between BEGIN and
+   * COMMIT is not lost).
+   */
+  exec(script: string): Promise<Record<string, unknown>[]>;
   /** LISTEN on a channel; resolves to an unsubscribe function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

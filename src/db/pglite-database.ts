@@ -36,7 +36,15 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
     query: root.query,
     transaction: (work) => db.transaction((tx) => work(queryableOf(tx))),
     exec: async (script) => {
-      await db.exec(script);
+      try {
+        const results = await db.exec(script);
+        return results.flatMap((result) => result.rows as Record<string, unknown>[]);
+      } catch (error) {
+        // One connection: a script that failed between BEGIN and COMMIT must not leave it in an
+        // aborted transaction for every later statement (a pool would drop that connection).
+        await db.query('rollback').catch(() => undefined);
+        throw toDatabaseError(error);
+      }
     },
     listen: async (channel, onMessage) => {
       const unsubscribe = await db.listen(channel, onMessage);

@@ -141,7 +141,14 @@ export async function openPostgresDatabase(connectionString: string, options: Po
       }
     },
     async exec(script) {
-      await root.query(script);
+      try {
+        // The simple protocol: one result per statement (an array) when the script has several.
+        const result = (await pool.query({ text: script, types: typeParsers })) as pg.QueryResult | pg.QueryResult[];
+        return (Array.isArray(result) ? result : [result]).flatMap((r) => (r.rows ?? []) as Record<string, unknown>[]);
+      } catch (error) {
+        // pool.query has already destroyed the client, so an aborted transaction goes with it.
+        throw toDatabaseError(error);
+      }
     },
     async listen(channel, onMessage) {
       // A dedicated connection: LISTEN is per session, and a pooled client would be recycled. If the

@@ -2583,6 +2583,35 @@ export interface components {
         };
     };
     responses: {
+        /** @description Queued (Prefer: respond-async); poll the job for its state, progress and result link. */
+        JobAccepted: {
+            headers: {
+                /** @description The job, /v1/jobs/{jobId}. */
+                Location?: string;
+                /** @description The preference honoured. */
+                "Preference-Applied"?: "respond-async";
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "id": "job_4d1f0c2b9e8a4f6d8c3b2a1908f7e6d5",
+                 *       "kind": "forecast.run",
+                 *       "state": "queued",
+                 *       "progress": 0,
+                 *       "message": "queued",
+                 *       "result": null,
+                 *       "result_url": null,
+                 *       "error": null,
+                 *       "created_at": "2026-12-02T09:54:40.556Z",
+                 *       "started_at": null,
+                 *       "finished_at": null,
+                 *       "updated_at": "2026-12-02T09:54:40.556Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Job"];
+            };
+        };
         /** @description Not modified; the copy whose ETag was sent in If-None-Match is current. */
         NotModified: {
             headers: {
@@ -2858,6 +2887,13 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description `respond-async` (RFC 7240): queue the work and answer at once with 202 and the job
+         *     (`Location: /v1/jobs/{jobId}`, `Preference-Applied: respond-async`); a worker runs it and the
+         *     job links the result. Without it the answer waits for the result. Other preferences are ignored.
+         * @example respond-async
+         */
+        preferRespondAsync: string;
         /**
          * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
          *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
@@ -4817,6 +4853,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description `respond-async` (RFC 7240): queue the work and answer at once with 202 and the job
+                 *     (`Location: /v1/jobs/{jobId}`, `Preference-Applied: respond-async`); a worker runs it and the
+                 *     job links the result. Without it the answer waits for the result. Other preferences are ignored.
+                 * @example respond-async
+                 */
+                Prefer?: components["parameters"]["preferRespondAsync"];
+                /**
                  * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
                  *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
                  *     first request runs → 409; longer than 255 characters → 400.
@@ -5133,6 +5176,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
+            202: components["responses"]["JobAccepted"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
@@ -8930,6 +8974,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description `respond-async` (RFC 7240): queue the work and answer at once with 202 and the job
+                 *     (`Location: /v1/jobs/{jobId}`, `Preference-Applied: respond-async`); a worker runs it and the
+                 *     job links the result. Without it the answer waits for the result. Other preferences are ignored.
+                 * @example respond-async
+                 */
+                Prefer?: components["parameters"]["preferRespondAsync"];
+                /**
                  * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
                  *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
                  *     first request runs → 409; longer than 255 characters → 400.
@@ -9143,6 +9194,7 @@ export interface operations {
                     "application/json": components["schemas"]["Forecast"];
                 };
             };
+            202: components["responses"]["JobAccepted"];
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];

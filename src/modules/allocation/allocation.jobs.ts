@@ -1,7 +1,13 @@
-import type { Job } from '../../jobs/scheduler';
+import { z } from 'zod';
+import type { Job } from '../../jobs/queue';
+import type { JobsService } from '../jobs/jobs.service';
+import { planRequestSchema } from './allocation.schemas';
 import type { AllocationService } from './allocation.service';
 
-/** Live re-plan every 15 minutes for drops whose window is open (one replica per tick: the scheduler's advisory lock). */
+/** `POST /v1/drops/{dropId}/plans` with `Prefer: respond-async`: a job resource. */
+export const PLAN_COMPUTE_JOB_KIND = 'plan.compute';
+
+/** Live re-plan every 15 minutes for drops whose window is open (one worker per tick: the job queue). */
 export function allocationJobs(allocation: AllocationService): Job[] {
   return [
     {
@@ -13,4 +19,19 @@ export function allocationJobs(allocation: AllocationService): Job[] {
       },
     },
   ];
+}
+
+const planJobInput = planRequestSchema.extend({ drop_id: z.string().min(1) });
+
+/** A queued plan computation: the same draft plan as the inline answer, its link as the job's result. */
+export function registerPlanRunner(jobs: JobsService, allocation: AllocationService): void {
+  jobs.register(PLAN_COMPUTE_JOB_KIND, async (principal, stored) => {
+    const input = planJobInput.parse(stored);
+    const plan = await allocation.computePlan(principal, input.drop_id, { solver: input.solver });
+    return {
+      result: { plan_id: plan.id, drop_id: input.drop_id, status: plan.status },
+      resultUrl: `/v1/plans/${plan.id}`,
+      message: 'plan computed',
+    };
+  });
 }

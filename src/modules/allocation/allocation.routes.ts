@@ -5,7 +5,9 @@ import type { ResponseBody, Schemas } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { sendJsonInSlices } from '../../http/send-json';
 import { pageRequest } from '../../http/pagination';
+import { prefersRespondAsync, sendAccepted } from '../../http/prefer';
 import { parseInput } from '../../http/validate';
+import type { JobsService } from '../jobs/jobs.service';
 import {
   planListQuerySchema,
   compareQuerySchema,
@@ -15,6 +17,7 @@ import {
   whatIfCostRules,
   whatIfRequestSchema,
 } from './allocation.schemas';
+import { PLAN_COMPUTE_JOB_KIND } from './allocation.jobs';
 import { planCsv, type AllocationService } from './allocation.service';
 
 /** JSON unless the client asks for CSV (`format=csv`, or an Accept header preferring text/csv). */
@@ -37,7 +40,7 @@ function sendPartnerPlan(
   sendTaggedJson(req, res, body);
 }
 
-export function allocationRoutes(allocation: AllocationService): Router {
+export function allocationRoutes(allocation: AllocationService, jobs: JobsService): Router {
   const router = Router();
   const planners = allowRoles('admin', 'creator');
   const hubReaders = allowRoles('admin', 'creator', 'partner');
@@ -54,6 +57,14 @@ export function allocationRoutes(allocation: AllocationService): Router {
   });
   router.post('/v1/drops/:dropId/plans', planners, async (req, res) => {
     const input = parseInput(planRequestSchema, req.body ?? {});
+    if (prefersRespondAsync(req)) {
+      await allocation.checkDrop(principalOf(req), pathId(req, 'dropId'));
+      const job: ResponseBody<'computePlan', 202> = await jobs.submit(principalOf(req), PLAN_COMPUTE_JOB_KIND, {
+        drop_id: pathId(req, 'dropId'),
+        ...input,
+      });
+      return sendAccepted(res, job);
+    }
     const body: ResponseBody<'computePlan', 201> = await allocation.computePlan(
       principalOf(req),
       pathId(req, 'dropId'),

@@ -383,6 +383,10 @@ export function createAllocationService(
 
   const service = {
     /** Computes and stores a draft (or a what-if) plan. The plan rests on the latest stored forecast. */
+    /** 404 unless the key may plan this drop (before queuing the work). */
+    async checkDrop(principal: Principal, dropId: string): Promise<void> {
+      await catalog.visibleDrop(principal, dropId);
+    },
     async computePlan(
       principal: Principal,
       dropId: string,

@@ -197,6 +197,10 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
 
   return {
     /** POST /v1/drops/{dropId}/forecasts */
+    /** 404 unless the key may forecast this drop (before queuing the work). */
+    async checkDrop(principal: Principal, dropId: string): Promise<void> {
+      await catalog.visibleDrop(principal, dropId);
+    },
     async runForecast(principal: Principal, dropId: string, runOptions: ForecastRunOptions = {}) {
       return forecastDrop(await catalog.visibleDrop(principal, dropId), runOptions);
     },

@@ -18,7 +18,7 @@ import { pageOfSorted, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import { runInBackground, type JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs/jobs.service';
 import { createBaselineModel } from './core/baseline-model';
 import type { ClosedDrop, DemandModel } from './core/forecast-types';
 import {
@@ -172,7 +172,6 @@ export function trainedModelId(now: Date): string {
 
 export function createModelRegistryService(db: Database, options: ModelRegistryOptions) {
   const { provider, history, jobs, clock, logger, executor } = options;
-  const running = new Set<Promise<void>>();
 
   async function log(): Promise<DefaultChoice[]> {
     return (await choicesRepo.listChoices(db)).map(toChoice);
@@ -524,30 +523,7 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
       };
       const count = await service.countTrainingDrops(selection);
       if (count < MIN_TRAINING_DROPS) refuseTooFew(count);
-      const job = await jobs.create(principal, TRAIN_JOB_KIND, input as Record<string, unknown>);
-      const spec: TrainSpec = {
-        source: { kind: 'demand_history', selection },
-        priorWeight: input.prior_weight ?? DEFAULT_PRIOR_WEIGHT,
-        ...(input.epochs !== undefined && { config: { epochs: input.epochs } }),
-      };
-      const work = runInBackground(
-        jobs,
-        job.id,
-        async (report) => {
-          const outcome = await service.train(spec, { onProgress: report, chosenBy: principal.keyId });
-          return {
-            result: outcome as unknown as Record<string, unknown>,
-            resultUrl: `/v1/models/${outcome.model_id}`,
-            message: outcome.became_default
-              ? 'trained; now the default'
-              : `trained; not the default: ${outcome.decision}`,
-          };
-        },
-        logger,
-      );
-      running.add(work);
-      void work.finally(() => running.delete(work));
-      return job;
+      return jobs.submit(principal, TRAIN_JOB_KIND, input as Record<string, unknown>);
     },
 
     /** The nightly retrain: every closed drop of demand_history; skipped below 20 drops. */
@@ -567,9 +543,27 @@ export function createModelRegistryService(db: Database, options: ModelRegistryO
 
     /** Resolves when every training job started here has finished (tests, shutdown). */
     async idle(): Promise<void> {
-      while (running.size > 0) await Promise.allSettled([...running]);
+      await jobs.idle();
     },
   };
+  // The training job's work, wherever it runs (a worker through the queue, or here).
+  jobs.register(TRAIN_JOB_KIND, async (principal, stored, report) => {
+    const input = stored as Schemas['TrainModelRequest'];
+    const spec: TrainSpec = {
+      source: {
+        kind: 'demand_history',
+        selection: { creatorId: input.creator_id ?? null, from: input.from ?? null, to: input.to ?? null },
+      },
+      priorWeight: input.prior_weight ?? DEFAULT_PRIOR_WEIGHT,
+      ...(input.epochs !== undefined && { config: { epochs: input.epochs } }),
+    };
+    const outcome = await service.train(spec, { onProgress: report, chosenBy: principal.keyId });
+    return {
+      result: outcome as unknown as Record<string, unknown>,
+      resultUrl: `/v1/models/${outcome.model_id}`,
+      message: outcome.became_default ? 'trained; now the default' : `trained; not the default: ${outcome.decision}`,
+    };
+  });
   return service;
 }
 

@@ -59,11 +59,15 @@ export const jobsRepository = {
   async findJob(db: Queryable, id: string) {
     return (await db.query<JobRow>(`select ${columns} from jobs where id = $1`, [id])).rows[0];
   },
-  /** queued → running; answers false when the job was not queued (e.g. cancelled meanwhile). */
-  async markRunning(db: Queryable, id: string, at: Date) {
+  /**
+   * queued → running (or running → running again when `restart`: the attempt that ran it died);
+   * answers false when the job was in neither state (finished or cancelled meanwhile).
+   */
+  async markRunning(db: Queryable, id: string, at: Date, restart = false) {
     const { rowCount } = await db.query(
-      `update jobs set state = 'running', started_at = $2, updated_at = $2 where id = $1 and state = 'queued'`,
-      [id, at],
+      `update jobs set state = 'running', started_at = $2, updated_at = $2
+       where id = $1 and (state = 'queued' or ($3 and state = 'running'))`,
+      [id, at, restart],
     );
     return rowCount > 0;
   },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
-import type { Principal } from '../../http/principal';
+import { principalFromKey, type Principal, type Role } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { jobsRepository as repo, type JobRow } from './jobs.repository';
@@ -10,8 +10,9 @@ import { jobsRepository as repo, type JobRow } from './jobs.repository';
 /**
  * Jobs: long-running work as a resource (`GET /v1/jobs/{id}`). This service owns the contract and
  * the table: create, start, report progress, finish with a result link or a problem. It does not
- * decide how the work is executed: `runInBackground` below runs it in this process; a queue (e.g.
- * pg-boss) can drive the same calls later.
+ * decide where the work is executed: `submit` hands the job to the job queue (pg-boss: a worker
+ * process runs it) once `useQueue` has connected one, or runs it in this process otherwise (the CLI,
+ * most tests). Either way the work itself is a runner registered for the job's kind.
  *
  * A job carries the tenant scope of the key that started it: admins see every job, a creator's or
  * partner's key only its tenant's; any other id answers 404, like a job that does not exist.
@@ -24,6 +25,16 @@ export interface JobOutcome {
 }
 
 export type ProgressReporter = (fraction: number, message: string) => void;
+
+/** The work of one kind of job, run as the principal that started it. */
+export type JobRunner = (
+  principal: Principal,
+  input: Record<string, unknown>,
+  report: ProgressReporter,
+) => Promise<JobOutcome>;
+
+/** The job queue's on-demand job that runs a job record's work in a worker. */
+export const RUN_JOB = 'jobs.run';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
@@ -73,7 +84,58 @@ export function createJobsService(db: Database, deps: { clock: Clock; logger: Lo
     return row.scope_creator_id === principal.creatorId;
   }
 
+  const runners = new Map<string, JobRunner>();
+  /** Jobs running in this process (tests and shutdown wait for them). */
+  const running = new Set<Promise<void>>();
+  let enqueue: ((jobId: string) => Promise<unknown>) | undefined;
+
   const service = {
+    /** The work behind a kind of job (one runner per kind). */
+    register(kind: string, runner: JobRunner) {
+      if (runners.has(kind)) throw new Error(`a runner for ${kind} exists already`);
+      runners.set(kind, runner);
+    },
+
+    /** From now on, submitted jobs go to this queue (a worker runs them with `execute`). */
+    useQueue(send: (jobId: string) => Promise<unknown>) {
+      enqueue = send;
+    },
+
+    /** Records a job (queued) and hands it to the queue, or runs it here when there is none. */
+    async submit(principal: Principal, kind: string, input: Record<string, unknown>) {
+      if (!runners.has(kind)) throw new Error(`no runner for job kind ${kind}`);
+      const job = await service.create(principal, kind, input);
+      if (enqueue) await enqueue(job.id);
+      else {
+        const work = service.execute(job.id);
+        running.add(work);
+        void work.finally(() => running.delete(work));
+      }
+      return job;
+    },
+
+    /**
+     * Runs a queued job's work as the principal that started it (a worker, or `submit` in-process).
+     * `retry`: the queue's retry of an attempt whose worker died, leaving the job `running`.
+     */
+    async execute(id: string, retry = false) {
+      const row = await repo.findJob(db, id);
+      const runner = row && runners.get(row.kind);
+      if (!row || !runner) return logger.warn({ jobId: id }, 'no such job, or no runner for its kind');
+      const principal = principalFromKey({
+        id: row.started_by_key_id,
+        role: row.scope_role as Role,
+        creator_id: row.scope_creator_id,
+        partner_id: row.scope_partner_id,
+      });
+      await runInBackground(service, id, (report) => runner(principal, row.input, report), logger, retry);
+    },
+
+    /** Resolves when every job run in this process has finished (tests, shutdown). */
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+
     async create(principal: Principal, kind: string, input: Record<string, unknown>) {
       const row = await repo.insertJob(db, {
         id: `job_${randomUUID().replaceAll('-', '')}`,
@@ -94,7 +156,7 @@ export function createJobsService(db: Database, deps: { clock: Clock; logger: Lo
       return toJob(row);
     },
 
-    start: (id: string) => repo.markRunning(db, id, clock.now()),
+    start: (id: string, restart = false) => repo.markRunning(db, id, clock.now(), restart),
 
     /** A reporter that writes progress at most every 0.5 s, never backwards. */
     progressReporter(id: string): ProgressReporter & { flush(): Promise<void> } {
@@ -161,8 +223,9 @@ export async function runInBackground(
   jobId: string,
   work: (report: ProgressReporter) => Promise<JobOutcome>,
   logger: Logger,
+  restart = false,
 ): Promise<void> {
-  if (!(await jobs.start(jobId))) return;
+  if (!(await jobs.start(jobId, restart))) return;
   const report = jobs.progressReporter(jobId);
   try {
     const outcome = await work(report);

@@ -68,8 +68,7 @@ export interface ImportOptions {
 
 /** The records, failing with 408 when the next batch takes longer than `stallMs` to arrive. */
 async function* withStallDeadline(records: RecordSource, stallMs: number): AsyncGenerator<ParsedRecord[]> {
-  const iterator =
-    Symbol.asyncIterator in records ? records[Symbol.asyncIterator]() : records[Symbol.iterator]();
+  const iterator = Symbol.asyncIterator in records ? records[Symbol.asyncIterator]() : records[Symbol.iterator]();
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;

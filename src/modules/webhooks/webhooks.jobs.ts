@@ -1,4 +1,4 @@
-import type { Job } from '../../jobs/scheduler';
+import type { Job } from '../../jobs/queue';
 import type { WebhooksService } from './webhooks.service';
 
 /** Drains the webhook outbox every 5 seconds (one replica per tick; retries are due by their backoff). */

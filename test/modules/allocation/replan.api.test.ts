@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody } from '../../../src/http/contract';
-import { createScheduler } from '../../../src/jobs/scheduler';
+import { createJobQueue } from '../../../src/jobs/queue';
 import { remainingWindowShare } from '../../../src/modules/allocation/replan';
 import { createLogger } from '../../../src/shared/logger';
 import { createKey, createTenant } from '../../factories/catalog-factory';
@@ -75,8 +75,9 @@ describe('live re-plan', () => {
   });
 
   it('stores a proposal for every live drop when the scheduled job ticks, and 404s for other tenants', async () => {
-    const scheduler = createScheduler(app.services.db, app.services.jobs, createLogger('silent'));
-    expect(await scheduler.runOnce('allocation.live-replan')).toBe(true);
+    const queue = createJobQueue(app.services.db, app.services.jobs, createLogger('silent'), { workers: false });
+    expect(await queue.runOnce('allocation.live-replan')).toBe(true);
+    await queue.stop();
     const { rows } = await app.services.db.query<{ n: number }>(
       'select count(*)::int as n from replan_proposals where drop_id = $1',
       [s.dropId],

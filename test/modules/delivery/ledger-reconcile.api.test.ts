@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScheduler } from '../../../src/jobs/scheduler';
+import { createJobQueue } from '../../../src/jobs/queue';
 import { createServices, type Services } from '../../../src/services';
 import { createLogger } from '../../../src/shared/logger';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
@@ -119,9 +119,9 @@ describe('reconciling the stock ledger', () => {
     await corrupt(9, 9);
     const scheduled = replica();
     expect(scheduled.jobs.map((j) => j.id)).toContain('delivery.reconcile-ledger');
-    expect(await createScheduler(app.database.db, scheduled.jobs, logger).runOnce('delivery.reconcile-ledger')).toBe(
-      true,
-    );
+    const queue = createJobQueue(app.database.db, scheduled.jobs, logger, { workers: false });
+    expect(await queue.runOnce('delivery.reconcile-ledger')).toBe(true);
+    await queue.stop();
     expect(await counters()).toMatchObject({ held: 2, confirmed: 3 });
     await scheduled.stop();
   });

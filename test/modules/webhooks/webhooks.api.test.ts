@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody } from '../../../src/http/contract';
-import { createScheduler } from '../../../src/jobs/scheduler';
+import { createJobQueue } from '../../../src/jobs/queue';
 import { createLogger } from '../../../src/shared/logger';
 import { webhooksRepository } from '../../../src/modules/webhooks/webhooks.repository';
 import { backoffDelayMs } from '../../../src/modules/webhooks/webhooks.service';
@@ -172,8 +172,9 @@ describe('delivery on publish', () => {
       expect((await app.services.webhooks.drainOutbox()).attempted).toBe(0);
       app.clock.set(new Date(start.getTime() + 6000));
       // The scheduled job drains the outbox (one replica per tick).
-      const scheduler = createScheduler(app.services.db, app.services.jobs, createLogger('silent'));
-      expect(await scheduler.runOnce('webhooks.drain-outbox')).toBe(true);
+      const queue = createJobQueue(app.services.db, app.services.jobs, createLogger('silent'), { workers: false });
+      expect(await queue.runOnce('webhooks.drain-outbox')).toBe(true);
+      await queue.stop();
       [event] = await events(sub.id);
       expect(event).toMatchObject({ status: 'delivered', attempts: 3 });
       expect(event!.deliveries.map((d) => [d.attempt, d.trigger, d.status_code, d.ok])).toEqual([

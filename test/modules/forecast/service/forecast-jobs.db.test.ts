@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScheduler } from '../../../../src/jobs/scheduler';
+import { createJobQueue } from '../../../../src/jobs/queue';
 import type { BacktestRecord } from '../../../../src/modules/forecast/core/nb-mlp-model';
 import { simulateHistory } from '../../../../src/modules/forecast/core/simulate-history';
 import {
@@ -85,7 +85,7 @@ describe('forecast.refresh (every 15 minutes)', () => {
     await app.request('PUT', `/v1/drops/${noSkus}`, { body: dropBody(tenant.creatorId, tenant.regionIds) });
 
     const schedule = { jobs: forecastJobs(app.services.forecast, app.services.models) };
-    const scheduler = createScheduler(app.database.db, schedule.jobs, createLogger('silent'));
+    const scheduler = createJobQueue(app.database.db, schedule.jobs, createLogger('silent'), { workers: false });
     expect(await scheduler.runOnce(FORECAST_REFRESH_JOB)).toBe(true);
     expect(await scheduler.runOnce(FORECAST_REFRESH_JOB)).toBe(true);
     await scheduler.stop();
@@ -150,17 +150,20 @@ describe('forecast.retrain (nightly)', () => {
     await loser.stop();
   });
 
-  it('runs through the scheduler as a job', async () => {
+  it('runs through the job queue as a job', async () => {
     const seen: { drops: number }[] = [];
     const jobDir = join(dir, 'job');
     const services = servicesOn(app, {
       trainedModelsDir: jobDir,
       trainingExecutor: quickExecutor(scores(1.2, 1.0, 1), seen),
     });
-    const scheduler = createScheduler(
+    const scheduler = createJobQueue(
       app.database.db,
       forecastJobs(services.forecast, services.models),
       createLogger('silent'),
+      {
+        workers: false,
+      },
     );
     expect(await scheduler.runOnce(FORECAST_RETRAIN_JOB)).toBe(true);
     await scheduler.stop();
