@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
@@ -10,7 +8,7 @@ import { DEMO_DROP_ID, loadDemoCatalog } from '../modules/catalog/demo-catalog';
 import { createServices } from '../services';
 import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { startServiceProcess } from './service-process';
 
 /**
  * Replicas bench: how long after a plan publish every API replica answers estimates from it. Two
@@ -25,17 +23,6 @@ const PUBLISHES = Number(process.env.REPLICAS_BENCH_PUBLISHES ?? 6);
 const REPLICAS = 2;
 const PROBE_HUBS = ['hub-lax', 'hub-dfw'];
 const POLL_MS = 2;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The catalog, an admin and a storefront key, and PUBLISHES draft plans, written before any replica starts. */
 async function prepare(databaseUrl: string) {
@@ -69,39 +56,6 @@ async function prepare(databaseUrl: string) {
   } finally {
     await db.close();
   }
-}
-
-async function startReplica(databaseUrl: string): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ROLE: 'api',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DEMO_DATA: 'false',
-      LOG_LEVEL: 'warn',
-      ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 360; attempt++) {
-    const ready = await fetch(`${base}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ready) return { child, base };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the API replica did not start:\n${output}`);
 }
 
 /** Where a replica's estimate comes from: "status source-type:source-id". */
@@ -164,7 +118,7 @@ export const replicasBench: BenchModule = {
       progress(`fresh database ${name}: demo catalog, ${PUBLISHES + 1} draft plans`);
       const setup = await prepare(databaseUrl);
       progress(`starting ${REPLICAS} API replicas (ROLE=api)`);
-      const replicas = await Promise.all(Array.from({ length: REPLICAS }, () => startReplica(databaseUrl)));
+      const replicas = await Promise.all(Array.from({ length: REPLICAS }, () => startServiceProcess({ databaseUrl, role: 'api' })));
       children.push(...replicas.map((r) => r.child));
       const bases = replicas.map((r) => r.base);
 

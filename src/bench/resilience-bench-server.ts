@@ -14,7 +14,9 @@ import { seedLargeDrop } from './large-drop';
  * The service under test for resilience.bench.ts, in its own process as it is deployed (the
  * clients that measure it do not share its event loop): a 1,000-SKU drop, a published plan with
  * plenty of one SKU at every hub for holds, an admin and a storefront key, a real worker pool.
- * Prints one JSON line with what the clients need, then serves until SIGTERM.
+ * Prints one JSON line with what the clients need, then serves until SIGTERM. With
+ * BENCH_SEED_ONLY=1 it seeds, prints the line and exits: the split-roles run then starts the
+ * service itself as an API replica and a worker on that database.
  */
 export const RESILIENCE_SHAPE = { skus: 1_000, hubs: 10, regions: 50 };
 
@@ -66,6 +68,14 @@ process.stdout.write(
     regionId: drop.regionIds[0]!,
   })}\n`,
 );
+if (process.env.BENCH_SEED_ONLY === '1') {
+  server.close();
+  await services.stop();
+  await workers.close();
+  await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+}
 process.on('SIGTERM', () => {
   server.close();
   void services

@@ -15,7 +15,7 @@ import http from 'node:http';
 import readline from 'node:readline';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { SERVICE_NODE_FLAGS, startServiceProcess } from './service-process';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
@@ -82,7 +82,10 @@ interface ServerInfo {
   regionId: string;
 }
 
-function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInfo; stop: () => Promise<void> }> {
+function startServer(
+  databaseUrl: string | undefined,
+  env: Record<string, string>,
+): Promise<{ info: ServerInfo; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     [
@@ -93,7 +96,7 @@ function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInf
       'src/bench/resilience-bench-server.ts',
     ],
     {
-      env: { ...process.env, DATABASE_URL: databaseUrl ?? '' },
+      env: { ...process.env, DATABASE_URL: databaseUrl ?? '', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -113,84 +116,169 @@ function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInf
   });
 }
 
+type Latencies = { estimates: number[]; holds: number[] };
+
+/** Paced estimates and holds for `windowMs` (two clients of each, ~20 ms apart). */
+async function measure(agent: http.Agent, info: ServerInfo, base: string, windowMs: number): Promise<Latencies> {
+  const { storefront, hotSku, regionId } = info;
+  const estimates: number[] = [];
+  const holds: number[] = [];
+  const until = performance.now() + windowMs;
+  const loop = async (kind: 'estimate' | 'hold') => {
+    while (performance.now() < until) {
+      const res =
+        kind === 'estimate'
+          ? await request(agent, base, 'GET', `/v1/estimates?sku_id=${hotSku}&region_id=${regionId}`, storefront)
+          : await request(agent, base, 'POST', '/v1/holds', storefront, {
+              sku_id: hotSku,
+              quantity: 1,
+              region_id: regionId,
+            });
+      if (res.status >= 300) throw new Error(`${kind} answered ${res.status}`);
+      (kind === 'estimate' ? estimates : holds).push(res.ms);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await Promise.all([loop('estimate'), loop('estimate'), loop('hold'), loop('hold')]);
+  return { estimates, holds };
+}
+
+/** Idle latencies, then the same load while `computePlan` runs back to back; its durations too. */
+async function latencyUnderPlans(
+  agent: http.Agent,
+  info: ServerInfo,
+  base: string,
+  computePlan: () => Promise<number>,
+  progress: (message: string) => void,
+): Promise<{ idle: Latencies; during: Latencies; planTimes: number[] }> {
+  progress('warm-up: one plan (loads the worker, HiGHS) and a short load');
+  await computePlan();
+  await measure(agent, info, base, 1_000);
+  progress(`idle: ${WINDOW_MS} ms of estimates and holds`);
+  const idle = await measure(agent, info, base, WINDOW_MS);
+  progress(`during plans: ${WINDOW_MS} ms of estimates and holds while 1,000-SKU plans compute back to back`);
+  let computing = true;
+  const planTimes: number[] = [];
+  const plans = (async () => {
+    while (computing) planTimes.push(await computePlan());
+  })();
+  const during = await measure(agent, info, base, WINDOW_MS);
+  computing = false;
+  await plans;
+  return { idle, during, planTimes };
+}
+
+function figures(
+  prefix: string,
+  where: string,
+  { idle, during, planTimes }: { idle: Latencies; during: Latencies; planTimes: number[] },
+): BenchFigure[] {
+  const figure = (name: string, kind: keyof Latencies): BenchFigure => {
+    const value = percentile(during[kind], 0.99);
+    const reference = percentile(idle[kind], 0.99);
+    const ratio = value / reference;
+    return {
+      name,
+      value,
+      unit: 'ms',
+      reference: { name: `${kind} p99 idle`, value: reference, unit: 'ms' },
+      ratio,
+      target: '≤ 2 × idle p99',
+      pass: ratio <= 2,
+      note: `${where}; ${during[kind].length} requests during, ${idle[kind].length} idle; p50 during ${percentile(during[kind], 0.5).toFixed(1)} ms, idle ${percentile(idle[kind], 0.5).toFixed(1)} ms; ${planTimes.length} plans computed, ${Math.round(percentile(planTimes, 0.5))} ms each (median)`,
+    };
+  };
+  return [
+    figure(`${prefix}.estimate_p99_during_1000_sku_plan`, 'estimates'),
+    figure(`${prefix}.hold_p99_during_1000_sku_plan`, 'holds'),
+  ];
+}
+
+/** A plan computed inline by the process that serves the request (201 with the plan). */
+function inlinePlan(agent: http.Agent, base: string, info: ServerInfo) {
+  return async () => {
+    const res = await request(agent, base, 'POST', `/v1/drops/${info.dropId}/plans`, info.admin, { solver: 'fast' });
+    if (res.status !== 201) throw new Error(`plan answered ${res.status}`);
+    return res.ms;
+  };
+}
+
+/** A plan queued with `Prefer: respond-async` (202 with a job), computed by a worker, polled until done. */
+function queuedPlan(base: string, info: ServerInfo) {
+  const headers = { authorization: `Bearer ${info.admin}` };
+  return async () => {
+    const started = performance.now();
+    const res = await fetch(`${base}/v1/drops/${info.dropId}/plans`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ solver: 'fast' }),
+    });
+    if (res.status !== 202) throw new Error(`queued plan answered ${res.status}: ${await res.text()}`);
+    const job = (await res.json()) as { id: string };
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const state = ((await (await fetch(`${base}/v1/jobs/${job.id}`, { headers })).json()) as { state: string }).state;
+      if (state === 'succeeded') return performance.now() - started;
+      if (state === 'failed' || state === 'cancelled') throw new Error(`plan job ${job.id} ${state}`);
+    }
+  };
+}
+
 export const resilienceBench: BenchModule = {
   id: 'resilience',
   async run(progress) {
-    const database = await freshDatabase();
+    const results: BenchFigure[] = [];
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    progress('starting the service in its own process: 1,000 SKUs × 10 hubs × 50 regions');
-    const server = await startServer(database.url);
     try {
-      const { base, admin, storefront, dropId, hotSku, regionId, engine } = server.info;
+      // 1. One process that serves and computes (ROLE=all; plans in a worker thread).
+      const database = await freshDatabase();
+      progress('one process (ROLE=all): 1,000 SKUs × 10 hubs × 50 regions');
+      const server = await startServer(database.url, {});
+      try {
+        const { info } = server;
+        results.push(
+          ...figures(
+            'resilience',
+            `${info.engine}, one process serving and computing (plans in a worker thread)`,
+            await latencyUnderPlans(agent, info, info.base, inlinePlan(agent, info.base, info), progress),
+          ),
+        );
+      } finally {
+        await server.stop();
+        await database.drop();
+      }
 
-      const measure = async (windowMs: number) => {
-        const estimates: number[] = [];
-        const holds: number[] = [];
-        const until = performance.now() + windowMs;
-        const loop = async (kind: 'estimate' | 'hold') => {
-          while (performance.now() < until) {
-            const res =
-              kind === 'estimate'
-                ? await request(agent, base, 'GET', `/v1/estimates?sku_id=${hotSku}&region_id=${regionId}`, storefront)
-                : await request(agent, base, 'POST', '/v1/holds', storefront, {
-                    sku_id: hotSku,
-                    quantity: 1,
-                    region_id: regionId,
-                  });
-            if (res.status >= 300) throw new Error(`${kind} answered ${res.status}`);
-            (kind === 'estimate' ? estimates : holds).push(res.ms);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-        };
-        await Promise.all([loop('estimate'), loop('estimate'), loop('hold'), loop('hold')]);
-        return { estimates, holds };
-      };
-
-      progress('warm-up: one plan (loads the worker, HiGHS) and a short load');
-      const warm = await request(agent, base, 'POST', `/v1/drops/${dropId}/plans`, admin, { solver: 'fast' });
-      if (warm.status !== 201) throw new Error(`plan answered ${warm.status}`);
-      await measure(1_000);
-
-      progress(`idle: ${WINDOW_MS} ms of estimates and holds`);
-      const idle = await measure(WINDOW_MS);
-
-      progress(`during plans: ${WINDOW_MS} ms of estimates and holds while 1,000-SKU plans compute back to back`);
-      let computing = true;
-      const planTimes: number[] = [];
-      const plans = (async () => {
-        while (computing) {
-          const res = await request(agent, base, 'POST', `/v1/drops/${dropId}/plans`, admin, { solver: 'fast' });
-          if (res.status !== 201) throw new Error(`plan answered ${res.status}`);
-          planTimes.push(res.ms);
+      // 2. As deployed at scale: an API replica queues plans, a worker process computes them.
+      const split = await freshDatabase();
+      if (!split.url) {
+        progress('no PostgreSQL server: the API-replica + worker run is skipped');
+        return results;
+      }
+      try {
+        progress('API replica + worker (ROLE=api, ROLE=worker): seeding the same drop');
+        const seeded = await startServer(split.url, { BENCH_SEED_ONLY: '1' });
+        const info = seeded.info;
+        await seeded.stop();
+        const worker = await startServiceProcess({ databaseUrl: split.url, role: 'worker' });
+        const api = await startServiceProcess({ databaseUrl: split.url, role: 'api' });
+        try {
+          results.push(
+            ...figures(
+              'resilience.api_replica',
+              'postgres, an API replica while a worker process computes plans queued with Prefer: respond-async',
+              await latencyUnderPlans(agent, info, api.base, queuedPlan(api.base, info), progress),
+            ),
+          );
+        } finally {
+          await api.stop();
+          await worker.stop();
         }
-      })();
-      const during = await measure(WINDOW_MS);
-      computing = false;
-      await plans;
-
-      const figure = (name: string, kind: 'estimates' | 'holds'): BenchFigure => {
-        const value = percentile(during[kind], 0.99);
-        const reference = percentile(idle[kind], 0.99);
-        const ratio = value / reference;
-        return {
-          name,
-          value,
-          unit: 'ms',
-          reference: { name: `${kind} p99 idle`, value: reference, unit: 'ms' },
-          ratio,
-          target: '≤ 2 × idle p99',
-          pass: ratio <= 2,
-          note: `${engine}; ${during[kind].length} requests during, ${idle[kind].length} idle; p50 during ${percentile(during[kind], 0.5).toFixed(1)} ms, idle ${percentile(idle[kind], 0.5).toFixed(1)} ms; ${planTimes.length} plans computed, ${Math.round(percentile(planTimes, 0.5))} ms each (median request)`,
-        };
-      };
-      return [
-        figure('resilience.estimate_p99_during_1000_sku_plan', 'estimates'),
-        figure('resilience.hold_p99_during_1000_sku_plan', 'holds'),
-      ];
+      } finally {
+        await split.drop();
+      }
+      return results;
     } finally {
       agent.destroy();
-      await server.stop();
-      await database.drop();
     }
   },
 };

@@ -1,3 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /**
  * How the service's Node.js process is started, in `npm start`, the Dockerfile and every bench
  * that runs the service in its own process (a test checks the three agree).
@@ -8,3 +13,74 @@
  * million-row import and scavenges run less often.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+
+/** A port nobody listens on right now (for a service process a bench starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  base: string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `src/main.ts` in its own process as deployed (ROLE, DATABASE_URL, the flags above), on a free
+ * port, resolved once it answers `/readyz` (an API replica or all) or `/healthz` (a worker).
+ */
+export async function startServiceProcess(options: {
+  databaseUrl: string;
+  role: 'api' | 'worker' | 'all';
+  env?: Record<string, string>;
+}): Promise<ServiceProcess> {
+  const port = await freePort();
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ROLE: options.role,
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DEMO_DATA: 'false',
+      LOG_LEVEL: 'warn',
+      ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const base = `http://127.0.0.1:${port}`;
+  const probe = options.role === 'worker' ? '/healthz' : '/readyz';
+  for (let attempt = 0; attempt < 360; attempt++) {
+    const ready = await fetch(`${base}${probe}`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ready)
+      return {
+        child,
+        base,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the service (ROLE=${options.role}) did not start:\n${output}`);
+}
