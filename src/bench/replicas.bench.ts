@@ -118,7 +118,9 @@ export const replicasBench: BenchModule = {
       progress(`fresh database ${name}: demo catalog, ${PUBLISHES + 1} draft plans`);
       const setup = await prepare(databaseUrl);
       progress(`starting ${REPLICAS} API replicas (ROLE=api)`);
-      const replicas = await Promise.all(Array.from({ length: REPLICAS }, () => startServiceProcess({ databaseUrl, role: 'api' })));
+      const replicas = await Promise.all(
+        Array.from({ length: REPLICAS }, () => startServiceProcess({ databaseUrl, role: 'api' })),
+      );
       children.push(...replicas.map((r) => r.child));
       const bases = replicas.map((r) => r.base);
 
