@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Database } from '../db/database';
 import type { Logger } from '../shared/logger';
+import { logTick } from './tick-log';
 
 /**
  * Scheduled work is data: `{ id, schedule, run }`. With several replicas on one PostgreSQL, each
@@ -71,12 +72,10 @@ export function createScheduler(db: Database, jobs: Job[], logger: Logger): Sche
       const ran = await runExclusively(db, advisoryLockKey(job.id), () =>
         job.run({ logger: log, signal: controller.signal }),
       );
-      // A tick that found nothing to do is debug: a job that did work logs its own info line.
-      if (ran) log.debug({ ms: Date.now() - started }, 'job ran');
-      else log.debug('another replica holds this tick');
+      logTick(log, ran ? { kind: 'ran', ms: Date.now() - started } : { kind: 'skipped' });
       return ran;
     } catch (error) {
-      log.error({ err: error }, 'job failed');
+      logTick(log, { kind: 'failed', error });
       return false;
     }
   }

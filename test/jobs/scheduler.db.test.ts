@@ -78,4 +78,19 @@ describe('scheduled jobs', () => {
     expect(runs).toBe(1);
     await scheduler.stop();
   });
+
+  it('logs nothing at info for a tick that ran, and one error line for a tick that failed', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const jobs: Job[] = [
+      { id: 'quiet', schedule: '0 0 1 1 *', run: async () => undefined },
+      { id: 'broken', schedule: '0 0 1 1 *', run: async () => Promise.reject(new Error('boom')) },
+    ];
+    const scheduler = createScheduler(database.db, jobs, logger);
+    expect(await scheduler.runOnce('quiet')).toBe(true);
+    expect(lines).toEqual([]);
+    expect(await scheduler.runOnce('broken')).toBe(false);
+    expect(lines).toMatchObject([{ level: 50, job: 'broken', msg: 'job failed' }]);
+    await scheduler.stop();
+  });
 });
