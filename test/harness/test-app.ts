@@ -11,7 +11,8 @@ import { answerClientErrors } from '../../src/http/client-errors';
 import { createServices, type Services } from '../../src/services';
 import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
-import { createPlannerClient, type PlannerClient } from '../../src/client';
+import createClient from 'openapi-fetch';
+import { createPlannerClient, type PlannerClient, type paths } from '../../src/client';
 import { assertKeepsContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -27,7 +28,7 @@ export interface TestApp {
    * admin key by default): paths, parameters and bodies are checked at compile time, answers
    * against openapi.yaml at run time. New API tests use it; `request` stays for raw HTTP.
    */
-  client(key?: string): PlannerClient;
+  client(key?: string | null): PlannerClient;
   request: (
     method: string,
     path: string,
@@ -111,8 +112,9 @@ export async function startTestApp(
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 
-  const client = (key: string = adminKey): PlannerClient => {
-    const api = createPlannerClient({ baseUrl, apiKey: key });
+  const client = (key: string | null = adminKey): PlannerClient => {
+    // `null`: no Authorization header at all (what an anonymous caller sends).
+    const api = key === null ? createClient<paths>({ baseUrl }) : createPlannerClient({ baseUrl, apiKey: key });
     api.use({
       async onResponse({ request, response }) {
         const text = await response.clone().text();

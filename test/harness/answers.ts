@@ -1,0 +1,57 @@
+import { expect } from 'vitest';
+import type { Schemas } from '../../src/client';
+
+/**
+ * Reading typed-client answers in tests. `api.GET(...)` resolves to `{ data, error, response }`:
+ * `data` is the 2xx body typed from openapi.yaml, `error` the problem document. These helpers
+ * assert the exact status first (showing the body when it is not the one expected), then hand back
+ * the typed body, so a test's reads are checked against the contract at compile time.
+ */
+type Answer<D> = Promise<{ data?: D; error?: unknown; response: Response }>;
+export type Problem = Schemas['Problem'];
+
+function shown(answer: { data?: unknown; error?: unknown }): string {
+  return JSON.stringify(answer.error ?? answer.data ?? null);
+}
+
+/** The typed body of an answer that must have `status` (a 2xx). */
+export async function expectData<D>(status: number, call: Answer<D>): Promise<NonNullable<D>> {
+  const answer = await call;
+  expect(answer.response.status, shown(answer)).toBe(status);
+  return answer.data as NonNullable<D>;
+}
+
+/** The problem document of an answer that must have `status` (a 4xx or 5xx). */
+export async function expectProblem(status: number, call: Answer<unknown>): Promise<Problem> {
+  const answer = await call;
+  expect(answer.response.status, shown(answer)).toBe(status);
+  return answer.error as Problem;
+}
+
+/** The status of an answer, for tests that only look at it. */
+export async function statusOf(call: Answer<unknown>): Promise<number> {
+  return (await call).response.status;
+}
+
+/** A typed-client answer read the way the raw helper's was: status, headers, and the typed bodies. */
+export interface TypedAnswer<D> {
+  status: number;
+  headers: Headers;
+  /** The 2xx body, typed from openapi.yaml (undefined on a refusal or an empty answer). */
+  data: D | undefined;
+  /** The problem document of a refusal (undefined on success). */
+  error: Problem | undefined;
+  /** The body as JSON text, for assertion messages. */
+  text: string;
+}
+
+export async function answer<D>(call: Answer<D>): Promise<TypedAnswer<D>> {
+  const { data, error, response } = await call;
+  return {
+    status: response.status,
+    headers: response.headers,
+    data,
+    error: error as Problem | undefined,
+    text: JSON.stringify(error ?? data ?? null),
+  };
+}
