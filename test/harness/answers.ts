@@ -8,6 +8,11 @@ import type { Schemas } from '../../src/client';
  * the typed body, so a test's reads are checked against the contract at compile time.
  */
 type Answer<D> = Promise<{ data?: D; error?: unknown; response: Response }>;
+/**
+ * A JSON body: routes that also answer CSV declare `string | T`, but these helpers read JSON (a CSV
+ * answer is read raw, with `app.request`), so the string is never what they hold.
+ */
+type Json<D> = Exclude<D, string>;
 export type Problem = Schemas['Problem'];
 
 function shown(answer: { data?: unknown; error?: unknown }): string {
@@ -15,10 +20,11 @@ function shown(answer: { data?: unknown; error?: unknown }): string {
 }
 
 /** The typed body of an answer that must have `status` (a 2xx). */
-export async function expectData<D>(status: number, call: Answer<D>): Promise<NonNullable<D>> {
+export async function expectData<D>(status: number, call: Answer<D>): Promise<NonNullable<Json<D>>> {
   const answer = await call;
   expect(answer.response.status, shown(answer)).toBe(status);
-  return answer.data as NonNullable<D>;
+  expect(typeof answer.data, 'a JSON body').not.toBe('string');
+  return answer.data as NonNullable<Json<D>>;
 }
 
 /** The problem document of an answer that must have `status` (a 4xx or 5xx). */
@@ -38,7 +44,7 @@ export interface TypedAnswer<D> {
   status: number;
   headers: Headers;
   /** The 2xx body, typed from openapi.yaml (undefined on a refusal or an empty answer). */
-  data: D | undefined;
+  data: Json<D> | undefined;
   /** The problem document of a refusal (undefined on success). */
   error: Problem | undefined;
   /** The body as JSON text, for assertion messages. */
@@ -50,8 +56,19 @@ export async function answer<D>(call: Answer<D>): Promise<TypedAnswer<D>> {
   return {
     status: response.status,
     headers: response.headers,
-    data,
+    data: data as Json<D> | undefined,
     error: error as Problem | undefined,
     text: JSON.stringify(error ?? data ?? null),
   };
+}
+
+/**
+ * The problem document of a raw answer (`app.request`, whose body is `unknown`): the harness has
+ * already checked the answer against openapi.yaml, so a refusal's body is a problem document; this
+ * checks it is one and types it.
+ */
+export function problemIn(res: { status: number; body: unknown }): Problem {
+  expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(400);
+  expect(res.body).toMatchObject({ type: expect.any(String), code: expect.any(String), status: res.status });
+  return res.body as Problem;
 }
