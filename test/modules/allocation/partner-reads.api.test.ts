@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseBody } from '../../../src/http/contract';
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import { answer } from '../../harness/answers';
 
-type PartnerPlan = ResponseBody<'getPartnerAllocations', 200>;
 
 let app: TestApp;
 let s: PlanningScenario;
