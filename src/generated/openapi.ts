@@ -1435,9 +1435,9 @@ export interface components {
             capacity_units: number;
             unit_cost: number;
             /** @default 1 */
-            min_order_units: number;
+            min_order_units?: number;
             /** @default 1 */
-            order_multiple: number;
+            order_multiple?: number;
         };
         Supplier: {
             id: components["schemas"]["Id"];
@@ -1522,7 +1522,7 @@ export interface components {
             postal_code?: string;
             placed_at: components["schemas"]["Timestamp"];
             /** @default placed */
-            status: components["schemas"]["PreorderStatus"];
+            status?: components["schemas"]["PreorderStatus"];
         };
         /** @description A PreorderInput with the sender's id; `drop_id`, when present, must be the path's drop. */
         PreorderRow: {
@@ -1534,7 +1534,7 @@ export interface components {
             postal_code?: string;
             placed_at: components["schemas"]["Timestamp"];
             /** @default placed */
-            status: components["schemas"]["PreorderStatus"];
+            status?: components["schemas"]["PreorderStatus"];
         };
         PreorderBatch: {
             rows: components["schemas"]["PreorderRow"][];
@@ -2077,7 +2077,7 @@ export interface components {
             region_id?: components["schemas"]["Id"];
             postal_code?: string;
             /** @default 600 */
-            hold_seconds: number;
+            hold_seconds?: number;
         };
         Hold: {
             id: string;
