@@ -4,7 +4,6 @@ import { createPlanningScenario, type PlanningScenario } from '../../factories/p
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import { answer } from '../../harness/answers';
 
-
 let app: TestApp;
 let s: PlanningScenario;
 let planId: string;

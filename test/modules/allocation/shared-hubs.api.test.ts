@@ -59,12 +59,10 @@ const setHubBCapacity = async (capacity: number) => {
   const { id: _id, created_at: _c, updated_at: _u, ...given } = hub.data as Record<string, unknown>;
   const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
   const res = await answer(
-    app
-      .client()
-      .PUT('/v1/hubs/{hubId}', {
-        params: { path: { hubId: s.hubBId } },
-        body: { ...(body as Schemas['HubInput']), capacity_units: capacity },
-      }),
+    app.client().PUT('/v1/hubs/{hubId}', {
+      params: { path: { hubId: s.hubBId } },
+      body: { ...(body as Schemas['HubInput']), capacity_units: capacity },
+    }),
   );
   expect(res.status, res.text).toBe(200);
 };
@@ -90,12 +88,10 @@ describe('supplier capacity is shared across drops', () => {
     const b = await compute(dropB);
     expect(fromSupplier(b)).toBeLessThanOrEqual(25);
     const restore = await answer(
-      app
-        .client()
-        .PUT('/v1/suppliers/{supplierId}', {
-          params: { path: { supplierId: s.supplierId } },
-          body: body as Schemas['SupplierInput'],
-        }),
+      app.client().PUT('/v1/suppliers/{supplierId}', {
+        params: { path: { supplierId: s.supplierId } },
+        body: body as Schemas['SupplierInput'],
+      }),
     );
     expect(restore.status, restore.text).toBe(200);
   });

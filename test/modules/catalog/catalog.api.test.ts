@@ -218,7 +218,7 @@ describe('catalog: bad input names the field and writes nothing', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const outside = await app.request('GET', '/not-an-api', { key: null });
     expect(outside.status).toBe(404);
-    expect(outside.body.code).toBe('not_found');
+    expect(problemIn(outside).code).toBe('not_found');
   });
 });
 
@@ -316,6 +316,6 @@ describe('operations endpoints', () => {
   it('echoes a caller request id in the header and in problems', async () => {
     const res = await app.request('GET', '/v1/hubs/none', { headers: { 'x-request-id': 'req-abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('req-abc-123');
-    expect(res.body.request_id).toBe('req-abc-123');
+    expect(problemIn(res).request_id).toBe('req-abc-123');
   });
 });

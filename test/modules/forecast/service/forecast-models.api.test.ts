@@ -27,6 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
+/** The model read back raw from the job's result_url. */
+type ModelRead = { backtest: { test_drops: number; incumbent: { model_id: string } }; is_default: boolean };
 type ForecastRequest = NonNullable<operations['runForecast']['requestBody']>['content']['application/json'];
 const forecast = (body?: ForecastRequest, key?: string) =>
   answer(app.client(key).POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } }, body }));
@@ -225,9 +227,9 @@ describe('POST /v1/models/train (a job)', () => {
         population: { demand_history: true, prior: false },
       },
     });
-    expect(model.body.backtest.test_drops).toBeGreaterThan(0);
-    expect(model.body.backtest.incumbent.model_id).toBe(SHIPPED_MODEL_ID);
-    expect(job.result!.became_default).toBe(model.body.is_default);
+    expect((model.body as ModelRead).backtest.test_drops).toBeGreaterThan(0);
+    expect((model.body as ModelRead).backtest.incumbent.model_id).toBe(SHIPPED_MODEL_ID);
+    expect(job.result!.became_default).toBe((model.body as ModelRead).is_default);
 
     // Only the tenant that started it (admin here) sees the job.
     expect(

@@ -225,7 +225,7 @@ describe('who may see forecasts', () => {
     ] as const) {
       const res = await app.request(method, path, { key: other.keys.creator });
       expect(res.status, `${method} ${path}`).toBe(404);
-      expect(res.body.code).toBe('not_found');
+      expect(problemIn(res).code).toBe('not_found');
     }
   });
 
