@@ -29,20 +29,41 @@ export interface TestApp {
    * against openapi.yaml at run time. New API tests use it; `request` stays for raw HTTP.
    */
   client(key?: string | null): PlannerClient;
-  request: (
-    method: string,
-    path: string,
-    options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
-  ) => Promise<TestResponse>;
+  /**
+   * Raw HTTP, for what the typed client cannot send: bodies, parameters or content types the
+   * contract forbids, raw headers, routes outside the contract. The body read back is `unknown`.
+   */
+  request: (method: string, path: string, options?: RawRequestOptions) => Promise<TestResponse>;
+  /**
+   * @deprecated The old raw helper whose body is `any`, kept only for the test files not yet moved
+   * to the typed client (listed in eslint.config.js, which refuses it anywhere else).
+   */
+  untypedRequest: (method: string, path: string, options?: RawRequestOptions) => Promise<UntypedTestResponse>;
   close(): Promise<void>;
 }
 
+/**
+ * A raw answer. Its body is `unknown`: a test that sends raw (what the contract forbids, raw
+ * headers, routes outside the contract) narrows what it reads, e.g. with `problemIn(res)`.
+ */
 export interface TestResponse {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON members
-  body: any;
+  body: unknown;
   text: string;
+}
+
+export interface RawRequestOptions {
+  key?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** @deprecated See `TestApp.untypedRequest`. */
+export interface UntypedTestResponse extends TestResponse {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- legacy tests read arbitrary JSON members
+  body: any;
 }
 
 export async function startTestApp(
@@ -146,6 +167,7 @@ export async function startTestApp(
     adminKey,
     clock,
     request,
+    untypedRequest: request,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.stop();
