@@ -279,11 +279,10 @@ describe('reservation holds', () => {
     );
     const attempts = await Promise.all(
       Array.from({ length: 60 }, () =>
-        answer(
-          app.client(key).POST('/v1/holds', {
-            body: { sku_id: fresh.skuId, region_id: fresh.regionIds[0]!, quantity: 1 },
-          }),
-        ),
+        app.request('POST', '/v1/holds', {
+          key,
+          body: { sku_id: fresh.skuId, region_id: fresh.regionIds[0]!, quantity: 1 },
+        }),
       ),
     );
     expect(attempts.filter((r) => r.status === 201)).toHaveLength(20);
