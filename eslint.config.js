@@ -24,6 +24,41 @@ export default tseslint.config(
     },
   },
   {
+    // API tests use the typed client (app.client); the old any-bodied raw helper is refused except in
+    // the test files not yet moved to it. Remove a file from this list when it moves.
+    files: ['test/**/*.ts'],
+    ignores: [
+      'test/harness/test-app.ts',
+      'test/contract/openapi-contract.api.test.ts',
+      'test/db/database-faults.api.test.ts',
+      'test/db/postgres-restart.api.test.ts',
+      'test/http/authorization-matrix.api.test.ts',
+      'test/http/conditional-requests.api.test.ts',
+      'test/http/hostile-input.api.test.ts',
+      'test/http/idempotency.api.test.ts',
+      'test/http/lists.api.test.ts',
+      'test/modules/signals/signals.api.test.ts',
+      'test/modules/delivery/ledger-model.api.test.ts',
+      'test/modules/delivery/ledger-kill.api.test.ts',
+      'test/modules/allocation/plan-costs.api.test.ts',
+      'test/modules/returns/returns.api.test.ts',
+      'test/modules/jobs/respond-async.api.test.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='untypedRequest']",
+          message: 'Use app.client() (typed), or app.request() (unknown body) for what the contract forbids.',
+        },
+        {
+          selector: "Identifier[name='UntypedTestResponse']",
+          message: 'Use app.client() (typed), or app.request() (unknown body) for what the contract forbids.',
+        },
+      ],
+    },
+  },
+  {
     // Module boundaries (README, "Architecture"): a module's repository is imported only by that
     // module; other modules ask its service or exported reader.
     files: ['src/**/*.ts'],

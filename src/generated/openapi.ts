@@ -1549,9 +1549,9 @@ export interface components {
             capacity_units: number;
             unit_cost: number;
             /** @default 1 */
-            min_order_units: number;
+            min_order_units?: number;
             /** @default 1 */
-            order_multiple: number;
+            order_multiple?: number;
             /** @description Extra cost per unit when this supplier is used as a fallback (expediting, spot price), on top of its unit cost over the primary's. Default 0. */
             fallback_premium_per_unit?: number;
             /** @description Freight per unit from this supplier to a hub. A hub not listed costs 0. A hub may appear once. */
@@ -1642,7 +1642,7 @@ export interface components {
             postal_code?: string;
             placed_at: components["schemas"]["Timestamp"];
             /** @default placed */
-            status: components["schemas"]["PreorderStatus"];
+            status?: components["schemas"]["PreorderStatus"];
         };
         /** @description A PreorderInput with the sender's id; `drop_id`, when present, must be the path's drop. */
         PreorderRow: {
@@ -1654,7 +1654,7 @@ export interface components {
             postal_code?: string;
             placed_at: components["schemas"]["Timestamp"];
             /** @default placed */
-            status: components["schemas"]["PreorderStatus"];
+            status?: components["schemas"]["PreorderStatus"];
         };
         PreorderBatch: {
             rows: components["schemas"]["PreorderRow"][];
@@ -2216,7 +2216,7 @@ export interface components {
             region_id?: components["schemas"]["Id"];
             postal_code?: string;
             /** @default 600 */
-            hold_seconds: number;
+            hold_seconds?: number;
         };
         Hold: {
             id: string;

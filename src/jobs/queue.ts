@@ -2,6 +2,7 @@ import { PgBoss, type Job as BossJob, type Queue } from 'pg-boss';
 import type { Database } from '../db/database';
 import type { Logger } from '../shared/logger';
 import { bossDatabase } from './boss-database';
+import { logTick } from './tick-log';
 
 /**
  * Scheduled work is data: `{ id, schedule, run }`, executed through pg-boss (PostgreSQL-backed:
@@ -157,10 +158,9 @@ export function createJobQueue(db: Database, jobs: Job[], logger: Logger, option
     try {
       const execution = { id: attempt.id, attempt: attempt.retryCount };
       await job.run({ logger: jobLog, signal, execution, data: attempt.data });
-      // A tick that found nothing to do is debug: a job that did work logs its own info line.
-      jobLog.debug({ ms: Date.now() - began }, 'job ran');
+      logTick(jobLog, { kind: 'ran', ms: Date.now() - began });
     } catch (error) {
-      jobLog.error({ err: error, ms: Date.now() - began }, 'job failed');
+      logTick(jobLog, { kind: 'failed', error });
       throw error;
     }
   }

@@ -40,8 +40,11 @@ async function terminate(where: string, params: unknown[] = []): Promise<number>
 }
 
 const estimate = () =>
-  app.request('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, { key: storefront });
-const writeCreator = (name: string) => app.request('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
+  app.untypedRequest('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, {
+    key: storefront,
+  });
+const writeCreator = (name: string) =>
+  app.untypedRequest('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
 
 onPostgres('PostgreSQL faults', () => {
   beforeAll(async () => {
@@ -85,14 +88,14 @@ onPostgres('PostgreSQL faults', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'unavailable', status: 503 });
     // The process lives on and the pool serves the next requests on fresh connections.
-    expect((await app.request('GET', '/readyz', { key: null })).status).toBe(200);
+    expect((await app.untypedRequest('GET', '/readyz', { key: null })).status).toBe(200);
     expect((await writeCreator('After a terminated transaction')).status).toBe(200);
   });
 
   it('answers reads at once after every backend of the service was terminated (one retry on a fresh connection)', async () => {
-    expect((await app.request('GET', '/v1/drops')).status).toBe(200);
+    expect((await app.untypedRequest('GET', '/v1/drops')).status).toBe(200);
     expect(await terminate('true')).toBeGreaterThan(0);
-    const drops = await app.request('GET', '/v1/drops');
+    const drops = await app.untypedRequest('GET', '/v1/drops');
     expect(drops.status, drops.text).toBe(200);
     const write = await writeCreator('After every backend was terminated');
     expect([200, 503]).toContain(write.status);
@@ -136,23 +139,23 @@ onPostgres('PostgreSQL faults', () => {
       expect(write.headers.get('content-type')).toMatch(/problem\+json/);
       expect(write.headers.get('retry-after')).toBe('5');
       expect(write.body.code).toBe('unavailable');
-      const read = await app.request('GET', '/v1/drops');
+      const read = await app.untypedRequest('GET', '/v1/drops');
       expect(read.status).toBe(503);
-      const ready = await app.request('GET', '/readyz', { key: null });
+      const ready = await app.untypedRequest('GET', '/readyz', { key: null });
       expect(ready.status).toBe(503);
       // The key's last check is more than a moment old: estimates still answer from memory.
       await sleep(500);
       const during = await estimate();
       expect(during.status, during.text).toBe(200);
       expect(during.body).toEqual(before.body);
-      expect((await app.request('GET', '/healthz', { key: null })).status).toBe(200);
+      expect((await app.untypedRequest('GET', '/healthz', { key: null })).status).toBe(200);
     } finally {
       await proxy.restore();
     }
     let readyAfterMs = -1;
     const started = Date.now();
     while (Date.now() - started < 20_000) {
-      if ((await app.request('GET', '/readyz', { key: null })).status === 200) {
+      if ((await app.untypedRequest('GET', '/readyz', { key: null })).status === 200) {
         readyAfterMs = Date.now() - started;
         break;
       }

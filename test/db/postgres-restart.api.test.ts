@@ -29,13 +29,16 @@ let tenant: Tenant;
 let storefront: string;
 
 const estimate = () =>
-  app.request('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, { key: storefront });
-const renameCreator = (name: string) => app.request('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
+  app.untypedRequest('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, {
+    key: storefront,
+  });
+const renameCreator = (name: string) =>
+  app.untypedRequest('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
 
 async function readyWithin(ms: number): Promise<boolean> {
   const started = Date.now();
   while (Date.now() - started < ms) {
-    if ((await app.request('GET', '/readyz', { key: null })).status === 200) return true;
+    if ((await app.untypedRequest('GET', '/readyz', { key: null })).status === 200) return true;
     await sleep(200);
   }
   return false;
@@ -46,8 +49,8 @@ async function whileDown(before: Awaited<ReturnType<typeof estimate>>): Promise<
   expect(write.status, write.text).toBe(503);
   expect(write.headers.get('content-type')).toMatch(/problem\+json/);
   expect(write.headers.get('retry-after')).not.toBeNull();
-  expect((await app.request('GET', '/readyz', { key: null })).status).toBe(503);
-  expect((await app.request('GET', '/healthz', { key: null })).status).toBe(200);
+  expect((await app.untypedRequest('GET', '/readyz', { key: null })).status).toBe(503);
+  expect((await app.untypedRequest('GET', '/healthz', { key: null })).status).toBe(200);
   // The storefront key was checked a moment ago: estimates keep answering from memory.
   await sleep(500);
   const during = await estimate();
@@ -107,7 +110,7 @@ onPostgres('a real PostgreSQL server restarted under the service', () => {
       await server.start();
     }
     expect(await readyWithin(20_000)).toBe(true);
-    const creator = await app.request('GET', `/v1/creators/${tenant.creatorId}`);
+    const creator = await app.untypedRequest('GET', `/v1/creators/${tenant.creatorId}`);
     expect(creator.status, creator.text).toBe(200);
     expect(creator.body.name).toBe('Committed before the crash');
   });

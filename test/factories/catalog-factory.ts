@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import type { Schemas } from '../../src/client';
+import { expectData } from '../harness/answers';
 import type { TestApp } from '../harness/test-app';
 
 /** Fresh ids per call, so tests never collide and never need truncating. */
 export const freshId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
-async function put(app: TestApp, path: string, body: unknown) {
-  const res = await app.request('PUT', path, { body });
-  expect(res.status, `${path}: ${res.text}`).toBeLessThan(300);
-  return res.body;
+/** A created or replaced resource: PUT answers 201 the first time and 200 after. */
+export async function upserted<D>(
+  call: Promise<{ data?: D; error?: unknown; response: Response }>,
+): Promise<NonNullable<D>> {
+  const answer = await call;
+  if (answer.response.status !== 200) return expectData(201, Promise.resolve(answer));
+  return answer.data as NonNullable<D>;
 }
 
 export interface Tenant {
@@ -30,23 +34,27 @@ export async function createTenant(app: TestApp): Promise<Tenant> {
   const supplierId = freshId('supplier');
   const dropId = freshId('drop');
   const skuId = freshId('sku');
-  await put(app, `/v1/creators/${creatorId}`, { name: 'Creator' });
-  await put(app, `/v1/partners/${partnerId}`, { name: 'Partner' });
-  for (const [i, id] of regionIds.entries()) {
-    await put(app, `/v1/regions/${id}`, {
-      name: `Region ${i}`,
-      time_zone: 'America/New_York',
-      postal_prefixes: [`${id.slice(-6)}${i}`],
-    });
+  const api = app.client();
+  await upserted(api.PUT('/v1/creators/{creatorId}', { params: { path: { creatorId } }, body: { name: 'Creator' } }));
+  await upserted(api.PUT('/v1/partners/{partnerId}', { params: { path: { partnerId } }, body: { name: 'Partner' } }));
+  for (const [i, regionId] of regionIds.entries()) {
+    await upserted(
+      api.PUT('/v1/regions/{regionId}', {
+        params: { path: { regionId } },
+        body: { name: `Region ${i}`, time_zone: 'America/New_York', postal_prefixes: [`${regionId.slice(-6)}${i}`] },
+      }),
+    );
   }
-  await put(app, `/v1/hubs/${hubId}`, hubBody(partnerId, regionIds));
-  await put(app, `/v1/suppliers/${supplierId}`, supplierBody());
-  await put(app, `/v1/drops/${dropId}`, dropBody(creatorId, regionIds));
-  await put(app, `/v1/drops/${dropId}/skus/${skuId}`, skuBody(supplierId));
+  await upserted(api.PUT('/v1/hubs/{hubId}', { params: { path: { hubId } }, body: hubBody(partnerId, regionIds) }));
+  await upserted(api.PUT('/v1/suppliers/{supplierId}', { params: { path: { supplierId } }, body: supplierBody() }));
+  await upserted(api.PUT('/v1/drops/{dropId}', { params: { path: { dropId } }, body: dropBody(creatorId, regionIds) }));
+  await upserted(
+    api.PUT('/v1/drops/{dropId}/skus/{skuId}', { params: { path: { dropId, skuId } }, body: skuBody(supplierId) }),
+  );
   return { creatorId, partnerId, regionIds, hubId, supplierId, dropId, skuId };
 }
 
-export const hubBody = (partnerId: string, regionIds: string[]) => ({
+export const hubBody = (partnerId: string, regionIds: string[]): Schemas['HubInput'] => ({
   name: 'Hub',
   operator_partner_id: partnerId,
   capacity_units: 500,
@@ -56,7 +64,7 @@ export const hubBody = (partnerId: string, regionIds: string[]) => ({
   lanes: regionIds.map((region_id, i) => ({ region_id, transit_days_min: 1 + i, transit_days_max: 2 + i })),
 });
 
-export const supplierBody = () => ({
+export const supplierBody = (): Schemas['SupplierInput'] => ({
   name: 'Microfactory',
   kind: 'microfactory',
   lead_time_days_min: 3,
@@ -67,7 +75,7 @@ export const supplierBody = () => ({
   order_multiple: 5,
 });
 
-export const dropBody = (creatorId: string, regionIds: string[]) => ({
+export const dropBody = (creatorId: string, regionIds: string[]): Schemas['DropInput'] => ({
   creator_id: creatorId,
   name: 'Drop',
   opens_at: '2026-12-03T17:00:00Z',
@@ -79,18 +87,13 @@ export const dropBody = (creatorId: string, regionIds: string[]) => ({
   },
 });
 
-export const skuBody = (supplierId: string) => ({
+export const skuBody = (supplierId: string): Schemas['SkuInput'] => ({
   name: 'Hoodie',
   price: 60,
   unit_cost: 20,
   sourcing: [{ supplier_id: supplierId, units_available: 800, available_on: '2026-11-30' }],
 });
 
-export async function createKey(
-  app: TestApp,
-  body: { role: string; creator_id?: string; partner_id?: string },
-): Promise<string> {
-  const res = await app.request('POST', '/v1/keys', { body });
-  expect(res.status, res.text).toBe(201);
-  return res.body.key as string;
+export async function createKey(app: TestApp, body: Schemas['ApiKeyInput']): Promise<string> {
+  return (await expectData(201, app.client().POST('/v1/keys', { body }))).key;
 }

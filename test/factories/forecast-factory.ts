@@ -5,6 +5,8 @@ import type { TrainingExecutor } from '../../src/modules/forecast/model-training
 import { createServices } from '../../src/services';
 import type { Logger } from '../../src/shared/logger';
 import { createLogger } from '../../src/shared/logger';
+import type { Schemas } from '../../src/client';
+import { expectData } from '../harness/answers';
 import type { TestApp } from '../harness/test-app';
 import { createKey, createTenant, freshId, skuBody, type Tenant } from './catalog-factory';
 
@@ -17,10 +19,13 @@ export interface ForecastTenant extends Tenant {
 export async function createForecastTenant(app: TestApp): Promise<ForecastTenant> {
   const tenant = await createTenant(app);
   const second = freshId('sku');
-  const res = await app.request('PUT', `/v1/drops/${tenant.dropId}/skus/${second}`, {
-    body: { ...skuBody(tenant.supplierId), name: 'Tee', price: 30 },
-  });
-  expect(res.status, res.text).toBe(201);
+  await expectData(
+    201,
+    app.client().PUT('/v1/drops/{dropId}/skus/{skuId}', {
+      params: { path: { dropId: tenant.dropId, skuId: second } },
+      body: { ...skuBody(tenant.supplierId), name: 'Tee', price: 30 },
+    }),
+  );
   return {
     ...tenant,
     skuIds: [tenant.skuId, second].sort(),
@@ -32,12 +37,6 @@ export async function createForecastTenant(app: TestApp): Promise<ForecastTenant
   };
 }
 
-async function post(app: TestApp, path: string, rows: unknown[]) {
-  const res = await app.request('POST', path, { body: { rows } });
-  expect(res.status, `${path}: ${res.text}`).toBe(200);
-  return res.body;
-}
-
 export interface PreorderSpec {
   sku: string;
   region: string;
@@ -47,29 +46,43 @@ export interface PreorderSpec {
 }
 
 export function postPreorders(app: TestApp, tenant: Tenant, specs: PreorderSpec[]) {
-  return post(
-    app,
-    `/v1/drops/${tenant.dropId}/preorders`,
-    specs.map((s) => ({
-      id: freshId('po'),
-      sku_id: s.sku,
-      region_id: s.region,
-      quantity: s.quantity,
-      placed_at: s.at,
-      status: s.status ?? 'placed',
-    })),
+  const rows = specs.map((s) => ({
+    id: freshId('po'),
+    sku_id: s.sku,
+    region_id: s.region,
+    quantity: s.quantity,
+    placed_at: s.at,
+    status: s.status ?? 'placed',
+  }));
+  return expectData(
+    200,
+    app.client().POST('/v1/drops/{dropId}/preorders', { params: { path: { dropId: tenant.dropId } }, body: { rows } }),
   );
 }
 
 export function postSocial(
   app: TestApp,
   tenant: Tenant,
-  rows: { region: string; channel: string; metric: string; value: number; at: string }[],
+  rows: {
+    region: string;
+    channel: SocialSignal['channel'];
+    metric: SocialSignal['metric'];
+    value: number;
+    at: string;
+  }[],
 ) {
-  return post(
-    app,
-    `/v1/drops/${tenant.dropId}/social-signals`,
-    rows.map((r) => ({ region_id: r.region, channel: r.channel, metric: r.metric, value: r.value, observed_at: r.at })),
+  const body = {
+    rows: rows.map((r) => ({
+      region_id: r.region,
+      channel: r.channel,
+      metric: r.metric,
+      value: r.value,
+      observed_at: r.at,
+    })),
+  };
+  return expectData(
+    200,
+    app.client().POST('/v1/drops/{dropId}/social-signals', { params: { path: { dropId: tenant.dropId } }, body }),
   );
 }
 
@@ -78,12 +91,18 @@ export function postTokenHolders(
   tenant: Tenant,
   rows: { region: string; holders: number; at: string }[],
 ) {
-  return post(
-    app,
-    `/v1/drops/${tenant.dropId}/token-holder-snapshots`,
-    rows.map((r) => ({ region_id: r.region, holders: r.holders, tokens: r.holders * 2, observed_at: r.at })),
+  const body = {
+    rows: rows.map((r) => ({ region_id: r.region, holders: r.holders, tokens: r.holders * 2, observed_at: r.at })),
+  };
+  return expectData(
+    200,
+    app
+      .client()
+      .POST('/v1/drops/{dropId}/token-holder-snapshots', { params: { path: { dropId: tenant.dropId } }, body }),
   );
 }
+
+type SocialSignal = Schemas['SocialSignalRow'];
 
 /** A drop with a little of every signal before the app clock (2026-11-23T12:00Z). */
 export async function seedSignals(app: TestApp, tenant: ForecastTenant) {

@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
 import type { TestApp } from '../harness/test-app';
-import { createKey, createTenant, freshId, type Tenant } from './catalog-factory';
-
-async function put(app: TestApp, path: string, body: unknown) {
-  const res = await app.request('PUT', path, { body });
-  expect(res.status, `${path}: ${res.text}`).toBeLessThan(300);
-  return res.body;
-}
+import { createKey, createTenant, freshId, upserted, type Tenant } from './catalog-factory';
 
 export interface ForecastCellInput {
   sku_id: string;
@@ -85,64 +78,102 @@ export async function createPlanningScenario(app: TestApp): Promise<PlanningScen
   const secondSkuId = freshId('sku');
   const unreachableRegionId = freshId('region');
   const [region0, region1] = tenant.regionIds as [string, string];
-  await put(app, `/v1/regions/${unreachableRegionId}`, { name: 'Far away', time_zone: 'Europe/Paris' });
-  await put(app, `/v1/partners/${partnerBId}`, { name: 'Partner B' });
-  await put(app, `/v1/hubs/${tenant.hubId}`, {
-    name: 'Hub A',
-    operator_partner_id: tenant.partnerId,
-    capacity_units: 500,
-    time_zone: 'America/New_York',
-    order_cutoff_local: '15:00',
-    handling_days: 0,
-    lanes: [
-      { region_id: region0, transit_days_min: 1, transit_days_max: 2 },
-      { region_id: region1, transit_days_min: 3, transit_days_max: 4 },
-    ],
-  });
-  await put(app, `/v1/hubs/${hubBId}`, {
-    name: 'Hub B',
-    operator_partner_id: partnerBId,
-    capacity_units: 40,
-    time_zone: 'America/Chicago',
-    order_cutoff_local: '14:00',
-    handling_days: 1,
-    lanes: [{ region_id: region1, transit_days_min: 0, transit_days_max: 1 }],
-  });
-  await put(app, `/v1/suppliers/${tenant.supplierId}`, {
-    name: 'Fast microfactory',
-    kind: 'microfactory',
-    lead_time_days_min: 1,
-    lead_time_days_max: 2,
-    capacity_units: 1000,
-    unit_cost: 20,
-    min_order_units: 1,
-    order_multiple: 1,
-  });
-  await put(app, `/v1/suppliers/${fallbackSupplierId}`, {
-    name: 'Warehouse fallback',
-    kind: 'warehouse',
-    lead_time_days_min: 2,
-    lead_time_days_max: 3,
-    capacity_units: 1000,
-    unit_cost: 24,
-    min_order_units: 5,
-    order_multiple: 5,
-  });
-  await put(app, `/v1/drops/${tenant.dropId}/skus/${tenant.skuId}`, {
-    name: 'Hoodie',
-    price: 60,
-    unit_cost: 20,
-    sourcing: [
-      { supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-11-25' },
-      { supplier_id: fallbackSupplierId, units_available: 200, available_on: '2026-11-25' },
-    ],
-  });
-  await put(app, `/v1/drops/${tenant.dropId}/skus/${secondSkuId}`, {
-    name: 'Cap',
-    price: 25,
-    unit_cost: 8,
-    sourcing: [{ supplier_id: tenant.supplierId, units_available: 300, available_on: '2026-11-25' }],
-  });
+  const api = app.client();
+  await upserted(
+    api.PUT('/v1/regions/{regionId}', {
+      params: { path: { regionId: unreachableRegionId } },
+      body: { name: 'Far away', time_zone: 'Europe/Paris' },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/partners/{partnerId}', { params: { path: { partnerId: partnerBId } }, body: { name: 'Partner B' } }),
+  );
+  await upserted(
+    api.PUT('/v1/hubs/{hubId}', {
+      params: { path: { hubId: tenant.hubId } },
+      body: {
+        name: 'Hub A',
+        operator_partner_id: tenant.partnerId,
+        capacity_units: 500,
+        time_zone: 'America/New_York',
+        order_cutoff_local: '15:00',
+        handling_days: 0,
+        lanes: [
+          { region_id: region0, transit_days_min: 1, transit_days_max: 2 },
+          { region_id: region1, transit_days_min: 3, transit_days_max: 4 },
+        ],
+      },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/hubs/{hubId}', {
+      params: { path: { hubId: hubBId } },
+      body: {
+        name: 'Hub B',
+        operator_partner_id: partnerBId,
+        capacity_units: 40,
+        time_zone: 'America/Chicago',
+        order_cutoff_local: '14:00',
+        handling_days: 1,
+        lanes: [{ region_id: region1, transit_days_min: 0, transit_days_max: 1 }],
+      },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/suppliers/{supplierId}', {
+      params: { path: { supplierId: tenant.supplierId } },
+      body: {
+        name: 'Fast microfactory',
+        kind: 'microfactory',
+        lead_time_days_min: 1,
+        lead_time_days_max: 2,
+        capacity_units: 1000,
+        unit_cost: 20,
+        min_order_units: 1,
+        order_multiple: 1,
+      },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/suppliers/{supplierId}', {
+      params: { path: { supplierId: fallbackSupplierId } },
+      body: {
+        name: 'Warehouse fallback',
+        kind: 'warehouse',
+        lead_time_days_min: 2,
+        lead_time_days_max: 3,
+        capacity_units: 1000,
+        unit_cost: 24,
+        min_order_units: 5,
+        order_multiple: 5,
+      },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/drops/{dropId}/skus/{skuId}', {
+      params: { path: { dropId: tenant.dropId, skuId: tenant.skuId } },
+      body: {
+        name: 'Hoodie',
+        price: 60,
+        unit_cost: 20,
+        sourcing: [
+          { supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-11-25' },
+          { supplier_id: fallbackSupplierId, units_available: 200, available_on: '2026-11-25' },
+        ],
+      },
+    }),
+  );
+  await upserted(
+    api.PUT('/v1/drops/{dropId}/skus/{skuId}', {
+      params: { path: { dropId: tenant.dropId, skuId: secondSkuId } },
+      body: {
+        name: 'Cap',
+        price: 25,
+        unit_cost: 8,
+        sourcing: [{ supplier_id: tenant.supplierId, units_available: 300, available_on: '2026-11-25' }],
+      },
+    }),
+  );
   const forecastId = await createForecast(app, tenant.dropId, [
     { sku_id: tenant.skuId, region_id: region0, mean: 60 },
     { sku_id: tenant.skuId, region_id: region1, mean: 50 },

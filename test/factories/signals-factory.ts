@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
 import { signBody } from '../../src/modules/signals/core/signing';
+import { expectData } from '../harness/answers';
 import type { TestApp, TestResponse } from '../harness/test-app';
 import { createKey, createTenant, freshId, type Tenant } from './catalog-factory';
 
@@ -82,9 +82,11 @@ export function inventoryEvents(tenant: Tenant, count: number, prefix = freshId(
 
 /** Sets a partner's signing secret through the API and returns it. */
 export async function rotateSigningSecret(app: TestApp, partnerId: string): Promise<string> {
-  const res = await app.request('POST', `/v1/partners/${partnerId}/signing-secret`);
-  expect(res.status, res.text).toBe(201);
-  return res.body.secret as string;
+  const rotated = await expectData(
+    201,
+    app.client().POST('/v1/partners/{partnerId}/signing-secret', { params: { path: { partnerId } } }),
+  );
+  return rotated.secret;
 }
 
 /** A request signed as a partner's system (no API key), at the app clock's time unless told. */

@@ -11,7 +11,8 @@ import { answerClientErrors } from '../../src/http/client-errors';
 import { createServices, type Services } from '../../src/services';
 import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
-import { createPlannerClient, type PlannerClient } from '../../src/client';
+import createClient from 'openapi-fetch';
+import { createPlannerClient, type PlannerClient, type paths } from '../../src/client';
 import { assertKeepsContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -27,21 +28,42 @@ export interface TestApp {
    * admin key by default): paths, parameters and bodies are checked at compile time, answers
    * against openapi.yaml at run time. New API tests use it; `request` stays for raw HTTP.
    */
-  client(key?: string): PlannerClient;
-  request: (
-    method: string,
-    path: string,
-    options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
-  ) => Promise<TestResponse>;
+  client(key?: string | null): PlannerClient;
+  /**
+   * Raw HTTP, for what the typed client cannot send: bodies, parameters or content types the
+   * contract forbids, raw headers, routes outside the contract. The body read back is `unknown`.
+   */
+  request: (method: string, path: string, options?: RawRequestOptions) => Promise<TestResponse>;
+  /**
+   * @deprecated The old raw helper whose body is `any`, kept only for the test files not yet moved
+   * to the typed client (listed in eslint.config.js, which refuses it anywhere else).
+   */
+  untypedRequest: (method: string, path: string, options?: RawRequestOptions) => Promise<UntypedTestResponse>;
   close(): Promise<void>;
 }
 
+/**
+ * A raw answer. Its body is `unknown`: a test that sends raw (what the contract forbids, raw
+ * headers, routes outside the contract) narrows what it reads, e.g. with `problemIn(res)`.
+ */
 export interface TestResponse {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON members
-  body: any;
+  body: unknown;
   text: string;
+}
+
+export interface RawRequestOptions {
+  key?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** @deprecated See `TestApp.untypedRequest`. */
+export interface UntypedTestResponse extends TestResponse {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- legacy tests read arbitrary JSON members
+  body: any;
 }
 
 export async function startTestApp(
@@ -111,8 +133,9 @@ export async function startTestApp(
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 
-  const client = (key: string = adminKey): PlannerClient => {
-    const api = createPlannerClient({ baseUrl, apiKey: key });
+  const client = (key: string | null = adminKey): PlannerClient => {
+    // `null`: no Authorization header at all (what an anonymous caller sends).
+    const api = key === null ? createClient<paths>({ baseUrl }) : createPlannerClient({ baseUrl, apiKey: key });
     api.use({
       async onResponse({ request, response }) {
         const text = await response.clone().text();
@@ -144,6 +167,7 @@ export async function startTestApp(
     adminKey,
     clock,
     request,
+    untypedRequest: request,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.stop();

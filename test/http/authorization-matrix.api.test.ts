@@ -29,26 +29,28 @@ beforeAll(async () => {
   keys.partner = await createKey(app, { role: 'partner', partner_id: mine.partnerId });
   keys.storefront = await createKey(app, { role: 'storefront', creator_id: mine.creatorId });
   keys.none = null;
-  const revoked = await app.request('POST', '/v1/keys', { body: { role: 'creator', creator_id: mine.creatorId } });
-  await app.request('DELETE', `/v1/keys/${revoked.body.id}`);
+  const revoked = await app.untypedRequest('POST', '/v1/keys', {
+    body: { role: 'creator', creator_id: mine.creatorId },
+  });
+  await app.untypedRequest('DELETE', `/v1/keys/${revoked.body.id}`);
   keys.revoked = revoked.body.key;
   // A stored forecast per tenant, for the forecast-id family.
   for (const t of [mine, theirs])
-    forecastIds[t.dropId] = (await app.request('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
+    forecastIds[t.dropId] = (await app.untypedRequest('POST', `/v1/drops/${t.dropId}/forecasts`)).body.id;
   // A hold per tenant, for the hold-id family.
   for (const t of [mine, theirs]) {
     await publishPlanWithAllocations(app.database.db, t.dropId, [{ skuId: t.skuId, hubId: t.hubId, units: 5 }]);
     await eventually(() => app.services.snapshots.current().skus.get(t.skuId)?.publishedPlanId != null);
-    const hold = await app.request('POST', '/v1/holds', {
+    const hold = await app.untypedRequest('POST', '/v1/holds', {
       body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity: 1 },
     });
     holdIds[t.dropId] = hold.body.id;
     // A confirmed sale and its return, for the return-id family.
-    const sold = await app.request('POST', '/v1/holds', {
+    const sold = await app.untypedRequest('POST', '/v1/holds', {
       body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity: 1 },
     });
     await app.request('POST', `/v1/holds/${sold.body.id}/confirm`);
-    const ret = await app.request('POST', '/v1/returns', {
+    const ret = await app.untypedRequest('POST', '/v1/returns', {
       body: { sku_id: t.skuId, hub_id: t.hubId, quantity: 1, reason: 'unwanted' },
     });
     returnIds[t.dropId] = ret.body.id;
@@ -252,13 +254,13 @@ const cases: Case[] = [
 
 describe.each(cases)('$family: $method', (c) => {
   it.each(['none', 'revoked'] as Role[])('answers 401 to a %s key', async (role) => {
-    const res = await app.request(c.method, c.path(mine), { key: keys[role], body: c.body?.(mine) });
+    const res = await app.untypedRequest(c.method, c.path(mine), { key: keys[role], body: c.body?.(mine) });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('unauthorized');
   });
 
   it.each(Object.entries(c.own) as [Role, Expect][])('on its own ids, a %s key gets %s', async (role, expected) => {
-    const res = await app.request(c.method, c.path(mine), { key: keys[role], body: c.body?.(mine) });
+    const res = await app.untypedRequest(c.method, c.path(mine), { key: keys[role], body: c.body?.(mine) });
     if (expected === 'ok') expect(res.status, res.text).toBeLessThan(300);
     else {
       expect(res.status, res.text).toBe(expected);
@@ -268,7 +270,7 @@ describe.each(cases)('$family: $method', (c) => {
 
   if (c.scopedFor.length > 0) {
     it.each(c.scopedFor)("answers 404 to a %s key for another tenant's id", async (role) => {
-      const res = await app.request(c.method, c.path(theirs), { key: keys[role], body: c.body?.(theirs) });
+      const res = await app.untypedRequest(c.method, c.path(theirs), { key: keys[role], body: c.body?.(theirs) });
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('not_found');
     });
@@ -277,23 +279,23 @@ describe.each(cases)('$family: $method', (c) => {
 
 describe('lists are filtered to the caller', () => {
   it('shows a creator key only its own drops and a partner key only its own hubs', async () => {
-    const drops = await app.request('GET', '/v1/drops', { key: keys.creator });
+    const drops = await app.untypedRequest('GET', '/v1/drops', { key: keys.creator });
     expect(drops.body.items.map((d: { id: string }) => d.id)).toEqual([mine.dropId]);
-    const hubs = await app.request('GET', '/v1/hubs', { key: keys.partner });
+    const hubs = await app.untypedRequest('GET', '/v1/hubs', { key: keys.partner });
     expect(hubs.body.items.map((h: { id: string }) => h.id)).toEqual([mine.hubId]);
-    const adminDrops = await app.request('GET', '/v1/drops');
+    const adminDrops = await app.untypedRequest('GET', '/v1/drops');
     expect(adminDrops.body.items.map((d: { id: string }) => d.id)).toEqual(
       expect.arrayContaining([mine.dropId, theirs.dropId]),
     );
   });
 
   it("lets a creator write its own drop but not another creator's", async () => {
-    const own = await app.request('GET', `/v1/drops/${mine.dropId}`, { key: keys.creator });
+    const own = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}`, { key: keys.creator });
     const { id: _id, created_at: _c, updated_at: _u, ...body } = own.body;
-    expect((await app.request('PUT', `/v1/drops/${mine.dropId}`, { key: keys.creator, body })).status).toBe(200);
+    expect((await app.untypedRequest('PUT', `/v1/drops/${mine.dropId}`, { key: keys.creator, body })).status).toBe(200);
     expect(
       (
-        await app.request('PUT', `/v1/drops/${theirs.dropId}`, {
+        await app.untypedRequest('PUT', `/v1/drops/${theirs.dropId}`, {
           key: keys.creator,
           body: { ...body, creator_id: mine.creatorId },
         })

@@ -25,15 +25,18 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 async function expectConditional(path: string, options: { key?: string; headers?: Record<string, string> } = {}) {
-  const first = await app.request('GET', path, options);
+  const first = await app.untypedRequest('GET', path, options);
   expect(first.status, `${path}: ${first.text}`).toBe(200);
   const etag = first.headers.get('etag');
   expect(etag, path).toMatch(/^"[\w-]{16,}"$/);
-  const again = await app.request('GET', path, { ...options, headers: { ...options.headers, 'if-none-match': etag! } });
+  const again = await app.untypedRequest('GET', path, {
+    ...options,
+    headers: { ...options.headers, 'if-none-match': etag! },
+  });
   expect(again.status, path).toBe(304);
   expect(again.text).toBe('');
   expect(again.headers.get('etag')).toBe(etag);
-  const stale = await app.request('GET', path, {
+  const stale = await app.untypedRequest('GET', path, {
     ...options,
     headers: { ...options.headers, 'if-none-match': '"something-else"' },
   });
@@ -65,24 +68,24 @@ describe('If-None-Match', () => {
 
   it('gives the allocations a new tag when a new plan is published, so a poller sees the change', async () => {
     const path = `/v1/partner/allocations?drop_id=${tenant.dropId}`;
-    const before = (await app.request('GET', path, { key: partnerKey })).headers.get('etag')!;
+    const before = (await app.untypedRequest('GET', path, { key: partnerKey })).headers.get('etag')!;
     await publishPlanWithAllocations(app.services.db, tenant.dropId, [
       { skuId: tenant.skuId, hubId: tenant.hubId, units: 31 },
     ]);
-    const after = await app.request('GET', path, { key: partnerKey, headers: { 'if-none-match': before } });
+    const after = await app.untypedRequest('GET', path, { key: partnerKey, headers: { 'if-none-match': before } });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(before);
   });
 
   it('tags stock by its figures, not by the instant it was read: a new plan changes the tag', async () => {
     const path = `/v1/drops/${tenant.dropId}/stock`;
-    const before = (await app.request('GET', path)).headers.get('etag')!;
+    const before = (await app.untypedRequest('GET', path)).headers.get('etag')!;
     app.clock.set(new Date(app.clock.now().getTime() + 60_000));
-    expect((await app.request('GET', path, { headers: { 'if-none-match': before } })).status).toBe(304);
+    expect((await app.untypedRequest('GET', path, { headers: { 'if-none-match': before } })).status).toBe(304);
     await publishPlanWithAllocations(app.services.db, tenant.dropId, [
       { skuId: tenant.skuId, hubId: tenant.hubId, units: 44 },
     ]);
-    const after = await app.request('GET', path, { headers: { 'if-none-match': before } });
+    const after = await app.untypedRequest('GET', path, { headers: { 'if-none-match': before } });
     expect(after.status).toBe(200);
   });
 });
@@ -90,29 +93,29 @@ describe('If-None-Match', () => {
 describe('If-Match on PUT', () => {
   it('writes when the tag is current, refuses with 412 (and writes nothing) when the resource changed', async () => {
     const path = `/v1/hubs/${tenant.hubId}`;
-    const read = await app.request('GET', path);
+    const read = await app.untypedRequest('GET', path);
     const etag = read.headers.get('etag')!;
     const body = hubBody(tenant.partnerId, tenant.regionIds);
 
-    const ok = await app.request('PUT', path, {
+    const ok = await app.untypedRequest('PUT', path, {
       body: { ...body, capacity_units: 501 },
       headers: { 'if-match': etag },
     });
     expect(ok.status, ok.text).toBe(200);
     const newTag = ok.headers.get('etag');
     expect(newTag).not.toBe(etag);
-    expect((await app.request('GET', path)).headers.get('etag')).toBe(newTag);
+    expect((await app.untypedRequest('GET', path)).headers.get('etag')).toBe(newTag);
 
-    const late = await app.request('PUT', path, {
+    const late = await app.untypedRequest('PUT', path, {
       body: { ...body, capacity_units: 9 },
       headers: { 'if-match': etag },
     });
     expect(late.status).toBe(412);
     expect(late.headers.get('content-type')).toContain('application/problem+json');
     expect(late.body.code).toBe('precondition_failed');
-    expect((await app.request('GET', path)).body.capacity_units).toBe(501);
+    expect((await app.untypedRequest('GET', path)).body.capacity_units).toBe(501);
 
-    const star = await app.request('PUT', path, {
+    const star = await app.untypedRequest('PUT', path, {
       body: { ...body, capacity_units: 502 },
       headers: { 'if-match': '*' },
     });
@@ -120,18 +123,18 @@ describe('If-Match on PUT', () => {
   });
 
   it('If-Match on a resource that does not exist is 412; without If-Match a PUT still creates', async () => {
-    const res = await app.request('PUT', '/v1/creators/creator-never-made', {
+    const res = await app.untypedRequest('PUT', '/v1/creators/creator-never-made', {
       body: { name: 'X' },
       headers: { 'if-match': '*' },
     });
     expect(res.status).toBe(412);
-    expect((await app.request('GET', '/v1/creators/creator-never-made')).status).toBe(404);
+    expect((await app.untypedRequest('GET', '/v1/creators/creator-never-made')).status).toBe(404);
   });
 
   it("never tells a key about another tenant's drop: its If-Match answers 404, not 412", async () => {
     const other = await createTenant(app);
     const creatorKey = await createKey(app, { role: 'creator', creator_id: tenant.creatorId });
-    const res = await app.request('PUT', `/v1/drops/${other.dropId}`, {
+    const res = await app.untypedRequest('PUT', `/v1/drops/${other.dropId}`, {
       key: creatorKey,
       body: { name: 'x' },
       headers: { 'if-match': '"nope"' },

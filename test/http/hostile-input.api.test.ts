@@ -104,7 +104,7 @@ describe('hostile bodies', () => {
     });
     expectProblem(res, 413);
     expect(res.body.line).toBe(3);
-    const stored = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/long-line-0`);
+    const stored = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/preorders/long-line-0`);
     expect(stored.status).toBe(404);
   });
 
@@ -168,7 +168,7 @@ describe('hostile bodies', () => {
     expectProblem(res, 413);
     const rows = preorderRows(tenant, 10_000, { prefix: 'bulk' });
     expect(JSON.stringify({ rows }).length).toBeGreaterThan(1024 * 1024);
-    const bulk = await app.request('POST', `/v1/drops/${tenant.dropId}/preorders`, {
+    const bulk = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, {
       key: tenant.keys.storefront,
       body: { rows },
     });
@@ -186,7 +186,7 @@ describe('malformed requests are 4xx problems', () => {
   });
 
   it('answers 400 naming url to a webhook subscription whose url is not a URL', async () => {
-    const res = await app.request('POST', '/v1/webhook-subscriptions', {
+    const res = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
       body: { partner_id: tenant.partnerId, url: 'not a url' },
     });
     expect(res.status, res.text).toBe(400);

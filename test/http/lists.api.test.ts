@@ -23,7 +23,7 @@ async function walk(path: string, limit: number, key?: string): Promise<{ ids: s
   let pages = 0;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await app.request(
+    const res = await app.untypedRequest(
       'GET',
       `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       { key },
@@ -41,11 +41,11 @@ async function walk(path: string, limit: number, key?: string): Promise<{ ids: s
 describe('pagination', () => {
   it('walks a list page by page: every item once, in order, and the last page says null', async () => {
     for (let i = 0; i < 5; i++) {
-      await app.request('PUT', `/v1/regions/${freshId('zz-region')}`, {
+      await app.untypedRequest('PUT', `/v1/regions/${freshId('zz-region')}`, {
         body: { name: `R${i}`, time_zone: 'Europe/Paris', postal_prefixes: [freshId('p')] },
       });
     }
-    const all = await app.request('GET', '/v1/regions?limit=500');
+    const all = await app.untypedRequest('GET', '/v1/regions?limit=500');
     expect(all.body.next_cursor).toBeNull();
     const ids = all.body.items.map((r: { id: string }) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(7);
@@ -56,27 +56,27 @@ describe('pagination', () => {
   });
 
   it('serves 50 items by default', async () => {
-    const res = await app.request('GET', '/v1/regions');
+    const res = await app.untypedRequest('GET', '/v1/regions');
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeLessThanOrEqual(50);
   });
 
   it('refuses a limit outside 1..500 and a cursor it did not give out, naming the parameter', async () => {
     for (const bad of ['0', '501', 'ten', '2.5']) {
-      const res = await app.request('GET', `/v1/drops?limit=${bad}`);
+      const res = await app.untypedRequest('GET', `/v1/drops?limit=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.errors[0].path).toBe('limit');
     }
     for (const bad of ['abc', Buffer.from('["k1"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
-      const res = await app.request('GET', `/v1/drops?cursor=${bad}`);
+      const res = await app.untypedRequest('GET', `/v1/drops?cursor=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.body.errors[0].path).toBe('cursor');
     }
     // A cursor of a list with another key shape is not a cursor of this one.
-    const drops = await app.request('GET', '/v1/drops?limit=1');
+    const drops = await app.untypedRequest('GET', '/v1/drops?limit=1');
     const twoPartCursor = drops.body.next_cursor ?? Buffer.from('["k1","a","b"]').toString('base64url');
-    const res = await app.request('GET', `/v1/regions?cursor=${twoPartCursor}`);
+    const res = await app.untypedRequest('GET', `/v1/regions?cursor=${twoPartCursor}`);
     expect(res.status).toBe(400);
     expect(res.body.errors[0].path).toBe('cursor');
   });
@@ -85,7 +85,7 @@ describe('pagination', () => {
     const dropIds = [freshId('kd'), freshId('kd'), freshId('kd')];
     const opens = ['2027-03-01T10:00:00Z', '2027-03-02T10:00:00Z', '2027-03-04T10:00:00Z'];
     for (const [i, id] of dropIds.entries()) {
-      await app.request('PUT', `/v1/drops/${id}`, {
+      await app.untypedRequest('PUT', `/v1/drops/${id}`, {
         body: {
           ...dropBody(tenant.creatorId, tenant.regionIds),
           opens_at: opens[i],
@@ -94,14 +94,14 @@ describe('pagination', () => {
       });
     }
     const path = `/v1/drops?creator_id=${tenant.creatorId}&limit=2`;
-    const first = await app.request('GET', path);
+    const first = await app.untypedRequest('GET', path);
     expect(first.body.items).toHaveLength(2);
     // Inserted before the cursor (opens earlier than the first page's last item): not on page two.
     const early = freshId('kd');
-    await app.request('PUT', `/v1/drops/${early}`, {
+    await app.untypedRequest('PUT', `/v1/drops/${early}`, {
       body: { ...dropBody(tenant.creatorId, tenant.regionIds), opens_at: '2026-01-01T00:00:00Z' },
     });
-    const second = await app.request('GET', `${path}&cursor=${first.body.next_cursor}`);
+    const second = await app.untypedRequest('GET', `${path}&cursor=${first.body.next_cursor}`);
     const seen = [...first.body.items, ...second.body.items].map((d: { id: string }) => d.id);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).not.toContain(early);
@@ -113,19 +113,19 @@ describe('filters', () => {
   it('lists drops by status and by creator; a creator key sees only its own whatever it asks', async () => {
     const other = await createTenant(app);
     const closed = freshId('closed-drop');
-    await app.request('PUT', `/v1/drops/${closed}`, {
+    await app.untypedRequest('PUT', `/v1/drops/${closed}`, {
       body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' },
     });
-    const byStatus = await app.request('GET', `/v1/drops?status=closed&creator_id=${tenant.creatorId}`);
+    const byStatus = await app.untypedRequest('GET', `/v1/drops?status=closed&creator_id=${tenant.creatorId}`);
     expect(byStatus.status).toBe(200);
     expect(byStatus.body.items.map((d: { id: string }) => d.id)).toEqual([closed]);
     const byCreator = (await walk(`/v1/drops?creator_id=${other.creatorId}`, 50)).ids;
     expect(byCreator).toEqual([other.dropId]);
 
     const creatorKey = await createKey(app, { role: 'creator', creator_id: tenant.creatorId });
-    const own = await app.request('GET', '/v1/drops?limit=500', { key: creatorKey });
+    const own = await app.untypedRequest('GET', '/v1/drops?limit=500', { key: creatorKey });
     expect(own.body.items.every((d: { creator_id: string }) => d.creator_id === tenant.creatorId)).toBe(true);
-    const foreign = await app.request('GET', `/v1/drops?creator_id=${other.creatorId}`, { key: creatorKey });
+    const foreign = await app.untypedRequest('GET', `/v1/drops?creator_id=${other.creatorId}`, { key: creatorKey });
     expect(foreign.status).toBe(200);
     expect(foreign.body.items).toEqual([]);
   });
@@ -139,7 +139,7 @@ describe('filters', () => {
       placed_at: new Date(Date.parse('2026-11-20T10:00:00Z') + i * 60_000).toISOString(),
       status: i === 3 ? 'cancelled' : 'placed',
     }));
-    const posted = await app.request('POST', `/v1/drops/${tenant.dropId}/preorders`, { body: { rows } });
+    const posted = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, { body: { rows } });
     expect(posted.status, posted.text).toBe(200);
     const base = `/v1/drops/${tenant.dropId}/preorders`;
 
@@ -152,7 +152,7 @@ describe('filters', () => {
     const storefront = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
     expect((await walk(base, 50, storefront)).ids).toHaveLength(7);
     const stranger = await createKey(app, { role: 'storefront', creator_id: (await createTenant(app)).creatorId });
-    expect((await app.request('GET', base, { key: stranger })).status).toBe(404);
+    expect((await app.untypedRequest('GET', base, { key: stranger })).status).toBe(404);
   });
 
   it('lists holds by state, newest first; a hold past its expiry lists as expired, not held', async () => {
@@ -182,10 +182,10 @@ describe('filters', () => {
   });
 
   it('lists plans by state', async () => {
-    const res = await app.request('GET', `/v1/drops/${tenant.dropId}/plans?status=published&limit=5`);
+    const res = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/plans?status=published&limit=5`);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ items: [], next_cursor: null });
-    const bad = await app.request('GET', `/v1/drops/${tenant.dropId}/plans?status=finished`);
+    const bad = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/plans?status=finished`);
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].path).toBe('status');
   });
@@ -199,7 +199,7 @@ describe('undeclared query parameters', () => {
       '/v1/drops?statuz=closed',
       `/v1/estimates?sku_id=${tenant.skuId}&postal_code=1&zip=2`,
     ]) {
-      const res = await app.request('GET', path);
+      const res = await app.untypedRequest('GET', path);
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       const name = new URL(path, 'http://x').searchParams;
@@ -210,7 +210,7 @@ describe('undeclared query parameters', () => {
   });
 
   it('still authenticates first: no key, 401, whatever the query says', async () => {
-    const res = await app.request('GET', '/v1/regions?bogus=1', { key: null });
+    const res = await app.untypedRequest('GET', '/v1/regions?bogus=1', { key: null });
     expect(res.status).toBe(401);
   });
 });

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseBody } from '../../../src/http/contract';
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
-
-type PartnerPlan = ResponseBody<'getPartnerAllocations', 200>;
+import { answer } from '../../harness/answers';
 
 let app: TestApp;
 let s: PlanningScenario;
@@ -13,19 +11,31 @@ let draftId: string;
 beforeAll(async () => {
   app = await startTestApp();
   s = await createPlanningScenario(app);
-  const plan = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { body: { solver: 'fast' } });
-  planId = plan.body.id;
-  expect((await app.request('POST', `/v1/plans/${planId}/publish`)).status).toBe(200);
+  const plan = await answer(
+    app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } }, body: { solver: 'fast' } }),
+  );
+  planId = plan.data!.id;
+  expect((await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId } } }))).status).toBe(
+    200,
+  );
   // A later draft is not what partners see.
-  draftId = (await app.request('POST', `/v1/drops/${s.dropId}/plans`, { body: { solver: 'fast' } })).body.id;
+  draftId = (
+    await answer(
+      app
+        .client()
+        .POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } }, body: { solver: 'fast' } }),
+    )
+  ).data!.id;
 });
 afterAll(() => app.close());
 
 describe('partner reads of the published plan', () => {
   it('shows a partner only the allocations and inbound orders of the hubs it operates', async () => {
-    const res = await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.partnerKey });
+    const res = await answer(
+      app.client(s.partnerKey).GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId } } }),
+    );
     expect(res.status, res.text).toBe(200);
-    const body = res.body as PartnerPlan;
+    const body = res.data!;
     expect(body).toMatchObject({ plan_id: planId, drop_id: s.dropId, hub_ids: [s.hubId] });
     expect(body.plan_id).not.toBe(draftId);
     expect(body.allocations.length).toBeGreaterThan(0);
@@ -34,8 +44,11 @@ describe('partner reads of the published plan', () => {
     expect(body.supplier_orders.every((o) => o.destination_hub_id === s.hubId)).toBe(true);
     expect(JSON.stringify(body)).not.toContain(s.hubBId);
 
-    const b = (await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.partnerBKey }))
-      .body as PartnerPlan;
+    const b = (
+      await answer(
+        app.client(s.partnerBKey).GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId } } }),
+      )
+    ).data!;
     expect(b.hub_ids).toEqual([s.hubBId]);
     expect(b.allocations.every((a) => a.hub_id === s.hubBId)).toBe(true);
     expect(JSON.stringify(b)).not.toContain(s.hubId);
@@ -64,62 +77,109 @@ describe('partner reads of the published plan', () => {
 
   it("answers 404 for another partner's hub, a drop that does not involve the partner, and storefronts", async () => {
     expect(
-      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: s.partnerKey }))
-        .status,
+      (
+        await answer(
+          app.client(s.partnerKey).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+            params: { path: { dropId: s.dropId, hubId: s.hubBId } },
+          }),
+        )
+      ).status,
     ).toBe(404);
-    const own = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, {
-      key: s.partnerKey,
-    });
+    const own = await answer(
+      app.client(s.partnerKey).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+        params: { path: { dropId: s.dropId, hubId: s.hubId } },
+      }),
+    );
     expect(own.status).toBe(200);
-    expect(own.body.hub_ids).toEqual([s.hubId]);
+    expect(own.data!.hub_ids).toEqual([s.hubId]);
 
     const stranger = await createTenant(app);
     const strangerKey = await createKey(app, { role: 'partner', partner_id: stranger.partnerId });
-    const res = await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: strangerKey });
+    const res = await answer(
+      app.client(strangerKey).GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId } } }),
+    );
     expect(res.status).toBe(404);
     expect(
-      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: strangerKey })).status,
+      (
+        await answer(
+          app.client(strangerKey).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+            params: { path: { dropId: s.dropId, hubId: s.hubId } },
+          }),
+        )
+      ).status,
     ).toBe(404);
     const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
-    expect((await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: storefront })).status).toBe(
-      404,
-    );
     expect(
-      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}`, { key: storefront })).status,
+      (
+        await answer(
+          app.client(storefront).GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId } } }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await answer(
+          app.client(storefront).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+            params: { path: { dropId: s.dropId, hubId: s.hubId } },
+          }),
+        )
+      ).status,
     ).toBe(404);
   });
 
   it('answers 404 when the drop has no published plan, and 400 when a partner names partner_id', async () => {
     const other = await createPlanningScenario(app);
-    await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    await answer(app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: other.dropId } } }));
     expect(
-      (await app.request('GET', `/v1/partner/allocations?drop_id=${other.dropId}`, { key: other.partnerKey })).status,
+      (
+        await answer(
+          app.client(other.partnerKey).GET('/v1/partner/allocations', { params: { query: { drop_id: other.dropId } } }),
+        )
+      ).status,
     ).toBe(404);
     expect(
       (
-        await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}&partner_id=${s.partnerId}`, {
-          key: s.partnerKey,
-        })
+        await answer(
+          app
+            .client(s.partnerKey)
+            .GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId, partner_id: s.partnerId } } }),
+        )
       ).status,
     ).toBe(400);
+    // Without the drop_id the contract requires (sent raw: the typed client will not omit it).
     expect((await app.request('GET', '/v1/partner/allocations', { key: s.partnerKey })).status).toBe(400);
   });
 
   it("lets the admin read any partner's view and the drop's creator any hub, but not another creator", async () => {
-    const admin = await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}&partner_id=${s.partnerBId}`);
-    expect(admin.body.hub_ids).toEqual([s.hubBId]);
-    const creator = await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, {
-      key: s.creatorKey,
-    });
+    const admin = await answer(
+      app
+        .client()
+        .GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId, partner_id: s.partnerBId } } }),
+    );
+    expect(admin.data!.hub_ids).toEqual([s.hubBId]);
+    const creator = await answer(
+      app.client(s.creatorKey).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+        params: { path: { dropId: s.dropId, hubId: s.hubBId } },
+      }),
+    );
     expect(creator.status).toBe(200);
     const other = await createTenant(app);
     const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
     expect(
-      (await app.request('GET', `/v1/drops/${s.dropId}/plans/published/hubs/${s.hubBId}`, { key: otherCreator }))
-        .status,
+      (
+        await answer(
+          app.client(otherCreator).GET('/v1/drops/{dropId}/plans/published/hubs/{hubId}', {
+            params: { path: { dropId: s.dropId, hubId: s.hubBId } },
+          }),
+        )
+      ).status,
     ).toBe(404);
     expect(
-      (await app.request('GET', `/v1/partner/allocations?drop_id=${s.dropId}`, { key: s.creatorKey })).status,
+      (
+        await answer(
+          app.client(s.creatorKey).GET('/v1/partner/allocations', { params: { query: { drop_id: s.dropId } } }),
+        )
+      ).status,
     ).toBe(404);
   });
 });

@@ -16,7 +16,7 @@ let s: PlanningScenario;
 let region0: string;
 /** A hub as read, turned back into its PUT body (no ids, stamps or null coordinates). */
 async function hubBody(id: string): Promise<Record<string, unknown> & { lanes: { region_id: string }[] }> {
-  const hub = (await app.request('GET', `/v1/hubs/${id}`)).body as Record<string, unknown>;
+  const hub = (await app.untypedRequest('GET', `/v1/hubs/${id}`)).body as Record<string, unknown>;
   const { id: _id, created_at: _c, updated_at: _u, ...rest } = hub;
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null)) as Record<string, unknown> & {
     lanes: { region_id: string }[];
@@ -32,13 +32,15 @@ beforeAll(async () => {
   const lanesA = bodyA.lanes.map((l) =>
     l.region_id === region0 ? { ...l, shipping_cost_per_unit: 2.5, shipping_cost_per_shipment: 0.5 } : l,
   );
-  expect((await app.request('PUT', `/v1/hubs/${s.hubId}`, { body: { ...bodyA, lanes: lanesA } })).status).toBe(200);
+  expect((await app.untypedRequest('PUT', `/v1/hubs/${s.hubId}`, { body: { ...bodyA, lanes: lanesA } })).status).toBe(
+    200,
+  );
   const bodyB = await hubBody(s.hubBId);
   const lanesB = [
     ...bodyB.lanes,
     { region_id: region0, transit_days_min: 0, transit_days_max: 1, shipping_cost_per_unit: 0.5 },
   ];
-  const putB = await app.request('PUT', `/v1/hubs/${s.hubBId}`, {
+  const putB = await app.untypedRequest('PUT', `/v1/hubs/${s.hubBId}`, {
     body: { ...bodyB, capacity_units: 1000, lanes: lanesB },
   });
   expect(putB.status, putB.text).toBe(200);
@@ -49,7 +51,7 @@ const unitsAt = (plan: Plan, hubId: string) =>
   plan.allocations.filter((a) => a.hub_id === hubId).reduce((n, a) => n + a.units, 0);
 
 async function whatIf(overrides: unknown): Promise<Plan> {
-  const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+  const res = await app.untypedRequest('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
     key: s.creatorKey,
     body: { solver: 'lp', overrides },
   });
@@ -59,7 +61,7 @@ async function whatIf(overrides: unknown): Promise<Plan> {
 
 describe('costs in the plan', () => {
   it('reads lane costs back from the hub', async () => {
-    const hub = (await app.request('GET', `/v1/hubs/${s.hubId}`)).body as ResponseBody<'getHub', 200>;
+    const hub = (await app.untypedRequest('GET', `/v1/hubs/${s.hubId}`)).body as ResponseBody<'getHub', 200>;
     expect(hub.lanes.find((l) => l.region_id === region0)).toMatchObject({
       shipping_cost_per_unit: 2.5,
       shipping_cost_per_shipment: 0.5,
@@ -99,8 +101,8 @@ describe('costs in the plan', () => {
     expect(r0.shipping / r0.expected_units).toBeCloseTo(3, 6);
 
     // the same surcharge stored on the region (all its lanes): A 3 + 5, B 0.5 + 5 → B cheaper again
-    const region = (await app.request('GET', `/v1/regions/${region0}`)).body as Record<string, unknown>;
-    const put = await app.request('PUT', `/v1/regions/${region0}`, {
+    const region = (await app.untypedRequest('GET', `/v1/regions/${region0}`)).body as Record<string, unknown>;
+    const put = await app.untypedRequest('PUT', `/v1/regions/${region0}`, {
       body: {
         name: region.name,
         time_zone: region.time_zone,
@@ -111,7 +113,9 @@ describe('costs in the plan', () => {
     const shifted = await whatIf({});
     const shiftedR0 = shifted.totals.cost_by_region!.find((r) => r.region_id === region0)!;
     expect(shiftedR0.shipping / shiftedR0.expected_units).toBeCloseTo(5.5, 6);
-    await app.request('PUT', `/v1/regions/${region0}`, { body: { name: region.name, time_zone: region.time_zone } });
+    await app.untypedRequest('PUT', `/v1/regions/${region0}`, {
+      body: { name: region.name, time_zone: region.time_zone },
+    });
   });
 });
 
@@ -128,26 +132,26 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
 
   it('a negative lane cost', async () => {
     const id = freshId('hub');
-    const res = await app.request('PUT', `/v1/hubs/${id}`, { body: costlyHub({ shipping_cost_per_unit: -1 }) });
+    const res = await app.untypedRequest('PUT', `/v1/hubs/${id}`, { body: costlyHub({ shipping_cost_per_unit: -1 }) });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lanes[0].shipping_cost_per_unit']);
-    expect((await app.request('GET', `/v1/hubs/${id}`)).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/hubs/${id}`)).status).toBe(404);
   });
 
   it('a lane cost shift whose end precedes its start', async () => {
     const id = freshId('hub');
-    const res = await app.request('PUT', `/v1/hubs/${id}`, {
+    const res = await app.untypedRequest('PUT', `/v1/hubs/${id}`, {
       body: costlyHub({ cost_shifts: [{ from: '2026-12-10T00:00:00Z', to: '2026-12-01T00:00:00Z', surcharge: 1 }] }),
     });
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lanes[0].cost_shifts[0].to']);
-    expect((await app.request('GET', `/v1/hubs/${id}`)).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/hubs/${id}`)).status).toBe(404);
   });
 
   it("a negative supplier freight or fallback premium, and a region's backwards shift", async () => {
     const supplierId = freshId('supplier');
-    const supplier = await app.request('PUT', `/v1/suppliers/${supplierId}`, {
+    const supplier = await app.untypedRequest('PUT', `/v1/suppliers/${supplierId}`, {
       body: {
         name: 'Bad freight',
         kind: 'offshore',
@@ -164,10 +168,10 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
       'fallback_premium_per_unit',
       'inbound_freight[0].cost_per_unit',
     ]);
-    expect((await app.request('GET', `/v1/suppliers/${supplierId}`)).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/suppliers/${supplierId}`)).status).toBe(404);
 
     const regionId = freshId('region');
-    const region = await app.request('PUT', `/v1/regions/${regionId}`, {
+    const region = await app.untypedRequest('PUT', `/v1/regions/${regionId}`, {
       body: {
         name: 'Backwards',
         time_zone: 'Europe/Paris',
@@ -176,7 +180,7 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
     });
     expect(region.status).toBe(422);
     expect(region.body.errors.map((e: { path: string }) => e.path)).toEqual(['cost_shifts[0].to']);
-    expect((await app.request('GET', `/v1/regions/${regionId}`)).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/regions/${regionId}`)).status).toBe(404);
   });
 
   it('a what-if shift whose end precedes its start, or with a negative surcharge, stores no plan', async () => {
@@ -184,7 +188,7 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
       'select count(*)::int as n from plans where drop_id = $1',
       [s.dropId],
     );
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+    const res = await app.untypedRequest('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
       key: s.creatorKey,
       body: {
         overrides: {

@@ -3,6 +3,7 @@ import { seedLargeDrop, type LargeDrop } from '../../../src/bench/large-drop';
 import { createWorkerPool, type WorkerPool } from '../../../src/shared/worker-pool';
 import { createKey } from '../../factories/catalog-factory';
 import { rawRequest } from '../../harness/raw-http';
+import { answer } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 /**
@@ -42,7 +43,11 @@ beforeAll(async () => {
   drop = await seedLargeDrop(app.services, { skus: 500, hubs: 8, regions: 30, prefix: 'stall' });
   storefront = await createKey(app, { role: 'storefront', creator_id: drop.creatorId });
   // A first plan warms the worker (TypeScript loaded, HiGHS instantiated).
-  const warm = await app.request('POST', `/v1/drops/${drop.dropId}/plans`, { body: { solver: 'fast' } });
+  const warm = await answer(
+    app
+      .client()
+      .POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: drop.dropId } }, body: { solver: 'fast' } }),
+  );
   expect(warm.status, warm.text.slice(0, 300)).toBe(201);
 }, 300_000);
 afterAll(() => app.close());
@@ -52,7 +57,11 @@ describe('plan computation off the event loop', () => {
     const estimatePath = `/v1/estimates?sku_id=${drop.skuIds[0]}&region_id=${drop.regionIds[0]}`;
     const headers = { authorization: `Bearer ${storefront}` };
     const before = computing.length;
-    const plan = app.request('POST', `/v1/drops/${drop.dropId}/plans`, { body: { solver: 'fast' } });
+    const plan = answer(
+      app
+        .client()
+        .POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: drop.dropId } }, body: { solver: 'fast' } }),
+    );
     let done = false;
     void plan.then(() => (done = true));
     const probes: { sent: number; answered: number }[] = [];
@@ -79,7 +88,11 @@ describe('plan computation off the event loop', () => {
 
   it('stops a computation at shutdown: its request answers 503 with Retry-After at once', async () => {
     const before = computing.length;
-    const plan = app.request('POST', `/v1/drops/${drop.dropId}/plans`, { body: { solver: 'fast' } });
+    const plan = answer(
+      app
+        .client()
+        .POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: drop.dropId } }, body: { solver: 'fast' } }),
+    );
     while (computing.length === before) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const stopping = performance.now();
@@ -88,7 +101,7 @@ describe('plan computation off the event loop', () => {
     const res = await plan;
     expect(res.status, res.text).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
-    expect(res.body).toMatchObject({ code: 'unavailable', reason: 'shutting_down' });
+    expect(res.error).toMatchObject({ code: 'unavailable', reason: 'shutting_down' });
     expect(performance.now() - stopping).toBeLessThan(5_000);
   });
 });

@@ -3,6 +3,8 @@ import type { ResponseBody } from '../../../src/http/contract';
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createForecast, createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer, problemIn } from '../../harness/answers';
 
 type Plan = ResponseBody<'getPlan', 200>;
 
@@ -14,10 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function compute(body?: unknown, key = s.creatorKey): Promise<Plan> {
-  const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key, body });
+async function compute(body?: Schemas['PlanRequest'], key = s.creatorKey): Promise<Plan> {
+  const res = await answer(
+    app.client(key).POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } }, body }),
+  );
   expect(res.status, res.text).toBe(201);
-  return res.body as Plan;
+  return res.data as Plan;
 }
 
 /** Invariants read back from the stored rows, not from the response. */
@@ -112,31 +116,38 @@ describe('computing a plan', () => {
   });
 
   it('numbers versions and lists them newest first', async () => {
-    const before = (await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })).body.items.length;
+    const before = (
+      await answer(app.client(s.creatorKey).GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } }))
+    ).data!.items.length;
     const plan = await compute();
-    const list = await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey });
+    const list = await answer(
+      app.client(s.creatorKey).GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } }),
+    );
     expect(list.status).toBe(200);
-    expect(list.body.items).toHaveLength(before + 1);
-    expect(list.body.items[0]).toMatchObject({ id: plan.id, version: before + 1 });
-    expect(list.body.items[0].allocations).toBeUndefined();
+    expect(list.data!.items).toHaveLength(before + 1);
+    expect(list.data!.items[0]).toMatchObject({ id: plan.id, version: before + 1 });
+    expect(list.data!.items[0]).not.toHaveProperty('allocations');
   });
 
   it('rejects an unknown solver with 400', async () => {
+    // A solver the contract does not list, sent raw.
     const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, {
       key: s.creatorKey,
       body: { solver: 'magic' },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe('solver');
+    expect(problemIn(res).errors![0]!.path).toBe('solver');
   });
 });
 
 describe('errors', () => {
   it('answers 422 no_forecast for a drop without any forecast', async () => {
     const other = await createTenant(app);
-    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    const res = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: other.dropId } } }),
+    );
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ code: 'unprocessable', reason: 'no_forecast' });
+    expect(res.error).toMatchObject({ code: 'unprocessable', reason: 'no_forecast' });
   });
 
   it('answers 422 naming the reference when the catalog is inconsistent', async () => {
@@ -145,10 +156,12 @@ describe('errors', () => {
       { sku_id: other.skuId, region_id: other.regionIds[0]!, mean: 5 },
       { sku_id: other.skuId, region_id: 'region-that-does-not-exist', mean: 5 },
     ]);
-    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    const res = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: other.dropId } } }),
+    );
     expect(res.status).toBe(422);
-    expect(res.body.reason).toBe('inconsistent_catalog');
-    expect(res.body.errors).toEqual([
+    expect(res.error!.reason).toBe('inconsistent_catalog');
+    expect(res.error!.errors).toEqual([
       { path: 'forecast.cells[1].region_id', message: "unknown region 'region-that-does-not-exist'" },
     ]);
   });
@@ -156,13 +169,15 @@ describe('errors', () => {
   it('plans a drop whose only supplier is late as a valid plan with a SKU issue and no stock', async () => {
     const other = await createTenant(app); // the factory's supplier arrives after opening
     await createForecast(app, other.dropId, [{ sku_id: other.skuId, region_id: other.regionIds[0]!, mean: 20 }]);
-    const res = await app.request('POST', `/v1/drops/${other.dropId}/plans`);
+    const res = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: other.dropId } } }),
+    );
     expect(res.status, res.text).toBe(201);
-    expect(res.body.allocations).toEqual([]);
-    expect(res.body.sku_issues).toEqual([
+    expect(res.data!.allocations).toEqual([]);
+    expect(res.data!.sku_issues).toEqual([
       expect.objectContaining({ sku_id: other.skuId, reason: 'no-supplier-before-opening' }),
     ]);
-    expect(res.body.unserved_regions).toEqual([
+    expect(res.data!.unserved_regions).toEqual([
       expect.objectContaining({ region_id: other.regionIds[0]!, reason: 'no-stock' }),
     ]);
   });
@@ -171,52 +186,62 @@ describe('errors', () => {
 describe('publishing', () => {
   it('publishes a draft and supersedes the previously published plan', async () => {
     const first = await compute();
-    const published = await app.request('POST', `/v1/plans/${first.id}/publish`, { key: s.creatorKey });
+    const published = await answer(
+      app.client(s.creatorKey).POST('/v1/plans/{planId}/publish', { params: { path: { planId: first.id } } }),
+    );
     expect(published.status, published.text).toBe(200);
-    expect(published.body).toMatchObject({ status: 'published', published_at: '2026-11-23T12:00:00.000Z' });
+    expect(published.data).toMatchObject({ status: 'published', published_at: '2026-11-23T12:00:00.000Z' });
 
     const second = await compute();
-    expect((await app.request('POST', `/v1/plans/${second.id}/publish`, { key: s.creatorKey })).body.status).toBe(
-      'published',
+    expect(
+      (
+        await answer(
+          app.client(s.creatorKey).POST('/v1/plans/{planId}/publish', { params: { path: { planId: second.id } } }),
+        )
+      ).data!.status,
+    ).toBe('published');
+    const old = await answer(
+      app.client(s.creatorKey).GET('/v1/plans/{planId}', { params: { path: { planId: first.id } } }),
     );
-    const old = await app.request('GET', `/v1/plans/${first.id}`, { key: s.creatorKey });
-    expect(old.body).toMatchObject({ status: 'superseded', superseded_at: expect.any(String) });
+    expect(old.data).toMatchObject({ status: 'superseded', superseded_at: expect.any(String) });
     const published2 = (
-      await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key: s.creatorKey })
-    ).body.items.filter((p: Plan) => p.status === 'published');
-    expect(published2.map((p: Plan) => p.id)).toEqual([second.id]);
+      await answer(app.client(s.creatorKey).GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } }))
+    ).data!.items.filter((p) => p.status === 'published');
+    expect(published2.map((p) => p.id)).toEqual([second.id]);
   });
 
   it('answers 200 and changes nothing when the published plan is published again, 409 for a superseded one', async () => {
     const a = await compute();
-    await app.request('POST', `/v1/plans/${a.id}/publish`);
-    const again = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: a.id } } }));
+    const again = await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: a.id } } }));
     expect(again.status).toBe(200);
-    expect(again.body.status).toBe('published');
+    expect(again.data!.status).toBe('published');
     const b = await compute();
-    await app.request('POST', `/v1/plans/${b.id}/publish`);
-    const stale = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: b.id } } }));
+    const stale = await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: a.id } } }));
     expect(stale.status).toBe(409);
     // the problem's status is the HTTP status; the plan's own status is an extension beside it
-    expect(stale.body).toMatchObject({ code: 'conflict', status: 409, plan_status: 'superseded' });
+    expect(stale.error).toMatchObject({ code: 'conflict', status: 409, plan_status: 'superseded' });
   });
 });
 
 describe('what-if plans', () => {
   it('applies overrides, is never published, and is compared with a real plan', async () => {
     const base = await compute({ solver: 'fast' });
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      key: s.creatorKey,
-      body: {
-        solver: 'fast',
-        overrides: {
-          hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }],
-          unavailable_supplier_ids: [s.fallbackSupplierId],
+    const res = await answer(
+      app.client(s.creatorKey).POST('/v1/drops/{dropId}/plans/what-if', {
+        params: { path: { dropId: s.dropId } },
+        body: {
+          solver: 'fast',
+          overrides: {
+            hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }],
+            unavailable_supplier_ids: [s.fallbackSupplierId],
+          },
         },
-      },
-    });
+      }),
+    );
     expect(res.status, res.text).toBe(201);
-    const whatIf = res.body as Plan;
+    const whatIf = res.data as Plan;
     expect(whatIf.status).toBe('what_if');
     expect(whatIf.overrides).toEqual({
       hub_capacities: [{ hub_id: s.hubBId, capacity_units: 0 }],
@@ -226,13 +251,19 @@ describe('what-if plans', () => {
     expect(whatIf.supplier_orders.filter((o) => o.supplier_id === s.fallbackSupplierId)).toEqual([]);
     await checkStoredInvariants(whatIf.id);
 
-    const publish = await app.request('POST', `/v1/plans/${whatIf.id}/publish`, { key: s.creatorKey });
+    const publish = await answer(
+      app.client(s.creatorKey).POST('/v1/plans/{planId}/publish', { params: { path: { planId: whatIf.id } } }),
+    );
     expect(publish.status).toBe(409);
-    expect((await app.request('GET', `/v1/plans/${whatIf.id}`)).body.status).toBe('what_if');
+    expect(
+      (await answer(app.client().GET('/v1/plans/{planId}', { params: { path: { planId: whatIf.id } } }))).data!.status,
+    ).toBe('what_if');
 
-    const cmp = await app.request('GET', `/v1/plans/compare?a=${base.id}&b=${whatIf.id}`, { key: s.creatorKey });
+    const cmp = await answer(
+      app.client(s.creatorKey).GET('/v1/plans/compare', { params: { query: { a: base.id, b: whatIf.id } } }),
+    );
     expect(cmp.status, cmp.text).toBe(200);
-    const body = cmp.body as ResponseBody<'comparePlans', 200>;
+    const body = cmp.data as ResponseBody<'comparePlans', 200>;
     expect(body.a.id).toBe(base.id);
     expect(body.fill_rate_within_promise.delta).toBeCloseTo(
       whatIf.totals.fill_rate_within_promise - base.totals.fill_rate_within_promise,
@@ -246,33 +277,44 @@ describe('what-if plans', () => {
   });
 
   it('a shorter promise leaves regions unserved', async () => {
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      body: { overrides: { promise_business_days: 0 } },
-    });
+    const res = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans/what-if', {
+        params: { path: { dropId: s.dropId } },
+        body: { overrides: { promise_business_days: 0 } },
+      }),
+    );
     expect(res.status).toBe(201);
-    expect(res.body.allocations).toEqual([]);
-    expect(res.body.unserved_regions.map((u: { reason: string }) => u.reason)).toEqual(
+    expect(res.data!.allocations).toEqual([]);
+    expect(res.data!.unserved_regions.map((u: { reason: string }) => u.reason)).toEqual(
       expect.arrayContaining(['no-hub-within-promise']),
     );
   });
 
   it('answers 422 for an override naming an unknown hub and 400 for a malformed one', async () => {
-    const unknown = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      body: { overrides: { hub_capacities: [{ hub_id: 'no-such-hub', capacity_units: 3 }] } },
-    });
+    const unknown = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans/what-if', {
+        params: { path: { dropId: s.dropId } },
+        body: { overrides: { hub_capacities: [{ hub_id: 'no-such-hub', capacity_units: 3 }] } },
+      }),
+    );
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors[0].path).toBe('overrides.hub_capacities[0].hub_id');
-    const malformed = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      body: { overrides: { hub_capacities: [{ hub_id: s.hubId, capacity_units: -1 }] } },
-    });
+    expect(unknown.error!.errors![0]!.path).toBe('overrides.hub_capacities[0].hub_id');
+    const malformed = await answer(
+      app.client().POST('/v1/drops/{dropId}/plans/what-if', {
+        params: { path: { dropId: s.dropId } },
+        body: { overrides: { hub_capacities: [{ hub_id: s.hubId, capacity_units: -1 }] } },
+      }),
+    );
     expect(malformed.status).toBe(400);
   });
 
   it('answers 422 when comparing plans of two different drops', async () => {
     const other = await createPlanningScenario(app);
     const a = await compute();
-    const b = (await app.request('POST', `/v1/drops/${other.dropId}/plans`)).body as Plan;
-    const res = await app.request('GET', `/v1/plans/compare?a=${a.id}&b=${b.id}`);
+    const b = (
+      await answer(app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: other.dropId } } }))
+    ).data as Plan;
+    const res = await answer(app.client().GET('/v1/plans/compare', { params: { query: { a: a.id, b: b.id } } }));
     expect(res.status).toBe(422);
   });
 });
@@ -291,13 +333,15 @@ describe('what-if demand multipliers (issue 19)', () => {
     const means = await forecastMeans();
     const total = [...means.values()].reduce((a, m) => a + m, 0);
     const [r0, r1] = s.regionIds as [string, string];
-    const whatIf = async (overrides: unknown) => {
-      const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-        key: s.creatorKey,
-        body: { solver: 'fast', overrides },
-      });
+    const whatIf = async (overrides: Schemas['PlanOverrides']) => {
+      const res = await answer(
+        app.client(s.creatorKey).POST('/v1/drops/{dropId}/plans/what-if', {
+          params: { path: { dropId: s.dropId } },
+          body: { solver: 'fast', overrides },
+        }),
+      );
       expect(res.status, res.text).toBe(201);
-      return res.body as Plan;
+      return res.data as Plan;
     };
     const higher = await whatIf({ demand_multipliers: { drop: 1.3 } });
     expect(higher.totals.expected_demand_units).toBeCloseTo(total * 1.3, 6);
@@ -318,11 +362,15 @@ describe('what-if demand multipliers (issue 19)', () => {
   });
 
   it('answers 422 naming an unknown region, and 400 for a negative, too large or duplicated multiplier', async () => {
-    const post = (overrides: unknown) =>
-      app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides } });
+    const post = (overrides: Schemas['PlanOverrides']) =>
+      answer(
+        app
+          .client()
+          .POST('/v1/drops/{dropId}/plans/what-if', { params: { path: { dropId: s.dropId } }, body: { overrides } }),
+      );
     const unknown = await post({ demand_multipliers: { regions: [{ region_id: 'no-such-region', multiplier: 2 }] } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors[0].path).toBe('overrides.demand_multipliers.regions[0].region_id');
+    expect(unknown.error!.errors![0]!.path).toBe('overrides.demand_multipliers.regions[0].region_id');
     for (const bad of [
       { drop: -0.1 },
       { drop: 11 },
@@ -335,30 +383,37 @@ describe('what-if demand multipliers (issue 19)', () => {
       },
       { everywhere: 2 },
     ]) {
-      const res = await post({ demand_multipliers: bad });
+      // Values the contract forbids, sent raw.
+      const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+        body: { overrides: { demand_multipliers: bad } },
+      });
       expect(res.status, JSON.stringify(bad)).toBe(400);
-      expect(res.body.code).toBe('validation_failed');
+      expect(problemIn(res).code).toBe('validation_failed');
     }
   });
 });
 
 describe('saving a what-if plan as a draft (issue 19)', () => {
   async function whatIf(): Promise<Plan> {
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      key: s.creatorKey,
-      body: {
-        overrides: { demand_multipliers: { drop: 1.2 }, hub_capacities: [{ hub_id: s.hubBId, capacity_units: 5 }] },
-      },
-    });
+    const res = await answer(
+      app.client(s.creatorKey).POST('/v1/drops/{dropId}/plans/what-if', {
+        params: { path: { dropId: s.dropId } },
+        body: {
+          overrides: { demand_multipliers: { drop: 1.2 }, hub_capacities: [{ hub_id: s.hubBId, capacity_units: 5 }] },
+        },
+      }),
+    );
     expect(res.status, res.text).toBe(201);
-    return res.body as Plan;
+    return res.data as Plan;
   }
 
   it('copies the what-if plan into the next draft version without solving again, and publishes it', async () => {
     const source = await whatIf();
-    const res = await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: s.creatorKey });
+    const res = await answer(
+      app.client(s.creatorKey).POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: source.id } } }),
+    );
     expect(res.status, res.text).toBe(201);
-    const draft = res.body as Plan;
+    const draft = res.data as Plan;
     expect(draft.id).not.toBe(source.id);
     expect(draft.status).toBe('draft');
     expect(draft.version).toBe(source.version + 1);
@@ -366,42 +421,74 @@ describe('saving a what-if plan as a draft (issue 19)', () => {
     expect(strip(draft)).toEqual(strip(source));
     await checkStoredInvariants(draft.id);
     // The what-if plan itself is unchanged.
-    expect((await app.request('GET', `/v1/plans/${source.id}`)).body.status).toBe('what_if');
-    const published = await app.request('POST', `/v1/plans/${draft.id}/publish`, { key: s.creatorKey });
+    expect(
+      (await answer(app.client().GET('/v1/plans/{planId}', { params: { path: { planId: source.id } } }))).data!.status,
+    ).toBe('what_if');
+    const published = await answer(
+      app.client(s.creatorKey).POST('/v1/plans/{planId}/publish', { params: { path: { planId: draft.id } } }),
+    );
     expect(published.status).toBe(200);
-    expect(published.body.status).toBe('published');
+    expect(published.data!.status).toBe('published');
   });
 
   it('answers a retry, sequential or concurrent, with the draft already saved', async () => {
     const source = await whatIf();
     const results = await Promise.all(
-      [0, 1, 2].map(() => app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: s.creatorKey })),
+      [0, 1, 2].map(() =>
+        answer(
+          app
+            .client(s.creatorKey)
+            .POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: source.id } } }),
+        ),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
-    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
-    const again = await app.request('POST', `/v1/plans/${source.id}/save-as-draft`);
-    expect(again.status).toBe(200);
-    expect(again.body.id).toBe(results[0]!.body.id);
-    const drafts = (await app.request('GET', `/v1/drops/${s.dropId}/plans`)).body.items.filter(
-      (p: { id: string }) => p.id === again.body.id,
+    expect(new Set(results.map((r) => r.data!.id)).size).toBe(1);
+    const again = await answer(
+      app.client().POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: source.id } } }),
     );
+    expect(again.status).toBe(200);
+    expect(again.data!.id).toBe(results[0]!.data!.id);
+    const drafts = (
+      await answer(app.client().GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } }))
+    ).data!.items.filter((p: { id: string }) => p.id === again.data!.id);
     expect(drafts).toHaveLength(1);
   });
 
   it('answers 409 for a plan that is not a what-if plan, and 404 to other tenants and roles', async () => {
     const draft = await compute();
-    const conflict = await app.request('POST', `/v1/plans/${draft.id}/save-as-draft`, { key: s.creatorKey });
+    const conflict = await answer(
+      app.client(s.creatorKey).POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: draft.id } } }),
+    );
     expect(conflict.status).toBe(409);
-    expect(conflict.body).toMatchObject({ code: 'conflict', status: 409, plan_status: 'draft' });
+    expect(conflict.error).toMatchObject({ code: 'conflict', status: 409, plan_status: 'draft' });
     const source = await whatIf();
     const other = await createTenant(app);
     const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
     const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
     for (const key of [otherCreator, storefront, s.partnerKey]) {
-      expect((await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key })).status).toBe(404);
+      expect(
+        (
+          await answer(
+            app.client(key).POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: source.id } } }),
+          )
+        ).status,
+      ).toBe(404);
     }
-    expect((await app.request('POST', '/v1/plans/plan_missing/save-as-draft')).status).toBe(404);
-    expect((await app.request('POST', `/v1/plans/${source.id}/save-as-draft`, { key: null })).status).toBe(401);
+    expect(
+      (
+        await answer(
+          app.client().POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: 'plan_missing' } } }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await answer(
+          app.client(null).POST('/v1/plans/{planId}/save-as-draft', { params: { path: { planId: source.id } } }),
+        )
+      ).status,
+    ).toBe(401);
     // Nothing was saved by the refused calls.
     expect(
       (await app.services.db.query('select 1 from plan_saved_drafts where what_if_plan_id = $1', [source.id])).rows,
@@ -416,16 +503,46 @@ describe('tenancy', () => {
     const storefront = await createKey(app, { role: 'storefront', creator_id: s.creatorId });
     const plan = await compute();
     for (const key of [otherCreator, storefront, s.partnerKey]) {
-      expect((await app.request('POST', `/v1/drops/${s.dropId}/plans`, { key })).status).toBe(404);
-      expect((await app.request('GET', `/v1/drops/${s.dropId}/plans`, { key })).status).toBe(404);
-      expect((await app.request('GET', `/v1/plans/${plan.id}`, { key })).status).toBe(404);
-      expect((await app.request('POST', `/v1/plans/${plan.id}/publish`, { key })).status).toBe(404);
-      expect((await app.request('GET', `/v1/plans/compare?a=${plan.id}&b=${plan.id}`, { key })).status).toBe(404);
       expect(
-        (await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { key, body: { overrides: {} } })).status,
+        (await answer(app.client(key).POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } })))
+          .status,
+      ).toBe(404);
+      expect(
+        (await answer(app.client(key).GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } } })))
+          .status,
+      ).toBe(404);
+      expect(
+        (await answer(app.client(key).GET('/v1/plans/{planId}', { params: { path: { planId: plan.id } } }))).status,
+      ).toBe(404);
+      expect(
+        (await answer(app.client(key).POST('/v1/plans/{planId}/publish', { params: { path: { planId: plan.id } } })))
+          .status,
+      ).toBe(404);
+      expect(
+        (await answer(app.client(key).GET('/v1/plans/compare', { params: { query: { a: plan.id, b: plan.id } } })))
+          .status,
+      ).toBe(404);
+      expect(
+        (
+          await answer(
+            app.client(key).POST('/v1/drops/{dropId}/plans/what-if', {
+              params: { path: { dropId: s.dropId } },
+              body: { overrides: {} },
+            }),
+          )
+        ).status,
       ).toBe(404);
     }
-    expect((await app.request('GET', `/v1/plans/${plan.id}`, { key: s.creatorKey })).status).toBe(200);
-    expect((await app.request('GET', '/v1/plans/plan_missing', { key: s.creatorKey })).status).toBe(404);
+    expect(
+      (await answer(app.client(s.creatorKey).GET('/v1/plans/{planId}', { params: { path: { planId: plan.id } } })))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await answer(
+          app.client(s.creatorKey).GET('/v1/plans/{planId}', { params: { path: { planId: 'plan_missing' } } }),
+        )
+      ).status,
+    ).toBe(404);
   });
 });

@@ -6,6 +6,8 @@ import { createLogger } from '../../../src/shared/logger';
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer } from '../../harness/answers';
 
 type Proposal = ResponseBody<'getReplanProposal', 200>;
 
@@ -18,8 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function postEvents(rows: unknown[]) {
-  const res = await app.request('POST', '/v1/inventory-events', { body: { rows } });
+async function postEvents(rows: Schemas['InventoryEventRow'][]) {
+  const res = await answer(app.client().POST('/v1/inventory-events', { body: { rows } }));
   expect(res.status, res.text).toBe(200);
 }
 
@@ -43,9 +45,11 @@ describe('live re-plan', () => {
       { id: 'r5', type: 'received', hub_id: s.hubBId, sku_id: s.skuId, quantity: 30, occurred_at: at },
       { id: 'r6', type: 'shipped', hub_id: s.hubBId, sku_id: s.skuId, quantity: 30, occurred_at: at },
     ]);
-    const res = await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: s.creatorKey });
+    const res = await answer(
+      app.client(s.creatorKey).GET('/v1/drops/{dropId}/replan-proposals', { params: { path: { dropId: s.dropId } } }),
+    );
     expect(res.status, res.text).toBe(200);
-    const p = res.body as Proposal;
+    const p = res.data as Proposal;
     expect(p).toMatchObject({
       drop_id: s.dropId,
       forecast_id: s.forecastId,
@@ -89,12 +93,30 @@ describe('live re-plan', () => {
 
     const other = await createTenant(app);
     const otherCreator = await createKey(app, { role: 'creator', creator_id: other.creatorId });
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: otherCreator })).status).toBe(
-      404,
-    );
-    expect((await app.request('GET', `/v1/drops/${s.dropId}/replan-proposals`, { key: s.partnerKey })).status).toBe(
-      404,
-    );
-    expect((await app.request('GET', `/v1/drops/${other.dropId}/replan-proposals`)).body.reason).toBe('no_forecast');
+    expect(
+      (
+        await answer(
+          app
+            .client(otherCreator)
+            .GET('/v1/drops/{dropId}/replan-proposals', { params: { path: { dropId: s.dropId } } }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await answer(
+          app
+            .client(s.partnerKey)
+            .GET('/v1/drops/{dropId}/replan-proposals', { params: { path: { dropId: s.dropId } } }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await answer(
+          app.client().GET('/v1/drops/{dropId}/replan-proposals', { params: { path: { dropId: other.dropId } } }),
+        )
+      ).error!.reason,
+    ).toBe('no_forecast');
   });
 });

@@ -3,6 +3,8 @@ import type { ResponseBody } from '../../../src/http/contract';
 import { dropBody, freshId } from '../../factories/catalog-factory';
 import { createForecast, createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer } from '../../harness/answers';
 
 type Plan = ResponseBody<'getPlan', 200>;
 
@@ -15,17 +17,26 @@ beforeAll(async () => {
   // A second drop of the same creator, over the same window and the same hubs.
   dropB = freshId('drop');
   const skuB = freshId('sku');
-  expect((await app.request('PUT', `/v1/drops/${dropB}`, { body: dropBody(s.creatorId, s.regionIds) })).status).toBe(
-    201,
+  expect(
+    (
+      await answer(
+        app
+          .client()
+          .PUT('/v1/drops/{dropId}', { params: { path: { dropId: dropB } }, body: dropBody(s.creatorId, s.regionIds) }),
+      )
+    ).status,
+  ).toBe(201);
+  const sku = await answer(
+    app.client().PUT('/v1/drops/{dropId}/skus/{skuId}', {
+      params: { path: { dropId: dropB, skuId: skuB } },
+      body: {
+        name: 'Tote',
+        price: 50,
+        unit_cost: 10,
+        sourcing: [{ supplier_id: s.supplierId, units_available: 300, available_on: '2026-11-25' }],
+      },
+    }),
   );
-  const sku = await app.request('PUT', `/v1/drops/${dropB}/skus/${skuB}`, {
-    body: {
-      name: 'Tote',
-      price: 50,
-      unit_cost: 10,
-      sourcing: [{ supplier_id: s.supplierId, units_available: 300, available_on: '2026-11-25' }],
-    },
-  });
   expect(sku.status, sku.text).toBe(201);
   await createForecast(app, dropB, [
     { sku_id: skuB, region_id: s.regionIds[0]!, mean: 40 },
@@ -35,36 +46,53 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 async function compute(dropId: string): Promise<Plan> {
-  const res = await app.request('POST', `/v1/drops/${dropId}/plans`, { body: { solver: 'fast' } });
+  const res = await answer(
+    app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId } }, body: { solver: 'fast' } }),
+  );
   expect(res.status, res.text).toBe(201);
-  return res.body as Plan;
+  return res.data as Plan;
 }
 const unitsAt = (plan: Plan, hubId: string) =>
   plan.allocations.filter((a) => a.hub_id === hubId).reduce((n, a) => n + a.units, 0);
 const setHubBCapacity = async (capacity: number) => {
-  const hub = await app.request('GET', `/v1/hubs/${s.hubBId}`);
-  const { id: _id, created_at: _c, updated_at: _u, ...given } = hub.body as Record<string, unknown>;
+  const hub = await answer(app.client().GET('/v1/hubs/{hubId}', { params: { path: { hubId: s.hubBId } } }));
+  const { id: _id, created_at: _c, updated_at: _u, ...given } = hub.data as Record<string, unknown>;
   const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
-  const res = await app.request('PUT', `/v1/hubs/${s.hubBId}`, { body: { ...body, capacity_units: capacity } });
+  const res = await answer(
+    app.client().PUT('/v1/hubs/{hubId}', {
+      params: { path: { hubId: s.hubBId } },
+      body: { ...(body as Schemas['HubInput']), capacity_units: capacity },
+    }),
+  );
   expect(res.status, res.text).toBe(200);
 };
 
 describe('supplier capacity is shared across drops', () => {
   it("orders from a supplier only what other drops' plans leave of its capacity", async () => {
-    const supplier = await app.request('GET', `/v1/suppliers/${s.supplierId}`);
-    const { id: _id, created_at: _c, updated_at: _u, ...given } = supplier.body as Record<string, unknown>;
+    const supplier = await answer(
+      app.client().GET('/v1/suppliers/{supplierId}', { params: { path: { supplierId: s.supplierId } } }),
+    );
+    const { id: _id, created_at: _c, updated_at: _u, ...given } = supplier.data as Record<string, unknown>;
     const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
     const a = await compute(s.dropId);
     const fromSupplier = (plan: Plan) =>
       plan.supplier_orders.filter((o) => o.supplier_id === s.supplierId).reduce((n, o) => n + o.quantity, 0);
     const capacity = fromSupplier(a) + 25;
-    const put = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, {
-      body: { ...body, capacity_units: capacity },
-    });
+    const put = await answer(
+      app.client().PUT('/v1/suppliers/{supplierId}', {
+        params: { path: { supplierId: s.supplierId } },
+        body: { ...(body as Schemas['SupplierInput']), capacity_units: capacity },
+      }),
+    );
     expect(put.status, put.text).toBe(200);
     const b = await compute(dropB);
     expect(fromSupplier(b)).toBeLessThanOrEqual(25);
-    const restore = await app.request('PUT', `/v1/suppliers/${s.supplierId}`, { body });
+    const restore = await answer(
+      app.client().PUT('/v1/suppliers/{supplierId}', {
+        params: { path: { supplierId: s.supplierId } },
+        body: body as Schemas['SupplierInput'],
+      }),
+    );
     expect(restore.status, restore.text).toBe(200);
   });
 });
@@ -75,7 +103,9 @@ describe('hub capacity is shared across drops', () => {
   it('plans a second drop around what the first drop holds at the same hubs, and names the binding hub', async () => {
     const a = await compute(s.dropId);
     expect(unitsAt(a, s.hubBId)).toBe(40); // hub B (capacity 40) is full with drop A
-    const published = await app.request('POST', `/v1/plans/${a.id}/publish`);
+    const published = await answer(
+      app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: a.id } } }),
+    );
     expect(published.status, published.text).toBe(200);
 
     const b = await compute(dropB);
@@ -102,11 +132,11 @@ describe('hub capacity is shared across drops', () => {
     const b = await compute(dropB);
     expect(unitsAt(b, s.hubBId)).toBeGreaterThan(0);
     await setHubBCapacity(40);
-    const res = await app.request('POST', `/v1/plans/${b.id}/publish`);
+    const res = await answer(app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: b.id } } }));
     expect(res.status, res.text).toBe(409);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ reason: 'hub_capacity_overbooked' });
-    expect((res.body as { hubs: { hub_id: string; held_by_drop_ids: string[] }[] }).hubs).toEqual([
+    expect(res.error).toMatchObject({ reason: 'hub_capacity_overbooked' });
+    expect((res.error as unknown as { hubs: { hub_id: string; held_by_drop_ids: string[] }[] }).hubs).toEqual([
       expect.objectContaining({
         hub_id: s.hubBId,
         capacity_units: 40,
@@ -114,7 +144,7 @@ describe('hub capacity is shared across drops', () => {
         held_by_drop_ids: [s.dropId],
       }),
     ]);
-    const after = await app.request('GET', `/v1/plans/${b.id}`);
-    expect(after.body).toMatchObject({ status: 'draft', published_at: null });
+    const after = await answer(app.client().GET('/v1/plans/{planId}', { params: { path: { planId: b.id } } }));
+    expect(after.data).toMatchObject({ status: 'draft', published_at: null });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '../../../src/modules/catalog/demo-catalog';
 import type { Principal } from '../../../src/http/principal';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer } from '../../harness/answers';
 
 const admin: Principal = { keyId: 'test', role: 'admin' };
 let app: TestApp;
@@ -47,9 +48,17 @@ describe('the demo catalog', () => {
   });
 
   it('does nothing on a second start, keeping what users changed', async () => {
-    await app.request('PUT', '/v1/creators/creator-nova', { body: { name: 'Renamed' } });
+    await answer(
+      app.client().PUT('/v1/creators/{creatorId}', {
+        params: { path: { creatorId: 'creator-nova' } },
+        body: { name: 'Renamed' },
+      }),
+    );
     expect((await loadDemoCatalog(app.services.catalog, app.clock)).loaded).toBe(false);
-    expect((await app.request('GET', '/v1/creators/creator-nova')).body.name).toBe('Renamed');
+    expect(
+      (await answer(app.client().GET('/v1/creators/{creatorId}', { params: { path: { creatorId: 'creator-nova' } } })))
+        .data!.name,
+    ).toBe('Renamed');
   });
 });
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer, type TypedAnswer } from '../../harness/answers';
 
 /**
  * Holds as a storefront uses them at a drop's opening: their lifecycle, safe retries, and the stock
@@ -18,7 +20,10 @@ afterAll(() => app.close());
 interface Shop {
   tenant: Tenant;
   key: string;
-  hold: (body: Record<string, unknown>, headers?: Record<string, string>) => ReturnType<TestApp['request']>;
+  hold: (
+    body: Partial<Schemas['HoldInput']>,
+    headers?: Record<string, string>,
+  ) => Promise<TypedAnswer<Schemas['Hold']>>;
 }
 
 /** A tenant with `units` of its SKU placed at its hub by a published plan, and a storefront key. */
@@ -35,11 +40,12 @@ async function shopWithStock(units: number): Promise<Shop> {
     tenant,
     key,
     hold: (body, headers) =>
-      app.request('POST', '/v1/holds', {
-        key,
-        headers,
-        body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], hold_seconds: 300, ...body },
-      }),
+      answer(
+        app.client(key).POST('/v1/holds', {
+          headers,
+          body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, hold_seconds: 300, quantity: 1, ...body },
+        }),
+      ),
   };
 }
 
@@ -57,9 +63,9 @@ async function ledger(t: Tenant) {
      from hub_stock s where s.hub_id = $1 and s.sku_id = $2`,
     [t.hubId, t.skuId],
   );
-  const stock = await app.request('GET', `/v1/drops/${t.dropId}/stock`);
-  const item = stock.body.items.find((i: { hub_id: string }) => i.hub_id === t.hubId);
-  return { ...rows[0]!, available: item.available as number };
+  const stock = await answer(app.client().GET('/v1/drops/{dropId}/stock', { params: { path: { dropId: t.dropId } } }));
+  const item = stock.data!.items.find((i) => i.hub_id === t.hubId);
+  return { ...rows[0]!, available: item!.available };
 }
 
 describe('a failed hold after expiries (seen defect 1)', () => {
@@ -73,7 +79,7 @@ describe('a failed hold after expiries (seen defect 1)', () => {
       const refused = await shop.hold({ quantity: 21 });
       expect(refused.status).toBe(409);
       expect(refused.headers.get('content-type')).toContain('application/problem+json');
-      expect(refused.body).toMatchObject({ reason: 'out_of_stock', quantity_available: 20 });
+      expect(refused.error).toMatchObject({ reason: 'out_of_stock', quantity_available: 20 });
       // The refused request expired the eight holds and took them out of `held` with them.
       expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active: 0, active_holds: 0, available: 20 });
       await app.services.delivery.expireDueHolds();
@@ -94,7 +100,7 @@ describe('retried holds (seen defect 3)', () => {
     expect(first.status).toBe(201);
     const retry = await shop.hold({ quantity: 2 }, headers);
     expect(retry.status).toBe(201);
-    expect(retry.body).toEqual(first.body);
+    expect(retry.data).toEqual(first.data);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(await ledger(shop.tenant)).toMatchObject({ held: 2, active_holds: 1 });
   });
@@ -104,58 +110,75 @@ describe('retried holds (seen defect 3)', () => {
     // The first request placed its hold, then its process died before the answer was kept.
     const placed = await app.services.delivery.createHold(
       { keyId: (await keyIdOf(shop.key))!, role: 'storefront', creatorId: shop.tenant.creatorId },
-      { sku_id: shop.tenant.skuId, region_id: shop.tenant.regionIds[0], quantity: 3, hold_seconds: 300 },
+      { sku_id: shop.tenant.skuId, region_id: shop.tenant.regionIds[0]!, quantity: 3, hold_seconds: 300 },
       { requestKey: 'died-mid-request' },
     );
     const retry = await shop.hold({ quantity: 3 }, { 'Idempotency-Key': 'died-mid-request' });
     expect(retry.status).toBe(201);
-    expect(retry.body.id).toBe(placed.id);
+    expect(retry.data!.id).toBe(placed.id);
     expect(await ledger(shop.tenant)).toMatchObject({ held: 3, active_holds: 1 });
   });
 
   it('reads a hold back, and confirming or releasing twice answers the same final state', async () => {
     const shop = await shopWithStock(10);
-    const hold = (await shop.hold({ quantity: 2 })).body;
-    const read = await app.request('GET', `/v1/holds/${hold.id}`, { key: shop.key });
+    const hold = (await shop.hold({ quantity: 2 })).data!;
+    const read = await answer(
+      app.client(shop.key).GET('/v1/holds/{holdId}', { params: { path: { holdId: hold.id } } }),
+    );
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: hold.id, status: 'held', quantity: 2, ended_at: null });
+    expect(read.data).toMatchObject({ id: hold.id, status: 'held', quantity: 2, ended_at: null });
 
-    const confirm = () => app.request('POST', `/v1/holds/${hold.id}/confirm`, { key: shop.key });
+    const confirm = () =>
+      answer(app.client(shop.key).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: hold.id } } }));
     const once = await confirm();
     const twice = await confirm();
     expect([once.status, twice.status]).toEqual([200, 200]);
-    expect(twice.body).toEqual(once.body);
-    expect(once.body).toMatchObject({ status: 'confirmed', ended_at: T0.replace('Z', '.000Z') });
+    expect(twice.data).toEqual(once.data);
+    expect(once.data).toMatchObject({ status: 'confirmed', ended_at: T0.replace('Z', '.000Z') });
     expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 8 });
 
-    const other = (await shop.hold({ quantity: 1 })).body;
-    const release = () => app.request('POST', `/v1/holds/${other.id}/release`, { key: shop.key });
-    expect((await release()).body.status).toBe('released');
+    const other = (await shop.hold({ quantity: 1 })).data!;
+    const release = () =>
+      answer(app.client(shop.key).POST('/v1/holds/{holdId}/release', { params: { path: { holdId: other.id } } }));
+    expect((await release()).data!.status).toBe('released');
     expect((await release()).status).toBe(200);
     expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 8 });
   });
 
   it('refuses to confirm a released or expired hold and to release a confirmed one, naming its state', async () => {
     const shop = await shopWithStock(10);
-    const released = (await shop.hold({ quantity: 1 })).body;
-    await app.request('POST', `/v1/holds/${released.id}/release`, { key: shop.key });
-    const late = await app.request('POST', `/v1/holds/${released.id}/confirm`, { key: shop.key });
+    const released = (await shop.hold({ quantity: 1 })).data!;
+    await answer(
+      app.client(shop.key).POST('/v1/holds/{holdId}/release', { params: { path: { holdId: released.id } } }),
+    );
+    const late = await answer(
+      app.client(shop.key).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: released.id } } }),
+    );
     expect(late.status).toBe(409);
-    expect(late.body).toMatchObject({ code: 'conflict', hold_status: 'released' });
+    expect(late.error).toMatchObject({ code: 'conflict', hold_status: 'released' });
 
-    const confirmed = (await shop.hold({ quantity: 1 })).body;
-    await app.request('POST', `/v1/holds/${confirmed.id}/confirm`, { key: shop.key });
-    const undo = await app.request('POST', `/v1/holds/${confirmed.id}/release`, { key: shop.key });
+    const confirmed = (await shop.hold({ quantity: 1 })).data!;
+    await answer(
+      app.client(shop.key).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: confirmed.id } } }),
+    );
+    const undo = await answer(
+      app.client(shop.key).POST('/v1/holds/{holdId}/release', { params: { path: { holdId: confirmed.id } } }),
+    );
     expect(undo.status).toBe(409);
-    expect(undo.body.hold_status).toBe('confirmed');
+    expect(undo.error!.hold_status).toBe('confirmed');
 
-    const expiring = (await shop.hold({ quantity: 2 })).body;
+    const expiring = (await shop.hold({ quantity: 2 })).data!;
     app.clock.set('2026-11-23T12:05:00Z');
     try {
-      expect((await app.request('GET', `/v1/holds/${expiring.id}`, { key: shop.key })).body.status).toBe('expired');
-      const tooLate = await app.request('POST', `/v1/holds/${expiring.id}/confirm`, { key: shop.key });
+      expect(
+        (await answer(app.client(shop.key).GET('/v1/holds/{holdId}', { params: { path: { holdId: expiring.id } } })))
+          .data!.status,
+      ).toBe('expired');
+      const tooLate = await answer(
+        app.client(shop.key).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: expiring.id } } }),
+      );
       expect(tooLate.status).toBe(409);
-      expect(tooLate.body.hold_status).toBe('expired');
+      expect(tooLate.error!.hold_status).toBe('expired');
       // Answering the late confirm ended the hold in the ledger too.
       expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active: 0 });
     } finally {
@@ -168,7 +191,7 @@ describe('bad input', () => {
   it("answers 404 for an unknown hold and for another tenant's hold, to reads and to writes", async () => {
     const shop = await shopWithStock(5);
     const stranger = await shopWithStock(0);
-    const hold = (await shop.hold({ quantity: 1 })).body;
+    const hold = (await shop.hold({ quantity: 1 })).data!;
     for (const [method, path] of [
       ['GET', `/v1/holds/${hold.id}`],
       ['POST', `/v1/holds/${hold.id}/confirm`],
@@ -178,19 +201,28 @@ describe('bad input', () => {
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
-    expect((await app.request('GET', '/v1/holds/hold_does-not-exist', { key: shop.key })).status).toBe(404);
-    expect((await app.request('GET', `/v1/holds/${hold.id}`, { key: shop.key })).body.status).toBe('held');
+    expect(
+      (
+        await answer(
+          app.client(shop.key).GET('/v1/holds/{holdId}', { params: { path: { holdId: 'hold_does-not-exist' } } }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await answer(app.client(shop.key).GET('/v1/holds/{holdId}', { params: { path: { holdId: hold.id } } }))).data!
+        .status,
+    ).toBe('held');
   });
 
   it('answers 409 naming the available units for a hold beyond the stock, and for a SKU with no stock', async () => {
     const shop = await shopWithStock(4);
     const tooMany = await shop.hold({ quantity: 5 });
     expect(tooMany.status).toBe(409);
-    expect(tooMany.body).toMatchObject({ reason: 'out_of_stock', quantity_available: 4 });
+    expect(tooMany.error).toMatchObject({ reason: 'out_of_stock', quantity_available: 4 });
     const none = await shopWithStock(0);
     const nothing = await none.hold({ quantity: 1 });
     expect(nothing.status).toBe(409);
-    expect(nothing.body.quantity_available).toBe(0);
+    expect(nothing.error!.quantity_available).toBe(0);
     expect(await ledger(shop.tenant)).toMatchObject({ held: 0, available: 4 });
   });
 
@@ -198,7 +230,7 @@ describe('bad input', () => {
     const shop = await shopWithStock(4);
     const res = await shop.hold({ quantity: 1 }, { 'Idempotency-Key': 'k'.repeat(256) });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path: 'Idempotency-Key' }] });
+    expect(res.error).toMatchObject({ code: 'validation_failed', errors: [{ path: 'Idempotency-Key' }] });
     expect(await ledger(shop.tenant)).toMatchObject({ held: 0, active_holds: 0 });
   });
 });

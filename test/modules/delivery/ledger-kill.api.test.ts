@@ -14,9 +14,10 @@ import { openPostgresDatabase } from '../../../src/db/postgres-database';
 import { createApp } from '../../../src/http/app';
 import { createServices } from '../../../src/services';
 import { createLogger } from '../../../src/shared/logger';
+import { createPlannerClient } from '../../../src/client';
 import { createTenant, type Tenant } from '../../factories/catalog-factory';
 import { publishPlanWithAllocations } from '../../factories/plan-publish-factory';
-import type { TestApp, TestResponse } from '../../harness/test-app';
+import type { TestApp, UntypedTestResponse } from '../../harness/test-app';
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 /**
@@ -96,7 +97,7 @@ async function call(
   method: string,
   url: string,
   options: { key: string; body?: unknown; headers?: Record<string, string> },
-): Promise<TestResponse> {
+): Promise<UntypedTestResponse> {
   const res = await fetch(`${base()}${url}`, {
     method,
     headers: {
@@ -163,9 +164,9 @@ describe(`a service killed mid-traffic and restarted (${onPostgres ? 'PostgreSQL
       await new Promise((resolve) => seeder.once('listening', resolve));
       const base = `http://127.0.0.1:${(seeder.address() as AddressInfo).port}`;
       try {
+        // The factory needs only the typed client of a TestApp.
         const t = await createTenant({
-          request: (method: string, url: string, opts?: { body?: unknown }) =>
-            call(() => base, method, url, { key: adminKey, body: opts?.body }),
+          client: () => createPlannerClient({ baseUrl: base, apiKey: adminKey }),
         } as unknown as TestApp);
         const created = await services.keys.createApiKey({ role: 'storefront', creator_id: t.creatorId });
         await publishPlanWithAllocations(db, t.dropId, [{ skuId: t.skuId, hubId: t.hubId, units: SUPPLY }]);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
-import { startTestApp, type TestApp, type TestResponse } from '../../harness/test-app';
+import { startTestApp, type TestApp, type UntypedTestResponse } from '../../harness/test-app';
 
 /**
  * The stock ledger, model-based: random sequences of hold requests (create, confirm, release, clock
@@ -76,9 +76,9 @@ async function send(
   method: string,
   path: string,
   options: { key: string; body?: unknown; headers?: Record<string, string> },
-): Promise<TestResponse> {
+): Promise<UntypedTestResponse> {
   for (let attempt = 0; ; attempt++) {
-    const res = await app.request(method, path, options);
+    const res = await app.untypedRequest(method, path, options);
     const inUse = res.status === 409 && res.body?.reason === 'idempotency_key_in_use';
     if ((res.status < 500 && !inUse) || attempt >= 20) return res;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -289,7 +289,7 @@ class Burst implements fc.AsyncCommand<Model, Real> {
 
     // What each answer says must be what the database holds now.
     const winners = new Map<string, Set<string>>();
-    for (const { op, res, hold } of results as { op: BurstOp; res?: TestResponse; hold?: ModelHold }[]) {
+    for (const { op, res, hold } of results as { op: BurstOp; res?: UntypedTestResponse; hold?: ModelHold }[]) {
       if (!res) continue;
       if (op.kind === 'create') {
         expect([201, 409], res.text).toContain(res.status);

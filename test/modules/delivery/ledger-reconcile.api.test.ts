@@ -6,6 +6,7 @@ import { createLogger } from '../../../src/shared/logger';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer } from '../../harness/answers';
 
 /**
  * The reconciliation of the stock ledger: held and confirmed recomputed from the holds, drift
@@ -42,10 +43,7 @@ function replica(): Services {
 }
 
 const hold = (quantity: number) =>
-  app.request('POST', '/v1/holds', {
-    key: storefront,
-    body: { sku_id: t.skuId, region_id: t.regionIds[0], quantity },
-  });
+  answer(app.client(storefront).POST('/v1/holds', { body: { sku_id: t.skuId, region_id: t.regionIds[0]!, quantity } }));
 
 async function counters() {
   const { rows } = await app.database.db.query<{ held: number; confirmed: number; active: number; done: number }>(
@@ -70,9 +68,9 @@ const corrupt = (held: number, confirmed: number) =>
 
 describe('reconciling the stock ledger', () => {
   it('reports drift in a log line and the metrics, and repairs it from the holds', async () => {
-    const a = (await hold(3)).body;
+    const a = (await hold(3)).data!;
     await hold(2);
-    await app.request('POST', `/v1/holds/${a.id}/confirm`, { key: storefront });
+    await answer(app.client(storefront).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: a.id } } }));
     expect(await counters()).toEqual({ held: 2, confirmed: 3, active: 2, done: 3 });
     await corrupt(20, 0);
 
@@ -132,7 +130,9 @@ describe('reconciling the stock ledger', () => {
       const placed = await hold(1 + (i % 2));
       if (placed.status !== 201) return;
       const verb = i % 3 === 0 ? 'confirm' : 'release';
-      await app.request('POST', `/v1/holds/${placed.body.id}/${verb}`, { key: storefront });
+      await app
+        .client(storefront)
+        .POST(`/v1/holds/{holdId}/${verb}`, { params: { path: { holdId: placed.data!.id } } });
     });
     const passes = Array.from({ length: 10 }, () => services.delivery.reconcileLedger());
     const reports = await Promise.all(passes);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
+import { expectData } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 /**
@@ -29,14 +30,18 @@ describe('plan changes on the change feed', () => {
   it('a computed draft plan is silent; publishing it notifies', async () => {
     await sleep(300);
     heard.length = 0;
-    const plan = await app.request('POST', `/v1/drops/${tenant.dropId}/plans`, { body: { solver: 'fast' } });
-    expect(plan.status, plan.text).toBe(201);
-    await app.services.db.query("update plans set totals = totals || '{}'::jsonb where id = $1", [plan.body.id]);
+    const plan = await expectData(
+      201,
+      app.client().POST('/v1/drops/{dropId}/plans', {
+        params: { path: { dropId: tenant.dropId } },
+        body: { solver: 'fast' },
+      }),
+    );
+    await app.services.db.query("update plans set totals = totals || '{}'::jsonb where id = $1", [plan.id]);
     await sleep(500);
     expect(heard).toEqual([]);
 
-    const published = await app.request('POST', `/v1/plans/${plan.body.id}/publish`);
-    expect(published.status, published.text).toBe(200);
+    await expectData(200, app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: plan.id } } }));
     await eventually(() => heard.length > 0);
     expect(heard).toContain('plans');
   });

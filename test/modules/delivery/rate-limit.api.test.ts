@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { problemIn } from '../../harness/answers';
 
 let app: TestApp;
 let tenant: Tenant;
@@ -22,6 +23,6 @@ describe('estimate rate limit', () => {
     const limited = await app.request('GET', path);
     expect(limited.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(limited.body.code).toBe('rate_limited');
+    expect(problemIn(limited).code).toBe('rate_limited');
   });
 });

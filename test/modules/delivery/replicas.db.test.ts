@@ -8,6 +8,7 @@ import { createLogger } from '../../../src/shared/logger';
 import { createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer } from '../../harness/answers';
 
 /**
  * Two replicas on one PostgreSQL: the test app (replica A) and a second service stack with its own
@@ -57,9 +58,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two replicas on one database', 
     ]);
     const publishLag = await eventually(() => unitsAtHubSeenBy(replicaB), 1_000);
 
-    const hold = await app.request('POST', '/v1/holds', {
-      body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 2 },
-    });
+    const hold = await answer(
+      app.client().POST('/v1/holds', {
+        body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 2 },
+      }),
+    );
     expect(hold.status).toBe(201);
     const holdLag = await eventually(() => !unitsAtHubSeenBy(replicaB), 1_000);
     expect(publishLag).toBeLessThan(1_000);
@@ -67,9 +70,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two replicas on one database', 
   });
 
   it('stops accepting a key revoked on the other replica within a second', async () => {
-    const created = await app.request('POST', '/v1/keys', { body: { role: 'creator', creator_id: tenant.creatorId } });
-    expect(await replicaB.keys.authenticate(created.body.key)).toBeDefined();
-    await app.request('DELETE', `/v1/keys/${created.body.id}`);
-    await eventually(async () => (await replicaB.keys.authenticate(created.body.key)) === undefined, 1_000);
+    const created = await answer(
+      app.client().POST('/v1/keys', { body: { role: 'creator', creator_id: tenant.creatorId } }),
+    );
+    expect(await replicaB.keys.authenticate(created.data!.key)).toBeDefined();
+    await answer(app.client().DELETE('/v1/keys/{keyId}', { params: { path: { keyId: created.data!.id } } }));
+    await eventually(async () => (await replicaB.keys.authenticate(created.data!.key)) === undefined, 1_000);
   });
 });

@@ -23,10 +23,10 @@ afterAll(() => app.close());
 const async = { prefer: 'respond-async' };
 
 async function settled(jobId: string, key?: string) {
-  let job = (await app.request('GET', `/v1/jobs/${jobId}`, { key })).body;
+  let job = (await app.untypedRequest('GET', `/v1/jobs/${jobId}`, { key })).body;
   for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(job.state); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    job = (await app.request('GET', `/v1/jobs/${jobId}`, { key })).body;
+    job = (await app.untypedRequest('GET', `/v1/jobs/${jobId}`, { key })).body;
   }
   return job;
 }
@@ -34,7 +34,7 @@ async function settled(jobId: string, key?: string) {
 describe('Prefer: respond-async', () => {
   it('queues a forecast: 202 with the job, whose result links the stored forecast', async () => {
     const key = tenant.keys.creator;
-    const res = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, { key, headers: async });
+    const res = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, { key, headers: async });
     expect(res.status, res.text).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/jobs/${res.body.id}`);
     expect(res.headers.get('preference-applied')).toBe('respond-async');
@@ -45,16 +45,16 @@ describe('Prefer: respond-async', () => {
     const job = await settled(res.body.id, key);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.result_url).toBe(`/v1/forecasts/${job.result.forecast_id}`);
-    const forecast = await app.request('GET', job.result_url, { key });
+    const forecast = await app.untypedRequest('GET', job.result_url, { key });
     expect(forecast.status).toBe(200);
     expect(forecast.body).toMatchObject({ drop_id: tenant.dropId, version: job.result.version });
   });
 
   it('answers inline without the preference, or with other preferences only; finds it among several', async () => {
     const path = `/v1/drops/${tenant.dropId}/forecasts`;
-    expect((await app.request('POST', path)).status).toBe(201);
-    expect((await app.request('POST', path, { headers: { prefer: 'return=minimal' } })).status).toBe(201);
-    const among = await app.request('POST', path, { headers: { prefer: 'wait=5, Respond-Async; x=1' } });
+    expect((await app.untypedRequest('POST', path)).status).toBe(201);
+    expect((await app.untypedRequest('POST', path, { headers: { prefer: 'return=minimal' } })).status).toBe(201);
+    const among = await app.untypedRequest('POST', path, { headers: { prefer: 'wait=5, Respond-Async; x=1' } });
     expect(among.status, among.text).toBe(202);
     expect((await settled(among.body.id)).state).toBe('succeeded');
   });
@@ -62,25 +62,27 @@ describe('Prefer: respond-async', () => {
   it('is 404 for a drop the key cannot see (no job made); a job of another tenant or unknown is 404', async () => {
     const other = await createTenant(app);
     const otherKey = await createKey(app, { role: 'creator', creator_id: other.creatorId });
-    const refused = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
+    const refused = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
       key: otherKey,
       headers: async,
     });
     expect(refused.status).toBe(404);
-    const mine = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
+    const mine = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
       key: tenant.keys.creator,
       headers: async,
     });
     expect(mine.status).toBe(202);
-    expect((await app.request('GET', `/v1/jobs/${mine.body.id}`, { key: otherKey })).status).toBe(404);
-    expect((await app.request('GET', `/v1/jobs/${mine.body.id}`, { key: tenant.keys.partner })).status).toBe(404);
-    expect((await app.request('GET', '/v1/jobs/job_unknown')).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/jobs/${mine.body.id}`, { key: otherKey })).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/jobs/${mine.body.id}`, { key: tenant.keys.partner })).status).toBe(
+      404,
+    );
+    expect((await app.untypedRequest('GET', '/v1/jobs/job_unknown')).status).toBe(404);
     await settled(mine.body.id);
   });
 
   it('queues a plan computation: 202, then the draft plan linked from the job', async () => {
     const scenario = await createPlanningScenario(app);
-    const res = await app.request('POST', `/v1/drops/${scenario.dropId}/plans`, {
+    const res = await app.untypedRequest('POST', `/v1/drops/${scenario.dropId}/plans`, {
       key: scenario.creatorKey,
       body: { solver: 'fast' },
       headers: async,
@@ -90,11 +92,11 @@ describe('Prefer: respond-async', () => {
     const job = await settled(res.body.id, scenario.creatorKey);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.result_url).toBe(`/v1/plans/${job.result.plan_id}`);
-    const plan = await app.request('GET', job.result_url, { key: scenario.creatorKey });
+    const plan = await app.untypedRequest('GET', job.result_url, { key: scenario.creatorKey });
     expect(plan.status).toBe(200);
     expect(plan.body.drop_id).toBe(scenario.dropId);
     // The inline answer is unchanged.
-    const inline = await app.request('POST', `/v1/drops/${scenario.dropId}/plans`, {
+    const inline = await app.untypedRequest('POST', `/v1/drops/${scenario.dropId}/plans`, {
       key: scenario.creatorKey,
       body: { solver: 'fast' },
     });
@@ -107,7 +109,7 @@ describe('Prefer: respond-async', () => {
     expect(await app.services.jobRecords.start(job.id)).toBe(true);
     // A duplicate first delivery does not run it twice; the retry of a dead attempt does.
     await app.services.jobRecords.execute(job.id);
-    expect((await app.request('GET', `/v1/jobs/${job.id}`)).body.state).toBe('running');
+    expect((await app.untypedRequest('GET', `/v1/jobs/${job.id}`)).body.state).toBe('running');
     await app.services.jobRecords.execute(job.id, true);
     const done = await settled(job.id);
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
@@ -121,7 +123,7 @@ describe('Prefer: respond-async', () => {
     });
     await queue.start();
     app.services.jobRecords.useQueue((jobId) => queue.send(RUN_JOB, { jobId }));
-    const res = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, { headers: async });
+    const res = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, { headers: async });
     expect(res.status, res.text).toBe(202);
     expect(res.body.state).toBe('queued');
     const job = await settled(res.body.id);

@@ -28,7 +28,10 @@ interface Shop {
   tenant: Tenant;
   key: string;
   partnerKey: string;
-  postReturn: (body: Record<string, unknown>, headers?: Record<string, string>) => ReturnType<TestApp['request']>;
+  postReturn: (
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) => ReturnType<TestApp['untypedRequest']>;
 }
 
 /** A tenant with 10 units at its hub, 2 sold by a confirmed hold and 1 by a placed pre-order. */
@@ -41,12 +44,12 @@ async function shopWithSales(): Promise<Shop> {
     { skuId: tenant.skuId, hubId: tenant.hubId, units: 10 },
   ]);
   await eventually(() => app.services.snapshots.current().skus.get(tenant.skuId)?.publishedPlanId != null);
-  const hold = await app.request('POST', '/v1/holds', {
+  const hold = await app.untypedRequest('POST', '/v1/holds', {
     key,
     body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: 2, hold_seconds: 300 },
   });
   expect(hold.status, hold.text).toBe(201);
-  expect((await app.request('POST', `/v1/holds/${hold.body.id}/confirm`, { key })).status).toBe(200);
+  expect((await app.untypedRequest('POST', `/v1/holds/${hold.body.id}/confirm`, { key })).status).toBe(200);
   // checks its own answer (200)
   await postPreorders(app, tenant, [
     { sku: tenant.skuId, region: tenant.regionIds[1]!, quantity: 1, at: '2026-12-01T10:00:00Z' },
@@ -56,12 +59,12 @@ async function shopWithSales(): Promise<Shop> {
     key,
     partnerKey,
     postReturn: (body, headers) =>
-      app.request('POST', '/v1/returns', { key, headers, body: { sku_id: tenant.skuId, ...body } }),
+      app.untypedRequest('POST', '/v1/returns', { key, headers, body: { sku_id: tenant.skuId, ...body } }),
   };
 }
 
 async function available(t: Tenant): Promise<number> {
-  const stock = await app.request('GET', `/v1/drops/${t.dropId}/stock`);
+  const stock = await app.untypedRequest('GET', `/v1/drops/${t.dropId}/stock`);
   return stock.body.items.find((i: { hub_id: string; sku_id: string }) => i.hub_id === t.hubId && i.sku_id === t.skuId)
     .available as number;
 }
@@ -88,7 +91,7 @@ describe('posting a return', () => {
       inspection_ends_at: READY,
       resolved_at: null,
     });
-    expect((await app.request('GET', `/v1/returns/${res.body.id}`, { key: shop.partnerKey })).body.status).toBe(
+    expect((await app.untypedRequest('GET', `/v1/returns/${res.body.id}`, { key: shop.partnerKey })).body.status).toBe(
       'inspection',
     );
   });
@@ -104,7 +107,7 @@ describe('posting a return', () => {
     app.clock.set(READY);
     // (other tests' returns may leave inspection in the same step)
     expect(await app.services.returns.resolveInspectedReturns()).toBeGreaterThanOrEqual(1);
-    expect((await app.request('GET', `/v1/returns/${ret.id}`, { key: shop.key })).body).toMatchObject({
+    expect((await app.untypedRequest('GET', `/v1/returns/${ret.id}`, { key: shop.key })).body).toMatchObject({
       status: 'available',
       resolved_at: READY,
     });
@@ -123,24 +126,24 @@ describe('posting a return', () => {
     expect(defect.outcome).toBe('repair');
     const offSpec = (await shop.postReturn({ hub_id: shop.tenant.hubId, quantity: 1, reason: 'unwanted' }))
       .body as Return;
-    const recorded = await app.request('POST', `/v1/returns/${offSpec.id}/inspection`, {
+    const recorded = await app.untypedRequest('POST', `/v1/returns/${offSpec.id}/inspection`, {
       key: shop.partnerKey,
       body: { outcome: 'discounted' },
     });
     expect(recorded.status, recorded.text).toBe(200);
     expect(recorded.body).toMatchObject({ status: 'inspection', outcome: 'discounted' });
     // a storefront may not record an outcome (a route it may not use reads as absent)
-    const storefront = await app.request('POST', `/v1/returns/${offSpec.id}/inspection`, {
+    const storefront = await app.untypedRequest('POST', `/v1/returns/${offSpec.id}/inspection`, {
       key: shop.key,
       body: { outcome: 'available' },
     });
     expect(storefront.status).toBe(404);
     app.clock.set(READY);
     await app.services.returns.resolveInspectedReturns();
-    expect((await app.request('GET', `/v1/returns/${defect.id}`)).body.status).toBe('repair');
-    expect((await app.request('GET', `/v1/returns/${offSpec.id}`)).body.status).toBe('discounted');
+    expect((await app.untypedRequest('GET', `/v1/returns/${defect.id}`)).body.status).toBe('repair');
+    expect((await app.untypedRequest('GET', `/v1/returns/${offSpec.id}`)).body.status).toBe('discounted');
     expect(await available(shop.tenant)).toBe(before);
-    const late = await app.request('POST', `/v1/returns/${offSpec.id}/inspection`, {
+    const late = await app.untypedRequest('POST', `/v1/returns/${offSpec.id}/inspection`, {
       key: shop.partnerKey,
       body: { outcome: 'available' },
     });
@@ -193,8 +196,8 @@ describe('bad returns', () => {
     });
     expect(res.status).toBe(404);
     const mine = (await shop.postReturn({ hub_id: shop.tenant.hubId, quantity: 1, reason: 'unwanted' })).body as Return;
-    expect((await app.request('GET', `/v1/returns/${mine.id}`, { key: other.key })).status).toBe(404);
-    expect((await app.request('GET', `/v1/returns/${mine.id}`, { key: other.partnerKey })).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/returns/${mine.id}`, { key: other.key })).status).toBe(404);
+    expect((await app.untypedRequest('GET', `/v1/returns/${mine.id}`, { key: other.partnerKey })).status).toBe(404);
   });
 });
 
@@ -205,11 +208,11 @@ describe('the post-drop report', () => {
     await shop.postReturn({ region_id: r0, quantity: 1, reason: 'defect' });
     app.clock.set('2026-12-06T00:00:00Z'); // past the close
     expect(await app.services.reports.reportClosedDrops()).toContain(shop.tenant.dropId);
-    const before = await app.request('GET', `/v1/drops/${shop.tenant.dropId}/report`);
+    const before = await app.untypedRequest('GET', `/v1/drops/${shop.tenant.dropId}/report`);
     expect(before.status, before.text).toBe(200);
     expect(before.body.returns).toMatchObject({ units_sold: 3, units_returned: 1, return_rate: 1 / 3 });
     await shop.postReturn({ region_id: r1, hub_id: shop.tenant.hubId, quantity: 1, reason: 'unwanted' });
-    const report = (await app.request('GET', `/v1/drops/${shop.tenant.dropId}/report`)).body as ResponseBody<
+    const report = (await app.untypedRequest('GET', `/v1/drops/${shop.tenant.dropId}/report`)).body as ResponseBody<
       'getPostDropReport',
       200
     >;

@@ -4,6 +4,8 @@ import { createSignalsTenant, PAST, rotateSigningSecret, postSigned, toNdjson } 
 import type { SignalsTenant } from '../../factories/signals-factory';
 import { publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer } from '../../harness/answers';
 
 /**
  * Inventory events are identified by (sender, hub, id), and each sender may post only its side:
@@ -20,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const event = (overrides: Record<string, unknown>) => ({
+const event = (overrides: Partial<Schemas['InventoryEventRow']>): Schemas['InventoryEventRow'] => ({
   id: 'swl-rcv-0001',
   type: 'received',
   hub_id: t.hubId,
@@ -29,11 +31,12 @@ const event = (overrides: Record<string, unknown>) => ({
   occurred_at: PAST,
   ...overrides,
 });
-const post = (key: string, rows: object[]) => app.request('POST', '/v1/inventory-events', { key, body: { rows } });
+const post = (key: string, rows: Schemas['InventoryEventRow'][]) =>
+  answer(app.client(key).POST('/v1/inventory-events', { body: { rows } }));
 
 async function stockAtHub() {
-  const stock = await app.request('GET', `/v1/drops/${t.dropId}/stock`);
-  return stock.body.items.find((i: { hub_id: string }) => i.hub_id === t.hubId) as {
+  const stock = await answer(app.client().GET('/v1/drops/{dropId}/stock', { params: { path: { dropId: t.dropId } } }));
+  return stock.data!.items.find((i: { hub_id: string }) => i.hub_id === t.hubId) as {
     on_hand: number;
     inbound: number;
     reserved: number;
@@ -45,25 +48,27 @@ describe('one tenant cannot drop another tenant’s event', () => {
     // The storefront goes first with the id the partner will use.
     const storefront = await post(t.keys.storefront, [event({ type: 'reserved', quantity: 1 })]);
     expect(storefront.status, storefront.text).toBe(200);
-    expect(storefront.body.created).toBe(1);
+    expect(storefront.data!.created).toBe(1);
     const receipt = await post(t.keys.partner, [event({})]);
     expect(receipt.status, receipt.text).toBe(200);
-    expect(receipt.body).toEqual({ rows: 1, created: 1, updated: 0, unchanged: 0 });
+    expect(receipt.data).toEqual({ rows: 1, created: 1, updated: 0, unchanged: 0 });
     // The receipt made the inbound units on hand; the storefront's sale reserves one of them.
     expect(await stockAtHub()).toMatchObject({ on_hand: 500, inbound: 0, reserved: 1 });
-    const summary = await app.request('GET', `/v1/drops/${t.dropId}/signal-summary`);
-    expect(summary.body.inventory).toEqual(
+    const summary = await answer(
+      app.client().GET('/v1/drops/{dropId}/signal-summary', { params: { path: { dropId: t.dropId } } }),
+    );
+    expect(summary.data!.inventory).toEqual(
       expect.arrayContaining([expect.objectContaining({ hub_id: t.hubId, received: 500, reserved: 1 })]),
     );
     // Each sender's replay is recognised as its own.
-    expect((await post(t.keys.partner, [event({})])).body.unchanged).toBe(1);
-    expect((await post(t.keys.storefront, [event({ type: 'reserved', quantity: 1 })])).body.unchanged).toBe(1);
+    expect((await post(t.keys.partner, [event({})])).data!.unchanged).toBe(1);
+    expect((await post(t.keys.storefront, [event({ type: 'reserved', quantity: 1 })])).data!.unchanged).toBe(1);
   });
 
   it("recognises a partner's replay whether it comes with its API key or signed", async () => {
     const secret = await rotateSigningSecret(app, t.partnerId);
     const row = event({ id: 'swl-adj-0001', type: 'adjusted', quantity: -3 });
-    expect((await post(t.keys.partner, [row])).body.created).toBe(1);
+    expect((await post(t.keys.partner, [row])).data!.created).toBe(1);
     const signed = await postSigned(app, { partnerId: t.partnerId, secret, body: toNdjson([row]) });
     expect(signed.status, signed.text).toBe(200);
     expect(signed.body).toMatchObject({ created: 0, unchanged: 1 });
@@ -81,11 +86,7 @@ describe('who may post what', () => {
     ]);
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
-      'rows[1].type',
-      'rows[2].type',
-      'rows[3].type',
-    ]);
+    expect(res.error!.errors!.map((e) => e.path)).toEqual(['rows[1].type', 'rows[2].type', 'rows[3].type']);
     expect(await stockAtHub()).toEqual(before);
   });
 
@@ -93,16 +94,16 @@ describe('who may post what', () => {
     const other = await createSignalsTenant(app);
     const sale = await post(t.keys.storefront, [event({ id: 'sf-other', type: 'reserved', sku_id: other.skuId })]);
     expect(sale.status).toBe(422);
-    expect(sale.body.errors[0].path).toBe('rows[0].sku_id');
+    expect(sale.error!.errors![0]!.path).toBe('rows[0].sku_id');
     const foreign = await post(t.keys.partner, [event({ id: 'p-other', hub_id: other.hubId, sku_id: other.skuId })]);
     expect(foreign.status).toBe(422);
-    expect(foreign.body.errors[0].path).toBe('rows[0].hub_id');
+    expect(foreign.error!.errors![0]!.path).toBe('rows[0].hub_id');
   });
 
   it('keeps an admin event and a partner event with the same id apart', async () => {
     const admin = await post(app.adminKey, [event({ id: 'shared-id', type: 'shipped', quantity: 2 })]);
     const partner = await post(t.keys.partner, [event({ id: 'shared-id', type: 'shipped', quantity: 2 })]);
-    expect([admin.body.created, partner.body.created]).toEqual([1, 1]);
+    expect([admin.data!.created, partner.data!.created]).toEqual([1, 1]);
     const creator = await createKey(app, { role: 'creator', creator_id: t.creatorId });
     expect((await post(creator, [event({ id: 'c-1' })])).status).toBe(404);
   });

@@ -9,15 +9,18 @@ import {
   type SignalsTenant,
 } from '../../factories/signals-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer, expectData, problemIn } from '../../harness/answers';
 
 let app: TestApp;
 let tenant: SignalsTenant;
 const importPath = () => `/v1/drops/${tenant.dropId}/preorders`;
 
 async function placedUnits(regionId?: string): Promise<{ placed: number; placed_units: number; cancelled: number }> {
-  const res = await app.request('GET', `/v1/drops/${tenant.dropId}/signal-summary`);
+  const res = await answer(
+    app.client().GET('/v1/drops/{dropId}/signal-summary', { params: { path: { dropId: tenant.dropId } } }),
+  );
   expect(res.status, res.text).toBe(200);
-  const regions = res.body.regions.filter((r: { region_id: string }) => !regionId || r.region_id === regionId);
+  const regions = res.data!.regions.filter((r: { region_id: string }) => !regionId || r.region_id === regionId);
   return regions.reduce(
     (
       acc: { placed: number; placed_units: number; cancelled: number },
@@ -60,8 +63,12 @@ describe('pre-order imports: happy paths', () => {
     expect(cancel.body).toEqual({ rows: 1, created: 0, updated: 1, unchanged: 0 });
     const late = await app.request('POST', importPath(), { body: { rows: [row] } });
     expect(late.body).toEqual({ rows: 1, created: 0, updated: 0, unchanged: 1 });
-    const read = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${row!.id}`);
-    expect(read.body).toMatchObject({
+    const read = await answer(
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: row!.id } },
+      }),
+    );
+    expect(read.data).toMatchObject({
       id: row!.id,
       status: 'cancelled',
       quantity: row!.quantity,
@@ -71,37 +78,49 @@ describe('pre-order imports: happy paths', () => {
 
   it('records a single pre-order with PUT: 201, then 200 on replay', async () => {
     const id = freshId('po');
-    const body = { sku_id: tenant.skuId, quantity: 2, region_id: tenant.regionIds[0], placed_at: PAST };
-    const created = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
-      key: tenant.keys.storefront,
-      body,
-    });
+    const body = { sku_id: tenant.skuId, quantity: 2, region_id: tenant.regionIds[0]!, placed_at: PAST };
+    const created = await answer(
+      app.client(tenant.keys.storefront).PUT('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: id } },
+        body,
+      }),
+    );
     expect(created.status, created.text).toBe(201);
-    expect(created.body).toMatchObject({ id, drop_id: tenant.dropId, status: 'placed', quantity: 2 });
-    const replay = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
-      key: tenant.keys.storefront,
-      body,
-    });
+    expect(created.data).toMatchObject({ id, drop_id: tenant.dropId, status: 'placed', quantity: 2 });
+    const replay = await answer(
+      app.client(tenant.keys.storefront).PUT('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: id } },
+        body,
+      }),
+    );
     expect(replay.status).toBe(200);
-    expect(replay.body).toEqual(created.body);
-    const bad = await app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/${id}`, {
-      key: tenant.keys.storefront,
-      body: { ...body, sku_id: 'ghost' },
-    });
+    expect(replay.data).toEqual(created.data);
+    const bad = await answer(
+      app.client(tenant.keys.storefront).PUT('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: id } },
+        body: { ...body, sku_id: 'ghost' },
+      }),
+    );
     expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual([{ path: 'sku_id', message: "unknown SKU 'ghost' for this drop" }]);
+    expect(bad.error!.errors).toEqual([{ path: 'sku_id', message: "unknown SKU 'ghost' for this drop" }]);
   });
 
   it('maps postal codes to regions by the longest prefix', async () => {
     const wide = freshId('region');
     const narrow = freshId('region');
     const base = `Z${wide.slice(-4)}`.toUpperCase();
-    await app.request('PUT', `/v1/regions/${wide}`, {
-      body: { name: 'Wide', time_zone: 'Europe/London', postal_prefixes: [base] },
-    });
-    await app.request('PUT', `/v1/regions/${narrow}`, {
-      body: { name: 'Narrow', time_zone: 'Europe/London', postal_prefixes: [`${base}7`] },
-    });
+    await answer(
+      app.client().PUT('/v1/regions/{regionId}', {
+        params: { path: { regionId: wide } },
+        body: { name: 'Wide', time_zone: 'Europe/London', postal_prefixes: [base] },
+      }),
+    );
+    await answer(
+      app.client().PUT('/v1/regions/{regionId}', {
+        params: { path: { regionId: narrow } },
+        body: { name: 'Narrow', time_zone: 'Europe/London', postal_prefixes: [`${base}7`] },
+      }),
+    );
     const rows = [
       {
         id: freshId('po'),
@@ -114,13 +133,27 @@ describe('pre-order imports: happy paths', () => {
     ];
     const res = await app.request('POST', importPath(), { body: { rows } });
     expect(res.status, res.text).toBe(200);
-    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[0]!.id}`)).body.region_id).toBe(
-      narrow,
-    );
-    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[1]!.id}`)).body.region_id).toBe(wide);
+    expect(
+      (
+        await answer(
+          app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: tenant.dropId, preorderId: rows[0]!.id } },
+          }),
+        )
+      ).data!.region_id,
+    ).toBe(narrow);
+    expect(
+      (
+        await answer(
+          app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: tenant.dropId, preorderId: rows[1]!.id } },
+          }),
+        )
+      ).data!.region_id,
+    ).toBe(wide);
     const unknown = await app.request('POST', importPath(), { body: { rows: [{ ...rows[0], postal_code: '00000' }] } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.errors).toEqual([
+    expect(problemIn(unknown).errors!).toEqual([
       { path: 'rows[0].postal_code', message: "no region has a postal prefix matching '00000'" },
     ]);
   });
@@ -152,14 +185,24 @@ describe('pre-order imports: merging across chunks', () => {
     const first = await postNdjson(app, importPath(), rows);
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 12_000, created: 11_999, updated: 1, unchanged: 0 });
-    const stored = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${String(rows[4]!.id)}`);
-    expect(stored.body.status).toBe('cancelled');
+    const stored = await expectData(
+      200,
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: String(rows[4]!.id) } },
+      }),
+    );
+    expect(stored.status).toBe('cancelled');
     // A replay that mixes stored and new ids: the stored ones unchanged, the cancellation kept.
     const more = [...rows.slice(0, 3), ...preorderRows(tenant, 2), { ...rows[4], status: 'placed' }];
     const replay = await postNdjson(app, importPath(), more);
     expect(replay.body).toEqual({ rows: 6, created: 2, updated: 0, unchanged: 4 });
-    const kept = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${String(rows[4]!.id)}`);
-    expect(kept.body.status).toBe('cancelled');
+    const kept = await expectData(
+      200,
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: String(rows[4]!.id) } },
+      }),
+    );
+    expect(kept.status).toBe('cancelled');
   });
 });
 
@@ -172,9 +215,17 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body).toMatchObject({ code: 'unprocessable', rejected_rows: 1, rows: 200 });
-    expect(res.body.errors).toEqual([{ path: 'rows[199].quantity', message: 'must be a positive integer' }]);
+    expect(problemIn(res).errors!).toEqual([{ path: 'rows[199].quantity', message: 'must be a positive integer' }]);
     expect(await placedUnits()).toEqual(before);
-    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/${rows[0]!.id}`)).status).toBe(404);
+    expect(
+      (
+        await answer(
+          app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: tenant.dropId, preorderId: rows[0]!.id } },
+          }),
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it('writes nothing when the last row of a 30,000-row stream is bad (several chunks already sent)', async () => {
@@ -183,7 +234,7 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
     const before = await placedUnits();
     const res = await postNdjson(app, importPath(), rows);
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([{ path: 'rows[29999].region_id', message: "unknown region 'nowhere'" }]);
+    expect(problemIn(res).errors!).toEqual([{ path: 'rows[29999].region_id', message: "unknown region 'nowhere'" }]);
     expect(await placedUnits()).toEqual(before);
   });
 
@@ -201,7 +252,7 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
       headers: { 'content-type': 'application/x-ndjson' },
     });
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
+    expect(problemIn(res).errors!.map((e: { path: string }) => e.path)).toEqual([
       'rows[0].sku_id',
       'rows[1].placed_at',
       'rows[2].drop_id',
@@ -221,7 +272,7 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
   it('refuses more than 10,000 JSON rows, an empty batch and an unknown media type', async () => {
     const tooMany = await app.request('POST', importPath(), { body: { rows: preorderRows(tenant, 10_001) } });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body.errors[0].path).toBe('rows');
+    expect(problemIn(tooMany).errors![0]!.path).toBe('rows');
     expect((await app.request('POST', importPath(), { body: { rows: [] } })).status).toBe(400);
     const xml = await app.request('POST', importPath(), {
       rawBody: '<rows/>',

@@ -13,7 +13,11 @@ import {
   toNdjson,
   type SignalsTenant,
 } from '../../factories/signals-factory';
+import { problemIn } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+
+/** What an import answers (read from a raw NDJSON or CSV upload). */
+type ImportCounts = { rows: number; created: number; updated: number; unchanged: number };
 
 let app: TestApp;
 let mine: SignalsTenant;
@@ -35,13 +39,13 @@ const socialRows = (t: SignalsTenant) => [
 describe('social signals and token holders', () => {
   it('imports social readings idempotently and summarises them by their own timestamps', async () => {
     const path = `/v1/drops/${mine.dropId}/social-signals`;
-    const first = await app.request('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } });
+    const first = await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0 });
     expect(
-      (await app.request('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } })).body,
+      (await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } })).body,
     ).toMatchObject({ created: 0, unchanged: 3 });
-    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary?bucket=day`, {
+    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary?bucket=day`, {
       key: mine.keys.creator,
     });
     expect(summary.status, summary.text).toBe(200);
@@ -72,7 +76,7 @@ describe('social signals and token holders', () => {
 
   it('refuses an unknown channel naming the row', async () => {
     const rows = [...socialRows(mine), { ...socialRows(mine)[0], channel: 'myspace' }];
-    const res = await app.request('POST', `/v1/drops/${mine.dropId}/social-signals`, {
+    const res = await app.untypedRequest('POST', `/v1/drops/${mine.dropId}/social-signals`, {
       key: mine.keys.creator,
       body: { rows },
     });
@@ -88,7 +92,9 @@ describe('social signals and token holders', () => {
     ];
     const res = await postNdjson(app, path, rows, mine.keys.creator);
     expect(res.status, res.text).toBe(200);
-    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary`, { key: mine.keys.creator });
+    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary`, {
+      key: mine.keys.creator,
+    });
     const region = summary.body.regions.find((r: { region_id: string }) => r.region_id === mine.regionIds[0]);
     expect(region.token_holders).toEqual({ holders: 120, tokens: 480.5, observed_at: '2026-11-21T00:00:00.000Z' });
   });
@@ -106,12 +112,12 @@ describe('social signals and token holders', () => {
         wallets: ['0x52908400098527886E0F7030069857D2E4169EE7'],
       },
     ];
-    const res = await app.request('POST', path, { key: mine.keys.creator, body: { rows } });
+    const res = await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows } });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([
       { path: 'rows[1].wallets', message: 'wallet data is not accepted: send holder and token counts per region only' },
     ]);
-    const summary = await app.request(
+    const summary = await app.untypedRequest(
       'GET',
       `/v1/drops/${mine.dropId}/signal-summary?region_id=${mine.regionIds[1]}&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z`,
     );
@@ -122,15 +128,18 @@ describe('social signals and token holders', () => {
 describe('order and inventory events', () => {
   it('imports events idempotently on their ids and sums them per hub and SKU', async () => {
     const events = inventoryEvents(mine, 8);
-    const first = await app.request('POST', '/v1/inventory-events', { key: mine.keys.partner, body: { rows: events } });
+    const first = await app.untypedRequest('POST', '/v1/inventory-events', {
+      key: mine.keys.partner,
+      body: { rows: events },
+    });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 8, created: 8, updated: 0, unchanged: 0 });
-    const again = await app.request('POST', '/v1/inventory-events', {
+    const again = await app.untypedRequest('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       body: { rows: [...events, { ...events[0], quantity: 999 }] },
     });
     expect(again.body).toEqual({ rows: 9, created: 0, updated: 0, unchanged: 9 });
-    const summary = await app.request('GET', `/v1/drops/${mine.dropId}/signal-summary`);
+    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary`);
     const totals = summary.body.inventory.find((i: { hub_id: string }) => i.hub_id === mine.hubId);
     expect(totals).toMatchObject({
       sku_id: mine.skuId,
@@ -148,13 +157,13 @@ describe('order and inventory events', () => {
     const [e] = inventoryEvents(mine, 1);
     expect(
       (
-        await app.request('POST', '/v1/inventory-events', {
+        await app.untypedRequest('POST', '/v1/inventory-events', {
           key: mine.keys.partner,
           body: { rows: [{ ...e, type: 'adjusted', quantity: -3 }] },
         })
       ).status,
     ).toBe(200);
-    const bad = await app.request('POST', '/v1/inventory-events', {
+    const bad = await app.untypedRequest('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       body: {
         rows: [
@@ -180,7 +189,7 @@ describe('HMAC-signed partner requests', () => {
   it('accepts a good signature without an API key', async () => {
     const res = await postSigned(app, { partnerId: mine.partnerId, secret, body: toNdjson(inventoryEvents(mine, 3)) });
     expect(res.status, res.text).toBe(200);
-    expect(res.body.created).toBe(3);
+    expect((res.body as ImportCounts).created).toBe(3);
   });
 
   it('accepts a signed CSV body', async () => {
@@ -188,7 +197,7 @@ describe('HMAC-signed partner requests', () => {
     const csv = `id,type,hub_id,sku_id,quantity,occurred_at\n${events.map((e) => [e.id, e.type, e.hub_id, e.sku_id, e.quantity, e.occurred_at].join(',')).join('\n')}\n`;
     const res = await postSigned(app, { partnerId: mine.partnerId, secret, body: csv, contentType: 'text/csv' });
     expect(res.status, res.text).toBe(200);
-    expect(res.body.created).toBe(2);
+    expect((res.body as ImportCounts).created).toBe(2);
   });
 
   it('refuses a bad signature and writes nothing', async () => {
@@ -202,7 +211,7 @@ describe('HMAC-signed partner requests', () => {
     });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'unauthorized', reason: 'bad_signature' });
-    const replayWithKey = await app.request('POST', '/v1/inventory-events', {
+    const replayWithKey = await app.untypedRequest('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       body: { rows: events },
     });
@@ -218,7 +227,7 @@ describe('HMAC-signed partner requests', () => {
       timestamp: stale,
     });
     expect(res.status).toBe(401);
-    expect(res.body.reason).toBe('stale_timestamp');
+    expect(problemIn(res).reason).toBe('stale_timestamp');
   });
 
   it("refuses a signature from a partner with no secret, and an event for another partner's hub", async () => {
@@ -234,13 +243,16 @@ describe('HMAC-signed partner requests', () => {
       body: toNdjson(inventoryEvents(theirs, 1)),
     });
     expect(otherHub.status).toBe(422);
-    expect(otherHub.body.errors[0]).toEqual({ path: 'rows[0].hub_id', message: `unknown hub '${theirs.hubId}'` });
+    expect(problemIn(otherHub).errors![0]).toEqual({
+      path: 'rows[0].hub_id',
+      message: `unknown hub '${theirs.hubId}'`,
+    });
   });
 
   it('checks the signature when a partner key also signs, and wants a raw body format', async () => {
     const body = toNdjson(inventoryEvents(mine, 1));
     const ts = Math.floor(app.clock.now().getTime() / 1000);
-    const bad = await app.request('POST', '/v1/inventory-events', {
+    const bad = await app.untypedRequest('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       rawBody: body,
       headers: {
@@ -280,18 +292,21 @@ describe('role scopes: other tenants answer 404', () => {
     {
       name: 'pre-order import',
       call: (who, t) =>
-        app.request('POST', `/v1/drops/${t.dropId}/preorders`, { key: keyOf(who), body: { rows: preorderRows(t, 1) } }),
+        app.untypedRequest('POST', `/v1/drops/${t.dropId}/preorders`, {
+          key: keyOf(who),
+          body: { rows: preorderRows(t, 1) },
+        }),
       allowed: ['admin', 'storefront'],
     },
     {
       name: 'pre-order read',
-      call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/preorders/none`, { key: keyOf(who) }),
+      call: (who, t) => app.untypedRequest('GET', `/v1/drops/${t.dropId}/preorders/none`, { key: keyOf(who) }),
       allowed: [],
     },
     {
       name: 'social import',
       call: (who, t) =>
-        app.request('POST', `/v1/drops/${t.dropId}/social-signals`, {
+        app.untypedRequest('POST', `/v1/drops/${t.dropId}/social-signals`, {
           key: keyOf(who),
           body: { rows: socialRows(t).slice(0, 1) },
         }),
@@ -300,7 +315,7 @@ describe('role scopes: other tenants answer 404', () => {
     {
       name: 'token-holder import',
       call: (who, t) =>
-        app.request('POST', `/v1/drops/${t.dropId}/token-holder-snapshots`, {
+        app.untypedRequest('POST', `/v1/drops/${t.dropId}/token-holder-snapshots`, {
           key: keyOf(who),
           body: { rows: [{ region_id: t.regionIds[0], holders: 1, tokens: 1, observed_at: PAST }] },
         }),
@@ -308,12 +323,12 @@ describe('role scopes: other tenants answer 404', () => {
     },
     {
       name: 'signal summary',
-      call: (who, t) => app.request('GET', `/v1/drops/${t.dropId}/signal-summary`, { key: keyOf(who) }),
+      call: (who, t) => app.untypedRequest('GET', `/v1/drops/${t.dropId}/signal-summary`, { key: keyOf(who) }),
       allowed: ['admin', 'creator'],
     },
     {
       name: 'signing secret',
-      call: (who, t) => app.request('POST', `/v1/partners/${t.partnerId}/signing-secret`, { key: keyOf(who) }),
+      call: (who, t) => app.untypedRequest('POST', `/v1/partners/${t.partnerId}/signing-secret`, { key: keyOf(who) }),
       allowed: ['admin'],
     },
   ];
@@ -337,7 +352,7 @@ describe('role scopes: other tenants answer 404', () => {
   it('inventory events: partners only for their hubs, storefronts only for their SKUs, creators not at all', async () => {
     // A receipt (first row) for the partner and admin; a sale (second row) for the storefront.
     const post = (key: string, t: SignalsTenant, row = 0) =>
-      app.request('POST', '/v1/inventory-events', { key, body: { rows: [inventoryEvents(t, 2)[row]] } });
+      app.untypedRequest('POST', '/v1/inventory-events', { key, body: { rows: [inventoryEvents(t, 2)[row]] } });
     expect((await post(mine.keys.partner, mine)).status).toBe(200);
     expect((await post(mine.keys.partner, theirs)).status).toBe(422);
     expect((await post(mine.keys.storefront, mine, 1)).status).toBe(200);
@@ -351,15 +366,19 @@ describe('role scopes: other tenants answer 404', () => {
   it('answers 401 without a key', async () => {
     expect(
       (
-        await app.request('POST', `/v1/drops/${mine.dropId}/preorders`, {
+        await app.untypedRequest('POST', `/v1/drops/${mine.dropId}/preorders`, {
           key: null,
           body: { rows: preorderRows(mine, 1) },
         })
       ).status,
     ).toBe(401);
     expect(
-      (await app.request('POST', '/v1/inventory-events', { key: null, body: { rows: inventoryEvents(mine, 1) } }))
-        .status,
+      (
+        await app.untypedRequest('POST', '/v1/inventory-events', {
+          key: null,
+          body: { rows: inventoryEvents(mine, 1) },
+        })
+      ).status,
     ).toBe(401);
   });
 });

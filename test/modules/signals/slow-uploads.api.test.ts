@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignalsTenant, preorderRows, toNdjson, type SignalsTenant } from '../../factories/signals-factory';
 import { rawRequest, trickle, type RawResponse } from '../../harness/raw-http';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer } from '../../harness/answers';
 
 /**
  * Slow uploads do not hold the database hostage: an import holds a connection only while it
@@ -40,15 +41,23 @@ describe('slow uploads', () => {
     // While the uploads trickle (≈3 s), other requests answer promptly.
     await new Promise((resolve) => setTimeout(resolve, 600));
     const during = [
-      await timed(() => app.request('GET', '/readyz', { key: null })),
-      await timed(() => app.request('GET', '/v1/drops')),
+      await timed(() => answer(app.client(null).GET('/readyz'))),
+      await timed(() => answer(app.client().GET('/v1/drops'))),
       await timed(() =>
-        app.request('PUT', `/v1/drops/${tenant.dropId}/preorders/during-upload`, {
-          key: tenant.keys.storefront,
-          body: (({ id: _id, ...row }) => row)(preorderRows(tenant, 1)[0]!),
-        }),
+        answer(
+          app.client(tenant.keys.storefront).PUT('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: tenant.dropId, preorderId: 'during-upload' } },
+            body: (({ id: _id, ...row }) => row)(preorderRows(tenant, 1)[0]!),
+          }),
+        ),
       ),
-      await timed(() => app.request('GET', `/v1/drops/${tenant.dropId}/preorders/during-upload`)),
+      await timed(() =>
+        answer(
+          app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: tenant.dropId, preorderId: 'during-upload' } },
+          }),
+        ),
+      ),
     ];
     const results = await settled;
     expect(during.map((r) => r.status)).toEqual([200, 200, 201, 200]);
@@ -91,7 +100,11 @@ describe('slow uploads', () => {
       );
     }
     expect(staged).toBe(0);
-    const first = await app.request('GET', `/v1/drops/${tenant.dropId}/preorders/cut-0`);
+    const first = await answer(
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: 'cut-0' } },
+      }),
+    );
     expect(first.status).toBe(404);
   });
 });

@@ -12,6 +12,7 @@ import { createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually } from '../../factories/plan-publish-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import { startWebhookReceiver } from './webhook-receiver';
+import { answer } from '../../harness/answers';
 
 /**
  * Seen defect 5: with slow receivers, a claim on a batch ran out while one drain was still sending
@@ -64,9 +65,9 @@ function firstDrainer(): Services {
 }
 
 async function subscribe(partnerId: string, url: string): Promise<string> {
-  const res = await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: partnerId, url } });
+  const res = await answer(app.client().POST('/v1/webhook-subscriptions', { body: { partner_id: partnerId, url } }));
   expect(res.status, res.text).toBe(201);
-  return res.body.id as string;
+  return res.data!.id as string;
 }
 
 async function enqueueFor(t: Tenant) {

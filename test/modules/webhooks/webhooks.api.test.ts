@@ -8,6 +8,7 @@ import { verifyWebhookSignature, webhookSignature } from '../../../src/modules/w
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { answer as answered } from '../../harness/answers';
 import { startWebhookReceiver } from './webhook-receiver';
 
 let app: TestApp;
@@ -24,23 +25,29 @@ afterAll(async () => {
 });
 
 async function subscribe(partnerId: string, url = receiver.url) {
-  const res = await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: partnerId, url } });
+  const res = await answered(app.client().POST('/v1/webhook-subscriptions', { body: { partner_id: partnerId, url } }));
   expect(res.status, res.text).toBe(201);
-  return res.body as ResponseBody<'createWebhookSubscription', 201>;
+  return res.data as ResponseBody<'createWebhookSubscription', 201>;
 }
 
 async function publishNewPlan(s: PlanningScenario) {
-  const plan = await app.request('POST', `/v1/drops/${s.dropId}/plans`, { body: { solver: 'fast' } });
-  const res = await app.request('POST', `/v1/plans/${plan.body.id}/publish`);
+  const plan = await answered(
+    app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId: s.dropId } }, body: { solver: 'fast' } }),
+  );
+  const res = await answered(
+    app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: plan.data!.id } } }),
+  );
   expect(res.status, res.text).toBe(200);
   await app.services.webhooks.idle();
-  return plan.body.id as string;
+  return plan.data!.id as string;
 }
 
 async function events(subscriptionId: string) {
-  const res = await app.request('GET', `/v1/webhook-subscriptions/${subscriptionId}/deliveries`);
+  const res = await answered(
+    app.client().GET('/v1/webhook-subscriptions/{subscriptionId}/deliveries', { params: { path: { subscriptionId } } }),
+  );
   expect(res.status).toBe(200);
-  return (res.body as ResponseBody<'listWebhookDeliveries', 200>).items;
+  return (res.data as ResponseBody<'listWebhookDeliveries', 200>).items;
 }
 
 describe('signatures', () => {
@@ -74,39 +81,72 @@ describe('subscriptions', () => {
       event_types: ['plan.published'],
       active: true,
     });
-    const got = await app.request('GET', `/v1/webhook-subscriptions/${created.id}`);
+    const got = await answered(
+      app
+        .client()
+        .GET('/v1/webhook-subscriptions/{subscriptionId}', { params: { path: { subscriptionId: created.id } } }),
+    );
     expect(got.status).toBe(200);
-    expect(got.body.secret).toBeUndefined();
-    const list = await app.request('GET', `/v1/webhook-subscriptions?partner_id=${t.partnerId}`);
-    expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([created.id]);
-    expect(JSON.stringify(list.body)).not.toContain(created.secret);
-    const patched = await app.request('PATCH', `/v1/webhook-subscriptions/${created.id}`, { body: { active: false } });
-    expect(patched.body.active).toBe(false);
-    expect((await app.request('DELETE', `/v1/webhook-subscriptions/${created.id}`)).status).toBe(204);
-    expect((await app.request('GET', `/v1/webhook-subscriptions/${created.id}`)).status).toBe(404);
+    expect(got.data).not.toHaveProperty('secret');
+    const list = await answered(
+      app.client().GET('/v1/webhook-subscriptions', { params: { query: { partner_id: t.partnerId } } }),
+    );
+    expect(list.data!.items.map((x: { id: string }) => x.id)).toEqual([created.id]);
+    expect(JSON.stringify(list.data)).not.toContain(created.secret);
+    const patched = await answered(
+      app.client().PATCH('/v1/webhook-subscriptions/{subscriptionId}', {
+        params: { path: { subscriptionId: created.id } },
+        body: { active: false },
+      }),
+    );
+    expect(patched.data!.active).toBe(false);
+    expect(
+      (
+        await answered(
+          app
+            .client()
+            .DELETE('/v1/webhook-subscriptions/{subscriptionId}', { params: { path: { subscriptionId: created.id } } }),
+        )
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await answered(
+          app
+            .client()
+            .GET('/v1/webhook-subscriptions/{subscriptionId}', { params: { path: { subscriptionId: created.id } } }),
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it('answers 422 for an unknown partner, 400 for a non-http URL, and 404 to non-admin keys', async () => {
     expect(
-      (await app.request('POST', '/v1/webhook-subscriptions', { body: { partner_id: 'nobody', url: receiver.url } }))
-        .status,
+      (
+        await answered(
+          app.client().POST('/v1/webhook-subscriptions', { body: { partner_id: 'nobody', url: receiver.url } }),
+        )
+      ).status,
     ).toBe(422);
     const t = await createTenant(app);
     expect(
       (
-        await app.request('POST', '/v1/webhook-subscriptions', {
-          body: { partner_id: t.partnerId, url: 'ftp://x.example/' },
-        })
+        await answered(
+          app
+            .client()
+            .POST('/v1/webhook-subscriptions', { body: { partner_id: t.partnerId, url: 'ftp://x.example/' } }),
+        )
       ).status,
     ).toBe(400);
     const partnerKey = await createKey(app, { role: 'partner', partner_id: t.partnerId });
-    expect((await app.request('GET', '/v1/webhook-subscriptions', { key: partnerKey })).status).toBe(404);
+    expect((await answered(app.client(partnerKey).GET('/v1/webhook-subscriptions'))).status).toBe(404);
     expect(
       (
-        await app.request('POST', '/v1/webhook-subscriptions', {
-          key: partnerKey,
-          body: { partner_id: t.partnerId, url: receiver.url },
-        })
+        await answered(
+          app
+            .client(partnerKey)
+            .POST('/v1/webhook-subscriptions', { body: { partner_id: t.partnerId, url: receiver.url } }),
+        )
       ).status,
     ).toBe(404);
   });
@@ -184,10 +224,12 @@ describe('delivery on publish', () => {
       ]);
 
       const before = receiver.received.length;
-      const redelivered = await app.request('POST', `/v1/webhook-events/${event!.id}/redeliver`);
+      const redelivered = await answered(
+        app.client().POST('/v1/webhook-events/{eventId}/redeliver', { params: { path: { eventId: event!.id } } }),
+      );
       expect(redelivered.status, redelivered.text).toBe(200);
-      expect(redelivered.body).toMatchObject({ status: 'delivered', attempts: 4 });
-      expect(redelivered.body.deliveries[0]).toMatchObject({ attempt: 4, trigger: 'manual', ok: true });
+      expect(redelivered.data).toMatchObject({ status: 'delivered', attempts: 4 });
+      expect(redelivered.data!.deliveries[0]).toMatchObject({ attempt: 4, trigger: 'manual', ok: true });
       expect(receiver.received.length).toBe(before + 1);
       expect(JSON.parse(receiver.received.at(-1)!.body).id).toBe(event!.id);
     } finally {
@@ -211,7 +253,15 @@ describe('delivery on publish', () => {
       expect(event).toMatchObject({ status: 'failed', attempts: 8 });
       expect(event!.deliveries.every((d) => !d.ok && d.status_code === null)).toBe(true);
       expect((await app.services.webhooks.drainOutbox()).attempted).toBe(0);
-      expect((await app.request('POST', '/v1/webhook-events/evt_missing/redeliver')).status).toBe(404);
+      expect(
+        (
+          await answered(
+            app
+              .client()
+              .POST('/v1/webhook-events/{eventId}/redeliver', { params: { path: { eventId: 'evt_missing' } } }),
+          )
+        ).status,
+      ).toBe(404);
     } finally {
       app.clock.set(start);
     }
@@ -219,8 +269,18 @@ describe('delivery on publish', () => {
 
   it('writes nothing to the outbox when publishing fails, and nothing for partners without a subscription', async () => {
     const s = await createPlanningScenario(app);
-    const whatIf = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, { body: { overrides: {} } });
-    expect((await app.request('POST', `/v1/plans/${whatIf.body.id}/publish`)).status).toBe(409);
+    const whatIf = await answered(
+      app
+        .client()
+        .POST('/v1/drops/{dropId}/plans/what-if', { params: { path: { dropId: s.dropId } }, body: { overrides: {} } }),
+    );
+    expect(
+      (
+        await answered(
+          app.client().POST('/v1/plans/{planId}/publish', { params: { path: { planId: whatIf.data!.id } } }),
+        )
+      ).status,
+    ).toBe(409);
     const { rows } = await app.services.db.query<{ n: number }>(
       'select count(*)::int as n from webhook_outbox o join webhook_subscriptions s on s.id = o.subscription_id where s.partner_id = any($1::text[])',
       [[s.partnerId, s.partnerBId]],

@@ -21,6 +21,7 @@ import {
   type ForecastTenant,
 } from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
+import { answer } from '../../../harness/answers';
 
 let app: TestApp;
 let tenant: ForecastTenant;
@@ -78,11 +79,19 @@ describe('forecast.refresh (every 15 minutes)', () => {
 
   it('adds a forecast version to every scheduled or live drop still open, skipping drops without SKUs', async () => {
     const closed = freshId('drop');
-    await app.request('PUT', `/v1/drops/${closed}`, {
-      body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' },
-    });
+    await answer(
+      app.client().PUT('/v1/drops/{dropId}', {
+        params: { path: { dropId: closed } },
+        body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' },
+      }),
+    );
     const noSkus = freshId('drop');
-    await app.request('PUT', `/v1/drops/${noSkus}`, { body: dropBody(tenant.creatorId, tenant.regionIds) });
+    await answer(
+      app.client().PUT('/v1/drops/{dropId}', {
+        params: { path: { dropId: noSkus } },
+        body: dropBody(tenant.creatorId, tenant.regionIds),
+      }),
+    );
 
     const schedule = { jobs: forecastJobs(app.services.forecast, app.services.models) };
     const scheduler = createJobQueue(app.database.db, schedule.jobs, createLogger('silent'), { workers: false });
@@ -90,10 +99,18 @@ describe('forecast.refresh (every 15 minutes)', () => {
     expect(await scheduler.runOnce(FORECAST_REFRESH_JOB)).toBe(true);
     await scheduler.stop();
 
-    const versions = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`)).body.items;
+    const versions = (
+      await answer(app.client().GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data!.items;
     expect(versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    expect((await app.request('GET', `/v1/drops/${closed}/forecasts`)).body.items).toEqual([]);
-    expect((await app.request('GET', `/v1/drops/${noSkus}/forecasts`)).body.items).toEqual([]);
+    expect(
+      (await answer(app.client().GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: closed } } }))).data!
+        .items,
+    ).toEqual([]);
+    expect(
+      (await answer(app.client().GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: noSkus } } }))).data!
+        .items,
+    ).toEqual([]);
   });
 });
 

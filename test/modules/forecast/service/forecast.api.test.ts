@@ -11,6 +11,7 @@ import {
   type ForecastTenant,
 } from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
+import { answer, problemIn } from '../../../harness/answers';
 
 type Forecast = ResponseBody<'runForecast', 201>;
 type Versions = ResponseBody<'listForecasts', 200>;
@@ -29,9 +30,13 @@ afterAll(() => app.close());
 
 describe('POST /v1/drops/{dropId}/forecasts', () => {
   it('runs a forecast, stores it and answers every SKU × region cell', async () => {
-    const res = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, { key: tenant.keys.creator });
+    const res = await answer(
+      app
+        .client(tenant.keys.creator)
+        .POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }),
+    );
     expect(res.status, res.text).toBe(201);
-    const forecast = res.body as Forecast;
+    const forecast = res.data as Forecast;
     expect(res.headers.get('location')).toBe(`/v1/forecasts/${forecast.id}`);
     expect(forecast).toMatchObject({
       drop_id: tenant.dropId,
@@ -61,7 +66,9 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
   });
 
   it('never forecasts below the pre-orders already placed (cancelled ones excluded)', async () => {
-    const forecast = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
+    const forecast = (
+      await answer(app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data as Forecast;
     const [r0, r1] = tenant.regionIds as [string, string];
     const [s0, s1] = tenant.skuIds as [string, string];
     const cell = (r: string, s: string) => forecast.cells.find((c) => c.region_id === r && c.sku_id === s)!;
@@ -78,80 +85,138 @@ describe('POST /v1/drops/{dropId}/forecasts', () => {
   });
 
   it('numbers versions 1, 2, 3 … per drop and lists them newest first', async () => {
-    const before = ((await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`)).body as Versions).items.length;
-    const a = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
-    const b = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
+    const before = (
+      (await answer(app.client().GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } })))
+        .data as Versions
+    ).items.length;
+    const a = (
+      await answer(app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data as Forecast;
+    const b = (
+      await answer(app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data as Forecast;
     expect(b.version).toBe(a.version + 1);
-    const list = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`, { key: tenant.keys.creator }))
-      .body as Versions;
+    const list = (
+      await answer(
+        app
+          .client(tenant.keys.creator)
+          .GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }),
+      )
+    ).data as Versions;
     expect(list.items).toHaveLength(before + 2);
     expect(list.items.map((v) => v.version)).toEqual(list.items.map((_, i) => list.items.length - i));
     expect(list.items[0]).not.toHaveProperty('cells');
-    const latest = await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest`, {
-      key: tenant.keys.creator,
-    });
-    expect(latest.body.id).toBe(b.id);
+    const latest = await answer(
+      app
+        .client(tenant.keys.creator)
+        .GET('/v1/drops/{dropId}/forecasts/latest', { params: { path: { dropId: tenant.dropId } } }),
+    );
+    expect(latest.data!.id).toBe(b.id);
   });
 
   it('labels a forecast for a drop with no signals prior_only', async () => {
-    const res = await app.request('POST', `/v1/drops/${other.dropId}/forecasts`);
+    const res = await answer(
+      app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: other.dropId } } }),
+    );
     expect(res.status, res.text).toBe(201);
-    expect(res.body.prior_only).toBe(true);
-    expect(res.body.version).toBe(1);
-    expectWellFormedCells(res.body.cells);
+    expect(res.data!.prior_only).toBe(true);
+    expect(res.data!.version).toBe(1);
+    expectWellFormedCells(res.data!.cells);
   });
 
   it('answers 422 no_skus for a drop without SKUs', async () => {
     const bare = freshId('drop');
-    const put = await app.request('PUT', `/v1/drops/${bare}`, { body: dropBody(tenant.creatorId, tenant.regionIds) });
+    const put = await answer(
+      app.client().PUT('/v1/drops/{dropId}', {
+        params: { path: { dropId: bare } },
+        body: dropBody(tenant.creatorId, tenant.regionIds),
+      }),
+    );
     expect(put.status).toBe(201);
-    const res = await app.request('POST', `/v1/drops/${bare}/forecasts`, { key: tenant.keys.creator });
+    const res = await answer(
+      app.client(tenant.keys.creator).POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: bare } } }),
+    );
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ code: 'unprocessable', reason: 'no_skus' });
+    expect(res.error).toMatchObject({ code: 'unprocessable', reason: 'no_skus' });
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('answers 404 for an unknown drop', async () => {
-    expect((await app.request('POST', '/v1/drops/no-such-drop/forecasts')).status).toBe(404);
+    expect(
+      (
+        await answer(
+          app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: 'no-such-drop' } } }),
+        )
+      ).status,
+    ).toBe(404);
   });
 });
 
 describe('GET /v1/forecasts/{forecastId}', () => {
   it('reads a stored forecast back whole, then per region, per SKU and per cell', async () => {
-    const run = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
-    const whole = await app.request('GET', `/v1/forecasts/${run.id}`, { key: tenant.keys.creator });
+    const run = (
+      await answer(app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data as Forecast;
+    const whole = await answer(
+      app.client(tenant.keys.creator).GET('/v1/forecasts/{forecastId}', { params: { path: { forecastId: run.id } } }),
+    );
     expect(whole.status).toBe(200);
-    expect(whole.body).toEqual(run);
+    expect(whole.data).toEqual(run);
 
     const region = tenant.regionIds[1]!;
     const sku = tenant.skuIds[0]!;
-    const byRegion = (await app.request('GET', `/v1/forecasts/${run.id}?region_id=${region}`)).body as Forecast;
+    const byRegion = (
+      await answer(
+        app.client().GET('/v1/forecasts/{forecastId}', {
+          params: { path: { forecastId: run.id }, query: { region_id: region } },
+        }),
+      )
+    ).data as Forecast;
     expect(byRegion.cells).toEqual(run.cells.filter((c) => c.region_id === region));
-    const bySku = (await app.request('GET', `/v1/forecasts/${run.id}?sku_id=${sku}`)).body as Forecast;
+    const bySku = (
+      await answer(
+        app
+          .client()
+          .GET('/v1/forecasts/{forecastId}', { params: { path: { forecastId: run.id }, query: { sku_id: sku } } }),
+      )
+    ).data as Forecast;
     expect(bySku.cells).toEqual(run.cells.filter((c) => c.sku_id === sku));
     const one = (
-      await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest?region_id=${region}&sku_id=${sku}`)
-    ).body as Forecast;
+      await answer(
+        app.client().GET('/v1/drops/{dropId}/forecasts/latest', {
+          params: { path: { dropId: tenant.dropId }, query: { region_id: region, sku_id: sku } },
+        }),
+      )
+    ).data as Forecast;
     expect(one.cells).toEqual(run.cells.filter((c) => c.sku_id === sku && c.region_id === region));
   });
 
   it('refuses an unknown query parameter with 400', async () => {
-    const run = (await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts/latest`)).body as Forecast;
+    const run = (
+      await answer(
+        app.client().GET('/v1/drops/{dropId}/forecasts/latest', { params: { path: { dropId: tenant.dropId } } }),
+      )
+    ).data as Forecast;
+    // A query parameter the contract does not have, sent raw.
     const res = await app.request('GET', `/v1/forecasts/${run.id}?region=x`);
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_failed');
+    expect(problemIn(res).code).toBe('validation_failed');
   });
 
   it('answers 404 for latest when a drop has no forecast yet', async () => {
     const fresh = await createTenant(app);
-    const res = await app.request('GET', `/v1/drops/${fresh.dropId}/forecasts/latest`);
+    const res = await answer(
+      app.client().GET('/v1/drops/{dropId}/forecasts/latest', { params: { path: { dropId: fresh.dropId } } }),
+    );
     expect(res.status).toBe(404);
   });
 });
 
 describe('who may see forecasts', () => {
   it("answers 404 to another creator's key, on the drop and on the forecast id", async () => {
-    const run = (await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`)).body as Forecast;
+    const run = (
+      await answer(app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }))
+    ).data as Forecast;
     for (const [method, path] of [
       ['POST', `/v1/drops/${tenant.dropId}/forecasts`],
       ['GET', `/v1/drops/${tenant.dropId}/forecasts`],
@@ -160,18 +225,36 @@ describe('who may see forecasts', () => {
     ] as const) {
       const res = await app.request(method, path, { key: other.keys.creator });
       expect(res.status, `${method} ${path}`).toBe(404);
-      expect(res.body.code).toBe('not_found');
+      expect(problemIn(res).code).toBe('not_found');
     }
   });
 
   it('answers 404 to storefront and partner keys, even on their own drop', async () => {
     for (const key of [tenant.keys.storefront, tenant.keys.partner]) {
-      expect((await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, { key })).status).toBe(404);
-      expect((await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`, { key })).status).toBe(404);
+      expect(
+        (
+          await answer(
+            app.client(key).POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }),
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await answer(
+            app.client(key).GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }),
+          )
+        ).status,
+      ).toBe(404);
     }
   });
 
   it('answers 401 without a key', async () => {
-    expect((await app.request('GET', `/v1/drops/${tenant.dropId}/forecasts`, { key: null })).status).toBe(401);
+    expect(
+      (
+        await answer(
+          app.client(null).GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: tenant.dropId } } }),
+        )
+      ).status,
+    ).toBe(401);
   });
 });

@@ -9,6 +9,7 @@ import {
   type ForecastTenant,
 } from '../../../factories/forecast-factory';
 import { startTestApp, type TestApp } from '../../../harness/test-app';
+import { answer } from '../../../harness/answers';
 
 /**
  * A closed drop becomes demand_history rows. The drop opens 2026-12-03T17:00Z and closes
@@ -77,31 +78,39 @@ describe('recordClosedDrop', () => {
       opens_at: '2026-12-20T17:00:00Z',
       closes_at: '2026-12-22T17:00:00Z',
     };
-    expect((await app.request('PUT', `/v1/drops/${next}`, { body })).status).toBe(201);
+    expect(
+      (await answer(app.client().PUT('/v1/drops/{dropId}', { params: { path: { dropId: next } }, body }))).status,
+    ).toBe(201);
     expect(
       (
-        await app.request('PUT', `/v1/drops/${next}/skus/${freshId('sku')}`, {
-          body: {
-            name: 'Cap',
-            price: 25,
-            unit_cost: 5,
-            sourcing: [{ supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-12-15' }],
-          },
-        })
+        await answer(
+          app.client().PUT('/v1/drops/{dropId}/skus/{skuId}', {
+            params: { path: { dropId: next, skuId: freshId('sku') } },
+            body: {
+              name: 'Cap',
+              price: 25,
+              unit_cost: 5,
+              sourcing: [{ supplier_id: tenant.supplierId, units_available: 100, available_on: '2026-12-15' }],
+            },
+          }),
+        )
       ).status,
     ).toBe(201);
-    const res = await app.request('POST', `/v1/drops/${next}/forecasts`, {
-      key: tenant.keys.creator,
-      body: { model: 'baseline' },
-    });
+    const res = await answer(
+      app
+        .client(tenant.keys.creator)
+        .POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: next } }, body: { model: 'baseline' } }),
+    );
     expect(res.status, res.text).toBe(201);
-    expect(res.body.summary).toMatchObject({ creator_past_drops: 1, model_role: 'requested' });
-    expect(res.body.cells[0].features.is_new_creator).toBe(0);
+    expect(res.data!.summary).toMatchObject({ creator_past_drops: 1, model_role: 'requested' });
+    expect(res.data!.cells[0]!.features.is_new_creator).toBe(0);
     // The shipped model serves over its simulated history plus the service's closed drops, so the
     // creator's one closed drop already counts for it too (no training needed).
-    const shipped = await app.request('POST', `/v1/drops/${next}/forecasts`, { key: tenant.keys.creator });
-    expect(shipped.body.summary).toMatchObject({ creator_past_drops: 1, model_role: 'default' });
-    expect(shipped.body.cells[0].features.is_new_creator).toBe(0);
+    const shipped = await answer(
+      app.client(tenant.keys.creator).POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId: next } } }),
+    );
+    expect(shipped.data!.summary).toMatchObject({ creator_past_drops: 1, model_role: 'default' });
+    expect(shipped.data!.cells[0]!.features.is_new_creator).toBe(0);
   });
 
   it('refuses a drop that has not closed yet with 422 drop_not_closed', async () => {
@@ -111,7 +120,9 @@ describe('recordClosedDrop', () => {
       opens_at: '2026-12-20T17:00:00Z',
       closes_at: '2026-12-22T17:00:00Z',
     };
-    expect((await app.request('PUT', `/v1/drops/${open}`, { body })).status).toBe(201);
+    expect(
+      (await answer(app.client().PUT('/v1/drops/{dropId}', { params: { path: { dropId: open } }, body }))).status,
+    ).toBe(201);
     await expect(app.services.history.recordClosedDrop(open)).rejects.toMatchObject({
       code: 'unprocessable',
       options: { extensions: { reason: 'drop_not_closed' } },
