@@ -61,7 +61,7 @@ describe('delivery estimates', () => {
     ]);
     await eventually(
       async () =>
-        (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).data!.status ===
+        (await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! })).data?.status ===
         'promise',
     );
     const res = await estimate(storefront, { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: 2 });
@@ -275,7 +275,7 @@ describe('reservation holds', () => {
     ]);
     await eventually(
       async () =>
-        (await estimate(key, { sku_id: fresh.skuId, region_id: fresh.regionIds[0]! })).data!.status === 'promise',
+        (await estimate(key, { sku_id: fresh.skuId, region_id: fresh.regionIds[0]! })).data?.status === 'promise',
     );
     const attempts = await Promise.all(
       Array.from({ length: 60 }, () =>
