@@ -14,14 +14,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { freePort, SERVICE_NODE_FLAGS } from './service-process';
 
 const ROWS = Number(process.env.SIGNALS_BENCH_ROWS ?? 1_000_000);
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -84,17 +83,6 @@ function copyCsvChunks(base: number, dropId: string): Buffer[] {
   }
   if (lines.length > 0) chunks.push(Buffer.from(`${lines.join('\n')}\n`));
   return chunks;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function currentRssMb(pid: number): number {
