@@ -67,6 +67,7 @@ const envSchema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
@@ -111,6 +112,11 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   /** Worker threads for plan computation and training (off the event loop that serves requests). */
   workerThreads: number;
+  /**
+   * How much lower the worker threads' CPU priority is than the thread serving requests (Linux
+   * nice is per thread): when cores are short, a plan or a training run yields to estimates and holds.
+   */
+  workerThreadNice: number;
   /** how long one webhook attempt waits for the receiver's answer */
   webhookTimeoutMs: number;
   /** how long a running request's Idempotency-Key claim holds without renewal (a dead process frees it after this) */
@@ -170,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },
     workerThreads: e.WORKER_THREADS,
+    workerThreadNice: e.WORKER_THREAD_NICE,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
   };

@@ -80,7 +80,7 @@ export async function main(extra: { jobs?: Job[] } = {}) {
   const applied = await migrate(db);
   logger.info({ engine: db.engine, applied }, 'database ready');
 
-  const workers = await createWorkerPool({ threads: config.workerThreads });
+  const workers = await createWorkerPool({ threads: config.workerThreads, nice: config.workerThreadNice });
   const services = createServices({ db, config, logger, workers });
   // The first admin key is made by the process that runs jobs, so replicas starting together
   // never race to make two.

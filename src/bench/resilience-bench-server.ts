@@ -30,7 +30,7 @@ const config = loadConfig({
   ESTIMATE_RATE_LIMIT_PER_MINUTE: '1000000000',
 });
 const db = await openDatabase(config);
-const workers = await createWorkerPool({ threads: 1 });
+const workers = await createWorkerPool({ threads: 1, nice: config.workerThreadNice });
 await migrate(db);
 const services = createServices({ db, config, logger: createLogger('silent'), workers });
 const drop = await seedLargeDrop(services, { ...RESILIENCE_SHAPE, prefix: 'bench' });

@@ -47,7 +47,7 @@ const shuttingDown = () =>
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url).href;
 
 export async function createWorkerPool(
-  options: { threads?: number; idleTimeoutMs?: number } = {},
+  options: { threads?: number; idleTimeoutMs?: number; nice?: number } = {},
 ): Promise<WorkerPool> {
   const { Piscina } = await import('piscina');
   const threads = options.threads ?? Math.max(1, Math.min(2, cpus().length - 1));
@@ -59,6 +59,9 @@ export async function createWorkerPool(
     idleTimeout: options.idleTimeoutMs ?? 60_000,
     // The entry registers the TypeScript loader itself (see worker-entry.mjs).
     execArgv: [],
+    // Lower the threads' CPU priority (per thread on Linux, through piscina's optional native
+    // helper): on a machine short of cores the event loop that answers requests runs first.
+    niceIncrement: options.nice ?? 10,
   });
   let closed = false;
   return {

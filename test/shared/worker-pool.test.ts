@@ -26,6 +26,19 @@ describe('worker pool', () => {
     expect(Math.max(...lags)).toBeLessThan(500);
   });
 
+  it.runIf(process.platform === 'linux')(
+    'runs its threads at a lower CPU priority than the thread serving requests',
+    async () => {
+      const { getPriority } = await import('node:os');
+      const pool = await createWorkerPool({ threads: 1, nice: 7 });
+      pools.push(pool);
+      const here = getPriority(0);
+      expect(await pool.run<number>({ module: TASKS, fn: 'threadNice', args: [] })).toBe(Math.min(19, here + 7));
+      // Only the worker thread yields: the serving thread keeps its priority.
+      expect(getPriority(0)).toBe(here);
+    },
+  );
+
   it('computes the same plan in a thread as on the calling thread', async () => {
     const pool = await createWorkerPool({ threads: 1 });
     pools.push(pool);

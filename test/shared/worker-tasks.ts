@@ -11,3 +11,9 @@ export function spin(ms: number): number {
 export function echo<T>(value: T): T {
   return value;
 }
+
+/** The CPU priority (nice value) of the thread that runs the task; on Linux nice is per thread. */
+export async function threadNice(): Promise<number> {
+  const { getPriority } = await import('node:os');
+  return getPriority(0);
+}
