@@ -18,8 +18,9 @@ COPY package.json openapi.yaml ./
 COPY src ./src
 COPY models ./models
 COPY data ./data
-# var/ holds trained models (and the embedded database when DATABASE_URL is not set).
-RUN mkdir -p /app/var && chown node:node /app/var
+# var/ holds trained models (and the embedded database when DATABASE_URL is not set). var/models
+# exists in the image, owned by `node`, so a named volume mounted there starts writable by it.
+RUN mkdir -p /app/var/models && chown -R node:node /app/var
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \

@@ -107,8 +107,10 @@ describe('compose.yaml', () => {
         deploy?: { replicas?: number };
         depends_on?: Record<string, { condition: string }>;
         healthcheck?: unknown;
+        volumes?: string[];
       }
     >;
+    volumes?: Record<string, unknown>;
   };
 
   it('runs PostgreSQL, two API replicas and one worker from the one image, on one database', () => {
@@ -123,5 +125,16 @@ describe('compose.yaml', () => {
     expect(api?.environment?.DATABASE_URL).toBe(worker?.environment?.DATABASE_URL);
     expect(new URL(api!.environment!.DATABASE_URL!).hostname).toBe('postgres');
     expect(api?.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it('shares one trained-models volume between the worker and the API replicas, where the image keeps them', () => {
+    const { api, worker } = compose.services;
+    const mountOf = (volumes: string[] | undefined) => volumes?.find((v) => v.endsWith(':/app/var/models'));
+    const shared = mountOf(worker?.volumes);
+    expect(shared, 'the worker mounts a volume at TRAINED_MODELS_DIR (/app/var/models)').toBeDefined();
+    expect(mountOf(api?.volumes)).toBe(shared);
+    expect(Object.keys(compose.volumes ?? {})).toContain(shared!.split(':')[0]);
+    // The image's default TRAINED_MODELS_DIR (var/models under WORKDIR /app) is that path, made writable by `node`.
+    expect(fs.readFileSync('Dockerfile', 'utf8')).toMatch(/mkdir -p \/app\/var\/models && chown -R node:node \/app\/var/);
   });
 });
