@@ -159,18 +159,18 @@ export const signalsRepository = {
   },
   /** copyNewPreorders under a savepoint: undefined, nothing written and the transaction usable, when an id is already stored. */
   async tryCopyNewPreorders(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts | undefined> {
-    // Sent back to back (the driver queues them): one round trip, not three.
-    const [savepoint, copied, released] = await Promise.allSettled([
-      tx.query('savepoint preorder_chunk'),
-      signalsRepository.copyNewPreorders(tx, dropId, rows),
-      tx.query('release savepoint preorder_chunk'),
-    ]);
-    if (savepoint.status === 'rejected') throw savepoint.reason;
-    if (copied.status === 'fulfilled' && released.status === 'fulfilled') return copied.value;
-    const error: unknown = copied.status === 'rejected' ? copied.reason : (released as PromiseRejectedResult).reason;
-    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-    await tx.query('rollback to savepoint preorder_chunk');
-    return undefined;
+    // One statement at a time on the connection: the driver would only queue overlapping ones (it
+    // does not pipeline them), and overlapping queries on one client go away in pg 9.
+    await tx.query('savepoint preorder_chunk');
+    try {
+      const copied = await signalsRepository.copyNewPreorders(tx, dropId, rows);
+      await tx.query('release savepoint preorder_chunk');
+      return copied;
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await tx.query('rollback to savepoint preorder_chunk');
+      return undefined;
+    }
   },
   /** Upserts a chunk of pre-orders sent as parameters (the replay path of a streamed import); same rules as upsertPreorders. */
   async upsertPreorderRows(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts> {

@@ -34,7 +34,15 @@ async function placedUnits(regionId?: string): Promise<{ placed: number; placed_
   );
 }
 
+// Overlapping queries on one pg connection are deprecated (pg 9 refuses them); the import's
+// savepoint/COPY/release must go one at a time. Watched over the whole file, checked at its end.
+const deprecations: string[] = [];
+const onWarning = (warning: Error) => {
+  if (warning.name === 'DeprecationWarning') deprecations.push(warning.message);
+};
+
 beforeAll(async () => {
+  process.on('warning', onWarning);
   app = await startTestApp();
   tenant = await createSignalsTenant(app);
 });
@@ -279,5 +287,12 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
       headers: { 'content-type': 'application/xml' },
     });
     expect(xml.status).toBe(415);
+  });
+});
+
+describe('pre-order imports on the database driver', () => {
+  it('sent no overlapping queries on one connection in any import above (no driver deprecation)', () => {
+    process.off('warning', onWarning);
+    expect(deprecations.filter((m) => /already executing a query/.test(m))).toEqual([]);
   });
 });
