@@ -135,6 +135,8 @@ describe('compose.yaml', () => {
     expect(mountOf(api?.volumes)).toBe(shared);
     expect(Object.keys(compose.volumes ?? {})).toContain(shared!.split(':')[0]);
     // The image's default TRAINED_MODELS_DIR (var/models under WORKDIR /app) is that path, made writable by `node`.
-    expect(fs.readFileSync('Dockerfile', 'utf8')).toMatch(/mkdir -p \/app\/var\/models && chown -R node:node \/app\/var/);
+    expect(fs.readFileSync('Dockerfile', 'utf8')).toMatch(
+      /mkdir -p \/app\/var\/models && chown -R node:node \/app\/var/,
+    );
   });
 });
