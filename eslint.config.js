@@ -32,7 +32,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         ...["MemberExpression[property.name='untypedRequest']", "Property[key.name='untypedRequest']"]
-          .concat(["TSPropertySignature[key.name='untypedRequest']", "Identifier[name='UntypedTestResponse']"])
+          .concat(["TSPropertySignature[key.name='untypedRequest']", "TSMethodSignature[key.name='untypedRequest']"])
+          .concat(["Identifier[name='UntypedTestResponse']"])
           .map((selector) => ({
             selector,
             message: 'Use app.client() (typed), or app.rawRequest() (unknown body) for what the contract forbids.',
