@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { freshBenchDatabase, SERVICE_NODE_FLAGS } from './service-process';
 
 /**
  * Delivery estimates and holds under load (issue 6). The service runs in a child process on a
@@ -21,36 +21,12 @@ import { SERVICE_NODE_FLAGS } from './service-process';
  * their reference is the bare route asked through the same hook (the hook costs the client CPU on
  * the cores the server uses: 18–30% fewer requests for the same route in an A/B on 2026-12-02).
  */
-const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 /** How many distinct estimate questions the distinct-question runs ask in turn. */
 const DISTINCT_QUESTIONS = 6_000;
 /** Reference and routes alternate this many times (BENCH_ROUNDS); the best of each counts. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-
-async function freshDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
-  const name = `mf_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  try {
-    await admin.connect();
-  } catch {
-    return { url: undefined, drop: async () => undefined };
-  }
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 interface ServerInfo {
   base: string;
@@ -291,11 +267,11 @@ async function holdSqlRates(url: string, seconds: number): Promise<{ current: nu
 export const deliveryBench: BenchModule = {
   id: 'delivery',
   async run(progress) {
-    const database = await freshDatabase();
+    const database = await freshBenchDatabase();
     progress(
-      `service on ${database.url ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per run`,
+      `service on ${database?.url ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per run`,
     );
-    const { info, stop } = await startServer(database.url);
+    const { info, stop } = await startServer(database?.url);
     try {
       const headers = { authorization: `Bearer ${info.key}` };
       const estimateUrl = `${info.base}/v1/estimates?sku_id=${info.skuId}&region_id=US-CA&quantity=1`;
@@ -359,7 +335,7 @@ export const deliveryBench: BenchModule = {
         durationS: 3,
       });
       let oversold = 'not checked (PGlite)';
-      if (database.url) {
+      if (database?.url) {
         const c = new pg.Client({ connectionString: database.url });
         await c.connect();
         const { rows } = await c.query<{ held: number; placed: number }>(
@@ -375,7 +351,7 @@ export const deliveryBench: BenchModule = {
             : `YES (held ${r.held}, hold rows ${r.placed}, stock ${info.scarce.units})`;
       }
       progress(`  ${rush.ok} holds placed, ${rush.non2xx} refused (409), oversold: ${oversold}`);
-      const sql = database.url ? await holdSqlRates(database.url, DURATION_S) : undefined;
+      const sql = database?.url ? await holdSqlRates(database.url, DURATION_S) : undefined;
       if (sql)
         progress(`  at the database: place_hold ${Math.round(sql.current)}/s, previous ${Math.round(sql.previous)}/s`);
 
@@ -448,7 +424,7 @@ export const deliveryBench: BenchModule = {
           unit: 'holds/s',
           target: '≥ 2000 with no oversell',
           pass: holds.rps >= 2000 && oversold === 'no',
-          note: `${database.url ? 'PostgreSQL' : 'PGlite'}; non-2xx ${holds.non2xx}; oversell probe: ${rush.ok + rush.non2xx} attempts on ${info.scarce.units} units, oversold: ${oversold}`,
+          note: `${database?.url ? 'PostgreSQL' : 'PGlite'}; non-2xx ${holds.non2xx}; oversell probe: ${rush.ok + rush.non2xx} attempts on ${info.scarce.units} units, oversold: ${oversold}`,
         },
       ];
       if (sql)
@@ -466,7 +442,7 @@ export const deliveryBench: BenchModule = {
     } finally {
       stop();
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await database.drop();
+      await database?.drop();
     }
   },
 };

@@ -11,30 +11,23 @@
  * and dropped afterwards. JOBS_BENCH_COUNT jobs (default 2,000); the reference's rows are written
  * before its clock starts.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../db/migrate';
 import { openPostgresDatabase } from '../db/postgres-database';
 import { createJobQueue, type Job } from '../jobs/queue';
 import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { requireBenchDatabase } from './service-process';
 
 const COUNT = Number(process.env.JOBS_BENCH_COUNT ?? 2_000);
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WORKERS = 2;
 
 async function withFreshDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const name = `mf_bench_jobs_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
+  const database = await requireBenchDatabase('jobs');
   try {
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${name}`;
-    return await work(url.toString());
+    return await work(database.url);
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -1,6 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open-database';
@@ -8,7 +6,7 @@ import { DEMO_DROP_ID, loadDemoCatalog } from '../modules/catalog/demo-catalog';
 import { createServices } from '../services';
 import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { startServiceProcess } from './service-process';
+import { requireBenchDatabase, startServiceProcess } from './service-process';
 
 /**
  * Replicas bench: how long after a plan publish every API replica answers estimates from it. Two
@@ -18,7 +16,6 @@ import { startServiceProcess } from './service-process';
  * both answer from the new plan. Repeated for PUBLISHES plans; the slowest and the median count.
  * Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
  */
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PUBLISHES = Number(process.env.REPLICAS_BENCH_PUBLISHES ?? 6);
 const REPLICAS = 2;
 const PROBE_HUBS = ['hub-lax', 'hub-dfw'];
@@ -105,14 +102,8 @@ async function publish(base: string, key: string, planId: string) {
 export const replicasBench: BenchModule = {
   id: 'replicas',
   async run(progress) {
-    const name = `mf_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: SERVER_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${name}`;
-    const databaseUrl = url.toString();
+    const database = await requireBenchDatabase('replicas');
+    const { name, url: databaseUrl } = database;
     const children: ChildProcess[] = [];
     try {
       progress(`fresh database ${name}: demo catalog, ${PUBLISHES + 1} draft plans`);
@@ -165,10 +156,7 @@ export const replicasBench: BenchModule = {
       for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1_000));
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-      const cleanup = new pg.Client({ connectionString: SERVER_URL });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await database.drop();
     }
   },
 };

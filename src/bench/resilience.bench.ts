@@ -10,38 +10,12 @@
  * both phases, so the ratio compares like with like.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import readline from 'node:readline';
-import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { SERVICE_NODE_FLAGS, startServiceProcess } from './service-process';
+import { freshBenchDatabase, SERVICE_NODE_FLAGS, startServiceProcess } from './service-process';
 
-const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8_000);
-
-async function freshDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
-  const name = `mf_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  try {
-    await admin.connect();
-  } catch {
-    return { url: undefined, drop: async () => undefined };
-  }
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 function request(agent: http.Agent, base: string, method: string, path: string, key: string, body?: unknown) {
   const url = new URL(path, base);
@@ -231,9 +205,9 @@ export const resilienceBench: BenchModule = {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     try {
       // 1. One process that serves and computes (ROLE=all; plans in a worker thread).
-      const database = await freshDatabase();
+      const database = await freshBenchDatabase();
       progress('one process (ROLE=all): 1,000 SKUs × 10 hubs × 50 regions');
-      const server = await startServer(database.url, {});
+      const server = await startServer(database?.url, {});
       try {
         const { info } = server;
         results.push(
@@ -245,12 +219,12 @@ export const resilienceBench: BenchModule = {
         );
       } finally {
         await server.stop();
-        await database.drop();
+        await database?.drop();
       }
 
       // 2. As deployed at scale: an API replica queues plans, a worker process computes them.
-      const split = await freshDatabase();
-      if (!split.url) {
+      const split = await freshBenchDatabase();
+      if (!split) {
         progress('no PostgreSQL server: the API-replica + worker run is skipped');
         return results;
       }

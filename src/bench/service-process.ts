@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 /**
  * How the service's Node.js process is started, in `npm start`, the Dockerfile and every bench
@@ -26,6 +28,60 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The PostgreSQL server benches create their databases on (BENCH_DATABASE_URL, default the local one). */
+export const BENCH_SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** Drops the database, with force: a service process that still holds connections does not stop it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database on the bench's PostgreSQL server, for a service the bench starts (the
+ * service migrates it). Undefined when no server answers: a bench that can run on the embedded
+ * PGlite falls back to it, the others say they need PostgreSQL.
+ */
+export async function freshBenchDatabase(serverUrl: string = BENCH_SERVER_URL): Promise<BenchDatabase | undefined> {
+  const name = `mf_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+  } catch {
+    await admin.end().catch(() => undefined);
+    return undefined;
+  }
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      try {
+        await cleanup.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
+}
+
+/** A fresh database for a bench that measures PostgreSQL itself: fails when no server answers. */
+export async function requireBenchDatabase(bench: string): Promise<BenchDatabase> {
+  const database = await freshBenchDatabase();
+  if (!database)
+    throw new Error(`the ${bench} bench needs PostgreSQL: none answers at BENCH_DATABASE_URL (${BENCH_SERVER_URL})`);
+  return database;
+}
+
 export interface ServiceProcess {
   child: ChildProcess;
   base: string;
@@ -41,10 +97,13 @@ export async function startServiceProcess(options: {
   databaseUrl: string;
   role: 'api' | 'worker' | 'all';
   env?: Record<string, string>;
+  /** Node.js flags added after the service's own (a bench trying one out). */
+  nodeFlags?: readonly string[];
 }): Promise<ServiceProcess> {
   const port = await freePort();
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], {
+  const flags = [...SERVICE_NODE_FLAGS, ...(options.nodeFlags ?? [])];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

@@ -3,27 +3,28 @@
  * against PostgreSQL's own COPY of the same rows in the same database (the reference), and how
  * much the service's RSS grows during the import.
  *
- * The service runs as a child process (`node --import tsx src/main.ts`) on a fresh database
- * created on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped
- * afterwards. RSS growth: VmHWM from /proc/<pid>/status, reset (clear_refs) just before the import,
+ * The service runs in its own process as deployed (startServiceProcess: `src/main.ts`, ROLE=all,
+ * the service's Node.js flags) on a fresh database created on BENCH_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres) and dropped afterwards. RSS growth: VmHWM from /proc/<pid>/status, reset (clear_refs) just before the import,
  * minus the RSS then. The NDJSON body is generated before the clock starts, so the bench's own CPU
  * does not compete with the service while it is measured (the machine has 2 cores). Import and
  * reference alternate SIGNALS_BENCH_ROUNDS times (default 2); SIGNALS_BENCH_ROWS sets the row count.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/open-database';
+import { createServices } from '../services';
+import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { freePort, SERVICE_NODE_FLAGS } from './service-process';
+import { requireBenchDatabase, startServiceProcess, type ServiceProcess } from './service-process';
 
 const ROWS = Number(process.env.SIGNALS_BENCH_ROWS ?? 1_000_000);
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REGIONS = 20;
 const SKUS = 5;
 const LINES_PER_CHUNK = 2_000;
@@ -113,40 +114,17 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-async function startService(databaseUrl: string): Promise<{ child: ChildProcess; base: string; adminKey: string }> {
-  const port = await freePort();
-  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-  const extraFlags = (process.env.SIGNALS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...extraFlags, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DEMO_DATA: 'false',
-      SCHEDULER: 'off',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 240; attempt++) {
-    const key = /mf_admin_[A-Za-z0-9_-]{43}/.exec(output)?.[0];
-    if (key) {
-      const ready = await fetch(`${base}/readyz`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ready) return { child, base, adminKey: key };
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 250));
+/** Migrates the fresh database and makes the admin key the bench seeds and imports with. */
+async function createAdminKey(databaseUrl: string): Promise<string> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', SCHEDULER: 'off' });
+  const db = await openDatabase(config);
+  try {
+    await migrate(db);
+    const services = createServices({ db, config, logger: createLogger('silent') });
+    return (await services.keys.createApiKey({ role: 'admin', label: 'bench' })).key;
+  } finally {
+    await db.close();
   }
-  child.kill('SIGKILL');
-  throw new Error(`the service did not start:\n${output}`);
 }
 
 async function api(base: string, key: string, method: string, route: string, body?: unknown) {
@@ -235,20 +213,20 @@ async function copyRate(databaseUrl: string, chunks: Buffer[]): Promise<number> 
 export const signalsBench: BenchModule = {
   id: 'signals',
   async run(progress) {
-    const name = `mf_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: SERVER_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${name}`;
-    const databaseUrl = url.toString();
-    let child: ChildProcess | undefined;
+    const database = await requireBenchDatabase('signals');
+    const { name, url: databaseUrl } = database;
+    let service: ServiceProcess | undefined;
     try {
       progress(`fresh database ${name}; starting the service`);
-      const service = await startService(databaseUrl);
-      child = service.child;
-      await seedCatalog(service.base, service.adminKey, ['bench-drop']);
+      const adminKey = await createAdminKey(databaseUrl);
+      service = await startServiceProcess({
+        databaseUrl,
+        role: 'all',
+        env: { SCHEDULER: 'off' },
+        nodeFlags: (process.env.SIGNALS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      });
+      const child = service.child;
+      await seedCatalog(service.base, adminKey, ['bench-drop']);
       const base = Date.now() - 86_400_000;
 
       progress(`generating ${ROWS.toLocaleString('en')} NDJSON rows and the same rows as CSV`);
@@ -274,7 +252,7 @@ export const signalsBench: BenchModule = {
           `round ${round}: streaming ${(bytes / 1e6).toFixed(0)} MB over HTTP (service RSS ${idleRss.toFixed(0)} MB)`,
         );
         const started = performance.now();
-        const res = await postNdjson(`${service.base}/v1/drops/bench-drop/preorders`, service.adminKey, chunks);
+        const res = await postNdjson(`${service.base}/v1/drops/bench-drop/preorders`, adminKey, chunks);
         const took = (performance.now() - started) / 1000;
         if (res.status !== 200) throw new Error(`import answered ${res.status}: ${res.body.slice(0, 500)}`);
         const counts = JSON.parse(res.body) as { rows: number; created: number };
@@ -337,15 +315,13 @@ export const signalsBench: BenchModule = {
       ];
       return figures;
     } finally {
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => setTimeout(r, 500));
-        if (child.exitCode === null) child.kill('SIGKILL');
+      if (service && service.child.exitCode === null) {
+        const stopped = service.stop();
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 500))]);
+        if (service.child.exitCode === null) service.child.kill('SIGKILL');
+        await stopped;
       }
-      const cleanup = new pg.Client({ connectionString: SERVER_URL });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
+      await database.drop();
     }
   },
 };

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/shared/logger';
 import { createKey, createTenant, type Tenant } from '../factories/catalog-factory';
 import { serverUrl } from '../harness/test-database';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy';
+import { answer, statusOf } from '../harness/answers';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -40,11 +41,15 @@ async function terminate(where: string, params: unknown[] = []): Promise<number>
 }
 
 const estimate = () =>
-  app.untypedRequest('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, {
-    key: storefront,
-  });
+  answer(
+    app.client(storefront).GET('/v1/estimates', {
+      params: { query: { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! } },
+    }),
+  );
 const writeCreator = (name: string) =>
-  app.untypedRequest('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
+  answer(
+    app.client().PUT('/v1/creators/{creatorId}', { params: { path: { creatorId: tenant.creatorId } }, body: { name } }),
+  );
 
 onPostgres('PostgreSQL faults', () => {
   beforeAll(async () => {
@@ -88,14 +93,14 @@ onPostgres('PostgreSQL faults', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'unavailable', status: 503 });
     // The process lives on and the pool serves the next requests on fresh connections.
-    expect((await app.untypedRequest('GET', '/readyz', { key: null })).status).toBe(200);
+    expect(await statusOf(app.client(null).GET('/readyz'))).toBe(200);
     expect((await writeCreator('After a terminated transaction')).status).toBe(200);
   });
 
   it('answers reads at once after every backend of the service was terminated (one retry on a fresh connection)', async () => {
-    expect((await app.untypedRequest('GET', '/v1/drops')).status).toBe(200);
+    expect(await statusOf(app.client().GET('/v1/drops'))).toBe(200);
     expect(await terminate('true')).toBeGreaterThan(0);
-    const drops = await app.untypedRequest('GET', '/v1/drops');
+    const drops = await answer(app.client().GET('/v1/drops'));
     expect(drops.status, drops.text).toBe(200);
     const write = await writeCreator('After every backend was terminated');
     expect([200, 503]).toContain(write.status);
@@ -138,24 +143,24 @@ onPostgres('PostgreSQL faults', () => {
       expect(write.status, write.text).toBe(503);
       expect(write.headers.get('content-type')).toMatch(/problem\+json/);
       expect(write.headers.get('retry-after')).toBe('5');
-      expect(write.body.code).toBe('unavailable');
-      const read = await app.untypedRequest('GET', '/v1/drops');
+      expect(write.error?.code).toBe('unavailable');
+      const read = await answer(app.client().GET('/v1/drops'));
       expect(read.status).toBe(503);
-      const ready = await app.untypedRequest('GET', '/readyz', { key: null });
+      const ready = await answer(app.client(null).GET('/readyz'));
       expect(ready.status).toBe(503);
       // The key's last check is more than a moment old: estimates still answer from memory.
       await sleep(500);
       const during = await estimate();
       expect(during.status, during.text).toBe(200);
-      expect(during.body).toEqual(before.body);
-      expect((await app.untypedRequest('GET', '/healthz', { key: null })).status).toBe(200);
+      expect(during.data).toEqual(before.data);
+      expect(await statusOf(app.client(null).GET('/healthz'))).toBe(200);
     } finally {
       await proxy.restore();
     }
     let readyAfterMs = -1;
     const started = Date.now();
     while (Date.now() - started < 20_000) {
-      if ((await app.untypedRequest('GET', '/readyz', { key: null })).status === 200) {
+      if ((await statusOf(app.client(null).GET('/readyz'))) === 200) {
         readyAfterMs = Date.now() - started;
         break;
       }

@@ -6,6 +6,7 @@ import { createKey, createTenant, type Tenant } from '../factories/catalog-facto
 import { eventually } from '../factories/plan-publish-factory';
 import { findPostgresBinaries, startPrivatePostgres, type PrivatePostgres } from '../harness/private-postgres';
 import { serverUrl } from '../harness/test-database';
+import { answer, statusOf } from '../harness/answers';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -29,16 +30,20 @@ let tenant: Tenant;
 let storefront: string;
 
 const estimate = () =>
-  app.untypedRequest('GET', `/v1/estimates?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}`, {
-    key: storefront,
-  });
+  answer(
+    app.client(storefront).GET('/v1/estimates', {
+      params: { query: { sku_id: tenant.skuId, region_id: tenant.regionIds[0]! } },
+    }),
+  );
 const renameCreator = (name: string) =>
-  app.untypedRequest('PUT', `/v1/creators/${tenant.creatorId}`, { body: { name } });
+  answer(
+    app.client().PUT('/v1/creators/{creatorId}', { params: { path: { creatorId: tenant.creatorId } }, body: { name } }),
+  );
 
 async function readyWithin(ms: number): Promise<boolean> {
   const started = Date.now();
   while (Date.now() - started < ms) {
-    if ((await app.untypedRequest('GET', '/readyz', { key: null })).status === 200) return true;
+    if ((await statusOf(app.client(null).GET('/readyz'))) === 200) return true;
     await sleep(200);
   }
   return false;
@@ -49,13 +54,13 @@ async function whileDown(before: Awaited<ReturnType<typeof estimate>>): Promise<
   expect(write.status, write.text).toBe(503);
   expect(write.headers.get('content-type')).toMatch(/problem\+json/);
   expect(write.headers.get('retry-after')).not.toBeNull();
-  expect((await app.untypedRequest('GET', '/readyz', { key: null })).status).toBe(503);
-  expect((await app.untypedRequest('GET', '/healthz', { key: null })).status).toBe(200);
+  expect(await statusOf(app.client(null).GET('/readyz'))).toBe(503);
+  expect(await statusOf(app.client(null).GET('/healthz'))).toBe(200);
   // The storefront key was checked a moment ago: estimates keep answering from memory.
   await sleep(500);
   const during = await estimate();
   expect(during.status, during.text).toBe(200);
-  expect(during.body).toEqual(before.body);
+  expect(during.data).toEqual(before.data);
 }
 
 onPostgres('a real PostgreSQL server restarted under the service', () => {
@@ -110,8 +115,10 @@ onPostgres('a real PostgreSQL server restarted under the service', () => {
       await server.start();
     }
     expect(await readyWithin(20_000)).toBe(true);
-    const creator = await app.untypedRequest('GET', `/v1/creators/${tenant.creatorId}`);
+    const creator = await answer(
+      app.client().GET('/v1/creators/{creatorId}', { params: { path: { creatorId: tenant.creatorId } } }),
+    );
     expect(creator.status, creator.text).toBe(200);
-    expect(creator.body.name).toBe('Committed before the crash');
+    expect(creator.data?.name).toBe('Committed before the crash');
   });
 });

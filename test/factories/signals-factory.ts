@@ -52,7 +52,7 @@ export function postNdjson(
   rows: readonly object[],
   key?: string | null,
 ): Promise<TestResponse> {
-  return app.request('POST', path, {
+  return app.rawRequest('POST', path, {
     key,
     rawBody: toNdjson(rows),
     headers: { 'content-type': 'application/x-ndjson' },
@@ -65,7 +65,7 @@ export function postCsv(
   rows: readonly Record<string, unknown>[],
   key?: string | null,
 ): Promise<TestResponse> {
-  return app.request('POST', path, { key, rawBody: toCsv(rows), headers: { 'content-type': 'text/csv' } });
+  return app.rawRequest('POST', path, { key, rawBody: toCsv(rows), headers: { 'content-type': 'text/csv' } });
 }
 
 export function inventoryEvents(tenant: Tenant, count: number, prefix = freshId('ev')) {
@@ -102,7 +102,7 @@ export function postSigned(
   },
 ) {
   const timestamp = options.timestamp ?? Math.floor(app.clock.now().getTime() / 1000);
-  return app.request('POST', '/v1/inventory-events', {
+  return app.rawRequest('POST', '/v1/inventory-events', {
     key: null,
     rawBody: options.body,
     headers: {

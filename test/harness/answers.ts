@@ -10,10 +10,16 @@ import type { Schemas } from '../../src/client';
 type Answer<D> = Promise<{ data?: D; error?: unknown; response: Response }>;
 /**
  * A JSON body: routes that also answer CSV declare `string | T`, but these helpers read JSON (a CSV
- * answer is read raw, with `app.request`), so the string is never what they hold.
+ * answer is read raw, with `app.rawRequest`), so the string is never what they hold.
  */
 type Json<D> = Exclude<D, string>;
 export type Problem = Schemas['Problem'];
+
+/** The body text of each typed-client answer, as the service sent it (the harness records it). */
+const bodyTexts = new WeakMap<Response, string>();
+export function recordBodyText(response: Response, text: string): void {
+  bodyTexts.set(response, text);
+}
 
 function shown(answer: { data?: unknown; error?: unknown }): string {
   return JSON.stringify(answer.error ?? answer.data ?? null);
@@ -65,7 +71,9 @@ export interface TypedAnswer<D> {
   data: Json<BodyAt<D, 200>> | undefined;
   /** The problem document of a refusal (undefined on success). */
   error: Problem | undefined;
-  /** The body as JSON text, for assertion messages. */
+  /** The job a 202 carries (work queued with `Prefer: respond-async`); undefined on any other status. */
+  job: Job | undefined;
+  /** The body exactly as the service sent it (for assertion messages and byte-for-byte comparisons). */
   text: string;
 }
 
@@ -76,12 +84,13 @@ export async function answer<D>(call: Answer<D>): Promise<TypedAnswer<D>> {
     headers: response.headers,
     data: data as Json<BodyAt<D, 200>> | undefined,
     error: error as Problem | undefined,
-    text: JSON.stringify(error ?? data ?? null),
+    job: response.status === 202 ? (data as Job) : undefined,
+    text: bodyTexts.get(response) ?? JSON.stringify(error ?? data ?? null),
   };
 }
 
 /**
- * The problem document of a raw answer (`app.request`, whose body is `unknown`): the harness has
+ * The problem document of a raw answer (`app.rawRequest`, whose body is `unknown`): the harness has
  * already checked the answer against openapi.yaml, so a refusal's body is a problem document; this
  * checks it is one and types it.
  */

@@ -14,8 +14,8 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON members
-  body: any;
+  /** The JSON body if there is one: `unknown`, narrowed by the test that reads it. */
+  body: unknown;
   ms: number;
 }
 

@@ -13,6 +13,7 @@ import { fixedClock, type Clock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
 import createClient from 'openapi-fetch';
 import { createPlannerClient, type PlannerClient, type paths } from '../../src/client';
+import { recordBodyText } from './answers';
 import { assertKeepsContract } from './contract';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -26,19 +27,16 @@ export interface TestApp {
   /**
    * The typed client (openapi-fetch over the generated types) on this service, with `key` (the
    * admin key by default): paths, parameters and bodies are checked at compile time, answers
-   * against openapi.yaml at run time. New API tests use it; `request` stays for raw HTTP.
+   * against openapi.yaml at run time. API tests use it for everything the contract can express.
    */
   client(key?: string | null): PlannerClient;
   /**
-   * Raw HTTP, for what the typed client cannot send: bodies, parameters or content types the
-   * contract forbids, raw headers, routes outside the contract. The body read back is `unknown`.
+   * Raw HTTP, only for what the typed client cannot send: hostile or malformed input (bad JSON, a
+   * wrong content type, parameters or bodies the contract forbids), raw NDJSON/CSV streams, raw
+   * headers, and routes or representations outside the contract (CSV answers, /metrics, /docs).
+   * The body read back is `unknown`: narrow it (e.g. `problemIn(res)`) before reading it.
    */
-  request: (method: string, path: string, options?: RawRequestOptions) => Promise<TestResponse>;
-  /**
-   * @deprecated The old raw helper whose body is `any`, kept only for the test files not yet moved
-   * to the typed client (listed in eslint.config.js, which refuses it anywhere else).
-   */
-  untypedRequest: (method: string, path: string, options?: RawRequestOptions) => Promise<UntypedTestResponse>;
+  rawRequest: (method: string, path: string, options?: RawRequestOptions) => Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -58,12 +56,6 @@ export interface RawRequestOptions {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
-}
-
-/** @deprecated See `TestApp.untypedRequest`. */
-export interface UntypedTestResponse extends TestResponse {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- legacy tests read arbitrary JSON members
-  body: any;
 }
 
 export async function startTestApp(
@@ -105,7 +97,7 @@ export async function startTestApp(
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const request: TestApp['request'] = async (method, path, opts = {}) => {
+  const rawRequest: TestApp['rawRequest'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     const key = opts.key === undefined ? adminKey : opts.key;
     if (key) headers.authorization = `Bearer ${key}`;
@@ -153,6 +145,7 @@ export async function startTestApp(
           contentType: response.headers.get('content-type'),
           body,
         });
+        recordBodyText(response, text);
         return response;
       },
     });
@@ -166,8 +159,7 @@ export async function startTestApp(
     client,
     adminKey,
     clock,
-    request,
-    untypedRequest: request,
+    rawRequest,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.stop();

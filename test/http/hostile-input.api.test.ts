@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignalsTenant, preorderRows, toNdjson, type SignalsTenant } from '../factories/signals-factory';
 import { attackFromChildProcess, probeHealth, rawRequest, type RawResponse } from '../harness/raw-http';
+import { answer, statusOf, type Problem } from '../harness/answers';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -26,10 +27,12 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-function expectProblem(res: RawResponse, status: number) {
+/** The problem document of a refusal with `status`, typed once checked. */
+function expectProblem(res: RawResponse, status: number): Problem {
   expect(res.status, res.text.slice(0, 500)).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ status });
+  return res.body as Problem;
 }
 
 /** The attack's response, and whether /healthz stayed within budget while it was in flight. */
@@ -73,8 +76,7 @@ describe('hostile bodies', () => {
         pauseMs: 5,
       }),
     );
-    expectProblem(res, 400);
-    expect(res.body.detail).toMatch(/nested deeper than 64/);
+    expect(expectProblem(res, 400).detail).toMatch(/nested deeper than 64/);
   });
 
   it('refuses a 30 MB single NDJSON line with 413 naming line 1, /healthz fast throughout', async () => {
@@ -88,9 +90,9 @@ describe('hostile bodies', () => {
         pauseMs: 5,
       }),
     );
-    expectProblem(res, 413);
-    expect(res.body).toMatchObject({ line: 1, limit_bytes: 65_536 });
-    expect(res.body.detail).toMatch(/Line 1 /);
+    const problem = expectProblem(res, 413);
+    expect(problem).toMatchObject({ line: 1, limit_bytes: 65_536 });
+    expect(problem.detail).toMatch(/Line 1 /);
   });
 
   it('names the long line when earlier lines were fine, and writes none of them', async () => {
@@ -102,10 +104,13 @@ describe('hostile bodies', () => {
       headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tenant.keys.storefront}` },
       body,
     });
-    expectProblem(res, 413);
-    expect(res.body.line).toBe(3);
-    const stored = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/preorders/long-line-0`);
-    expect(stored.status).toBe(404);
+    expect(expectProblem(res, 413).line).toBe(3);
+    const stored = await statusOf(
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: 'long-line-0' } },
+      }),
+    );
+    expect(stored).toBe(404);
   });
 
   it('refuses a corrupt gzip body with 400 after authentication, and 401 without a key', async () => {
@@ -124,8 +129,7 @@ describe('hostile bodies', () => {
       headers: { ...headers, authorization: `Bearer ${app.adminKey}` },
       body: corrupt,
     });
-    expectProblem(keyed, 400);
-    expect(keyed.body.detail).toMatch(/gzip/);
+    expect(expectProblem(keyed, 400).detail).toMatch(/gzip/);
   });
 
   it('decodes a gzip body, and refuses a gzip bomb past the limit on its inflated size (413)', async () => {
@@ -141,7 +145,7 @@ describe('hostile bodies', () => {
       body: gzipSync(Buffer.from(JSON.stringify({ name: 'Gzipped creator' }))),
     });
     expect(ok.status, ok.text).toBe(200);
-    expect(ok.body.name).toBe('Gzipped creator');
+    expect(ok.body).toMatchObject({ name: 'Gzipped creator' });
     // 50 MB of spaces inside a JSON string: ~50 KB on the wire, 50 times the limit once inflated.
     const bomb = gzipSync(
       Buffer.concat([Buffer.from('{"name":"'), Buffer.alloc(50 * 1024 * 1024, ' '), Buffer.from('"}')]),
@@ -168,12 +172,14 @@ describe('hostile bodies', () => {
     expectProblem(res, 413);
     const rows = preorderRows(tenant, 10_000, { prefix: 'bulk' });
     expect(JSON.stringify({ rows }).length).toBeGreaterThan(1024 * 1024);
-    const bulk = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, {
-      key: tenant.keys.storefront,
-      body: { rows },
-    });
+    const bulk = await answer(
+      app.client(tenant.keys.storefront).POST('/v1/drops/{dropId}/preorders', {
+        params: { path: { dropId: tenant.dropId } },
+        body: { rows },
+      }),
+    );
     expect(bulk.status, bulk.text.slice(0, 300)).toBe(200);
-    expect(bulk.body).toMatchObject({ rows: 10_000, created: 10_000 });
+    expect(bulk.data).toMatchObject({ rows: 10_000, created: 10_000 });
   });
 });
 
@@ -186,12 +192,12 @@ describe('malformed requests are 4xx problems', () => {
   });
 
   it('answers 400 naming url to a webhook subscription whose url is not a URL', async () => {
-    const res = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
-      body: { partner_id: tenant.partnerId, url: 'not a url' },
-    });
+    const res = await answer(
+      app.client().POST('/v1/webhook-subscriptions', { body: { partner_id: tenant.partnerId, url: 'not a url' } }),
+    );
     expect(res.status, res.text).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('url');
+    expect(res.error?.errors?.map((e) => e.path)).toContain('url');
   });
 
   it('answers 415 to an unknown content-encoding and 400 to invalid JSON', async () => {

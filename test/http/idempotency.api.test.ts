@@ -19,6 +19,8 @@ import {
   type SignalsTenant,
 } from '../factories/signals-factory';
 import { eventually } from '../factories/plan-publish-factory';
+import type { Schemas } from '../../src/client';
+import { answer, expectData } from '../harness/answers';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -37,14 +39,23 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const subscriptionsOf = async (partnerId: string) =>
-  (await app.untypedRequest('GET', `/v1/webhook-subscriptions?partner_id=${partnerId}`)).body.items as unknown[];
+  (
+    await expectData(
+      200,
+      app.client().GET('/v1/webhook-subscriptions', { params: { query: { partner_id: partnerId } } }),
+    )
+  ).items;
+
+/** POST /v1/webhook-subscriptions with these headers (an Idempotency-Key), as `key` (the admin by default). */
+const subscribe = (body: Schemas['WebhookSubscriptionInput'], headers: Record<string, string>, key?: string) =>
+  answer(app.client(key).POST('/v1/webhook-subscriptions', { body, headers }));
 
 describe('replays', () => {
   it('answers a repeated POST with the first answer, without doing the work again', async () => {
     const key = { 'Idempotency-Key': freshId('sub') };
     const body = { partner_id: tenant.partnerId, url: 'https://partner.example/hooks' };
-    const first = await app.untypedRequest('POST', '/v1/webhook-subscriptions', { body, headers: key });
-    const again = await app.untypedRequest('POST', '/v1/webhook-subscriptions', { body, headers: key });
+    const first = await subscribe(body, key);
+    const again = await subscribe(body, key);
     expect(first.status).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(again.status).toBe(201);
@@ -57,51 +68,47 @@ describe('replays', () => {
   it('refuses the same key with a different body (422) or path, and writes nothing for it', async () => {
     const other = await createSignalsTenant(app);
     const key = { 'Idempotency-Key': freshId('sub') };
-    const first = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
-      body: { partner_id: other.partnerId, url: 'https://a.example/hooks' },
-      headers: key,
-    });
+    const first = await subscribe({ partner_id: other.partnerId, url: 'https://a.example/hooks' }, key);
     expect(first.status).toBe(201);
-    const changed = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
-      body: { partner_id: other.partnerId, url: 'https://b.example/hooks' },
-      headers: key,
-    });
+    const changed = await subscribe({ partner_id: other.partnerId, url: 'https://b.example/hooks' }, key);
     expect(changed.status).toBe(422);
     expect(changed.headers.get('content-type')).toContain('application/problem+json');
-    expect(changed.body).toMatchObject({ code: 'unprocessable', errors: [{ path: 'Idempotency-Key' }] });
-    const elsewhere = await app.untypedRequest('POST', `/v1/drops/${other.dropId}/forecasts`, { headers: key });
+    expect(changed.error).toMatchObject({ code: 'unprocessable', errors: [{ path: 'Idempotency-Key' }] });
+    const dropId = other.dropId;
+    const elsewhere = await answer(
+      app.client().POST('/v1/drops/{dropId}/forecasts', { params: { path: { dropId } }, headers: key }),
+    );
     expect(elsewhere.status).toBe(422);
     expect(await subscriptionsOf(other.partnerId)).toHaveLength(1);
-    expect((await app.untypedRequest('GET', `/v1/drops/${other.dropId}/forecasts`)).body.items).toHaveLength(0);
+    const forecasts = await answer(app.client().GET('/v1/drops/{dropId}/forecasts', { params: { path: { dropId } } }));
+    expect(forecasts.data?.items).toHaveLength(0);
   });
 
   it('scopes keys to the API key that sent them', async () => {
     const other = await createSignalsTenant(app);
-    const secondAdmin = (await app.untypedRequest('POST', '/v1/keys', { body: { role: 'admin' } })).body.key as string;
+    const secondAdmin = (await answer(app.client().POST('/v1/keys', { body: { role: 'admin' } }))).data!.key;
     const key = { 'Idempotency-Key': 'same-key-two-callers' };
     const body = { partner_id: other.partnerId, url: 'https://c.example/hooks' };
-    const mine = await app.untypedRequest('POST', '/v1/webhook-subscriptions', { body, headers: key });
-    const theirs = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
-      body,
-      headers: key,
-      key: secondAdmin,
-    });
+    const mine = await subscribe(body, key);
+    const theirs = await subscribe(body, key, secondAdmin);
     expect([mine.status, theirs.status]).toEqual([201, 201]);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
-    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect(theirs.data?.id).not.toBe(mine.data?.id);
   });
 
   it('keeps a refusal (4xx) as the answer: a retry of a rejected import is rejected the same way', async () => {
     const key = { 'Idempotency-Key': freshId('bad') };
     const rows = [{ ...preorderRows(tenant, 1)[0]!, quantity: 0 }];
-    const first = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, {
-      body: { rows },
-      headers: key,
-    });
-    const again = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, {
-      body: { rows },
-      headers: key,
-    });
+    const importRows = () =>
+      answer(
+        app.client().POST('/v1/drops/{dropId}/preorders', {
+          params: { path: { dropId: tenant.dropId } },
+          body: { rows },
+          headers: key,
+        }),
+      );
+    const first = await importRows();
+    const again = await importRows();
     expect(first.status).toBe(422);
     expect(again.status).toBe(422);
     expect(again.text).toBe(first.text);
@@ -112,8 +119,9 @@ describe('replays', () => {
     const key = { 'Idempotency-Key': freshId('ndjson') };
     const path = `/v1/drops/${tenant.dropId}/preorders`;
     const rows = preorderRows(tenant, 500);
+    // A raw NDJSON stream: sent raw.
     const post = (body: string) =>
-      app.untypedRequest('POST', path, { rawBody: body, headers: { ...key, 'content-type': 'application/x-ndjson' } });
+      app.rawRequest('POST', path, { rawBody: body, headers: { ...key, 'content-type': 'application/x-ndjson' } });
     const first = await post(toNdjson(rows));
     expect(first.body).toEqual({ rows: 500, created: 500, updated: 0, unchanged: 0 });
     const again = await post(toNdjson(rows));
@@ -130,7 +138,8 @@ describe('replays', () => {
     const send = () =>
       postSigned(app, { partnerId: tenant.partnerId, secret, body }).then(async (unkeyed) => {
         expect(unkeyed.status).toBe(200);
-        return app.untypedRequest('POST', '/v1/inventory-events', {
+        // A signed raw NDJSON body, no API key: sent raw.
+        return app.rawRequest('POST', '/v1/inventory-events', {
           key: null,
           rawBody: body,
           headers: {
@@ -157,10 +166,10 @@ describe('replays', () => {
     const other = await createSignalsTenant(app);
     const key = { 'Idempotency-Key': freshId('day') };
     const body = { partner_id: other.partnerId, url: 'https://d.example/hooks' };
-    expect((await app.untypedRequest('POST', '/v1/webhook-subscriptions', { body, headers: key })).status).toBe(201);
+    expect((await subscribe(body, key)).status).toBe(201);
     app.clock.set('2026-11-24T12:00:00Z');
     try {
-      const later = await app.untypedRequest('POST', '/v1/webhook-subscriptions', { body, headers: key });
+      const later = await subscribe(body, key);
       expect(later.status).toBe(201);
       expect(later.headers.get('idempotent-replayed')).toBeNull();
       expect(await subscriptionsOf(other.partnerId)).toHaveLength(2);
@@ -178,10 +187,10 @@ describe('replays', () => {
 
   it('ignores the header on routes whose answers carry a secret (API keys)', async () => {
     const key = { 'Idempotency-Key': freshId('keys') };
-    const a = await app.untypedRequest('POST', '/v1/keys', { body: { role: 'admin' }, headers: key });
-    const b = await app.untypedRequest('POST', '/v1/keys', { body: { role: 'admin' }, headers: key });
+    const a = await answer(app.client().POST('/v1/keys', { body: { role: 'admin' }, headers: key }));
+    const b = await answer(app.client().POST('/v1/keys', { body: { role: 'admin' }, headers: key }));
     expect([a.status, b.status]).toEqual([201, 201]);
-    expect(b.body.id).not.toBe(a.body.id);
+    expect(b.data?.id).not.toBe(a.data?.id);
     const { rows } = await app.database.db.query('select 1 from idempotency_keys where key = $1', [
       key['Idempotency-Key'],
     ]);
@@ -199,10 +208,10 @@ describe('a first request that died', () => {
        values ($1, $2, 'running', 'dead-process', $3, $3, $4)`,
       [keyId, key, new Date('2026-11-23T11:59:00Z'), new Date('2026-11-24T11:59:00Z')],
     );
-    const res = await app.untypedRequest('POST', '/v1/webhook-subscriptions', {
-      body: { partner_id: other.partnerId, url: 'https://e.example/hooks' },
-      headers: { 'Idempotency-Key': key },
-    });
+    const res = await subscribe(
+      { partner_id: other.partnerId, url: 'https://e.example/hooks' },
+      { 'Idempotency-Key': key },
+    );
     expect(res.status).toBe(201);
   });
 });

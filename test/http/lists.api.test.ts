@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { operations } from '../../src/client';
 import { createKey, createTenant, dropBody, freshId, type Tenant } from '../factories/catalog-factory';
+import { answer, expectData, expectProblem, problemIn, statusOf } from '../harness/answers';
 import { startTestApp, type TestApp } from '../harness/test-app';
 
 /**
@@ -16,93 +18,103 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-/** Follows next_cursor to the end; every page at most `limit` items. */
-async function walk(path: string, limit: number, key?: string): Promise<{ ids: string[]; pages: number }> {
+/** A page of a list: what every list route answers. */
+interface Page {
+  items: { id: string }[];
+  next_cursor: string | null;
+}
+type PageQuery = { limit: number; cursor?: string };
+
+/** Follows next_cursor to the end, asking `list` for each page; every page at most `limit` items. */
+async function walk(
+  list: (page: PageQuery) => Promise<{ data?: Page; error?: unknown; response: Response }>,
+  limit: number,
+): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const sep = path.includes('?') ? '&' : '?';
-    const res = await app.untypedRequest(
-      'GET',
-      `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      { key },
-    );
-    expect(res.status, res.text).toBe(200);
-    expect(res.body.items.length).toBeLessThanOrEqual(limit);
-    expect(res.body).toHaveProperty('next_cursor');
-    ids.push(...res.body.items.map((item: { id: string }) => item.id));
-    cursor = res.body.next_cursor;
+    const page: Page = await expectData(200, list(cursor ? { limit, cursor } : { limit }));
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    expect(page).toHaveProperty('next_cursor');
+    ids.push(...page.items.map((item) => item.id));
+    cursor = page.next_cursor;
     pages += 1;
   } while (cursor !== null && pages < 100);
   return { ids, pages };
 }
 
+const regionsPage = (page: PageQuery) => app.client().GET('/v1/regions', { params: { query: page } });
+
 describe('pagination', () => {
   it('walks a list page by page: every item once, in order, and the last page says null', async () => {
     for (let i = 0; i < 5; i++) {
-      await app.untypedRequest('PUT', `/v1/regions/${freshId('zz-region')}`, {
+      await app.client().PUT('/v1/regions/{regionId}', {
+        params: { path: { regionId: freshId('zz-region') } },
         body: { name: `R${i}`, time_zone: 'Europe/Paris', postal_prefixes: [freshId('p')] },
       });
     }
-    const all = await app.untypedRequest('GET', '/v1/regions?limit=500');
-    expect(all.body.next_cursor).toBeNull();
-    const ids = all.body.items.map((r: { id: string }) => r.id);
+    const all = await answer(regionsPage({ limit: 500 }));
+    expect(all.data?.next_cursor).toBeNull();
+    const ids = all.data!.items.map((r) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(7);
-    const walked = await walk('/v1/regions', 2);
+    const walked = await walk(regionsPage, 2);
     expect(walked.ids).toEqual(ids);
     expect(walked.ids).toEqual([...ids].sort());
     expect(walked.pages).toBe(Math.ceil(ids.length / 2));
   });
 
   it('serves 50 items by default', async () => {
-    const res = await app.untypedRequest('GET', '/v1/regions');
+    const res = await answer(app.client().GET('/v1/regions'));
     expect(res.status).toBe(200);
-    expect(res.body.items.length).toBeLessThanOrEqual(50);
+    expect(res.data!.items.length).toBeLessThanOrEqual(50);
   });
 
   it('refuses a limit outside 1..500 and a cursor it did not give out, naming the parameter', async () => {
+    // Limits the contract refuses (out of range, not an integer): sent raw.
     for (const bad of ['0', '501', 'ten', '2.5']) {
-      const res = await app.untypedRequest('GET', `/v1/drops?limit=${bad}`);
+      const res = await app.rawRequest('GET', `/v1/drops?limit=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
-      expect(res.body.errors[0].path).toBe('limit');
+      expect(problemIn(res).errors?.[0]?.path).toBe('limit');
     }
     for (const bad of ['abc', Buffer.from('["k1"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
-      const res = await app.untypedRequest('GET', `/v1/drops?cursor=${bad}`);
-      expect(res.status, bad).toBe(400);
-      expect(res.body.errors[0].path).toBe('cursor');
+      const problem = await expectProblem(400, app.client().GET('/v1/drops', { params: { query: { cursor: bad } } }));
+      expect(problem.errors?.[0]?.path, bad).toBe('cursor');
     }
     // A cursor of a list with another key shape is not a cursor of this one.
-    const drops = await app.untypedRequest('GET', '/v1/drops?limit=1');
-    const twoPartCursor = drops.body.next_cursor ?? Buffer.from('["k1","a","b"]').toString('base64url');
-    const res = await app.untypedRequest('GET', `/v1/regions?cursor=${twoPartCursor}`);
+    const drops = await answer(app.client().GET('/v1/drops', { params: { query: { limit: 1 } } }));
+    const twoPartCursor = drops.data?.next_cursor ?? Buffer.from('["k1","a","b"]').toString('base64url');
+    const res = await answer(app.client().GET('/v1/regions', { params: { query: { cursor: twoPartCursor } } }));
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe('cursor');
+    expect(res.error?.errors?.[0]?.path).toBe('cursor');
   });
 
   it('does not skip or repeat an item written between two pages (keyset, not offset)', async () => {
     const dropIds = [freshId('kd'), freshId('kd'), freshId('kd')];
     const opens = ['2027-03-01T10:00:00Z', '2027-03-02T10:00:00Z', '2027-03-04T10:00:00Z'];
     for (const [i, id] of dropIds.entries()) {
-      await app.untypedRequest('PUT', `/v1/drops/${id}`, {
+      await app.client().PUT('/v1/drops/{dropId}', {
+        params: { path: { dropId: id } },
         body: {
           ...dropBody(tenant.creatorId, tenant.regionIds),
-          opens_at: opens[i],
+          opens_at: opens[i]!,
           closes_at: '2027-04-01T00:00:00Z',
         },
       });
     }
-    const path = `/v1/drops?creator_id=${tenant.creatorId}&limit=2`;
-    const first = await app.untypedRequest('GET', path);
-    expect(first.body.items).toHaveLength(2);
+    const page = (cursor?: string) =>
+      answer(app.client().GET('/v1/drops', { params: { query: { creator_id: tenant.creatorId, limit: 2, cursor } } }));
+    const first = await page();
+    expect(first.data?.items).toHaveLength(2);
     // Inserted before the cursor (opens earlier than the first page's last item): not on page two.
     const early = freshId('kd');
-    await app.untypedRequest('PUT', `/v1/drops/${early}`, {
+    await app.client().PUT('/v1/drops/{dropId}', {
+      params: { path: { dropId: early } },
       body: { ...dropBody(tenant.creatorId, tenant.regionIds), opens_at: '2026-01-01T00:00:00Z' },
     });
-    const second = await app.untypedRequest('GET', `${path}&cursor=${first.body.next_cursor}`);
-    const seen = [...first.body.items, ...second.body.items].map((d: { id: string }) => d.id);
+    const second = await page(first.data!.next_cursor!);
+    const seen = [...first.data!.items, ...second.data!.items].map((d) => d.id);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).not.toContain(early);
     expect(seen).toEqual(expect.arrayContaining(dropIds));
@@ -113,21 +125,31 @@ describe('filters', () => {
   it('lists drops by status and by creator; a creator key sees only its own whatever it asks', async () => {
     const other = await createTenant(app);
     const closed = freshId('closed-drop');
-    await app.untypedRequest('PUT', `/v1/drops/${closed}`, {
+    await app.client().PUT('/v1/drops/{dropId}', {
+      params: { path: { dropId: closed } },
       body: { ...dropBody(tenant.creatorId, tenant.regionIds), status: 'closed' },
     });
-    const byStatus = await app.untypedRequest('GET', `/v1/drops?status=closed&creator_id=${tenant.creatorId}`);
+    const byStatus = await answer(
+      app.client().GET('/v1/drops', { params: { query: { status: 'closed', creator_id: tenant.creatorId } } }),
+    );
     expect(byStatus.status).toBe(200);
-    expect(byStatus.body.items.map((d: { id: string }) => d.id)).toEqual([closed]);
-    const byCreator = (await walk(`/v1/drops?creator_id=${other.creatorId}`, 50)).ids;
+    expect(byStatus.data!.items.map((d) => d.id)).toEqual([closed]);
+    const byCreator = (
+      await walk(
+        (page) => app.client().GET('/v1/drops', { params: { query: { creator_id: other.creatorId, ...page } } }),
+        50,
+      )
+    ).ids;
     expect(byCreator).toEqual([other.dropId]);
 
     const creatorKey = await createKey(app, { role: 'creator', creator_id: tenant.creatorId });
-    const own = await app.untypedRequest('GET', '/v1/drops?limit=500', { key: creatorKey });
-    expect(own.body.items.every((d: { creator_id: string }) => d.creator_id === tenant.creatorId)).toBe(true);
-    const foreign = await app.untypedRequest('GET', `/v1/drops?creator_id=${other.creatorId}`, { key: creatorKey });
+    const own = await answer(app.client(creatorKey).GET('/v1/drops', { params: { query: { limit: 500 } } }));
+    expect(own.data!.items.every((d) => d.creator_id === tenant.creatorId)).toBe(true);
+    const foreign = await answer(
+      app.client(creatorKey).GET('/v1/drops', { params: { query: { creator_id: other.creatorId } } }),
+    );
     expect(foreign.status).toBe(200);
-    expect(foreign.body.items).toEqual([]);
+    expect(foreign.data!.items).toEqual([]);
   });
 
   it('lists pre-orders by SKU, region, status and placed_at range, oldest first, page by page', async () => {
@@ -137,22 +159,33 @@ describe('filters', () => {
       region_id: tenant.regionIds[i % 2]!,
       quantity: 1,
       placed_at: new Date(Date.parse('2026-11-20T10:00:00Z') + i * 60_000).toISOString(),
-      status: i === 3 ? 'cancelled' : 'placed',
+      status: i === 3 ? ('cancelled' as const) : ('placed' as const),
     }));
-    const posted = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/preorders`, { body: { rows } });
+    const dropId = tenant.dropId;
+    const posted = await answer(
+      app.client().POST('/v1/drops/{dropId}/preorders', { params: { path: { dropId } }, body: { rows } }),
+    );
     expect(posted.status, posted.text).toBe(200);
-    const base = `/v1/drops/${tenant.dropId}/preorders`;
+    type Filters = NonNullable<operations['listPreorders']['parameters']['query']>;
+    const preorders =
+      (filters: Filters = {}, key?: string) =>
+      (page: PageQuery) =>
+        app.client(key).GET('/v1/drops/{dropId}/preorders', {
+          params: { path: { dropId }, query: { ...filters, ...page } },
+        });
 
-    expect((await walk(base, 3)).ids).toEqual(rows.map((r) => r.id));
-    expect((await walk(`${base}?region_id=${tenant.regionIds[1]}`, 2)).ids).toEqual(['po-1', 'po-3', 'po-5']);
-    expect((await walk(`${base}?status=cancelled`, 2)).ids).toEqual(['po-3']);
-    expect((await walk(`${base}?sku_id=${tenant.skuId}&status=placed`, 4)).ids).toHaveLength(6);
-    const range = `placed_from=${rows[2]!.placed_at}&placed_to=${rows[5]!.placed_at}`;
-    expect((await walk(`${base}?${range}`, 2)).ids).toEqual(['po-2', 'po-3', 'po-4']);
+    expect((await walk(preorders(), 3)).ids).toEqual(rows.map((r) => r.id));
+    expect((await walk(preorders({ region_id: tenant.regionIds[1]! }), 2)).ids).toEqual(['po-1', 'po-3', 'po-5']);
+    expect((await walk(preorders({ status: 'cancelled' }), 2)).ids).toEqual(['po-3']);
+    expect((await walk(preorders({ sku_id: tenant.skuId, status: 'placed' }), 4)).ids).toHaveLength(6);
+    const range = { placed_from: rows[2]!.placed_at, placed_to: rows[5]!.placed_at };
+    expect((await walk(preorders(range), 2)).ids).toEqual(['po-2', 'po-3', 'po-4']);
     const storefront = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
-    expect((await walk(base, 50, storefront)).ids).toHaveLength(7);
+    expect((await walk(preorders({}, storefront), 50)).ids).toHaveLength(7);
     const stranger = await createKey(app, { role: 'storefront', creator_id: (await createTenant(app)).creatorId });
-    expect((await app.untypedRequest('GET', base, { key: stranger })).status).toBe(404);
+    expect(
+      await statusOf(app.client(stranger).GET('/v1/drops/{dropId}/preorders', { params: { path: { dropId } } })),
+    ).toBe(404);
   });
 
   it('lists holds by state, newest first; a hold past its expiry lists as expired, not held', async () => {
@@ -170,24 +203,32 @@ describe('filters', () => {
         [h.id, tenant.hubId, tenant.skuId, tenant.regionIds[0], tenant.creatorId, h.status, h.created, h.expires],
       );
     }
-    const mine = `/v1/holds?sku_id=${tenant.skuId}`;
-    expect((await walk(mine, 1)).ids).toEqual([holds[2]!.id, holds[1]!.id, holds[0]!.id]);
-    expect((await walk(`${mine}&status=held`, 1)).ids).toEqual([holds[0]!.id]);
-    expect((await walk(`${mine}&status=expired`, 1)).ids).toEqual([holds[1]!.id]);
-    expect((await walk(`${mine}&status=confirmed`, 1)).ids).toEqual([holds[2]!.id]);
+    type Filters = NonNullable<operations['listHolds']['parameters']['query']>;
+    const holdsOf = (filters: Filters, key?: string) => (page: PageQuery) =>
+      app.client(key).GET('/v1/holds', { params: { query: { ...filters, ...page } } });
+    const mine = { sku_id: tenant.skuId };
+    expect((await walk(holdsOf(mine), 1)).ids).toEqual([holds[2]!.id, holds[1]!.id, holds[0]!.id]);
+    expect((await walk(holdsOf({ ...mine, status: 'held' }), 1)).ids).toEqual([holds[0]!.id]);
+    expect((await walk(holdsOf({ ...mine, status: 'expired' }), 1)).ids).toEqual([holds[1]!.id]);
+    expect((await walk(holdsOf({ ...mine, status: 'confirmed' }), 1)).ids).toEqual([holds[2]!.id]);
     const storefront = await createKey(app, { role: 'storefront', creator_id: tenant.creatorId });
-    expect((await walk('/v1/holds', 50, storefront)).ids).toHaveLength(3);
+    expect((await walk(holdsOf({}, storefront), 50)).ids).toHaveLength(3);
     const stranger = await createKey(app, { role: 'storefront', creator_id: (await createTenant(app)).creatorId });
-    expect((await walk(mine, 50, stranger)).ids).toEqual([]);
+    expect((await walk(holdsOf(mine, stranger), 50)).ids).toEqual([]);
   });
 
   it('lists plans by state', async () => {
-    const res = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/plans?status=published&limit=5`);
+    const res = await answer(
+      app.client().GET('/v1/drops/{dropId}/plans', {
+        params: { path: { dropId: tenant.dropId }, query: { status: 'published', limit: 5 } },
+      }),
+    );
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toEqual({ items: [], next_cursor: null });
-    const bad = await app.untypedRequest('GET', `/v1/drops/${tenant.dropId}/plans?status=finished`);
+    expect(res.data).toEqual({ items: [], next_cursor: null });
+    // A state the contract does not have: sent raw.
+    const bad = await app.rawRequest('GET', `/v1/drops/${tenant.dropId}/plans?status=finished`);
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].path).toBe('status');
+    expect(problemIn(bad).errors?.[0]?.path).toBe('status');
   });
 });
 
@@ -199,18 +240,20 @@ describe('undeclared query parameters', () => {
       '/v1/drops?statuz=closed',
       `/v1/estimates?sku_id=${tenant.skuId}&postal_code=1&zip=2`,
     ]) {
-      const res = await app.untypedRequest('GET', path);
+      // Parameters the contract does not declare cannot be typed: sent raw.
+      const res = await app.rawRequest('GET', path);
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       const name = new URL(path, 'http://x').searchParams;
       const unknown = [...name.keys()].at(-1)!;
-      expect(res.body.detail).toContain(unknown);
-      expect(res.body.errors).toContainEqual({ path: unknown, message: 'unknown query parameter' });
+      const problem = problemIn(res);
+      expect(problem.detail).toContain(unknown);
+      expect(problem.errors).toContainEqual({ path: unknown, message: 'unknown query parameter' });
     }
   });
 
   it('still authenticates first: no key, 401, whatever the query says', async () => {
-    const res = await app.untypedRequest('GET', '/v1/regions?bogus=1', { key: null });
+    const res = await app.rawRequest('GET', '/v1/regions?bogus=1', { key: null });
     expect(res.status).toBe(401);
   });
 });

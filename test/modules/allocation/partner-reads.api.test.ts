@@ -60,7 +60,7 @@ describe('partner reads of the published plan', () => {
       [`/v1/partner/allocations?drop_id=${s.dropId}&format=csv`, {}],
       [`/v1/drops/${s.dropId}/plans/published/hubs/${s.hubId}?format=csv`, {}],
     ] as const) {
-      const res = await app.request('GET', path, { key: s.partnerKey, headers });
+      const res = await app.rawRequest('GET', path, { key: s.partnerKey, headers });
       expect(res.status, res.text).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/csv');
       const lines = res.text.trim().split('\r\n');
@@ -147,7 +147,7 @@ describe('partner reads of the published plan', () => {
       ).status,
     ).toBe(400);
     // Without the drop_id the contract requires (sent raw: the typed client will not omit it).
-    expect((await app.request('GET', '/v1/partner/allocations', { key: s.partnerKey })).status).toBe(400);
+    expect((await app.rawRequest('GET', '/v1/partner/allocations', { key: s.partnerKey })).status).toBe(400);
   });
 
   it("lets the admin read any partner's view and the drop's creator any hub, but not another creator", async () => {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody } from '../../../src/http/contract';
 import { freshId } from '../../factories/catalog-factory';
 import { createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
+import type { Schemas } from '../../../src/client';
+import { answer, expectData, statusOf } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 type Plan = ResponseBody<'getPlan', 200>;
@@ -15,13 +17,16 @@ let app: TestApp;
 let s: PlanningScenario;
 let region0: string;
 /** A hub as read, turned back into its PUT body (no ids, stamps or null coordinates). */
-async function hubBody(id: string): Promise<Record<string, unknown> & { lanes: { region_id: string }[] }> {
-  const hub = (await app.untypedRequest('GET', `/v1/hubs/${id}`)).body as Record<string, unknown>;
+async function hubBody(hubId: string): Promise<Schemas['HubInput']> {
+  const hub = await expectData(200, app.client().GET('/v1/hubs/{hubId}', { params: { path: { hubId } } }));
   const { id: _id, created_at: _c, updated_at: _u, ...rest } = hub;
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null)) as Record<string, unknown> & {
-    lanes: { region_id: string }[];
-  };
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null)) as Schemas['HubInput'];
 }
+
+const putHub = (hubId: string, body: Schemas['HubInput']) =>
+  answer(app.client().PUT('/v1/hubs/{hubId}', { params: { path: { hubId } }, body }));
+const putRegion = (regionId: string, body: Schemas['RegionInput']) =>
+  answer(app.client().PUT('/v1/regions/{regionId}', { params: { path: { regionId } }, body }));
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -32,36 +37,36 @@ beforeAll(async () => {
   const lanesA = bodyA.lanes.map((l) =>
     l.region_id === region0 ? { ...l, shipping_cost_per_unit: 2.5, shipping_cost_per_shipment: 0.5 } : l,
   );
-  expect((await app.untypedRequest('PUT', `/v1/hubs/${s.hubId}`, { body: { ...bodyA, lanes: lanesA } })).status).toBe(
-    200,
-  );
+  expect((await putHub(s.hubId, { ...bodyA, lanes: lanesA })).status).toBe(200);
   const bodyB = await hubBody(s.hubBId);
   const lanesB = [
     ...bodyB.lanes,
     { region_id: region0, transit_days_min: 0, transit_days_max: 1, shipping_cost_per_unit: 0.5 },
   ];
-  const putB = await app.untypedRequest('PUT', `/v1/hubs/${s.hubBId}`, {
-    body: { ...bodyB, capacity_units: 1000, lanes: lanesB },
-  });
+  const putB = await putHub(s.hubBId, { ...bodyB, capacity_units: 1000, lanes: lanesB });
   expect(putB.status, putB.text).toBe(200);
 });
 afterAll(() => app.close());
 
+const hubStatus = (hubId: string) => statusOf(app.client().GET('/v1/hubs/{hubId}', { params: { path: { hubId } } }));
+
 const unitsAt = (plan: Plan, hubId: string) =>
   plan.allocations.filter((a) => a.hub_id === hubId).reduce((n, a) => n + a.units, 0);
 
-async function whatIf(overrides: unknown): Promise<Plan> {
-  const res = await app.untypedRequest('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-    key: s.creatorKey,
-    body: { solver: 'lp', overrides },
-  });
+const postWhatIf = (body: Schemas['WhatIfRequest']) =>
+  answer(
+    app.client(s.creatorKey).POST('/v1/drops/{dropId}/plans/what-if', { params: { path: { dropId: s.dropId } }, body }),
+  );
+
+async function whatIf(overrides: Schemas['PlanOverrides']): Promise<Plan> {
+  const res = await postWhatIf({ solver: 'lp', overrides });
   expect(res.status, res.text).toBe(201);
-  return res.body as Plan;
+  return res.data!;
 }
 
 describe('costs in the plan', () => {
   it('reads lane costs back from the hub', async () => {
-    const hub = (await app.untypedRequest('GET', `/v1/hubs/${s.hubId}`)).body as ResponseBody<'getHub', 200>;
+    const hub = (await answer(app.client().GET('/v1/hubs/{hubId}', { params: { path: { hubId: s.hubId } } }))).data!;
     expect(hub.lanes.find((l) => l.region_id === region0)).toMatchObject({
       shipping_cost_per_unit: 2.5,
       shipping_cost_per_shipment: 0.5,
@@ -101,26 +106,24 @@ describe('costs in the plan', () => {
     expect(r0.shipping / r0.expected_units).toBeCloseTo(3, 6);
 
     // the same surcharge stored on the region (all its lanes): A 3 + 5, B 0.5 + 5 → B cheaper again
-    const region = (await app.untypedRequest('GET', `/v1/regions/${region0}`)).body as Record<string, unknown>;
-    const put = await app.untypedRequest('PUT', `/v1/regions/${region0}`, {
-      body: {
-        name: region.name,
-        time_zone: region.time_zone,
-        cost_shifts: [{ from: '2026-11-01T00:00:00Z', to: '2027-01-31T00:00:00Z', surcharge: 5 }],
-      },
+    const region = (
+      await answer(app.client().GET('/v1/regions/{regionId}', { params: { path: { regionId: region0 } } }))
+    ).data!;
+    const put = await putRegion(region0, {
+      name: region.name,
+      time_zone: region.time_zone,
+      cost_shifts: [{ from: '2026-11-01T00:00:00Z', to: '2027-01-31T00:00:00Z', surcharge: 5 }],
     });
     expect(put.status, put.text).toBe(200);
     const shifted = await whatIf({});
     const shiftedR0 = shifted.totals.cost_by_region!.find((r) => r.region_id === region0)!;
     expect(shiftedR0.shipping / shiftedR0.expected_units).toBeCloseTo(5.5, 6);
-    await app.untypedRequest('PUT', `/v1/regions/${region0}`, {
-      body: { name: region.name, time_zone: region.time_zone },
-    });
+    await putRegion(region0, { name: region.name, time_zone: region.time_zone });
   });
 });
 
 describe('bad costs answer 422 naming the field, and nothing is written', () => {
-  const costlyHub = (lane: object) => ({
+  const costlyHub = (lane: Partial<Schemas['HubInput']['lanes'][number]>): Schemas['HubInput'] => ({
     name: 'Costly hub',
     operator_partner_id: s.partnerId,
     capacity_units: 10,
@@ -132,55 +135,58 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
 
   it('a negative lane cost', async () => {
     const id = freshId('hub');
-    const res = await app.untypedRequest('PUT', `/v1/hubs/${id}`, { body: costlyHub({ shipping_cost_per_unit: -1 }) });
+    const res = await putHub(id, costlyHub({ shipping_cost_per_unit: -1 }));
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lanes[0].shipping_cost_per_unit']);
-    expect((await app.untypedRequest('GET', `/v1/hubs/${id}`)).status).toBe(404);
+    expect(res.error?.errors?.map((e) => e.path)).toEqual(['lanes[0].shipping_cost_per_unit']);
+    expect(await hubStatus(id)).toBe(404);
   });
 
   it('a lane cost shift whose end precedes its start', async () => {
     const id = freshId('hub');
-    const res = await app.untypedRequest('PUT', `/v1/hubs/${id}`, {
-      body: costlyHub({ cost_shifts: [{ from: '2026-12-10T00:00:00Z', to: '2026-12-01T00:00:00Z', surcharge: 1 }] }),
-    });
+    const res = await putHub(
+      id,
+      costlyHub({ cost_shifts: [{ from: '2026-12-10T00:00:00Z', to: '2026-12-01T00:00:00Z', surcharge: 1 }] }),
+    );
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['lanes[0].cost_shifts[0].to']);
-    expect((await app.untypedRequest('GET', `/v1/hubs/${id}`)).status).toBe(404);
+    expect(res.error?.errors?.map((e) => e.path)).toEqual(['lanes[0].cost_shifts[0].to']);
+    expect(await hubStatus(id)).toBe(404);
   });
 
   it("a negative supplier freight or fallback premium, and a region's backwards shift", async () => {
     const supplierId = freshId('supplier');
-    const supplier = await app.untypedRequest('PUT', `/v1/suppliers/${supplierId}`, {
-      body: {
-        name: 'Bad freight',
-        kind: 'offshore',
-        lead_time_days_min: 1,
-        lead_time_days_max: 2,
-        capacity_units: 10,
-        unit_cost: 1,
-        fallback_premium_per_unit: -0.5,
-        inbound_freight: [{ hub_id: s.hubId, cost_per_unit: -2 }],
-      },
-    });
+    const supplierPath = { params: { path: { supplierId } } };
+    const supplier = await answer(
+      app.client().PUT('/v1/suppliers/{supplierId}', {
+        ...supplierPath,
+        body: {
+          name: 'Bad freight',
+          kind: 'offshore',
+          lead_time_days_min: 1,
+          lead_time_days_max: 2,
+          capacity_units: 10,
+          unit_cost: 1,
+          fallback_premium_per_unit: -0.5,
+          inbound_freight: [{ hub_id: s.hubId, cost_per_unit: -2 }],
+        },
+      }),
+    );
     expect(supplier.status).toBe(422);
-    expect(supplier.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+    expect(supplier.error?.errors?.map((e) => e.path).sort()).toEqual([
       'fallback_premium_per_unit',
       'inbound_freight[0].cost_per_unit',
     ]);
-    expect((await app.untypedRequest('GET', `/v1/suppliers/${supplierId}`)).status).toBe(404);
+    expect(await statusOf(app.client().GET('/v1/suppliers/{supplierId}', supplierPath))).toBe(404);
 
     const regionId = freshId('region');
-    const region = await app.untypedRequest('PUT', `/v1/regions/${regionId}`, {
-      body: {
-        name: 'Backwards',
-        time_zone: 'Europe/Paris',
-        cost_shifts: [{ from: '2026-12-10T00:00:00Z', to: '2026-12-09T23:59:59Z', multiplier: 2 }],
-      },
+    const region = await putRegion(regionId, {
+      name: 'Backwards',
+      time_zone: 'Europe/Paris',
+      cost_shifts: [{ from: '2026-12-10T00:00:00Z', to: '2026-12-09T23:59:59Z', multiplier: 2 }],
     });
     expect(region.status).toBe(422);
-    expect(region.body.errors.map((e: { path: string }) => e.path)).toEqual(['cost_shifts[0].to']);
-    expect((await app.untypedRequest('GET', `/v1/regions/${regionId}`)).status).toBe(404);
+    expect(region.error?.errors?.map((e) => e.path)).toEqual(['cost_shifts[0].to']);
+    expect(await statusOf(app.client().GET('/v1/regions/{regionId}', { params: { path: { regionId } } }))).toBe(404);
   });
 
   it('a what-if shift whose end precedes its start, or with a negative surcharge, stores no plan', async () => {
@@ -188,19 +194,16 @@ describe('bad costs answer 422 naming the field, and nothing is written', () => 
       'select count(*)::int as n from plans where drop_id = $1',
       [s.dropId],
     );
-    const res = await app.untypedRequest('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
-      key: s.creatorKey,
-      body: {
-        overrides: {
-          cost_shifts: [
-            { region_id: region0, from: '2026-12-10T00:00:00Z', to: '2026-12-01T00:00:00Z', surcharge: 1 },
-            { region_id: region0, from: '2026-12-01T00:00:00Z', to: '2026-12-10T00:00:00Z', surcharge: -1 },
-          ],
-        },
+    const res = await postWhatIf({
+      overrides: {
+        cost_shifts: [
+          { region_id: region0, from: '2026-12-10T00:00:00Z', to: '2026-12-01T00:00:00Z', surcharge: 1 },
+          { region_id: region0, from: '2026-12-01T00:00:00Z', to: '2026-12-10T00:00:00Z', surcharge: -1 },
+        ],
       },
     });
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+    expect(res.error?.errors?.map((e) => e.path).sort()).toEqual([
       'overrides.cost_shifts[0].to',
       'overrides.cost_shifts[1].surcharge',
     ]);

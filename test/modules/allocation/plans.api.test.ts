@@ -131,7 +131,7 @@ describe('computing a plan', () => {
 
   it('rejects an unknown solver with 400', async () => {
     // A solver the contract does not list, sent raw.
-    const res = await app.request('POST', `/v1/drops/${s.dropId}/plans`, {
+    const res = await app.rawRequest('POST', `/v1/drops/${s.dropId}/plans`, {
       key: s.creatorKey,
       body: { solver: 'magic' },
     });
@@ -384,7 +384,7 @@ describe('what-if demand multipliers (issue 19)', () => {
       { everywhere: 2 },
     ]) {
       // Values the contract forbids, sent raw.
-      const res = await app.request('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
+      const res = await app.rawRequest('POST', `/v1/drops/${s.dropId}/plans/what-if`, {
         body: { overrides: { demand_multipliers: bad } },
       });
       expect(res.status, JSON.stringify(bad)).toBe(400);

@@ -104,7 +104,7 @@ describe('catalog: happy paths', () => {
 
 describe('catalog: bad input names the field and writes nothing', () => {
   it('refuses malformed JSON with 400 problem+json', async () => {
-    const res = await app.request('PUT', `/v1/creators/${freshId('c')}`, { rawBody: '{"name": ' });
+    const res = await app.rawRequest('PUT', `/v1/creators/${freshId('c')}`, { rawBody: '{"name": ' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body).toMatchObject({
@@ -118,7 +118,7 @@ describe('catalog: bad input names the field and writes nothing', () => {
   it('refuses wrong types, unknown fields and negative capacities, listing every path', async () => {
     const id = freshId('hub');
     // A body the contract forbids, sent raw.
-    const res = await app.request('PUT', `/v1/hubs/${id}`, {
+    const res = await app.rawRequest('PUT', `/v1/hubs/${id}`, {
       body: { ...hubBody(tenant.partnerId, tenant.regionIds), capacity_units: -5, handling_days: 'one', colour: 'red' },
     });
     expect(res.status).toBe(400);
@@ -213,10 +213,10 @@ describe('catalog: bad input names the field and writes nothing', () => {
   });
 
   it('answers unknown routes with a 404 problem', async () => {
-    const res = await app.request('GET', '/v1/nothing-here');
+    const res = await app.rawRequest('GET', '/v1/nothing-here');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    const outside = await app.request('GET', '/not-an-api', { key: null });
+    const outside = await app.rawRequest('GET', '/not-an-api', { key: null });
     expect(outside.status).toBe(404);
     expect(problemIn(outside).code).toBe('not_found');
   });
@@ -304,17 +304,17 @@ describe('operations endpoints', () => {
       status: 'ok',
       database: app.database.engine,
     });
-    const metrics = await app.request('GET', '/metrics', { key: null });
+    const metrics = await app.rawRequest('GET', '/metrics', { key: null });
     expect(metrics.text).toContain('http_request_duration_seconds_bucket');
     expect(metrics.text).toMatch(/route="\/v1\/hubs\/:hubId",status="200"/);
-    expect((await app.request('GET', '/openapi.yaml', { key: null })).text).toContain('openapi: 3.1.0');
-    const docs = await app.request('GET', '/docs', { key: null });
+    expect((await app.rawRequest('GET', '/openapi.yaml', { key: null })).text).toContain('openapi: 3.1.0');
+    const docs = await app.rawRequest('GET', '/docs', { key: null });
     expect(docs.text).toContain('swagger-ui');
-    expect((await app.request('GET', '/docs/assets/swagger-ui-bundle.js', { key: null })).status).toBe(200);
+    expect((await app.rawRequest('GET', '/docs/assets/swagger-ui-bundle.js', { key: null })).status).toBe(200);
   });
 
   it('echoes a caller request id in the header and in problems', async () => {
-    const res = await app.request('GET', '/v1/hubs/none', { headers: { 'x-request-id': 'req-abc-123' } });
+    const res = await app.rawRequest('GET', '/v1/hubs/none', { headers: { 'x-request-id': 'req-abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('req-abc-123');
     expect(problemIn(res).request_id).toBe('req-abc-123');
   });

@@ -135,7 +135,7 @@ describe('delivery estimates', () => {
     expect(postal.status).toBe(422);
     for (const quantity of ['0', '-2', '1.5', 'many']) {
       // Quantities the contract's integer type forbids, sent raw.
-      const res = await app.request(
+      const res = await app.rawRequest(
         'GET',
         `/v1/estimates?${new URLSearchParams({ sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity })}`,
         { key: storefront },
@@ -279,7 +279,7 @@ describe('reservation holds', () => {
     );
     const attempts = await Promise.all(
       Array.from({ length: 60 }, () =>
-        app.request('POST', '/v1/holds', {
+        app.rawRequest('POST', '/v1/holds', {
           key,
           body: { sku_id: fresh.skuId, region_id: fresh.regionIds[0]!, quantity: 1 },
         }),

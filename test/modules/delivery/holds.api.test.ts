@@ -197,7 +197,7 @@ describe('bad input', () => {
       ['POST', `/v1/holds/${hold.id}/confirm`],
       ['POST', `/v1/holds/${hold.id}/release`],
     ] as const) {
-      const res = await app.request(method, path, { key: stranger.key });
+      const res = await app.rawRequest(method, path, { key: stranger.key });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }

@@ -37,7 +37,7 @@ afterAll(() => app.close());
 /** An estimate read raw (the query is built from strings). */
 type EstimateRead = { status?: string; source_state?: string; earliest_delivery: string };
 const estimate = (query: Record<string, string>) =>
-  app.request(
+  app.rawRequest(
     'GET',
     `/v1/estimates?${new URLSearchParams({ sku_id: t.skuId, region_id: t.regionIds[0]!, ...query })}`,
     {

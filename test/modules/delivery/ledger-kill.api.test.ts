@@ -17,7 +17,8 @@ import { createLogger } from '../../../src/shared/logger';
 import { createPlannerClient } from '../../../src/client';
 import { createTenant, type Tenant } from '../../factories/catalog-factory';
 import { publishPlanWithAllocations } from '../../factories/plan-publish-factory';
-import type { TestApp, UntypedTestResponse } from '../../harness/test-app';
+import { answer, type TypedAnswer } from '../../harness/answers';
+import type { TestApp } from '../../harness/test-app';
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 /**
@@ -92,24 +93,8 @@ async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
   }
 }
 
-async function call(
-  base: () => string,
-  method: string,
-  url: string,
-  options: { key: string; body?: unknown; headers?: Record<string, string> },
-): Promise<UntypedTestResponse> {
-  const res = await fetch(`${base()}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${options.key}`,
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as unknown) : undefined };
-}
+/** The typed client on the service running now (a restart moves it to another port). */
+const clientOn = (base: string, key: string) => createPlannerClient({ baseUrl: base, apiKey: key });
 
 interface Ledger {
   held: number;
@@ -202,12 +187,14 @@ describe(`a service killed mid-traffic and restarted (${onPostgres ? 'PostgreSQL
     let next = 0;
     let done = 0;
     let back: Promise<void> = Promise.resolve();
-    const request = async (method: string, url: string, opts: { body?: unknown; headers?: Record<string, string> }) => {
+    const request = async <D>(
+      send: (api: ReturnType<typeof clientOn>) => Promise<{ data?: D; error?: unknown; response: Response }>,
+    ): Promise<TypedAnswer<D>> => {
       for (;;) {
         await back;
         try {
-          const res = await call(() => service.base, method, url, { key, ...opts });
-          if (res.status === 409 && res.body?.reason === 'idempotency_key_in_use') {
+          const res = await answer(send(clientOn(service.base, key)));
+          if (res.status === 409 && res.error?.reason === 'idempotency_key_in_use') {
             await new Promise((resolve) => setTimeout(resolve, 200));
             continue;
           }
@@ -221,18 +208,25 @@ describe(`a service killed mid-traffic and restarted (${onPostgres ? 'PostgreSQL
       while (next < ops.length) {
         const op = ops[next++]!;
         if (op.kind === 'create') {
-          const res = await request('POST', '/v1/holds', {
-            body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0], quantity: op.quantity, hold_seconds: 900 },
-            headers: { 'Idempotency-Key': randomUUID() },
-          });
+          const idempotencyKey = randomUUID();
+          const res = await request((api) =>
+            api.POST('/v1/holds', {
+              params: { header: { 'Idempotency-Key': idempotencyKey } },
+              body: { sku_id: tenant.skuId, region_id: tenant.regionIds[0]!, quantity: op.quantity, hold_seconds: 900 },
+            }),
+          );
           expect([201, 409], res.text).toContain(res.status);
           if (res.status === 201) {
-            acknowledged.add(res.body.id);
-            held.push(res.body.id);
+            acknowledged.add(res.data!.id);
+            held.push(res.data!.id);
           }
         } else if (held.length > 0) {
           const id = held[op.pick % held.length]!;
-          const res = await request('POST', `/v1/holds/${id}/${op.verb}`, {});
+          const res = await request((api) =>
+            op.verb === 'confirm'
+              ? api.POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId: id } } })
+              : api.POST('/v1/holds/{holdId}/release', { params: { path: { holdId: id } } }),
+          );
           expect([200, 409], res.text).toContain(res.status);
         }
         done += 1;

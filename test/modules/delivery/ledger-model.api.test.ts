@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
-import { startTestApp, type TestApp, type UntypedTestResponse } from '../../harness/test-app';
+import type { Schemas } from '../../../src/client';
+import { answer, type TypedAnswer } from '../../harness/answers';
+import { startTestApp, type TestApp } from '../../harness/test-app';
 
 /**
  * The stock ledger, model-based: random sequences of hold requests (create, confirm, release, clock
@@ -30,7 +32,7 @@ interface ModelHold {
 }
 interface SentCreate {
   key: string;
-  body: Record<string, unknown>;
+  body: Schemas['HoldInput'];
   status: number;
   text: string;
 }
@@ -71,19 +73,35 @@ const sum = (m: Model, status: Status) =>
 // ---------------------------------------------------------------------------------------------
 // Talking to the service
 
+type HoldAnswer = TypedAnswer<Schemas['Hold']>;
+type Call = Promise<{ data?: Schemas['Hold']; error?: unknown; response: Response }>;
+
 /** A request; a 5xx (a connection terminated under it) is retried as a client would, with the same key. */
-async function send(
-  method: string,
-  path: string,
-  options: { key: string; body?: unknown; headers?: Record<string, string> },
-): Promise<UntypedTestResponse> {
+async function send(call: () => Call): Promise<HoldAnswer> {
   for (let attempt = 0; ; attempt++) {
-    const res = await app.untypedRequest(method, path, options);
-    const inUse = res.status === 409 && res.body?.reason === 'idempotency_key_in_use';
+    const res = await answer(call());
+    const inUse = res.status === 409 && res.error?.reason === 'idempotency_key_in_use';
     if ((res.status < 500 && !inUse) || attempt >= 20) return res;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** POST /v1/holds as the storefront, with an Idempotency-Key when given. */
+const createHold = (r: Real, body: Schemas['HoldInput'], idempotencyKey?: string) =>
+  send(() =>
+    app.client(r.key).POST('/v1/holds', {
+      params: { header: idempotencyKey === undefined ? undefined : { 'Idempotency-Key': idempotencyKey } },
+      body,
+    }),
+  );
+
+/** POST /v1/holds/{holdId}/confirm or /release as the storefront. */
+const endHold = (r: Real, holdId: string, verb: 'confirm' | 'release') =>
+  send(() =>
+    verb === 'confirm'
+      ? app.client(r.key).POST('/v1/holds/{holdId}/confirm', { params: { path: { holdId } } })
+      : app.client(r.key).POST('/v1/holds/{holdId}/release', { params: { path: { holdId } } }),
+  );
 
 async function query<Row>(text: string, params: unknown[]): Promise<Row[]> {
   for (let attempt = 0; ; attempt++) {
@@ -119,9 +137,9 @@ async function checkLedger(r: Real, m: Model): Promise<void> {
   expect(row!.confirmed, 'the model agrees on confirmed').toBe(sum(m, 'confirmed'));
 }
 
-const holdBody = (r: Real, quantity: number, seconds: number) => ({
+const holdBody = (r: Real, quantity: number, seconds: number): Schemas['HoldInput'] => ({
   sku_id: r.tenant.skuId,
-  region_id: r.tenant.regionIds[0],
+  region_id: r.tenant.regionIds[0]!,
   quantity,
   hold_seconds: seconds,
 });
@@ -139,19 +157,19 @@ class CreateHold implements fc.AsyncCommand<Model, Real> {
     const expected = available(m);
     const key = randomUUID();
     const body = holdBody(r, this.quantity, this.seconds);
-    const res = await send('POST', '/v1/holds', { key: r.key, body, headers: { 'Idempotency-Key': key } });
+    const res = await createHold(r, body, key);
     expireOverdue(m);
     if (this.quantity <= expected) {
       expect(res.status, res.text).toBe(201);
       m.holds.push({
-        id: res.body.id,
+        id: res.data!.id,
         quantity: this.quantity,
         status: 'held',
         expiresAt: m.now + this.seconds * 1000,
       });
     } else {
       expect(res.status, res.text).toBe(409);
-      expect(res.body.quantity_available).toBe(expected);
+      expect(res.error?.quantity_available).toBe(expected);
     }
     m.creates.push({ key, body, status: res.status, text: res.text });
     await checkLedger(r, m);
@@ -168,14 +186,14 @@ class EndHold implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const hold = m.holds[this.pick % m.holds.length]!;
     const verb = this.outcome === 'confirmed' ? 'confirm' : 'release';
-    const res = await send('POST', `/v1/holds/${hold.id}/${verb}`, { key: r.key });
+    const res = await endHold(r, hold.id, verb);
     if (hold.status === 'held') hold.status = hold.expiresAt <= m.now ? 'expired' : this.outcome;
     if (hold.status === this.outcome) {
       expect(res.status, res.text).toBe(200);
-      expect(res.body.status).toBe(this.outcome);
+      expect(res.data?.status).toBe(this.outcome);
     } else {
       expect(res.status, res.text).toBe(409);
-      expect(res.body.hold_status).toBe(hold.status);
+      expect(res.error?.hold_status).toBe(hold.status);
     }
     await checkLedger(r, m);
   }
@@ -210,20 +228,16 @@ class FailedRequest implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     if (this.kind === 'too_many') {
       const expected = available(m);
-      const res = await send('POST', '/v1/holds', { key: r.key, body: holdBody(r, m.supply + 1, 300) });
+      const res = await createHold(r, holdBody(r, m.supply + 1, 300));
       expect(res.status).toBe(409);
-      expect(res.body.quantity_available).toBe(expected);
+      expect(res.error?.quantity_available).toBe(expected);
       expireOverdue(m);
     } else if (this.kind === 'bad_quantity') {
-      expect((await send('POST', '/v1/holds', { key: r.key, body: holdBody(r, 0, 300) })).status).toBe(422);
+      expect((await createHold(r, holdBody(r, 0, 300))).status).toBe(422);
     } else if (this.kind === 'unknown_hold') {
-      expect((await send('POST', `/v1/holds/hold_${randomUUID()}/confirm`, { key: r.key })).status).toBe(404);
+      expect((await endHold(r, `hold_${randomUUID()}`, 'confirm')).status).toBe(404);
     } else {
-      const res = await send('POST', '/v1/holds', {
-        key: r.key,
-        body: holdBody(r, 1, 300),
-        headers: { 'Idempotency-Key': 'x'.repeat(256) },
-      });
+      const res = await createHold(r, holdBody(r, 1, 300), 'x'.repeat(256));
       expect(res.status).toBe(400);
     }
     await checkLedger(r, m);
@@ -237,11 +251,7 @@ class RetryCreate implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.creates.length > 0;
   async run(m: Model, r: Real) {
     const first = m.creates[this.pick % m.creates.length]!;
-    const res = await send('POST', '/v1/holds', {
-      key: r.key,
-      body: first.body,
-      headers: { 'Idempotency-Key': first.key },
-    });
+    const res = await createHold(r, first.body, first.key);
     expect(res.status).toBe(first.status);
     expect(res.text).toBe(first.text);
     expect(res.headers.get('idempotent-replayed')).toBe('true');
@@ -265,17 +275,13 @@ class Burst implements fc.AsyncCommand<Model, Real> {
     const before = m.holds.map((h) => ({ ...h }));
     const requests = this.ops.map(async (op) => {
       if (op.kind === 'create') {
-        const res = await send('POST', '/v1/holds', {
-          key: r.key,
-          body: holdBody(r, op.quantity, op.seconds),
-          headers: { 'Idempotency-Key': randomUUID() },
-        });
+        const res = await createHold(r, holdBody(r, op.quantity, op.seconds), randomUUID());
         return { op, res };
       }
       if (before.length === 0) return { op, res: undefined };
       const hold = before[op.pick % before.length]!;
       const verb = op.outcome === 'confirmed' ? 'confirm' : 'release';
-      return { op, res: await send('POST', `/v1/holds/${hold.id}/${verb}`, { key: r.key }), hold };
+      return { op, res: await endHold(r, hold.id, verb), hold };
     });
     if (this.terminate && onPostgres) {
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -289,21 +295,21 @@ class Burst implements fc.AsyncCommand<Model, Real> {
 
     // What each answer says must be what the database holds now.
     const winners = new Map<string, Set<string>>();
-    for (const { op, res, hold } of results as { op: BurstOp; res?: UntypedTestResponse; hold?: ModelHold }[]) {
+    for (const { op, res, hold } of results as { op: BurstOp; res?: HoldAnswer; hold?: ModelHold }[]) {
       if (!res) continue;
       if (op.kind === 'create') {
         expect([201, 409], res.text).toContain(res.status);
         if (res.status === 201)
           m.holds.push({
-            id: res.body.id,
+            id: res.data!.id,
             quantity: op.quantity,
             status: 'held',
             expiresAt: m.now + op.seconds * 1000,
           });
-        else expect(res.body.quantity_available, res.text).toBeGreaterThanOrEqual(0);
+        else expect(res.error?.quantity_available, res.text).toBeGreaterThanOrEqual(0);
       } else {
         expect([200, 409], res.text).toContain(res.status);
-        const final = res.status === 200 ? res.body.status : res.body.hold_status;
+        const final = (res.status === 200 ? res.data?.status : res.error?.hold_status) as string;
         winners.set(hold!.id, (winners.get(hold!.id) ?? new Set()).add(final));
       }
     }

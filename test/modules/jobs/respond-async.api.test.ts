@@ -5,6 +5,8 @@ import { createLogger } from '../../../src/shared/logger';
 import { createKey, createTenant } from '../../factories/catalog-factory';
 import { createForecastTenant, type ForecastTenant } from '../../factories/forecast-factory';
 import { createPlanningScenario } from '../../factories/plan-factory';
+import type { Schemas } from '../../../src/client';
+import { answer, expectData, statusOf } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 /**
@@ -22,84 +24,97 @@ afterAll(() => app.close());
 
 const async = { prefer: 'respond-async' };
 
-async function settled(jobId: string, key?: string) {
-  let job = (await app.untypedRequest('GET', `/v1/jobs/${jobId}`, { key })).body;
+const readJob = (jobId: string, key?: string) =>
+  expectData(200, app.client(key).GET('/v1/jobs/{jobId}', { params: { path: { jobId } } }));
+
+async function settled(jobId: string, key?: string): Promise<Schemas['Job']> {
+  let job = await readJob(jobId, key);
   for (let i = 0; i < 300 && !['succeeded', 'failed'].includes(job.state); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    job = (await app.untypedRequest('GET', `/v1/jobs/${jobId}`, { key })).body;
+    job = await readJob(jobId, key);
   }
   return job;
 }
 
+/** POST /v1/drops/{dropId}/forecasts as `key` (the admin by default), with these headers. */
+const runForecast = (dropId: string, options: { key?: string; headers?: Record<string, string> } = {}) =>
+  answer(
+    app.client(options.key).POST('/v1/drops/{dropId}/forecasts', {
+      params: { path: { dropId } },
+      headers: options.headers,
+    }),
+  );
+
 describe('Prefer: respond-async', () => {
   it('queues a forecast: 202 with the job, whose result links the stored forecast', async () => {
     const key = tenant.keys.creator;
-    const res = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, { key, headers: async });
+    const res = await runForecast(tenant.dropId, { key, headers: async });
     expect(res.status, res.text).toBe(202);
-    expect(res.headers.get('location')).toBe(`/v1/jobs/${res.body.id}`);
+    expect(res.headers.get('location')).toBe(`/v1/jobs/${res.job!.id}`);
     expect(res.headers.get('preference-applied')).toBe('respond-async');
     expect(res.headers.get('vary')).toMatch(/prefer/i);
-    expect(res.body).toMatchObject({ kind: 'forecast.run', result_url: null, error: null });
-    expect(['queued', 'running', 'succeeded']).toContain(res.body.state);
+    expect(res.job).toMatchObject({ kind: 'forecast.run', result_url: null, error: null });
+    expect(['queued', 'running', 'succeeded']).toContain(res.job!.state);
 
-    const job = await settled(res.body.id, key);
+    const job = await settled(res.job!.id, key);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    expect(job.result_url).toBe(`/v1/forecasts/${job.result.forecast_id}`);
-    const forecast = await app.untypedRequest('GET', job.result_url, { key });
+    const forecastId = String(job.result!.forecast_id);
+    expect(job.result_url).toBe(`/v1/forecasts/${forecastId}`);
+    // The result link, read through the typed client (the line above proves it names this forecast).
+    const forecast = await answer(
+      app.client(key).GET('/v1/forecasts/{forecastId}', { params: { path: { forecastId } } }),
+    );
     expect(forecast.status).toBe(200);
-    expect(forecast.body).toMatchObject({ drop_id: tenant.dropId, version: job.result.version });
+    expect(forecast.data).toMatchObject({ drop_id: tenant.dropId, version: job.result!.version });
   });
 
   it('answers inline without the preference, or with other preferences only; finds it among several', async () => {
-    const path = `/v1/drops/${tenant.dropId}/forecasts`;
-    expect((await app.untypedRequest('POST', path)).status).toBe(201);
-    expect((await app.untypedRequest('POST', path, { headers: { prefer: 'return=minimal' } })).status).toBe(201);
-    const among = await app.untypedRequest('POST', path, { headers: { prefer: 'wait=5, Respond-Async; x=1' } });
+    expect((await runForecast(tenant.dropId)).status).toBe(201);
+    expect((await runForecast(tenant.dropId, { headers: { prefer: 'return=minimal' } })).status).toBe(201);
+    const among = await runForecast(tenant.dropId, { headers: { prefer: 'wait=5, Respond-Async; x=1' } });
     expect(among.status, among.text).toBe(202);
-    expect((await settled(among.body.id)).state).toBe('succeeded');
+    expect((await settled(among.job!.id)).state).toBe('succeeded');
   });
 
   it('is 404 for a drop the key cannot see (no job made); a job of another tenant or unknown is 404', async () => {
     const other = await createTenant(app);
     const otherKey = await createKey(app, { role: 'creator', creator_id: other.creatorId });
-    const refused = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
-      key: otherKey,
-      headers: async,
-    });
+    const refused = await runForecast(tenant.dropId, { key: otherKey, headers: async });
     expect(refused.status).toBe(404);
-    const mine = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, {
-      key: tenant.keys.creator,
-      headers: async,
-    });
+    const mine = await runForecast(tenant.dropId, { key: tenant.keys.creator, headers: async });
     expect(mine.status).toBe(202);
-    expect((await app.untypedRequest('GET', `/v1/jobs/${mine.body.id}`, { key: otherKey })).status).toBe(404);
-    expect((await app.untypedRequest('GET', `/v1/jobs/${mine.body.id}`, { key: tenant.keys.partner })).status).toBe(
-      404,
-    );
-    expect((await app.untypedRequest('GET', '/v1/jobs/job_unknown')).status).toBe(404);
-    await settled(mine.body.id);
+    const jobStatus = (jobId: string, key?: string) =>
+      statusOf(app.client(key).GET('/v1/jobs/{jobId}', { params: { path: { jobId } } }));
+    expect(await jobStatus(mine.job!.id, otherKey)).toBe(404);
+    expect(await jobStatus(mine.job!.id, tenant.keys.partner)).toBe(404);
+    expect(await jobStatus('job_unknown')).toBe(404);
+    await settled(mine.job!.id);
   });
 
   it('queues a plan computation: 202, then the draft plan linked from the job', async () => {
     const scenario = await createPlanningScenario(app);
-    const res = await app.untypedRequest('POST', `/v1/drops/${scenario.dropId}/plans`, {
-      key: scenario.creatorKey,
-      body: { solver: 'fast' },
-      headers: async,
-    });
+    const api = app.client(scenario.creatorKey);
+    const computePlan = (headers?: Record<string, string>) =>
+      answer(
+        api.POST('/v1/drops/{dropId}/plans', {
+          params: { path: { dropId: scenario.dropId } },
+          body: { solver: 'fast' },
+          headers,
+        }),
+      );
+    const res = await computePlan(async);
     expect(res.status, res.text).toBe(202);
-    expect(res.body.kind).toBe('plan.compute');
-    const job = await settled(res.body.id, scenario.creatorKey);
+    expect(res.job!.kind).toBe('plan.compute');
+    const job = await settled(res.job!.id, scenario.creatorKey);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    expect(job.result_url).toBe(`/v1/plans/${job.result.plan_id}`);
-    const plan = await app.untypedRequest('GET', job.result_url, { key: scenario.creatorKey });
+    const planId = String(job.result!.plan_id);
+    expect(job.result_url).toBe(`/v1/plans/${planId}`);
+    // The result link, read through the typed client (the line above proves it names this plan).
+    const plan = await answer(api.GET('/v1/plans/{planId}', { params: { path: { planId } } }));
     expect(plan.status).toBe(200);
-    expect(plan.body.drop_id).toBe(scenario.dropId);
+    expect(plan.data?.drop_id).toBe(scenario.dropId);
     // The inline answer is unchanged.
-    const inline = await app.untypedRequest('POST', `/v1/drops/${scenario.dropId}/plans`, {
-      key: scenario.creatorKey,
-      body: { solver: 'fast' },
-    });
+    const inline = await computePlan();
     expect(inline.status, inline.text).toBe(201);
   });
 
@@ -109,7 +124,7 @@ describe('Prefer: respond-async', () => {
     expect(await app.services.jobRecords.start(job.id)).toBe(true);
     // A duplicate first delivery does not run it twice; the retry of a dead attempt does.
     await app.services.jobRecords.execute(job.id);
-    expect((await app.untypedRequest('GET', `/v1/jobs/${job.id}`)).body.state).toBe('running');
+    expect((await readJob(job.id)).state).toBe('running');
     await app.services.jobRecords.execute(job.id, true);
     const done = await settled(job.id);
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
@@ -123,12 +138,12 @@ describe('Prefer: respond-async', () => {
     });
     await queue.start();
     app.services.jobRecords.useQueue((jobId) => queue.send(RUN_JOB, { jobId }));
-    const res = await app.untypedRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, { headers: async });
+    const res = await runForecast(tenant.dropId, { headers: async });
     expect(res.status, res.text).toBe(202);
-    expect(res.body.state).toBe('queued');
-    const job = await settled(res.body.id);
+    expect(res.job!.state).toBe('queued');
+    const job = await settled(res.job!.id);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-    const ran = await queue.boss.findJobs(RUN_JOB, { data: { jobId: res.body.id } });
+    const ran = await queue.boss.findJobs(RUN_JOB, { data: { jobId: res.job!.id } });
     expect(ran.map((j) => j.state)).toEqual(['completed']);
     await queue.stop();
   });

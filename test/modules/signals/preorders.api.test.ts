@@ -52,9 +52,9 @@ describe('pre-order imports: happy paths', () => {
   it('imports a JSON batch and the same batch twice more changes nothing (same counts each time)', async () => {
     const rows = preorderRows(tenant, 300);
     const before = await placedUnits();
-    const first = await app.request('POST', importPath(), { body: { rows } });
-    const second = await app.request('POST', importPath(), { body: { rows } });
-    const third = await app.request('POST', importPath(), { body: { rows } });
+    const first = await app.rawRequest('POST', importPath(), { body: { rows } });
+    const second = await app.rawRequest('POST', importPath(), { body: { rows } });
+    const third = await app.rawRequest('POST', importPath(), { body: { rows } });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toEqual({ rows: 300, created: 300, updated: 0, unchanged: 0 });
     expect(second.body).toEqual({ rows: 300, created: 0, updated: 0, unchanged: 300 });
@@ -66,10 +66,10 @@ describe('pre-order imports: happy paths', () => {
 
   it('updates the same pre-order on a cancellation, and a late placed re-send does not revive it', async () => {
     const [row] = preorderRows(tenant, 1);
-    await app.request('POST', importPath(), { body: { rows: [row] } });
-    const cancel = await app.request('POST', importPath(), { body: { rows: [{ ...row, status: 'cancelled' }] } });
+    await app.rawRequest('POST', importPath(), { body: { rows: [row] } });
+    const cancel = await app.rawRequest('POST', importPath(), { body: { rows: [{ ...row, status: 'cancelled' }] } });
     expect(cancel.body).toEqual({ rows: 1, created: 0, updated: 1, unchanged: 0 });
-    const late = await app.request('POST', importPath(), { body: { rows: [row] } });
+    const late = await app.rawRequest('POST', importPath(), { body: { rows: [row] } });
     expect(late.body).toEqual({ rows: 1, created: 0, updated: 0, unchanged: 1 });
     const read = await answer(
       app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
@@ -139,7 +139,7 @@ describe('pre-order imports: happy paths', () => {
       },
       { id: freshId('po'), sku_id: tenant.skuId, quantity: 5, postal_code: `${base}3-2BB`, placed_at: PAST },
     ];
-    const res = await app.request('POST', importPath(), { body: { rows } });
+    const res = await app.rawRequest('POST', importPath(), { body: { rows } });
     expect(res.status, res.text).toBe(200);
     expect(
       (
@@ -159,7 +159,9 @@ describe('pre-order imports: happy paths', () => {
         )
       ).data!.region_id,
     ).toBe(wide);
-    const unknown = await app.request('POST', importPath(), { body: { rows: [{ ...rows[0], postal_code: '00000' }] } });
+    const unknown = await app.rawRequest('POST', importPath(), {
+      body: { rows: [{ ...rows[0], postal_code: '00000' }] },
+    });
     expect(unknown.status).toBe(422);
     expect(problemIn(unknown).errors!).toEqual([
       { path: 'rows[0].postal_code', message: "no region has a postal prefix matching '00000'" },
@@ -219,7 +221,7 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
     const rows = preorderRows(tenant, 200);
     rows[199] = { ...rows[199]!, quantity: 0 };
     const before = await placedUnits();
-    const res = await app.request('POST', importPath(), { body: { rows } });
+    const res = await app.rawRequest('POST', importPath(), { body: { rows } });
     expect(res.status).toBe(422);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body).toMatchObject({ code: 'unprocessable', rejected_rows: 1, rows: 200 });
@@ -255,7 +257,7 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
       '{not json',
       JSON.stringify({ ...d, colour: 'red' }),
     ].join('\n');
-    const res = await app.request('POST', importPath(), {
+    const res = await app.rawRequest('POST', importPath(), {
       rawBody: body,
       headers: { 'content-type': 'application/x-ndjson' },
     });
@@ -271,18 +273,18 @@ describe('pre-order imports: a bad row rejects the whole batch', () => {
 
   it('accepts placed_at a little ahead of the server clock (within 5 minutes)', async () => {
     const [row] = preorderRows(tenant, 1);
-    const res = await app.request('POST', importPath(), {
+    const res = await app.rawRequest('POST', importPath(), {
       body: { rows: [{ ...row, placed_at: '2026-11-23T12:04:00Z' }] },
     });
     expect(res.status, res.text).toBe(200);
   });
 
   it('refuses more than 10,000 JSON rows, an empty batch and an unknown media type', async () => {
-    const tooMany = await app.request('POST', importPath(), { body: { rows: preorderRows(tenant, 10_001) } });
+    const tooMany = await app.rawRequest('POST', importPath(), { body: { rows: preorderRows(tenant, 10_001) } });
     expect(tooMany.status).toBe(400);
     expect(problemIn(tooMany).errors![0]!.path).toBe('rows');
-    expect((await app.request('POST', importPath(), { body: { rows: [] } })).status).toBe(400);
-    const xml = await app.request('POST', importPath(), {
+    expect((await app.rawRequest('POST', importPath(), { body: { rows: [] } })).status).toBe(400);
+    const xml = await app.rawRequest('POST', importPath(), {
       rawBody: '<rows/>',
       headers: { 'content-type': 'application/xml' },
     });

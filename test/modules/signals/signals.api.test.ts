@@ -13,7 +13,8 @@ import {
   toNdjson,
   type SignalsTenant,
 } from '../../factories/signals-factory';
-import { problemIn } from '../../harness/answers';
+import type { operations, Schemas } from '../../../src/client';
+import { answer, problemIn } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 
 /** What an import answers (read from a raw NDJSON or CSV upload). */
@@ -30,26 +31,46 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const socialRows = (t: SignalsTenant) => [
-  { region_id: t.regionIds[0], channel: 'tiktok', metric: 'views', value: 1200, observed_at: '2026-11-20T10:00:00Z' },
-  { region_id: t.regionIds[0], channel: 'tiktok', metric: 'views', value: 900, observed_at: '2026-11-19T10:00:00Z' },
-  { region_id: t.regionIds[1], channel: 'discord', metric: 'rsvps', value: 40, observed_at: '2026-11-20T11:30:00Z' },
+const socialRows = (t: SignalsTenant): Schemas['SocialSignalRow'][] => [
+  { region_id: t.regionIds[0]!, channel: 'tiktok', metric: 'views', value: 1200, observed_at: '2026-11-20T10:00:00Z' },
+  { region_id: t.regionIds[0]!, channel: 'tiktok', metric: 'views', value: 900, observed_at: '2026-11-19T10:00:00Z' },
+  { region_id: t.regionIds[1]!, channel: 'discord', metric: 'rsvps', value: 40, observed_at: '2026-11-20T11:30:00Z' },
 ];
+
+const postSocial = (t: SignalsTenant, rows: Schemas['SocialSignalRow'][], key: string) =>
+  answer(
+    app
+      .client(key)
+      .POST('/v1/drops/{dropId}/social-signals', { params: { path: { dropId: t.dropId } }, body: { rows } }),
+  );
+const postTokenHolders = (t: SignalsTenant, rows: Schemas['TokenHolderSnapshotRow'][], key: string) =>
+  answer(
+    app.client(key).POST('/v1/drops/{dropId}/token-holder-snapshots', {
+      params: { path: { dropId: t.dropId } },
+      body: { rows },
+    }),
+  );
+const postEvents = (rows: Schemas['InventoryEventRow'][], key: string | null) =>
+  answer(app.client(key).POST('/v1/inventory-events', { body: { rows } }));
+const signalSummary = (
+  t: SignalsTenant,
+  query: NonNullable<operations['getSignalSummary']['parameters']['query']> = {},
+  key?: string,
+) =>
+  answer(app.client(key).GET('/v1/drops/{dropId}/signal-summary', { params: { path: { dropId: t.dropId }, query } }));
 
 describe('social signals and token holders', () => {
   it('imports social readings idempotently and summarises them by their own timestamps', async () => {
-    const path = `/v1/drops/${mine.dropId}/social-signals`;
-    const first = await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } });
+    const first = await postSocial(mine, socialRows(mine), mine.keys.creator);
     expect(first.status, first.text).toBe(200);
-    expect(first.body).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0 });
-    expect(
-      (await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows: socialRows(mine) } })).body,
-    ).toMatchObject({ created: 0, unchanged: 3 });
-    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary?bucket=day`, {
-      key: mine.keys.creator,
+    expect(first.data).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0 });
+    expect((await postSocial(mine, socialRows(mine), mine.keys.creator)).data).toMatchObject({
+      created: 0,
+      unchanged: 3,
     });
+    const summary = await signalSummary(mine, { bucket: 'day' }, mine.keys.creator);
     expect(summary.status, summary.text).toBe(200);
-    const region = summary.body.regions.find((r: { region_id: string }) => r.region_id === mine.regionIds[0]);
+    const region = summary.data!.regions.find((r) => r.region_id === mine.regionIds[0])!;
     // The late, out-of-order reading (19th, sent after the 20th) does not become the latest.
     expect(region.social).toEqual([
       {
@@ -61,10 +82,7 @@ describe('social signals and token holders', () => {
         last_observed_at: '2026-11-20T10:00:00.000Z',
       },
     ]);
-    expect(region.series.map((b: { bucket_start: string }) => b.bucket_start)).toEqual([
-      '2026-11-19T00:00:00.000Z',
-      '2026-11-20T00:00:00.000Z',
-    ]);
+    expect(region.series.map((b) => b.bucket_start)).toEqual(['2026-11-19T00:00:00.000Z', '2026-11-20T00:00:00.000Z']);
   });
 
   it('imports social readings as CSV; two readings of one counter at one instant are one reading', async () => {
@@ -75,13 +93,14 @@ describe('social signals and token holders', () => {
   });
 
   it('refuses an unknown channel naming the row', async () => {
+    // A channel the contract does not have: sent raw.
     const rows = [...socialRows(mine), { ...socialRows(mine)[0], channel: 'myspace' }];
-    const res = await app.untypedRequest('POST', `/v1/drops/${mine.dropId}/social-signals`, {
+    const res = await app.rawRequest('POST', `/v1/drops/${mine.dropId}/social-signals`, {
       key: mine.keys.creator,
       body: { rows },
     });
     expect(res.status).toBe(422);
-    expect(res.body.errors[0].path).toBe('rows[3].channel');
+    expect(problemIn(res).errors?.[0]?.path).toBe('rows[3].channel');
   });
 
   it('stores token-holder aggregates and reports the latest per region', async () => {
@@ -92,10 +111,8 @@ describe('social signals and token holders', () => {
     ];
     const res = await postNdjson(app, path, rows, mine.keys.creator);
     expect(res.status, res.text).toBe(200);
-    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary`, {
-      key: mine.keys.creator,
-    });
-    const region = summary.body.regions.find((r: { region_id: string }) => r.region_id === mine.regionIds[0]);
+    const summary = await signalSummary(mine, {}, mine.keys.creator);
+    const region = summary.data!.regions.find((r) => r.region_id === mine.regionIds[0])!;
     expect(region.token_holders).toEqual({ holders: 120, tokens: 480.5, observed_at: '2026-11-21T00:00:00.000Z' });
   });
 
@@ -112,35 +129,31 @@ describe('social signals and token holders', () => {
         wallets: ['0x52908400098527886E0F7030069857D2E4169EE7'],
       },
     ];
-    const res = await app.untypedRequest('POST', path, { key: mine.keys.creator, body: { rows } });
+    // Wallet addresses are a member the contract does not have: sent raw.
+    const res = await app.rawRequest('POST', path, { key: mine.keys.creator, body: { rows } });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([
+    expect(problemIn(res).errors).toEqual([
       { path: 'rows[1].wallets', message: 'wallet data is not accepted: send holder and token counts per region only' },
     ]);
-    const summary = await app.untypedRequest(
-      'GET',
-      `/v1/drops/${mine.dropId}/signal-summary?region_id=${mine.regionIds[1]}&from=2026-11-15T00:00:00Z&to=2026-11-16T00:00:00Z`,
-    );
-    expect(summary.body.regions).toEqual([]);
+    const summary = await signalSummary(mine, {
+      region_id: mine.regionIds[1]!,
+      from: '2026-11-15T00:00:00Z',
+      to: '2026-11-16T00:00:00Z',
+    });
+    expect(summary.data?.regions).toEqual([]);
   });
 });
 
 describe('order and inventory events', () => {
   it('imports events idempotently on their ids and sums them per hub and SKU', async () => {
     const events = inventoryEvents(mine, 8);
-    const first = await app.untypedRequest('POST', '/v1/inventory-events', {
-      key: mine.keys.partner,
-      body: { rows: events },
-    });
+    const first = await postEvents(events, mine.keys.partner);
     expect(first.status, first.text).toBe(200);
-    expect(first.body).toEqual({ rows: 8, created: 8, updated: 0, unchanged: 0 });
-    const again = await app.untypedRequest('POST', '/v1/inventory-events', {
-      key: mine.keys.partner,
-      body: { rows: [...events, { ...events[0], quantity: 999 }] },
-    });
-    expect(again.body).toEqual({ rows: 9, created: 0, updated: 0, unchanged: 9 });
-    const summary = await app.untypedRequest('GET', `/v1/drops/${mine.dropId}/signal-summary`);
-    const totals = summary.body.inventory.find((i: { hub_id: string }) => i.hub_id === mine.hubId);
+    expect(first.data).toEqual({ rows: 8, created: 8, updated: 0, unchanged: 0 });
+    const again = await postEvents([...events, { ...events[0]!, quantity: 999 }], mine.keys.partner);
+    expect(again.data).toEqual({ rows: 9, created: 0, updated: 0, unchanged: 9 });
+    const summary = await signalSummary(mine);
+    const totals = summary.data!.inventory.find((i) => i.hub_id === mine.hubId);
     expect(totals).toMatchObject({
       sku_id: mine.skuId,
       events: 8,
@@ -154,26 +167,17 @@ describe('order and inventory events', () => {
   });
 
   it('accepts a negative adjustment but not a zero or negative receipt', async () => {
-    const [e] = inventoryEvents(mine, 1);
-    expect(
-      (
-        await app.untypedRequest('POST', '/v1/inventory-events', {
-          key: mine.keys.partner,
-          body: { rows: [{ ...e, type: 'adjusted', quantity: -3 }] },
-        })
-      ).status,
-    ).toBe(200);
-    const bad = await app.untypedRequest('POST', '/v1/inventory-events', {
-      key: mine.keys.partner,
-      body: {
-        rows: [
-          { ...e, id: freshId('ev'), quantity: -3 },
-          { ...e, id: freshId('ev'), type: 'adjusted', quantity: 0 },
-        ],
-      },
-    });
+    const e = inventoryEvents(mine, 1)[0]!;
+    expect((await postEvents([{ ...e, type: 'adjusted', quantity: -3 }], mine.keys.partner)).status).toBe(200);
+    const bad = await postEvents(
+      [
+        { ...e, id: freshId('ev'), quantity: -3 },
+        { ...e, id: freshId('ev'), type: 'adjusted', quantity: 0 },
+      ],
+      mine.keys.partner,
+    );
     expect(bad.status).toBe(422);
-    expect(bad.body.errors).toEqual([
+    expect(bad.error?.errors).toEqual([
       { path: 'rows[0].quantity', message: 'must be a positive integer' },
       { path: 'rows[1].quantity', message: 'must be a non-zero integer' },
     ]);
@@ -211,11 +215,8 @@ describe('HMAC-signed partner requests', () => {
     });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ code: 'unauthorized', reason: 'bad_signature' });
-    const replayWithKey = await app.untypedRequest('POST', '/v1/inventory-events', {
-      key: mine.keys.partner,
-      body: { rows: events },
-    });
-    expect(replayWithKey.body.created).toBe(1);
+    const replayWithKey = await postEvents(events, mine.keys.partner);
+    expect(replayWithKey.data?.created).toBe(1);
   });
 
   it('refuses a timestamp older than five minutes', async () => {
@@ -252,7 +253,8 @@ describe('HMAC-signed partner requests', () => {
   it('checks the signature when a partner key also signs, and wants a raw body format', async () => {
     const body = toNdjson(inventoryEvents(mine, 1));
     const ts = Math.floor(app.clock.now().getTime() / 1000);
-    const bad = await app.untypedRequest('POST', '/v1/inventory-events', {
+    // A raw NDJSON body with a wrong signature: sent raw.
+    const bad = await app.rawRequest('POST', '/v1/inventory-events', {
       key: mine.keys.partner,
       rawBody: body,
       headers: {
@@ -292,43 +294,48 @@ describe('role scopes: other tenants answer 404', () => {
     {
       name: 'pre-order import',
       call: (who, t) =>
-        app.untypedRequest('POST', `/v1/drops/${t.dropId}/preorders`, {
-          key: keyOf(who),
-          body: { rows: preorderRows(t, 1) },
-        }),
+        answer(
+          app.client(keyOf(who)).POST('/v1/drops/{dropId}/preorders', {
+            params: { path: { dropId: t.dropId } },
+            body: { rows: preorderRows(t, 1) },
+          }),
+        ),
       allowed: ['admin', 'storefront'],
     },
     {
       name: 'pre-order read',
-      call: (who, t) => app.untypedRequest('GET', `/v1/drops/${t.dropId}/preorders/none`, { key: keyOf(who) }),
+      call: (who, t) =>
+        answer(
+          app.client(keyOf(who)).GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+            params: { path: { dropId: t.dropId, preorderId: 'none' } },
+          }),
+        ),
       allowed: [],
     },
     {
       name: 'social import',
-      call: (who, t) =>
-        app.untypedRequest('POST', `/v1/drops/${t.dropId}/social-signals`, {
-          key: keyOf(who),
-          body: { rows: socialRows(t).slice(0, 1) },
-        }),
+      call: (who, t) => postSocial(t, socialRows(t).slice(0, 1), keyOf(who)),
       allowed: ['admin', 'creator'],
     },
     {
       name: 'token-holder import',
       call: (who, t) =>
-        app.untypedRequest('POST', `/v1/drops/${t.dropId}/token-holder-snapshots`, {
-          key: keyOf(who),
-          body: { rows: [{ region_id: t.regionIds[0], holders: 1, tokens: 1, observed_at: PAST }] },
-        }),
+        postTokenHolders(t, [{ region_id: t.regionIds[0]!, holders: 1, tokens: 1, observed_at: PAST }], keyOf(who)),
       allowed: ['admin', 'creator'],
     },
     {
       name: 'signal summary',
-      call: (who, t) => app.untypedRequest('GET', `/v1/drops/${t.dropId}/signal-summary`, { key: keyOf(who) }),
+      call: (who, t) => signalSummary(t, {}, keyOf(who)),
       allowed: ['admin', 'creator'],
     },
     {
       name: 'signing secret',
-      call: (who, t) => app.untypedRequest('POST', `/v1/partners/${t.partnerId}/signing-secret`, { key: keyOf(who) }),
+      call: (who, t) =>
+        answer(
+          app.client(keyOf(who)).POST('/v1/partners/{partnerId}/signing-secret', {
+            params: { path: { partnerId: t.partnerId } },
+          }),
+        ),
       allowed: ['admin'],
     },
   ];
@@ -351,34 +358,25 @@ describe('role scopes: other tenants answer 404', () => {
 
   it('inventory events: partners only for their hubs, storefronts only for their SKUs, creators not at all', async () => {
     // A receipt (first row) for the partner and admin; a sale (second row) for the storefront.
-    const post = (key: string, t: SignalsTenant, row = 0) =>
-      app.untypedRequest('POST', '/v1/inventory-events', { key, body: { rows: [inventoryEvents(t, 2)[row]] } });
+    const post = (key: string, t: SignalsTenant, row = 0) => postEvents([inventoryEvents(t, 2)[row]!], key);
     expect((await post(mine.keys.partner, mine)).status).toBe(200);
     expect((await post(mine.keys.partner, theirs)).status).toBe(422);
     expect((await post(mine.keys.storefront, mine, 1)).status).toBe(200);
     const foreignSku = await post(mine.keys.storefront, theirs, 1);
     expect(foreignSku.status).toBe(422);
-    expect(foreignSku.body.errors.map((e: { path: string }) => e.path)).toEqual(['rows[0].sku_id']);
+    expect(foreignSku.error?.errors?.map((e) => e.path)).toEqual(['rows[0].sku_id']);
     expect((await post(mine.keys.creator, mine)).status).toBe(404);
     expect((await post(app.adminKey, theirs)).status).toBe(200);
   });
 
   it('answers 401 without a key', async () => {
-    expect(
-      (
-        await app.untypedRequest('POST', `/v1/drops/${mine.dropId}/preorders`, {
-          key: null,
-          body: { rows: preorderRows(mine, 1) },
-        })
-      ).status,
-    ).toBe(401);
-    expect(
-      (
-        await app.untypedRequest('POST', '/v1/inventory-events', {
-          key: null,
-          body: { rows: inventoryEvents(mine, 1) },
-        })
-      ).status,
-    ).toBe(401);
+    const preorders = await answer(
+      app.client(null).POST('/v1/drops/{dropId}/preorders', {
+        params: { path: { dropId: mine.dropId } },
+        body: { rows: preorderRows(mine, 1) },
+      }),
+    );
+    expect(preorders.status).toBe(401);
+    expect((await postEvents(inventoryEvents(mine, 1), null)).status).toBe(401);
   });
 });

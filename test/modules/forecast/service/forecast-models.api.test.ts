@@ -75,10 +75,10 @@ describe('a forecast request may name its model (defect 5)', () => {
 
   it('refuses a model in the query and unknown body members (400), instead of ignoring them', async () => {
     // A query parameter and a body member the contract does not have, sent raw.
-    const query = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts?model=baseline`);
+    const query = await app.rawRequest('POST', `/v1/drops/${tenant.dropId}/forecasts?model=baseline`);
     expect(query.status).toBe(400);
     expect(problemIn(query).errors![0]!.path).toBe('model');
-    const typo = await app.request('POST', `/v1/drops/${tenant.dropId}/forecasts`, { body: { modle: 'baseline' } });
+    const typo = await app.rawRequest('POST', `/v1/drops/${tenant.dropId}/forecasts`, { body: { modle: 'baseline' } });
     expect(typo.status).toBe(400);
     expect(problemIn(typo).errors![0]!.path).toBe('modle');
   });
@@ -216,7 +216,7 @@ describe('POST /v1/models/train (a job)', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b)); // progress never goes backwards
     expect(job.result_url).toMatch(/^\/v1\/models\/nb-mlp-20261123T120000Z$/);
 
-    const model = await app.request('GET', job.result_url!);
+    const model = await app.rawRequest('GET', job.result_url!);
     expect(model.status).toBe(200);
     expect(model.body).toMatchObject({
       location: 'trained',

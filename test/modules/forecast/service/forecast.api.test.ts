@@ -198,7 +198,7 @@ describe('GET /v1/forecasts/{forecastId}', () => {
       )
     ).data as Forecast;
     // A query parameter the contract does not have, sent raw.
-    const res = await app.request('GET', `/v1/forecasts/${run.id}?region=x`);
+    const res = await app.rawRequest('GET', `/v1/forecasts/${run.id}?region=x`);
     expect(res.status).toBe(400);
     expect(problemIn(res).code).toBe('validation_failed');
   });
@@ -223,7 +223,7 @@ describe('who may see forecasts', () => {
       ['GET', `/v1/drops/${tenant.dropId}/forecasts/latest`],
       ['GET', `/v1/forecasts/${run.id}`],
     ] as const) {
-      const res = await app.request(method, path, { key: other.keys.creator });
+      const res = await app.rawRequest(method, path, { key: other.keys.creator });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(problemIn(res).code).toBe('not_found');
     }
