@@ -6,7 +6,7 @@
  *
  * Splitting a count by a share s is binomial thinning: a negative binomial NB(μ, α) thins to
  * NB(sμ, α) exactly (same α), a pmf thins term by term, and samples (one joint scenario per index)
- * split as s·x and (1 − s)·x.
+ * split whole (s·x rounded, and the rest).
  */
 import type { DemandDistribution } from './demand-distribution';
 import type { AllocationInput, RegionDemand } from './plan-types';
@@ -55,6 +55,19 @@ export function thinDemand(demand: DemandDistribution, share: number): DemandDis
 }
 
 /**
+ * A region's demand split into what stays (1 − s) and what collects (s). Samples split whole: the
+ * collectors' part is s·x rounded, the rest what remains, so each scenario's parts sum to it.
+ */
+export function splitDemand(demand: DemandDistribution, share: number): [DemandDistribution, DemandDistribution] {
+  if (demand.kind !== 'samples') return [thinDemand(demand, 1 - share), thinDemand(demand, share)];
+  const collected = Array.from(demand.samples, (x) => Math.round(x * share));
+  return [
+    { kind: 'samples', samples: Array.from(demand.samples, (x, i) => x - collected[i]!) },
+    { kind: 'samples', samples: collected },
+  ];
+}
+
+/**
  * The planner's input with each routed region's pickup share moved to a pickup region at its hub.
  * Routes with a share of 0, or to a hub the input does not have, change nothing.
  */
@@ -74,8 +87,9 @@ export function routePickupDemand(input: AllocationInput, routes: readonly Picku
     }
     const share = Math.min(1, route.share);
     const pickupRegion = pickupRegionId(entry.regionId, route.hubId);
-    if (share < 1) demand.push({ ...entry, demand: thinDemand(entry.demand, 1 - share) });
-    demand.push({ skuId: entry.skuId, regionId: pickupRegion, demand: thinDemand(entry.demand, share) });
+    const [stays, collects] = splitDemand(entry.demand, share);
+    if (share < 1) demand.push({ ...entry, demand: stays });
+    demand.push({ skuId: entry.skuId, regionId: pickupRegion, demand: collects });
     pickupLanes.set(route.hubId, (pickupLanes.get(route.hubId) ?? new Set()).add(pickupRegion));
   }
   const baselineDaysByRegion = { ...input.baselineDaysByRegion };
