@@ -170,11 +170,12 @@ async function drive(options: {
     ...(paths && {
       requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[next++ % paths.length]! }) }],
     }),
-    headers: options.headers,
-    method: options.method as autocannon.Options['method'],
-    body: options.body,
-    overallRate: options.rate,
-    duration: options.durationS,
+    // autocannon refuses an option given as undefined (e.g. "undefined HTTP method"): only what is set.
+    ...(options.headers && { headers: options.headers }),
+    ...(options.method && { method: options.method as autocannon.Options['method'] }),
+    ...(options.body !== undefined && { body: options.body }),
+    ...(options.rate !== undefined && { overallRate: options.rate }),
+    ...(options.durationS !== undefined && { duration: options.durationS }),
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, ok: r['2xx'] };
 }
