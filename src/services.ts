@@ -37,6 +37,8 @@ import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/we
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
 import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
 import { createDeliveryService } from './modules/delivery/delivery.service';
+import { pickupRoutes } from './modules/pickup/pickup.routes';
+import { createPickupService } from './modules/pickup/pickup.service';
 import { reportsRoutes } from './modules/reports/reports.routes';
 import { returnsRoutes } from './modules/returns/returns.routes';
 import { createReturnsService } from './modules/returns/returns.service';
@@ -89,7 +91,10 @@ export function createServices(deps: {
   // What other modules read of plans and forecasts goes through their owners' readers.
   const planReader = createPlanReader(db);
   const forecastReader = createForecastReader(db);
-  const snapshots = createDeliverySnapshotCache({ db, plans: planReader, clock, logger: deps.logger });
+  // Local pickup (issue 17): hubs' pickup offers and slots, read by estimates, holds, plans and partners.
+  const pickup = createPickupService(db, { catalog, clock });
+  routers.push(pickupRoutes(pickup));
+  const snapshots = createDeliverySnapshotCache({ db, plans: planReader, pickups: pickup, clock, logger: deps.logger });
   const delivery = createDeliveryService({
     db,
     clock,
@@ -97,6 +102,7 @@ export function createServices(deps: {
     catalog,
     plans: planReader,
     forecasts: forecastReader,
+    pickups: pickup,
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
@@ -176,9 +182,10 @@ export function createServices(deps: {
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
     policy: { timeoutMs: deps.config.webhookTimeoutMs, ...deps.webhookPolicy },
   });
-  const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers });
+  const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers, pickups: pickup });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
-  const plannerAt = (at: Clock) => createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers });
+  const plannerAt = (at: Clock) =>
+    createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers, pickups: pickup });
   routers.push(allocationRoutes(allocation, jobRecords), webhooksRoutes(webhooks));
   registerPlanRunner(jobRecords, allocation);
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
@@ -250,6 +257,7 @@ export function createServices(deps: {
     webhooks,
     reports,
     returns,
+    pickup,
     snapshots,
     idempotency,
     metricsRegistry,

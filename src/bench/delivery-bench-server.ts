@@ -48,6 +48,22 @@ await db.transaction(async (tx) => {
     }
   await tx.query("update plans set status = 'published', published_at = now() where id = 'plan-bench'");
 });
+// Local pickup: two hubs offer buyers in PICKUP_REGION hour slots on weekdays and Saturday mornings.
+const PICKUP_REGION = 'US-AZ';
+for (const hubId of ['hub-lax', 'hub-dfw'])
+  await services.pickup.putHubPickup({ keyId: 'bench', role: 'admin' }, hubId, {
+    address_label: `${hubId} pickup counter`,
+    slot_minutes: 60,
+    units_per_slot: 50,
+    opening_hours: [
+      ...[1, 2, 3, 4, 5].flatMap((weekday) => [
+        { weekday, opens: 9, closes: 12 },
+        { weekday, opens: 13, closes: 18 },
+      ]),
+      { weekday: 6, opens: 10, closes: 14 },
+    ],
+    region_ids: [PICKUP_REGION],
+  });
 const key = (await services.keys.createApiKey({ role: 'storefront', creator_id: 'creator-nova', label: 'bench' })).key;
 await services.start();
 
@@ -69,6 +85,7 @@ process.stdout.write(
     skuId: skus[0]!.id,
     skuIds: skus.map((s) => s.id),
     scarce: SCARCE,
+    pickupRegionId: PICKUP_REGION,
   })}\n`,
 );
 process.on('SIGTERM', () => {

@@ -33,6 +33,8 @@ interface ServerInfo {
   hello: string;
   key: string;
   skuId: string;
+  /** A region whose buyers may collect at two hubs: its estimates list pickup options. */
+  pickupRegionId: string;
   /** Every SKU of the published plan. */
   skuIds: string[];
   scarce: { skuId: string; hubId: string; units: number };
@@ -144,11 +146,12 @@ async function drive(options: {
     ...(paths && {
       requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: paths[next++ % paths.length]! }) }],
     }),
-    headers: options.headers,
-    method: options.method as autocannon.Options['method'],
-    body: options.body,
-    overallRate: options.rate,
-    duration: options.durationS,
+    // autocannon refuses an option given as undefined (e.g. "undefined HTTP method"): only what is set.
+    ...(options.headers && { headers: options.headers }),
+    ...(options.method && { method: options.method as autocannon.Options['method'] }),
+    ...(options.body !== undefined && { body: options.body }),
+    ...(options.rate !== undefined && { overallRate: options.rate }),
+    ...(options.durationS !== undefined && { duration: options.durationS }),
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, ok: r['2xx'] };
 }
@@ -264,6 +267,13 @@ async function holdSqlRates(url: string, seconds: number): Promise<{ current: nu
   }
 }
 
+/** How many pickup options an estimate lists (the pickup figure needs some). */
+async function pickupOptionCount(url: string, headers: Record<string, string>): Promise<number> {
+  const res = await fetch(url, { headers });
+  const body = (await res.json()) as { pickup_options?: unknown[] };
+  return body.pickup_options?.length ?? 0;
+}
+
 export const deliveryBench: BenchModule = {
   id: 'delivery',
   async run(progress) {
@@ -276,6 +286,9 @@ export const deliveryBench: BenchModule = {
       const headers = { authorization: `Bearer ${info.key}` };
       const estimateUrl = `${info.base}/v1/estimates?sku_id=${info.skuId}&region_id=US-CA&quantity=1`;
       const questions = distinctQuestions(info.skuIds, DISTINCT_QUESTIONS);
+      const pickupUrl = `${info.base}/v1/estimates?sku_id=${info.skuId}&region_id=${info.pickupRegionId}&quantity=1`;
+      const pickupOptions = await pickupOptionCount(pickupUrl, headers);
+      if (pickupOptions === 0) throw new Error(`the estimate for ${info.pickupRegionId} lists no pickup option`);
       progress(`load from ${hasWrk ? 'wrk' : 'autocannon (install wrk for a lighter client)'}; warm-up`);
       await drive({ url: estimateUrl, headers, durationS: 2 });
       await drive({ url: info.base, paths: questions, headers, durationS: 2 });
@@ -291,18 +304,21 @@ export const deliveryBench: BenchModule = {
       const helloPath = [new URL(info.hello).pathname];
       let estimates: LoadResult | undefined;
       let distinct: LoadResult | undefined;
+      let pickup: LoadResult | undefined;
       for (let round = 1; round <= ROUNDS; round++) {
         progress(`round ${round}: bare express hello (reference)`);
         hello = best(hello, await drive({ url: info.hello }));
         helloHooked = best(helloHooked, await drive({ url: info.hello, paths: helloPath }));
         progress(`round ${round}: GET /v1/estimates, one question repeated`);
         estimates = best(estimates, await drive({ url: estimateUrl, headers }));
+        progress(`round ${round}: GET /v1/estimates with pickup options (${info.pickupRegionId})`);
+        pickup = best(pickup, await drive({ url: pickupUrl, headers }));
         progress(
           `round ${round}: GET /v1/estimates, ${questions.length} distinct questions (SKU × postal code × quantity) in turn`,
         );
         distinct = best(distinct, await drive({ url: info.base, paths: questions, headers }));
-        if (estimates.non2xx > 0 || distinct.non2xx > 0)
-          throw new Error(`${estimates.non2xx + distinct.non2xx} estimate responses were not 2xx`);
+        if (estimates.non2xx > 0 || distinct.non2xx > 0 || pickup.non2xx > 0)
+          throw new Error(`${estimates.non2xx + distinct.non2xx + pickup.non2xx} estimate responses were not 2xx`);
       }
       const halfRate = Math.floor(distinct!.rps / 2);
       let half: LoadResult | undefined;
@@ -314,7 +330,7 @@ export const deliveryBench: BenchModule = {
         half = calmest(half, await drive({ url: info.base, paths: questions, headers, rate: halfRate }));
         helloHalf = calmest(helloHalf, await drive({ url: info.hello, paths: helloPath, rate: halfRate }));
       }
-      if (!hello || !helloHooked || !estimates || !distinct || !half || !helloHalf)
+      if (!hello || !helloHooked || !estimates || !distinct || !pickup || !half || !helloHalf)
         throw new Error('no rounds were run');
 
       progress('POST /v1/holds');
@@ -375,6 +391,16 @@ export const deliveryBench: BenchModule = {
           target: '≥ 0.8 × hello',
           pass: ratio >= 0.8,
           note: 'one question repeated',
+        },
+        {
+          name: 'delivery.estimate_pickup_rps',
+          value: pickup.rps,
+          unit: 'req/s',
+          reference: { name: 'bare express hello', value: hello.rps, unit: 'req/s' },
+          ratio: pickup.rps / hello.rps,
+          target: '≥ 0.8 × hello',
+          pass: pickup.rps / hello.rps >= 0.8,
+          note: `one question repeated whose answer lists ${pickupOptions} pickup options with their first slots`,
         },
         {
           name: 'delivery.estimate_distinct_rps',

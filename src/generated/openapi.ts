@@ -223,6 +223,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hubs/{hubId}/pickup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        /** The hub's pickup offer (admin, creators; a partner its own hubs). 404 when the hub offers no pickup. */
+        get: operations["getHubPickup"];
+        /**
+         * Offer pickup at a hub, or change the offer (admin).
+         * @description Opening hours are hours 0–24 of the hub's local time per ISO weekday (Monday = 1); the
+         *     intervals of one day may touch but not overlap. Slots of `slot_minutes` start at each
+         *     interval's opening and must end by its closing. `region_ids` lists the regions whose buyers
+         *     may collect here; omitted or null: every region the hub's lanes reach. Any rule broken → 422
+         *     naming the field, and nothing is written.
+         */
+        put: operations["putHubPickup"];
+        post?: never;
+        /** Stop offering pickup at a hub (admin); holds that reserved a slot keep it. */
+        delete: operations["deleteHubPickup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/suppliers": {
         parameters: {
             query?: never;
@@ -290,6 +318,31 @@ export interface paths {
         get: operations["getDrop"];
         /** Create or replace a drop with its baseline path (admin, or the drop's creator). */
         put: operations["putDrop"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/pickup-shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /** The share of each region's demand expected to collect at a pickup hub (admin, the drop's creator). */
+        get: operations["getPickupShares"];
+        /**
+         * Set the pickup share per region for a drop (admin, the drop's creator); the next plan counts it.
+         * @description The plan serves a region's pickup share at the region's pickup hub (the first hub offering
+         *     pickup to it, in lane order), so stock is placed where collectors go. Replaces the drop's
+         *     shares; a share is 0–1, each region at most once; a bad one → 422 naming the field.
+         */
+        put: operations["putPickupShares"];
         post?: never;
         delete?: never;
         options?: never;
@@ -884,6 +937,12 @@ export interface paths {
          *     that hub, or within 30 s). Not enough units at any serving hub (or no published plan) → 409 with
          *     `quantity_available`, the most units one hub could hold now. With an `Idempotency-Key`, a retry
          *     gets the same hold, even after the service restarted mid-request.
+         *
+         *     With `pickup` the units are held at that hub only and the slot is reserved in the same
+         *     transaction: a slot never hands out more than the hub's `units_per_slot`, however many holds
+         *     race for it (a full slot → 409 `reason: slot_full` with `units_free`). A hub that offers no
+         *     pickup, a region that may not collect there, or a time that is not one of its slots (or is
+         *     before the units can be ready) → 422 naming the field. Releasing or expiring the hold frees the slot.
          */
         post: operations["createHold"];
         delete?: never;
@@ -2019,6 +2078,8 @@ export interface components {
             allocations: components["schemas"]["PlanAllocation"][];
             /** @description Inbound supplier orders to these hubs. */
             supplier_orders: components["schemas"]["PlanSupplierOrder"][];
+            /** @description Pickups due at these hubs per slot and SKU (active and confirmed holds of the drop with a slot), by slot. */
+            pickups?: components["schemas"]["PartnerPickup"][];
         };
         ReplanTransfer: {
             sku_id: string;
@@ -2170,6 +2231,8 @@ export interface components {
             promise_business_days: number;
             meets_promise: boolean;
             expires_at: components["schemas"]["Timestamp"];
+            /** @description Hubs where the buyer's region may collect the units, with their first free slots (empty when none). */
+            pickup_options?: components["schemas"]["PickupOption"][];
         };
         DeliveryNoPromise: {
             /**
@@ -2185,8 +2248,80 @@ export interface components {
             reason: "no_source" | "no_lane" | "out_of_stock" | "no_published_plan";
             quantity_available: number;
             detail: string;
+            /** @description Hubs where the buyer's region may collect the units, with their first free slots (empty when none). */
+            pickup_options?: components["schemas"]["PickupOption"][];
         };
         DeliveryEstimate: components["schemas"]["DeliveryPromise"] | components["schemas"]["DeliveryNoPromise"];
+        OpeningInterval: {
+            /** @description ISO weekday in the hub's zone, Monday = 1. */
+            weekday: number;
+            /** @description Hour 0–24 of local time (9.5 = 09:30). */
+            opens: number;
+            /** @description Hour 0–24 of local time, after opens. */
+            closes: number;
+        };
+        HubPickupInput: {
+            address_label: string;
+            /** @description Length of one slot, 5–1440 minutes. */
+            slot_minutes: number;
+            /** @description Units one slot may hand out (at least 1). */
+            units_per_slot: number;
+            opening_hours: components["schemas"]["OpeningInterval"][];
+            /** @description Regions whose buyers may collect here; omitted or null = the regions the hub's lanes reach. */
+            region_ids?: components["schemas"]["Id"][] | null;
+        };
+        HubPickup: {
+            hub_id: string;
+            address_label: string;
+            slot_minutes: number;
+            units_per_slot: number;
+            opening_hours: components["schemas"]["OpeningInterval"][];
+            region_ids: string[] | null;
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        PickupSharesInput: {
+            shares: {
+                region_id: components["schemas"]["Id"];
+                /** @description Share 0–1 of the region's demand that collects at its pickup hub. */
+                share: number;
+            }[];
+        };
+        PickupShares: {
+            drop_id: string;
+            shares: {
+                region_id: string;
+                share: number;
+            }[];
+        };
+        PickupSlot: {
+            start: components["schemas"]["Timestamp"];
+            end: components["schemas"]["Timestamp"];
+            /** @description Units the slot can still hand out. */
+            units_free: number;
+        };
+        PickupOption: {
+            hub_id: string;
+            address_label: string;
+            /** @description The earliest the units can be collected: the latest of the order, the drop's opening and the units' arrival at the hub, then the hub's handling days. */
+            ready_from: components["schemas"]["Timestamp"];
+            /** @description The first slots from ready_from with room for the quantity (up to 3, within 14 days). */
+            slots: components["schemas"]["PickupSlot"][];
+        };
+        HoldPickup: {
+            hub_id: string;
+            slot_start: components["schemas"]["Timestamp"];
+            slot_end: components["schemas"]["Timestamp"];
+        };
+        PartnerPickup: {
+            hub_id: string;
+            slot_start: components["schemas"]["Timestamp"];
+            slot_end: components["schemas"]["Timestamp"];
+            sku_id: string;
+            /** @description Units to hand out in this slot (active and confirmed holds). */
+            units: number;
+            /** @description How many holds (buyers) they are. */
+            holds: number;
+        };
         CartEstimateInput: {
             ordered_at?: components["schemas"]["Timestamp"];
             region_id?: components["schemas"]["Id"];
@@ -2209,6 +2344,8 @@ export interface components {
                 all_meet_promise: boolean;
                 expires_at: string | null;
             };
+            /** @description Hubs where the whole cart can be collected, with their first slots with room for all its units. */
+            pickup_options?: components["schemas"]["PickupOption"][];
         };
         HoldInput: {
             sku_id: components["schemas"]["Id"];
@@ -2217,6 +2354,11 @@ export interface components {
             postal_code?: string;
             /** @default 600 */
             hold_seconds?: number;
+            /** @description Collect at this hub in this slot (one of the estimate's pickup options); the units are held at that hub and the slot is reserved with them. */
+            pickup?: {
+                hub_id: components["schemas"]["Id"];
+                slot_start: components["schemas"]["Timestamp"];
+            };
         };
         Hold: {
             id: string;
@@ -2233,6 +2375,8 @@ export interface components {
             expires_at: components["schemas"]["Timestamp"];
             /** @description When it was confirmed, released or expired (null while active, and for a hold past its expiry the sweep has not ended yet). */
             ended_at: components["schemas"]["Timestamp"] | null;
+            /** @description The pickup slot this hold reserves (absent for a delivery). */
+            pickup?: components["schemas"]["HoldPickup"];
         };
         LiveStock: {
             drop_id: string;
@@ -3713,6 +3857,159 @@ export interface operations {
             422: components["responses"]["Problem"];
         };
     };
+    getHubPickup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pickup offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "hub_id": "hub-lax",
+                     *       "address_label": "Swiftlane LAX, 5901 W Century Blvd, Los Angeles",
+                     *       "slot_minutes": 60,
+                     *       "units_per_slot": 20,
+                     *       "opening_hours": [
+                     *         {
+                     *           "weekday": 1,
+                     *           "opens": 9,
+                     *           "closes": 12
+                     *         },
+                     *         {
+                     *           "weekday": 1,
+                     *           "opens": 13,
+                     *           "closes": 18
+                     *         },
+                     *         {
+                     *           "weekday": 6,
+                     *           "opens": 10,
+                     *           "closes": 14
+                     *         }
+                     *       ],
+                     *       "region_ids": null,
+                     *       "updated_at": "2026-12-02T09:54:27.742Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HubPickup"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    putHubPickup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "address_label": "Swiftlane LAX, 5901 W Century Blvd, Los Angeles",
+                 *       "slot_minutes": 60,
+                 *       "units_per_slot": 20,
+                 *       "opening_hours": [
+                 *         {
+                 *           "weekday": 1,
+                 *           "opens": 9,
+                 *           "closes": 12
+                 *         },
+                 *         {
+                 *           "weekday": 1,
+                 *           "opens": 13,
+                 *           "closes": 18
+                 *         },
+                 *         {
+                 *           "weekday": 6,
+                 *           "opens": 10,
+                 *           "closes": 14
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["HubPickupInput"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "hub_id": "hub-lax",
+                     *       "address_label": "Swiftlane LAX, 5901 W Century Blvd, Los Angeles",
+                     *       "slot_minutes": 60,
+                     *       "units_per_slot": 20,
+                     *       "opening_hours": [
+                     *         {
+                     *           "weekday": 1,
+                     *           "opens": 9,
+                     *           "closes": 12
+                     *         },
+                     *         {
+                     *           "weekday": 1,
+                     *           "opens": 13,
+                     *           "closes": 18
+                     *         },
+                     *         {
+                     *           "weekday": 6,
+                     *           "opens": 10,
+                     *           "closes": 14
+                     *         }
+                     *       ],
+                     *       "region_ids": null,
+                     *       "updated_at": "2026-12-02T09:54:27.742Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HubPickup"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    deleteHubPickup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hubId: components["parameters"]["hubId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pickup is no longer offered. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
     listSuppliers: {
         parameters: {
             query?: {
@@ -4041,6 +4338,91 @@ export interface operations {
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             412: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getPickupShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shares (a region not listed has share 0). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "shares": [
+                     *         {
+                     *           "region_id": "US-CA",
+                     *           "share": 0.2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PickupShares"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    putPickupShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "shares": [
+                 *         {
+                 *           "region_id": "US-CA",
+                 *           "share": 0.2
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PickupSharesInput"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "shares": [
+                     *         {
+                     *           "region_id": "US-CA",
+                     *           "share": 0.2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PickupShares"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -5602,15 +5984,25 @@ export interface operations {
                      *           "reason": "primary",
                      *           "premium": 0
                      *         }
+                     *       ],
+                     *       "pickups": [
+                     *         {
+                     *           "hub_id": "hub-lax",
+                     *           "slot_start": "2026-11-30T17:00:00.000Z",
+                     *           "slot_end": "2026-11-30T18:00:00.000Z",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "units": 3,
+                     *           "holds": 2
+                     *         }
                      *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["PartnerPlan"];
                     /**
-                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-lax,193,,,,,
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-tee,hub-lax,207,,,,,
+                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason,slot_start,slot_end,holds
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-lax,193,,,,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-tee,hub-lax,207,,,,,,,,
                      */
                     "text/csv": string;
                 };
@@ -5697,10 +6089,11 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["PartnerPlan"];
                     /**
-                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-dfw,56,,,,,
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,
-                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-dfw,100,,,,,
+                     * @example record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason,slot_start,slot_end,holds
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-dfw,56,,,,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,50,,,,,,,,
+                     *     allocation,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-hoodie,hub-dfw,100,,,,,,,,
+                     *     pickup,plan_ba75479ed0901ea8,drop-nova-winter,1,sku-nova-cap,hub-lax,3,,,,,,2026-11-30T17:00:00.000Z,2026-11-30T18:00:00.000Z,2
                      */
                     "text/csv": string;
                 };
@@ -7697,7 +8090,31 @@ export interface operations {
                      *       },
                      *       "promise_business_days": 2,
                      *       "meets_promise": true,
-                     *       "expires_at": "2026-11-30T22:00:00.000Z"
+                     *       "expires_at": "2026-11-30T22:00:00.000Z",
+                     *       "pickup_options": [
+                     *         {
+                     *           "hub_id": "hub-lax",
+                     *           "address_label": "Swiftlane LAX, 5901 W Century Blvd, Los Angeles",
+                     *           "ready_from": "2026-11-30T17:00:00.000Z",
+                     *           "slots": [
+                     *             {
+                     *               "start": "2026-11-30T17:00:00.000Z",
+                     *               "end": "2026-11-30T18:00:00.000Z",
+                     *               "units_free": 20
+                     *             },
+                     *             {
+                     *               "start": "2026-11-30T18:00:00.000Z",
+                     *               "end": "2026-11-30T19:00:00.000Z",
+                     *               "units_free": 19
+                     *             },
+                     *             {
+                     *               "start": "2026-11-30T19:00:00.000Z",
+                     *               "end": "2026-11-30T20:00:00.000Z",
+                     *               "units_free": 20
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["DeliveryEstimate"];
@@ -7836,7 +8253,21 @@ export interface operations {
                      *         "latest_delivery": "2026-12-01",
                      *         "all_meet_promise": true,
                      *         "expires_at": "2026-11-30T22:00:00.000Z"
-                     *       }
+                     *       },
+                     *       "pickup_options": [
+                     *         {
+                     *           "hub_id": "hub-lax",
+                     *           "address_label": "Swiftlane LAX, 5901 W Century Blvd, Los Angeles",
+                     *           "ready_from": "2026-11-30T17:00:00.000Z",
+                     *           "slots": [
+                     *             {
+                     *               "start": "2026-11-30T17:00:00.000Z",
+                     *               "end": "2026-11-30T18:00:00.000Z",
+                     *               "units_free": 20
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["CartEstimate"];

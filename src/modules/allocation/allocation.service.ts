@@ -10,7 +10,8 @@ import { forecastReaders } from '../forecast/forecast-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
-import type { AllocationEconomics, AllocationPlan } from './core';
+import { isPickupRegionId, type AllocationEconomics, type AllocationPlan } from './core';
+import type { PickupService } from '../pickup/pickup.service';
 import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
@@ -94,13 +95,16 @@ export function toStoredPlan(
     },
     expected_value: t.expectedValue,
     expected_cost_per_unit: t.expectedCostPerUnit,
-    cost_by_region: t.costByRegion.map((r) => ({
-      region_id: r.regionId,
-      expected_units: r.expectedUnits,
-      shipping: r.shipping,
-      total: r.total,
-      cost_per_unit: r.costPerUnit,
-    })),
+    // A region's pickup demand (a region of its own inside the planner) is not a region of the catalog.
+    cost_by_region: t.costByRegion
+      .filter((r) => !isPickupRegionId(r.regionId))
+      .map((r) => ({
+        region_id: r.regionId,
+        expected_units: r.expectedUnits,
+        shipping: r.shipping,
+        total: r.total,
+        cost_per_unit: r.costPerUnit,
+      })),
     objective_value: t.objectiveValue,
   };
   const solver: Schemas['PlanSolver'] = {
@@ -145,25 +149,29 @@ export function toStoredPlan(
         premium: line.premium,
       })),
   );
-  const regions: RegionRow[] = plan.regions.map((r) => ({
-    region_id: r.regionId,
-    sku_id: r.skuId,
-    serving_hub_id: r.servingHubId,
-    candidate_hub_ids: r.candidateHubIds,
-    in_stock_probability: r.inStockProbability,
-    delivery_days_p50: r.deliveryDaysP50,
-    delivery_days_p90: r.deliveryDaysP90,
-    baseline_days: r.baselineDays,
-    lead_time_delta_days: r.leadTimeDeltaDays,
-    lead_time_delta_days_p90: r.leadTimeDeltaDaysP90,
-  }));
-  const unserved: Schemas['PlanUnservedRegion'][] = plan.unservedRegions.map((u) => ({
-    region_id: u.regionId,
-    reason: u.reason,
-    sku_ids: u.skuIds,
-    expected_demand_units: u.expectedDemandUnits,
-    detail: u.detail,
-  }));
+  const regions: RegionRow[] = plan.regions
+    .filter((r) => !isPickupRegionId(r.regionId))
+    .map((r) => ({
+      region_id: r.regionId,
+      sku_id: r.skuId,
+      serving_hub_id: r.servingHubId,
+      candidate_hub_ids: r.candidateHubIds,
+      in_stock_probability: r.inStockProbability,
+      delivery_days_p50: r.deliveryDaysP50,
+      delivery_days_p90: r.deliveryDaysP90,
+      baseline_days: r.baselineDays,
+      lead_time_delta_days: r.leadTimeDeltaDays,
+      lead_time_delta_days_p90: r.leadTimeDeltaDaysP90,
+    }));
+  const unserved: Schemas['PlanUnservedRegion'][] = plan.unservedRegions
+    .filter((u) => !isPickupRegionId(u.regionId))
+    .map((u) => ({
+      region_id: u.regionId,
+      reason: u.reason,
+      sku_ids: u.skuIds,
+      expected_demand_units: u.expectedDemandUnits,
+      detail: u.detail,
+    }));
   const skuIssues: Schemas['PlanSkuIssue'][] = plan.skuIssues.map((i) => ({
     sku_id: i.skuId,
     reason: i.reason,
@@ -173,7 +181,12 @@ export function toStoredPlan(
 }
 
 /** The catalog as the planner sees it now: the drop, its SKUs and sourcing, their suppliers, every hub. */
-async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<CatalogSnapshot> {
+async function loadSnapshot(
+  db: Queryable,
+  dropId: string,
+  now: Date,
+  pickups?: Pick<PickupService, 'pickupRoutes'>,
+): Promise<CatalogSnapshot> {
   const drop = (await catalogReaders.drop(db, dropId))!;
   const skus = await catalogReaders.skusOf(db, dropId);
   const used = new Set(skus.flatMap((s) => s.sourcing.map((o) => o.supplier_id)));
@@ -214,19 +227,35 @@ async function loadSnapshot(db: Queryable, dropId: string, now: Date): Promise<C
     region_cost_shifts: regions
       .filter((r) => r.cost_shifts.length > 0)
       .map((r) => ({ region_id: r.id, cost_shifts: r.cost_shifts })),
+    pickup_routes: pickups ? await pickups.pickupRoutes(dropId, db) : [],
   };
 }
 
 export function planCsv(plan: PartnerPlan): string {
   const header =
-    'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason';
+    'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason,' +
+    'slot_start,slot_end,holds';
   const cell = (v: string | number | boolean) => {
     const s = String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const base = [plan.plan_id, plan.drop_id, plan.version];
   const lines = [
-    ...plan.allocations.map((a) => ['allocation', ...base, a.sku_id, a.hub_id, a.units, '', '', '', '', '']),
+    ...plan.allocations.map((a) => [
+      'allocation',
+      ...base,
+      a.sku_id,
+      a.hub_id,
+      a.units,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]),
     ...plan.supplier_orders.map((o) => [
       'supplier_order',
       ...base,
@@ -238,6 +267,25 @@ export function planCsv(plan: PartnerPlan): string {
       o.arrive_by,
       o.is_fallback,
       o.reason,
+      '',
+      '',
+      '',
+    ]),
+    // Pickups due per slot (local pickup): units to hand out and how many buyers.
+    ...(plan.pickups ?? []).map((p) => [
+      'pickup',
+      ...base,
+      p.sku_id,
+      p.hub_id,
+      p.units,
+      '',
+      '',
+      '',
+      '',
+      '',
+      p.slot_start,
+      p.slot_end,
+      p.holds,
     ]),
   ];
   return [header, ...lines.map((l) => l.map(cell).join(','))].join('\r\n') + '\r\n';
@@ -245,9 +293,16 @@ export function planCsv(plan: PartnerPlan): string {
 
 export function createAllocationService(
   db: Database,
-  deps: { catalog: CatalogService; webhooks: WebhooksService; clock: Clock; workers?: WorkerPool },
+  deps: {
+    catalog: CatalogService;
+    webhooks: WebhooksService;
+    clock: Clock;
+    workers?: WorkerPool;
+    /** pickup routes for the plan and pickups due for partners (absent: no pickup) */
+    pickups?: Pick<PickupService, 'pickupRoutes' | 'pickupsDue'>;
+  },
 ) {
-  const { catalog, webhooks, clock } = deps;
+  const { catalog, webhooks, clock, pickups } = deps;
   // The planner runs in a worker thread (never on the event loop serving requests) when given a pool.
   const compute = planComputer(deps.workers ?? inProcessWorkerPool());
 
@@ -292,7 +347,7 @@ export function createAllocationService(
   async function inputsFor(dropId: string, overrides: PlanOverrides) {
     const forecast = await latestForecastOrFail(dropId);
     const now = clock.now();
-    const snapshot = await loadSnapshot(db, dropId, now);
+    const snapshot = await loadSnapshot(db, dropId, now, pickups);
     const held = await repo.listHubUnitsHeldByOtherDrops(
       db,
       dropId,
@@ -643,7 +698,8 @@ export function createAllocationService(
         const involved = new Set(await repo.listInvolvedHubIds(db, published.id));
         if (!hubIds.some((h) => involved.has(h))) throw missing();
       }
-      return partnerPlanOf(db, published, hubIds);
+      const plan = await partnerPlanOf(db, published, hubIds);
+      return pickups ? { ...plan, pickups: await pickups.pickupsDue(dropId, hubIds) } : plan;
     },
 
     /** A live re-plan proposal for a drop, computed now (not stored). */

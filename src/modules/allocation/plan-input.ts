@@ -7,6 +7,7 @@ import type { FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import {
   negativeBinomialDemand,
+  routePickupDemand,
   transitQuantile,
   type AllocationInput,
   type CostShift,
@@ -70,6 +71,8 @@ export interface CatalogSnapshot {
   region_ids: string[];
   /** cost shifts on every lane into a region (a lane's own sit on the lane); absent before issue 17 */
   region_cost_shifts?: { region_id: string; cost_shifts: CostShiftRow[] }[];
+  /** the share of a region's demand that collects at a pickup hub (the drop's pickup shares); absent: none */
+  pickup_routes?: { region_id: string; hub_id: string; share: number }[];
 }
 
 type CostShiftRow = Schemas['CostShift'];
@@ -249,7 +252,7 @@ export function buildAllocationInput(
   const demandBySku = new Map<string, number>();
   for (const cell of cells) demandBySku.set(cell.sku_id, (demandBySku.get(cell.sku_id) ?? 0) + cell.mean);
 
-  return {
+  const input: AllocationInput = {
     skus: snapshot.skus.map((sku) => ({
       skuId: sku.id,
       economics: skuEconomics({ price: sku.price, unitCost: sku.unit_cost }),
@@ -285,4 +288,9 @@ export function buildAllocationInput(
       snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
     ),
   };
+  // Pickup demand is served at its pickup hub: stock goes where collectors go.
+  return routePickupDemand(
+    input,
+    (snapshot.pickup_routes ?? []).map((r) => ({ regionId: r.region_id, hubId: r.hub_id, share: r.share })),
+  );
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { normalisePostalCode } from '../catalog/catalog.schemas';
 import type { PlanReader } from '../allocation/plan-reader';
+import type { PickupOfferEntry, PickupService } from '../pickup/pickup.service';
 import type { DeliveryRegionInput, HubCandidate, PathCandidate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
 
@@ -41,6 +42,11 @@ export interface DeliverySnapshot {
   stockByHubSku: Map<string, StockEntry>;
   /** when the published plan's supplier orders bring a SKU to a hub (ISO instant), per stockKey */
   inboundAtByHubSku: Map<string, string>;
+  /** hubs offering pickup, by hub id and by the regions that may collect there (lane order) */
+  pickupOffers: Map<string, PickupOfferEntry>;
+  pickupOffersByRegion: Map<string, PickupOfferEntry[]>;
+  /** units each pickup slot hands out, keyed slotKey(hub, start ms); read with the stock */
+  pickupSlotUsage: Map<string, number>;
   /** Bumps on every reload; two replicas that agree on a change show the same figures. */
   loadedAt: Date;
 }
@@ -89,16 +95,24 @@ export function hubCandidates(snapshot: DeliverySnapshot, regionId: string, skuI
 
 /** What the snapshot reads of plans (the allocation module's). */
 export type SnapshotPlans = Pick<PlanReader, 'publishedPlanIdsByDrop' | 'publishedInboundArrivals'>;
+/** What the snapshot reads of pickup offers and slots (the pickup module's); absent: no pickup. */
+export type SnapshotPickups = Pick<PickupService, 'offers' | 'slotUsage'>;
 
-async function loadCatalogPart(db: Database, plans: SnapshotPlans) {
-  const [regionRows, prefixRows, hubRows, skuRows, publishedPlanIds, arrivalRows] = await Promise.all([
+async function loadCatalogPart(db: Database, plans: SnapshotPlans, pickups: SnapshotPickups | undefined) {
+  const [regionRows, prefixRows, hubRows, skuRows, publishedPlanIds, arrivalRows, offers] = await Promise.all([
     repo.loadRegions(db),
     repo.loadPostalPrefixes(db),
     repo.loadHubs(db),
     repo.loadSkus(db),
     plans.publishedPlanIdsByDrop(),
     plans.publishedInboundArrivals(),
+    pickups ? pickups.offers() : Promise.resolve([]),
   ]);
+  const pickupOffers = new Map(offers.map((o) => [o.hubId, o] as const));
+  const pickupOffersByRegion = new Map<string, PickupOfferEntry[]>();
+  for (const offer of offers)
+    for (const regionId of offer.regionIds)
+      pickupOffersByRegion.set(regionId, [...(pickupOffersByRegion.get(regionId) ?? []), offer]);
   const regions = new Map<string, DeliveryRegionInput>();
   for (const r of regionRows) {
     // The core counts weekdays Monday = 1 … Sunday = 7, as the catalog stores them.
@@ -150,7 +164,16 @@ async function loadCatalogPart(db: Database, plans: SnapshotPlans) {
   const inboundAtByHubSku = new Map(
     arrivalRows.map((a) => [stockKey(a.hub_id, a.sku_id), a.arrive_by.toISOString()] as const),
   );
-  return { regions, regionIdByPrefix, longestPrefix, hubsByRegion, skus, inboundAtByHubSku };
+  return {
+    regions,
+    regionIdByPrefix,
+    longestPrefix,
+    hubsByRegion,
+    skus,
+    inboundAtByHubSku,
+    pickupOffers,
+    pickupOffersByRegion,
+  };
 }
 
 async function loadStockPart(db: Database) {
@@ -181,6 +204,9 @@ const emptySnapshot = (): DeliverySnapshot => ({
   hubsByRegion: new Map(),
   stockByHubSku: new Map(),
   inboundAtByHubSku: new Map(),
+  pickupOffers: new Map(),
+  pickupOffersByRegion: new Map(),
+  pickupSlotUsage: new Map(),
   loadedAt: new Date(0),
 });
 
@@ -188,11 +214,12 @@ const emptySnapshot = (): DeliverySnapshot => ({
 export function createDeliverySnapshotCache(deps: {
   db: Database;
   plans: SnapshotPlans;
+  pickups?: SnapshotPickups;
   clock: Clock;
   logger: Logger;
   coalesceMs?: number;
 }): DeliverySnapshotCache {
-  const { db, plans, clock, logger } = deps;
+  const { db, plans, pickups, clock, logger } = deps;
   // Bursts of changes (a storm of holds) become one reload per window.
   const coalesceMs = deps.coalesceMs ?? 50;
   let snapshot = emptySnapshot();
@@ -202,9 +229,12 @@ export function createDeliverySnapshotCache(deps: {
   let poller: NodeJS.Timeout | undefined;
 
   async function reload(kind: 'catalog' | 'stock') {
-    const catalogPart = kind === 'catalog' ? await loadCatalogPart(db, plans) : snapshot;
+    const catalogPart = kind === 'catalog' ? await loadCatalogPart(db, plans, pickups) : snapshot;
     const stockByHubSku = await loadStockPart(db);
-    snapshot = { ...catalogPart, stockByHubSku, loadedAt: clock.now() } as DeliverySnapshot;
+    // Slot usage only matters (and is read) when some hub offers pickup.
+    const pickupSlotUsage =
+      pickups && catalogPart.pickupOffers.size > 0 ? await pickups.slotUsage(clock.now()) : new Map<string, number>();
+    snapshot = { ...catalogPart, stockByHubSku, pickupSlotUsage, loadedAt: clock.now() } as DeliverySnapshot;
   }
 
   return {

@@ -45,6 +45,9 @@ export interface HoldRow {
   created_at: Date;
   expires_at: Date;
   ended_at: Date | null;
+  /** the pickup slot the hold reserves (migration 0019), null for a delivery */
+  pickup_slot_start: Date | null;
+  pickup_slot_end: Date | null;
 }
 /** A hub_stock row whose counters disagree with its holds. */
 export interface LedgerDriftRow {
@@ -57,7 +60,8 @@ export interface LedgerDriftRow {
 }
 
 const stockSelect = 'select hub_id, sku_id, on_hand, inbound, reserved, held, available from hub_stock_levels';
-const holdColumns = 'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at';
+const holdColumns =
+  'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at, pickup_slot_start, pickup_slot_end';
 
 export const deliveryRepository = {
   async loadRegions(db: Queryable) {

@@ -59,6 +59,11 @@ export const holdInputSchema = z
     quantity: z.number().int('must be a whole number').positive('must be a positive integer').max(10_000),
     ...where,
     hold_seconds: z.number().int().min(300).max(900).default(600),
+    /** collect at this hub in this slot (local pickup): the units are held there and the slot with them */
+    pickup: z
+      .object({ hub_id: idSchema, slot_start: z.iso.datetime({ offset: true }) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine(exactlyOneDestination) satisfies z.ZodType<Schemas['HoldInput']>;

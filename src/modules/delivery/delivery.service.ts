@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Database } from '../../db/database';
+import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
@@ -10,6 +10,7 @@ import type { Logger } from '../../shared/logger';
 import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { ForecastReader } from '../forecast/forecast-reader';
+import type { PickupService } from '../pickup/pickup.service';
 import {
   compareLaneOrder,
   estimateCart,
@@ -27,6 +28,7 @@ import {
   type DeliverySnapshotCache,
   type SkuEntry,
 } from './delivery-snapshot';
+import { pickupOptionsFor, placeHoldWithSlot, requestedPickupSlot } from './pickup-options';
 
 type Estimate = Schemas['DeliveryEstimate'];
 
@@ -43,11 +45,13 @@ export function createDeliveryService(deps: {
   /** the preview's plan and forecast, asked of the modules that own them */
   plans: Pick<PlanReader, 'previewPlan' | 'regions' | 'allocations'>;
   forecasts: Pick<ForecastReader, 'latest'>;
+  /** the pickup slot step of a hold (absent: holds with a pickup slot are refused) */
+  pickups?: Pick<PickupService, 'reserveSlot'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, plans, forecasts, logger } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -104,6 +108,28 @@ export function createDeliveryService(deps: {
     });
   }
 
+  /** The slot step of a pickup hold, in the hold's transaction (the pickup module's). */
+  function reservePickupSlot(
+    tx: Queryable,
+    holdId: string,
+    slot: { hubId: string; startMs: number; endMs: number },
+    quantity: number,
+    now: Date,
+  ): Promise<void> {
+    if (!pickups)
+      throw new AppError('unprocessable', 'pickup is not available here', {
+        errors: [{ path: 'pickup.hub_id', message: 'pickup is not offered' }],
+      });
+    return pickups.reserveSlot(tx, {
+      holdId,
+      hubId: slot.hubId,
+      slotStartMs: slot.startMs,
+      slotEndMs: slot.endMs,
+      quantity,
+      now,
+    });
+  }
+
   const withSku = (sku: SkuEntry, estimate: LineEstimate): Estimate => ({
     sku_id: sku.id,
     drop_id: sku.dropId,
@@ -137,7 +163,17 @@ export function createDeliveryService(deps: {
       const key = `${sku.id}\u0000${regionId}\u0000${query.quantity}\u0000${Math.floor(orderedAtMs / 60_000)}`;
       let answer = answers.get(key);
       if (!answer) {
-        const body = withSku(sku, estimateLine(sku, regionId, query.quantity, new Date(orderedAtMs).toISOString()));
+        const body: Estimate = {
+          ...withSku(sku, estimateLine(sku, regionId, query.quantity, new Date(orderedAtMs).toISOString())),
+          pickup_options: sku.publishedPlanId
+            ? pickupOptionsFor(
+                snapshot,
+                regionId,
+                [{ skuId: sku.id, quantity: query.quantity, opensAt: sku.opensAt }],
+                orderedAtMs,
+              )
+            : [],
+        };
         answer = { body, json: JSON.stringify(body) };
         answers.set(key, answer);
       }
@@ -174,6 +210,19 @@ export function createDeliveryService(deps: {
           return { index: line.index, ...withSku(sku, estimate) };
         }),
         summary: cart.summary,
+        // Hubs where the whole cart can be collected (every SKU must have a published plan).
+        pickup_options: planned.every(Boolean)
+          ? pickupOptionsFor(
+              snapshot,
+              regionId,
+              input.lines.map((line, i) => ({
+                skuId: line.sku_id,
+                quantity: line.quantity,
+                opensAt: skus[i]!.opensAt,
+              })),
+              Date.parse(orderedAt),
+            )
+          : [],
       };
     },
 
@@ -197,16 +246,26 @@ export function createDeliveryService(deps: {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const snapshot = snapshots.current();
-      // Holds try hubs in the lane order estimates use (every candidate here has a lane to the region).
-      const candidates = hubCandidates(snapshot, regionId, sku.id).sort((a, b) =>
-        compareLaneOrder(a as LaneRanked, b as LaneRanked),
-      );
       const now = clock.now();
+      // Local pickup: the units are held at the pickup hub only, and the slot with them.
+      const slot = input.pickup
+        ? requestedPickupSlot(
+            snapshot,
+            regionId,
+            { skuId: sku.id, quantity: input.quantity, opensAt: sku.opensAt },
+            input.pickup,
+            now.getTime(),
+          )
+        : undefined;
+      // Holds try hubs in the lane order estimates use (every candidate here has a lane to the region).
+      const candidates = slot
+        ? [{ id: slot.hubId }]
+        : hubCandidates(snapshot, regionId, sku.id).sort((a, b) => compareLaneOrder(a as LaneRanked, b as LaneRanked));
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
       let quantityAvailable = 0;
       for (const hub of candidates) {
-        const placed = await repo.placeHold(db, {
+        const hold = {
           id,
           hubId: hub.id,
           skuId: sku.id,
@@ -216,7 +275,10 @@ export function createDeliveryService(deps: {
           now,
           expiresAt,
           asyncCommit: db.engine === 'postgres',
-        });
+        };
+        const placed = slot
+          ? await placeHoldWithSlot(db, hold, (tx) => reservePickupSlot(tx, id, slot, input.quantity, now))
+          : await repo.placeHold(db, hold);
         if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
         if (placed.outcome === 'held') {
           snapshots.scheduleReload('stock');
@@ -230,6 +292,15 @@ export function createDeliveryService(deps: {
             created_at: now.toISOString(),
             expires_at: expiresAt.toISOString(),
             ended_at: null,
+            ...(slot
+              ? {
+                  pickup: {
+                    hub_id: slot.hubId,
+                    slot_start: new Date(slot.startMs).toISOString(),
+                    slot_end: new Date(slot.endMs).toISOString(),
+                  },
+                }
+              : {}),
           };
         }
         quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
@@ -441,6 +512,15 @@ function toHold(row: HoldRow, now: Date): Schemas['Hold'] {
     created_at: row.created_at.toISOString(),
     expires_at: row.expires_at.toISOString(),
     ended_at: row.ended_at ? row.ended_at.toISOString() : null,
+    ...(row.pickup_slot_start && row.pickup_slot_end
+      ? {
+          pickup: {
+            hub_id: row.hub_id,
+            slot_start: row.pickup_slot_start.toISOString(),
+            slot_end: row.pickup_slot_end.toISOString(),
+          },
+        }
+      : {}),
   };
 }
 

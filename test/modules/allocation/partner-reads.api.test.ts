@@ -65,7 +65,7 @@ describe('partner reads of the published plan', () => {
       expect(res.headers.get('content-type')).toContain('text/csv');
       const lines = res.text.trim().split('\r\n');
       expect(lines[0]).toBe(
-        'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason',
+        'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason,slot_start,slot_end,holds',
       );
       expect(lines.length).toBeGreaterThan(2);
       expect(lines.slice(1).every((l) => l.split(',')[5] === s.hubId)).toBe(true);

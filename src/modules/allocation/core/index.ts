@@ -7,6 +7,7 @@ export * from './min-cost-flow';
 export * from './marginal-allocation';
 export * from './transport-allocation';
 export * from './plan-types';
+export * from './pickup-demand';
 export { planAllocation, planAllocationFast, prepareInstance, transitQuantile } from './plan-allocation';
 export { solveSampleAverageLp } from './sample-average-lp';
 export { solveLpText, highsInstanceStats, RECYCLE_AFTER_SOLVES } from './highs-solver';

@@ -1,0 +1,207 @@
+import type { Database, Queryable } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../shared/clock';
+import type { CatalogService } from '../catalog/catalog.service';
+import type { PickupOffer } from './core/pickup-slots';
+import { pickupRepository as repo, type HubPickupRow } from './pickup.repository';
+import type { HubPickupInput, PickupSharesInput } from './pickup.schemas';
+
+/** A hub's pickup offer as estimates and holds read it (the delivery snapshot keeps these). */
+export interface PickupOfferEntry extends PickupOffer {
+  handlingDays: number;
+  /** the regions that may collect here (the listed ones, else those the lanes reach), in lane order */
+  regionIds: string[];
+}
+
+/** The share of a region's demand that collects at a pickup hub, as the plan takes it. */
+export interface PickupRoute {
+  region_id: string;
+  hub_id: string;
+  share: number;
+}
+
+const toHubPickup = (row: HubPickupRow): Schemas['HubPickup'] => ({
+  hub_id: row.hub_id,
+  address_label: row.address_label,
+  slot_minutes: row.slot_minutes,
+  units_per_slot: row.units_per_slot,
+  opening_hours: row.opening_hours,
+  region_ids: row.region_ids,
+  updated_at: row.updated_at.toISOString(),
+});
+
+const toOffer = (row: HubPickupRow): PickupOfferEntry => ({
+  hubId: row.hub_id,
+  timeZone: row.time_zone,
+  addressLabel: row.address_label,
+  slotMinutes: row.slot_minutes,
+  unitsPerSlot: row.units_per_slot,
+  openingHours: row.opening_hours,
+  handlingDays: row.handling_days,
+  regionIds: row.region_ids ?? row.lane_region_ids,
+});
+
+export function createPickupService(db: Database, deps: { catalog: CatalogService; clock: Clock }) {
+  const { catalog, clock } = deps;
+  return {
+    async getHubPickup(principal: Principal, hubId: string): Promise<Schemas['HubPickup']> {
+      await catalog.getHub(principal, hubId);
+      const row = await repo.findPickup(db, hubId);
+      if (!row) throw notFound('pickup offer of hub', hubId);
+      return toHubPickup(row);
+    },
+
+    /** Creates or replaces a hub's pickup offer (the input's rules are checked by its schema: 422). */
+    async putHubPickup(principal: Principal, hubId: string, input: HubPickupInput): Promise<Schemas['HubPickup']> {
+      await catalog.getHub(principal, hubId);
+      const regionIds = input.region_ids ?? null;
+      if (regionIds) {
+        const unknown = new Set(await repo.listUnknownRegionIds(db, regionIds));
+        if (unknown.size > 0)
+          throw new AppError('unprocessable', `unknown region(s): ${[...unknown].join(', ')}`, {
+            errors: regionIds
+              .map((id, i) => ({ id, i }))
+              .filter(({ id }) => unknown.has(id))
+              .map(({ i }) => ({ path: `region_ids[${i}]`, message: 'unknown region' })),
+          });
+      }
+      await repo.upsertPickup(
+        db,
+        hubId,
+        {
+          address_label: input.address_label,
+          slot_minutes: input.slot_minutes,
+          units_per_slot: input.units_per_slot,
+          opening_hours: input.opening_hours,
+          region_ids: regionIds,
+        },
+        clock.now(),
+      );
+      return toHubPickup((await repo.findPickup(db, hubId))!);
+    },
+
+    async deleteHubPickup(principal: Principal, hubId: string): Promise<void> {
+      await catalog.getHub(principal, hubId);
+      if (!(await repo.deletePickup(db, hubId))) throw notFound('pickup offer of hub', hubId);
+    },
+
+    async getShares(principal: Principal, dropId: string): Promise<Schemas['PickupShares']> {
+      await catalog.visibleDrop(principal, dropId);
+      return { drop_id: dropId, shares: await repo.listShares(db, dropId) };
+    },
+
+    async putShares(principal: Principal, dropId: string, input: PickupSharesInput): Promise<Schemas['PickupShares']> {
+      await catalog.visibleDrop(principal, dropId);
+      const unknown = new Set(
+        await repo.listUnknownRegionIds(
+          db,
+          input.shares.map((s) => s.region_id),
+        ),
+      );
+      if (unknown.size > 0)
+        throw new AppError('unprocessable', `unknown region(s): ${[...unknown].join(', ')}`, {
+          errors: input.shares
+            .map((s, i) => ({ id: s.region_id, i }))
+            .filter(({ id }) => unknown.has(id))
+            .map(({ i }) => ({ path: `shares[${i}].region_id`, message: 'unknown region' })),
+        });
+      await db.transaction((tx) => repo.replaceShares(tx, dropId, input.shares));
+      return { drop_id: dropId, shares: await repo.listShares(db, dropId) };
+    },
+
+    /** Every hub's pickup offer (for the delivery snapshot). */
+    async offers(q: Queryable = db): Promise<PickupOfferEntry[]> {
+      return (await repo.listPickups(q)).map(toOffer);
+    },
+
+    /** Units each slot hands out now, keyed `hub\0startMs` (for the delivery snapshot). */
+    async slotUsage(now: Date, q: Queryable = db): Promise<Map<string, number>> {
+      return new Map(
+        (await repo.listSlotUsage(q, now)).map((r) => [slotKey(r.hub_id, r.slot_start.getTime()), r.units] as const),
+      );
+    },
+
+    /**
+     * The slot step of a pickup hold, run in the hold's transaction right after its units were held:
+     * locks the hub's pickup row (every reservation at the hub queues there), puts the hold in the
+     * slot and counts the slot's units with it. Over the slot's capacity → 409 `slot_full`, and the
+     * caller's transaction rolls back the hold with it; so a slot is never oversold.
+     */
+    async reserveSlot(
+      tx: Queryable,
+      hold: { holdId: string; hubId: string; slotStartMs: number; slotEndMs: number; quantity: number; now: Date },
+    ): Promise<void> {
+      const locked = await repo.lockPickup(tx, hold.hubId);
+      if (!locked)
+        throw new AppError('unprocessable', `hub '${hold.hubId}' does not offer pickup`, {
+          errors: [{ path: 'pickup.hub_id', message: 'this hub does not offer pickup' }],
+        });
+      const used = await repo.assignSlotAndCount(tx, {
+        holdId: hold.holdId,
+        hubId: hold.hubId,
+        slotStart: new Date(hold.slotStartMs),
+        slotEnd: new Date(hold.slotEndMs),
+        now: hold.now,
+      });
+      if (used > locked.units_per_slot) {
+        const unitsFree = Math.max(0, locked.units_per_slot - (used - hold.quantity));
+        throw new AppError(
+          'conflict',
+          `the pickup slot at ${new Date(hold.slotStartMs).toISOString()} of hub '${hold.hubId}' has room for ${unitsFree} unit(s)`,
+          { extensions: { reason: 'slot_full', units_free: unitsFree } },
+        );
+      }
+    },
+
+    /** The slot a hold reserved, if any. */
+    async holdSlot(holdId: string): Promise<Schemas['HoldPickup'] | undefined> {
+      const row = await repo.findHoldSlot(db, holdId);
+      if (!row?.slot_start || !row.slot_end) return undefined;
+      return { hub_id: row.hub_id, slot_start: row.slot_start.toISOString(), slot_end: row.slot_end.toISOString() };
+    },
+
+    /** Pickups due at these hubs for a drop, per slot and SKU (the partner's pull). */
+    async pickupsDue(dropId: string, hubIds: string[]): Promise<Schemas['PartnerPickup'][]> {
+      if (hubIds.length === 0) return [];
+      return (await repo.listPickupsDue(db, dropId, hubIds, clock.now())).map((r) => ({
+        hub_id: r.hub_id,
+        slot_start: r.slot_start.toISOString(),
+        slot_end: r.slot_end.toISOString(),
+        sku_id: r.sku_id,
+        units: r.units,
+        holds: r.holds,
+      }));
+    },
+
+    /**
+     * Where each region's pickup share of a drop collects: the first hub offering it pickup in lane
+     * order (handling + transit max, then handling + transit min, then hub id; a hub that lists the
+     * region without a lane to it comes after those with one).
+     */
+    async pickupRoutes(dropId: string, q: Queryable = db): Promise<PickupRoute[]> {
+      const rows = await repo.listPickupHubsForShares(q, dropId);
+      const best = new Map<string, (typeof rows)[number]>();
+      const rank = (r: (typeof rows)[number]) =>
+        r.transit_days_max === null
+          ? [1, 0, 0]
+          : [0, r.handling_days + r.transit_days_max, r.handling_days + (r.transit_days_min ?? 0)];
+      for (const row of rows) {
+        const current = best.get(row.region_id);
+        if (!current) {
+          best.set(row.region_id, row);
+          continue;
+        }
+        const [a, b] = [rank(row), rank(current)];
+        const cmp = a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || (row.hub_id < current.hub_id ? -1 : 1);
+        if (cmp < 0) best.set(row.region_id, row);
+      }
+      return [...best.values()].map((r) => ({ region_id: r.region_id, hub_id: r.hub_id, share: r.share }));
+    },
+  };
+}
+
+export const slotKey = (hubId: string, startMs: number) => `${hubId}\u0000${startMs}`;
+
+export type PickupService = ReturnType<typeof createPickupService>;
