@@ -169,13 +169,15 @@ describe('holds with a pickup slot', () => {
         holds: 1,
       },
     ]);
-    const csv = await app.request('GET', `/v1/partner/allocations?drop_id=${t.dropId}&format=csv`, { key: partnerKey });
+    const csv = await app.rawRequest('GET', `/v1/partner/allocations?drop_id=${t.dropId}&format=csv`, {
+      key: partnerKey,
+    });
     expect(csv.status, csv.text).toBe(200);
     const pickupLines = csv.text
       .trim()
       .split('\r\n')
-      .filter((l) => l.startsWith('pickup,'));
-    expect(pickupLines.map((l) => l.split(',').slice(4))).toEqual([
+      .filter((l: string) => l.startsWith('pickup,'));
+    expect(pickupLines.map((l: string) => l.split(',').slice(4))).toEqual([
       [t.skuId, t.hubId, '3', '', '', '', '', '', SLOT_13, SLOT_14, '2'],
       [t.skuId, t.hubId, '1', '', '', '', '', '', SLOT_15, '2026-12-03T21:00:00.000Z', '1'],
     ]);
