@@ -13,12 +13,21 @@ export function buildSupplierOrders(
   quantities: number[][],
 ): SupplierOrder[] {
   const orders: SupplierOrder[] = [];
+  // One date string per supplier and date, not per line (a large plan has 100,000s of lines).
+  const dates = new Map<number, string>();
+  const dateOf = (ms: number): string => {
+    let text = dates.get(ms);
+    if (text === undefined) dates.set(ms, (text = isoDate(ms)));
+    return text;
+  };
   prepared.skus.forEach((sku, s) => {
     const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
     let hub = 0;
     sku.suppliers.forEach((supplier, f) => {
       const quantity = quantities[s]![f] ?? 0;
       if (quantity <= 0) return;
+      const shipBy = dateOf(supplier.shipBy);
+      const arriveBy = dateOf(supplier.arriveBy);
       const isFallback = !supplier.isPrimary;
       const order: SupplierOrder = {
         supplierId: supplier.option.supplierId,
@@ -38,8 +47,8 @@ export function buildSupplierOrders(
             skuId: sku.skuId,
             quantity: take,
             destinationHubId: prepared.hubs[hub]!.hubId,
-            shipBy: isoDate(supplier.shipBy),
-            arriveBy: isoDate(supplier.arriveBy),
+            shipBy,
+            arriveBy,
             isFallback,
             premium: take * supplier.premium,
           });
@@ -82,13 +91,25 @@ export function describeRegions(
     entry.expectedDemandUnits += mean;
   };
   const candidateIds = prepared.regions.map((r) => r.candidates.map((h) => prepared.hubs[h]!.hubId));
+  // Per region, once: its baseline and the serving hub's delivery days (500,000 rows on a large plan).
+  const perRegion = prepared.regions.map((region) => {
+    const baseline = prepared.input.baselineDaysByRegion[region.regionId];
+    const serving = region.candidates[0];
+    if (serving === undefined) return { baselineDays: baseline ?? null, p50: 0, p90: 0 };
+    const handling = prepared.hubs[serving]!.handlingDays;
+    const lane = region.lanes[0]!;
+    return {
+      baselineDays: baseline ?? null,
+      p50: handling + transitQuantile(lane.transitDaysMin, lane.transitDaysMax, 0.5),
+      p90: handling + transitQuantile(lane.transitDaysMin, lane.transitDaysMax, 0.9),
+    };
+  });
   prepared.demandBySku.forEach((list, s) => {
     const skuId = prepared.skus[s]!.skuId;
     list.forEach((d, i) => {
       const region = prepared.regions[d.region]!;
-      const baseline = prepared.input.baselineDaysByRegion[region.regionId]!;
-      const baselineDays = baseline === undefined ? null : baseline;
-      const serving = region.candidates[0]!;
+      const { baselineDays, p50, p90 } = perRegion[d.region]!;
+      const serving = region.candidates[0];
       if (serving === undefined) {
         if (d.mean > 0) note(region.regionId, 'no-hub-within-promise', skuId, d.mean);
         rows.push({
@@ -106,9 +127,6 @@ export function describeRegions(
         return;
       }
       if (d.mean > 0 && !hasStock(s, d.region)) note(region.regionId, 'no-stock', skuId, d.mean);
-      const handling = prepared.hubs[serving]!.handlingDays;
-      const p50 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.5);
-      const p90 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.9);
       rows.push({
         regionId: region.regionId,
         skuId,
