@@ -64,11 +64,10 @@ export function buildSupplierOrders(
       const lots = prepared.supplierLots.get(id) ?? [];
       let left = lotsLeft.get(id);
       if (left === undefined) lotsLeft.set(id, (left = lots.map((lot) => lot.units)));
-      // Hubs of this supplier: most units of the SKU first (they get the earliest lots), then hub id.
-      const targets = hubs
-        .map((h, i) => ({ h, units: split[f]![i]!, weight: need[i]! }))
-        .filter((t) => t.units > 0)
-        .sort((a, b) => b.weight - a.weight || a.h - b.h);
+      // Hubs of this supplier in hub-id order; when it delivers in parts, the hubs holding most of
+      // the SKU first (they get the earliest lots).
+      const targets = hubs.map((h, i) => ({ h, units: split[f]![i]!, weight: need[i]! })).filter((t) => t.units > 0);
+      if (lots.length > 1) targets.sort((a, b) => b.weight - a.weight || a.h - b.h);
       let lot = 0;
       for (const target of targets) {
         let want = target.units;
