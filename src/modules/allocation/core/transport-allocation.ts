@@ -252,11 +252,12 @@ function improveWithHubPrices(
   const supply = new Float64Array(problem.skuCount);
   for (let s = 0; s < problem.skuCount; s += 1) supply[s] = skuSupply(problem, s);
   const trimmed = new Float64Array(H);
+  const pairsOfHub = hubPairLists(problem);
   const evaluate = (prices: Float64Array): number => {
     const bound = lagrangianResponse(problem, prices, response);
     usage.fill(0);
     for (let p = 0; p < pairCount; p += 1) usage[problem.pairHub[p]!] += response[p]!;
-    const repaired = repairResponse(problem, response, supply, trimmed);
+    const repaired = repairResponse(problem, response, supply, trimmed, pairsOfHub);
     const value = solutionValue(problem, repaired);
     if (value > bestValue) {
       bestValue = value;
@@ -318,6 +319,7 @@ function repairResponse(
   response: Int32Array,
   supply: Float64Array,
   trimmedGain: Float64Array,
+  pairsOfHub: readonly Int32Array[],
 ): Int32Array {
   const H = problem.hubCount;
   const units = Int32Array.from(response);
@@ -336,7 +338,6 @@ function repairResponse(
       const s = problem.pairSku[p]!;
       return pairGain(problem, p, units[p]!) - unitPremium(problem, s, skuTotal[s]!);
     };
-    const pairsOfHub = hubPairLists(problem);
     for (let h = 0; h < H; h += 1) {
       if (hubLoad[h]! <= problem.hubCapacity[h]!) continue;
       heap.size = 0;
@@ -362,9 +363,15 @@ function repairResponse(
   return units;
 }
 
-function hubPairLists(problem: TransportProblem): number[][] {
-  const lists: number[][] = Array.from({ length: problem.hubCount }, () => []);
-  for (let p = 0; p < problem.pairHub.length; p += 1) lists[problem.pairHub[p]!]!.push(p);
+function hubPairLists(problem: TransportProblem): Int32Array[] {
+  const count = new Int32Array(problem.hubCount);
+  for (let p = 0; p < problem.pairHub.length; p += 1) count[problem.pairHub[p]!] += 1;
+  const lists = Array.from(count, (n) => new Int32Array(n));
+  count.fill(0);
+  for (let p = 0; p < problem.pairHub.length; p += 1) {
+    const h = problem.pairHub[p]!;
+    lists[h]![count[h]!++] = p;
+  }
   return lists;
 }
 
