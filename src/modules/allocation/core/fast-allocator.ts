@@ -435,7 +435,7 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
     notes.push(
       solution.optimal
         ? `both hub capacity and SKU stock bind: greedy, hub prices and negative-cycle cancellation (${solution.repairIterations} round(s)), certified optimal`
-        : `both hub capacity and SKU stock bind: ${solution.repairIterations} round(s) of hub prices (Lagrangian dual, each SKU's best response repaired into a plan) and cycle cancellation within the work budget; the gap is to the least Lagrangian bound found`,
+        : `both hub capacity and SKU stock bind: ${solution.repairIterations} round(s) of hub prices (Lagrangian dual, each SKU's best response repaired into a plan), then cycle cancellation within its work budget on instances small enough for it; the gap is to the least Lagrangian bound found`,
     );
   }
   if (adjusted)
