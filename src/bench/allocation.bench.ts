@@ -209,6 +209,25 @@ export const allocationBench: BenchModule = {
       pass: fastSeconds < 2,
       note: `wall clock; process CPU ${cpuSeconds.toFixed(2)} s (wall > CPU means a loaded machine); ${plan.solver.name}, certified=${String(plan.solver.certified)}, gap ≤ ${String(plan.solver.gapBound)} (target ≤ 0.001), ${plan.totals.unitsPlaced} units, fill ${(100 * plan.totals.fillRateWithinPromise).toFixed(1)}%, ${plan.regions.length} region rows; instance building not timed`,
     });
+    // On a shared machine the wall clock includes time waiting for a core: the process CPU time is
+    // the figure to judge the 2 s target by.
+    figures.push({
+      name: 'allocation.fast_plan_1000x100x500_cpu',
+      value: cpuSeconds,
+      unit: 's',
+      target: '< 2 s',
+      pass: cpuSeconds < 2,
+      note: 'process CPU time (user + system) of the same fast plan',
+    });
+    const gap = plan.solver.certified ? (plan.solver.gapBound ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+    figures.push({
+      name: 'allocation.fast_plan_1000x100x500_gap',
+      value: gap,
+      unit: 'ratio',
+      target: '≤ 0.001, certified',
+      pass: gap <= 0.001,
+      note: `certified gap bound of the same fast plan: (Lagrangian bound − plan value) / bound; ${plan.solver.notes.join('; ')}`,
+    });
 
     progress('LP vs fast on 10 SKUs × 5 hubs × 20 regions, 100 scenarios');
     const small = buildBenchInstance({ skus: 10, hubs: 5, regions: 20, scenarios: 100 }, 2);

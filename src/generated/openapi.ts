@@ -725,6 +725,10 @@ export interface paths {
          *     units at a hub, with what other drops' published plans hold there over an overlapping window, exceed
          *     the hub's capacity answers 409 with `reason: hub_capacity_overbooked` and `hubs` (each with
          *     `hub_id`, `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
+         *     Supplier capacity likewise: a plan whose supplier orders, with what other drops' published plans
+         *     order from the same supplier over an overlapping window, exceed the supplier's capacity answers 409
+         *     with `reason: supplier_capacity_overbooked` and `suppliers` (each with `supplier_id`,
+         *     `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
          */
         post: operations["publishPlan"];
         delete?: never;

@@ -212,16 +212,23 @@ export const allocationRepository = {
   },
   /**
    * Units other drops' plans order from each supplier over an overlapping window: per other drop,
-   * the larger of its published plan's and its latest draft's orders.
+   * the larger of its published plan's and its latest draft's orders (`publishedOnly`: the
+   * published plan alone).
    */
-  async listSupplierUnitsHeldByOtherDrops(db: Queryable, dropId: string, window: { opensAt: Date; closesAt: Date }) {
+  async listSupplierUnitsHeldByOtherDrops(
+    db: Queryable,
+    dropId: string,
+    window: { opensAt: Date; closesAt: Date },
+    publishedOnly = false,
+  ) {
     return (
-      await db.query<{ supplier_id: string; units: number }>(
+      await db.query<{ supplier_id: string; units: number; drop_ids: string[] }>(
         `with candidate as (
            select p.id, p.drop_id,
                   row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
            from plans p join drops d on d.id = p.drop_id
-           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2 and p.status in ('published', 'draft')
+           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
+             and (p.status = 'published' or (not $4 and p.status = 'draft'))
          ), per_drop as (
            select c.drop_id, o.supplier_id, max(o.units) as units
            from candidate c
@@ -230,10 +237,25 @@ export const allocationRepository = {
            where c.rank = 1
            group by c.drop_id, o.supplier_id
          )
-         select supplier_id, sum(units)::int as units from per_drop group by supplier_id order by supplier_id`,
-        [dropId, window.opensAt, window.closesAt],
+         select supplier_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
+         from per_drop where units > 0 group by supplier_id order by supplier_id`,
+        [dropId, window.opensAt, window.closesAt, publishedOnly],
       )
     ).rows;
+  },
+  /** Units a plan orders from each supplier (over all its SKUs and hubs). */
+  async listSupplierUnitsOfPlan(db: Queryable, planId: string) {
+    return (
+      await db.query<{ supplier_id: string; units: number }>(
+        `select supplier_id, sum(quantity)::int as units from plan_supplier_orders where plan_id = $1
+         group by supplier_id order by supplier_id`,
+        [planId],
+      )
+    ).rows;
+  },
+  /** Serialises publishes that order from the same suppliers (capacity is shared across drops). */
+  async lockSuppliers(tx: Queryable, supplierIds: string[]) {
+    await tx.query('select id from suppliers where id = any($1::text[]) order by id for update', [supplierIds]);
   },
   /** Serialises publishes that touch the same hubs (capacity is shared across drops). */
   async lockHubs(tx: Queryable, hubIds: string[]) {

@@ -436,6 +436,51 @@ export function createAllocationService(
     }
   }
 
+  /**
+   * Supplier capacity is shared across drops the same way: publishing a plan whose supplier orders,
+   * with what other drops' published plans order from the same supplier over an overlapping
+   * window, exceed the supplier's capacity is refused (409 naming the suppliers). Suppliers are
+   * locked so two publishes cannot both take the last units.
+   */
+  async function assertSuppliersFit(tx: Queryable, row: PlanRow): Promise<void> {
+    const own = await repo.listSupplierUnitsOfPlan(tx, row.id);
+    if (own.length === 0) return;
+    await repo.lockSuppliers(
+      tx,
+      own.map((f) => f.supplier_id),
+    );
+    const drop = (await catalogReaders.drop(tx, row.drop_id))!;
+    const held = new Map(
+      (
+        await repo.listSupplierUnitsHeldByOtherDrops(
+          tx,
+          row.drop_id,
+          { opensAt: drop.opens_at, closesAt: drop.closes_at },
+          true,
+        )
+      ).map((f) => [f.supplier_id, f]),
+    );
+    const capacity = new Map((await catalogReaders.suppliers(tx)).map((f) => [f.id, f.capacity_units]));
+    const overbooked = own
+      .map((f) => ({
+        supplier_id: f.supplier_id,
+        capacity_units: capacity.get(f.supplier_id) ?? 0,
+        plan_units: f.units,
+        held_by_other_plans: held.get(f.supplier_id)?.units ?? 0,
+        held_by_drop_ids: held.get(f.supplier_id)?.drop_ids ?? [],
+      }))
+      .filter((f) => f.plan_units + f.held_by_other_plans > f.capacity_units);
+    if (overbooked.length > 0) {
+      throw new AppError(
+        'conflict',
+        `publishing plan '${row.id}' would overbook ${overbooked.length} supplier(s) shared with other drops: ${overbooked
+          .map((f) => `${f.supplier_id} (${f.plan_units} + ${f.held_by_other_plans} held > ${f.capacity_units})`)
+          .join(', ')}; compute a new draft, which plans around them`,
+        { extensions: { reason: 'supplier_capacity_overbooked', suppliers: overbooked } },
+      );
+    }
+  }
+
   const service = {
     /** Computes and stores a draft (or a what-if) plan. The plan rests on the latest stored forecast. */
     /** 404 unless the key may plan this drop (before queuing the work). */
@@ -511,6 +556,7 @@ export function createAllocationService(
           );
         }
         await assertHubsFit(tx, row);
+        await assertSuppliersFit(tx, row);
         const at = clock.now();
         const previous = await repo.supersedePublished(tx, row.drop_id, at);
         await repo.markPublished(tx, planId, at);

@@ -50,13 +50,17 @@ export function buildTransportProblem(prepared: PreparedInstance): {
   const pairSurvivalLength: number[] = [];
   const pairMean: number[] = [];
   let survivalSize = 0;
-  const pairIndex = new Map<number, number>(); // key s·H + h
+  const pairIndex = new Int32Array(S * H).fill(-1); // [s·H + h]: the pair, or −1
   const groups: DemandDistribution[][] = Array.from({ length: H }, () => []);
   const groupMean = new Float64Array(H);
   const nbMean = new Float64Array(H);
   const nbVariance = new Float64Array(H);
   const nbCount = new Int32Array(H);
-  let buffer = new Float64Array(1 << 16);
+  // Survival tables average a few dozen entries per pair: size the buffer once from the demand
+  // entries (growing it copies tens of MB on a large instance) and hand out a view, not a copy.
+  let demandEntries = 0;
+  for (const list of prepared.demandBySku) demandEntries += list.length;
+  let buffer = new Float64Array(Math.max(1 << 16, demandEntries * 8));
   for (let s = 0; s < S; s += 1) {
     pairSkuStart[s] = pairSku.length;
     // Fast path: all of this SKU's demand negative binomial → pooled NB written straight into one
@@ -85,7 +89,7 @@ export function buildTransportProblem(prepared: PreparedInstance): {
           buffer = grown;
         }
         const length = writeNegativeBinomialSurvival(mean, dispersion, buffer, survivalSize);
-        pairIndex.set(s * H + h, pairSku.length);
+        pairIndex[s * H + h] = pairSku.length;
         pairSku.push(s);
         pairHub.push(h);
         pairMean.push(mean);
@@ -114,7 +118,7 @@ export function buildTransportProblem(prepared: PreparedInstance): {
         buffer = grown;
       }
       buffer.set(table, survivalSize);
-      pairIndex.set(s * H + h, pairSku.length);
+      pairIndex[s * H + h] = pairSku.length;
       pairSku.push(s);
       pairHub.push(h);
       pairMean.push(groupMean[h]!);
@@ -124,7 +128,7 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     }
   }
   pairSkuStart[S] = pairSku.length;
-  const survival = buffer.slice(0, survivalSize);
+  const survival = buffer.subarray(0, survivalSize);
   const stepStart = new Int32Array(S + 1);
   const stepEnd: number[] = [];
   const stepPremium: number[] = [];
@@ -153,8 +157,8 @@ export function buildTransportProblem(prepared: PreparedInstance): {
         const region = prepared.regions[d.region]!;
         const serving = region.candidates[0];
         if (serving === undefined || !(d.mean > 0)) continue;
-        const p = pairIndex.get(s * H + serving);
-        if (p !== undefined) shipping[p] += d.mean * region.laneCosts[0]!;
+        const p = pairIndex[s * H + serving]!;
+        if (p >= 0) shipping[p] += d.mean * region.laneCosts[0]!;
       }
     for (let p = 0; p < P; p += 1) {
       const s = pairSku[p]!;
@@ -180,7 +184,11 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     stepEnd: Float64Array.from(stepEnd),
     stepPremium: Float64Array.from(stepPremium),
   };
-  return { problem, pairMean: Float64Array.from(pairMean), pairIndexOf: (s, h) => pairIndex.get(s * H + h) ?? -1 };
+  return {
+    problem,
+    pairMean: Float64Array.from(pairMean),
+    pairIndexOf: (s, h) => (h >= 0 && h < H ? pairIndex[s * H + h]! : -1),
+  };
 }
 
 /**
@@ -426,8 +434,8 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
   if (solution.repaired) {
     notes.push(
       solution.optimal
-        ? `both hub capacity and SKU stock bind: greedy then ${solution.repairIterations} negative-cycle cancellation round(s), certified optimal`
-        : `both hub capacity and SKU stock bind: greedy then ${solution.repairIterations} cancellation round(s) within the work budget; gap is to a Lagrangian upper bound`,
+        ? `both hub capacity and SKU stock bind: greedy, hub prices and negative-cycle cancellation (${solution.repairIterations} round(s)), certified optimal`
+        : `both hub capacity and SKU stock bind: ${solution.repairIterations} round(s) of hub prices (Lagrangian dual, each SKU's best response repaired into a plan), then cycle cancellation within its work budget on instances small enough for it; the gap is to the least Lagrangian bound found`,
     );
   }
   if (adjusted)

@@ -51,6 +51,13 @@ export function transitQuantile(min: number, max: number, p: number): number {
   return lo + Math.max(0, Math.ceil(p * n) - 1);
 }
 
+/** Units of a supplier that ship together and arrive by one date. */
+export interface SupplyLot {
+  shipBy: number;
+  arriveBy: number;
+  units: number;
+}
+
 interface FeasibleSupplier {
   option: SupplierOption;
   isPrimary: boolean;
@@ -58,6 +65,30 @@ interface FeasibleSupplier {
   premium: number;
   shipBy: number;
   arriveBy: number;
+}
+
+/**
+ * The lots of a supplier that arrive before opening: with capacity by date, one per date (ready
+ * date, or now, or the available date, whichever is latest; arrival at the worst-case lead time);
+ * without, one lot of unlimited units that ships at the latest date still in time.
+ */
+export function supplierLots(option: SupplierOption, now: number, opensAt: number): SupplyLot[] {
+  const leadMax = Math.max(option.leadTimeDaysMin, option.leadTimeDaysMax);
+  const earliest = Math.max(now, toEpochMs(option.availableDate));
+  if (option.capacityByDate === undefined) {
+    if (earliest + leadMax * DAY_MS > opensAt) return [];
+    const shipBy = opensAt - leadMax * DAY_MS;
+    return [{ shipBy, arriveBy: shipBy + leadMax * DAY_MS, units: Number.POSITIVE_INFINITY }];
+  }
+  const lots = new Map<number, number>();
+  for (const batch of option.capacityByDate) {
+    const ship = Math.max(earliest, toEpochMs(batch.date));
+    if (ship + leadMax * DAY_MS > opensAt || !(batch.units > 0)) continue;
+    lots.set(ship, (lots.get(ship) ?? 0) + Math.floor(batch.units));
+  }
+  return [...lots]
+    .sort((a, b) => a[0] - b[0])
+    .map(([ship, units]) => ({ shipBy: ship, arriveBy: ship + leadMax * DAY_MS, units }));
 }
 
 export interface PreparedSku {
@@ -89,6 +120,8 @@ export interface PreparedInstance {
   demandBySku: { region: number; demand: DemandDistribution; mean: number }[][];
   /** units each supplier can provide over all its SKUs */
   supplierCapacity: Map<string, number>;
+  /** per supplier, its lots that arrive before opening, earliest first (shared by its SKUs) */
+  supplierLots: Map<string, SupplyLot[]>;
   /** per SKU index: its economics, a = c_fast + c_left (value of a sale) and b = c_left + holding (cost of a placed unit) */
   economics: AllocationEconomics[];
   valuePerSale: Float64Array;
@@ -144,10 +177,10 @@ function prepareSku(sku: SkuSupply, now: number, opensAt: number, capacity: Map<
   const suppliers: FeasibleSupplier[] = [];
   let primaryLate = false;
   sku.sourcing.forEach((option, index) => {
-    const earliestShip = Math.max(now, toEpochMs(option.availableDate));
     const leadMax = Math.max(option.leadTimeDaysMin, option.leadTimeDaysMax);
-    // Feasible only if shipping as soon as the stock is available arrives before opening, worst case.
-    if (earliestShip + leadMax * DAY_MS > opensAt) {
+    // Feasible only if shipping as soon as the stock is available arrives before opening, worst
+    // case (with capacity by date: if some date's units do).
+    if (supplierLots(option, now, opensAt).length === 0) {
       if (index === 0) primaryLate = true;
       return;
     }
@@ -188,6 +221,18 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   // A supplier's capacity is one resource over all its SKUs: the least any sourcing entry states,
   // and no more than the input says is left of it.
   const supplierCapacity = new Map<string, number>();
+  // Capacity by date: only what arrives before opening counts (the first entry that states dates).
+  const lotsBySupplier = new Map<string, SupplyLot[]>();
+  for (const sku of skusSorted)
+    for (const o of sku.sourcing) {
+      if (lotsBySupplier.has(o.supplierId) && o.capacityByDate === undefined) continue;
+      if (lotsBySupplier.get(o.supplierId)?.some((lot) => Number.isFinite(lot.units))) continue;
+      lotsBySupplier.set(o.supplierId, supplierLots(o, now, opensAt));
+    }
+  const inTime = (id: string): number => {
+    const lots = lotsBySupplier.get(id) ?? [];
+    return lots.reduce((sum, lot) => sum + lot.units, 0);
+  };
   for (const sku of skusSorted)
     for (const o of sku.sourcing)
       supplierCapacity.set(
@@ -198,6 +243,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
             supplierCapacity.get(o.supplierId) ?? Number.POSITIVE_INFINITY,
             o.capacityUnits,
             input.supplierCapacityUnits?.[o.supplierId] ?? Number.POSITIVE_INFINITY,
+            o.capacityByDate === undefined ? Number.POSITIVE_INFINITY : inTime(o.supplierId),
           ),
         ),
       );
@@ -303,6 +349,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     regionIndex,
     demandBySku,
     supplierCapacity,
+    supplierLots: lotsBySupplier,
     economics,
     valuePerSale,
     costPerUnit,

@@ -1,21 +1,53 @@
 /** From a solver's units to the plan's parts: supplier orders, region rows, SKU issues. Pure. */
 import type { AllocationPlan, RegionCost, RegionService, SkuIssue, SupplierOrder, UnservedRegion } from './plan-types';
 import { byId, totalDemand, transitQuantile, type PreparedInstance } from './plan-instance';
+import { minCostFlow, type FlowArc } from './min-cost-flow';
 
 function isoDate(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** Split each SKU's supplier quantities over its hubs (hubs in id order, suppliers in priority order). */
+/**
+ * Split each SKU's supplier quantities over its hubs, by inbound cost and arrival time:
+ * - which supplier serves which hub: the least inbound freight in total (a transportation problem,
+ *   min-cost flow); equal costs go to the supplier earlier in priority, then the lower hub id;
+ * - when: a supplier's units come from its lots in date order (capacity by date: the earliest
+ *   ready first, shared over its SKUs in SKU id order), so an order that spreads over days is
+ *   delivered in parts, one line per hub and lot; the earliest lots go to the hubs holding most of
+ *   the SKU (most sales at stake), then the lower hub id.
+ */
 export function buildSupplierOrders(
   prepared: PreparedInstance,
   unitsBySkuHub: (s: number, h: number) => number,
   quantities: number[][],
 ): SupplierOrder[] {
   const orders: SupplierOrder[] = [];
+  // One date string per supplier and date, not per line (a large plan has 100,000s of lines).
+  const dates = new Map<number, string>();
+  const dateOf = (ms: number): string => {
+    let text = dates.get(ms);
+    if (text === undefined) dates.set(ms, (text = isoDate(ms)));
+    return text;
+  };
+  const lotsLeft = new Map<string, number[]>();
+  const H = prepared.hubs.length;
   prepared.skus.forEach((sku, s) => {
-    const hubRemaining = prepared.hubs.map((_, h) => unitsBySkuHub(s, h));
-    let hub = 0;
+    const need: number[] = [];
+    const hubs: number[] = [];
+    for (let h = 0; h < H; h += 1) {
+      const units = unitsBySkuHub(s, h);
+      if (units > 0) {
+        hubs.push(h);
+        need.push(units);
+      }
+    }
+    const split = splitByInboundCost(
+      prepared,
+      sku.suppliers.map((_, f) => quantities[s]![f] ?? 0),
+      sku.suppliers.map((f) => f.option.inboundFreightPerUnitByHub),
+      hubs,
+      need,
+    );
     sku.suppliers.forEach((supplier, f) => {
       const quantity = quantities[s]![f] ?? 0;
       if (quantity <= 0) return;
@@ -28,30 +60,97 @@ export function buildSupplierOrders(
         reason: !isFallback ? 'primary' : sku.primaryLate ? 'primary-late' : 'primary-short',
         lines: [],
       };
-      let left = quantity;
-      while (left > 0 && hub < hubRemaining.length) {
-        const take = Math.min(left, hubRemaining[hub]!);
-        if (take > 0) {
+      const id = supplier.option.supplierId;
+      const lots = prepared.supplierLots.get(id) ?? [];
+      let left = lotsLeft.get(id);
+      if (left === undefined) lotsLeft.set(id, (left = lots.map((lot) => lot.units)));
+      // Hubs of this supplier in hub-id order; when it delivers in parts, the hubs holding most of
+      // the SKU first (they get the earliest lots).
+      const targets = hubs.map((h, i) => ({ h, units: split[f]![i]!, weight: need[i]! })).filter((t) => t.units > 0);
+      if (lots.length > 1) targets.sort((a, b) => b.weight - a.weight || a.h - b.h);
+      let lot = 0;
+      for (const target of targets) {
+        let want = target.units;
+        while (want > 0) {
+          while (lot < lots.length - 1 && !(left[lot]! > 0)) lot += 1;
+          // The last lot takes any remainder (the solvers keep the total within the lots).
+          const take = lot < lots.length - 1 ? Math.min(want, left[lot]!) : want;
+          const dated = lots[lot] ?? { shipBy: supplier.shipBy, arriveBy: supplier.arriveBy };
           order.lines.push({
-            supplierId: supplier.option.supplierId,
+            supplierId: id,
             supplierKind: supplier.option.kind,
             skuId: sku.skuId,
             quantity: take,
-            destinationHubId: prepared.hubs[hub]!.hubId,
-            shipBy: isoDate(supplier.shipBy),
-            arriveBy: isoDate(supplier.arriveBy),
+            destinationHubId: prepared.hubs[target.h]!.hubId,
+            shipBy: dateOf(dated.shipBy),
+            arriveBy: dateOf(dated.arriveBy),
             isFallback,
             premium: take * supplier.premium,
           });
-          hubRemaining[hub] -= take;
-          left -= take;
+          if (lot < left.length) left[lot] -= take;
+          want -= take;
         }
-        if (hubRemaining[hub] === 0) hub += 1;
       }
       orders.push(order);
     });
   });
   return orders;
+}
+
+/**
+ * Units of each supplier (quantity[f]) to each hub (need[i] at hubs[i]) at the least inbound
+ * freight. Without freight (or one supplier) suppliers fill hubs in priority and hub order;
+ * otherwise a min-cost flow, with a tie-break that keeps that order among equal costs.
+ */
+export function splitByInboundCost(
+  prepared: PreparedInstance,
+  quantity: readonly number[],
+  freight: readonly (Record<string, number> | undefined)[],
+  hubs: readonly number[],
+  need: readonly number[],
+): number[][] {
+  const F = quantity.length;
+  const split = quantity.map(() => new Array<number>(hubs.length).fill(0));
+  const active = quantity.filter((q) => q > 0).length;
+  const costOf = (f: number, i: number): number => Math.max(0, freight[f]?.[prepared.hubs[hubs[i]!]!.hubId] ?? 0);
+  const costed = freight.some((byHub, f) => quantity[f]! > 0 && byHub !== undefined && Object.keys(byHub).length > 0);
+  if (active <= 1 || !costed) {
+    const left = [...need];
+    let i = 0;
+    for (let f = 0; f < F; f += 1) {
+      let q = quantity[f]!;
+      while (q > 0 && i < hubs.length) {
+        const take = Math.min(q, left[i]!);
+        split[f]![i] += take;
+        left[i] -= take;
+        q -= take;
+        if (left[i] === 0) i += 1;
+      }
+    }
+    return split;
+  }
+  const arcs: FlowArc[] = [];
+  const arcOf: { f: number; i: number }[] = [];
+  const scale = Math.max(1, ...need) * (F + 1) * (hubs.length + 1);
+  for (let f = 0; f < F; f += 1) {
+    if (!(quantity[f]! > 0)) continue;
+    for (let i = 0; i < hubs.length; i += 1) {
+      // tie-break far below any freight difference: priority order, then hub order
+      arcs.push({
+        from: f,
+        to: F + i,
+        capacity: quantity[f]!,
+        cost: costOf(f, i) + (f * hubs.length + i) / (scale * 1e6),
+      });
+      arcOf.push({ f, i });
+    }
+  }
+  const supplies = [...quantity.map((q) => Math.max(0, q)), ...need.map((n) => -n)];
+  const flow = minCostFlow(F + hubs.length, arcs, supplies);
+  flow.flows.forEach((units, k) => {
+    if (units > 0) split[arcOf[k]!.f]![arcOf[k]!.i] += units;
+  });
+  return split;
 }
 
 /** Region rows and unserved regions, given per-(SKU, region) expected sales within the promise. */
@@ -82,13 +181,25 @@ export function describeRegions(
     entry.expectedDemandUnits += mean;
   };
   const candidateIds = prepared.regions.map((r) => r.candidates.map((h) => prepared.hubs[h]!.hubId));
+  // Per region, once: its baseline and the serving hub's delivery days (500,000 rows on a large plan).
+  const perRegion = prepared.regions.map((region) => {
+    const baseline = prepared.input.baselineDaysByRegion[region.regionId];
+    const serving = region.candidates[0];
+    if (serving === undefined) return { baselineDays: baseline ?? null, p50: 0, p90: 0 };
+    const handling = prepared.hubs[serving]!.handlingDays;
+    const lane = region.lanes[0]!;
+    return {
+      baselineDays: baseline ?? null,
+      p50: handling + transitQuantile(lane.transitDaysMin, lane.transitDaysMax, 0.5),
+      p90: handling + transitQuantile(lane.transitDaysMin, lane.transitDaysMax, 0.9),
+    };
+  });
   prepared.demandBySku.forEach((list, s) => {
     const skuId = prepared.skus[s]!.skuId;
     list.forEach((d, i) => {
       const region = prepared.regions[d.region]!;
-      const baseline = prepared.input.baselineDaysByRegion[region.regionId]!;
-      const baselineDays = baseline === undefined ? null : baseline;
-      const serving = region.candidates[0]!;
+      const { baselineDays, p50, p90 } = perRegion[d.region]!;
+      const serving = region.candidates[0];
       if (serving === undefined) {
         if (d.mean > 0) note(region.regionId, 'no-hub-within-promise', skuId, d.mean);
         rows.push({
@@ -106,9 +217,6 @@ export function describeRegions(
         return;
       }
       if (d.mean > 0 && !hasStock(s, d.region)) note(region.regionId, 'no-stock', skuId, d.mean);
-      const handling = prepared.hubs[serving]!.handlingDays;
-      const p50 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.5);
-      const p90 = handling + transitQuantile(region.lanes[0]!.transitDaysMin, region.lanes[0]!.transitDaysMax, 0.9);
       rows.push({
         regionId: region.regionId,
         skuId,

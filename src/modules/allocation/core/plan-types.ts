@@ -22,6 +22,18 @@ export interface SupplierOption {
   fallbackPremiumPerUnit?: number;
   /** inbound freight per unit from this supplier to a hub, by hub id; a hub not listed: 0 */
   inboundFreightPerUnitByHub?: Record<string, number>;
+  /**
+   * The supplier's capacity spread over days (over all its SKUs): units ready to ship from each
+   * date. Only the dates whose units still arrive before opening at the worst-case lead time count,
+   * and an order is delivered in parts, one per date. Absent: all of `capacityUnits` ships at once.
+   */
+  capacityByDate?: readonly SupplierBatch[];
+}
+
+export interface SupplierBatch {
+  /** when these units are ready to ship */
+  date: string | number;
+  units: number;
 }
 
 export interface SkuSupply {
@@ -139,7 +151,10 @@ export interface SupplierOrderLine {
   /** units shipped to this hub; the purchase order is the sum over the SKU's lines */
   quantity: number;
   destinationHubId: string;
-  /** latest ship date that still arrives before opening at the worst-case lead time */
+  /**
+   * latest ship date that still arrives before opening at the worst-case lead time; for a supplier
+   * with capacity by date, the date its part is ready (a partial delivery)
+   */
   shipBy: string;
   /** worst-case arrival when shipped on the ship-by date (never before it; at the latest the opening) */
   arriveBy: string;

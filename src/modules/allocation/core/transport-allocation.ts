@@ -16,11 +16,19 @@
  * refused for SKU stock, it is the per-hub greedy. When both bind, greedy can be wrong
  * (2 SKUs × 2 hubs with values 10/9/9/0 and unit capacities: greedy 10, optimum 18).
  *
- * So: (1) greedy with a heap; (2) if both sides refused units, cancel negative cycles in the
- * unit-step residual graph (Klein's cycle cancelling). For separable convex costs a flow is
- * optimal iff its unit-step residual graph has no negative cycle, so when SPFA finds none the
- * result is certified optimal. The source and sink are merged into one node O, which makes the
- * flow value free (we do not have to place every unit).
+ * So: (1) greedy with a heap; (2) if both sides refused units, hub prices: a few subgradient
+ * steps on the Lagrangian dual (one price per hub), each SKU's best response to the prices
+ * repaired into a plan (overbooked hubs give back their least valuable units, greedy refills);
+ * the dual of a network flow has no gap, so bound and plan close in on the optimum together;
+ * (3) cancel negative cycles in the unit-step residual graph (Klein's cycle cancelling). For
+ * separable convex costs a flow is optimal iff its unit-step residual graph has no negative
+ * cycle, so when SPFA finds none the result is certified optimal. The source and sink are merged
+ * into one node O, which makes the flow value free (we do not have to place every unit).
+ *
+ * Large instances (over 20,000 pairs, e.g. 1,000 SKUs × 100 hubs) skip (1), and (3) once the gap
+ * is below 0.1%: the heap
+ * greedy over every pair and SPFA over every arc cost more than the price rounds, which reach a
+ * gap of 0.05% in about five rounds there.
  */
 // Index reads end in `!` (type-only): indices are SKU, hub and pair numbers of the problem, within its arrays.
 import { BinaryMaxHeap } from './binary-heap';
@@ -96,30 +104,94 @@ export function solveTransportAllocation(
   const supply = new Float64Array(problem.skuCount);
   for (let s = 0; s < problem.skuCount; s += 1) supply[s] = skuSupply(problem, s);
 
-  // (1) Greedy. Keys only fall (concave values, convex premiums), so a popped key that is
-  // stale is re-pushed with its true value: the classic lazy max-heap.
+  // (1) Greedy, on instances small enough for it: exact unless hub room and SKU stock both bind.
+  // A large instance (over LARGE_PAIRS pairs) goes straight to hub prices, which need no greedy
+  // start: the unit-by-unit heap over 100,000 pairs costs more than the price rounds themselves.
+  const large = pairCount > LARGE_PAIRS;
+  if (!large) {
+    const refused = greedyFill(problem, units, skuTotal, hubLoad, supply);
+    if (!(refused.forStock && refused.forHub)) {
+      const value = solutionValue(problem, units);
+      return { units, optimal: true, repaired: false, repairIterations: 0, value, upperBound: value };
+    }
+  }
+
+  // (2) Hub prices: a few subgradient steps on the Lagrangian dual (weak duality gives the bound),
+  // each followed by a primal repair of the SKUs' best responses. The transport problem is a
+  // network flow, so the dual has no gap: the bound and the repaired plan meet as prices improve.
+  const priced = improveWithHubPrices(problem, large ? null : { units, load: hubLoad });
+  let bestUnits = priced.units;
+  let value = priced.value;
+  const upperBound = priced.upperBound;
+  const closeEnough = (bound: number, v: number): boolean => bound - v <= 1e-9 * Math.max(1, Math.abs(bound));
+  if (closeEnough(upperBound, value))
+    return {
+      units: bestUnits,
+      optimal: true,
+      repaired: priced.rounds > 1 || !large,
+      repairIterations: priced.rounds,
+      value,
+      upperBound,
+    };
+
+  // (3) Cycle cancelling from the best plan, within a work budget: it certifies small instances;
+  // on large ones the prices have already closed the gap to well below the budget's reach.
+  const gap = (upperBound - value) / Math.max(1e-12, Math.abs(upperBound));
+  if (large && gap <= 1e-3)
+    return { units: bestUnits, optimal: false, repaired: true, repairIterations: priced.rounds, value, upperBound };
+  const working = Int32Array.from(bestUnits);
+  skuTotal.fill(0);
+  hubLoad.fill(0);
+  for (let p = 0; p < pairCount; p += 1) {
+    skuTotal[problem.pairSku[p]!] += working[p]!;
+    hubLoad[problem.pairHub[p]!] += working[p]!;
+  }
+  const repair = cancelNegativeCycles(problem, working, skuTotal, hubLoad, supply, maxRepairIterations, maxRepairWork);
+  const repairedValue = solutionValue(problem, working);
+  if (repairedValue >= value) {
+    bestUnits = working;
+    value = repairedValue;
+  }
+  const iterations = priced.rounds + repair.iterations;
+  if (repair.converged)
+    return { units: bestUnits, optimal: true, repaired: true, repairIterations: iterations, value, upperBound: value };
+  return { units: bestUnits, optimal: false, repaired: true, repairIterations: iterations, value, upperBound };
+}
+
+/**
+ * Greedy from the current units: the (SKU, hub) unit with the highest gain less premium first,
+ * from a lazy max-heap (keys only fall: concave values, convex premiums). Says whether units were
+ * refused for stock and for hub room (when both, greedy alone may not be optimal).
+ */
+function greedyFill(
+  problem: TransportProblem,
+  units: Int32Array,
+  skuTotal: Float64Array,
+  hubLoad: Float64Array,
+  supply: Float64Array,
+): { forStock: boolean; forHub: boolean } {
+  const pairCount = units.length;
   const heap = new BinaryMaxHeap(pairCount);
   for (let p = 0; p < pairCount; p += 1) {
-    const key = pairGain(problem, p, 1) - unitPremium(problem, problem.pairSku[p]!, 1);
+    const s = problem.pairSku[p]!;
+    if (skuTotal[s]! >= supply[s]! || hubLoad[problem.pairHub[p]!]! >= problem.hubCapacity[problem.pairHub[p]!]!)
+      continue;
+    const key = pairGain(problem, p, units[p]! + 1) - unitPremium(problem, s, skuTotal[s]! + 1);
     if (key > EPS) heap.push(p, key);
   }
-  let refusedForStock = false;
-  let refusedForHub = false;
-  // Best gain each hub had to refuse: a natural price of its capacity for the Lagrangian bound.
-  const hubPrice = new Float64Array(problem.hubCount);
+  let forStock = false;
+  let forHub = false;
   while (heap.size > 0 && heap.topKey() > EPS) {
     const key = heap.topKey();
     const p = heap.pop();
     const s = problem.pairSku[p]!;
     const h = problem.pairHub[p]!;
     if (skuTotal[s]! >= supply[s]!) {
-      refusedForStock = true;
+      forStock = true;
       continue;
     }
     if (hubLoad[h]! >= problem.hubCapacity[h]!) {
-      refusedForHub = true;
-      const refused = pairGain(problem, p, units[p]! + 1);
-      if (refused > hubPrice[h]!) hubPrice[h] = refused;
+      forHub = true;
       continue;
     }
     const trueKey = pairGain(problem, p, units[p]! + 1) - unitPremium(problem, s, skuTotal[s]! + 1);
@@ -131,41 +203,176 @@ export function solveTransportAllocation(
     skuTotal[s] += 1;
     hubLoad[h] += 1;
     // A premium step couples a SKU's pairs exactly like a stock limit does.
-    if (unitPremium(problem, s, skuTotal[s]! + 1) !== unitPremium(problem, s, skuTotal[s]!)) refusedForStock = true;
+    if (unitPremium(problem, s, skuTotal[s]! + 1) !== unitPremium(problem, s, skuTotal[s]!)) forStock = true;
     const nextKey = pairGain(problem, p, units[p]! + 1) - unitPremium(problem, s, skuTotal[s]! + 1);
     if (nextKey > EPS) heap.push(p, nextKey);
   }
-  if (!(refusedForStock && refusedForHub)) {
-    const value = solutionValue(problem, units);
-    return { units, optimal: true, repaired: false, repairIterations: 0, value, upperBound: value };
-  }
-
-  // (2) Cycle cancelling, within a work budget (relaxations) so that huge instances stay fast.
-  const repair = cancelNegativeCycles(problem, units, skuTotal, hubLoad, supply, maxRepairIterations, maxRepairWork);
-  const value = solutionValue(problem, units);
-  if (repair.converged)
-    return { units, optimal: true, repaired: true, repairIterations: repair.iterations, value, upperBound: value };
-  // Not certified: bound the optimum with hub prices (weak duality) so the gap is still known.
-  // Two natural prices per full hub: the best gain it refused and the worst gain it kept.
-  const keptPrice = new Float64Array(problem.hubCount);
-  keptPrice.fill(Number.POSITIVE_INFINITY);
-  for (let p = 0; p < units.length; p += 1) {
-    const h = problem.pairHub[p]!;
-    if (units[p]! > 0 && hubLoad[h]! >= problem.hubCapacity[h]!)
-      keptPrice[h] = Math.min(keptPrice[h]!, pairGain(problem, p, units[p]!));
-  }
-  for (let h = 0; h < problem.hubCount; h += 1)
-    if (!Number.isFinite(keptPrice[h]!) || hubLoad[h]! < problem.hubCapacity[h]!) keptPrice[h] = 0;
-  const upperBound = Math.min(
-    lagrangianBound(problem, hubPrice),
-    lagrangianBound(problem, keptPrice),
-    lagrangianBound(problem, midpoint(hubPrice, keptPrice)),
-  );
-  return { units, optimal: false, repaired: true, repairIterations: repair.iterations, value, upperBound };
+  return { forStock, forHub };
 }
 
-function midpoint(a: Float64Array, b: Float64Array): Float64Array {
-  return a.map((x, i) => (x + b[i]!) / 2);
+/** Rounds of hub-price improvement, and the relative gap at which they stop (0.05%). */
+const PRICE_ROUNDS = 12;
+const PRICE_GAP = 5e-4;
+/** Instances with more (SKU, hub) pairs skip the first greedy and cycle cancelling. */
+const LARGE_PAIRS = 20_000;
+
+/**
+ * Lagrangian dual with hub prices λ: L(λ) = Σ λ_h C_h + Σ_s max_x [Σ_h (V_sh(x_sh) − λ_h x_sh) −
+ * premium_s(Σ_h x_sh)] ≥ OPT for every λ ≥ 0. Starts from the least gain each full hub kept
+ * under greedy (or from zero prices), then takes Polyak subgradient steps toward
+ * the best plan's value, halving the step when L does not fall. After each evaluation the SKUs'
+ * best responses (which ignore hub capacity) are repaired into a plan: each overbooked hub gives
+ * back the units worth least, then greedy refills the room left. Returns the best plan and the
+ * least bound seen.
+ */
+function improveWithHubPrices(
+  problem: TransportProblem,
+  greedy: { units: Int32Array; load: Float64Array } | null,
+): { units: Int32Array; value: number; upperBound: number; rounds: number } {
+  const H = problem.hubCount;
+  const pairCount = problem.pairSku.length;
+  let bestUnits = greedy ? Int32Array.from(greedy.units) : new Int32Array(pairCount);
+  let bestValue = greedy ? solutionValue(problem, bestUnits) : 0;
+  // Start: the least gain each full hub kept under greedy; without greedy, no price at all (each
+  // SKU's plan alone, repaired).
+  const kept = new Float64Array(H);
+  if (greedy) {
+    kept.fill(Number.POSITIVE_INFINITY);
+    for (let p = 0; p < pairCount; p += 1) {
+      const h = problem.pairHub[p]!;
+      if (greedy.units[p]! > 0 && greedy.load[h]! >= problem.hubCapacity[h]!)
+        kept[h] = Math.min(kept[h]!, pairGain(problem, p, greedy.units[p]!));
+    }
+    for (let h = 0; h < H; h += 1)
+      if (!Number.isFinite(kept[h]!) || greedy.load[h]! < problem.hubCapacity[h]!) kept[h] = 0;
+  }
+
+  const response = new Int32Array(pairCount);
+  const usage = new Float64Array(H);
+  const supply = new Float64Array(problem.skuCount);
+  for (let s = 0; s < problem.skuCount; s += 1) supply[s] = skuSupply(problem, s);
+  const trimmed = new Float64Array(H);
+  const pairsOfHub = hubPairLists(problem);
+  const evaluate = (prices: Float64Array): number => {
+    const bound = lagrangianResponse(problem, prices, response);
+    usage.fill(0);
+    for (let p = 0; p < pairCount; p += 1) usage[problem.pairHub[p]!] += response[p]!;
+    const repaired = repairResponse(problem, response, supply, trimmed, pairsOfHub);
+    const value = solutionValue(problem, repaired);
+    if (value > bestValue) {
+      bestValue = value;
+      bestUnits = repaired;
+    }
+    return bound;
+  };
+  const subgradient = (prices: Float64Array): Float64Array => {
+    const g = new Float64Array(H);
+    for (let h = 0; h < H; h += 1) {
+      g[h] = problem.hubCapacity[h]! - usage[h]!;
+      if (prices[h]! <= 0 && g[h]! > 0) g[h] = 0; // a price at zero cannot fall
+    }
+    return g;
+  };
+  let bestPrices = kept;
+  let bestBound = evaluate(kept);
+  let bestGradient = subgradient(kept);
+  let rounds = 1;
+  if (!greedy) {
+    // From zero prices, the gain each overbooked hub had to give back last is a first price.
+    const start = Float64Array.from(trimmed);
+    const bound = evaluate(start);
+    rounds += 1;
+    if (bound < bestBound) {
+      bestBound = bound;
+      bestPrices = start;
+      bestGradient = subgradient(start);
+    }
+  }
+  let theta = 1;
+  const prices = new Float64Array(H);
+  while (rounds < PRICE_ROUNDS) {
+    const gap = (bestBound - bestValue) / Math.max(1e-12, Math.abs(bestBound));
+    if (gap <= PRICE_GAP) break;
+    let norm = 0;
+    for (let h = 0; h < H; h += 1) norm += bestGradient[h]! * bestGradient[h]!;
+    if (norm === 0) break;
+    const step = (theta * (bestBound - bestValue)) / norm;
+    for (let h = 0; h < H; h += 1) prices[h] = Math.max(0, bestPrices[h]! - step * bestGradient[h]!);
+    const bound = evaluate(prices);
+    rounds += 1;
+    if (bound < bestBound) {
+      bestBound = bound;
+      bestPrices = Float64Array.from(prices);
+      bestGradient = subgradient(prices);
+    } else theta /= 2;
+  }
+  return { units: bestUnits, value: bestValue, upperBound: Math.max(bestBound, bestValue), rounds };
+}
+
+/**
+ * A plan from the SKUs' best responses to hub prices: every overbooked hub gives back, one unit at
+ * a time, the unit whose loss is least (its gain less the premium it saves), then greedy fills
+ * what hub room and SKU stock are left. `trimmedGain[h]`: the gain of the last unit hub h gave back (0 if none).
+ */
+function repairResponse(
+  problem: TransportProblem,
+  response: Int32Array,
+  supply: Float64Array,
+  trimmedGain: Float64Array,
+  pairsOfHub: readonly Int32Array[],
+): Int32Array {
+  const H = problem.hubCount;
+  const units = Int32Array.from(response);
+  const skuTotal = new Float64Array(problem.skuCount);
+  const hubLoad = new Float64Array(H);
+  for (let p = 0; p < units.length; p += 1) {
+    skuTotal[problem.pairSku[p]!] += units[p]!;
+    hubLoad[problem.pairHub[p]!] += units[p]!;
+  }
+  let over = false;
+  trimmedGain.fill(0);
+  for (let h = 0; h < H; h += 1) if (hubLoad[h]! > problem.hubCapacity[h]!) over = true;
+  if (over) {
+    const heap = new BinaryMaxHeap(64);
+    const loss = (p: number): number => {
+      const s = problem.pairSku[p]!;
+      return pairGain(problem, p, units[p]!) - unitPremium(problem, s, skuTotal[s]!);
+    };
+    for (let h = 0; h < H; h += 1) {
+      if (hubLoad[h]! <= problem.hubCapacity[h]!) continue;
+      heap.size = 0;
+      for (const p of pairsOfHub[h]!) if (units[p]! > 0) heap.push(p, -loss(p));
+      while (hubLoad[h]! > problem.hubCapacity[h]! && heap.size > 0) {
+        const key = heap.topKey();
+        const p = heap.pop();
+        const current = -loss(p);
+        if (current < key - 1e-12) {
+          heap.push(p, current); // its SKU gave back a unit elsewhere: the loss changed
+          continue;
+        }
+        const s = problem.pairSku[p]!;
+        trimmedGain[h] = Math.max(0, pairGain(problem, p, units[p]!));
+        units[p] -= 1;
+        skuTotal[s] -= 1;
+        hubLoad[h] -= 1;
+        if (units[p]! > 0) heap.push(p, -loss(p));
+      }
+    }
+  }
+  greedyFill(problem, units, skuTotal, hubLoad, supply);
+  return units;
+}
+
+function hubPairLists(problem: TransportProblem): Int32Array[] {
+  const count = new Int32Array(problem.hubCount);
+  for (let p = 0; p < problem.pairHub.length; p += 1) count[problem.pairHub[p]!] += 1;
+  const lists = Array.from(count, (n) => new Int32Array(n));
+  count.fill(0);
+  for (let p = 0; p < problem.pairHub.length; p += 1) {
+    const h = problem.pairHub[p]!;
+    lists[h]![count[h]!++] = p;
+  }
+  return lists;
 }
 
 /** Σ pairs [a·E[min(D, x)] − b·x] − Σ SKUs premium of their units. */
@@ -192,13 +399,18 @@ export function solutionValue(problem: TransportProblem, units: Int32Array): num
  * − premium_s(Σ_h x_sh)], and the inner problem is one SKU alone (greedy is exact for it).
  */
 export function lagrangianBound(problem: TransportProblem, hubPrice: Float64Array): number {
+  return lagrangianResponse(problem, hubPrice, new Int32Array(problem.pairSku.length));
+}
+
+/** The Lagrangian bound at `hubPrice`, writing each SKU's best response (units per pair) into `units`. */
+function lagrangianResponse(problem: TransportProblem, hubPrice: Float64Array, units: Int32Array): number {
   let bound = 0;
   for (let h = 0; h < problem.hubCount; h += 1) bound += hubPrice[h]! * problem.hubCapacity[h]!;
+  units.fill(0);
   const heap = new BinaryMaxHeap(64);
   for (let s = 0; s < problem.skuCount; s += 1) {
     const first = problem.pairSkuStart[s]!;
     const last = problem.pairSkuStart[s + 1]!;
-    const count = new Int32Array(last - first);
     heap.size = 0;
     for (let p = first; p < last; p += 1) heap.push(p, pairGain(problem, p, 1) - hubPrice[problem.pairHub[p]!]!);
     const supply = skuSupply(problem, s);
@@ -207,8 +419,8 @@ export function lagrangianBound(problem: TransportProblem, hubPrice: Float64Arra
       if (!(gain > 0)) break;
       const p = heap.pop();
       bound += gain;
-      count[p - first] += 1;
-      heap.push(p, pairGain(problem, p, count[p - first]! + 1) - hubPrice[problem.pairHub[p]!]!);
+      units[p] += 1;
+      heap.push(p, pairGain(problem, p, units[p]! + 1) - hubPrice[problem.pairHub[p]!]!);
     }
   }
   return bound;

@@ -12,6 +12,7 @@ import {
   solveLpText,
 } from '../../../../src/modules/allocation/core/highs-solver';
 import { baseInput, NOW, OPENS_AT, randomInstance, supplier } from './allocation-factory';
+import { buildBenchInstance } from '../../../../src/bench/allocation.bench';
 
 /** Invariants every plan must satisfy, whatever the solver. */
 function expectPlanInvariants(input: AllocationInput, plan: AllocationPlan): void {
@@ -293,5 +294,18 @@ describe('HiGHS instance guard', () => {
     expect(bad.Status).not.toBe('Optimal');
     const r = await solveLpText('Maximize\n obj: x\nSubject To\n c: x <= 3\nEnd');
     expect(r.ObjectiveValue).toBe(3);
+  });
+});
+
+describe('fast allocator on a large instance (hub prices)', () => {
+  it('plans 220 SKUs × 100 hubs within hub capacity and stock, with a certified gap of at most 0.1%', () => {
+    // Over 20,000 (SKU, hub) pairs: no first greedy, a few rounds of hub prices instead.
+    const input = buildBenchInstance({ skus: 220, hubs: 100, regions: 500 }, 3);
+    const plan = planAllocationFast(input);
+    expectPlanInvariants(input, plan);
+    expect(plan.solver.certified).toBe(true);
+    expect(plan.solver.gapBound).not.toBeNull();
+    expect(plan.solver.gapBound!).toBeLessThanOrEqual(1e-3);
+    expect(plan.solver.notes.join(' ')).toMatch(/hub prices/);
   });
 });
