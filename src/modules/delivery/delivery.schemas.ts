@@ -59,6 +59,11 @@ export const holdInputSchema = z
     quantity: z.number().int('must be a whole number').positive('must be a positive integer').max(10_000),
     ...where,
     hold_seconds: z.number().int().min(300).max(900).default(600),
+    tier: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a tier name: lower case letters, digits, _ or -')
+      .optional(),
+    account_id: z.string().min(1).max(200).optional(),
   })
   .strict()
   .superRefine(exactlyOneDestination) satisfies z.ZodType<Schemas['HoldInput']>;

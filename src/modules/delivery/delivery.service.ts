@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Database } from '../../db/database';
+import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { AccessService } from '../access';
 import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { ForecastReader } from '../forecast/forecast-reader';
@@ -43,11 +44,13 @@ export function createDeliveryService(deps: {
   /** the preview's plan and forecast, asked of the modules that own them */
   plans: Pick<PlanReader, 'previewPlan' | 'regions' | 'allocations'>;
   forecasts: Pick<ForecastReader, 'latest'>;
+  /** community access (tiers, account limits): its step runs inside the hold's transaction */
+  access?: Pick<AccessService, 'prepareHold' | 'claimInHold' | 'tierReserves'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, plans, forecasts, logger } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, logger, access } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -201,45 +204,66 @@ export function createDeliveryService(deps: {
       const candidates = hubCandidates(snapshot, regionId, sku.id).sort((a, b) =>
         compareLaneOrder(a as LaneRanked, b as LaneRanked),
       );
+      // Access rules (tiers, account limits) checked before any write; their claim is a step of the
+      // hold's transaction, taken before the stock (access module, migration 0020).
+      const prepared = access
+        ? await access.prepareHold(principal, {
+            dropId: sku.dropId,
+            opensAt: new Date(sku.opensAt),
+            skuId: sku.id,
+            regionId,
+            tier: input.tier,
+            accountId: input.account_id,
+          })
+        : undefined;
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
-      let quantityAvailable = 0;
-      for (const hub of candidates) {
-        const placed = await repo.placeHold(db, {
-          id,
-          hubId: hub.id,
-          skuId: sku.id,
-          regionId,
-          quantity: input.quantity,
-          creatorId: sku.creatorId,
-          now,
-          expiresAt,
-          asyncCommit: db.engine === 'postgres',
-        });
-        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
-        if (placed.outcome === 'held') {
-          snapshots.scheduleReload('stock');
-          return {
+      const placeHold = async (q: Queryable): Promise<Schemas['Hold']> => {
+        let quantityAvailable = 0;
+        for (const hub of candidates) {
+          const placed = await repo.placeHold(q, {
             id,
-            status: 'held',
-            sku_id: sku.id,
-            hub_id: hub.id,
-            region_id: regionId,
+            hubId: hub.id,
+            skuId: sku.id,
+            regionId,
             quantity: input.quantity,
-            created_at: now.toISOString(),
-            expires_at: expiresAt.toISOString(),
-            ended_at: null,
-          };
+            creatorId: sku.creatorId,
+            now,
+            expiresAt,
+            asyncCommit: db.engine === 'postgres',
+          });
+          if (placed.outcome === 'existing') return toHold((await repo.findHold(q, id))!, now);
+          if (placed.outcome === 'held') {
+            snapshots.scheduleReload('stock');
+            return {
+              id,
+              status: 'held',
+              sku_id: sku.id,
+              hub_id: hub.id,
+              region_id: regionId,
+              quantity: input.quantity,
+              created_at: now.toISOString(),
+              expires_at: expiresAt.toISOString(),
+              ended_at: null,
+            };
+          }
+          quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
         }
-        quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
-      }
-      throw new AppError(
-        'conflict',
-        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
-          ` (at most ${quantityAvailable} at one hub)`,
-        { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
-      );
+        throw new AppError(
+          'conflict',
+          `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+            ` (at most ${quantityAvailable} at one hub)`,
+          { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
+        );
+      };
+      if (!prepared || !access) return placeHold(db);
+      const hold = await db.transaction(async (tx) => {
+        await access.claimInHold(tx, prepared, { id, quantity: input.quantity, now });
+        return placeHold(tx);
+      });
+      snapshots.scheduleReload('stock');
+      return hold;
     },
 
     /** One hold as it stands; a hold past its expiry reads as expired even before the sweep ends it. */
@@ -346,7 +370,10 @@ export function createDeliveryService(deps: {
       const snapshot = snapshots.current();
       const skuIds = [...snapshot.skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
       await this.expireDueHolds(skuIds);
-      const rows = await repo.listStockForSkus(db, skuIds);
+      const [rows, tierReserves] = await Promise.all([
+        repo.listStockForSkus(db, skuIds),
+        access?.tierReserves(dropId, skuIds),
+      ]);
       return {
         drop_id: dropId,
         as_of: clock.now().toISOString(),
@@ -355,6 +382,7 @@ export function createDeliveryService(deps: {
           inbound_expected_at:
             row.inbound > 0 ? (snapshot.inboundAtByHubSku.get(stockKey(row.hub_id, row.sku_id)) ?? null) : null,
         })),
+        ...(tierReserves ? { tier_reserves: tierReserves } : {}),
       };
     },
 
@@ -372,6 +400,14 @@ export function createDeliveryService(deps: {
         plan ? plans.regions(plan.id) : Promise.resolve([]),
         plan ? plans.allocations(plan.id) : Promise.resolve([]),
       ]);
+      // Tier reserves are the creator's business: storefronts see the preview without them.
+      const tierReserves =
+        principal.role === 'storefront' || !access
+          ? undefined
+          : await access.tierReserves(
+              dropId,
+              [...snapshots.current().skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id),
+            );
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
       const entry = (regionId: string) =>
@@ -417,6 +453,7 @@ export function createDeliveryService(deps: {
         promise_business_days: drop.promise_business_days,
         forecast_id: forecast.cells.length > 0 ? (forecast.forecastId ?? null) : null,
         plan: plan ? { id: plan.id, status: plan.status as 'draft' | 'published', version: plan.version } : null,
+        ...(tierReserves ? { tier_reserves: tierReserves } : {}),
         regions: byRegion,
       };
     },

@@ -1,0 +1,150 @@
+import type { Queryable } from '../../db/database';
+
+/** Access SQL (migration 0020): a drop's tiers, reserves and limits, account salts, hold claims. */
+export interface AccessRow {
+  per_drop_limit: number | null;
+  updated_at: Date;
+}
+export interface AccessTierRow {
+  name: string;
+  position: number;
+  starts_at: Date;
+  ends_at: Date;
+}
+export interface AccessReserveRow {
+  tier: string;
+  sku_id: string;
+  /** '' = drop-wide */
+  scope: string;
+  share: string;
+}
+export interface PoolRow {
+  sku_id: string;
+  tier: string;
+  tier_position: number;
+  scope: string;
+  starts_at: Date;
+  ends_at: Date;
+  reserved: number;
+  rolled_in: number;
+  used: number;
+  protected: number;
+  rolled_over: number;
+}
+export type ClaimOutcome = 'ok' | 'existing' | 'reserved' | 'sku_limit' | 'drop_limit';
+
+export const accessRepository = {
+  async findAccess(db: Queryable, dropId: string) {
+    const access = (
+      await db.query<AccessRow>('select per_drop_limit, updated_at from drop_access where drop_id = $1', [dropId])
+    ).rows[0];
+    if (!access) return undefined;
+    const [tiers, reserves, limits] = await Promise.all([
+      db.query<AccessTierRow>(
+        'select name, position, starts_at, ends_at from drop_access_tiers where drop_id = $1 order by position',
+        [dropId],
+      ),
+      db.query<AccessReserveRow>(
+        'select tier, sku_id, scope, share::text as share from drop_access_reserves where drop_id = $1 order by tier, sku_id, scope',
+        [dropId],
+      ),
+      db.query<{ sku_id: string; per_account: number }>(
+        'select sku_id, per_account from drop_access_sku_limits where drop_id = $1 order by sku_id',
+        [dropId],
+      ),
+    ]);
+    return { access, tiers: tiers.rows, reserves: reserves.rows, skuLimits: limits.rows };
+  },
+
+  /** Replaces a drop's access rules (call inside one transaction). */
+  async replaceAccess(
+    tx: Queryable,
+    dropId: string,
+    rules: {
+      perDropLimit: number | null;
+      tiers: { name: string; startsAt: Date; endsAt: Date }[];
+      reserves: { tier: string; skuId: string; scope: string; share: number }[];
+      skuLimits: { skuId: string; perAccount: number }[];
+      now: Date;
+    },
+  ) {
+    await tx.query('delete from drop_access where drop_id = $1', [dropId]);
+    await tx.query('insert into drop_access (drop_id, per_drop_limit, updated_at) values ($1, $2, $3)', [
+      dropId,
+      rules.perDropLimit,
+      rules.now,
+    ]);
+    for (const [position, tier] of rules.tiers.entries())
+      await tx.query(
+        'insert into drop_access_tiers (drop_id, position, name, starts_at, ends_at) values ($1, $2, $3, $4, $5)',
+        [dropId, position, tier.name, tier.startsAt, tier.endsAt],
+      );
+    for (const r of rules.reserves)
+      await tx.query(
+        'insert into drop_access_reserves (drop_id, tier, sku_id, scope, share) values ($1, $2, $3, $4, $5)',
+        [dropId, r.tier, r.skuId, r.scope, r.share],
+      );
+    for (const l of rules.skuLimits)
+      await tx.query('insert into drop_access_sku_limits (drop_id, sku_id, per_account) values ($1, $2, $3)', [
+        dropId,
+        l.skuId,
+        l.perAccount,
+      ]);
+  },
+
+  /** The drop's account salt: the stored one, or `candidate` stored now. Never changes once stored. */
+  async ensureSalt(db: Queryable, dropId: string, candidate: string): Promise<string> {
+    const { rows } = await db.query<{ salt: string }>(
+      `with made as (
+         insert into drop_account_salts (drop_id, salt) values ($1, $2) on conflict (drop_id) do nothing returning salt
+       )
+       select salt from made union all select salt from drop_account_salts where drop_id = $1 limit 1`,
+      [dropId, candidate],
+    );
+    return rows[0]!.salt;
+  },
+
+  /** The access step of a hold, in its transaction before place_hold (function claim_hold_access). */
+  async claimHoldAccess(
+    tx: Queryable,
+    claim: {
+      holdId: string;
+      dropId: string;
+      skuId: string;
+      regionId: string;
+      tier: string | null;
+      accountHash: string | null;
+      quantity: number;
+      now: Date;
+    },
+  ) {
+    return (
+      await tx.query<{
+        outcome: ClaimOutcome;
+        available: number | null;
+        used: number | null;
+        account_limit: number | null;
+      }>('select outcome, available, used, account_limit from claim_hold_access($1, $2, $3, $4, $5, $6, $7, $8)', [
+        claim.holdId,
+        claim.dropId,
+        claim.skuId,
+        claim.regionId,
+        claim.tier,
+        claim.accountHash,
+        claim.quantity,
+        claim.now,
+      ])
+    ).rows[0]!;
+  },
+
+  /** The reserves of these SKUs of a drop at `now` (function access_pools). */
+  async listPools(db: Queryable, dropId: string, skuIds: string[], now: Date) {
+    return (
+      await db.query<PoolRow>(
+        `select s.id as sku_id, p.* from unnest($2::text[]) as s(id), lateral access_pools($1, s.id, $3) p
+         order by p.tier_position, s.id, p.scope`,
+        [dropId, skuIds, now],
+      )
+    ).rows;
+  },
+};
