@@ -92,15 +92,20 @@ export const accessRepository = {
       ]);
   },
 
-  /** The drop's account salt: the stored one, or `candidate` stored now. Never changes once stored. */
+  /**
+   * The drop's account salt: the stored one, or `candidate` stored now. Never changes once stored.
+   * Two statements: when a concurrent request stores the salt first, the insert waits for it and
+   * does nothing, and only a later statement's snapshot sees the row it committed.
+   */
   async ensureSalt(db: Queryable, dropId: string, candidate: string): Promise<string> {
-    const { rows } = await db.query<{ salt: string }>(
-      `with made as (
-         insert into drop_account_salts (drop_id, salt) values ($1, $2) on conflict (drop_id) do nothing returning salt
-       )
-       select salt from made union all select salt from drop_account_salts where drop_id = $1 limit 1`,
+    const inserted = await db.query<{ salt: string }>(
+      'insert into drop_account_salts (drop_id, salt) values ($1, $2) on conflict (drop_id) do nothing returning salt',
       [dropId, candidate],
     );
+    if (inserted.rows[0]) return inserted.rows[0].salt;
+    const { rows } = await db.query<{ salt: string }>('select salt from drop_account_salts where drop_id = $1', [
+      dropId,
+    ]);
     return rows[0]!.salt;
   },
 
