@@ -39,20 +39,19 @@ export const accessRepository = {
       await db.query<AccessRow>('select per_drop_limit, updated_at from drop_access where drop_id = $1', [dropId])
     ).rows[0];
     if (!access) return undefined;
-    const [tiers, reserves, limits] = await Promise.all([
-      db.query<AccessTierRow>(
-        'select name, position, starts_at, ends_at from drop_access_tiers where drop_id = $1 order by position',
-        [dropId],
-      ),
-      db.query<AccessReserveRow>(
-        'select tier, sku_id, scope, share::text as share from drop_access_reserves where drop_id = $1 order by tier, sku_id, scope',
-        [dropId],
-      ),
-      db.query<{ sku_id: string; per_account: number }>(
-        'select sku_id, per_account from drop_access_sku_limits where drop_id = $1 order by sku_id',
-        [dropId],
-      ),
-    ]);
+    // One after another: `db` may be a transaction's single connection.
+    const tiers = await db.query<AccessTierRow>(
+      'select name, position, starts_at, ends_at from drop_access_tiers where drop_id = $1 order by position',
+      [dropId],
+    );
+    const reserves = await db.query<AccessReserveRow>(
+      'select tier, sku_id, scope, share::text as share from drop_access_reserves where drop_id = $1 order by tier, sku_id, scope',
+      [dropId],
+    );
+    const limits = await db.query<{ sku_id: string; per_account: number }>(
+      'select sku_id, per_account from drop_access_sku_limits where drop_id = $1 order by sku_id',
+      [dropId],
+    );
     return { access, tiers: tiers.rows, reserves: reserves.rows, skuLimits: limits.rows };
   },
 
