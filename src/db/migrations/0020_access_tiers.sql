@@ -72,6 +72,45 @@ create table hold_access_claims (
 create index hold_access_claims_tier on hold_access_claims (drop_id, sku_id, tier) where tier is not null;
 create index hold_access_claims_account on hold_access_claims (drop_id, account_hash) where account_hash is not null;
 
+-- Reserve units in use per tier, SKU and scope, as two counters that only grow: `claimed` by the
+-- hold's access step, `freed` when such a hold is released or expires (trigger below); used =
+-- claimed − freed. Two rows, not one, and `freed` moves at commit (a deferred trigger): a hold's
+-- transaction may lock several hold rows (expiring due holds hub by hub) and a release locks its
+-- hold row, and neither then waits, with hold rows locked, for a counter row the other holds.
+create table access_reserve_claimed (
+  drop_id text not null, sku_id text not null, tier text not null, scope text not null,
+  units int not null,
+  primary key (drop_id, sku_id, tier, scope)
+);
+create table access_reserve_freed (
+  drop_id text not null, sku_id text not null, tier text not null, scope text not null,
+  units int not null,
+  primary key (drop_id, sku_id, tier, scope)
+);
+
+create function free_access_reserve() returns trigger language plpgsql as $$
+declare
+  c hold_access_claims%rowtype;
+begin
+  select * into c from hold_access_claims where hold_id = new.id;
+  if found and c.region_units > 0 then
+    insert into access_reserve_freed as f (drop_id, sku_id, tier, scope, units)
+    values (c.drop_id, c.sku_id, c.tier, c.region_id, c.region_units)
+    on conflict (drop_id, sku_id, tier, scope) do update set units = f.units + excluded.units;
+  end if;
+  if found and c.drop_units > 0 then
+    insert into access_reserve_freed as f (drop_id, sku_id, tier, scope, units)
+    values (c.drop_id, c.sku_id, c.tier, '', c.drop_units)
+    on conflict (drop_id, sku_id, tier, scope) do update set units = f.units + excluded.units;
+  end if;
+  return null;
+end;
+$$;
+create constraint trigger reservation_holds_free_access_reserve after update of status on reservation_holds
+  deferrable initially deferred
+  for each row when (old.status = 'held' and new.status in ('released', 'expired'))
+  execute function free_access_reserve();
+
 create trigger drop_access_changed after insert or update or delete on drop_access
   for each statement execute function notify_change('mf_catalog');
 create trigger drop_access_tiers_changed after insert or update or delete on drop_access_tiers
@@ -106,10 +145,11 @@ begin
       from drop_access_reserves r
       where r.drop_id = p_drop_id and r.tier = t.name and r.sku_id = p_sku_id and r.scope = v_scope;
       v_reserved := coalesce(v_reserved, 0);
-      select coalesce(sum(case when v_scope = '' then c.drop_units else c.region_units end), 0)::int into v_used
-      from hold_access_claims c join reservation_holds h on h.id = c.hold_id
-      where c.drop_id = p_drop_id and c.sku_id = p_sku_id and c.tier = t.name
-        and (v_scope = '' or c.region_id = v_scope) and h.status in ('held', 'confirmed');
+      select coalesce((select u.units from access_reserve_claimed u where u.drop_id = p_drop_id and u.sku_id = p_sku_id
+          and u.tier = t.name and u.scope = v_scope), 0)
+        - coalesce((select f.units from access_reserve_freed f where f.drop_id = p_drop_id and f.sku_id = p_sku_id
+          and f.tier = t.name and f.scope = v_scope), 0)
+      into v_used;
       v_effective := v_reserved + v_carry;
       if v_effective > 0 or v_used > 0 then
         if p_now >= t.ends_at then
@@ -202,6 +242,16 @@ begin
   end if;
   insert into hold_access_claims (hold_id, drop_id, sku_id, region_id, tier, region_units, drop_units, account_hash, quantity)
   values (p_hold_id, p_drop_id, p_sku_id, p_region_id, p_tier, v_take_region, v_take_drop, p_account_hash, p_quantity);
+  if v_take_region > 0 then
+    insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
+    values (p_drop_id, p_sku_id, p_tier, p_region_id, v_take_region)
+    on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+  end if;
+  if v_take_drop > 0 then
+    insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
+    values (p_drop_id, p_sku_id, p_tier, '', v_take_drop)
+    on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+  end if;
   return query select 'ok'::text, null::int, null::int, null::int;
 end;
 $$;

@@ -206,6 +206,28 @@ async function checkInvariants(dropId: string, skuIds: string[], regionId: strin
     expect(allReserved).toBeLessThanOrEqual(stock);
   }
 
+  // The reserve counters the access step reads agree with the claims of active and confirmed holds.
+  const counted = await db.query<{ key: string; units: number }>(
+    `select u.sku_id || '/' || u.tier || '/' || u.scope as key, (u.units - coalesce(f.units, 0))::int as units
+     from access_reserve_claimed u left join access_reserve_freed f using (drop_id, sku_id, tier, scope)
+     where u.drop_id = $1`,
+    [dropId],
+  );
+  const actual = await db.query<{ key: string; units: number }>(
+    `select key, sum(units)::int as units from (
+       select c.sku_id || '/' || c.tier || '/' || c.region_id as key, c.region_units as units
+       from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+       where c.drop_id = $1 and c.tier is not null and h.status in ('held', 'confirmed')
+       union all
+       select c.sku_id || '/' || c.tier || '/' as key, c.drop_units as units
+       from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+       where c.drop_id = $1 and c.tier is not null and h.status in ('held', 'confirmed')
+     ) x group by key`,
+    [dropId],
+  );
+  const nonZero = (rows: { key: string; units: number }[]) =>
+    Object.fromEntries(rows.filter((r) => r.units !== 0).map((r) => [r.key, r.units]));
+  expect(nonZero(counted.rows)).toEqual(nonZero(actual.rows));
   // The ledger: held = Σ active holds, confirmed = Σ confirmed holds, nothing oversold.
   const ledger = await db.query<{
     held: number;
