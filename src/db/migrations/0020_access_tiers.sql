@@ -167,17 +167,17 @@ begin
 end;
 $$;
 
--- The access step of one hold, in the hold's transaction, before place_hold. Locks the SKU (when it
--- has reserves) and then the account (when the drop has limits), checks, and records the claim.
--- outcome: 'ok', 'existing' (a retried hold), 'reserved' (the units left are other tiers' reserves;
--- available = what this buyer may still take), 'sku_limit' / 'drop_limit' (used and limit say how far).
-create function claim_hold_access(
+-- The access step of one hold, checked: locks the SKU (when it has reserves) and then the account
+-- (when the drop limits accounts), and answers whether the hold may go ahead and which reserve
+-- units it would take. outcome: 'ok', 'existing' (a retried hold), 'reserved' (the units left are
+-- other tiers' reserves; available = what this buyer may still take), 'sku_limit' / 'drop_limit'
+-- (used and account_limit say how far). Writes nothing.
+create function check_hold_access(
   p_hold_id text, p_drop_id text, p_sku_id text, p_region_id text, p_tier text, p_account_hash text,
   p_quantity int, p_now timestamptz
-) returns table (outcome text, available int, used int, account_limit int)
+) returns table (outcome text, available int, used int, account_limit int, take_region int, take_drop int)
 language plpgsql as $$
 declare
-  v_has_reserves boolean;
   v_available int;
   v_protected int := 0;
   v_own_region int := 0;
@@ -189,13 +189,12 @@ declare
   p record;
 begin
   if exists (select 1 from hold_access_claims c where c.hold_id = p_hold_id) then
-    return query select 'existing'::text, null::int, null::int, null::int;
+    return query select 'existing'::text, null::int, null::int, null::int, 0, 0;
     return;
   end if;
-  select exists (select 1 from drop_access_reserves r where r.drop_id = p_drop_id and r.sku_id = p_sku_id)
-    into v_has_reserves;
-  if v_has_reserves then
+  if exists (select 1 from drop_access_reserves r where r.drop_id = p_drop_id and r.sku_id = p_sku_id) then
     perform pg_advisory_xact_lock(16001, hashtext(p_sku_id));
+    -- Available first, reserves second: a release committing in between can only make this stricter.
     select coalesce(sum(l.available), 0)::int into v_available from hub_stock_levels l where l.sku_id = p_sku_id;
     for p in select * from access_pools(p_drop_id, p_sku_id, p_now) loop
       v_protected := v_protected + p.protected;
@@ -209,7 +208,7 @@ begin
     v_take_drop := least(p_quantity - v_take_region, v_own_drop);
     if v_available - p_quantity < v_protected - v_take_region - v_take_drop then
       return query select 'reserved'::text,
-        greatest(greatest(v_available - v_protected, 0) + v_own_region + v_own_drop, 0), null::int, null::int;
+        greatest(greatest(v_available - v_protected, 0) + v_own_region + v_own_drop, 0), null::int, null::int, 0, 0;
       return;
     end if;
   end if;
@@ -224,7 +223,7 @@ begin
       where c.drop_id = p_drop_id and c.account_hash = p_account_hash and c.sku_id = p_sku_id
         and ((h.status = 'held' and h.expires_at > p_now) or h.status = 'confirmed');
       if v_used + p_quantity > v_limit then
-        return query select 'sku_limit'::text, null::int, v_used, v_limit;
+        return query select 'sku_limit'::text, null::int, v_used, v_limit, 0, 0;
         return;
       end if;
     end if;
@@ -235,23 +234,65 @@ begin
       where c.drop_id = p_drop_id and c.account_hash = p_account_hash
         and ((h.status = 'held' and h.expires_at > p_now) or h.status = 'confirmed');
       if v_used + p_quantity > v_limit then
-        return query select 'drop_limit'::text, null::int, v_used, v_limit;
+        return query select 'drop_limit'::text, null::int, v_used, v_limit, 0, 0;
         return;
       end if;
     end if;
   end if;
-  insert into hold_access_claims (hold_id, drop_id, sku_id, region_id, tier, region_units, drop_units, account_hash, quantity)
-  values (p_hold_id, p_drop_id, p_sku_id, p_region_id, p_tier, v_take_region, v_take_drop, p_account_hash, p_quantity);
-  if v_take_region > 0 then
-    insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
-    values (p_drop_id, p_sku_id, p_tier, p_region_id, v_take_region)
-    on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+  return query select 'ok'::text, null::int, null::int, null::int, v_take_region, v_take_drop;
+end;
+$$;
+
+-- A hold on a drop with access rules, in one statement (so the locks above are held for one round
+-- trip): the access check, then place_hold (migration 0009) at each serving hub in lane order until
+-- one holds, then the claim (tier, reserve units taken, account hash) and its counters. outcome:
+-- 'held' (hub_id), 'existing', 'refused' (no hub had the units; available = the most at one hub),
+-- or the check's refusal ('reserved', 'sku_limit', 'drop_limit'). Nothing is written unless held.
+create function place_hold_with_access(
+  p_id text, p_hub_ids text[], p_sku_id text, p_region_id text, p_quantity int, p_creator_id text,
+  p_now timestamptz, p_expires_at timestamptz, p_async_commit boolean,
+  p_drop_id text, p_tier text, p_account_hash text
+) returns table (outcome text, hub_id text, available int, used int, account_limit int)
+language plpgsql as $$
+declare
+  c record;
+  r record;
+  v_hub text;
+  v_best int := 0;
+begin
+  select * into c from check_hold_access(p_id, p_drop_id, p_sku_id, p_region_id, p_tier, p_account_hash, p_quantity, p_now);
+  if c.outcome = 'existing' then
+    return query select 'existing'::text, null::text, null::int, null::int, null::int;
+    return;
   end if;
-  if v_take_drop > 0 then
-    insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
-    values (p_drop_id, p_sku_id, p_tier, '', v_take_drop)
-    on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+  if c.outcome <> 'ok' then
+    return query select c.outcome, null::text, c.available, c.used, c.account_limit;
+    return;
   end if;
-  return query select 'ok'::text, null::int, null::int, null::int;
+  foreach v_hub in array p_hub_ids loop
+    select * into r from place_hold(p_id, v_hub, p_sku_id, p_region_id, p_quantity, p_creator_id, p_now, p_expires_at, p_async_commit);
+    if r.outcome = 'existing' then
+      return query select 'existing'::text, null::text, null::int, null::int, null::int;
+      return;
+    end if;
+    if r.outcome = 'held' then
+      insert into hold_access_claims (hold_id, drop_id, sku_id, region_id, tier, region_units, drop_units, account_hash, quantity)
+      values (p_id, p_drop_id, p_sku_id, p_region_id, p_tier, c.take_region, c.take_drop, p_account_hash, p_quantity);
+      if c.take_region > 0 then
+        insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
+        values (p_drop_id, p_sku_id, p_tier, p_region_id, c.take_region)
+        on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+      end if;
+      if c.take_drop > 0 then
+        insert into access_reserve_claimed as u (drop_id, sku_id, tier, scope, units)
+        values (p_drop_id, p_sku_id, p_tier, '', c.take_drop)
+        on conflict (drop_id, sku_id, tier, scope) do update set units = u.units + excluded.units;
+      end if;
+      return query select 'held'::text, v_hub, r.available, null::int, null::int;
+      return;
+    end if;
+    v_best := greatest(v_best, coalesce(r.available, 0));
+  end loop;
+  return query select 'refused'::text, null::text, v_best, null::int, null::int;
 end;
 $$;

@@ -31,7 +31,7 @@ export interface PoolRow {
   protected: number;
   rolled_over: number;
 }
-export type ClaimOutcome = 'ok' | 'existing' | 'reserved' | 'sku_limit' | 'drop_limit';
+export type PlaceOutcome = 'held' | 'existing' | 'refused' | 'reserved' | 'sku_limit' | 'drop_limit';
 
 export const accessRepository = {
   async findAccess(db: Queryable, dropId: string) {
@@ -108,36 +108,52 @@ export const accessRepository = {
     return rows[0]!.salt;
   },
 
-  /** The access step of a hold, in its transaction before place_hold (function claim_hold_access). */
-  async claimHoldAccess(
-    tx: Queryable,
-    claim: {
-      holdId: string;
-      dropId: string;
+  /**
+   * A hold with its access step, one statement (function place_hold_with_access): the access check
+   * under the SKU's and the account's locks, place_hold at each hub in order, then the claim.
+   */
+  async placeHoldWithAccess(
+    db: Queryable,
+    hold: {
+      id: string;
+      hubIds: string[];
       skuId: string;
       regionId: string;
+      quantity: number;
+      creatorId: string;
+      now: Date;
+      expiresAt: Date;
+      asyncCommit: boolean;
+      dropId: string;
       tier: string | null;
       accountHash: string | null;
-      quantity: number;
-      now: Date;
     },
   ) {
     return (
-      await tx.query<{
-        outcome: ClaimOutcome;
+      await db.query<{
+        outcome: PlaceOutcome;
+        hub_id: string | null;
         available: number | null;
         used: number | null;
         account_limit: number | null;
-      }>('select outcome, available, used, account_limit from claim_hold_access($1, $2, $3, $4, $5, $6, $7, $8)', [
-        claim.holdId,
-        claim.dropId,
-        claim.skuId,
-        claim.regionId,
-        claim.tier,
-        claim.accountHash,
-        claim.quantity,
-        claim.now,
-      ])
+      }>(
+        `select outcome, hub_id, available, used, account_limit
+         from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          hold.id,
+          hold.hubIds,
+          hold.skuId,
+          hold.regionId,
+          hold.quantity,
+          hold.creatorId,
+          hold.now,
+          hold.expiresAt,
+          hold.asyncCommit,
+          hold.dropId,
+          hold.tier,
+          hold.accountHash,
+        ],
+      )
     ).rows[0]!;
   },
 

@@ -168,30 +168,41 @@ export function createAccessService(deps: {
     },
 
     /**
-     * The access step inside the hold's transaction, before its stock is taken: locks the SKU's
-     * reserves and the account, checks, records the claim. Throws (so the transaction rolls back)
-     * when other tiers' reserves or an account limit stand in the way. `existing`: a retried hold.
+     * The hold itself on a drop with access rules, in one statement: the access check under the
+     * SKU's reserve lock and the account's lock, place_hold at each hub in lane order, the claim.
+     * One statement, so the locks are held for one round trip. Throws when other tiers' reserves or
+     * an account limit stand in the way (nothing written); else the hub that holds, the hold that
+     * already existed (a retry), or how many units one hub could hold.
      */
-    async claimInHold(
-      tx: Queryable,
+    async placeHold(
       access: PreparedAccess,
-      hold: { id: string; quantity: number; now: Date },
-    ): Promise<'claimed' | 'existing'> {
-      const result = await repo.claimHoldAccess(tx, {
-        holdId: hold.id,
-        dropId: access.dropId,
+      hold: {
+        id: string;
+        hubIds: string[];
+        quantity: number;
+        creatorId: string;
+        now: Date;
+        expiresAt: Date;
+        asyncCommit: boolean;
+      },
+    ): Promise<
+      { outcome: 'held'; hubId: string } | { outcome: 'existing' } | { outcome: 'refused'; available: number }
+    > {
+      const result = await repo.placeHoldWithAccess(db, {
+        ...hold,
         skuId: access.skuId,
         regionId: access.regionId,
+        dropId: access.dropId,
         tier: access.tier,
         accountHash: access.accountHash,
-        quantity: hold.quantity,
-        now: hold.now,
       });
       switch (result.outcome) {
-        case 'ok':
-          return 'claimed';
+        case 'held':
+          return { outcome: 'held', hubId: result.hub_id! };
         case 'existing':
-          return 'existing';
+          return { outcome: 'existing' };
+        case 'refused':
+          return { outcome: 'refused', available: result.available ?? 0 };
         case 'reserved':
           throw new AppError(
             'conflict',

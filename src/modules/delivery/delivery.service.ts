@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Database, Queryable } from '../../db/database';
+import type { Database } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
@@ -44,8 +44,8 @@ export function createDeliveryService(deps: {
   /** the preview's plan and forecast, asked of the modules that own them */
   plans: Pick<PlanReader, 'previewPlan' | 'regions' | 'allocations'>;
   forecasts: Pick<ForecastReader, 'latest'>;
-  /** community access (tiers, account limits): its step runs inside the hold's transaction */
-  access?: Pick<AccessService, 'prepareHold' | 'claimInHold' | 'tierReserves'>;
+  /** community access (tiers, account limits): holds on a drop with rules go through its one-statement step */
+  access?: Pick<AccessService, 'prepareHold' | 'placeHold' | 'tierReserves'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
@@ -204,8 +204,8 @@ export function createDeliveryService(deps: {
       const candidates = hubCandidates(snapshot, regionId, sku.id).sort((a, b) =>
         compareLaneOrder(a as LaneRanked, b as LaneRanked),
       );
-      // Access rules (tiers, account limits) checked before any write; their claim is a step of the
-      // hold's transaction, taken before the stock (access module, migration 0020).
+      // Access rules (tiers, account limits): what needs no lock is checked here, before any write;
+      // the rest runs with the hold in one statement below (access module, migration 0020).
       const prepared = access
         ? await access.prepareHold(principal, {
             dropId: sku.dropId,
@@ -219,51 +219,74 @@ export function createDeliveryService(deps: {
       const now = clock.now();
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
-      const placeHold = async (q: Queryable): Promise<Schemas['Hold']> => {
-        let quantityAvailable = 0;
-        for (const hub of candidates) {
-          const placed = await repo.placeHold(q, {
+      if (prepared && access) {
+        // The same hold with the access step before it, in one statement (function place_hold_with_access).
+        const placed = await access.placeHold(prepared, {
+          id,
+          hubIds: candidates.map((hub) => hub.id),
+          quantity: input.quantity,
+          creatorId: sku.creatorId,
+          now,
+          expiresAt,
+          asyncCommit: db.engine === 'postgres',
+        });
+        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
+        if (placed.outcome === 'refused')
+          throw new AppError(
+            'conflict',
+            `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+              ` (at most ${placed.available} at one hub)`,
+            { extensions: { reason: 'out_of_stock', quantity_available: placed.available } },
+          );
+        snapshots.scheduleReload('stock');
+        return {
+          id,
+          status: 'held',
+          sku_id: sku.id,
+          hub_id: placed.hubId,
+          region_id: regionId,
+          quantity: input.quantity,
+          created_at: now.toISOString(),
+          expires_at: expiresAt.toISOString(),
+          ended_at: null,
+        };
+      }
+      let quantityAvailable = 0;
+      for (const hub of candidates) {
+        const placed = await repo.placeHold(db, {
+          id,
+          hubId: hub.id,
+          skuId: sku.id,
+          regionId,
+          quantity: input.quantity,
+          creatorId: sku.creatorId,
+          now,
+          expiresAt,
+          asyncCommit: db.engine === 'postgres',
+        });
+        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
+        if (placed.outcome === 'held') {
+          snapshots.scheduleReload('stock');
+          return {
             id,
-            hubId: hub.id,
-            skuId: sku.id,
-            regionId,
+            status: 'held',
+            sku_id: sku.id,
+            hub_id: hub.id,
+            region_id: regionId,
             quantity: input.quantity,
-            creatorId: sku.creatorId,
-            now,
-            expiresAt,
-            asyncCommit: db.engine === 'postgres',
-          });
-          if (placed.outcome === 'existing') return toHold((await repo.findHold(q, id))!, now);
-          if (placed.outcome === 'held') {
-            snapshots.scheduleReload('stock');
-            return {
-              id,
-              status: 'held',
-              sku_id: sku.id,
-              hub_id: hub.id,
-              region_id: regionId,
-              quantity: input.quantity,
-              created_at: now.toISOString(),
-              expires_at: expiresAt.toISOString(),
-              ended_at: null,
-            };
-          }
-          quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
+            created_at: now.toISOString(),
+            expires_at: expiresAt.toISOString(),
+            ended_at: null,
+          };
         }
-        throw new AppError(
-          'conflict',
-          `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
-            ` (at most ${quantityAvailable} at one hub)`,
-          { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
-        );
-      };
-      if (!prepared || !access) return placeHold(db);
-      const hold = await db.transaction(async (tx) => {
-        await access.claimInHold(tx, prepared, { id, quantity: input.quantity, now });
-        return placeHold(tx);
-      });
-      snapshots.scheduleReload('stock');
-      return hold;
+        quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
+      }
+      throw new AppError(
+        'conflict',
+        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+          ` (at most ${quantityAvailable} at one hub)`,
+        { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
+      );
     },
 
     /** One hold as it stands; a hold past its expiry reads as expired even before the sweep ends it. */
