@@ -889,7 +889,7 @@ export interface paths {
          *     (absent: the general public). A tier's buyers may hold from their window's start, the public from
          *     the drop's opening (else 409, `reason: access_not_open`, `opens_at`); units reserved for other
          *     tiers are not holdable (409, `reason: reserved_for_other_tiers`, `quantity_available` for this
-         *     buyer). An unknown tier → 422 naming `tier`; a tier outside the key's tiers → 403 naming `tier`.
+         *     buyer). An unknown tier, or a tier outside the key's tiers, → 422 naming `tier`.
          *     On a drop with per-account limits, `account_id` is required (422 naming it); a hold beyond a
          *     limit → 403 `code: account_limited` with `reason` (`sku_limit` or `drop_limit`), `limit` and
          *     `quantity_used`. Nothing is written on a refusal.
@@ -1435,7 +1435,7 @@ export interface components {
             /** @description Required for partner keys. */
             partner_id?: components["schemas"]["Id"];
             label?: string;
-            /** @description Storefront keys only: the access tiers this key may claim on its creator's drops (absent: every tier). A hold naming another tier → 403. */
+            /** @description Storefront keys only: the access tiers this key may claim on its creator's drops (absent: every tier). A hold naming another tier → 422 naming `tier`. */
             tiers?: components["schemas"]["TierName"][];
         };
         ApiKey: {
