@@ -36,6 +36,7 @@ import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
 import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/webhooks.service';
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
 import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
+import { accessRoutes, createAccessService } from './modules/access';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { pickupRoutes } from './modules/pickup/pickup.routes';
 import { createPickupService } from './modules/pickup/pickup.service';
@@ -95,6 +96,9 @@ export function createServices(deps: {
   const pickup = createPickupService(db, { catalog, clock });
   routers.push(pickupRoutes(pickup));
   const snapshots = createDeliverySnapshotCache({ db, plans: planReader, pickups: pickup, clock, logger: deps.logger });
+  // Community access (issue 16): tiers with reserved stock and per-account limits, checked in the hold's transaction.
+  const access = createAccessService({ db, clock, catalog });
+  routers.push(accessRoutes(access));
   const delivery = createDeliveryService({
     db,
     clock,
@@ -103,6 +107,7 @@ export function createServices(deps: {
     plans: planReader,
     forecasts: forecastReader,
     pickups: pickup,
+    access,
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
@@ -221,7 +226,10 @@ export function createServices(deps: {
   // A reconnected feed may have missed a revocation: every cached key is checked again on its next
   // use, yet still known if the database drops once more. A real notification is a revocation.
   changes.on('mf_keys', (payload) => (payload === 'reconnected' ? keys.revalidateCache() : keys.clearCache()));
-  changes.on('mf_catalog', () => snapshots.scheduleReload('catalog'));
+  changes.on('mf_catalog', () => {
+    snapshots.scheduleReload('catalog');
+    access.clearCache();
+  });
   changes.on('mf_stock', () => snapshots.scheduleReload('stock'));
   /** Loads caches and subscribes to changes; call once before serving. */
   async function start() {

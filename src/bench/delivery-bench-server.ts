@@ -65,6 +65,9 @@ for (const hubId of ['hub-lax', 'hub-dfw'])
     region_ids: [PICKUP_REGION],
   });
 const key = (await services.keys.createApiKey({ role: 'storefront', creator_id: 'creator-nova', label: 'bench' })).key;
+/** The creator's key: the access bench sets the drop's tiers and limits with it. */
+const creatorKey = (await services.keys.createApiKey({ role: 'creator', creator_id: 'creator-nova', label: 'bench' }))
+  .key;
 await services.start();
 
 const app = createApp({ services, logger });
@@ -82,6 +85,8 @@ process.stdout.write(
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hello: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}/hello`,
     key,
+    creatorKey,
+    dropId: DEMO_DROP_ID,
     skuId: skus[0]!.id,
     skuIds: skus.map((s) => s.id),
     scarce: SCARCE,

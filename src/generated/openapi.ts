@@ -947,6 +947,14 @@ export interface paths {
          *     race for it (a full slot → 409 `reason: slot_full` with `units_free`). A hub that offers no
          *     pickup, a region that may not collect there, or a time that is not one of its slots (or is
          *     before the units can be ready) → 422 naming the field. Releasing or expiring the hold frees the slot.
+         *     On a drop with access tiers (`PUT /v1/drops/{dropId}/access`) the hold states the buyer's `tier`
+         *     (absent: the general public). A tier's buyers may hold from their window's start, the public from
+         *     the drop's opening (else 409, `reason: access_not_open`, `opens_at`); units reserved for other
+         *     tiers are not holdable (409, `reason: reserved_for_other_tiers`, `quantity_available` for this
+         *     buyer). An unknown tier, or a tier outside the key's tiers, → 422 naming `tier`.
+         *     On a drop with per-account limits, `account_id` is required (422 naming it); a hold beyond a
+         *     limit → 403 `code: account_limited` with `reason` (`sku_limit` or `drop_limit`), `limit` and
+         *     `quantity_used`. Nothing is written on a refusal.
          */
         post: operations["createHold"];
         delete?: never;
@@ -1127,6 +1135,41 @@ export interface paths {
         /** Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published). */
         get: operations["getDropPreview"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The drop's access tiers and per-account limits (admin, the creator).
+         * @description A drop without access rules answers empty tiers and no limits. Another tenant's drop → 404.
+         */
+        get: operations["getDropAccess"];
+        /**
+         * Replace the drop's access tiers and per-account limits (admin, the creator).
+         * @description Tiers are in order (the first is served first). Each has an early-access window that ends no
+         *     later than the drop's opening; windows may not overlap and follow the tiers' order. A tier's
+         *     reserve is a share of a SKU's stock (on hand + inbound over all hubs), drop-wide
+         *     (`region_id` null) or for the buyers of one region; the shares of one SKU sum to at most 1.
+         *     Reserved units are holdable only by their tier inside its window; when the window ends what
+         *     is left rolls into the next tier's reserve of the same scope, and after the last tier into
+         *     ordinary stock. Per-account limits count active holds and confirmed holds per account (an
+         *     opaque id the storefront sends on each hold, stored only as HMAC-SHA256 with a per-drop salt).
+         *     Bad input → 422 naming the field (unknown SKU or region, overlapping windows, a limit of 0);
+         *     nothing is written.
+         */
+        put: operations["putDropAccess"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1437,7 +1480,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "bad_request" | "validation_failed" | "unauthorized" | "not_found" | "conflict" | "precondition_failed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
+            code: "bad_request" | "validation_failed" | "unauthorized" | "account_limited" | "not_found" | "conflict" | "precondition_failed" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "rate_limited" | "internal" | "unavailable";
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
             /** @description On a 409 from publishing or saving a what-if plan, the status of the plan that was refused. */
@@ -1454,6 +1497,8 @@ export interface components {
             /** @description Required for partner keys. */
             partner_id?: components["schemas"]["Id"];
             label?: string;
+            /** @description Storefront keys only: the access tiers this key may claim on its creator's drops (absent: every tier). A hold naming another tier → 422 naming `tier`. */
+            tiers?: components["schemas"]["TierName"][];
         };
         ApiKey: {
             id: string;
@@ -1463,6 +1508,8 @@ export interface components {
             label: string;
             /** @description The first characters of the key, to recognise it. */
             key_prefix: string;
+            /** @description The access tiers a storefront key may claim (null: every tier). */
+            tiers?: string[] | null;
             created_at: components["schemas"]["Timestamp"];
             /** Format: date-time */
             revoked_at: string | null;
@@ -2363,6 +2410,10 @@ export interface components {
                 hub_id: components["schemas"]["Id"];
                 slot_start: components["schemas"]["Timestamp"];
             };
+            /** @description The buyer's access tier, verified by the storefront; absent: the general public. Must be one of the drop's tiers and within the key's tiers. */
+            tier?: components["schemas"]["TierName"];
+            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits. */
+            account_id?: string;
         };
         Hold: {
             id: string;
@@ -2382,6 +2433,75 @@ export interface components {
             /** @description The pickup slot this hold reserves (absent for a delivery). */
             pickup?: components["schemas"]["HoldPickup"];
         };
+        /** @description An access tier of a drop, e.g. holders, members. */
+        TierName: string;
+        AccessWindow: {
+            starts_at: components["schemas"]["Timestamp"];
+            ends_at: components["schemas"]["Timestamp"];
+        };
+        AccountLimits: {
+            /** @description Units one account may have over the whole drop (null: no limit). */
+            per_drop?: number | null;
+            per_sku?: {
+                sku_id: components["schemas"]["Id"];
+                quantity: number;
+            }[];
+        };
+        DropAccessInput: {
+            tiers: {
+                name: components["schemas"]["TierName"];
+                window: components["schemas"]["AccessWindow"];
+                reserves?: {
+                    sku_id: components["schemas"]["Id"];
+                    /** @description null or absent: drop-wide. */
+                    region_id?: components["schemas"]["Id"] | null;
+                    share: number;
+                }[];
+            }[];
+            account_limits?: components["schemas"]["AccountLimits"];
+        };
+        DropAccess: {
+            drop_id: string;
+            tiers: {
+                name: string;
+                window: components["schemas"]["AccessWindow"];
+                reserves: {
+                    sku_id: string;
+                    region_id: string | null;
+                    share: number;
+                }[];
+            }[];
+            account_limits: {
+                per_drop: number | null;
+                per_sku: {
+                    sku_id: string;
+                    quantity: number;
+                }[];
+            };
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        /**
+         * @description One tier's reserve of one SKU in one scope, now: `reserved` = floor(share × stock); `rolled_in` =
+         *     what the previous tier left when its window ended; `used` = reserve units of this tier's active
+         *     and confirmed holds; `protected` = reserved + rolled_in − used while the window has not ended
+         *     (no other tier may take them), else 0; `rolled_over` = what passed on to the next tier (or to
+         *     ordinary stock after the last tier) when the window ended.
+         */
+        TierReserve: {
+            tier: string;
+            sku_id: string;
+            /** @description null: drop-wide. */
+            region_id: string | null;
+            window: components["schemas"]["AccessWindow"];
+            /** @enum {string} */
+            state: "upcoming" | "open" | "ended";
+            reserved: number;
+            rolled_in: number;
+            used: number;
+            protected: number;
+            rolled_over: number;
+        };
         LiveStock: {
             drop_id: string;
             as_of: components["schemas"]["Timestamp"];
@@ -2395,6 +2515,8 @@ export interface components {
                 held: number;
                 available: number;
             }[];
+            /** @description The drop's tier reserves now, per tier, SKU and scope (absent when the drop has no access tiers). */
+            tier_reserves?: components["schemas"]["TierReserve"][];
         };
         DropPreview: {
             drop_id: string;
@@ -2407,6 +2529,8 @@ export interface components {
                 status: "draft" | "published";
                 version: number;
             } | null;
+            /** @description The drop's tier reserves now, per tier, SKU and scope (absent when the drop has no access tiers; creators and admin only). */
+            tier_reserves?: components["schemas"]["TierReserve"][];
             /** @description Keyed by region id (map-ready). */
             regions: {
                 [key: string]: {
@@ -8390,6 +8514,7 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -8731,6 +8856,38 @@ export interface operations {
                      *           "held": 0,
                      *           "available": 100,
                      *           "inbound_expected_at": "2026-11-30T17:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "tier_reserves": [
+                     *         {
+                     *           "tier": "holders",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "region_id": null,
+                     *           "window": {
+                     *             "starts_at": "2026-11-29T17:00:00.000Z",
+                     *             "ends_at": "2026-11-30T05:00:00.000Z"
+                     *           },
+                     *           "state": "ended",
+                     *           "reserved": 11,
+                     *           "rolled_in": 0,
+                     *           "used": 7,
+                     *           "protected": 0,
+                     *           "rolled_over": 4
+                     *         },
+                     *         {
+                     *           "tier": "members",
+                     *           "sku_id": "sku-nova-cap",
+                     *           "region_id": null,
+                     *           "window": {
+                     *             "starts_at": "2026-11-30T05:00:00.000Z",
+                     *             "ends_at": "2026-11-30T17:00:00.000Z"
+                     *           },
+                     *           "state": "open",
+                     *           "reserved": 5,
+                     *           "rolled_in": 4,
+                     *           "used": 2,
+                     *           "protected": 7,
+                     *           "rolled_over": 0
                      *         }
                      *       ]
                      *     }
@@ -9310,6 +9467,214 @@ export interface operations {
             304: components["responses"]["NotModified"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    getDropAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The access rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "tiers": [
+                     *         {
+                     *           "name": "holders",
+                     *           "window": {
+                     *             "starts_at": "2026-11-29T17:00:00.000Z",
+                     *             "ends_at": "2026-11-30T05:00:00.000Z"
+                     *           },
+                     *           "reserves": [
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": null,
+                     *               "share": 0.2
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": "US-CA",
+                     *               "share": 0.05
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "members",
+                     *           "window": {
+                     *             "starts_at": "2026-11-30T05:00:00.000Z",
+                     *             "ends_at": "2026-11-30T17:00:00.000Z"
+                     *           },
+                     *           "reserves": [
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": null,
+                     *               "share": 0.1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "account_limits": {
+                     *         "per_drop": 4,
+                     *         "per_sku": [
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "quantity": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "updated_at": "2026-11-23T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DropAccess"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    putDropAccess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tiers": [
+                 *         {
+                 *           "name": "holders",
+                 *           "window": {
+                 *             "starts_at": "2026-11-29T17:00:00.000Z",
+                 *             "ends_at": "2026-11-30T05:00:00.000Z"
+                 *           },
+                 *           "reserves": [
+                 *             {
+                 *               "sku_id": "sku-nova-tee",
+                 *               "share": 0.2
+                 *             },
+                 *             {
+                 *               "sku_id": "sku-nova-tee",
+                 *               "region_id": "US-CA",
+                 *               "share": 0.05
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "members",
+                 *           "window": {
+                 *             "starts_at": "2026-11-30T05:00:00.000Z",
+                 *             "ends_at": "2026-11-30T17:00:00.000Z"
+                 *           },
+                 *           "reserves": [
+                 *             {
+                 *               "sku_id": "sku-nova-tee",
+                 *               "share": 0.1
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "account_limits": {
+                 *         "per_drop": 4,
+                 *         "per_sku": [
+                 *           {
+                 *             "sku_id": "sku-nova-tee",
+                 *             "quantity": 2
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["DropAccessInput"];
+            };
+        };
+        responses: {
+            /** @description The access rules as stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "tiers": [
+                     *         {
+                     *           "name": "holders",
+                     *           "window": {
+                     *             "starts_at": "2026-11-29T17:00:00.000Z",
+                     *             "ends_at": "2026-11-30T05:00:00.000Z"
+                     *           },
+                     *           "reserves": [
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": null,
+                     *               "share": 0.2
+                     *             },
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": "US-CA",
+                     *               "share": 0.05
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "name": "members",
+                     *           "window": {
+                     *             "starts_at": "2026-11-30T05:00:00.000Z",
+                     *             "ends_at": "2026-11-30T17:00:00.000Z"
+                     *           },
+                     *           "reserves": [
+                     *             {
+                     *               "sku_id": "sku-nova-tee",
+                     *               "region_id": null,
+                     *               "share": 0.1
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "account_limits": {
+                     *         "per_drop": 4,
+                     *         "per_sku": [
+                     *           {
+                     *             "sku_id": "sku-nova-tee",
+                     *             "quantity": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "updated_at": "2026-11-23T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DropAccess"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     listForecasts: {

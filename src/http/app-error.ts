@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: 'Bad request' },
   validation_failed: { status: 400, title: 'Request validation failed' },
   unauthorized: { status: 401, title: 'Missing, unknown or revoked API key' },
+  account_limited: { status: 403, title: 'Account limit reached' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   precondition_failed: { status: 412, title: 'Precondition failed' },

@@ -64,6 +64,11 @@ export const holdInputSchema = z
       .object({ hub_id: idSchema, slot_start: z.iso.datetime({ offset: true }) })
       .strict()
       .optional(),
+    tier: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a tier name: lower case letters, digits, _ or -')
+      .optional(),
+    account_id: z.string().min(1).max(200).optional(),
   })
   .strict()
   .superRefine(exactlyOneDestination) satisfies z.ZodType<Schemas['HoldInput']>;

@@ -7,6 +7,7 @@ import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { AccessService } from '../access';
 import type { PlanReader } from '../allocation/plan-reader';
 import type { CatalogService } from '../catalog/catalog.service';
 import type { ForecastReader } from '../forecast/forecast-reader';
@@ -47,11 +48,13 @@ export function createDeliveryService(deps: {
   forecasts: Pick<ForecastReader, 'latest'>;
   /** the pickup slot step of a hold (absent: holds with a pickup slot are refused) */
   pickups?: Pick<PickupService, 'reserveSlot'>;
+  /** community access (tiers, account limits): holds on a drop with rules go through its one-statement step */
+  access?: Pick<AccessService, 'prepareHold' | 'placeHold' | 'tierReserves'>;
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger, access } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -246,6 +249,18 @@ export function createDeliveryService(deps: {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const snapshot = snapshots.current();
+      // Access rules (tiers, account limits): what needs no lock is checked here, before any write;
+      // the rest runs with the hold in one statement below (access module, migration 0020).
+      const prepared = access
+        ? await access.prepareHold(principal, {
+            dropId: sku.dropId,
+            opensAt: new Date(sku.opensAt),
+            skuId: sku.id,
+            regionId,
+            tier: input.tier,
+            accountId: input.account_id,
+          })
+        : undefined;
       const now = clock.now();
       // Local pickup: the units are held at the pickup hub only, and the slot with them.
       const slot = input.pickup
@@ -261,8 +276,50 @@ export function createDeliveryService(deps: {
       const candidates = slot
         ? [{ id: slot.hubId }]
         : hubCandidates(snapshot, regionId, sku.id).sort((a, b) => compareLaneOrder(a as LaneRanked, b as LaneRanked));
+      if (prepared && slot)
+        // The access step is one statement over the hub candidates; the slot step runs around the
+        // plain hold. Until both run in one transaction, a drop with access rules takes no pickup holds.
+        throw new AppError(
+          'unprocessable',
+          `drop '${sku.dropId}' has access rules: pickup holds are not available on it`,
+          {
+            errors: [{ path: 'pickup', message: 'not available on a drop with access tiers or account limits' }],
+          },
+        );
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
+      if (prepared && access) {
+        // The same hold with the access step before it, in one statement (function place_hold_with_access).
+        const placed = await access.placeHold(prepared, {
+          id,
+          hubIds: candidates.map((hub) => hub.id),
+          quantity: input.quantity,
+          creatorId: sku.creatorId,
+          now,
+          expiresAt,
+          asyncCommit: db.engine === 'postgres',
+        });
+        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
+        if (placed.outcome === 'refused')
+          throw new AppError(
+            'conflict',
+            `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+              ` (at most ${placed.available} at one hub)`,
+            { extensions: { reason: 'out_of_stock', quantity_available: placed.available } },
+          );
+        snapshots.scheduleReload('stock');
+        return {
+          id,
+          status: 'held',
+          sku_id: sku.id,
+          hub_id: placed.hubId,
+          region_id: regionId,
+          quantity: input.quantity,
+          created_at: now.toISOString(),
+          expires_at: expiresAt.toISOString(),
+          ended_at: null,
+        };
+      }
       let quantityAvailable = 0;
       for (const hub of candidates) {
         const hold = {
@@ -417,7 +474,10 @@ export function createDeliveryService(deps: {
       const snapshot = snapshots.current();
       const skuIds = [...snapshot.skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
       await this.expireDueHolds(skuIds);
-      const rows = await repo.listStockForSkus(db, skuIds);
+      const [rows, tierReserves] = await Promise.all([
+        repo.listStockForSkus(db, skuIds),
+        access?.tierReserves(dropId, skuIds),
+      ]);
       return {
         drop_id: dropId,
         as_of: clock.now().toISOString(),
@@ -426,6 +486,7 @@ export function createDeliveryService(deps: {
           inbound_expected_at:
             row.inbound > 0 ? (snapshot.inboundAtByHubSku.get(stockKey(row.hub_id, row.sku_id)) ?? null) : null,
         })),
+        ...(tierReserves ? { tier_reserves: tierReserves } : {}),
       };
     },
 
@@ -443,6 +504,14 @@ export function createDeliveryService(deps: {
         plan ? plans.regions(plan.id) : Promise.resolve([]),
         plan ? plans.allocations(plan.id) : Promise.resolve([]),
       ]);
+      // Tier reserves are the creator's business: storefronts see the preview without them.
+      const tierReserves =
+        principal.role === 'storefront' || !access
+          ? undefined
+          : await access.tierReserves(
+              dropId,
+              [...snapshots.current().skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id),
+            );
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
       const entry = (regionId: string) =>
@@ -488,6 +557,7 @@ export function createDeliveryService(deps: {
         promise_business_days: drop.promise_business_days,
         forecast_id: forecast.cells.length > 0 ? (forecast.forecastId ?? null) : null,
         plan: plan ? { id: plan.id, status: plan.status as 'draft' | 'published', version: plan.version } : null,
+        ...(tierReserves ? { tier_reserves: tierReserves } : {}),
         regions: byRegion,
       };
     },

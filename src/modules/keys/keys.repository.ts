@@ -7,13 +7,15 @@ export interface ApiKeyRow {
   role: Role;
   creator_id: string | null;
   partner_id: string | null;
+  /** the access tiers a storefront key may claim (null: every tier) */
+  tiers: string[] | null;
   label: string;
   key_prefix: string;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const columns = 'id, role, creator_id, partner_id, label, key_prefix, created_at, revoked_at';
+const columns = 'id, role, creator_id, partner_id, tiers, label, key_prefix, created_at, revoked_at';
 
 export const keysRepository = {
   async insertApiKey(
@@ -21,9 +23,9 @@ export const keysRepository = {
     key: Omit<ApiKeyRow, 'created_at' | 'revoked_at'> & { key_hash: string },
   ): Promise<ApiKeyRow> {
     const { rows } = await db.query<ApiKeyRow>(
-      `insert into api_keys (id, key_hash, key_prefix, role, creator_id, partner_id, label)
-       values ($1, $2, $3, $4, $5, $6, $7) returning ${columns}`,
-      [key.id, key.key_hash, key.key_prefix, key.role, key.creator_id, key.partner_id, key.label],
+      `insert into api_keys (id, key_hash, key_prefix, role, creator_id, partner_id, tiers, label)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${columns}`,
+      [key.id, key.key_hash, key.key_prefix, key.role, key.creator_id, key.partner_id, key.tiers, key.label],
     );
     return rows[0]!;
   },

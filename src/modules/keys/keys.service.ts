@@ -16,6 +16,7 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     role: row.role,
     creator_id: row.creator_id,
     partner_id: row.partner_id,
+    tiers: row.tiers,
     label: row.label,
     key_prefix: row.key_prefix,
     created_at: row.created_at.toISOString(),
@@ -73,6 +74,7 @@ export function createKeysService(db: Database, deps: { catalog: KeysCatalog; no
           role: input.role,
           creator_id: input.creator_id ?? null,
           partner_id: input.partner_id ?? null,
+          tiers: input.tiers ? [...new Set(input.tiers)] : null,
           label: input.label ?? '',
         });
         return { ...toApiKey(row), key: secret.key };
