@@ -246,3 +246,32 @@ describe('pickup input refused (422 naming the field, nothing written)', () => {
     expect(read.shares).toEqual([{ region_id: t.regionIds[0]!, share: 0.25 }]);
   });
 });
+
+describe('pickup on a drop with access rules', () => {
+  it('is refused 422 naming pickup, and nothing is held (the access step and the slot step do not share a transaction yet)', async () => {
+    await expectData(
+      200,
+      app.client().PUT('/v1/drops/{dropId}/access', {
+        params: { path: { dropId: t.dropId } },
+        body: { tiers: [], account_limits: { per_drop: 5 } },
+      }),
+    );
+    const heldBefore = await expectData(200, shop.GET('/v1/holds', { params: { query: { status: 'held' } } }));
+    const refused = await expectProblem(
+      422,
+      shop.POST('/v1/holds', {
+        body: {
+          sku_id: t.skuId,
+          region_id: t.regionIds[0]!,
+          quantity: 1,
+          hold_seconds: 300,
+          account_id: 'acct-pickup',
+          pickup: { hub_id: t.hubId, slot_start: SLOT_15 },
+        },
+      }),
+    );
+    expect(refused.errors?.map((e) => e.path)).toEqual(['pickup']);
+    const heldAfter = await expectData(200, shop.GET('/v1/holds', { params: { query: { status: 'held' } } }));
+    expect(heldAfter.items.map((h) => h.id).sort()).toEqual(heldBefore.items.map((h) => h.id).sort());
+  });
+});
