@@ -195,29 +195,33 @@ export const allocationBench: BenchModule = {
     const large = buildBenchInstance({ skus: 1000, hubs: 100, regions: 500 });
     progress('fast plan 1000 × 100 × 500');
     planAllocationFast(buildBenchInstance({ skus: 20, hubs: 10, regions: 50 })); // warm up the JIT
-    let start = process.hrtime.bigint();
-    const cpuStart = process.cpuUsage();
-    const plan = planAllocationFast(large);
-    const fastSeconds = seconds(start);
-    const cpu = process.cpuUsage(cpuStart);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    // Three runs, the median counts (one run varies ±15% with what else the machine does).
+    const runs = Array.from({ length: 3 }, () => {
+      const started = process.hrtime.bigint();
+      const cpuStart = process.cpuUsage();
+      const planned = planAllocationFast(large);
+      const wall = seconds(started);
+      const cpu = process.cpuUsage(cpuStart);
+      return { plan: planned, wall, cpu: (cpu.user + cpu.system) / 1e6 };
+    }).sort((a, b) => a.wall - b.wall);
+    const { plan, wall: fastSeconds, cpu: cpuSeconds } = runs[1]!;
+    const runsNote = `median of 3 runs (${runs.map((r) => r.wall.toFixed(2)).join(', ')} s)`;
+    let start: bigint;
     figures.push({
       name: 'allocation.fast_plan_1000x100x500',
       value: fastSeconds,
       unit: 's',
       target: '< 2 s',
       pass: fastSeconds < 2,
-      note: `wall clock; process CPU ${cpuSeconds.toFixed(2)} s (wall > CPU means a loaded machine); ${plan.solver.name}, certified=${String(plan.solver.certified)}, gap ≤ ${String(plan.solver.gapBound)} (target ≤ 0.001), ${plan.totals.unitsPlaced} units, fill ${(100 * plan.totals.fillRateWithinPromise).toFixed(1)}%, ${plan.regions.length} region rows; instance building not timed`,
+      note: `wall clock, ${runsNote}; process CPU ${cpuSeconds.toFixed(2)} s (wall > CPU means a loaded machine); ${plan.solver.name}, certified=${String(plan.solver.certified)}, gap ≤ ${String(plan.solver.gapBound)} (target ≤ 0.001), ${plan.totals.unitsPlaced} units, fill ${(100 * plan.totals.fillRateWithinPromise).toFixed(1)}%, ${plan.regions.length} region rows; instance building not timed`,
     });
-    // On a shared machine the wall clock includes time waiting for a core: the process CPU time is
-    // the figure to judge the 2 s target by.
+    // Process CPU time counts V8's parallel GC threads too, so it can exceed the wall clock on an
+    // idle machine: shown beside the wall clock (the target's figure), not judged against it.
     figures.push({
       name: 'allocation.fast_plan_1000x100x500_cpu',
       value: cpuSeconds,
       unit: 's',
-      target: '< 2 s',
-      pass: cpuSeconds < 2,
-      note: 'process CPU time (user + system) of the same fast plan',
+      note: 'process CPU time (user + system, all threads including parallel GC) of the median run',
     });
     const gap = plan.solver.certified ? (plan.solver.gapBound ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
     figures.push({
