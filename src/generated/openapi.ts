@@ -11,7 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up. */
+        /**
+         * Liveness: the process is up.
+         * @description Answers 200 while the process is running, without touching the database; needs no API key. Use it
+         *     for liveness probes only.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -28,7 +32,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and the service is not shutting down. */
+        /**
+         * Readiness: the database answers and the service is not shutting down.
+         * @description Answers 200 when the database answers and the service is not shutting down, otherwise 503 with a
+         *     problem+json body; needs no API key. Use it to decide whether to route traffic here.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -45,10 +53,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys (admin). Hashes and keys are never returned. */
+        /**
+         * List API keys (admin). Hashes and keys are never returned.
+         * @description Lists API keys with their role and tenant, paginated with `limit` and `cursor`; key hashes and key
+         *     values are never returned. Admin keys only; any other key gets 404.
+         */
         get: operations["listApiKeys"];
         put?: never;
-        /** Create an API key (admin). The key is in the response once and never again. */
+        /**
+         * Create an API key (admin). The key is in the response once and never again.
+         * @description Creates an API key and returns its value once, in this response only; store it then. Admin keys only
+         *     (others get 404); a malformed body → 400 problem+json naming the field, an unknown creator or
+         *     partner → 422 naming it.
+         */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -68,7 +85,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key (admin). Revoking twice is fine. */
+        /**
+         * Revoke an API key (admin). Revoking twice is fine.
+         * @description Revokes the key at once; revoking an already revoked key answers 200 again. Admin keys only; any
+         *     other key, or an unknown key id, gets 404.
+         */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -82,7 +103,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Creators this key may see (admin all; creator and storefront keys their own). */
+        /**
+         * Creators this key may see (admin all; creator and storefront keys their own).
+         * @description Lists the creators this key may see, paginated with `limit` and `cursor`: admin keys see all,
+         *     creator and storefront keys only their own creator. Partner keys get 404.
+         */
         get: operations["listCreators"];
         put?: never;
         post?: never;
@@ -101,9 +126,17 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One creator (admin; creator and storefront keys their own). */
+        /**
+         * One creator (admin; creator and storefront keys their own).
+         * @description Returns one creator with an ETag; send it in `If-None-Match` to get 304 when unchanged. Admin keys
+         *     may read any creator, creator and storefront keys only their own; another creator's id → 404.
+         */
         get: operations["getCreator"];
-        /** Create or replace a creator (admin). */
+        /**
+         * Create or replace a creator (admin).
+         * @description Idempotent create-or-replace: 201 when created, 200 when replaced. Admin keys only (others get 404);
+         *     a malformed body → 400 problem+json naming the field, a stale `If-Match` → 412.
+         */
         put: operations["putCreator"];
         post?: never;
         delete?: never;
@@ -119,7 +152,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Logistics partners this key may see (admin all; a partner key itself). */
+        /**
+         * Logistics partners this key may see (admin all; a partner key itself).
+         * @description Lists logistics partners, paginated with `limit` and `cursor`: admin keys see all, a partner key
+         *     only itself. Creator and storefront keys get 404.
+         */
         get: operations["listPartners"];
         put?: never;
         post?: never;
@@ -138,9 +175,17 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One logistics partner (admin; a partner key itself). */
+        /**
+         * One logistics partner (admin; a partner key itself).
+         * @description Returns one logistics partner with an ETag (`If-None-Match` → 304 when unchanged). Admin keys may
+         *     read any partner, a partner key only itself; another partner's id → 404.
+         */
         get: operations["getPartner"];
-        /** Create or replace a logistics partner (admin). */
+        /**
+         * Create or replace a logistics partner (admin).
+         * @description Idempotent create-or-replace: 201 when created, 200 when replaced. Admin keys only (others get 404);
+         *     a malformed body → 400 problem+json naming the field, a stale `If-Match` → 412.
+         */
         put: operations["putPartner"];
         post?: never;
         delete?: never;
@@ -156,7 +201,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All regions (any key). */
+        /**
+         * All regions (any key).
+         * @description Lists all regions, paginated with `limit` and `cursor`. Any valid key may call it.
+         */
         get: operations["listRegions"];
         put?: never;
         post?: never;
@@ -175,9 +223,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One region (any key). */
+        /**
+         * One region (any key).
+         * @description Returns one region with its postal prefixes and an ETag (`If-None-Match` → 304 when unchanged). Any
+         *     valid key may call it; an unknown id → 404.
+         */
         get: operations["getRegion"];
-        /** Create or replace a region with its postal prefixes (admin). */
+        /**
+         * Create or replace a region with its postal prefixes (admin).
+         * @description Idempotent create-or-replace of a region and its postal prefixes: 201 when created, 200 when
+         *     replaced. Admin keys only (others get 404); a postal prefix already mapped to another region → 409
+         *     naming it, costs that break a rule (e.g. negative) → 422, a malformed body → 400 naming the field, a
+         *     stale `If-Match` → 412.
+         */
         put: operations["putRegion"];
         post?: never;
         delete?: never;
@@ -193,7 +251,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Hubs this key may see (admin and creators all; a partner the hubs it operates). */
+        /**
+         * Hubs this key may see (admin and creators all; a partner the hubs it operates).
+         * @description Lists hubs with their lanes, paginated with `limit` and `cursor`: admin and creator keys see all
+         *     hubs, a partner key only the hubs it operates. Storefront keys get 404.
+         */
         get: operations["listHubs"];
         put?: never;
         post?: never;
@@ -212,9 +274,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One hub with its lanes (admin, creators; a partner its own hubs). */
+        /**
+         * One hub with its lanes (admin, creators; a partner its own hubs).
+         * @description Returns one hub with its lanes and an ETag (`If-None-Match` → 304 when unchanged). Admin and creator
+         *     keys may read any hub, a partner key only hubs it operates; any other hub → 404.
+         */
         get: operations["getHub"];
-        /** Create or replace a hub with its lanes (admin). */
+        /**
+         * Create or replace a hub with its lanes (admin).
+         * @description Idempotent create-or-replace of a hub and its lanes: 201 when created, 200 when replaced. Admin keys
+         *     only (others get 404); an unknown operator partner or lane region, or costs that break a rule, → 422
+         *     naming the field, a malformed body → 400 naming the field, a stale `If-Match` → 412.
+         */
         put: operations["putHub"];
         post?: never;
         delete?: never;
@@ -232,7 +303,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The hub's pickup offer (admin, creators; a partner its own hubs). 404 when the hub offers no pickup. */
+        /**
+         * The hub's pickup offer (admin, creators; a partner its own hubs). 404 when the hub offers no pickup.
+         * @description Returns the hub's pickup offer: opening hours, slot length and the regions whose buyers may collect
+         *     there. Admin and creator keys, or the partner operating the hub; a hub that offers no pickup, or
+         *     another partner's hub, → 404.
+         */
         get: operations["getHubPickup"];
         /**
          * Offer pickup at a hub, or change the offer (admin).
@@ -244,7 +320,11 @@ export interface paths {
          */
         put: operations["putHubPickup"];
         post?: never;
-        /** Stop offering pickup at a hub (admin); holds that reserved a slot keep it. */
+        /**
+         * Stop offering pickup at a hub (admin); holds that reserved a slot keep it.
+         * @description Stops offering pickup at the hub and answers 204; holds that already reserved a slot keep it. Admin
+         *     keys only (others get 404); a hub with no pickup offer → 404.
+         */
         delete: operations["deleteHubPickup"];
         options?: never;
         head?: never;
@@ -258,7 +338,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Suppliers (admin and creators). */
+        /**
+         * Suppliers (admin and creators).
+         * @description Lists suppliers, paginated with `limit` and `cursor`. Admin and creator keys only; storefront and
+         *     partner keys get 404.
+         */
         get: operations["listSuppliers"];
         put?: never;
         post?: never;
@@ -277,9 +361,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One supplier (admin and creators). */
+        /**
+         * One supplier (admin and creators).
+         * @description Returns one supplier with an ETag (`If-None-Match` → 304 when unchanged). Admin and creator keys
+         *     only (others get 404); an unknown id → 404.
+         */
         get: operations["getSupplier"];
-        /** Create or replace a supplier (admin). */
+        /**
+         * Create or replace a supplier (admin).
+         * @description Idempotent create-or-replace: 201 when created, 200 when replaced. Admin keys only (others get 404);
+         *     costs that break a rule (negative, a shift ending before it starts) → 422 naming the field, a
+         *     malformed body → 400 naming the field, a stale `If-Match` → 412.
+         */
         put: operations["putSupplier"];
         post?: never;
         delete?: never;
@@ -295,7 +388,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Drops this key may see (admin all; creator and storefront keys their creator's). */
+        /**
+         * Drops this key may see (admin all; creator and storefront keys their creator's).
+         * @description Lists drops, paginated with `limit` and `cursor` and filterable by `status` and `creator_id`: admin
+         *     keys see all, creator and storefront keys only their creator's drops. Partner keys get 404.
+         */
         get: operations["listDrops"];
         put?: never;
         post?: never;
@@ -314,9 +411,19 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One drop (admin; creators and storefronts their creator's). */
+        /**
+         * One drop (admin; creators and storefronts their creator's).
+         * @description Returns one drop with an ETag (`If-None-Match` → 304 when unchanged). Admin keys may read any drop,
+         *     creator and storefront keys only their creator's; another creator's drop → 404.
+         */
         get: operations["getDrop"];
-        /** Create or replace a drop with its baseline path (admin, or the drop's creator). */
+        /**
+         * Create or replace a drop with its baseline path (admin, or the drop's creator).
+         * @description Idempotent create-or-replace of a drop with its baseline path: 201 when created, 200 when replaced.
+         *     Admin keys, or a creator key for its own drops (another creator's drop → 404); an unknown creator or
+         *     baseline region → 422 naming the field, changing a drop's creator → 409, a malformed body → 400
+         *     naming the field, a stale `If-Match` → 412.
+         */
         put: operations["putDrop"];
         post?: never;
         delete?: never;
@@ -334,7 +441,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The share of each region's demand expected to collect at a pickup hub (admin, the drop's creator). */
+        /**
+         * The share of each region's demand expected to collect at a pickup hub (admin, the drop's creator).
+         * @description Returns the share (0–1) of each region's demand expected to collect at a pickup hub; a region not
+         *     listed has share 0. Admin keys, or the drop's creator; another creator's drop → 404.
+         */
         get: operations["getPickupShares"];
         /**
          * Set the pickup share per region for a drop (admin, the drop's creator); the next plan counts it.
@@ -359,7 +470,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A drop's SKUs with their sourcing, by id (admin; creators and storefronts their creator's). */
+        /**
+         * A drop's SKUs with their sourcing, by id (admin; creators and storefronts their creator's).
+         * @description Lists the drop's SKUs with their sourcing, ordered by id and paginated with `limit` and `cursor`.
+         *     Admin keys, or creator and storefront keys of the drop's creator; another creator's drop → 404.
+         */
         get: operations["listSkus"];
         put?: never;
         post?: never;
@@ -379,9 +494,18 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One SKU of a drop with its sourcing (admin; creators and storefronts their creator's). */
+        /**
+         * One SKU of a drop with its sourcing (admin; creators and storefronts their creator's).
+         * @description Returns one SKU with its sourcing and an ETag (`If-None-Match` → 304 when unchanged). Admin keys, or
+         *     creator and storefront keys of the drop's creator; a SKU of another drop or creator → 404.
+         */
         get: operations["getSku"];
-        /** Create or replace a SKU with its sourcing (admin, or the drop's creator). */
+        /**
+         * Create or replace a SKU with its sourcing (admin, or the drop's creator).
+         * @description Idempotent create-or-replace of a SKU and its sourcing: 201 when created, 200 when replaced. Admin
+         *     keys, or the drop's creator (another creator's drop → 404); a SKU id already used by another drop →
+         *     409, an unknown supplier → 422 naming the field, a malformed body → 400, a stale `If-Match` → 412.
+         */
         put: operations["putSku"];
         post?: never;
         delete?: never;
@@ -399,7 +523,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A drop's pre-orders, oldest placed first, with filters (admin, the drop's creator, storefronts of the creator). */
+        /**
+         * A drop's pre-orders, oldest placed first, with filters (admin, the drop's creator, storefronts of the creator).
+         * @description Lists the drop's pre-orders, oldest placed first, paginated with `limit` and `cursor` and filterable
+         *     by SKU, region, status and placing time. Admin keys, the drop's creator, or storefronts of that
+         *     creator; another creator's drop → 404.
+         */
         get: operations["listPreorders"];
         put?: never;
         /**
@@ -436,7 +565,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One pre-order as stored (admin, the drop's creator, or its storefront). */
+        /**
+         * One pre-order as stored (admin, the drop's creator, or its storefront).
+         * @description Returns one pre-order as stored. Admin keys, the drop's creator, or its storefront; a pre-order of
+         *     another drop or tenant → 404.
+         */
         get: operations["getPreorder"];
         /**
          * Record one pre-order by the sender's id (admin, or a storefront key of the drop's creator).
@@ -546,7 +679,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Signals of a drop per region, in totals and over time (admin, or the drop's creator). */
+        /**
+         * Signals of a drop per region, in totals and over time (admin, or the drop's creator).
+         * @description Returns the drop's signals per region, as totals and in time buckets (`bucket`) starting at UTC
+         *     boundaries, optionally limited to a region and a `from`/`to` range. Admin keys, or the drop's
+         *     creator; another creator's drop → 404, a bad query parameter → 400 naming it.
+         */
         get: operations["getSignalSummary"];
         put?: never;
         post?: never;
@@ -587,7 +725,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A drop's plan versions, newest first, what-if plans included (admin, or the drop's creator). */
+        /**
+         * A drop's plan versions, newest first, what-if plans included (admin, or the drop's creator).
+         * @description Lists the drop's plan versions as summaries without allocations, newest first, what-if plans
+         *     included; paginated with `limit` and `cursor` and filterable by `status`. Admin keys, or the drop's
+         *     creator; another creator's drop → 404.
+         */
         get: operations["listPlans"];
         put?: never;
         /**
@@ -621,7 +764,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Compute a what-if plan with overrides (admin, or the drop's creator). A what-if plan is never published. */
+        /**
+         * Compute a what-if plan with overrides (admin, or the drop's creator). A what-if plan is never published.
+         * @description Computes a plan from the drop's latest forecast with the overrides applied and stores it with status
+         *     `what_if`; it is never published. Admin keys, or the drop's creator (another creator's drop → 404);
+         *     a drop with no forecast, an impossible cost override or a reference to an unknown record → 422, a
+         *     malformed body → 400 naming the field. Send an `Idempotency-Key` to retry safely (409 while the
+         *     first request still runs).
+         */
         post: operations["computeWhatIfPlan"];
         delete?: never;
         options?: never;
@@ -659,7 +809,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The published plan of a drop, restricted to the hubs the calling partner operates (partner keys; admin may name partner_id), as JSON or CSV. */
+        /**
+         * The published plan of a drop, restricted to the hubs the calling partner operates (partner keys; admin may name partner_id), as JSON or CSV.
+         * @description Returns the allocations and inbound supplier orders of a drop's published plan for the hubs the
+         *     calling partner operates, as JSON or CSV (`Accept: text/csv` or `format=csv`), with an ETag
+         *     (`If-None-Match` → 304). Partner keys, or admin keys naming `partner_id`; a drop whose published
+         *     plan does not involve the partner → 404.
+         */
         get: operations["getPartnerAllocations"];
         put?: never;
         post?: never;
@@ -676,7 +832,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Differences between two plans of the same drop (b − a) in allocations, fill rate, cost and per region. */
+        /**
+         * Differences between two plans of the same drop (b − a) in allocations, fill rate, cost and per region.
+         * @description Compares plan `b` against plan `a` of the same drop (b − a): allocations, fill rate, cost and
+         *     per-region figures. Admin keys, or the drop's creator (another creator's plan → 404); plans of two
+         *     different drops → 422.
+         */
         get: operations["comparePlans"];
         put?: never;
         post?: never;
@@ -695,7 +856,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One plan with allocations, supplier orders and regions (admin, or the drop's creator). */
+        /**
+         * One plan with allocations, supplier orders and regions (admin, or the drop's creator).
+         * @description Returns one plan with its allocations, supplier orders and regions, with an ETag (`If-None-Match` →
+         *     304 when unchanged). Admin keys, or the drop's creator; another creator's plan → 404.
+         */
         get: operations["getPlan"];
         put?: never;
         post?: never;
@@ -796,7 +961,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Webhook subscriptions (admin). Secrets are never listed. */
+        /**
+         * Webhook subscriptions (admin). Secrets are never listed.
+         * @description Lists webhook subscriptions, paginated with `limit` and `cursor` and filterable by `partner_id`;
+         *     signing secrets are never listed. Admin keys only; any other key gets 404.
+         */
         get: operations["listWebhookSubscriptions"];
         put?: never;
         /**
@@ -827,15 +996,27 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One subscription (admin). */
+        /**
+         * One subscription (admin).
+         * @description Returns one webhook subscription without its secret. Admin keys only; any other key, or an unknown
+         *     id, gets 404.
+         */
         get: operations["getWebhookSubscription"];
         put?: never;
         post?: never;
-        /** Delete a subscription and its pending events (admin). */
+        /**
+         * Delete a subscription and its pending events (admin).
+         * @description Deletes the subscription and its pending events and answers 204. Admin keys only; any other key, or
+         *     an unknown id, gets 404.
+         */
         delete: operations["deleteWebhookSubscription"];
         options?: never;
         head?: never;
-        /** Change a subscription's URL, events or active flag (admin). */
+        /**
+         * Change a subscription's URL, events or active flag (admin).
+         * @description Changes only the fields sent (URL, events, active flag) and returns the subscription. Admin keys
+         *     only (others get 404); a malformed body → 400 problem+json naming the field.
+         */
         patch: operations["updateWebhookSubscription"];
         trace?: never;
     };
@@ -848,7 +1029,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The subscription's events and their delivery attempts, newest first (admin). */
+        /**
+         * The subscription's events and their delivery attempts, newest first (admin).
+         * @description Lists the subscription's events with their delivery attempts, newest first, paginated with `limit`
+         *     and `cursor` and filterable by `status`. Admin keys only; any other key, or an unknown id, gets 404.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -869,7 +1054,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send an event again now, whatever its state (admin). The attempt is logged with trigger `manual`. */
+        /**
+         * Send an event again now, whatever its state (admin). The attempt is logged with trigger `manual`.
+         * @description Sends the event to its subscription's URL again now, whatever its state, logs the attempt with
+         *     trigger `manual` and returns the event after it. Admin keys only; any other key, or an unknown event
+         *     id, gets 404. Send an `Idempotency-Key` to retry safely (409 while the first request still runs, 422
+         *     when the key was used for a different request).
+         */
         post: operations["redeliverWebhookEvent"];
         delete?: never;
         options?: never;
@@ -914,7 +1105,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delivery windows for a cart of up to 100 lines to one buyer; earlier lines take stock first. */
+        /**
+         * Delivery windows for a cart of up to 100 lines to one buyer; earlier lines take stock first.
+         * @description Estimates a delivery window for each line of a cart (up to 100 lines) to one buyer, plus a summary;
+         *     earlier lines take stock first. Admin, creator and storefront keys; a SKU of another creator → 404,
+         *     bad input, an unknown region or a postal code no region matches → 422 problem+json naming the field,
+         *     and over the per-key rate limit → 429 with `Retry-After`.
+         */
         post: operations["estimateCart"];
         delete?: never;
         options?: never;
@@ -929,7 +1126,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Holds this key may see, newest first (admin all; a storefront its creator's). */
+        /**
+         * Holds this key may see, newest first (admin all; a storefront its creator's).
+         * @description Lists holds, newest first, paginated with `limit` and `cursor` and filterable by `status` and
+         *     `sku_id`: admin keys see all, a storefront key its creator's holds. Creator and partner keys get
+         *     404.
+         */
         get: operations["listHolds"];
         put?: never;
         /**
@@ -1000,7 +1202,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One return as it stands (storefront of its creator, the receiving hub's partner, admin). */
+        /**
+         * One return as it stands (storefront of its creator, the receiving hub's partner, admin).
+         * @description Returns one return with its current state. Admin keys, creator and storefront keys of the return's
+         *     creator, or the partner operating the receiving hub; anyone else gets 404.
+         */
         get: operations["getReturn"];
         put?: never;
         post?: never;
@@ -1041,7 +1247,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One hold as it stands (storefront of the hold's creator, admin). A hold past its expiry reads as expired. */
+        /**
+         * One hold as it stands (storefront of the hold's creator, admin). A hold past its expiry reads as expired.
+         * @description Returns one hold as it stands; a hold past its expiry reads as `expired`. Admin keys, or storefront
+         *     keys of the hold's creator; another creator's hold → 404.
+         */
         get: operations["getHold"];
         put?: never;
         post?: never;
@@ -1132,7 +1342,13 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published). */
+        /**
+         * Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published).
+         * @description Returns the drop's regional preview keyed by region id, ready for a map (forecast range, units
+         *     placed, delivery window, stock-out risk), with an ETag (`If-None-Match` → 304 when unchanged). Admin
+         *     keys and the drop's creator; storefront keys of that creator only once the drop has a published plan
+         *     (before that → 404); another creator's drop → 404.
+         */
         get: operations["getDropPreview"];
         put?: never;
         post?: never;
@@ -1186,7 +1402,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The drop's forecast versions, newest first, without cells (admin, or the drop's creator). */
+        /**
+         * The drop's forecast versions, newest first, without cells (admin, or the drop's creator).
+         * @description Lists the drop's forecast versions, newest first, without their cells; paginated with `limit` and
+         *     `cursor`. Admin keys, or the drop's creator; another creator's drop → 404.
+         */
         get: operations["listForecasts"];
         put?: never;
         /**
@@ -1224,7 +1444,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** The drop's newest forecast, whole or filtered to a region and/or SKU (admin, or the drop's creator). */
+        /**
+         * The drop's newest forecast, whole or filtered to a region and/or SKU (admin, or the drop's creator).
+         * @description Returns the drop's newest forecast, whole or filtered by `region_id` and/or `sku_id`, with an ETag
+         *     (`If-None-Match` → 304 when unchanged). Admin keys, or the drop's creator; another creator's drop,
+         *     or a drop with no forecast yet, → 404.
+         */
         get: operations["getLatestForecast"];
         put?: never;
         post?: never;
@@ -1248,7 +1473,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One forecast version, whole or filtered to a region and/or SKU (admin, or the drop's creator). */
+        /**
+         * One forecast version, whole or filtered to a region and/or SKU (admin, or the drop's creator).
+         * @description Returns one forecast version, whole or filtered by `region_id` and/or `sku_id`, with an ETag
+         *     (`If-None-Match` → 304 when unchanged). Admin keys, or the drop's creator; another creator's
+         *     forecast → 404.
+         */
         get: operations["getForecast"];
         put?: never;
         post?: never;
@@ -1314,7 +1544,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The default model, whether it is pinned, and the log of choices that made it (admin). */
+        /**
+         * The default model, whether it is pinned, and the log of choices that made it (admin).
+         * @description Returns the default forecasting model, whether it is pinned, and the log of choices that made it the
+         *     default. Admin keys only; any other key gets 404.
+         */
         get: operations["getDefaultModel"];
         put?: never;
         post?: never;
@@ -1333,7 +1567,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make the previous default the default again (admin). Unpins. */
+        /**
+         * Make the previous default the default again (admin). Unpins.
+         * @description Makes the previous default model the default again and unpins it, returning the new default. Admin
+         *     keys only (others get 404); with no earlier default, or when that model cannot serve → 422.
+         */
         post: operations["rollBackDefaultModel"];
         delete?: never;
         options?: never;
@@ -1350,7 +1588,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Let training runs replace the default again (admin). */
+        /**
+         * Let training runs replace the default again (admin).
+         * @description Unpins the default so that training runs may replace it again, and returns it. Admin keys only; any
+         *     other key gets 404.
+         */
         post: operations["unpinDefaultModel"];
         delete?: never;
         options?: never;
@@ -1367,7 +1609,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One model with its training data summary and backtest (admin). */
+        /**
+         * One model with its training data summary and backtest (admin).
+         * @description Returns one model with a summary of its training data and its backtest. Admin keys only; any other
+         *     key, or an unknown model id, gets 404.
+         */
         get: operations["getModel"];
         put?: never;
         post?: never;
