@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { ResponseBody } from '../../src/http/contract';
+import { answer } from '../harness/answers';
 import type { TestApp } from '../harness/test-app';
-import { createKey, createTenant, freshId, upserted, type Tenant } from './catalog-factory';
+import { createKey, createTenant, dropBody, freshId, upserted, type Tenant } from './catalog-factory';
 
 export interface ForecastCellInput {
   sku_id: string;
@@ -193,4 +195,45 @@ export async function createPlanningScenario(app: TestApp): Promise<PlanningScen
     partnerKey: await createKey(app, { role: 'partner', partner_id: tenant.partnerId }),
     partnerBKey: await createKey(app, { role: 'partner', partner_id: partnerBId }),
   };
+}
+
+/**
+ * A second drop of the scenario's creator over the same window: one SKU ordered from the scenario's
+ * primary supplier (300 units), with a forecast mean per region (by index of `s.regionIds`).
+ * Plans of both drops then compete for the same hubs and the same supplier.
+ */
+export async function createSecondDrop(app: TestApp, s: PlanningScenario, meanByRegion: number[]): Promise<string> {
+  const dropId = freshId('drop');
+  const skuId = freshId('sku');
+  const drop = await answer(
+    app.client().PUT('/v1/drops/{dropId}', { params: { path: { dropId } }, body: dropBody(s.creatorId, s.regionIds) }),
+  );
+  if (drop.status !== 201) throw new Error(`second drop: ${drop.status} ${drop.text}`);
+  const sku = await answer(
+    app.client().PUT('/v1/drops/{dropId}/skus/{skuId}', {
+      params: { path: { dropId, skuId } },
+      body: {
+        name: 'Tote',
+        price: 50,
+        unit_cost: 10,
+        sourcing: [{ supplier_id: s.supplierId, units_available: 300, available_on: '2026-11-25' }],
+      },
+    }),
+  );
+  if (sku.status !== 201) throw new Error(`second drop's SKU: ${sku.status} ${sku.text}`);
+  await createForecast(
+    app,
+    dropId,
+    meanByRegion.map((mean, i) => ({ sku_id: skuId, region_id: s.regionIds[i]!, mean })),
+  );
+  return dropId;
+}
+
+/** A draft plan computed inline by the fast solver (201), as the admin. */
+export async function computeFastPlan(app: TestApp, dropId: string): Promise<ResponseBody<'getPlan', 200>> {
+  const res = await answer(
+    app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId } }, body: { solver: 'fast' } }),
+  );
+  if (res.status !== 201) throw new Error(`plan of ${dropId}: ${res.status} ${res.text}`);
+  return res.data as ResponseBody<'getPlan', 200>;
 }

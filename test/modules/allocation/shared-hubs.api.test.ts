@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody } from '../../../src/http/contract';
-import { dropBody, freshId } from '../../factories/catalog-factory';
-import { createForecast, createPlanningScenario, type PlanningScenario } from '../../factories/plan-factory';
+import {
+  computeFastPlan,
+  createPlanningScenario,
+  createSecondDrop,
+  type PlanningScenario,
+} from '../../factories/plan-factory';
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import type { Schemas } from '../../../src/client';
 import { answer } from '../../harness/answers';
@@ -14,44 +18,11 @@ let dropB: string;
 beforeAll(async () => {
   app = await startTestApp();
   s = await createPlanningScenario(app);
-  // A second drop of the same creator, over the same window and the same hubs.
-  dropB = freshId('drop');
-  const skuB = freshId('sku');
-  expect(
-    (
-      await answer(
-        app
-          .client()
-          .PUT('/v1/drops/{dropId}', { params: { path: { dropId: dropB } }, body: dropBody(s.creatorId, s.regionIds) }),
-      )
-    ).status,
-  ).toBe(201);
-  const sku = await answer(
-    app.client().PUT('/v1/drops/{dropId}/skus/{skuId}', {
-      params: { path: { dropId: dropB, skuId: skuB } },
-      body: {
-        name: 'Tote',
-        price: 50,
-        unit_cost: 10,
-        sourcing: [{ supplier_id: s.supplierId, units_available: 300, available_on: '2026-11-25' }],
-      },
-    }),
-  );
-  expect(sku.status, sku.text).toBe(201);
-  await createForecast(app, dropB, [
-    { sku_id: skuB, region_id: s.regionIds[0]!, mean: 40 },
-    { sku_id: skuB, region_id: s.regionIds[1]!, mean: 60 },
-  ]);
+  dropB = await createSecondDrop(app, s, [40, 60]);
 });
 afterAll(() => app.close());
 
-async function compute(dropId: string): Promise<Plan> {
-  const res = await answer(
-    app.client().POST('/v1/drops/{dropId}/plans', { params: { path: { dropId } }, body: { solver: 'fast' } }),
-  );
-  expect(res.status, res.text).toBe(201);
-  return res.data as Plan;
-}
+const compute = (dropId: string): Promise<Plan> => computeFastPlan(app, dropId);
 const unitsAt = (plan: Plan, hubId: string) =>
   plan.allocations.filter((a) => a.hub_id === hubId).reduce((n, a) => n + a.units, 0);
 const setHubBCapacity = async (capacity: number) => {
