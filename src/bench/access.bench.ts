@@ -1,13 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
-import { readWrkOutput } from './delivery.bench';
-import { SERVICE_NODE_FLAGS } from './service-process';
+import { startDeliveryBenchServer } from './delivery.bench';
+import { requireBenchDatabase } from './service-process';
+import { hasWrk, runWrkScript } from './wrk';
 
 /**
  * Holds with access tiers and per-account limits (issue 16) against plain holds, in the same run
@@ -20,7 +15,6 @@ import { SERVICE_NODE_FLAGS } from './service-process';
  * checked: nothing oversold, held = Σ active holds, no account over a limit. The load comes from
  * wrk (bodies made by a request() hook; the plain runs use the same hook).
  */
-const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -39,17 +33,10 @@ interface ServerInfo {
 export const accessBench: BenchModule = {
   id: 'access',
   async run(progress) {
-    if (!fs.existsSync('/usr/bin/wrk')) throw new Error('the access bench needs wrk (apt-get install wrk)');
-    const name = `mf_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect().catch(() => {
-      throw new Error(`the access bench needs PostgreSQL at ${PG_URL} (it checks the database after the load)`);
-    });
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(PG_URL);
-    url.pathname = `/${name}`;
-    const { info, stop } = await startServer(url.toString());
+    if (!hasWrk) throw new Error('the access bench needs wrk (apt-get install wrk)');
+    // PostgreSQL: the bench checks the database after the load.
+    const database = await requireBenchDatabase('access');
+    const { info, stop } = await startDeliveryBenchServer<ServerInfo>(database.url);
     try {
       const skuId = info.skuIds.find((id) => id !== 'sku-nova-tee') ?? info.skuIds[0]!;
       const now = Date.now();
@@ -105,7 +92,7 @@ export const accessBench: BenchModule = {
       if (!plain || !tiered) throw new Error('no rounds were run');
 
       progress('checking the database: oversell, ledger, account limits');
-      const c = new pg.Client({ connectionString: url.toString() });
+      const c = new pg.Client({ connectionString: database.url });
       await c.connect();
       const oversold = (
         await c.query<{ n: number }>(
@@ -153,10 +140,7 @@ export const accessBench: BenchModule = {
     } finally {
       stop();
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await database.drop();
     }
   },
 };
@@ -170,19 +154,6 @@ interface Load {
   p99: number;
 }
 
-function startServer(databaseUrl: string): Promise<{ info: ServerInfo; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/bench/delivery-bench-server.ts'],
-    { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ info: JSON.parse(line) as ServerInfo, stop: () => child.kill('SIGTERM') }));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-}
-
 /** wrk with a request() hook; `bodyFormat`'s `%d` becomes a random account number. */
 async function wrk(options: { url: string; key: string; bodyFormat: string; durationS: number }): Promise<Load> {
   const script = [
@@ -193,20 +164,7 @@ async function wrk(options: { url: string; key: string; bodyFormat: string; dura
     'math.randomseed(os.time())',
     `function request() return wrk.format(nil, nil, nil, string.format(fmt, math.random(1, ${ACCOUNTS}))) end`,
   ].join('\n');
-  const file = path.join(os.tmpdir(), `mf-wrk-${randomBytes(4).toString('hex')}.lua`);
-  fs.writeFileSync(file, script);
-  try {
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        '/usr/bin/wrk',
-        ['-t1', `-c${CONNECTIONS}`, `-d${options.durationS}s`, '--latency', '-s', file, options.url],
-        (error, stdout) => (error ? reject(error) : resolve(stdout)),
-      ),
-    );
-    const r = readWrkOutput(out);
-    const total = r.ok + r.non2xx;
-    return { placedPerS: total > 0 ? (r.rps * r.ok) / total : 0, non2xx: r.non2xx, p50: r.p50, p99: r.p99 };
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  const r = await runWrkScript(script, { url: options.url, connections: CONNECTIONS, durationS: options.durationS });
+  const total = r.ok + r.non2xx;
+  return { placedPerS: total > 0 ? (r.rps * r.ok) / total : 0, non2xx: r.non2xx, p50: r.p50, p99: r.p99 };
 }

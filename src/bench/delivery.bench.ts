@@ -1,12 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchFigure, BenchModule } from './bench-types';
+import { hasWrk, runWrkScript, type LoadResult } from './wrk';
 import { freshBenchDatabase, SERVICE_NODE_FLAGS } from './service-process';
 
 /**
@@ -40,7 +38,10 @@ interface ServerInfo {
   scarce: { skuId: string; hubId: string; units: number };
 }
 
-function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInfo; stop: () => void }> {
+/** The delivery bench's server (delivery-bench-server.ts) in its own process; resolves with the line it prints. */
+export function startDeliveryBenchServer<Info = ServerInfo>(
+  databaseUrl: string | undefined,
+): Promise<{ info: Info; stop: () => void }> {
   const child = spawn(
     process.execPath,
     [...SERVICE_NODE_FLAGS, '--import', 'tsx', 'src/bench/delivery-bench-server.ts'],
@@ -51,41 +52,9 @@ function startServer(databaseUrl: string | undefined): Promise<{ info: ServerInf
   );
   return new Promise((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ info: JSON.parse(line) as ServerInfo, stop: () => child.kill('SIGTERM') }));
+    lines.once('line', (line) => resolve({ info: JSON.parse(line) as Info, stop: () => child.kill('SIGTERM') }));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-}
-
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  ok: number;
-}
-
-const hasWrk = fs.existsSync('/usr/bin/wrk');
-
-/** wrk's duration in ms ("812.00us", "3.51ms", "1.02s"). */
-function wrkMs(text: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(text);
-  if (!m) return Number.NaN;
-  const value = Number(m[1]);
-  return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
-}
-
-/** Rate, percentiles and status counts of one wrk run (`--latency`). */
-export function readWrkOutput(out: string): LoadResult {
-  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-    // Anchored: a '+/- Stdev' column such as 66.50% must not read as the 50th percentile.
-    p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    non2xx,
-    ok: total - non2xx,
-  };
 }
 
 async function wrk(options: {
@@ -109,20 +78,11 @@ async function wrk(options: {
     ),
     options.delayMs ? `function delay() return ${options.delayMs.toFixed(3)} end` : '',
   ].join('\n');
-  const file = path.join(os.tmpdir(), `mf-wrk-${randomBytes(4).toString('hex')}.lua`);
-  fs.writeFileSync(file, script);
-  try {
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        '/usr/bin/wrk',
-        ['-t1', `-c${CONNECTIONS}`, `-d${options.durationS ?? DURATION_S}s`, '--latency', '-s', file, options.url],
-        (error, stdout) => (error ? reject(error) : resolve(stdout)),
-      ),
-    );
-    return readWrkOutput(out);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  return runWrkScript(script, {
+    url: options.url,
+    connections: CONNECTIONS,
+    durationS: options.durationS ?? DURATION_S,
+  });
 }
 
 async function drive(options: {
@@ -281,7 +241,7 @@ export const deliveryBench: BenchModule = {
     progress(
       `service on ${database?.url ? 'PostgreSQL' : 'PGlite'}, ${CONNECTIONS} connections, ${DURATION_S} s per run`,
     );
-    const { info, stop } = await startServer(database?.url);
+    const { info, stop } = await startDeliveryBenchServer(database?.url);
     try {
       const headers = { authorization: `Bearer ${info.key}` };
       const estimateUrl = `${info.base}/v1/estimates?sku_id=${info.skuId}&region_id=US-CA&quantity=1`;

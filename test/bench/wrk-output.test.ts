@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readWrkOutput } from '../../src/bench/delivery.bench';
+import { readWrkOutput } from '../../src/bench/wrk';
 
 const output = `Running 2s test @ http://127.0.0.1:18081/hello
   1 threads and 4 connections
