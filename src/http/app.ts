@@ -9,6 +9,7 @@ import type { ResponseBody } from './contract';
 import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
 import { accessLog } from './access-log';
+import { inlineHandlers } from './inline-handlers';
 import { createMetrics } from './metrics';
 import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
 import './request-context';
@@ -53,24 +54,32 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
     },
   });
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  const assignRequestId = (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     req.requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.requestId);
     next();
-  });
-  app.use(metrics.observeRequests);
-  app.use(accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }));
+  };
+  const everyRequest = [
+    assignRequestId,
+    metrics.observeRequests,
+    accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }),
+  ];
   const auth = authenticate(services.keys);
-  // The hot path first: a storefront's estimate skips every layer below.
+  // The hot path first, as one handler: a storefront's estimate runs the per-request layers,
+  // authentication and its own handlers inline and skips every layer below.
   // Every query parameter must be one the contract declares for the operation: a typo is a 400
   // naming it, never a filter silently ignored.
   const operations = contractOperations();
   if (serveApi)
     for (const route of services.hotRoutes) {
       const op = operations.find('GET', route.path);
-      app.get(route.path, auth, ...(op ? [rejectUndeclaredQueryOf(op)] : []), ...route.handlers);
+      app.get(
+        route.path,
+        inlineHandlers([...everyRequest, auth, ...(op ? [rejectUndeclaredQueryOf(op)] : []), ...route.handlers]),
+      );
     }
+  app.use(...everyRequest);
 
   app.get('/healthz', (_req, res) => {
     const body: ResponseBody<'getHealth', 200> = { status: 'ok' };

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import { sendTaggedJson, sendTaggedLiveJson } from '../../http/etag';
+import { sendJsonText } from '../../http/send-json';
 import { idempotencyKeyOf } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { pageRequest } from '../../http/pagination';
@@ -31,7 +32,7 @@ export function estimateRoute(
           principalOf(req),
           query,
         );
-        res.type('application/json').send(answer.json);
+        sendJsonText(res, answer.json);
       },
     ],
   };

@@ -93,10 +93,20 @@ export function createKeysService(db: Database, deps: { catalog: KeysCatalog; no
       return toApiKey(row);
     },
 
+    /**
+     * The principal of a key this replica checked less than the cache's lifetime ago, without
+     * waiting: the hot estimate route answers in the same tick. Undefined means "ask authenticate".
+     */
+    recentlyAuthenticated(presentedKey: string): Principal | undefined {
+      const cached = cache.get(presentedKey);
+      return cached && now() - cached.at < KEY_CACHE_TTL_MS ? cached.principal : undefined;
+    },
+
     /** The principal behind a presented key, or undefined when unknown or revoked. */
     async authenticate(presentedKey: string): Promise<Principal | undefined> {
+      const recent = this.recentlyAuthenticated(presentedKey);
+      if (recent) return recent;
       const cached = cache.get(presentedKey);
-      if (cached && now() - cached.at < KEY_CACHE_TTL_MS) return cached.principal;
       let row: ApiKeyRow | undefined;
       try {
         row = await keysRepository.findActiveKeyByHash(db, hashApiKey(presentedKey));
