@@ -51,6 +51,12 @@ export default tseslint.config(
     },
   },
   {
+    // One public surface per module: another module imports only its index.ts.
+    files: ['src/modules/**/*.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/public-surface': 'error' },
+  },
+  {
     // SQL only in repositories (and the migrations, which are .sql files).
     files: ['src/modules/**/*.ts'],
     ignores: ['src/modules/**/*.repository.ts'],

@@ -5,6 +5,9 @@ import path from 'node:path';
  *
  * - `no-foreign-repository`: a module's repository is its own; another module (or anything outside
  *   src/modules) asks that module's service or exported reader instead of importing the repository.
+ * - `public-surface`: a module's files reach another module only through its public surface, the
+ *   module's `index.ts` (`'../catalog'`, never `'../catalog/catalog.service'`); a pure core imports
+ *   no other module at all (types aside), only src/shared.
  * - `no-sql`: SQL lives in repositories (and migrations); a file this rule is applied to may neither
  *   run a statement (`x.query(...)`, `x.exec(...)`) nor hold a string that reads as SQL.
  */
@@ -82,6 +85,51 @@ const noForeignRepository = {
   },
 };
 
+const publicSurface = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Forbid reaching past another module's index.ts" },
+    schema: [],
+    messages: {
+      deep: "'{{source}}' reaches inside the {{target}} module: import its public surface ('{{surface}}') and export what you need from src/modules/{{target}}/index.ts.",
+      core: "'{{source}}' is the {{target}} module: a core imports no other module (types aside); move shared pure code to src/shared.",
+    },
+  },
+  create(context) {
+    const cwd = context.cwd;
+    const filename = context.filename;
+    const from = relative(cwd, filename);
+    const importer = moduleOf(from);
+    if (importer === null) return {};
+    const inCore = new RegExp(`^src/modules/${importer}/core/`).test(from);
+    const check = (node, source, typeOnly) => {
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const resolved = relative(cwd, path.resolve(path.dirname(filename), source)).replace(/\.[cm]?[jt]s$/, '');
+      const target = /^src\/modules\/([^/]+)(?:\/|$)/.exec(resolved)?.[1] ?? null;
+      // A repository has its own rule and message (no-foreign-repository).
+      if (target === null || target === importer || REPOSITORY.test(resolved)) return;
+      const surface = `src/modules/${target}`;
+      if (resolved !== surface && resolved !== `${surface}/index`) {
+        const fromDir = path.dirname(filename);
+        const rel = path.relative(fromDir, path.join(cwd, surface)).split(path.sep).join('/');
+        context.report({ node, messageId: 'deep', data: { source, target, surface: rel } });
+      } else if (inCore && !typeOnly) {
+        context.report({ node, messageId: 'core', data: { source, target } });
+      }
+    };
+    const typeOnlyImport = (node) =>
+      node.importKind === 'type' ||
+      (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type'));
+    return {
+      ImportDeclaration: (node) => check(node.source, node.source.value, typeOnlyImport(node)),
+      ExportNamedDeclaration: (node) =>
+        node.source && check(node.source, node.source.value, node.exportKind === 'type'),
+      ExportAllDeclaration: (node) => check(node.source, node.source.value, node.exportKind === 'type'),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value, false),
+    };
+  },
+};
+
 /** Text that reads as a SQL statement (what a repository would hold). */
 const SQL_TEXT =
   /^\s*(?:select\s[\s\S]*\bfrom\s|select\s+[a-z_]+\s*\(|insert\s+into\s|update\s+[a-z_]+\s[\s\S]*\bset\s|delete\s+from\s|with\s+[a-z_]+\s+as\s*\(|(?:release\s+|rollback\s+to\s+)?savepoint\s|lock\s+table\s|truncate\s|(?:create|drop|alter)\s+(?:table|index|view|function|database|schema)\s|copy\s+[a-z_]+)/i;
@@ -126,5 +174,5 @@ const noSql = {
 
 export default {
   meta: { name: 'boundaries' },
-  rules: { 'no-foreign-repository': noForeignRepository, 'no-sql': noSql },
+  rules: { 'no-foreign-repository': noForeignRepository, 'public-surface': publicSurface, 'no-sql': noSql },
 };

@@ -9,7 +9,7 @@ import { createApp } from './http/app';
 import { answerClientErrors } from './http/client-errors';
 import { createJobQueue, type Job } from './jobs/queue';
 import { RUN_JOB } from './modules/jobs/jobs.service';
-import { loadDemoCatalog } from './modules/catalog/demo-catalog';
+import { loadDemoCatalog } from './demo/demo-catalog';
 import { createServices } from './services';
 import { createLogger } from './shared/logger';
 import { createWorkerPool } from './shared/worker-pool';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoCatalog } from '../src/modules/catalog/demo-catalog';
+import { loadDemoCatalog } from '../src/demo/demo-catalog';
 import { startTestApp, type TestApp } from './harness/test-app';
 
 /**

@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open-database';
 import { createApp } from '../http/app';
-import { DEMO_DROP_ID, loadDemoCatalog } from '../modules/catalog/demo-catalog';
+import { DEMO_DROP_ID, loadDemoCatalog } from '../demo/demo-catalog';
 import { createServices } from '../services';
 import { createLogger } from '../shared/logger';
 

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open-database';
-import { DEMO_DROP_ID, loadDemoCatalog } from '../modules/catalog/demo-catalog';
+import { DEMO_DROP_ID, loadDemoCatalog } from '../demo/demo-catalog';
 import { createServices } from '../services';
 import { createLogger } from '../shared/logger';
 import type { BenchFigure, BenchModule } from './bench-types';

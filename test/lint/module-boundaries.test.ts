@@ -101,4 +101,28 @@ export async function countDrops(db: import('../../db/database').Queryable) {
       'no-restricted-syntax: A core reads no clock: pass the time in.',
     ]);
   });
+
+  it("fails when a module reaches past another module's index.ts, and passes through it", async () => {
+    const file = 'src/modules/delivery/delivery.service.ts';
+    const deep = `import { idSchema } from '../catalog/catalog.schemas';\n${source(file)}\nvoid idSchema;\n`;
+    expect(await boundaryErrors(file, deep)).toEqual([
+      expect.stringMatching(
+        /^boundaries\/public-surface: '\.\.\/catalog\/catalog\.schemas' reaches inside the catalog module: import its public surface \('\.\.\/catalog'\)/,
+      ),
+    ]);
+    const viaIndex = `import { idSchema } from '../catalog';\n${source(file)}\nvoid idSchema;\n`;
+    expect(await boundaryErrors(file, viaIndex)).toEqual([]);
+  });
+
+  it('fails when a core imports another module at all (a type aside)', async () => {
+    const file = 'src/modules/pickup/core/pickup-slots.ts';
+    const value = `import { catalogReaders } from '../../catalog';\n${source(file)}\nvoid catalogReaders;\n`;
+    expect(await boundaryErrors(file, value)).toEqual([
+      expect.stringMatching(
+        /^boundaries\/public-surface: '\.\.\/\.\.\/catalog' is the catalog module: a core imports no other module/,
+      ),
+    ]);
+    const typeOnly = `import type { CatalogService } from '../../catalog';\n${source(file)}\nexport type C = CatalogService;\n`;
+    expect(await boundaryErrors(file, typeOnly)).toEqual([]);
+  });
 });

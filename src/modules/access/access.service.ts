@@ -4,7 +4,7 @@ import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import { accessRepository as repo } from './access.repository';
 import type { DropAccessInput } from './access.schemas';
 import { accessConfigIssues, holdOpensAt, keyMayClaim, reserveState, type AccessTier } from './core/access-rules';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Job } from '../../jobs/queue';
-import type { JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs';
 import { planRequestSchema } from './allocation.schemas';
 import type { AllocationService } from './allocation.service';
 

@@ -7,7 +7,7 @@ import { sendJsonInSlices } from '../../http/send-json';
 import { pageRequest } from '../../http/pagination';
 import { prefersRespondAsync, sendAccepted } from '../../http/prefer';
 import { parseInput } from '../../http/validate';
-import type { JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs';
 import {
   planListQuerySchema,
   compareQuerySchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { idSchema, overridesCostRules, scopedCostShiftSchema } from '../catalog/catalog.schemas';
+import { idSchema, overridesCostRules, scopedCostShiftSchema } from '../catalog';
 
 const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
 

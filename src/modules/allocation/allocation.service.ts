@@ -5,13 +5,13 @@ import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import { catalogReaders } from '../catalog/catalog.readers';
-import { forecastReaders } from '../forecast/forecast-reader';
-import type { CatalogService } from '../catalog/catalog.service';
-import type { WebhooksService } from '../webhooks/webhooks.service';
+import { catalogReaders } from '../catalog';
+import { forecastReaders } from '../forecast';
+import type { CatalogService } from '../catalog';
+import type { WebhooksService } from '../webhooks';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
 import { isPickupRegionId, type AllocationEconomics, type AllocationPlan } from './core';
-import type { PickupService } from '../pickup/pickup.service';
+import type { PickupService } from '../pickup';
 import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,

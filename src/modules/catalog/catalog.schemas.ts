@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
 import { ID_PATTERN, ID_RULE } from '../../shared/ids';
+import { normalisePostalCode } from '../../shared/postal-code';
 
 export const idSchema = z.string().regex(ID_PATTERN, ID_RULE);
 
@@ -130,10 +131,6 @@ export const regionInputSchema = z
   }) satisfies z.ZodType<Schemas['RegionInput']>;
 
 /** Postal codes and prefixes compare without spaces or dashes, in upper case ("sw1a 1aa" = "SW1A1AA"). */
-export function normalisePostalCode(code: string): string {
-  return code.replace(/[\s-]/g, '').toUpperCase();
-}
-
 const transitWindow = { transit_days_min: count, transit_days_max: count };
 function minNotAboveMax(window: { transit_days_min: number; transit_days_max: number }, ctx: z.RefinementCtx) {
   if (window.transit_days_max < window.transit_days_min) {

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { normalisePostalCode } from '../../shared/postal-code';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound, type FieldError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
@@ -16,7 +17,6 @@ import {
   type SupplierRow,
 } from './catalog.repository';
 import {
-  normalisePostalCode,
   type DropInput,
   type HubInput,
   type RegionInput,

@@ -1,9 +1,9 @@
 import type { Database } from '../../db/database';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import { normalisePostalCode } from '../catalog/catalog.schemas';
-import type { PlanReader } from '../allocation/plan-reader';
-import type { PickupOfferEntry, PickupService } from '../pickup/pickup.service';
+import { normalisePostalCode } from '../../shared/postal-code';
+import type { PlanReader } from '../allocation';
+import type { PickupOfferEntry, PickupService } from '../pickup';
 import type { DeliveryRegionInput, HubCandidate, PathCandidate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { idSchema } from '../catalog/catalog.schemas';
+import { idSchema } from '../catalog';
 
 export const holdListQuerySchema = z.object({
   ...pageQuery,

@@ -8,10 +8,10 @@ import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { AccessService } from '../access';
-import type { PlanReader } from '../allocation/plan-reader';
-import type { CatalogService } from '../catalog/catalog.service';
-import type { ForecastReader } from '../forecast/forecast-reader';
-import type { PickupService } from '../pickup/pickup.service';
+import type { PlanReader } from '../allocation';
+import type { CatalogService } from '../catalog';
+import type { ForecastReader } from '../forecast';
+import type { PickupService } from '../pickup';
 import {
   compareLaneOrder,
   estimateCart,

@@ -5,8 +5,8 @@
 import type { Database, Queryable } from '../../db/database';
 import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
-import { firstFreeSlots, offeredSlotAt, pickupReadyFrom, type SlotTime } from '../pickup/core/pickup-slots';
-import { slotKey, type PickupOfferEntry } from '../pickup/pickup.service';
+import { firstFreeSlots, offeredSlotAt, pickupReadyFrom, type SlotTime } from '../pickup';
+import { slotKey, type PickupOfferEntry } from '../pickup';
 import { stockKey, type DeliverySnapshot } from './delivery-snapshot';
 import { deliveryRepository } from './delivery.repository';
 

@@ -5,8 +5,8 @@
  * closed drop's recorded signals are exactly what a forecast at that instant saw.
  */
 import type { Principal } from '../../http/principal';
-import type { CatalogService } from '../catalog/catalog.service';
-import type { SignalsService } from '../signals/signals.service';
+import type { CatalogService } from '../catalog';
+import type { SignalsService } from '../signals';
 import type { SkuInfo } from './core/forecast-types';
 import { assembleSnapshot, type AssembledSnapshot } from './drop-snapshot';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Job } from '../../jobs/queue';
-import type { JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs';
 import { forecastRequestSchema } from './forecast.schemas';
 import type { ForecastService } from './forecast.service';
 import type { ModelRegistryService } from './model-registry.service';

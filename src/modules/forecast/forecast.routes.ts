@@ -5,7 +5,7 @@ import { sendTaggedJson } from '../../http/etag';
 import { pageRequest } from '../../http/pagination';
 import { prefersRespondAsync, sendAccepted } from '../../http/prefer';
 import { parseInput } from '../../http/validate';
-import type { JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs';
 import {
   forecastCellFilterSchema,
   forecastListQuerySchema,

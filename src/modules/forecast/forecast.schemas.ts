@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, pageQuerySchema } from '../catalog/catalog.schemas';
+import { idSchema, pageQuerySchema } from '../catalog';
 import type { Schemas } from '../../http/contract';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
 import { MODEL_ID_PATTERN } from './core/model-registry';

@@ -6,7 +6,7 @@ import { pageOf, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import { buildFeatureRows, FEATURE_NAMES } from './core/features';
 import { QUANTILE_LEVELS, type DemandDistribution, type FeatureRow, type SkuInfo } from './core/forecast-types';
 import type { HistoryPopulation } from './core/nb-mlp-model';

@@ -18,7 +18,7 @@ import { pageOfSorted, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { JobsService } from '../jobs/jobs.service';
+import type { JobsService } from '../jobs';
 import { createBaselineModel } from './core/baseline-model';
 import type { ClosedDrop, DemandModel } from './core/forecast-types';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog/catalog.schemas';
+import { idSchema } from '../catalog';
 
 export const apiKeyInputSchema = z
   .object({

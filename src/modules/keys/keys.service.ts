@@ -5,7 +5,7 @@ import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { principalFromKey, type Principal } from '../../http/principal';
 import { generateApiKey, hashApiKey } from './api-key-secrets';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import { keysRepository, type ApiKeyRow } from './keys.repository';
 
 type ApiKey = Schemas['ApiKey'];

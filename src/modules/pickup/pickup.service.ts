@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import type { PickupOffer } from './core/pickup-slots';
 import { pickupRepository as repo, type HubPickupRow } from './pickup.repository';
 import type { HubPickupInput, PickupSharesInput } from './pickup.schemas';

@@ -4,11 +4,11 @@ import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { PlanReader } from '../allocation/plan-reader';
-import type { CatalogService } from '../catalog/catalog.service';
-import type { DeliveryService } from '../delivery/delivery.service';
-import type { ForecastReader } from '../forecast/forecast-reader';
-import type { ReturnsService } from '../returns/returns.service';
+import type { PlanReader } from '../allocation';
+import type { CatalogService } from '../catalog';
+import type { DeliveryService } from '../delivery';
+import type { ForecastReader } from '../forecast';
+import type { ReturnsService } from '../returns';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog/catalog.schemas';
+import { idSchema } from '../catalog';
 
 const reason = z.enum(['unwanted', 'defect', 'wrong_item']) satisfies z.ZodType<Schemas['ReturnReason']>;
 const outcome = z.enum(['available', 'discounted', 'repair']) satisfies z.ZodType<Schemas['ReturnOutcome']>;

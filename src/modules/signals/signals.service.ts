@@ -5,7 +5,7 @@ import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import {
   ingestBatch,
   type BatchOptions,

@@ -5,7 +5,7 @@ import type { Schemas } from '../../http/contract';
 import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { CatalogService } from '../catalog/catalog.service';
+import type { CatalogService } from '../catalog';
 import { isDelivered, type WebhookSender } from './webhook-sender';
 import { generateWebhookSecret, WEBHOOK_SIGNATURE_HEADER, webhookSignature } from './webhook-signing';
 import {

@@ -66,10 +66,10 @@ import {
   calendarOf,
   isBusinessDay,
   nextBusinessDay,
-} from './business-calendar';
-import type { BusinessCalendar, BusinessCalendarSpec } from './business-calendar';
-import { MINUTES_PER_DAY, getZone, isoDateFromDayNumber, parseInstant, parseLocalTime } from './zoned-time';
-import type { Zone } from './zoned-time';
+} from '../../../shared/business-calendar';
+import type { BusinessCalendar, BusinessCalendarSpec } from '../../../shared/business-calendar';
+import { MINUTES_PER_DAY, getZone, isoDateFromDayNumber, parseInstant, parseLocalTime } from '../../../shared/zoned-time';
+import type { Zone } from '../../../shared/zoned-time';
 
 // ---------------------------------------------------------------------------------------------
 // Input

@@ -3,8 +3,8 @@
  * slots of a fixed length, the instant a buyer's units can be collected from, and the first slots
  * with room for a quantity. No clock: instants come in as epoch milliseconds.
  */
-import { addBusinessDays } from '../../delivery/core/business-calendar';
-import { getZone, isoWeekday } from '../../delivery/core/zoned-time';
+import { addBusinessDays } from '../../../shared/business-calendar';
+import { getZone, isoWeekday } from '../../../shared/zoned-time';
 
 export interface OpeningInterval {
   /** ISO weekday in the hub's zone, Monday = 1 … Sunday = 7 */

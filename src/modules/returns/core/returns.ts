@@ -2,8 +2,8 @@
  * Returns, the pure part: when a returned unit leaves inspection, what it becomes by default, and
  * return rates. No clock, no I/O: instants come in as ISO strings.
  */
-import { addBusinessDaysToDate } from '../../delivery/core/business-calendar';
-import { localDate, localDateTimeToInstant } from '../../delivery/core/zoned-time';
+import { addBusinessDaysToDate } from '../../../shared/business-calendar';
+import { localDate, localDateTimeToInstant } from '../../../shared/zoned-time';
 
 export type ReturnReason = 'unwanted' | 'defect' | 'wrong_item';
 export type ReturnOutcome = 'available' | 'discounted' | 'repair';

@@ -1,4 +1,4 @@
-import { normalisePostalCode } from '../../catalog/catalog.schemas';
+import { normalisePostalCode } from '../../../shared/postal-code';
 
 export interface PostalPrefix {
   prefix: string;

@@ -7,7 +7,7 @@ import type {
   DeliveryPromise,
   HubCandidate,
 } from '../../../../src/modules/delivery/core/delivery-window';
-import { localDate } from '../../../../src/modules/delivery/core/zoned-time';
+import { localDate } from '../../../../src/shared/zoned-time';
 
 /**
  * A promise is never earlier than the stock can be there: work starts at the latest of the order,

@@ -13,8 +13,8 @@ import type {
   NoDeliveryPromise,
   PathCandidate,
 } from '../../../../src/modules/delivery/core/delivery-window';
-import { isBusinessDate } from '../../../../src/modules/delivery/core/business-calendar';
-import { localDate } from '../../../../src/modules/delivery/core/zoned-time';
+import { isBusinessDate } from '../../../../src/shared/business-calendar';
+import { localDate } from '../../../../src/shared/zoned-time';
 
 // Factories: every test builds its own objects (no shared fixtures).
 function hub(overrides: Partial<HubCandidate> = {}): HubCandidate {

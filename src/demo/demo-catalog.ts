@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Principal } from '../../http/principal';
-import { fixedClock, type Clock } from '../../shared/clock';
-import type { AllocationService } from '../allocation/allocation.service';
-import type { ForecastService } from '../forecast/forecast.service';
-import type { ReportsService } from '../reports/reports.service';
+import type { Principal } from '../http/principal';
+import { fixedClock, type Clock } from '../shared/clock';
+import type { AllocationService } from '../modules/allocation';
+import type { ForecastService } from '../modules/forecast';
+import type { ReportsService } from '../modules/reports';
 import {
   creatorInputSchema,
   dropInputSchema,
@@ -14,10 +14,10 @@ import {
   partnerInputSchema,
   regionInputSchema,
   supplierInputSchema,
-} from './catalog.schemas';
-import type { CatalogService } from './catalog.service';
-import { recordsOfArray } from '../signals/core/record-stream';
-import type { SignalsService } from '../signals/signals.service';
+} from '../modules/catalog';
+import type { CatalogService } from '../modules/catalog';
+import { recordsOfArray } from '../modules/signals';
+import type { SignalsService } from '../modules/signals';
 
 export const DEMO_CATALOG_PATH = path.resolve('data/demo/catalog.json');
 export const DEMO_SIGNALS_PATH = path.resolve('data/demo/signals.json');

@@ -6,9 +6,9 @@ import {
   createBusinessCalendar,
   isBusinessDate,
   isBusinessDay,
-} from '../../../../src/modules/delivery/core/business-calendar';
-import type { BusinessCalendar } from '../../../../src/modules/delivery/core/business-calendar';
-import { dayNumberFromIsoDate } from '../../../../src/modules/delivery/core/zoned-time';
+} from '../../src/shared/business-calendar';
+import type { BusinessCalendar } from '../../src/shared/business-calendar';
+import { dayNumberFromIsoDate } from '../../src/shared/zoned-time';
 
 describe('business days, Monday to Friday by default', () => {
   it('adds business days over weekends', () => {

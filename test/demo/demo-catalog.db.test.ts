@@ -5,10 +5,10 @@ import {
   DEMO_DROP_ID,
   DEMO_PAST_DROP_ID,
   loadDemoCatalog,
-} from '../../../src/modules/catalog/demo-catalog';
-import type { Principal } from '../../../src/http/principal';
-import { startTestApp, type TestApp } from '../../harness/test-app';
-import { answer } from '../../harness/answers';
+} from '../../src/demo/demo-catalog';
+import type { Principal } from '../../src/http/principal';
+import { startTestApp, type TestApp } from '../harness/test-app';
+import { answer } from '../harness/answers';
 
 const admin: Principal = { keyId: 'test', role: 'admin' };
 let app: TestApp;

@@ -12,7 +12,7 @@ import {
   localDateTimeToInstant,
   parseInstant,
   parseLocalTime,
-} from '../../../../src/modules/delivery/core/zoned-time';
+} from '../../src/shared/zoned-time';
 
 describe('day numbers', () => {
   it('maps known dates to days since 1970-01-01 and back', () => {

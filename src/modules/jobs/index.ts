@@ -1,0 +1,3 @@
+/** Jobs: long work asked for with `Prefer: respond-async`, and its status. The public surface. */
+export { createJobsService, type JobsService } from './jobs.service';
+export { jobsRoutes } from './jobs.routes';
