@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { databaseAnswers } from '../db/readiness';
 import { jsonBody } from './body';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
@@ -88,7 +89,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   app.get('/readyz', async (_req, res) => {
     if (!isAcceptingTraffic()) throw new AppError('unavailable', 'The service is shutting down');
     try {
-      await services.db.query('select 1');
+      await databaseAnswers(services.db);
     } catch (error) {
       throw new AppError('unavailable', 'The database does not answer', { internalMessage: String(error) });
     }

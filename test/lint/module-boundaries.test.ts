@@ -125,4 +125,14 @@ export async function countDrops(db: import('../../db/database').Queryable) {
     const typeOnly = `import type { CatalogService } from '../../catalog';\n${source(file)}\nexport type C = CatalogService;\n`;
     expect(await boundaryErrors(file, typeOnly)).toEqual([]);
   });
+
+  it('fails on SQL outside src/modules too (the HTTP layer), but not in the database layer', async () => {
+    const file = 'src/http/app.ts';
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+    const text = `${source(file)}\nexport const ping = (db: import('../db/database').Queryable) => db.query('select 1');\n`;
+    expect(await boundaryErrors(file, text)).toEqual([
+      "boundaries/no-sql: '.query(…)' runs SQL: move the statement into this module's repository.",
+    ]);
+    expect(await boundaryErrors('src/db/readiness.ts', source('src/db/readiness.ts'))).toEqual([]);
+  });
 });
