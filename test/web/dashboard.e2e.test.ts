@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlannerClient, ok, type Schemas } from '../../src/client';
 
 /**
  * The dashboard (issue 7) end to end: the real service as `npm start` runs it (child process, PGlite
@@ -113,6 +114,14 @@ const AUDIT_CONTRAST = `(() => {
   return worst;
 })()`;
 
+/** The hubs of a plan's catalog snapshot (free-form JSON in the contract), as these tests read them. */
+function snapshotHubsOf(
+  plan: Schemas['Plan'],
+): { id: string; capacity_units: number; lanes: { region_id: string }[] }[] {
+  return (plan.catalog_snapshot as { hubs: { id: string; capacity_units: number; lanes: { region_id: string }[] }[] })
+    .hubs;
+}
+
 describe.skipIf(!HAS_CHROMIUM)(
   'the dashboard in headless Chromium, against the running service with the demo drop',
   () => {
@@ -122,25 +131,8 @@ describe.skipIf(!HAS_CHROMIUM)(
     let partnerKey: string;
     const problems: string[] = [];
 
-    async function call(
-      method: string,
-      pathname: string,
-      body?: unknown,
-      accept = 'application/json',
-      on: Service = service,
-    ) {
-      const res = await fetch(`${on.base}${pathname}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${on.adminKey}`,
-          accept,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, text, body: text && accept === 'application/json' ? JSON.parse(text) : undefined };
-    }
+    /** The API as the pages read it, through the typed client (a contract change breaks this test's build). */
+    const api = (on: Service = service) => createPlannerClient({ baseUrl: on.base, apiKey: on.adminKey });
 
     async function newPage(viewport = DESKTOP, { expectedStatuses = [] as number[] } = {}): Promise<Page> {
       const page = await context.newPage();
@@ -272,13 +264,10 @@ describe.skipIf(!HAS_CHROMIUM)(
     beforeAll(async () => {
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       service = await startService();
-      const created = await call('POST', '/v1/keys', {
-        role: 'partner',
-        partner_id: 'partner-swiftlane',
-        label: 'dashboard e2e',
-      });
-      expect(created.status).toBe(201);
-      partnerKey = created.body.key;
+      const created = await ok(
+        api().POST('/v1/keys', { body: { role: 'partner', partner_id: 'partner-swiftlane', label: 'dashboard e2e' } }),
+      );
+      partnerKey = created.key;
       // The demo drop ships its signals (data/demo/signals.json): no seeding needed.
       profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mf-chromium-'));
       context = await chromium.launchPersistentContext(profileDir, {
@@ -349,12 +338,10 @@ describe.skipIf(!HAS_CHROMIUM)(
     describe('the drop page, from a fresh service to a saved what-if', () => {
       let page: Page;
       // API answers the steps compare the page with (JSON as the API sends it).
-      /* eslint-disable @typescript-eslint/no-explicit-any -- the API's JSON, read member by member */
-      let preview: any;
-      let plans: any[];
-      let plan: any;
-      let whatIf: any;
-      /* eslint-enable @typescript-eslint/no-explicit-any */
+      let preview: Schemas['DropPreview'];
+      let plans: Schemas['PlanSummary'][];
+      let plan: Schemas['Plan'];
+      let whatIf: Schemas['Plan'];
       let demand: Map<string, number | null>;
 
       afterAll(async () => {
@@ -374,17 +361,17 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.getByRole('button', { name: 'Run forecast' }).click();
         await page.waitForSelector('#action-status[data-kind="ok"]');
         await expect(page.locator('#action-status').textContent()).resolves.toContain('Forecast v1 stored');
-        preview = (await call('GET', `/v1/drops/${DROP}/preview`)).body;
+        preview = await ok(api().GET('/v1/drops/{dropId}/preview', { params: { path: { dropId: DROP } } }));
         const forecastChart = await chartData(page, 'forecast-chart');
         expect(forecastChart).not.toBeNull();
         expect(forecastChart!.width).toBeGreaterThan(100);
         expect([...forecastChart!.labels].sort()).toEqual(Object.keys(preview.regions).sort());
         forecastChart!.labels.forEach((region, i) => {
           expect(forecastChart!.datasets[0]!.data[i]).toEqual([
-            preview.regions[region].demand.p10,
-            preview.regions[region].demand.p90,
+            preview.regions[region]!.demand.p10,
+            preview.regions[region]!.demand.p90,
           ]);
-          expect(forecastChart!.datasets[1]!.data[i]).toBe(preview.regions[region].demand.p50);
+          expect(forecastChart!.datasets[1]!.data[i]).toBe(preview.regions[region]!.demand.p50);
         });
         // Ranked by expected demand: California leads the demo's pre-orders.
         expect(forecastChart!.labels[0]).toBe('US-CA');
@@ -395,9 +382,9 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v1")');
         await page.getByRole('button', { name: 'Compute plan' }).click();
         await page.waitForSelector('#action-status[data-kind="ok"]:has-text("Plan v2")');
-        plans = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
+        plans = (await ok(api().GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: DROP } } }))).items;
         expect(plans.map((p: { version: number }) => p.version)).toEqual([2, 1]);
-        plan = (await call('GET', `/v1/plans/${plans[0].id}`)).body;
+        plan = await ok(api().GET('/v1/plans/{planId}', { params: { path: { planId: plans[0]!.id } } }));
         expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(plan.id);
         await expect(page.locator('#kpi-units').textContent()).resolves.toBe(
           `${plan.totals.units_placed.toLocaleString('en-US')} units`,
@@ -449,7 +436,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         const tip = page.locator('#region-map .map-tooltip');
         await expect(tip.isVisible()).resolves.toBe(true);
         expect(await tip.textContent()).toBe(demandMap.regions.find((r) => r.id === 'US-TX')!.label);
-        const lanesIntoTexas = plan.catalog_snapshot.hubs.filter((h: { lanes: { region_id: string }[] }) =>
+        const lanesIntoTexas = snapshotHubsOf(plan).filter((h: { lanes: { region_id: string }[] }) =>
           h.lanes.some((l) => l.region_id === 'US-TX'),
         ).length;
         expect(await page.locator('#region-map .map-lanes line').count()).toBe(lanesIntoTexas);
@@ -477,7 +464,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       it("draws hub capacity, supplier orders and lead-time delta from the plan's numbers", async () => {
         // Hub capacity: every hub of the plan's catalog, its capacity and the units placed there.
         const hubsChart = await chartData(page, 'hubs-chart');
-        const snapshotHubs: { id: string; capacity_units: number }[] = [...plan.catalog_snapshot.hubs].sort((a, b) =>
+        const snapshotHubs: { id: string; capacity_units: number }[] = [...snapshotHubsOf(plan)].sort((a, b) =>
           a.id.localeCompare(b.id),
         );
         expect(hubsChart!.labels).toEqual(snapshotHubs.map((h) => h.id));
@@ -526,8 +513,8 @@ describe.skipIf(!HAS_CHROMIUM)(
 
       it('compares plan v1 with v2 and publishes v2', async () => {
         // Compare v1 (A) with v2 (B).
-        await page.getByLabel('Compare plan A').selectOption(plans[1].id);
-        await page.getByLabel('with plan B').selectOption(plans[0].id);
+        await page.getByLabel('Compare plan A').selectOption(plans[1]!.id);
+        await page.getByLabel('with plan B').selectOption(plans[0]!.id);
         await page.getByRole('button', { name: 'Compare plans' }).click();
         await page.waitForSelector('#compare-panel[data-state="ready"]');
         await expect(page.locator('#compare-body').textContent()).resolves.toContain('Units placed');
@@ -537,7 +524,9 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.getByRole('button', { name: 'Publish plan v2' }).click();
         await page.waitForSelector('#action-status[data-kind="ok"]:has-text("published")');
         expect(await page.locator('#kpi-plan').getAttribute('data-plan-status')).toBe('published');
-        expect((await call('GET', `/v1/plans/${plan.id}`)).body.status).toBe('published');
+        expect((await ok(api().GET('/v1/plans/{planId}', { params: { path: { planId: plan.id } } }))).status).toBe(
+          'published',
+        );
         expect(await page.locator('#publish-plan').isDisabled()).toBe(true);
       }, 90_000);
 
@@ -547,9 +536,10 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.locator('#wi-hub-closed-hub-dfw').check();
         await page.getByRole('button', { name: 'Compute what-if' }).click();
         await page.waitForSelector('#whatif-status[data-kind="ok"]');
-        const afterWhatIf = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items;
-        const whatIfSummary = afterWhatIf.find((p: { status: string }) => p.status === 'what_if');
-        whatIf = (await call('GET', `/v1/plans/${whatIfSummary.id}`)).body;
+        const afterWhatIf = (await ok(api().GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: DROP } } })))
+          .items;
+        const whatIfSummary = afterWhatIf.find((p) => p.status === 'what_if')!;
+        whatIf = await ok(api().GET('/v1/plans/{planId}', { params: { path: { planId: whatIfSummary.id } } }));
         expect(whatIf.overrides).toEqual({
           demand_multipliers: { drop: 1.3 },
           hub_capacities: [{ hub_id: 'hub-dfw', capacity_units: 0 }],
@@ -567,7 +557,7 @@ describe.skipIf(!HAS_CHROMIUM)(
           expect(Number(await row(id).getAttribute('data-a')), id).toBe(pick(plan.totals));
           expect(Number(await row(id).getAttribute('data-b')), id).toBe(pick(whatIf.totals));
         }
-        const cmp = (await call('GET', `/v1/plans/compare?a=${plan.id}&b=${whatIf.id}`)).body;
+        const cmp = await ok(api().GET('/v1/plans/compare', { params: { query: { a: plan.id, b: whatIf.id } } }));
         expect(cmp.allocations.length).toBeGreaterThan(0);
         expect(await page.locator('#whatif-changes tbody tr').count()).toBe(cmp.allocations.length);
         await shot(page, 'drop-whatif');
@@ -577,9 +567,12 @@ describe.skipIf(!HAS_CHROMIUM)(
         // Saved as a draft: the next version, the same numbers, now the plan shown (and publishable).
         await page.getByRole('button', { name: 'Save as draft' }).click();
         await page.waitForSelector('#whatif-status[data-kind="ok"]:has-text("Saved as draft")');
-        const saved = (await call('GET', `/v1/drops/${DROP}/plans`)).body.items[0];
+        const saved = (await ok(api().GET('/v1/drops/{dropId}/plans', { params: { path: { dropId: DROP } } })))
+          .items[0]!;
         expect(saved).toMatchObject({ status: 'draft', version: whatIf.version + 1, totals: whatIf.totals });
-        expect((await call('GET', `/v1/plans/${saved.id}`)).body.allocations).toEqual(whatIf.allocations);
+        expect(
+          (await ok(api().GET('/v1/plans/{planId}', { params: { path: { planId: saved.id } } }))).allocations,
+        ).toEqual(whatIf.allocations);
         expect(await page.locator('#kpi-plan').getAttribute('data-plan-id')).toBe(saved.id);
         expect(await page.locator('#publish-plan').isDisabled()).toBe(false);
         // Show the published plan again for the pictures below.
@@ -676,8 +669,13 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.getByLabel('Region').selectOption('US-CA');
       await page.getByRole('button', { name: 'Estimate delivery' }).click();
       await page.waitForSelector('#result-panel[data-state="ready"]');
-      const estimate = (await call('GET', '/v1/estimates?sku_id=sku-nova-hoodie&region_id=US-CA&quantity=1')).body;
+      const estimate = await ok(
+        api().GET('/v1/estimates', {
+          params: { query: { sku_id: 'sku-nova-hoodie', region_id: 'US-CA', quantity: 1 } },
+        }),
+      );
       expect(estimate.status).toBe('promise');
+      if (estimate.status !== 'promise') return;
       expect(await page.locator('#estimate-window').getAttribute('data-earliest')).toBe(estimate.earliest_delivery);
       expect(await page.locator('#estimate-window').getAttribute('data-latest')).toBe(estimate.latest_delivery);
       await expect(page.locator('#estimate-window').textContent()).resolves.toContain(estimate.earliest_delivery);
@@ -712,7 +710,7 @@ describe.skipIf(!HAS_CHROMIUM)(
 
     it('shows the demo’s closed past drop report on first start: headline figures, charts and a map from the API', async () => {
       const PAST = 'drop-nova-ember';
-      const r = (await call('GET', `/v1/drops/${PAST}/report`)).body;
+      const r = await ok(api().GET('/v1/drops/{dropId}/report', { params: { path: { dropId: PAST } } }));
       expect(r.units_ordered).toBeGreaterThan(1000);
       // The report page without ?drop= opens the latest closed drop.
       const page = await newPage();
@@ -726,10 +724,10 @@ describe.skipIf(!HAS_CHROMIUM)(
         `${r.units_ordered.toLocaleString('en-US')} units`,
       );
       await expect(page.locator('#kpi-filled').textContent()).resolves.toBe(
-        `${r.units_within_promise.toLocaleString('en-US')} units (${pct(r.fill_rate_within_promise)})`,
+        `${r.units_within_promise.toLocaleString('en-US')} units (${pct(r.fill_rate_within_promise!)})`,
       );
       await expect(page.locator('#kpi-inside').textContent()).resolves.toBe(
-        `${pct(r.share_inside_p10_p90)} of ${r.cells.length}`,
+        `${pct(r.share_inside_p10_p90!)} of ${r.cells.length}`,
       );
       expect(Number(await page.locator('#kpi-premium').getAttribute('data-value'))).toBe(r.fallback_premium_total);
       await expect(page.locator('#kpi-premium').textContent()).resolves.toMatch(/^\$[\d,]+(\.\d\d)?$/);
@@ -792,7 +790,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       });
 
       // Stock-outs on a timeline (hours after opening) and leftovers per hub: the demo has both.
-      const drop = (await call('GET', `/v1/drops/${PAST}`)).body;
+      const drop = await ok(api().GET('/v1/drops/{dropId}', { params: { path: { dropId: PAST } } }));
       expect(r.stock_outs.length).toBeGreaterThan(0);
       const timeline = (await chartData(page, 'stockouts-chart'))!;
       expect(timeline.labels).toHaveLength(r.stock_outs.length);
@@ -839,7 +837,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       const page = await newPage();
       await openWithKey(page, `/app/preview.html?drop=${DROP}`, service.adminKey);
       await page.waitForSelector('#map-panel[data-state="ready"]');
-      const preview = (await call('GET', `/v1/drops/${DROP}/preview`)).body;
+      const preview = await ok(api().GET('/v1/drops/{dropId}/preview', { params: { path: { dropId: DROP } } }));
       await page.getByRole('radio', { name: 'Stock-out risk' }).check();
       await page.waitForSelector('#region-map[data-metric="risk"]');
       const risk = new Map<string, number | null>(
@@ -851,9 +849,9 @@ describe.skipIf(!HAS_CHROMIUM)(
       expectColoursMatch(await readMap(page), risk, [0.05, 0.1, 0.2, 0.4]);
       expect(await page.locator('#preview-table tbody tr').count()).toBe(risk.size);
       // A storefront key sees the published preview without hubs, and asks for nothing it may not read.
-      const storefront = await call('POST', '/v1/keys', { role: 'storefront', creator_id: 'creator-nova' });
+      const storefront = await ok(api().POST('/v1/keys', { body: { role: 'storefront', creator_id: 'creator-nova' } }));
       await page.getByRole('button', { name: 'Change key' }).click();
-      await page.getByLabel('API key', { exact: true }).fill(storefront.body.key);
+      await page.getByLabel('API key', { exact: true }).fill(storefront.key);
       await page.getByRole('button', { name: 'Use this key' }).click();
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForSelector('#map-panel[data-state="ready"]');
