@@ -252,4 +252,50 @@ describe('publishing may re-plan the other drop that holds a hub', () => {
       expect.arrayContaining([expect.objectContaining({ hub_id: s.hubBId, held_by_drop_ids: [dropB] })]),
     );
   });
+
+  it("never re-plans a drop the key may not plan (another creator's): the 409 stands, nothing written", async () => {
+    const other = freshId('creator');
+    await expectData(
+      201,
+      api().PUT('/v1/creators/{creatorId}', { params: { path: { creatorId: other } }, body: { name: 'Other' } }),
+    );
+    const t = await createPlanningScenario(app);
+    const otherDrop = await createSecondDrop(app, { ...t, creatorId: other }, [0, 60]);
+    const held = await computeFastPlan(app, otherDrop);
+    expect(unitsAt(held, t.hubBId)).toBe(40);
+    await expectData(200, publish(held.id));
+    const setHubB = async (capacity: number) => {
+      const {
+        id: _id,
+        created_at: _c,
+        updated_at: _u,
+        ...given
+      } = await expectData(200, api().GET('/v1/hubs/{hubId}', { params: { path: { hubId: t.hubBId } } }));
+      const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null));
+      await expectData(
+        200,
+        api().PUT('/v1/hubs/{hubId}', {
+          params: { path: { hubId: t.hubBId } },
+          body: { ...(body as Schemas['HubInput']), capacity_units: capacity },
+        }),
+      );
+    };
+    await setHubB(80);
+    const mine = await computeFastPlan(app, t.dropId);
+    expect(unitsAt(mine, t.hubBId)).toBeGreaterThan(0);
+    await setHubB(40);
+    const plansOfOther = await planCount(otherDrop);
+
+    const problem = await expectProblem(
+      409,
+      app.client(t.creatorKey).POST('/v1/plans/{planId}/publish', {
+        params: { path: { planId: mine.id } },
+        body: { replan_conflicting: true },
+      }),
+    );
+    expect(problem).toMatchObject({ reason: 'hub_capacity_overbooked' });
+    expect(await planCount(otherDrop)).toBe(plansOfOther);
+    expect(await getPlan(held.id)).toMatchObject({ status: 'published' });
+    expect(await getPlan(mine.id)).toMatchObject({ status: 'draft' });
+  });
 });
