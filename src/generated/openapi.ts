@@ -370,8 +370,9 @@ export interface paths {
         /**
          * Create or replace a supplier (admin).
          * @description Idempotent create-or-replace: 201 when created, 200 when replaced. Admin keys only (others get 404);
-         *     costs that break a rule (negative, a shift ending before it starts) → 422 naming the field, a
-         *     malformed body → 400 naming the field, a stale `If-Match` → 412.
+         *     costs that break a rule (negative, a shift ending before it starts) or a capacity by date that does
+         *     (negative units, a date given twice, a date that is not a calendar date) → 422 naming the field,
+         *     a malformed body → 400 naming the field, a stale `If-Match` → 412; nothing is written.
          */
         put: operations["putSupplier"];
         post?: never;
@@ -892,8 +893,22 @@ export interface paths {
          *     `hub_id`, `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
          *     Supplier capacity likewise: a plan whose supplier orders, with what other drops' published plans
          *     order from the same supplier over an overlapping window, exceed the supplier's capacity answers 409
-         *     with `reason: supplier_capacity_overbooked` and `suppliers` (each with `supplier_id`,
-         *     `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes.
+         *     with `reason: supplier_capacity_overbooked` and `suppliers` (each with `supplier_id`, `date`,
+         *     `capacity_units`, `plan_units`, `held_by_other_plans`, `held_by_drop_ids`); nothing changes. A
+         *     supplier with `capacity_by_date` is also checked by date: the units this plan and other drops'
+         *     published plans ship by a date (their `ship_by` day, UTC) must not exceed the units ready by that
+         *     date; an entry then names the first such `date` with the figures up to it (`date` is null for the
+         *     supplier's total).
+         *
+         *     **Re-planning the other drops.** With `{"replan_conflicting": true}`, a publish that would be
+         *     refused for an overbooked hub or supplier re-plans instead the other drops whose published plans
+         *     hold it (those in `held_by_drop_ids`; the key must be allowed to plan each of them, else the 409
+         *     stands): each is computed again, with its published plan's overrides and solver on its latest
+         *     forecast, against what the published plans leave once this one is published. In one transaction
+         *     each re-plan is stored as its drop's next version and published (its old plan superseded, its
+         *     partners' events written), this plan is published, and every one of them is checked again; the
+         *     answer lists them in `replanned_plans`. If any still overbooks (409 as above), or a re-planned drop
+         *     published another plan meanwhile (409 `reason: replan_outdated`), nothing is written.
          */
         post: operations["publishPlan"];
         delete?: never;
@@ -1912,6 +1927,24 @@ export interface components {
             fallback_premium_per_unit?: number;
             /** @description Freight per unit from this supplier to a hub. A hub not listed costs 0. A hub may appear once. */
             inbound_freight?: components["schemas"]["InboundFreight"][];
+            /**
+             * @description The supplier's capacity spread over days, shared over all the SKUs it supplies: units ready to
+             *     ship from each date. A plan counts only the dates whose units still arrive before the drop opens
+             *     (at the worst-case lead time) and orders delivered in parts, one per date; publishing checks the
+             *     units shipping by each date, with other drops' published orders, against the units ready by then.
+             *     Empty or absent: all of `capacity_units` ships at once. Each date once; a date that is not a
+             *     calendar date, negative units or a repeated date answer 422 naming the field
+             *     (`capacity_by_date[1].date`); nothing is written.
+             */
+            capacity_by_date?: components["schemas"]["SupplierCapacityDate"][];
+        };
+        SupplierCapacityDate: {
+            /**
+             * Format: date
+             * @description The day (UTC) these units are ready to ship.
+             */
+            date: string;
+            units: number;
         };
         Supplier: {
             id: components["schemas"]["Id"];
@@ -1925,6 +1958,8 @@ export interface components {
             order_multiple: number;
             fallback_premium_per_unit?: number;
             inbound_freight?: components["schemas"]["InboundFreight"][];
+            /** @description Units ready to ship from each date (empty: capacity_units at once). */
+            capacity_by_date?: components["schemas"]["SupplierCapacityDate"][];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -2189,6 +2224,25 @@ export interface components {
             sku_id: string;
             hub_id: string;
             units: number;
+        };
+        PublishRequest: {
+            /**
+             * @description Re-plan, in the same call, the other drops whose published plans this one would overbook a hub or supplier with (instead of a 409).
+             * @default false
+             */
+            replan_conflicting?: boolean;
+        };
+        ReplannedPlan: {
+            drop_id: components["schemas"]["Id"];
+            /** @description The other drop's new published plan. */
+            plan_id: string;
+            version: number;
+            /** @description The plan it replaced. */
+            superseded_plan_id: string;
+        };
+        PublishedPlan: components["schemas"]["Plan"] & {
+            /** @description Other drops' plans re-planned and published in the same call (`replan_conflicting`); absent when none was. */
+            replanned_plans?: components["schemas"]["ReplannedPlan"][];
         };
         PlanSupplierOrder: {
             line_no: number;
@@ -4516,7 +4570,17 @@ export interface operations {
                  *       "capacity_units": 2000,
                  *       "unit_cost": 11.5,
                  *       "min_order_units": 50,
-                 *       "order_multiple": 10
+                 *       "order_multiple": 10,
+                 *       "capacity_by_date": [
+                 *         {
+                 *           "date": "2027-03-02",
+                 *           "units": 800
+                 *         },
+                 *         {
+                 *           "date": "2027-03-06",
+                 *           "units": 1200
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/json": components["schemas"]["SupplierInput"];
@@ -7059,9 +7123,18 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "replan_conflicting": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
         responses: {
-            /** @description The published plan. */
+            /** @description The published plan, with the other drops' plans re-planned in the same call (if any). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7352,7 +7425,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/json": components["schemas"]["Plan"];
+                    "application/json": components["schemas"]["PublishedPlan"];
                 };
             };
             400: components["responses"]["Problem"];

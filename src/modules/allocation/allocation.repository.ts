@@ -80,6 +80,28 @@ export interface LiveStockRow {
   reserved: number;
 }
 
+/**
+ * A draft to count as its drop's published plan (and that drop's other plans not at all): what the
+ * other drops' capacity looks like once it is published.
+ */
+export interface AssumedPublished {
+  dropId: string;
+  planId: string;
+}
+
+/**
+ * The plans of other drops whose window [opens_at, closes_at] overlaps ($2, $3): their published
+ * plan and (unless $4, published only) their latest draft, each ranked 1 within its status; with an
+ * assumed plan ($5 drop, $6 plan), that drop counts with that plan alone.
+ */
+const otherDropPlans = `
+  select p.id, p.drop_id, p.status,
+         row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
+  from plans p join drops d on d.id = p.drop_id
+  where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
+    and (($5::text is null or p.drop_id <> $5) and (p.status = 'published' or (not $4 and p.status = 'draft'))
+         or p.id = $6::text)`;
+
 const planColumns = `id, drop_id, version, status, forecast_id, catalog_snapshot, overrides, solver, totals, unserved_regions, sku_issues,
   created_at, published_at, superseded_at`;
 const summaryColumns = `id, drop_id, version, status, forecast_id, overrides, solver, totals, created_at, published_at, superseded_at`;
@@ -187,16 +209,11 @@ export const allocationRepository = {
     dropId: string,
     window: { opensAt: Date; closesAt: Date },
     publishedOnly: boolean,
+    assumed?: AssumedPublished,
   ) {
     return (
       await db.query<{ hub_id: string; units: number; drop_ids: string[] }>(
-        `with candidate as (
-           select p.id, p.drop_id, p.status,
-                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
-           from plans p join drops d on d.id = p.drop_id
-           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
-             and (p.status = 'published' or (not $4 and p.status = 'draft'))
-         ), per_drop as (
+        `with candidate as (${otherDropPlans}), per_drop as (
            select c.drop_id, a.hub_id, max(a.units_at_hub) as units
            from candidate c
            join (select plan_id, hub_id, sum(units)::int as units_at_hub from plan_allocations group by plan_id, hub_id) a
@@ -206,7 +223,7 @@ export const allocationRepository = {
          )
          select hub_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
          from per_drop where units > 0 group by hub_id order by hub_id`,
-        [dropId, window.opensAt, window.closesAt, publishedOnly],
+        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
       )
     ).rows;
   },
@@ -220,16 +237,11 @@ export const allocationRepository = {
     dropId: string,
     window: { opensAt: Date; closesAt: Date },
     publishedOnly = false,
+    assumed?: AssumedPublished,
   ) {
     return (
       await db.query<{ supplier_id: string; units: number; drop_ids: string[] }>(
-        `with candidate as (
-           select p.id, p.drop_id,
-                  row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
-           from plans p join drops d on d.id = p.drop_id
-           where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
-             and (p.status = 'published' or (not $4 and p.status = 'draft'))
-         ), per_drop as (
+        `with candidate as (${otherDropPlans}), per_drop as (
            select c.drop_id, o.supplier_id, max(o.units) as units
            from candidate c
            join (select plan_id, supplier_id, sum(quantity)::int as units from plan_supplier_orders group by plan_id, supplier_id) o
@@ -239,7 +251,47 @@ export const allocationRepository = {
          )
          select supplier_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
          from per_drop where units > 0 group by supplier_id order by supplier_id`,
-        [dropId, window.opensAt, window.closesAt, publishedOnly],
+        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
+      )
+    ).rows;
+  },
+  /**
+   * The same by ship date (the UTC day of ship-by, YYYY-MM-DD): units other drops' plans order from
+   * each supplier shipping on each day (per other drop and day, the larger of its published plan and
+   * its latest draft; `publishedOnly`: the published plan alone).
+   */
+  async listSupplierUnitsByDateHeldByOtherDrops(
+    db: Queryable,
+    dropId: string,
+    window: { opensAt: Date; closesAt: Date },
+    publishedOnly = false,
+    assumed?: AssumedPublished,
+  ) {
+    return (
+      await db.query<{ supplier_id: string; date: string; units: number; drop_ids: string[] }>(
+        `with candidate as (${otherDropPlans}), per_drop as (
+           select c.drop_id, o.supplier_id, o.date, max(o.units) as units
+           from candidate c
+           join (select plan_id, supplier_id, to_char((ship_by at time zone 'UTC')::date, 'YYYY-MM-DD') as date,
+                        sum(quantity)::int as units
+                 from plan_supplier_orders group by plan_id, supplier_id, 3) o
+             on o.plan_id = c.id
+           where c.rank = 1
+           group by c.drop_id, o.supplier_id, o.date
+         )
+         select supplier_id, date, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
+         from per_drop where units > 0 group by supplier_id, date order by supplier_id, date`,
+        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
+      )
+    ).rows;
+  },
+  /** Units a plan orders from each supplier by ship date (the UTC day of ship-by, YYYY-MM-DD). */
+  async listSupplierUnitsByDateOfPlan(db: Queryable, planId: string) {
+    return (
+      await db.query<{ supplier_id: string; date: string; units: number }>(
+        `select supplier_id, to_char((ship_by at time zone 'UTC')::date, 'YYYY-MM-DD') as date, sum(quantity)::int as units
+         from plan_supplier_orders where plan_id = $1 group by 1, 2 order by 1, 2`,
+        [planId],
       )
     ).rows;
   },

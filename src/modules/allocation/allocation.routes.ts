@@ -14,6 +14,7 @@ import {
   hubPlanQuerySchema,
   partnerAllocationsQuerySchema,
   planRequestSchema,
+  publishRequestSchema,
   whatIfCostRules,
   whatIfRequestSchema,
 } from './allocation.schemas';
@@ -115,9 +116,11 @@ export function allocationRoutes(allocation: AllocationService, jobs: JobsServic
     sendTaggedJson(req, res, body);
   });
   router.post('/v1/plans/:planId/publish', planners, async (req, res) => {
+    const input = parseInput(publishRequestSchema, req.body ?? {});
     const body: ResponseBody<'publishPlan', 200> = await allocation.publishPlan(
       principalOf(req),
       pathId(req, 'planId'),
+      { replanConflicting: input.replan_conflicting },
     );
     res.json(body);
   });

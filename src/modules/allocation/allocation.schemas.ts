@@ -9,6 +9,10 @@ export const planRequestSchema = z.object({ solver: solver.optional() }).strict(
   Schemas['PlanRequest']
 >;
 
+export const publishRequestSchema = z
+  .object({ replan_conflicting: z.boolean().default(false) })
+  .strict() satisfies z.ZodType<Schemas['PublishRequest']>;
+
 /** A demand multiplier: 0 (no demand) to 10 (ten times the forecast). */
 const multiplier = z.number().min(0).max(10);
 

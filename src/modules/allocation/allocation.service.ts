@@ -16,11 +16,22 @@ import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
   type AllocationRow,
+  type AssumedPublished,
   type PlanRow,
   type RegionRow,
   type SupplierOrderRow,
 } from './allocation.repository';
-import { findInconsistencies, type CatalogSnapshot, type PlanOverrides } from './plan-input';
+import { findInconsistencies, firstOverbookedDate, type CatalogSnapshot, type PlanOverrides } from './plan-input';
+
+/** A supplier a publish would overbook: in total (date null), or by a date of its capacity by date. */
+interface SupplierOverbooked {
+  supplier_id: string;
+  date: string | null;
+  capacity_units: number;
+  plan_units: number;
+  held_by_other_plans: number;
+  held_by_drop_ids: string[];
+}
 
 type Plan = Schemas['Plan'];
 type PlanSummary = Schemas['PlanSummary'];
@@ -215,6 +226,7 @@ async function loadSnapshot(
       order_multiple: s.order_multiple,
       fallback_premium_per_unit: s.fallback_premium_per_unit,
       inbound_freight: s.inbound_freight,
+      capacity_by_date: s.capacity_by_date,
     })),
     hubs: hubs.map((h) => ({
       id: h.id,
@@ -344,22 +356,36 @@ export function createAllocationService(
     return forecast;
   }
 
-  async function inputsFor(dropId: string, overrides: PlanOverrides) {
+  /**
+   * What a plan of the drop rests on: the latest forecast, the catalog now, and what other drops'
+   * plans hold of the shared hubs and suppliers (their published plan or latest draft, the larger;
+   * `publishedOnly`: published plans alone, `assumed`: a draft counted as its drop's published plan).
+   */
+  async function inputsFor(
+    dropId: string,
+    overrides: PlanOverrides,
+    others: { publishedOnly?: boolean; assumed?: AssumedPublished } = {},
+  ) {
     const forecast = await latestForecastOrFail(dropId);
     const now = clock.now();
     const snapshot = await loadSnapshot(db, dropId, now, pickups);
-    const held = await repo.listHubUnitsHeldByOtherDrops(
-      db,
-      dropId,
-      { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) },
-      false,
-    );
-    for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, {
-      opensAt: new Date(snapshot.drop.opens_at),
-      closesAt: new Date(snapshot.drop.closes_at),
-    })) {
+    const window = { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) };
+    const publishedOnly = others.publishedOnly ?? false;
+    const held = await repo.listHubUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed);
+    for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed)) {
       const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
       if (supplier) supplier.held_by_other_plans = row.units;
+    }
+    for (const row of await repo.listSupplierUnitsByDateHeldByOtherDrops(
+      db,
+      dropId,
+      window,
+      publishedOnly,
+      others.assumed,
+    )) {
+      const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
+      if (supplier && (supplier.capacity_by_date ?? []).length > 0)
+        (supplier.held_by_other_plans_by_date ??= []).push({ date: row.date, units: row.units });
     }
     for (const row of held) {
       const hub = snapshot.hubs.find((h) => h.id === row.hub_id);
@@ -460,25 +486,168 @@ export function createAllocationService(
         )
       ).map((f) => [f.supplier_id, f]),
     );
-    const capacity = new Map((await catalogReaders.suppliers(tx)).map((f) => [f.id, f.capacity_units]));
-    const overbooked = own
+    const suppliers = new Map((await catalogReaders.suppliers(tx)).map((f) => [f.id, f]));
+    const overbooked: SupplierOverbooked[] = own
       .map((f) => ({
         supplier_id: f.supplier_id,
-        capacity_units: capacity.get(f.supplier_id) ?? 0,
+        date: null,
+        capacity_units: suppliers.get(f.supplier_id)?.capacity_units ?? 0,
         plan_units: f.units,
         held_by_other_plans: held.get(f.supplier_id)?.units ?? 0,
         held_by_drop_ids: held.get(f.supplier_id)?.drop_ids ?? [],
       }))
       .filter((f) => f.plan_units + f.held_by_other_plans > f.capacity_units);
+    // Capacity by date: the units shipping by each date, with other drops' published orders, within
+    // the units ready by then (cumulative), for the suppliers that fit in total.
+    const dated = own.filter(
+      (f) =>
+        (suppliers.get(f.supplier_id)?.capacity_by_date ?? []).length > 0 &&
+        !overbooked.some((o) => o.supplier_id === f.supplier_id),
+    );
+    if (dated.length > 0) {
+      const ownByDate = await repo.listSupplierUnitsByDateOfPlan(tx, row.id);
+      const heldByDate = await repo.listSupplierUnitsByDateHeldByOtherDrops(
+        tx,
+        row.drop_id,
+        { opensAt: drop.opens_at, closesAt: drop.closes_at },
+        true,
+      );
+      for (const f of dated) {
+        const heldRows = heldByDate.filter((h) => h.supplier_id === f.supplier_id);
+        const first = firstOverbookedDate(
+          suppliers.get(f.supplier_id)!.capacity_by_date,
+          ownByDate.filter((o) => o.supplier_id === f.supplier_id),
+          heldRows,
+        );
+        if (first)
+          overbooked.push({
+            supplier_id: f.supplier_id,
+            ...first,
+            held_by_drop_ids: [
+              ...new Set(heldRows.filter((h) => h.date <= first.date).flatMap((h) => h.drop_ids)),
+            ].sort(),
+          });
+      }
+    }
     if (overbooked.length > 0) {
       throw new AppError(
         'conflict',
         `publishing plan '${row.id}' would overbook ${overbooked.length} supplier(s) shared with other drops: ${overbooked
-          .map((f) => `${f.supplier_id} (${f.plan_units} + ${f.held_by_other_plans} held > ${f.capacity_units})`)
+          .map(
+            (f) =>
+              `${f.supplier_id}${f.date === null ? '' : ` by ${f.date}`} (${f.plan_units} + ${f.held_by_other_plans} held > ${f.capacity_units})`,
+          )
           .join(', ')}; compute a new draft, which plans around them`,
         { extensions: { reason: 'supplier_capacity_overbooked', suppliers: overbooked } },
       );
     }
+  }
+
+  /** A re-plan of another drop, computed before the publish transaction. */
+  interface Replan {
+    dropId: string;
+    /** the published plan it replaces (the publish is refused if that changed meanwhile) */
+    replaces: string;
+    forecastId: string;
+    snapshot: CatalogSnapshot;
+    overrides: PlanOverrides;
+    stored: Awaited<ReturnType<typeof compute.storedPlan>>;
+    now: Date;
+  }
+
+  /** The drops named by a 409 for an overbooked hub or supplier (their published plans hold it). */
+  function conflictingDropIds(error: unknown): string[] {
+    if (!(error instanceof AppError) || error.code !== 'conflict') return [];
+    const ext = error.options.extensions ?? {};
+    if (ext.reason !== 'hub_capacity_overbooked' && ext.reason !== 'supplier_capacity_overbooked') return [];
+    const resources = [...((ext.hubs as unknown[]) ?? []), ...((ext.suppliers as unknown[]) ?? [])] as {
+      held_by_drop_ids: string[];
+    }[];
+    return [...new Set(resources.flatMap((r) => r.held_by_drop_ids))].sort();
+  }
+
+  /** Marks a plan published (its drop's published plan superseded) and writes its webhook events. */
+  async function markPublishedWithEvents(tx: Queryable, planId: string, dropId: string, at: Date): Promise<number> {
+    const previous = await repo.supersedePublished(tx, dropId, at);
+    await repo.markPublished(tx, planId, at);
+    const involved = new Set(await repo.listInvolvedHubIds(tx, planId));
+    if (previous) for (const h of await repo.listInvolvedHubIds(tx, previous)) involved.add(h);
+    const operators = await repo.listOperatorsOfHubs(tx, [...involved]);
+    const hubsByPartner = new Map<string, string[]>();
+    for (const o of operators)
+      hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
+    const published = (await repo.findPlan(tx, planId))!;
+    const data = new Map<string, PartnerPlan>();
+    for (const [partnerId, hubIds] of hubsByPartner) data.set(partnerId, await partnerPlanOf(tx, published, hubIds));
+    return webhooks.enqueue(tx, 'plan.published', [...hubsByPartner.keys()], (partnerId) => data.get(partnerId));
+  }
+
+  /**
+   * Publishes a draft, and with it the re-plans of other drops (each stored as its drop's next
+   * version and published), in one transaction; every published plan is checked against the hubs
+   * and suppliers it shares, else nothing is written.
+   */
+  async function publishWith(first: PlanRow, replans: Replan[]) {
+    let enqueued = 0;
+    const replanned: Schemas['ReplannedPlan'][] = [];
+    await db.transaction(async (tx) => {
+      // Drops in id order, so two publishes that re-plan each other's drop cannot deadlock.
+      for (const dropId of [...new Set([first.drop_id, ...replans.map((r) => r.dropId)])].sort())
+        await repo.lockDrop(tx, dropId);
+      const row = (await repo.findPlan(tx, first.id))!;
+      if (row.status === 'published') return;
+      if (row.status !== 'draft') {
+        throw new AppError(
+          'conflict',
+          `plan '${first.id}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`,
+          {
+            extensions: { plan_status: row.status },
+          },
+        );
+      }
+      const at = clock.now();
+      const published: PlanRow[] = [];
+      for (const r of replans) {
+        if ((await repo.findPublishedPlan(tx, r.dropId))?.id !== r.replaces) {
+          throw new AppError(
+            'conflict',
+            `drop '${r.dropId}' published another plan while it was re-planned; publish again`,
+            { extensions: { reason: 'replan_outdated', drop_id: r.dropId } },
+          );
+        }
+        const id = newPlanId();
+        await repo.insertPlan(tx, {
+          id,
+          drop_id: r.dropId,
+          version: await repo.nextPlanVersion(tx, r.dropId),
+          status: 'draft',
+          forecast_id: r.forecastId,
+          catalog_snapshot: r.snapshot,
+          overrides: r.overrides,
+          solver: r.stored.solver,
+          totals: r.stored.totals,
+          unserved_regions: r.stored.unserved,
+          sku_issues: r.stored.skuIssues,
+          created_at: r.now,
+        });
+        await repo.insertAllocations(tx, id, r.stored.allocations);
+        await repo.insertSupplierOrders(tx, id, r.stored.orders);
+        await repo.insertRegions(tx, id, r.stored.regions);
+        enqueued += await markPublishedWithEvents(tx, id, r.dropId, at);
+        const saved = (await repo.findPlan(tx, id))!;
+        published.push(saved);
+        replanned.push({ drop_id: r.dropId, plan_id: id, version: saved.version, superseded_plan_id: r.replaces });
+      }
+      enqueued += await markPublishedWithEvents(tx, first.id, first.drop_id, at);
+      // Checked once all are published, so each check sees the others (a refusal rolls all back).
+      for (const p of [row, ...published]) {
+        await assertHubsFit(tx, p);
+        await assertSuppliersFit(tx, p);
+      }
+    });
+    if (enqueued > 0) webhooks.kick();
+    const plan = await toPlan(db, (await repo.findPlan(db, first.id))!);
+    return replans.length > 0 ? { ...plan, replanned_plans: replanned } : plan;
   }
 
   const service = {
@@ -538,44 +707,48 @@ export function createAllocationService(
     /**
      * draft → published; the published plan (if any) → superseded; one webhook event per subscribed
      * partner whose hubs the new or the superseded plan involves, in the same transaction (outbox).
+     *
+     * A plan that would overbook a hub or a supplier shared with other drops is refused (409). With
+     * `replanConflicting`, the other drops whose published plans it conflicts with are re-planned
+     * instead: each is computed again (its overrides and solver, its latest forecast) against what the
+     * published plans leave once this one is published, and in one transaction the new plans and this
+     * one are published and every one of them checked again; if any still does not fit, or a drop
+     * changed meanwhile, nothing is written (409).
      */
-    async publishPlan(principal: Principal, planId: string): Promise<Plan> {
+    async publishPlan(
+      principal: Principal,
+      planId: string,
+      options: { replanConflicting?: boolean } = {},
+    ): Promise<Plan & { replanned_plans?: Schemas['ReplannedPlan'][] }> {
       const first = await visiblePlan(principal, planId);
-      let enqueued = 0;
-      await db.transaction(async (tx) => {
-        await repo.lockDrop(tx, first.drop_id);
-        const row = (await repo.findPlan(tx, planId))!;
-        if (row.status === 'published') return;
-        if (row.status !== 'draft') {
-          throw new AppError(
-            'conflict',
-            `plan '${planId}' is ${row.status === 'what_if' ? 'a what-if plan, which is never published' : 'superseded; compute a new draft'}`,
-            {
-              extensions: { plan_status: row.status },
-            },
-          );
+      try {
+        return await publishWith(first, []);
+      } catch (error) {
+        const conflicts = conflictingDropIds(error);
+        if (!options.replanConflicting || conflicts.length === 0) throw error;
+        // Only drops the key may plan are re-planned; another tenant's drop keeps its plan.
+        for (const dropId of conflicts) {
+          try {
+            await catalog.visibleDrop(principal, dropId);
+          } catch {
+            throw error;
+          }
         }
-        await assertHubsFit(tx, row);
-        await assertSuppliersFit(tx, row);
-        const at = clock.now();
-        const previous = await repo.supersedePublished(tx, row.drop_id, at);
-        await repo.markPublished(tx, planId, at);
-        const involved = new Set(await repo.listInvolvedHubIds(tx, planId));
-        if (previous) for (const h of await repo.listInvolvedHubIds(tx, previous)) involved.add(h);
-        const operators = await repo.listOperatorsOfHubs(tx, [...involved]);
-        const hubsByPartner = new Map<string, string[]>();
-        for (const o of operators)
-          hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
-        const published = (await repo.findPlan(tx, planId))!;
-        const data = new Map<string, PartnerPlan>();
-        for (const [partnerId, hubIds] of hubsByPartner)
-          data.set(partnerId, await partnerPlanOf(tx, published, hubIds));
-        enqueued = await webhooks.enqueue(tx, 'plan.published', [...hubsByPartner.keys()], (partnerId) =>
-          data.get(partnerId),
-        );
-      });
-      if (enqueued > 0) webhooks.kick();
-      return toPlan(db, (await repo.findPlan(db, planId))!);
+        const replans: Replan[] = [];
+        for (const dropId of conflicts) {
+          const current = await repo.findPublishedPlan(db, dropId);
+          if (!current) continue;
+          const overrides = (current.overrides ?? {}) as PlanOverrides;
+          const requested = (current.solver as Schemas['PlanSolver']).requested ?? 'auto';
+          const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides, {
+            publishedOnly: true,
+            assumed: { dropId: first.drop_id, planId },
+          });
+          const stored = await compute.storedPlan(snapshot, cells, overrides, now, requested);
+          replans.push({ dropId, replaces: current.id, forecastId: forecast.id, snapshot, overrides, stored, now });
+        }
+        return publishWith(first, replans);
+      }
     },
 
     /**

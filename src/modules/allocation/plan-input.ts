@@ -48,6 +48,10 @@ export interface CatalogSnapshot {
     inbound_freight?: { hub_id: string; cost_per_unit: number }[];
     /** units other drops' plans order from it over an overlapping window (planned against) */
     held_by_other_plans?: number;
+    /** units ready to ship from each date, over all its SKUs; absent or empty: capacity_units at once */
+    capacity_by_date?: { date: string; units: number }[];
+    /** of those, the units other drops' plans ship on each date (planned against) */
+    held_by_other_plans_by_date?: { date: string; units: number }[];
   }[];
   hubs: {
     id: string;
@@ -158,6 +162,72 @@ export function baselineDays(path: {
 type SnapshotSupplier = CatalogSnapshot['suppliers'][number];
 type SnapshotHub = CatalogSnapshot['hubs'][number];
 
+/**
+ * What is left of a capacity by date once other plans' orders are served, read cumulatively: the
+ * units shipping by a date never exceed the units ready by then. Left ready by d is
+ * max(0, min over d' ≥ d of (ready by d' − held by d')), so any order within what is left, added to
+ * the held orders, stays within the capacity at every date; returned as units from each date (only
+ * dates where some become ready). Pure.
+ */
+export function capacityLeftByDate(
+  capacity: readonly { date: string; units: number }[],
+  held: readonly { date: string; units: number }[] = [],
+): { date: string; units: number }[] {
+  const dates = [...new Set([...capacity, ...held].map((e) => e.date))].sort();
+  const sumBy = (list: readonly { date: string; units: number }[]) => {
+    const map = new Map<string, number>();
+    for (const e of list) map.set(e.date, (map.get(e.date) ?? 0) + e.units);
+    return map;
+  };
+  const ready = sumBy(capacity);
+  const taken = sumBy(held);
+  const slack: number[] = [];
+  let cumReady = 0;
+  let cumHeld = 0;
+  for (const d of dates) {
+    cumReady += ready.get(d) ?? 0;
+    cumHeld += taken.get(d) ?? 0;
+    slack.push(cumReady - cumHeld);
+  }
+  const left: number[] = new Array<number>(dates.length);
+  let suffixMin = Number.POSITIVE_INFINITY;
+  for (let i = dates.length - 1; i >= 0; i -= 1) {
+    suffixMin = Math.min(suffixMin, slack[i]!);
+    left[i] = Math.max(0, suffixMin);
+  }
+  const out: { date: string; units: number }[] = [];
+  let before = 0;
+  dates.forEach((date, i) => {
+    if (left[i]! > before) out.push({ date, units: left[i]! - before });
+    before = Math.max(before, left[i]!);
+  });
+  return out;
+}
+
+/**
+ * The first date by which a plan's orders (`own`, by ship date), with other plans' (`held`), ship
+ * more units than the capacity by date has ready by then, among the dates by which the plan ships
+ * some; null when every date fits. Figures are cumulative up to that date. Pure.
+ */
+export function firstOverbookedDate(
+  capacity: readonly { date: string; units: number }[],
+  own: readonly { date: string; units: number }[],
+  held: readonly { date: string; units: number }[] = [],
+): { date: string; capacity_units: number; plan_units: number; held_by_other_plans: number } | null {
+  const dates = [...new Set([...capacity, ...own, ...held].map((e) => e.date))].sort();
+  let ready = 0;
+  let mine = 0;
+  let others = 0;
+  for (const d of dates) {
+    for (const e of capacity) if (e.date === d) ready += e.units;
+    for (const e of own) if (e.date === d) mine += e.units;
+    for (const e of held) if (e.date === d) others += e.units;
+    if (mine > 0 && mine + others > ready)
+      return { date: d, capacity_units: ready, plan_units: mine, held_by_other_plans: others };
+  }
+  return null;
+}
+
 /** A sourcing entry of a SKU with its supplier's terms, as the planner takes it. */
 export function toSupplierOption(
   supplier: SnapshotSupplier,
@@ -178,6 +248,10 @@ export function toSupplierOption(
     inboundFreightPerUnitByHub: Object.fromEntries(
       (supplier.inbound_freight ?? []).map((f) => [f.hub_id, f.cost_per_unit]),
     ),
+    // Capacity by date, less what other drops' plans ship by each date (shared over all its SKUs).
+    ...((supplier.capacity_by_date ?? []).length > 0
+      ? { capacityByDate: capacityLeftByDate(supplier.capacity_by_date!, supplier.held_by_other_plans_by_date) }
+      : {}),
   };
 }
 

@@ -37,10 +37,11 @@ export type HubRow = Omit<HubInput, 'lanes' | 'latitude' | 'longitude'> & {
   latitude: number | null;
   longitude: number | null;
 } & Timestamps;
-export type SupplierRow = Omit<SupplierInput, 'fallback_premium_per_unit' | 'inbound_freight'> & {
+export type SupplierRow = Omit<SupplierInput, 'fallback_premium_per_unit' | 'inbound_freight' | 'capacity_by_date'> & {
   id: string;
   fallback_premium_per_unit: number;
   inbound_freight: { hub_id: string; cost_per_unit: number }[];
+  capacity_by_date: { date: string; units: number }[];
 } & Timestamps;
 export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
   id: string;
@@ -65,7 +66,7 @@ const hubSelect = `
 
 const supplierSelect = `
   select id, name, kind, lead_time_days_min, lead_time_days_max, capacity_units, unit_cost, min_order_units, order_multiple,
-    fallback_premium_per_unit, inbound_freight, created_at, updated_at
+    fallback_premium_per_unit, inbound_freight, capacity_by_date, created_at, updated_at
   from suppliers`;
 
 const dropSelect = `
@@ -225,14 +226,14 @@ export const catalogRepository = {
   async upsertSupplier(db: Queryable, id: string, s: SupplierInput) {
     await db.query(
       `insert into suppliers (id, name, kind, lead_time_days_min, lead_time_days_max, capacity_units, unit_cost, min_order_units,
-         order_multiple, fallback_premium_per_unit, inbound_freight)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+         order_multiple, fallback_premium_per_unit, inbound_freight, capacity_by_date)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)
        on conflict (id) do update set name = excluded.name, kind = excluded.kind,
          lead_time_days_min = excluded.lead_time_days_min, lead_time_days_max = excluded.lead_time_days_max,
          capacity_units = excluded.capacity_units, unit_cost = excluded.unit_cost,
          min_order_units = excluded.min_order_units, order_multiple = excluded.order_multiple,
          fallback_premium_per_unit = excluded.fallback_premium_per_unit, inbound_freight = excluded.inbound_freight,
-         updated_at = now()`,
+         capacity_by_date = excluded.capacity_by_date, updated_at = now()`,
       [
         id,
         s.name,
@@ -245,6 +246,7 @@ export const catalogRepository = {
         s.order_multiple,
         s.fallback_premium_per_unit ?? 0,
         JSON.stringify(s.inbound_freight ?? []),
+        JSON.stringify(s.capacity_by_date ?? []),
       ],
     );
   },

@@ -91,9 +91,25 @@ export const hubCostRules = z.object({
     }),
   ),
 });
+/**
+ * A supplier's rules (→ 422): costs never negative; capacity by date with calendar dates
+ * (YYYY-MM-DD), units never negative, each date once.
+ */
 export const supplierCostRules = z.object({
   fallback_premium_per_unit: nonNegative.optional(),
   inbound_freight: z.array(z.object({ cost_per_unit: nonNegative })).optional(),
+  capacity_by_date: z
+    .array(z.object({ date: z.iso.date('must be a calendar date YYYY-MM-DD'), units: nonNegative }))
+    .superRefine((entries, ctx) =>
+      noDuplicates(
+        entries,
+        (e) => e.date,
+        ctx,
+        (i) => [i, 'date'],
+        'date',
+      ),
+    )
+    .optional(),
 });
 export const overridesCostRules = z.object({ cost_shifts: costShiftsRules });
 
@@ -186,6 +202,11 @@ export const supplierInputSchema = z
     inbound_freight: z
       .array(z.object({ hub_id: idSchema, cost_per_unit: cost }).strict())
       .max(10_000)
+      .optional(),
+    // the shape here (400); calendar dates, units ≥ 0 and each date once are rules (422, supplierCostRules)
+    capacity_by_date: z
+      .array(z.object({ date: z.string(), units: z.number().int() }).strict())
+      .max(1_000)
       .optional(),
   })
   .strict()

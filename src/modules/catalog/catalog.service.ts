@@ -74,6 +74,7 @@ export const toSupplier = (row: SupplierRow): Schemas['Supplier'] => ({
   order_multiple: row.order_multiple,
   fallback_premium_per_unit: row.fallback_premium_per_unit,
   inbound_freight: row.inbound_freight,
+  capacity_by_date: row.capacity_by_date,
   ...stamps(row),
 });
 export const toDrop = (row: DropRow): Schemas['Drop'] => ({
@@ -294,6 +295,7 @@ export function createCatalogService(db: Database) {
         ...given,
         fallback_premium_per_unit: given.fallback_premium_per_unit ?? 0,
         inbound_freight: given.inbound_freight ?? [],
+        capacity_by_date: given.capacity_by_date ?? [],
       };
       return db.transaction(async (tx) => {
         const existing = await repo.findSupplier(tx, id);

@@ -4,8 +4,10 @@ import { dropEconomics, ECONOMICS_DEFAULTS, skuEconomics } from '../../../src/mo
 import {
   baselineDays,
   buildAllocationInput,
+  capacityLeftByDate,
   demandMultiplier,
   findInconsistencies,
+  firstOverbookedDate,
   scaleDemand,
   type CatalogSnapshot,
 } from '../../../src/modules/allocation/plan-input';
@@ -263,5 +265,73 @@ describe('costs from the catalog snapshot to the planner', () => {
       'overrides.cost_shifts[0].region_id',
       'overrides.cost_shifts[0].hub_id',
     ]);
+  });
+});
+
+describe('capacity by date shared with other plans', () => {
+  it('leaves what is ready by each date less what other plans ship by then, read cumulatively', () => {
+    // 30 ready on the 2nd, 30 on the 6th; another plan ships 40 by the 6th (10 of them on the 2nd)
+    expect(
+      capacityLeftByDate(
+        [
+          { date: '2027-03-02', units: 30 },
+          { date: '2027-03-06', units: 30 },
+        ],
+        [
+          { date: '2027-03-02', units: 10 },
+          { date: '2027-03-06', units: 30 },
+        ],
+      ),
+    ).toEqual([{ date: '2027-03-02', units: 20 }]);
+    // orders shipping before anything is ready leave nothing until later dates make up for them
+    expect(
+      capacityLeftByDate(
+        [
+          { date: '2027-03-02', units: 30 },
+          { date: '2027-03-06', units: 30 },
+        ],
+        [{ date: '2027-03-01', units: 40 }],
+      ),
+    ).toEqual([{ date: '2027-03-06', units: 20 }]);
+    expect(
+      firstOverbookedDate(
+        [{ date: '2027-03-02', units: 30 }],
+        [{ date: '2027-03-02', units: 25 }],
+        [{ date: '2027-03-01', units: 10 }],
+      ),
+    ).toEqual({ date: '2027-03-02', capacity_units: 30, plan_units: 25, held_by_other_plans: 10 });
+  });
+
+  const day = fc.integer({ min: 1, max: 9 }).map((d) => `2027-03-0${d}`);
+  const entries = fc.array(fc.record({ date: day, units: fc.integer({ min: 0, max: 50 }) }), { maxLength: 6 });
+
+  it('any orders within what is left fit with the other plans at every date (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        entries,
+        entries,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 9 }),
+        (capacity, held, shares) => {
+          const left = capacityLeftByDate(capacity, held);
+          // orders: a share of each part of what is left, shipped on its date or later
+          const own = left.map((e, i) => ({
+            date: e.date,
+            units: Math.floor(e.units * (shares[i] ?? 1)),
+          }));
+          expect(firstOverbookedDate(capacity, own, held)).toBeNull();
+          // and what is left is all there is: one unit more on its last date overbooks it
+          const total = left.reduce((n, e) => n + e.units, 0);
+          if (left.length > 0) {
+            const last = left[left.length - 1]!.date;
+            const more = [...left, { date: last, units: 1 }];
+            const dates = [...new Set([...capacity, ...held].map((e) => e.date))].sort();
+            const sum = (list: { date: string; units: number }[], d: string) =>
+              list.filter((e) => e.date <= d).reduce((n, e) => n + e.units, 0);
+            const tight = dates.some((d) => d >= last && sum(capacity, d) - sum(held, d) === total);
+            if (tight) expect(firstOverbookedDate(capacity, more, held)).not.toBeNull();
+          }
+        },
+      ),
+    );
   });
 });

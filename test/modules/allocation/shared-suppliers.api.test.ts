@@ -65,6 +65,7 @@ describe('publishing re-checks supplier capacity across drops', () => {
     expect((res.error as unknown as { suppliers: unknown[] }).suppliers).toEqual([
       {
         supplier_id: s.supplierId,
+        date: null,
         capacity_units: capacity,
         plan_units: ordersB,
         held_by_other_plans: ordersA,

@@ -312,6 +312,7 @@ function planPooled(prepared: PreparedInstance, policy: AllocationPolicy): Alloc
     (s, h) => solution.units[s]![h]!,
     pooledSalesLegs(prepared, solution.soldAtHub),
     solution.quantities,
+    supplierOrders,
   );
   const pooledRegions = countPooledRegions(prepared);
   const gap = relativeGap(solution.upperBound, solution.value);
@@ -425,6 +426,7 @@ function planUnpooled(first: PreparedInstance, policy: AllocationPolicy): Alloca
       );
     },
     quantities,
+    supplierOrders,
   );
   const notes: string[] = [];
   if (pooledRegions > 0)

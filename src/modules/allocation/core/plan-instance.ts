@@ -137,6 +137,8 @@ export interface PreparedInstance {
   inboundFreight: Float64Array;
   /** true when any lane cost or inbound freight is non-zero */
   hasCosts: boolean;
+  /** true when some SKU has suppliers in time that charge different freight to some hub */
+  supplierFreightDiffers: boolean;
   /** true when, per SKU, every lane within the promise of its regions with demand costs the same */
   uniformLaneCosts: boolean;
 }
@@ -315,8 +317,18 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
   const shipping = new Float64Array(H);
   let hasCosts = false;
   let uniformLaneCosts = true;
+  let supplierFreightDiffers = false;
   for (let s = 0; s < S; s += 1) {
-    const freight = skus[s]!.suppliers[0]?.option.inboundFreightPerUnitByHub;
+    const suppliers = skus[s]!.suppliers;
+    const freight = input.inboundFreightBySkuHub?.[skus[s]!.skuId] ?? suppliers[0]?.option.inboundFreightPerUnitByHub;
+    if (!supplierFreightDiffers && suppliers.length > 1)
+      for (const f of suppliers.slice(1))
+        for (const hub of hubs)
+          if (
+            (f.option.inboundFreightPerUnitByHub?.[hub.hubId] ?? 0) !==
+            (suppliers[0]!.option.inboundFreightPerUnitByHub?.[hub.hubId] ?? 0)
+          )
+            supplierFreightDiffers = true;
     weight.fill(0);
     shipping.fill(0);
     let first = Number.NaN;
@@ -357,6 +369,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     hubPlaceCost,
     inboundFreight,
     hasCosts,
+    supplierFreightDiffers,
     uniformLaneCosts,
   };
 }

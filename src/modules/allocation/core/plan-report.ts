@@ -281,6 +281,7 @@ export function planTotals(
   unitsAt: (s: number, h: number) => number,
   legs: SalesLegs,
   quantities: number[][],
+  orders?: readonly SupplierOrder[],
 ): AllocationPlan['totals'] {
   const S = prepared.skus.length;
   const H = prepared.hubs.length;
@@ -318,6 +319,17 @@ export function planTotals(
       inbound += prepared.inboundFreight[s * H + h]! * units;
       leftoverByHub[prepared.hubs[h]!.hubId] += units - sold;
     }
+  }
+  // When a SKU's suppliers charge different freight, the units pay the freight of the supplier the
+  // orders route to each hub.
+  if (prepared.supplierFreightDiffers && orders !== undefined) {
+    const freightOf = new Map<string, Record<string, number> | undefined>();
+    for (const sku of prepared.skus)
+      for (const f of sku.suppliers) freightOf.set(f.option.supplierId, f.option.inboundFreightPerUnitByHub);
+    inbound = 0;
+    for (const order of orders)
+      for (const line of order.lines)
+        inbound += Math.max(0, freightOf.get(line.supplierId)?.[line.destinationHubId] ?? 0) * line.quantity;
   }
   let premium = 0;
   prepared.skus.forEach((sku, s) =>

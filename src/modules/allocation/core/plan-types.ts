@@ -114,6 +114,13 @@ export interface AllocationInput {
   costShifts?: CostShift[];
   /** the drop's close: a cost shift applies when it overlaps [opensAt, closesAt]; absent: the opening day only */
   closesAt?: string | number;
+  /**
+   * inbound freight per unit a placed unit of a SKU is priced at in the solvers, by SKU id then hub
+   * id (absent: the freight of the SKU's first supplier that arrives in time). The planner sets it
+   * itself when a SKU's suppliers charge different freight: the freight of the supplier that serves
+   * the hub (see `planAllocation`).
+   */
+  inboundFreightBySkuHub?: Record<string, Record<string, number>>;
 }
 
 export interface AllocationPolicy {

@@ -251,6 +251,7 @@ export async function solveSampleAverageLp(
         }),
       ),
     quantities,
+    supplierOrders,
   );
   const pooledRegions = new Set(
     prepared.demandBySku.flatMap((list) =>

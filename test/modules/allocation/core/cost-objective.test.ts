@@ -192,3 +192,75 @@ describe('the pooled fast allocator with lanes of different costs', () => {
     }
   });
 });
+
+/**
+ * Two hubs, each the only one reaching its region (demand exactly 10 in each), a unit worth 4;
+ * the primary (10 units) ships to H1 free and to H2 at 5, the fallback (same unit cost, no
+ * premium) the other way round.
+ */
+function twoSuppliers(primaryUnits = 10): AllocationInput {
+  const hub = (hubId: string, regionId: string) => ({
+    hubId,
+    capacityUnits: 10,
+    handlingDays: 0,
+    lanes: [{ regionId, transitDaysMin: 1, transitDaysMax: 1 }],
+  });
+  return baseInput({
+    skus: [
+      {
+        skuId: 'S',
+        sourcing: [
+          supplier({ supplierId: 'P', unitsAvailable: primaryUnits, inboundFreightPerUnitByHub: { H1: 0, H2: 5 } }),
+          supplier({
+            supplierId: 'F',
+            kind: 'warehouse',
+            unitsAvailable: 10,
+            inboundFreightPerUnitByHub: { H1: 5, H2: 0 },
+          }),
+        ],
+      },
+    ],
+    hubs: [hub('H1', 'R1'), hub('H2', 'R2')],
+    demand: [
+      { skuId: 'S', regionId: 'R1', demand: sampleDemand([10]) },
+      { skuId: 'S', regionId: 'R2', demand: sampleDemand([10]) },
+    ],
+    economics: { valuePerFastUnit: 4, leftoverCostPerUnit: 0, holdingCostPerUnit: 0 },
+  });
+}
+
+describe.each(solvers)('inbound freight per supplier, %s', (_name, policy) => {
+  it('stocks H2 from the supplier that ships there free: 10 at each hub, objective 80 (the first supplier’s freight alone: H2 empty, 40)', async () => {
+    const plan = await planAllocation(twoSuppliers(), policy);
+    expect(unitsAt(plan, 'H1')).toBe(10);
+    expect(unitsAt(plan, 'H2')).toBe(10);
+    expect(plan.totals.cost.inbound).toBeCloseTo(0, 9);
+    expect(plan.totals.objectiveValue).toBeCloseTo(80, 9);
+    const lines = plan.supplierOrders
+      .flatMap((o) => o.lines)
+      .map((l) => [l.supplierId, l.destinationHubId, l.quantity]);
+    expect(lines.sort()).toEqual([
+      ['F', 'H2', 10],
+      ['P', 'H1', 10],
+    ]);
+    expect(plan.solver.certified).toBe(false);
+    expect(plan.solver.notes.join(' ')).toMatch(/different inbound freight/);
+  });
+
+  it('counts the freight of the supplier its orders route from, and never keeps a worse plan than the first', async () => {
+    // A primary with 20 units serves both hubs first (priority), paying 5 into H2 where a unit is worth 4.
+    const plan = await planAllocation(twoSuppliers(20), policy);
+    expect(unitsAt(plan, 'H1')).toBe(10);
+    expect(plan.totals.objectiveValue).toBeGreaterThanOrEqual(40 - 1e-9);
+    const paid = plan.supplierOrders
+      .flatMap((o) => o.lines)
+      .reduce(
+        (n, l) =>
+          n +
+          l.quantity *
+            (l.supplierId === 'P' ? (l.destinationHubId === 'H2' ? 5 : 0) : l.destinationHubId === 'H1' ? 5 : 0),
+        0,
+      );
+    expect(plan.totals.cost.inbound).toBeCloseTo(paid, 9);
+  });
+});
