@@ -11,11 +11,11 @@ export interface QueryResult<Row> {
 export interface Queryable {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
   /**
-   * `COPY … FROM STDIN` with `pieces` as the whole input, written in turn; resolves to the rows
-   * copied. Offered inside a PostgreSQL transaction only (bulk imports stream through it); absent
-   * elsewhere, so callers keep a plain-statement path.
+   * `COPY … FROM STDIN` with `pieces` (text or bytes) as the whole input, written in turn as the
+   * connection takes them; resolves to the rows copied. Offered inside a PostgreSQL transaction
+   * only (bulk imports stream through it); absent elsewhere, so callers keep a plain-statement path.
    */
-  copyFrom?(text: string, pieces: readonly string[]): Promise<number>;
+  copyFrom?(text: string, pieces: readonly (string | Uint8Array)[]): Promise<number>;
 }
 
 export type DatabaseEngine = 'pglite' | 'postgres';

@@ -31,16 +31,29 @@ async function send<Row>(client: pg.Pool | pg.PoolClient, text: string, params?:
 
 /**
  * One COPY FROM STDIN with `pieces` as its whole input: the rows copied. Pieces are written one by
- * one (small ones stay short-lived garbage; one big string would live in V8's large-object space
- * until a full collection).
+ * one at the pace the connection takes them (a write refused by a full buffer waits for 'drain'),
+ * so COPY input never queues up in memory faster than the socket sends it.
  */
-function copyIn(client: pg.PoolClient, text: string, pieces: readonly string[]): Promise<number> {
+function copyIn(client: pg.PoolClient, text: string, pieces: readonly (string | Uint8Array)[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFromStdin(text));
-    stream.once('error', reject);
+    let failed = false;
+    stream.once('error', (error) => {
+      failed = true;
+      reject(error);
+    });
     stream.once('finish', () => resolve(stream.rowCount ?? 0));
-    for (const piece of pieces) stream.write(piece);
-    stream.end();
+    let next = 0;
+    const writeMore = () => {
+      while (next < pieces.length && !failed) {
+        if (!stream.write(pieces[next++]!)) {
+          stream.once('drain', writeMore);
+          return;
+        }
+      }
+      if (!failed) stream.end();
+    };
+    writeMore();
   });
 }
 
@@ -105,7 +118,7 @@ export async function openPostgresDatabase(connectionString: string, options: Po
         throw toDatabaseError(error);
       }
     },
-    async copyFrom(text: string, pieces: readonly string[]) {
+    async copyFrom(text: string, pieces: readonly (string | Uint8Array)[]) {
       try {
         return await copyIn(client, text, pieces);
       } catch (error) {

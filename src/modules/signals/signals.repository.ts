@@ -50,11 +50,15 @@ export function arrayLiteral(values: readonly (string | number)[]): string {
 export function copyText(value: string): string {
   return COPY_SPECIAL.test(value) ? value.replace(COPY_ESCAPES, (c) => COPY_ESCAPE_OF[c]!) : value;
 }
-/** Rows per piece of COPY input: a piece of about 40 KB stays out of V8's large-object space. */
-const COPY_ROWS_PER_PIECE = 500;
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_ESCAPES = /[\\\t\n\r]/g;
 const COPY_ESCAPE_OF: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_UNESCAPES = /\\(.)/g;
+const COPY_UNESCAPE_OF: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
+/** A value of COPY text back (the inverse of copyText). */
+export function fromCopyText(value: string): string {
+  return value.includes('\\') ? value.replace(COPY_UNESCAPES, (_, c: string) => COPY_UNESCAPE_OF[c] ?? c) : value;
+}
 const column = <Row>(rows: readonly Row[], pick: (row: Row) => string | number) => arrayLiteral(rows.map(pick));
 
 const countWritten = `select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated from written`;
@@ -125,45 +129,47 @@ export const signalsRepository = {
     ];
   },
   /**
-   * COPY of a chunk of pre-orders expected to be new (text format, one line per row): the fastest
-   * way in, and a unique violation on the primary key if some id is already stored (or repeated
-   * across chunks). Call it under a savepoint (tryCopyNewPreorders). Without COPY (PGlite), one
-   * plain insert of the chunk as parameters.
+   * One pre-order as a line of COPY text (the columns of copyPreorderLines), for a streamed import
+   * that encodes each row as it checks out instead of holding the rows of a chunk.
    */
-  async copyNewPreorders(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts> {
-    if (!tx.copyFrom) {
-      const { rowCount } = await tx.query(
-        `insert into preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status)
-         select $1, u.* from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[]) as u`,
-        [dropId, ...signalsRepository.preorderColumns(rows)],
-      );
-      return { created: rowCount, updated: 0 };
+  preorderCopyLine(dropId: string, r: PreorderRecord): string {
+    return `${copyText(dropId)}\t${copyText(r.id)}\t${copyText(r.sku_id)}\t${copyText(r.region_id)}\t${r.quantity}\t${copyText(r.placed_at)}\t${r.status}\n`;
+  },
+  /** The pre-orders of COPY text made by preorderCopyLine, back as rows (for the replay path). */
+  preordersOfCopyLines(bytes: Uint8Array): PreorderRecord[] {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const rows: PreorderRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const [, id, sku_id, region_id, quantity, placed_at, status] = line.split('\t').map(fromCopyText);
+      rows.push({
+        id: id!,
+        sku_id: sku_id!,
+        region_id: region_id!,
+        quantity: Number(quantity),
+        placed_at: placed_at!,
+        status: status as PreorderRecord['status'],
+      });
     }
-    const drop = copyText(dropId);
-    const pieces: string[] = [];
-    let piece = '';
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      piece += `${drop}\t${copyText(r.id)}\t${copyText(r.sku_id)}\t${copyText(r.region_id)}\t${r.quantity}\t${copyText(r.placed_at)}\t${r.status}\n`;
-      if (i % COPY_ROWS_PER_PIECE === COPY_ROWS_PER_PIECE - 1) {
-        pieces.push(piece);
-        piece = '';
-      }
-    }
-    if (piece !== '') pieces.push(piece);
+    return rows;
+  },
+  /**
+   * COPY of pre-order lines (preorderCopyLine) expected to be new: a unique violation if some id
+   * is already stored or repeats. Call it under a savepoint (tryCopyPreorderLines).
+   */
+  async copyPreorderLines(tx: Queryable, bytes: Uint8Array): Promise<WriteCounts> {
+    if (!tx.copyFrom) throw new Error('COPY needs a PostgreSQL transaction');
     const created = await tx.copyFrom(
       'copy preorders (drop_id, id, sku_id, region_id, quantity, placed_at, status) from stdin',
-      pieces,
+      [bytes],
     );
     return { created, updated: 0 };
   },
-  /** copyNewPreorders under a savepoint: undefined, nothing written and the transaction usable, when an id is already stored. */
-  async tryCopyNewPreorders(tx: Queryable, dropId: string, rows: PreorderRecord[]): Promise<WriteCounts | undefined> {
-    // One statement at a time on the connection: the driver would only queue overlapping ones (it
-    // does not pipeline them), and overlapping queries on one client go away in pg 9.
+  /** copyPreorderLines under a savepoint: undefined, nothing written and the transaction usable, when an id is already stored or repeats. */
+  async tryCopyPreorderLines(tx: Queryable, bytes: Uint8Array): Promise<WriteCounts | undefined> {
     await tx.query('savepoint preorder_chunk');
     try {
-      const copied = await signalsRepository.copyNewPreorders(tx, dropId, rows);
+      const copied = await signalsRepository.copyPreorderLines(tx, bytes);
       await tx.query('release savepoint preorder_chunk');
       return copied;
     } catch (error) {

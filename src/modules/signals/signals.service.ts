@@ -8,6 +8,7 @@ import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog';
 import {
   ingestBatch,
+  ingestEncoded,
   type BatchOptions,
   type IngestCounts,
   type RowCheck,
@@ -238,14 +239,17 @@ export function createSignalsService(
   }
 
   /**
-   * The pre-order import on PostgreSQL, at the pace of COPY: one transaction, opened when the
-   * import starts, takes each chunk as soon as it is checked (one chunk in flight while the next is
-   * parsed, so Node and the database work side by side). A chunk is COPYed straight into the table
-   * under a savepoint (a fresh import, the common case for large files); when some id is already
-   * stored, the savepoint undoes the chunk and it, and every later chunk, is upserted instead (a
-   * replay). A bad row stops the writing and the transaction is rolled back: all-or-nothing, and
-   * nothing to sweep. The price is one pooled connection held while the body arrives (bounded by
-   * the per-key import limit).
+   * The pre-order import on PostgreSQL, at the pace of COPY and in bounded memory: one
+   * transaction, opened when the import starts, takes each chunk as soon as it is checked (one
+   * chunk in flight while the next is parsed, so Node and the database work side by side). Each
+   * row is encoded as a line of COPY text the moment it checks out (ingestEncoded): the service
+   * holds two chunks of bytes, never a chunk of row objects, however many rows arrive. A chunk is
+   * COPYed straight into the table under a savepoint (a fresh import, the common case for large
+   * files); when an id is already stored or repeats within the chunk, the savepoint undoes it and
+   * the chunk is decoded, merged by id and upserted instead, and when the chunk had no repeat (so
+   * the id was stored: a replay) every later chunk is upserted straight away. A bad row stops the
+   * writing and the transaction is rolled back: all-or-nothing, and nothing to sweep. The price is
+   * one pooled connection held while the body arrives (bounded by the per-key import limit).
    */
   async function streamedPreorderImport(
     tx: Queryable,
@@ -255,21 +259,26 @@ export function createSignalsService(
     check: RowCheck<PreorderRecord>,
   ): Promise<IngestCounts> {
     let plainInsert = true;
-    const outcome = await ingestBatch<PreorderRecord>({
+    const outcome = await ingestEncoded<PreorderRecord>({
       records,
       check,
-      keyOf: preorderKey,
-      merge: mergePreorders,
+      encode: (row) => repo.preorderCopyLine(dropId, row),
       chunkSize: options.chunkSize,
       onProgress: options.onProgress,
       pathOf: options.pathOf,
-      write: async (rows) => {
+      write: async (chunk) => {
         if (plainInsert) {
-          const copied = await repo.tryCopyNewPreorders(tx, dropId, rows);
+          const copied = await repo.tryCopyPreorderLines(tx, chunk.bytes);
           if (copied) return copied;
-          plainInsert = false;
         }
-        return repo.upsertPreorderRows(tx, dropId, rows);
+        const merged = new Map<string, PreorderRecord>();
+        for (const row of repo.preordersOfCopyLines(chunk.bytes)) {
+          const earlier = merged.get(preorderKey(row));
+          merged.set(preorderKey(row), earlier === undefined ? row : mergePreorders(earlier, row));
+        }
+        // A chunk without repeats failed on an id already stored: a replay, so upsert from now on.
+        if (merged.size === chunk.rows) plainInsert = false;
+        return repo.upsertPreorderRows(tx, dropId, [...merged.values()]);
       },
     });
     if (!outcome.ok) throw rejected(outcome);

@@ -216,6 +216,32 @@ describe('pre-order imports: merging across chunks', () => {
   });
 });
 
+describe('pre-order imports: repeats within one chunk', () => {
+  it('merges an id repeated within a chunk (a cancellation kept, a placed re-send not reviving it), and the rest of the stream is stored', async () => {
+    const rows: Record<string, unknown>[] = preorderRows(tenant, 15_000);
+    // All in the first chunk: the third row cancelled, then placed again, and the tenth sent twice.
+    rows[100] = { ...rows[2], status: 'cancelled' };
+    rows[200] = { ...rows[2], status: 'placed', quantity: 3 };
+    rows[300] = { ...rows[9] };
+    const before = await placedUnits();
+    const first = await postNdjson(app, importPath(), rows);
+    expect(first.status, first.text).toBe(200);
+    expect(first.body).toEqual({ rows: 15_000, created: 14_997, updated: 0, unchanged: 3 });
+    const stored = await expectData(
+      200,
+      app.client().GET('/v1/drops/{dropId}/preorders/{preorderId}', {
+        params: { path: { dropId: tenant.dropId, preorderId: String(rows[2]!.id) } },
+      }),
+    );
+    expect(stored.status).toBe('cancelled');
+    const after = await placedUnits();
+    expect(after.placed - before.placed).toBe(14_996);
+    expect(after.cancelled - before.cancelled).toBe(1);
+    const again = await postNdjson(app, importPath(), rows);
+    expect(again.body).toEqual({ rows: 15_000, created: 0, updated: 0, unchanged: 15_000 });
+  });
+});
+
 describe('pre-order imports: a bad row rejects the whole batch', () => {
   it('writes nothing when only the last row is bad (JSON), naming the row and field', async () => {
     const rows = preorderRows(tenant, 200);
