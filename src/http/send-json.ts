@@ -33,3 +33,13 @@ export async function sendJsonInSlices(res: Response, status: number, body: Reco
   }
   res.end('}');
 }
+
+/**
+ * Sends JSON serialised elsewhere (a worker thread wrote a plan's answer): the bytes as they are,
+ * with nothing to serialise on this thread.
+ */
+export function sendJsonBytes(res: Response, status: number, bytes: Uint8Array): void {
+  res.status(status).type('application/json');
+  res.setHeader('Content-Length', bytes.byteLength);
+  res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
