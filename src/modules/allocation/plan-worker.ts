@@ -78,6 +78,7 @@ function threadDatabase(connection: ThreadConnection): Promise<Database> {
         poolSize: 2,
         acquireTimeoutMs: connection.acquireTimeoutMs,
         statementTimeoutMs: connection.statementTimeoutMs,
+        onFault: (message, error) => process.emitWarning(`plan worker thread: ${message}: ${error.message}`),
       }),
     );
     threadDatabases.set(key, opened);
