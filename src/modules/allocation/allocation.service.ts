@@ -18,7 +18,6 @@ import {
   type AllocationRow,
   type PlanRow,
   type RegionRow,
-  type SupplierOrderRow,
 } from './allocation.repository';
 import type { PlanOverrides } from './plan-input';
 import {
