@@ -20,8 +20,21 @@ export interface Queryable {
 
 export type DatabaseEngine = 'pglite' | 'postgres';
 
+/**
+ * How another thread of this process opens its own connection to the same database (plain data,
+ * so it crosses to a worker thread): a PostgreSQL server only. The embedded PGlite lives in the
+ * thread that opened it, so it offers none.
+ */
+export interface ThreadConnection {
+  connectionString: string;
+  acquireTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
 export interface Database extends Queryable {
   readonly engine: DatabaseEngine;
+  /** Present when a worker thread can open its own connection to this database (PostgreSQL). */
+  readonly threadConnection?: ThreadConnection;
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

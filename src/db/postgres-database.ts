@@ -132,6 +132,7 @@ export async function openPostgresDatabase(connectionString: string, options: Po
   let closing: Promise<void> | undefined;
   return {
     engine: 'postgres',
+    threadConnection: { connectionString, acquireTimeoutMs: options.acquireTimeoutMs, statementTimeoutMs },
     query: root.query,
     async transaction(work) {
       const client = await checkout();

@@ -45,3 +45,13 @@ export function sendJsonText(res: Response, json: string): void {
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.end(json);
 }
+
+/**
+ * Sends JSON serialised elsewhere (a worker thread wrote a plan's answer): the bytes as they are,
+ * with nothing to serialise on this thread.
+ */
+export function sendJsonBytes(res: Response, status: number, bytes: Uint8Array): void {
+  res.status(status).type('application/json');
+  res.setHeader('Content-Length', bytes.byteLength);
+  res.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}

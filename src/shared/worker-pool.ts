@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { MessageChannel } from 'node:worker_threads';
+import { isMainThread, MessageChannel } from 'node:worker_threads';
 import { AppError } from '../http/app-error';
 
 /**
@@ -106,4 +106,16 @@ export function inProcessWorkerPool(): WorkerPool {
       closed = true;
     },
   };
+}
+
+/**
+ * A task's result whose `buffers` are moved back to the calling thread instead of copied (a large
+ * answer, e.g. a plan's JSON, then costs the serving thread nothing to receive). On the main
+ * thread (the in-process runner) the value is returned as it is.
+ */
+export async function movingBuffers<T>(value: T, buffers: ArrayBuffer[]): Promise<T> {
+  if (isMainThread) return value;
+  const { move, transferableSymbol, valueSymbol } = await import('piscina');
+  const movable = { [transferableSymbol]: buffers, [valueSymbol]: value };
+  return move(movable as unknown as Parameters<typeof move>[0]) as T;
 }

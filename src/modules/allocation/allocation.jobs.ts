@@ -27,7 +27,8 @@ const planJobInput = planRequestSchema.extend({ drop_id: z.string().min(1) });
 export function registerPlanRunner(jobs: JobsService, allocation: AllocationService): void {
   jobs.register(PLAN_COMPUTE_JOB_KIND, async (principal, stored) => {
     const input = planJobInput.parse(stored);
-    const plan = await allocation.computePlan(principal, input.drop_id, { solver: input.solver });
+    // The plan's id is the result: the plan itself is not read back (a 1,000-SKU plan is 50,000 rows).
+    const plan = await allocation.storePlan(principal, input.drop_id, { solver: input.solver });
     return {
       result: { plan_id: plan.id, drop_id: input.drop_id, status: plan.status },
       resultUrl: `/v1/plans/${plan.id}`,

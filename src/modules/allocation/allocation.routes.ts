@@ -3,7 +3,7 @@ import { AppError } from '../../http/app-error';
 import { sendTagged, sendTaggedJson } from '../../http/etag';
 import type { ResponseBody, Schemas } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
-import { sendJsonInSlices } from '../../http/send-json';
+import { sendJsonBytes, sendJsonInSlices } from '../../http/send-json';
 import { pageRequest } from '../../http/pagination';
 import { prefersRespondAsync, sendAccepted } from '../../http/prefer';
 import { parseInput } from '../../http/validate';
@@ -66,26 +66,24 @@ export function allocationRoutes(allocation: AllocationService, jobs: JobsServic
       });
       return sendAccepted(res, job);
     }
-    const body: ResponseBody<'computePlan', 201> = await allocation.computePlan(
-      principalOf(req),
-      pathId(req, 'dropId'),
-      { solver: input.solver },
-    );
+    const answer = await allocation.computePlanAnswer(principalOf(req), pathId(req, 'dropId'), {
+      solver: input.solver,
+    });
+    if ('json' in answer) return sendJsonBytes(res, 201, answer.json);
+    const body: ResponseBody<'computePlan', 201> = answer.plan;
     await sendJsonInSlices(res, 201, body);
   });
   router.post('/v1/drops/:dropId/plans/what-if', planners, async (req, res) => {
     const input = parseInput(whatIfRequestSchema, req.body);
     // a well-formed cost shift that is impossible (negative, ends before it starts) → 422
     parseInput(whatIfCostRules, input, 'body', 'unprocessable');
-    const body: ResponseBody<'computeWhatIfPlan', 201> = await allocation.computePlan(
-      principalOf(req),
-      pathId(req, 'dropId'),
-      {
-        solver: input.solver,
-        overrides: input.overrides,
-        whatIf: true,
-      },
-    );
+    const answer = await allocation.computePlanAnswer(principalOf(req), pathId(req, 'dropId'), {
+      solver: input.solver,
+      overrides: input.overrides,
+      whatIf: true,
+    });
+    if ('json' in answer) return sendJsonBytes(res, 201, answer.json);
+    const body: ResponseBody<'computeWhatIfPlan', 201> = answer.plan;
     await sendJsonInSlices(res, 201, body);
   });
   router.get('/v1/drops/:dropId/plans/published/hubs/:hubId', hubReaders, async (req, res) => {

@@ -16,12 +16,10 @@ import { planComputer } from './plan-worker';
 import {
   allocationRepository as repo,
   type AllocationRow,
-  type AssumedPublished,
   type PlanRow,
   type RegionRow,
-  type SupplierOrderRow,
 } from './allocation.repository';
-import { findInconsistencies, firstOverbookedDate, type CatalogSnapshot, type PlanOverrides } from './plan-input';
+import { firstOverbookedDate, type CatalogSnapshot, type PlanOverrides } from './plan-input';
 
 /** A supplier a publish would overbook: in total (date null), or by a date of its capacity by date. */
 interface SupplierOverbooked {
@@ -32,54 +30,23 @@ interface SupplierOverbooked {
   held_by_other_plans: number;
   held_by_drop_ids: string[];
 }
+import {
+  computeAndStorePlan,
+  iso,
+  newPlanId,
+  readPlan,
+  readPlanInputs,
+  toOrder,
+  toSummary,
+  type PickupRoutesReader,
+  type PlanRequest,
+  type StoredPlanRef,
+} from './plan-store';
 
 type Plan = Schemas['Plan'];
 type PlanSummary = Schemas['PlanSummary'];
 type PartnerPlan = Schemas['PartnerPlan'];
 export type SolverChoice = Schemas['PlanSolverChoice'];
-
-const iso = (d: Date) => d.toISOString();
-const isoOrNull = (d: Date | null) => (d ? iso(d) : null);
-const newPlanId = () => `plan_${randomBytes(8).toString('hex')}`;
-
-/** A plan stored before the solver said whether it was certified and why it ran reads with neutral values. */
-function withSolverDefaults(solver: Schemas['PlanSolver']): Schemas['PlanSolver'] {
-  return {
-    ...solver,
-    certified: solver.certified ?? solver.optimal === true,
-    gap_bound: solver.gap_bound ?? solver.optimality_gap ?? null,
-    choice_reason: solver.choice_reason ?? '',
-    sku_economics: solver.sku_economics ?? [],
-  };
-}
-
-function toSummary(row: Omit<PlanRow, 'catalog_snapshot' | 'unserved_regions' | 'sku_issues'>): PlanSummary {
-  return {
-    id: row.id,
-    drop_id: row.drop_id,
-    version: row.version,
-    status: row.status,
-    forecast_id: row.forecast_id,
-    overrides: row.overrides as PlanOverrides,
-    solver: withSolverDefaults(row.solver as Schemas['PlanSolver']),
-    totals: row.totals as Schemas['PlanTotals'],
-    created_at: iso(row.created_at),
-    published_at: isoOrNull(row.published_at),
-    superseded_at: isoOrNull(row.superseded_at),
-  };
-}
-const toOrder = (row: SupplierOrderRow): Schemas['PlanSupplierOrder'] => ({
-  line_no: row.line_no,
-  supplier_id: row.supplier_id,
-  sku_id: row.sku_id,
-  quantity: row.quantity,
-  destination_hub_id: row.destination_hub_id,
-  ship_by: iso(row.ship_by),
-  arrive_by: iso(row.arrive_by),
-  is_fallback: row.is_fallback,
-  reason: row.reason as Schemas['PlanSupplierOrder']['reason'],
-  premium: row.premium,
-});
 
 /** The pure planner's answer in the contract's (and the tables') vocabulary. */
 /** The planner's answer in the shape the plan tables store (pure; runs in the worker with the planner). */
@@ -191,58 +158,6 @@ export function toStoredPlan(
   return { totals, solver, allocations, orders, regions, unserved, skuIssues };
 }
 
-/** The catalog as the planner sees it now: the drop, its SKUs and sourcing, their suppliers, every hub. */
-async function loadSnapshot(
-  db: Queryable,
-  dropId: string,
-  now: Date,
-  pickups?: Pick<PickupService, 'pickupRoutes'>,
-): Promise<CatalogSnapshot> {
-  const drop = (await catalogReaders.drop(db, dropId))!;
-  const skus = await catalogReaders.skusOf(db, dropId);
-  const used = new Set(skus.flatMap((s) => s.sourcing.map((o) => o.supplier_id)));
-  const suppliers = (await catalogReaders.suppliers(db)).filter((s) => used.has(s.id));
-  const hubs = await catalogReaders.hubs(db);
-  const regions = await catalogReaders.regions(db);
-  return {
-    taken_at: iso(now),
-    drop: {
-      id: drop.id,
-      creator_id: drop.creator_id,
-      opens_at: iso(drop.opens_at),
-      closes_at: iso(drop.closes_at),
-      promise_business_days: drop.promise_business_days,
-      baseline: drop.baseline,
-    },
-    skus: skus.map((s) => ({ id: s.id, price: s.price, unit_cost: s.unit_cost, sourcing: s.sourcing })),
-    suppliers: suppliers.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      lead_time_days_min: s.lead_time_days_min,
-      lead_time_days_max: s.lead_time_days_max,
-      capacity_units: s.capacity_units,
-      unit_cost: s.unit_cost,
-      min_order_units: s.min_order_units,
-      order_multiple: s.order_multiple,
-      fallback_premium_per_unit: s.fallback_premium_per_unit,
-      inbound_freight: s.inbound_freight,
-      capacity_by_date: s.capacity_by_date,
-    })),
-    hubs: hubs.map((h) => ({
-      id: h.id,
-      operator_partner_id: h.operator_partner_id,
-      capacity_units: h.capacity_units,
-      handling_days: h.handling_days,
-      lanes: h.lanes,
-    })),
-    region_ids: regions.map((r) => r.id),
-    region_cost_shifts: regions
-      .filter((r) => r.cost_shifts.length > 0)
-      .map((r) => ({ region_id: r.id, cost_shifts: r.cost_shifts })),
-    pickup_routes: pickups ? await pickups.pickupRoutes(dropId, db) : [],
-  };
-}
-
 export function planCsv(plan: PartnerPlan): string {
   const header =
     'record_type,plan_id,drop_id,version,sku_id,hub_id,units,supplier_id,ship_by,arrive_by,is_fallback,reason,' +
@@ -316,7 +231,11 @@ export function createAllocationService(
 ) {
   const { catalog, webhooks, clock, pickups } = deps;
   // The planner runs in a worker thread (never on the event loop serving requests) when given a pool.
-  const compute = planComputer(deps.workers ?? inProcessWorkerPool());
+  const workers = deps.workers ?? inProcessWorkerPool();
+  const compute = planComputer(workers);
+  const pickupRoutes: PickupRoutesReader | undefined = pickups
+    ? (id: string, q: Queryable) => pickups.pickupRoutes(id, q)
+    : undefined;
 
   /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
   async function visiblePlan(principal: Principal, planId: string, q: Queryable = db): Promise<PlanRow> {
@@ -328,79 +247,6 @@ export function createAllocationService(
       throw notFound('plan', planId);
     }
     return row;
-  }
-
-  async function toPlan(q: Queryable, row: PlanRow): Promise<Plan> {
-    // Sequential on purpose: a plan read holds one connection, whatever the pool size.
-    const allocations = await repo.listAllocations(q, row.id);
-    const orders = await repo.listSupplierOrders(q, row.id);
-    const regions = await repo.listRegions(q, row.id);
-    return {
-      ...toSummary(row),
-      allocations,
-      supplier_orders: orders.map(toOrder),
-      regions,
-      unserved_regions: row.unserved_regions as Schemas['PlanUnservedRegion'][],
-      sku_issues: row.sku_issues as Schemas['PlanSkuIssue'][],
-      catalog_snapshot: row.catalog_snapshot as Record<string, unknown>,
-    };
-  }
-
-  async function latestForecastOrFail(dropId: string) {
-    const forecast = await forecastReaders.latestOf(db, dropId);
-    if (!forecast) {
-      throw new AppError('unprocessable', `drop '${dropId}' has no forecast yet; compute one first`, {
-        extensions: { reason: 'no_forecast' },
-      });
-    }
-    return forecast;
-  }
-
-  /**
-   * What a plan of the drop rests on: the latest forecast, the catalog now, and what other drops'
-   * plans hold of the shared hubs and suppliers (their published plan or latest draft, the larger;
-   * `publishedOnly`: published plans alone, `assumed`: a draft counted as its drop's published plan).
-   */
-  async function inputsFor(
-    dropId: string,
-    overrides: PlanOverrides,
-    others: { publishedOnly?: boolean; assumed?: AssumedPublished } = {},
-  ) {
-    const forecast = await latestForecastOrFail(dropId);
-    const now = clock.now();
-    const snapshot = await loadSnapshot(db, dropId, now, pickups);
-    const window = { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) };
-    const publishedOnly = others.publishedOnly ?? false;
-    const held = await repo.listHubUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed);
-    for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed)) {
-      const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
-      if (supplier) supplier.held_by_other_plans = row.units;
-    }
-    for (const row of await repo.listSupplierUnitsByDateHeldByOtherDrops(
-      db,
-      dropId,
-      window,
-      publishedOnly,
-      others.assumed,
-    )) {
-      const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
-      if (supplier && (supplier.capacity_by_date ?? []).length > 0)
-        (supplier.held_by_other_plans_by_date ??= []).push({ date: row.date, units: row.units });
-    }
-    for (const row of held) {
-      const hub = snapshot.hubs.find((h) => h.id === row.hub_id);
-      if (hub) Object.assign(hub, { held_by_other_plans: row.units, held_by_drop_ids: row.drop_ids });
-    }
-    const cells = await forecastReaders.cellsOf(db, forecast.id);
-    const errors = findInconsistencies(snapshot, cells, overrides);
-    if (errors.length > 0) {
-      throw new AppError(
-        'unprocessable',
-        `the catalog is inconsistent: ${errors.length} reference(s) to unknown records`,
-        { errors, extensions: { reason: 'inconsistent_catalog' } },
-      );
-    }
-    return { forecast, snapshot, cells, now };
   }
 
   /** The published plan's part for some hubs; undefined when there is none or it does not involve them. */
@@ -646,7 +492,7 @@ export function createAllocationService(
       }
     });
     if (enqueued > 0) webhooks.kick();
-    const plan = await toPlan(db, (await repo.findPlan(db, first.id))!);
+    const plan = await readPlan(db, (await repo.findPlan(db, first.id))!);
     return replans.length > 0 ? { ...plan, replanned_plans: replanned } : plan;
   }
 
@@ -656,38 +502,54 @@ export function createAllocationService(
     async checkDrop(principal: Principal, dropId: string): Promise<void> {
       await catalog.visibleDrop(principal, dropId);
     },
+    /**
+     * Computes and stores a draft (or a what-if) plan on the drop's latest stored forecast: its id
+     * and status. On PostgreSQL with worker threads, a worker does it all on its own connection
+     * (reads, maths, the plan's rows) and, when `answer` is 'json', serialises the plan as the
+     * inline answer sends it: the serving thread only receives the bytes. Otherwise (the embedded
+     * PGlite, which lives in this thread) the reads and writes run here, the maths in the worker.
+     */
+    async storePlan(
+      principal: Principal,
+      dropId: string,
+      options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {},
+      answer: 'summary' | 'json' = 'summary',
+    ): Promise<StoredPlanRef & { json?: Uint8Array }> {
+      await catalog.visibleDrop(principal, dropId);
+      const request: PlanRequest = {
+        dropId,
+        overrides: options.overrides ?? {},
+        requested: options.solver ?? 'auto',
+        whatIf: options.whatIf ?? false,
+        now: clock.now(),
+      };
+      if (db.threadConnection && workers.kind === 'threads')
+        return compute.storedPlanOnOwnConnection(db.threadConnection, request, Boolean(pickups), answer);
+      return computeAndStorePlan(db, request, compute.storedPlan, pickupRoutes);
+    },
+
+    /** Computes and stores a draft (or a what-if) plan, answered in full (CLI, demo catalog). */
     async computePlan(
       principal: Principal,
       dropId: string,
       options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {},
     ): Promise<Plan> {
-      await catalog.visibleDrop(principal, dropId);
-      const overrides = options.overrides ?? {};
-      const requested = options.solver ?? 'auto';
-      const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides);
-      const stored = await compute.storedPlan(snapshot, cells, overrides, now, requested);
-      const id = newPlanId();
-      await db.transaction(async (tx) => {
-        await repo.lockDrop(tx, dropId);
-        await repo.insertPlan(tx, {
-          id,
-          drop_id: dropId,
-          version: await repo.nextPlanVersion(tx, dropId),
-          status: options.whatIf ? 'what_if' : 'draft',
-          forecast_id: forecast.id,
-          catalog_snapshot: snapshot,
-          overrides,
-          solver: stored.solver,
-          totals: stored.totals,
-          unserved_regions: stored.unserved,
-          sku_issues: stored.skuIssues,
-          created_at: now,
-        });
-        await repo.insertAllocations(tx, id, stored.allocations);
-        await repo.insertSupplierOrders(tx, id, stored.orders);
-        await repo.insertRegions(tx, id, stored.regions);
-      });
-      return toPlan(db, (await repo.findPlan(db, id))!);
+      const { id } = await service.storePlan(principal, dropId, options);
+      return readPlan(db, (await repo.findPlan(db, id))!);
+    },
+
+    /**
+     * The inline answer of a plan computation: the plan's JSON bytes when a worker serialised it
+     * (PostgreSQL), else the plan, for the route to serialise a slice at a time.
+     */
+    async computePlanAnswer(
+      principal: Principal,
+      dropId: string,
+      options: { solver?: SolverChoice; overrides?: PlanOverrides; whatIf?: boolean } = {},
+    ): Promise<{ json: Uint8Array } | { plan: Plan }> {
+      const stored = await service.storePlan(principal, dropId, options, 'json');
+      if (stored.json) return { json: stored.json };
+      return { plan: await readPlan(db, (await repo.findPlan(db, stored.id))!) };
     },
 
     async listPlans(
@@ -701,7 +563,7 @@ export function createAllocationService(
     },
 
     async getPlan(principal: Principal, planId: string): Promise<Plan> {
-      return toPlan(db, await visiblePlan(principal, planId));
+      return readPlan(db, await visiblePlan(principal, planId));
     },
 
     /**
@@ -740,7 +602,8 @@ export function createAllocationService(
           if (!current) continue;
           const overrides = (current.overrides ?? {}) as PlanOverrides;
           const requested = (current.solver as Schemas['PlanSolver']).requested ?? 'auto';
-          const { forecast, snapshot, cells, now } = await inputsFor(dropId, overrides, {
+          const now = clock.now();
+          const { forecast, snapshot, cells } = await readPlanInputs(db, dropId, overrides, now, pickupRoutes, {
             publishedOnly: true,
             assumed: { dropId: first.drop_id, planId },
           });
@@ -800,13 +663,13 @@ export function createAllocationService(
         await repo.insertSavedDraft(tx, planId, id, at);
         return { id, created: true };
       });
-      return { plan: await toPlan(db, (await repo.findPlan(db, result.id))!), created: result.created };
+      return { plan: await readPlan(db, (await repo.findPlan(db, result.id))!), created: result.created };
     },
 
     async comparePlans(principal: Principal, aId: string, bId: string): Promise<Schemas['PlanComparison']> {
       const [a, b] = [
-        await toPlan(db, await visiblePlan(principal, aId)),
-        await toPlan(db, await visiblePlan(principal, bId)),
+        await readPlan(db, await visiblePlan(principal, aId)),
+        await readPlan(db, await visiblePlan(principal, bId)),
       ];
       if (a.drop_id !== b.drop_id) {
         throw new AppError('unprocessable', 'only plans of the same drop can be compared', {
@@ -924,7 +787,8 @@ export function createAllocationService(
     /** A live re-plan proposal for a drop, computed now (not stored). */
     async proposeReplan(principal: Principal | null, dropId: string): Promise<Schemas['ReplanProposal']> {
       if (principal) await catalog.visibleDrop(principal, dropId);
-      const { forecast, snapshot, cells, now } = await inputsFor(dropId, {});
+      const now = clock.now();
+      const { forecast, snapshot, cells } = await readPlanInputs(db, dropId, {}, now, pickupRoutes);
       const stock = await repo.listLiveStock(
         db,
         snapshot.skus.map((s) => s.id),

@@ -1,14 +1,20 @@
 /**
  * The allocation work that runs in a worker thread (src/shared/worker-pool.ts), called with plain
  * data through `planComputer`: the planner's pure entry, the whole pure path from catalog snapshot
- * and forecast to the rows a plan stores (so a 1,000-SKU plan costs the serving thread only its
- * database reads and writes), and the live re-plan. The HiGHS instance the LP loads stays with
- * the thread.
+ * and forecast to the rows a plan stores, the live re-plan, and, on PostgreSQL, a whole plan on the
+ * worker's own connection (its inputs read, computed, its rows written, and the inline answer
+ * serialised there), so a 1,000-SKU plan costs the serving thread nothing but the bytes of its
+ * answer. The HiGHS instance the LP loads and the worker's connection pool stay with the thread.
  */
-import type { WorkerPool } from '../../shared/worker-pool';
+import type { Database, ThreadConnection } from '../../db/database';
+import { AppError, type AppErrorOptions, type ErrorCode } from '../../http/app-error';
+import { movingBuffers, type WorkerPool } from '../../shared/worker-pool';
+import { pickupReaders } from '../pickup';
+import { allocationRepository as repo } from './allocation.repository';
 import { planAllocation, type AllocationInput, type AllocationPlan, type AllocationPolicy } from './core';
 import { toStoredPlan, type SolverChoice } from './allocation.service';
 import { buildAllocationInput, type CatalogSnapshot, type ForecastCell, type PlanOverrides } from './plan-input';
+import { computeAndStorePlan, readPlan, type PlanRequest, type StoredPlanRef } from './plan-store';
 import { proposeReplan } from './replan';
 
 const MODULE = import.meta.url;
@@ -58,6 +64,62 @@ export async function computeStoredPlan(
   return stored;
 }
 
+/**
+ * The worker's own connections, one small pool per database, opened at the first plan and kept
+ * with the thread (an idle connection closes after a few seconds; the pool opens another).
+ */
+const threadDatabases = new Map<string, Promise<Database>>();
+function threadDatabase(connection: ThreadConnection): Promise<Database> {
+  const key = JSON.stringify(connection);
+  let opened = threadDatabases.get(key);
+  if (!opened) {
+    opened = import('../../db/postgres-database').then(({ openPostgresDatabase }) =>
+      openPostgresDatabase(connection.connectionString, {
+        poolSize: 2,
+        acquireTimeoutMs: connection.acquireTimeoutMs,
+        statementTimeoutMs: connection.statementTimeoutMs,
+        onFault: (message, error) => process.emitWarning(`plan worker thread: ${message}: ${error.message}`),
+      }),
+    );
+    threadDatabases.set(key, opened);
+    opened.catch(() => threadDatabases.delete(key));
+  }
+  return opened;
+}
+
+/** An AppError as plain data: a thrown error crosses the thread boundary with its message only. */
+type Problem = { code: ErrorCode; detail: string; options: AppErrorOptions };
+type OwnConnectionResult = (StoredPlanRef & { ok: true; json?: Uint8Array }) | { ok: false; problem: Problem };
+
+/**
+ * Runs in the worker: the whole plan on the worker's own PostgreSQL connection (inputs, maths,
+ * rows in one transaction). With `answer` 'json', the stored plan read back and serialised as the
+ * inline answer sends it, its bytes moved (not copied) to the serving thread.
+ */
+export async function computeAndStorePlanOnOwnConnection(
+  connection: ThreadConnection,
+  request: PlanRequest,
+  withPickups: boolean,
+  answer: 'summary' | 'json',
+): Promise<OwnConnectionResult> {
+  try {
+    const db = await threadDatabase(connection);
+    const stored = await computeAndStorePlan(
+      db,
+      request,
+      computeStoredPlan,
+      withPickups ? (dropId, q) => pickupReaders.routesOf(q, dropId) : undefined,
+    );
+    if (answer === 'summary') return { ok: true, ...stored };
+    const plan = await readPlan(db, (await repo.findPlan(db, stored.id))!);
+    const json = new TextEncoder().encode(JSON.stringify(plan));
+    return await movingBuffers({ ok: true, ...stored, json }, [json.buffer as ArrayBuffer]);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { ok: false, problem: { code: error.code, detail: error.detail, options: error.options } };
+  }
+}
+
 /** Runs in the worker. */
 export function computeReplan(...args: ReplanArgs): ReplanResult {
   return proposeReplan(...args);
@@ -78,6 +140,13 @@ export interface PlanComputer {
     stock: ReplanArgs[2],
     now: Date,
   ): Promise<ReplanResult>;
+  /** A whole plan in a worker thread on its own connection (see computeAndStorePlanOnOwnConnection). */
+  storedPlanOnOwnConnection(
+    connection: ThreadConnection,
+    request: PlanRequest,
+    withPickups: boolean,
+    answer: 'summary' | 'json',
+  ): Promise<StoredPlanRef & { json?: Uint8Array }>;
 }
 
 export function planComputer(workers: WorkerPool): PlanComputer {
@@ -87,5 +156,15 @@ export function planComputer(workers: WorkerPool): PlanComputer {
       workers.run({ module: MODULE, fn: 'computeStoredPlan', args: [snapshot, cells, overrides, now, requested] }),
     replan: (snapshot, cells, stock, now) =>
       workers.run({ module: MODULE, fn: 'computeReplan', args: [snapshot, cells, stock, now] }),
+    async storedPlanOnOwnConnection(connection, request, withPickups, answer) {
+      const result = await workers.run<OwnConnectionResult>({
+        module: MODULE,
+        fn: 'computeAndStorePlanOnOwnConnection',
+        args: [connection, request, withPickups, answer],
+      });
+      if (!result.ok) throw new AppError(result.problem.code, result.problem.detail, result.problem.options);
+      const { ok: _ok, ...stored } = result;
+      return stored;
+    },
   };
 }

@@ -2,3 +2,4 @@
 export { createPickupService, slotKey, type PickupOfferEntry, type PickupService } from './pickup.service';
 export { pickupRoutes } from './pickup.routes';
 export { firstFreeSlots, offeredSlotAt, pickupReadyFrom, type SlotTime } from './core/pickup-slots';
+export { pickupReaders, type PickupRoute } from './pickup.readers';

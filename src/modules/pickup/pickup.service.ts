@@ -5,6 +5,7 @@ import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog';
 import type { PickupOffer } from './core/pickup-slots';
+import { pickupReaders, type PickupRoute } from './pickup.readers';
 import { pickupRepository as repo, type HubPickupRow } from './pickup.repository';
 import type { HubPickupInput, PickupSharesInput } from './pickup.schemas';
 
@@ -15,12 +16,7 @@ export interface PickupOfferEntry extends PickupOffer {
   regionIds: string[];
 }
 
-/** The share of a region's demand that collects at a pickup hub, as the plan takes it. */
-export interface PickupRoute {
-  region_id: string;
-  hub_id: string;
-  share: number;
-}
+export type { PickupRoute } from './pickup.readers';
 
 const toHubPickup = (row: HubPickupRow): Schemas['HubPickup'] => ({
   hub_id: row.hub_id,
@@ -175,29 +171,9 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
       }));
     },
 
-    /**
-     * Where each region's pickup share of a drop collects: the first hub offering it pickup in lane
-     * order (handling + transit max, then handling + transit min, then hub id; a hub that lists the
-     * region without a lane to it comes after those with one).
-     */
-    async pickupRoutes(dropId: string, q: Queryable = db): Promise<PickupRoute[]> {
-      const rows = await repo.listPickupHubsForShares(q, dropId);
-      const best = new Map<string, (typeof rows)[number]>();
-      const rank = (r: (typeof rows)[number]) =>
-        r.transit_days_max === null
-          ? [1, 0, 0]
-          : [0, r.handling_days + r.transit_days_max, r.handling_days + (r.transit_days_min ?? 0)];
-      for (const row of rows) {
-        const current = best.get(row.region_id);
-        if (!current) {
-          best.set(row.region_id, row);
-          continue;
-        }
-        const [a, b] = [rank(row), rank(current)];
-        const cmp = a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]! || (row.hub_id < current.hub_id ? -1 : 1);
-        if (cmp < 0) best.set(row.region_id, row);
-      }
-      return [...best.values()].map((r) => ({ region_id: r.region_id, hub_id: r.hub_id, share: r.share }));
+    /** Where each region's pickup share of a drop collects (see `pickupReaders.routesOf`). */
+    pickupRoutes(dropId: string, q: Queryable = db): Promise<PickupRoute[]> {
+      return pickupReaders.routesOf(q, dropId);
     },
   };
 }
