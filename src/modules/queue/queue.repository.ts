@@ -22,7 +22,8 @@ export interface EntryRow {
 }
 
 export interface SupplyRow {
-  hold_units: number;
+  /** active holds at the serving hubs: [size, holds of that size] */
+  holds_by_size: [number, number][] | null;
   last_hold_expiry: Date | null;
   confirmed_units: number;
   returning_units: number;
@@ -150,8 +151,10 @@ export const queueRepository = {
          from hub_lanes l join hubs hb on hb.id = l.hub_id where l.region_id = $2
        )
        select
-         (select coalesce(sum(h.quantity), 0)::int from reservation_holds h
-           where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)) as hold_units,
+         (select json_agg(json_build_array(g.quantity, g.holds)) from (
+            select h.quantity, count(*)::int as holds from reservation_holds h
+            where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)
+            group by h.quantity) g) as holds_by_size,
          (select max(h.expires_at) from reservation_holds h
            where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)) as last_hold_expiry,
          (select coalesce(sum(h.quantity), 0)::int from reservation_holds h

@@ -88,7 +88,7 @@ export function createQueueService(deps: {
       nowMs: now.getTime(),
       unitsAhead: ahead.units,
       quantity: row.quantity,
-      holdUnits: supply.hold_units,
+      holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
       lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
       holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
       confirmedUnits: supply.confirmed_units,

@@ -3,20 +3,22 @@
  * they would arrive if so. Pure: no driver, clock or network (docs/queue.md explains the model).
  *
  * Units that may still free up for the buyer's SKU at the hubs serving the buyer's region:
- *   - each unit of an active hold is released or expires with probability `holdReleaseRate`;
+ *   - each active hold is released or expires with probability `holdReleaseRate`, freeing all of
+ *     its units at once (a hold of 3 units frees 3 or none);
  *   - each confirmed unit is cancelled or returned with probability `cancelRate`;
  *   - returns in inspection that will go back on sale, and a fallback supplier's restock, are
  *     counted as certain (they need no one's decision).
  * The buyer gets the units when at least `unitsAhead + quantity` units free up:
- *   P(get) = P(Bin(holdUnits, holdReleaseRate) + Bin(confirmedUnits, cancelRate) ≥ need − certain).
+ *   P(get) = P(Σ_sizes size × Bin(holds of that size, holdReleaseRate) + Bin(confirmedUnits, cancelRate)
+ *            ≥ need − certain).
  */
 export interface OutcomeInput {
   nowMs: number;
   /** units asked for by the waiting entries ahead of this one (same SKU and region) */
   unitsAhead: number;
   quantity: number;
-  /** units in active holds at the serving hubs, and the latest of their expiries */
-  holdUnits: number;
+  /** active holds at the serving hubs by size (units per hold), and the latest of their expiries */
+  holdsBySize: { size: number; holds: number }[];
   lastHoldExpiryMs: number | null;
   holdReleaseRate: number;
   /** units of confirmed holds at the serving hubs that could still be cancelled or returned */
@@ -46,18 +48,10 @@ const DAY_MS = 86_400_000;
 
 export function expectedOutcome(input: OutcomeInput): OutcomeWindow {
   const need = Math.max(0, input.unitsAhead + input.quantity - input.returningUnits);
-  const fromStock = atLeast(need, input.holdUnits, input.holdReleaseRate, input.confirmedUnits, input.cancelRate);
+  const freed = freedUnits(input.holdsBySize, input.holdReleaseRate, input.confirmedUnits, input.cancelRate);
+  const fromStock = freed.atLeast(need);
   const restockUnits = input.restock?.units ?? 0;
-  const withRestock =
-    restockUnits > 0
-      ? atLeast(
-          Math.max(0, need - restockUnits),
-          input.holdUnits,
-          input.holdReleaseRate,
-          input.confirmedUnits,
-          input.cancelRate,
-        )
-      : fromStock;
+  const withRestock = restockUnits > 0 ? freed.atLeast(Math.max(0, need - restockUnits)) : fromStock;
   const probability = round4(withRestock);
   if (probability <= 0) return { probability: 0, probability_from_stock: 0, delivery_window: null };
   // Earliest: an offer now, shipped from the fastest serving hub. Latest: the last unit that can free
@@ -77,28 +71,42 @@ export function expectedOutcome(input: OutcomeInput): OutcomeWindow {
   };
 }
 
-/** P(X + Y ≥ k), X ~ Bin(n1, p1), Y ~ Bin(n2, p2), independent. Exact up to 4,000 units, else normal. */
-export function atLeast(k: number, n1: number, p1: number, n2: number, p2: number): number {
-  if (k <= 0) return 1;
-  if (k > n1 + n2) return 0;
-  if (n1 + n2 > 4000) {
-    const mean = n1 * p1 + n2 * p2;
-    const sd = Math.sqrt(n1 * p1 * (1 - p1) + n2 * p2 * (1 - p2));
-    if (sd === 0) return mean >= k ? 1 : 0;
-    return 1 - normalCdf((k - 0.5 - mean) / sd);
+/**
+ * The distribution of units that free up: Σ over hold sizes of size × Bin(holds, holdRate), plus
+ * Bin(confirmedUnits, cancelRate). Exact up to 4,000 units, else a normal approximation.
+ */
+export function freedUnits(
+  holdsBySize: { size: number; holds: number }[],
+  holdRate: number,
+  confirmedUnits: number,
+  cancelRate: number,
+): { atLeast(k: number): number } {
+  const total = holdsBySize.reduce((sum, g) => sum + g.size * g.holds, 0) + confirmedUnits;
+  if (total > 4000) {
+    const mean = holdsBySize.reduce((sum, g) => sum + g.size * g.holds * holdRate, 0) + confirmedUnits * cancelRate;
+    const variance =
+      holdsBySize.reduce((sum, g) => sum + g.size * g.size * g.holds * holdRate * (1 - holdRate), 0) +
+      confirmedUnits * cancelRate * (1 - cancelRate);
+    const sd = Math.sqrt(variance);
+    return {
+      atLeast: (k) => (k <= 0 ? 1 : sd === 0 ? (mean >= k ? 1 : 0) : clamp01(1 - normalCdf((k - 0.5 - mean) / sd))),
+    };
   }
-  const a = binomialPmf(n1, p1);
-  const b = binomialPmf(n2, p2);
-  // P(X + Y < k) = Σ_x P(X = x) · P(Y < k − x)
-  const bCdf: number[] = [];
-  let acc = 0;
-  for (const v of b) bCdf.push((acc += v));
-  let below = 0;
-  for (let x = 0; x < a.length && x < k; x++) {
-    const yMax = Math.min(k - x - 1, n2);
-    below += a[x]! * bCdf[yMax]!;
+  let pmf = binomialPmf(confirmedUnits, cancelRate);
+  for (const g of holdsBySize) {
+    if (g.holds <= 0 || g.size <= 0) continue;
+    const groupPmf = binomialPmf(g.holds, holdRate);
+    const next = new Array<number>(pmf.length + g.size * g.holds).fill(0);
+    for (let a = 0; a < pmf.length; a++) {
+      const pa = pmf[a]!;
+      if (pa === 0) continue;
+      for (let b = 0; b < groupPmf.length; b++) next[a + b * g.size]! += pa * groupPmf[b]!;
+    }
+    pmf = next;
   }
-  return clamp01(1 - below);
+  const tail: number[] = new Array<number>(pmf.length + 1).fill(0);
+  for (let x = pmf.length - 1; x >= 0; x--) tail[x] = tail[x + 1]! + pmf[x]!;
+  return { atLeast: (k) => (k <= 0 ? 1 : k >= tail.length ? 0 : clamp01(tail[k]!)) };
 }
 
 export function binomialPmf(n: number, p: number): number[] {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  atLeast,
+  freedUnits,
   binomialPmf,
   expectedOutcome,
   historicalRate,
@@ -14,7 +14,7 @@ const base: OutcomeInput = {
   nowMs: NOW,
   unitsAhead: 0,
   quantity: 1,
-  holdUnits: 0,
+  holdsBySize: [],
   lastHoldExpiryMs: null,
   holdReleaseRate: 0.25,
   confirmedUnits: 0,
@@ -33,7 +33,7 @@ describe('expected outcome of a queue entry (reference cases)', () => {
   });
 
   it('first in line behind 4 held units released at 25%: 1 − 0.75⁴ = 0.6836', () => {
-    const out = expectedOutcome({ ...base, holdUnits: 4, lastHoldExpiryMs: NOW + 600_000 });
+    const out = expectedOutcome({ ...base, holdsBySize: [{ size: 1, holds: 4 }], lastHoldExpiryMs: NOW + 600_000 });
     expect(out.probability).toBe(0.6836);
     expect(out.probability_from_stock).toBe(0.6836);
     // earliest: an offer now + 1 day; latest: last expiry + claim (15 min) + 3 days
@@ -44,12 +44,21 @@ describe('expected outcome of a queue entry (reference cases)', () => {
   });
 
   it('second in line behind 2 held units at 50%: P(Bin(2, ½) ≥ 2) = 0.25', () => {
-    expect(expectedOutcome({ ...base, unitsAhead: 1, holdUnits: 2, holdReleaseRate: 0.5 }).probability).toBe(0.25);
+    expect(
+      expectedOutcome({ ...base, unitsAhead: 1, holdsBySize: [{ size: 1, holds: 2 }], holdReleaseRate: 0.5 })
+        .probability,
+    ).toBe(0.25);
   });
 
   it('holds and cancellations together: P(Bin(1, ½) + Bin(1, ½) ≥ 1) = 0.75', () => {
     expect(
-      expectedOutcome({ ...base, holdUnits: 1, holdReleaseRate: 0.5, confirmedUnits: 1, cancelRate: 0.5 }).probability,
+      expectedOutcome({
+        ...base,
+        holdsBySize: [{ size: 1, holds: 1 }],
+        holdReleaseRate: 0.5,
+        confirmedUnits: 1,
+        cancelRate: 0.5,
+      }).probability,
     ).toBe(0.75);
   });
 
@@ -63,7 +72,7 @@ describe('expected outcome of a queue entry (reference cases)', () => {
     const out = expectedOutcome({
       ...base,
       unitsAhead: 10,
-      holdUnits: 2,
+      holdsBySize: [{ size: 2, holds: 1 }],
       restock: { units: 100, leadTimeDaysMin: 3, leadTimeDaysMax: 5 },
     });
     expect(out.probability).toBe(1);
@@ -80,8 +89,13 @@ describe('expected outcome of a queue entry (reference cases)', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (ahead, holds, confirmed, rate) => {
           const p = (unitsAhead: number) =>
-            expectedOutcome({ ...base, unitsAhead, holdUnits: holds, confirmedUnits: confirmed, holdReleaseRate: rate })
-              .probability;
+            expectedOutcome({
+              ...base,
+              unitsAhead,
+              holdsBySize: [{ size: 1, holds }],
+              confirmedUnits: confirmed,
+              holdReleaseRate: rate,
+            }).probability;
           expect(p(ahead + 1)).toBeLessThanOrEqual(p(ahead));
         },
       ),
@@ -95,12 +109,21 @@ describe('the distributions under it', () => {
     expect(binomialPmf(500, 0.3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
   });
 
-  it('the normal approximation of a large queue is within 0.01 of the exact sum', () => {
-    // 3,000 + 900 units: exact; the same shifted past 4,000 units goes normal. Compare at the mean.
-    const exact = atLeast(930, 3000, 0.3, 900, 0.03);
-    const mean = 3000 * 0.3 + 900 * 0.03;
-    const sd = Math.sqrt(3000 * 0.21 + 900 * 0.03 * 0.97);
-    expect(Math.abs(exact - (1 - normalCdf((930 - 0.5 - mean) / sd)))).toBeLessThan(0.01);
+  it('a hold frees all its units or none: one hold of 2 at ½ gives P(≥ 1) = P(≥ 2) = ½', () => {
+    const freed = freedUnits([{ size: 2, holds: 1 }], 0.5, 0, 0);
+    expect([freed.atLeast(0), freed.atLeast(1), freed.atLeast(2), freed.atLeast(3)]).toEqual([1, 0.5, 0.5, 0]);
+  });
+
+  it('past 4,000 units the normal approximation is within 0.01 of the exact sum at its mean', () => {
+    const holds = [
+      { size: 1, holds: 2000 },
+      { size: 2, holds: 900 },
+    ];
+    const exact = freedUnits(holds, 0.3, 150, 0.03).atLeast(1145);
+    // The same mean, pushed over the threshold by 1,000 more orders at a rate that keeps their mean.
+    const over = freedUnits(holds, 0.3, 1150, 0.03 * (150 / 1150)).atLeast(1145);
+    expect(Math.abs(exact - over)).toBeLessThan(0.01);
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
   });
 
   it('a rate from fewer than 20 observations is the default', () => {
