@@ -91,6 +91,7 @@ export function createQueueService(deps: {
       holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
       lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
       holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
+      holdReleaseObservations: Math.max(history.ended, 20),
       confirmedUnits: supply.confirmed_units,
       cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
       returningUnits: supply.returning_units,

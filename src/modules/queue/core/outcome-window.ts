@@ -21,6 +21,13 @@ export interface OutcomeInput {
   holdsBySize: { size: number; holds: number }[];
   lastHoldExpiryMs: number | null;
   holdReleaseRate: number;
+  /**
+   * How many ended hold units the rate was measured on (a default rate counts as 20): the rate is
+   * uncertain by about √(rate(1 − rate)/(observations + 3)), and the probability is averaged over
+   * that uncertainty (else a buyer far down the line is told too little and one near the front too
+   * much).
+   */
+  holdReleaseObservations: number;
   /** units of confirmed holds at the serving hubs that could still be cancelled or returned */
   confirmedUnits: number;
   cancelRate: number;
@@ -48,10 +55,15 @@ const DAY_MS = 86_400_000;
 
 export function expectedOutcome(input: OutcomeInput): OutcomeWindow {
   const need = Math.max(0, input.unitsAhead + input.quantity - input.returningUnits);
-  const freed = freedUnits(input.holdsBySize, input.holdReleaseRate, input.confirmedUnits, input.cancelRate);
-  const fromStock = freed.atLeast(need);
   const restockUnits = input.restock?.units ?? 0;
-  const withRestock = restockUnits > 0 ? freed.atLeast(Math.max(0, need - restockUnits)) : fromStock;
+  let fromStock = 0;
+  let withRestock = 0;
+  for (const { rate, weight } of rateNodes(input.holdReleaseRate, input.holdReleaseObservations)) {
+    const freed = freedUnits(input.holdsBySize, rate, input.confirmedUnits, input.cancelRate);
+    const stockOnly = freed.atLeast(need);
+    fromStock += weight * stockOnly;
+    withRestock += weight * (restockUnits > 0 ? freed.atLeast(Math.max(0, need - restockUnits)) : stockOnly);
+  }
   const probability = round4(withRestock);
   if (probability <= 0) return { probability: 0, probability_from_stock: 0, delivery_window: null };
   // Earliest: an offer now, shipped from the fastest serving hub. Latest: the last unit that can free
@@ -70,6 +82,21 @@ export function expectedOutcome(input: OutcomeInput): OutcomeWindow {
     delivery_window: { earliest: new Date(earliestMs).toISOString(), latest: new Date(latestMs).toISOString() },
   };
 }
+
+/** Gauss–Hermite nodes (5 points) over the rate's uncertainty: a Beta posterior's mean and spread. */
+export function rateNodes(rate: number, observations: number): { rate: number; weight: number }[] {
+  const n = Math.max(0, observations);
+  const mean = (rate * n + 1) / (n + 2);
+  const sd = Math.sqrt((mean * (1 - mean)) / (n + 3));
+  return GAUSS_HERMITE_5.map(([z, weight]) => ({ rate: Math.min(1, Math.max(0, mean + z * sd)), weight }));
+}
+const GAUSS_HERMITE_5: [number, number][] = [
+  [-2.85697, 0.011257],
+  [-1.355626, 0.222076],
+  [0, 0.533333],
+  [1.355626, 0.222076],
+  [2.85697, 0.011257],
+];
 
 /**
  * The distribution of units that free up: Σ over hold sizes of size × Bin(holds, holdRate), plus

@@ -17,6 +17,7 @@ const base: OutcomeInput = {
   holdsBySize: [],
   lastHoldExpiryMs: null,
   holdReleaseRate: 0.25,
+  holdReleaseObservations: 1e9,
   confirmedUnits: 0,
   cancelRate: 0.02,
   returningUnits: 0,
