@@ -30,6 +30,22 @@ export function createQueueService(deps: {
 }) {
   const { db, clock, snapshots, catalog, access } = deps;
 
+  /**
+   * A drop's history rates and a SKU's restock move slowly and cost a scan of the drop's holds:
+   * kept per replica for 30 s (by the service clock).
+   */
+  const slow = new Map<string, { at: number; value: Promise<unknown> }>();
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = clock.now().getTime();
+    const hit = slow.get(key);
+    if (hit && now - hit.at < 30_000 && now >= hit.at) return hit.value as Promise<T>;
+    if (slow.size > 10_000) slow.clear();
+    const value = load();
+    slow.set(key, { at: now, value });
+    value.catch(() => slow.delete(key));
+    return value;
+  }
+
   function resolveRegion(input: { region_id?: string | undefined; postal_code?: string | undefined }): string {
     const snapshot = snapshots.current();
     if (input.region_id) {
@@ -81,8 +97,8 @@ export function createQueueService(deps: {
     const [ahead, supply, restock, history] = await Promise.all([
       repo.ahead(db, row),
       repo.supply(db, row.sku_id, row.region_id, now),
-      repo.restock(db, row.sku_id),
-      repo.dropHistory(db, row.drop_id),
+      cached(`restock\u0000${row.sku_id}`, () => repo.restock(db, row.sku_id)),
+      cached(`history\u0000${row.drop_id}`, () => repo.dropHistory(db, row.drop_id)),
     ]);
     const outcome = expectedOutcome({
       nowMs: now.getTime(),
