@@ -85,5 +85,5 @@ describe('calibration of the expected outcome', () => {
       expect(row.n, JSON.stringify(table)).toBeGreaterThan(300);
       expect(Math.abs(row.stated! - row.realised!), JSON.stringify(row)).toBeLessThanOrEqual(0.05);
     }
-  });
+  }, 180_000);
 });
