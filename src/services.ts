@@ -37,6 +37,7 @@ import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/we
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
 import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
 import { accessRoutes, createAccessService } from './modules/access';
+import { createQueueService, queueRoutes } from './modules/queue';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { pickupRoutes } from './modules/pickup/pickup.routes';
 import { createPickupService } from './modules/pickup/pickup.service';
@@ -111,6 +112,9 @@ export function createServices(deps: {
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
+  // The fair queue for sold-out stock (issue 16): freed units are offered in the freeing transaction (migration 0022).
+  const queue = createQueueService({ db, clock, snapshots, catalog, access });
+  routers.push(queueRoutes(queue));
   const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
   routers.push(deliveryRoutes(delivery, estimateLimit));
   /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
@@ -126,6 +130,12 @@ export function createServices(deps: {
     id: 'delivery.expire-holds',
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
+  });
+  // Units a tier protected when they freed, and any offer a join raced with: offered within 10 s.
+  jobs.push({
+    id: 'queue.offer-available',
+    schedule: '*/10 * * * * *',
+    run: async () => void (await queue.offerAvailable()),
   });
   // The ledger's counters against its holds (also once at start); drift is logged, counted and repaired.
   jobs.push({
@@ -260,6 +270,7 @@ export function createServices(deps: {
     models,
     jobRecords,
     delivery,
+    queue,
     allocation,
     plannerAt,
     webhooks,

@@ -984,8 +984,12 @@ export interface paths {
         get: operations["listWebhookSubscriptions"];
         put?: never;
         /**
-         * Subscribe a partner's URL to events (admin). The signing secret is in the response once.
-         * @description Each delivery is a POST of JSON with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`,
+         * Subscribe a partner's or a creator's URL to events (admin). The signing secret is in the response once.
+         * @description Give exactly one owner: `partner_id` (events `plan.published`) or `creator_id` (events
+         *     `queue.offer`, the offers to buyers in the queues of the creator's drops; see
+         *     `POST /v1/drops/{dropId}/queue`). Both or neither, an event a partner cannot receive, or an
+         *     unknown owner → 422 naming the field.
+         *     Each delivery is a POST of JSON with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`,
          *     `X-Webhook-Delivery-Id` (the same for every attempt of one event to this subscription: a receiver
          *     that has seen it already can answer 2xx and drop the duplicate), `X-Webhook-Id` (the event id, the
          *     same value), `X-Webhook-Attempt` and `X-Webhook-Event`. One attempt waits at most 5 s for an answer
@@ -1403,6 +1407,75 @@ export interface paths {
         put: operations["putDropAccess"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a buyer in line for a sold-out SKU (storefront of the drop's creator, admin).
+         * @description For a buyer whose hold cannot be met. The entry waits in the line of its SKU and region
+         *     (the region given, or the postal code's): tier order first (the drop's tiers in their order,
+         *     then the general public), then arrival. When units become available at a hub serving that
+         *     region (a hold released or expired, a return back on sale, units received), the first entry in
+         *     line gets an **offer** in the same transaction: a hold of its quantity at that hub, expiring
+         *     after `claim_seconds` (confirm it with `POST /v1/holds/{holdId}/confirm`), announced by the
+         *     webhook `queue.offer` to the creator's subscriptions. An offer not claimed in time expires and
+         *     its units go to the next in line. The answer carries the position and the expected outcome:
+         *     the probability of getting the units and, if so, the delivery window (docs/queue.md).
+         *     The SKU has units available for this buyer at a serving hub → 422 naming `sku_id`, nothing
+         *     written. Tier and account as on a hold: an unknown tier or one outside the key's tiers → 422
+         *     naming `tier`; `account_id` required on a drop with per-account limits (422 naming it), and an
+         *     account already at its limit (active holds, confirmed holds and waiting entries) → 403
+         *     `code: account_limited`. Another tenant's drop → 404; a SKU not of this drop → 422 naming `sku_id`.
+         */
+        post: operations["joinDropQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/queue/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                /** @description A queue entry of this drop. */
+                entryId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A buyer's place in line now, and the expected outcome (storefront of the drop's creator, admin).
+         * @description `waiting`: the position (1 = next to be offered) and the expected outcome as of now.
+         *     `offered`: the offer (its hold and claim deadline); `claimed` once the hold is confirmed,
+         *     `lapsed` when it expired or was released unclaimed; `left` after `DELETE`. Only waiting entries
+         *     carry a position and an expected outcome. Another tenant's entry or drop → 404.
+         */
+        get: operations["getDropQueueEntry"];
+        put?: never;
+        post?: never;
+        /**
+         * Leave the line (storefront of the drop's creator, admin); idempotent.
+         * @description The entry becomes `left` and is never offered. An entry holding an offer not yet claimed leaves
+         *     with it: the offer's hold is released and its units go to the next in line. A claimed or lapsed
+         *     entry, or one that has left already, is answered as it stands (200, nothing changes). Another
+         *     tenant's entry or drop → 404.
+         */
+        delete: operations["leaveDropQueue"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2466,10 +2539,15 @@ export interface components {
             expected_fill_rate_before: number;
             expected_fill_rate_after: number;
         };
-        /** @enum {string} */
-        WebhookEventType: "plan.published";
+        /**
+         * @description `plan.published` for partners; `queue.offer` for creators (their storefronts): an offer to a buyer in a drop's queue.
+         * @enum {string}
+         */
+        WebhookEventType: "plan.published" | "queue.offer";
+        /** @description Exactly one owner: a partner (`plan.published`, the default) or a creator (`queue.offer`). */
         WebhookSubscriptionInput: {
-            partner_id: components["schemas"]["Id"];
+            partner_id?: components["schemas"]["Id"];
+            creator_id?: components["schemas"]["Id"];
             /**
              * Format: uri
              * @description http or https.
@@ -2485,7 +2563,10 @@ export interface components {
         };
         WebhookSubscription: {
             id: string;
-            partner_id: string;
+            /** @description The partner it belongs to (null for a creator's). */
+            partner_id: string | null;
+            /** @description The creator it belongs to (null for a partner's). */
+            creator_id: string | null;
             url: string;
             event_types: components["schemas"]["WebhookEventType"][];
             active: boolean;
@@ -2759,6 +2840,59 @@ export interface components {
                 }[];
             }[];
             account_limits?: components["schemas"]["AccountLimits"];
+        };
+        /** @description Give `region_id` or `postal_code`, as on a hold. */
+        QueueJoinInput: {
+            sku_id: components["schemas"]["Id"];
+            quantity: number;
+            region_id?: components["schemas"]["Id"];
+            postal_code?: string;
+            /** @description The buyer's access tier (absent: the general public); orders the line. */
+            tier?: components["schemas"]["TierName"];
+            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits. */
+            account_id?: string;
+            /**
+             * @description How long an offer waits to be claimed (the offer hold's lifetime).
+             * @default 900
+             */
+            claim_seconds?: number;
+        };
+        /** @description What the buyer may expect (docs/queue.md gives the model). */
+        QueueOutcome: {
+            /** @description Of getting the units through the queue. */
+            probability: number;
+            /** @description The part of it from stock that exists now (holds that may free, orders that may be cancelled, returns), without a restock. */
+            probability_from_stock: number;
+            /** @description If the buyer gets the units, when they would arrive; null when the probability is 0. */
+            delivery_window: {
+                earliest: components["schemas"]["Timestamp"];
+                latest: components["schemas"]["Timestamp"];
+            } | null;
+        };
+        QueueEntry: {
+            id: string;
+            drop_id: string;
+            sku_id: string;
+            region_id: string;
+            quantity: number;
+            tier: string | null;
+            /** @enum {string} */
+            status: "waiting" | "offered" | "claimed" | "lapsed" | "left";
+            /** @description In the line of this SKU and region (1 = next); null unless waiting. */
+            position: number | null;
+            /** @description Units asked for by the entries ahead; null unless waiting. */
+            units_ahead: number | null;
+            joined_at: components["schemas"]["Timestamp"];
+            claim_seconds: number;
+            /** @description The offer made to this entry (null while waiting, and for an entry that left waiting). */
+            offer: {
+                hold_id: string;
+                hub_id: string;
+                offered_at: components["schemas"]["Timestamp"];
+                claim_by: components["schemas"]["Timestamp"];
+            } | null;
+            /** @description As of now; null unless waiting. */
+            expected_outcome: components["schemas"]["QueueOutcome"] | null;
         };
         DropAccess: {
             drop_id: string;
@@ -8163,6 +8297,7 @@ export interface operations {
                      *         {
                      *           "id": "whs_82ee40866dc4c652",
                      *           "partner_id": "partner-swiftlane",
+                     *           "creator_id": null,
                      *           "url": "https://wms.swiftlane.example/hooks/microfulfil",
                      *           "event_types": [
                      *             "plan.published"
@@ -8222,6 +8357,7 @@ export interface operations {
                      * @example {
                      *       "id": "whs_82ee40866dc4c652",
                      *       "partner_id": "partner-swiftlane",
+                     *       "creator_id": null,
                      *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
                      *       "event_types": [
                      *         "plan.published"
@@ -8263,6 +8399,7 @@ export interface operations {
                      * @example {
                      *       "id": "whs_82ee40866dc4c652",
                      *       "partner_id": "partner-swiftlane",
+                     *       "creator_id": null,
                      *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
                      *       "event_types": [
                      *         "plan.published"
@@ -8333,6 +8470,7 @@ export interface operations {
                      * @example {
                      *       "id": "whs_82ee40866dc4c652",
                      *       "partner_id": "partner-swiftlane",
+                     *       "creator_id": null,
                      *       "url": "https://wms.swiftlane.example/hooks/microfulfil",
                      *       "event_types": [
                      *         "plan.published"
@@ -9995,6 +10133,171 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    joinDropQueue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first answer to this key (per API key) is replayed for 24 hours with
+                 *     `Idempotent-Replayed: true`. A different request with the same key → 422; the same key while the
+                 *     first request runs → 409; longer than 255 characters → 400.
+                 */
+                "Idempotency-Key"?: components["parameters"]["idempotencyKey"];
+            };
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sku_id": "sku-nova-tee",
+                 *       "quantity": 1,
+                 *       "postal_code": "94107",
+                 *       "tier": "members",
+                 *       "account_id": "acct-81723"
+                 *     }
+                 */
+                "application/json": components["schemas"]["QueueJoinInput"];
+            };
+        };
+        responses: {
+            /** @description In line. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "qe_3f1c0b7e9d2a4c55b1e8a0f6d7c2e914",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "tier": "members",
+                     *       "status": "waiting",
+                     *       "position": 3,
+                     *       "units_ahead": 2,
+                     *       "joined_at": "2026-12-03T18:00:00.000Z",
+                     *       "claim_seconds": 900,
+                     *       "offer": null,
+                     *       "expected_outcome": {
+                     *         "probability": 0.6836,
+                     *         "probability_from_stock": 0.6836,
+                     *         "delivery_window": {
+                     *           "earliest": "2026-12-04T18:00:00.000Z",
+                     *           "latest": "2026-12-06T18:25:00.000Z"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QueueEntry"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getDropQueueEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                /** @description A queue entry of this drop. */
+                entryId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "qe_3f1c0b7e9d2a4c55b1e8a0f6d7c2e914",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "tier": "members",
+                     *       "status": "offered",
+                     *       "position": null,
+                     *       "units_ahead": null,
+                     *       "joined_at": "2026-12-03T18:00:00.000Z",
+                     *       "claim_seconds": 900,
+                     *       "offer": {
+                     *         "hold_id": "hold_q_5b0e2d1c9a7f4e3b8c6d2a1f0e9b8c7d",
+                     *         "hub_id": "hub-lax",
+                     *         "offered_at": "2026-12-03T18:04:10.000Z",
+                     *         "claim_by": "2026-12-03T18:19:10.000Z"
+                     *       },
+                     *       "expected_outcome": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QueueEntry"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    leaveDropQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+                /** @description A queue entry of this drop. */
+                entryId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry as it stands now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "qe_3f1c0b7e9d2a4c55b1e8a0f6d7c2e914",
+                     *       "drop_id": "drop-nova-winter",
+                     *       "sku_id": "sku-nova-tee",
+                     *       "region_id": "US-CA",
+                     *       "quantity": 1,
+                     *       "tier": "members",
+                     *       "status": "left",
+                     *       "position": null,
+                     *       "units_ahead": null,
+                     *       "joined_at": "2026-12-03T18:00:00.000Z",
+                     *       "claim_seconds": 900,
+                     *       "offer": null,
+                     *       "expected_outcome": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QueueEntry"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     listForecasts: {

@@ -167,4 +167,24 @@ export const accessRepository = {
       )
     ).rows;
   },
+
+  /**
+   * An account's limits on a drop (per SKU, per drop; null: none) and the units its active and
+   * confirmed holds count against each.
+   */
+  async accountUsage(db: Queryable, dropId: string, skuId: string, accountHash: string, now: Date) {
+    return (
+      await db.query<{ sku_limit: number | null; drop_limit: number | null; sku_used: number; drop_used: number }>(
+        `select
+           (select l.per_account from drop_access_sku_limits l where l.drop_id = $1 and l.sku_id = $2) as sku_limit,
+           (select a.per_drop_limit from drop_access a where a.drop_id = $1) as drop_limit,
+           coalesce(sum(c.quantity) filter (where c.sku_id = $2), 0)::int as sku_used,
+           coalesce(sum(c.quantity), 0)::int as drop_used
+         from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+         where c.drop_id = $1 and c.account_hash = $3
+           and ((h.status = 'held' and h.expires_at > $4) or h.status = 'confirmed')`,
+        [dropId, skuId, accountHash, now],
+      )
+    ).rows[0]!;
+  },
 };

@@ -9,6 +9,9 @@ import { accessRepository as repo } from './access.repository';
 import type { DropAccessInput } from './access.schemas';
 import { accessConfigIssues, holdOpensAt, keyMayClaim, reserveState, type AccessTier } from './core/access-rules';
 
+/** The queue rank of buyers without a tier: after every tier (a drop has at most 10). */
+const PUBLIC_RANK = 1000;
+
 /** A drop's rules as the hold path needs them (cached per drop; cleared on NOTIFY mf_catalog). */
 interface DropRules {
   tiers: AccessTier[];
@@ -220,6 +223,36 @@ export function createAccessService(deps: {
           );
         }
       }
+    },
+
+    /** Where a tier stands in the drop's order (0 = first); the general public (null) after every tier. */
+    async tierRank(dropId: string, tier: string | null): Promise<number> {
+      if (tier === null) return PUBLIC_RANK;
+      const index = (await rulesOf(dropId)).tiers.findIndex((t) => t.name === tier);
+      return index < 0 ? PUBLIC_RANK : index;
+    },
+
+    /**
+     * Refuses (403 account_limited) when `quantity` more units, beside the account's active and
+     * confirmed holds and `pending` units it already waits for, would pass one of its limits.
+     */
+    async checkAccountRoom(
+      access: PreparedAccess,
+      quantity: number,
+      pending: { sku: number; drop: number },
+    ): Promise<void> {
+      if (access.accountHash === null) return;
+      const u = await repo.accountUsage(db, access.dropId, access.skuId, access.accountHash, clock.now());
+      for (const [reason, limit, used] of [
+        ['sku_limit', u.sku_limit, u.sku_used + pending.sku],
+        ['drop_limit', u.drop_limit, u.drop_used + pending.drop],
+      ] as const)
+        if (limit !== null && used + quantity > limit)
+          throw new AppError(
+            'account_limited',
+            `this account already has ${used} unit(s) in active holds, orders and the queue; the limit is ${limit}`,
+            { extensions: { reason, limit, quantity_used: used } },
+          );
     },
 
     /** The drop's tier reserves now, for live stock and the preview; undefined when it has no tiers. */

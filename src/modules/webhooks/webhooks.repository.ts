@@ -5,7 +5,8 @@ import { afterKey, type PageRequest } from '../../http/pagination';
 /** Webhook SQL: subscriptions, the outbox and the delivery log. */
 export interface SubscriptionRow {
   id: string;
-  partner_id: string;
+  partner_id: string | null;
+  creator_id: string | null;
   url: string;
   secret: string;
   event_types: string[];
@@ -37,18 +38,25 @@ export interface DeliveryRow {
   attempted_at: Date;
 }
 
-const subscriptionColumns = 'id, partner_id, url, secret, event_types, active, created_at, updated_at';
+const subscriptionColumns = 'id, partner_id, creator_id, url, secret, event_types, active, created_at, updated_at';
 const outboxColumns =
   'id, subscription_id, event_type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at';
 
 export const webhooksRepository = {
   async insertSubscription(
     db: Queryable,
-    s: { id: string; partner_id: string; url: string; secret: string; event_types: string[] },
+    s: {
+      id: string;
+      partner_id: string | null;
+      creator_id: string | null;
+      url: string;
+      secret: string;
+      event_types: string[];
+    },
   ) {
     await db.query(
-      'insert into webhook_subscriptions (id, partner_id, url, secret, event_types) values ($1, $2, $3, $4, $5::text[])',
-      [s.id, s.partner_id, s.url, s.secret, s.event_types],
+      'insert into webhook_subscriptions (id, partner_id, creator_id, url, secret, event_types) values ($1, $2, $3, $4, $5, $6::text[])',
+      [s.id, s.partner_id, s.creator_id, s.url, s.secret, s.event_types],
     );
   },
   async findSubscription(db: Queryable, id: string) {

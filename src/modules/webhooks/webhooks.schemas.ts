@@ -16,10 +16,15 @@ const webhookUrl = z
   .url()
   .max(2000)
   .refine((value) => /^https?:$/.test(protocolOf(value) ?? ''), 'must be an http or https URL');
-const eventTypes = z.array(z.enum(['plan.published'])).min(1);
+const eventTypes = z.array(z.enum(['plan.published', 'queue.offer'])).min(1);
 
 export const webhookSubscriptionInputSchema = z
-  .object({ partner_id: idSchema, url: webhookUrl, event_types: eventTypes.optional() })
+  .object({
+    partner_id: idSchema.optional(),
+    creator_id: idSchema.optional(),
+    url: webhookUrl,
+    event_types: eventTypes.optional(),
+  })
   .strict() satisfies z.ZodType<Schemas['WebhookSubscriptionInput']>;
 
 export const webhookSubscriptionUpdateSchema = z

@@ -51,10 +51,34 @@ export function backoffDelayMs(
 
 export type WebhookEventType = Schemas['WebhookEventType'];
 
+/** Partners receive plan events, creators (their storefronts) queue offers. */
+const EVENTS_OF = { partner: ['plan.published'], creator: ['queue.offer'] } as const;
+
+/** The one owner of a subscription: a partner or a creator (422 naming the field otherwise). */
+function subscriptionOwner(input: { partner_id?: string; creator_id?: string }) {
+  if (input.partner_id !== undefined && input.creator_id === undefined)
+    return { kind: 'partner' as const, id: input.partner_id };
+  if (input.creator_id !== undefined && input.partner_id === undefined)
+    return { kind: 'creator' as const, id: input.creator_id };
+  throw new AppError('unprocessable', 'a subscription belongs to exactly one partner or one creator', {
+    errors: [{ path: 'partner_id', message: 'give partner_id or creator_id, not both and not neither' }],
+  });
+}
+
+function checkEventTypes(kind: 'partner' | 'creator', eventTypes: readonly string[]) {
+  const allowed: readonly string[] = EVENTS_OF[kind];
+  const bad = eventTypes.findIndex((t) => !allowed.includes(t));
+  if (bad >= 0)
+    throw new AppError('unprocessable', `a ${kind}'s subscription may receive only ${allowed.join(', ')}`, {
+      errors: [{ path: `event_types[${bad}]`, message: `not an event for a ${kind}` }],
+    });
+}
+
 const iso = (d: Date) => d.toISOString();
 const toSubscription = (row: SubscriptionRow): Schemas['WebhookSubscription'] => ({
   id: row.id,
   partner_id: row.partner_id,
+  creator_id: row.creator_id,
   url: row.url,
   event_types: row.event_types as WebhookEventType[],
   active: row.active,
@@ -87,7 +111,7 @@ const toEvent = (row: OutboxRow, deliveries: DeliveryRow[]): Schemas['WebhookEve
 export function createWebhooksService(
   db: Database,
   deps: {
-    catalog: Pick<CatalogService, 'partnerExists'>;
+    catalog: Pick<CatalogService, 'partnerExists' | 'creatorExists'>;
     clock: Clock;
     sender: WebhookSender;
     logger: Logger;
@@ -194,18 +218,26 @@ export function createWebhooksService(
     ): Promise<Schemas['WebhookSubscriptionCreated']> {
       const id = `whs_${randomBytes(8).toString('hex')}`;
       const secret = generateWebhookSecret();
+      const owner = subscriptionOwner(input);
+      const eventTypes = input.event_types ?? [owner.kind === 'partner' ? 'plan.published' : 'queue.offer'];
+      checkEventTypes(owner.kind, eventTypes);
       await db.transaction(async (tx) => {
-        if (!(await catalog.partnerExists(input.partner_id, tx))) {
-          throw new AppError('unprocessable', `partner '${input.partner_id}' does not exist`, {
-            errors: [{ path: 'partner_id', message: 'unknown partner' }],
+        const exists =
+          owner.kind === 'partner'
+            ? await catalog.partnerExists(owner.id, tx)
+            : await catalog.creatorExists(owner.id, tx);
+        if (!exists) {
+          throw new AppError('unprocessable', `${owner.kind} '${owner.id}' does not exist`, {
+            errors: [{ path: `${owner.kind}_id`, message: `unknown ${owner.kind}` }],
           });
         }
         await repo.insertSubscription(tx, {
           id,
-          partner_id: input.partner_id,
+          partner_id: owner.kind === 'partner' ? owner.id : null,
+          creator_id: owner.kind === 'creator' ? owner.id : null,
           url: input.url,
           secret,
-          event_types: input.event_types ?? ['plan.published'],
+          event_types: eventTypes,
         });
       });
       return { ...toSubscription((await repo.findSubscription(db, id))!), secret };
@@ -218,7 +250,8 @@ export function createWebhooksService(
       return toSubscription(await requireSubscription(id));
     },
     async updateSubscription(id: string, patch: Schemas['WebhookSubscriptionUpdate']) {
-      await requireSubscription(id);
+      const existing = await requireSubscription(id);
+      if (patch.event_types) checkEventTypes(existing.partner_id !== null ? 'partner' : 'creator', patch.event_types);
       await repo.updateSubscription(db, id, patch);
       return toSubscription((await repo.findSubscription(db, id))!);
     },
@@ -267,7 +300,7 @@ export function createWebhooksService(
           id,
           subscription_id: s.id,
           event_type: eventType,
-          payload: JSON.stringify({ id, type: eventType, created_at: iso(at), data: dataFor(s.partner_id) }),
+          payload: JSON.stringify({ id, type: eventType, created_at: iso(at), data: dataFor(s.partner_id!) }),
           at,
         };
       });

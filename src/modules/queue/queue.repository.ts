@@ -1,0 +1,223 @@
+import type { Queryable } from '../../db/database';
+
+/** Queue SQL (migration 0022): entries, their place in line, and what may still free up for them. */
+export interface EntryRow {
+  id: string;
+  drop_id: string;
+  creator_id: string;
+  sku_id: string;
+  region_id: string;
+  quantity: number;
+  tier: string | null;
+  tier_rank: number;
+  claim_seconds: number;
+  status: 'waiting' | 'offered' | 'left';
+  hold_id: string | null;
+  joined_at: Date;
+  offered_at: Date | null;
+  /** the offer's hold */
+  hold_status: 'held' | 'confirmed' | 'released' | 'expired' | null;
+  hold_hub_id: string | null;
+  hold_expires_at: Date | null;
+}
+
+export interface SupplyRow {
+  /** active holds at the serving hubs: [size, holds of that size] */
+  holds_by_size: [number, number][] | null;
+  last_hold_expiry: Date | null;
+  confirmed_units: number;
+  returning_units: number;
+  last_return_at: Date | null;
+  delivery_days_min: number | null;
+  delivery_days_max: number | null;
+}
+
+const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.quantity, e.tier, e.tier_rank,
+  e.claim_seconds, e.status, e.hold_id, e.joined_at, e.offered_at,
+  h.status as hold_status, h.hub_id as hold_hub_id, h.expires_at as hold_expires_at`;
+
+export const queueRepository = {
+  /** The most units one hub serving the region could hold now (0 when none serves it). */
+  async maxAvailableAtServingHubs(db: Queryable, skuId: string, regionId: string): Promise<number> {
+    const { rows } = await db.query<{ available: number }>(
+      `select coalesce(max(hub_stock_available(s)), 0)::int as available
+       from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
+       where s.sku_id = $1 and l.region_id = $2`,
+      [skuId, regionId],
+    );
+    return rows[0]!.available;
+  },
+
+  async insertEntry(
+    db: Queryable,
+    e: {
+      id: string;
+      dropId: string;
+      creatorId: string;
+      skuId: string;
+      regionId: string;
+      quantity: number;
+      tier: string | null;
+      tierRank: number;
+      accountHash: string | null;
+      claimSeconds: number;
+      now: Date;
+    },
+  ) {
+    await db.query(
+      `insert into queue_entries (id, drop_id, creator_id, sku_id, region_id, quantity, tier, tier_rank, account_hash, claim_seconds, joined_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        e.id,
+        e.dropId,
+        e.creatorId,
+        e.skuId,
+        e.regionId,
+        e.quantity,
+        e.tier,
+        e.tierRank,
+        e.accountHash,
+        e.claimSeconds,
+        e.now,
+      ],
+    );
+  },
+
+  /** Units of this account's waiting entries of the drop (of one SKU, or all when skuId is null). */
+  async waitingUnitsOfAccount(db: Queryable, dropId: string, accountHash: string, skuId: string | null) {
+    const { rows } = await db.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from queue_entries
+       where drop_id = $1 and account_hash = $2 and status = 'waiting' and ($3::text is null or sku_id = $3)`,
+      [dropId, accountHash, skuId],
+    );
+    return rows[0]!.units;
+  },
+
+  /**
+   * Offers what the hubs serving the region have available now to the queue of the SKU (function
+   * offer_queued_units): closes the gap between a join's stock check and its commit, when units
+   * freed in between were offered to a queue that did not have the entry yet.
+   */
+  async offerAvailableAtServingHubs(db: Queryable, skuId: string, regionId: string, now: Date) {
+    await db.query(
+      `select offer_queued_units(s.hub_id, s.sku_id, $3)
+       from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
+       where s.sku_id = $1 and l.region_id = $2 and hub_stock_available(s) > 0
+       order by s.hub_id`,
+      [skuId, regionId, now],
+    );
+  },
+
+  /** Every hub × SKU with available units and a waiting entry of a region it serves: offered now. */
+  async offerAllAvailable(db: Queryable, now: Date): Promise<number> {
+    const { rows } = await db.query<{ offers: number }>(
+      `select coalesce(sum(offer_queued_units(p.hub_id, p.sku_id, $1)), 0)::int as offers from (
+         select distinct s.hub_id, s.sku_id from hub_stock s
+         join hub_lanes l on l.hub_id = s.hub_id
+         join queue_entries q on q.sku_id = s.sku_id and q.region_id = l.region_id and q.status = 'waiting'
+         where hub_stock_available(s) > 0 order by 1, 2) p`,
+      [now],
+    );
+    return rows[0]!.offers;
+  },
+
+  async findEntry(db: Queryable, id: string): Promise<EntryRow | undefined> {
+    return (
+      await db.query<EntryRow>(
+        `select ${entryColumns} from queue_entries e left join reservation_holds h on h.id = e.hold_id where e.id = $1`,
+        [id],
+      )
+    ).rows[0];
+  },
+
+  /** Waiting entries ahead of this one in its SKU and region's line, and the units they ask for. */
+  async ahead(db: Queryable, entry: { id: string; sku_id: string; region_id: string }) {
+    const { rows } = await db.query<{ entries: number; units: number }>(
+      `select count(*)::int as entries, coalesce(sum(f.quantity), 0)::int as units
+       from queue_entries e join queue_entries f
+         on f.sku_id = e.sku_id and f.region_id = e.region_id and f.status = 'waiting'
+         and (f.tier_rank, f.seq) < (e.tier_rank, e.seq)
+       where e.id = $1`,
+      [entry.id],
+    );
+    return rows[0]!;
+  },
+
+  /** What may still free up for a SKU at the hubs serving a region, and how fast those hubs deliver. */
+  async supply(db: Queryable, skuId: string, regionId: string, now: Date): Promise<SupplyRow> {
+    const { rows } = await db.query<SupplyRow>(
+      `with serving as (
+         select l.hub_id, hb.handling_days + l.transit_days_min as days_min, hb.handling_days + l.transit_days_max as days_max
+         from hub_lanes l join hubs hb on hb.id = l.hub_id where l.region_id = $2
+       )
+       select
+         (select json_agg(json_build_array(g.quantity, g.holds)) from (
+            select h.quantity, count(*)::int as holds from reservation_holds h
+            where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)
+            group by h.quantity) g) as holds_by_size,
+         (select max(h.expires_at) from reservation_holds h
+           where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)) as last_hold_expiry,
+         (select coalesce(sum(h.quantity), 0)::int from reservation_holds h
+           where h.sku_id = $1 and h.status = 'confirmed' and h.hub_id in (select hub_id from serving)) as confirmed_units,
+         (select coalesce(sum(r.quantity), 0)::int from returns r
+           where r.sku_id = $1 and r.status = 'inspection' and r.outcome = 'available' and r.hub_id in (select hub_id from serving)) as returning_units,
+         (select max(greatest(r.inspection_ends_at, $3)) from returns r
+           where r.sku_id = $1 and r.status = 'inspection' and r.outcome = 'available' and r.hub_id in (select hub_id from serving)) as last_return_at,
+         (select min(days_min) from serving)::int as delivery_days_min,
+         (select max(days_max) from serving)::int as delivery_days_max`,
+      [skuId, regionId, now],
+    );
+    return rows[0]!;
+  },
+
+  /** The SKU's fallback sources (priority > 0) with units: what a restock could bring, and how fast. */
+  async restock(db: Queryable, skuId: string) {
+    const { rows } = await db.query<{ units: number; lead_min: number | null; lead_max: number | null }>(
+      `select coalesce(sum(ss.units_available), 0)::int as units, min(su.lead_time_days_min)::int as lead_min,
+         max(su.lead_time_days_max)::int as lead_max
+       from sku_sourcing ss join suppliers su on su.id = ss.supplier_id
+       where ss.sku_id = $1 and ss.priority > 0 and ss.units_available > 0`,
+      [skuId],
+    );
+    return rows[0]!;
+  },
+
+  /** The drop's history: units of ended holds (and how many ended unconfirmed), confirmed and returned units. */
+  async dropHistory(db: Queryable, dropId: string) {
+    const { rows } = await db.query<{ ended: number; unclaimed: number; confirmed: number; returned: number }>(
+      `select
+         coalesce(sum(h.quantity) filter (where h.status in ('confirmed', 'released', 'expired')), 0)::int as ended,
+         coalesce(sum(h.quantity) filter (where h.status in ('released', 'expired')), 0)::int as unclaimed,
+         coalesce(sum(h.quantity) filter (where h.status = 'confirmed'), 0)::int as confirmed,
+         (select coalesce(sum(r.quantity), 0)::int from returns r where r.drop_id = $1) as returned
+       from reservation_holds h join skus k on k.id = h.sku_id where k.drop_id = $1`,
+      [dropId],
+    );
+    return rows[0]!;
+  },
+
+  /** Locks an entry (leave runs in one transaction). */
+  async lockEntry(tx: Queryable, id: string) {
+    return (
+      await tx.query<{ status: EntryRow['status'] }>('select status from queue_entries where id = $1 for update', [id])
+    ).rows[0];
+  },
+
+  async markLeft(tx: Queryable, id: string, now: Date) {
+    await tx.query(
+      `update queue_entries set status = 'left', left_seq = nextval('queue_seq'), left_at = $2 where id = $1`,
+      [id, now],
+    );
+  },
+
+  /** Releases an offer's hold (function end_hold: its units go to the next in line by the trigger). */
+  async releaseHold(tx: Queryable, holdId: string, now: Date) {
+    return (
+      await tx.query<{ status: string; changed: boolean }>('select status, changed from end_hold($1, $2, $3)', [
+        holdId,
+        'released',
+        now,
+      ])
+    ).rows[0];
+  },
+};

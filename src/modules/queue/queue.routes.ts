@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { ResponseBody } from '../../http/contract';
+import { allowRoles, pathId, principalOf } from '../../http/request-context';
+import { parseInput } from '../../http/validate';
+import { queueJoinInputSchema } from './queue.schemas';
+import type { QueueService } from './queue.service';
+
+/** The fair queue of a drop: join, read one's place, leave (storefronts of the drop's creator, admin). */
+export function queueRoutes(queue: QueueService): Router {
+  const router = Router();
+  const buyers = allowRoles('admin', 'storefront');
+  router.post('/v1/drops/:dropId/queue', buyers, async (req, res) => {
+    const dropId = pathId(req, 'dropId');
+    const input = parseInput(queueJoinInputSchema, req.body, 'body', 'unprocessable');
+    const body: ResponseBody<'joinDropQueue', 201> = await queue.join(principalOf(req), dropId, input);
+    res.status(201).json(body);
+  });
+  router.get('/v1/drops/:dropId/queue/:entryId', buyers, async (req, res) => {
+    const body: ResponseBody<'getDropQueueEntry', 200> = await queue.get(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      pathId(req, 'entryId'),
+    );
+    res.json(body);
+  });
+  router.delete('/v1/drops/:dropId/queue/:entryId', buyers, async (req, res) => {
+    const body: ResponseBody<'leaveDropQueue', 200> = await queue.leave(
+      principalOf(req),
+      pathId(req, 'dropId'),
+      pathId(req, 'entryId'),
+    );
+    res.json(body);
+  });
+  return router;
+}

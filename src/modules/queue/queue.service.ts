@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database';
+import { AppError, notFound } from '../../http/app-error';
+import type { Schemas } from '../../http/contract';
+import { ownsCreator, type Principal } from '../../http/principal';
+import type { Clock } from '../../shared/clock';
+import type { AccessService } from '../access';
+import type { CatalogService } from '../catalog/catalog.service';
+import { regionIdForPostalCode, type DeliverySnapshotCache } from '../delivery/delivery-snapshot';
+import { expectedOutcome, historicalRate } from './core/outcome-window';
+import { queueRepository as repo, type EntryRow } from './queue.repository';
+import type { QueueJoinInput } from './queue.schemas';
+
+/**
+ * Defaults of the outcome model when a drop has fewer than 20 units of history (docs/queue.md):
+ * a held unit ends unclaimed (released or expired) with probability 0.25, a confirmed unit is
+ * cancelled or returned with probability 0.02.
+ */
+export const DEFAULT_HOLD_RELEASE_RATE = 0.25;
+export const DEFAULT_CANCEL_RATE = 0.02;
+
+type Entry = Schemas['QueueEntry'];
+
+export function createQueueService(deps: {
+  db: Database;
+  clock: Clock;
+  snapshots: Pick<DeliverySnapshotCache, 'current'>;
+  catalog: Pick<CatalogService, 'visibleDrop'>;
+  access: Pick<AccessService, 'prepareHold' | 'tierRank' | 'checkAccountRoom'>;
+}) {
+  const { db, clock, snapshots, catalog, access } = deps;
+
+  /**
+   * A drop's history rates and a SKU's restock move slowly and cost a scan of the drop's holds:
+   * kept per replica for 30 s (by the service clock).
+   */
+  const slow = new Map<string, { at: number; value: Promise<unknown> }>();
+  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = clock.now().getTime();
+    const hit = slow.get(key);
+    if (hit && now - hit.at < 30_000 && now >= hit.at) return hit.value as Promise<T>;
+    if (slow.size > 10_000) slow.clear();
+    const value = load();
+    slow.set(key, { at: now, value });
+    value.catch(() => slow.delete(key));
+    return value;
+  }
+
+  function resolveRegion(input: { region_id?: string | undefined; postal_code?: string | undefined }): string {
+    const snapshot = snapshots.current();
+    if (input.region_id) {
+      if (!snapshot.regions.has(input.region_id))
+        throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, {
+          errors: [{ path: 'region_id', message: 'unknown region' }],
+        });
+      return input.region_id;
+    }
+    const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
+    if (!regionId)
+      throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, {
+        errors: [{ path: 'postal_code', message: 'unknown postal code' }],
+      });
+    return regionId;
+  }
+
+  /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
+  async function present(row: EntryRow): Promise<Entry> {
+    const now = clock.now();
+    const base = {
+      id: row.id,
+      drop_id: row.drop_id,
+      sku_id: row.sku_id,
+      region_id: row.region_id,
+      quantity: row.quantity,
+      tier: row.tier,
+      joined_at: row.joined_at.toISOString(),
+      claim_seconds: row.claim_seconds,
+    };
+    const offer =
+      row.hold_id && row.hold_hub_id && row.offered_at && row.hold_expires_at
+        ? {
+            hold_id: row.hold_id,
+            hub_id: row.hold_hub_id,
+            offered_at: row.offered_at.toISOString(),
+            claim_by: row.hold_expires_at.toISOString(),
+          }
+        : null;
+    if (row.status !== 'waiting')
+      return {
+        ...base,
+        status: entryStatus(row, now),
+        position: null,
+        units_ahead: null,
+        offer,
+        expected_outcome: null,
+      };
+    const [ahead, supply, restock, history] = await Promise.all([
+      repo.ahead(db, row),
+      repo.supply(db, row.sku_id, row.region_id, now),
+      cached(`restock\u0000${row.sku_id}`, () => repo.restock(db, row.sku_id)),
+      cached(`history\u0000${row.drop_id}`, () => repo.dropHistory(db, row.drop_id)),
+    ]);
+    const outcome = expectedOutcome({
+      nowMs: now.getTime(),
+      unitsAhead: ahead.units,
+      quantity: row.quantity,
+      holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
+      lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
+      holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
+      holdReleaseObservations: Math.max(history.ended, 20),
+      confirmedUnits: supply.confirmed_units,
+      cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
+      returningUnits: supply.returning_units,
+      lastReturnMs: supply.last_return_at?.getTime() ?? null,
+      restock:
+        restock.units > 0
+          ? { units: restock.units, leadTimeDaysMin: restock.lead_min ?? 0, leadTimeDaysMax: restock.lead_max ?? 0 }
+          : null,
+      claimSeconds: row.claim_seconds,
+      deliveryDaysMin: supply.delivery_days_min ?? 0,
+      deliveryDaysMax: supply.delivery_days_max ?? 0,
+    });
+    return {
+      ...base,
+      status: 'waiting',
+      position: ahead.entries + 1,
+      units_ahead: ahead.units,
+      offer: null,
+      expected_outcome: outcome,
+    };
+  }
+
+  async function visibleEntry(principal: Principal, dropId: string, entryId: string): Promise<EntryRow> {
+    await catalog.visibleDrop(principal, dropId);
+    const row = await repo.findEntry(db, entryId);
+    if (!row || row.drop_id !== dropId || !ownsCreator(principal, row.creator_id))
+      throw notFound('queue entry', entryId);
+    return row;
+  }
+
+  return {
+    /**
+     * Puts a buyer in line for a SKU that has no units for them. Refused (422 naming `sku_id`,
+     * nothing written) while a serving hub could hold the quantity now. After the entry is stored,
+     * units that became available before it was visible are offered (the trigger of migration 0022
+     * offers everything that frees later).
+     */
+    async join(principal: Principal, dropId: string, input: QueueJoinInput): Promise<Entry> {
+      const drop = await catalog.visibleDrop(principal, dropId);
+      const sku = snapshots.current().skus.get(input.sku_id);
+      if (!sku || sku.dropId !== dropId)
+        throw new AppError('unprocessable', `SKU '${input.sku_id}' is not a SKU of drop '${dropId}'`, {
+          errors: [{ path: 'sku_id', message: 'not a SKU of this drop' }],
+        });
+      const regionId = resolveRegion(input);
+      if (!sku.publishedPlanId)
+        throw new AppError('conflict', `drop '${dropId}' has no published plan: nothing to wait for`, {
+          extensions: { reason: 'no_published_plan', quantity_available: 0 },
+        });
+      const prepared = await access.prepareHold(principal, {
+        dropId,
+        opensAt: drop.opens_at,
+        skuId: sku.id,
+        regionId,
+        tier: input.tier,
+        accountId: input.account_id,
+      });
+      const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
+      if (available >= input.quantity)
+        throw new AppError(
+          'unprocessable',
+          `a hub serving region '${regionId}' has ${available} unit(s) of '${sku.id}' available: hold them instead`,
+          {
+            errors: [{ path: 'sku_id', message: `in stock for this buyer (${available} available): hold instead` }],
+            extensions: { quantity_available: available },
+          },
+        );
+      if (prepared?.accountHash) {
+        const [skuWaiting, dropWaiting] = await Promise.all([
+          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, sku.id),
+          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, null),
+        ]);
+        await access.checkAccountRoom(prepared, input.quantity, { sku: skuWaiting, drop: dropWaiting });
+      }
+      const tier = input.tier ?? null;
+      const now = clock.now();
+      const id = `qe_${randomUUID().replaceAll('-', '')}`;
+      await repo.insertEntry(db, {
+        id,
+        dropId,
+        creatorId: sku.creatorId,
+        skuId: sku.id,
+        regionId,
+        quantity: input.quantity,
+        tier,
+        tierRank: await access.tierRank(dropId, tier),
+        accountHash: prepared?.accountHash ?? null,
+        claimSeconds: input.claim_seconds,
+        now,
+      });
+      await repo.offerAvailableAtServingHubs(db, sku.id, regionId, now);
+      return present((await repo.findEntry(db, id))!);
+    },
+
+    async get(principal: Principal, dropId: string, entryId: string): Promise<Entry> {
+      return present(await visibleEntry(principal, dropId, entryId));
+    },
+
+    /**
+     * Leaves the line; idempotent. An unclaimed offer is released with it (its units go to the next
+     * in line, in the same transaction, by the trigger of migration 0022).
+     */
+    async leave(principal: Principal, dropId: string, entryId: string): Promise<Entry> {
+      const row = await visibleEntry(principal, dropId, entryId);
+      const now = clock.now();
+      if (row.status !== 'left')
+        await db.transaction(async (tx) => {
+          const locked = await repo.lockEntry(tx, entryId);
+          if (!locked || locked.status === 'left') return;
+          if (locked.status === 'offered') {
+            const ended = await repo.releaseHold(tx, row.hold_id!, now);
+            // Claimed (confirmed) or already lapsed: the entry stays as it is.
+            if (!ended?.changed || ended.status !== 'released') return;
+          }
+          await repo.markLeft(tx, entryId, now);
+        });
+      return present((await repo.findEntry(db, entryId))!);
+    },
+
+    /** Offers every available unit to the queues waiting for it (the periodic job; the trigger does it at once). */
+    async offerAvailable(): Promise<number> {
+      return repo.offerAllAvailable(db, clock.now());
+    },
+  };
+}
+
+function entryStatus(row: EntryRow, now: Date): Entry['status'] {
+  if (row.status === 'left') return 'left';
+  if (row.status === 'waiting') return 'waiting';
+  if (row.hold_status === 'confirmed') return 'claimed';
+  if (row.hold_status === 'held' && row.hold_expires_at && row.hold_expires_at.getTime() > now.getTime())
+    return 'offered';
+  return 'lapsed';
+}
+
+export type QueueService = ReturnType<typeof createQueueService>;
