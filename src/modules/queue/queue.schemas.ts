@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { tierNameSchema } from '../access/access.schemas';
-import { idSchema } from '../catalog/catalog.schemas';
+import { tierNameSchema } from '../access';
+import { idSchema } from '../catalog';
 
 export const queueJoinInputSchema = z
   .object({
