@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import {
-  DEMO_CATALOG_PATH,
-  DEMO_DROP_ID,
-  DEMO_PAST_DROP_ID,
-  loadDemoCatalog,
-} from '../../src/demo/demo-catalog';
+import { DEMO_CATALOG_PATH, DEMO_DROP_ID, DEMO_PAST_DROP_ID, loadDemoCatalog } from '../../src/demo/demo-catalog';
 import type { Principal } from '../../src/http/principal';
 import { startTestApp, type TestApp } from '../harness/test-app';
 import { answer } from '../harness/answers';

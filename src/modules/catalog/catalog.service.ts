@@ -16,13 +16,7 @@ import {
   type SkuRow,
   type SupplierRow,
 } from './catalog.repository';
-import {
-  type DropInput,
-  type HubInput,
-  type RegionInput,
-  type SkuInput,
-  type SupplierInput,
-} from './catalog.schemas';
+import { type DropInput, type HubInput, type RegionInput, type SkuInput, type SupplierInput } from './catalog.schemas';
 
 /** A saved resource and whether the PUT created it (201) or replaced or replayed it (200). */
 export interface Saved<T> {

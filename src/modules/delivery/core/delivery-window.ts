@@ -68,7 +68,13 @@ import {
   nextBusinessDay,
 } from '../../../shared/business-calendar';
 import type { BusinessCalendar, BusinessCalendarSpec } from '../../../shared/business-calendar';
-import { MINUTES_PER_DAY, getZone, isoDateFromDayNumber, parseInstant, parseLocalTime } from '../../../shared/zoned-time';
+import {
+  MINUTES_PER_DAY,
+  getZone,
+  isoDateFromDayNumber,
+  parseInstant,
+  parseLocalTime,
+} from '../../../shared/zoned-time';
 import type { Zone } from '../../../shared/zoned-time';
 
 // ---------------------------------------------------------------------------------------------
