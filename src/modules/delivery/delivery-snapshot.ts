@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database';
+import { AppError } from '../../http/app-error';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { normalisePostalCode } from '../../shared/postal-code';
@@ -73,6 +74,29 @@ export function regionIdForPostalCode(snapshot: DeliverySnapshot, postalCode: st
     if (regionId) return regionId;
   }
   return undefined;
+}
+
+/**
+ * The region a buyer's question names: its `region_id` if the snapshot knows it, else the region
+ * whose postal prefix matches `postal_code` (longest first); 422 naming the field otherwise.
+ */
+export function resolveRegion(
+  snapshot: DeliverySnapshot,
+  input: { region_id?: string | undefined; postal_code?: string | undefined },
+): string {
+  if (input.region_id) {
+    if (!snapshot.regions.has(input.region_id))
+      throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, {
+        errors: [{ path: 'region_id', message: 'unknown region' }],
+      });
+    return input.region_id;
+  }
+  const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
+  if (!regionId)
+    throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, {
+      errors: [{ path: 'postal_code', message: 'unknown postal code' }],
+    });
+  return regionId;
 }
 
 /** Hub candidates for one region and SKU with their live availability (input to estimateDelivery). */

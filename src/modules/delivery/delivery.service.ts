@@ -23,7 +23,7 @@ import { deliveryRepository as repo, type HoldRow } from './delivery.repository'
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
   hubCandidates,
-  regionIdForPostalCode,
+  resolveRegion,
   stockKey,
   type DeliverySnapshot,
   type DeliverySnapshotCache,
@@ -66,23 +66,6 @@ export function createDeliveryService(deps: {
       });
     }
     return sku;
-  }
-
-  function resolveRegion(input: { region_id?: string; postal_code?: string }): string {
-    const snapshot = snapshots.current();
-    if (input.region_id) {
-      if (!snapshot.regions.has(input.region_id))
-        throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, {
-          errors: [{ path: 'region_id', message: 'unknown region' }],
-        });
-      return input.region_id;
-    }
-    const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
-    if (!regionId)
-      throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, {
-        errors: [{ path: 'postal_code', message: 'unknown postal code' }],
-      });
-    return regionId;
   }
 
   type LineEstimate = DeliveryEstimate | Omit<Schemas['DeliveryNoPromise'], 'sku_id' | 'drop_id'>;
@@ -156,7 +139,7 @@ export function createDeliveryService(deps: {
     /** The estimate and its serialised JSON (the route sends the JSON as is). */
     estimateWithJson(principal: Principal, query: EstimateQuery): { body: Estimate; json: string } {
       const sku = visibleSku(principal, query.sku_id, 'sku_id');
-      const regionId = resolveRegion(query);
+      const regionId = resolveRegion(snapshots.current(), query);
       const orderedAtMs = query.ordered_at ? Date.parse(query.ordered_at) : clock.now().getTime();
       const snapshot = snapshots.current();
       if (cachedFor !== snapshot || answers.size >= MAX_CACHED_ANSWERS) {
@@ -185,7 +168,7 @@ export function createDeliveryService(deps: {
 
     estimateCart(principal: Principal, input: CartInput): Schemas['CartEstimate'] {
       const skus = input.lines.map((line, i) => visibleSku(principal, line.sku_id, `lines[${i}].sku_id`));
-      const regionId = resolveRegion(input);
+      const regionId = resolveRegion(snapshots.current(), input);
       const orderedAt = input.ordered_at ?? clock.now().toISOString();
       const snapshot = snapshots.current();
       const planned = skus.map((sku) => Boolean(sku.publishedPlanId));
@@ -243,7 +226,7 @@ export function createDeliveryService(deps: {
       options: { requestKey?: string } = {},
     ): Promise<Schemas['Hold']> {
       const sku = visibleSku(principal, input.sku_id, 'sku_id');
-      const regionId = resolveRegion(input);
+      const regionId = resolveRegion(snapshots.current(), input);
       if (!sku.publishedPlanId)
         throw new AppError('conflict', `drop '${sku.dropId}' has no published plan: nothing to hold`, {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },

@@ -1,4 +1,4 @@
 /** Delivery: estimates, holds and the live stock ledger. The public surface. */
 export { createDeliveryService, type DeliveryService } from './delivery.service';
 export { deliveryRoutes, estimateRoute, estimateRateLimit } from './delivery.routes';
-export { regionIdForPostalCode, type DeliverySnapshotCache } from './delivery-snapshot';
+export { resolveRegion, type DeliverySnapshotCache } from './delivery-snapshot';

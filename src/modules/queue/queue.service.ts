@@ -6,7 +6,7 @@ import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { AccessService } from '../access';
 import type { CatalogService } from '../catalog';
-import { regionIdForPostalCode, type DeliverySnapshotCache } from '../delivery';
+import { resolveRegion, type DeliverySnapshotCache } from '../delivery';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
 import { queueRepository as repo, type EntryRow } from './queue.repository';
 import type { QueueJoinInput } from './queue.schemas';
@@ -44,23 +44,6 @@ export function createQueueService(deps: {
     slow.set(key, { at: now, value });
     value.catch(() => slow.delete(key));
     return value;
-  }
-
-  function resolveRegion(input: { region_id?: string | undefined; postal_code?: string | undefined }): string {
-    const snapshot = snapshots.current();
-    if (input.region_id) {
-      if (!snapshot.regions.has(input.region_id))
-        throw new AppError('unprocessable', `region '${input.region_id}' is unknown`, {
-          errors: [{ path: 'region_id', message: 'unknown region' }],
-        });
-      return input.region_id;
-    }
-    const regionId = regionIdForPostalCode(snapshot, input.postal_code!);
-    if (!regionId)
-      throw new AppError('unprocessable', `no region has a postal prefix matching '${input.postal_code}'`, {
-        errors: [{ path: 'postal_code', message: 'unknown postal code' }],
-      });
-    return regionId;
   }
 
   /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
@@ -152,7 +135,7 @@ export function createQueueService(deps: {
         throw new AppError('unprocessable', `SKU '${input.sku_id}' is not a SKU of drop '${dropId}'`, {
           errors: [{ path: 'sku_id', message: 'not a SKU of this drop' }],
         });
-      const regionId = resolveRegion(input);
+      const regionId = resolveRegion(snapshots.current(), input);
       if (!sku.publishedPlanId)
         throw new AppError('conflict', `drop '${dropId}' has no published plan: nothing to wait for`, {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
