@@ -19,7 +19,7 @@ import cliProgress from 'cli-progress';
 import { AppError } from '../http/app-error';
 import type { Principal } from '../http/principal';
 import type { IngestCounts } from '../modules/signals/core/batch-ingest';
-import { parseRecords, recordsOfArray, type ParsedRecord } from '../modules/signals/core/record-stream';
+import { parseRecords, recordsOfArray, type ParsedRecord } from '../shared/record-stream';
 import { exitOnHelp, fail, parseFlags, withServices } from './cli-context';
 
 const KINDS = {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Principal } from '../http/principal';
 import { fixedClock, type Clock } from '../shared/clock';
+import { idSchema } from '../shared/ids';
 import type { AllocationService } from '../modules/allocation';
 import type { ForecastService } from '../modules/forecast';
 import type { ReportsService } from '../modules/reports';
@@ -10,13 +11,12 @@ import {
   creatorInputSchema,
   dropInputSchema,
   hubInputSchema,
-  idSchema,
   partnerInputSchema,
   regionInputSchema,
   supplierInputSchema,
 } from '../modules/catalog';
 import type { CatalogService } from '../modules/catalog';
-import { recordsOfArray } from '../modules/signals';
+import { recordsOfArray } from '../shared/record-stream';
 import type { SignalsService } from '../modules/signals';
 
 export const DEMO_CATALOG_PATH = path.resolve('data/demo/catalog.json');

@@ -16,6 +16,9 @@ export const pageQuery = {
   cursor: z.string().min(1).max(512).optional(),
 };
 
+/** A list's query when it takes nothing but the page (`limit`, `cursor`). */
+export const pageQuerySchema = z.object(pageQuery);
+
 export interface PageRequest {
   limit: number;
   /** The decoded cursor: the sort key (as text) of the last item already seen; null for the first page. */

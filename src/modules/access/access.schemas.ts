@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 export const tierNameSchema = z
   .string()

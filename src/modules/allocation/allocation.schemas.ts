@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { idSchema, overridesCostRules, scopedCostShiftSchema } from '../catalog';
+import { overridesCostRules, scopedCostShiftSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 const solver = z.enum(['auto', 'fast', 'lp']) satisfies z.ZodType<Schemas['PlanSolverChoice']>;
 

@@ -1,14 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { ifMatchOf, sendTaggedJson, strongEtag } from '../../http/etag';
-import { pageRequest, type PageRequest } from '../../http/pagination';
+import { pageQuerySchema, pageRequest, type PageRequest } from '../../http/pagination';
 import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import {
   creatorInputSchema,
   dropListQuerySchema,
-  pageQuerySchema,
   dropInputSchema,
   hubCostRules,
   hubInputSchema,

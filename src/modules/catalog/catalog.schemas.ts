@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { ID_PATTERN, ID_RULE } from '../../shared/ids';
+import { idSchema } from '../../shared/ids';
 import { normalisePostalCode } from '../../shared/postal-code';
-
-export const idSchema = z.string().regex(ID_PATTERN, ID_RULE);
 
 const zoneCache = new Map<string, boolean>();
 export function isValidTimeZone(zone: string): boolean {
@@ -284,7 +282,6 @@ export type DropInput = z.output<typeof dropInputSchema>;
 export type SkuInput = z.output<typeof skuInputSchema>;
 
 /** Query of a list route without filters: a page. */
-export const pageQuerySchema = z.object(pageQuery);
 export const dropListQuerySchema = z.object({
   ...pageQuery,
   status: z.enum(['draft', 'scheduled', 'live', 'closed']).optional(),

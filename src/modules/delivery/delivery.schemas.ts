@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 export const holdListQuerySchema = z.object({
   ...pageQuery,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, pageQuerySchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
+import { pageQuerySchema } from '../../http/pagination';
 import type { Schemas } from '../../http/contract';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS } from './core/forecast-types';
 import { MODEL_ID_PATTERN } from './core/model-registry';

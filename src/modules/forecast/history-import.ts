@@ -10,7 +10,7 @@
  */
 import type { Database } from '../../db/database';
 import { AppError, formatFieldPath, type FieldError } from '../../http/app-error';
-import { parseCsv, recordsOfArray, type ParsedRecord } from '../signals';
+import { parseCsv, recordsOfArray, type ParsedRecord } from '../../shared/record-stream';
 import { CHANNELS, LEAD_TIMES, SOCIAL_METRICS, SOCIAL_WIDTH, socialIndex } from './core/forecast-types';
 import { forecastRepository as repo, type DemandHistoryInsert } from './forecast.repository';
 import { HISTORY_NUMERIC_COLUMNS, historyRowSchema, type HistoryRowInput } from './forecast.schemas';

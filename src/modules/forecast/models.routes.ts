@@ -3,7 +3,7 @@ import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
-import { pageQuerySchema } from '../catalog';
+import { pageQuerySchema } from '../../http/pagination';
 import { promoteModelSchema, trainModelSchema } from './forecast.schemas';
 import type { ModelRegistryService } from './model-registry.service';
 

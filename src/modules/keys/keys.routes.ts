@@ -3,7 +3,7 @@ import type { ResponseBody } from '../../http/contract';
 import { allowRoles, pathId } from '../../http/request-context';
 import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
-import { pageQuerySchema } from '../catalog';
+import { pageQuerySchema } from '../../http/pagination';
 import { apiKeyInputSchema } from './keys.schemas';
 import type { KeysService } from './keys.service';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 import { overlappingIntervals } from './core/pickup-slots';
 
 /** Every rule of a pickup offer is checked at once and answered 422 naming the field (nothing written). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { tierNameSchema } from '../access';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 export const queueJoinInputSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 const reason = z.enum(['unwanted', 'defect', 'wrong_item']) satisfies z.ZodType<Schemas['ReturnReason']>;
 const outcome = z.enum(['available', 'discounted', 'repair']) satisfies z.ZodType<Schemas['ReturnOutcome']>;

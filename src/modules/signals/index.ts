@@ -1,4 +1,3 @@
 /** Signals: pre-orders, social signals and token-holder snapshots, imported in bulk. The public surface. */
 export { createSignalsService, type SignalsService } from './signals.service';
 export { signalsRoutes } from './signals.routes';
-export { parseCsv, recordsOfArray, type ParsedRecord } from './core/record-stream';

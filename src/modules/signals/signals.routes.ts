@@ -7,7 +7,7 @@ import type { Idempotency } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { pageRequest } from '../../http/pagination';
 import { parseInput } from '../../http/validate';
-import { parseRecords, recordsOfArray, type RecordFormat } from './core/record-stream';
+import { parseRecords, recordsOfArray, type RecordFormat } from '../../shared/record-stream';
 import {
   batchEnvelopeSchema,
   preorderInputSchema,

@@ -3,7 +3,7 @@ import type { Schemas } from '../../http/contract';
 import { CHANNELS, SOCIAL_METRICS } from '../../shared/social-vocabulary';
 import { pageQuery } from '../../http/pagination';
 import { ID_PATTERN } from '../../shared/ids';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 
 /**
  * Shapes of signal rows. One row schema per kind serves the JSON bulk body, NDJSON lines and CSV

@@ -15,7 +15,7 @@ import {
   type WriteCounts,
 } from './core/batch-ingest';
 import { createPostalMapper } from './core/postal-mapper';
-import { LineTooLongError, type ParsedRecord } from './core/record-stream';
+import { LineTooLongError, type ParsedRecord } from '../../shared/record-stream';
 import {
   FUTURE_TOLERANCE_MS,
   inventoryEventKey,

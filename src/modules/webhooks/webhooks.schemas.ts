@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { idSchema } from '../catalog';
+import { idSchema } from '../../shared/ids';
 import { pageQuery } from '../../http/pagination';
 
 /** The URL's protocol, or undefined when it does not parse (never a throw: zod runs every check even after z.url() failed). */

@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ingestEncoded, type EncodedChunk } from '../../../src/modules/signals/core/batch-ingest';
-import type { ParsedRecord } from '../../../src/modules/signals/core/record-stream';
+import type { ParsedRecord } from '../../../src/shared/record-stream';
 
 /**
  * What a large import holds while the database works. The rows of a chunk used to be kept as

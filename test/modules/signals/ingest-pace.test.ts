@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ingestBatch } from '../../../src/modules/signals/core/batch-ingest';
-import type { ParsedRecord } from '../../../src/modules/signals/core/record-stream';
+import type { ParsedRecord } from '../../../src/shared/record-stream';
 import { copyText } from '../../../src/modules/signals/signals.repository';
 import { preorderRowFastPath, preorderRowSchema } from '../../../src/modules/signals/signals.schemas';
 

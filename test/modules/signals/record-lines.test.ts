@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineTooLongError, parseNdjson, splitLines } from '../../../src/modules/signals/core/record-stream';
+import { LineTooLongError, parseNdjson, splitLines } from '../../../src/shared/record-stream';
 
 async function collect(source: AsyncGenerator<string[]>): Promise<string[]> {
   const out: string[] = [];

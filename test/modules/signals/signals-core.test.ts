@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ingestBatch, type RowCheck, type WriteCounts } from '../../../src/modules/signals/core/batch-ingest';
 import { createPostalMapper } from '../../../src/modules/signals/core/postal-mapper';
-import {
-  parseCsv,
-  parseNdjson,
-  recordsOfArray,
-  type ParsedRecord,
-} from '../../../src/modules/signals/core/record-stream';
+import { parseCsv, parseNdjson, recordsOfArray, type ParsedRecord } from '../../../src/shared/record-stream';
 import {
   mergePreorders,
   preorderRule,

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../../http/app-error';
-import type { ParsedRecord } from './record-stream';
+import type { ParsedRecord } from '../../../shared/record-stream';
 
 /**
  * The all-or-nothing batch engine shared by every signal import. Records flow in (from a JSON
