@@ -40,6 +40,10 @@ export async function startNotebookService(options: {
   const server: Server = await new Promise((resolve) => {
     const s = createApp({ services, logger: services.logger }).listen(0, '127.0.0.1', () => resolve(s));
   });
+  // The notebook polls a training job while the model trains in this same process: a poll that
+  // waits past Node's 5 s keep-alive timeout could meet its socket being closed (ECONNRESET). Only
+  // this notebook talks to this server, so its idle sockets stay open until close().
+  server.keepAliveTimeout = 0;
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = createPlannerClient({ baseUrl: base, apiKey: adminKey });
   return {
