@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database';
+import type { Database, Queryable } from '../../db/database';
 
 /** Queue SQL (migration 0022): entries, their place in line, and what may still free up for them. */
 export interface EntryRow {
@@ -95,17 +95,29 @@ export const queueRepository = {
 
   /**
    * Offers what the hubs serving the region have available now to the queue of the SKU (function
-   * offer_queued_units): closes the gap between a join's stock check and its commit, when units
-   * freed in between were offered to a queue that did not have the entry yet.
+   * offer_queued_units), after a change the trigger of migration 0022 cannot see: an entry joined
+   * (units freed between its stock check and its commit went to a queue without it) or a waiting
+   * entry left (a head that asked for more than was free blocked the ones behind it).
+   *
+   * Call it after that change has committed. The serving rows are locked first, without looking at
+   * what is available: a transaction that freed units and offered them before the change was
+   * visible still holds its row, so the lock waits for it to commit, and the offer that follows (a
+   * fresh snapshot) sees both. A freeing that comes later sees the change itself.
    */
-  async offerAvailableAtServingHubs(db: Queryable, skuId: string, regionId: string, now: Date) {
-    await db.query(
-      `select offer_queued_units(s.hub_id, s.sku_id, $3)
-       from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
-       where s.sku_id = $1 and l.region_id = $2 and hub_stock_available(s) > 0
-       order by s.hub_id`,
-      [skuId, regionId, now],
-    );
+  async offerAvailableAtServingHubs(db: Database, skuId: string, regionId: string, now: Date) {
+    await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ hub_id: string }>(
+        `select s.hub_id from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
+         where s.sku_id = $1 and l.region_id = $2 order by s.hub_id for update of s`,
+        [skuId, regionId],
+      );
+      if (rows.length === 0) return;
+      await tx.query('select offer_queued_units(h, $2, $3) from unnest($1::text[]) h', [
+        rows.map((r) => r.hub_id),
+        skuId,
+        now,
+      ]);
+    });
   },
 
   /** Every hub × SKU with available units and a waiting entry of a region it serves: offered now. */

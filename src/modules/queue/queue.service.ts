@@ -196,6 +196,7 @@ export function createQueueService(deps: {
     async leave(principal: Principal, dropId: string, entryId: string): Promise<Entry> {
       const row = await visibleEntry(principal, dropId, entryId);
       const now = clock.now();
+      let leftWaiting = false;
       if (row.status !== 'left')
         await db.transaction(async (tx) => {
           const locked = await repo.lockEntry(tx, entryId);
@@ -206,7 +207,11 @@ export function createQueueService(deps: {
             if (!ended?.changed || ended.status !== 'released') return;
           }
           await repo.markLeft(tx, entryId, now);
+          leftWaiting = locked.status === 'waiting';
         });
+      // A waiting entry that left may have been the head that asked for more than was free: the
+      // ones behind it may take those units now (no hub row changed, so the trigger did not run).
+      if (leftWaiting) await repo.offerAvailableAtServingHubs(db, row.sku_id, row.region_id, now);
       return present((await repo.findEntry(db, entryId))!);
     },
 

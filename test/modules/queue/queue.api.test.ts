@@ -201,6 +201,21 @@ describe('offers', () => {
     await expectLedgerBalanced(s.tenant.skuId);
   });
 
+  it('when a waiting head that asked for more leaves, the units it blocked go to the next at once', async () => {
+    const s = await stockedTenant(2);
+    const held = [await hold(s), await hold(s)];
+    const wantsTwo = await expectData(201, join(s, { quantity: 2 }));
+    const wantsOne = await expectData(201, join(s));
+    await ok(s.shop.POST('/v1/holds/{holdId}/release', { params: { path: { holdId: held[0]!.id } } }));
+    // One unit free: the head asks for two, so nobody is offered (order is kept, no skipping).
+    expect((await read(s, wantsTwo.id)).status).toBe('waiting');
+    expect((await read(s, wantsOne.id)).status).toBe('waiting');
+    expect((await leave(s, wantsTwo.id)).status).toBe('left');
+    // Without waiting for the periodic offer job.
+    expect((await read(s, wantsOne.id)).status).toBe('offered');
+    await expectLedgerBalanced(s.tenant.skuId);
+  });
+
   it('follow tier order, then arrival', async () => {
     const s = await stockedTenant(2);
     await ok(
