@@ -64,7 +64,11 @@ function copyIn(client: pg.PoolClient, text: string, pieces: readonly (string | 
  *   only the requests that used it, never the process;
  * - a lost connection, an exhausted pool (acquire timeout) or a statement timeout answer 503 with
  *   Retry-After (see database-errors.ts); a broken client is destroyed, never handed out again;
- * - a read outside a transaction whose connection was lost is sent once more on another one;
+ * - a read outside a transaction whose connection was lost is sent again on another one, and a
+ *   BEGIN that finds its connection lost is moved to another: nothing has run on it yet;
+ * - after any loss, a pooled client that last answered before it is checked with `select 1`
+ *   before use, so the other casualties of a mass termination are found out and dropped, not
+ *   handed a write;
  * - the pool opens new connections on demand, so the service recovers when the server is back.
  */
 export async function openPostgresDatabase(connectionString: string, options: PostgresOptions = {}): Promise<Database> {
@@ -79,15 +83,31 @@ export async function openPostgresDatabase(connectionString: string, options: Po
     query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
     keepAlive: true,
   });
+  // Every lost connection bumps this. A pooled client that last answered before the latest loss
+  // may be one of the same casualties (all backends terminated, a failover) whose news has not
+  // arrived yet: it is checked with a cheap round trip before it carries a statement.
+  let lossesSeen = 0;
+  const answeredAt = new WeakMap<pg.PoolClient, number>();
+  const noteLoss = (error: unknown) => {
+    if (isConnectionLost(error)) lossesSeen += 1;
+  };
+  const maxCheckouts = (options.poolSize ?? 10) + 1;
+
   // An idle client dropped by the server: the pool discards it and the next query opens a new one.
-  pool.on('error', (error) => onFault('PostgreSQL dropped an idle connection', error));
+  pool.on('error', (error) => {
+    noteLoss(error);
+    onFault('PostgreSQL dropped an idle connection', error);
+  });
   // A checked-out client (in a transaction, or between two statements of one) gets its own
   // listener: without one, its 'error' event would be unhandled and end the process.
   pool.on('connect', (client) => {
-    client.on('error', (error) => onFault('PostgreSQL connection lost while in use', error));
+    client.on('error', (error) => {
+      noteLoss(error);
+      onFault('PostgreSQL connection lost while in use', error);
+    });
   });
 
-  async function checkout(): Promise<pg.PoolClient> {
+  async function checkoutOnce(): Promise<pg.PoolClient> {
     try {
       return await pool.connect();
     } catch (error) {
@@ -95,17 +115,67 @@ export async function openPostgresDatabase(connectionString: string, options: Po
     }
   }
 
+  /**
+   * A pooled client that is still connected, as far as one round trip can tell: a suspect one that
+   * fails the check is destroyed and the next is taken (at most the pool's size, then a new one).
+   */
+  async function checkout(): Promise<pg.PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await checkoutOnce();
+      const answered = answeredAt.get(client);
+      if (answered === undefined || answered === lossesSeen) return client;
+      try {
+        await client.query('select 1');
+        answeredAt.set(client, lossesSeen);
+        return client;
+      } catch (error) {
+        noteLoss(error);
+        client.release(error as Error);
+        if (!isConnectionLost(error) || attempt >= maxCheckouts) throw toDatabaseError(error);
+      }
+    }
+  }
+
+  /** One statement on a healthy pooled client; a broken client is destroyed, never pooled again. */
+  async function sendPooled<Row>(text: string, params?: readonly unknown[]) {
+    const client = await checkout();
+    try {
+      const result = await send<Row>(client, text, params);
+      answeredAt.set(client, lossesSeen);
+      client.release();
+      return result;
+    } catch (error) {
+      noteLoss(error);
+      client.release(isConnectionLost(error) ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+
+  /** BEGIN on a pooled client; nothing has run yet, so a connection found lost here is swapped for another. */
+  async function beginOnHealthyClient(): Promise<pg.PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await checkout();
+      try {
+        await send(client, 'begin');
+        return client;
+      } catch (error) {
+        noteLoss(error);
+        client.release(error as Error);
+        if (!isConnectionLost(error) || attempt >= maxCheckouts) throw toDatabaseError(error);
+      }
+    }
+  }
+
   const root: Queryable = {
     async query<Row>(text: string, params?: readonly unknown[]) {
-      try {
-        return await send<Row>(pool, text, params);
-      } catch (error) {
-        // pool.query has already destroyed the broken client; a read goes once more on a fresh one.
-        if (!isConnectionLost(error) || !isRetryableRead(text)) throw toDatabaseError(error);
+      // A read whose connection was lost goes again on another one: after a mass termination the
+      // next pooled clients may be dead too, and each is found out at most once.
+      for (let attempt = 1; ; attempt++) {
         try {
-          return await send<Row>(pool, text, params);
-        } catch (again) {
-          throw toDatabaseError(again);
+          return await sendPooled<Row>(text, params);
+        } catch (error) {
+          if (!isConnectionLost(error) || !isRetryableRead(text) || attempt >= maxCheckouts)
+            throw toDatabaseError(error);
         }
       }
     },
@@ -135,14 +205,15 @@ export async function openPostgresDatabase(connectionString: string, options: Po
     threadConnection: { connectionString, acquireTimeoutMs: options.acquireTimeoutMs, statementTimeoutMs },
     query: root.query,
     async transaction(work) {
-      const client = await checkout();
+      const client = await beginOnHealthyClient();
       let broken: Error | undefined;
       try {
-        await inTransaction(client).query('begin');
         const result = await work(inTransaction(client));
         await inTransaction(client).query('commit');
+        answeredAt.set(client, lossesSeen);
         return result;
       } catch (error) {
+        noteLoss(error);
         try {
           await client.query('rollback');
         } catch (rollbackError) {

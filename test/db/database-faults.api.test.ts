@@ -97,13 +97,19 @@ onPostgres('PostgreSQL faults', () => {
     expect((await writeCreator('After a terminated transaction')).status).toBe(200);
   });
 
-  it('answers reads at once after every backend of the service was terminated (one retry on a fresh connection)', async () => {
+  it('answers reads and writes at once after every backend was terminated, its news arriving one connection at a time', async () => {
+    // Several pooled connections, idle; each learns it is dead only when used (the late news a
+    // loaded machine or a failover gives). Before: a read was retried once, on the next dead one.
+    await Promise.all(Array.from({ length: 5 }, () => app.services.db.query('select pg_sleep(0.05)')));
     expect(await statusOf(app.client().GET('/v1/drops'))).toBe(200);
-    expect(await terminate('true')).toBeGreaterThan(0);
+    proxy.holdServerNewsUntilUsed();
+    const terminated = await terminate('true');
+    expect(terminated).toBeGreaterThanOrEqual(5);
     const drops = await answer(app.client().GET('/v1/drops'));
     expect(drops.status, drops.text).toBe(200);
+    // The other casualties are checked before they carry a write (or BEGIN moves to another).
     const write = await writeCreator('After every backend was terminated');
-    expect([200, 503]).toContain(write.status);
+    expect(write.status, write.text).toBe(200);
     expect((await writeCreator('And again')).status).toBe(200);
   });
 

@@ -8,12 +8,19 @@ import net from 'node:net';
 export interface TcpProxy {
   port: number;
   cut(): Promise<void>;
+  /**
+   * From now on, what the server sends on each open connection waits until the client next writes
+   * on it: the client learns that a connection is gone only when it uses it (as after a failover
+   * whose news arrives late, or on a loaded machine), one connection at a time.
+   */
+  holdServerNewsUntilUsed(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -25,7 +32,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
+    const pair = { client, upstream };
+    pairs.add(pair);
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
   });
   const listen = (port: number) =>
@@ -49,6 +61,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     port,
     cut: stopListening,
+    holdServerNewsUntilUsed() {
+      for (const { client, upstream } of pairs) {
+        // Unpiped and paused, the upstream socket is not read: neither the server's message nor
+        // its end of the connection reaches the client until the client writes.
+        upstream.unpipe(client);
+        upstream.pause();
+        client.once('data', () => {
+          upstream.pipe(client);
+          upstream.resume();
+        });
+      }
+    },
     async restore() {
       if (listening) return;
       await listen(port);
