@@ -205,7 +205,12 @@ export function createServices(deps: {
   registerPlanRunner(jobRecords, allocation);
   jobs.push(...allocationJobs(allocation), ...webhookJobs(webhooks));
   // Returns (issue 17): inspection at the receiving hub, then back into stock (or discounted, repair).
-  const returns = createReturnsService({ db, clock, logger: deps.logger.child({ module: 'returns' }) });
+  const returns = createReturnsService({
+    db,
+    clock,
+    logger: deps.logger.child({ module: 'returns' }),
+    stock: delivery,
+  });
   routers.push(returnsRoutes(returns));
   jobs.push({
     id: 'returns.resolve-inspected',

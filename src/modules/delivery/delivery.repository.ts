@@ -271,6 +271,15 @@ export const deliveryRepository = {
     ).rows[0];
   },
 
+  /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
+  async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
+    await db.query(
+      `insert into hub_stock (hub_id, sku_id, adjusted, updated_at) values ($1, $2, $3, $4)
+       on conflict (hub_id, sku_id) do update set adjusted = hub_stock.adjusted + excluded.adjusted, updated_at = excluded.updated_at`,
+      [hubId, skuId, units, now],
+    );
+  },
+
   /** What hubs reported of SKUs: units received and the signed adjustments (for the post-drop report). */
   async listReceivedStock(db: Queryable, skuIds: string[]) {
     return (

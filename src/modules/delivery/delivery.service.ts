@@ -444,6 +444,14 @@ export function createDeliveryService(deps: {
       return { checked_at: clock.now().toISOString(), repaired };
     },
 
+    /**
+     * Puts units back on sale at a hub inside the caller's transaction (a resellable return): the
+     * ledger's adjustment, which the database's triggers offer to a waiting queue at once.
+     */
+    async restock(tx: Queryable, hubId: string, skuId: string, units: number, now: Date): Promise<void> {
+      await repo.addAdjustment(tx, hubId, skuId, units, now);
+    },
+
     /** Units hubs reported receiving, and their signed adjustments, per hub × SKU of these SKUs. */
     async receivedStock(
       skuIds: string[],

@@ -105,14 +105,6 @@ export const returnsRepository = {
       )
     ).rows;
   },
-  /** Resellable returned units join the hub's stock (an adjustment of the ledger; notifies mf_stock). */
-  async addToHubStock(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
-    await db.query(
-      `insert into hub_stock (hub_id, sku_id, adjusted, updated_at) values ($1, $2, $3, $4)
-       on conflict (hub_id, sku_id) do update set adjusted = hub_stock.adjusted + excluded.adjusted, updated_at = excluded.updated_at`,
-      [hubId, skuId, units, now],
-    );
-  },
   /** Units sold per SKU and region (confirmed holds and placed pre-orders) of a drop. */
   async soldByRegion(db: Queryable, dropId: string) {
     return (

@@ -9,6 +9,7 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
+import type { DeliveryService } from '../delivery';
 import type { Logger } from '../../shared/logger';
 import { defaultOutcome, inspectionEndsAt, returnRates, type ReturnOutcome, type ReturnRates } from './core/returns';
 import { returnsRepository as repo, type ReturnRow } from './returns.repository';
@@ -18,6 +19,8 @@ export interface ReturnsServiceDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
+  /** The delivery ledger owns hub stock: resellable units go back through it. */
+  stock: Pick<DeliveryService, 'restock'>;
 }
 
 function toReturn(row: ReturnRow): Schemas['Return'] {
@@ -46,7 +49,7 @@ const unprocessable = (detail: string, path: string, message: string) =>
   new AppError('unprocessable', detail, { errors: [{ path, message }] });
 
 export function createReturnsService(deps: ReturnsServiceDeps) {
-  const { db, clock, logger } = deps;
+  const { db, clock, logger, stock } = deps;
 
   /** A return the principal may see: its creator's storefront or creator, the receiving hub's partner, admin. */
   async function visibleReturn(principal: Principal, id: string): Promise<ReturnRow> {
@@ -141,7 +144,7 @@ export function createReturnsService(deps: ReturnsServiceDeps) {
       const resolved = await db.transaction(async (tx) => {
         const due = await repo.resolveDue(tx, now);
         for (const r of due)
-          if (r.outcome === 'available') await repo.addToHubStock(tx, r.hub_id, r.sku_id, r.quantity, now);
+          if (r.outcome === 'available') await stock.restock(tx, r.hub_id, r.sku_id, r.quantity, now);
         return due;
       });
       if (resolved.length > 0) logger.info({ returns: resolved.length }, 'returns left inspection');
