@@ -65,6 +65,12 @@ export default tseslint.config(
     rules: { 'boundaries/no-sql': 'error' },
   },
   {
+    // Each table is written by its owner module's repository only (eslint/table-owners.js).
+    files: ['src/modules/**/*.repository.ts'],
+    plugins: { boundaries },
+    rules: { 'boundaries/table-writes': 'error' },
+  },
+  {
     // Pure cores: no I/O (files, network, database, HTTP, the bench) and no clock or ambient
     // randomness; time, storage and seeds are passed in. Types from the edges may be imported.
     files: ['src/modules/*/core/**/*.ts'],

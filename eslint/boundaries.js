@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { TABLE_OWNERS } from './table-owners.js';
 
 /**
  * The module boundaries of src/modules, as lint rules (README, "Architecture"):
@@ -10,6 +11,9 @@ import path from 'node:path';
  *   no other module at all (types aside), only src/shared.
  * - `no-sql`: SQL lives in repositories (and migrations); a file this rule is applied to may neither
  *   run a statement (`x.query(...)`, `x.exec(...)`) nor hold a string that reads as SQL.
+ * - `table-writes`: each table is written (insert, update, delete, copy) by one module's repository,
+ *   its owner in `table-owners.js`; another module asks the owner's service, which may take the
+ *   caller's transaction.
  */
 
 const MODULE_FILE = /(?:^|\/)src\/modules\/([^/]+)\/(.+)$/;
@@ -172,7 +176,55 @@ const noSql = {
   },
 };
 
+/**
+ * The table a statement writes, for every write in a string of SQL. `update` after `for`, `no key`
+ * or `do` is a row lock or an upsert's own branch, not a statement of its own.
+ */
+const TABLE_WRITE =
+  /(?<!\bfor\s+|\bkey\s+|\bdo\s+)\b(?:insert\s+into|update|delete\s+from)\s+([a-z_][a-z0-9_]*)|\bcopy\s+([a-z_][a-z0-9_]*)\s*(?:\(|from\b)/gi;
+const NOT_TABLES = new Set(['set', 'of', 'skip', 'nowait']);
+
+const tableWrites = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Forbid writing another module's table" },
+    schema: [],
+    messages: {
+      foreign:
+        "'{{table}}' belongs to the {{owner}} module: the {{module}} module may not write it; ask the {{owner}} module's service (it can take your transaction).",
+      unknown: "'{{table}}' has no owner: add it to eslint/table-owners.js under the module that writes it.",
+    },
+  },
+  create(context) {
+    const module = moduleOf(context.filename);
+    if (!module) return {};
+    const check = (node, text) => {
+      for (const match of text.matchAll(TABLE_WRITE)) {
+        const table = (match[1] ?? match[2]).toLowerCase();
+        if (NOT_TABLES.has(table)) continue;
+        const owner = TABLE_OWNERS[table];
+        if (!owner) context.report({ node, messageId: 'unknown', data: { table } });
+        else if (owner !== module) context.report({ node, messageId: 'foreign', data: { table, owner, module } });
+      }
+    };
+    return {
+      Literal(node) {
+        if (typeof node.value === 'string' && SQL_TEXT.test(node.value)) check(node, node.value);
+      },
+      TemplateLiteral(node) {
+        const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x');
+        if (SQL_TEXT.test(text)) check(node, text);
+      },
+    };
+  },
+};
+
 export default {
   meta: { name: 'boundaries' },
-  rules: { 'no-foreign-repository': noForeignRepository, 'public-surface': publicSurface, 'no-sql': noSql },
+  rules: {
+    'no-foreign-repository': noForeignRepository,
+    'public-surface': publicSurface,
+    'no-sql': noSql,
+    'table-writes': tableWrites,
+  },
 };

@@ -135,4 +135,33 @@ export async function countDrops(db: import('../../db/database').Queryable) {
     ]);
     expect(await boundaryErrors('src/db/readiness.ts', source('src/db/readiness.ts'))).toEqual([]);
   });
+
+  it("fails when a repository writes another module's table, or a table with no owner", async () => {
+    const file = 'src/modules/returns/returns.repository.ts';
+    expect(await boundaryErrors(file, source(file))).toEqual([]);
+    const write = (sql: string) => `${source(file)}\nexport const extra = (db: Queryable) => db.query(\`${sql}\`);\n`;
+    expect(await boundaryErrors(file, write('update hub_stock set adjusted = adjusted + 1 where hub_id = $1'))).toEqual(
+      [
+        "boundaries/table-writes: 'hub_stock' belongs to the delivery module: the returns module may not write it; ask the delivery module's service (it can take your transaction).",
+      ],
+    );
+    expect(await boundaryErrors(file, write('insert into drops (id) values ($1)'))).toEqual([
+      expect.stringMatching(/^boundaries\/table-writes: 'drops' belongs to the catalog module/),
+    ]);
+    expect(await boundaryErrors(file, write('copy reservation_holds (id) from stdin'))).toEqual([
+      expect.stringMatching(/^boundaries\/table-writes: 'reservation_holds' belongs to the delivery module/),
+    ]);
+    expect(await boundaryErrors(file, write('delete from brand_new_table where id = $1'))).toEqual([
+      "boundaries/table-writes: 'brand_new_table' has no owner: add it to eslint/table-owners.js under the module that writes it.",
+    ]);
+    // Its own table, a row lock and an upsert's update branch are not writes of another table.
+    expect(
+      await boundaryErrors(
+        file,
+        write(
+          'insert into returns (id) values ($1) on conflict (id) do update set id = excluded.id; select 1 from hub_stock for update of hub_stock',
+        ),
+      ),
+    ).toEqual([]);
+  });
 });

@@ -287,6 +287,12 @@ export const catalogRepository = {
     );
   },
 
+  /** A drop whose post-drop report is written: closed (idempotent). */
+  async markDropClosed(db: Queryable, dropId: string) {
+    await db.query(`update drops set status = 'closed', updated_at = now() where id = $1 and status <> 'closed'`, [
+      dropId,
+    ]);
+  },
   async findSku(db: Queryable, id: string) {
     return (await db.query<SkuRow>(`${skuSelect} where s.id = $1`, [id])).rows[0];
   },

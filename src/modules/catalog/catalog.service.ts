@@ -349,6 +349,11 @@ export function createCatalogService(db: Database) {
       });
     },
 
+    /** Closes a drop inside the caller's transaction (the post-drop report's, so both land or neither). */
+    async markDropClosed(tx: Queryable, dropId: string): Promise<void> {
+      await repo.markDropClosed(tx, dropId);
+    },
+
     async listSkusPage(principal: Principal, dropId: string, page: PageRequest): Promise<Page<Schemas['Sku']>> {
       await visibleDrop(principal, dropId);
       return pageOf(await repo.listSkusPage(db, dropId, page), page, (r) => [r.id], toSku);

@@ -271,6 +271,15 @@ export const deliveryRepository = {
     ).rows[0];
   },
 
+  /** The pickup slot a hold (placed in this transaction) collects in. */
+  async setPickupSlot(db: Queryable, holdId: string, slotStart: Date, slotEnd: Date) {
+    await db.query('update reservation_holds set pickup_slot_start = $2, pickup_slot_end = $3 where id = $1', [
+      holdId,
+      slotStart,
+      slotEnd,
+    ]);
+  },
+
   /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
   async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
     await db.query(

@@ -94,8 +94,11 @@ export function createDeliveryService(deps: {
     });
   }
 
-  /** The slot step of a pickup hold, in the hold's transaction (the pickup module's). */
-  function reservePickupSlot(
+  /**
+   * The slot step of a pickup hold, in the hold's transaction: the ledger records the slot on the
+   * hold, then the pickup module checks the slot's room (and refuses, rolling both back, if full).
+   */
+  async function reservePickupSlot(
     tx: Queryable,
     holdId: string,
     slot: { hubId: string; startMs: number; endMs: number },
@@ -106,6 +109,7 @@ export function createDeliveryService(deps: {
       throw new AppError('unprocessable', 'pickup is not available here', {
         errors: [{ path: 'pickup.hub_id', message: 'pickup is not offered' }],
       });
+    await repo.setPickupSlot(tx, holdId, new Date(slot.startMs), new Date(slot.endMs));
     return pickups.reserveSlot(tx, {
       holdId,
       hubId: slot.hubId,

@@ -98,20 +98,12 @@ export const pickupRepository = {
       ])
     ).rows[0];
   },
-  /** Puts a hold (just placed in this transaction) in a slot and answers the slot's units with it. */
-  async assignSlotAndCount(
-    tx: Queryable,
-    hold: { holdId: string; hubId: string; slotStart: Date; slotEnd: Date; now: Date },
-  ): Promise<number> {
-    await tx.query('update reservation_holds set pickup_slot_start = $2, pickup_slot_end = $3 where id = $1', [
-      hold.holdId,
-      hold.slotStart,
-      hold.slotEnd,
-    ]);
+  /** Units held or confirmed in a slot at a hub (the hold being placed, in this transaction, included). */
+  async slotUnits(tx: Queryable, hubId: string, slotStart: Date, now: Date): Promise<number> {
     const { rows } = await tx.query<{ units: number }>(
       `select coalesce(sum(quantity), 0)::int as units from reservation_holds
        where hub_id = $1 and pickup_slot_start = $2 and (status = 'confirmed' or (status = 'held' and expires_at > $3))`,
-      [hold.hubId, hold.slotStart, hold.now],
+      [hubId, slotStart, now],
     );
     return rows[0]!.units;
   },

@@ -121,8 +121,8 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
 
     /**
      * The slot step of a pickup hold, run in the hold's transaction right after its units were held:
-     * locks the hub's pickup row (every reservation at the hub queues there), puts the hold in the
-     * slot and counts the slot's units with it. Over the slot's capacity → 409 `slot_full`, and the
+     * locks the hub's pickup row (every reservation at the hub queues there) and counts the slot's
+     * units with the hold (which the delivery ledger has put in the slot). Over the slot's capacity → 409 `slot_full`, and the
      * caller's transaction rolls back the hold with it; so a slot is never oversold.
      */
     async reserveSlot(
@@ -134,13 +134,9 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
         throw new AppError('unprocessable', `hub '${hold.hubId}' does not offer pickup`, {
           errors: [{ path: 'pickup.hub_id', message: 'this hub does not offer pickup' }],
         });
-      const used = await repo.assignSlotAndCount(tx, {
-        holdId: hold.holdId,
-        hubId: hold.hubId,
-        slotStart: new Date(hold.slotStartMs),
-        slotEnd: new Date(hold.slotEndMs),
-        now: hold.now,
-      });
+      // The hold already carries its slot (written by the delivery ledger in this transaction); the
+      // lock above serialises the count per hub, so two holds never both fit the last room.
+      const used = await repo.slotUnits(tx, hold.hubId, new Date(hold.slotStartMs), hold.now);
       if (used > locked.units_per_slot) {
         const unitsFree = Math.max(0, locked.units_per_slot - (used - hold.quantity));
         throw new AppError(

@@ -52,9 +52,6 @@ export const reportsRepository = {
       [row.dropId, row.planId, row.forecastId, JSON.stringify(row.report)],
     );
   },
-  async markDropClosed(db: Queryable, dropId: string) {
-    await db.query(`update drops set status = 'closed', updated_at = now() where id = $1 and status <> 'closed'`, [dropId]);
-  },
   async findReport(db: Queryable, dropId: string) {
     return (await db.query<{ drop_id: string; plan_id: string | null; forecast_id: string | null; report: Record<string, unknown>; created_at: Date }>('select drop_id, plan_id, forecast_id, report, created_at from drop_reports where drop_id = $1', [dropId])).rows[0];
   },

@@ -95,7 +95,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
           const report = buildPostDropReport(input);
           await db.transaction(async (tx) => {
             await repo.insertReport(tx, { dropId, planId, forecastId, report });
-            await repo.markDropClosed(tx, dropId);
+            await deps.catalog.markDropClosed(tx, dropId);
           });
           await deps.recordClosedDrop(dropId);
           done.push(dropId);
