@@ -2,13 +2,13 @@
 # dependencies only, as the unprivileged `node` user. One image for every ROLE (api, worker, all).
 
 # Stage 1: production dependencies, installed from the lock file.
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # Stage 2: the runtime image.
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
