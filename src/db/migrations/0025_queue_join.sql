@@ -54,10 +54,12 @@ create trigger queue_entries_count_waiting_change after update on queue_entries
 -- with the entry there. Parallel joins share the locks and do not wait for each other.
 -- outcome: 'in_stock' (a serving hub has p_quantity available; available = the most at one hub;
 -- nothing written) or 'joined' (available = the most at one hub, below p_quantity, with the entry's
--- place: waiting entries and units ahead of it).
+-- place: waiting entries and units ahead of it). `p_async_commit` as for place_hold (migration
+-- 0009): a server crash can lose the last milliseconds of joins; a lost entry was never offered
+-- anything (an offer is written by a later transaction, which would be lost before it).
 create function join_queue(
   p_id text, p_drop_id text, p_creator_id text, p_sku_id text, p_region_id text, p_quantity int,
-  p_tier text, p_tier_rank int, p_account_hash text, p_claim_seconds int, p_now timestamptz
+  p_tier text, p_tier_rank int, p_account_hash text, p_claim_seconds int, p_now timestamptz, p_async_commit boolean
 ) returns table (outcome text, available int, entries_ahead int, units_ahead int)
 language plpgsql as $$
 declare
@@ -65,6 +67,9 @@ declare
   v_entries int;
   v_units int;
 begin
+  if p_async_commit then
+    perform set_config('synchronous_commit', 'off', true);
+  end if;
   select coalesce(max(x.available), 0)::int into v_available from (
     select hub_stock_available(s) as available
     from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
@@ -86,34 +91,162 @@ $$;
 
 -- What may still free up for a SKU at the hubs serving a region, and how fast those hubs deliver
 -- (the expected outcome of a waiting entry): the query the service sent with each join and read,
--- as a function so that its plan is kept per connection instead of planned every time, and the
--- active holds read once. holds_by_size: [size, holds of that size] of the active holds.
+-- as a function so that its plan is kept per connection instead of planned every time. The holds
+-- are looked up by the serving hubs (the active-holds index leads with the hub): the query joined
+-- them to the hubs, and with table statistics not yet gathered the planner scanned every active hold
+-- of the SKU through that index, thousands of index entries of other SKUs with them.
+-- holds_by_size: [size, holds of that size] of the active holds.
 create function queue_supply(p_sku_id text, p_region_id text, p_now timestamptz)
 returns table (holds_by_size json, last_hold_expiry timestamptz, confirmed_units int, returning_units int,
   last_return_at timestamptz, delivery_days_min int, delivery_days_max int)
 language plpgsql stable as $$
+declare
+  v_hubs text[];
+  v_days_min int;
+  v_days_max int;
 begin
+  select array_agg(l.hub_id), min(hb.handling_days + l.transit_days_min)::int, max(hb.handling_days + l.transit_days_max)::int
+  into v_hubs, v_days_min, v_days_max
+  from hub_lanes l join hubs hb on hb.id = l.hub_id where l.region_id = p_region_id;
   return query
-  with serving as (
-    select l.hub_id, hb.handling_days + l.transit_days_min as days_min, hb.handling_days + l.transit_days_max as days_max
-    from hub_lanes l join hubs hb on hb.id = l.hub_id where l.region_id = p_region_id
-  ), held as (
+  with held as (
     select h.quantity, count(*)::int as holds, max(h.expires_at) as last_expiry from reservation_holds h
-    where h.sku_id = p_sku_id and h.status = 'held' and h.hub_id in (select s.hub_id from serving s)
+    where h.hub_id = any(v_hubs) and h.sku_id = p_sku_id and h.status = 'held'
     group by h.quantity
   ), coming_back as (
     select r.quantity, r.inspection_ends_at from returns r
-    where r.sku_id = p_sku_id and r.status = 'inspection' and r.outcome = 'available'
-      and r.hub_id in (select s.hub_id from serving s)
+    where r.sku_id = p_sku_id and r.status = 'inspection' and r.outcome = 'available' and r.hub_id = any(v_hubs)
   )
   select
     (select json_agg(json_build_array(g.quantity, g.holds)) from held g),
     (select max(g.last_expiry) from held g),
     (select coalesce(sum(h.quantity), 0)::int from reservation_holds h
-      where h.sku_id = p_sku_id and h.status = 'confirmed' and h.hub_id in (select s.hub_id from serving s)),
+      where h.hub_id = any(v_hubs) and h.sku_id = p_sku_id and h.status = 'confirmed'),
     (select coalesce(sum(r.quantity), 0)::int from coming_back r),
     (select max(greatest(r.inspection_ends_at, p_now)) from coming_back r),
-    (select min(s.days_min) from serving s)::int,
-    (select max(s.days_max) from serving s)::int;
+    v_days_min,
+    v_days_max;
+end;
+$$;
+
+-- Holds with access rules (issue 16, performance). A tiered hold computes the SKU's reserves under
+-- the SKU's lock (migration 0020), so every statement there is paid once per hold, one hold at a
+-- time. The same arithmetic as before with fewer statements: access_pools reads every tier × scope
+-- with its share and counters in one query (it ran three per tier and scope), and check_hold_access
+-- reads the account's SKU and drop usage in one pass over its claims (it ran two). Same outputs,
+-- same locks in the same order.
+create or replace function access_pools(p_drop_id text, p_sku_id text, p_now timestamptz)
+returns table (tier text, tier_position int, scope text, starts_at timestamptz, ends_at timestamptz,
+  reserved int, rolled_in int, used int, protected int, rolled_over int)
+language plpgsql stable as $$
+declare
+  v_stock int;
+  v_scope text;
+  v_carry int;
+  v_effective int;
+  t record;
+begin
+  select coalesce(sum(greatest(l.on_hand + l.inbound, 0)), 0)::int into v_stock
+  from hub_stock_levels l where l.sku_id = p_sku_id;
+  for t in
+    select sc.scope, x.name, x.position, x.starts_at, x.ends_at,
+      coalesce(floor(r.share * v_stock), 0)::int as reserved,
+      (coalesce(u.units, 0) - coalesce(f.units, 0))::int as used
+    from (select distinct d.scope from drop_access_reserves d where d.drop_id = p_drop_id and d.sku_id = p_sku_id) sc
+    cross join drop_access_tiers x
+    left join drop_access_reserves r
+      on r.drop_id = p_drop_id and r.tier = x.name and r.sku_id = p_sku_id and r.scope = sc.scope
+    left join access_reserve_claimed u
+      on u.drop_id = p_drop_id and u.sku_id = p_sku_id and u.tier = x.name and u.scope = sc.scope
+    left join access_reserve_freed f
+      on f.drop_id = p_drop_id and f.sku_id = p_sku_id and f.tier = x.name and f.scope = sc.scope
+    where x.drop_id = p_drop_id
+    order by sc.scope, x.position
+  loop
+    if v_scope is distinct from t.scope then
+      v_scope := t.scope;
+      v_carry := 0;
+    end if;
+    v_effective := t.reserved + v_carry;
+    if v_effective > 0 or t.used > 0 then
+      if p_now >= t.ends_at then
+        return query select t.name, t.position, t.scope, t.starts_at, t.ends_at, t.reserved, v_carry, t.used, 0,
+          greatest(v_effective - t.used, 0);
+        v_carry := greatest(v_effective - t.used, 0);
+      else
+        return query select t.name, t.position, t.scope, t.starts_at, t.ends_at, t.reserved, v_carry, t.used,
+          greatest(v_effective - t.used, 0), 0;
+        v_carry := 0;
+      end if;
+    end if;
+  end loop;
+end;
+$$;
+
+create or replace function check_hold_access(
+  p_hold_id text, p_drop_id text, p_sku_id text, p_region_id text, p_tier text, p_account_hash text,
+  p_quantity int, p_now timestamptz
+) returns table (outcome text, available int, used int, account_limit int, take_region int, take_drop int)
+language plpgsql as $$
+declare
+  v_available int;
+  v_protected int := 0;
+  v_own_region int := 0;
+  v_own_drop int := 0;
+  v_take_region int := 0;
+  v_take_drop int := 0;
+  v_sku_limit int;
+  v_drop_limit int;
+  v_sku_used int;
+  v_drop_used int;
+  p record;
+begin
+  if exists (select 1 from hold_access_claims c where c.hold_id = p_hold_id) then
+    return query select 'existing'::text, null::int, null::int, null::int, 0, 0;
+    return;
+  end if;
+  if exists (select 1 from drop_access_reserves r where r.drop_id = p_drop_id and r.sku_id = p_sku_id) then
+    perform pg_advisory_xact_lock(16001, hashtext(p_sku_id));
+    -- Available first, reserves second: a release committing in between can only make this stricter.
+    select coalesce(sum(l.available), 0)::int into v_available from hub_stock_levels l where l.sku_id = p_sku_id;
+    for p in select * from access_pools(p_drop_id, p_sku_id, p_now) loop
+      v_protected := v_protected + p.protected;
+      if p_tier is not null and p.tier = p_tier and p_now >= p.starts_at and p_now < p.ends_at then
+        if p.scope = p_region_id then v_own_region := p.protected;
+        elsif p.scope = '' then v_own_drop := p.protected;
+        end if;
+      end if;
+    end loop;
+    v_take_region := least(p_quantity, v_own_region);
+    v_take_drop := least(p_quantity - v_take_region, v_own_drop);
+    if v_available - p_quantity < v_protected - v_take_region - v_take_drop then
+      return query select 'reserved'::text,
+        greatest(greatest(v_available - v_protected, 0) + v_own_region + v_own_drop, 0), null::int, null::int, 0, 0;
+      return;
+    end if;
+  end if;
+  if p_account_hash is not null then
+    select (select l.per_account from drop_access_sku_limits l where l.drop_id = p_drop_id and l.sku_id = p_sku_id),
+      (select a.per_drop_limit from drop_access a where a.drop_id = p_drop_id)
+    into v_sku_limit, v_drop_limit;
+    if v_sku_limit is not null or v_drop_limit is not null then
+      perform pg_advisory_xact_lock(16002, hashtext(p_drop_id || ':' || p_account_hash));
+      -- After the lock (a fresh snapshot): the account's holds that committed while this one waited count.
+      select coalesce(sum(c.quantity) filter (where c.sku_id = p_sku_id), 0)::int, coalesce(sum(c.quantity), 0)::int
+      into v_sku_used, v_drop_used
+      from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+      where c.drop_id = p_drop_id and c.account_hash = p_account_hash
+        and ((h.status = 'held' and h.expires_at > p_now) or h.status = 'confirmed');
+      if v_sku_limit is not null and v_sku_used + p_quantity > v_sku_limit then
+        return query select 'sku_limit'::text, null::int, v_sku_used, v_sku_limit, 0, 0;
+        return;
+      end if;
+      if v_drop_limit is not null and v_drop_used + p_quantity > v_drop_limit then
+        return query select 'drop_limit'::text, null::int, v_drop_used, v_drop_limit, 0, 0;
+        return;
+      end if;
+    end if;
+  end if;
+  return query select 'ok'::text, null::int, null::int, null::int, v_take_region, v_take_drop;
 end;
 $$;

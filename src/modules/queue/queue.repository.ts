@@ -107,6 +107,8 @@ export const queueRepository = {
       accountHash: string | null;
       claimSeconds: number;
       now: Date;
+      /** synchronous_commit off for the join's transaction (PostgreSQL), as holds have it */
+      asyncCommit: boolean;
     },
   ) {
     const { rows } = await db.query<
@@ -118,7 +120,7 @@ export const queueRepository = {
       } & SupplyRow
     >(
       `select j.outcome, j.available, j.entries_ahead, j.units_ahead, ${supplyColumns}
-       from join_queue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) j
+       from join_queue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) j
        left join lateral (select * from queue_supply($4, $5, $11) where j.outcome = 'joined') s on true`,
       [
         e.id,
@@ -132,6 +134,7 @@ export const queueRepository = {
         e.accountHash,
         e.claimSeconds,
         e.now,
+        e.asyncCommit,
       ],
     );
     return rows[0]!;

@@ -192,6 +192,7 @@ export function createQueueService(deps: {
         accountHash: prepared?.accountHash ?? null,
         claimSeconds: input.claim_seconds,
         now,
+        asyncCommit: db.engine === 'postgres',
       });
       if (joined.outcome === 'in_stock') throw inStock(joined.available);
       // The serving rows stayed locked from the stock check to the commit, so nothing freed at
