@@ -127,9 +127,10 @@ export function createQueueService(deps: {
   return {
     /**
      * Puts a buyer in line for a SKU that has no units for them. Refused (422 naming `sku_id`,
-     * nothing written) while a serving hub could hold the quantity now. After the entry is stored,
-     * units that became available before it was visible are offered (the trigger of migration 0022
-     * offers everything that frees later).
+     * nothing written) while a serving hub could hold the quantity now. One statement checks the
+     * stock and stores the entry with the serving hub rows locked for share until it commits
+     * (migration 0025), so no unit frees unseen in between; the trigger of migration 0022 offers
+     * everything that frees later.
      */
     async join(principal: Principal, dropId: string, input: QueueJoinInput): Promise<Entry> {
       const snapshot = snapshots.current();
