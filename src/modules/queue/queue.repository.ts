@@ -32,6 +32,9 @@ export interface SupplyRow {
   delivery_days_max: number | null;
 }
 
+const supplyColumns = `s.holds_by_size, s.last_hold_expiry, s.confirmed_units, s.returning_units, s.last_return_at,
+  s.delivery_days_min, s.delivery_days_max`;
+
 const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.quantity, e.tier, e.tier_rank,
   e.claim_seconds, e.status, e.hold_id, e.joined_at, e.offered_at,
   h.status as hold_status, h.hub_id as hold_hub_id, h.expires_at as hold_expires_at`;
@@ -81,6 +84,60 @@ export const queueRepository = {
         e.now,
       ],
     );
+  },
+
+  /**
+   * Joins the line in one statement (function join_queue, migration 0025): the serving hub rows
+   * locked for share until the entry commits, the stock check, the entry, and its place in line.
+   * 'in_stock': nothing written, a serving hub has the quantity. 'joined': `available` is the most
+   * one serving hub had (below the quantity), and what may free up for the entry (as `supply`),
+   * read after it joined.
+   */
+  async joinQueue(
+    db: Queryable,
+    e: {
+      id: string;
+      dropId: string;
+      creatorId: string;
+      skuId: string;
+      regionId: string;
+      quantity: number;
+      tier: string | null;
+      tierRank: number;
+      accountHash: string | null;
+      claimSeconds: number;
+      now: Date;
+      /** synchronous_commit off for the join's transaction (PostgreSQL), as holds have it */
+      asyncCommit: boolean;
+    },
+  ) {
+    const { rows } = await db.query<
+      {
+        outcome: 'in_stock' | 'joined';
+        available: number;
+        entries_ahead: number | null;
+        units_ahead: number | null;
+      } & SupplyRow
+    >(
+      `select j.outcome, j.available, j.entries_ahead, j.units_ahead, ${supplyColumns}
+       from join_queue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) j
+       left join lateral (select * from queue_supply($4, $5, $11) where j.outcome = 'joined') s on true`,
+      [
+        e.id,
+        e.dropId,
+        e.creatorId,
+        e.skuId,
+        e.regionId,
+        e.quantity,
+        e.tier,
+        e.tierRank,
+        e.accountHash,
+        e.claimSeconds,
+        e.now,
+        e.asyncCommit,
+      ],
+    );
+    return rows[0]!;
   },
 
   /** Units of this account's waiting entries of the drop (of one SKU, or all when skuId is null). */
@@ -155,30 +212,16 @@ export const queueRepository = {
     return rows[0]!;
   },
 
-  /** What may still free up for a SKU at the hubs serving a region, and how fast those hubs deliver. */
+  /**
+   * What may still free up for a SKU at the hubs serving a region, and how fast those hubs deliver
+   * (function queue_supply, migration 0025).
+   */
   async supply(db: Queryable, skuId: string, regionId: string, now: Date): Promise<SupplyRow> {
-    const { rows } = await db.query<SupplyRow>(
-      `with serving as (
-         select l.hub_id, hb.handling_days + l.transit_days_min as days_min, hb.handling_days + l.transit_days_max as days_max
-         from hub_lanes l join hubs hb on hb.id = l.hub_id where l.region_id = $2
-       )
-       select
-         (select json_agg(json_build_array(g.quantity, g.holds)) from (
-            select h.quantity, count(*)::int as holds from reservation_holds h
-            where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)
-            group by h.quantity) g) as holds_by_size,
-         (select max(h.expires_at) from reservation_holds h
-           where h.sku_id = $1 and h.status = 'held' and h.hub_id in (select hub_id from serving)) as last_hold_expiry,
-         (select coalesce(sum(h.quantity), 0)::int from reservation_holds h
-           where h.sku_id = $1 and h.status = 'confirmed' and h.hub_id in (select hub_id from serving)) as confirmed_units,
-         (select coalesce(sum(r.quantity), 0)::int from returns r
-           where r.sku_id = $1 and r.status = 'inspection' and r.outcome = 'available' and r.hub_id in (select hub_id from serving)) as returning_units,
-         (select max(greatest(r.inspection_ends_at, $3)) from returns r
-           where r.sku_id = $1 and r.status = 'inspection' and r.outcome = 'available' and r.hub_id in (select hub_id from serving)) as last_return_at,
-         (select min(days_min) from serving)::int as delivery_days_min,
-         (select max(days_max) from serving)::int as delivery_days_max`,
-      [skuId, regionId, now],
-    );
+    const { rows } = await db.query<SupplyRow>(`select ${supplyColumns} from queue_supply($1, $2, $3) s`, [
+      skuId,
+      regionId,
+      now,
+    ]);
     return rows[0]!;
   },
 

@@ -8,7 +8,7 @@ import type { AccessService } from '../access';
 import type { CatalogService } from '../catalog';
 import { resolveRegion, type DeliverySnapshotCache } from '../delivery';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
-import { queueRepository as repo, type EntryRow } from './queue.repository';
+import { queueRepository as repo, type EntryRow, type SupplyRow } from './queue.repository';
 import type { QueueJoinInput } from './queue.schemas';
 
 /**
@@ -47,7 +47,10 @@ export function createQueueService(deps: {
   }
 
   /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
-  async function present(row: EntryRow): Promise<Entry> {
+  async function present(
+    row: EntryRow,
+    known?: { ahead: { entries: number; units: number }; supply: SupplyRow },
+  ): Promise<Entry> {
     const now = clock.now();
     const base = {
       id: row.id,
@@ -78,8 +81,8 @@ export function createQueueService(deps: {
         expected_outcome: null,
       };
     const [ahead, supply, restock, history] = await Promise.all([
-      repo.ahead(db, row),
-      repo.supply(db, row.sku_id, row.region_id, now),
+      known?.ahead ?? repo.ahead(db, row),
+      known?.supply ?? repo.supply(db, row.sku_id, row.region_id, now),
       cached(`restock\u0000${row.sku_id}`, () => repo.restock(db, row.sku_id)),
       cached(`history\u0000${row.drop_id}`, () => repo.dropHistory(db, row.drop_id)),
     ]);
@@ -124,33 +127,39 @@ export function createQueueService(deps: {
   return {
     /**
      * Puts a buyer in line for a SKU that has no units for them. Refused (422 naming `sku_id`,
-     * nothing written) while a serving hub could hold the quantity now. After the entry is stored,
-     * units that became available before it was visible are offered (the trigger of migration 0022
-     * offers everything that frees later).
+     * nothing written) while a serving hub could hold the quantity now. One statement checks the
+     * stock and stores the entry with the serving hub rows locked for share until it commits
+     * (migration 0025), so no unit frees unseen in between; the trigger of migration 0022 offers
+     * everything that frees later.
      */
     async join(principal: Principal, dropId: string, input: QueueJoinInput): Promise<Entry> {
-      const drop = await catalog.visibleDrop(principal, dropId);
-      const sku = snapshots.current().skus.get(input.sku_id);
+      const snapshot = snapshots.current();
+      const sku = snapshot.skus.get(input.sku_id);
+      // The drop as the snapshot knows it when the SKU is one of its SKUs and the caller's: no
+      // round trip. Anything else is the catalog's to answer (404 for a drop the caller cannot see).
+      const opensAt =
+        sku && sku.dropId === dropId && ownsCreator(principal, sku.creatorId)
+          ? new Date(sku.opensAt)
+          : (await catalog.visibleDrop(principal, dropId)).opens_at;
       if (!sku || sku.dropId !== dropId)
         throw new AppError('unprocessable', `SKU '${input.sku_id}' is not a SKU of drop '${dropId}'`, {
           errors: [{ path: 'sku_id', message: 'not a SKU of this drop' }],
         });
-      const regionId = resolveRegion(snapshots.current(), input);
+      const regionId = resolveRegion(snapshot, input);
       if (!sku.publishedPlanId)
         throw new AppError('conflict', `drop '${dropId}' has no published plan: nothing to wait for`, {
           extensions: { reason: 'no_published_plan', quantity_available: 0 },
         });
       const prepared = await access.prepareHold(principal, {
         dropId,
-        opensAt: drop.opens_at,
+        opensAt,
         skuId: sku.id,
         regionId,
         tier: input.tier,
         accountId: input.account_id,
       });
-      const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
-      if (available >= input.quantity)
-        throw new AppError(
+      const inStock = (available: number) =>
+        new AppError(
           'unprocessable',
           `a hub serving region '${regionId}' has ${available} unit(s) of '${sku.id}' available: hold them instead`,
           {
@@ -159,6 +168,9 @@ export function createQueueService(deps: {
           },
         );
       if (prepared?.accountHash) {
+        // An account's limits: the stock check first (its 422 comes before a 403), then the room.
+        const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
+        if (available >= input.quantity) throw inStock(available);
         const [skuWaiting, dropWaiting] = await Promise.all([
           repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, sku.id),
           repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, null),
@@ -166,9 +178,10 @@ export function createQueueService(deps: {
         await access.checkAccountRoom(prepared, input.quantity, { sku: skuWaiting, drop: dropWaiting });
       }
       const tier = input.tier ?? null;
+      const tierRank = await access.tierRank(dropId, tier);
       const now = clock.now();
       const id = `qe_${randomUUID().replaceAll('-', '')}`;
-      await repo.insertEntry(db, {
+      const joined = await repo.joinQueue(db, {
         id,
         dropId,
         creatorId: sku.creatorId,
@@ -176,13 +189,37 @@ export function createQueueService(deps: {
         regionId,
         quantity: input.quantity,
         tier,
-        tierRank: await access.tierRank(dropId, tier),
+        tierRank,
         accountHash: prepared?.accountHash ?? null,
         claimSeconds: input.claim_seconds,
         now,
+        asyncCommit: db.engine === 'postgres',
       });
-      await repo.offerAvailableAtServingHubs(db, sku.id, regionId, now);
-      return present((await repo.findEntry(db, id))!);
+      if (joined.outcome === 'in_stock') throw inStock(joined.available);
+      // The serving rows stayed locked from the stock check to the commit, so nothing freed at
+      // them unseen: with no unit available at any of them, there is nothing to offer. Otherwise
+      // (units below this entry's quantity, which a head behind no one may take) as before a join.
+      if (joined.available > 0) await repo.offerAvailableAtServingHubs(db, sku.id, regionId, now);
+      const row: EntryRow = {
+        id,
+        drop_id: dropId,
+        creator_id: sku.creatorId,
+        sku_id: sku.id,
+        region_id: regionId,
+        quantity: input.quantity,
+        tier,
+        tier_rank: tierRank,
+        claim_seconds: input.claim_seconds,
+        status: 'waiting',
+        hold_id: null,
+        joined_at: now,
+        offered_at: null,
+        hold_status: null,
+        hold_hub_id: null,
+        hold_expires_at: null,
+      };
+      if (joined.available > 0) return present((await repo.findEntry(db, id))!);
+      return present(row, { ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! }, supply: joined });
     },
 
     async get(principal: Principal, dropId: string, entryId: string): Promise<Entry> {

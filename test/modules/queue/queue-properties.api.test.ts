@@ -17,7 +17,8 @@ import { startTestApp, type TestApp } from '../../harness/test-app';
  *     offers and leaves);
  *   - no unit offered and held twice: each offer is its own active-or-ended hold of the entry's
  *     quantity, `held` = Σ active holds at every hub and nothing is oversold;
- *   - nothing left idle: the first waiting entry of each region asks for more than the hub has.
+ *   - nothing left idle: the first waiting entry of each region asks for more than the hub has;
+ *   - the waiting totals a join reads its place from add up to the waiting entries of each line.
  */
 const RUNS = Number(process.env.QUEUE_PROPERTY_RUNS ?? 6);
 const OPENING = '2026-12-03T18:00:00.000Z';
@@ -207,6 +208,21 @@ async function checkInvariants(t: Tenant) {
     expect(row.held).toBe(row.active);
     expect(row.available).toBeGreaterThanOrEqual(0);
   }
+  // The place in line a join answers is read from the waiting totals (migration 0025): they add up
+  // to the waiting entries of each line and tier rank.
+  const waiting = new Map<string, { entries: number; units: number }>();
+  for (const r of rows.filter((x) => x.status === 'waiting')) {
+    const key = `${r.region_id}/${r.tier_rank}`;
+    const line = waiting.get(key) ?? { entries: 0, units: 0 };
+    waiting.set(key, { entries: line.entries + 1, units: line.units + r.quantity });
+  }
+  const { rows: totals } = await app.database.db.query<{ key: string; entries: number; units: number }>(
+    `select region_id || '/' || tier_rank as key, sum(entries)::int as entries, sum(units)::int as units
+     from queue_waiting_totals where sku_id = $1 group by region_id, tier_rank having sum(entries) <> 0 or sum(units) <> 0`,
+    [t.skuId],
+  );
+  expect(new Map(totals.map((r) => [r.key, { entries: r.entries, units: r.units }]))).toEqual(waiting);
+
   // Nothing idle: the head of each region's line asks for more than the hub (serving both) has.
   const available = stock.reduce((sum, r) => sum + r.available, 0);
   for (const regionId of t.regionIds) {

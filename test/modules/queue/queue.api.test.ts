@@ -233,6 +233,8 @@ describe('offers', () => {
     const pub = await expectData(201, join(s));
     const member = await expectData(201, join(s, { tier: 'members' }));
     const holder = await expectData(201, join(s, { tier: 'holders' }));
+    // The place a join answers: the entries of its tier rank and of the ranks before it are ahead.
+    expect([pub.position, member.position, holder.position]).toEqual([1, 1, 1]);
     expect((await read(s, holder.id)).position).toBe(1);
     expect((await read(s, member.id)).position).toBe(2);
     expect((await read(s, pub.id)).position).toBe(3);
@@ -242,6 +244,12 @@ describe('offers', () => {
     await ok(s.shop.POST('/v1/holds/{holdId}/release', { params: { path: { holdId: held[1]!.id } } }));
     expect((await read(s, member.id)).status).toBe('offered');
     expect((await read(s, pub.id)).position).toBe(1);
+    // Offered entries are no longer ahead of anyone.
+    const laterMember = await expectData(201, join(s, { tier: 'members' }));
+    const laterPub = await expectData(201, join(s));
+    expect([laterMember.position, laterPub.position]).toEqual([1, 3]);
+    expect((await read(s, laterPub.id)).position).toBe(3);
+    expect((await read(s, pub.id)).position).toBe(2);
   });
 });
 
