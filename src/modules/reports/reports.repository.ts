@@ -33,6 +33,9 @@ export const reportsRepository = {
       )
     ).rows;
   },
+  async skuIdsOfDrop(db: Queryable, dropId: string) {
+    return (await db.query<{ id: string }>('select id from skus where drop_id = $1 order by id', [dropId])).rows.map((r) => r.id);
+  },
   async hubsWithLanes(db: Queryable) {
     return (
       await db.query<{ id: string; handling_days: number; capacity_units: number; lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[] }>(
