@@ -1364,7 +1364,9 @@ export interface paths {
         /**
          * Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published).
          * @description Returns the drop's regional preview keyed by region id, ready for a map (forecast range, units
-         *     placed, delivery window, stock-out risk), with an ETag (`If-None-Match` → 304 when unchanged). Admin
+         *     placed, delivery window, stock-out risk; for creators and admin also the tier reserves, the units
+         *     reserved per tier in each region and the fair queue per region: waiting now and the units short of
+         *     the forecast), with an ETag (`If-None-Match` → 304 when unchanged). Admin
          *     keys and the drop's creator; storefront keys of that creator only once the drop has a published plan
          *     (before that → 404); another creator's drop → 404.
          */

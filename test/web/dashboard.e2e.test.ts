@@ -581,8 +581,9 @@ describe.skipIf(!HAS_CHROMIUM)(
       }, 90_000);
 
       it("shows the access tiers' fill rates and the queue per region from the creator preview", async () => {
-        // Before any tiers: the panel says so.
-        await page.waitForSelector('#community-panel[data-state="empty"]');
+        // Before any tiers: no tier table.
+        await page.waitForSelector('#community-panel:is([data-state="ready"], [data-state="empty"])');
+        expect(await page.locator('#community-body caption', { hasText: 'Tier fill rates' }).count()).toBe(0);
         // Two tiers with windows before the opening, reserving shares of the first SKU.
         const drop = await ok(api().GET('/v1/drops/{dropId}', { params: { path: { dropId: DROP } } }));
         const opens = Date.parse(drop.opens_at);
@@ -614,7 +615,9 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.getByLabel('Plan shown').selectOption(plan.id);
         await page.waitForSelector(`#kpi-plan[data-plan-id="${plan.id}"]`);
         // The tiers table: each tier's reserved, rolled-in and taken units summed over its reserves.
-        const tierRows = page.locator('#community-body table').first().locator('tbody tr');
+        const tierRows = page
+          .locator('#community-body table', { has: page.locator('caption', { hasText: 'Tier fill rates' }) })
+          .locator('tbody tr');
         expect(await tierRows.count()).toBe(2);
         for (const [i, tier] of ['holders', 'members'].entries()) {
           const reserves = fresh.tier_reserves!.filter((r) => r.tier === tier);
@@ -625,7 +628,9 @@ describe.skipIf(!HAS_CHROMIUM)(
           expect(cells[1]).toBe(`${reserved.toLocaleString('en-US')} units`);
         }
         // The queue per region: nobody waits yet; the units short of demand are the preview's.
-        const queueRows = page.locator('#community-body table').nth(1).locator('tbody tr');
+        const queueRows = page
+          .locator('#community-body table', { has: page.locator('caption', { hasText: 'Queue per region' }) })
+          .locator('tbody tr');
         const withQueue = Object.entries(fresh.regions).filter(([, r]) => r.queue);
         expect(await queueRows.count()).toBe(withQueue.length);
         const shown = await queueRows.evaluateAll((rows) =>
