@@ -3294,6 +3294,8 @@ export interface components {
         CommunityReport: {
             tiers: (components["schemas"]["TierFillRate"] & {
                 tier: string;
+                /** @description Every unit the tier's buyers hold (not past expiry) or bought, whether from its reserves or not (`used` counts reserve units only). */
+                units_taken: number;
                 reserves: (components["schemas"]["TierFillRate"] & {
                     sku_id: string;
                     /** @description null: drop-wide. */
@@ -11619,6 +11621,7 @@ export interface operations {
                      *             "rolled_in": 0,
                      *             "used": 17,
                      *             "fill_rate": 0.85,
+                     *             "units_taken": 21,
                      *             "reserves": [
                      *               {
                      *                 "sku_id": "sku-nova-ember-beanie",

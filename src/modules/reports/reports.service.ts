@@ -93,9 +93,11 @@ export function createReportsService(deps: ReportsServiceDeps) {
    * confirmation or an offer lapsing after the close still counts.
    */
   async function community(dropId: string): Promise<Schemas['CommunityReport']> {
-    const [reserves, entries] = await Promise.all([
+    const now = clock.now();
+    const [reserves, entries, taken] = await Promise.all([
       deps.access ? deps.access.tierReserves(dropId, await repo.skuIdsOfDrop(db, dropId)) : undefined,
       deps.queue ? deps.queue.outcomes(dropId) : [],
+      repo.unitsTakenByTier(db, dropId, now),
     ]);
     return {
       tiers: tierFillRates(
@@ -107,6 +109,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
           rolledIn: r.rolled_in,
           used: r.used,
         })),
+        new Map(taken.map((t) => [t.tier, t.units])),
       ),
       queue: queueOutcomes(
         entries.map((e) => ({
@@ -116,7 +119,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
           holdStatus: e.hold_status,
           holdExpiresAtMs: e.hold_expires_at?.getTime() ?? null,
         })),
-        clock.now().getTime(),
+        now.getTime(),
       ),
     };
   }

@@ -97,7 +97,9 @@ beforeAll(async () => {
   // The opening sells the other 5 units out; then seven buyers queue.
   app.clock.set('2026-12-03T18:00:00.000Z');
   const publicHolds = [];
-  for (let i = 0; i < 5; i++) publicHolds.push(await holdOf(i % 2, 1));
+  for (let i = 0; i < 4; i++) publicHolds.push(await holdOf(i % 2, 1));
+  // A member buys one more after the windows: theirs, but not from a reserve.
+  await confirm((await holdOf(0, 1, 'members')).id);
   for (const [name, region] of [
     ['a', 0],
     ['b', 0],
@@ -223,6 +225,7 @@ describe('the post-drop report', () => {
         rolled_in: 0,
         used: 2,
         fill_rate: 0.6667,
+        units_taken: 2,
         reserves: [{ sku_id: t.skuId, region_id: null, reserved: 3, rolled_in: 0, used: 2, fill_rate: 0.6667 }],
       },
       {
@@ -231,6 +234,7 @@ describe('the post-drop report', () => {
         rolled_in: 1,
         used: 3,
         fill_rate: 1,
+        units_taken: 4,
         reserves: [
           { sku_id: t.skuId, region_id: null, reserved: 0, rolled_in: 1, used: 1, fill_rate: 1 },
           { sku_id: t.skuId, region_id: t.regionIds[0]!, reserved: 2, rolled_in: 0, used: 2, fill_rate: 1 },

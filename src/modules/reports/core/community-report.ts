@@ -34,6 +34,8 @@ export interface TierFill {
   used: number;
   /** used ÷ (reserved + rolled_in); null when nothing was reserved for the tier */
   fill_rate: number | null;
+  /** every unit the tier's buyers hold or bought, from its reserves or not */
+  units_taken: number;
   reserves: { sku_id: string; region_id: string | null; reserved: number; rolled_in: number; used: number; fill_rate: number | null }[];
 }
 
@@ -60,13 +62,24 @@ export interface QueueOutcomes {
 const ratio = (a: number, b: number): number | null => (b > 0 ? round4(a / b) : null);
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** Per tier, in the order first seen (the drop's tier order), its reserves and how much of them its buyers took. */
-export function tierFillRates(reserves: ReserveFigures[]): TierFill[] {
+/**
+ * Per tier, in the order first seen (the drop's tier order), its reserves and how much of them its
+ * buyers took; `takenByTier`: every unit each tier's buyers hold or bought (0 when absent).
+ */
+export function tierFillRates(reserves: ReserveFigures[], takenByTier: ReadonlyMap<string, number> = new Map()): TierFill[] {
   const tiers = new Map<string, TierFill>();
   for (const r of reserves) {
     const t =
       tiers.get(r.tier) ??
-      tiers.set(r.tier, { tier: r.tier, reserved: 0, rolled_in: 0, used: 0, fill_rate: null, reserves: [] }).get(r.tier)!;
+      tiers.set(r.tier, {
+          tier: r.tier,
+          reserved: 0,
+          rolled_in: 0,
+          used: 0,
+          fill_rate: null,
+          units_taken: takenByTier.get(r.tier) ?? 0,
+          reserves: [],
+        }).get(r.tier)!;
     t.reserved += r.reserved;
     t.rolled_in += r.rolledIn;
     t.used += r.used;

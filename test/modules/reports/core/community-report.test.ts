@@ -11,16 +11,19 @@ const NOW = Date.parse('2026-12-05T17:00:00Z');
 
 describe('tier fill rates', () => {
   it('sums a tier over its reserves, in the order the tiers come, and rates used against reserved + rolled in', () => {
-    const fills = tierFillRates([
-      { tier: 'holders', skuId: 's1', regionId: null, reserved: 6, rolledIn: 0, used: 3 },
-      { tier: 'holders', skuId: 's2', regionId: 'R', reserved: 2, rolledIn: 0, used: 2 },
-      { tier: 'members', skuId: 's1', regionId: null, reserved: 0, rolledIn: 3, used: 1 },
-      { tier: 'public', skuId: 's1', regionId: null, reserved: 0, rolledIn: 0, used: 0 },
-    ]);
-    expect(fills.map((f) => [f.tier, f.reserved, f.rolled_in, f.used, f.fill_rate])).toEqual([
-      ['holders', 8, 0, 5, 0.625],
-      ['members', 0, 3, 1, 0.3333],
-      ['public', 0, 0, 0, null],
+    const fills = tierFillRates(
+      [
+        { tier: 'holders', skuId: 's1', regionId: null, reserved: 6, rolledIn: 0, used: 3 },
+        { tier: 'holders', skuId: 's2', regionId: 'R', reserved: 2, rolledIn: 0, used: 2 },
+        { tier: 'members', skuId: 's1', regionId: null, reserved: 0, rolledIn: 3, used: 1 },
+        { tier: 'public', skuId: 's1', regionId: null, reserved: 0, rolledIn: 0, used: 0 },
+      ],
+      new Map([['holders', 9]]),
+    );
+    expect(fills.map((f) => [f.tier, f.reserved, f.rolled_in, f.used, f.fill_rate, f.units_taken])).toEqual([
+      ['holders', 8, 0, 5, 0.625, 9],
+      ['members', 0, 3, 1, 0.3333, 0],
+      ['public', 0, 0, 0, null, 0],
     ]);
     expect(fills[0]!.reserves.map((r) => r.fill_rate)).toEqual([0.5, 1]);
   });
