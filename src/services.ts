@@ -100,6 +100,8 @@ export function createServices(deps: {
   // Community access (issue 16): tiers with reserved stock and per-account limits, checked in the hold's transaction.
   const access = createAccessService({ db, clock, catalog });
   routers.push(accessRoutes(access));
+  // The fair queue for sold-out stock (issue 16): freed units are offered in the freeing transaction (migration 0022).
+  const queue = createQueueService({ db, clock, snapshots, catalog, access });
   const delivery = createDeliveryService({
     db,
     clock,
@@ -109,11 +111,10 @@ export function createServices(deps: {
     forecasts: forecastReader,
     pickups: pickup,
     access,
+    queue,
     logger: deps.logger.child({ module: 'delivery' }),
     metrics: metricsRegistry,
   });
-  // The fair queue for sold-out stock (issue 16): freed units are offered in the freeing transaction (migration 0022).
-  const queue = createQueueService({ db, clock, snapshots, catalog, access });
   routers.push(queueRoutes(queue));
   const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
   routers.push(deliveryRoutes(delivery, estimateLimit));
@@ -197,7 +198,14 @@ export function createServices(deps: {
     sender: deps.webhookSender ?? createAxiosWebhookSender(),
     policy: { timeoutMs: deps.config.webhookTimeoutMs, ...deps.webhookPolicy },
   });
-  const allocation = createAllocationService(db, { catalog, webhooks, clock, workers: deps.workers, pickups: pickup });
+  const allocation = createAllocationService(db, {
+    catalog,
+    webhooks,
+    clock,
+    workers: deps.workers,
+    pickups: pickup,
+    tierShares: (dropId) => access.reserveShares(dropId),
+  });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
   const plannerAt = (at: Clock) =>
     createAllocationService(db, { catalog, webhooks, clock: at, workers: deps.workers, pickups: pickup });
@@ -227,6 +235,8 @@ export function createServices(deps: {
     forecasts: forecastReader,
     stock: delivery,
     returns,
+    access,
+    queue,
     recordClosedDrop: (dropId) => history.recordClosedDrop(dropId),
   });
   routers.push(reportsRoutes(reports));

@@ -1364,7 +1364,9 @@ export interface paths {
         /**
          * Regional preview before a drop opens, keyed by region id for a map (creator, admin; storefronts once published).
          * @description Returns the drop's regional preview keyed by region id, ready for a map (forecast range, units
-         *     placed, delivery window, stock-out risk), with an ETag (`If-None-Match` → 304 when unchanged). Admin
+         *     placed, delivery window, stock-out risk; for creators and admin also the tier reserves, the units
+         *     reserved per tier in each region and the fair queue per region: waiting now and the units short of
+         *     the forecast), with an ETag (`If-None-Match` → 304 when unchanged). Admin
          *     keys and the drop's creator; storefront keys of that creator only once the drop has a published plan
          *     (before that → 404); another creator's drop → 404.
          */
@@ -1775,6 +1777,8 @@ export interface paths {
          *     against planned lead-time delta, stock-outs by hub and when, fallback supplier use and cost,
          *     leftovers per hub, and the five regions where the plan missed most with their cause. The
          *     outcome is a replay of the realised orders, in time order, against the stock the plan placed.
+         *     `community`: the access tiers' fill rates and the queue's outcomes against the probabilities
+         *     promised at the join (docs/queue.md).
          */
         get: operations["getPostDropReport"];
         put?: never;
@@ -2455,6 +2459,27 @@ export interface components {
             catalog_snapshot: {
                 [key: string]: unknown;
             };
+            /**
+             * @description How the stock this plan places splits by the drop's access tiers now (absent when the drop has
+             *     no tiers): per tier, SKU and scope, `reserved` = floor(share × the plan's units of the SKU over
+             *     its hubs), as the reserves will be counted once the plan's stock is at the hubs. For a region
+             *     scope, `units_at_serving_hub` is what the plan places at the hub serving that region (a reserve
+             *     is a count over the SKU's stock, not units kept at that hub). The allocation does not place
+             *     reserves itself.
+             */
+            tier_reserves?: components["schemas"]["PlanTierReserve"][];
+        };
+        PlanTierReserve: {
+            tier: string;
+            sku_id: string;
+            /** @description null: drop-wide. */
+            region_id: string | null;
+            share: number;
+            /** @description The plan's units of the SKU over all hubs. */
+            plan_units: number;
+            reserved: number;
+            /** @description Region scope: units the plan places at the region's serving hub; null for a drop-wide reserve. */
+            units_at_serving_hub: number | null;
         };
         PlanList: {
             items: components["schemas"]["PlanSummary"][];
@@ -2991,8 +3016,26 @@ export interface components {
                     lead_time_delta_days: number | null;
                     /** @description 1 − the lowest in-stock probability over the region's SKUs. */
                     stock_out_risk: number | null;
+                    /** @description Units reserved for each tier's buyers of this region now (its region-scoped reserves over the SKUs: reserved + rolled_in; drop-wide reserves are in `tier_reserves` with region_id null). Creators and admin only, on a drop with access tiers. */
+                    reserved_by_tier?: {
+                        [key: string]: number;
+                    };
+                    queue?: components["schemas"]["PreviewRegionQueue"];
                 };
             };
+        };
+        /**
+         * @description The fair queue of the region (creators and admin only). `waiting_entries` and `waiting_units`:
+         *     entries waiting now over the drop's SKUs. `units_short_p50` / `units_short_p90`: Σ over SKUs of
+         *     max(forecast demand − units the plan placed at the region's serving hub, 0) at the forecast's
+         *     median and p90: the demand expected to find no stock in the region, i.e. the most units that may
+         *     queue if every buyer who misses out joins (none without a forecast or a plan).
+         */
+        PreviewRegionQueue: {
+            waiting_entries: number;
+            waiting_units: number;
+            units_short_p50: number;
+            units_short_p90: number;
         };
         ForecastSummary: {
             cells: number;
@@ -3225,6 +3268,59 @@ export interface components {
             /** @description units_returned / units_sold; null when nothing was sold. */
             return_rate: number | null;
         };
+        /** @description How much of a reserve its tier's buyers took: `used` reserve units in active and confirmed holds against `reserved` + `rolled_in`; `fill_rate` = used ÷ (reserved + rolled_in), null when nothing was reserved. */
+        TierFillRate: {
+            reserved: number;
+            rolled_in: number;
+            used: number;
+            fill_rate: number | null;
+        };
+        /** @description Entries promised a probability in [from, to) at their join (the last bin includes 1): the mean promised and the share that got an offer. */
+        QueueCalibrationBin: {
+            from: number;
+            to: number;
+            entries: number;
+            promised_mean: number | null;
+            realised_share: number | null;
+        };
+        /**
+         * @description Access tiers and the fair queue after the drop, read live (a claim or lapse after the close
+         *     still counts). `tiers`: each tier's fill rate, in total and per reserve (SKU and scope), in tier
+         *     order (empty without tiers). `queue`: every entry's outcome, and how often the probability stated
+         *     at the join came true. An entry's promise came true when it was offered the units (claimed,
+         *     lapsed or still open); it did not when it is still waiting. Entries that left before an offer,
+         *     and joins answered with an offer at once (nothing promised), are not in the calibration.
+         */
+        CommunityReport: {
+            tiers: (components["schemas"]["TierFillRate"] & {
+                tier: string;
+                /** @description Every unit the tier's buyers hold (not past expiry) or bought, whether from its reserves or not (`used` counts reserve units only). */
+                units_taken: number;
+                reserves: (components["schemas"]["TierFillRate"] & {
+                    sku_id: string;
+                    /** @description null: drop-wide. */
+                    region_id: string | null;
+                })[];
+            })[];
+            queue: {
+                entries: number;
+                /** @description Units the entries asked for. */
+                units: number;
+                /** @description Entries by outcome: claimed (the offer's hold confirmed), lapsed (the offer expired or was released, leaving with it included), offered (the claim still open), waiting (never offered), left (before any offer). */
+                by_outcome: {
+                    waiting: number;
+                    offered: number;
+                    claimed: number;
+                    lapsed: number;
+                    left: number;
+                };
+                /** @description Entries in the calibration. */
+                promised_entries: number;
+                promised_mean: number | null;
+                realised_share: number | null;
+                calibration: components["schemas"]["QueueCalibrationBin"][];
+            };
+        };
         PostDropReport: {
             drop_id: string;
             plan_id: string | null;
@@ -3274,6 +3370,7 @@ export interface components {
                 cause: "under-forecast" | "over-forecast" | "hub-capacity" | "supplier-lead-time" | "no-hub-within-promise";
                 detail: string;
             }[];
+            community: components["schemas"]["CommunityReport"];
             /** @description Return rates as of the read (returns arrive after the close, so they are counted live): returned units over units sold (confirmed holds plus placed pre-orders), overall and by region, SKU and reason (a reason's rate is over every unit sold). */
             returns?: components["schemas"]["ReturnRate"] & {
                 by_region: (components["schemas"]["ReturnRate"] & {
@@ -11516,6 +11613,114 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "community": {
+                     *         "tiers": [
+                     *           {
+                     *             "tier": "holders",
+                     *             "reserved": 20,
+                     *             "rolled_in": 0,
+                     *             "used": 17,
+                     *             "fill_rate": 0.85,
+                     *             "units_taken": 21,
+                     *             "reserves": [
+                     *               {
+                     *                 "sku_id": "sku-nova-ember-beanie",
+                     *                 "region_id": null,
+                     *                 "reserved": 20,
+                     *                 "rolled_in": 0,
+                     *                 "used": 17,
+                     *                 "fill_rate": 0.85
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "queue": {
+                     *           "entries": 3,
+                     *           "units": 3,
+                     *           "by_outcome": {
+                     *             "waiting": 1,
+                     *             "offered": 0,
+                     *             "claimed": 1,
+                     *             "lapsed": 1,
+                     *             "left": 0
+                     *           },
+                     *           "promised_entries": 3,
+                     *           "promised_mean": 0.5,
+                     *           "realised_share": 0.6667,
+                     *           "calibration": [
+                     *             {
+                     *               "from": 0,
+                     *               "to": 0.1,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.1,
+                     *               "to": 0.2,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.2,
+                     *               "to": 0.3,
+                     *               "entries": 1,
+                     *               "promised_mean": 0.25,
+                     *               "realised_share": 0
+                     *             },
+                     *             {
+                     *               "from": 0.3,
+                     *               "to": 0.4,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.4,
+                     *               "to": 0.5,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.5,
+                     *               "to": 0.6,
+                     *               "entries": 1,
+                     *               "promised_mean": 0.5,
+                     *               "realised_share": 1
+                     *             },
+                     *             {
+                     *               "from": 0.6,
+                     *               "to": 0.7,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.7,
+                     *               "to": 0.8,
+                     *               "entries": 1,
+                     *               "promised_mean": 0.75,
+                     *               "realised_share": 1
+                     *             },
+                     *             {
+                     *               "from": 0.8,
+                     *               "to": 0.9,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             },
+                     *             {
+                     *               "from": 0.9,
+                     *               "to": 1,
+                     *               "entries": 0,
+                     *               "promised_mean": null,
+                     *               "realised_share": null
+                     *             }
+                     *           ]
+                     *         }
+                     *       },
                      *       "cells": [
                      *         {
                      *           "sku_id": "sku-nova-ember-beanie",

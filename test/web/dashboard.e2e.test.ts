@@ -580,6 +580,73 @@ describe.skipIf(!HAS_CHROMIUM)(
         await page.waitForSelector(`#kpi-plan[data-plan-id="${plan.id}"]`);
       }, 90_000);
 
+      it("shows the access tiers' fill rates and the queue per region from the creator preview", async () => {
+        // Before any tiers: no tier table.
+        await page.waitForSelector('#community-panel:is([data-state="ready"], [data-state="empty"])');
+        expect(await page.locator('#community-body caption', { hasText: 'Tier fill rates' }).count()).toBe(0);
+        // Two tiers with windows before the opening, reserving shares of the first SKU.
+        const drop = await ok(api().GET('/v1/drops/{dropId}', { params: { path: { dropId: DROP } } }));
+        const opens = Date.parse(drop.opens_at);
+        const at = (days: number) => new Date(opens - days * 86_400_000).toISOString();
+        const skuId = plan.allocations[0]!.sku_id;
+        const regionId = plan.regions.find((r) => r.sku_id === skuId && r.serving_hub_id)!.region_id;
+        await ok(
+          api().PUT('/v1/drops/{dropId}/access', {
+            params: { path: { dropId: DROP } },
+            body: {
+              tiers: [
+                {
+                  name: 'holders',
+                  window: { starts_at: at(3), ends_at: at(2) },
+                  reserves: [{ sku_id: skuId, share: 0.2 }],
+                },
+                {
+                  name: 'members',
+                  window: { starts_at: at(2), ends_at: at(1) },
+                  reserves: [{ sku_id: skuId, region_id: regionId, share: 0.1 }],
+                },
+              ],
+            },
+          }),
+        );
+        const fresh = await ok(api().GET('/v1/drops/{dropId}/preview', { params: { path: { dropId: DROP } } }));
+        await page.reload();
+        await page.waitForSelector('#community-panel[data-state="ready"]');
+        await page.getByLabel('Plan shown').selectOption(plan.id);
+        await page.waitForSelector(`#kpi-plan[data-plan-id="${plan.id}"]`);
+        // The tiers table: each tier's reserved, rolled-in and taken units summed over its reserves.
+        const tierRows = page
+          .locator('#community-body table', { has: page.locator('caption', { hasText: 'Tier fill rates' }) })
+          .locator('tbody tr');
+        expect(await tierRows.count()).toBe(2);
+        for (const [i, tier] of ['holders', 'members'].entries()) {
+          const reserves = fresh.tier_reserves!.filter((r) => r.tier === tier);
+          const reserved = reserves.reduce((s, r) => s + r.reserved, 0);
+          expect(reserved).toBeGreaterThan(0);
+          const cells = await tierRows.nth(i).locator('td').allTextContents();
+          expect(cells[0]).toBe(tier);
+          expect(cells[1]).toBe(`${reserved.toLocaleString('en-US')} units`);
+        }
+        // The queue per region: nobody waits yet; the units short of demand are the preview's.
+        const queueRows = page
+          .locator('#community-body table', { has: page.locator('caption', { hasText: 'Queue per region' }) })
+          .locator('tbody tr');
+        const withQueue = Object.entries(fresh.regions).filter(([, r]) => r.queue);
+        expect(await queueRows.count()).toBe(withQueue.length);
+        const shown = await queueRows.evaluateAll((rows) =>
+          rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)),
+        );
+        for (const [id, region] of withQueue) {
+          const row = shown.find((cells) => cells[0] === id)!;
+          expect(row[1]).toBe(String(region.queue!.waiting_entries));
+          const short = region.queue!.units_short_p90;
+          expect(row[4]).toBe(
+            `${short.toLocaleString('en-US', { maximumFractionDigits: 0 })} ${Math.abs(short) === 1 ? 'unit' : 'units'}`,
+          );
+        }
+        expect(shown.find((cells) => cells[0] === regionId)![5]).toContain('members');
+      }, 90_000);
+
       it('fits a phone: no sideways scroll, the chart within the screen', async () => {
         await shot(page, 'drop');
         await page.setViewportSize(PHONE);

@@ -255,6 +255,16 @@ export function createAccessService(deps: {
           );
     },
 
+    /** The drop's reserve shares in tier order (the plan's split of its stock); empty without tiers. */
+    async reserveShares(
+      dropId: string,
+    ): Promise<{ tier: string; skuId: string; regionId: string | null; share: number }[]> {
+      const rules = await readAccess(db, dropId);
+      return rules.tiers.flatMap((t) =>
+        t.reserves.map((r) => ({ tier: t.name, skuId: r.sku_id, regionId: r.region_id ?? null, share: r.share })),
+      );
+    },
+
     /** The drop's tier reserves now, for live stock and the preview; undefined when it has no tiers. */
     async tierReserves(dropId: string, skuIds: string[]): Promise<Schemas['TierReserve'][] | undefined> {
       const rules = await rulesOf(dropId);

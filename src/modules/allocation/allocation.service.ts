@@ -13,6 +13,7 @@ import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
 import { isPickupRegionId, type AllocationEconomics, type AllocationPlan } from './core';
 import type { PickupService } from '../pickup';
 import { planComputer } from './plan-worker';
+import { planTierReserves, type TierShare } from './core/tier-split';
 import {
   allocationRepository as repo,
   type AllocationRow,
@@ -227,6 +228,8 @@ export function createAllocationService(
     workers?: WorkerPool;
     /** pickup routes for the plan and pickups due for partners (absent: no pickup) */
     pickups?: Pick<PickupService, 'pickupRoutes' | 'pickupsDue'>;
+    /** the drop's tier reserve shares, asked of the access module (absent: plans show no tier split) */
+    tierShares?: (dropId: string) => Promise<TierShare[]>;
   },
 ) {
   const { catalog, webhooks, clock, pickups } = deps;
@@ -563,7 +566,10 @@ export function createAllocationService(
     },
 
     async getPlan(principal: Principal, planId: string): Promise<Plan> {
-      return readPlan(db, await visiblePlan(principal, planId));
+      const row = await visiblePlan(principal, planId);
+      const [plan, shares] = await Promise.all([readPlan(db, row), deps.tierShares?.(row.drop_id) ?? []]);
+      if (shares.length === 0) return plan;
+      return { ...plan, tier_reserves: planTierReserves(plan.allocations, plan.regions, shares) };
     },
 
     /**

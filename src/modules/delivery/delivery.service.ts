@@ -19,6 +19,7 @@ import {
   type DeliveryEstimate,
   type LaneRanked,
 } from './core/delivery-window';
+import { previewQueueByRegion, reservedByTierPerRegion } from './core/preview-community';
 import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
@@ -50,11 +51,15 @@ export function createDeliveryService(deps: {
   pickups?: Pick<PickupService, 'reserveSlot'>;
   /** community access (tiers, account limits): holds on a drop with rules go through its one-statement step */
   access?: Pick<AccessService, 'prepareHold' | 'placeHold' | 'tierReserves'>;
+  /** the fair queue's waiting entries per region, for the creator's preview (absent: not shown) */
+  queue?: {
+    waitingByRegion(dropId: string): Promise<{ region_id: string; sku_id: string; entries: number; units: number }[]>;
+  };
   logger: Logger;
   /** where the ledger's metrics are registered (served at /metrics) */
   metrics?: Registry;
 }) {
-  const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger, access } = deps;
+  const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger, access, queue } = deps;
   const metrics = ledgerMetrics(deps.metrics ?? new Registry());
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
@@ -499,14 +504,17 @@ export function createDeliveryService(deps: {
         plan ? plans.regions(plan.id) : Promise.resolve([]),
         plan ? plans.allocations(plan.id) : Promise.resolve([]),
       ]);
-      // Tier reserves are the creator's business: storefronts see the preview without them.
-      const tierReserves =
-        principal.role === 'storefront' || !access
+      // Tier reserves and the queue are the creator's business: storefronts see the preview without them.
+      const creatorView = principal.role !== 'storefront';
+      const [tierReserves, waiting] = await Promise.all([
+        !creatorView || !access
           ? undefined
-          : await access.tierReserves(
+          : access.tierReserves(
               dropId,
               [...snapshots.current().skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id),
-            );
+            ),
+        creatorView && queue ? queue.waitingByRegion(dropId) : undefined,
+      ]);
       const unitsAtHub = new Map(allocations.map((a) => [`${a.hub_id}\u0000${a.sku_id}`, a.units]));
       const byRegion: Schemas['DropPreview']['regions'] = {};
       const entry = (regionId: string) =>
@@ -546,6 +554,35 @@ export function createDeliveryService(deps: {
         e.lead_time_delta_days = minOrNull(e.lead_time_delta_days, r.lead_time_delta_days);
         e.stock_out_risk = Math.max(e.stock_out_risk ?? 0, 1 - r.in_stock_probability);
       }
+      if (waiting) {
+        const queues = previewQueueByRegion({
+          waiting: waiting.map((w) => ({ regionId: w.region_id, skuId: w.sku_id, entries: w.entries, units: w.units })),
+          demand: forecast.cells.map((c) => ({
+            regionId: c.region_id,
+            skuId: c.sku_id,
+            p50: c.quantiles[P50] ?? 0,
+            p90: c.quantiles[P90] ?? 0,
+          })),
+          placed: plan
+            ? regions.map((r) => ({
+                regionId: r.region_id,
+                skuId: r.sku_id,
+                units: r.serving_hub_id ? (unitsAtHub.get(`${r.serving_hub_id}\u0000${r.sku_id}`) ?? 0) : 0,
+              }))
+            : null,
+        });
+        for (const [regionId, figures] of queues) entry(regionId).queue = figures;
+      }
+      if (tierReserves)
+        for (const [regionId, byTier] of reservedByTierPerRegion(
+          tierReserves.map((t) => ({
+            tier: t.tier,
+            regionId: t.region_id ?? null,
+            reserved: t.reserved,
+            rolledIn: t.rolled_in,
+          })),
+        ))
+          entry(regionId).reserved_by_tier = byTier;
       return {
         drop_id: drop.id,
         opens_at: drop.opens_at.toISOString(),

@@ -9,6 +9,7 @@ import type { CatalogService } from '../catalog';
 import { resolveRegion, type DeliverySnapshotCache } from '../delivery';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
 import { queueRepository as repo, type EntryRow, type SupplyRow } from './queue.repository';
+import { queueViewsRepository as views, type OutcomeRow } from './queue-views.repository';
 import type { QueueJoinInput } from './queue.schemas';
 
 /**
@@ -218,8 +219,20 @@ export function createQueueService(deps: {
         hold_hub_id: null,
         hold_expires_at: null,
       };
-      if (joined.available > 0) return present((await repo.findEntry(db, id))!);
-      return present(row, { ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! }, supply: joined });
+      const answer =
+        joined.available > 0
+          ? await present((await repo.findEntry(db, id))!)
+          : await present(row, {
+              ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! },
+              supply: joined,
+            });
+      // Kept for the post-drop report: how often what the buyer was told came true.
+      if (answer.expected_outcome)
+        await views.storePromise(db, id, {
+          probability: answer.expected_outcome.probability,
+          probabilityFromStock: answer.expected_outcome.probability_from_stock,
+        });
+      return answer;
     },
 
     async get(principal: Principal, dropId: string, entryId: string): Promise<Entry> {
@@ -250,6 +263,16 @@ export function createQueueService(deps: {
       // ones behind it may take those units now (no hub row changed, so the trigger did not run).
       if (leftWaiting) await repo.offerAvailableAtServingHubs(db, row.sku_id, row.region_id, now);
       return present((await repo.findEntry(db, entryId))!);
+    },
+
+    /** Waiting entries and units per region and SKU of a drop, for the creator's preview. */
+    async waitingByRegion(dropId: string) {
+      return views.waitingByRegion(db, dropId);
+    },
+
+    /** Every entry of a drop with its promise at the join and its offer's fate, for the post-drop report. */
+    async outcomes(dropId: string): Promise<OutcomeRow[]> {
+      return views.outcomes(db, dropId);
     },
 
     /** Offers every available unit to the queues waiting for it (the periodic job; the trigger does it at once). */

@@ -33,6 +33,22 @@ export const reportsRepository = {
       )
     ).rows;
   },
+  /** Units each tier's buyers hold (not past expiry) or bought, reserve units or not (hold claims, migration 0020). */
+  async unitsTakenByTier(db: Queryable, dropId: string, now: Date) {
+    return (
+      await db.query<{ tier: string; units: number }>(
+        `select c.tier, sum(c.quantity)::int as units
+         from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+         where c.drop_id = $1 and c.tier is not null
+           and (h.status = 'confirmed' or (h.status = 'held' and h.expires_at > $2))
+         group by c.tier`,
+        [dropId, now],
+      )
+    ).rows;
+  },
+  async skuIdsOfDrop(db: Queryable, dropId: string) {
+    return (await db.query<{ id: string }>('select id from skus where drop_id = $1 order by id', [dropId])).rows.map((r) => r.id);
+  },
   async hubsWithLanes(db: Queryable) {
     return (
       await db.query<{ id: string; handling_days: number; capacity_units: number; lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[] }>(

@@ -4,11 +4,14 @@ import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import type { AccessService } from '../access';
 import type { PlanReader } from '../allocation';
 import type { CatalogService } from '../catalog';
 import type { DeliveryService } from '../delivery';
 import type { ForecastReader } from '../forecast';
+import type { QueueService } from '../queue';
 import type { ReturnsService } from '../returns';
+import { queueOutcomes, tierFillRates } from './core/community-report';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
 
@@ -30,6 +33,9 @@ export interface ReportsServiceDeps {
   stock: Pick<DeliveryService, 'receivedStock'>;
   /** return rates as of the read, asked of the returns module (returns arrive after the close) */
   returns: Pick<ReturnsService, 'returnRates'>;
+  /** tier reserves and queue entries (issue 16), asked of their modules; absent: no community section */
+  access?: Pick<AccessService, 'tierReserves'>;
+  queue?: Pick<QueueService, 'outcomes'>;
   /** The learning loop: a closed drop joins the forecast's training history. */
   recordClosedDrop: (dropId: string) => Promise<unknown>;
 }
@@ -82,6 +88,42 @@ export function createReportsService(deps: ReportsServiceDeps) {
     };
   }
 
+  /**
+   * Tier fill rates and queue outcomes, read when the report is read (as returns are): a late
+   * confirmation or an offer lapsing after the close still counts.
+   */
+  async function community(dropId: string): Promise<Schemas['CommunityReport']> {
+    const now = clock.now();
+    const [reserves, entries, taken] = await Promise.all([
+      deps.access ? deps.access.tierReserves(dropId, await repo.skuIdsOfDrop(db, dropId)) : undefined,
+      deps.queue ? deps.queue.outcomes(dropId) : [],
+      repo.unitsTakenByTier(db, dropId, now),
+    ]);
+    return {
+      tiers: tierFillRates(
+        (reserves ?? []).map((r) => ({
+          tier: r.tier,
+          skuId: r.sku_id,
+          regionId: r.region_id ?? null,
+          reserved: r.reserved,
+          rolledIn: r.rolled_in,
+          used: r.used,
+        })),
+        new Map(taken.map((t) => [t.tier, t.units])),
+      ),
+      queue: queueOutcomes(
+        entries.map((e) => ({
+          promisedProbability: e.promised_probability,
+          quantity: e.quantity,
+          status: e.status,
+          holdStatus: e.hold_status,
+          holdExpiresAtMs: e.hold_expires_at?.getTime() ?? null,
+        })),
+        now.getTime(),
+      ),
+    };
+  }
+
   return {
     /**
      * The scheduled step (every minute): each drop past its close gets its report, is marked
@@ -111,11 +153,12 @@ export function createReportsService(deps: ReportsServiceDeps) {
       const row = await repo.findReport(db, dropId);
       if (!row) throw notFound('report for drop', dropId);
       return {
-        ...(row.report as Omit<Schemas['PostDropReport'], 'plan_id' | 'forecast_id' | 'created_at' | 'returns'>),
+        ...(row.report as Omit<Schemas['PostDropReport'], 'plan_id' | 'forecast_id' | 'created_at' | 'returns' | 'community'>),
         plan_id: row.plan_id,
         forecast_id: row.forecast_id,
         created_at: row.created_at.toISOString(),
         returns: await deps.returns.returnRates(dropId),
+        community: await community(dropId),
       };
     },
   };

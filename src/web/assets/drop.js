@@ -20,10 +20,11 @@ const panels = {
   compare: $('compare-panel'),
   map: $('map-panel'),
   whatIf: $('whatif-panel'),
+  community: $('community-panel'),
 };
 const planPanels = [panels.hubs, panels.orders, panels.delta, panels.issues];
 /** Panels that load() fills; the comparison panel shows only the last comparison asked for. */
-const dataPanels = [panels.drop, panels.forecast, panels.map, panels.whatIf, ...planPanels];
+const dataPanels = [panels.drop, panels.forecast, panels.map, panels.whatIf, panels.community, ...planPanels];
 const buttons = {
   forecast: $('run-forecast'),
   plan: $('compute-plan'),
@@ -125,6 +126,7 @@ async function load() {
   state.suppliers = suppliers.status === 'fulfilled' ? suppliers.value.items : [];
   state.preview = preview.status === 'fulfilled' ? preview.value : null;
   renderForecast(preview);
+  renderCommunity(preview);
   if (plans.status === 'rejected') {
     state.plans = [];
     for (const panel of planPanels) setState(panel, 'error', `Plans could not be loaded: ${plans.reason.message}`);
@@ -415,6 +417,86 @@ function renderDelta(plan) {
       rows,
     ),
   );
+}
+
+/** Tier fill rates and the queue per region, from the creator's preview (tier_reserves, regions[].queue). */
+function renderCommunity(preview) {
+  const panel = panels.community;
+  const body = $('community-body');
+  if (preview.status === 'rejected') {
+    setState(panel, 'error', `The preview could not be loaded: ${preview.reason.message}`);
+    body.replaceChildren();
+    return;
+  }
+  const tiers = tierFill(preview.value.tier_reserves ?? []);
+  const queues = Object.entries(preview.value.regions)
+    .filter(([, r]) => r.queue)
+    .map(([regionId, r]) => ({ regionId, ...r.queue, reserved: r.reserved_by_tier ?? {} }))
+    .sort(
+      (a, b) =>
+        b.waiting_units - a.waiting_units ||
+        b.units_short_p90 - a.units_short_p90 ||
+        a.regionId.localeCompare(b.regionId),
+    );
+  if (!tiers.length && !queues.some((q) => q.waiting_entries > 0 || q.units_short_p90 > 0)) {
+    setState(panel, 'empty', 'This drop has no access tiers and nobody is waiting in its queue.');
+    body.replaceChildren();
+    return;
+  }
+  setState(panel, 'ready');
+  const parts = [];
+  if (tiers.length)
+    parts.push(
+      table(
+        'Tier fill rates (reserved stock taken by each tier, now)',
+        [
+          { label: 'Tier', value: (t) => t.tier },
+          { label: 'Reserved', num: true, value: (t) => fmt.units(t.reserved) },
+          { label: 'Rolled in', num: true, value: (t) => fmt.units(t.rolledIn) },
+          { label: 'Taken', num: true, value: (t) => fmt.units(t.used) },
+          { label: 'Fill rate', num: true, value: (t) => fmt.pct(t.fillRate) },
+        ],
+        tiers,
+      ),
+    );
+  if (queues.length)
+    parts.push(
+      table(
+        'Queue per region',
+        [
+          { label: 'Region', value: (q) => q.regionId },
+          { label: 'Waiting', num: true, value: (q) => fmt.num(q.waiting_entries, 0) },
+          { label: 'Units waiting', num: true, value: (q) => fmt.units(q.waiting_units) },
+          { label: 'Short at p50', num: true, value: (q) => fmt.units(q.units_short_p50) },
+          { label: 'Short at p90', num: true, value: (q) => fmt.units(q.units_short_p90) },
+          {
+            label: 'Reserved for tiers',
+            value: (q) =>
+              Object.entries(q.reserved)
+                .map(([tier, units]) => `${tier} ${fmt.units(units)}`)
+                .join(', ') || '–',
+          },
+        ],
+        queues,
+      ),
+    );
+  body.replaceChildren(...parts);
+}
+
+/** Per tier, in the preview's order: reserved, rolled in and taken over its reserves, and the fill rate. */
+function tierFill(reserves) {
+  const byTier = new Map();
+  for (const r of reserves) {
+    const t = byTier.get(r.tier) ?? { tier: r.tier, reserved: 0, rolledIn: 0, used: 0 };
+    t.reserved += r.reserved;
+    t.rolledIn += r.rolled_in;
+    t.used += r.used;
+    byTier.set(r.tier, t);
+  }
+  return [...byTier.values()].map((t) => ({
+    ...t,
+    fillRate: t.reserved + t.rolledIn > 0 ? t.used / (t.reserved + t.rolledIn) : null,
+  }));
 }
 
 function renderIssues(plan) {

@@ -1,0 +1,53 @@
+/**
+ * How a plan's stock splits by a drop's access tiers (issue 16). The planner does not place tier
+ * reserves itself: a reserve is a share of the SKU's whole stock (migration 0020), so once the
+ * plan's units are at the hubs, a tier's reserve of a SKU is floor(share × the plan's units of it).
+ * For a region's reserve, the units the plan places at that region's serving hub are shown beside
+ * it, so a creator sees whether the region's hub holds at least what is set aside for its buyers.
+ */
+
+export interface TierShare {
+  tier: string;
+  skuId: string;
+  /** null: drop-wide */
+  regionId: string | null;
+  share: number;
+}
+
+export interface PlanTierReserve {
+  tier: string;
+  sku_id: string;
+  region_id: string | null;
+  share: number;
+  plan_units: number;
+  reserved: number;
+  units_at_serving_hub: number | null;
+}
+
+export function planTierReserves(
+  allocations: { sku_id: string; hub_id: string; units: number }[],
+  regions: { region_id: string; sku_id: string; serving_hub_id: string | null }[],
+  shares: TierShare[],
+): PlanTierReserve[] {
+  const unitsBySku = new Map<string, number>();
+  const unitsAtHub = new Map<string, number>();
+  for (const a of allocations) {
+    unitsBySku.set(a.sku_id, (unitsBySku.get(a.sku_id) ?? 0) + a.units);
+    unitsAtHub.set(`${a.hub_id}\u0000${a.sku_id}`, (unitsAtHub.get(`${a.hub_id}\u0000${a.sku_id}`) ?? 0) + a.units);
+  }
+  const servingHub = new Map(regions.map((r) => [`${r.region_id}\u0000${r.sku_id}`, r.serving_hub_id]));
+  return shares.map((s) => {
+    const planUnits = unitsBySku.get(s.skuId) ?? 0;
+    const hub = s.regionId === null ? undefined : servingHub.get(`${s.regionId}\u0000${s.skuId}`);
+    return {
+      tier: s.tier,
+      sku_id: s.skuId,
+      region_id: s.regionId,
+      share: s.share,
+      plan_units: planUnits,
+      // The same rounding as the stored reserves (floor, in SQL); the epsilon keeps 0.3 × 10 at 3.
+      reserved: Math.floor(s.share * planUnits + 1e-9),
+      units_at_serving_hub: s.regionId === null ? null : hub ? (unitsAtHub.get(`${hub}\u0000${s.skuId}`) ?? 0) : 0,
+    };
+  });
+}

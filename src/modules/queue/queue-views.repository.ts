@@ -1,0 +1,58 @@
+import type { Queryable } from '../../db/database';
+
+/**
+ * Queue SQL for the creator's views (preview, post-drop report) and the promise kept at the join
+ * (migration 0024). Apart from queue.repository.ts, which serves the buyer's path.
+ */
+export interface OutcomeRow {
+  entry_id: string;
+  sku_id: string;
+  region_id: string;
+  tier: string | null;
+  quantity: number;
+  status: 'waiting' | 'offered' | 'left';
+  promised_probability: number | null;
+  /** the offer's hold, when the entry was offered */
+  hold_status: 'held' | 'confirmed' | 'released' | 'expired' | null;
+  hold_expires_at: Date | null;
+}
+
+export const queueViewsRepository = {
+  /** What the join's answer promised: only an entry still waiting when it was answered. */
+  async storePromise(
+    db: Queryable,
+    entryId: string,
+    promise: { probability: number; probabilityFromStock: number },
+  ): Promise<void> {
+    await db.query(
+      `update queue_entries set promised_probability = $2, promised_probability_from_stock = $3
+       where id = $1 and promised_probability is null`,
+      [entryId, promise.probability, promise.probabilityFromStock],
+    );
+  },
+
+  /** Waiting entries and the units they ask for, per region and SKU of a drop. */
+  async waitingByRegion(db: Queryable, dropId: string) {
+    return (
+      await db.query<{ region_id: string; sku_id: string; entries: number; units: number }>(
+        `select region_id, sku_id, count(*)::int as entries, sum(quantity)::int as units
+         from queue_entries where drop_id = $1 and status = 'waiting'
+         group by region_id, sku_id order by region_id, sku_id`,
+        [dropId],
+      )
+    ).rows;
+  },
+
+  /** Every entry of a drop with what it was promised and what became of its offer. */
+  async outcomes(db: Queryable, dropId: string): Promise<OutcomeRow[]> {
+    return (
+      await db.query<OutcomeRow>(
+        `select e.id as entry_id, e.sku_id, e.region_id, e.tier, e.quantity, e.status, e.promised_probability,
+           h.status as hold_status, h.expires_at as hold_expires_at
+         from queue_entries e left join reservation_holds h on h.id = e.hold_id
+         where e.drop_id = $1 order by e.seq`,
+        [dropId],
+      )
+    ).rows;
+  },
+};
