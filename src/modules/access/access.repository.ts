@@ -3,6 +3,8 @@ import type { Queryable } from '../../db/database';
 /** Access SQL (migration 0020): a drop's tiers, reserves and limits, account salts, hold claims. */
 export interface AccessRow {
   per_drop_limit: number | null;
+  /** numeric, as text */
+  abuse_threshold: string | null;
   updated_at: Date;
 }
 export interface AccessTierRow {
@@ -31,12 +33,37 @@ export interface PoolRow {
   protected: number;
   rolled_over: number;
 }
+/** Signal counts of one account as SQL answers them (see core/abuse-score.ts for their meaning). */
+export interface SignalCountRow {
+  /** the hold id already has a claim (a retry): nothing to score */
+  existing?: boolean;
+  quick_cycles: number;
+  many_regions: number;
+  shared_device: number;
+  shared_address: number;
+  inhuman_velocity: number;
+}
+export interface FlaggedRow extends SignalCountRow {
+  account_hash: string;
+  holds: number;
+}
+export type FingerprintKind = 'device' | 'address';
+
+/**
+ * The holds an account made itself: its access claims, without the holds the fair queue made for
+ * it (offers, ids `hold_q_…`, migration 0022: an offer is not the buyer's doing).
+ */
+const OWN_CLAIMS = `c.account_hash is not null and c.hold_id not like 'hold\\_q\\_%'`;
+
 export type PlaceOutcome = 'held' | 'existing' | 'refused' | 'reserved' | 'sku_limit' | 'drop_limit';
 
 export const accessRepository = {
   async findAccess(db: Queryable, dropId: string) {
     const access = (
-      await db.query<AccessRow>('select per_drop_limit, updated_at from drop_access where drop_id = $1', [dropId])
+      await db.query<AccessRow>(
+        'select per_drop_limit, abuse_threshold::text as abuse_threshold, updated_at from drop_access where drop_id = $1',
+        [dropId],
+      )
     ).rows[0];
     if (!access) return undefined;
     // One after another: `db` may be a transaction's single connection.
@@ -61,6 +88,7 @@ export const accessRepository = {
     dropId: string,
     rules: {
       perDropLimit: number | null;
+      abuseThreshold: number | null;
       tiers: { name: string; startsAt: Date; endsAt: Date }[];
       reserves: { tier: string; skuId: string; scope: string; share: number }[];
       skuLimits: { skuId: string; perAccount: number }[];
@@ -68,11 +96,10 @@ export const accessRepository = {
     },
   ) {
     await tx.query('delete from drop_access where drop_id = $1', [dropId]);
-    await tx.query('insert into drop_access (drop_id, per_drop_limit, updated_at) values ($1, $2, $3)', [
-      dropId,
-      rules.perDropLimit,
-      rules.now,
-    ]);
+    await tx.query(
+      'insert into drop_access (drop_id, per_drop_limit, abuse_threshold, updated_at) values ($1, $2, $3, $4)',
+      [dropId, rules.perDropLimit, rules.abuseThreshold, rules.now],
+    );
     for (const [position, tier] of rules.tiers.entries())
       await tx.query(
         'insert into drop_access_tiers (drop_id, position, name, starts_at, ends_at) values ($1, $2, $3, $4, $5)',
@@ -186,5 +213,171 @@ export const accessRepository = {
         [dropId, skuId, accountHash, now],
       )
     ).rows[0]!;
+  },
+
+  /**
+   * Takes every lock the account's signals depend on (function lock_account_signals): the SKU's
+   * reserve lock, the account's, and those of its device and address fingerprints. Call first in
+   * the hold's transaction; read the signals in a later statement (a fresh snapshot, after the wait).
+   */
+  async lockAccountSignals(
+    tx: Queryable,
+    a: { dropId: string; skuId: string; accountHash: string; device: string | null; address: string | null },
+  ) {
+    await tx.query('select lock_account_signals($1, $2, $3, $4, $5)', [
+      a.dropId,
+      a.skuId,
+      a.accountHash,
+      a.device,
+      a.address,
+    ]);
+  },
+
+  /**
+   * The account's signals as they would stand with one more hold (`holdId`, in `regionId`, with
+   * these fingerprints) made at `now`. A retried hold id is not counted twice.
+   */
+  async signalsWithHold(
+    q: Queryable,
+    a: {
+      dropId: string;
+      accountHash: string;
+      holdId: string;
+      regionId: string;
+      device: string | null;
+      address: string | null;
+      now: Date;
+      quickCycleSeconds: number;
+      velocityWindowSeconds: number;
+    },
+  ): Promise<SignalCountRow> {
+    return (
+      await q.query<SignalCountRow>(
+        `with mine as (
+           select c.region_id, h.status, h.created_at, h.ended_at
+           from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+           where c.drop_id = $1 and c.account_hash = $2 and c.hold_id <> $3 and ${OWN_CLAIMS}
+         ), prints as (
+           select f.kind, f.fingerprint from access_account_fingerprints f where f.drop_id = $1 and f.account_hash = $2
+           union select 'device', $5::text where $5::text is not null
+           union select 'address', $6::text where $6::text is not null
+         ), sharing as (
+           select p.kind, (select count(*) from (
+               select g.account_hash from access_account_fingerprints g
+               where g.drop_id = $1 and g.kind = p.kind and g.fingerprint = p.fingerprint
+               union select $2::text) x) as accounts
+           from prints p
+         )
+         select
+           exists (select 1 from hold_access_claims c where c.hold_id = $3) as existing,
+           (select count(*) from mine where status = 'released'
+              and ended_at <= created_at + $8::int * interval '1 second')::int as quick_cycles,
+           (select count(*) from (select region_id from mine union select $4::text) r)::int as many_regions,
+           coalesce((select max(accounts) from sharing where kind = 'device'), 0)::int as shared_device,
+           coalesce((select max(accounts) from sharing where kind = 'address'), 0)::int as shared_address,
+           ((select count(*) from mine where created_at >= $7::timestamptz - $9::int * interval '1 second') + 1)::int
+             as inhuman_velocity`,
+        [
+          a.dropId,
+          a.accountHash,
+          a.holdId,
+          a.regionId,
+          a.device,
+          a.address,
+          a.now,
+          a.quickCycleSeconds,
+          a.velocityWindowSeconds,
+        ],
+      )
+    ).rows[0]!;
+  },
+
+  /** Records that the account was seen with these fingerprints (the first sighting is kept). */
+  async recordFingerprints(
+    q: Queryable,
+    dropId: string,
+    accountHash: string,
+    prints: { kind: FingerprintKind; fingerprint: string }[],
+    now: Date,
+  ) {
+    for (const p of prints)
+      await q.query(
+        `insert into access_account_fingerprints (drop_id, kind, fingerprint, account_hash, first_seen_at)
+         values ($1, $2, $3, $4, $5) on conflict do nothing`,
+        [dropId, p.kind, p.fingerprint, accountHash, now],
+      );
+  },
+
+  /**
+   * Every account of the drop with its signals over the whole drop: its holds (not the queue's
+   * offers) and fingerprints. Velocity is the most holds made within any window of that length.
+   */
+  async signalsOfDrop(
+    q: Queryable,
+    dropId: string,
+    windows: { quickCycleSeconds: number; velocityWindowSeconds: number },
+  ): Promise<FlaggedRow[]> {
+    return (
+      await q.query<FlaggedRow>(
+        `with holds as (
+           select c.account_hash, c.region_id, h.status, h.created_at, h.ended_at
+           from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+           where c.drop_id = $1 and ${OWN_CLAIMS}
+         ), bursts as (
+           select account_hash, count(*) over (partition by account_hash order by created_at
+             range between $3::int * interval '1 second' preceding and current row) as n
+           from holds
+         ), sharing as (
+           select f.account_hash, f.kind, (select count(*) from access_account_fingerprints g
+             where g.drop_id = f.drop_id and g.kind = f.kind and g.fingerprint = f.fingerprint) as n
+           from access_account_fingerprints f where f.drop_id = $1
+         ), accounts as (
+           select account_hash from holds
+           union select account_hash from access_account_fingerprints where drop_id = $1
+         )
+         select a.account_hash,
+           (select count(*) from holds h where h.account_hash = a.account_hash)::int as holds,
+           (select count(*) from holds h where h.account_hash = a.account_hash and h.status = 'released'
+              and h.ended_at <= h.created_at + $2::int * interval '1 second')::int as quick_cycles,
+           (select count(distinct h.region_id) from holds h where h.account_hash = a.account_hash)::int as many_regions,
+           coalesce((select max(s.n) from sharing s where s.account_hash = a.account_hash and s.kind = 'device'), 0)::int
+             as shared_device,
+           coalesce((select max(s.n) from sharing s where s.account_hash = a.account_hash and s.kind = 'address'), 0)::int
+             as shared_address,
+           coalesce((select max(b.n) from bursts b where b.account_hash = a.account_hash), 0)::int as inhuman_velocity
+         from accounts a order by a.account_hash`,
+        [dropId, windows.quickCycleSeconds, windows.velocityWindowSeconds],
+      )
+    ).rows;
+  },
+
+  /**
+   * Deletes the signal data of drops closed before `closedBefore`: the fingerprints, the account
+   * hashes on access claims and queue entries, and the drop's salt (so no hash kept elsewhere can
+   * be linked to an account id again). Answers the drops purged and the rows touched.
+   */
+  async purgeSignals(tx: Queryable, closedBefore: Date) {
+    const drops = (
+      await tx.query<{ id: string }>(
+        `select d.id from drops d where d.closes_at < $1 and (
+           exists (select 1 from access_account_fingerprints f where f.drop_id = d.id)
+           or exists (select 1 from hold_access_claims c where c.drop_id = d.id and c.account_hash is not null)
+           or exists (select 1 from queue_entries q where q.drop_id = d.id and q.account_hash is not null)
+           or exists (select 1 from drop_account_salts s where s.drop_id = d.id))
+         order by d.id`,
+        [closedBefore],
+      )
+    ).rows.map((r) => r.id);
+    if (drops.length === 0) return { drops, rows: 0 };
+    let rows = 0;
+    for (const sql of [
+      'delete from access_account_fingerprints where drop_id = any($1::text[])',
+      'update hold_access_claims set account_hash = null where drop_id = any($1::text[]) and account_hash is not null',
+      // Queue entries keep the same account hash (migration 0022): it goes with the rest.
+      'update queue_entries set account_hash = null where drop_id = any($1::text[]) and account_hash is not null',
+      'delete from drop_account_salts where drop_id = any($1::text[])',
+    ])
+      rows += (await tx.query(sql, [drops])).rowCount;
+    return { drops, rows };
   },
 };

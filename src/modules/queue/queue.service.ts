@@ -26,7 +26,7 @@ export function createQueueService(deps: {
   clock: Clock;
   snapshots: Pick<DeliverySnapshotCache, 'current'>;
   catalog: Pick<CatalogService, 'visibleDrop'>;
-  access: Pick<AccessService, 'prepareHold' | 'tierRank' | 'checkAccountRoom'>;
+  access: Pick<AccessService, 'prepareHold' | 'queueRank' | 'checkAccountRoom'>;
 }) {
   const { db, clock, snapshots, catalog, access } = deps;
 
@@ -147,6 +147,8 @@ export function createQueueService(deps: {
         regionId,
         tier: input.tier,
         accountId: input.account_id,
+        deviceHash: input.device_hash,
+        addressHash: input.address_hash,
       });
       const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
       if (available >= input.quantity)
@@ -176,7 +178,8 @@ export function createQueueService(deps: {
         regionId,
         quantity: input.quantity,
         tier,
-        tierRank: await access.tierRank(dropId, tier),
+        // An account above the drop's signal threshold waits behind everyone (docs/queue.md).
+        tierRank: await access.queueRank(prepared, dropId, tier),
         accountHash: prepared?.accountHash ?? null,
         claimSeconds: input.claim_seconds,
         now,
