@@ -140,7 +140,7 @@ export function createServices(deps: {
       if (purged.drops.length > 0) logger.info({ drops: purged.drops, rows: purged.rows }, 'signal data purged');
     },
   });
-    // Units a tier protected when they freed, and any offer a join raced with: offered within 10 s.
+  // Units a tier protected when they freed, and any offer a join raced with: offered within 10 s.
   jobs.push({
     id: 'queue.offer-available',
     schedule: '*/10 * * * * *',
