@@ -154,8 +154,11 @@ export const accessRepository = {
       dropId: string;
       tier: string | null;
       accountHash: string | null;
+      /** recorded for the account, in the same statement, when a hub held */
+      fingerprints?: { kind: FingerprintKind; fingerprint: string }[];
     },
   ) {
+    const prints = hold.accountHash === null ? [] : (hold.fingerprints ?? []);
     return (
       await db.query<{
         outcome: PlaceOutcome;
@@ -164,8 +167,21 @@ export const accessRepository = {
         used: number | null;
         account_limit: number | null;
       }>(
-        `select outcome, hub_id, available, used, account_limit
-         from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        prints.length === 0
+          ? `select outcome, hub_id, available, used, account_limit
+             from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+          : // One statement: the fingerprints add no round trip under the SKU's lock.
+            `with placed as materialized (
+               select outcome, hub_id, available, used, account_limit
+               from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ), recorded as (
+               insert into access_account_fingerprints (drop_id, kind, fingerprint, account_hash, first_seen_at)
+               select $10, p.kind, p.fingerprint, $12, $7
+               from unnest($13::text[], $14::text[]) as p(kind, fingerprint), placed
+               where placed.outcome = 'held'
+               on conflict do nothing
+             )
+             select * from placed`,
         [
           hold.id,
           hold.hubIds,
@@ -179,6 +195,7 @@ export const accessRepository = {
           hold.dropId,
           hold.tier,
           hold.accountHash,
+          ...(prints.length === 0 ? [] : [prints.map((p) => p.kind), prints.map((p) => p.fingerprint)]),
         ],
       )
     ).rows[0]!;
@@ -216,28 +233,12 @@ export const accessRepository = {
   },
 
   /**
-   * Takes every lock the account's signals depend on (function lock_account_signals): the SKU's
-   * reserve lock, the account's, and those of its device and address fingerprints. Call first in
-   * the hold's transaction; read the signals in a later statement (a fresh snapshot, after the wait).
-   */
-  async lockAccountSignals(
-    tx: Queryable,
-    a: { dropId: string; skuId: string; accountHash: string; device: string | null; address: string | null },
-  ) {
-    await tx.query('select lock_account_signals($1, $2, $3, $4, $5)', [
-      a.dropId,
-      a.skuId,
-      a.accountHash,
-      a.device,
-      a.address,
-    ]);
-  },
-
-  /**
    * The account's signals as they would stand with one more hold (`holdId`, in `regionId`, with
-   * these fingerprints) made at `now`. A retried hold id is not counted twice.
+   * these fingerprints) made at `now`, read after every lock they depend on is taken (function
+   * locked_account_signals: the account's, its devices' and addresses'). In a transaction the
+   * locks last until it ends. A retried hold id answers `existing`.
    */
-  async signalsWithHold(
+  async lockAndReadSignals(
     q: Queryable,
     a: {
       dropId: string;
@@ -253,30 +254,8 @@ export const accessRepository = {
   ): Promise<SignalCountRow> {
     return (
       await q.query<SignalCountRow>(
-        `with mine as (
-           select c.region_id, h.status, h.created_at, h.ended_at
-           from hold_access_claims c join reservation_holds h on h.id = c.hold_id
-           where c.drop_id = $1 and c.account_hash = $2 and c.hold_id <> $3 and ${OWN_CLAIMS}
-         ), prints as (
-           select f.kind, f.fingerprint from access_account_fingerprints f where f.drop_id = $1 and f.account_hash = $2
-           union select 'device', $5::text where $5::text is not null
-           union select 'address', $6::text where $6::text is not null
-         ), sharing as (
-           select p.kind, (select count(*) from (
-               select g.account_hash from access_account_fingerprints g
-               where g.drop_id = $1 and g.kind = p.kind and g.fingerprint = p.fingerprint
-               union select $2::text) x) as accounts
-           from prints p
-         )
-         select
-           exists (select 1 from hold_access_claims c where c.hold_id = $3) as existing,
-           (select count(*) from mine where status = 'released'
-              and ended_at <= created_at + $8::int * interval '1 second')::int as quick_cycles,
-           (select count(*) from (select region_id from mine union select $4::text) r)::int as many_regions,
-           coalesce((select max(accounts) from sharing where kind = 'device'), 0)::int as shared_device,
-           coalesce((select max(accounts) from sharing where kind = 'address'), 0)::int as shared_address,
-           ((select count(*) from mine where created_at >= $7::timestamptz - $9::int * interval '1 second') + 1)::int
-             as inhuman_velocity`,
+        `select existing, quick_cycles, many_regions, shared_device, shared_address, inhuman_velocity
+         from locked_account_signals($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           a.dropId,
           a.accountHash,

@@ -106,7 +106,10 @@ export function createAccessService(deps: {
       .digest('hex');
   }
 
-  /** The account's signals with one more hold (or queue entry) scored; undefined for a retried hold. */
+  /**
+   * The account's signals with one more hold (or queue entry) scored, read under the account's and
+   * its fingerprints' locks (held to the end of `q`'s transaction); undefined for a retried hold.
+   */
   async function scoreWithHold(
     q: Queryable,
     access: PreparedAccess,
@@ -114,7 +117,7 @@ export function createAccessService(deps: {
     now: Date,
   ): Promise<AbuseScore | undefined> {
     const print = (kind: FingerprintKind) => access.fingerprints.find((f) => f.kind === kind)?.fingerprint ?? null;
-    const row = await repo.signalsWithHold(q, {
+    const row = await repo.lockAndReadSignals(q, {
       dropId: access.dropId,
       accountHash: access.accountHash!,
       holdId,
@@ -286,34 +289,21 @@ export function createAccessService(deps: {
           dropId: access.dropId,
           tier: access.tier,
           accountHash: access.accountHash,
+          fingerprints: access.fingerprints,
         });
       const accountHash = access.accountHash;
-      const scored = accountHash !== null && (access.abuseThreshold !== null || access.fingerprints.length > 0);
-      // Scored holds take the account's locks (and its fingerprints') first, read its signals after
-      // the wait, and hold in the same transaction: parallel holds of one account, or of accounts
+      const threshold = access.abuseThreshold;
+      // With a threshold: the account's lock and its fingerprints' first, its signals read after
+      // the wait (one statement), the hold in the same transaction. Parallel holds of one account, or of accounts
       // sharing a device or an address, are scored one after another and none passes unseen.
-      const result = !scored
-        ? await place(db)
-        : await db.transaction(async (tx) => {
-            const print = (kind: FingerprintKind) =>
-              access.fingerprints.find((f) => f.kind === kind)?.fingerprint ?? null;
-            await repo.lockAccountSignals(tx, {
-              dropId: access.dropId,
-              skuId: access.skuId,
-              accountHash,
-              device: print('device'),
-              address: print('address'),
-            });
-            if (access.abuseThreshold !== null) {
+      const result =
+        accountHash === null || threshold === null
+          ? await place(db)
+          : await db.transaction(async (tx) => {
               const score = await scoreWithHold(tx, access, hold.id, hold.now);
-              if (score && isAboveThreshold(score.score, access.abuseThreshold))
-                throw limitedBySignals(score, access.abuseThreshold);
-            }
-            const placed = await place(tx);
-            if (placed.outcome === 'held')
-              await repo.recordFingerprints(tx, access.dropId, accountHash, access.fingerprints, hold.now);
-            return placed;
-          });
+              if (score && isAboveThreshold(score.score, threshold)) throw limitedBySignals(score, threshold);
+              return place(tx);
+            });
       switch (result.outcome) {
         case 'held':
           return { outcome: 'held', hubId: result.hub_id! };
