@@ -294,8 +294,9 @@ export function createAccessService(deps: {
       const accountHash = access.accountHash;
       const threshold = access.abuseThreshold;
       // With a threshold: the account's lock and its fingerprints' first, its signals read after
-      // the wait (one statement), the hold in the same transaction. Parallel holds of one account, or of accounts
-      // sharing a device or an address, are scored one after another and none passes unseen.
+      // the wait (one statement), the hold in the same transaction. Parallel holds of one account,
+      // or of accounts sharing a device or an address, are scored one after another: none passes
+      // unseen.
       const result =
         accountHash === null || threshold === null
           ? await place(db)
