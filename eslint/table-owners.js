@@ -10,6 +10,7 @@ export const TABLE_OWNERS = {
   drop_access_tiers: 'access',
   drop_account_salts: 'access',
   hold_access_claims: 'access',
+  access_account_fingerprints: 'access',
   // allocation: plans and what they place
   plans: 'allocation',
   plan_allocations: 'allocation',

@@ -132,6 +132,15 @@ export function createServices(deps: {
     schedule: '*/30 * * * * *',
     run: async () => void (await delivery.expireDueHolds()),
   });
+  // Hoarding-signal data (fingerprints, account hashes, the salt) of drops closed 30 days ago and more.
+  jobs.push({
+    id: 'access.purge-signals',
+    schedule: '43 * * * *',
+    run: async ({ logger }) => {
+      const purged = await access.purgeExpiredSignals((tx, dropIds) => queue.forgetAccounts(tx, dropIds));
+      if (purged.drops.length > 0) logger.info({ drops: purged.drops, rows: purged.rows }, 'signal data purged');
+    },
+  });
   // Units a tier protected when they freed, and any offer a join raced with: offered within 10 s.
   jobs.push({
     id: 'queue.offer-available',

@@ -12,7 +12,9 @@ import { hasWrk, runWrkScript } from './wrk';
  * and limits (3 per account and SKU, 6 per account and drop) and holds from holders with an account
  * drawn from 20,000 (so some accounts reach their limit and are refused). Each tiered hold takes
  * the SKU's reserve lock and the account's lock in its transaction. After the runs the database is
- * checked: nothing oversold, held = Σ active holds, no account over a limit. The load comes from
+ * checked: nothing oversold, held = Σ active holds, no account over a limit. A third run per round
+ * adds a hoarding threshold and a device hash shared by every 4 accounts: each such hold also
+ * takes its device's lock and reads the account's signals in its transaction. The load comes from
  * wrk (bodies made by a request() hook; the plain runs use the same hook).
  */
 const CONNECTIONS = 32;
@@ -21,6 +23,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ACCOUNTS = 20_000;
 const PER_SKU = 3;
 const PER_DROP = 6;
+/** Accounts n, n + DEVICES, n + 2·DEVICES, … share a device. */
+const DEVICES = 5_000;
+const THRESHOLD = 6;
 
 interface ServerInfo {
   base: string;
@@ -70,6 +75,8 @@ export const accessBench: BenchModule = {
       };
       const plainBody = `{"sku_id":"${skuId}","region_id":"US-CA","quantity":1,"hold_seconds":900}`;
       const tieredBody = `{"sku_id":"${skuId}","region_id":"US-CA","quantity":1,"hold_seconds":900,"tier":"holders","account_id":"acct-%d"}`;
+      const scoredBody = tieredBody.replace('}', ',"device_hash":"device-%05d"}');
+      const scoredRules = { ...rules, abuse_threshold: THRESHOLD };
       const run = (body: string, durationS = DURATION_S) =>
         wrk({ url: `${info.base}/v1/holds`, key: info.key, bodyFormat: body, durationS });
 
@@ -78,8 +85,11 @@ export const accessBench: BenchModule = {
       await run(plainBody, 2);
       await setRules(rules);
       await run(tieredBody, 2);
+      await setRules(scoredRules);
+      await run(scoredBody, 2);
       let plain: Load | undefined;
       let tiered: Load | undefined;
+      let scored: Load | undefined;
       const best = (a: Load | undefined, b: Load) => (a && a.placedPerS >= b.placedPerS ? a : b);
       for (let round = 1; round <= ROUNDS; round++) {
         progress(`round ${round}: plain holds (the drop without access rules)`);
@@ -88,8 +98,11 @@ export const accessBench: BenchModule = {
         progress(`round ${round}: holds with tiers and account limits`);
         await setRules(rules);
         tiered = best(tiered, await run(tieredBody));
+        progress(`round ${round}: holds with tiers, limits, a hoarding threshold and device hashes`);
+        await setRules(scoredRules);
+        scored = best(scored, await run(scoredBody));
       }
-      if (!plain || !tiered) throw new Error('no rounds were run');
+      if (!plain || !tiered || !scored) throw new Error('no rounds were run');
 
       progress('checking the database: oversell, ledger, account limits');
       const c = new pg.Client({ connectionString: database.url });
@@ -136,6 +149,16 @@ export const accessBench: BenchModule = {
             `${ACCOUNTS} accounts); p50 ${tiered.p50} ms, p99 ${tiered.p99} ms; ${limited} claims stored; ` +
             `oversold or drifted rows: ${oversold}; accounts over a limit: ${breaches}`,
         },
+        {
+          name: 'access.scored_holds_per_second',
+          value: scored.placedPerS,
+          unit: 'holds/s',
+          reference: { name: 'plain holds, same run', value: plain.placedPerS, unit: 'holds/s' },
+          ratio: scored.placedPerS / plain.placedPerS,
+          note:
+            `the tiered holds plus a hoarding threshold of ${THRESHOLD} and one device hash per ${ACCOUNTS / DEVICES} accounts; ` +
+            `${scored.non2xx} refused (limits or signals); p50 ${scored.p50} ms, p99 ${scored.p99} ms`,
+        },
       ] satisfies BenchFigure[];
     } finally {
       stop();
@@ -154,7 +177,7 @@ interface Load {
   p99: number;
 }
 
-/** wrk with a request() hook; `bodyFormat`'s `%d` becomes a random account number. */
+/** wrk with a request() hook; `bodyFormat`'s first `%d` becomes a random account number, a second its device. */
 async function wrk(options: { url: string; key: string; bodyFormat: string; durationS: number }): Promise<Load> {
   const script = [
     'wrk.method = "POST"',
@@ -162,7 +185,8 @@ async function wrk(options: { url: string; key: string; bodyFormat: string; dura
     'wrk.headers["content-type"] = "application/json"',
     `local fmt = ${JSON.stringify(options.bodyFormat)}`,
     'math.randomseed(os.time())',
-    `function request() return wrk.format(nil, nil, nil, string.format(fmt, math.random(1, ${ACCOUNTS}))) end`,
+    // Lua ignores the extra argument when the body has one %d.
+    `function request() local n = math.random(1, ${ACCOUNTS}); return wrk.format(nil, nil, nil, string.format(fmt, n, n % ${DEVICES})) end`,
   ].join('\n');
   const r = await runWrkScript(script, { url: options.url, connections: CONNECTIONS, durationS: options.durationS });
   const total = r.ok + r.non2xx;

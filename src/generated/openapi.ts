@@ -1175,7 +1175,10 @@ export interface paths {
          *     buyer). An unknown tier, or a tier outside the key's tiers, → 422 naming `tier`.
          *     On a drop with per-account limits, `account_id` is required (422 naming it); a hold beyond a
          *     limit → 403 `code: account_limited` with `reason` (`sku_limit` or `drop_limit`), `limit` and
-         *     `quantity_used`. Nothing is written on a refusal.
+         *     `quantity_used`. On a drop with a signal threshold (`abuse_threshold`), a hold that would put the
+         *     account's hoarding score above it → 403 `code: account_limited` with `reason` (the strongest
+         *     signal: `quick_cycles`, `many_regions`, `shared_device`, `shared_address`, `inhuman_velocity`),
+         *     `signals`, `score` and `threshold`. Nothing is written on a refusal.
          */
         post: operations["createHold"];
         delete?: never;
@@ -1403,10 +1406,39 @@ export interface paths {
          *     is left rolls into the next tier's reserve of the same scope, and after the last tier into
          *     ordinary stock. Per-account limits count active holds and confirmed holds per account (an
          *     opaque id the storefront sends on each hold, stored only as HMAC-SHA256 with a per-drop salt).
-         *     Bad input → 422 naming the field (unknown SKU or region, overlapping windows, a limit of 0);
-         *     nothing is written.
+         *     `abuse_threshold`: above this hoarding-signal score a hold is refused (403 `account_limited`,
+         *     `reason` the strongest signal, `signals` every one that scored) and a queue join waits
+         *     behind everyone (docs/access.md).
+         *     Bad input → 422 naming the field (unknown SKU or region, overlapping windows, a limit of 0,
+         *     a threshold ≤ 0); nothing is written.
          */
         put: operations["putDropAccess"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/drops/{dropId}/access/flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Accounts of the drop with hoarding signals (admin, the creator).
+         * @description Every account (as its hash) whose holds and fingerprints on this drop show a signal, with
+         *     each signal's count, allowance and points and the score (docs/access.md gives the weights),
+         *     highest score first; `above_threshold` when the drop's threshold refuses its next hold.
+         *     Counted over the drop's whole history, until the data is deleted 30 days after the drop
+         *     closes. Another tenant's drop → 404.
+         */
+        get: operations["getFlaggedAccounts"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1440,7 +1472,9 @@ export interface paths {
          *     written. Tier and account as on a hold: an unknown tier or one outside the key's tiers → 422
          *     naming `tier`; `account_id` required on a drop with per-account limits (422 naming it), and an
          *     account already at its limit (active holds, confirmed holds and waiting entries) → 403
-         *     `code: account_limited`. Another tenant's drop → 404; a SKU not of this drop → 422 naming `sku_id`.
+         *     `code: account_limited`. An account whose hoarding score (scored as if the entry were one more
+         *     hold) is above the drop's `abuse_threshold` is not refused: its entry waits behind every other
+         *     (docs/queue.md). Another tenant's drop → 404; a SKU not of this drop → 422 naming `sku_id`.
          */
         post: operations["joinDropQueue"];
         delete?: never;
@@ -2818,8 +2852,12 @@ export interface components {
             };
             /** @description The buyer's access tier, verified by the storefront; absent: the general public. Must be one of the drop's tiers and within the key's tiers. */
             tier?: components["schemas"]["TierName"];
-            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits. */
+            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits or a signal threshold. */
             account_id?: string;
+            /** @description The storefront's opaque hash of the buyer's device (only with account_id); hashed again with the drop's salt before storage. Feeds the shared-device signal. */
+            device_hash?: components["schemas"]["SignalHash"];
+            /** @description The storefront's opaque hash of the buyer's shipping address (only with account_id); hashed again with the drop's salt before storage. Feeds the shared-address signal. */
+            address_hash?: components["schemas"]["SignalHash"];
         };
         Hold: {
             id: string;
@@ -2839,6 +2877,8 @@ export interface components {
             /** @description The pickup slot this hold reserves (absent for a delivery). */
             pickup?: components["schemas"]["HoldPickup"];
         };
+        /** @description An opaque hash computed by the storefront; never stored as sent. */
+        SignalHash: string;
         /** @description An access tier of a drop, e.g. holders, members. */
         TierName: string;
         AccessWindow: {
@@ -2865,6 +2905,13 @@ export interface components {
                 }[];
             }[];
             account_limits?: components["schemas"]["AccountLimits"];
+            /**
+             * @description Hoarding-signal score above which a hold is refused (403 `account_limited`) and a queue
+             *     join waits behind everyone (docs/access.md gives the signals and weights). Absent or null:
+             *     signals are recorded and reported, never enforced. Setting it requires `account_id` on
+             *     every hold and join.
+             */
+            abuse_threshold?: number | null;
         };
         /** @description Give `region_id` or `postal_code`, as on a hold. */
         QueueJoinInput: {
@@ -2874,8 +2921,12 @@ export interface components {
             postal_code?: string;
             /** @description The buyer's access tier (absent: the general public); orders the line. */
             tier?: components["schemas"]["TierName"];
-            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits. */
+            /** @description The buyer's account, opaque; stored only as HMAC-SHA256 with a per-drop salt. Required when the drop sets per-account limits or a signal threshold. */
             account_id?: string;
+            /** @description The storefront's opaque hash of the buyer's device (only with account_id); hashed again with the drop's salt before storage. Feeds the shared-device signal. */
+            device_hash?: components["schemas"]["SignalHash"];
+            /** @description The storefront's opaque hash of the buyer's shipping address (only with account_id); hashed again with the drop's salt before storage. Feeds the shared-address signal. */
+            address_hash?: components["schemas"]["SignalHash"];
             /**
              * @description How long an offer waits to be claimed (the offer hold's lifetime).
              * @default 900
@@ -2937,8 +2988,31 @@ export interface components {
                     quantity: number;
                 }[];
             };
+            abuse_threshold: number | null;
             /** Format: date-time */
             updated_at: string | null;
+        };
+        FlaggedAccounts: {
+            drop_id: string;
+            abuse_threshold: number | null;
+            generated_at: components["schemas"]["Timestamp"];
+            /** @description Accounts with a score above 0, highest first. */
+            accounts: {
+                /** @description HMAC-SHA256 of the account id under the drop's salt. */
+                account_hash: string;
+                score: number;
+                /** @description Its next hold would be refused, its next queue join sent to the back (always false without a threshold). */
+                above_threshold: boolean;
+                /** @description Holds the account made on the drop (queue offers not counted). */
+                holds: number;
+                signals: {
+                    /** @enum {string} */
+                    name: "quick_cycles" | "many_regions" | "shared_device" | "shared_address" | "inhuman_velocity";
+                    count: number;
+                    allowance: number;
+                    points: number;
+                }[];
+            }[];
         };
         /**
          * @description One tier's reserve of one SKU in one scope, now: `reserved` = floor(share × stock); `rolled_in` =
@@ -10088,6 +10162,7 @@ export interface operations {
                      *           }
                      *         ]
                      *       },
+                     *       "abuse_threshold": 6,
                      *       "updated_at": "2026-11-23T12:00:00.000Z"
                      *     }
                      */
@@ -10160,7 +10235,8 @@ export interface operations {
                  *             "quantity": 2
                  *           }
                  *         ]
-                 *       }
+                 *       },
+                 *       "abuse_threshold": 6
                  *     }
                  */
                 "application/json": components["schemas"]["DropAccessInput"];
@@ -10220,6 +10296,7 @@ export interface operations {
                      *           }
                      *         ]
                      *       },
+                     *       "abuse_threshold": 6,
                      *       "updated_at": "2026-11-23T12:00:00.000Z"
                      *     }
                      */
@@ -10230,6 +10307,78 @@ export interface operations {
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    getFlaggedAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dropId: components["parameters"]["dropId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flagged accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "drop_id": "drop-nova-winter",
+                     *       "abuse_threshold": 6,
+                     *       "generated_at": "2026-11-30T17:05:00.000Z",
+                     *       "accounts": [
+                     *         {
+                     *           "account_hash": "5e0f3c9a41b7d2e8f6a1c3b5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3",
+                     *           "score": 8,
+                     *           "above_threshold": true,
+                     *           "holds": 6,
+                     *           "signals": [
+                     *             {
+                     *               "name": "quick_cycles",
+                     *               "count": 0,
+                     *               "allowance": 1,
+                     *               "points": 0
+                     *             },
+                     *             {
+                     *               "name": "many_regions",
+                     *               "count": 1,
+                     *               "allowance": 2,
+                     *               "points": 0
+                     *             },
+                     *             {
+                     *               "name": "shared_device",
+                     *               "count": 4,
+                     *               "allowance": 2,
+                     *               "points": 4
+                     *             },
+                     *             {
+                     *               "name": "shared_address",
+                     *               "count": 1,
+                     *               "allowance": 3,
+                     *               "points": 0
+                     *             },
+                     *             {
+                     *               "name": "inhuman_velocity",
+                     *               "count": 5,
+                     *               "allowance": 3,
+                     *               "points": 4
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FlaggedAccounts"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     joinDropQueue: {

@@ -3,6 +3,8 @@ import type { Queryable } from '../../db/database';
 /** Access SQL (migration 0020): a drop's tiers, reserves and limits, account salts, hold claims. */
 export interface AccessRow {
   per_drop_limit: number | null;
+  /** numeric, as text */
+  abuse_threshold: string | null;
   updated_at: Date;
 }
 export interface AccessTierRow {
@@ -31,12 +33,37 @@ export interface PoolRow {
   protected: number;
   rolled_over: number;
 }
+/** Signal counts of one account as SQL answers them (see core/abuse-score.ts for their meaning). */
+export interface SignalCountRow {
+  /** the hold id already has a claim (a retry): nothing to score */
+  existing?: boolean;
+  quick_cycles: number;
+  many_regions: number;
+  shared_device: number;
+  shared_address: number;
+  inhuman_velocity: number;
+}
+export interface FlaggedRow extends SignalCountRow {
+  account_hash: string;
+  holds: number;
+}
+export type FingerprintKind = 'device' | 'address';
+
+/**
+ * The holds an account made itself: its access claims, without the holds the fair queue made for
+ * it (offers, ids `hold_q_…`, migration 0022: an offer is not the buyer's doing).
+ */
+const OWN_CLAIMS = `c.account_hash is not null and c.hold_id not like 'hold\\_q\\_%'`;
+
 export type PlaceOutcome = 'held' | 'existing' | 'refused' | 'reserved' | 'sku_limit' | 'drop_limit';
 
 export const accessRepository = {
   async findAccess(db: Queryable, dropId: string) {
     const access = (
-      await db.query<AccessRow>('select per_drop_limit, updated_at from drop_access where drop_id = $1', [dropId])
+      await db.query<AccessRow>(
+        'select per_drop_limit, abuse_threshold::text as abuse_threshold, updated_at from drop_access where drop_id = $1',
+        [dropId],
+      )
     ).rows[0];
     if (!access) return undefined;
     // One after another: `db` may be a transaction's single connection.
@@ -61,6 +88,7 @@ export const accessRepository = {
     dropId: string,
     rules: {
       perDropLimit: number | null;
+      abuseThreshold: number | null;
       tiers: { name: string; startsAt: Date; endsAt: Date }[];
       reserves: { tier: string; skuId: string; scope: string; share: number }[];
       skuLimits: { skuId: string; perAccount: number }[];
@@ -68,11 +96,10 @@ export const accessRepository = {
     },
   ) {
     await tx.query('delete from drop_access where drop_id = $1', [dropId]);
-    await tx.query('insert into drop_access (drop_id, per_drop_limit, updated_at) values ($1, $2, $3)', [
-      dropId,
-      rules.perDropLimit,
-      rules.now,
-    ]);
+    await tx.query(
+      'insert into drop_access (drop_id, per_drop_limit, abuse_threshold, updated_at) values ($1, $2, $3, $4)',
+      [dropId, rules.perDropLimit, rules.abuseThreshold, rules.now],
+    );
     for (const [position, tier] of rules.tiers.entries())
       await tx.query(
         'insert into drop_access_tiers (drop_id, position, name, starts_at, ends_at) values ($1, $2, $3, $4, $5)',
@@ -127,8 +154,11 @@ export const accessRepository = {
       dropId: string;
       tier: string | null;
       accountHash: string | null;
+      /** recorded for the account, in the same statement, when a hub held */
+      fingerprints?: { kind: FingerprintKind; fingerprint: string }[];
     },
   ) {
+    const prints = hold.accountHash === null ? [] : (hold.fingerprints ?? []);
     return (
       await db.query<{
         outcome: PlaceOutcome;
@@ -137,8 +167,21 @@ export const accessRepository = {
         used: number | null;
         account_limit: number | null;
       }>(
-        `select outcome, hub_id, available, used, account_limit
-         from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        prints.length === 0
+          ? `select outcome, hub_id, available, used, account_limit
+             from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+          : // One statement: the fingerprints add no round trip under the SKU's lock.
+            `with placed as materialized (
+               select outcome, hub_id, available, used, account_limit
+               from place_hold_with_access($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ), recorded as (
+               insert into access_account_fingerprints (drop_id, kind, fingerprint, account_hash, first_seen_at)
+               select $10, p.kind, p.fingerprint, $12, $7
+               from unnest($13::text[], $14::text[]) as p(kind, fingerprint), placed
+               where placed.outcome = 'held'
+               on conflict do nothing
+             )
+             select * from placed`,
         [
           hold.id,
           hold.hubIds,
@@ -152,6 +195,7 @@ export const accessRepository = {
           hold.dropId,
           hold.tier,
           hold.accountHash,
+          ...(prints.length === 0 ? [] : [prints.map((p) => p.kind), prints.map((p) => p.fingerprint)]),
         ],
       )
     ).rows[0]!;
@@ -186,5 +230,136 @@ export const accessRepository = {
         [dropId, skuId, accountHash, now],
       )
     ).rows[0]!;
+  },
+
+  /**
+   * The account's signals as they would stand with one more hold (`holdId`, in `regionId`, with
+   * these fingerprints) made at `now`, read after every lock they depend on is taken (function
+   * locked_account_signals: the account's, its devices' and addresses'). In a transaction the
+   * locks last until it ends. A retried hold id answers `existing`.
+   */
+  async lockAndReadSignals(
+    q: Queryable,
+    a: {
+      dropId: string;
+      accountHash: string;
+      holdId: string;
+      regionId: string;
+      device: string | null;
+      address: string | null;
+      now: Date;
+      quickCycleSeconds: number;
+      velocityWindowSeconds: number;
+    },
+  ): Promise<SignalCountRow> {
+    return (
+      await q.query<SignalCountRow>(
+        `select existing, quick_cycles, many_regions, shared_device, shared_address, inhuman_velocity
+         from locked_account_signals($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          a.dropId,
+          a.accountHash,
+          a.holdId,
+          a.regionId,
+          a.device,
+          a.address,
+          a.now,
+          a.quickCycleSeconds,
+          a.velocityWindowSeconds,
+        ],
+      )
+    ).rows[0]!;
+  },
+
+  /** Records that the account was seen with these fingerprints (the first sighting is kept). */
+  async recordFingerprints(
+    q: Queryable,
+    dropId: string,
+    accountHash: string,
+    prints: { kind: FingerprintKind; fingerprint: string }[],
+    now: Date,
+  ) {
+    for (const p of prints)
+      await q.query(
+        `insert into access_account_fingerprints (drop_id, kind, fingerprint, account_hash, first_seen_at)
+         values ($1, $2, $3, $4, $5) on conflict do nothing`,
+        [dropId, p.kind, p.fingerprint, accountHash, now],
+      );
+  },
+
+  /**
+   * Every account of the drop with its signals over the whole drop: its holds (not the queue's
+   * offers) and fingerprints. Velocity is the most holds made within any window of that length.
+   */
+  async signalsOfDrop(
+    q: Queryable,
+    dropId: string,
+    windows: { quickCycleSeconds: number; velocityWindowSeconds: number },
+  ): Promise<FlaggedRow[]> {
+    return (
+      await q.query<FlaggedRow>(
+        `with holds as (
+           select c.account_hash, c.region_id, h.status, h.created_at, h.ended_at
+           from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+           where c.drop_id = $1 and ${OWN_CLAIMS}
+         ), bursts as (
+           select account_hash, count(*) over (partition by account_hash order by created_at
+             range between $3::int * interval '1 second' preceding and current row) as n
+           from holds
+         ), sharing as (
+           select f.account_hash, f.kind, (select count(*) from access_account_fingerprints g
+             where g.drop_id = f.drop_id and g.kind = f.kind and g.fingerprint = f.fingerprint) as n
+           from access_account_fingerprints f where f.drop_id = $1
+         ), accounts as (
+           select account_hash from holds
+           union select account_hash from access_account_fingerprints where drop_id = $1
+         )
+         select a.account_hash,
+           (select count(*) from holds h where h.account_hash = a.account_hash)::int as holds,
+           (select count(*) from holds h where h.account_hash = a.account_hash and h.status = 'released'
+              and h.ended_at <= h.created_at + $2::int * interval '1 second')::int as quick_cycles,
+           (select count(distinct h.region_id) from holds h where h.account_hash = a.account_hash)::int as many_regions,
+           coalesce((select max(s.n) from sharing s where s.account_hash = a.account_hash and s.kind = 'device'), 0)::int
+             as shared_device,
+           coalesce((select max(s.n) from sharing s where s.account_hash = a.account_hash and s.kind = 'address'), 0)::int
+             as shared_address,
+           coalesce((select max(b.n) from bursts b where b.account_hash = a.account_hash), 0)::int as inhuman_velocity
+         from accounts a order by a.account_hash`,
+        [dropId, windows.quickCycleSeconds, windows.velocityWindowSeconds],
+      )
+    ).rows;
+  },
+
+  /**
+   * Deletes the signal data of drops closed before `closedBefore`: the fingerprints, the account
+   * hashes on access claims, and the drop's salt (so no hash kept elsewhere can be linked to an
+   * account id again). Any hash implies the drop's salt, so the salt finds every such drop. Answers
+   * the drops purged and the rows touched.
+   */
+  async purgeSignals(
+    tx: Queryable,
+    closedBefore: Date,
+    alsoForget: (tx: Queryable, dropIds: string[]) => Promise<number>,
+  ) {
+    const drops = (
+      await tx.query<{ id: string }>(
+        `select d.id from drops d where d.closes_at < $1 and (
+           exists (select 1 from access_account_fingerprints f where f.drop_id = d.id)
+           or exists (select 1 from hold_access_claims c where c.drop_id = d.id and c.account_hash is not null)
+           or exists (select 1 from drop_account_salts s where s.drop_id = d.id))
+         order by d.id`,
+        [closedBefore],
+      )
+    ).rows.map((r) => r.id);
+    if (drops.length === 0) return { drops, rows: 0 };
+    let rows = 0;
+    for (const sql of [
+      'delete from access_account_fingerprints where drop_id = any($1::text[])',
+      'update hold_access_claims set account_hash = null where drop_id = any($1::text[]) and account_hash is not null',
+      'delete from drop_account_salts where drop_id = any($1::text[])',
+    ])
+      rows += (await tx.query(sql, [drops])).rowCount;
+    rows += await alsoForget(tx, drops);
+    return { drops, rows };
   },
 };

@@ -19,5 +19,12 @@ export function accessRoutes(access: AccessService): Router {
     const body: ResponseBody<'putDropAccess', 200> = await access.putAccess(principal, dropId, input);
     res.json(body);
   });
+  router.get('/v1/drops/:dropId/access/flagged', owners, async (req, res) => {
+    const body: ResponseBody<'getFlaggedAccounts', 200> = await access.flaggedAccounts(
+      principalOf(req),
+      pathId(req, 'dropId'),
+    );
+    res.json(body);
+  });
   return router;
 }

@@ -44,7 +44,16 @@ export const dropAccessInputSchema = z
       })
       .strict()
       .optional(),
+    abuse_threshold: z
+      .number()
+      .gt(0, 'a threshold is more than 0 (leave it out, or null, for no threshold)')
+      .max(1000)
+      .nullable()
+      .optional(),
   })
   .strict() satisfies z.ZodType<Schemas['DropAccessInput']>;
+
+/** A storefront's opaque hash of the buyer's device or address (hashed again before storage). */
+export const signalHashSchema = z.string().min(8, 'at least 8 characters').max(200);
 
 export type DropAccessInput = z.output<typeof dropAccessInputSchema>;

@@ -7,16 +7,33 @@ import type { Clock } from '../../shared/clock';
 import type { CatalogService } from '../catalog';
 import { accessRepository as repo } from './access.repository';
 import type { DropAccessInput } from './access.schemas';
+import {
+  abuseScore,
+  isAboveThreshold,
+  QUICK_CYCLE_SECONDS,
+  scoringSignals,
+  SIGNAL_NAMES,
+  VELOCITY_WINDOW_SECONDS,
+  type AbuseScore,
+  type SignalCounts,
+} from './core/abuse-score';
 import { accessConfigIssues, holdOpensAt, keyMayClaim, reserveState, type AccessTier } from './core/access-rules';
+import type { FingerprintKind, SignalCountRow } from './access.repository';
 
 /** The queue rank of buyers without a tier: after every tier (a drop has at most 10). */
 const PUBLIC_RANK = 1000;
+/** The queue rank of an account above the drop's signal threshold: behind everyone else. */
+export const FLAGGED_RANK = 2000;
+/** Signal data of a drop is kept this long after it closes (job access.purge-signals). */
+export const SIGNAL_RETENTION_DAYS = 30;
 
 /** A drop's rules as the hold path needs them (cached per drop; cleared on NOTIFY mf_catalog). */
 interface DropRules {
   tiers: AccessTier[];
-  /** the drop sets a per-drop or a per-SKU account limit */
+  /** the drop sets a per-drop or a per-SKU account limit, or a signal threshold: holds name their account */
   limited: boolean;
+  /** above this hoarding score a hold is refused (null: signals are recorded, never enforced) */
+  abuseThreshold: number | null;
 }
 
 /** What the hold path carries from the checks before its transaction to the claim inside it. */
@@ -26,6 +43,9 @@ export interface PreparedAccess {
   regionId: string;
   tier: string | null;
   accountHash: string | null;
+  /** the storefront's device and address hashes, hashed again under the drop's salt */
+  fingerprints: { kind: FingerprintKind; fingerprint: string }[];
+  abuseThreshold: number | null;
 }
 
 export function createAccessService(deps: {
@@ -44,22 +64,71 @@ export function createAccessService(deps: {
     const rules: DropRules = found
       ? {
           tiers: found.tiers.map((t) => ({ name: t.name, window: { startsAt: t.starts_at, endsAt: t.ends_at } })),
-          limited: found.access.per_drop_limit !== null || found.skuLimits.length > 0,
+          limited:
+            found.access.per_drop_limit !== null || found.skuLimits.length > 0 || found.access.abuse_threshold !== null,
+          abuseThreshold: found.access.abuse_threshold === null ? null : Number(found.access.abuse_threshold),
         }
-      : { tiers: [], limited: false };
+      : { tiers: [], limited: false, abuseThreshold: null };
     if (rulesCache.size > 10_000) rulesCache.clear();
     rulesCache.set(dropId, rules);
     return rules;
   }
 
-  /** HMAC-SHA256 of the account id under the drop's salt: the only form an account is stored in. */
-  async function accountHash(dropId: string, accountId: string): Promise<string> {
+  async function saltOf(dropId: string): Promise<string> {
     let salt = saltCache.get(dropId);
     if (!salt) {
       salt = await repo.ensureSalt(db, dropId, randomBytes(32).toString('hex'));
       saltCache.set(dropId, salt);
     }
-    return createHmac('sha256', salt).update(accountId).digest('hex');
+    return salt;
+  }
+
+  async function tierRank(dropId: string, tier: string | null): Promise<number> {
+    if (tier === null) return PUBLIC_RANK;
+    const index = (await rulesOf(dropId)).tiers.findIndex((t) => t.name === tier);
+    return index < 0 ? PUBLIC_RANK : index;
+  }
+
+  /** HMAC-SHA256 of the account id under the drop's salt: the only form an account is stored in. */
+  async function accountHash(dropId: string, accountId: string): Promise<string> {
+    return createHmac('sha256', await saltOf(dropId))
+      .update(accountId)
+      .digest('hex');
+  }
+
+  /**
+   * A device or address hash from the storefront, hashed again under the drop's salt (with its
+   * kind, so a device and an address of the same value differ): the only form it is stored in.
+   */
+  async function fingerprint(dropId: string, kind: FingerprintKind, value: string): Promise<string> {
+    return createHmac('sha256', await saltOf(dropId))
+      .update(`${kind}\u0000${value}`)
+      .digest('hex');
+  }
+
+  /**
+   * The account's signals with one more hold (or queue entry) scored, read under the account's and
+   * its fingerprints' locks (held to the end of `q`'s transaction); undefined for a retried hold.
+   */
+  async function scoreWithHold(
+    q: Queryable,
+    access: PreparedAccess,
+    holdId: string,
+    now: Date,
+  ): Promise<AbuseScore | undefined> {
+    const print = (kind: FingerprintKind) => access.fingerprints.find((f) => f.kind === kind)?.fingerprint ?? null;
+    const row = await repo.lockAndReadSignals(q, {
+      dropId: access.dropId,
+      accountHash: access.accountHash!,
+      holdId,
+      regionId: access.regionId,
+      device: print('device'),
+      address: print('address'),
+      now,
+      quickCycleSeconds: QUICK_CYCLE_SECONDS,
+      velocityWindowSeconds: VELOCITY_WINDOW_SECONDS,
+    });
+    return row.existing ? undefined : abuseScore(countsOf(row));
   }
 
   return {
@@ -94,6 +163,7 @@ export function createAccessService(deps: {
         await catalog.visibleDrop(principal, dropId, tx);
         await repo.replaceAccess(tx, dropId, {
           perDropLimit: input.account_limits?.per_drop ?? null,
+          abuseThreshold: input.abuse_threshold ?? null,
           tiers: input.tiers.map((t) => ({
             name: t.name,
             startsAt: new Date(t.window.starts_at),
@@ -131,8 +201,19 @@ export function createAccessService(deps: {
         regionId: string;
         tier?: string | undefined;
         accountId?: string | undefined;
+        /** the storefront's opaque hashes of the buyer's device and address */
+        deviceHash?: string | undefined;
+        addressHash?: string | undefined;
       },
     ): Promise<PreparedAccess | undefined> {
+      for (const [path, given] of [
+        ['device_hash', hold.deviceHash],
+        ['address_hash', hold.addressHash],
+      ] as const)
+        if (given !== undefined && hold.accountId === undefined)
+          throw new AppError('unprocessable', `${path} is a signal about an account: give the buyer's account_id too`, {
+            errors: [{ path, message: 'only with account_id' }],
+          });
       const rules = await rulesOf(hold.dropId);
       const tier = hold.tier ?? null;
       if (rules.tiers.length === 0 && !rules.limited && tier === null && hold.accountId === undefined) return undefined;
@@ -167,6 +248,15 @@ export function createAccessService(deps: {
         regionId: hold.regionId,
         tier,
         accountHash: hold.accountId === undefined ? null : await accountHash(hold.dropId, hold.accountId),
+        fingerprints: [
+          ...(hold.deviceHash === undefined
+            ? []
+            : [{ kind: 'device' as const, fingerprint: await fingerprint(hold.dropId, 'device', hold.deviceHash) }]),
+          ...(hold.addressHash === undefined
+            ? []
+            : [{ kind: 'address' as const, fingerprint: await fingerprint(hold.dropId, 'address', hold.addressHash) }]),
+        ],
+        abuseThreshold: rules.abuseThreshold,
       };
     },
 
@@ -191,14 +281,30 @@ export function createAccessService(deps: {
     ): Promise<
       { outcome: 'held'; hubId: string } | { outcome: 'existing' } | { outcome: 'refused'; available: number }
     > {
-      const result = await repo.placeHoldWithAccess(db, {
-        ...hold,
-        skuId: access.skuId,
-        regionId: access.regionId,
-        dropId: access.dropId,
-        tier: access.tier,
-        accountHash: access.accountHash,
-      });
+      const place = (q: Queryable) =>
+        repo.placeHoldWithAccess(q, {
+          ...hold,
+          skuId: access.skuId,
+          regionId: access.regionId,
+          dropId: access.dropId,
+          tier: access.tier,
+          accountHash: access.accountHash,
+          fingerprints: access.fingerprints,
+        });
+      const accountHash = access.accountHash;
+      const threshold = access.abuseThreshold;
+      // With a threshold: the account's lock and its fingerprints' first, its signals read after
+      // the wait (one statement), the hold in the same transaction. Parallel holds of one account,
+      // or of accounts sharing a device or an address, are scored one after another: none passes
+      // unseen.
+      const result =
+        accountHash === null || threshold === null
+          ? await place(db)
+          : await db.transaction(async (tx) => {
+              const score = await scoreWithHold(tx, access, hold.id, hold.now);
+              if (score && isAboveThreshold(score.score, threshold)) throw limitedBySignals(score, threshold);
+              return place(tx);
+            });
       switch (result.outcome) {
         case 'held':
           return { outcome: 'held', hubId: result.hub_id! };
@@ -225,12 +331,61 @@ export function createAccessService(deps: {
       }
     },
 
-    /** Where a tier stands in the drop's order (0 = first); the general public (null) after every tier. */
-    async tierRank(dropId: string, tier: string | null): Promise<number> {
-      if (tier === null) return PUBLIC_RANK;
-      const index = (await rulesOf(dropId)).tiers.findIndex((t) => t.name === tier);
-      return index < 0 ? PUBLIC_RANK : index;
+    /**
+     * Where a queue entry goes: its tier's rank, or behind everyone (FLAGGED_RANK) when its account,
+     * scored as if the entry were one more hold, is above the drop's threshold. Records the entry's
+     * fingerprints (an entry is signal data like a hold).
+     */
+    async queueRank(access: PreparedAccess | undefined, dropId: string, tier: string | null): Promise<number> {
+      const rank = await tierRank(dropId, tier);
+      if (!access?.accountHash) return rank;
+      const now = clock.now();
+      const score = access.abuseThreshold === null ? undefined : await scoreWithHold(db, access, '', now);
+      await repo.recordFingerprints(db, access.dropId, access.accountHash, access.fingerprints, now);
+      return score && isAboveThreshold(score.score, access.abuseThreshold) ? FLAGGED_RANK : rank;
     },
+
+    /**
+     * The drop's accounts that show a signal (score > 0), highest score first, each with its signals
+     * over the whole drop; for the drop's creator and admin.
+     */
+    async flaggedAccounts(principal: Principal, dropId: string): Promise<Schemas['FlaggedAccounts']> {
+      await catalog.visibleDrop(principal, dropId);
+      const threshold = (await rulesOf(dropId)).abuseThreshold;
+      const rows = await repo.signalsOfDrop(db, dropId, {
+        quickCycleSeconds: QUICK_CYCLE_SECONDS,
+        velocityWindowSeconds: VELOCITY_WINDOW_SECONDS,
+      });
+      const accounts = rows
+        .map((row) => ({ row, scored: abuseScore(countsOf(row)) }))
+        .filter((a) => a.scored.score > 0)
+        .sort((a, b) => b.scored.score - a.scored.score || (a.row.account_hash < b.row.account_hash ? -1 : 1))
+        .map(({ row, scored }) => ({
+          account_hash: row.account_hash,
+          score: scored.score,
+          above_threshold: isAboveThreshold(scored.score, threshold),
+          holds: row.holds,
+          signals: scored.signals,
+        }));
+      return { drop_id: dropId, abuse_threshold: threshold, generated_at: clock.now().toISOString(), accounts };
+    },
+
+    /**
+     * Deletes the signal data of every drop closed more than SIGNAL_RETENTION_DAYS ago (the job
+     * access.purge-signals): fingerprints, account hashes on claims, the salt; `alsoForget` clears
+     * the account hashes other modules keep (the queue's entries) in the same transaction.
+     */
+    async purgeExpiredSignals(
+      alsoForget: (tx: Queryable, dropIds: string[]) => Promise<number> = async () => 0,
+    ): Promise<{ drops: string[]; rows: number }> {
+      const closedBefore = new Date(clock.now().getTime() - SIGNAL_RETENTION_DAYS * 86_400_000);
+      const purged = await db.transaction((tx) => repo.purgeSignals(tx, closedBefore, alsoForget));
+      for (const dropId of purged.drops) saltCache.delete(dropId);
+      return purged;
+    },
+
+    /** Where a tier stands in the drop's order (0 = first); the general public (null) after every tier. */
+    tierRank,
 
     /**
      * Refuses (403 account_limited) when `quantity` more units, beside the account's active and
@@ -289,7 +444,14 @@ export function createAccessService(deps: {
 
 async function readAccess(q: Queryable, dropId: string): Promise<Schemas['DropAccess']> {
   const found = await repo.findAccess(q, dropId);
-  if (!found) return { drop_id: dropId, tiers: [], account_limits: { per_drop: null, per_sku: [] }, updated_at: null };
+  if (!found)
+    return {
+      drop_id: dropId,
+      tiers: [],
+      account_limits: { per_drop: null, per_sku: [] },
+      abuse_threshold: null,
+      updated_at: null,
+    };
   return {
     drop_id: dropId,
     tiers: found.tiers.map((t) => ({
@@ -303,8 +465,23 @@ async function readAccess(q: Queryable, dropId: string): Promise<Schemas['DropAc
       per_drop: found.access.per_drop_limit,
       per_sku: found.skuLimits.map((l) => ({ sku_id: l.sku_id, quantity: l.per_account })),
     },
+    abuse_threshold: found.access.abuse_threshold === null ? null : Number(found.access.abuse_threshold),
     updated_at: found.access.updated_at.toISOString(),
   };
+}
+
+function countsOf(row: SignalCountRow): SignalCounts {
+  return Object.fromEntries(SIGNAL_NAMES.map((name) => [name, row[name]])) as SignalCounts;
+}
+
+/** 403 account_limited naming the signals that scored, the highest first (`reason`). */
+function limitedBySignals(score: AbuseScore, threshold: number): AppError {
+  const signals = scoringSignals(score);
+  return new AppError(
+    'account_limited',
+    `this account's hoarding signals score ${score.score}, above the drop's threshold of ${threshold} (${signals.join(', ')})`,
+    { extensions: { reason: signals[0], signals, score: score.score, threshold } },
+  );
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

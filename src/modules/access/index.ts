@@ -1,4 +1,10 @@
 /** Community access (issue 16): tiers with reserved stock, per-account limits. The public surface. */
-export { createAccessService, type AccessService, type PreparedAccess } from './access.service';
+export {
+  createAccessService,
+  FLAGGED_RANK,
+  SIGNAL_RETENTION_DAYS,
+  type AccessService,
+  type PreparedAccess,
+} from './access.service';
 export { accessRoutes } from './access.routes';
-export { tierNameSchema } from './access.schemas';
+export { signalHashSchema, tierNameSchema } from './access.schemas';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
 import { pageQuery } from '../../http/pagination';
 import { idSchema } from '../../shared/ids';
+import { signalHashSchema } from '../access';
 
 export const holdListQuerySchema = z.object({
   ...pageQuery,
@@ -69,6 +70,8 @@ export const holdInputSchema = z
       .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a tier name: lower case letters, digits, _ or -')
       .optional(),
     account_id: z.string().min(1).max(200).optional(),
+    device_hash: signalHashSchema.optional(),
+    address_hash: signalHashSchema.optional(),
   })
   .strict()
   .superRefine(exactlyOneDestination) satisfies z.ZodType<Schemas['HoldInput']>;

@@ -251,6 +251,8 @@ export function createDeliveryService(deps: {
             regionId,
             tier: input.tier,
             accountId: input.account_id,
+            deviceHash: input.device_hash,
+            addressHash: input.address_hash,
           })
         : undefined;
       const now = clock.now();

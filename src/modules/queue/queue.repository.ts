@@ -251,6 +251,16 @@ export const queueRepository = {
     return rows[0]!;
   },
 
+  /** The drops' entries forget their account hashes (the 30-day retention of hoarding signals). */
+  async forgetAccounts(tx: Queryable, dropIds: string[]): Promise<number> {
+    return (
+      await tx.query(
+        'update queue_entries set account_hash = null where drop_id = any($1::text[]) and account_hash is not null',
+        [dropIds],
+      )
+    ).rowCount;
+  },
+
   /** Locks an entry (leave runs in one transaction). */
   async lockEntry(tx: Queryable, id: string) {
     return (

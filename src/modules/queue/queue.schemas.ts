@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Schemas } from '../../http/contract';
-import { tierNameSchema } from '../access';
+import { signalHashSchema, tierNameSchema } from '../access';
 import { idSchema } from '../../shared/ids';
 
 export const queueJoinInputSchema = z
@@ -11,6 +11,8 @@ export const queueJoinInputSchema = z
     postal_code: z.string().min(1).max(16).optional(),
     tier: tierNameSchema.optional(),
     account_id: z.string().min(1).max(200).optional(),
+    device_hash: signalHashSchema.optional(),
+    address_hash: signalHashSchema.optional(),
     claim_seconds: z.number().int().min(60).max(3600).default(900),
   })
   .strict()

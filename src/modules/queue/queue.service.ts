@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../db/database';
+import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
@@ -27,7 +27,7 @@ export function createQueueService(deps: {
   clock: Clock;
   snapshots: Pick<DeliverySnapshotCache, 'current'>;
   catalog: Pick<CatalogService, 'visibleDrop'>;
-  access: Pick<AccessService, 'prepareHold' | 'tierRank' | 'checkAccountRoom'>;
+  access: Pick<AccessService, 'prepareHold' | 'queueRank' | 'checkAccountRoom'>;
 }) {
   const { db, clock, snapshots, catalog, access } = deps;
 
@@ -158,6 +158,8 @@ export function createQueueService(deps: {
         regionId,
         tier: input.tier,
         accountId: input.account_id,
+        deviceHash: input.device_hash,
+        addressHash: input.address_hash,
       });
       const inStock = (available: number) =>
         new AppError(
@@ -179,7 +181,8 @@ export function createQueueService(deps: {
         await access.checkAccountRoom(prepared, input.quantity, { sku: skuWaiting, drop: dropWaiting });
       }
       const tier = input.tier ?? null;
-      const tierRank = await access.tierRank(dropId, tier);
+      // An account above the drop's signal threshold waits behind everyone (docs/queue.md).
+      const tierRank = await access.queueRank(prepared, dropId, tier);
       const now = clock.now();
       const id = `qe_${randomUUID().replaceAll('-', '')}`;
       const joined = await repo.joinQueue(db, {
@@ -273,6 +276,11 @@ export function createQueueService(deps: {
     /** Every entry of a drop with its promise at the join and its offer's fate, for the post-drop report. */
     async outcomes(dropId: string): Promise<OutcomeRow[]> {
       return views.outcomes(db, dropId);
+    },
+
+    /** Entries of these drops forget their account hashes, in the caller's transaction (signal retention). */
+    async forgetAccounts(tx: Queryable, dropIds: string[]): Promise<number> {
+      return repo.forgetAccounts(tx, dropIds);
     },
 
     /** Offers every available unit to the queues waiting for it (the periodic job; the trigger does it at once). */

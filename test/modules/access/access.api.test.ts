@@ -67,6 +67,7 @@ describe('access rules of a drop', () => {
       drop_id: tenant.dropId,
       tiers: [],
       account_limits: { per_drop: null, per_sku: [] },
+      abuse_threshold: null,
       updated_at: null,
     });
 
