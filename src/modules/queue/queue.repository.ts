@@ -51,41 +51,6 @@ export const queueRepository = {
     return rows[0]!.available;
   },
 
-  async insertEntry(
-    db: Queryable,
-    e: {
-      id: string;
-      dropId: string;
-      creatorId: string;
-      skuId: string;
-      regionId: string;
-      quantity: number;
-      tier: string | null;
-      tierRank: number;
-      accountHash: string | null;
-      claimSeconds: number;
-      now: Date;
-    },
-  ) {
-    await db.query(
-      `insert into queue_entries (id, drop_id, creator_id, sku_id, region_id, quantity, tier, tier_rank, account_hash, claim_seconds, joined_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        e.id,
-        e.dropId,
-        e.creatorId,
-        e.skuId,
-        e.regionId,
-        e.quantity,
-        e.tier,
-        e.tierRank,
-        e.accountHash,
-        e.claimSeconds,
-        e.now,
-      ],
-    );
-  },
-
   /**
    * Joins the line in one statement (function join_queue, migration 0025): the serving hub rows
    * locked for share until the entry commits, the stock check, the entry, and its place in line.
