@@ -17,16 +17,7 @@ export const TABLE_READS_PENDING = {
   ],
   'src/modules/forecast/forecast.repository.ts': ['drops'],
   'src/modules/pickup/pickup.repository.ts': ['hub_lanes', 'hubs', 'regions', 'reservation_holds', 'skus'],
-  'src/modules/queue/queue-views.repository.ts': ['reservation_holds'],
-  'src/modules/queue/queue.repository.ts': [
-    'hub_lanes',
-    'hub_stock',
-    'reservation_holds',
-    'returns',
-    'sku_sourcing',
-    'skus',
-    'suppliers',
-  ],
+  'src/modules/queue/queue.repository.ts': ['hub_lanes', 'hub_stock'],
   'src/modules/reports/reports.repository.ts': [
     'drop_baseline_paths',
     'drops',
