@@ -17,16 +17,6 @@ export const TABLE_READS_PENDING = {
   'src/modules/forecast/forecast.repository.ts': ['drops'],
   'src/modules/pickup/pickup.repository.ts': ['hub_lanes', 'hubs', 'regions', 'reservation_holds', 'skus'],
   'src/modules/queue/queue.repository.ts': ['hub_lanes', 'hub_stock'],
-  'src/modules/reports/reports.repository.ts': [
-    'drop_baseline_paths',
-    'drops',
-    'hold_access_claims',
-    'hub_lanes',
-    'hubs',
-    'preorders',
-    'reservation_holds',
-    'skus',
-  ],
   'src/modules/returns/returns.repository.ts': [
     'drops',
     'hub_lanes',
