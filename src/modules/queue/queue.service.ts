@@ -203,11 +203,13 @@ export function createQueueService(deps: {
         // An account's limits: the stock check first (its 422 comes before a 403), then the room.
         const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
         if (available >= input.quantity) throw inStock(available);
-        const [skuWaiting, dropWaiting] = await Promise.all([
-          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, sku.id),
-          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, null),
-        ]);
-        await access.checkAccountRoom(prepared, input.quantity, { sku: skuWaiting, drop: dropWaiting });
+        // What the account waits for is read while the access module reads its holds (no extra wait).
+        const accountHash = prepared.accountHash;
+        const waiting = Promise.all([
+          repo.waitingUnitsOfAccount(db, dropId, accountHash, sku.id),
+          repo.waitingUnitsOfAccount(db, dropId, accountHash, null),
+        ]).then(([skuWaiting, dropWaiting]) => ({ sku: skuWaiting, drop: dropWaiting }));
+        await access.checkAccountRoom(prepared, input.quantity, waiting);
       }
       const tier = input.tier ?? null;
       // An account above the drop's signal threshold waits behind everyone (docs/queue.md).
