@@ -213,23 +213,34 @@ export const accessRepository = {
   },
 
   /**
-   * An account's limits on a drop (per SKU, per drop; null: none) and the units its active and
-   * confirmed holds count against each.
+   * An account's limits on a drop (per SKU, per drop; null: none) and its access claims on the drop
+   * (which of their holds still count is the delivery module's to answer).
    */
-  async accountUsage(db: Queryable, dropId: string, skuId: string, accountHash: string, now: Date) {
+  async accountLimitsAndClaims(db: Queryable, dropId: string, skuId: string, accountHash: string) {
     return (
-      await db.query<{ sku_limit: number | null; drop_limit: number | null; sku_used: number; drop_used: number }>(
+      await db.query<{
+        sku_limit: number | null;
+        drop_limit: number | null;
+        claims: { hold_id: string; sku_id: string; quantity: number }[];
+      }>(
         `select
            (select l.per_account from drop_access_sku_limits l where l.drop_id = $1 and l.sku_id = $2) as sku_limit,
            (select a.per_drop_limit from drop_access a where a.drop_id = $1) as drop_limit,
-           coalesce(sum(c.quantity) filter (where c.sku_id = $2), 0)::int as sku_used,
-           coalesce(sum(c.quantity), 0)::int as drop_used
-         from hold_access_claims c join reservation_holds h on h.id = c.hold_id
-         where c.drop_id = $1 and c.account_hash = $3
-           and ((h.status = 'held' and h.expires_at > $4) or h.status = 'confirmed')`,
-        [dropId, skuId, accountHash, now],
+           coalesce((select json_agg(json_build_object('hold_id', c.hold_id, 'sku_id', c.sku_id, 'quantity', c.quantity))
+             from hold_access_claims c where c.drop_id = $1 and c.account_hash = $3), '[]') as claims`,
+        [dropId, skuId, accountHash],
       )
     ).rows[0]!;
+  },
+
+  /** Units each tier's claims on the drop hold, per claim (whether its hold still counts is the delivery module's). */
+  async tierClaims(db: Queryable, dropId: string) {
+    return (
+      await db.query<{ hold_id: string; tier: string; quantity: number }>(
+        'select c.hold_id, c.tier, c.quantity from hold_access_claims c where c.drop_id = $1 and c.tier is not null',
+        [dropId],
+      )
+    ).rows;
   },
 
   /**
@@ -287,20 +298,35 @@ export const accessRepository = {
       );
   },
 
+  /** The hold ids of the accounts' own claims on the drop (not the queue's offers). */
+  async ownClaimHoldIds(q: Queryable, dropId: string): Promise<string[]> {
+    return (
+      await q.query<{ hold_id: string }>(
+        `select c.hold_id from hold_access_claims c where c.drop_id = $1 and ${OWN_CLAIMS}`,
+        [dropId],
+      )
+    ).rows.map((r) => r.hold_id);
+  },
+
   /**
    * Every account of the drop with its signals over the whole drop: its holds (not the queue's
-   * offers) and fingerprints. Velocity is the most holds made within any window of that length.
+   * offers; `holds` are those claims' holds as the delivery module answered them, a claim without
+   * one is left out) and fingerprints. Velocity is the most holds made within any window of that
+   * length.
    */
   async signalsOfDrop(
     q: Queryable,
     dropId: string,
     windows: { quickCycleSeconds: number; velocityWindowSeconds: number },
+    holds: { id: string; status: string; created_at: Date; ended_at: Date | null }[],
   ): Promise<FlaggedRow[]> {
     return (
       await q.query<FlaggedRow>(
         `with holds as (
            select c.account_hash, c.region_id, h.status, h.created_at, h.ended_at
-           from hold_access_claims c join reservation_holds h on h.id = c.hold_id
+           from hold_access_claims c
+           join unnest($4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[]) as h(id, status, created_at, ended_at)
+             on h.id = c.hold_id
            where c.drop_id = $1 and ${OWN_CLAIMS}
          ), bursts as (
            select account_hash, count(*) over (partition by account_hash order by created_at
@@ -325,41 +351,47 @@ export const accessRepository = {
              as shared_address,
            coalesce((select max(b.n) from bursts b where b.account_hash = a.account_hash), 0)::int as inhuman_velocity
          from accounts a order by a.account_hash`,
-        [dropId, windows.quickCycleSeconds, windows.velocityWindowSeconds],
+        [
+          dropId,
+          windows.quickCycleSeconds,
+          windows.velocityWindowSeconds,
+          holds.map((h) => h.id),
+          holds.map((h) => h.status),
+          holds.map((h) => h.created_at.toISOString()),
+          holds.map((h) => h.ended_at?.toISOString() ?? null),
+        ],
       )
     ).rows;
   },
 
   /**
-   * Deletes the signal data of drops closed before `closedBefore`: the fingerprints, the account
-   * hashes on access claims, and the drop's salt (so no hash kept elsewhere can be linked to an
-   * account id again). Any hash implies the drop's salt, so the salt finds every such drop. Answers
-   * the drops purged and the rows touched.
+   * Drops with signal data: fingerprints, account hashes on access claims, or a salt (any hash
+   * implies the drop's salt, so the salt finds every such drop). Which of them closed long enough
+   * ago is the catalog's to answer.
    */
-  async purgeSignals(
-    tx: Queryable,
-    closedBefore: Date,
-    alsoForget: (tx: Queryable, dropIds: string[]) => Promise<number>,
-  ) {
-    const drops = (
-      await tx.query<{ id: string }>(
-        `select d.id from drops d where d.closes_at < $1 and (
-           exists (select 1 from access_account_fingerprints f where f.drop_id = d.id)
-           or exists (select 1 from hold_access_claims c where c.drop_id = d.id and c.account_hash is not null)
-           or exists (select 1 from drop_account_salts s where s.drop_id = d.id))
-         order by d.id`,
-        [closedBefore],
+  async dropsWithSignalData(tx: Queryable): Promise<string[]> {
+    return (
+      await tx.query<{ drop_id: string }>(
+        `select f.drop_id from access_account_fingerprints f
+         union select c.drop_id from hold_access_claims c where c.account_hash is not null
+         union select s.drop_id from drop_account_salts s`,
       )
-    ).rows.map((r) => r.id);
-    if (drops.length === 0) return { drops, rows: 0 };
+    ).rows.map((r) => r.drop_id);
+  },
+
+  /**
+   * Deletes the signal data of these drops: the fingerprints, the account hashes on access claims,
+   * and the drop's salt (so no hash kept elsewhere can be linked to an account id again). Answers
+   * the rows touched.
+   */
+  async purgeSignalsOf(tx: Queryable, dropIds: string[]): Promise<number> {
     let rows = 0;
     for (const sql of [
       'delete from access_account_fingerprints where drop_id = any($1::text[])',
       'update hold_access_claims set account_hash = null where drop_id = any($1::text[]) and account_hash is not null',
       'delete from drop_account_salts where drop_id = any($1::text[])',
     ])
-      rows += (await tx.query(sql, [drops])).rowCount;
-    rows += await alsoForget(tx, drops);
-    return { drops, rows };
+      rows += (await tx.query(sql, [dropIds])).rowCount;
+    return rows;
   },
 };

@@ -4,7 +4,8 @@ import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import type { CatalogService } from '../catalog';
+import { catalogLookups, type CatalogService } from '../catalog';
+import { holdLookups } from '../delivery';
 import { accessRepository as repo } from './access.repository';
 import type { DropAccessInput } from './access.schemas';
 import {
@@ -81,6 +82,26 @@ export function createAccessService(deps: {
       saltCache.set(dropId, salt);
     }
     return salt;
+  }
+
+  /**
+   * An account's limits on a drop (per SKU, per drop; null: none) and the units its active and
+   * confirmed holds count against each (which holds count now is the delivery module's answer).
+   */
+  async function accountUsage(dropId: string, skuId: string, accountHash: string) {
+    const now = clock.now();
+    const found = await repo.accountLimitsAndClaims(db, dropId, skuId, accountHash);
+    const limits = { sku_limit: found.sku_limit, drop_limit: found.drop_limit };
+    // No limit, nothing to count against: the holds need not be asked for.
+    if (found.sku_limit === null && found.drop_limit === null) return { ...limits, sku_used: 0, drop_used: 0 };
+    const active = await holdLookups.activeIds(
+      db,
+      found.claims.map((c) => c.hold_id),
+      now,
+    );
+    const counted = found.claims.filter((c) => active.has(c.hold_id));
+    const units = (claims: typeof counted) => claims.reduce((sum, c) => sum + c.quantity, 0);
+    return { ...limits, sku_used: units(counted.filter((c) => c.sku_id === skuId)), drop_used: units(counted) };
   }
 
   async function tierRank(dropId: string, tier: string | null): Promise<number> {
@@ -352,10 +373,13 @@ export function createAccessService(deps: {
     async flaggedAccounts(principal: Principal, dropId: string): Promise<Schemas['FlaggedAccounts']> {
       await catalog.visibleDrop(principal, dropId);
       const threshold = (await rulesOf(dropId)).abuseThreshold;
-      const rows = await repo.signalsOfDrop(db, dropId, {
-        quickCycleSeconds: QUICK_CYCLE_SECONDS,
-        velocityWindowSeconds: VELOCITY_WINDOW_SECONDS,
-      });
+      const holds = await holdLookups.byIds(db, await repo.ownClaimHoldIds(db, dropId));
+      const rows = await repo.signalsOfDrop(
+        db,
+        dropId,
+        { quickCycleSeconds: QUICK_CYCLE_SECONDS, velocityWindowSeconds: VELOCITY_WINDOW_SECONDS },
+        holds,
+      );
       const accounts = rows
         .map((row) => ({ row, scored: abuseScore(countsOf(row)) }))
         .filter((a) => a.scored.score > 0)
@@ -379,7 +403,12 @@ export function createAccessService(deps: {
       alsoForget: (tx: Queryable, dropIds: string[]) => Promise<number> = async () => 0,
     ): Promise<{ drops: string[]; rows: number }> {
       const closedBefore = new Date(clock.now().getTime() - SIGNAL_RETENTION_DAYS * 86_400_000);
-      const purged = await db.transaction((tx) => repo.purgeSignals(tx, closedBefore, alsoForget));
+      const purged = await db.transaction(async (tx) => {
+        const drops = await catalogLookups.dropsClosedBefore(tx, await repo.dropsWithSignalData(tx), closedBefore);
+        if (drops.length === 0) return { drops, rows: 0 };
+        const rows = await repo.purgeSignalsOf(tx, drops);
+        return { drops, rows: rows + (await alsoForget(tx, drops)) };
+      });
       for (const dropId of purged.drops) saltCache.delete(dropId);
       return purged;
     },
@@ -390,17 +419,19 @@ export function createAccessService(deps: {
     /**
      * Refuses (403 account_limited) when `quantity` more units, beside the account's active and
      * confirmed holds and `pending` units it already waits for, would pass one of its limits.
+     * `pending` may still be loading: it is awaited together with the account's usage.
      */
     async checkAccountRoom(
       access: PreparedAccess,
       quantity: number,
-      pending: { sku: number; drop: number },
+      pending: { sku: number; drop: number } | Promise<{ sku: number; drop: number }>,
     ): Promise<void> {
-      if (access.accountHash === null) return;
-      const u = await repo.accountUsage(db, access.dropId, access.skuId, access.accountHash, clock.now());
+      const accountHash = access.accountHash;
+      if (accountHash === null) return void (await pending);
+      const [u, waiting] = await Promise.all([accountUsage(access.dropId, access.skuId, accountHash), pending]);
       for (const [reason, limit, used] of [
-        ['sku_limit', u.sku_limit, u.sku_used + pending.sku],
-        ['drop_limit', u.drop_limit, u.drop_used + pending.drop],
+        ['sku_limit', u.sku_limit, u.sku_used + waiting.sku],
+        ['drop_limit', u.drop_limit, u.drop_used + waiting.drop],
       ] as const)
         if (limit !== null && used + quantity > limit)
           throw new AppError(
@@ -408,6 +439,22 @@ export function createAccessService(deps: {
             `this account already has ${used} unit(s) in active holds, orders and the queue; the limit is ${limit}`,
             { extensions: { reason, limit, quantity_used: used } },
           );
+    },
+
+    /**
+     * Units each tier's buyers hold (not past expiry) or bought at `now`, reserve units or not (the
+     * tiers' claims, their holds as the delivery module answers them); a tier with none is absent.
+     */
+    async unitsTakenByTier(dropId: string, now: Date): Promise<{ tier: string; units: number }[]> {
+      const claims = await repo.tierClaims(db, dropId);
+      const active = await holdLookups.activeIds(
+        db,
+        claims.map((c) => c.hold_id),
+        now,
+      );
+      const byTier = new Map<string, number>();
+      for (const c of claims) if (active.has(c.hold_id)) byTier.set(c.tier, (byTier.get(c.tier) ?? 0) + c.quantity);
+      return [...byTier].map(([tier, units]) => ({ tier, units }));
     },
 
     /** The drop's reserve shares in tier order (the plan's split of its stock); empty without tiers. */

@@ -12,3 +12,4 @@ export {
   scopedCostShiftSchema,
   supplierInputSchema,
 } from './catalog.schemas';
+export { catalogLookups } from './catalog-lookups';

@@ -17,6 +17,9 @@ export interface OutcomeRow {
   hold_expires_at: Date | null;
 }
 
+/** An entry of the post-drop report as the queue stores it; its offer's hold is read of the delivery module. */
+export type OutcomeEntryRow = Omit<OutcomeRow, 'hold_status' | 'hold_expires_at'> & { hold_id: string | null };
+
 export const queueViewsRepository = {
   /** What the join's answer promised: only an entry still waiting when it was answered. */
   async storePromise(
@@ -43,14 +46,12 @@ export const queueViewsRepository = {
     ).rows;
   },
 
-  /** Every entry of a drop with what it was promised and what became of its offer. */
-  async outcomes(db: Queryable, dropId: string): Promise<OutcomeRow[]> {
+  /** Every entry of a drop with what it was promised and its offer's hold id, in arrival order. */
+  async outcomeEntries(db: Queryable, dropId: string): Promise<OutcomeEntryRow[]> {
     return (
-      await db.query<OutcomeRow>(
-        `select e.id as entry_id, e.sku_id, e.region_id, e.tier, e.quantity, e.status, e.promised_probability,
-           h.status as hold_status, h.expires_at as hold_expires_at
-         from queue_entries e left join reservation_holds h on h.id = e.hold_id
-         where e.drop_id = $1 order by e.seq`,
+      await db.query<OutcomeEntryRow>(
+        `select e.id as entry_id, e.sku_id, e.region_id, e.tier, e.quantity, e.status, e.promised_probability, e.hold_id
+         from queue_entries e where e.drop_id = $1 order by e.seq`,
         [dropId],
       )
     ).rows;

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/database';
 
 /** Queue SQL (migration 0022): entries, their place in line, and what may still free up for them. */
-export interface EntryRow {
+export interface EntryRecord {
   id: string;
   drop_id: string;
   creator_id: string;
@@ -15,6 +15,10 @@ export interface EntryRow {
   hold_id: string | null;
   joined_at: Date;
   offered_at: Date | null;
+}
+
+/** An entry with its offer's hold, as the delivery module answers it (queue.service.ts). */
+export interface EntryRow extends EntryRecord {
   /** the offer's hold */
   hold_status: 'held' | 'confirmed' | 'released' | 'expired' | null;
   hold_hub_id: string | null;
@@ -36,8 +40,7 @@ const supplyColumns = `s.holds_by_size, s.last_hold_expiry, s.confirmed_units, s
   s.delivery_days_min, s.delivery_days_max`;
 
 const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.quantity, e.tier, e.tier_rank,
-  e.claim_seconds, e.status, e.hold_id, e.joined_at, e.offered_at,
-  h.status as hold_status, h.hub_id as hold_hub_id, h.expires_at as hold_expires_at`;
+  e.claim_seconds, e.status, e.hold_id, e.joined_at, e.offered_at`;
 
 export const queueRepository = {
   /** The most units one hub serving the region could hold now (0 when none serves it). */
@@ -155,13 +158,9 @@ export const queueRepository = {
     return rows[0]!.offers;
   },
 
-  async findEntry(db: Queryable, id: string): Promise<EntryRow | undefined> {
-    return (
-      await db.query<EntryRow>(
-        `select ${entryColumns} from queue_entries e left join reservation_holds h on h.id = e.hold_id where e.id = $1`,
-        [id],
-      )
-    ).rows[0];
+  /** The entry itself (its offer's hold is the delivery module's to read). */
+  async findEntry(db: Queryable, id: string): Promise<EntryRecord | undefined> {
+    return (await db.query<EntryRecord>(`select ${entryColumns} from queue_entries e where e.id = $1`, [id])).rows[0];
   },
 
   /** Waiting entries ahead of this one in its SKU and region's line, and the units they ask for. */
@@ -187,32 +186,6 @@ export const queueRepository = {
       regionId,
       now,
     ]);
-    return rows[0]!;
-  },
-
-  /** The SKU's fallback sources (priority > 0) with units: what a restock could bring, and how fast. */
-  async restock(db: Queryable, skuId: string) {
-    const { rows } = await db.query<{ units: number; lead_min: number | null; lead_max: number | null }>(
-      `select coalesce(sum(ss.units_available), 0)::int as units, min(su.lead_time_days_min)::int as lead_min,
-         max(su.lead_time_days_max)::int as lead_max
-       from sku_sourcing ss join suppliers su on su.id = ss.supplier_id
-       where ss.sku_id = $1 and ss.priority > 0 and ss.units_available > 0`,
-      [skuId],
-    );
-    return rows[0]!;
-  },
-
-  /** The drop's history: units of ended holds (and how many ended unconfirmed), confirmed and returned units. */
-  async dropHistory(db: Queryable, dropId: string) {
-    const { rows } = await db.query<{ ended: number; unclaimed: number; confirmed: number; returned: number }>(
-      `select
-         coalesce(sum(h.quantity) filter (where h.status in ('confirmed', 'released', 'expired')), 0)::int as ended,
-         coalesce(sum(h.quantity) filter (where h.status in ('released', 'expired')), 0)::int as unclaimed,
-         coalesce(sum(h.quantity) filter (where h.status = 'confirmed'), 0)::int as confirmed,
-         (select coalesce(sum(r.quantity), 0)::int from returns r where r.drop_id = $1) as returned
-       from reservation_holds h join skus k on k.id = h.sku_id where k.drop_id = $1`,
-      [dropId],
-    );
     return rows[0]!;
   },
 

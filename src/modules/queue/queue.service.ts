@@ -5,10 +5,11 @@ import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { AccessService } from '../access';
-import type { CatalogService } from '../catalog';
-import { resolveRegion, type DeliverySnapshotCache } from '../delivery';
+import { catalogLookups, type CatalogService } from '../catalog';
+import { holdLookups, resolveRegion, type DeliverySnapshotCache } from '../delivery';
+import { returnLookups } from '../returns';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
-import { queueRepository as repo, type EntryRow, type SupplyRow } from './queue.repository';
+import { queueRepository as repo, type EntryRecord, type EntryRow, type SupplyRow } from './queue.repository';
 import { queueViewsRepository as views, type OutcomeRow } from './queue-views.repository';
 import type { QueueJoinInput } from './queue.schemas';
 
@@ -45,6 +46,34 @@ export function createQueueService(deps: {
     slow.set(key, { at: now, value });
     value.catch(() => slow.delete(key));
     return value;
+  }
+
+  /** The entry with its offer's hold (asked of the delivery module when it has one), or undefined. */
+  async function findEntry(id: string): Promise<EntryRow | undefined> {
+    const entry = await repo.findEntry(db, id);
+    return entry && withHold(entry);
+  }
+
+  async function withHold(entry: EntryRecord): Promise<EntryRow> {
+    const [hold] = entry.hold_id ? await holdLookups.byIds(db, [entry.hold_id]) : [];
+    return {
+      ...entry,
+      hold_status: hold?.status ?? null,
+      hold_hub_id: hold?.hub_id ?? null,
+      hold_expires_at: hold?.expires_at ?? null,
+    };
+  }
+
+  /**
+   * The drop's history: units of its SKUs' ended holds (and how many ended unconfirmed), confirmed
+   * units (the delivery ledger's), and returned units (the returns module's).
+   */
+  async function dropHistory(dropId: string) {
+    const [holds, returned] = await Promise.all([
+      catalogLookups.skuIdsOfDrop(db, dropId).then((skuIds) => holdLookups.endedUnitsOfSkus(db, skuIds)),
+      returnLookups.returnedUnitsOfDrop(db, dropId),
+    ]);
+    return { ...holds, returned };
   }
 
   /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
@@ -84,8 +113,8 @@ export function createQueueService(deps: {
     const [ahead, supply, restock, history] = await Promise.all([
       known?.ahead ?? repo.ahead(db, row),
       known?.supply ?? repo.supply(db, row.sku_id, row.region_id, now),
-      cached(`restock\u0000${row.sku_id}`, () => repo.restock(db, row.sku_id)),
-      cached(`history\u0000${row.drop_id}`, () => repo.dropHistory(db, row.drop_id)),
+      cached(`restock\u0000${row.sku_id}`, () => catalogLookups.fallbackRestock(db, row.sku_id)),
+      cached(`history\u0000${row.drop_id}`, () => dropHistory(row.drop_id)),
     ]);
     const outcome = expectedOutcome({
       nowMs: now.getTime(),
@@ -119,7 +148,7 @@ export function createQueueService(deps: {
 
   async function visibleEntry(principal: Principal, dropId: string, entryId: string): Promise<EntryRow> {
     await catalog.visibleDrop(principal, dropId);
-    const row = await repo.findEntry(db, entryId);
+    const row = await findEntry(entryId);
     if (!row || row.drop_id !== dropId || !ownsCreator(principal, row.creator_id))
       throw notFound('queue entry', entryId);
     return row;
@@ -174,11 +203,13 @@ export function createQueueService(deps: {
         // An account's limits: the stock check first (its 422 comes before a 403), then the room.
         const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
         if (available >= input.quantity) throw inStock(available);
-        const [skuWaiting, dropWaiting] = await Promise.all([
-          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, sku.id),
-          repo.waitingUnitsOfAccount(db, dropId, prepared.accountHash, null),
-        ]);
-        await access.checkAccountRoom(prepared, input.quantity, { sku: skuWaiting, drop: dropWaiting });
+        // What the account waits for is read while the access module reads its holds (no extra wait).
+        const accountHash = prepared.accountHash;
+        const waiting = Promise.all([
+          repo.waitingUnitsOfAccount(db, dropId, accountHash, sku.id),
+          repo.waitingUnitsOfAccount(db, dropId, accountHash, null),
+        ]).then(([skuWaiting, dropWaiting]) => ({ sku: skuWaiting, drop: dropWaiting }));
+        await access.checkAccountRoom(prepared, input.quantity, waiting);
       }
       const tier = input.tier ?? null;
       // An account above the drop's signal threshold waits behind everyone (docs/queue.md).
@@ -224,7 +255,7 @@ export function createQueueService(deps: {
       };
       const answer =
         joined.available > 0
-          ? await present((await repo.findEntry(db, id))!)
+          ? await present((await findEntry(id))!)
           : await present(row, {
               ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! },
               supply: joined,
@@ -265,7 +296,7 @@ export function createQueueService(deps: {
       // A waiting entry that left may have been the head that asked for more than was free: the
       // ones behind it may take those units now (no hub row changed, so the trigger did not run).
       if (leftWaiting) await repo.offerAvailableAtServingHubs(db, row.sku_id, row.region_id, now);
-      return present((await repo.findEntry(db, entryId))!);
+      return present((await findEntry(entryId))!);
     },
 
     /** Waiting entries and units per region and SKU of a drop, for the creator's preview. */
@@ -275,7 +306,13 @@ export function createQueueService(deps: {
 
     /** Every entry of a drop with its promise at the join and its offer's fate, for the post-drop report. */
     async outcomes(dropId: string): Promise<OutcomeRow[]> {
-      return views.outcomes(db, dropId);
+      const entries = await views.outcomeEntries(db, dropId);
+      const offered = entries.flatMap((e) => (e.hold_id ? [e.hold_id] : []));
+      const holds = new Map((await holdLookups.byIds(db, offered)).map((h) => [h.id, h]));
+      return entries.map(({ hold_id, ...entry }) => {
+        const hold = hold_id ? holds.get(hold_id) : undefined;
+        return { ...entry, hold_status: hold?.status ?? null, hold_expires_at: hold?.expires_at ?? null };
+      });
     },
 
     /** Entries of these drops forget their account hashes, in the caller's transaction (signal retention). */

@@ -6,11 +6,12 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { AccessService } from '../access';
 import type { PlanReader } from '../allocation';
-import type { CatalogService } from '../catalog';
+import { catalogLookups, catalogReaders, type CatalogService } from '../catalog';
 import type { DeliveryService } from '../delivery';
 import type { ForecastReader } from '../forecast';
 import type { QueueService } from '../queue';
 import type { ReturnsService } from '../returns';
+import { preorderLookups } from '../signals';
 import { queueOutcomes, tierFillRates } from './core/community-report';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
@@ -19,6 +20,9 @@ import { reportsRepository as repo } from './reports.repository';
 const P10 = 1;
 const P50 = 3;
 const P90 = 5;
+/** The report job's work list: at most this many drops per run, found this many candidates at a time. */
+const DUE_PER_RUN = 50;
+const DUE_PAGE = 500;
 
 export interface ReportsServiceDeps {
   db: Database;
@@ -34,7 +38,7 @@ export interface ReportsServiceDeps {
   /** return rates as of the read, asked of the returns module (returns arrive after the close) */
   returns: Pick<ReturnsService, 'returnRates'>;
   /** tier reserves and queue entries (issue 16), asked of their modules; absent: no community section */
-  access?: Pick<AccessService, 'tierReserves'>;
+  access?: Pick<AccessService, 'tierReserves' | 'unitsTakenByTier'>;
   queue?: Pick<QueueService, 'outcomes'>;
   /** The learning loop: a closed drop joins the forecast's training history. */
   recordClosedDrop: (dropId: string) => Promise<unknown>;
@@ -58,14 +62,31 @@ export function createReportsService(deps: ReportsServiceDeps) {
     });
   }
 
+  /**
+   * Drops past their close (not drafts) that have no report yet, by close then id, at most
+   * DUE_PER_RUN: the catalog's drops past close, less those this module has reported.
+   */
+  async function dropsDueForReport(now: Date): Promise<string[]> {
+    const due: string[] = [];
+    let afterId: string | null = null;
+    for (;;) {
+      const page = await catalogLookups.dropsPastClose(db, now, afterId, DUE_PAGE);
+      const reported = new Set(await repo.reportedAmong(db, page));
+      due.push(...page.filter((id) => !reported.has(id)));
+      if (due.length >= DUE_PER_RUN || page.length < DUE_PAGE) return due.slice(0, DUE_PER_RUN);
+      afterId = page[page.length - 1]!;
+    }
+  }
+
   async function loadInput(dropId: string): Promise<{ input: PostDropInput; planId: string | null; forecastId: string | null }> {
-    const drop = (await repo.findDrop(db, dropId))!;
-    const [orders, hubs, plan, forecast, baseline] = await Promise.all([
-      repo.realisedOrders(db, dropId, drop.closes_at),
-      repo.hubsWithLanes(db),
+    // The drop with its baseline paths, one read of the catalog.
+    const drop = (await catalogReaders.drop(db, dropId))!;
+    const baseline = drop.baseline.paths;
+    const [orders, hubs, plan, forecast] = await Promise.all([
+      preorderLookups.placedUntil(db, dropId, drop.closes_at),
+      catalogReaders.hubs(db),
       plans.planInForce(dropId),
       forecasts.lastBeforeOpening(dropId, drop.opens_at),
-      repo.baselinePaths(db, dropId),
     ]);
     const [stock, planRegions, supplierOrders] = plan
       ? await Promise.all([stockAtOpening(plan.id), plans.regions(plan.id), plans.supplierOrders(plan.id)])
@@ -95,9 +116,10 @@ export function createReportsService(deps: ReportsServiceDeps) {
   async function community(dropId: string): Promise<Schemas['CommunityReport']> {
     const now = clock.now();
     const [reserves, entries, taken] = await Promise.all([
-      deps.access ? deps.access.tierReserves(dropId, await repo.skuIdsOfDrop(db, dropId)) : undefined,
+      deps.access ? deps.access.tierReserves(dropId, await catalogLookups.skuIdsOfDrop(db, dropId)) : undefined,
       deps.queue ? deps.queue.outcomes(dropId) : [],
-      repo.unitsTakenByTier(db, dropId, now),
+      // Taken units count only for the tiers of the reserves (none without the access module).
+      deps.access ? deps.access.unitsTakenByTier(dropId, now) : [],
     ]);
     return {
       tiers: tierFillRates(
@@ -131,7 +153,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
      */
     async reportClosedDrops(): Promise<string[]> {
       const done: string[] = [];
-      for (const dropId of await repo.findDropsDueForReport(db, clock.now())) {
+      for (const dropId of await dropsDueForReport(clock.now())) {
         try {
           const { input, planId, forecastId } = await loadInput(dropId);
           const report = buildPostDropReport(input);
