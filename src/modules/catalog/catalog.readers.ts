@@ -13,5 +13,8 @@ export const catalogReaders = {
   suppliers: (db: Queryable) => catalogRepository.listSuppliers(db),
   hubs: (db: Queryable) => catalogRepository.listHubs(db),
   hub: (db: Queryable, hubId: string) => catalogRepository.findHub(db, hubId),
+  // Estimates' snapshot.
+  /** Every SKU with its drop's creator, promise, opening and baseline paths (the estimates' snapshot). */
+  skusWithDropPromise: (db: Queryable) => catalogRepository.listSkusWithDropPromise(db),
   regions: (db: Queryable) => catalogRepository.listRegions(db),
 };

@@ -49,6 +49,15 @@ export type DropRow = Omit<DropInput, 'opens_at' | 'closes_at'> & {
   closes_at: Date;
 } & Timestamps;
 export type SkuRow = SkuInput & { id: string; drop_id: string } & Timestamps;
+/** A SKU with what a delivery promise needs of its drop (the estimates' snapshot). */
+export interface SkuDropPromiseRow {
+  id: string;
+  drop_id: string;
+  creator_id: string;
+  promise_business_days: number;
+  opens_at: Date;
+  baseline: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
+}
 
 const regionSelect = `
   select r.id, r.name, r.time_zone, r.weekend_days, r.latitude, r.longitude, r.cost_shifts, r.created_at, r.updated_at,
@@ -318,6 +327,19 @@ export const catalogRepository = {
       ],
     );
   },
+  // What estimates read of SKUs and drops (other modules ask catalogReaders).
+  /** Every SKU with what a delivery promise needs of its drop: creator, promise, opening, baseline paths. */
+  async listSkusWithDropPromise(db: Queryable) {
+    return (
+      await db.query<SkuDropPromiseRow>(`
+        select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.opens_at,
+          coalesce((select json_agg(json_build_object('region_id', b.region_id, 'handling_days', b.handling_days,
+            'transit_days_min', b.transit_days_min, 'transit_days_max', b.transit_days_max))
+            from drop_baseline_paths b where b.drop_id = d.id), '[]') as baseline
+        from skus s join drops d on d.id = s.drop_id`)
+    ).rows;
+  },
+
   // Pages of the list routes: keyset pagination, `limit + 1` rows after the cursor's key.
   async listCreatorsPage(db: Queryable, onlyId: string | undefined, page: PageRequest) {
     return (

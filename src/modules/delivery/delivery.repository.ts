@@ -2,28 +2,8 @@ import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
 import { afterKey, type PageRequest } from '../../http/pagination';
 
-/** Delivery SQL: the catalog slice estimates need, live stock and holds. */
-export interface SnapshotRegionRow {
-  id: string;
-  time_zone: string;
-  weekend_days: number[];
-}
-export interface SnapshotHubRow {
-  id: string;
-  time_zone: string;
-  order_cutoff_local: string;
-  handling_days: number;
-  lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
-}
-export interface SnapshotSkuRow {
-  id: string;
-  drop_id: string;
-  creator_id: string;
-  promise_business_days: number;
-  opens_at: Date;
-  drop_status: string;
-  baseline: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
-}
+/** Delivery SQL: live stock and holds. */
+
 /** Stock of one SKU at one hub in the ledger's terms (migration 0009, view hub_stock_levels). */
 export interface StockRow {
   hub_id: string;
@@ -64,33 +44,6 @@ const holdColumns =
   'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at, pickup_slot_start, pickup_slot_end';
 
 export const deliveryRepository = {
-  async loadRegions(db: Queryable) {
-    return (await db.query<SnapshotRegionRow>('select id, time_zone, weekend_days from regions')).rows;
-  },
-  async loadPostalPrefixes(db: Queryable) {
-    return (
-      await db.query<{ prefix: string; region_id: string }>('select prefix, region_id from region_postal_prefixes')
-    ).rows;
-  },
-  async loadHubs(db: Queryable) {
-    return (
-      await db.query<SnapshotHubRow>(`
-        select h.id, h.time_zone, h.order_cutoff_local, h.handling_days,
-          coalesce((select json_agg(json_build_object('region_id', l.region_id, 'transit_days_min', l.transit_days_min,
-            'transit_days_max', l.transit_days_max) order by l.position) from hub_lanes l where l.hub_id = h.id), '[]') as lanes
-        from hubs h`)
-    ).rows;
-  },
-  async loadSkus(db: Queryable) {
-    return (
-      await db.query<SnapshotSkuRow>(`
-        select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.opens_at, d.status as drop_status,
-          coalesce((select json_agg(json_build_object('region_id', b.region_id, 'handling_days', b.handling_days,
-            'transit_days_min', b.transit_days_min, 'transit_days_max', b.transit_days_max))
-            from drop_baseline_paths b where b.drop_id = d.id), '[]') as baseline
-        from skus s join drops d on d.id = s.drop_id`)
-    ).rows;
-  },
   async loadStock(db: Queryable) {
     return (await db.query<StockRow>(stockSelect)).rows;
   },
