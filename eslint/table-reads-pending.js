@@ -7,7 +7,6 @@ export const TABLE_READS_PENDING = {
   'src/modules/access/access.repository.ts': ['drops', 'reservation_holds'],
   'src/modules/allocation/allocation.repository.ts': ['drops', 'hubs', 'inventory_events', 'suppliers'],
   'src/modules/forecast/forecast.repository.ts': ['drops'],
-  'src/modules/pickup/pickup.repository.ts': ['hub_lanes', 'hubs', 'regions', 'reservation_holds', 'skus'],
   'src/modules/queue/queue-views.repository.ts': ['reservation_holds'],
   'src/modules/queue/queue.repository.ts': [
     'hub_lanes',

@@ -13,8 +13,12 @@ export const catalogReaders = {
   suppliers: (db: Queryable) => catalogRepository.listSuppliers(db),
   hubs: (db: Queryable) => catalogRepository.listHubs(db),
   hub: (db: Queryable, hubId: string) => catalogRepository.findHub(db, hubId),
-  // Estimates' snapshot.
+  // Estimates' snapshot and pickup.
   /** Every SKU with its drop's creator, promise, opening and baseline paths (the estimates' snapshot). */
   skusWithDropPromise: (db: Queryable) => catalogRepository.listSkusWithDropPromise(db),
+  /** Ids of a drop's SKUs. */
+  skuIdsOf: (db: Queryable, dropId: string) => catalogRepository.listSkuIdsOfDrop(db, dropId),
+  /** Which of these region ids exist. */
+  existingRegionIds: (db: Queryable, regionIds: string[]) => catalogRepository.findExistingRegionIds(db, regionIds),
   regions: (db: Queryable) => catalogRepository.listRegions(db),
 };

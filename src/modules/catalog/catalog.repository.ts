@@ -327,7 +327,7 @@ export const catalogRepository = {
       ],
     );
   },
-  // What estimates read of SKUs and drops (other modules ask catalogReaders).
+  // What estimates and pickup read of SKUs and drops (other modules ask catalogReaders).
   /** Every SKU with what a delivery promise needs of its drop: creator, promise, opening, baseline paths. */
   async listSkusWithDropPromise(db: Queryable) {
     return (
@@ -338,6 +338,11 @@ export const catalogRepository = {
             from drop_baseline_paths b where b.drop_id = d.id), '[]') as baseline
         from skus s join drops d on d.id = s.drop_id`)
     ).rows;
+  },
+  async listSkuIdsOfDrop(db: Queryable, dropId: string) {
+    return (await db.query<{ id: string }>('select id from skus where drop_id = $1 order by id', [dropId])).rows.map(
+      (row) => row.id,
+    );
   },
 
   // Pages of the list routes: keyset pagination, `limit + 1` rows after the cursor's key.

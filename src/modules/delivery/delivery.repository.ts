@@ -233,6 +233,60 @@ export const deliveryRepository = {
     ]);
   },
 
+  // What pickup reads of the holds (delivery.readers.ts).
+  /**
+   * Units each pickup slot hands out now, per hub and slot start: active holds not past their
+   * expiry, and confirmed ones.
+   */
+  async listPickupSlotUsage(db: Queryable, now: Date) {
+    return (
+      await db.query<{ hub_id: string; slot_start: Date; units: number }>(
+        `select hub_id, pickup_slot_start as slot_start, sum(quantity)::int as units from reservation_holds
+         where pickup_slot_start is not null and (status = 'confirmed' or (status = 'held' and expires_at > $1))
+         group by hub_id, pickup_slot_start`,
+        [now],
+      )
+    ).rows;
+  },
+  /** Units held or confirmed in one pickup slot at a hub (a hold placed in this transaction included). */
+  async countPickupSlotUnits(tx: Queryable, hubId: string, slotStart: Date, now: Date): Promise<number> {
+    const { rows } = await tx.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from reservation_holds
+       where hub_id = $1 and pickup_slot_start = $2 and (status = 'confirmed' or (status = 'held' and expires_at > $3))`,
+      [hubId, slotStart, now],
+    );
+    return rows[0]!.units;
+  },
+  async findHoldPickupSlot(db: Queryable, holdId: string) {
+    return (
+      await db.query<{ hub_id: string; slot_start: Date | null; slot_end: Date | null }>(
+        'select hub_id, pickup_slot_start as slot_start, pickup_slot_end as slot_end from reservation_holds where id = $1',
+        [holdId],
+      )
+    ).rows[0];
+  },
+  /** Pickups due at some hubs of these SKUs, per slot and SKU, in slot order. */
+  async listPickupsDue(db: Queryable, skuIds: string[], hubIds: string[], now: Date) {
+    return (
+      await db.query<{
+        hub_id: string;
+        slot_start: Date;
+        slot_end: Date;
+        sku_id: string;
+        units: number;
+        holds: number;
+      }>(
+        `select hub_id, pickup_slot_start as slot_start, pickup_slot_end as slot_end, sku_id,
+           sum(quantity)::int as units, count(*)::int as holds
+         from reservation_holds
+         where sku_id = any($1::text[]) and hub_id = any($2::text[]) and pickup_slot_start is not null
+           and (status = 'confirmed' or (status = 'held' and expires_at > $3))
+         group by hub_id, pickup_slot_start, pickup_slot_end, sku_id
+         order by pickup_slot_start, hub_id, sku_id`,
+        [skuIds, hubIds, now],
+      )
+    ).rows;
+  },
   /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
   async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
     await db.query(
