@@ -27,14 +27,5 @@ export const TABLE_READS_PENDING = {
     'reservation_holds',
     'skus',
   ],
-  'src/modules/returns/returns.repository.ts': [
-    'drops',
-    'hub_lanes',
-    'hubs',
-    'preorders',
-    'regions',
-    'reservation_holds',
-    'skus',
-  ],
   'src/modules/signals/signals.repository.ts': ['drops', 'hubs', 'region_postal_prefixes', 'regions', 'skus'],
 };

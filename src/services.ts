@@ -228,6 +228,8 @@ export function createServices(deps: {
     clock,
     logger: deps.logger.child({ module: 'returns' }),
     stock: delivery,
+    catalog,
+    preorders: signals,
   });
   routers.push(returnsRoutes(returns));
   jobs.push({

@@ -327,7 +327,7 @@ export const catalogRepository = {
       ],
     );
   },
-  // What estimates and pickup read of SKUs and drops (other modules ask catalogReaders).
+  // What estimates, pickup and returns read of SKUs, drops and lanes (other modules ask catalogReaders).
   /** Every SKU with what a delivery promise needs of its drop: creator, promise, opening, baseline paths. */
   async listSkusWithDropPromise(db: Queryable) {
     return (
@@ -339,10 +339,33 @@ export const catalogRepository = {
         from skus s join drops d on d.id = s.drop_id`)
     ).rows;
   },
+  /** The drop a SKU belongs to and the drop's creator, or undefined. */
+  async findSkuDropCreator(db: Queryable, skuId: string) {
+    return (
+      await db.query<{ drop_id: string; creator_id: string }>(
+        'select s.drop_id, d.creator_id from skus s join drops d on d.id = s.drop_id where s.id = $1',
+        [skuId],
+      )
+    ).rows[0];
+  },
   async listSkuIdsOfDrop(db: Queryable, dropId: string) {
     return (await db.query<{ id: string }>('select id from skus where drop_id = $1 order by id', [dropId])).rows.map(
       (row) => row.id,
     );
+  },
+  /** Locks a SKU's row until the transaction ends; false when there is no such SKU. */
+  async lockSku(tx: Queryable, skuId: string) {
+    return (await tx.query('select id from skus where id = $1 for update', [skuId])).rows.length > 0;
+  },
+  /** Ids of the hubs with a lane to the region, fastest first (handling + transit max, then min, then hub id). */
+  async listHubIdsServingRegion(db: Queryable, regionId: string) {
+    return (
+      await db.query<{ id: string }>(
+        `select h.id from hub_lanes l join hubs h on h.id = l.hub_id where l.region_id = $1
+         order by h.handling_days + l.transit_days_max, h.handling_days + l.transit_days_min, h.id`,
+        [regionId],
+      )
+    ).rows.map((row) => row.id);
   },
 
   // Pages of the list routes: keyset pagination, `limit + 1` rows after the cursor's key.

@@ -233,7 +233,7 @@ export const deliveryRepository = {
     ]);
   },
 
-  // What pickup reads of the holds (delivery.readers.ts).
+  // What pickup and returns read of the holds (delivery.readers.ts, the service).
   /**
    * Units each pickup slot hands out now, per hub and slot start: active holds not past their
    * expiry, and confirmed ones.
@@ -287,6 +287,26 @@ export const deliveryRepository = {
       )
     ).rows;
   },
+  /** Units of confirmed holds of a SKU. */
+  async sumConfirmedUnitsOfSku(db: Queryable, skuId: string): Promise<number> {
+    const { rows } = await db.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from reservation_holds where sku_id = $1 and status = 'confirmed'`,
+      [skuId],
+    );
+    return rows[0]!.units;
+  },
+  /** Units of confirmed holds per SKU and region, of these SKUs. */
+  async listConfirmedUnitsBySkuRegion(db: Queryable, skuIds: string[]) {
+    return (
+      await db.query<{ sku_id: string; region_id: string; quantity: number }>(
+        `select sku_id, region_id, sum(quantity)::int as quantity from reservation_holds
+         where sku_id = any($1::text[]) and status = 'confirmed'
+         group by sku_id, region_id order by sku_id, region_id`,
+        [skuIds],
+      )
+    ).rows;
+  },
+
   /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
   async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
     await db.query(
