@@ -5,26 +5,7 @@
  */
 export const TABLE_READS_PENDING = {
   'src/modules/allocation/allocation.repository.ts': ['drops', 'hubs', 'inventory_events', 'suppliers'],
-  'src/modules/delivery/delivery.repository.ts': [
-    'drop_baseline_paths',
-    'drops',
-    'hub_lanes',
-    'hubs',
-    'region_postal_prefixes',
-    'regions',
-    'skus',
-  ],
   'src/modules/forecast/forecast.repository.ts': ['drops'],
-  'src/modules/pickup/pickup.repository.ts': ['hub_lanes', 'hubs', 'regions', 'reservation_holds', 'skus'],
   'src/modules/queue/queue.repository.ts': ['hub_lanes', 'hub_stock'],
-  'src/modules/returns/returns.repository.ts': [
-    'drops',
-    'hub_lanes',
-    'hubs',
-    'preorders',
-    'regions',
-    'reservation_holds',
-    'skus',
-  ],
   'src/modules/signals/signals.repository.ts': ['drops', 'hubs', 'region_postal_prefixes', 'regions', 'skus'],
 };

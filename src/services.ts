@@ -37,6 +37,7 @@ import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/we
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
 import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
 import { accessRoutes, createAccessService } from './modules/access';
+import { deliveryReaders } from './modules/delivery';
 import { createQueueService, queueRoutes } from './modules/queue';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { pickupRoutes } from './modules/pickup/pickup.routes';
@@ -94,7 +95,7 @@ export function createServices(deps: {
   const planReader = createPlanReader(db);
   const forecastReader = createForecastReader(db);
   // Local pickup (issue 17): hubs' pickup offers and slots, read by estimates, holds, plans and partners.
-  const pickup = createPickupService(db, { catalog, clock });
+  const pickup = createPickupService(db, { catalog, clock, holds: deliveryReaders });
   routers.push(pickupRoutes(pickup));
   const snapshots = createDeliverySnapshotCache({ db, plans: planReader, pickups: pickup, clock, logger: deps.logger });
   // Community access (issue 16): tiers with reserved stock and per-account limits, checked in the hold's transaction.
@@ -227,6 +228,8 @@ export function createServices(deps: {
     clock,
     logger: deps.logger.child({ module: 'returns' }),
     stock: delivery,
+    catalog,
+    preorders: signals,
   });
   routers.push(returnsRoutes(returns));
   jobs.push({

@@ -354,6 +354,14 @@ export function createCatalogService(db: Database) {
       await repo.markDropClosed(tx, dropId);
     },
 
+    /**
+     * Locks a SKU's row until the caller's transaction ends, so checks of that SKU (a return against
+     * the units sold) run one after the other; false when there is no such SKU.
+     */
+    async lockSku(tx: Queryable, skuId: string): Promise<boolean> {
+      return repo.lockSku(tx, skuId);
+    },
+
     async listSkusPage(principal: Principal, dropId: string, page: PageRequest): Promise<Page<Schemas['Sku']>> {
       await visibleDrop(principal, dropId);
       return pageOf(await repo.listSkusPage(db, dropId, page), page, (r) => [r.id], toSku);

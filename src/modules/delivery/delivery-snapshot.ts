@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { normalisePostalCode } from '../../shared/postal-code';
 import type { PlanReader } from '../allocation';
+import { catalogReaders } from '../catalog';
 import type { PickupOfferEntry, PickupService } from '../pickup';
 import type { DeliveryRegionInput, HubCandidate, PathCandidate } from './core/delivery-window';
 import { deliveryRepository as repo } from './delivery.repository';
@@ -123,11 +124,11 @@ export type SnapshotPlans = Pick<PlanReader, 'publishedPlanIdsByDrop' | 'publish
 export type SnapshotPickups = Pick<PickupService, 'offers' | 'slotUsage'>;
 
 async function loadCatalogPart(db: Database, plans: SnapshotPlans, pickups: SnapshotPickups | undefined) {
-  const [regionRows, prefixRows, hubRows, skuRows, publishedPlanIds, arrivalRows, offers] = await Promise.all([
-    repo.loadRegions(db),
-    repo.loadPostalPrefixes(db),
-    repo.loadHubs(db),
-    repo.loadSkus(db),
+  // Regions (with their postal prefixes), hubs (with their lanes) and SKUs are the catalog's.
+  const [regionRows, hubRows, skuRows, publishedPlanIds, arrivalRows, offers] = await Promise.all([
+    catalogReaders.regions(db),
+    catalogReaders.hubs(db),
+    catalogReaders.skusWithDropPromise(db),
     plans.publishedPlanIdsByDrop(),
     plans.publishedInboundArrivals(),
     pickups ? pickups.offers() : Promise.resolve([]),
@@ -148,6 +149,7 @@ async function loadCatalogPart(db: Database, plans: SnapshotPlans, pickups: Snap
         : ISO_SATURDAY_SUNDAY) as DeliveryRegionInput['weekend_days'],
     });
   }
+  const prefixRows = regionRows.flatMap((r) => r.postal_prefixes.map((prefix) => ({ prefix, region_id: r.id })));
   const regionIdByPrefix = new Map(prefixRows.map((p) => [p.prefix, p.region_id]));
   const longestPrefix = Math.max(0, ...prefixRows.map((p) => p.prefix.length));
   const hubsByRegion = new Map<string, HubEntry[]>();

@@ -2,28 +2,8 @@ import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
 import { afterKey, type PageRequest } from '../../http/pagination';
 
-/** Delivery SQL: the catalog slice estimates need, live stock and holds. */
-export interface SnapshotRegionRow {
-  id: string;
-  time_zone: string;
-  weekend_days: number[];
-}
-export interface SnapshotHubRow {
-  id: string;
-  time_zone: string;
-  order_cutoff_local: string;
-  handling_days: number;
-  lanes: { region_id: string; transit_days_min: number; transit_days_max: number }[];
-}
-export interface SnapshotSkuRow {
-  id: string;
-  drop_id: string;
-  creator_id: string;
-  promise_business_days: number;
-  opens_at: Date;
-  drop_status: string;
-  baseline: { region_id: string; handling_days: number; transit_days_min: number; transit_days_max: number }[];
-}
+/** Delivery SQL: live stock and holds. */
+
 /** Stock of one SKU at one hub in the ledger's terms (migration 0009, view hub_stock_levels). */
 export interface StockRow {
   hub_id: string;
@@ -64,33 +44,6 @@ const holdColumns =
   'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at, pickup_slot_start, pickup_slot_end';
 
 export const deliveryRepository = {
-  async loadRegions(db: Queryable) {
-    return (await db.query<SnapshotRegionRow>('select id, time_zone, weekend_days from regions')).rows;
-  },
-  async loadPostalPrefixes(db: Queryable) {
-    return (
-      await db.query<{ prefix: string; region_id: string }>('select prefix, region_id from region_postal_prefixes')
-    ).rows;
-  },
-  async loadHubs(db: Queryable) {
-    return (
-      await db.query<SnapshotHubRow>(`
-        select h.id, h.time_zone, h.order_cutoff_local, h.handling_days,
-          coalesce((select json_agg(json_build_object('region_id', l.region_id, 'transit_days_min', l.transit_days_min,
-            'transit_days_max', l.transit_days_max) order by l.position) from hub_lanes l where l.hub_id = h.id), '[]') as lanes
-        from hubs h`)
-    ).rows;
-  },
-  async loadSkus(db: Queryable) {
-    return (
-      await db.query<SnapshotSkuRow>(`
-        select s.id, s.drop_id, d.creator_id, d.promise_business_days, d.opens_at, d.status as drop_status,
-          coalesce((select json_agg(json_build_object('region_id', b.region_id, 'handling_days', b.handling_days,
-            'transit_days_min', b.transit_days_min, 'transit_days_max', b.transit_days_max))
-            from drop_baseline_paths b where b.drop_id = d.id), '[]') as baseline
-        from skus s join drops d on d.id = s.drop_id`)
-    ).rows;
-  },
   async loadStock(db: Queryable) {
     return (await db.query<StockRow>(stockSelect)).rows;
   },
@@ -278,6 +231,80 @@ export const deliveryRepository = {
       slotStart,
       slotEnd,
     ]);
+  },
+
+  // What pickup and returns read of the holds (delivery.readers.ts, the service).
+  /**
+   * Units each pickup slot hands out now, per hub and slot start: active holds not past their
+   * expiry, and confirmed ones.
+   */
+  async listPickupSlotUsage(db: Queryable, now: Date) {
+    return (
+      await db.query<{ hub_id: string; slot_start: Date; units: number }>(
+        `select hub_id, pickup_slot_start as slot_start, sum(quantity)::int as units from reservation_holds
+         where pickup_slot_start is not null and (status = 'confirmed' or (status = 'held' and expires_at > $1))
+         group by hub_id, pickup_slot_start`,
+        [now],
+      )
+    ).rows;
+  },
+  /** Units held or confirmed in one pickup slot at a hub (a hold placed in this transaction included). */
+  async countPickupSlotUnits(tx: Queryable, hubId: string, slotStart: Date, now: Date): Promise<number> {
+    const { rows } = await tx.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from reservation_holds
+       where hub_id = $1 and pickup_slot_start = $2 and (status = 'confirmed' or (status = 'held' and expires_at > $3))`,
+      [hubId, slotStart, now],
+    );
+    return rows[0]!.units;
+  },
+  async findHoldPickupSlot(db: Queryable, holdId: string) {
+    return (
+      await db.query<{ hub_id: string; slot_start: Date | null; slot_end: Date | null }>(
+        'select hub_id, pickup_slot_start as slot_start, pickup_slot_end as slot_end from reservation_holds where id = $1',
+        [holdId],
+      )
+    ).rows[0];
+  },
+  /** Pickups due at some hubs of these SKUs, per slot and SKU, in slot order. */
+  async listPickupsDue(db: Queryable, skuIds: string[], hubIds: string[], now: Date) {
+    return (
+      await db.query<{
+        hub_id: string;
+        slot_start: Date;
+        slot_end: Date;
+        sku_id: string;
+        units: number;
+        holds: number;
+      }>(
+        `select hub_id, pickup_slot_start as slot_start, pickup_slot_end as slot_end, sku_id,
+           sum(quantity)::int as units, count(*)::int as holds
+         from reservation_holds
+         where sku_id = any($1::text[]) and hub_id = any($2::text[]) and pickup_slot_start is not null
+           and (status = 'confirmed' or (status = 'held' and expires_at > $3))
+         group by hub_id, pickup_slot_start, pickup_slot_end, sku_id
+         order by pickup_slot_start, hub_id, sku_id`,
+        [skuIds, hubIds, now],
+      )
+    ).rows;
+  },
+  /** Units of confirmed holds of a SKU. */
+  async sumConfirmedUnitsOfSku(db: Queryable, skuId: string): Promise<number> {
+    const { rows } = await db.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from reservation_holds where sku_id = $1 and status = 'confirmed'`,
+      [skuId],
+    );
+    return rows[0]!.units;
+  },
+  /** Units of confirmed holds per SKU and region, of these SKUs. */
+  async listConfirmedUnitsBySkuRegion(db: Queryable, skuIds: string[]) {
+    return (
+      await db.query<{ sku_id: string; region_id: string; quantity: number }>(
+        `select sku_id, region_id, sum(quantity)::int as quantity from reservation_holds
+         where sku_id = any($1::text[]) and status = 'confirmed'
+         group by sku_id, region_id order by sku_id, region_id`,
+        [skuIds],
+      )
+    ).rows;
   },
 
   /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */

@@ -470,6 +470,16 @@ export function createDeliveryService(deps: {
       return repo.listReceivedStock(db, skuIds);
     },
 
+    /** Units of a SKU's confirmed holds; `q`: the caller's transaction, when the figure guards its write. */
+    async confirmedUnits(skuId: string, q: Queryable = db): Promise<number> {
+      return repo.sumConfirmedUnitsOfSku(q, skuId);
+    },
+
+    /** Units of confirmed holds per SKU and region, of these SKUs (return rates). */
+    async confirmedUnitsByRegion(skuIds: string[]): Promise<{ sku_id: string; region_id: string; quantity: number }[]> {
+      return repo.listConfirmedUnitsBySkuRegion(db, skuIds);
+    },
+
     /** Live stock per hub × SKU of a drop: on hand, inbound (with its date), reserved, held, available. */
     async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
       await catalog.visibleDrop(principal, dropId);

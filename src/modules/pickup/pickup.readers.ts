@@ -4,6 +4,7 @@
  * where no pickup service exists). They never import the pickup repository.
  */
 import type { Queryable } from '../../db/database';
+import { catalogReaders } from '../catalog';
 import { pickupRepository as repo } from './pickup.repository';
 
 /** The share of a region's demand that collects at a pickup hub, as the plan takes it. */
@@ -20,7 +21,7 @@ export const pickupReaders = {
    * region without a lane to it comes after those with one).
    */
   async routesOf(q: Queryable, dropId: string): Promise<PickupRoute[]> {
-    const rows = await repo.listPickupHubsForShares(q, dropId);
+    const rows = await pickupHubsForShares(q, dropId);
     const best = new Map<string, (typeof rows)[number]>();
     const rank = (r: (typeof rows)[number]) =>
       r.transit_days_max === null
@@ -39,3 +40,38 @@ export const pickupReaders = {
     return [...best.values()].map((r) => ({ region_id: r.region_id, hub_id: r.hub_id, share: r.share }));
   },
 };
+
+/** A hub that may take a region's pickup share, with its lane to the region (null: listed without a lane). */
+interface ShareHub {
+  region_id: string;
+  share: number;
+  hub_id: string;
+  handling_days: number;
+  transit_days_min: number | null;
+  transit_days_max: number | null;
+}
+
+/**
+ * For each region of the drop with a pickup share, the hubs offering it pickup (listing it, or
+ * listing no region and reaching it by a lane) with the lane that ranks them, by region then hub.
+ */
+async function pickupHubsForShares(q: Queryable, dropId: string): Promise<ShareHub[]> {
+  const rows = await repo.listPickupHubsForShares(q, dropId);
+  if (rows.length === 0) return [];
+  const hubs = new Map((await catalogReaders.hubs(q)).map((hub) => [hub.id, hub] as const));
+  return rows.flatMap((row) => {
+    const hub = hubs.get(row.hub_id);
+    const lane = hub?.lanes.find((l) => l.region_id === row.region_id);
+    if (!hub || (!row.listed && !lane)) return [];
+    return [
+      {
+        region_id: row.region_id,
+        share: row.share,
+        hub_id: row.hub_id,
+        handling_days: hub.handling_days,
+        transit_days_min: lane?.transit_days_min ?? null,
+        transit_days_max: lane?.transit_days_max ?? null,
+      },
+    ];
+  });
+}

@@ -3,7 +3,8 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import type { CatalogService } from '../catalog';
+import { catalogReaders, type CatalogService } from '../catalog';
+import type { DeliveryReaders } from '../delivery';
 import type { PickupOffer } from './core/pickup-slots';
 import { pickupReaders, type PickupRoute } from './pickup.readers';
 import { pickupRepository as repo, type HubPickupRow } from './pickup.repository';
@@ -28,19 +29,36 @@ const toHubPickup = (row: HubPickupRow): Schemas['HubPickup'] => ({
   updated_at: row.updated_at.toISOString(),
 });
 
-const toOffer = (row: HubPickupRow): PickupOfferEntry => ({
+/** What an offer needs of its hub (the catalog's): its zone, handling days and lanes in order. */
+type OfferHub = { time_zone: string; handling_days: number; lanes: { region_id: string }[] };
+
+const toOffer = (row: HubPickupRow, hub: OfferHub): PickupOfferEntry => ({
   hubId: row.hub_id,
-  timeZone: row.time_zone,
+  timeZone: hub.time_zone,
   addressLabel: row.address_label,
   slotMinutes: row.slot_minutes,
   unitsPerSlot: row.units_per_slot,
   openingHours: row.opening_hours,
-  handlingDays: row.handling_days,
-  regionIds: row.region_ids ?? row.lane_region_ids,
+  handlingDays: hub.handling_days,
+  regionIds: row.region_ids ?? hub.lanes.map((lane) => lane.region_id),
 });
 
-export function createPickupService(db: Database, deps: { catalog: CatalogService; clock: Clock }) {
-  const { catalog, clock } = deps;
+/** Region ids (of `regionIds`) the catalog does not know. */
+async function unknownRegionIds(q: Queryable, regionIds: string[]): Promise<Set<string>> {
+  const known = await catalogReaders.existingRegionIds(q, regionIds);
+  return new Set(regionIds.filter((id) => !known.has(id)));
+}
+
+export function createPickupService(
+  db: Database,
+  deps: {
+    catalog: CatalogService;
+    clock: Clock;
+    /** the holds (the delivery ledger's): slot usage and pickups due are counted from them */
+    holds: Pick<DeliveryReaders, 'pickupSlotUsage' | 'pickupSlotUnits' | 'holdPickupSlot' | 'pickupsDue'>;
+  },
+) {
+  const { catalog, clock, holds } = deps;
   return {
     async getHubPickup(principal: Principal, hubId: string): Promise<Schemas['HubPickup']> {
       await catalog.getHub(principal, hubId);
@@ -54,7 +72,7 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
       await catalog.getHub(principal, hubId);
       const regionIds = input.region_ids ?? null;
       if (regionIds) {
-        const unknown = new Set(await repo.listUnknownRegionIds(db, regionIds));
+        const unknown = await unknownRegionIds(db, regionIds);
         if (unknown.size > 0)
           throw new AppError('unprocessable', `unknown region(s): ${[...unknown].join(', ')}`, {
             errors: regionIds
@@ -90,11 +108,9 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
 
     async putShares(principal: Principal, dropId: string, input: PickupSharesInput): Promise<Schemas['PickupShares']> {
       await catalog.visibleDrop(principal, dropId);
-      const unknown = new Set(
-        await repo.listUnknownRegionIds(
-          db,
-          input.shares.map((s) => s.region_id),
-        ),
+      const unknown = await unknownRegionIds(
+        db,
+        input.shares.map((s) => s.region_id),
       );
       if (unknown.size > 0)
         throw new AppError('unprocessable', `unknown region(s): ${[...unknown].join(', ')}`, {
@@ -109,13 +125,20 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
 
     /** Every hub's pickup offer (for the delivery snapshot). */
     async offers(q: Queryable = db): Promise<PickupOfferEntry[]> {
-      return (await repo.listPickups(q)).map(toOffer);
+      const rows = await repo.listPickups(q);
+      if (rows.length === 0) return [];
+      const hubs = new Map((await catalogReaders.hubs(q)).map((hub) => [hub.id, hub] as const));
+      // An offer's hub exists (the offer is deleted with it); one deleted between the two reads goes, as in a join.
+      return rows.flatMap((row) => {
+        const hub = hubs.get(row.hub_id);
+        return hub ? [toOffer(row, hub)] : [];
+      });
     },
 
     /** Units each slot hands out now, keyed `hub\0startMs` (for the delivery snapshot). */
     async slotUsage(now: Date, q: Queryable = db): Promise<Map<string, number>> {
       return new Map(
-        (await repo.listSlotUsage(q, now)).map((r) => [slotKey(r.hub_id, r.slot_start.getTime()), r.units] as const),
+        (await holds.pickupSlotUsage(q, now)).map((r) => [slotKey(r.hub_id, r.slot_start.getTime()), r.units] as const),
       );
     },
 
@@ -136,7 +159,7 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
         });
       // The hold already carries its slot (written by the delivery ledger in this transaction); the
       // lock above serialises the count per hub, so two holds never both fit the last room.
-      const used = await repo.slotUnits(tx, hold.hubId, new Date(hold.slotStartMs), hold.now);
+      const used = await holds.pickupSlotUnits(tx, hold.hubId, new Date(hold.slotStartMs), hold.now);
       if (used > locked.units_per_slot) {
         const unitsFree = Math.max(0, locked.units_per_slot - (used - hold.quantity));
         throw new AppError(
@@ -149,7 +172,7 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
 
     /** The slot a hold reserved, if any. */
     async holdSlot(holdId: string): Promise<Schemas['HoldPickup'] | undefined> {
-      const row = await repo.findHoldSlot(db, holdId);
+      const row = await holds.holdPickupSlot(db, holdId);
       if (!row?.slot_start || !row.slot_end) return undefined;
       return { hub_id: row.hub_id, slot_start: row.slot_start.toISOString(), slot_end: row.slot_end.toISOString() };
     },
@@ -157,7 +180,8 @@ export function createPickupService(db: Database, deps: { catalog: CatalogServic
     /** Pickups due at these hubs for a drop, per slot and SKU (the partner's pull). */
     async pickupsDue(dropId: string, hubIds: string[]): Promise<Schemas['PartnerPickup'][]> {
       if (hubIds.length === 0) return [];
-      return (await repo.listPickupsDue(db, dropId, hubIds, clock.now())).map((r) => ({
+      const skuIds = await catalogReaders.skuIdsOf(db, dropId);
+      return (await holds.pickupsDue(db, skuIds, hubIds, clock.now())).map((r) => ({
         hub_id: r.hub_id,
         slot_start: r.slot_start.toISOString(),
         slot_end: r.slot_end.toISOString(),

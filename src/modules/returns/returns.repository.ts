@@ -25,51 +25,13 @@ export const returnsRepository = {
   async findReturn(db: Queryable, id: string) {
     return (await db.query<ReturnRow>(`select ${returnColumns} from returns where id = $1`, [id])).rows[0];
   },
-  /** The SKU's drop and its creator, with the drop's window. */
-  async findSkuDrop(db: Queryable, skuId: string) {
-    return (
-      await db.query<{ drop_id: string; creator_id: string }>(
-        'select s.drop_id, d.creator_id from skus s join drops d on d.id = s.drop_id where s.id = $1',
-        [skuId],
-      )
-    ).rows[0];
-  },
-  async findHub(db: Queryable, hubId: string) {
-    return (
-      await db.query<{ id: string; time_zone: string; operator_partner_id: string }>(
-        'select id, time_zone, operator_partner_id from hubs where id = $1',
-        [hubId],
-      )
-    ).rows[0];
-  },
-  async regionExists(db: Queryable, regionId: string) {
-    return (await db.query('select 1 from regions where id = $1', [regionId])).rows.length > 0;
-  },
-  /** Hubs with a lane to the region, fastest first (handling + transit max, then min, then hub id). */
-  async hubsServingRegion(db: Queryable, regionId: string) {
-    return (
-      await db.query<{ id: string }>(
-        `select h.id from hub_lanes l join hubs h on h.id = l.hub_id where l.region_id = $1
-         order by h.handling_days + l.transit_days_max, h.handling_days + l.transit_days_min, h.id`,
-        [regionId],
-      )
-    ).rows;
-  },
-  /**
-   * Units of the SKU sold: confirmed holds plus placed pre-orders; and the units already returned.
-   * Locks the SKU row so two returns of the same SKU are checked one after the other.
-   */
-  async soldAndReturnedForUpdate(db: Queryable, skuId: string) {
-    await db.query('select id from skus where id = $1 for update', [skuId]);
-    return (
-      await db.query<{ sold: number; returned: number }>(
-        `select
-           (select coalesce(sum(quantity), 0)::int from reservation_holds where sku_id = $1 and status = 'confirmed')
-           + (select coalesce(sum(quantity), 0)::int from preorders where sku_id = $1 and status = 'placed') as sold,
-           (select coalesce(sum(quantity), 0)::int from returns where sku_id = $1) as returned`,
-        [skuId],
-      )
-    ).rows[0]!;
+  /** Units of a SKU already returned. */
+  async sumReturnedUnitsOfSku(db: Queryable, skuId: string): Promise<number> {
+    const { rows } = await db.query<{ units: number }>(
+      'select coalesce(sum(quantity), 0)::int as units from returns where sku_id = $1',
+      [skuId],
+    );
+    return rows[0]!.units;
   },
   async insertReturn(db: Queryable, row: Omit<ReturnRow, 'status' | 'resolved_at'>) {
     await db.query(
@@ -102,20 +64,6 @@ export const returnsRepository = {
                         order by inspection_ends_at, id for update skip locked limit 1000)
          returning r.id, r.hub_id, r.sku_id, r.quantity, r.outcome`,
         [now],
-      )
-    ).rows;
-  },
-  /** Units sold per SKU and region (confirmed holds and placed pre-orders) of a drop. */
-  async soldByRegion(db: Queryable, dropId: string) {
-    return (
-      await db.query<{ sku_id: string; region_id: string; quantity: number }>(
-        `select sku_id, region_id, sum(quantity)::int as quantity from (
-           select h.sku_id, h.region_id, h.quantity from reservation_holds h join skus s on s.id = h.sku_id
-           where s.drop_id = $1 and h.status = 'confirmed'
-           union all
-           select sku_id, region_id, quantity from preorders where drop_id = $1 and status = 'placed'
-         ) sold group by sku_id, region_id order by sku_id, region_id`,
-        [dropId],
       )
     ).rows;
   },

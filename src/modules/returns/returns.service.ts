@@ -4,12 +4,14 @@
  * that need no database are in core/returns.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../../db/database';
+import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
+import { catalogReaders, type CatalogService } from '../catalog';
 import type { DeliveryService } from '../delivery';
+import type { SignalsService } from '../signals';
 import type { Logger } from '../../shared/logger';
 import { defaultOutcome, inspectionEndsAt, returnRates, type ReturnOutcome, type ReturnRates } from './core/returns';
 import { returnsRepository as repo, type ReturnRow } from './returns.repository';
@@ -19,8 +21,12 @@ export interface ReturnsServiceDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
-  /** The delivery ledger owns hub stock: resellable units go back through it. */
-  stock: Pick<DeliveryService, 'restock'>;
+  /** The delivery ledger owns stock and holds: resellable units go back through it; confirmed holds were sold. */
+  stock: Pick<DeliveryService, 'restock' | 'confirmedUnits' | 'confirmedUnitsByRegion'>;
+  /** The catalog's SKU lock serialises the returns of one SKU. */
+  catalog: Pick<CatalogService, 'lockSku'>;
+  /** Placed pre-orders are sold units (the signals module's). */
+  preorders: Pick<SignalsService, 'placedPreorderUnits' | 'placedPreorderUnitsByRegion'>;
 }
 
 function toReturn(row: ReturnRow): Schemas['Return'] {
@@ -49,17 +55,33 @@ const unprocessable = (detail: string, path: string, message: string) =>
   new AppError('unprocessable', detail, { errors: [{ path, message }] });
 
 export function createReturnsService(deps: ReturnsServiceDeps) {
-  const { db, clock, logger, stock } = deps;
+  const { db, clock, logger, stock, catalog, preorders } = deps;
 
   /** A return the principal may see: its creator's storefront or creator, the receiving hub's partner, admin. */
   async function visibleReturn(principal: Principal, id: string): Promise<ReturnRow> {
     const row = await repo.findReturn(db, id);
     if (!row) throw notFound('return', id);
     if (principal.role === 'partner') {
-      const hub = await repo.findHub(db, row.hub_id);
+      const hub = await catalogReaders.hub(db, row.hub_id);
       if (hub?.operator_partner_id !== principal.partnerId) throw notFound('return', id);
     } else if (!ownsCreator(principal, row.creator_id)) throw notFound('return', id);
     return row;
+  }
+
+  async function regionExists(regionId: string): Promise<boolean> {
+    return (await catalogReaders.existingRegionIds(db, [regionId])).has(regionId);
+  }
+
+  /**
+   * Units of the SKU sold (confirmed holds plus placed pre-orders) and already returned, in the
+   * caller's transaction. The SKU's row is locked first, so two returns of the same SKU are checked
+   * one after the other: the returned units are read after the lock and see the return before.
+   */
+  async function soldAndReturnedLocked(tx: Queryable, skuId: string): Promise<{ sold: number; returned: number }> {
+    await catalog.lockSku(tx, skuId);
+    const confirmed = await stock.confirmedUnits(skuId, tx);
+    const preordered = await preorders.placedPreorderUnits(skuId, tx);
+    return { sold: confirmed + preordered, returned: await repo.sumReturnedUnitsOfSku(tx, skuId) };
   }
 
   return {
@@ -71,14 +93,14 @@ export function createReturnsService(deps: ReturnsServiceDeps) {
       const id = options.requestKey ? returnIdFor(principal.keyId, options.requestKey) : `ret_${randomUUID()}`;
       const existing = await repo.findReturn(db, id);
       if (existing) return toReturn(existing);
-      const skuDrop = await repo.findSkuDrop(db, input.sku_id);
+      const skuDrop = await catalogReaders.skuDrop(db, input.sku_id);
       if (!skuDrop || !ownsCreator(principal, skuDrop.creator_id)) throw notFound('SKU', input.sku_id);
-      if (input.region_id !== undefined && !(await repo.regionExists(db, input.region_id)))
+      if (input.region_id !== undefined && !(await regionExists(input.region_id)))
         throw unprocessable(`unknown region '${input.region_id}'`, 'region_id', 'unknown region');
       let hubId = input.hub_id;
       if (hubId === undefined) {
         // the buyer's region: its fastest hub (lane order) receives the return
-        hubId = (await repo.hubsServingRegion(db, input.region_id!))[0]?.id;
+        hubId = (await catalogReaders.hubIdsServingRegion(db, input.region_id!))[0];
         if (hubId === undefined)
           throw unprocessable(
             `no hub serves region '${input.region_id}': name the hub that received the return`,
@@ -86,11 +108,11 @@ export function createReturnsService(deps: ReturnsServiceDeps) {
             'no hub has a lane to this region',
           );
       }
-      const hub = await repo.findHub(db, hubId);
+      const hub = await catalogReaders.hub(db, hubId);
       if (!hub) throw unprocessable(`unknown hub '${hubId}'`, 'hub_id', 'unknown hub');
       const now = clock.now();
       const row = await db.transaction(async (tx) => {
-        const { sold, returned } = await repo.soldAndReturnedForUpdate(tx, input.sku_id);
+        const { sold, returned } = await soldAndReturnedLocked(tx, input.sku_id);
         if (returned + input.quantity > sold)
           throw new AppError(
             'unprocessable',
@@ -153,8 +175,14 @@ export function createReturnsService(deps: ReturnsServiceDeps) {
 
     /** Return rates of a drop, as of now (for the post-drop report). */
     async returnRates(dropId: string): Promise<ReturnRates> {
-      const [sold, returned] = await Promise.all([repo.soldByRegion(db, dropId), repo.returnsOfDrop(db, dropId)]);
-      return returnRates(sold, returned);
+      const skuIds = await catalogReaders.skuIdsOf(db, dropId);
+      const [held, preordered, returned] = await Promise.all([
+        stock.confirmedUnitsByRegion(skuIds),
+        preorders.placedPreorderUnitsByRegion(dropId),
+        repo.returnsOfDrop(db, dropId),
+      ]);
+      // Sold: confirmed holds and placed pre-orders (the rates sum them per region and SKU).
+      return returnRates([...held, ...preordered], returned);
     },
   };
 }

@@ -508,6 +508,24 @@ export const signalsRepository = {
       )
     ).rows;
   },
+  /** Units of a SKU's placed (not cancelled) pre-orders, of any drop. */
+  async sumPlacedPreorderUnitsOfSku(db: Queryable, skuId: string): Promise<number> {
+    const { rows } = await db.query<{ units: number }>(
+      `select coalesce(sum(quantity), 0)::int as units from preorders where sku_id = $1 and status = 'placed'`,
+      [skuId],
+    );
+    return rows[0]!.units;
+  },
+  /** Units of a drop's placed (not cancelled) pre-orders per SKU × region. */
+  async listPlacedPreorderUnitsBySkuRegion(db: Queryable, dropId: string) {
+    return (
+      await db.query<{ sku_id: string; region_id: string; quantity: number }>(
+        `select sku_id, region_id, sum(quantity)::int as quantity from preorders
+         where drop_id = $1 and status = 'placed' group by sku_id, region_id order by sku_id, region_id`,
+        [dropId],
+      )
+    ).rows;
+  },
   /** Regions any signal of the drop names (pre-orders, social readings, token-holder snapshots). */
   async listSignalRegionIds(db: Queryable, dropId: string) {
     const { rows } = await db.query<{ region_id: string }>(

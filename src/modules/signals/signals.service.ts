@@ -539,6 +539,12 @@ export function createSignalsService(
       return { social, tokenHolders, preorders };
     },
 
+    /** Units of a SKU's placed pre-orders; `q`: the caller's transaction, when the figure guards its write. */
+    placedPreorderUnits: (skuId: string, q: Queryable = db): Promise<number> =>
+      repo.sumPlacedPreorderUnitsOfSku(q, skuId),
+    /** Units of a drop's placed pre-orders per SKU × region (return rates). */
+    placedPreorderUnitsByRegion: (dropId: string) => repo.listPlacedPreorderUnitsBySkuRegion(db, dropId),
+
     /** Regions named by any signal of the drop, by id. */
     signalRegionIds: (dropId: string) => repo.listSignalRegionIds(db, dropId),
   };

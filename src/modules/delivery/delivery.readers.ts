@@ -1,0 +1,25 @@
+/**
+ * What other modules read of the holds, as exported functions on whatever connection or
+ * transaction the caller holds: they never import the delivery repository. The pickup module is
+ * built before the delivery service (which asks it for slots), so it is given these instead.
+ */
+import type { Queryable } from '../../db/database';
+import { deliveryRepository as repo } from './delivery.repository';
+
+export const deliveryReaders = {
+  /** Units each pickup slot hands out now, per hub and slot start (held and not past expiry, or confirmed). */
+  pickupSlotUsage: (q: Queryable, now: Date) => repo.listPickupSlotUsage(q, now),
+  /**
+   * Units held or confirmed in one pickup slot at a hub; in the caller's transaction, after the lock
+   * that serialises the slot's reservations, so it counts every reservation committed before it.
+   */
+  pickupSlotUnits: (tx: Queryable, hubId: string, slotStart: Date, now: Date) =>
+    repo.countPickupSlotUnits(tx, hubId, slotStart, now),
+  /** The hub and pickup slot of a hold (null slot: a delivery), or undefined for an unknown hold. */
+  holdPickupSlot: (q: Queryable, holdId: string) => repo.findHoldPickupSlot(q, holdId),
+  /** Pickups due at some hubs of these SKUs, per slot and SKU, in slot order. */
+  pickupsDue: (q: Queryable, skuIds: string[], hubIds: string[], now: Date) =>
+    repo.listPickupsDue(q, skuIds, hubIds, now),
+};
+
+export type DeliveryReaders = typeof deliveryReaders;
