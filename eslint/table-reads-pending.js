@@ -46,5 +46,4 @@ export const TABLE_READS_PENDING = {
     'reservation_holds',
     'skus',
   ],
-  'src/modules/signals/signals.repository.ts': ['drops', 'hubs', 'region_postal_prefixes', 'regions', 'skus'],
 };

@@ -2,6 +2,7 @@
 export { createCatalogService, type CatalogService } from './catalog.service';
 export { catalogRoutes } from './catalog.routes';
 export { catalogReaders } from './catalog.readers';
+export { catalogLookups } from './catalog.lookups';
 export {
   creatorInputSchema,
   dropInputSchema,
