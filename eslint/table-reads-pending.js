@@ -15,7 +15,6 @@ export const TABLE_READS_PENDING = {
     'regions',
     'skus',
   ],
-  'src/modules/forecast/forecast.repository.ts': ['drops'],
   'src/modules/pickup/pickup.repository.ts': ['hub_lanes', 'hubs', 'regions', 'reservation_holds', 'skus'],
   'src/modules/queue/queue-views.repository.ts': ['reservation_holds'],
   'src/modules/queue/queue.repository.ts': [
