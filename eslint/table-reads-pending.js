@@ -5,7 +5,6 @@
  */
 export const TABLE_READS_PENDING = {
   'src/modules/access/access.repository.ts': ['drops', 'reservation_holds'],
-  'src/modules/allocation/allocation.repository.ts': ['drops', 'hubs', 'inventory_events', 'suppliers'],
   'src/modules/delivery/delivery.repository.ts': [
     'drop_baseline_paths',
     'drops',

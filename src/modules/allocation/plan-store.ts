@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
-import { catalogReaders } from '../catalog';
+import { catalogLookups, catalogReaders } from '../catalog';
 import { forecastReaders } from '../forecast';
 import type { PickupRoute } from '../pickup';
 import {
@@ -180,15 +180,15 @@ export async function readPlanInputs(
   const snapshot = await loadSnapshot(db, dropId, now, pickupRoutes);
   const window = { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) };
   const publishedOnly = others.publishedOnly ?? false;
-  const held = await repo.listHubUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed);
-  for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed)) {
+  const otherDropIds = await catalogLookups.otherDropIdsOverlapping(db, dropId, window);
+  const held = await repo.listHubUnitsHeldByOtherDrops(db, otherDropIds, publishedOnly, others.assumed);
+  for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, otherDropIds, publishedOnly, others.assumed)) {
     const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
     if (supplier) supplier.held_by_other_plans = row.units;
   }
   for (const row of await repo.listSupplierUnitsByDateHeldByOtherDrops(
     db,
-    dropId,
-    window,
+    otherDropIds,
     publishedOnly,
     others.assumed,
   )) {
@@ -225,7 +225,7 @@ export async function computeAndStorePlan(
   const id = newPlanId();
   const status = request.whatIf ? 'what_if' : 'draft';
   await db.transaction(async (tx) => {
-    await repo.lockDrop(tx, dropId);
+    await catalogLookups.lockDrop(tx, dropId);
     await repo.insertPlan(tx, {
       id,
       drop_id: dropId,
