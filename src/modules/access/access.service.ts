@@ -4,8 +4,8 @@ import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
-import { catalogLookups, type CatalogService } from '../catalog';
-import { holdLookups } from '../delivery';
+import { catalogReaders, type CatalogService } from '../catalog';
+import { deliveryReaders } from '../delivery';
 import { accessRepository as repo } from './access.repository';
 import type { DropAccessInput } from './access.schemas';
 import {
@@ -94,7 +94,7 @@ export function createAccessService(deps: {
     const limits = { sku_limit: found.sku_limit, drop_limit: found.drop_limit };
     // No limit, nothing to count against: the holds need not be asked for.
     if (found.sku_limit === null && found.drop_limit === null) return { ...limits, sku_used: 0, drop_used: 0 };
-    const active = await holdLookups.activeIds(
+    const active = await deliveryReaders.activeHoldIds(
       db,
       found.claims.map((c) => c.hold_id),
       now,
@@ -373,7 +373,7 @@ export function createAccessService(deps: {
     async flaggedAccounts(principal: Principal, dropId: string): Promise<Schemas['FlaggedAccounts']> {
       await catalog.visibleDrop(principal, dropId);
       const threshold = (await rulesOf(dropId)).abuseThreshold;
-      const holds = await holdLookups.byIds(db, await repo.ownClaimHoldIds(db, dropId));
+      const holds = await deliveryReaders.holdsByIds(db, await repo.ownClaimHoldIds(db, dropId));
       const rows = await repo.signalsOfDrop(
         db,
         dropId,
@@ -404,7 +404,7 @@ export function createAccessService(deps: {
     ): Promise<{ drops: string[]; rows: number }> {
       const closedBefore = new Date(clock.now().getTime() - SIGNAL_RETENTION_DAYS * 86_400_000);
       const purged = await db.transaction(async (tx) => {
-        const drops = await catalogLookups.dropsClosedBefore(tx, await repo.dropsWithSignalData(tx), closedBefore);
+        const drops = await catalogReaders.dropsClosedBefore(tx, await repo.dropsWithSignalData(tx), closedBefore);
         if (drops.length === 0) return { drops, rows: 0 };
         const rows = await repo.purgeSignalsOf(tx, drops);
         return { drops, rows: rows + (await alsoForget(tx, drops)) };
@@ -447,7 +447,7 @@ export function createAccessService(deps: {
      */
     async unitsTakenByTier(dropId: string, now: Date): Promise<{ tier: string; units: number }[]> {
       const claims = await repo.tierClaims(db, dropId);
-      const active = await holdLookups.activeIds(
+      const active = await deliveryReaders.activeHoldIds(
         db,
         claims.map((c) => c.hold_id),
         now,

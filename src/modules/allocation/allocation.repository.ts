@@ -73,13 +73,6 @@ export interface NewPlan {
   sku_issues: unknown;
   created_at: Date;
 }
-export interface LiveStockRow {
-  hub_id: string;
-  sku_id: string;
-  on_hand: number;
-  reserved: number;
-}
-
 /**
  * A draft to count as its drop's published plan (and that drop's other plans not at all): what the
  * other drops' capacity looks like once it is published.
@@ -90,27 +83,29 @@ export interface AssumedPublished {
 }
 
 /**
- * The plans of other drops whose window [opens_at, closes_at] overlaps ($2, $3): their published
- * plan and (unless $4, published only) their latest draft, each ranked 1 within its status; with an
- * assumed plan ($5 drop, $6 plan), that drop counts with that plan alone.
+ * The plans of the other drops $1 (those whose window overlaps this drop's, the catalog's answer):
+ * their published plan and (unless $2, published only) their latest draft, each ranked 1 within its
+ * status; with an assumed plan ($3 drop, $4 plan), that drop counts with that plan alone.
  */
 const otherDropPlans = `
   select p.id, p.drop_id, p.status,
          row_number() over (partition by p.drop_id, p.status order by p.version desc) as rank
-  from plans p join drops d on d.id = p.drop_id
-  where p.drop_id <> $1 and d.opens_at < $3 and d.closes_at > $2
-    and (($5::text is null or p.drop_id <> $5) and (p.status = 'published' or (not $4 and p.status = 'draft'))
-         or p.id = $6::text)`;
+  from plans p
+  where p.drop_id = any($1::text[])
+    and (($3::text is null or p.drop_id <> $3) and (p.status = 'published' or (not $2 and p.status = 'draft'))
+         or p.id = $4::text)`;
+const otherDropPlansParams = (otherDropIds: readonly string[], publishedOnly: boolean, assumed?: AssumedPublished) => [
+  otherDropIds,
+  publishedOnly,
+  assumed?.dropId ?? null,
+  assumed?.planId ?? null,
+];
 
 const planColumns = `id, drop_id, version, status, forecast_id, catalog_snapshot, overrides, solver, totals, unserved_regions, sku_issues,
   created_at, published_at, superseded_at`;
 const summaryColumns = `id, drop_id, version, status, forecast_id, overrides, solver, totals, created_at, published_at, superseded_at`;
 
 export const allocationRepository = {
-  /** Serialises plan writes of one drop (version numbers, publish). */
-  async lockDrop(tx: Queryable, dropId: string) {
-    await tx.query('select id from drops where id = $1 for update', [dropId]);
-  },
   async nextPlanVersion(tx: Queryable, dropId: string) {
     return (
       await tx.query<{ v: number }>('select coalesce(max(version), 0) + 1 as v from plans where drop_id = $1', [dropId])
@@ -201,13 +196,12 @@ export const allocationRepository = {
   },
   /**
    * Units other drops' plans hold at each hub while their stock is on hand at the same time as
-   * this window: per other drop whose window [opens_at, closes_at] overlaps it, the larger of its
+   * this drop's: per other drop whose window overlaps it (`otherDropIds`), the larger of its
    * published plan and its latest draft (`published_only`: the published plan alone).
    */
   async listHubUnitsHeldByOtherDrops(
     db: Queryable,
-    dropId: string,
-    window: { opensAt: Date; closesAt: Date },
+    otherDropIds: readonly string[],
     publishedOnly: boolean,
     assumed?: AssumedPublished,
   ) {
@@ -223,19 +217,18 @@ export const allocationRepository = {
          )
          select hub_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
          from per_drop where units > 0 group by hub_id order by hub_id`,
-        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
+        otherDropPlansParams(otherDropIds, publishedOnly, assumed),
       )
     ).rows;
   },
   /**
-   * Units other drops' plans order from each supplier over an overlapping window: per other drop,
-   * the larger of its published plan's and its latest draft's orders (`publishedOnly`: the
-   * published plan alone).
+   * Units other drops' plans order from each supplier over an overlapping window: per other drop
+   * (`otherDropIds`), the larger of its published plan's and its latest draft's orders
+   * (`publishedOnly`: the published plan alone).
    */
   async listSupplierUnitsHeldByOtherDrops(
     db: Queryable,
-    dropId: string,
-    window: { opensAt: Date; closesAt: Date },
+    otherDropIds: readonly string[],
     publishedOnly = false,
     assumed?: AssumedPublished,
   ) {
@@ -251,7 +244,7 @@ export const allocationRepository = {
          )
          select supplier_id, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
          from per_drop where units > 0 group by supplier_id order by supplier_id`,
-        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
+        otherDropPlansParams(otherDropIds, publishedOnly, assumed),
       )
     ).rows;
   },
@@ -262,8 +255,7 @@ export const allocationRepository = {
    */
   async listSupplierUnitsByDateHeldByOtherDrops(
     db: Queryable,
-    dropId: string,
-    window: { opensAt: Date; closesAt: Date },
+    otherDropIds: readonly string[],
     publishedOnly = false,
     assumed?: AssumedPublished,
   ) {
@@ -281,7 +273,7 @@ export const allocationRepository = {
          )
          select supplier_id, date, sum(units)::int as units, array_agg(drop_id order by drop_id) as drop_ids
          from per_drop where units > 0 group by supplier_id, date order by supplier_id, date`,
-        [dropId, window.opensAt, window.closesAt, publishedOnly, assumed?.dropId ?? null, assumed?.planId ?? null],
+        otherDropPlansParams(otherDropIds, publishedOnly, assumed),
       )
     ).rows;
   },
@@ -304,14 +296,6 @@ export const allocationRepository = {
         [planId],
       )
     ).rows;
-  },
-  /** Serialises publishes that order from the same suppliers (capacity is shared across drops). */
-  async lockSuppliers(tx: Queryable, supplierIds: string[]) {
-    await tx.query('select id from suppliers where id = any($1::text[]) order by id for update', [supplierIds]);
-  },
-  /** Serialises publishes that touch the same hubs (capacity is shared across drops). */
-  async lockHubs(tx: Queryable, hubIds: string[]) {
-    await tx.query('select id from hubs where id = any($1::text[]) order by id for update', [hubIds]);
   },
   /** Units a plan places at each hub. */
   async listHubUnitsOfPlan(db: Queryable, planId: string) {
@@ -403,19 +387,6 @@ export const allocationRepository = {
     );
     return rows.map((r) => r.hub_id);
   },
-  async listHubIdsOperatedBy(db: Queryable, partnerId: string) {
-    return (
-      await db.query<{ id: string }>('select id from hubs where operator_partner_id = $1 order by id', [partnerId])
-    ).rows.map((r) => r.id);
-  },
-  async listOperatorsOfHubs(db: Queryable, hubIds: string[]) {
-    return (
-      await db.query<{ id: string; operator_partner_id: string }>(
-        'select id, operator_partner_id from hubs where id = any($1::text[]) order by id',
-        [hubIds],
-      )
-    ).rows;
-  },
   async supersedePublished(tx: Queryable, dropId: string, at: Date) {
     return (
       await tx.query<{ id: string }>(
@@ -428,7 +399,6 @@ export const allocationRepository = {
     await tx.query(`update plans set status = 'published', published_at = $2 where id = $1`, [planId, at]);
   },
 
-  /** Live stock per hub and SKU from inventory events (on hand = received − shipped + adjusted; reserved = reserved − released). */
   /** The draft a what-if plan was saved as, if it was. */
   async findSavedDraftId(db: Queryable, whatIfPlanId: string) {
     return (
@@ -444,26 +414,6 @@ export const allocationRepository = {
       draftPlanId,
       at,
     ]);
-  },
-  async listLiveStock(db: Queryable, skuIds: string[]) {
-    return (
-      await db.query<LiveStockRow>(
-        `select hub_id, sku_id,
-           coalesce(sum(case type when 'received' then quantity when 'shipped' then -quantity when 'adjusted' then quantity else 0 end), 0)::int as on_hand,
-           coalesce(sum(case type when 'reserved' then quantity when 'released' then -quantity else 0 end), 0)::int as reserved
-         from inventory_events where sku_id = any($1::text[]) group by hub_id, sku_id order by hub_id, sku_id`,
-        [skuIds],
-      )
-    ).rows;
-  },
-  /** Drops whose window contains `now` (or marked live). */
-  async listLiveDropIds(db: Queryable, now: Date) {
-    return (
-      await db.query<{ id: string }>(
-        `select id from drops where status <> 'closed' and (status = 'live' or (opens_at <= $1 and closes_at > $1)) order by id`,
-        [now],
-      )
-    ).rows.map((r) => r.id);
   },
   async insertReplanProposal(
     db: Queryable,

@@ -7,6 +7,7 @@ import type { Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import { catalogReaders } from '../catalog';
 import { forecastReaders } from '../forecast';
+import { signalsReaders } from '../signals';
 import type { CatalogService } from '../catalog';
 import type { WebhooksService } from '../webhooks';
 import { inProcessWorkerPool, type WorkerPool } from '../../shared/worker-pool';
@@ -240,6 +241,12 @@ export function createAllocationService(
     ? (id: string, q: Queryable) => pickups.pickupRoutes(id, q)
     : undefined;
 
+  /** The other drops whose window overlaps this drop's (their plans share its hubs and suppliers), by id. */
+  async function overlappingDropIds(q: Queryable, dropId: string): Promise<string[]> {
+    const drop = (await catalogReaders.drop(q, dropId))!;
+    return catalogReaders.otherDropIdsOverlapping(q, dropId, { opensAt: drop.opens_at, closesAt: drop.closes_at });
+  }
+
   /** A plan whose drop the principal may see (admin, or the drop's creator), or 404. */
   async function visiblePlan(principal: Principal, planId: string, q: Queryable = db): Promise<PlanRow> {
     const row = await repo.findPlan(q, planId);
@@ -275,21 +282,12 @@ export function createAllocationService(
   async function assertHubsFit(tx: Queryable, row: PlanRow): Promise<void> {
     const own = await repo.listHubUnitsOfPlan(tx, row.id);
     if (own.length === 0) return;
-    await repo.lockHubs(
+    await catalogReaders.lockHubs(
       tx,
       own.map((h) => h.hub_id),
     );
-    const drop = (await catalogReaders.drop(tx, row.drop_id))!;
-    const held = new Map(
-      (
-        await repo.listHubUnitsHeldByOtherDrops(
-          tx,
-          row.drop_id,
-          { opensAt: drop.opens_at, closesAt: drop.closes_at },
-          true,
-        )
-      ).map((h) => [h.hub_id, h]),
-    );
+    const others = await overlappingDropIds(tx, row.drop_id);
+    const held = new Map((await repo.listHubUnitsHeldByOtherDrops(tx, others, true)).map((h) => [h.hub_id, h]));
     const capacity = new Map((await catalogReaders.hubs(tx)).map((h) => [h.id, h.capacity_units]));
     const overbooked = own
       .map((h) => ({
@@ -320,20 +318,13 @@ export function createAllocationService(
   async function assertSuppliersFit(tx: Queryable, row: PlanRow): Promise<void> {
     const own = await repo.listSupplierUnitsOfPlan(tx, row.id);
     if (own.length === 0) return;
-    await repo.lockSuppliers(
+    await catalogReaders.lockSuppliers(
       tx,
       own.map((f) => f.supplier_id),
     );
-    const drop = (await catalogReaders.drop(tx, row.drop_id))!;
+    const others = await overlappingDropIds(tx, row.drop_id);
     const held = new Map(
-      (
-        await repo.listSupplierUnitsHeldByOtherDrops(
-          tx,
-          row.drop_id,
-          { opensAt: drop.opens_at, closesAt: drop.closes_at },
-          true,
-        )
-      ).map((f) => [f.supplier_id, f]),
+      (await repo.listSupplierUnitsHeldByOtherDrops(tx, others, true)).map((f) => [f.supplier_id, f]),
     );
     const suppliers = new Map((await catalogReaders.suppliers(tx)).map((f) => [f.id, f]));
     const overbooked: SupplierOverbooked[] = own
@@ -355,12 +346,7 @@ export function createAllocationService(
     );
     if (dated.length > 0) {
       const ownByDate = await repo.listSupplierUnitsByDateOfPlan(tx, row.id);
-      const heldByDate = await repo.listSupplierUnitsByDateHeldByOtherDrops(
-        tx,
-        row.drop_id,
-        { opensAt: drop.opens_at, closesAt: drop.closes_at },
-        true,
-      );
+      const heldByDate = await repo.listSupplierUnitsByDateHeldByOtherDrops(tx, others, true);
       for (const f of dated) {
         const heldRows = heldByDate.filter((h) => h.supplier_id === f.supplier_id);
         const first = firstOverbookedDate(
@@ -421,7 +407,7 @@ export function createAllocationService(
     await repo.markPublished(tx, planId, at);
     const involved = new Set(await repo.listInvolvedHubIds(tx, planId));
     if (previous) for (const h of await repo.listInvolvedHubIds(tx, previous)) involved.add(h);
-    const operators = await repo.listOperatorsOfHubs(tx, [...involved]);
+    const operators = await catalogReaders.operatorsOfHubs(tx, [...involved]);
     const hubsByPartner = new Map<string, string[]>();
     for (const o of operators)
       hubsByPartner.set(o.operator_partner_id, [...(hubsByPartner.get(o.operator_partner_id) ?? []), o.id]);
@@ -442,7 +428,7 @@ export function createAllocationService(
     await db.transaction(async (tx) => {
       // Drops in id order, so two publishes that re-plan each other's drop cannot deadlock.
       for (const dropId of [...new Set([first.drop_id, ...replans.map((r) => r.dropId)])].sort())
-        await repo.lockDrop(tx, dropId);
+        await catalogReaders.lockDrop(tx, dropId);
       const row = (await repo.findPlan(tx, first.id))!;
       if (row.status === 'published') return;
       if (row.status !== 'draft') {
@@ -627,7 +613,7 @@ export function createAllocationService(
     async saveWhatIfAsDraft(principal: Principal, planId: string): Promise<{ plan: Plan; created: boolean }> {
       const first = await visiblePlan(principal, planId);
       const result = await db.transaction(async (tx) => {
-        await repo.lockDrop(tx, first.drop_id);
+        await catalogReaders.lockDrop(tx, first.drop_id);
         const saved = await repo.findSavedDraftId(tx, planId);
         if (saved) return { id: saved, created: false };
         const row = (await repo.findPlan(tx, planId))!;
@@ -765,7 +751,7 @@ export function createAllocationService(
       const missing = () => notFound('published plan for drop', dropId);
       let hubIds: string[];
       if (principal.role === 'partner') {
-        hubIds = await repo.listHubIdsOperatedBy(db, principal.partnerId);
+        hubIds = await catalogReaders.hubIdsOperatedBy(db, principal.partnerId);
         if (options.hubId) {
           if (!hubIds.includes(options.hubId)) throw notFound('hub', options.hubId);
           hubIds = [options.hubId];
@@ -777,7 +763,7 @@ export function createAllocationService(
           hubIds = [options.hubId];
         } else
           hubIds = options.partnerId
-            ? await repo.listHubIdsOperatedBy(db, options.partnerId)
+            ? await catalogReaders.hubIdsOperatedBy(db, options.partnerId)
             : (await catalogReaders.hubs(db)).map((h) => h.id);
       } else throw missing();
       const published = await repo.findPublishedPlan(db, dropId);
@@ -795,7 +781,7 @@ export function createAllocationService(
       if (principal) await catalog.visibleDrop(principal, dropId);
       const now = clock.now();
       const { forecast, snapshot, cells } = await readPlanInputs(db, dropId, {}, now, pickupRoutes);
-      const stock = await repo.listLiveStock(
+      const stock = await signalsReaders.liveStockOf(
         db,
         snapshot.skus.map((s) => s.id),
       );
@@ -812,7 +798,7 @@ export function createAllocationService(
     /** The scheduled re-plan: a stored proposal for every drop whose window is open now. */
     async replanLiveDrops(): Promise<number> {
       let stored = 0;
-      for (const dropId of await repo.listLiveDropIds(db, clock.now())) {
+      for (const dropId of await catalogReaders.liveDropIds(db, clock.now())) {
         if (!(await forecastReaders.latestOf(db, dropId))) continue;
         const proposal = await service.proposeReplan(null, dropId);
         await repo.insertReplanProposal(db, {

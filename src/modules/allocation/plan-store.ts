@@ -180,15 +180,15 @@ export async function readPlanInputs(
   const snapshot = await loadSnapshot(db, dropId, now, pickupRoutes);
   const window = { opensAt: new Date(snapshot.drop.opens_at), closesAt: new Date(snapshot.drop.closes_at) };
   const publishedOnly = others.publishedOnly ?? false;
-  const held = await repo.listHubUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed);
-  for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, dropId, window, publishedOnly, others.assumed)) {
+  const otherDropIds = await catalogReaders.otherDropIdsOverlapping(db, dropId, window);
+  const held = await repo.listHubUnitsHeldByOtherDrops(db, otherDropIds, publishedOnly, others.assumed);
+  for (const row of await repo.listSupplierUnitsHeldByOtherDrops(db, otherDropIds, publishedOnly, others.assumed)) {
     const supplier = snapshot.suppliers.find((f) => f.id === row.supplier_id);
     if (supplier) supplier.held_by_other_plans = row.units;
   }
   for (const row of await repo.listSupplierUnitsByDateHeldByOtherDrops(
     db,
-    dropId,
-    window,
+    otherDropIds,
     publishedOnly,
     others.assumed,
   )) {
@@ -225,7 +225,7 @@ export async function computeAndStorePlan(
   const id = newPlanId();
   const status = request.whatIf ? 'what_if' : 'draft';
   await db.transaction(async (tx) => {
-    await repo.lockDrop(tx, dropId);
+    await catalogReaders.lockDrop(tx, dropId);
     await repo.insertPlan(tx, {
       id,
       drop_id: dropId,

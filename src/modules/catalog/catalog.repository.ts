@@ -348,11 +348,6 @@ export const catalogRepository = {
       )
     ).rows[0];
   },
-  async listSkuIdsOfDrop(db: Queryable, dropId: string) {
-    return (await db.query<{ id: string }>('select id from skus where drop_id = $1 order by id', [dropId])).rows.map(
-      (row) => row.id,
-    );
-  },
   /** Locks a SKU's row until the transaction ends; false when there is no such SKU. */
   async lockSku(tx: Queryable, skuId: string) {
     return (await tx.query('select id from skus where id = $1 for update', [skuId])).rows.length > 0;

@@ -16,6 +16,7 @@ import {
   type SkuRow,
   type SupplierRow,
 } from './catalog.repository';
+import { catalogReaders } from './catalog.readers';
 import { type DropInput, type HubInput, type RegionInput, type SkuInput, type SupplierInput } from './catalog.schemas';
 
 /** A saved resource and whether the PUT created it (201) or replaced or replayed it (200). */
@@ -142,6 +143,23 @@ export function createCatalogService(db: Database) {
     async partnerExists(id: string, q: Queryable = db): Promise<boolean> {
       return (await repo.findPartner(q, id)) !== undefined;
     },
+
+    // Ids and locks other modules need (catalog.readers.ts); `q`: the caller's transaction when the
+    // read belongs to its snapshot, `tx`: the transaction a lock lasts for.
+    /** Ids of a drop's SKUs, to check a batch's references against in memory. */
+    skuIdsOfDrop: async (dropId: string, q: Queryable = db): Promise<ReadonlySet<string>> =>
+      new Set(await catalogReaders.skuIdsOf(q, dropId)),
+    /** Ids of the SKUs of a creator's drops (every drop's when creatorId is null). */
+    skuIdsOfCreator: (creatorId: string | null, q: Queryable = db) => catalogReaders.skuIdsOfCreator(q, creatorId),
+    regionIds: (q: Queryable = db) => catalogReaders.regionIds(q),
+    /** Every postal prefix with its region. */
+    postalPrefixes: (q: Queryable = db) => catalogReaders.postalPrefixes(q),
+    /** Ids of the hubs a partner operates (every hub when partnerId is null), by id. */
+    hubIdsOperatedBy: (partnerId: string | null, q: Queryable = db) => catalogReaders.hubIdsOperatedBy(q, partnerId),
+    /** Ids of the drops scheduled or live and not yet closed at `now`, by opening then id. */
+    openDropIdsByOpening: (now: Date, q: Queryable = db) => catalogReaders.openDropIdsByOpening(q, now),
+    /** Locks a drop's row for the rest of the caller's transaction (versions of what hangs off the drop). */
+    lockDrop: (tx: Queryable, dropId: string) => catalogReaders.lockDrop(tx, dropId),
 
     async listCreators(principal: Principal, page: PageRequest): Promise<Page<Schemas['Creator']>> {
       const only = principal.role === 'admin' ? undefined : 'creatorId' in principal ? principal.creatorId : '';

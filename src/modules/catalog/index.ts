@@ -12,4 +12,3 @@ export {
   scopedCostShiftSchema,
   supplierInputSchema,
 } from './catalog.schemas';
-export { catalogLookups } from './catalog-lookups';

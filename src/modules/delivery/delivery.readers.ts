@@ -5,6 +5,9 @@
  */
 import type { Queryable } from '../../db/database';
 import { deliveryRepository as repo } from './delivery.repository';
+import { holdLookupsRepository, type HoldLookupRow } from './hold-lookups.repository';
+
+export type HoldLookup = HoldLookupRow;
 
 export const deliveryReaders = {
   /** Units each pickup slot hands out now, per hub and slot start (held and not past expiry, or confirmed). */
@@ -20,6 +23,14 @@ export const deliveryReaders = {
   /** Pickups due at some hubs of these SKUs, per slot and SKU, in slot order. */
   pickupsDue: (q: Queryable, skuIds: string[], hubIds: string[], now: Date) =>
     repo.listPickupsDue(q, skuIds, hubIds, now),
+  /** These holds by id (a missing id is left out). */
+  holdsByIds: (db: Queryable, holdIds: string[]): Promise<HoldLookup[]> =>
+    holdLookupsRepository.holdsByIds(db, holdIds),
+  /** The ids of these holds that count at `now` (confirmed, or held and not past expiry). */
+  activeHoldIds: async (db: Queryable, holdIds: string[], now: Date): Promise<Set<string>> =>
+    new Set(await holdLookupsRepository.activeHoldIds(db, holdIds, now)),
+  /** Units of these SKUs' holds that ended (confirmed, released, expired), unclaimed (released, expired) and confirmed. */
+  endedHoldUnitsOfSkus: (db: Queryable, skuIds: string[]) => holdLookupsRepository.endedHoldUnitsOfSkus(db, skuIds),
 };
 
 export type DeliveryReaders = typeof deliveryReaders;

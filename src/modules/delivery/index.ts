@@ -2,5 +2,4 @@
 export { createDeliveryService, type DeliveryService } from './delivery.service';
 export { deliveryRoutes, estimateRoute, estimateRateLimit } from './delivery.routes';
 export { resolveRegion, type DeliverySnapshotCache } from './delivery-snapshot';
-export { holdLookups, type HoldLookup } from './hold-lookups';
-export { deliveryReaders, type DeliveryReaders } from './delivery.readers';
+export { deliveryReaders, type DeliveryReaders, type HoldLookup } from './delivery.readers';

@@ -35,10 +35,6 @@ export type NewForecast = Omit<ForecastRow, 'created_at'>;
 const forecastColumns = 'id, drop_id, version, model_id, model_kind, prior_only, lead_days, as_of, summary, created_at';
 
 export const forecastRepository = {
-  /** Serialises forecast runs of one drop (versions are max + 1 under this row lock). */
-  async lockDrop(db: Queryable, dropId: string) {
-    await db.query('select id from drops where id = $1 for update', [dropId]);
-  },
   async nextVersion(db: Queryable, dropId: string): Promise<number> {
     const { rows } = await db.query<{ version: number }>(
       'select coalesce(max(version), 0) + 1 as version from forecasts where drop_id = $1',
@@ -121,16 +117,6 @@ export const forecastRepository = {
         [forecastId],
       )
     ).rows;
-  },
-
-  /** Drops whose forecast the refresh job keeps current: scheduled or live, not yet closed. */
-  async listDropsToRefresh(db: Queryable, now: Date) {
-    return (
-      await db.query<{ id: string }>(
-        `select id from drops where status in ('scheduled', 'live') and closes_at > $1 order by opens_at, id`,
-        [now],
-      )
-    ).rows.map((r) => r.id);
   },
 
   async listDemandHistory(db: Queryable) {

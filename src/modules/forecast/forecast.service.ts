@@ -153,7 +153,8 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
       creator_past_drops: stats.creatorDrops,
     };
     const saved = await db.transaction(async (tx) => {
-      await repo.lockDrop(tx, drop.id);
+      // Versions are max + 1 under the drop's row lock: one forecast run of a drop at a time.
+      await catalog.lockDrop(tx, drop.id);
       const version = await repo.nextVersion(tx, drop.id);
       const row = await repo.insertForecast(tx, {
         id: `fc_${randomUUID().replaceAll('-', '')}`,
@@ -253,7 +254,7 @@ export function createForecastService(db: Database, options: ForecastServiceOpti
 
     /** The refresh job's work: a new forecast version for every scheduled or live drop still open. */
     async refreshOpenDrops(signal?: AbortSignal) {
-      const ids = await repo.listDropsToRefresh(db, clock.now());
+      const ids = await catalog.openDropIdsByOpening(clock.now());
       const result = { drops: ids.length, forecasts: 0, skipped: 0, failed: 0 };
       for (const id of ids) {
         if (signal?.aborted) break;

@@ -5,9 +5,9 @@ import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { AccessService } from '../access';
-import { catalogLookups, type CatalogService } from '../catalog';
-import { holdLookups, resolveRegion, type DeliverySnapshotCache } from '../delivery';
-import { returnLookups } from '../returns';
+import { catalogReaders, type CatalogService } from '../catalog';
+import { deliveryReaders, resolveRegion, type DeliverySnapshotCache } from '../delivery';
+import { returnsReaders } from '../returns';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
 import { queueRepository as repo, type EntryRecord, type EntryRow, type SupplyRow } from './queue.repository';
 import { queueViewsRepository as views, type OutcomeRow } from './queue-views.repository';
@@ -55,7 +55,7 @@ export function createQueueService(deps: {
   }
 
   async function withHold(entry: EntryRecord): Promise<EntryRow> {
-    const [hold] = entry.hold_id ? await holdLookups.byIds(db, [entry.hold_id]) : [];
+    const [hold] = entry.hold_id ? await deliveryReaders.holdsByIds(db, [entry.hold_id]) : [];
     return {
       ...entry,
       hold_status: hold?.status ?? null,
@@ -70,8 +70,8 @@ export function createQueueService(deps: {
    */
   async function dropHistory(dropId: string) {
     const [holds, returned] = await Promise.all([
-      catalogLookups.skuIdsOfDrop(db, dropId).then((skuIds) => holdLookups.endedUnitsOfSkus(db, skuIds)),
-      returnLookups.returnedUnitsOfDrop(db, dropId),
+      catalogReaders.skuIdsOf(db, dropId).then((skuIds) => deliveryReaders.endedHoldUnitsOfSkus(db, skuIds)),
+      returnsReaders.returnedUnitsOfDrop(db, dropId),
     ]);
     return { ...holds, returned };
   }
@@ -113,7 +113,7 @@ export function createQueueService(deps: {
     const [ahead, supply, restock, history] = await Promise.all([
       known?.ahead ?? repo.ahead(db, row),
       known?.supply ?? repo.supply(db, row.sku_id, row.region_id, now),
-      cached(`restock\u0000${row.sku_id}`, () => catalogLookups.fallbackRestock(db, row.sku_id)),
+      cached(`restock\u0000${row.sku_id}`, () => catalogReaders.fallbackRestock(db, row.sku_id)),
       cached(`history\u0000${row.drop_id}`, () => dropHistory(row.drop_id)),
     ]);
     const outcome = expectedOutcome({
@@ -308,7 +308,7 @@ export function createQueueService(deps: {
     async outcomes(dropId: string): Promise<OutcomeRow[]> {
       const entries = await views.outcomeEntries(db, dropId);
       const offered = entries.flatMap((e) => (e.hold_id ? [e.hold_id] : []));
-      const holds = new Map((await holdLookups.byIds(db, offered)).map((h) => [h.id, h]));
+      const holds = new Map((await deliveryReaders.holdsByIds(db, offered)).map((h) => [h.id, h]));
       return entries.map(({ hold_id, ...entry }) => {
         const hold = hold_id ? holds.get(hold_id) : undefined;
         return { ...entry, hold_status: hold?.status ?? null, hold_expires_at: hold?.expires_at ?? null };

@@ -6,12 +6,12 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { AccessService } from '../access';
 import type { PlanReader } from '../allocation';
-import { catalogLookups, catalogReaders, type CatalogService } from '../catalog';
+import { catalogReaders, type CatalogService } from '../catalog';
 import type { DeliveryService } from '../delivery';
 import type { ForecastReader } from '../forecast';
 import type { QueueService } from '../queue';
 import type { ReturnsService } from '../returns';
-import { preorderLookups } from '../signals';
+import { signalsReaders } from '../signals';
 import { queueOutcomes, tierFillRates } from './core/community-report';
 import { buildPostDropReport, type PostDropInput } from './core/post-drop-report';
 import { reportsRepository as repo } from './reports.repository';
@@ -70,7 +70,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     const due: string[] = [];
     let afterId: string | null = null;
     for (;;) {
-      const page = await catalogLookups.dropsPastClose(db, now, afterId, DUE_PAGE);
+      const page = await catalogReaders.dropsPastClose(db, now, afterId, DUE_PAGE);
       const reported = new Set(await repo.reportedAmong(db, page));
       due.push(...page.filter((id) => !reported.has(id)));
       if (due.length >= DUE_PER_RUN || page.length < DUE_PAGE) return due.slice(0, DUE_PER_RUN);
@@ -83,7 +83,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
     const drop = (await catalogReaders.drop(db, dropId))!;
     const baseline = drop.baseline.paths;
     const [orders, hubs, plan, forecast] = await Promise.all([
-      preorderLookups.placedUntil(db, dropId, drop.closes_at),
+      signalsReaders.placedPreordersUntil(db, dropId, drop.closes_at),
       catalogReaders.hubs(db),
       plans.planInForce(dropId),
       forecasts.lastBeforeOpening(dropId, drop.opens_at),
@@ -116,7 +116,7 @@ export function createReportsService(deps: ReportsServiceDeps) {
   async function community(dropId: string): Promise<Schemas['CommunityReport']> {
     const now = clock.now();
     const [reserves, entries, taken] = await Promise.all([
-      deps.access ? deps.access.tierReserves(dropId, await catalogLookups.skuIdsOfDrop(db, dropId)) : undefined,
+      deps.access ? deps.access.tierReserves(dropId, await catalogReaders.skuIdsOf(db, dropId)) : undefined,
       deps.queue ? deps.queue.outcomes(dropId) : [],
       // Taken units count only for the tiers of the reserves (none without the access module).
       deps.access ? deps.access.unitsTakenByTier(dropId, now) : [],

@@ -1,4 +1,4 @@
 /** Returns: units sent back, their inspection, and their way back into stock. The public surface. */
 export { createReturnsService, type ReturnsService } from './returns.service';
 export { returnsRoutes } from './returns.routes';
-export { returnLookups } from './return-lookups';
+export { returnsReaders } from './returns.readers';

@@ -1,7 +1,6 @@
 import type { Queryable } from '../../db/database';
 import { afterKey, type PageRequest } from '../../http/pagination';
 import type { WriteCounts } from './core/batch-ingest';
-import type { PostalPrefix } from './core/postal-mapper';
 import type {
   InventoryEventRecord,
   PreorderRecord,
@@ -73,34 +72,6 @@ const window = (column: string) => `drop_id = $1 and ($2::text is null or region
   and ($3::timestamptz is null or ${column} >= $3) and ($4::timestamptz is null or ${column} < $4)`;
 
 export const signalsRepository = {
-  async listSkuIdsOfDrop(db: Queryable, dropId: string) {
-    const { rows } = await db.query<{ id: string }>('select id from skus where drop_id = $1', [dropId]);
-    return new Set(rows.map((r) => r.id));
-  },
-  /** SKU ids of a creator's drops, or of every drop when creatorId is null. */
-  async listSkuIds(db: Queryable, creatorId: string | null) {
-    const { rows } = await db.query<{ id: string }>(
-      'select s.id from skus s join drops d on d.id = s.drop_id where ($1::text is null or d.creator_id = $1)',
-      [creatorId],
-    );
-    return new Set(rows.map((r) => r.id));
-  },
-  async listRegionIds(db: Queryable) {
-    const { rows } = await db.query<{ id: string }>('select id from regions');
-    return new Set(rows.map((r) => r.id));
-  },
-  async listPostalPrefixes(db: Queryable) {
-    return (await db.query<PostalPrefix>('select prefix, region_id from region_postal_prefixes')).rows;
-  },
-  /** Hubs operated by a partner, or every hub when partnerId is null. */
-  async listHubIds(db: Queryable, partnerId: string | null) {
-    const { rows } = await db.query<{ id: string }>(
-      'select id from hubs where ($1::text is null or operator_partner_id = $1)',
-      [partnerId],
-    );
-    return new Set(rows.map((r) => r.id));
-  },
-
   /** Stages one fully received chunk of an import (its columns as array literals): one short statement. */
   async stageChunk(db: Queryable, importId: string, chunk: number, columns: readonly string[]): Promise<void> {
     await db.query('insert into import_chunks (import_id, chunk, columns) values ($1, $2, $3::text[])', [
@@ -468,7 +439,8 @@ export const signalsRepository = {
       )
     ).rows;
   },
-  async summariseInventoryEventsOfDrop(db: Queryable, f: SummaryFilter) {
+  /** Inventory events of the drop's SKUs (`skuIds`, the catalog's) per hub × SKU within the filter's window. */
+  async summariseInventoryEventsOfDrop(db: Queryable, f: SummaryFilter, skuIds: readonly string[]) {
     return (
       await db.query<{
         hub_id: string;
@@ -488,10 +460,23 @@ export const signalsRepository = {
            coalesce(sum(e.quantity) filter (where e.type = 'shipped'), 0) as shipped,
            coalesce(sum(e.quantity) filter (where e.type = 'adjusted'), 0) as adjusted,
            max(e.occurred_at) as last_occurred_at
-         from inventory_events e join skus s on s.id = e.sku_id
-         where s.drop_id = $1 and ($2::timestamptz is null or e.occurred_at >= $2) and ($3::timestamptz is null or e.occurred_at < $3)
+         from inventory_events e
+         where e.sku_id = any($1::text[]) and ($2::timestamptz is null or e.occurred_at >= $2) and ($3::timestamptz is null or e.occurred_at < $3)
          group by e.hub_id, e.sku_id order by e.hub_id, e.sku_id`,
-        [f.dropId, f.from, f.to],
+        [skuIds, f.from, f.to],
+      )
+    ).rows;
+  },
+
+  /** Live stock per hub and SKU from inventory events (on hand = received − shipped + adjusted; reserved = reserved − released). */
+  async sumLiveStockOfSkus(db: Queryable, skuIds: readonly string[]) {
+    return (
+      await db.query<{ hub_id: string; sku_id: string; on_hand: number; reserved: number }>(
+        `select hub_id, sku_id,
+           coalesce(sum(case type when 'received' then quantity when 'shipped' then -quantity when 'adjusted' then quantity else 0 end), 0)::int as on_hand,
+           coalesce(sum(case type when 'reserved' then quantity when 'released' then -quantity else 0 end), 0)::int as reserved
+         from inventory_events where sku_id = any($1::text[]) group by hub_id, sku_id order by hub_id, sku_id`,
+        [skuIds],
       )
     ).rows;
   },

@@ -152,15 +152,31 @@ export function eventSenderOf(principal: Principal): string {
 
 export function createSignalsService(
   db: Database,
-  deps: { catalog: Pick<CatalogService, 'visibleDrop' | 'partnerExists'>; clock: Clock },
+  deps: {
+    catalog: Pick<
+      CatalogService,
+      | 'visibleDrop'
+      | 'partnerExists'
+      | 'skuIdsOfDrop'
+      | 'skuIdsOfCreator'
+      | 'regionIds'
+      | 'postalPrefixes'
+      | 'hubIdsOperatedBy'
+    >;
+    clock: Clock;
+  },
 ) {
   const { catalog, clock } = deps;
 
+  /**
+   * What an import's rows may name, read from the catalog once per import (never per row) and
+   * checked in memory.
+   */
   async function dropCatalog(q: Queryable, principal: Principal, dropId: string): Promise<DropCatalog> {
     await catalog.visibleDrop(principal, dropId, q);
-    const skuIds = await repo.listSkuIdsOfDrop(q, dropId);
-    const regionIds = await repo.listRegionIds(q);
-    const prefixes = await repo.listPostalPrefixes(q);
+    const skuIds = await catalog.skuIdsOfDrop(dropId, q);
+    const regionIds = await catalog.regionIds(q);
+    const prefixes = await catalog.postalPrefixes(q);
     return {
       dropId,
       skuIds,
@@ -399,8 +415,10 @@ export function createSignalsService(
       if (principal.role === 'creator') throw new AppError('not_found', 'No route POST /v1/inventory-events');
       const sender = eventSenderOf(principal);
       const allowedTypes = inventoryEventTypesFor(principal.role);
-      const hubIds = await repo.listHubIds(db, principal.role === 'partner' ? principal.partnerId : null);
-      const skuIds = await repo.listSkuIds(db, principal.role === 'storefront' ? principal.creatorId : null);
+      const hubIds = new Set(
+        await catalog.hubIdsOperatedBy(principal.role === 'partner' ? principal.partnerId : null, db),
+      );
+      const skuIds = await catalog.skuIdsOfCreator(principal.role === 'storefront' ? principal.creatorId : null, db);
       const check = rowCheck(
         inventoryEventRowSchema,
         inventoryEventRule({
@@ -500,7 +518,7 @@ export function createSignalsService(
           repo.seriesOfSocialSignals(db, f),
           repo.latestTokenHolderSnapshots(db, f),
           repo.seriesOfTokenHolderSnapshots(db, f),
-          repo.summariseInventoryEventsOfDrop(db, f),
+          catalog.skuIdsOfDrop(dropId, db).then((skuIds) => repo.summariseInventoryEventsOfDrop(db, f, [...skuIds])),
         ]);
       return buildSignalSummary({
         dropId,

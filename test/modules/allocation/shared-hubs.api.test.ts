@@ -9,6 +9,7 @@ import {
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import type { Schemas } from '../../../src/client';
 import { answer } from '../../harness/answers';
+import { dropBody } from '../../factories/catalog-factory';
 
 type Plan = ResponseBody<'getPlan', 200>;
 
@@ -117,5 +118,29 @@ describe('hub capacity is shared across drops', () => {
     ]);
     const after = await answer(app.client().GET('/v1/plans/{planId}', { params: { path: { planId: b.id } } }));
     expect(after.data).toMatchObject({ status: 'draft', published_at: null });
+  });
+});
+
+describe('only drops whose windows overlap share a hub', () => {
+  it('ignores what a drop holds at a hub once the other drop opens when it closes, and counts it again when they overlap', async () => {
+    const moveDropB = async (opensAt: string, closesAt: string) => {
+      const body = { ...dropBody(s.creatorId, s.regionIds), opens_at: opensAt, closes_at: closesAt };
+      const res = await answer(app.client().PUT('/v1/drops/{dropId}', { params: { path: { dropId: dropB } }, body }));
+      expect(res.status, res.text).toBe(200);
+    };
+    const original = dropBody(s.creatorId, s.regionIds);
+    // Drop A's published plan fills hub B over [opens_at, closes_at]; drop B opening at its close does not overlap.
+    await moveDropB(original.closes_at, '2026-12-07T17:00:00Z');
+    const apart = await compute(dropB);
+    expect((apart.solver.shared_hub_capacity ?? []).find((h) => h.hub_id === s.hubBId)).toBeUndefined();
+    expect(unitsAt(apart, s.hubBId)).toBeGreaterThan(0);
+
+    await moveDropB(original.opens_at, original.closes_at);
+    const together = await compute(dropB);
+    expect(together.solver.shared_hub_capacity).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ hub_id: s.hubBId, held_by_other_plans: 40, held_by_drop_ids: [s.dropId] }),
+      ]),
+    );
   });
 });

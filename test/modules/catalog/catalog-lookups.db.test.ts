@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogLookups } from '../../../src/modules/catalog';
+import { catalogReaders } from '../../../src/modules/catalog';
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 let t: TestDatabase;
@@ -31,23 +31,23 @@ describe('catalog lookups for other modules', () => {
     const seen: string[] = [];
     let afterId: string | null = null;
     for (let pages = 0; pages < 10; pages++) {
-      const page: string[] = await catalogLookups.dropsPastClose(t.db, now, afterId, 2);
+      const page: string[] = await catalogReaders.dropsPastClose(t.db, now, afterId, 2);
       seen.push(...page);
       if (page.length < 2) break;
       afterId = page[page.length - 1]!;
     }
     expect(seen).toEqual(['d-early', 'd-a', 'd-b', 'd-c', 'd-late']);
-    expect(await catalogLookups.dropsPastClose(t.db, now, null, 50)).toEqual(seen);
+    expect(await catalogReaders.dropsPastClose(t.db, now, null, 50)).toEqual(seen);
   });
 
   it('answers which of the given drops closed before a cutoff, in id order', async () => {
     expect(
-      await catalogLookups.dropsClosedBefore(
+      await catalogReaders.dropsClosedBefore(
         t.db,
         ['d-open', 'd-late', 'd-early', 'd-a', 'unknown'],
         new Date('2026-05-01T10:00:00.124Z'),
       ),
     ).toEqual(['d-a', 'd-early', 'd-late']);
-    expect(await catalogLookups.dropsClosedBefore(t.db, [], new Date())).toEqual([]);
+    expect(await catalogReaders.dropsClosedBefore(t.db, [], new Date())).toEqual([]);
   });
 });

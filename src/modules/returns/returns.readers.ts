@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/database';
 import { returnLookupsRepository as repo } from './return-lookups.repository';
 
-export const returnLookups = {
+export const returnsReaders = {
   /** Units returned of the drop, whatever became of them. */
   returnedUnitsOfDrop: (db: Queryable, dropId: string) => repo.returnedUnitsOfDrop(db, dropId),
 };
