@@ -1,3 +1,4 @@
+import { arrayLiteral, copyText, fromCopyText } from '../../db/copy-text';
 import type { Queryable } from '../../db/database';
 import { afterKey, type PageRequest } from '../../http/pagination';
 import type { WriteCounts } from './core/batch-ingest';
@@ -34,30 +35,6 @@ export interface SummaryFilter {
   to: string | null;
 }
 
-/**
- * A PostgreSQL array literal, built here rather than by the driver: a 10,000-element chunk per
- * column is one join. Every element is quoted (so "NULL" stays text); `"` and `\\` are escaped.
- */
-export function arrayLiteral(values: readonly (string | number)[]): string {
-  if (values.length === 0) return '{}';
-  if (typeof values[0] === 'number') return `{${values.join(',')}}`;
-  const needsEscape = values.some((v) => typeof v === 'string' && (v.includes('"') || v.includes('\\')));
-  const safe = needsEscape ? values.map((v) => String(v).replace(/(["\\])/g, '\\$1')) : values;
-  return `{"${safe.join('","')}"}`;
-}
-/** A value for COPY's text format: backslash, tab, newline and carriage return escaped. */
-export function copyText(value: string): string {
-  return COPY_SPECIAL.test(value) ? value.replace(COPY_ESCAPES, (c) => COPY_ESCAPE_OF[c]!) : value;
-}
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_ESCAPES = /[\\\t\n\r]/g;
-const COPY_ESCAPE_OF: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const COPY_UNESCAPES = /\\(.)/g;
-const COPY_UNESCAPE_OF: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
-/** A value of COPY text back (the inverse of copyText). */
-export function fromCopyText(value: string): string {
-  return value.includes('\\') ? value.replace(COPY_UNESCAPES, (_, c: string) => COPY_UNESCAPE_OF[c] ?? c) : value;
-}
 const column = <Row>(rows: readonly Row[], pick: (row: Row) => string | number) => arrayLiteral(rows.map(pick));
 
 const countWritten = `select count(*) filter (where inserted) as created, count(*) filter (where not inserted) as updated from written`;

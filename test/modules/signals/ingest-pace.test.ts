@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ingestBatch } from '../../../src/modules/signals/core/batch-ingest';
 import type { ParsedRecord } from '../../../src/shared/record-stream';
-import { copyText } from '../../../src/modules/signals/signals.repository';
+import { copyText } from '../../../src/db/copy-text';
 import { preorderRowFastPath, preorderRowSchema } from '../../../src/modules/signals/signals.schemas';
 
 /** Zod's output without the keys it leaves undefined, to compare with the fast path's. */
