@@ -80,9 +80,13 @@ export const catalogLookupsRepository = {
     return rows.map((r) => r.id);
   },
 
-  /** Locks a drop's row until the transaction ends. */
+  /**
+   * Locks a drop's row until the transaction ends, against other lockers and edits of the drop,
+   * but not against inserts that merely reference it (their foreign-key check takes `for key
+   * share`): a plan's transaction does not hold up a pre-order import or a queue entry of its drop.
+   */
   async lockDrop(tx: Queryable, dropId: string): Promise<void> {
-    await tx.query('select id from drops where id = $1 for update', [dropId]);
+    await tx.query('select id from drops where id = $1 for no key update', [dropId]);
   },
   /** Locks these hubs' rows until the transaction ends, in id order (no deadlock between two lockers). */
   async lockHubs(tx: Queryable, hubIds: string[]): Promise<void> {
