@@ -68,6 +68,7 @@ const envSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   WORKER_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  PLAN_WRITE_DELAY_RATIO: z.coerce.number().min(0).max(10).default(1),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
@@ -117,6 +118,12 @@ export interface AppConfig {
    * nice is per thread): when cores are short, a plan or a training run yields to estimates and holds.
    */
   workerThreadNice: number;
+  /**
+   * After writing each piece of a plan's rows, the planner pauses this many times as long as the
+   * piece took (0: no pause), so a plan written beside live traffic takes at most 1 / (1 + ratio)
+   * of a database core, in the manner of autovacuum's cost delay.
+   */
+  planWriteDelayRatio: number;
   /** how long one webhook attempt waits for the receiver's answer */
   webhookTimeoutMs: number;
   /** how long a running request's Idempotency-Key claim holds without renewal (a dead process frees it after this) */
@@ -177,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     workerThreads: e.WORKER_THREADS,
     workerThreadNice: e.WORKER_THREAD_NICE,
+    planWriteDelayRatio: e.PLAN_WRITE_DELAY_RATIO,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
   };

@@ -215,6 +215,7 @@ export function createServices(deps: {
     workers: deps.workers,
     pickups: pickup,
     tierShares: (dropId) => access.reserveShares(dropId),
+    planWriteDelayRatio: deps.config.planWriteDelayRatio,
   });
   /** The planner on another clock: the demo's past drop is planned as of a week before it opened. */
   const plannerAt = (at: Clock) =>

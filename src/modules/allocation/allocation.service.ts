@@ -231,6 +231,8 @@ export function createAllocationService(
     pickups?: Pick<PickupService, 'pickupRoutes' | 'pickupsDue'>;
     /** the drop's tier reserve shares, asked of the access module (absent: plans show no tier split) */
     tierShares?: (dropId: string) => Promise<TierShare[]>;
+    /** pause after each piece of a plan's rows, as a multiple of the piece's time (config.planWriteDelayRatio; absent: none) */
+    planWriteDelayRatio?: number;
   },
 ) {
   const { catalog, webhooks, clock, pickups } = deps;
@@ -513,8 +515,14 @@ export function createAllocationService(
         now: clock.now(),
       };
       if (db.threadConnection && workers.kind === 'threads')
-        return compute.storedPlanOnOwnConnection(db.threadConnection, request, Boolean(pickups), answer);
-      return computeAndStorePlan(db, request, compute.storedPlan, pickupRoutes);
+        return compute.storedPlanOnOwnConnection(
+          db.threadConnection,
+          request,
+          Boolean(pickups),
+          answer,
+          deps.planWriteDelayRatio ?? 0,
+        );
+      return computeAndStorePlan(db, request, compute.storedPlan, pickupRoutes, deps.planWriteDelayRatio ?? 0);
     },
 
     /** Computes and stores a draft (or a what-if) plan, answered in full (CLI, demo catalog). */

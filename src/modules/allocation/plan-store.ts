@@ -212,12 +212,18 @@ export async function readPlanInputs(
   return { forecast, snapshot, cells };
 }
 
-/** Computes a draft (or a what-if) plan on the drop's latest forecast and stores it with its rows. */
+/**
+ * Computes a draft (or a what-if) plan on the drop's latest forecast and stores it with its rows.
+ * After each piece of its rows per region (the bulk of a large plan) it pauses `writeDelayRatio`
+ * times as long as the piece took: a plan is background work, and without the pause a 1,000-SKU
+ * plan keeps a database core busy for its whole write, slowing the holds served beside it.
+ */
 export async function computeAndStorePlan(
   db: Database,
   request: PlanRequest,
   compute: StoredPlanCompute,
   pickupRoutes?: PickupRoutesReader,
+  writeDelayRatio = 0,
 ): Promise<StoredPlanRef> {
   const { dropId, overrides, requested, now } = request;
   const { forecast, snapshot, cells } = await readPlanInputs(db, dropId, overrides, now, pickupRoutes);
@@ -242,9 +248,15 @@ export async function computeAndStorePlan(
     });
     await repo.insertAllocations(tx, id, stored.allocations);
     await repo.insertSupplierOrders(tx, id, stored.orders);
-    await repo.insertRegions(tx, id, stored.regions);
+    await repo.insertRegions(tx, id, stored.regions, writePacer(writeDelayRatio));
   });
   return { id, status };
+}
+
+/** The pause after each piece of a plan's rows: `ratio` times the piece's time. */
+function writePacer(ratio: number): ((elapsedMs: number) => Promise<void>) | undefined {
+  if (ratio <= 0) return undefined;
+  return (elapsedMs) => new Promise((resolve) => setTimeout(resolve, elapsedMs * ratio));
 }
 
 /** A stored plan with its rows, as the contract answers it. */

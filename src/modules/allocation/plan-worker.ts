@@ -101,6 +101,7 @@ export async function computeAndStorePlanOnOwnConnection(
   request: PlanRequest,
   withPickups: boolean,
   answer: 'summary' | 'json',
+  writeDelayRatio: number,
 ): Promise<OwnConnectionResult> {
   try {
     const db = await threadDatabase(connection);
@@ -109,6 +110,7 @@ export async function computeAndStorePlanOnOwnConnection(
       request,
       computeStoredPlan,
       withPickups ? (dropId, q) => pickupReaders.routesOf(q, dropId) : undefined,
+      writeDelayRatio,
     );
     if (answer === 'summary') return { ok: true, ...stored };
     const plan = await readPlan(db, (await repo.findPlan(db, stored.id))!);
@@ -146,6 +148,7 @@ export interface PlanComputer {
     request: PlanRequest,
     withPickups: boolean,
     answer: 'summary' | 'json',
+    writeDelayRatio: number,
   ): Promise<StoredPlanRef & { json?: Uint8Array }>;
 }
 
@@ -156,11 +159,11 @@ export function planComputer(workers: WorkerPool): PlanComputer {
       workers.run({ module: MODULE, fn: 'computeStoredPlan', args: [snapshot, cells, overrides, now, requested] }),
     replan: (snapshot, cells, stock, now) =>
       workers.run({ module: MODULE, fn: 'computeReplan', args: [snapshot, cells, stock, now] }),
-    async storedPlanOnOwnConnection(connection, request, withPickups, answer) {
+    async storedPlanOnOwnConnection(connection, request, withPickups, answer, writeDelayRatio) {
       const result = await workers.run<OwnConnectionResult>({
         module: MODULE,
         fn: 'computeAndStorePlanOnOwnConnection',
-        args: [connection, request, withPickups, answer],
+        args: [connection, request, withPickups, answer, writeDelayRatio],
       });
       if (!result.ok) throw new AppError(result.problem.code, result.problem.detail, result.problem.options);
       const { ok: _ok, ...stored } = result;
