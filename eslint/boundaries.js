@@ -14,9 +14,8 @@ import { TABLE_OWNERS } from './table-owners.js';
  * - `table-writes`: each table is written (insert, update, delete, copy) by one module's repository,
  *   its owner in `table-owners.js`; another module asks the owner's service, which may take the
  *   caller's transaction.
- * - `table-reads`: each table is read (from, join) by its owner's repository only; reads not yet moved
- *   behind the owner's service are listed, file by file, in `table-reads-pending.js`, and an entry
- *   the file no longer needs is itself an error, so the list only shrinks.
+ * - `table-reads`: each table is read (from, join) by its owner's repository only; another module asks
+ *   the owner's service or readers, which take the caller's connection or transaction.
  */
 
 const MODULE_FILE = /(?:^|\/)src\/modules\/([^/]+)\/(.+)$/;
@@ -229,36 +228,20 @@ const tableReads = {
   meta: {
     type: 'problem',
     docs: { description: "Forbid reading another module's table" },
-    schema: [
-      {
-        type: 'object',
-        properties: {
-          /** Reads not yet moved behind the owner's service: `{ 'src/…/x.repository.ts': ['drops'] }`. */
-          pending: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-        },
-        additionalProperties: false,
-      },
-    ],
+    schema: [],
     messages: {
       foreign:
         "'{{table}}' belongs to the {{owner}} module: the {{module}} module may not read it; ask the {{owner}} module's service (it can take your transaction).",
-      stale:
-        "'{{table}}' is listed as a pending read of this file in eslint/table-reads-pending.js, but the file no longer reads it: remove the entry.",
     },
   },
   create(context) {
     const module = moduleOf(context.filename);
     if (!module) return {};
-    const file = relative(context.cwd, context.filename);
-    const pending = new Set(context.options[0]?.pending?.[file] ?? []);
-    const seen = new Set();
     const check = (node, text) => {
       for (const match of text.matchAll(TABLE_READ)) {
         const table = match[1].toLowerCase();
         const owner = TABLE_OWNERS[table];
-        if (!owner || owner === module) continue;
-        if (pending.has(table)) seen.add(table);
-        else context.report({ node, messageId: 'foreign', data: { table, owner, module } });
+        if (owner && owner !== module) context.report({ node, messageId: 'foreign', data: { table, owner, module } });
       }
     };
     return {
@@ -268,10 +251,6 @@ const tableReads = {
       TemplateLiteral(node) {
         const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x');
         if (SQL_TEXT.test(text)) check(node, text);
-      },
-      'Program:exit'(node) {
-        for (const table of pending)
-          if (!seen.has(table)) context.report({ node, messageId: 'stale', data: { table } });
       },
     };
   },

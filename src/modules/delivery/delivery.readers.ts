@@ -23,6 +23,16 @@ export const deliveryReaders = {
   /** Pickups due at some hubs of these SKUs, per slot and SKU, in slot order. */
   pickupsDue: (q: Queryable, skuIds: string[], hubIds: string[], now: Date) =>
     repo.listPickupsDue(q, skuIds, hubIds, now),
+  /** The most units of a SKU free at any of these hubs (0 when none holds it). */
+  maxAvailableAt: (q: Queryable, skuId: string, hubIds: readonly string[]) => repo.maxAvailableAt(q, skuId, hubIds),
+  /**
+   * Locks a SKU's stock rows at these hubs for the rest of the caller's transaction, in hub order,
+   * whatever they have free: the hubs that hold the SKU (the queue's offers take them next).
+   */
+  lockStockRowsAt: (tx: Queryable, skuId: string, hubIds: readonly string[]) => repo.lockStockRowsAt(tx, skuId, hubIds),
+  /** Which of these hub × SKU pairs have units free now, by hub then SKU. */
+  pairsWithUnitsFree: (q: Queryable, pairs: readonly { hubId: string; skuId: string }[]) =>
+    repo.listPairsWithUnitsFree(q, pairs),
   /** These holds by id (a missing id is left out). */
   holdsByIds: (db: Queryable, holdIds: string[]): Promise<HoldLookup[]> =>
     holdLookupsRepository.holdsByIds(db, holdIds),

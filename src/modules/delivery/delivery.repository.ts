@@ -308,6 +308,39 @@ export const deliveryRepository = {
   },
 
   /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
+  // Stock at the hubs serving a queue's region (the queue module knows which hubs those are).
+  /** The most units of a SKU free at any of these hubs (0 when none holds it). */
+  async maxAvailableAt(db: Queryable, skuId: string, hubIds: readonly string[]): Promise<number> {
+    const { rows } = await db.query<{ available: number }>(
+      `select coalesce(max(hub_stock_available(s)), 0)::int as available
+       from hub_stock s where s.sku_id = $1 and s.hub_id = any($2::text[])`,
+      [skuId, hubIds],
+    );
+    return rows[0]!.available;
+  },
+  /**
+   * Locks a SKU's stock rows at these hubs until the transaction ends, in hub order, whatever
+   * they have free (a filter on availability would skip, without waiting, a row a concurrent
+   * release is still changing): the hubs that hold the SKU.
+   */
+  async lockStockRowsAt(tx: Queryable, skuId: string, hubIds: readonly string[]): Promise<string[]> {
+    const { rows } = await tx.query<{ hub_id: string }>(
+      `select s.hub_id from hub_stock s where s.sku_id = $1 and s.hub_id = any($2::text[]) order by s.hub_id for update`,
+      [skuId, hubIds],
+    );
+    return rows.map((r) => r.hub_id);
+  },
+  /** Which of these hub × SKU pairs have units free now, by hub then SKU. */
+  async listPairsWithUnitsFree(db: Queryable, pairs: readonly { hubId: string; skuId: string }[]) {
+    if (pairs.length === 0) return [];
+    const { rows } = await db.query<{ hub_id: string; sku_id: string }>(
+      `select s.hub_id, s.sku_id from hub_stock s
+       join unnest($1::text[], $2::text[]) as p(hub_id, sku_id) on s.hub_id = p.hub_id and s.sku_id = p.sku_id
+       where hub_stock_available(s) > 0 order by 1, 2`,
+      [pairs.map((p) => p.hubId), pairs.map((p) => p.skuId)],
+    );
+    return rows.map((r) => ({ hubId: r.hub_id, skuId: r.sku_id }));
+  },
   async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
     await db.query(
       `insert into hub_stock (hub_id, sku_id, adjusted, updated_at) values ($1, $2, $3, $4)

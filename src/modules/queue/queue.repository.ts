@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/database';
+import type { Queryable } from '../../db/database';
 
 /** Queue SQL (migration 0022): entries, their place in line, and what may still free up for them. */
 export interface EntryRecord {
@@ -43,17 +43,6 @@ const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.qu
   e.claim_seconds, e.status, e.hold_id, e.joined_at, e.offered_at`;
 
 export const queueRepository = {
-  /** The most units one hub serving the region could hold now (0 when none serves it). */
-  async maxAvailableAtServingHubs(db: Queryable, skuId: string, regionId: string): Promise<number> {
-    const { rows } = await db.query<{ available: number }>(
-      `select coalesce(max(hub_stock_available(s)), 0)::int as available
-       from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
-       where s.sku_id = $1 and l.region_id = $2`,
-      [skuId, regionId],
-    );
-    return rows[0]!.available;
-  },
-
   /**
    * Joins the line in one statement (function join_queue, migration 0025): the serving hub rows
    * locked for share until the entry commits, the stock check, the entry, and its place in line.
@@ -119,41 +108,29 @@ export const queueRepository = {
   },
 
   /**
-   * Offers what the hubs serving the region have available now to the queue of the SKU (function
-   * offer_queued_units), after a change the trigger of migration 0022 cannot see: an entry joined
-   * (units freed between its stock check and its commit went to a queue without it) or a waiting
-   * entry left (a head that asked for more than was free blocked the ones behind it).
-   *
-   * Call it after that change has committed. The serving rows are locked first, without looking at
-   * what is available: a transaction that freed units and offered them before the change was
-   * visible still holds its row, so the lock waits for it to commit, and the offer that follows (a
-   * fresh snapshot) sees both. A freeing that comes later sees the change itself.
+   * Offers what these hubs have of a SKU to the lines waiting at them, one hub after the other
+   * (offer_queued_units, migration 0025): in the caller's transaction, after it locked the rows.
    */
-  async offerAvailableAtServingHubs(db: Database, skuId: string, regionId: string, now: Date) {
-    await db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ hub_id: string }>(
-        `select s.hub_id from hub_stock s join hub_lanes l on l.hub_id = s.hub_id
-         where s.sku_id = $1 and l.region_id = $2 order by s.hub_id for update of s`,
-        [skuId, regionId],
-      );
-      if (rows.length === 0) return;
-      await tx.query('select offer_queued_units(h, $2, $3) from unnest($1::text[]) h', [
-        rows.map((r) => r.hub_id),
-        skuId,
-        now,
-      ]);
-    });
+  async offerQueuedUnits(tx: Queryable, hubIds: readonly string[], skuId: string, now: Date): Promise<void> {
+    await tx.query('select offer_queued_units(h, $2, $3) from unnest($1::text[]) h', [hubIds, skuId, now]);
   },
 
-  /** Every hub × SKU with available units and a waiting entry of a region it serves: offered now. */
-  async offerAllAvailable(db: Queryable, now: Date): Promise<number> {
+  /** The lines with someone waiting: each SKU and region once. */
+  async listWaitingLines(db: Queryable): Promise<{ sku_id: string; region_id: string }[]> {
+    return (
+      await db.query<{ sku_id: string; region_id: string }>(
+        `select distinct sku_id, region_id from queue_entries where status = 'waiting' order by 1, 2`,
+      )
+    ).rows;
+  },
+
+  /** Offers what each of these hub × SKU pairs has to its waiting lines, in the order given: the offers made. */
+  async offerQueuedUnitsAt(db: Queryable, pairs: readonly { hubId: string; skuId: string }[], now: Date) {
+    if (pairs.length === 0) return 0;
     const { rows } = await db.query<{ offers: number }>(
-      `select coalesce(sum(offer_queued_units(p.hub_id, p.sku_id, $1)), 0)::int as offers from (
-         select distinct s.hub_id, s.sku_id from hub_stock s
-         join hub_lanes l on l.hub_id = s.hub_id
-         join queue_entries q on q.sku_id = s.sku_id and q.region_id = l.region_id and q.status = 'waiting'
-         where hub_stock_available(s) > 0 order by 1, 2) p`,
-      [now],
+      `select coalesce(sum(offer_queued_units(p.hub_id, p.sku_id, $3)), 0)::int as offers
+       from unnest($1::text[], $2::text[]) as p(hub_id, sku_id)`,
+      [pairs.map((p) => p.hubId), pairs.map((p) => p.skuId), now],
     );
     return rows[0]!.offers;
   },

@@ -33,6 +33,29 @@ export function createQueueService(deps: {
   const { db, clock, snapshots, catalog, access } = deps;
 
   /**
+   * The hubs with a lane to a region, as the delivery snapshot knows them (lanes change rarely and
+   * reach it within milliseconds of a change): the stock of a line's serving hubs is read and
+   * locked by id, so the queue reads no catalog or stock table itself.
+   */
+  const servingHubIds = (regionId: string): string[] =>
+    (snapshots.current().hubsByRegion.get(regionId) ?? []).map((hub) => hub.id);
+
+  /**
+   * Offers what a line's serving hubs have to the lines waiting there, after locking their stock
+   * rows in hub order whatever they have free: a release whose offer trigger ran before this
+   * caller's change was visible still holds its row, so the lock waits for that commit, and the
+   * offers that follow see both the freed units and the change.
+   */
+  async function offerAtServingHubs(skuId: string, regionId: string, now: Date): Promise<void> {
+    const hubIds = servingHubIds(regionId);
+    if (hubIds.length === 0) return;
+    await db.transaction(async (tx) => {
+      const holding = await deliveryReaders.lockStockRowsAt(tx, skuId, hubIds);
+      if (holding.length > 0) await repo.offerQueuedUnits(tx, holding, skuId, now);
+    });
+  }
+
+  /**
    * A drop's history rates and a SKU's restock move slowly and cost a scan of the drop's holds:
    * kept per replica for 30 s (by the service clock).
    */
@@ -201,7 +224,7 @@ export function createQueueService(deps: {
         );
       if (prepared?.accountHash) {
         // An account's limits: the stock check first (its 422 comes before a 403), then the room.
-        const available = await repo.maxAvailableAtServingHubs(db, sku.id, regionId);
+        const available = await deliveryReaders.maxAvailableAt(db, sku.id, servingHubIds(regionId));
         if (available >= input.quantity) throw inStock(available);
         // What the account waits for is read while the access module reads its holds (no extra wait).
         const accountHash = prepared.accountHash;
@@ -234,7 +257,7 @@ export function createQueueService(deps: {
       // The serving rows stayed locked from the stock check to the commit, so nothing freed at
       // them unseen: with no unit available at any of them, there is nothing to offer. Otherwise
       // (units below this entry's quantity, which a head behind no one may take) as before a join.
-      if (joined.available > 0) await repo.offerAvailableAtServingHubs(db, sku.id, regionId, now);
+      if (joined.available > 0) await offerAtServingHubs(sku.id, regionId, now);
       const row: EntryRow = {
         id,
         drop_id: dropId,
@@ -295,7 +318,7 @@ export function createQueueService(deps: {
         });
       // A waiting entry that left may have been the head that asked for more than was free: the
       // ones behind it may take those units now (no hub row changed, so the trigger did not run).
-      if (leftWaiting) await repo.offerAvailableAtServingHubs(db, row.sku_id, row.region_id, now);
+      if (leftWaiting) await offerAtServingHubs(row.sku_id, row.region_id, now);
       return present((await findEntry(entryId))!);
     },
 
@@ -322,7 +345,18 @@ export function createQueueService(deps: {
 
     /** Offers every available unit to the queues waiting for it (the periodic job; the trigger does it at once). */
     async offerAvailable(): Promise<number> {
-      return repo.offerAllAvailable(db, clock.now());
+      const lines = await repo.listWaitingLines(db);
+      if (lines.length === 0) return 0;
+      const hubIdsByRegion = new Map<string, string[]>();
+      for (const hub of await catalogReaders.hubs(db))
+        for (const lane of hub.lanes)
+          hubIdsByRegion.set(lane.region_id, [...(hubIdsByRegion.get(lane.region_id) ?? []), hub.id]);
+      const pairs = new Map<string, { hubId: string; skuId: string }>();
+      for (const line of lines)
+        for (const hubId of hubIdsByRegion.get(line.region_id) ?? [])
+          pairs.set(`${hubId}\u0000${line.sku_id}`, { hubId, skuId: line.sku_id });
+      const free = await deliveryReaders.pairsWithUnitsFree(db, [...pairs.values()]);
+      return repo.offerQueuedUnitsAt(db, free, clock.now());
     },
   };
 }

@@ -216,6 +216,24 @@ describe('offers', () => {
     await expectLedgerBalanced(s.tenant.skuId);
   });
 
+  it('the periodic offer job offers what an offer missed, once, at the serving hubs', async () => {
+    const s = await stockedTenant(2);
+    await hold(s);
+    // An entry stored without passing through the join (as if its offer trigger had been missed):
+    // one unit is free at its serving hub, and nothing offered it.
+    await app.database.db.query(
+      `insert into queue_entries (id, drop_id, creator_id, sku_id, region_id, quantity, tier_rank, claim_seconds, joined_at)
+       values ('q-missed', $1, $2, $3, $4, 1, 1000, 300, $5)`,
+      [s.tenant.dropId, s.tenant.creatorId, s.tenant.skuId, s.tenant.regionIds[0]!, AFTER_OPENING],
+    );
+    expect((await read(s, 'q-missed')).status).toBe('waiting');
+    expect(await app.services.queue.offerAvailable()).toBe(1);
+    expect((await read(s, 'q-missed')).status).toBe('offered');
+    // Nothing left to offer: a second run changes nothing.
+    expect(await app.services.queue.offerAvailable()).toBe(0);
+    await expectLedgerBalanced(s.tenant.skuId);
+  });
+
   it('follow tier order, then arrival', async () => {
     const s = await stockedTenant(2);
     await ok(
