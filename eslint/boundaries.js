@@ -178,6 +178,19 @@ const noSql = {
   },
 };
 
+/** Visitors that hand `check` every string or template literal that reads as SQL, with its text. */
+function visitSqlText(check) {
+  return {
+    Literal(node) {
+      if (typeof node.value === 'string' && SQL_TEXT.test(node.value)) check(node, node.value);
+    },
+    TemplateLiteral(node) {
+      const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x');
+      if (SQL_TEXT.test(text)) check(node, text);
+    },
+  };
+}
+
 /**
  * The table a statement writes, for every write in a string of SQL. `update` after `for`, `no key`
  * or `do` is a row lock or an upsert's own branch, not a statement of its own.
@@ -209,15 +222,7 @@ const tableWrites = {
         else if (owner !== module) context.report({ node, messageId: 'foreign', data: { table, owner, module } });
       }
     };
-    return {
-      Literal(node) {
-        if (typeof node.value === 'string' && SQL_TEXT.test(node.value)) check(node, node.value);
-      },
-      TemplateLiteral(node) {
-        const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x');
-        if (SQL_TEXT.test(text)) check(node, text);
-      },
-    };
+    return visitSqlText(check);
   },
 };
 
@@ -244,15 +249,7 @@ const tableReads = {
         if (owner && owner !== module) context.report({ node, messageId: 'foreign', data: { table, owner, module } });
       }
     };
-    return {
-      Literal(node) {
-        if (typeof node.value === 'string' && SQL_TEXT.test(node.value)) check(node, node.value);
-      },
-      TemplateLiteral(node) {
-        const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join('$x');
-        if (SQL_TEXT.test(text)) check(node, text);
-      },
-    };
+    return visitSqlText(check);
   },
 };
 

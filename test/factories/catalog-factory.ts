@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Schemas } from '../../src/client';
+import type { Queryable } from '../../src/db/database';
 import { expectData } from '../harness/answers';
 import type { TestApp } from '../harness/test-app';
 
@@ -96,4 +97,22 @@ export const skuBody = (supplierId: string): Schemas['SkuInput'] => ({
 
 export async function createKey(app: TestApp, body: Schemas['ApiKeyInput']): Promise<string> {
   return (await expectData(201, app.client().POST('/v1/keys', { body }))).key;
+}
+
+/**
+ * A creator and its drops as rows, for database tests that run without the HTTP layer. Each drop
+ * opens 2026-01-01; `closesAt` defaults to 2026-02-01 and `status` to 'scheduled'.
+ */
+export async function insertCreatorWithDrops(
+  db: Queryable,
+  creatorId: string,
+  drops: readonly { id: string; closesAt?: string; status?: string }[],
+): Promise<void> {
+  await db.query(`insert into creators (id, name) values ($1, 'Creator')`, [creatorId]);
+  for (const drop of drops)
+    await db.query(
+      `insert into drops (id, creator_id, name, opens_at, closes_at, promise_business_days, status, baseline_source)
+       values ($1, $2, $1, '2026-01-01T00:00:00Z', $3, 3, $4, 'warehouse')`,
+      [drop.id, creatorId, drop.closesAt ?? '2026-02-01T00:00:00Z', drop.status ?? 'scheduled'],
+    );
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocationRepository, type RegionRow } from '../../../src/modules/allocation/allocation.repository';
+import { insertCreatorWithDrops } from '../../factories/catalog-factory';
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 /**
@@ -10,11 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../harness/test-databa
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db.query(`insert into creators (id, name) values ('c1', 'Creator')`);
-  await t.db.query(
-    `insert into drops (id, creator_id, name, opens_at, closes_at, promise_business_days, status, baseline_source)
-     values ('d1', 'c1', 'Drop', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', 3, 'scheduled', 'warehouse')`,
-  );
+  await insertCreatorWithDrops(t.db, 'c1', [{ id: 'd1' }]);
 });
 afterAll(() => t.drop());
 

@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogReaders } from '../../../src/modules/catalog';
+import { insertCreatorWithDrops } from '../../factories/catalog-factory';
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db.query(`insert into creators (id, name) values ('c1', 'Creator')`);
   // Closes with microseconds (the API accepts them), three at the same instant: the keyset must
   // neither repeat nor skip a drop across pages.
-  for (const [id, closesAt, status] of [
-    ['d-a', '2026-05-01T10:00:00.123456Z', 'scheduled'],
-    ['d-c', '2026-05-01T10:00:00.123456Z', 'closed'],
-    ['d-b', '2026-05-01T10:00:00.123456Z', 'live'],
-    ['d-draft', '2026-05-01T09:00:00Z', 'draft'],
-    ['d-early', '2026-04-01T00:00:00.000001Z', 'scheduled'],
-    ['d-late', '2026-05-01T10:00:00.123457Z', 'scheduled'],
-    ['d-open', '2026-07-01T00:00:00Z', 'live'],
-  ] as const)
-    await t.db.query(
-      `insert into drops (id, creator_id, name, opens_at, closes_at, promise_business_days, status, baseline_source)
-       values ($1, 'c1', $1, '2026-01-01T00:00:00Z', $2, 3, $3, 'warehouse')`,
-      [id, closesAt, status],
-    );
+  await insertCreatorWithDrops(t.db, 'c1', [
+    { id: 'd-a', closesAt: '2026-05-01T10:00:00.123456Z', status: 'scheduled' },
+    { id: 'd-c', closesAt: '2026-05-01T10:00:00.123456Z', status: 'closed' },
+    { id: 'd-b', closesAt: '2026-05-01T10:00:00.123456Z', status: 'live' },
+    { id: 'd-draft', closesAt: '2026-05-01T09:00:00Z', status: 'draft' },
+    { id: 'd-early', closesAt: '2026-04-01T00:00:00.000001Z', status: 'scheduled' },
+    { id: 'd-late', closesAt: '2026-05-01T10:00:00.123457Z', status: 'scheduled' },
+    { id: 'd-open', closesAt: '2026-07-01T00:00:00Z', status: 'live' },
+  ]);
 });
 afterAll(() => t.drop());
 
