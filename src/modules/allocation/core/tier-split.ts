@@ -5,6 +5,7 @@
  * For a region's reserve, the units the plan places at that region's serving hub are shown beside
  * it, so a creator sees whether the region's hub holds at least what is set aside for its buyers.
  */
+import type { Schemas } from '../../../http/contract';
 
 export interface TierShare {
   tier: string;
@@ -14,15 +15,8 @@ export interface TierShare {
   share: number;
 }
 
-export interface PlanTierReserve {
-  tier: string;
-  sku_id: string;
-  region_id: string | null;
-  share: number;
-  plan_units: number;
-  reserved: number;
-  units_at_serving_hub: number | null;
-}
+/** A tier's reserve of a SKU as the plan answers it (the contract's type). */
+export type PlanTierReserve = Schemas['PlanTierReserve'];
 
 export function planTierReserves(
   allocations: { sku_id: string; hub_id: string; units: number }[],
