@@ -483,8 +483,10 @@ export function createDeliveryService(deps: {
     /** Live stock per hub × SKU of a drop: on hand, inbound (with its date), reserved, held, available. */
     async liveStock(principal: Principal, dropId: string): Promise<Schemas['LiveStock']> {
       await catalog.visibleDrop(principal, dropId);
+      // The drop's SKUs from the catalog, not the snapshot: a SKU added a moment ago has stock to
+      // show before the snapshot's reload catches up with it.
+      const skuIds = [...(await catalog.skuIdsOfDrop(dropId))];
       const snapshot = snapshots.current();
-      const skuIds = [...snapshot.skus.values()].filter((s) => s.dropId === dropId).map((s) => s.id);
       await this.expireDueHolds(skuIds);
       const [rows, tierReserves] = await Promise.all([
         repo.listStockForSkus(db, skuIds),
