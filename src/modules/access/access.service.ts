@@ -19,7 +19,7 @@ import {
   type SignalCounts,
 } from './core/abuse-score';
 import { accessConfigIssues, holdOpensAt, keyMayClaim, reserveState, type AccessTier } from './core/access-rules';
-import type { FingerprintKind, SignalCountRow } from './access.repository';
+import type { FingerprintKind, PlaceOutcome, SignalCountRow } from './access.repository';
 
 /** The queue rank of buyers without a tier: after every tier (a drop has at most 10). */
 const PUBLIC_RANK = 1000;
@@ -36,6 +36,20 @@ interface DropRules {
   /** above this hoarding score a hold is refused (null: signals are recorded, never enforced) */
   abuseThreshold: number | null;
 }
+
+/** What the access step of one hold answered (place_hold_with_access, migration 0020). */
+export interface AccessHoldRow {
+  outcome: PlaceOutcome;
+  hub_id: string | null;
+  available: number | null;
+  used: number | null;
+  account_limit: number | null;
+}
+
+export type PlacedWithAccess =
+  | { outcome: 'held'; hubId: string }
+  | { outcome: 'existing' }
+  | { outcome: 'refused'; available: number };
 
 /** What the hold path carries from the checks before its transaction to the claim inside it. */
 export interface PreparedAccess {
@@ -282,11 +296,19 @@ export function createAccessService(deps: {
     },
 
     /**
-     * The hold itself on a drop with access rules, in one statement: the access check under the
-     * SKU's reserve lock and the account's lock, place_hold at each hub in lane order, the claim.
-     * One statement, so the locks are held for one round trip. Throws when other tiers' reserves or
-     * an account limit stand in the way (nothing written); else the hub that holds, the hold that
-     * already existed (a retry), or how many units one hub could hold.
+     * Whether the hold may be placed in a batch with other holds of its SKU (the delivery module's
+     * place_holds, migration 0026): when it has no signals to score and no fingerprints to record.
+     * Otherwise it goes through placeHold below, alone.
+     */
+    batchable(access: PreparedAccess): boolean {
+      return access.fingerprints.length === 0 && (access.accountHash === null || access.abuseThreshold === null);
+    },
+
+    /**
+     * The hold itself on a drop with access rules, alone, in one statement: the access check under
+     * the SKU's reserve lock and the account's lock, place_hold at each hub in lane order, the
+     * claim, the fingerprints. With a signal threshold, the account's signals are scored first in
+     * the same transaction. The answer as holdOutcome gives it.
      */
     async placeHold(
       access: PreparedAccess,
@@ -299,9 +321,7 @@ export function createAccessService(deps: {
         expiresAt: Date;
         asyncCommit: boolean;
       },
-    ): Promise<
-      { outcome: 'held'; hubId: string } | { outcome: 'existing' } | { outcome: 'refused'; available: number }
-    > {
+    ): Promise<PlacedWithAccess> {
       const place = (q: Queryable) =>
         repo.placeHoldWithAccess(q, {
           ...hold,
@@ -326,31 +346,10 @@ export function createAccessService(deps: {
               if (score && isAboveThreshold(score.score, threshold)) throw limitedBySignals(score, threshold);
               return place(tx);
             });
-      switch (result.outcome) {
-        case 'held':
-          return { outcome: 'held', hubId: result.hub_id! };
-        case 'existing':
-          return { outcome: 'existing' };
-        case 'refused':
-          return { outcome: 'refused', available: result.available ?? 0 };
-        case 'reserved':
-          throw new AppError(
-            'conflict',
-            `the units of '${access.skuId}' left are reserved for other access tiers` +
-              ` (at most ${result.available ?? 0} for this buyer)`,
-            { extensions: { reason: 'reserved_for_other_tiers', quantity_available: result.available ?? 0 } },
-          );
-        case 'sku_limit':
-        case 'drop_limit': {
-          const what = result.outcome === 'sku_limit' ? `of SKU '${access.skuId}'` : `of drop '${access.dropId}'`;
-          throw new AppError(
-            'account_limited',
-            `this account already has ${result.used} unit(s) ${what} in active holds and orders; the limit is ${result.account_limit}`,
-            { extensions: { reason: result.outcome, limit: result.account_limit, quantity_used: result.used } },
-          );
-        }
-      }
+      return holdOutcome(access, result);
     },
+
+    holdOutcome,
 
     /**
      * Where a queue entry goes: its tier's rank, or behind everyone (FLAGGED_RANK) when its account,
@@ -532,3 +531,35 @@ function limitedBySignals(score: AbuseScore, threshold: number): AppError {
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;
+
+/**
+ * What the access step of a hold answered, for the hold path: the hub that holds, the hold that
+ * already existed (a retry), or how many units one hub could hold. Throws when other tiers'
+ * reserves or an account limit stood in the way (nothing was written).
+ */
+function holdOutcome(access: PreparedAccess, result: AccessHoldRow): PlacedWithAccess {
+  switch (result.outcome) {
+    case 'held':
+      return { outcome: 'held', hubId: result.hub_id! };
+    case 'existing':
+      return { outcome: 'existing' };
+    case 'refused':
+      return { outcome: 'refused', available: result.available ?? 0 };
+    case 'reserved':
+      throw new AppError(
+        'conflict',
+        `the units of '${access.skuId}' left are reserved for other access tiers` +
+          ` (at most ${result.available ?? 0} for this buyer)`,
+        { extensions: { reason: 'reserved_for_other_tiers', quantity_available: result.available ?? 0 } },
+      );
+    case 'sku_limit':
+    case 'drop_limit': {
+      const what = result.outcome === 'sku_limit' ? `of SKU '${access.skuId}'` : `of drop '${access.dropId}'`;
+      throw new AppError(
+        'account_limited',
+        `this account already has ${result.used} unit(s) ${what} in active holds and orders; the limit is ${result.account_limit}`,
+        { extensions: { reason: result.outcome, limit: result.account_limit, quantity_used: result.used } },
+      );
+    }
+  }
+}

@@ -3,7 +3,9 @@ export {
   createAccessService,
   FLAGGED_RANK,
   SIGNAL_RETENTION_DAYS,
+  type AccessHoldRow,
   type AccessService,
+  type PlacedWithAccess,
   type PreparedAccess,
 } from './access.service';
 export { accessRoutes } from './access.routes';

@@ -39,6 +39,29 @@ export interface LedgerDriftRow {
   confirmed_held: number;
 }
 
+/** One hold of a batch (function place_holds, migration 0026). */
+export interface HoldBatchItem {
+  id: string;
+  /** the hubs to try, in lane order */
+  hubIds: string[];
+  skuId: string;
+  regionId: string;
+  quantity: number;
+  creatorId: string;
+  now: Date;
+  expiresAt: Date;
+  /** the access step's inputs on a drop with access rules (its tier, the account's hash); null: a plain hold */
+  access: { dropId: string; tier: string | null; accountHash: string | null } | null;
+}
+/** What place_holds answered for one hold: place_hold_with_access's row, or a plain hold's in the same shape. */
+export interface HoldBatchRow {
+  outcome: 'held' | 'existing' | 'refused' | 'reserved' | 'sku_limit' | 'drop_limit';
+  hub_id: string | null;
+  available: number | null;
+  used: number | null;
+  account_limit: number | null;
+}
+
 const stockSelect = 'select hub_id, sku_id, on_hand, inbound, reserved, held, available from hub_stock_levels';
 const holdColumns =
   'id, hub_id, sku_id, region_id, quantity, creator_id, status, created_at, expires_at, ended_at, pickup_slot_start, pickup_slot_end';
@@ -86,6 +109,35 @@ export const deliveryRepository = {
       hold.asyncCommit,
     ]);
     return rows[0]!;
+  },
+
+  /**
+   * Several holds in one statement and one transaction (function place_holds, migration 0026), each
+   * exactly as alone: the access step when it has one, then place_hold at its hubs in lane order.
+   * One row per hold, in the holds' order.
+   */
+  async placeHolds(db: Queryable, holds: HoldBatchItem[], asyncCommit: boolean): Promise<HoldBatchRow[]> {
+    const items = holds.map((h) => ({
+      id: h.id,
+      hub_ids: h.hubIds,
+      sku_id: h.skuId,
+      region_id: h.regionId,
+      quantity: h.quantity,
+      creator_id: h.creatorId,
+      now: h.now.toISOString(),
+      expires_at: h.expiresAt.toISOString(),
+      access: h.access !== null,
+      drop_id: h.access?.dropId ?? null,
+      tier: h.access?.tier ?? null,
+      account_hash: h.access?.accountHash ?? null,
+    }));
+    const { rows } = await db.query<HoldBatchRow & { ord: number }>(
+      'select ord, outcome, hub_id, available, used, account_limit from place_holds($1::jsonb, $2)',
+      [JSON.stringify(items), asyncCommit],
+    );
+    const answers: HoldBatchRow[] = new Array<HoldBatchRow>(holds.length);
+    for (const { ord, ...row } of rows) answers[ord] = row;
+    return answers;
   },
 
   /**

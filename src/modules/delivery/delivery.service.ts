@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database, Queryable } from '../../db/database';
 import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
@@ -7,7 +7,8 @@ import { pageOf, type Page, type PageRequest } from '../../http/pagination';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { AccessService } from '../access';
+import { createKeyedBatches } from '../../shared/keyed-batches';
+import type { AccessService, PlacedWithAccess } from '../access';
 import type { PlanReader } from '../allocation';
 import type { CatalogService } from '../catalog';
 import type { ForecastReader } from '../forecast';
@@ -20,7 +21,7 @@ import {
   type LaneRanked,
 } from './core/delivery-window';
 import { previewQueueByRegion, reservedByTierPerRegion } from './core/preview-community';
-import { deliveryRepository as repo, type HoldRow } from './delivery.repository';
+import { deliveryRepository as repo, type HoldBatchItem, type HoldBatchRow, type HoldRow } from './delivery.repository';
 import type { CartInput, EstimateQuery, HoldInput } from './delivery.schemas';
 import {
   hubCandidates,
@@ -38,6 +39,8 @@ type Estimate = Schemas['DeliveryEstimate'];
 const P10 = 1;
 const P50 = 3;
 const P90 = 5;
+/** The most holds one statement places (a batch of a SKU's holds that arrived while its last one ran). */
+const HOLD_BATCH_MAX = 64;
 
 export function createDeliveryService(deps: {
   db: Database;
@@ -50,7 +53,7 @@ export function createDeliveryService(deps: {
   /** the pickup slot step of a hold (absent: holds with a pickup slot are refused) */
   pickups?: Pick<PickupService, 'reserveSlot'>;
   /** community access (tiers, account limits): holds on a drop with rules go through its one-statement step */
-  access?: Pick<AccessService, 'prepareHold' | 'placeHold' | 'tierReserves'>;
+  access?: Pick<AccessService, 'prepareHold' | 'placeHold' | 'batchable' | 'holdOutcome' | 'tierReserves'>;
   /** the fair queue's waiting entries per region, for the creator's preview (absent: not shown) */
   queue?: {
     waitingByRegion(dropId: string): Promise<{ region_id: string; sku_id: string; entries: number; units: number }[]>;
@@ -60,7 +63,22 @@ export function createDeliveryService(deps: {
   metrics?: Registry;
 }) {
   const { db, clock, snapshots, catalog, plans, forecasts, pickups, logger, access, queue } = deps;
-  const metrics = ledgerMetrics(deps.metrics ?? new Registry());
+  const registry = deps.metrics ?? new Registry();
+  const metrics = ledgerMetrics(registry);
+  const batchSizes = new Histogram({
+    name: 'hold_batch_size',
+    help: 'Holds placed per statement: parallel holds of one SKU go to the database together',
+    buckets: [1, 2, 4, 8, 16, 32, HOLD_BATCH_MAX],
+    registers: [registry],
+  });
+  const holdBatches = createKeyedBatches<HoldBatchItem, HoldBatchRow>({
+    maxBatch: HOLD_BATCH_MAX,
+    maxInFlight: 2,
+    run: (items) => repo.placeHolds(db, items, db.engine === 'postgres'),
+    // A database fault arrives as AppError('unavailable'): the batch may have committed, so no retry.
+    retryAlone: (error) => !(error instanceof AppError),
+    onBatch: (size) => batchSizes.observe(size),
+  });
 
   /** The SKU if the key may see it; another tenant's SKU is indistinguishable from none. */
   function visibleSku(principal: Principal, skuId: string, field: string): SkuEntry {
@@ -282,86 +300,65 @@ export function createDeliveryService(deps: {
         );
       const expiresAt = new Date(now.getTime() + input.hold_seconds * 1000);
       const id = options.requestKey ? holdIdFor(principal.keyId, options.requestKey) : `hold_${randomUUID()}`;
-      if (prepared && access) {
-        // The same hold with the access step before it, in one statement (function place_hold_with_access).
-        const placed = await access.placeHold(prepared, {
-          id,
-          hubIds: candidates.map((hub) => hub.id),
-          quantity: input.quantity,
-          creatorId: sku.creatorId,
-          now,
-          expiresAt,
-          asyncCommit: db.engine === 'postgres',
+      const hold = {
+        id,
+        skuId: sku.id,
+        regionId,
+        quantity: input.quantity,
+        creatorId: sku.creatorId,
+        now,
+        expiresAt,
+      };
+      const hubIds = candidates.map((hub) => hub.id);
+      const asyncCommit = db.engine === 'postgres';
+      let placed: PlacedWithAccess;
+      if (slot) {
+        const atSlot = await placeHoldWithSlot(db, { ...hold, hubId: slot.hubId, asyncCommit }, (tx) =>
+          reservePickupSlot(tx, id, slot, input.quantity, now),
+        );
+        placed = plainOutcome({ ...atSlot, hub_id: slot.hubId });
+      } else if (prepared && access && !access.batchable(prepared)) {
+        // Signals to score or fingerprints to record: the access module's own statement, alone.
+        placed = await access.placeHold(prepared, { ...hold, hubIds, asyncCommit });
+      } else {
+        // Parallel holds of one SKU wait for its stock rows (and its reserve lock) anyway: those
+        // that arrive while its previous statement runs go together in the next (migration 0026).
+        const row = await holdBatches.submit(sku.id, {
+          ...hold,
+          hubIds,
+          access: prepared ? { dropId: prepared.dropId, tier: prepared.tier, accountHash: prepared.accountHash } : null,
         });
-        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
-        if (placed.outcome === 'refused')
-          throw new AppError(
-            'conflict',
-            `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
-              ` (at most ${placed.available} at one hub)`,
-            { extensions: { reason: 'out_of_stock', quantity_available: placed.available } },
-          );
-        snapshots.scheduleReload('stock');
-        return {
-          id,
-          status: 'held',
-          sku_id: sku.id,
-          hub_id: placed.hubId,
-          region_id: regionId,
-          quantity: input.quantity,
-          created_at: now.toISOString(),
-          expires_at: expiresAt.toISOString(),
-          ended_at: null,
-        };
+        placed = prepared && access ? access.holdOutcome(prepared, row) : plainOutcome(row);
       }
-      let quantityAvailable = 0;
-      for (const hub of candidates) {
-        const hold = {
-          id,
-          hubId: hub.id,
-          skuId: sku.id,
-          regionId,
-          quantity: input.quantity,
-          creatorId: sku.creatorId,
-          now,
-          expiresAt,
-          asyncCommit: db.engine === 'postgres',
-        };
-        const placed = slot
-          ? await placeHoldWithSlot(db, hold, (tx) => reservePickupSlot(tx, id, slot, input.quantity, now))
-          : await repo.placeHold(db, hold);
-        if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
-        if (placed.outcome === 'held') {
-          snapshots.scheduleReload('stock');
-          return {
-            id,
-            status: 'held',
-            sku_id: sku.id,
-            hub_id: hub.id,
-            region_id: regionId,
-            quantity: input.quantity,
-            created_at: now.toISOString(),
-            expires_at: expiresAt.toISOString(),
-            ended_at: null,
-            ...(slot
-              ? {
-                  pickup: {
-                    hub_id: slot.hubId,
-                    slot_start: new Date(slot.startMs).toISOString(),
-                    slot_end: new Date(slot.endMs).toISOString(),
-                  },
-                }
-              : {}),
-          };
-        }
-        quantityAvailable = Math.max(quantityAvailable, placed.available ?? 0);
-      }
-      throw new AppError(
-        'conflict',
-        `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
-          ` (at most ${quantityAvailable} at one hub)`,
-        { extensions: { reason: 'out_of_stock', quantity_available: quantityAvailable } },
-      );
+      if (placed.outcome === 'existing') return toHold((await repo.findHold(db, id))!, now);
+      if (placed.outcome === 'refused')
+        throw new AppError(
+          'conflict',
+          `no hub serving region '${regionId}' has ${input.quantity} unit(s) of '${sku.id}' available` +
+            ` (at most ${placed.available} at one hub)`,
+          { extensions: { reason: 'out_of_stock', quantity_available: placed.available } },
+        );
+      snapshots.scheduleReload('stock');
+      return {
+        id,
+        status: 'held',
+        sku_id: sku.id,
+        hub_id: placed.hubId,
+        region_id: regionId,
+        quantity: input.quantity,
+        created_at: now.toISOString(),
+        expires_at: expiresAt.toISOString(),
+        ended_at: null,
+        ...(slot
+          ? {
+              pickup: {
+                hub_id: slot.hubId,
+                slot_start: new Date(slot.startMs).toISOString(),
+                slot_end: new Date(slot.endMs).toISOString(),
+              },
+            }
+          : {}),
+      };
     },
 
     /** One hold as it stands; a hold past its expiry reads as expired even before the sweep ends it. */
@@ -671,6 +668,13 @@ function ledgerMetrics(registry: Registry) {
       registers: [registry],
     }),
   };
+}
+
+/** What a hold without access rules answered, in the access step's terms. */
+function plainOutcome(row: { outcome: string; hub_id: string | null; available: number | null }): PlacedWithAccess {
+  if (row.outcome === 'held') return { outcome: 'held', hubId: row.hub_id! };
+  if (row.outcome === 'existing') return { outcome: 'existing' };
+  return { outcome: 'refused', available: row.available ?? 0 };
 }
 
 const maxOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
