@@ -82,7 +82,29 @@ export function isRetryableRead(text: string): boolean {
     .trimStart()
     .toLowerCase();
   if (!/^(select|with)\b/.test(sql)) return false;
-  return !/\b(insert|update|delete|merge|nextval|setval|pg_notify|set_config|advisory|for\s+update|for\s+share)\b/.test(
-    sql,
-  );
+  if (
+    /\b(insert|update|delete|merge|nextval|setval|pg_notify|set_config|for\s+update|for\s+share)\b|advisory/.test(sql)
+  )
+    return false;
+  // A function read from (`select … from place_hold(…)`) may write: only the known readers pass.
+  for (const called of sql.matchAll(/\b(?:from|join)\s+(?:lateral\s+)?([a-z_][a-z0-9_]*)\s*\(/g))
+    if (!READ_ONLY_FUNCTIONS.has(called[1]!)) return false;
+  return true;
 }
+
+/**
+ * Set-returning functions that only read, the ones the service selects from. Any other function
+ * in a FROM (the schema's place_hold, place_holds, join_queue_batch, end_hold, …) makes a statement
+ * a write: sent again after its connection was lost, it could do its work twice.
+ */
+const READ_ONLY_FUNCTIONS = new Set([
+  'unnest',
+  'generate_series',
+  'jsonb_to_recordset',
+  'jsonb_array_elements',
+  'jsonb_array_elements_text',
+  'json_to_recordset',
+  'json_array_elements',
+  'queue_supply',
+  'access_pools',
+]);
