@@ -9,8 +9,12 @@
 --
 -- p_holds: a JSON array, one object per hold: id, hub_ids (lane order), sku_id, region_id,
 -- quantity, creator_id, now, expires_at, and with access rules (access = true) drop_id, tier and
--- account_hash. Holds with access run in the order of their account hash, so that two batches
--- never take two accounts' locks in opposite orders. One row per hold, by its index in p_holds:
+-- account_hash. Two batches of a SKU may be in flight at once (the second waits for the first's
+-- locks), so a batch takes its locks in one order: holds with access first (each takes the SKU's
+-- reserve lock before anything else), by account hash (the accounts' locks), then plain holds by
+-- their first hub (its stock row). A rarer cycle (a hold falling back to its second hub, or a
+-- release of a hold that fell due meanwhile) is broken by PostgreSQL's deadlock detection, and the
+-- service then places that batch's holds one by one. One row per hold, by its index in p_holds:
 -- outcome 'held' (hub_id), 'existing', 'refused' (available = the most one hub had) or the access
 -- check's refusal ('reserved', 'sku_limit', 'drop_limit' with used and account_limit).
 create function place_holds(p_holds jsonb, p_async_commit boolean)
@@ -29,7 +33,7 @@ begin
     cross join lateral jsonb_to_record(e.item) as x(
       id text, hub_ids text[], sku_id text, region_id text, quantity int, creator_id text,
       now timestamptz, expires_at timestamptz, access boolean, drop_id text, tier text, account_hash text)
-    order by coalesce(x.access, false) desc, x.account_hash nulls first, e.n
+    order by coalesce(x.access, false) desc, x.account_hash nulls first, x.hub_ids[1], e.n
   loop
     if coalesce(h.access, false) then
       select * into r from place_hold_with_access(h.id, h.hub_ids, h.sku_id, h.region_id, h.quantity, h.creator_id,
