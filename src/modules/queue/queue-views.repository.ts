@@ -20,17 +20,21 @@ export interface OutcomeRow {
 /** An entry of the post-drop report as the queue stores it; its offer's hold is read of the delivery module. */
 export type OutcomeEntryRow = Omit<OutcomeRow, 'hold_status' | 'hold_expires_at'> & { hold_id: string | null };
 
+/** The chance of getting the item that a join's answer stated (and the part of it from stock that may free up). */
+export interface StoredPromise {
+  entryId: string;
+  probability: number;
+  probabilityFromStock: number;
+}
+
 export const queueViewsRepository = {
-  /** What the join's answer promised: only an entry still waiting when it was answered. */
-  async storePromise(
-    db: Queryable,
-    entryId: string,
-    promise: { probability: number; probabilityFromStock: number },
-  ): Promise<void> {
+  /** What joins' answers promised (each only for an entry still waiting when it was answered), in one statement. */
+  async storePromises(db: Queryable, promises: StoredPromise[]): Promise<void> {
     await db.query(
-      `update queue_entries set promised_probability = $2, promised_probability_from_stock = $3
-       where id = $1 and promised_probability is null`,
-      [entryId, promise.probability, promise.probabilityFromStock],
+      `update queue_entries q set promised_probability = p.probability, promised_probability_from_stock = p.from_stock
+       from unnest($1::text[], $2::float8[], $3::float8[]) as p(id, probability, from_stock)
+       where q.id = p.id and q.promised_probability is null`,
+      [promises.map((p) => p.entryId), promises.map((p) => p.probability), promises.map((p) => p.probabilityFromStock)],
     );
   },
 

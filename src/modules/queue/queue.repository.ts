@@ -36,6 +36,29 @@ export interface SupplyRow {
   delivery_days_max: number | null;
 }
 
+/** One join of a batch. */
+export interface QueueJoinItem {
+  id: string;
+  dropId: string;
+  creatorId: string;
+  skuId: string;
+  regionId: string;
+  quantity: number;
+  tier: string | null;
+  tierRank: number;
+  accountHash: string | null;
+  claimSeconds: number;
+  now: Date;
+}
+
+/** What one join answered: its outcome and place, and for a join what may free up (null columns otherwise). */
+export type QueueJoinRow = {
+  outcome: 'in_stock' | 'joined';
+  available: number;
+  entries_ahead: number | null;
+  units_ahead: number | null;
+} & SupplyRow;
+
 const supplyColumns = `s.holds_by_size, s.last_hold_expiry, s.confirmed_units, s.returning_units, s.last_return_at,
   s.delivery_days_min, s.delivery_days_max`;
 
@@ -44,57 +67,35 @@ const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.qu
 
 export const queueRepository = {
   /**
-   * Joins the line in one statement (function join_queue, migration 0025): the serving hub rows
-   * locked for share until the entry commits, the stock check, the entry, and its place in line.
+   * Joins lines, several in one statement (function join_queue_batch, migration 0027), each as
+   * join_queue alone (migration 0025): the serving hub rows locked for share until the entries
+   * commit, the stock check, the entry, and its place in line. Per join, in the joins' order:
    * 'in_stock': nothing written, a serving hub has the quantity. 'joined': `available` is the most
    * one serving hub had (below the quantity), and what may free up for the entry (as `supply`),
    * read after it joined.
    */
-  async joinQueue(
-    db: Queryable,
-    e: {
-      id: string;
-      dropId: string;
-      creatorId: string;
-      skuId: string;
-      regionId: string;
-      quantity: number;
-      tier: string | null;
-      tierRank: number;
-      accountHash: string | null;
-      claimSeconds: number;
-      now: Date;
-      /** synchronous_commit off for the join's transaction (PostgreSQL), as holds have it */
-      asyncCommit: boolean;
-    },
-  ) {
-    const { rows } = await db.query<
-      {
-        outcome: 'in_stock' | 'joined';
-        available: number;
-        entries_ahead: number | null;
-        units_ahead: number | null;
-      } & SupplyRow
-    >(
-      `select j.outcome, j.available, j.entries_ahead, j.units_ahead, ${supplyColumns}
-       from join_queue($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) j
-       left join lateral (select * from queue_supply($4, $5, $11) where j.outcome = 'joined') s on true`,
-      [
-        e.id,
-        e.dropId,
-        e.creatorId,
-        e.skuId,
-        e.regionId,
-        e.quantity,
-        e.tier,
-        e.tierRank,
-        e.accountHash,
-        e.claimSeconds,
-        e.now,
-        e.asyncCommit,
-      ],
+  async joinQueues(db: Queryable, entries: QueueJoinItem[], asyncCommit: boolean): Promise<QueueJoinRow[]> {
+    const items = entries.map((e) => ({
+      id: e.id,
+      drop_id: e.dropId,
+      creator_id: e.creatorId,
+      sku_id: e.skuId,
+      region_id: e.regionId,
+      quantity: e.quantity,
+      tier: e.tier,
+      tier_rank: e.tierRank,
+      account_hash: e.accountHash,
+      claim_seconds: e.claimSeconds,
+      now: e.now.toISOString(),
+    }));
+    const { rows } = await db.query<QueueJoinRow & { ord: number }>(
+      `select ord, outcome, available, entries_ahead, units_ahead, ${supplyColumns}
+       from join_queue_batch($1::jsonb, $2) s`,
+      [JSON.stringify(items), asyncCommit],
     );
-    return rows[0]!;
+    const answers = new Array<QueueJoinRow>(entries.length);
+    for (const { ord, ...row } of rows) answers[ord] = row;
+    return answers;
   },
 
   /** Units of this account's waiting entries of the drop (of one SKU, or all when skuId is null). */

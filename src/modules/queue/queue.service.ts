@@ -4,13 +4,21 @@ import { AppError, notFound } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
 import { ownsCreator, type Principal } from '../../http/principal';
 import type { Clock } from '../../shared/clock';
+import { createKeyedBatches } from '../../shared/keyed-batches';
 import type { AccessService } from '../access';
 import { catalogReaders, type CatalogService } from '../catalog';
 import { deliveryReaders, resolveRegion, type DeliverySnapshotCache } from '../delivery';
 import { returnsReaders } from '../returns';
 import { expectedOutcome, historicalRate } from './core/outcome-window';
-import { queueRepository as repo, type EntryRecord, type EntryRow, type SupplyRow } from './queue.repository';
-import { queueViewsRepository as views, type OutcomeRow } from './queue-views.repository';
+import {
+  queueRepository as repo,
+  type EntryRecord,
+  type EntryRow,
+  type QueueJoinItem,
+  type QueueJoinRow,
+  type SupplyRow,
+} from './queue.repository';
+import { queueViewsRepository as views, type OutcomeRow, type StoredPromise } from './queue-views.repository';
 import type { QueueJoinInput } from './queue.schemas';
 
 /**
@@ -22,6 +30,8 @@ export const DEFAULT_HOLD_RELEASE_RATE = 0.25;
 export const DEFAULT_CANCEL_RATE = 0.02;
 
 type Entry = Schemas['QueueEntry'];
+/** The most joins (and four times as many stored promises) one statement carries. */
+const BATCH_MAX = 64;
 
 export function createQueueService(deps: {
   db: Database;
@@ -31,6 +41,28 @@ export function createQueueService(deps: {
   access: Pick<AccessService, 'prepareHold' | 'queueRank' | 'checkAccountRoom'>;
 }) {
   const { db, clock, snapshots, catalog, access } = deps;
+
+  /**
+   * Joins of one line (SKU and region) that arrive while its previous statement runs go to the
+   * database together (migration 0027); two statements of a line in flight, so the next waits at
+   * the database, not here.
+   */
+  const joinBatches = createKeyedBatches<QueueJoinItem, QueueJoinRow>({
+    maxBatch: BATCH_MAX,
+    maxInFlight: 2,
+    run: (entries) => repo.joinQueues(db, entries, db.engine === 'postgres'),
+    // A database fault arrives as AppError('unavailable'): the batch may have committed, so no retry.
+    retryAlone: (error) => !(error instanceof AppError),
+  });
+  /** What each join's answer promised, stored for the post-drop report: one statement for the promises of many joins. */
+  const promiseBatches = createKeyedBatches<StoredPromise, void>({
+    maxBatch: 4 * BATCH_MAX,
+    run: async (promises) => {
+      await views.storePromises(db, promises);
+      return promises.map(() => undefined);
+    },
+    retryAlone: (error) => !(error instanceof AppError),
+  });
 
   /**
    * The hubs with a lane to a region, as the delivery snapshot knows them (lanes change rarely and
@@ -239,7 +271,7 @@ export function createQueueService(deps: {
       const tierRank = await access.queueRank(prepared, dropId, tier);
       const now = clock.now();
       const id = `qe_${randomUUID().replaceAll('-', '')}`;
-      const joined = await repo.joinQueue(db, {
+      const joined = await joinBatches.submit(`${sku.id}\t${regionId}`, {
         id,
         dropId,
         creatorId: sku.creatorId,
@@ -251,7 +283,6 @@ export function createQueueService(deps: {
         accountHash: prepared?.accountHash ?? null,
         claimSeconds: input.claim_seconds,
         now,
-        asyncCommit: db.engine === 'postgres',
       });
       if (joined.outcome === 'in_stock') throw inStock(joined.available);
       // The serving rows stayed locked from the stock check to the commit, so nothing freed at
@@ -285,7 +316,8 @@ export function createQueueService(deps: {
             });
       // Kept for the post-drop report: how often what the buyer was told came true.
       if (answer.expected_outcome)
-        await views.storePromise(db, id, {
+        await promiseBatches.submit('promises', {
+          entryId: id,
           probability: answer.expected_outcome.probability,
           probabilityFromStock: answer.expected_outcome.probability_from_stock,
         });
