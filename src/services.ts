@@ -1,3 +1,4 @@
+import type { HotRoute } from './http/hot-route';
 import type { Router } from 'express';
 import { Registry } from 'prom-client';
 import type { AppConfig } from './config';
@@ -35,10 +36,10 @@ import { webhookJobs } from './modules/webhooks/webhooks.jobs';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes';
 import { createWebhooksService, type WebhookPolicy } from './modules/webhooks/webhooks.service';
 import { createDeliverySnapshotCache } from './modules/delivery/delivery-snapshot';
-import { deliveryRoutes, estimateRateLimit, estimateRoute } from './modules/delivery/delivery.routes';
+import { deliveryRoutes, estimateRateLimit, estimateRoute, holdRoute } from './modules/delivery/delivery.routes';
 import { accessRoutes, createAccessService } from './modules/access';
 import { deliveryReaders } from './modules/delivery';
-import { createQueueService, queueRoutes } from './modules/queue';
+import { createQueueService, queueJoinRoute, queueRoutes } from './modules/queue';
 import { createDeliveryService } from './modules/delivery/delivery.service';
 import { pickupRoutes } from './modules/pickup/pickup.routes';
 import { createPickupService } from './modules/pickup/pickup.service';
@@ -119,8 +120,8 @@ export function createServices(deps: {
   routers.push(queueRoutes(queue));
   const estimateLimit = estimateRateLimit(deps.config.estimateRateLimitPerMinute);
   routers.push(deliveryRoutes(delivery, estimateLimit));
-  /** Authenticated GET routes the app mounts first (the storefronts' hot path). */
-  const hotRoutes = [estimateRoute(delivery, estimateLimit)];
+  /** Authenticated routes the app mounts first (the storefronts' hot paths, src/http/hot-route.ts). */
+  const hotRoutes: HotRoute[] = [estimateRoute(delivery, estimateLimit), holdRoute(delivery), queueJoinRoute(queue)];
   /** Scheduled and on-demand work, run through the job queue (src/jobs/queue.ts: one worker per tick). */
   const jobs: Job[] = [];
   jobs.push({

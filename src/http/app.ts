@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { databaseAnswers } from '../db/readiness';
 import { jsonBody } from './body';
 import type { Services } from '../services';
@@ -67,18 +67,27 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
     accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }),
   ];
   const auth = authenticate(services.keys);
-  // The hot path first, as one handler: a storefront's estimate runs the per-request layers,
-  // authentication and its own handlers inline and skips every layer below.
-  // Every query parameter must be one the contract declares for the operation: a typo is a 400
-  // naming it, never a filter silently ignored.
+  const { limits } = services.config;
+  const bodies = jsonBody({
+    maxDepth: limits.jsonMaxDepth,
+    limitFor: (req) =>
+      req.method === 'POST' && services.bulkJsonPaths.some((path) => path.test(req.originalUrl.split('?')[0]!))
+        ? limits.bulkJsonBodyBytes
+        : limits.jsonBodyBytes,
+  });
+  // The hot paths first, each as one handler (src/http/hot-route.ts): the same layers as any API
+  // route, in the same order, inline. Every query parameter must be one the contract declares for
+  // the operation: a typo is a 400 naming it, never a filter silently ignored.
   const operations = contractOperations();
   if (serveApi)
     for (const route of services.hotRoutes) {
-      const op = operations.find('GET', route.path);
-      app.get(
-        route.path,
-        inlineHandlers([...everyRequest, auth, ...(op ? [rejectUndeclaredQueryOf(op)] : []), ...route.handlers]),
-      );
+      const op = route.path.includes(':') ? undefined : operations.find(route.method.toUpperCase(), route.path);
+      const queryCheck = op ? rejectUndeclaredQueryOf(op) : rejectUndeclaredQuery(operations);
+      const layers =
+        route.method === 'get'
+          ? [...everyRequest, auth, queryCheck, ...route.handlers]
+          : [...everyRequest, auth, queryCheck, bodies, services.idempotency.middleware, ...route.handlers];
+      app[route.method](route.path, inlineHandlers(layers));
     }
   app.use(...everyRequest);
 
@@ -99,7 +108,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  if (serveApi) serveApiRoutes(app, services, auth, operations);
+  if (serveApi) serveApiRoutes(app, services, auth, operations, bodies);
   app.use(unknownRoute);
   app.use(problemErrorHandler);
   return app;
@@ -111,6 +120,7 @@ function serveApiRoutes(
   services: Services,
   auth: ReturnType<typeof authenticate>,
   operations: ReturnType<typeof contractOperations>,
+  bodies: RequestHandler,
 ): void {
   // Routes that authenticate otherwise (HMAC over the raw body) read their own bodies, within limits.
   for (const router of services.publicRouters) app.use(router);
@@ -119,17 +129,7 @@ function serveApiRoutes(
   // Ordinary JSON is small; the bulk import routes take more; NDJSON and CSV stream in the route.
   app.use('/v1', auth);
   app.use('/v1', rejectUndeclaredQuery(operations));
-  const { limits } = services.config;
-  app.use(
-    '/v1',
-    jsonBody({
-      maxDepth: limits.jsonMaxDepth,
-      limitFor: (req) =>
-        req.method === 'POST' && services.bulkJsonPaths.some((path) => path.test(req.originalUrl.split('?')[0]!))
-          ? limits.bulkJsonBodyBytes
-          : limits.jsonBodyBytes,
-    }),
-  );
+  app.use('/v1', bodies);
   app.use('/v1', services.idempotency.middleware);
   for (const router of services.routers) app.use(router);
 

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { ResponseBody } from '../../http/contract';
+import type { HotRoute } from '../../http/hot-route';
 import { sendTaggedJson, sendTaggedLiveJson } from '../../http/etag';
 import { sendJsonText } from '../../http/send-json';
 import { idempotencyKeyOf } from '../../http/idempotency';
@@ -16,11 +17,9 @@ const estimators = allowRoles('admin', 'creator', 'storefront');
  * GET /v1/estimates, the hottest route: the app mounts it ahead of everything but the request id
  * and metrics (with authentication inline), so a storefront's question walks as few layers as it can.
  */
-export function estimateRoute(
-  delivery: DeliveryService,
-  limit: RequestHandler,
-): { path: string; handlers: RequestHandler[] } {
+export function estimateRoute(delivery: DeliveryService, limit: RequestHandler): HotRoute {
   return {
+    method: 'get',
     path: '/v1/estimates',
     handlers: [
       estimators,
@@ -33,6 +32,24 @@ export function estimateRoute(
           query,
         );
         sendJsonText(res, answer.json);
+      },
+    ],
+  };
+}
+
+/** POST /v1/holds, a storefront's hot write at a drop's opening: mounted ahead of the routers, as the estimate is. */
+export function holdRoute(delivery: DeliveryService): HotRoute {
+  return {
+    method: 'post',
+    path: '/v1/holds',
+    handlers: [
+      allowRoles('admin', 'storefront'),
+      async (req, res) => {
+        const input = parseInput(holdInputSchema, req.body, 'body', 'unprocessable');
+        const body: ResponseBody<'createHold', 201> = await delivery.createHold(principalOf(req), input, {
+          requestKey: idempotencyKeyOf(req),
+        });
+        res.status(201).json(body);
       },
     ],
   };
@@ -53,13 +70,6 @@ export function deliveryRoutes(delivery: DeliveryService, limit: RequestHandler)
     res.json(body);
   });
 
-  router.post('/v1/holds', holders, async (req, res) => {
-    const input = parseInput(holdInputSchema, req.body, 'body', 'unprocessable');
-    const body: ResponseBody<'createHold', 201> = await delivery.createHold(principalOf(req), input, {
-      requestKey: idempotencyKeyOf(req),
-    });
-    res.status(201).json(body);
-  });
   router.get('/v1/holds', holders, async (req, res) => {
     const { limit, cursor, ...filter } = parseInput(holdListQuerySchema, req.query, 'query');
     const body: ResponseBody<'listHolds', 200> = await delivery.listHolds(
