@@ -133,14 +133,15 @@ describe(`place_holds (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'
   it('tries a plain hold’s hubs in the order given: a hub without enough units passes it to the next', async () => {
     const sku = await stockedSku([1, 5]);
     const [small, large] = sku.hubIds as [string, string];
+    // Plain holds of a batch run by first hub, then in arrival order (the batch's lock order).
     const answers = await place([
       plainHold(sku, 2, { hubIds: [small, large] }),
-      plainHold(sku, 1, { hubIds: [large, small] }),
       plainHold(sku, 1, { hubIds: [small, large] }),
       plainHold(sku, 2, { hubIds: [small, large] }),
+      plainHold(sku, 2, { hubIds: [small, large] }),
     ]);
-    expect(answers).toEqual([held(large, 3), held(large, 2), held(small, 0), held(large, 0)]);
-    await expectLedgerTrue(sku, [1, 5]);
+    expect(answers).toEqual([held(large, 3), held(small, 0), held(large, 1), refused(1)]);
+    await expectLedgerTrue(sku, [1, 4]);
   });
 
   it('answers the second of two holds with one id as existing, holding its units once', async () => {
@@ -261,5 +262,34 @@ describe('place_holds with access rules', () => {
     expect(answers.map((a) => a.outcome)).toEqual(['held', 'sku_limit']);
     expect(answers[1]).toMatchObject({ used: 1, account_limit: 2 });
     await expectLedgerTrue(sku, [1]);
+  });
+
+  it('reads the reserves again when a tier’s window ends between two holds of the batch', async () => {
+    // Holders keep half of the 10 units until END; then their leftover is ordinary stock.
+    const END = new Date(NOW.getTime() + 60_000);
+    const sku = await stockedSku([10]);
+    await t.db.transaction((tx) =>
+      accessRepository.replaceAccess(tx, sku.dropId, {
+        perDropLimit: null,
+        abuseThreshold: null,
+        tiers: [{ name: 'holders', startsAt: new Date('2026-11-01T00:00:00Z'), endsAt: END }],
+        reserves: [{ tier: 'holders', skuId: sku.skuId, scope: '', share: 0.5 }],
+        skuLimits: [],
+        now: NOW,
+      }),
+    );
+    const at = (ms: number) => ({ now: new Date(ms), expiresAt: new Date(ms + 600_000) });
+    const answers = await place([
+      // Before END: 2 units out of the holders' reserve (3 of it left).
+      plainHold(sku, 2, {
+        ...at(END.getTime() - 1_000),
+        access: { dropId: sku.dropId, tier: 'holders', accountHash: 'a' },
+      }),
+      // After END: nothing is reserved any more, so the public may take all 8 left. With the
+      // reserves as read for the first hold, 3 units would still be kept from it.
+      plainHold(sku, 8, { ...at(END.getTime() + 1_000), access: { dropId: sku.dropId, tier: null, accountHash: 'b' } }),
+    ]);
+    expect(answers).toEqual([held(sku.hubIds[0]!, 8), held(sku.hubIds[0]!, 0)]);
+    await expectLedgerTrue(sku, [10]);
   });
 });
