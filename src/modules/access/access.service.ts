@@ -47,9 +47,7 @@ export interface AccessHoldRow {
 }
 
 export type PlacedWithAccess =
-  | { outcome: 'held'; hubId: string }
-  | { outcome: 'existing' }
-  | { outcome: 'refused'; available: number };
+  { outcome: 'held'; hubId: string } | { outcome: 'existing' } | { outcome: 'refused'; available: number };
 
 /** What the hold path carries from the checks before its transaction to the claim inside it. */
 export interface PreparedAccess {
