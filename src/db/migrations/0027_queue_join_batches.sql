@@ -3,8 +3,16 @@
 -- one join_queue after another in one transaction. Each join is exactly what it was alone (it sees
 -- the joins before it in the batch, as it would have after they committed); the round trip, the
 -- commit and the wait for the line's counter rows (queue_waiting_totals) are paid once per batch.
--- What may still free up for the line (queue_supply) is read once per SKU and region of a batch,
--- after its first join: the joins change none of it.
+-- What may still free up for the line (queue_supply) is read after the first join of each run of
+-- entries of one line (the service sends batches of one line: once per batch); the joins change
+-- none of it.
+--
+-- A join's place is what waits ahead of it when it commits, so the joins of one line are serialised
+-- by a transaction lock on the line (SKU and region), taken before anything else: without it two
+-- joins in different counter shards did not see each other and could both be told the same place
+-- (found on PostgreSQL by test/modules/queue/queue-join-batches.api.test.ts; it predates the
+-- batches). With batches the lock is taken once per batch, and the next batch of the line already
+-- waits for it at the database. Replicas serialise on it too.
 --
 -- The joins of a batch go in the order of their counter shard (migration 0025): each join updates
 -- its shard's row and keeps it locked until the batch commits, so two batches of one line in flight
@@ -23,8 +31,17 @@ declare
   e record;
   j record;
   s record;
+  l record;
   v_supply_of text;
 begin
+  -- Each line's lock first, in the lines' order (below).
+  for l in
+    select distinct x.sku_id || E'\t' || x.region_id as line
+    from jsonb_to_recordset(p_entries) as x(sku_id text, region_id text)
+    order by 1
+  loop
+    perform pg_advisory_xact_lock(16005, hashtext(l.line));
+  end loop;
   for e in
     select x.*, (i.n - 1)::int as idx
     from jsonb_array_elements(p_entries) with ordinality as i(item, n)

@@ -135,6 +135,8 @@ export const deliveryRepository = {
       'select ord, outcome, hub_id, available, used, account_limit from place_holds($1::jsonb, $2)',
       [JSON.stringify(items), asyncCommit],
     );
+    if (rows.length !== holds.length)
+      throw new Error(`place_holds answered ${rows.length} rows for ${holds.length} holds`);
     const answers: HoldBatchRow[] = new Array<HoldBatchRow>(holds.length);
     for (const { ord, ...row } of rows) answers[ord] = row;
     return answers;

@@ -28,7 +28,10 @@ export interface StoredPromise {
 }
 
 export const queueViewsRepository = {
-  /** What joins' answers promised (each only for an entry still waiting when it was answered), in one statement. */
+  /**
+   * What joins' answers promised, in one statement (the caller stores a promise only for an entry
+   * still waiting when it was answered); a promise already stored is kept.
+   */
   async storePromises(db: Queryable, promises: StoredPromise[]): Promise<void> {
     await db.query(
       `update queue_entries q set promised_probability = p.probability, promised_probability_from_stock = p.from_stock

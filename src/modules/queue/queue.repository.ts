@@ -93,6 +93,8 @@ export const queueRepository = {
        from join_queue_batch($1::jsonb, $2) s`,
       [JSON.stringify(items), asyncCommit],
     );
+    if (rows.length !== entries.length)
+      throw new Error(`join_queue_batch answered ${rows.length} rows for ${entries.length} joins`);
     const answers = new Array<QueueJoinRow>(entries.length);
     for (const { ord, ...row } of rows) answers[ord] = row;
     return answers;

@@ -57,6 +57,7 @@ export function createQueueService(deps: {
   /** What each join's answer promised, stored for the post-drop report: one statement for the promises of many joins. */
   const promiseBatches = createKeyedBatches<StoredPromise, void>({
     maxBatch: 4 * BATCH_MAX,
+    maxInFlight: 2,
     run: async (promises) => {
       await views.storePromises(db, promises);
       return promises.map(() => undefined);
