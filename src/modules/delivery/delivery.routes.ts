@@ -49,7 +49,7 @@ export function holdRoute(delivery: DeliveryService): HotRoute {
         const body: ResponseBody<'createHold', 201> = await delivery.createHold(principalOf(req), input, {
           requestKey: idempotencyKeyOf(req),
         });
-        res.status(201).json(body);
+        sendJsonText(res.status(201), JSON.stringify(body));
       },
     ],
   };

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ResponseBody } from '../../http/contract';
 import type { HotRoute } from '../../http/hot-route';
+import { sendJsonText } from '../../http/send-json';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { parseInput } from '../../http/validate';
 import { queueJoinInputSchema } from './queue.schemas';
@@ -17,7 +18,7 @@ export function queueJoinRoute(queue: QueueService): HotRoute {
         const dropId = pathId(req, 'dropId');
         const input = parseInput(queueJoinInputSchema, req.body, 'body', 'unprocessable');
         const body: ResponseBody<'joinDropQueue', 201> = await queue.join(principalOf(req), dropId, input);
-        res.status(201).json(body);
+        sendJsonText(res.status(201), JSON.stringify(body));
       },
     ],
   };
