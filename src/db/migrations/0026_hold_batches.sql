@@ -117,6 +117,21 @@ begin
 end;
 $$;
 
+-- The SKU's reserve lock (held to the end of the transaction), then, in one snapshot taken after
+-- the wait, its available units (Σ over hubs) and its reserve pools at p_now as arrays, in the form
+-- access_reserve_take reads them.
+create function lock_sku_reserves(p_drop_id text, p_sku_id text, p_now timestamptz)
+returns table (available int, tiers text[], scopes text[], starts timestamptz[], ends timestamptz[], protected int[])
+language plpgsql as $$
+begin
+  perform pg_advisory_xact_lock(16001, hashtext(p_sku_id));
+  return query
+  select (select coalesce(sum(l.available), 0)::int from hub_stock_levels l where l.sku_id = p_sku_id),
+    array_agg(p.tier), array_agg(p.scope), array_agg(p.starts_at), array_agg(p.ends_at), array_agg(p.protected)
+  from access_pools(p_drop_id, p_sku_id, p_now) p;
+end;
+$$;
+
 -- The access step of one hold, as before (same arguments, same answers), from the parts above.
 create or replace function check_hold_access(
   p_hold_id text, p_drop_id text, p_sku_id text, p_region_id text, p_tier text, p_account_hash text,
@@ -124,14 +139,9 @@ create or replace function check_hold_access(
 ) returns table (outcome text, available int, used int, account_limit int, take_region int, take_drop int)
 language plpgsql as $$
 declare
-  v_available int;
-  v_tier text[];
-  v_scope text[];
-  v_starts timestamptz[];
-  v_ends timestamptz[];
-  v_protected int[];
   v_take_region int := 0;
   v_take_drop int := 0;
+  k record;
   t record;
   a record;
 begin
@@ -140,13 +150,8 @@ begin
     return;
   end if;
   if exists (select 1 from drop_access_reserves r where r.drop_id = p_drop_id and r.sku_id = p_sku_id) then
-    perform pg_advisory_xact_lock(16001, hashtext(p_sku_id));
-    -- Available first, reserves second: a release committing in between can only make this stricter.
-    select coalesce(sum(l.available), 0)::int into v_available from hub_stock_levels l where l.sku_id = p_sku_id;
-    select array_agg(p.tier), array_agg(p.scope), array_agg(p.starts_at), array_agg(p.ends_at), array_agg(p.protected)
-    into v_tier, v_scope, v_starts, v_ends, v_protected
-    from access_pools(p_drop_id, p_sku_id, p_now) p;
-    select * into t from access_reserve_take(v_available, v_tier, v_scope, v_starts, v_ends, v_protected,
+    select * into k from lock_sku_reserves(p_drop_id, p_sku_id, p_now);
+    select * into t from access_reserve_take(k.available, k.tiers, k.scopes, k.starts, k.ends, k.protected,
       p_tier, p_region_id, p_quantity, p_now);
     if not t.allowed then
       return query select 'reserved'::text, t.available, null::int, null::int, 0, 0;
@@ -278,11 +283,9 @@ begin
         v_pools_at := h.now;
         v_reserved_sku := exists (select 1 from drop_access_reserves x where x.drop_id = h.drop_id and x.sku_id = h.sku_id);
         if v_reserved_sku then
-          perform pg_advisory_xact_lock(16001, hashtext(h.sku_id));
-          select coalesce(sum(l.available), 0)::int into v_available from hub_stock_levels l where l.sku_id = h.sku_id;
-          select array_agg(p.tier), array_agg(p.scope), array_agg(p.starts_at), array_agg(p.ends_at), array_agg(p.protected)
-          into v_tier, v_scope, v_starts, v_ends, v_protected
-          from access_pools(h.drop_id, h.sku_id, h.now) p;
+          select l.available, l.tiers, l.scopes, l.starts, l.ends, l.protected
+          into v_available, v_tier, v_scope, v_starts, v_ends, v_protected
+          from lock_sku_reserves(h.drop_id, h.sku_id, h.now) l;
         end if;
       end if;
       if v_reserved_sku then

@@ -4,6 +4,7 @@ import { eventually, publishPlanWithAllocations } from '../../factories/plan-pub
 import { startTestApp, type TestApp } from '../../harness/test-app';
 import type { Schemas } from '../../../src/client';
 import { answer, type TypedAnswer } from '../../harness/answers';
+import { lockStockRow } from '../../harness/stock-row-lock';
 
 /**
  * Holds as a storefront uses them at a drop's opening: their lifecycle, safe retries, and the stock
@@ -255,20 +256,8 @@ describe('parallel holds of one SKU', () => {
     // count is not a test: PGlite runs each statement to its end before the next request is read
     // (40 statements for 40 holds, in every run tried), and on PostgreSQL it varied (27 to 35).
     const entered = vi.spyOn(app.services.delivery, 'createHold');
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let locked!: () => void;
-    const rowLocked = new Promise<void>((resolve) => (locked = resolve));
-    const busy = app.database.db.transaction(async (tx) => {
-      await tx.query('select held from hub_stock where hub_id = $1 and sku_id = $2 for update', [
-        shop.tenant.hubId,
-        shop.tenant.skuId,
-      ]);
-      locked();
-      await gate;
-    });
+    const row = await lockStockRow(app.database.db, shop.tenant.hubId, shop.tenant.skuId);
     try {
-      await rowLocked;
       // 1, 2, 1, 2, …: 60 units, exactly what is left.
       const quantities = Array.from({ length: 40 }, (_, i) => 1 + (i % 2));
       const requests = quantities.map((quantity) => shop.hold({ quantity }));
@@ -276,8 +265,7 @@ describe('parallel holds of one SKU', () => {
       // once the 40th call has begun, one turn of the event loop puts every hold in the batches.
       await eventually(() => entered.mock.calls.length === 40, 10_000);
       await new Promise((resolve) => setImmediate(resolve));
-      open();
-      await busy;
+      await row.release();
       const answers = await Promise.all(requests);
 
       expect(answers.map((a) => a.status)).toEqual(quantities.map(() => 201));
@@ -297,8 +285,7 @@ describe('parallel holds of one SKU', () => {
         quantity_available: 0,
       });
     } finally {
-      open();
-      await busy.catch(() => undefined);
+      await row.release().catch(() => undefined);
       entered.mockRestore();
     }
   });

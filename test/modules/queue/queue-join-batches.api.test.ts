@@ -5,6 +5,7 @@ import { createKey, createTenant, type Tenant } from '../../factories/catalog-fa
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { answer, expectData } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import { lockStockRow } from '../../harness/stock-row-lock';
 
 /**
  * Parallel joins of one sold-out line (SKU and region), as at a drop's opening: joins that arrive
@@ -114,27 +115,14 @@ describe(`parallel joins of one line (${process.env.TEST_DATABASE_URL ? 'Postgre
     // may be in flight), the rest wait together for the next statement.
     const entered = vi.spyOn(app.services.queue, 'join');
     const statements = vi.spyOn(queueRepository, 'joinQueues');
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let locked!: () => void;
-    const rowLocked = new Promise<void>((resolve) => (locked = resolve));
-    const busy = app.database.db.transaction(async (tx) => {
-      await tx.query('select held from hub_stock where hub_id = $1 and sku_id = $2 for update', [
-        s.tenant.hubId,
-        s.tenant.skuId,
-      ]);
-      locked();
-      await gate;
-    });
+    const row = await lockStockRow(app.database.db, s.tenant.hubId, s.tenant.skuId);
     try {
-      await rowLocked;
       const requests = Array.from({ length: PARALLEL }, () => answer(join(s)));
       // A join's way from the service to its line's batches reads memory only (caches, the
       // snapshot): once the last call has begun, one turn of the event loop puts every join there.
       await eventually(() => entered.mock.calls.length === PARALLEL, 10_000);
       await new Promise((resolve) => setImmediate(resolve));
-      open();
-      await busy;
+      await row.release();
       const answers = await Promise.all(requests);
 
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
@@ -147,8 +135,7 @@ describe(`parallel joins of one line (${process.env.TEST_DATABASE_URL ? 'Postgre
         answers.map((a) => a.data!),
       );
     } finally {
-      open();
-      await busy.catch(() => undefined);
+      await row.release().catch(() => undefined);
       entered.mockRestore();
       statements.mockRestore();
     }
