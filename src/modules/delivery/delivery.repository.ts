@@ -1,3 +1,4 @@
+import { inItemOrder } from '../../db/batch-rows';
 import type { Queryable } from '../../db/database';
 import type { Schemas } from '../../http/contract';
 import { afterKey, type PageRequest } from '../../http/pagination';
@@ -135,11 +136,7 @@ export const deliveryRepository = {
       'select ord, outcome, hub_id, available, used, account_limit from place_holds($1::jsonb, $2)',
       [JSON.stringify(items), asyncCommit],
     );
-    if (rows.length !== holds.length)
-      throw new Error(`place_holds answered ${rows.length} rows for ${holds.length} holds`);
-    const answers: HoldBatchRow[] = new Array<HoldBatchRow>(holds.length);
-    for (const { ord, ...row } of rows) answers[ord] = row;
-    return answers;
+    return inItemOrder(rows, holds.length, 'place_holds');
   },
 
   /**
@@ -361,7 +358,6 @@ export const deliveryRepository = {
     ).rows;
   },
 
-  /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
   // Stock at the hubs serving a queue's region (the queue module knows which hubs those are).
   /** The most units of a SKU free at any of these hubs (0 when none holds it). */
   async maxAvailableAt(db: Queryable, skuId: string, hubIds: readonly string[]): Promise<number> {
@@ -395,6 +391,7 @@ export const deliveryRepository = {
     );
     return rows.map((r) => ({ hubId: r.hub_id, skuId: r.sku_id }));
   },
+  /** Units back on sale at a hub (a signed adjustment of the ledger; the triggers offer them to the queue). */
   async addAdjustment(db: Queryable, hubId: string, skuId: string, units: number, now: Date) {
     await db.query(
       `insert into hub_stock (hub_id, sku_id, adjusted, updated_at) values ($1, $2, $3, $4)

@@ -1,3 +1,4 @@
+import { inItemOrder } from '../../db/batch-rows';
 import type { Queryable } from '../../db/database';
 
 /** Queue SQL (migration 0022): entries, their place in line, and what may still free up for them. */
@@ -93,11 +94,7 @@ export const queueRepository = {
        from join_queue_batch($1::jsonb, $2) s`,
       [JSON.stringify(items), asyncCommit],
     );
-    if (rows.length !== entries.length)
-      throw new Error(`join_queue_batch answered ${rows.length} rows for ${entries.length} joins`);
-    const answers = new Array<QueueJoinRow>(entries.length);
-    for (const { ord, ...row } of rows) answers[ord] = row;
-    return answers;
+    return inItemOrder(rows, entries.length, 'join_queue_batch');
   },
 
   /** Units of this account's waiting entries of the drop (of one SKU, or all when skuId is null). */
