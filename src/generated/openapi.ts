@@ -2497,9 +2497,10 @@ export interface components {
              * @description How the stock this plan places splits by the drop's access tiers now (absent when the drop has
              *     no tiers): per tier, SKU and scope, `reserved` = floor(share × the plan's units of the SKU over
              *     its hubs), as the reserves will be counted once the plan's stock is at the hubs. For a region
-             *     scope, `units_at_serving_hub` is what the plan places at the hub serving that region (a reserve
-             *     is a count over the SKU's stock, not units kept at that hub). The allocation does not place
-             *     reserves itself.
+             *     scope, `units_at_serving_hub` is what the plan places at the hub serving that region. The plan
+             *     places a region's reserves (all its tiers together) at that hub when stock and hub room allow,
+             *     and says in `solver.notes` where they fall short; drop-wide reserves go wherever the demand is.
+             *     (A plan computed before the reserves were set did not place them.)
              */
             tier_reserves?: components["schemas"]["PlanTierReserve"][];
         };

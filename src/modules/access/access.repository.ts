@@ -82,6 +82,16 @@ export const accessRepository = {
     return { access, tiers: tiers.rows, reserves: reserves.rows, skuLimits: limits.rows };
   },
 
+  /** A drop's tier reserves for one region's buyers (drop-wide ones left out). */
+  async listRegionalReserves(db: Queryable, dropId: string): Promise<AccessReserveRow[]> {
+    const { rows } = await db.query<AccessReserveRow>(
+      `select tier, sku_id, scope, share::text as share from drop_access_reserves
+        where drop_id = $1 and scope <> '' order by tier, sku_id, scope`,
+      [dropId],
+    );
+    return rows;
+  },
+
   /** Replaces a drop's access rules (call inside one transaction). */
   async replaceAccess(
     tx: Queryable,

@@ -77,6 +77,8 @@ export interface CatalogSnapshot {
   region_cost_shifts?: { region_id: string; cost_shifts: CostShiftRow[] }[];
   /** the share of a region's demand that collects at a pickup hub (the drop's pickup shares); absent: none */
   pickup_routes?: { region_id: string; hub_id: string; share: number }[];
+  /** the drop's tier reserves for one region's buyers: the plan places them at the region's serving hub */
+  regional_reserves?: { tier: string; sku_id: string; region_id: string; share: number }[];
 }
 
 type CostShiftRow = Schemas['CostShift'];
@@ -361,6 +363,12 @@ export function buildAllocationInput(
     economics: dropEconomics(
       snapshot.skus.map((s) => ({ price: s.price, unitCost: s.unit_cost, expectedDemand: demandBySku.get(s.id) ?? 0 })),
     ),
+    regionalReserves: (snapshot.regional_reserves ?? []).map((r) => ({
+      tier: r.tier,
+      skuId: r.sku_id,
+      regionId: r.region_id,
+      share: r.share,
+    })),
   };
   // Pickup demand is served at its pickup hub: stock goes where collectors go.
   return routePickupDemand(

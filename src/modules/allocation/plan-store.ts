@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database';
 import { AppError } from '../../http/app-error';
 import type { Schemas } from '../../http/contract';
+import { accessReaders } from '../access';
 import { catalogReaders } from '../catalog';
 import { forecastReaders } from '../forecast';
 import type { PickupRoute } from '../pickup';
@@ -117,6 +118,7 @@ async function loadSnapshot(
       .filter((r) => r.cost_shifts.length > 0)
       .map((r) => ({ region_id: r.id, cost_shifts: r.cost_shifts })),
     pickup_routes: pickupRoutes ? await pickupRoutes(dropId, db) : [],
+    regional_reserves: await accessReaders.regionalReservesOf(db, dropId),
   };
 }
 

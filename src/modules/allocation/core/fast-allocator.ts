@@ -17,6 +17,7 @@ import type { TransportProblem } from './transport-allocation';
 import { pairGain, solveTransportAllocation } from './transport-allocation';
 import {
   countPooledRegions,
+  floorBonus,
   sharedSuppliers,
   isValidOrder,
   largestValidOrder,
@@ -61,6 +62,17 @@ export function buildTransportProblem(prepared: PreparedInstance): {
   let demandEntries = 0;
   for (const list of prepared.demandBySku) demandEntries += list.length;
   let buffer = new Float64Array(Math.max(1 << 16, demandEntries * 8));
+  // A floor at a hub no demand of the SKU goes to (a reserve for a region with none forecast): a
+  // pair that sells nothing, so the floor has somewhere to go.
+  const addFloorOnlyPair = (s: number, h: number): void => {
+    if (prepared.hubFloor === null || !(prepared.hubFloor[s * H + h]! > 0)) return;
+    pairIndex[s * H + h] = pairSku.length;
+    pairSku.push(s);
+    pairHub.push(h);
+    pairMean.push(0);
+    pairSurvivalStart.push(survivalSize);
+    pairSurvivalLength.push(0);
+  };
   for (let s = 0; s < S; s += 1) {
     pairSkuStart[s] = pairSku.length;
     // Fast path: all of this SKU's demand negative binomial → pooled NB written straight into one
@@ -79,7 +91,10 @@ export function buildTransportProblem(prepared: PreparedInstance): {
         single = d.demand.dispersion;
       }
       for (let h = 0; h < H; h += 1) {
-        if (nbCount[h] === 0) continue;
+        if (nbCount[h] === 0) {
+          addFloorOnlyPair(s, h);
+          continue;
+        }
         const mean = nbMean[h]!;
         const dispersion = nbCount[h] === 1 ? single : Math.max(0, (nbVariance[h]! - mean) / (mean * mean));
         const need = survivalSize + survivalCapacity(mean, dispersion);
@@ -110,7 +125,10 @@ export function buildTransportProblem(prepared: PreparedInstance): {
       groupMean[serving] += d.mean;
     }
     for (let h = 0; h < H; h += 1) {
-      if (groups[h]!.length === 0) continue;
+      if (groups[h]!.length === 0) {
+        addFloorOnlyPair(s, h);
+        continue;
+      }
       const table = survivalFromPmf(pooledPmf(groups[h]!));
       if (survivalSize + table.length > buffer.length) {
         const grown = new Float64Array(Math.max(survivalSize + table.length, buffer.length * 2));
@@ -183,6 +201,12 @@ export function buildTransportProblem(prepared: PreparedInstance): {
     stepStart,
     stepEnd: Float64Array.from(stepEnd),
     stepPremium: Float64Array.from(stepPremium),
+    ...(prepared.hubFloor === null
+      ? {}
+      : {
+          pairFloor: Int32Array.from(pairSku, (s, p) => prepared.hubFloor![s * H + pairHub[p]!]!),
+          floorBonus: floorBonus(prepared),
+        }),
   };
   return {
     problem,
@@ -277,12 +301,15 @@ export function planAllocationFast(input: AllocationInput, policy: AllocationPol
     );
     const cells = pooledCells(first, scenarioCount);
     const limit = policy.pooledMaxScenarioCells ?? 400_000;
-    if (!hasOrderRules && cells <= limit) return planPooled(first, policy);
+    const hasFloors = first.hubFloor !== null;
+    if (!hasOrderRules && !hasFloors && cells <= limit) return planPooled(first, policy);
     const plan = planUnpooled(first, policy);
     plan.solver.notes.push(
       hasOrderRules
         ? 'min order size / order multiple apply: the fast allocator serves each region from its fastest hub only (no pooling)'
-        : `pooling would hold ${cells} scenario cells (limit ${limit}): the fast allocator serves each region from its fastest hub only`,
+        : hasFloors
+          ? 'regional tier reserves are placed at their serving hubs: the fast allocator serves each region from its fastest hub only (no pooling)'
+          : `pooling would hold ${cells} scenario cells (limit ${limit}): the fast allocator serves each region from its fastest hub only`,
     );
     return plan;
   }

@@ -11,3 +11,4 @@ export * from './pickup-demand';
 export { planAllocation, planAllocationFast, prepareInstance, transitQuantile } from './plan-allocation';
 export { solveSampleAverageLp } from './sample-average-lp';
 export { solveLpText, highsInstanceStats, RECYCLE_AFTER_SOLVES } from './highs-solver';
+export { placeRegionalReserves, reserveFloors, reserveShortfalls, type ReserveShortfall } from './regional-reserves';

@@ -22,6 +22,9 @@
  *   of those units − inbound freight and holding of the units placed − leftover − fallback
  *   premium (unit cost over the primary's plus the supplier's fallback premium). Cost shifts
  *   change a lane's shipping cost when their dates overlap the drop's window.
+ * - Regional tier reserves: at least the units a region's tiers reserve are placed at its serving
+ *   hub when stock and room allow (`placeRegionalReserves`); the pooled fast allocator is then not
+ *   used (the LP and the unpooled fast allocator take the floors).
  * - Fast allocator: each region's demand goes to its serving hub only (no pooling). When some
  *   region has several hubs within the promise, 'auto' uses the sample-average LP, which pools,
  *   and says so in `solver.notes`.
@@ -29,6 +32,7 @@
 import type { AllocationInput, AllocationPlan, AllocationPolicy, SupplierOption } from './plan-types';
 import { planAllocationFast } from './fast-allocator';
 import { countPooledRegions, lpScenarioCells, prepareInstance } from './plan-instance';
+import { placeRegionalReserves } from './regional-reserves';
 import { solveSampleAverageLp } from './sample-average-lp';
 
 export { planAllocationFast } from './fast-allocator';
@@ -40,6 +44,11 @@ export { prepareInstance, transitQuantile } from './plan-instance';
  * plan says which solver ran and why (`solver.choiceReason`).
  */
 export async function planAllocation(input: AllocationInput, policy: AllocationPolicy = {}): Promise<AllocationPlan> {
+  return placeRegionalReserves(input, (withFloors) => planPriced(withFloors, policy));
+}
+
+/** One plan, solved again with each hub priced at its supplier's freight when their freight differs. */
+async function planPriced(input: AllocationInput, policy: AllocationPolicy): Promise<AllocationPlan> {
   const first = await planOnce(input, policy);
   if (input.inboundFreightBySkuHub !== undefined || !suppliersChargeDifferentFreight(input)) return first;
   return withFreightOfServingSuppliers(input, first, (priced) => planOnce(priced, policy));

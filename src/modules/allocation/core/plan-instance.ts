@@ -135,6 +135,11 @@ export interface PreparedInstance {
   hubPlaceCost: Float64Array;
   /** inbound freight per unit of SKU s to hub h, [s·H + h] (from the SKU's first feasible supplier) */
   inboundFreight: Float64Array;
+  /**
+   * [s·H + h]: units of SKU s to place at hub h before anything else (regional tier reserves at
+   * their serving hubs, `AllocationInput.servingHubFloors`); null when there are none
+   */
+  hubFloor: Int32Array | null;
   /** true when any lane cost or inbound freight is non-zero */
   hasCosts: boolean;
   /** true when some SKU has suppliers in time that charge different freight to some hub */
@@ -359,6 +364,7 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     hubCapacity,
     regions,
     regionIndex,
+    hubFloor: servingHubFloors(input, skuIndex, regionIndex, regions, H),
     demandBySku,
     supplierCapacity,
     supplierLots: lotsBySupplier,
@@ -372,6 +378,44 @@ export function prepareInstance(input: AllocationInput): PreparedInstance {
     supplierFreightDiffers,
     uniformLaneCosts,
   };
+}
+
+/** The floors of `input.servingHubFloors` by (SKU, hub): each region's at its serving hub, summed. */
+function servingHubFloors(
+  input: AllocationInput,
+  skuIndex: Map<string, number>,
+  regionIndex: Map<string, number>,
+  regions: PreparedRegion[],
+  H: number,
+): Int32Array | null {
+  const floors = input.servingHubFloors ?? [];
+  if (floors.length === 0) return null;
+  const hubFloor = new Int32Array(skuIndex.size * H);
+  let any = false;
+  for (const f of floors) {
+    const s = skuIndex.get(f.skuId);
+    const r = regionIndex.get(f.regionId);
+    const serving = r === undefined ? undefined : regions[r]!.candidates[0];
+    const units = Math.floor(f.units);
+    if (s === undefined || serving === undefined || !(units > 0)) continue;
+    hubFloor[s * H + serving] += units;
+    any = true;
+  }
+  return any ? hubFloor : null;
+}
+
+/**
+ * What a unit of a floor (`hubFloor`) is worth on top of its own value: more than any other unit
+ * can gain, so the solvers place floors first, while the marginal values stay concave (the bonus
+ * falls to 0 after the floor's last unit). Subtracted again from every value a solver reports.
+ */
+export function floorBonus(prepared: PreparedInstance): number {
+  let most = 0;
+  for (const v of prepared.valuePerSale) most = Math.max(most, Math.abs(v));
+  for (const c of prepared.hubPlaceCost) most = Math.max(most, Math.abs(c));
+  for (const sku of prepared.skus) for (const f of sku.suppliers) most = Math.max(most, Math.abs(f.premium));
+  for (const region of prepared.regions) for (const c of region.laneCosts) most = Math.max(most, Math.abs(c));
+  return 4 * most + 1;
 }
 
 /** Regions with demand that have several hubs within the promise. */

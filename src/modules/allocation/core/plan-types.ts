@@ -121,6 +121,32 @@ export interface AllocationInput {
    * the hub (see `planAllocation`).
    */
   inboundFreightBySkuHub?: Record<string, Record<string, number>>;
+  /**
+   * Tier reserves set aside for one region's buyers (a drop's access tiers): the plan places at
+   * least each reserve's units, floor(share × the plan's units of the SKU), at the hub serving the
+   * region, when stock and hub room allow (see `placeRegionalReserves`).
+   */
+  regionalReserves?: RegionalReserve[];
+  /**
+   * Units a solver places at the hub serving a region before anything else is worth placing, when
+   * stock and hub room allow. `placeRegionalReserves` sets them from `regionalReserves`.
+   */
+  servingHubFloors?: ServingHubFloor[];
+}
+
+/** A tier's reserve of a SKU for one region's buyers, as a share of the SKU's units in the plan. */
+export interface RegionalReserve {
+  tier: string;
+  skuId: string;
+  regionId: string;
+  share: number;
+}
+
+/** Units of a SKU to place at the hub serving a region. */
+export interface ServingHubFloor {
+  skuId: string;
+  regionId: string;
+  units: number;
 }
 
 export interface AllocationPolicy {

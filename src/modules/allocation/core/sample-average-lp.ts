@@ -20,7 +20,7 @@
 // instance, within its arrays.
 import type { AllocationPlan, AllocationPolicy } from './plan-types';
 import type { PreparedInstance } from './plan-instance';
-import { sharedSuppliers } from './plan-instance';
+import { floorBonus, sharedSuppliers } from './plan-instance';
 import { buildSupplierOrders, describeRegions, listSkuIssues, planTotals } from './plan-report';
 import { planAllocationFast } from './fast-allocator';
 import { solveLpText } from './highs-solver';
@@ -63,11 +63,22 @@ export async function solveSampleAverageLp(
   const S = prepared.skus.length;
   const H = prepared.hubs.length;
   // Hubs each SKU can use: candidates of its regions with demand.
-  const skuHubs: number[][] = prepared.demandBySku.map((list) => {
+  // Hubs each SKU can use: candidates of its regions with demand, and hubs with a floor for it.
+  const floorAt = (s: number, h: number): number => prepared.hubFloor?.[s * H + h] ?? 0;
+  const skuHubs: number[][] = prepared.demandBySku.map((list, s) => {
     const set = new Set<number>();
     for (const d of list) if (d.mean > 0) for (const h of prepared.regions[d.region]!.candidates) set.add(h);
+    for (let h = 0; h < H; h += 1) if (floorAt(s, h) > 0) set.add(h);
     return [...set].sort((a, b) => a - b);
   });
+  // A floor's units f ≤ x earn a bonus worth more than any other unit (see `floorBonus`), taken
+  // off the objective again below: the LP places them first when stock and room allow.
+  const bonus = prepared.hubFloor === null ? 0 : floorBonus(prepared);
+  const floors: { s: number; h: number; name: string; units: number }[] = [];
+  for (let s = 0; s < S; s += 1)
+    for (const h of skuHubs[s]!) if (floorAt(s, h) > 0) floors.push({ s, h, name: `f${s}_${h}`, units: floorAt(s, h) });
+  const withoutBonus = (objective: number, cols: Record<string, { Primal?: number }>): number =>
+    objective - bonus * floors.reduce((sum, f) => sum + (cols[f.name]?.Primal ?? 0), 0);
   const needsMip = prepared.skus.some((sku) =>
     sku.suppliers.some((f) => f.option.minOrderQuantity > 1 || f.option.orderMultiple > 1),
   );
@@ -91,7 +102,9 @@ export async function solveSampleAverageLp(
           if (demand[s]![i]![sc]! > 0) for (let c = 0; c < cands.length; c += 1) w.term(a[c]!, `y${s}_${i}_${sc}_${c}`);
       });
     }
+    for (const f of floors) w.term(bonus, f.name);
     w.line('Subject To');
+    for (const f of floors) w.line(` fl${f.s}_${f.h}: ${f.name} - x${f.s}_${f.h} <= 0`);
     for (let h = 0; h < H; h += 1) {
       const terms: number[] = [];
       for (let s = 0; s < S; s += 1) if (skuHubs[s]!.includes(h)) terms.push(s);
@@ -152,6 +165,7 @@ export async function solveSampleAverageLp(
       w.line(` <= ${num(prepared.supplierCapacity.get(supplierId) ?? 0)}`);
     }
     w.line('Bounds');
+    for (const f of floors) w.line(` 0 <= ${f.name} <= ${num(f.units)}`);
     for (let s = 0; s < S; s += 1)
       prepared.skus[s]!.suppliers.forEach((f, i) => w.line(` 0 <= z${s}_${i} <= ${num(f.maxUnits)}`));
     if (integer) {
@@ -190,7 +204,7 @@ export async function solveSampleAverageLp(
   }
   const value = (cols: Record<string, { Primal?: number }>, name: string): number => cols[name]?.Primal ?? 0;
   let columns = relaxed.Columns as Record<string, { Primal?: number }>;
-  const objective = relaxed.ObjectiveValue;
+  const objective = withoutBonus(relaxed.ObjectiveValue, columns);
   let gap = 0;
   const fractional = Object.entries(columns).some(
     ([name, col]) => name.startsWith('x') && Math.abs((col.Primal ?? 0) - Math.round(col.Primal ?? 0)) > 1e-6,
@@ -199,7 +213,8 @@ export async function solveSampleAverageLp(
     const mip = await solveLpText(build(true));
     if (mip.Status === 'Optimal') {
       columns = mip.Columns as Record<string, { Primal?: number }>;
-      gap = Math.abs(objective) > 1e-12 ? Math.max(0, (objective - mip.ObjectiveValue) / Math.abs(objective)) : 0;
+      const integral = withoutBonus(mip.ObjectiveValue, columns);
+      gap = Math.abs(objective) > 1e-12 ? Math.max(0, (objective - integral) / Math.abs(objective)) : 0;
       notes.push(`integer units by MIP; gap to the LP relaxation ${gap.toExponential(2)}`);
     } else {
       const plan = planAllocationFast(prepared.input, policy);

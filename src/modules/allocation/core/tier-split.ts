@@ -1,9 +1,9 @@
 /**
- * How a plan's stock splits by a drop's access tiers (issue 16). The planner does not place tier
- * reserves itself: a reserve is a share of the SKU's whole stock (migration 0020), so once the
- * plan's units are at the hubs, a tier's reserve of a SKU is floor(share × the plan's units of it).
- * For a region's reserve, the units the plan places at that region's serving hub are shown beside
- * it, so a creator sees whether the region's hub holds at least what is set aside for its buyers.
+ * How a plan's stock splits by a drop's access tiers (issue 16). A reserve is a share of the SKU's
+ * whole stock (migration 0020), so once the plan's units are at the hubs, a tier's reserve of a SKU
+ * is floor(share × the plan's units of it). For a region's reserve, the units the plan places at that
+ * region's serving hub are shown beside it: the planner puts them there when stock and room allow
+ * (`placeRegionalReserves`), and this shows a creator that it did.
  */
 import type { Schemas } from '../../../http/contract';
 

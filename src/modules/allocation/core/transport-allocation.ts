@@ -55,6 +55,13 @@ export interface TransportProblem {
   stepStart: Int32Array;
   stepEnd: Float64Array;
   stepPremium: Float64Array;
+  /**
+   * per pair, units placed before anything else (a regional reserve at its serving hub): each of
+   * the first `pairFloor[p]` units gains `floorBonus` more. Values and bounds the solver returns
+   * leave the bonus out.
+   */
+  pairFloor?: Int32Array;
+  floorBonus?: number;
 }
 
 export interface TransportSolution {
@@ -73,10 +80,19 @@ const EPS = 1e-9;
 export function pairGain(problem: TransportProblem, pair: number, unit: number): number {
   const survival =
     unit < problem.pairSurvivalLength[pair]! ? problem.survival[problem.pairSurvivalStart[pair]! + unit]! : 0;
+  const bonus = problem.pairFloor !== undefined && unit <= problem.pairFloor[pair]! ? problem.floorBonus! : 0;
   if (problem.pairValuePerSale !== undefined && problem.pairCostPerUnit !== undefined)
-    return problem.pairValuePerSale[pair]! * survival - problem.pairCostPerUnit[pair]!;
+    return problem.pairValuePerSale[pair]! * survival - problem.pairCostPerUnit[pair]! + bonus;
   const s = problem.pairSku[pair]!;
-  return problem.valuePerSale[s]! * survival - problem.costPerUnit[s]!;
+  return problem.valuePerSale[s]! * survival - problem.costPerUnit[s]! + bonus;
+}
+
+/** The bonus of the floor units in `units` (0 without floors): what the solver's values carry on top. */
+function floorCredit(problem: TransportProblem, units: Int32Array): number {
+  if (problem.pairFloor === undefined) return 0;
+  let placed = 0;
+  for (let p = 0; p < units.length; p += 1) placed += Math.min(units[p]!, problem.pairFloor[p]!);
+  return placed * problem.floorBonus!;
 }
 
 /** Premium of the `unit`-th unit of SKU s (1-based); +∞ beyond its supply. */
@@ -96,6 +112,23 @@ export function solveTransportAllocation(
   problem: TransportProblem,
   maxRepairIterations = 20_000,
   maxRepairWork = 5_000_000,
+): TransportSolution {
+  const solution = solveWithFloorBonus(problem, maxRepairIterations, maxRepairWork);
+  if (problem.pairFloor === undefined) return solution;
+  // Floors met by the plan are met by the optimum too (the bonus outweighs any other gain), so the
+  // bound less the same credit still bounds the plans that meet them.
+  const credit = floorCredit(problem, solution.units);
+  return {
+    ...solution,
+    value: solution.value - credit,
+    upperBound: solution.upperBound === null ? null : solution.upperBound - credit,
+  };
+}
+
+function solveWithFloorBonus(
+  problem: TransportProblem,
+  maxRepairIterations: number,
+  maxRepairWork: number,
 ): TransportSolution {
   const pairCount = problem.pairSku.length;
   const units = new Int32Array(pairCount);
