@@ -9,7 +9,7 @@ import type { AccessService } from '../access';
 import { catalogReaders, type CatalogService } from '../catalog';
 import { deliveryReaders, resolveRegion, type DeliverySnapshotCache } from '../delivery';
 import { returnsReaders } from '../returns';
-import { expectedOutcome, historicalRate } from './core/outcome-window';
+import { expectedOutcome, historicalRate, type OutcomeWindow } from './core/outcome-window';
 import {
   queueRepository as repo,
   type EntryRecord,
@@ -30,7 +30,14 @@ export const DEFAULT_HOLD_RELEASE_RATE = 0.25;
 export const DEFAULT_CANCEL_RATE = 0.02;
 
 type Entry = Schemas['QueueEntry'];
-/** The most joins (and four times as many stored promises) one statement carries. */
+/** A join's answer from its batch, with what the entry was promised when it joined a sold-out line. */
+type JoinAnswer = QueueJoinRow & { promise?: OutcomeWindow };
+
+/** The promise stored for an entry: the probability it was told, and the part from stock alone. */
+function promiseOf(entryId: string, outcome: OutcomeWindow): StoredPromise {
+  return { entryId, probability: outcome.probability, probabilityFromStock: outcome.probability_from_stock };
+}
+/** The most joins one statement carries. */
 const BATCH_MAX = 64;
 
 export function createQueueService(deps: {
@@ -47,21 +54,11 @@ export function createQueueService(deps: {
    * database together (migration 0027); two statements of a line in flight, so the next waits at
    * the database, not here.
    */
-  const joinBatches = createKeyedBatches<QueueJoinItem, QueueJoinRow>({
+  const joinBatches = createKeyedBatches<QueueJoinItem, JoinAnswer>({
     maxBatch: BATCH_MAX,
     maxInFlight: 2,
-    run: (entries) => repo.joinQueues(db, entries, db.engine === 'postgres'),
+    run: (entries) => joinWithPromises(entries),
     // A database fault arrives as AppError('unavailable'): the batch may have committed, so no retry.
-    retryAlone: (error) => !(error instanceof AppError),
-  });
-  /** What each join's answer promised, stored for the post-drop report: one statement for the promises of many joins. */
-  const promiseBatches = createKeyedBatches<StoredPromise, void>({
-    maxBatch: 4 * BATCH_MAX,
-    maxInFlight: 2,
-    run: async (promises) => {
-      await views.storePromises(db, promises);
-      return promises.map(() => undefined);
-    },
     retryAlone: (error) => !(error instanceof AppError),
   });
 
@@ -132,10 +129,75 @@ export function createQueueService(deps: {
     return { ...holds, returned };
   }
 
+  /** The slow inputs of an expected outcome: the SKU's restock and its drop's history (cached above). */
+  function slowInputs(dropId: string, skuId: string) {
+    return Promise.all([
+      cached(`restock\u0000${skuId}`, () => catalogReaders.fallbackRestock(db, skuId)),
+      cached(`history\u0000${dropId}`, () => dropHistory(dropId)),
+    ]);
+  }
+
+  /** What an entry with `ahead` units waiting before it may expect, from its line's supply now. */
+  function outcomeOf(
+    entry: { quantity: number; claim_seconds: number },
+    ahead: { units: number },
+    supply: SupplyRow,
+    [restock, history]: Awaited<ReturnType<typeof slowInputs>>,
+    now: Date,
+  ): OutcomeWindow {
+    return expectedOutcome({
+      nowMs: now.getTime(),
+      unitsAhead: ahead.units,
+      quantity: entry.quantity,
+      holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
+      lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
+      holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
+      holdReleaseObservations: Math.max(history.ended, 20),
+      confirmedUnits: supply.confirmed_units,
+      cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
+      returningUnits: supply.returning_units,
+      lastReturnMs: supply.last_return_at?.getTime() ?? null,
+      restock:
+        restock.units > 0
+          ? { units: restock.units, leadTimeDaysMin: restock.lead_min ?? 0, leadTimeDaysMax: restock.lead_max ?? 0 }
+          : null,
+      claimSeconds: entry.claim_seconds,
+      deliveryDaysMin: supply.delivery_days_min ?? 0,
+      deliveryDaysMax: supply.delivery_days_max ?? 0,
+    });
+  }
+
+  /**
+   * One line's batch of joins and, in the same transaction, what each entry that joined behind
+   * a sold-out line is promised (kept for the post-drop report): the buyer's answer is the promise
+   * stored, and no answer leaves before its promise is stored. It was a second statement per join,
+   * waited for before answering; now the batch's transaction carries it. An entry that joined
+   * while some units were free (fewer than it asked for) is answered after the offer that follows,
+   * and its promise stored then.
+   */
+  async function joinWithPromises(entries: QueueJoinItem[]): Promise<JoinAnswer[]> {
+    const { dropId, skuId } = entries[0]!;
+    const slow = await slowInputs(dropId, skuId);
+    return db.transaction(async (tx) => {
+      const rows = await repo.joinQueues(tx, entries, db.engine === 'postgres');
+      const now = clock.now();
+      const answers: JoinAnswer[] = rows.map((row, i) => {
+        if (row.outcome !== 'joined' || row.available > 0) return row;
+        const entry = { quantity: entries[i]!.quantity, claim_seconds: entries[i]!.claimSeconds };
+        return { ...row, promise: outcomeOf(entry, { units: row.units_ahead! }, row, slow, now) };
+      });
+      const promises = answers.flatMap((answer, i) =>
+        answer.promise ? [promiseOf(entries[i]!.id, answer.promise)] : [],
+      );
+      if (promises.length > 0) await views.storePromises(tx, promises);
+      return answers;
+    });
+  }
+
   /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
   async function present(
     row: EntryRow,
-    known?: { ahead: { entries: number; units: number }; supply: SupplyRow },
+    known?: { ahead: { entries: number; units: number }; outcome: OutcomeWindow },
   ): Promise<Entry> {
     const now = clock.now();
     const base = {
@@ -166,32 +228,12 @@ export function createQueueService(deps: {
         offer,
         expected_outcome: null,
       };
-    const [ahead, supply, restock, history] = await Promise.all([
-      known?.ahead ?? repo.ahead(db, row),
-      known?.supply ?? repo.supply(db, row.sku_id, row.region_id, now),
-      cached(`restock\u0000${row.sku_id}`, () => catalogReaders.fallbackRestock(db, row.sku_id)),
-      cached(`history\u0000${row.drop_id}`, () => dropHistory(row.drop_id)),
-    ]);
-    const outcome = expectedOutcome({
-      nowMs: now.getTime(),
-      unitsAhead: ahead.units,
-      quantity: row.quantity,
-      holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
-      lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
-      holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
-      holdReleaseObservations: Math.max(history.ended, 20),
-      confirmedUnits: supply.confirmed_units,
-      cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
-      returningUnits: supply.returning_units,
-      lastReturnMs: supply.last_return_at?.getTime() ?? null,
-      restock:
-        restock.units > 0
-          ? { units: restock.units, leadTimeDaysMin: restock.lead_min ?? 0, leadTimeDaysMax: restock.lead_max ?? 0 }
-          : null,
-      claimSeconds: row.claim_seconds,
-      deliveryDaysMin: supply.delivery_days_min ?? 0,
-      deliveryDaysMax: supply.delivery_days_max ?? 0,
-    });
+    const [ahead, outcome] = known
+      ? [known.ahead, known.outcome]
+      : await Promise.all([repo.ahead(db, row), repo.supply(db, row.sku_id, row.region_id, now)]).then(
+          async ([ahead, supply]) =>
+            [ahead, outcomeOf(row, ahead, supply, await slowInputs(row.drop_id, row.sku_id), now)] as const,
+        );
     return {
       ...base,
       status: 'waiting',
@@ -308,20 +350,14 @@ export function createQueueService(deps: {
         hold_hub_id: null,
         hold_expires_at: null,
       };
-      const answer =
-        joined.available > 0
-          ? await present((await findEntry(id))!)
-          : await present(row, {
-              ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! },
-              supply: joined,
-            });
-      // Kept for the post-drop report: how often what the buyer was told came true.
-      if (answer.expected_outcome)
-        await promiseBatches.submit('promises', {
-          entryId: id,
-          probability: answer.expected_outcome.probability,
-          probabilityFromStock: answer.expected_outcome.probability_from_stock,
+      if (joined.promise)
+        return present(row, {
+          ahead: { entries: joined.entries_ahead!, units: joined.units_ahead! },
+          outcome: joined.promise,
         });
+      const answer = await present((await findEntry(id))!);
+      // Kept for the post-drop report: how often what the buyer was told came true.
+      if (answer.expected_outcome) await views.storePromises(db, [promiseOf(id, answer.expected_outcome)]);
       return answer;
     },
 

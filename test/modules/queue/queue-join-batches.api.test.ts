@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlannerClient, Schemas } from '../../../src/client';
 import { queueRepository } from '../../../src/modules/queue/queue.repository';
+import { queueViewsRepository } from '../../../src/modules/queue/queue-views.repository';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { answer, expectData } from '../../harness/answers';
@@ -105,6 +106,21 @@ describe(`parallel joins of one line (${process.env.TEST_DATABASE_URL ? 'Postgre
       s,
       answers.map((a) => a.data!),
     );
+  });
+
+  it('stores an entry and its promise in one transaction: no promise stored, no entry either', async () => {
+    const s = await soldOutLine();
+    const failing = vi.spyOn(queueViewsRepository, 'storePromises').mockRejectedValue(new Error('promise not stored'));
+    try {
+      const refused = await answer(join(s));
+      expect(refused.status).toBe(500);
+      // The join was rolled back with its promise: a buyer who tries again is not in line twice.
+      expect(await storedLine(s)).toEqual([]);
+    } finally {
+      failing.mockRestore();
+    }
+    const joined = await expectData(201, join(s));
+    await expectExactPlaces(s, [joined]);
   });
 
   it(`keeps places exact when the ${PARALLEL} joins wait at the database and go in batches`, async () => {

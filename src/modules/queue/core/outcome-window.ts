@@ -101,8 +101,32 @@ const GAUSS_HERMITE_5: [number, number][] = [
 /**
  * The distribution of units that free up: Σ over hold sizes of size × Bin(holds, holdRate), plus
  * Bin(confirmedUnits, cancelRate). Exact up to 4,000 units, else a normal approximation.
+ *
+ * The joins of a rush ask it again and again with the same figures (one line's supply, five rate
+ * nodes per answer; the convolution is most of an answer's time), so the last few distributions are
+ * kept: the same inputs give the same distribution, and it is never changed once built.
  */
 export function freedUnits(
+  holdsBySize: { size: number; holds: number }[],
+  holdRate: number,
+  confirmedUnits: number,
+  cancelRate: number,
+): { atLeast(k: number): number } {
+  let key = `${holdRate}|${confirmedUnits}|${cancelRate}`;
+  for (const g of holdsBySize) key += `|${g.size}x${g.holds}`;
+  const known = recentlyFreed.get(key);
+  if (known) return known;
+  const built = buildFreedUnits(holdsBySize, holdRate, confirmedUnits, cancelRate);
+  if (recentlyFreed.size >= RECENTLY_FREED_KEPT) recentlyFreed.delete(recentlyFreed.keys().next().value!);
+  recentlyFreed.set(key, built);
+  return built;
+}
+
+/** The distributions `freedUnits` built last, by their inputs, oldest first. */
+const recentlyFreed = new Map<string, { atLeast(k: number): number }>();
+const RECENTLY_FREED_KEPT = 40;
+
+function buildFreedUnits(
   holdsBySize: { size: number; holds: number }[],
   holdRate: number,
   confirmedUnits: number,

@@ -115,6 +115,46 @@ describe('the distributions under it', () => {
     expect([freed.atLeast(0), freed.atLeast(1), freed.atLeast(2), freed.atLeast(3)]).toEqual([1, 0.5, 0.5, 0]);
   });
 
+  it('answers the same inputs again from the distributions it built last, and other inputs afresh', () => {
+    const holds = [
+      { size: 1, holds: 40 },
+      { size: 3, holds: 5 },
+    ];
+    const first = freedUnits(holds, 0.4, 12, 0.05);
+    expect(freedUnits([...holds.map((g) => ({ ...g }))], 0.4, 12, 0.05)).toBe(first);
+    // Any input that differs gives its own distribution, not the kept one.
+    const variants = [
+      freedUnits(holds, 0.41, 12, 0.05),
+      freedUnits(holds, 0.4, 13, 0.05),
+      freedUnits(holds, 0.4, 12, 0.06),
+      freedUnits(
+        [
+          { size: 1, holds: 40 },
+          { size: 3, holds: 6 },
+        ],
+        0.4,
+        12,
+        0.05,
+      ),
+      freedUnits(
+        [
+          { size: 3, holds: 40 },
+          { size: 1, holds: 5 },
+        ],
+        0.4,
+        12,
+        0.05,
+      ),
+    ];
+    for (const v of variants) expect(v).not.toBe(first);
+    expect(variants.map((v) => v.atLeast(25))).not.toContain(first.atLeast(25));
+    // Kept or not, the figures are the same as a fresh build's: push the first out, then ask again.
+    for (let i = 0; i < 100; i++) freedUnits([{ size: 1, holds: i + 1 }], 0.5, 0, 0);
+    const rebuilt = freedUnits(holds, 0.4, 12, 0.05);
+    expect(rebuilt).not.toBe(first);
+    for (const k of [0, 10, 25, 40, 55]) expect(rebuilt.atLeast(k)).toBe(first.atLeast(k));
+  });
+
   it('past 4,000 units the normal approximation is within 0.01 of the exact sum at its mean', () => {
     const holds = [
       { size: 1, holds: 2000 },
