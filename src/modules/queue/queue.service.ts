@@ -37,6 +37,7 @@ type JoinAnswer = QueueJoinRow & { promise?: OutcomeWindow };
 function promiseOf(entryId: string, outcome: OutcomeWindow): StoredPromise {
   return { entryId, probability: outcome.probability, probabilityFromStock: outcome.probability_from_stock };
 }
+
 /** The most joins one statement carries. */
 const BATCH_MAX = 64;
 
@@ -194,6 +195,16 @@ export function createQueueService(deps: {
     });
   }
 
+  /** A waiting entry's place and what it may expect now, its reads side by side. */
+  async function aheadAndOutcome(row: EntryRow, now: Date) {
+    const [ahead, supply, slow] = await Promise.all([
+      repo.ahead(db, row),
+      repo.supply(db, row.sku_id, row.region_id, now),
+      slowInputs(row.drop_id, row.sku_id),
+    ]);
+    return [ahead, outcomeOf(row, ahead, supply, slow, now)] as const;
+  }
+
   /** The entry as the buyer sees it now: a waiting entry with its place and expected outcome. */
   async function present(
     row: EntryRow,
@@ -228,12 +239,7 @@ export function createQueueService(deps: {
         offer,
         expected_outcome: null,
       };
-    const [ahead, outcome] = known
-      ? [known.ahead, known.outcome]
-      : await Promise.all([repo.ahead(db, row), repo.supply(db, row.sku_id, row.region_id, now)]).then(
-          async ([ahead, supply]) =>
-            [ahead, outcomeOf(row, ahead, supply, await slowInputs(row.drop_id, row.sku_id), now)] as const,
-        );
+    const [ahead, outcome] = known ? [known.ahead, known.outcome] : await aheadAndOutcome(row, now);
     return {
       ...base,
       status: 'waiting',

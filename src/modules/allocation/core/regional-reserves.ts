@@ -11,8 +11,9 @@
  * reserves it implies are set as floors at the serving hubs, and it is solved again, until the
  * floors hold (a few rounds: the floors grow only with the units they add).
  */
-import { prepareInstance } from './plan-instance';
+import { byId, prepareInstance } from './plan-instance';
 import type { AllocationInput, AllocationPlan, RegionalReserve, ServingHubFloor } from './plan-types';
+import { reservedUnits } from './tier-split';
 
 /** At most this many re-solves with floors. */
 const RESERVE_ROUNDS = 4;
@@ -71,17 +72,14 @@ export function reserveFloors(
   for (const a of plan.allocations) unitsOfSku.set(a.skuId, (unitsOfSku.get(a.skuId) ?? 0) + a.units);
   const floors = new Map<string, ServingHubFloor>();
   for (const r of reserves) {
-    // The stored reserve's rounding (floor, in SQL); the epsilon keeps 0.3 × 10 at 3.
-    const units = Math.floor(r.share * (unitsOfSku.get(r.skuId) ?? 0) + 1e-9);
+    const units = reservedUnits(r.share, unitsOfSku.get(r.skuId) ?? 0);
     if (units <= 0) continue;
     const key = `${r.skuId}\u0000${r.regionId}`;
     const floor = floors.get(key) ?? { skuId: r.skuId, regionId: r.regionId, units: 0 };
     floor.units += units;
     floors.set(key, floor);
   }
-  return [...floors.values()].sort((a, b) =>
-    a.skuId === b.skuId ? (a.regionId < b.regionId ? -1 : 1) : a.skuId < b.skuId ? -1 : 1,
-  );
+  return [...floors.values()].sort((a, b) => byId(a.skuId, b.skuId) || byId(a.regionId, b.regionId));
 }
 
 /** Serving hubs that hold fewer units of a SKU than the regions they serve have reserved. */

@@ -62,7 +62,6 @@ export async function solveSampleAverageLp(
   const { count: N, demand } = buildScenarios(prepared, policy);
   const S = prepared.skus.length;
   const H = prepared.hubs.length;
-  // Hubs each SKU can use: candidates of its regions with demand.
   // Hubs each SKU can use: candidates of its regions with demand, and hubs with a floor for it.
   const floorAt = (s: number, h: number): number => prepared.hubFloor?.[s * H + h] ?? 0;
   const skuHubs: number[][] = prepared.demandBySku.map((list, s) => {

@@ -15,6 +15,14 @@ export interface TierShare {
   share: number;
 }
 
+/**
+ * The units a reserve of `share` holds of a SKU the plan places `planUnits` of: the stored
+ * reserves' rounding (floor, in SQL); the epsilon keeps 0.3 × 10 at 3.
+ */
+export function reservedUnits(share: number, planUnits: number): number {
+  return Math.floor(share * planUnits + 1e-9);
+}
+
 /** A tier's reserve of a SKU as the plan answers it (the contract's type). */
 export type PlanTierReserve = Schemas['PlanTierReserve'];
 
@@ -39,8 +47,7 @@ export function planTierReserves(
       region_id: s.regionId,
       share: s.share,
       plan_units: planUnits,
-      // The same rounding as the stored reserves (floor, in SQL); the epsilon keeps 0.3 × 10 at 3.
-      reserved: Math.floor(s.share * planUnits + 1e-9),
+      reserved: reservedUnits(s.share, planUnits),
       units_at_serving_hub: s.regionId === null ? null : hub ? (unitsAtHub.get(`${hub}\u0000${s.skuId}`) ?? 0) : 0,
     };
   });
