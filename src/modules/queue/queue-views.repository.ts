@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database';
+import type { PromiseInputs } from './queue.repository';
 
 /**
  * Queue SQL for the creator's views (preview, post-drop report) and the promise kept at the join
@@ -17,8 +18,14 @@ export interface OutcomeRow {
   hold_expires_at: Date | null;
 }
 
-/** An entry of the post-drop report as the queue stores it; its offer's hold is read of the delivery module. */
-export type OutcomeEntryRow = Omit<OutcomeRow, 'hold_status' | 'hold_expires_at'> & { hold_id: string | null };
+/**
+ * An entry of the post-drop report as the queue stores it: its offer's hold is read of the delivery
+ * module, and a promise whose write did not land is computed from the inputs stored with the entry.
+ */
+export type OutcomeEntryRow = Omit<OutcomeRow, 'hold_status' | 'hold_expires_at'> & {
+  hold_id: string | null;
+  promise_inputs: PromiseInputs | null;
+};
 
 /** The chance of getting the item that a join's answer stated (and the part of it from stock that may free up). */
 export interface StoredPromise {
@@ -57,7 +64,8 @@ export const queueViewsRepository = {
   async outcomeEntries(db: Queryable, dropId: string): Promise<OutcomeEntryRow[]> {
     return (
       await db.query<OutcomeEntryRow>(
-        `select e.id as entry_id, e.sku_id, e.region_id, e.tier, e.quantity, e.status, e.promised_probability, e.hold_id
+        `select e.id as entry_id, e.sku_id, e.region_id, e.tier, e.quantity, e.status, e.promised_probability,
+           e.hold_id, e.promise_inputs
          from queue_entries e where e.drop_id = $1 order by e.seq`,
         [dropId],
       )

@@ -37,6 +37,30 @@ export interface SupplyRow {
   delivery_days_max: number | null;
 }
 
+/** The slow inputs of a promise, per drop and SKU (kept by the service for 30 s). */
+export interface SlowOutcomeInputs {
+  /** what a fallback supplier or microfactory can still send, and how fast */
+  restock: { units: number; lead_min: number | null; lead_max: number | null };
+  /** the drop's ended hold units (unclaimed of them), confirmed units and returned units */
+  history: { ended: number; unclaimed: number; confirmed: number; returned: number };
+}
+
+/**
+ * What an entry that joined a sold-out line was promised from, stored with it by its join
+ * (queue_entries.promise_inputs, migration 0028): its place in units, its own quantity and claim
+ * time, the line's supply then (dates as ISO text), the service's clock and the slow inputs.
+ */
+export interface PromiseInputs {
+  units_ahead: number;
+  quantity: number;
+  claim_seconds: number;
+  now: string;
+  supply: {
+    [K in keyof SupplyRow]: SupplyRow[K] extends Date | null ? string | null : SupplyRow[K];
+  };
+  slow: SlowOutcomeInputs;
+}
+
 /** One join of a batch. */
 export interface QueueJoinItem {
   id: string;
@@ -50,15 +74,18 @@ export interface QueueJoinItem {
   accountHash: string | null;
   claimSeconds: number;
   now: Date;
+  /** stored with the entry when it joins a sold-out line */
+  slow: SlowOutcomeInputs;
 }
 
-/** What one join answered: its outcome and place, and for a join what may free up (null columns otherwise). */
-export type QueueJoinRow = {
+/** What one join answered: its outcome and place, and what its promise is computed from when it joined a sold-out line. */
+export interface QueueJoinRow {
   outcome: 'in_stock' | 'joined';
   available: number;
   entries_ahead: number | null;
   units_ahead: number | null;
-} & SupplyRow;
+  promise_inputs: PromiseInputs | null;
+}
 
 const supplyColumns = `s.holds_by_size, s.last_hold_expiry, s.confirmed_units, s.returning_units, s.last_return_at,
   s.delivery_days_min, s.delivery_days_max`;
@@ -68,12 +95,12 @@ const entryColumns = `e.id, e.drop_id, e.creator_id, e.sku_id, e.region_id, e.qu
 
 export const queueRepository = {
   /**
-   * Joins lines, several in one statement (function join_queue_batch, migration 0027), each as
-   * join_queue alone (migration 0025): the serving hub rows locked for share until the entries
-   * commit, the stock check, the entry, and its place in line. Per join, in the joins' order:
-   * 'in_stock': nothing written, a serving hub has the quantity. 'joined': `available` is the most
-   * one serving hub had (below the quantity), and what may free up for the entry (as `supply`),
-   * read after it joined.
+   * Joins lines, several in one statement committed on its own (function join_queue_batch,
+   * migrations 0027 and 0028), each as join_queue alone (migration 0025): the serving hub rows
+   * locked for share until the entries commit, the stock check, the entry, and its place in line.
+   * Per join, in the joins' order: 'in_stock': nothing written, a serving hub has the quantity.
+   * 'joined': `available` is the most one serving hub had (below the quantity); when that is 0,
+   * the entry's promise inputs, stored with it.
    */
   async joinQueues(db: Queryable, entries: QueueJoinItem[], asyncCommit: boolean): Promise<QueueJoinRow[]> {
     const items = entries.map((e) => ({
@@ -88,9 +115,10 @@ export const queueRepository = {
       account_hash: e.accountHash,
       claim_seconds: e.claimSeconds,
       now: e.now.toISOString(),
+      slow: e.slow,
     }));
     const { rows } = await db.query<QueueJoinRow & { ord: number }>(
-      `select ord, outcome, available, entries_ahead, units_ahead, ${supplyColumns}
+      `select ord, outcome, available, entries_ahead, units_ahead, promise_inputs
        from join_queue_batch($1::jsonb, $2) s`,
       [JSON.stringify(items), asyncCommit],
     );

@@ -14,8 +14,10 @@ import {
   queueRepository as repo,
   type EntryRecord,
   type EntryRow,
+  type PromiseInputs,
   type QueueJoinItem,
   type QueueJoinRow,
+  type SlowOutcomeInputs,
   type SupplyRow,
 } from './queue.repository';
 import { queueViewsRepository as views, type OutcomeRow, type StoredPromise } from './queue-views.repository';
@@ -36,6 +38,48 @@ type JoinAnswer = QueueJoinRow & { promise?: OutcomeWindow };
 /** The promise stored for an entry: the probability it was told, and the part from stock alone. */
 function promiseOf(entryId: string, outcome: OutcomeWindow): StoredPromise {
   return { entryId, probability: outcome.probability, probabilityFromStock: outcome.probability_from_stock };
+}
+
+/** What an entry with `ahead` units waiting before it may expect, from its line's supply at `now`. */
+function outcomeOf(
+  entry: { quantity: number; claim_seconds: number },
+  ahead: { units: number },
+  supply: SupplyRow,
+  { restock, history }: SlowOutcomeInputs,
+  now: Date,
+): OutcomeWindow {
+  return expectedOutcome({
+    nowMs: now.getTime(),
+    unitsAhead: ahead.units,
+    quantity: entry.quantity,
+    holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
+    lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
+    holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
+    holdReleaseObservations: Math.max(history.ended, 20),
+    confirmedUnits: supply.confirmed_units,
+    cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
+    returningUnits: supply.returning_units,
+    lastReturnMs: supply.last_return_at?.getTime() ?? null,
+    restock:
+      restock.units > 0
+        ? { units: restock.units, leadTimeDaysMin: restock.lead_min ?? 0, leadTimeDaysMax: restock.lead_max ?? 0 }
+        : null,
+    claimSeconds: entry.claim_seconds,
+    deliveryDaysMin: supply.delivery_days_min ?? 0,
+    deliveryDaysMax: supply.delivery_days_max ?? 0,
+  });
+}
+
+const dateOrNull = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
+
+/** The promise an entry's stored inputs make: what its buyer was told when it joined a sold-out line. */
+export function outcomeFromInputs(inputs: PromiseInputs): OutcomeWindow {
+  const supply: SupplyRow = {
+    ...inputs.supply,
+    last_hold_expiry: dateOrNull(inputs.supply.last_hold_expiry),
+    last_return_at: dateOrNull(inputs.supply.last_return_at),
+  };
+  return outcomeOf(inputs, { units: inputs.units_ahead }, supply, inputs.slow, new Date(inputs.now));
 }
 
 /** The most joins one statement carries. */
@@ -131,68 +175,25 @@ export function createQueueService(deps: {
   }
 
   /** The slow inputs of an expected outcome: the SKU's restock and its drop's history (cached above). */
-  function slowInputs(dropId: string, skuId: string) {
-    return Promise.all([
+  async function slowInputs(dropId: string, skuId: string): Promise<SlowOutcomeInputs> {
+    const [restock, history] = await Promise.all([
       cached(`restock\u0000${skuId}`, () => catalogReaders.fallbackRestock(db, skuId)),
       cached(`history\u0000${dropId}`, () => dropHistory(dropId)),
     ]);
-  }
-
-  /** What an entry with `ahead` units waiting before it may expect, from its line's supply now. */
-  function outcomeOf(
-    entry: { quantity: number; claim_seconds: number },
-    ahead: { units: number },
-    supply: SupplyRow,
-    [restock, history]: Awaited<ReturnType<typeof slowInputs>>,
-    now: Date,
-  ): OutcomeWindow {
-    return expectedOutcome({
-      nowMs: now.getTime(),
-      unitsAhead: ahead.units,
-      quantity: entry.quantity,
-      holdsBySize: (supply.holds_by_size ?? []).map(([size, holds]) => ({ size, holds })),
-      lastHoldExpiryMs: supply.last_hold_expiry?.getTime() ?? null,
-      holdReleaseRate: historicalRate(history.unclaimed, history.ended, DEFAULT_HOLD_RELEASE_RATE),
-      holdReleaseObservations: Math.max(history.ended, 20),
-      confirmedUnits: supply.confirmed_units,
-      cancelRate: historicalRate(history.returned, history.confirmed, DEFAULT_CANCEL_RATE),
-      returningUnits: supply.returning_units,
-      lastReturnMs: supply.last_return_at?.getTime() ?? null,
-      restock:
-        restock.units > 0
-          ? { units: restock.units, leadTimeDaysMin: restock.lead_min ?? 0, leadTimeDaysMax: restock.lead_max ?? 0 }
-          : null,
-      claimSeconds: entry.claim_seconds,
-      deliveryDaysMin: supply.delivery_days_min ?? 0,
-      deliveryDaysMax: supply.delivery_days_max ?? 0,
-    });
+    return { restock, history };
   }
 
   /**
-   * One line's batch of joins and, in the same transaction, what each entry that joined behind
-   * a sold-out line is promised (kept for the post-drop report): the buyer's answer is the promise
-   * stored, and no answer leaves before its promise is stored. It was a second statement per join,
-   * waited for before answering; now the batch's transaction carries it. An entry that joined
+   * One line's batch of joins, one statement: an entry that joins a sold-out line is stored with
+   * what its promise is computed from (its inputs), and its buyer's answer is the promise computed
+   * from exactly the inputs stored, so no answer leaves with a promise that was not stored. The
+   * post-drop report computes the same promise from them (outcomes below). An entry that joined
    * while some units were free (fewer than it asked for) is answered after the offer that follows,
-   * and its promise stored then.
+   * and its promised probability stored then.
    */
   async function joinWithPromises(entries: QueueJoinItem[]): Promise<JoinAnswer[]> {
-    const { dropId, skuId } = entries[0]!;
-    const slow = await slowInputs(dropId, skuId);
-    return db.transaction(async (tx) => {
-      const rows = await repo.joinQueues(tx, entries, db.engine === 'postgres');
-      const now = clock.now();
-      const answers: JoinAnswer[] = rows.map((row, i) => {
-        if (row.outcome !== 'joined' || row.available > 0) return row;
-        const entry = { quantity: entries[i]!.quantity, claim_seconds: entries[i]!.claimSeconds };
-        return { ...row, promise: outcomeOf(entry, { units: row.units_ahead! }, row, slow, now) };
-      });
-      const promises = answers.flatMap((answer, i) =>
-        answer.promise ? [promiseOf(entries[i]!.id, answer.promise)] : [],
-      );
-      if (promises.length > 0) await views.storePromises(tx, promises);
-      return answers;
-    });
+    const rows = await repo.joinQueues(db, entries, db.engine === 'postgres');
+    return rows.map((row) => (row.promise_inputs ? { ...row, promise: outcomeFromInputs(row.promise_inputs) } : row));
   }
 
   /** A waiting entry's place and what it may expect now, its reads side by side. */
@@ -320,6 +321,7 @@ export function createQueueService(deps: {
       const tierRank = await access.queueRank(prepared, dropId, tier);
       const now = clock.now();
       const id = `qe_${randomUUID().replaceAll('-', '')}`;
+      const slow = await slowInputs(dropId, sku.id);
       const joined = await joinBatches.submit(`${sku.id}\t${regionId}`, {
         id,
         dropId,
@@ -332,6 +334,7 @@ export function createQueueService(deps: {
         accountHash: prepared?.accountHash ?? null,
         claimSeconds: input.claim_seconds,
         now,
+        slow,
       });
       if (joined.outcome === 'in_stock') throw inStock(joined.available);
       // The serving rows stayed locked from the stock check to the commit, so nothing freed at
@@ -407,9 +410,16 @@ export function createQueueService(deps: {
       const entries = await views.outcomeEntries(db, dropId);
       const offered = entries.flatMap((e) => (e.hold_id ? [e.hold_id] : []));
       const holds = new Map((await deliveryReaders.holdsByIds(db, offered)).map((h) => [h.id, h]));
-      return entries.map(({ hold_id, ...entry }) => {
+      return entries.map(({ hold_id, promise_inputs, ...entry }) => {
         const hold = hold_id ? holds.get(hold_id) : undefined;
-        return { ...entry, hold_status: hold?.status ?? null, hold_expires_at: hold?.expires_at ?? null };
+        const promised =
+          entry.promised_probability ?? (promise_inputs ? outcomeFromInputs(promise_inputs).probability : null);
+        return {
+          ...entry,
+          promised_probability: promised,
+          hold_status: hold?.status ?? null,
+          hold_expires_at: hold?.expires_at ?? null,
+        };
       });
     },
 

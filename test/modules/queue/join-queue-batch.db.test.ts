@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryRepository } from '../../../src/modules/delivery/delivery.repository';
 import {
   queueRepository,
+  type PromiseInputs,
   type QueueJoinItem,
   type QueueJoinRow,
+  type SlowOutcomeInputs,
   type SupplyRow,
 } from '../../../src/modules/queue/queue.repository';
 import { queueViewsRepository } from '../../../src/modules/queue/queue-views.repository';
@@ -12,10 +14,10 @@ import { publishPlanWithAllocations } from '../../factories/plan-publish-factory
 import { createTestDatabase, type TestDatabase } from '../../harness/test-database';
 
 /**
- * Several queue joins in one statement (join_queue_batch, migration 0027): each joins exactly as it
- * would alone, in the order of its counter shard, answered by its index in the batch, with the
- * supply of its own line; all or nothing when the statement fails. And the promises stated to
- * buyers, stored many per statement.
+ * Several queue joins in one statement (join_queue_batch, migrations 0027 and 0028): each joins
+ * exactly as it would alone, in the order of its counter shard, answered by its index in the batch,
+ * an entry of a sold-out line stored with its promise's inputs (its own line's supply); all or
+ * nothing when the statement fails. And the promises stated to buyers, stored many per statement.
  */
 let t: TestDatabase;
 beforeAll(async () => {
@@ -113,16 +115,57 @@ const supplyOf = (drop: Drop, regionId: string): SupplyRow => {
   throw new Error(`no supply seeded for ${regionId}`);
 };
 
-/** The supply columns of an answer that did not join: all null. */
-const noSupply: Record<keyof SupplyRow, null> = {
-  holds_by_size: null,
-  last_hold_expiry: null,
-  confirmed_units: null,
-  returning_units: null,
-  last_return_at: null,
-  delivery_days_min: null,
-  delivery_days_max: null,
+/** The slow inputs the service sends with each join (the drop's history and the SKU's restock). */
+const SLOW: SlowOutcomeInputs = {
+  restock: { units: 4, lead_min: 3, lead_max: 5 },
+  history: { ended: 40, unclaimed: 9, confirmed: 31, returned: 2 },
 };
+
+/** Promise inputs with their times as epoch milliseconds (the database writes ISO text its own way). */
+function inputsInMs(inputs: PromiseInputs | null) {
+  if (!inputs) return null;
+  const ms = (iso: string | null) => (iso === null ? null : new Date(iso).getTime());
+  return {
+    ...inputs,
+    now: ms(inputs.now),
+    supply: {
+      ...inputs.supply,
+      last_hold_expiry: ms(inputs.supply.last_hold_expiry),
+      last_return_at: ms(inputs.supply.last_return_at),
+    },
+  };
+}
+
+/** The promise inputs a join of a sold-out line must store and answer: its place, its line's supply, the clock, SLOW. */
+function expectedInputs(drop: Drop, item: QueueJoinItem, unitsAhead: number | null) {
+  const supply = supplyOf(drop, item.regionId);
+  return {
+    units_ahead: unitsAhead,
+    quantity: item.quantity,
+    claim_seconds: item.claimSeconds,
+    now: item.now.getTime(),
+    supply: { ...supply, last_hold_expiry: supply.last_hold_expiry?.getTime() ?? null, last_return_at: null },
+    slow: SLOW,
+  };
+}
+
+/** Each joined answer of a sold-out line carries the inputs expected, and the entry stores exactly those. */
+async function expectPromiseInputs(drop: Drop, items: QueueJoinItem[], answers: QueueJoinRow[]) {
+  const { rows } = await t.db.query<{ id: string; promise_inputs: PromiseInputs | null }>(
+    'select id, promise_inputs from queue_entries where id = any($1::text[])',
+    [items.map((i) => i.id)],
+  );
+  const stored = new Map(rows.map((r) => [r.id, r.promise_inputs]));
+  for (const [i, item] of items.entries()) {
+    const answer = answers[i]!;
+    if (answer.outcome !== 'joined' || answer.available > 0) continue;
+    expect({ id: item.id, inputs: inputsInMs(answer.promise_inputs) }).toEqual({
+      id: item.id,
+      inputs: expectedInputs(drop, item, answer.units_ahead),
+    });
+    expect(stored.get(item.id)).toEqual(answer.promise_inputs);
+  }
+}
 
 function joinItem(drop: Drop, regionId: string, over: Partial<QueueJoinItem> = {}): QueueJoinItem {
   return {
@@ -137,6 +180,7 @@ function joinItem(drop: Drop, regionId: string, over: Partial<QueueJoinItem> = {
     accountHash: null,
     claimSeconds: 300,
     now: NOW,
+    slow: SLOW,
     ...over,
   };
 }
@@ -242,8 +286,8 @@ describe(`join_queue_batch (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(answers.map((a) => a.entries_ahead)).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
     const unitsAfter = (i: number) => quantities.slice(i + 1).reduce((sum, q) => sum + q, 0);
     expect(answers.map((a) => a.units_ahead)).toEqual(quantities.map((_, i) => unitsAfter(i)));
-    for (const answer of answers)
-      expect(answer).toMatchObject({ outcome: 'joined', available: 0, ...supplyOf(drop, drop.soldOut) });
+    for (const answer of answers) expect(answer).toMatchObject({ outcome: 'joined', available: 0 });
+    await expectPromiseInputs(drop, items, answers);
     await expectPlacesCounted(drop, items, answers);
     await expectCountersTrue(drop, drop.soldOut);
 
@@ -280,8 +324,12 @@ describe(`join_queue_batch (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PG
         available: 5,
         entries_ahead: null,
         units_ahead: null,
-        ...noSupply,
+        promise_inputs: null,
       });
+    // The entry that waits while its line has units (fewer than it asks for) is promised after the
+    // offer that follows (the service's), not from inputs stored at the join.
+    expect(answers[4]!.promise_inputs).toBeNull();
+    await expectPromiseInputs(drop, items, answers);
     expect((await storedIds(items.map((i) => i.id))).sort()).toEqual([items[0]!.id, items[2]!.id, items[4]!.id].sort());
     expect(pick(answers[4]!)).toEqual({ entries_ahead: 0, units_ahead: 0 });
     await expectPlacesCounted(drop, items, answers);
@@ -306,12 +354,8 @@ describe(`join_queue_batch (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PG
     const answers = await joinAll(items);
 
     for (const [i, item] of items.entries())
-      expect({ id: item.id, ...answers[i]! }).toMatchObject({
-        id: item.id,
-        outcome: 'joined',
-        available: 0,
-        ...supplyOf(drop, item.regionId),
-      });
+      expect({ id: item.id, ...answers[i]! }).toMatchObject({ id: item.id, outcome: 'joined', available: 0 });
+    await expectPromiseInputs(drop, items, answers);
     // Five in each line: places 0..4 in each, counted per line.
     for (const regionId of regions) {
       const places = items.flatMap((item, i) => (item.regionId === regionId ? [answers[i]!.entries_ahead] : []));

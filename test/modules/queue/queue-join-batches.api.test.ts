@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlannerClient, Schemas } from '../../../src/client';
-import { queueRepository } from '../../../src/modules/queue/queue.repository';
+import { queueRepository, type PromiseInputs } from '../../../src/modules/queue/queue.repository';
+import { outcomeFromInputs } from '../../../src/modules/queue/queue.service';
 import { queueViewsRepository } from '../../../src/modules/queue/queue-views.repository';
 import { createKey, createTenant, type Tenant } from '../../factories/catalog-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
@@ -10,9 +11,10 @@ import { lockStockRow } from '../../harness/stock-row-lock';
 
 /**
  * Parallel joins of one sold-out line (SKU and region), as at a drop's opening: joins that arrive
- * while the line's statements run go to the database together (join_queue_batch, migration 0027).
- * Whatever the batches, every buyer is told a place of their own, the place the line keeps them in
- * (by arrival), and what they were promised is stored.
+ * while the line's statements run go to the database together (join_queue_batch, migrations 0027
+ * and 0028). Whatever the batches, every buyer is told a place of their own, the place the line
+ * keeps them in (by arrival), and what they were promised is stored with the entry, as the inputs it
+ * was computed from.
  * The test drop opens 2026-12-03T17:00Z; the clock stands after the opening.
  */
 const AFTER_OPENING = '2026-12-03T18:00:00.000Z';
@@ -67,8 +69,9 @@ async function storedLine(s: SoldOut) {
     id: string;
     status: string;
     promised_probability: number | null;
+    promise_inputs: PromiseInputs | null;
   }>(
-    `select id, status, promised_probability from queue_entries
+    `select id, status, promised_probability, promise_inputs from queue_entries
      where sku_id = $1 and region_id = $2 order by tier_rank, seq`,
     [s.tenant.skuId, s.regionId],
   );
@@ -77,7 +80,8 @@ async function storedLine(s: SoldOut) {
 
 /**
  * Every join answered 201 with a place of its own (1..n), and that place is the entry's place by
- * arrival in the stored line; every entry's promise is the probability its answer stated.
+ * arrival in the stored line; every entry's stored inputs make exactly the outcome its answer
+ * stated, and the post-drop report's promise for it is the probability stated.
  */
 async function expectExactPlaces(s: SoldOut, answers: Schemas['QueueEntry'][]) {
   const line = await storedLine(s);
@@ -90,11 +94,21 @@ async function expectExactPlaces(s: SoldOut, answers: Schemas['QueueEntry'][]) {
   );
   // One unit each: the units ahead are the entries ahead.
   expect(answers.every((a) => a.units_ahead === a.position! - 1)).toBe(true);
-  const promised = new Map(line.map((e) => [e.id, e.promised_probability]));
+  const inputs = new Map(line.map((e) => [e.id, e.promise_inputs]));
   for (const a of answers) {
     expect(a.expected_outcome).not.toBeNull();
-    expect({ id: a.id, promised: promised.get(a.id) }).toEqual({ id: a.id, promised: a.expected_outcome!.probability });
+    const stored = inputs.get(a.id);
+    expect({ id: a.id, outcome: stored ? outcomeFromInputs(stored) : null }).toEqual({
+      id: a.id,
+      outcome: a.expected_outcome,
+    });
   }
+  const reported = new Map(
+    (await app.services.queue.outcomes(s.tenant.dropId)).map((o) => [o.entry_id, o.promised_probability]),
+  );
+  expect(answers.map((a) => [a.id, reported.get(a.id)])).toEqual(
+    answers.map((a) => [a.id, a.expected_outcome!.probability]),
+  );
 }
 
 describe(`parallel joins of one line (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
@@ -108,18 +122,23 @@ describe(`parallel joins of one line (${process.env.TEST_DATABASE_URL ? 'Postgre
     );
   });
 
-  it('stores an entry and its promise in one transaction: no promise stored, no entry either', async () => {
+  it('stores an entry and its promise in one statement: a failing promise write cannot leave an entry behind an error', async () => {
+    // Defect: the promise was a second statement after the entry's, and when it failed the buyer got
+    // an error while the entry stayed in line (this test answered 500 then). Now the entry is stored
+    // with what its promise is computed from, in its own statement, and no promise write follows.
     const s = await soldOutLine();
     const failing = vi.spyOn(queueViewsRepository, 'storePromises').mockRejectedValue(new Error('promise not stored'));
+    let joined: Schemas['QueueEntry'];
     try {
-      const refused = await answer(join(s));
-      expect(refused.status).toBe(500);
-      // The join was rolled back with its promise: a buyer who tries again is not in line twice.
-      expect(await storedLine(s)).toEqual([]);
+      joined = await expectData(201, join(s));
+      expect(failing).not.toHaveBeenCalled();
     } finally {
       failing.mockRestore();
     }
-    const joined = await expectData(201, join(s));
+    const [entry, ...others] = await storedLine(s);
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ id: joined.id, status: 'waiting' });
+    expect(outcomeFromInputs(entry!.promise_inputs!)).toEqual(joined.expected_outcome);
     await expectExactPlaces(s, [joined]);
   });
 

@@ -6,6 +6,8 @@ import { createForecast } from '../../factories/plan-factory';
 import { eventually, publishPlanWithAllocations } from '../../factories/plan-publish-factory';
 import { expectData } from '../../harness/answers';
 import { startTestApp, type TestApp } from '../../harness/test-app';
+import type { PromiseInputs } from '../../../src/modules/queue/queue.repository';
+import { outcomeFromInputs } from '../../../src/modules/queue/queue.service';
 
 /**
  * The creator's views of a community drop, from a staged drop (typed client, PGlite and
@@ -127,19 +129,17 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('the promise kept at the join', () => {
-  it('stores the probabilities each waiting entry was told at its join', async () => {
-    const { rows } = await app.database.db.query<{
-      id: string;
-      promised_probability: number;
-      promised_probability_from_stock: number;
-    }>('select id, promised_probability, promised_probability_from_stock from queue_entries where drop_id = $1', [
-      t.dropId,
-    ]);
+  it('stores what each waiting entry was told at its join: its promise is computed again from what was stored', async () => {
+    const { rows } = await app.database.db.query<{ id: string; promise_inputs: PromiseInputs | null }>(
+      'select id, promise_inputs from queue_entries where drop_id = $1',
+      [t.dropId],
+    );
     expect(rows).toHaveLength(7);
+    const reported = new Map((await app.services.queue.outcomes(t.dropId)).map((o) => [o.entry_id, o.promised_probability]));
     for (const row of rows) {
       const told = Object.values(joins).find((j) => j.id === row.id)!.expected_outcome!;
-      expect(row.promised_probability).toBeCloseTo(told.probability, 10);
-      expect(row.promised_probability_from_stock).toBeCloseTo(told.probability_from_stock, 10);
+      expect(outcomeFromInputs(row.promise_inputs!)).toEqual(told);
+      expect(reported.get(row.id)).toBe(told.probability);
     }
     // The line moved since: what GET shows now is not what was promised.
     expect(joins.f!.expected_outcome!.probability).toBeLessThan(joins.a!.expected_outcome!.probability);
