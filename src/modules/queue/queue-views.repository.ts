@@ -20,7 +20,8 @@ export interface OutcomeRow {
 
 /**
  * An entry of the post-drop report as the queue stores it: its offer's hold is read of the delivery
- * module, and a promise whose write did not land is computed from the inputs stored with the entry.
+ * module; an entry that joined a sold-out line has no promised_probability, its promise is
+ * computed from the inputs stored with it (promise_inputs).
  */
 export type OutcomeEntryRow = Omit<OutcomeRow, 'hold_status' | 'hold_expires_at'> & {
   hold_id: string | null;
