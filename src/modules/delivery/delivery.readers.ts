@@ -30,6 +30,8 @@ export const deliveryReaders = {
    * whatever they have free: the hubs that hold the SKU (the queue's offers take them next).
    */
   lockStockRowsAt: (tx: Queryable, skuId: string, hubIds: readonly string[]) => repo.lockStockRowsAt(tx, skuId, hubIds),
+  /** Locks a hold's row for the rest of the caller's transaction: a hold is locked before its stock row. */
+  lockHold: (tx: Queryable, holdId: string) => repo.lockHold(tx, holdId),
   /** Which of these hub × SKU pairs have units free now, by hub then SKU. */
   pairsWithUnitsFree: (q: Queryable, pairs: readonly { hubId: string; skuId: string }[]) =>
     repo.listPairsWithUnitsFree(q, pairs),

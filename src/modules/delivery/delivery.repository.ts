@@ -380,6 +380,10 @@ export const deliveryRepository = {
     );
     return rows.map((r) => r.hub_id);
   },
+  /** Locks one hold's row until the transaction ends (holds come before stock rows in every lock order). */
+  async lockHold(tx: Queryable, holdId: string): Promise<void> {
+    await tx.query('select 1 from reservation_holds where id = $1 for update', [holdId]);
+  },
   /** Which of these hub × SKU pairs have units free now, by hub then SKU. */
   async listPairsWithUnitsFree(db: Queryable, pairs: readonly { hubId: string; skuId: string }[]) {
     if (pairs.length === 0) return [];

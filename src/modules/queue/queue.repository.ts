@@ -207,7 +207,10 @@ export const queueRepository = {
   /** Locks an entry (leave runs in one transaction). */
   async lockEntry(tx: Queryable, id: string) {
     return (
-      await tx.query<{ status: EntryRow['status'] }>('select status from queue_entries where id = $1 for update', [id])
+      await tx.query<{ status: EntryRow['status']; hold_id: string | null }>(
+        'select status, hold_id from queue_entries where id = $1 for update',
+        [id],
+      )
     ).rows[0];
   },
 

@@ -131,6 +131,40 @@ export function createQueueService(deps: {
   }
 
   /**
+   * Takes an entry out of its line in the lock order every offer and hold end keeps: the offer's
+   * hold, then the line's stock rows in hub order, then the entry, then (by trigger) the line's
+   * waiting totals. An offer (migration 0022) holds the stock row while it takes head entries and
+   * their totals, so a leave that took its entry first could deadlock with it. An entry offered
+   * after it was read has a hold this transaction did not lock first: it starts again, once, from
+   * the entry as it is now (an offered entry is only ever claimed or left after).
+   */
+  async function leaveLine(entry: EntryRow, now: Date): Promise<void> {
+    let holdId = entry.hold_id;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const offeredMeanwhile = await db.transaction(async (tx): Promise<string | null> => {
+        if (holdId) await deliveryReaders.lockHold(tx, holdId);
+        const holding = await deliveryReaders.lockStockRowsAt(tx, entry.sku_id, servingHubIds(entry.region_id));
+        const locked = await repo.lockEntry(tx, entry.id);
+        if (!locked || locked.status === 'left') return null;
+        if (locked.hold_id !== holdId) return locked.hold_id;
+        if (locked.status === 'offered') {
+          const ended = await repo.releaseHold(tx, locked.hold_id!, now);
+          // Claimed (confirmed) or already lapsed: the entry stays as it is.
+          if (!ended?.changed || ended.status !== 'released') return null;
+        }
+        await repo.markLeft(tx, entry.id, now);
+        // A waiting head that asked for more than was free may have held back the ones behind it:
+        // they may take those units now (no hub row changed, so the offer trigger did not run).
+        if (locked.status === 'waiting' && holding.length > 0)
+          await repo.offerQueuedUnits(tx, holding, entry.sku_id, now);
+        return null;
+      });
+      if (offeredMeanwhile === null) return;
+      holdId = offeredMeanwhile;
+    }
+  }
+
+  /**
    * A drop's history rates and a SKU's restock move slowly and cost a scan of the drop's holds:
    * kept per replica for 30 s (by the service clock).
    */
@@ -380,23 +414,7 @@ export function createQueueService(deps: {
      */
     async leave(principal: Principal, dropId: string, entryId: string): Promise<Entry> {
       const row = await visibleEntry(principal, dropId, entryId);
-      const now = clock.now();
-      let leftWaiting = false;
-      if (row.status !== 'left')
-        await db.transaction(async (tx) => {
-          const locked = await repo.lockEntry(tx, entryId);
-          if (!locked || locked.status === 'left') return;
-          if (locked.status === 'offered') {
-            const ended = await repo.releaseHold(tx, row.hold_id!, now);
-            // Claimed (confirmed) or already lapsed: the entry stays as it is.
-            if (!ended?.changed || ended.status !== 'released') return;
-          }
-          await repo.markLeft(tx, entryId, now);
-          leftWaiting = locked.status === 'waiting';
-        });
-      // A waiting entry that left may have been the head that asked for more than was free: the
-      // ones behind it may take those units now (no hub row changed, so the trigger did not run).
-      if (leftWaiting) await offerAtServingHubs(row.sku_id, row.region_id, now);
+      if (row.status !== 'left') await leaveLine(row, clock.now());
       return present((await findEntry(entryId))!);
     },
 
