@@ -68,5 +68,7 @@ describe('CLI conventions', () => {
     // A known flag gets past the usage check: an unknown drop fails (1), it is not a usage error (2).
     const unknownDrop = await run('plan', ['--drop-id', 'drop-that-does-not-exist']);
     expect(unknownDrop.code, unknownDrop.stderr).toBe(1);
-  });
+    // Five commands one after another, each starting Node, tsx and an embedded database: about
+    // 16 s alone, past 60 s once while CI ran the whole PostgreSQL suite beside it.
+  }, 180_000);
 });
