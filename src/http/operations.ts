@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse } from 'yaml';
 import { AppError } from './app-error';
 import { OPENAPI_PATH } from './docs';
+import { boundedQueryMemo, rawQueryOf } from './validate';
 
 /**
  * The operations of openapi.yaml as the HTTP layer needs them: each (method, path template) with
@@ -122,9 +123,14 @@ export function rejectUndeclaredQuery(index: OperationIndex): RequestHandler {
 
 /** The same check for one known operation (the hot estimate route skips the path lookup). */
 export function rejectUndeclaredQueryOf(op: Operation): RequestHandler {
+  // A query string that passed once passes again: the check is a pure function of it.
+  const passed = boundedQueryMemo<true>();
   return (req: Request, _res: Response, next: NextFunction) => {
+    const raw = rawQueryOf(req);
+    if (passed.get(raw)) return next();
     const unknown = unknownParameters(op, req.query);
     if (unknown.length > 0) throw refuse(op, unknown);
+    passed.set(raw, true);
     next();
   };
 }

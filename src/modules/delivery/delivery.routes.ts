@@ -7,7 +7,7 @@ import { idempotencyKeyOf } from '../../http/idempotency';
 import { allowRoles, pathId, principalOf } from '../../http/request-context';
 import { pageRequest } from '../../http/pagination';
 import { limitPerKey } from '../../http/rate-limit';
-import { parseInput } from '../../http/validate';
+import { memoizedQueryParser, parseInput } from '../../http/validate';
 import { cartInputSchema, estimateQuerySchema, holdInputSchema, holdListQuerySchema } from './delivery.schemas';
 import type { DeliveryService } from './delivery.service';
 
@@ -18,6 +18,7 @@ const estimators = allowRoles('admin', 'creator', 'storefront');
  * and metrics (with authentication inline), so a storefront's question walks as few layers as it can.
  */
 export function estimateRoute(delivery: DeliveryService, limit: RequestHandler): HotRoute {
+  const parseEstimateQuery = memoizedQueryParser(estimateQuerySchema, 'unprocessable');
   return {
     method: 'get',
     path: '/v1/estimates',
@@ -25,7 +26,7 @@ export function estimateRoute(delivery: DeliveryService, limit: RequestHandler):
       estimators,
       limit,
       (req, res) => {
-        const query = parseInput(estimateQuerySchema, req.query, 'query', 'unprocessable');
+        const query = parseEstimateQuery(req);
         // The JSON of a contract-typed body, serialised once per (snapshot, question, minute).
         const answer: { body: ResponseBody<'estimateDelivery', 200>; json: string } = delivery.estimateWithJson(
           principalOf(req),
