@@ -10,6 +10,7 @@ import type { ResponseBody } from './contract';
 import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
 import { accessLog } from './access-log';
+import { observeFinishedRequests } from './finished-requests';
 import { inlineHandlers } from './inline-handlers';
 import { createMetrics } from './metrics';
 import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
@@ -63,8 +64,10 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   };
   const everyRequest = [
     assignRequestId,
-    metrics.observeRequests,
-    accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }),
+    observeFinishedRequests([
+      metrics.observeRequest,
+      accessLog(logger, { estimateSampleRate: services.config.accessLog.estimateSampleRate }),
+    ]),
   ];
   const auth = authenticate(services.keys);
   const { limits } = services.config;

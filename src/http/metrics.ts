@@ -1,5 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { FinishedRequestObserver } from './finished-requests';
 
 /**
  * Prometheus metrics, one registry per app instance (tests start several in one process). `domain`:
@@ -20,22 +20,16 @@ export function createMetrics(domain?: Registry) {
   // otherwise hash the label object on every request (this runs on the estimate hot path).
   const children = new Map<string, { observe(value: number): void }>();
 
-  function observeRequests(req: Request, res: Response, next: NextFunction) {
-    const start = performance.now();
-    res.on('finish', () => {
-      // The route template keeps label cardinality bounded; unmatched paths share one label.
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const key = `${req.method} ${route} ${res.statusCode}`;
-      let child = children.get(key);
-      if (!child) children.set(key, (child = requestDuration.labels(req.method, route, String(res.statusCode))));
-      child.observe((performance.now() - start) / 1000);
-    });
-    next();
-  }
+  const observeRequest: FinishedRequestObserver = (req, res, ms, route) => {
+    const key = `${req.method} ${route} ${res.statusCode}`;
+    let child = children.get(key);
+    if (!child) children.set(key, (child = requestDuration.labels(req.method, route, String(res.statusCode))));
+    child.observe(ms / 1000);
+  };
 
   // Merged last: a merged registry holds the metrics registered before it was made.
   const registry = domain ? Registry.merge([own, domain]) : own;
-  return { registry, observeRequests };
+  return { registry, observeRequest };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

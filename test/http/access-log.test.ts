@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessLog } from '../../src/http/access-log';
+import { observeFinishedRequests } from '../../src/http/finished-requests';
 import { createLogger } from '../../src/shared/logger';
 
 /**
@@ -27,7 +28,11 @@ beforeAll(async () => {
     req.principal = { keyId: 'key-abc', role: 'admin' };
     next();
   });
-  app.use(accessLog(createLogger('info', sink), { estimateSampleRate: 0.25, random: () => draws.shift() ?? 0.9 }));
+  app.use(
+    observeFinishedRequests([
+      accessLog(createLogger('info', sink), { estimateSampleRate: 0.25, random: () => draws.shift() ?? 0.9 }),
+    ]),
+  );
   app.get('/v1/drops/:dropId', (_req, res) => void res.json({ ok: true }));
   app.get('/v1/estimates', (req, res) => void res.status(req.query.bad ? 422 : 200).json({}));
   const server = app.listen(0);
