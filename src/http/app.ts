@@ -11,6 +11,7 @@ import { docsRoutes } from './docs';
 import { problemErrorHandler, unknownRoute } from './error-handler';
 import { accessLog } from './access-log';
 import { observeFinishedRequests } from './finished-requests';
+import { answerDirectRoutesFirst, type DirectRoute } from './direct-routes';
 import { inlineHandlers } from './inline-handlers';
 import { createMetrics } from './metrics';
 import { contractOperations, rejectUndeclaredQuery, rejectUndeclaredQueryOf } from './operations';
@@ -82,6 +83,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   // route, in the same order, inline. Every query parameter must be one the contract declares for
   // the operation: a typo is a 400 naming it, never a filter silently ignored.
   const operations = contractOperations();
+  const directRoutes: DirectRoute[] = [];
   if (serveApi)
     for (const route of services.hotRoutes) {
       const op = route.path.includes(':') ? undefined : operations.find(route.method.toUpperCase(), route.path);
@@ -90,7 +92,15 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
         route.method === 'get'
           ? [...everyRequest, auth, queryCheck, ...route.handlers]
           : [...everyRequest, auth, queryCheck, bodies, services.idempotency.middleware, ...route.handlers];
-      app[route.method](route.path, inlineHandlers(layers));
+      const handler = inlineHandlers(layers);
+      const expressRoute = app.route(route.path)[route.method](handler);
+      if (!route.path.includes(':'))
+        directRoutes.push({
+          method: route.method === 'get' ? 'GET' : 'POST',
+          path: route.path,
+          route: expressRoute,
+          handler,
+        });
     }
   app.use(...everyRequest);
 
@@ -114,6 +124,7 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
   if (serveApi) serveApiRoutes(app, services, auth, operations, bodies);
   app.use(unknownRoute);
   app.use(problemErrorHandler);
+  answerDirectRoutesFirst(app, directRoutes, problemErrorHandler);
   return app;
 }
 

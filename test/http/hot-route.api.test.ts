@@ -60,4 +60,23 @@ describe('the hot estimate route', () => {
     expect(res.text).toBe('');
     expect(Number(res.headers.get('content-length'))).toBeGreaterThan(0);
   });
+
+  it('answers alike when the request is answered directly and when it walks the router', async () => {
+    // `/v1/estimates?…` is answered before the router (src/http/direct-routes.ts); a trailing slash
+    // or another letter case walks the router to the same handler.
+    const spellings = ['/v1/estimates', '/v1/estimates/', '/V1/Estimates'];
+    const query = `?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}&quantity=2`;
+    const answers = await Promise.all(spellings.map((p) => app.rawRequest('GET', `${p}${query}`)));
+    for (const res of answers) expect(res.status).toBe(200);
+    expect(new Set(answers.map((res) => res.text)).size).toBe(1);
+    const bad = await Promise.all(
+      spellings.map((p) =>
+        app.rawRequest('GET', `${p}?sku_id=${tenant.skuId}&region_id=${tenant.regionIds[0]}&quantity=0`),
+      ),
+    );
+    for (const res of bad) {
+      expect(res.status).toBe(422);
+      expect(problemIn(res)).toMatchObject({ code: 'unprocessable' });
+    }
+  });
 });
