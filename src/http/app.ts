@@ -93,7 +93,9 @@ export function createApp({ services, logger, isAcceptingTraffic = () => true, s
           ? [...everyRequest, auth, queryCheck, ...route.handlers]
           : [...everyRequest, auth, queryCheck, bodies, services.idempotency.middleware, ...route.handlers];
       const handler = inlineHandlers(layers);
-      const expressRoute = app.route(route.path)[route.method](handler);
+      const expressRoute = app.route(route.path);
+      if (route.method === 'get') expressRoute.get(handler);
+      else expressRoute.post(handler);
       if (!route.path.includes(':'))
         directRoutes.push({
           method: route.method === 'get' ? 'GET' : 'POST',
